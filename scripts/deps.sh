@@ -1,0 +1,15 @@
+#!/bin/sh
+# Installs the Debian packages that building and testing certfleet need, if any are missing.
+set -eu
+PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev openssl libssl-dev libsqlite3-dev sqlite3 \
+libjansson-dev libcmocka-dev"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "certfleet: installing Debian packages:$missing"
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,61 @@
+/* The certfleet command line: parses arguments, calls the library, prints. Nothing here
+ * decides anything about certificates. */
+#ifndef CF_CLI_H
+#define CF_CLI_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "core/plan.h"
+#include "store/store.h"
+#include "util/err.h"
+
+typedef struct cli {
+	bool json;
+	const char *store_path;
+	cf_store *st; /* opened on demand by cli_store */
+} cli;
+
+typedef int (*cli_fn)(cli *c, int argc, char **argv);
+
+/* Opens the store (creating it only for init). Returns 0 or an exit code after printing. */
+int cli_store(cli *c, bool create);
+/* Prints the error as one line on stderr (and a JSON error object with --json); returns its code. */
+int cli_fail(cli *c, const cf_err *e);
+/* Prints a usage error for a command and returns 2. */
+int cli_usage(cli *c, const char *usage);
+/* Prints a JSON value compactly on stdout with a newline, then drops the reference. */
+void cli_json(json_t *v);
+/* Human output of what a change reports: notes and warnings on stderr, the plan on stdout. */
+void cli_print_outcome(const cf_outcome *o);
+/* Adds "warnings", "notes", "nodes" and "restart_plan" members to a JSON object. */
+void cli_json_outcome(json_t *obj, const cf_outcome *o);
+/* Reads an input file (at most 16 MiB) or fails with its name; 0 or an exit code. */
+int cli_read(cli *c, const char *path, uint8_t **buf, size_t *len);
+/* getopt_long over argv (argv[0] is the subcommand); returns the index of the first operand,
+ * or -1 after printing a usage error. opts are the long options; every value is stored in
+ * vals[i] for option i (flags get "1"). */
+struct option;
+int cli_parse(cli *c, int argc, char **argv, const struct option *opts, const char **vals, const char *usage);
+
+int cmd_init(cli *c, int argc, char **argv);
+int cmd_cluster_add(cli *c, int argc, char **argv);
+int cmd_cluster_set(cli *c, int argc, char **argv);
+int cmd_cluster_show(cli *c, int argc, char **argv);
+int cmd_node_add(cli *c, int argc, char **argv);
+int cmd_node_list(cli *c, int argc, char **argv);
+int cmd_cert_list(cli *c, int argc, char **argv);
+int cmd_cert_show(cli *c, int argc, char **argv);
+int cmd_cert_self_signed(cli *c, int argc, char **argv);
+int cmd_cert_upload(cli *c, int argc, char **argv);
+int cmd_csr_generate(cli *c, int argc, char **argv);
+int cmd_csr_show(cli *c, int argc, char **argv);
+int cmd_csr_discard(cli *c, int argc, char **argv);
+int cmd_trust_add(cli *c, int argc, char **argv);
+int cmd_trust_delete(cli *c, int argc, char **argv);
+int cmd_trust_prune(cli *c, int argc, char **argv);
+int cmd_deploy(cli *c, int argc, char **argv);
+int cmd_target_set(cli *c, int argc, char **argv);
+int cmd_target_list(cli *c, int argc, char **argv);
+
+#endif

@@ -1,0 +1,177 @@
+/* init, cluster add|set|show, node add|list */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/certjson.h"
+#include "core/deployment.h"
+#include "core/settings.h"
+
+int cmd_init(cli *c, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	int rc = cli_store(c, true);
+	if (rc != 0)
+		return rc;
+	int version = cf_store_schema_version(c->st);
+	if (c->json)
+		cli_json(json_pack("{s:s, s:i}", "store", c->store_path, "schema_version", version));
+	else
+		printf("store %s is ready (schema version %d)\n", c->store_path, version);
+	return 0;
+}
+
+int cmd_cluster_add(cli *c, int argc, char **argv)
+{
+	static const char usage[] = "certfleet cluster add NAME [--fqdn CLUSTER_FQDN]";
+	static const struct option opts[] = {{"fqdn", required_argument, NULL, 0}, {0}};
+	const char *v[1] = {0};
+	cf_err e = {0};
+	int i = cli_parse(c, argc, argv, opts, v, usage);
+	if (i < 0)
+		return 2;
+	if (argc - i != 1)
+		return cli_usage(c, usage);
+	int rc = cli_store(c, false);
+	if (rc != 0)
+		return rc;
+	if (cf_cluster_add(c->st, argv[i], v[0], &e) != CF_OK)
+		return cli_fail(c, &e);
+	if (c->json)
+		cli_json(json_pack("{s:s, s:s}", "name", argv[i], "fqdn", v[0] ? v[0] : ""));
+	else
+		printf("cluster %s added\n", argv[i]);
+	return 0;
+}
+
+int cmd_cluster_set(cli *c, int argc, char **argv)
+{
+	static const char usage[] = "certfleet cluster set NAME KEY VALUE...";
+	cf_err e = {0};
+	if (argc < 3)
+		return cli_usage(c, usage);
+	int rc = cli_store(c, false);
+	if (rc != 0)
+		return rc;
+	if (cf_cluster_set(c->st, argv[1], argv[2], argv + 3, (size_t)(argc - 3), &e) != CF_OK)
+		return cli_fail(c, &e);
+	if (c->json) {
+		json_t *vals = json_array();
+		for (int k = 3; k < argc; k++)
+			json_array_append_new(vals, json_string(argv[k]));
+		cli_json(json_pack("{s:s, s:s, s:o}", "cluster", argv[1], "key", argv[2], "values", vals));
+	} else {
+		printf("cluster %s: %s set\n", argv[1], argv[2]);
+	}
+	return 0;
+}
+
+int cmd_cluster_show(cli *c, int argc, char **argv)
+{
+	cf_err e = {0};
+	cf_cluster cl = {0};
+	if (argc != 2)
+		return cli_usage(c, "certfleet cluster show NAME");
+	int rc = cli_store(c, false);
+	if (rc != 0)
+		return rc;
+	if (cf_store_cluster_get(c->st, argv[1], 0, &cl, &e) != CF_OK)
+		return cli_fail(c, &e);
+	json_t *settings = json_object();
+	int i = 0;
+	const cf_setting *s;
+	if (!c->json)
+		printf("cluster %s\n  %-28s %s\n", cl.name, "fqdn", cl.fqdn);
+	while ((s = cf_setting_next(&i)) != NULL) {
+		if (strcmp(s->key, "fqdn") == 0)
+			continue;
+		const char *val = cf_cluster_get(&cl, s->key);
+		json_object_set_new(settings, s->key, json_string(val ? val : s->def));
+		if (!c->json)
+			printf("  %-28s %s\n", s->key, val ? val : s->def);
+	}
+	if (c->json)
+		cli_json(json_pack("{s:s, s:s, s:o}", "name", cl.name, "fqdn", cl.fqdn, "settings", settings));
+	else
+		json_decref(settings);
+	cf_cluster_free(&cl);
+	return 0;
+}
+
+int cmd_node_add(cli *c, int argc, char **argv)
+{
+	static const char usage[] =
+		"certfleet node add FQDN --cluster NAME --product KEY [--publisher] [--ip ADDR] [--no-defaults]";
+	enum { CLUSTER, PRODUCT, PUBLISHER, IP, NO_DEFAULTS };
+	static const struct option opts[] = {{"cluster", required_argument, NULL, 0},
+					     {"product", required_argument, NULL, 0},
+					     {"publisher", no_argument, NULL, 0},
+					     {"ip", required_argument, NULL, 0},
+					     {"no-defaults", no_argument, NULL, 0},
+					     {0}};
+	const char *v[5] = {0};
+	cf_err e = {0};
+	cf_outcome out = {0};
+	int i = cli_parse(c, argc, argv, opts, v, usage);
+	if (i < 0)
+		return 2;
+	if (argc - i != 1 || v[CLUSTER] == NULL || v[PRODUCT] == NULL)
+		return cli_usage(c, usage);
+	int rc = cli_store(c, false);
+	if (rc != 0)
+		return rc;
+	cf_node_spec spec = {.fqdn = argv[i], .cluster = v[CLUSTER], .product = v[PRODUCT], .ip = v[IP],
+			     .publisher = v[PUBLISHER] != NULL, .no_defaults = v[NO_DEFAULTS] != NULL};
+	if (cf_node_add(c->st, &spec, &out, &e) != CF_OK) {
+		cf_outcome_free(&out);
+		return cli_fail(c, &e);
+	}
+	cf_node n = {0};
+	cf_store_node_get(c->st, argv[i], &n, NULL);
+	if (c->json) {
+		json_t *o = json_pack("{s:o}", "node", cf_json_node(&n));
+		json_t *ids = json_array();
+		for (size_t k = 0; k < out.n_ids; k++)
+			json_array_append_new(ids, json_integer(out.ids[k]));
+		json_object_set_new(o, "certificates", ids);
+		cli_json_outcome(o, &out);
+		cli_json(o);
+	} else {
+		printf("node %s added to cluster %s as %s %s; %zu certificate%s created or placed\n", n.fqdn, n.cluster,
+		       n.product, n.publisher ? "publisher" : "subscriber", out.n_ids, out.n_ids == 1 ? "" : "s");
+		cli_print_outcome(&out);
+	}
+	cf_node_free(&n);
+	cf_outcome_free(&out);
+	return 0;
+}
+
+int cmd_node_list(cli *c, int argc, char **argv)
+{
+	(void)argv;
+	cf_err e = {0};
+	cf_node *nodes = NULL;
+	size_t n = 0;
+	if (argc != 1)
+		return cli_usage(c, "certfleet node list");
+	int rc = cli_store(c, false);
+	if (rc != 0)
+		return rc;
+	if (cf_store_nodes(c->st, 0, &nodes, &n, &e) != CF_OK)
+		return cli_fail(c, &e);
+	if (c->json) {
+		json_t *items = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(items, cf_json_node(&nodes[i]));
+		cli_json(json_pack("{s:o}", "items", items));
+	} else {
+		printf("%-40s %-12s %-14s %-10s %s\n", "FQDN", "CLUSTER", "PRODUCT", "ROLE", "IP");
+		for (size_t i = 0; i < n; i++)
+			printf("%-40s %-12s %-14s %-10s %s\n", nodes[i].fqdn, nodes[i].cluster, nodes[i].product,
+			       nodes[i].publisher ? "publisher" : "subscriber", nodes[i].ip);
+	}
+	cf_nodes_free(nodes, n);
+	return 0;
+}

@@ -1,0 +1,125 @@
+/* deploy, deploy-target set|list */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli/cli.h"
+#include "core/certjson.h"
+#include "core/deploy.h"
+
+int cmd_deploy(cli *c, int argc, char **argv)
+{
+	static const char usage[] = "certfleet deploy --node FQDN [--purpose P]";
+	static const struct option opts[] = {{"node", required_argument, NULL, 0},
+					     {"purpose", required_argument, NULL, 0},
+					     {0}};
+	const char *v[2] = {0};
+	cf_err e = {0};
+	cf_deploy_report rep = {0};
+	int i = cli_parse(c, argc, argv, opts, v, usage);
+	if (i < 0)
+		return 2;
+	if (i != argc || v[0] == NULL)
+		return cli_usage(c, usage);
+	int rc = cli_store(c, false);
+	if (rc != 0)
+		return rc;
+	cf_code code = cf_deploy_run(c->st, v[0], v[1], &rep, &e);
+	if (c->json && (code == CF_OK || rep.n > 0)) {
+		json_t *o = json_pack("{s:s, s:o}", "node", v[0], "items", cf_json_deploy(&rep));
+		if (code != CF_OK)
+			json_object_set_new(o, "error", json_pack("{s:i, s:s}", "code", (int)code, "message", e.message));
+		cli_json(o);
+		if (code != CF_OK)
+			fprintf(stderr, "certfleet: %s: %s\n", e.subject, e.message);
+	} else {
+		for (size_t k = 0; k < rep.n; k++) {
+			for (size_t f = 0; f < rep.v[k].files.n; f++)
+				printf("%s: wrote %s\n", rep.v[k].purpose, rep.v[k].files.v[f]);
+			if (rep.v[k].reload != NULL)
+				printf("%s: reload \"%s\" %s (status %d)\n", rep.v[k].purpose, rep.v[k].reload,
+				       rep.v[k].reload_status == 0 ? "succeeded" : "FAILED", rep.v[k].reload_status);
+		}
+		if (code != CF_OK)
+			cli_fail(c, &e);
+	}
+	cf_deploy_report_free(&rep);
+	return (int)code;
+}
+
+int cmd_target_set(cli *c, int argc, char **argv)
+{
+	static const char usage[] = "certfleet deploy-target set --node FQDN --purpose P [--cert PATH] [--key PATH] [--chain PATH] [--owner USER[:GROUP]] [--mode MODE] [--reload CMD]";
+	enum { NODE, PURPOSE, CERT, KEY, CHAIN, OWNER, MODE, RELOAD };
+	static const struct option opts[] = {{"node", required_argument, NULL, 0},
+					     {"purpose", required_argument, NULL, 0},
+					     {"cert", required_argument, NULL, 0},
+					     {"key", required_argument, NULL, 0},
+					     {"chain", required_argument, NULL, 0},
+					     {"owner", required_argument, NULL, 0},
+					     {"mode", required_argument, NULL, 0},
+					     {"reload", required_argument, NULL, 0},
+					     {0}};
+	const char *v[8] = {0};
+	cf_err e = {0};
+	int i = cli_parse(c, argc, argv, opts, v, usage);
+	if (i < 0)
+		return 2;
+	if (i != argc || v[NODE] == NULL || v[PURPOSE] == NULL)
+		return cli_usage(c, usage);
+	int rc = cli_store(c, false);
+	if (rc != 0)
+		return rc;
+	cf_target_spec spec = {.node = v[NODE], .purpose = v[PURPOSE], .cert_path = v[CERT], .key_path = v[KEY],
+			       .chain_path = v[CHAIN], .owner = v[OWNER], .mode = v[MODE], .reload = v[RELOAD]};
+	if (cf_deploy_target_set(c->st, &spec, &e) != CF_OK)
+		return cli_fail(c, &e);
+	if (c->json)
+		cli_json(json_pack("{s:s, s:s}", "node", v[NODE], "purpose", v[PURPOSE]));
+	else
+		printf("deploy target for %s on %s set\n", v[PURPOSE], v[NODE]);
+	return 0;
+}
+
+int cmd_target_list(cli *c, int argc, char **argv)
+{
+	static const char usage[] = "certfleet deploy-target list --node FQDN";
+	static const struct option opts[] = {{"node", required_argument, NULL, 0}, {0}};
+	const char *v[1] = {0};
+	cf_err e = {0};
+	cf_node n = {0};
+	cf_target *t = NULL;
+	size_t nt = 0;
+	int i = cli_parse(c, argc, argv, opts, v, usage);
+	if (i < 0)
+		return 2;
+	if (i != argc || v[0] == NULL)
+		return cli_usage(c, usage);
+	int rc = cli_store(c, false);
+	if (rc != 0)
+		return rc;
+	if (cf_store_node_get(c->st, v[0], &n, &e) != CF_OK || cf_store_targets(c->st, n.id, NULL, &t, &nt, &e) != CF_OK) {
+		cf_node_free(&n);
+		return cli_fail(c, &e);
+	}
+	json_t *items = json_array();
+	for (size_t k = 0; k < nt; k++) {
+		json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "purpose", t[k].purpose,
+						       "cert", t[k].cert_path, "key", t[k].key_path, "chain", t[k].chain_path,
+						       "owner", t[k].owner, "mode", (char[8]){0}, "reload", t[k].reload));
+		char mode[8];
+		snprintf(mode, sizeof(mode), "%04o", t[k].mode);
+		json_object_set_new(json_array_get(items, k), "mode", json_string(mode));
+		if (!c->json)
+			printf("%-20s cert=%s key=%s chain=%s owner=%s mode=%s reload=%s\n", t[k].purpose, t[k].cert_path,
+			       t[k].key_path, t[k].chain_path, t[k].owner, mode, t[k].reload);
+		cf_target_free(&t[k]);
+	}
+	free(t);
+	if (c->json)
+		cli_json(json_pack("{s:s, s:o}", "node", n.fqdn, "items", items));
+	else
+		json_decref(items);
+	cf_node_free(&n);
+	return 0;
+}

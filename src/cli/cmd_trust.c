@@ -1,0 +1,113 @@
+/* trust add|delete|prune */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli/cli.h"
+#include "core/certjson.h"
+#include "core/trust.h"
+
+/* Lists the certificates a trust change touched, briefly (a bundle may hold thousands). */
+static void print_trust_change(cli *c, const cf_outcome *out, const char *verb)
+{
+	if (c->json) {
+		json_t *o = json_object(), *ids = json_array();
+		for (size_t i = 0; i < out->n_ids; i++)
+			json_array_append_new(ids, json_integer(out->ids[i]));
+		json_object_set_new(o, "ids", ids);
+		json_object_set_new(o, "count", json_integer((json_int_t)out->n_ids));
+		cli_json_outcome(o, out);
+		cli_json(o);
+		return;
+	}
+	printf("%zu trust certificate%s %s", out->n_ids, out->n_ids == 1 ? "" : "s", verb);
+	if (out->nodes.n > 0) {
+		char *nodes = cf_strv_join(&out->nodes, ", ");
+		printf(" on %s", nodes);
+		free(nodes);
+	}
+	printf("\n");
+	cli_print_outcome(out);
+}
+
+int cmd_trust_add(cli *c, int argc, char **argv)
+{
+	static const char usage[] = "certfleet trust add --node FQDN --store S FILE [--description TEXT]";
+	enum { NODE, STORE, DESC };
+	static const struct option opts[] = {{"node", required_argument, NULL, 0},
+					     {"store", required_argument, NULL, 0},
+					     {"description", required_argument, NULL, 0},
+					     {0}};
+	const char *v[3] = {0};
+	cf_err e = {0};
+	cf_outcome out = {0};
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int i = cli_parse(c, argc, argv, opts, v, usage);
+	if (i < 0)
+		return 2;
+	if (argc - i != 1 || v[NODE] == NULL || v[STORE] == NULL)
+		return cli_usage(c, usage);
+	int rc = cli_read(c, argv[i], &buf, &len);
+	if (rc == 0)
+		rc = cli_store(c, false);
+	if (rc == 0 && cf_trust_add(c->st, v[NODE], v[STORE], argv[i], buf, len, v[DESC], &out, &e) != CF_OK)
+		rc = cli_fail(c, &e);
+	if (rc == 0)
+		print_trust_change(c, &out, "added");
+	free(buf);
+	cf_outcome_free(&out);
+	return rc;
+}
+
+int cmd_trust_delete(cli *c, int argc, char **argv)
+{
+	static const char usage[] = "certfleet trust delete --node FQDN --store S --id ID";
+	enum { NODE, STORE, ID };
+	static const struct option opts[] = {{"node", required_argument, NULL, 0},
+					     {"store", required_argument, NULL, 0},
+					     {"id", required_argument, NULL, 0},
+					     {0}};
+	const char *v[3] = {0};
+	cf_err e = {0};
+	cf_outcome out = {0};
+	int i = cli_parse(c, argc, argv, opts, v, usage);
+	if (i < 0)
+		return 2;
+	if (i != argc || v[NODE] == NULL || v[STORE] == NULL || v[ID] == NULL)
+		return cli_usage(c, usage);
+	char *end = NULL;
+	long long id = strtoll(v[ID], &end, 10);
+	if (*end != '\0' || id <= 0) {
+		cf_err_set(&e, CF_E_USAGE, "--id", "expected a certificate id, not \"%s\"", v[ID]);
+		return cli_fail(c, &e);
+	}
+	int rc = cli_store(c, false);
+	if (rc == 0 && cf_trust_delete(c->st, v[NODE], v[STORE], id, &out, &e) != CF_OK)
+		rc = cli_fail(c, &e);
+	if (rc == 0)
+		print_trust_change(c, &out, "deleted");
+	cf_outcome_free(&out);
+	return rc;
+}
+
+int cmd_trust_prune(cli *c, int argc, char **argv)
+{
+	static const char usage[] = "certfleet trust prune [--node FQDN]";
+	static const struct option opts[] = {{"node", required_argument, NULL, 0}, {0}};
+	const char *v[1] = {0};
+	cf_err e = {0};
+	cf_outcome out = {0};
+	int i = cli_parse(c, argc, argv, opts, v, usage);
+	if (i < 0)
+		return 2;
+	if (i != argc)
+		return cli_usage(c, usage);
+	int rc = cli_store(c, false);
+	if (rc == 0 && cf_trust_prune(c->st, v[0], &out, &e) != CF_OK)
+		rc = cli_fail(c, &e);
+	if (rc == 0)
+		print_trust_change(c, &out, "pruned (stale self-signed copies of peers now CA-signed)");
+	cf_outcome_free(&out);
+	return rc;
+}

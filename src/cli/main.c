@@ -1,0 +1,100 @@
+/* certfleet: certificate lifecycle for UC deployments, from one command. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const struct command {
+	const char *group, *name; /* name NULL: the group is the command */
+	cli_fn fn;
+	const char *help;
+} commands[] = {
+	{"init", NULL, cmd_init, "create the store (or bring it up to date)"},
+	{"cluster", "add", cmd_cluster_add, "NAME [--fqdn CLUSTER_FQDN]"},
+	{"cluster", "set", cmd_cluster_set, "NAME KEY VALUE..."},
+	{"cluster", "show", cmd_cluster_show, "NAME"},
+	{"node", "add", cmd_node_add, "FQDN --cluster NAME --product KEY [--publisher] [--ip ADDR] [--no-defaults]"},
+	{"node", "list", cmd_node_list, ""},
+	{"cert", "list", cmd_cert_list, "[--node FQDN] [--purpose P] [--store S] [--begins-with TEXT] [--expiring DAYS]"},
+	{"cert", "show", cmd_cert_show, "--node FQDN (--purpose P | --store S --id ID) [--pem]"},
+	{"cert", "self-signed", cmd_cert_self_signed, "--node FQDN --purpose P [--key SPEC] [--hash H] [--days N] [--multi-server]"},
+	{"cert", "upload", cmd_cert_upload, "--node FQDN --purpose P FILE [--key KEYFILE] [--description TEXT]"},
+	{"csr", "generate", cmd_csr_generate, "--node FQDN --purpose P [--multi-server] [--key SPEC] [--hash H] [--cn CN] [--reuse-key]"},
+	{"csr", "show", cmd_csr_show, "--node FQDN --purpose P [--pem]"},
+	{"csr", "discard", cmd_csr_discard, "--node FQDN --purpose P"},
+	{"trust", "add", cmd_trust_add, "--node FQDN --store S FILE [--description TEXT]"},
+	{"trust", "delete", cmd_trust_delete, "--node FQDN --store S --id ID"},
+	{"trust", "prune", cmd_trust_prune, "[--node FQDN]"},
+	{"deploy", NULL, cmd_deploy, "--node FQDN [--purpose P]"},
+	{"deploy-target", "set", cmd_target_set, "--node FQDN --purpose P [--cert PATH] [--key PATH] [--chain PATH] [--owner USER[:GROUP]] [--mode MODE] [--reload CMD]"},
+	{"deploy-target", "list", cmd_target_list, "--node FQDN"},
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: certfleet [--store PATH] [--json] COMMAND ...\n\ncommands:\n");
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		fprintf(out, "  %s%s%s %s\n", commands[i].group, commands[i].name ? " " : "",
+			commands[i].name ? commands[i].name : "", commands[i].help);
+	fprintf(out, "\nThe store is --store, else $CERTFLEET_STORE, else /var/lib/certfleet/certfleet.db.\n"
+		     "Exit codes: 0 ok, 2 usage, 3 input rejected, 4 not found, 5 wrong state,\n"
+		     "6 remote failure, 7 errors found, 10 internal error.\n");
+}
+
+int main(int argc, char **argv)
+{
+	cli c = {0};
+	char **args = calloc((size_t)argc + 1, sizeof(*args));
+	int n = 0, rc = 2;
+	if (args == NULL)
+		return 10;
+
+	/* --json and --store may come anywhere; everything else is the command's */
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0) {
+			c.json = true;
+		} else if (strcmp(argv[i], "--store") == 0 && i + 1 < argc && n == 0) {
+			c.store_path = argv[++i];
+		} else if (strncmp(argv[i], "--store=", 8) == 0 && n == 0) {
+			c.store_path = argv[i] + 8;
+		} else if ((strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) && n == 0) {
+			usage(stdout);
+			free(args);
+			return 0;
+		} else {
+			args[n++] = argv[i];
+		}
+	}
+	if (c.store_path == NULL)
+		c.store_path = getenv("CERTFLEET_STORE");
+	if (c.store_path == NULL || c.store_path[0] == '\0')
+		c.store_path = "/var/lib/certfleet/certfleet.db";
+
+	if (n == 0) {
+		usage(stderr);
+		goto out;
+	}
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		const struct command *cmd = &commands[i];
+		if (strcmp(cmd->group, args[0]) != 0)
+			continue;
+		if (cmd->name == NULL) {
+			rc = cmd->fn(&c, n, args);
+			goto out;
+		}
+		if (n >= 2 && strcmp(cmd->name, args[1]) == 0) {
+			rc = cmd->fn(&c, n - 1, args + 1);
+			goto out;
+		}
+	}
+	cf_err e;
+	cf_err_set(&e, CF_E_USAGE, n >= 2 ? args[1] : args[0], "unknown command; see certfleet --help");
+	rc = cli_fail(&c, &e);
+out:
+	cf_store_close(c.st);
+	free(args);
+	return rc;
+}

@@ -1,0 +1,117 @@
+/* Printing results and errors, and opening the store. */
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+#include "core/certjson.h"
+#include "util/fileio.h"
+
+int cli_fail(cli *c, const cf_err *e)
+{
+	cf_code code = e->code == CF_OK ? CF_E_INTERNAL : e->code;
+	char line[2048];
+	if (e->subject[0] != '\0')
+		snprintf(line, sizeof(line), "%s: %s", e->subject, e->message);
+	else
+		snprintf(line, sizeof(line), "%s", e->message);
+	fprintf(stderr, "certfleet: %s\n", line);
+	if (c->json)
+		cli_json(json_pack("{s:{s:i, s:s}}", "error", "code", (int)code, "message", line));
+	return (int)code;
+}
+
+int cli_usage(cli *c, const char *usage)
+{
+	cf_err e;
+	cf_err_set(&e, CF_E_USAGE, "usage", "%s", usage);
+	return cli_fail(c, &e);
+}
+
+void cli_json(json_t *v)
+{
+	if (v == NULL) {
+		fputs("{\"error\":{\"code\":10,\"message\":\"out of memory\"}}\n", stdout);
+		return;
+	}
+	json_dumpf(v, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
+	fputc('\n', stdout);
+	json_decref(v);
+}
+
+int cli_store(cli *c, bool create)
+{
+	cf_err e = {0};
+	if (c->st != NULL)
+		return 0;
+	if (create) {
+		char *copy = strdup(c->store_path);
+		if (copy != NULL) {
+			const char *dir = dirname(copy);
+			struct stat st;
+			if (stat(dir, &st) != 0 && mkdir(dir, 0700) != 0 && errno != EEXIST) {
+				cf_err_set(&e, CF_E_INTERNAL, dir, "cannot create the store's directory: %s", strerror(errno));
+				free(copy);
+				return cli_fail(c, &e);
+			}
+			free(copy);
+		}
+	}
+	if (cf_store_open(c->store_path, create, &c->st, &e) != CF_OK)
+		return cli_fail(c, &e);
+	return 0;
+}
+
+int cli_read(cli *c, const char *path, uint8_t **buf, size_t *len)
+{
+	cf_err e = {0};
+	if (cf_file_read(path, CF_INPUT_MAX, buf, len, &e) != CF_OK)
+		return cli_fail(c, &e);
+	return 0;
+}
+
+void cli_print_outcome(const cf_outcome *o)
+{
+	for (size_t i = 0; i < o->notes.n; i++)
+		fprintf(stderr, "certfleet: note: %s\n", o->notes.v[i]);
+	for (size_t i = 0; i < o->warnings.rules.n; i++)
+		fprintf(stderr, "certfleet: warning: [%s] %s\n", o->warnings.rules.v[i], o->warnings.messages.v[i]);
+	const cf_plan *p = &o->plan;
+	if (p->n == 0) {
+		printf("Restart plan: no service restarts needed.\n");
+		return;
+	}
+	printf("Restart plan (publisher first, then subscribers):\n");
+	for (size_t i = 0; i < p->n; i++) {
+		const cf_plan_step *s = &p->steps[i];
+		switch (s->action) {
+		case CF_PLAN_DISABLE_HA:
+			printf("  %zu. on %s: disable presence high availability (Presence Redundancy Group) before restarting\n",
+			       i + 1, s->node);
+			break;
+		case CF_PLAN_ENABLE_HA:
+			printf("  %zu. on %s: re-enable presence high availability once every node has restarted\n", i + 1, s->node);
+			break;
+		case CF_PLAN_RESTART:
+			printf("  %zu. restart %s on %s%s\n", i + 1, s->service, s->node, s->publisher ? " (publisher)" : "");
+			break;
+		}
+	}
+}
+
+void cli_json_outcome(json_t *obj, const cf_outcome *o)
+{
+	json_t *nodes = json_array(), *notes = json_array();
+	for (size_t i = 0; i < o->nodes.n; i++)
+		json_array_append_new(nodes, json_string(o->nodes.v[i]));
+	for (size_t i = 0; i < o->notes.n; i++)
+		json_array_append_new(notes, json_string(o->notes.v[i]));
+	json_object_set_new(obj, "nodes", nodes);
+	json_object_set_new(obj, "notes", notes);
+	if (json_object_get(obj, "warnings") == NULL)
+		json_object_set_new(obj, "warnings", cf_json_warnings(&o->warnings));
+	json_object_set_new(obj, "restart_plan", cf_json_plan(&o->plan));
+}

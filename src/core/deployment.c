@@ -1,0 +1,210 @@
+#include "core/deployment.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/fqdn.h"
+#include "core/identity.h"
+#include "core/settings.h"
+#include "core/trust.h"
+
+cf_code cf_nodectx_load(cf_store *st, const char *fqdn, cf_nodectx *out, cf_err *e)
+{
+	cf_nodectx c = {0};
+	cf_code rc = cf_store_node_get(st, fqdn, &c.node, e);
+	if (rc == CF_OK)
+		rc = cf_store_cluster_get(st, NULL, c.node.cluster_id, &c.cluster, e);
+	if (rc == CF_OK)
+		rc = cf_store_nodes(st, c.node.cluster_id, &c.nodes, &c.n_nodes, e);
+	if (rc == CF_OK && (c.product = cf_product_find(c.node.product)) == NULL)
+		rc = cf_err_set(e, CF_E_INTERNAL, c.node.fqdn, "unknown product \"%s\" in the store", c.node.product);
+	if (rc != CF_OK) {
+		cf_nodectx_free(&c);
+		return rc;
+	}
+	*out = c;
+	return CF_OK;
+}
+
+void cf_nodectx_free(cf_nodectx *c)
+{
+	if (c == NULL)
+		return;
+	cf_node_free(&c->node);
+	cf_cluster_free(&c->cluster);
+	cf_nodes_free(c->nodes, c->n_nodes);
+	memset(c, 0, sizeof(*c));
+}
+
+const cf_node *cf_nodectx_publisher(const cf_nodectx *c)
+{
+	for (size_t i = 0; i < c->n_nodes; i++)
+		if (c->nodes[i].publisher && strcmp(c->nodes[i].product, c->node.product) == 0)
+			return &c->nodes[i];
+	return NULL;
+}
+
+cf_code cf_nodectx_purpose(const cf_nodectx *c, const char *purpose, const cf_purpose **out, cf_err *e)
+{
+	const cf_purpose *p = cf_purpose_find(purpose, c->node.product);
+	if (p == NULL)
+		return cf_err_set(e, CF_E_INPUT, purpose, "not a certificate purpose of %s (%s) nodes",
+				  c->product->label, c->node.product);
+	if (p->publisher_only && !c->node.publisher)
+		return cf_err_set(e, CF_E_STATE, purpose, "exists on the %s publisher only, and %s is not it",
+				  c->node.product, c->node.fqdn);
+	*out = p;
+	return CF_OK;
+}
+
+cf_code cf_cluster_add(cf_store *st, const char *name, const char *fqdn, cf_err *e)
+{
+	int64_t id = 0;
+	const char *why = NULL;
+	if (name[0] == '\0' || strlen(name) > 64)
+		return cf_err_set(e, CF_E_INPUT, "cluster name", "must be 1 to 64 characters");
+	if (fqdn != NULL && (why = cf_fqdn_problem(fqdn)) != NULL)
+		return cf_err_set(e, CF_E_INPUT, fqdn, "not a valid cluster FQDN: %s", why);
+	cf_code rc = cf_store_begin(st, e);
+	if (rc == CF_OK)
+		rc = cf_store_cluster_add(st, name, fqdn, &id, e);
+	if (rc == CF_OK)
+		rc = cf_store_commit(st, e);
+	cf_store_rollback(st);
+	return rc;
+}
+
+cf_code cf_cluster_set(cf_store *st, const char *name, const char *key, char *const *values,
+		       size_t n, cf_err *e)
+{
+	const cf_setting *s = cf_setting_find(key);
+	cf_cluster c = {0};
+	char *value = NULL;
+	if (s == NULL)
+		return cf_err_set(e, CF_E_USAGE, key, "unknown cluster setting");
+	cf_code rc = cf_setting_parse(s, values, n, &value, e);
+	if (rc != CF_OK)
+		return rc;
+	if ((rc = cf_store_begin(st, e)) != CF_OK)
+		goto out;
+	if ((rc = cf_store_cluster_get(st, name, 0, &c, e)) != CF_OK)
+		goto out;
+	if (strcmp(key, "fqdn") == 0)
+		rc = cf_store_cluster_set_fqdn(st, c.id, value ? value : "", e);
+	else
+		rc = cf_store_cluster_setting(st, c.id, key, value, e);
+	if (rc == CF_OK)
+		rc = cf_store_commit(st, e);
+out:
+	cf_store_rollback(st);
+	cf_cluster_free(&c);
+	free(value);
+	return rc;
+}
+
+/* A joining node receives what the cluster already trusts: every publisher's trust
+ * certificates and the self-signed identities of its peers, in the stores it has. */
+static cf_code sync_joining_node(cf_store *st, const cf_nodectx *ctx, cf_err *e)
+{
+	cf_code rc = CF_OK;
+	for (size_t i = 0; i < ctx->n_nodes && rc == CF_OK; i++) {
+		const cf_node *peer = &ctx->nodes[i];
+		if (peer->id == ctx->node.id)
+			continue;
+		int k = 0;
+		const char *stores = ctx->product->trust_stores;
+		cf_strv names = {0};
+		cf_strv_split(&names, stores, " ");
+		for (k = 0; (size_t)k < names.n && rc == CF_OK; k++) {
+			cf_cert **certs = NULL;
+			size_t n = 0;
+			if (!peer->publisher)
+				break;
+			rc = cf_store_trust_certs(st, peer->id, names.v[k], &certs, &n, e);
+			for (size_t j = 0; j < n && rc == CF_OK; j++) {
+				cf_facts f = {0};
+				bool added = false;
+				rc = cf_cert_facts(certs[j], &f, e);
+				if (rc == CF_OK)
+					rc = cf_trust_place(st, &ctx->node, names.v[k], certs[j], &f, "sync", "", &added, NULL, e);
+				cf_facts_free(&f);
+			}
+			cf_certs_free(certs, n);
+		}
+		cf_strv_clear(&names);
+		/* the peer's self-signed identities, into this node's matching stores */
+		int pi = 0;
+		const cf_purpose *p;
+		while (rc == CF_OK && (p = cf_purpose_next(peer->product, &pi)) != NULL) {
+			cf_certrow id = {0};
+			if (p->trust_store == NULL || !cf_product_has_store(ctx->product, p->trust_store))
+				continue;
+			if (cf_store_identity_get(st, peer->id, p->name, false, &id, NULL) != CF_OK)
+				continue;
+			if (id.facts.self_signed) {
+				cf_cert *c = cf_cert_from_der(id.der, id.der_len);
+				bool added = false;
+				if (c != NULL)
+					rc = cf_trust_place(st, &ctx->node, p->trust_store, c, &id.facts, "self-signed",
+							    "", &added, NULL, e);
+				cf_cert_free(c);
+			}
+			cf_certrow_free(&id);
+		}
+	}
+	return rc;
+}
+
+cf_code cf_node_add(cf_store *st, const cf_node_spec *spec, cf_outcome *out, cf_err *e)
+{
+	const char *why = cf_fqdn_problem(spec->fqdn);
+	cf_cluster cl = {0};
+	cf_node *nodes = NULL;
+	size_t n = 0;
+	cf_nodectx ctx = {0};
+
+	if (why != NULL)
+		return cf_err_set(e, CF_E_INPUT, spec->fqdn, "not a valid FQDN: %s", why);
+	if (cf_product_find(spec->product) == NULL)
+		return cf_err_set(e, CF_E_INPUT, spec->product,
+				  "unknown product; use ucm, imp, cuc, expressway-c, expressway-e, cms, cmm, tms, pcd, pcp or ios");
+	if (spec->ip != NULL && spec->ip[0] != '\0' && !cf_is_ip(spec->ip))
+		return cf_err_set(e, CF_E_INPUT, spec->ip, "not an IP address");
+	cf_code rc = cf_store_begin(st, e);
+	if (rc != CF_OK)
+		return rc;
+	if ((rc = cf_store_cluster_get(st, spec->cluster, 0, &cl, e)) != CF_OK)
+		goto out;
+	if ((rc = cf_store_nodes(st, cl.id, &nodes, &n, e)) != CF_OK)
+		goto out;
+	bool has_publisher = false;
+	for (size_t i = 0; i < n; i++)
+		if (nodes[i].publisher && strcmp(nodes[i].product, spec->product) == 0)
+			has_publisher = true;
+	if (spec->publisher && has_publisher) {
+		rc = cf_err_set(e, CF_E_STATE, spec->fqdn, "cluster %s already has a %s publisher", spec->cluster,
+				spec->product);
+		goto out;
+	}
+	/* the first node of its product in the cluster is its publisher (SPEC §1) */
+	cf_node node = {.fqdn = (char *)spec->fqdn, .cluster_id = cl.id, .product = (char *)spec->product,
+			.publisher = spec->publisher || !has_publisher, .ip = (char *)(spec->ip ? spec->ip : "")};
+	if ((rc = cf_store_node_add(st, &node, e)) != CF_OK)
+		goto out;
+	cf_strv_push(&out->nodes, spec->fqdn);
+	if ((rc = cf_nodectx_load(st, spec->fqdn, &ctx, e)) != CF_OK)
+		goto out;
+	if ((rc = sync_joining_node(st, &ctx, e)) != CF_OK)
+		goto out;
+	if (!spec->no_defaults && (rc = cf_identity_defaults(st, spec->fqdn, out, e)) != CF_OK)
+		goto out;
+	cf_plan_drop_node(&out->plan, spec->fqdn);
+	rc = cf_store_commit(st, e);
+out:
+	cf_store_rollback(st);
+	cf_nodectx_free(&ctx);
+	cf_cluster_free(&cl);
+	cf_nodes_free(nodes, n);
+	return rc;
+}

@@ -1,0 +1,206 @@
+#include "core/plan.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void cf_warn(cf_warnings *w, const char *rule, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cf_strv_push(&w->rules, rule);
+	cf_strv_push(&w->messages, msg);
+}
+
+char *cf_warnings_json(const cf_warnings *w)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < w->rules.n; i++)
+		json_array_append_new(a, json_pack("{s:s, s:s}", "rule", w->rules.v[i], "message", w->messages.v[i]));
+	char *out = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return out;
+}
+
+void cf_warnings_free(cf_warnings *w)
+{
+	if (w == NULL)
+		return;
+	cf_strv_clear(&w->rules);
+	cf_strv_clear(&w->messages);
+}
+
+static void add_step(cf_plan *plan, cf_plan_action action, const cf_node *node, const char *service)
+{
+	for (size_t i = 0; i < plan->n; i++)
+		if (plan->steps[i].action == action && strcmp(plan->steps[i].node, node->fqdn) == 0 &&
+		    (service == NULL || strcmp(plan->steps[i].service, service) == 0))
+			return;
+	if (plan->n == plan->cap) {
+		size_t cap = plan->cap ? plan->cap * 2 : 8;
+		cf_plan_step *v = realloc(plan->steps, cap * sizeof(*v));
+		if (v == NULL)
+			return;
+		plan->steps = v;
+		plan->cap = cap;
+	}
+	plan->steps[plan->n++] = (cf_plan_step){action, strdup(node->fqdn), service ? strdup(service) : NULL,
+					       node->publisher};
+}
+
+void cf_plan_restart(cf_plan *plan, const cf_node *node, const char *services)
+{
+	cf_strv v = {0};
+	if (services == NULL)
+		return;
+	cf_strv_split(&v, services, ",");
+	for (size_t i = 0; i < v.n; i++)
+		add_step(plan, CF_PLAN_RESTART, node, v.v[i]);
+	cf_strv_clear(&v);
+}
+
+void cf_plan_identity(cf_plan *plan, const cf_purpose *p, const cf_node *node, const cf_node *all,
+		      size_t n_all, bool ha_on)
+{
+	if (p->restart_all_nodes) {
+		for (size_t i = 0; i < n_all; i++)
+			if (strcmp(all[i].product, node->product) == 0)
+				cf_plan_restart(plan, &all[i], p->services);
+	} else {
+		cf_plan_restart(plan, node, p->services);
+	}
+	if (p->ha_sensitive && ha_on && !plan->ha) {
+		plan->ha = true;
+		for (size_t i = 0; i < n_all; i++)
+			if (all[i].publisher && strcmp(all[i].product, node->product) == 0)
+				plan->ha_node = strdup(all[i].fqdn);
+		if (plan->ha_node == NULL)
+			plan->ha_node = strdup(node->fqdn);
+	}
+}
+
+/* SPEC §2: the services a trust import restarts. */
+static const struct trust_restart {
+	const char *store;   /* NULL: any store */
+	const char *product; /* product of the node */
+	bool publisher_only;
+	bool ucm_cert_only;  /* only when the imported certificate is a Unified CM node's */
+	const char *services;
+} trust_restarts[] = {
+	{"tomcat-trust", NULL, false, false, "Cisco Tomcat"},
+	{"CallManager-trust", "ucm", false, false, "Cisco CallManager"},
+	{"cup-xmpp-trust", "imp", false, false, "Cisco XCP Router"},
+	{NULL, "imp", true, false, "Cisco Intercluster Sync Agent"},
+	{NULL, "imp", false, true, "Cisco SIP Proxy"},
+};
+
+void cf_plan_trust(cf_plan *plan, const char *store, const cf_node *node, bool ucm_cert)
+{
+	for (size_t i = 0; i < sizeof(trust_restarts) / sizeof(trust_restarts[0]); i++) {
+		const struct trust_restart *r = &trust_restarts[i];
+		if ((r->store && strcmp(r->store, store) != 0) || (r->product && strcmp(r->product, node->product) != 0) ||
+		    (r->publisher_only && !node->publisher) || (r->ucm_cert_only && !ucm_cert))
+			continue;
+		cf_plan_restart(plan, node, r->services);
+	}
+}
+
+void cf_plan_drop_node(cf_plan *plan, const char *node)
+{
+	size_t out = 0;
+	for (size_t i = 0; i < plan->n; i++) {
+		if (strcmp(plan->steps[i].node, node) == 0) {
+			free(plan->steps[i].node);
+			free(plan->steps[i].service);
+		} else {
+			plan->steps[out++] = plan->steps[i];
+		}
+	}
+	plan->n = out;
+}
+
+static int step_order(const void *a, const void *b)
+{
+	const cf_plan_step *x = a, *y = b;
+	if (x->publisher != y->publisher)
+		return x->publisher ? -1 : 1;
+	int c = strcmp(x->node, y->node);
+	return c;
+}
+
+void cf_plan_finish(cf_plan *plan)
+{
+	/* stable: insertion sort keeps each node's service order */
+	for (size_t i = 1; i < plan->n; i++) {
+		cf_plan_step s = plan->steps[i];
+		size_t j = i;
+		while (j > 0 && step_order(&plan->steps[j - 1], &s) > 0) {
+			plan->steps[j] = plan->steps[j - 1];
+			j--;
+		}
+		plan->steps[j] = s;
+	}
+	if (plan->ha && plan->n > 0) {
+		cf_node pub = {.fqdn = plan->ha_node, .publisher = true};
+		if (plan->steps[0].action != CF_PLAN_DISABLE_HA) {
+			add_step(plan, CF_PLAN_DISABLE_HA, &pub, NULL);
+			cf_plan_step s = plan->steps[plan->n - 1];
+			memmove(plan->steps + 1, plan->steps, (plan->n - 1) * sizeof(*plan->steps));
+			plan->steps[0] = s;
+			add_step(plan, CF_PLAN_ENABLE_HA, &pub, NULL);
+		}
+	}
+}
+
+const char *cf_plan_action_name(cf_plan_action a)
+{
+	switch (a) {
+	case CF_PLAN_DISABLE_HA: return "disable-ha";
+	case CF_PLAN_RESTART: return "restart";
+	case CF_PLAN_ENABLE_HA: return "enable-ha";
+	}
+	return "restart";
+}
+
+void cf_plan_free(cf_plan *plan)
+{
+	if (plan == NULL)
+		return;
+	for (size_t i = 0; i < plan->n; i++) {
+		free(plan->steps[i].node);
+		free(plan->steps[i].service);
+	}
+	free(plan->steps);
+	free(plan->ha_node);
+	memset(plan, 0, sizeof(*plan));
+}
+
+void cf_outcome_add_id(cf_outcome *o, int64_t id)
+{
+	if (o->n_ids == o->cap_ids) {
+		size_t cap = o->cap_ids ? o->cap_ids * 2 : 16;
+		int64_t *v = realloc(o->ids, cap * sizeof(*v));
+		if (v == NULL)
+			return;
+		o->ids = v;
+		o->cap_ids = cap;
+	}
+	o->ids[o->n_ids++] = id;
+}
+
+void cf_outcome_free(cf_outcome *o)
+{
+	if (o == NULL)
+		return;
+	free(o->ids);
+	cf_strv_clear(&o->nodes);
+	cf_strv_clear(&o->notes);
+	cf_warnings_free(&o->warnings);
+	cf_plan_free(&o->plan);
+	memset(o, 0, sizeof(*o));
+}

@@ -1,0 +1,251 @@
+/* Trust stores: SPEC §3.5. */
+#include "core/trust.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util/clock.h"
+
+cf_code cf_trust_place(cf_store *st, const cf_node *node, const char *store, const cf_cert *cert,
+		       const cf_facts *facts, const char *source, const char *description,
+		       bool *added, int64_t *id, cf_err *e)
+{
+	*added = false;
+	if (cf_store_trust_find(st, node->id, store, facts->sha256) != 0)
+		return CF_OK;
+	size_t der_len = 0;
+	const uint8_t *der = cf_cert_der(cert, &der_len);
+	cf_certrow row = {.node_id = node->id, .kind = CF_TRUST, .name = (char *)store, .der = (uint8_t *)der,
+			  .der_len = der_len, .facts = *facts, .distribution = (char *)"single-server",
+			  .source = (char *)source, .description = (char *)description, .warnings = (char *)"[]"};
+	cf_code rc = cf_store_cert_insert(st, &row, e);
+	if (rc == CF_OK) {
+		*added = true;
+		if (id != NULL)
+			*id = row.id;
+	}
+	return rc;
+}
+
+/* Whether the certificate is a Unified CM node's own (its CN names a ucm node). */
+static bool is_ucm_cert(cf_store *st, const cf_facts *f)
+{
+	cf_node n = {0};
+	bool ucm = false;
+	if (f->cn[0] != '\0' && cf_store_node_get(st, f->cn, &n, NULL) == CF_OK)
+		ucm = strcmp(n.product, "ucm") == 0;
+	cf_node_free(&n);
+	return ucm;
+}
+
+/* The CA:TRUE rule, with the peer self-signed exception of some stores. */
+static cf_code check_trust_cert(const char *name, size_t index, size_t total, const cf_truststore *ts,
+				const cf_facts *f, cf_err *e)
+{
+	if (f->ca)
+		return CF_OK;
+	if (ts->peer_self_signed && f->self_signed)
+		return CF_OK;
+	char which[64] = "";
+	if (total > 1)
+		snprintf(which, sizeof(which), "certificate %zu: ", index + 1);
+	if (ts->peer_self_signed)
+		return cf_err_set(e, CF_E_INPUT, name,
+				  "%s\"%s\" is neither a CA certificate (basicConstraints CA:TRUE) nor a peer's self-signed certificate",
+				  which, f->subject);
+	return cf_err_set(e, CF_E_INPUT, name, "%s\"%s\" is not a CA certificate (basicConstraints CA:TRUE is required in %s)",
+			  which, f->subject, ts->name);
+}
+
+cf_code cf_trust_add(cf_store *st, const char *node, const char *store, const char *name,
+		     const uint8_t *buf, size_t len, const char *description, cf_outcome *out, cf_err *e)
+{
+	cf_cert **certs = NULL;
+	size_t n = 0;
+	cf_facts *facts = NULL;
+	cf_nodectx ctx = {0};
+	const cf_truststore *ts = cf_truststore_find(store);
+	size_t duplicates = 0;
+
+	cf_code rc = cf_cert_parse_bundle(name, buf, len, &certs, &n, e);
+	if (rc != CF_OK)
+		return rc;
+	if ((facts = calloc(n, sizeof(*facts))) == NULL) {
+		cf_certs_free(certs, n);
+		return cf_err_set(e, CF_E_INTERNAL, name, "out of memory");
+	}
+	if ((rc = cf_certs_facts(certs, n, facts, e)) != CF_OK)
+		goto out;
+	if ((rc = cf_store_begin(st, e)) != CF_OK || (rc = cf_nodectx_load(st, node, &ctx, e)) != CF_OK)
+		goto out;
+	if (ts == NULL || !cf_product_has_store(ctx.product, store)) {
+		rc = cf_err_set(e, CF_E_NOTFOUND, store, "%s (%s) has no such trust store; it has: %s", ctx.node.fqdn,
+				ctx.node.product, ctx.product->trust_stores);
+		goto out;
+	}
+	for (size_t i = 0; i < n && rc == CF_OK; i++)
+		rc = check_trust_cert(name, i, n, ts, &facts[i], e);
+	if (rc != CF_OK)
+		goto out;
+
+	/* from a publisher: every node of the cluster that has the store */
+	for (size_t t = 0; t < ctx.n_nodes && rc == CF_OK; t++) {
+		const cf_node *target = &ctx.nodes[t];
+		const cf_product *prod = cf_product_find(target->product);
+		if (target->id != ctx.node.id && (!ctx.node.publisher || prod == NULL || !cf_product_has_store(prod, store)))
+			continue;
+		size_t added_here = 0;
+		for (size_t i = 0; i < n && rc == CF_OK; i++) {
+			bool added = false;
+			int64_t id = 0;
+			bool same_cn = facts[i].cn[0] != '\0' &&
+				       cf_store_trust_cn_exists(st, target->id, store, facts[i].cn, facts[i].sha256);
+			rc = cf_trust_place(st, target, store, certs[i], &facts[i], "upload", description ? description : "",
+					    &added, &id, e);
+			if (rc != CF_OK)
+				break;
+			if (!added) {
+				if (target->id == ctx.node.id)
+					duplicates++;
+				continue;
+			}
+			added_here++;
+			cf_outcome_add_id(out, id);
+			if (same_cn && target->id == ctx.node.id)
+				cf_warn(&out->warnings, "duplicate-cn", "%s already holds another certificate with CN \"%s\"; peers that pick a CA by name may use the wrong one",
+					store, facts[i].cn);
+			cf_plan_trust(&out->plan, store, target, is_ucm_cert(st, &facts[i]));
+		}
+		if (rc == CF_OK && ts->limit > 0 && cf_store_trust_count(st, target->id, store) > ts->limit) {
+			rc = cf_err_set(e, CF_E_INPUT, name, "%s on %s would hold %lld certificates; the limit is %d",
+					store, target->fqdn, (long long)cf_store_trust_count(st, target->id, store), ts->limit);
+			break;
+		}
+		if (added_here > 0)
+			cf_strv_push_unique(&out->nodes, target->fqdn);
+	}
+	if (rc != CF_OK)
+		goto out;
+	if (duplicates > 0)
+		cf_strv_pushf(&out->notes, "%zu certificate%s already in %s on %s, ignored", duplicates,
+			      duplicates == 1 ? " was" : "s were", store, ctx.node.fqdn);
+	cf_plan_finish(&out->plan);
+	rc = cf_store_commit(st, e);
+out:
+	cf_store_rollback(st);
+	cf_nodectx_free(&ctx);
+	for (size_t i = 0; facts && i < n; i++)
+		cf_facts_free(&facts[i]);
+	free(facts);
+	cf_certs_free(certs, n);
+	return rc;
+}
+
+cf_code cf_trust_delete(cf_store *st, const char *node, const char *store, int64_t id,
+			cf_outcome *out, cf_err *e)
+{
+	cf_node n = {0};
+	cf_certrow row = {0};
+	char what[64];
+	snprintf(what, sizeof(what), "certificate %lld", (long long)id);
+	cf_code rc = cf_store_begin(st, e);
+	if (rc == CF_OK)
+		rc = cf_store_node_get(st, node, &n, e);
+	if (rc == CF_OK)
+		rc = cf_store_cert_get(st, id, false, &row, e);
+	if (rc == CF_OK && (row.kind != CF_TRUST || row.node_id != n.id || strcmp(row.name, store) != 0))
+		rc = cf_err_set(e, CF_E_NOTFOUND, what, "is not a trust certificate in %s on %s", store, n.fqdn);
+	if (rc == CF_OK)
+		rc = cf_store_cert_delete(st, id, e);
+	if (rc == CF_OK) {
+		cf_outcome_add_id(out, id);
+		cf_strv_push(&out->nodes, n.fqdn);
+		cf_plan_trust(&out->plan, store, &n, false);
+		cf_plan_finish(&out->plan);
+		rc = cf_store_commit(st, e);
+	}
+	cf_store_rollback(st);
+	cf_certrow_free(&row);
+	cf_node_free(&n);
+	return rc;
+}
+
+struct prune_walk {
+	cf_store *st;
+	int64_t *ids;
+	size_t n, cap;
+	cf_strv nodes;
+	cf_strv stores;
+};
+
+/* A self-signed trust copy is stale when the peer it names (CN = peer FQDN) now has a
+ * CA-signed identity for a purpose validated by this store with the same key type. */
+static int prune_visit(void *ctx, const cf_certrow *r)
+{
+	struct prune_walk *w = ctx;
+	const cf_facts *f = &r->facts;
+	cf_node peer = {0};
+	if (!f->self_signed || strcmp(f->subject, f->issuer) != 0 || f->cn[0] == '\0')
+		return 0;
+	if (cf_store_node_get(w->st, f->cn, &peer, NULL) != CF_OK)
+		return 0;
+	int i = 0;
+	const cf_purpose *p;
+	bool stale = false;
+	while (!stale && (p = cf_purpose_next(peer.product, &i)) != NULL) {
+		cf_certrow id = {0};
+		if (p->trust_store == NULL || strcmp(p->trust_store, r->name) != 0 ||
+		    p->ecdsa != (f->key_type == CF_KEY_EC))
+			continue;
+		if (cf_store_identity_get(w->st, peer.id, p->name, false, &id, NULL) == CF_OK)
+			stale = !id.facts.self_signed && strcmp(id.facts.sha256, f->sha256) != 0;
+		cf_certrow_free(&id);
+	}
+	cf_node_free(&peer);
+	if (stale) {
+		int64_t *v = w->n == w->cap ? realloc(w->ids, (w->cap = w->cap ? w->cap * 2 : 16) * sizeof(*v)) : w->ids;
+		if (v == NULL)
+			return CF_E_INTERNAL;
+		w->ids = v;
+		w->ids[w->n++] = r->id;
+		cf_strv_push(&w->nodes, r->node);
+		cf_strv_push(&w->stores, r->name);
+	}
+	return 0;
+}
+
+cf_code cf_trust_prune(cf_store *st, const char *node, cf_outcome *out, cf_err *e)
+{
+	struct prune_walk w = {.st = st};
+	cf_certfilter filter = {.node = node, .kind = CF_TRUST};
+	cf_node n = {0};
+	cf_code rc = cf_store_begin(st, e);
+	if (rc == CF_OK && node != NULL)
+		rc = cf_store_node_get(st, node, &n, e);
+	if (rc == CF_OK)
+		rc = cf_store_cert_each(st, &filter, prune_visit, &w, e);
+	for (size_t i = 0; i < w.n && rc == CF_OK; i++) {
+		cf_node target = {0};
+		rc = cf_store_cert_delete(st, w.ids[i], e);
+		if (rc == CF_OK)
+			rc = cf_store_node_get(st, w.nodes.v[i], &target, e);
+		if (rc == CF_OK) {
+			cf_outcome_add_id(out, w.ids[i]);
+			cf_strv_push_unique(&out->nodes, target.fqdn);
+			cf_plan_trust(&out->plan, w.stores.v[i], &target, false);
+		}
+		cf_node_free(&target);
+	}
+	if (rc == CF_OK) {
+		cf_plan_finish(&out->plan);
+		rc = cf_store_commit(st, e);
+	}
+	cf_store_rollback(st);
+	cf_node_free(&n);
+	free(w.ids);
+	cf_strv_clear(&w.nodes);
+	cf_strv_clear(&w.stores);
+	return rc;
+}

@@ -1,0 +1,220 @@
+/* Upload of a CA-signed identity certificate: SPEC §3.4 checks 1–5, then the warnings. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/fqdn.h"
+#include "core/identity_int.h"
+#include "util/clock.h"
+
+#define YEAR_2050 2524608000LL /* 2050-01-01T00:00:00Z */
+
+/* The key usage bits that a certificate of p should carry, with those its CSR asked for. */
+static void usage_warnings(const cf_purpose *p, const cf_facts *f, const cf_facts *csr, cf_warnings *w)
+{
+	unsigned want_ku = cf_purpose_ku(p, f->key_type) | (csr ? csr->ku : 0);
+	unsigned want_eku = p->eku | (csr ? csr->eku : 0);
+	unsigned lost_ku = f->has_ku ? want_ku & ~f->ku : 0;
+	unsigned lost_eku = f->has_eku ? want_eku & ~f->eku : want_eku;
+	if (!f->has_ku && want_ku != 0)
+		lost_ku = 0; /* no keyUsage extension: every usage is allowed */
+	if (lost_ku) {
+		cf_strv names = {0};
+		cf_ku_names(lost_ku, &names);
+		char *list = cf_strv_join(&names, ", ");
+		cf_warn(w, "ku-missing", "key usage lacks %s, which %s needs; the CA dropped bits the request asked for", list, p->name);
+		free(list);
+		cf_strv_clear(&names);
+	}
+	if (lost_eku && f->has_eku) {
+		cf_strv names = {0};
+		cf_eku_names(lost_eku, &names);
+		char *list = cf_strv_join(&names, ", ");
+		cf_warn(w, "eku-missing", "extended key usage lacks %s, which %s needs", list, p->name);
+		free(list);
+		cf_strv_clear(&names);
+	}
+}
+
+/* The warnings of SPEC §3.4 (the upload proceeds). */
+static void upload_warnings(const cf_purpose *p, const cf_facts *f, const cf_facts *csr,
+			    const cf_strv *scope, bool multi, cf_warnings *w)
+{
+	int64_t now = cf_clock_now();
+	usage_warnings(p, f, csr, w);
+	if (f->cn[0] == '\0')
+		cf_warn(w, "no-cn", "the subject has no common name");
+	if (f->key_type == CF_KEY_RSA && f->key_bits < 2048)
+		cf_warn(w, "weak-key", "RSA key of %d bits is weak; use 2048 or more", f->key_bits);
+	if (f->key_type == CF_KEY_RSA && f->key_bits >= 8192)
+		cf_warn(w, "large-key-8192", "RSA key of %d bits is slow and some peers refuse it", f->key_bits);
+	if (strcmp(f->sig_hash, "sha1") == 0)
+		cf_warn(w, "sha1", "signed with SHA-1, which peers reject; have it re-issued with SHA-256");
+	if (f->not_after >= YEAR_2050)
+		cf_warn(w, "date-2050", "notAfter is in or after 2050; some devices cannot read such dates");
+	for (size_t i = 0; i < f->unsupported_oids.n; i++)
+		cf_warn(w, "unsupported-oid", "subject attribute %s is not supported (only X.520 and the EV OIDs are)",
+			f->unsupported_oids.v[i]);
+	if (f->not_after < now)
+		cf_warn(w, "expired", "the certificate has already expired");
+	if (f->not_before > now)
+		cf_warn(w, "not-yet-valid", "the certificate is not valid yet");
+	for (size_t i = 0; multi && i < scope->n; i++) {
+		char want[300];
+		snprintf(want, sizeof(want), "DNS:%s", scope->v[i]);
+		if (!cf_strv_contains(&f->san, want))
+			cf_warn(w, "san-missing-node", "the multi-server certificate lacks %s in its SAN", scope->v[i]);
+	}
+}
+
+/* Check 5: Expressway names must be valid FQDNs. */
+static cf_code expressway_names_check(const char *name, const cf_facts *f, cf_err *e)
+{
+	if (cf_fqdn_problem(f->cn) != NULL)
+		return cf_err_set(e, CF_E_INPUT, name, "Common name must be a valid FQDN (\"%s\")", f->cn);
+	for (size_t i = 0; i < f->san.n; i++)
+		if (strncmp(f->san.v[i], "DNS:", 4) == 0 && cf_fqdn_problem(f->san.v[i] + 4) != NULL)
+			return cf_err_set(e, CF_E_INPUT, name, "Subject alternative name must be a valid FQDN (\"%s\")",
+					  f->san.v[i] + 4);
+	return CF_OK;
+}
+
+/* The chain's issuer certificates as one PEM text. */
+static char *issuer_pem(cf_cert **chain, size_t n)
+{
+	cf_strv parts = {0};
+	for (size_t i = 1; i < n; i++) {
+		char *pem = cf_cert_pem(chain[i]);
+		if (pem != NULL)
+			cf_strv_push(&parts, pem);
+		free(pem);
+	}
+	char *out = cf_strv_join(&parts, "");
+	cf_strv_clear(&parts);
+	return out;
+}
+
+cf_code cf_identity_upload(cf_store *st, const char *node, const char *purpose, const char *name,
+			   const uint8_t *buf, size_t len, const char *key_name, const uint8_t *keybuf,
+			   size_t key_len, const char *description, cf_outcome *out, cf_err *e)
+{
+	cf_nodectx ctx = {0};
+	const cf_purpose *p = NULL;
+	cf_cert **certs = NULL, **anchors = NULL, **chain = NULL;
+	size_t n_certs = 0, n_anchors = 0, n_chain = 0;
+	cf_facts f = {0}, csr_facts = {0};
+	cf_csrrow csr = {0};
+	cf_csr *req = NULL;
+	cf_key *key = NULL;
+	char *key_pem = NULL, *chain_pem = NULL, *warnings = NULL;
+	cf_names scope = {0};
+	bool have_csr = false, multi = false;
+
+	/* 1: parses as X.509 (the caller enforced the size limit while reading) */
+	cf_code rc = cf_cert_parse_bundle(name, buf, len, &certs, &n_certs, e);
+	if (rc == CF_OK)
+		rc = cf_cert_facts(certs[0], &f, e);
+	if (rc == CF_OK && keybuf != NULL)
+		rc = cf_key_parse(key_name, keybuf, key_len, &key, e);
+	if (rc != CF_OK)
+		goto out;
+	if ((rc = cf_store_begin(st, e)) != CF_OK || (rc = cf_nodectx_load(st, node, &ctx, e)) != CF_OK ||
+	    (rc = cf_nodectx_purpose(&ctx, purpose, &p, e)) != CF_OK)
+		goto out;
+	if (p->self_signed_only) {
+		rc = cf_err_set(e, CF_E_INPUT, purpose, "certificates are self-signed only and cannot be uploaded");
+		goto out;
+	}
+
+	/* 2: the public key matches the pending CSR's key, or the key given with the upload */
+	have_csr = cf_store_csr_get(st, ctx.node.id, p->name, &csr, NULL) == CF_OK;
+	if (key != NULL) {
+		if (have_csr) {
+			rc = cf_err_set(e, CF_E_STATE, name, "a CSR is pending for %s on %s; upload the certificate issued from it without --key, or discard the CSR first",
+					p->name, ctx.node.fqdn);
+			goto out;
+		}
+		if (!cf_key_matches_cert(key, certs[0])) {
+			rc = cf_err_set(e, CF_E_INPUT, name, "the certificate does not match the private key given with it");
+			goto out;
+		}
+		if ((key_pem = cf_key_pem(key)) == NULL) {
+			rc = cf_err_set(e, CF_E_INTERNAL, key_name, "cannot encode the key");
+			goto out;
+		}
+	} else if (!have_csr) {
+		rc = cf_err_set(e, CF_E_STATE, name, "no pending CSR for %s on %s; generate one with 'certfleet csr generate' or give the key with --key",
+				p->name, ctx.node.fqdn);
+		goto out;
+	} else {
+		if ((rc = cf_csr_parse("stored CSR", csr.der, csr.der_len, &req, e)) != CF_OK ||
+		    (rc = cf_csr_facts(req, &csr_facts, e)) != CF_OK)
+			goto out;
+		if (strcmp(csr_facts.spki_sha256, f.spki_sha256) != 0) {
+			rc = cf_err_set(e, CF_E_INPUT, name, "the certificate's public key does not match the pending CSR for %s on %s; have the CA issue it again from the current CSR",
+					p->name, ctx.node.fqdn);
+			goto out;
+		}
+		key_pem = csr.key_pem;
+		csr.key_pem = NULL;
+		multi = strcmp(csr.distribution, "multi-server") == 0;
+	}
+
+	/* 3: the chain builds to a certificate in the purpose's trust store */
+	if ((rc = cf_store_trust_certs(st, ctx.node.id, p->trust_store, &anchors, &n_anchors, e)) != CF_OK)
+		goto out;
+	rc = cf_chain_build(certs[0], certs + 1, n_certs - 1, anchors, n_anchors, &chain, &n_chain, e);
+	if (rc != CF_OK) {
+		char msg[sizeof(e->message)];
+		snprintf(msg, sizeof(msg), "%s", e ? e->message : "");
+		rc = cf_err_set(e, CF_E_INPUT, name, "%s (trust store %s on %s)", msg,
+				p->trust_store ? p->trust_store : "any", ctx.node.fqdn);
+		goto out;
+	}
+
+	/* 4: key type fits the purpose */
+	if (p->ecdsa != (f.key_type == CF_KEY_EC)) {
+		rc = cf_err_set(e, CF_E_INPUT, name, "%s needs an %s key; this certificate has an %s key", p->name,
+				p->ecdsa ? "EC" : "RSA", cf_keytype_name(f.key_type));
+		goto out;
+	}
+
+	/* 5: Expressway names */
+	if (ctx.product->expressway && (rc = expressway_names_check(name, &f, e)) != CF_OK)
+		goto out;
+
+	if ((rc = cf_names_compute(&ctx.cluster, ctx.nodes, ctx.n_nodes, &ctx.node, p, multi, &scope, NULL)) != CF_OK) {
+		/* the SAN rules can't fail for names already in a stored CSR; scope alone is needed */
+		memset(&scope, 0, sizeof(scope));
+		cf_names_scope(ctx.nodes, ctx.n_nodes, &ctx.node, p, multi, &scope.scope);
+		rc = CF_OK;
+	}
+	upload_warnings(p, &f, have_csr ? &csr_facts : NULL, &scope.scope, multi, &out->warnings);
+	chain_pem = issuer_pem(chain, n_chain);
+	warnings = cf_warnings_json(&out->warnings);
+	cf_identity_new id = {.cert = certs[0], .key_pem = key_pem, .chain_pem = chain_pem,
+			      .source = have_csr ? "csr" : "upload", .description = description,
+			      .warnings_json = warnings, .multi_server = multi};
+	if ((rc = cf_identity_install(st, &ctx, p, &scope.scope, &id, out, e)) != CF_OK)
+		goto out;
+	if (have_csr && (rc = cf_store_csr_delete(st, ctx.node.id, p->name, e)) != CF_OK)
+		goto out;
+	cf_plan_finish(&out->plan);
+	rc = cf_store_commit(st, e);
+out:
+	cf_store_rollback(st);
+	cf_names_free(&scope);
+	free(warnings);
+	free(chain_pem);
+	cf_secret_free(key_pem);
+	cf_key_free(key);
+	cf_csr_free(req);
+	cf_csrrow_free(&csr);
+	cf_facts_free(&f);
+	cf_facts_free(&csr_facts);
+	cf_certs_free(chain, n_chain);
+	cf_certs_free(anchors, n_anchors);
+	cf_certs_free(certs, n_certs);
+	cf_nodectx_free(&ctx);
+	return rc;
+}

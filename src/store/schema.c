@@ -1,0 +1,103 @@
+/* Versioned schema migrations in portable SQL. Each step runs in the opening transaction;
+ * @ID@ and @BLOB@ are replaced with the driver's words. Add a step; never edit one. */
+#include "store/store_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const migrations[] = {
+	/* 1: the core model */
+	"CREATE TABLE clusters ("
+	"  id @ID@, name TEXT NOT NULL UNIQUE, fqdn TEXT NOT NULL DEFAULT '');"
+	"CREATE TABLE cluster_settings ("
+	"  cluster_id BIGINT NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,"
+	"  key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (cluster_id, key));"
+	"CREATE TABLE nodes ("
+	"  id @ID@, fqdn TEXT NOT NULL UNIQUE, cluster_id BIGINT NOT NULL REFERENCES clusters(id),"
+	"  product TEXT NOT NULL, publisher INTEGER NOT NULL, ip TEXT NOT NULL DEFAULT '');"
+	"CREATE TABLE certificates ("
+	"  id @ID@, node_id BIGINT NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,"
+	"  kind INTEGER NOT NULL, name TEXT NOT NULL, der @BLOB@ NOT NULL,"
+	"  sha256 TEXT NOT NULL, spki_sha256 TEXT NOT NULL, subject TEXT NOT NULL, issuer TEXT NOT NULL,"
+	"  cn TEXT NOT NULL, serial TEXT NOT NULL, not_before BIGINT NOT NULL, not_after BIGINT NOT NULL,"
+	"  key_type INTEGER NOT NULL, key_bits INTEGER NOT NULL, curve TEXT NOT NULL, sig_hash TEXT NOT NULL,"
+	"  self_signed INTEGER NOT NULL, ca INTEGER NOT NULL, has_bc INTEGER NOT NULL,"
+	"  has_ku INTEGER NOT NULL, ku INTEGER NOT NULL, has_eku INTEGER NOT NULL, eku INTEGER NOT NULL,"
+	"  eku_other TEXT NOT NULL, san TEXT NOT NULL, ocsp TEXT NOT NULL, crl_dp TEXT NOT NULL,"
+	"  unsupported_oids TEXT NOT NULL, distribution TEXT NOT NULL, source TEXT NOT NULL,"
+	"  description TEXT NOT NULL, chain_pem TEXT NOT NULL, key_pem TEXT, warnings TEXT NOT NULL,"
+	"  created BIGINT NOT NULL);"
+	"CREATE UNIQUE INDEX certificates_identity ON certificates (node_id, name) WHERE kind = 1;"
+	"CREATE INDEX certificates_sha256 ON certificates (node_id, name, sha256);"
+	"CREATE INDEX certificates_cn ON certificates (node_id, name, cn);"
+	"CREATE INDEX certificates_not_after ON certificates (not_after);"
+	"CREATE TABLE csrs ("
+	"  node_id BIGINT NOT NULL REFERENCES nodes(id) ON DELETE CASCADE, purpose TEXT NOT NULL,"
+	"  der @BLOB@ NOT NULL, key_pem TEXT NOT NULL, distribution TEXT NOT NULL, hash TEXT NOT NULL,"
+	"  created BIGINT NOT NULL, PRIMARY KEY (node_id, purpose));"
+	"CREATE TABLE deploy_targets ("
+	"  node_id BIGINT NOT NULL REFERENCES nodes(id) ON DELETE CASCADE, purpose TEXT NOT NULL,"
+	"  cert_path TEXT NOT NULL, key_path TEXT NOT NULL, chain_path TEXT NOT NULL,"
+	"  owner TEXT NOT NULL, mode INTEGER NOT NULL, reload TEXT NOT NULL,"
+	"  PRIMARY KEY (node_id, purpose));",
+};
+
+int cf_schema_latest(void)
+{
+	return (int)(sizeof(migrations) / sizeof(migrations[0]));
+}
+
+/* Replaces every occurrence of `word` in *text with `with` (new string). */
+static char *replace_all(const char *text, const char *word, const char *with)
+{
+	size_t wl = strlen(word), rl = strlen(with), count = 0;
+	for (const char *p = text; (p = strstr(p, word)) != NULL; p += wl)
+		count++;
+	char *out = malloc(strlen(text) + count * (rl + 1) + 1), *o = out;
+	if (out == NULL)
+		return NULL;
+	for (const char *p = text;;) {
+		const char *hit = strstr(p, word);
+		size_t len = hit ? (size_t)(hit - p) : strlen(p);
+		memcpy(o, p, len);
+		o += len;
+		if (hit == NULL)
+			break;
+		memcpy(o, with, rl);
+		o += rl;
+		p = hit + wl;
+	}
+	*o = '\0';
+	return out;
+}
+
+cf_code cf_schema_migrate(cf_store *st, cf_err *e)
+{
+	const cf_db_driver *d = st->drv;
+	cf_code rc = d->exec(st->db, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", e);
+	if (rc != CF_OK)
+		return rc;
+	int version = cf_store_schema_version(st);
+	if (version > cf_schema_latest())
+		return cf_err_set(e, CF_E_STATE, "store", "schema version %d is newer than this certfleet (%d)",
+				  version, cf_schema_latest());
+	for (int v = version; v < cf_schema_latest(); v++) {
+		char *a = replace_all(migrations[v], "@ID@", d->id_type);
+		char *sql = a ? replace_all(a, "@BLOB@", d->blob_type) : NULL;
+		free(a);
+		if (sql == NULL)
+			return cf_err_set(e, CF_E_INTERNAL, "store", "out of memory");
+		rc = d->exec(st->db, sql, e);
+		free(sql);
+		if (rc != CF_OK)
+			return rc;
+	}
+	if (version != cf_schema_latest()) {
+		char sql[128];
+		snprintf(sql, sizeof(sql), "DELETE FROM schema_version; INSERT INTO schema_version VALUES (%d)",
+			 cf_schema_latest());
+		rc = d->exec(st->db, sql, e);
+	}
+	return rc;
+}

@@ -1,0 +1,805 @@
+/* Every query of the store, in portable SQL with $n parameters. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "store/store_int.h"
+#include "util/clock.h"
+
+#define D (st->drv)
+
+static char *dup0(const char *s)
+{
+	return strdup(s ? s : "");
+}
+
+static cf_code prep(cf_store *st, const char *sql, cf_stmt **out, cf_err *e)
+{
+	return D->prepare(st->db, sql, out, e);
+}
+
+/* Runs a statement that returns no rows, then finalizes it. */
+static cf_code run(cf_store *st, cf_stmt *s, cf_err *e)
+{
+	int r = D->step(s, e);
+	D->finalize(s);
+	return r < 0 ? (e ? e->code : CF_E_INTERNAL) : CF_OK;
+}
+
+cf_code cf_store_open(const char *path, bool create, cf_store **out, cf_err *e)
+{
+	cf_store *st = calloc(1, sizeof(*st));
+	if (st == NULL)
+		return cf_err_set(e, CF_E_INTERNAL, path, "out of memory");
+	st->drv = &cf_db_sqlite;
+	cf_code rc = D->open(path, create, &st->db, e);
+	if (rc != CF_OK) {
+		free(st);
+		return rc;
+	}
+	if ((rc = cf_store_begin(st, e)) != CF_OK || (rc = cf_schema_migrate(st, e)) != CF_OK ||
+	    (rc = cf_store_commit(st, e)) != CF_OK) {
+		cf_store_close(st);
+		return rc;
+	}
+	*out = st;
+	return CF_OK;
+}
+
+void cf_store_close(cf_store *st)
+{
+	if (st == NULL)
+		return;
+	cf_store_rollback(st);
+	D->close(st->db);
+	free(st);
+}
+
+int cf_store_schema_version(cf_store *st)
+{
+	cf_stmt *s = NULL;
+	int v = 0;
+	if (prep(st, "SELECT version FROM schema_version", &s, NULL) != CF_OK)
+		return 0;
+	if (D->step(s, NULL) == 1)
+		v = (int)D->col_int(s, 0);
+	D->finalize(s);
+	return v;
+}
+
+cf_code cf_store_begin(cf_store *st, cf_err *e)
+{
+	cf_code rc = D->exec(st->db, "BEGIN IMMEDIATE", e);
+	if (rc == CF_OK)
+		st->in_tx = true;
+	return rc;
+}
+
+cf_code cf_store_commit(cf_store *st, cf_err *e)
+{
+	cf_code rc = D->exec(st->db, "COMMIT", e);
+	if (rc == CF_OK)
+		st->in_tx = false;
+	return rc;
+}
+
+void cf_store_rollback(cf_store *st)
+{
+	if (st != NULL && st->in_tx) {
+		D->exec(st->db, "ROLLBACK", NULL);
+		st->in_tx = false;
+	}
+}
+
+/* ---- clusters ------------------------------------------------------------------------------ */
+
+void cf_cluster_free(cf_cluster *c)
+{
+	if (c == NULL)
+		return;
+	free(c->name);
+	free(c->fqdn);
+	cf_strv_clear(&c->keys);
+	cf_strv_clear(&c->values);
+	memset(c, 0, sizeof(*c));
+}
+
+const char *cf_cluster_get(const cf_cluster *c, const char *key)
+{
+	for (size_t i = 0; i < c->keys.n; i++)
+		if (strcmp(c->keys.v[i], key) == 0)
+			return c->values.v[i];
+	return NULL;
+}
+
+cf_code cf_store_cluster_add(cf_store *st, const char *name, const char *fqdn, int64_t *id, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc = prep(st, "INSERT INTO clusters (name, fqdn) VALUES ($1, $2) RETURNING id", &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_text(s, 1, name);
+	D->bind_text(s, 2, fqdn ? fqdn : "");
+	int r = D->step(s, e);
+	if (r == 1)
+		*id = D->col_int(s, 0);
+	D->finalize(s);
+	if (r < 0 && e && e->code == CF_E_STATE)
+		return cf_err_set(e, CF_E_STATE, name, "a cluster of that name already exists");
+	return r == 1 ? CF_OK : (e ? e->code : CF_E_INTERNAL);
+}
+
+cf_code cf_store_cluster_set_fqdn(cf_store *st, int64_t id, const char *fqdn, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc = prep(st, "UPDATE clusters SET fqdn = $1 WHERE id = $2", &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_text(s, 1, fqdn);
+	D->bind_int(s, 2, id);
+	return run(st, s, e);
+}
+
+cf_code cf_store_cluster_get(cf_store *st, const char *name, int64_t id, cf_cluster *out, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_cluster c = {0};
+	cf_code rc = prep(st, "SELECT id, name, fqdn FROM clusters WHERE name = $1 OR id = $2", &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_text(s, 1, name ? name : "");
+	D->bind_int(s, 2, name ? -1 : id);
+	int r = D->step(s, e);
+	if (r == 1) {
+		c.id = D->col_int(s, 0);
+		c.name = dup0(D->col_text(s, 1));
+		c.fqdn = dup0(D->col_text(s, 2));
+	}
+	D->finalize(s);
+	if (r < 0)
+		return e ? e->code : CF_E_INTERNAL;
+	if (r == 0)
+		return cf_err_set(e, CF_E_NOTFOUND, name ? name : "cluster", "no such cluster");
+	if ((rc = prep(st, "SELECT key, value FROM cluster_settings WHERE cluster_id = $1 ORDER BY key", &s, e)) != CF_OK) {
+		cf_cluster_free(&c);
+		return rc;
+	}
+	D->bind_int(s, 1, c.id);
+	while ((r = D->step(s, e)) == 1) {
+		cf_strv_push(&c.keys, D->col_text(s, 0));
+		cf_strv_push(&c.values, D->col_text(s, 1));
+	}
+	D->finalize(s);
+	if (r < 0) {
+		cf_cluster_free(&c);
+		return e ? e->code : CF_E_INTERNAL;
+	}
+	*out = c;
+	return CF_OK;
+}
+
+cf_code cf_store_cluster_setting(cf_store *st, int64_t id, const char *key, const char *value, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc = prep(st, "DELETE FROM cluster_settings WHERE cluster_id = $1 AND key = $2", &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_int(s, 1, id);
+	D->bind_text(s, 2, key);
+	if ((rc = run(st, s, e)) != CF_OK || value == NULL)
+		return rc;
+	if ((rc = prep(st, "INSERT INTO cluster_settings (cluster_id, key, value) VALUES ($1, $2, $3)", &s, e)) != CF_OK)
+		return rc;
+	D->bind_int(s, 1, id);
+	D->bind_text(s, 2, key);
+	D->bind_text(s, 3, value);
+	return run(st, s, e);
+}
+
+/* ---- nodes ------------------------------------------------------------------------------------ */
+
+void cf_node_free(cf_node *n)
+{
+	if (n == NULL)
+		return;
+	free(n->fqdn);
+	free(n->cluster);
+	free(n->product);
+	free(n->ip);
+	memset(n, 0, sizeof(*n));
+}
+
+void cf_nodes_free(cf_node *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		cf_node_free(&v[i]);
+	free(v);
+}
+
+cf_code cf_store_node_add(cf_store *st, cf_node *n, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc = prep(st, "INSERT INTO nodes (fqdn, cluster_id, product, publisher, ip) "
+			      "VALUES ($1, $2, $3, $4, $5) RETURNING id", &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_text(s, 1, n->fqdn);
+	D->bind_int(s, 2, n->cluster_id);
+	D->bind_text(s, 3, n->product);
+	D->bind_int(s, 4, n->publisher);
+	D->bind_text(s, 5, n->ip ? n->ip : "");
+	int r = D->step(s, e);
+	if (r == 1)
+		n->id = D->col_int(s, 0);
+	D->finalize(s);
+	if (r < 0 && e && e->code == CF_E_STATE)
+		return cf_err_set(e, CF_E_STATE, n->fqdn, "a node with that FQDN already exists");
+	return r == 1 ? CF_OK : (e ? e->code : CF_E_INTERNAL);
+}
+
+#define NODE_COLS "n.id, n.fqdn, n.cluster_id, c.name, n.product, n.publisher, n.ip"
+
+static void read_node(cf_store *st, cf_stmt *s, cf_node *n)
+{
+	n->id = D->col_int(s, 0);
+	n->fqdn = dup0(D->col_text(s, 1));
+	n->cluster_id = D->col_int(s, 2);
+	n->cluster = dup0(D->col_text(s, 3));
+	n->product = dup0(D->col_text(s, 4));
+	n->publisher = D->col_int(s, 5) != 0;
+	n->ip = dup0(D->col_text(s, 6));
+}
+
+cf_code cf_store_node_get(cf_store *st, const char *fqdn, cf_node *out, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc = prep(st, "SELECT " NODE_COLS " FROM nodes n JOIN clusters c ON c.id = n.cluster_id "
+			      "WHERE lower(n.fqdn) = lower($1)", &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_text(s, 1, fqdn);
+	int r = D->step(s, e);
+	if (r == 1)
+		read_node(st, s, out);
+	D->finalize(s);
+	if (r == 0)
+		return cf_err_set(e, CF_E_NOTFOUND, fqdn, "no such node");
+	return r == 1 ? CF_OK : (e ? e->code : CF_E_INTERNAL);
+}
+
+cf_code cf_store_nodes(cf_store *st, int64_t cluster_id, cf_node **out, size_t *n, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc = prep(st, "SELECT " NODE_COLS " FROM nodes n JOIN clusters c ON c.id = n.cluster_id "
+			      "WHERE $1 = 0 OR n.cluster_id = $1 "
+			      "ORDER BY c.name, n.publisher DESC, n.product, n.fqdn", &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_int(s, 1, cluster_id);
+	cf_node *v = NULL;
+	size_t count = 0, cap = 0;
+	int r;
+	while ((r = D->step(s, e)) == 1) {
+		if (count == cap) {
+			cap = cap ? cap * 2 : 8;
+			cf_node *nv = realloc(v, cap * sizeof(*nv));
+			if (nv == NULL) {
+				r = -1;
+				cf_err_set(e, CF_E_INTERNAL, "nodes", "out of memory");
+				break;
+			}
+			v = nv;
+		}
+		memset(&v[count], 0, sizeof(v[count]));
+		read_node(st, s, &v[count++]);
+	}
+	D->finalize(s);
+	if (r < 0) {
+		cf_nodes_free(v, count);
+		return e ? e->code : CF_E_INTERNAL;
+	}
+	*out = v;
+	*n = count;
+	return CF_OK;
+}
+
+/* ---- certificates ------------------------------------------------------------------------------ */
+
+void cf_certrow_free(cf_certrow *r)
+{
+	if (r == NULL)
+		return;
+	free(r->node);
+	free(r->name);
+	free(r->der);
+	cf_facts_free(&r->facts);
+	free(r->distribution);
+	free(r->source);
+	free(r->description);
+	free(r->chain_pem);
+	cf_secret_free(r->key_pem);
+	free(r->warnings);
+	memset(r, 0, sizeof(*r));
+}
+
+static char *joined(const cf_strv *sv)
+{
+	return cf_strv_join(sv, "\n");
+}
+
+cf_code cf_store_cert_insert(cf_store *st, cf_certrow *r, cf_err *e)
+{
+	static const char sql[] =
+		"INSERT INTO certificates (node_id, kind, name, der, sha256, spki_sha256, subject, issuer,"
+		" cn, serial, not_before, not_after, key_type, key_bits, curve, sig_hash, self_signed, ca,"
+		" has_bc, has_ku, ku, has_eku, eku, eku_other, san, ocsp, crl_dp, unsupported_oids,"
+		" distribution, source, description, chain_pem, key_pem, warnings, created) VALUES"
+		" ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,"
+		" $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35) RETURNING id";
+	cf_stmt *s = NULL;
+	const cf_facts *f = &r->facts;
+	cf_code rc = prep(st, sql, &s, e);
+	if (rc != CF_OK)
+		return rc;
+	char *eku_other = joined(&f->eku_other), *san = joined(&f->san), *ocsp = joined(&f->ocsp),
+	     *crl_dp = joined(&f->crl_dp), *oids = joined(&f->unsupported_oids);
+	D->bind_int(s, 1, r->node_id);
+	D->bind_int(s, 2, r->kind);
+	D->bind_text(s, 3, r->name);
+	D->bind_blob(s, 4, r->der, r->der_len);
+	D->bind_text(s, 5, f->sha256);
+	D->bind_text(s, 6, f->spki_sha256);
+	D->bind_text(s, 7, f->subject);
+	D->bind_text(s, 8, f->issuer);
+	D->bind_text(s, 9, f->cn);
+	D->bind_text(s, 10, f->serial);
+	D->bind_int(s, 11, f->not_before);
+	D->bind_int(s, 12, f->not_after);
+	D->bind_int(s, 13, f->key_type);
+	D->bind_int(s, 14, f->key_bits);
+	D->bind_text(s, 15, f->curve);
+	D->bind_text(s, 16, f->sig_hash);
+	D->bind_int(s, 17, f->self_signed);
+	D->bind_int(s, 18, f->ca);
+	D->bind_int(s, 19, f->has_basic_constraints);
+	D->bind_int(s, 20, f->has_ku);
+	D->bind_int(s, 21, f->ku);
+	D->bind_int(s, 22, f->has_eku);
+	D->bind_int(s, 23, f->eku);
+	D->bind_text(s, 24, eku_other);
+	D->bind_text(s, 25, san);
+	D->bind_text(s, 26, ocsp);
+	D->bind_text(s, 27, crl_dp);
+	D->bind_text(s, 28, oids);
+	D->bind_text(s, 29, r->distribution ? r->distribution : "single-server");
+	D->bind_text(s, 30, r->source ? r->source : "upload");
+	D->bind_text(s, 31, r->description ? r->description : "");
+	D->bind_text(s, 32, r->chain_pem ? r->chain_pem : "");
+	D->bind_text(s, 33, r->key_pem);
+	D->bind_text(s, 34, r->warnings ? r->warnings : "[]");
+	D->bind_int(s, 35, r->created ? r->created : cf_clock_now());
+	free(eku_other);
+	free(san);
+	free(ocsp);
+	free(crl_dp);
+	free(oids);
+	int res = D->step(s, e);
+	if (res == 1)
+		r->id = D->col_int(s, 0);
+	D->finalize(s);
+	return res == 1 ? CF_OK : (e ? e->code : CF_E_INTERNAL);
+}
+
+cf_code cf_store_cert_delete(cf_store *st, int64_t id, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc = prep(st, "DELETE FROM certificates WHERE id = $1", &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_int(s, 1, id);
+	return run(st, s, e);
+}
+
+cf_code cf_store_identity_delete(cf_store *st, int64_t node_id, const char *purpose, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc = prep(st, "DELETE FROM certificates WHERE node_id = $1 AND name = $2 AND kind = 1", &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_int(s, 1, node_id);
+	D->bind_text(s, 2, purpose);
+	return run(st, s, e);
+}
+
+/* Columns read into a cf_certrow, in this order; DER and key are appended when asked. */
+#define CERT_COLS \
+	"c.id, c.node_id, n.fqdn, c.kind, c.name, c.sha256, c.spki_sha256, c.subject, c.issuer, c.cn," \
+	" c.serial, c.not_before, c.not_after, c.key_type, c.key_bits, c.curve, c.sig_hash," \
+	" c.self_signed, c.ca, c.has_bc, c.has_ku, c.ku, c.has_eku, c.eku, c.eku_other, c.san, c.ocsp," \
+	" c.crl_dp, c.unsupported_oids, c.distribution, c.source, c.description, c.chain_pem," \
+	" c.warnings, c.created"
+#define CERT_NCOLS 35
+
+static void split_col(const char *text, cf_strv *out)
+{
+	if (*text)
+		cf_strv_split(out, text, "\n");
+}
+
+static void read_cert(cf_store *st, cf_stmt *s, cf_certrow *r, bool der, bool key)
+{
+	cf_facts *f = &r->facts;
+	int i = 0;
+	r->id = D->col_int(s, i++);
+	r->node_id = D->col_int(s, i++);
+	r->node = dup0(D->col_text(s, i++));
+	r->kind = (cf_certkind)D->col_int(s, i++);
+	r->name = dup0(D->col_text(s, i++));
+	snprintf(f->sha256, sizeof(f->sha256), "%s", D->col_text(s, i++));
+	snprintf(f->spki_sha256, sizeof(f->spki_sha256), "%s", D->col_text(s, i++));
+	f->subject = dup0(D->col_text(s, i++));
+	f->issuer = dup0(D->col_text(s, i++));
+	f->cn = dup0(D->col_text(s, i++));
+	f->serial = dup0(D->col_text(s, i++));
+	f->not_before = D->col_int(s, i++);
+	f->not_after = D->col_int(s, i++);
+	f->key_type = (cf_keytype)D->col_int(s, i++);
+	f->key_bits = (int)D->col_int(s, i++);
+	snprintf(f->curve, sizeof(f->curve), "%s", D->col_text(s, i++));
+	snprintf(f->sig_hash, sizeof(f->sig_hash), "%s", D->col_text(s, i++));
+	f->self_signed = D->col_int(s, i++) != 0;
+	f->ca = D->col_int(s, i++) != 0;
+	f->has_basic_constraints = D->col_int(s, i++) != 0;
+	f->has_ku = D->col_int(s, i++) != 0;
+	f->ku = (unsigned)D->col_int(s, i++);
+	f->has_eku = D->col_int(s, i++) != 0;
+	f->eku = (unsigned)D->col_int(s, i++);
+	split_col(D->col_text(s, i++), &f->eku_other);
+	split_col(D->col_text(s, i++), &f->san);
+	split_col(D->col_text(s, i++), &f->ocsp);
+	split_col(D->col_text(s, i++), &f->crl_dp);
+	split_col(D->col_text(s, i++), &f->unsupported_oids);
+	r->distribution = dup0(D->col_text(s, i++));
+	r->source = dup0(D->col_text(s, i++));
+	r->description = dup0(D->col_text(s, i++));
+	r->chain_pem = dup0(D->col_text(s, i++));
+	r->warnings = dup0(D->col_text(s, i++));
+	r->created = D->col_int(s, i++);
+	if (der) {
+		size_t len = 0;
+		const void *p = D->col_blob(s, i++, &len);
+		r->der = malloc(len ? len : 1);
+		if (r->der != NULL && len > 0)
+			memcpy(r->der, p, len);
+		r->der_len = len;
+	}
+	if (key)
+		r->key_pem = dup0(D->col_text(s, i++));
+}
+
+static cf_code get_one(cf_store *st, cf_stmt *s, bool with_key, cf_certrow *out, const char *what, cf_err *e)
+{
+	int r = D->step(s, e);
+	if (r == 1) {
+		memset(out, 0, sizeof(*out));
+		read_cert(st, s, out, true, with_key);
+	}
+	D->finalize(s);
+	if (r == 0)
+		return cf_err_set(e, CF_E_NOTFOUND, what, "no such certificate");
+	return r == 1 ? CF_OK : (e ? e->code : CF_E_INTERNAL);
+}
+
+cf_code cf_store_cert_get(cf_store *st, int64_t id, bool with_key, cf_certrow *out, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc = prep(st, "SELECT " CERT_COLS ", c.der, c.key_pem FROM certificates c "
+			      "JOIN nodes n ON n.id = c.node_id WHERE c.id = $1", &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_int(s, 1, id);
+	char what[32];
+	snprintf(what, sizeof(what), "certificate %lld", (long long)id);
+	return get_one(st, s, with_key, out, what, e);
+}
+
+cf_code cf_store_identity_get(cf_store *st, int64_t node_id, const char *purpose, bool with_key,
+			      cf_certrow *out, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc = prep(st, "SELECT " CERT_COLS ", c.der, c.key_pem FROM certificates c "
+			      "JOIN nodes n ON n.id = c.node_id WHERE c.node_id = $1 AND c.name = $2 AND c.kind = 1",
+			  &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_int(s, 1, node_id);
+	D->bind_text(s, 2, purpose);
+	return get_one(st, s, with_key, out, purpose, e);
+}
+
+cf_code cf_store_cert_each(cf_store *st, const cf_certfilter *f,
+			   int (*fn)(void *ctx, const cf_certrow *r), void *ctx, cf_err *e)
+{
+	static const char sql[] =
+		"SELECT " CERT_COLS " FROM certificates c JOIN nodes n ON n.id = c.node_id WHERE"
+		" ($1 = '' OR lower(n.fqdn) = lower($1))"
+		" AND ($2 = '' OR (c.kind = 1 AND c.name = $2))"
+		" AND ($3 = '' OR (c.kind = 2 AND c.name = $3))"
+		" AND ($4 = '' OR substr(lower(c.cn), 1, length($4)) = lower($4)"
+		"      OR substr(lower(c.name), 1, length($4)) = lower($4))"
+		" AND ($5 = 0 OR c.not_after <= $5)"
+		" AND ($6 = 0 OR c.kind = $6)"
+		" ORDER BY n.fqdn, c.kind, c.name, c.id";
+	cf_stmt *s = NULL;
+	cf_code rc = prep(st, sql, &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_text(s, 1, f->node ? f->node : "");
+	D->bind_text(s, 2, f->purpose ? f->purpose : "");
+	D->bind_text(s, 3, f->store ? f->store : "");
+	D->bind_text(s, 4, f->begins_with ? f->begins_with : "");
+	D->bind_int(s, 5, f->expiring_before);
+	D->bind_int(s, 6, f->kind);
+	int r, stop = 0;
+	while ((r = D->step(s, e)) == 1) {
+		cf_certrow row = {0};
+		read_cert(st, s, &row, false, false);
+		stop = fn(ctx, &row);
+		cf_certrow_free(&row);
+		if (stop)
+			break;
+	}
+	D->finalize(s);
+	if (r < 0)
+		return e ? e->code : CF_E_INTERNAL;
+	return stop ? (cf_code)stop : CF_OK;
+}
+
+int64_t cf_store_trust_find(cf_store *st, int64_t node_id, const char *store, const char *sha256)
+{
+	cf_stmt *s = NULL;
+	int64_t id = 0;
+	if (prep(st, "SELECT id FROM certificates WHERE node_id = $1 AND name = $2 AND kind = 2 AND sha256 = $3",
+		 &s, NULL) != CF_OK)
+		return 0;
+	D->bind_int(s, 1, node_id);
+	D->bind_text(s, 2, store);
+	D->bind_text(s, 3, sha256);
+	if (D->step(s, NULL) == 1)
+		id = D->col_int(s, 0);
+	D->finalize(s);
+	return id;
+}
+
+int64_t cf_store_trust_count(cf_store *st, int64_t node_id, const char *store)
+{
+	cf_stmt *s = NULL;
+	int64_t n = 0;
+	if (prep(st, "SELECT count(*) FROM certificates WHERE node_id = $1 AND name = $2 AND kind = 2", &s, NULL) != CF_OK)
+		return 0;
+	D->bind_int(s, 1, node_id);
+	D->bind_text(s, 2, store);
+	if (D->step(s, NULL) == 1)
+		n = D->col_int(s, 0);
+	D->finalize(s);
+	return n;
+}
+
+bool cf_store_trust_cn_exists(cf_store *st, int64_t node_id, const char *store, const char *cn,
+			      const char *sha256)
+{
+	cf_stmt *s = NULL;
+	bool found = false;
+	if (prep(st, "SELECT 1 FROM certificates WHERE node_id = $1 AND name = $2 AND kind = 2"
+		     " AND cn = $3 AND sha256 <> $4 LIMIT 1", &s, NULL) != CF_OK)
+		return false;
+	D->bind_int(s, 1, node_id);
+	D->bind_text(s, 2, store);
+	D->bind_text(s, 3, cn);
+	D->bind_text(s, 4, sha256);
+	found = D->step(s, NULL) == 1;
+	D->finalize(s);
+	return found;
+}
+
+cf_code cf_store_trust_certs(cf_store *st, int64_t node_id, const char *store, cf_cert ***out,
+			     size_t *n, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc = prep(st, "SELECT der FROM certificates WHERE node_id = $1 AND kind = 2"
+			      " AND ($2 = '' OR name = $2) ORDER BY id", &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_int(s, 1, node_id);
+	D->bind_text(s, 2, store ? store : "");
+	cf_cert **v = NULL;
+	size_t count = 0, cap = 0;
+	int r;
+	while ((r = D->step(s, e)) == 1) {
+		size_t len = 0;
+		const void *der = D->col_blob(s, 0, &len);
+		cf_cert *c = cf_cert_from_der(der, len);
+		if (c == NULL)
+			continue; /* stored DER always parsed once; nothing else to do */
+		if (count == cap) {
+			cap = cap ? cap * 2 : 16;
+			cf_cert **nv = realloc(v, cap * sizeof(*nv));
+			if (nv == NULL) {
+				cf_cert_free(c);
+				r = -1;
+				cf_err_set(e, CF_E_INTERNAL, "trust store", "out of memory");
+				break;
+			}
+			v = nv;
+		}
+		v[count++] = c;
+	}
+	D->finalize(s);
+	if (r < 0) {
+		cf_certs_free(v, count);
+		return e ? e->code : CF_E_INTERNAL;
+	}
+	*out = v;
+	*n = count;
+	return CF_OK;
+}
+
+/* ---- pending CSRs ------------------------------------------------------------------------------ */
+
+void cf_csrrow_free(cf_csrrow *r)
+{
+	if (r == NULL)
+		return;
+	free(r->purpose);
+	free(r->der);
+	cf_secret_free(r->key_pem);
+	free(r->distribution);
+	free(r->hash);
+	memset(r, 0, sizeof(*r));
+}
+
+cf_code cf_store_csr_put(cf_store *st, const cf_csrrow *r, cf_err *e)
+{
+	cf_code rc = cf_store_csr_delete(st, r->node_id, r->purpose, e);
+	cf_stmt *s = NULL;
+	if (rc != CF_OK || (rc = prep(st, "INSERT INTO csrs (node_id, purpose, der, key_pem, distribution, hash, created)"
+					  " VALUES ($1, $2, $3, $4, $5, $6, $7)", &s, e)) != CF_OK)
+		return rc;
+	D->bind_int(s, 1, r->node_id);
+	D->bind_text(s, 2, r->purpose);
+	D->bind_blob(s, 3, r->der, r->der_len);
+	D->bind_text(s, 4, r->key_pem);
+	D->bind_text(s, 5, r->distribution);
+	D->bind_text(s, 6, r->hash);
+	D->bind_int(s, 7, r->created ? r->created : cf_clock_now());
+	return run(st, s, e);
+}
+
+cf_code cf_store_csr_get(cf_store *st, int64_t node_id, const char *purpose, cf_csrrow *out, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc = prep(st, "SELECT der, key_pem, distribution, hash, created FROM csrs"
+			      " WHERE node_id = $1 AND purpose = $2", &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_int(s, 1, node_id);
+	D->bind_text(s, 2, purpose);
+	int r = D->step(s, e);
+	if (r == 1) {
+		size_t len = 0;
+		const void *der = D->col_blob(s, 0, &len);
+		memset(out, 0, sizeof(*out));
+		out->node_id = node_id;
+		out->purpose = strdup(purpose);
+		out->der = malloc(len ? len : 1);
+		if (out->der != NULL)
+			memcpy(out->der, der, len);
+		out->der_len = len;
+		out->key_pem = dup0(D->col_text(s, 1));
+		out->distribution = dup0(D->col_text(s, 2));
+		out->hash = dup0(D->col_text(s, 3));
+		out->created = D->col_int(s, 4);
+	}
+	D->finalize(s);
+	if (r == 0)
+		return cf_err_set(e, CF_E_STATE, purpose, "no pending CSR for this purpose");
+	return r == 1 ? CF_OK : (e ? e->code : CF_E_INTERNAL);
+}
+
+cf_code cf_store_csr_delete(cf_store *st, int64_t node_id, const char *purpose, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc = prep(st, "DELETE FROM csrs WHERE node_id = $1 AND purpose = $2", &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_int(s, 1, node_id);
+	D->bind_text(s, 2, purpose);
+	return run(st, s, e);
+}
+
+/* ---- deploy targets --------------------------------------------------------------------------- */
+
+void cf_target_free(cf_target *t)
+{
+	if (t == NULL)
+		return;
+	free(t->purpose);
+	free(t->cert_path);
+	free(t->key_path);
+	free(t->chain_path);
+	free(t->owner);
+	free(t->reload);
+	memset(t, 0, sizeof(*t));
+}
+
+cf_code cf_store_target_set(cf_store *st, const cf_target *t, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc = prep(st, "DELETE FROM deploy_targets WHERE node_id = $1 AND purpose = $2", &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_int(s, 1, t->node_id);
+	D->bind_text(s, 2, t->purpose);
+	if ((rc = run(st, s, e)) != CF_OK)
+		return rc;
+	if ((rc = prep(st, "INSERT INTO deploy_targets (node_id, purpose, cert_path, key_path, chain_path,"
+			   " owner, mode, reload) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", &s, e)) != CF_OK)
+		return rc;
+	D->bind_int(s, 1, t->node_id);
+	D->bind_text(s, 2, t->purpose);
+	D->bind_text(s, 3, t->cert_path ? t->cert_path : "");
+	D->bind_text(s, 4, t->key_path ? t->key_path : "");
+	D->bind_text(s, 5, t->chain_path ? t->chain_path : "");
+	D->bind_text(s, 6, t->owner ? t->owner : "");
+	D->bind_int(s, 7, t->mode);
+	D->bind_text(s, 8, t->reload ? t->reload : "");
+	return run(st, s, e);
+}
+
+cf_code cf_store_targets(cf_store *st, int64_t node_id, const char *purpose, cf_target **out,
+			 size_t *n, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc = prep(st, "SELECT purpose, cert_path, key_path, chain_path, owner, mode, reload"
+			      " FROM deploy_targets WHERE node_id = $1 AND ($2 = '' OR purpose = $2)"
+			      " ORDER BY purpose", &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_int(s, 1, node_id);
+	D->bind_text(s, 2, purpose ? purpose : "");
+	cf_target *v = NULL;
+	size_t count = 0, cap = 0;
+	int r;
+	while ((r = D->step(s, e)) == 1) {
+		if (count == cap) {
+			cap = cap ? cap * 2 : 4;
+			cf_target *nv = realloc(v, cap * sizeof(*nv));
+			if (nv == NULL) {
+				r = -1;
+				cf_err_set(e, CF_E_INTERNAL, "deploy targets", "out of memory");
+				break;
+			}
+			v = nv;
+		}
+		cf_target *t = &v[count++];
+		t->node_id = node_id;
+		t->purpose = dup0(D->col_text(s, 0));
+		t->cert_path = dup0(D->col_text(s, 1));
+		t->key_path = dup0(D->col_text(s, 2));
+		t->chain_path = dup0(D->col_text(s, 3));
+		t->owner = dup0(D->col_text(s, 4));
+		t->mode = (int)D->col_int(s, 5);
+		t->reload = dup0(D->col_text(s, 6));
+	}
+	D->finalize(s);
+	if (r < 0) {
+		for (size_t i = 0; i < count; i++)
+			cf_target_free(&v[i]);
+		free(v);
+		return e ? e->code : CF_E_INTERNAL;
+	}
+	*out = v;
+	*n = count;
+	return CF_OK;
+}

@@ -1,0 +1,164 @@
+/* The store: everything one deployment holds (clusters, nodes, certificates, pending CSRs,
+ * deploy targets), behind portable SQL over a driver table (db.h). Every change a command
+ * makes runs inside one cf_store_begin/commit pair. Records are plain data owned by the
+ * caller; free them with the matching _free function. */
+#ifndef CF_STORE_H
+#define CF_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "crypto/x509.h"
+#include "util/err.h"
+#include "util/strv.h"
+
+typedef struct cf_store cf_store;
+
+/* Opens the store at path (a file name for SQLite). create: make it (mode 0600) when absent.
+ * Brings the schema up to date in one transaction. */
+cf_code cf_store_open(const char *path, bool create, cf_store **out, cf_err *e);
+void cf_store_close(cf_store *st);
+/* The schema version the store is at. */
+int cf_store_schema_version(cf_store *st);
+
+/* Transactions: begin takes the write lock at once; rollback is NULL-safe on a store
+ * without an open transaction. */
+cf_code cf_store_begin(cf_store *st, cf_err *e);
+cf_code cf_store_commit(cf_store *st, cf_err *e);
+void cf_store_rollback(cf_store *st);
+
+/* ---- clusters ------------------------------------------------------------------------------ */
+
+typedef struct cf_cluster {
+	int64_t id;
+	char *name;
+	char *fqdn;      /* "" when not set */
+	cf_strv keys;    /* settings, parallel to values */
+	cf_strv values;
+} cf_cluster;
+
+void cf_cluster_free(cf_cluster *c);
+/* The value of a setting, or NULL when it is not set (borrowed). */
+const char *cf_cluster_get(const cf_cluster *c, const char *key);
+
+cf_code cf_store_cluster_add(cf_store *st, const char *name, const char *fqdn, int64_t *id, cf_err *e);
+cf_code cf_store_cluster_set_fqdn(cf_store *st, int64_t id, const char *fqdn, cf_err *e);
+cf_code cf_store_cluster_get(cf_store *st, const char *name, int64_t id, cf_cluster *out, cf_err *e);
+/* Sets (value non-NULL) or removes (NULL) one setting. */
+cf_code cf_store_cluster_setting(cf_store *st, int64_t id, const char *key, const char *value, cf_err *e);
+
+/* ---- nodes ------------------------------------------------------------------------------------ */
+
+typedef struct cf_node {
+	int64_t id;
+	char *fqdn;
+	int64_t cluster_id;
+	char *cluster;
+	char *product;
+	bool publisher;
+	char *ip; /* "" when not set */
+} cf_node;
+
+void cf_node_free(cf_node *n);
+void cf_nodes_free(cf_node *v, size_t n);
+
+cf_code cf_store_node_add(cf_store *st, cf_node *n, cf_err *e); /* sets n->id */
+/* By FQDN (case-insensitive); CF_E_NOTFOUND names the node. */
+cf_code cf_store_node_get(cf_store *st, const char *fqdn, cf_node *out, cf_err *e);
+/* All nodes, or those of one cluster (cluster_id > 0), publisher first, then by FQDN. */
+cf_code cf_store_nodes(cf_store *st, int64_t cluster_id, cf_node **out, size_t *n, cf_err *e);
+
+/* ---- certificates ------------------------------------------------------------------------------ */
+
+typedef enum cf_certkind { CF_IDENTITY = 1, CF_TRUST = 2 } cf_certkind;
+
+typedef struct cf_certrow {
+	int64_t id;
+	int64_t node_id;
+	char *node;       /* FQDN; filled when read */
+	cf_certkind kind;
+	char *name;       /* purpose (identity) or trust store (trust) */
+	uint8_t *der;     /* NULL in listings */
+	size_t der_len;
+	cf_facts facts;
+	char *distribution; /* "single-server" | "multi-server" */
+	char *source;       /* "self-signed" | "csr" | "upload" | ... */
+	char *description;
+	char *chain_pem;    /* identity: issuer certificates, PEM; "" when none */
+	char *key_pem;      /* identity: only when asked for; freed with cf_secret_free */
+	char *warnings;     /* JSON array of {"rule","message"} */
+	int64_t created;
+} cf_certrow;
+
+void cf_certrow_free(cf_certrow *r);
+
+typedef struct cf_certfilter {
+	const char *node;        /* FQDN */
+	const char *purpose;     /* identity purpose */
+	const char *store;       /* trust store */
+	const char *begins_with; /* on the common name or the purpose/store name */
+	int64_t expiring_before; /* not_after <= this; 0 for no filter */
+	int kind;                /* 0 both, or a cf_certkind */
+} cf_certfilter;
+
+cf_code cf_store_cert_insert(cf_store *st, cf_certrow *r, cf_err *e); /* sets r->id */
+cf_code cf_store_cert_delete(cf_store *st, int64_t id, cf_err *e);
+/* One certificate by id (with DER; key only when with_key). */
+cf_code cf_store_cert_get(cf_store *st, int64_t id, bool with_key, cf_certrow *out, cf_err *e);
+/* The identity of (node, purpose); CF_E_NOTFOUND when there is none. */
+cf_code cf_store_identity_get(cf_store *st, int64_t node_id, const char *purpose, bool with_key,
+			      cf_certrow *out, cf_err *e);
+cf_code cf_store_identity_delete(cf_store *st, int64_t node_id, const char *purpose, cf_err *e);
+/* Calls fn for each matching certificate (no DER, no key), ordered by node, kind, name, id.
+ * A non-zero return from fn stops the walk and is returned. The row is valid only during fn. */
+cf_code cf_store_cert_each(cf_store *st, const cf_certfilter *f,
+			   int (*fn)(void *ctx, const cf_certrow *r), void *ctx, cf_err *e);
+/* The id of a trust certificate with this SHA-256 in (node, store), or 0. */
+int64_t cf_store_trust_find(cf_store *st, int64_t node_id, const char *store, const char *sha256);
+/* How many trust certificates (node, store) holds. */
+int64_t cf_store_trust_count(cf_store *st, int64_t node_id, const char *store);
+/* Whether (node, store) holds a trust certificate with this CN but another SHA-256. */
+bool cf_store_trust_cn_exists(cf_store *st, int64_t node_id, const char *store, const char *cn,
+			      const char *sha256);
+/* DER of every trust certificate of (node, store), or of every store of the node when store
+ * is NULL. *out is an array of *n owned certificates. */
+cf_code cf_store_trust_certs(cf_store *st, int64_t node_id, const char *store, cf_cert ***out,
+			     size_t *n, cf_err *e);
+
+/* ---- pending CSRs ------------------------------------------------------------------------------ */
+
+typedef struct cf_csrrow {
+	int64_t node_id;
+	char *purpose;
+	uint8_t *der;
+	size_t der_len;
+	char *key_pem; /* freed with cf_secret_free */
+	char *distribution;
+	char *hash;
+	int64_t created;
+} cf_csrrow;
+
+void cf_csrrow_free(cf_csrrow *r);
+/* Replaces any pending CSR of (node, purpose). */
+cf_code cf_store_csr_put(cf_store *st, const cf_csrrow *r, cf_err *e);
+cf_code cf_store_csr_get(cf_store *st, int64_t node_id, const char *purpose, cf_csrrow *out, cf_err *e);
+cf_code cf_store_csr_delete(cf_store *st, int64_t node_id, const char *purpose, cf_err *e);
+
+/* ---- deploy targets --------------------------------------------------------------------------- */
+
+typedef struct cf_target {
+	int64_t node_id;
+	char *purpose;
+	char *cert_path, *key_path, *chain_path; /* "" when not deployed */
+	char *owner;  /* "user[:group]" or "" */
+	int mode;     /* certificate and chain mode; keys are always 0600 */
+	char *reload; /* shell command, or "" */
+} cf_target;
+
+void cf_target_free(cf_target *t);
+cf_code cf_store_target_set(cf_store *st, const cf_target *t, cf_err *e);
+/* Targets of a node (and one purpose when purpose is non-NULL). */
+cf_code cf_store_targets(cf_store *st, int64_t node_id, const char *purpose, cf_target **out,
+			 size_t *n, cf_err *e);
+
+#endif

@@ -1,0 +1,15 @@
+/* Time is an input: everything that asks "what time is it" asks here, so tests can move time.
+ * CERTFLEET_NOW (seconds since the epoch) overrides the system clock for the whole process. */
+#ifndef CF_CLOCK_H
+#define CF_CLOCK_H
+
+#include <stdint.h>
+
+/* Seconds since the epoch, UTC. */
+int64_t cf_clock_now(void);
+/* Sets a fixed time for this process (0 returns to the system clock). */
+void cf_clock_set(int64_t now);
+/* Formats t as RFC 3339 UTC with a Z ("2026-11-22T06:45:38Z") into buf (>= 21 bytes). */
+void cf_time_rfc3339(int64_t t, char buf[static 32]);
+
+#endif

@@ -1,0 +1,36 @@
+/* One error type for all of certfleet: a code (which is also the CLI exit code, SPEC §11.1)
+ * plus a subject (the input or object that failed) and a one-line message. */
+#ifndef CF_ERR_H
+#define CF_ERR_H
+
+typedef enum cf_code {
+	CF_OK = 0,
+	CF_E_USAGE = 2,    /* bad command line */
+	CF_E_INPUT = 3,    /* input rejected: parse, validation, rule */
+	CF_E_NOTFOUND = 4, /* no such node, cluster, certificate, store */
+	CF_E_STATE = 5,    /* wrong state: no pending CSR, not the publisher, ... */
+	CF_E_REMOTE = 6,   /* remote or network failure, failed reload */
+	CF_E_FINDINGS = 7, /* doctor/validate found errors */
+	CF_E_INTERNAL = 10 /* anything else: I/O, database, out of memory */
+} cf_code;
+
+typedef struct cf_err {
+	cf_code code;
+	char subject[512]; /* what failed: a file name, "node x.example.com", ... */
+	char message[1024];
+} cf_err;
+
+/* Records an error in *e (if e is non-NULL) and returns code. subject may be NULL. */
+cf_code cf_err_set(cf_err *e, cf_code code, const char *subject, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Replaces the subject of an error already set, keeping code and message. */
+void cf_err_subject(cf_err *e, const char *subject);
+
+/* Resets *e to CF_OK. */
+void cf_err_clear(cf_err *e);
+
+/* A fixed English name of the code ("input rejected", ...). */
+const char *cf_code_str(cf_code code);
+
+#endif

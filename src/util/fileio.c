@@ -1,0 +1,139 @@
+#include "util/fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+cf_code cf_file_read(const char *path, size_t max, uint8_t **out, size_t *len, cf_err *e)
+{
+	int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	uint8_t *buf = NULL;
+	size_t n = 0, cap = 0;
+	cf_code rc = CF_OK;
+
+	if (fd < 0)
+		return cf_err_set(e, CF_E_INPUT, path, "cannot open: %s", strerror(errno));
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		rc = cf_err_set(e, CF_E_INPUT, path, "is a directory");
+		goto out;
+	}
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size > max) {
+		rc = cf_err_set(e, CF_E_INPUT, path, "file is larger than %zu MiB", max >> 20);
+		goto out;
+	}
+	for (;;) {
+		if (n + 4096 + 1 > cap) {
+			size_t ncap = cap ? cap * 2 : 65536;
+			uint8_t *nb = realloc(buf, ncap);
+			if (nb == NULL) {
+				rc = cf_err_set(e, CF_E_INTERNAL, path, "out of memory");
+				goto out;
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		ssize_t r = read(fd, buf + n, cap - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			rc = cf_err_set(e, CF_E_INPUT, path, "cannot read: %s", strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n > max) {
+			rc = cf_err_set(e, CF_E_INPUT, path, "file is larger than %zu MiB", max >> 20);
+			goto out;
+		}
+	}
+	if (n == 0) {
+		rc = cf_err_set(e, CF_E_INPUT, path, "file is empty");
+		goto out;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	buf = NULL;
+out:
+	free(buf);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	return rc;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static void fsync_dir_of(const char *path)
+{
+	char *copy = strdup(path);
+	if (copy == NULL)
+		return;
+	int dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	free(copy);
+}
+
+cf_code cf_file_write_atomic(const char *path, const void *data, size_t len,
+			     const cf_write_opts *opts, cf_err *e)
+{
+	char tmp[4096];
+	int fd = -1;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp))
+		return cf_err_set(e, CF_E_INPUT, path, "path is too long");
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return cf_err_set(e, CF_E_INTERNAL, path, "cannot create a file beside it: %s",
+				  strerror(errno));
+	if (fchmod(fd, opts->mode) != 0)
+		goto fail;
+	if ((opts->uid != (uid_t)-1 || opts->gid != (gid_t)-1) && fchown(fd, opts->uid, opts->gid) != 0)
+		goto fail;
+	if (write_all(fd, data, len) != 0 || fsync(fd) != 0)
+		goto fail;
+	if (close(fd) != 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (opts->keep_prev && access(path, F_OK) == 0) {
+		char prev[4200];
+		snprintf(prev, sizeof(prev), "%s.prev", path);
+		unlink(prev);
+		if (link(path, prev) != 0)
+			goto fail;
+	}
+	if (rename(tmp, path) != 0)
+		goto fail;
+	fsync_dir_of(path);
+	return CF_OK;
+fail:;
+	int saved = errno;
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return cf_err_set(e, CF_E_INTERNAL, path, "cannot write: %s", strerror(saved));
+}
