@@ -42,6 +42,7 @@ int cmd_init(cli *c, int argc, char **argv);
 int cmd_cluster_add(cli *c, int argc, char **argv);
 int cmd_cluster_set(cli *c, int argc, char **argv);
 int cmd_cluster_show(cli *c, int argc, char **argv);
+int cmd_status(cli *c, int argc, char **argv);
 int cmd_node_add(cli *c, int argc, char **argv);
 int cmd_node_list(cli *c, int argc, char **argv);
 int cmd_cert_list(cli *c, int argc, char **argv);

@@ -39,12 +39,10 @@ int cmd_cert_list(cli *c, int argc, char **argv)
 	static const char usage[] =
 		"certfleet cert list [--node FQDN] [--purpose P] [--store S] [--begins-with TEXT] [--expiring DAYS]";
 	enum { NODE, PURPOSE, STORE, BEGINS, EXPIRING };
-	static const struct option opts[] = {{"node", required_argument, NULL, 0},
-					     {"purpose", required_argument, NULL, 0},
-					     {"store", required_argument, NULL, 0},
-					     {"begins-with", required_argument, NULL, 0},
-					     {"expiring", required_argument, NULL, 0},
-					     {0}};
+	static const struct option opts[] = {
+		{"node", required_argument, NULL, 0},	  {"purpose", required_argument, NULL, 0},
+		{"store", required_argument, NULL, 0},	  {"begins-with", required_argument, NULL, 0},
+		{"expiring", required_argument, NULL, 0}, {0}};
 	const char *v[5] = {0};
 	cf_err e = {0};
 	int i = cli_parse(c, argc, argv, opts, v, usage);
@@ -75,7 +73,8 @@ int cmd_cert_list(cli *c, int argc, char **argv)
 	if (c->json)
 		fputs("{\"items\":[", stdout);
 	else
-		printf("%-8s %-32s %-8s %-20s %-11s %-20s %s\n", "ID", "NODE", "KIND", "PURPOSE/STORE", "SIGNED", "NOT AFTER", "CN");
+		printf("%-8s %-32s %-8s %-20s %-11s %-20s %s\n", "ID", "NODE", "KIND", "PURPOSE/STORE", "SIGNED",
+		       "NOT AFTER", "CN");
 	cf_code r = cf_store_cert_each(c->st, &f, print_row, &lc, &e);
 	if (c->json)
 		fputs("]}\n", stdout);
@@ -142,12 +141,10 @@ int cmd_cert_show(cli *c, int argc, char **argv)
 {
 	static const char usage[] = "certfleet cert show --node FQDN (--purpose P | --store S --id ID) [--pem]";
 	enum { NODE, PURPOSE, STORE, ID, PEM };
-	static const struct option opts[] = {{"node", required_argument, NULL, 0},
-					     {"purpose", required_argument, NULL, 0},
-					     {"store", required_argument, NULL, 0},
-					     {"id", required_argument, NULL, 0},
-					     {"pem", no_argument, NULL, 0},
-					     {0}};
+	static const struct option opts[] = {
+		{"node", required_argument, NULL, 0},  {"purpose", required_argument, NULL, 0},
+		{"store", required_argument, NULL, 0}, {"id", required_argument, NULL, 0},
+		{"pem", no_argument, NULL, 0},	       {0}};
 	const char *v[5] = {0};
 	cf_err e = {0};
 	cf_node n = {0};
@@ -172,7 +169,8 @@ int cmd_cert_show(cli *c, int argc, char **argv)
 		else
 			code = cf_store_cert_get(c->st, id, false, &r, &e);
 		if (code == CF_OK && (r.kind != CF_TRUST || r.node_id != n.id || strcmp(r.name, v[STORE]) != 0))
-			code = cf_err_set(&e, CF_E_NOTFOUND, v[ID], "no such certificate in %s on %s", v[STORE], n.fqdn);
+			code = cf_err_set(&e, CF_E_NOTFOUND, v[ID], "no such certificate in %s on %s", v[STORE],
+					  n.fqdn);
 	}
 	if (code != CF_OK) {
 		cf_node_free(&n);
@@ -219,7 +217,8 @@ static int print_change(cli *c, const cf_outcome *out, const char *verb)
 	for (size_t i = 0; i < out->n_ids; i++) {
 		cf_certrow r = {0};
 		if (cf_store_cert_get(c->st, out->ids[i], false, &r, NULL) == CF_OK && r.kind == CF_IDENTITY)
-			printf("%s %s on %s (id %lld, sha256 %s)\n", verb, r.name, r.node, (long long)r.id, r.facts.sha256);
+			printf("%s %s on %s (id %lld, sha256 %s)\n", verb, r.name, r.node, (long long)r.id,
+			       r.facts.sha256);
 		cf_certrow_free(&r);
 	}
 	cli_print_outcome(out);
@@ -228,7 +227,8 @@ static int print_change(cli *c, const cf_outcome *out, const char *verb)
 
 int cmd_cert_self_signed(cli *c, int argc, char **argv)
 {
-	static const char usage[] = "certfleet cert self-signed --node FQDN --purpose P [--key SPEC] [--hash H] [--days N] [--multi-server]";
+	static const char usage[] = "certfleet cert self-signed --node FQDN --purpose P [--key SPEC] [--hash H] "
+				    "[--days N] [--multi-server]";
 	enum { NODE, PURPOSE, KEY, HASH, DAYS, MULTI };
 	static const struct option opts[] = {{"node", required_argument, NULL, 0},
 					     {"purpose", required_argument, NULL, 0},
@@ -269,7 +269,8 @@ int cmd_cert_self_signed(cli *c, int argc, char **argv)
 
 int cmd_cert_upload(cli *c, int argc, char **argv)
 {
-	static const char usage[] = "certfleet cert upload --node FQDN --purpose P FILE [--key KEYFILE] [--description TEXT]";
+	static const char usage[] =
+		"certfleet cert upload --node FQDN --purpose P FILE [--key KEYFILE] [--description TEXT]";
 	enum { NODE, PURPOSE, KEY, DESC };
 	static const struct option opts[] = {{"node", required_argument, NULL, 0},
 					     {"purpose", required_argument, NULL, 0},
@@ -291,8 +292,8 @@ int cmd_cert_upload(cli *c, int argc, char **argv)
 		rc = cli_read(c, v[KEY], &key, &key_len);
 	if (rc == 0)
 		rc = cli_store(c, false);
-	if (rc == 0 && cf_identity_upload(c->st, v[NODE], v[PURPOSE], argv[i], buf, len, v[KEY], key, key_len,
-					  v[DESC], &out, &e) != CF_OK)
+	if (rc == 0 && cf_identity_upload(c->st, v[NODE], v[PURPOSE], argv[i], buf, len, v[KEY], key, key_len, v[DESC],
+					  &out, &e) != CF_OK)
 		rc = cli_fail(c, &e);
 	if (rc == 0)
 		rc = print_change(c, &out, "uploaded");

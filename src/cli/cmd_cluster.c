@@ -7,6 +7,8 @@
 #include "core/certjson.h"
 #include "core/deployment.h"
 #include "core/settings.h"
+#include "core/status.h"
+#include "util/clock.h"
 
 int cmd_init(cli *c, int argc, char **argv)
 {
@@ -105,12 +107,10 @@ int cmd_node_add(cli *c, int argc, char **argv)
 	static const char usage[] =
 		"certfleet node add FQDN --cluster NAME --product KEY [--publisher] [--ip ADDR] [--no-defaults]";
 	enum { CLUSTER, PRODUCT, PUBLISHER, IP, NO_DEFAULTS };
-	static const struct option opts[] = {{"cluster", required_argument, NULL, 0},
-					     {"product", required_argument, NULL, 0},
-					     {"publisher", no_argument, NULL, 0},
-					     {"ip", required_argument, NULL, 0},
-					     {"no-defaults", no_argument, NULL, 0},
-					     {0}};
+	static const struct option opts[] = {
+		{"cluster", required_argument, NULL, 0}, {"product", required_argument, NULL, 0},
+		{"publisher", no_argument, NULL, 0},	 {"ip", required_argument, NULL, 0},
+		{"no-defaults", no_argument, NULL, 0},	 {0}};
 	const char *v[5] = {0};
 	cf_err e = {0};
 	cf_outcome out = {0};
@@ -122,8 +122,12 @@ int cmd_node_add(cli *c, int argc, char **argv)
 	int rc = cli_store(c, false);
 	if (rc != 0)
 		return rc;
-	cf_node_spec spec = {.fqdn = argv[i], .cluster = v[CLUSTER], .product = v[PRODUCT], .ip = v[IP],
-			     .publisher = v[PUBLISHER] != NULL, .no_defaults = v[NO_DEFAULTS] != NULL};
+	cf_node_spec spec = {.fqdn = argv[i],
+			     .cluster = v[CLUSTER],
+			     .product = v[PRODUCT],
+			     .ip = v[IP],
+			     .publisher = v[PUBLISHER] != NULL,
+			     .no_defaults = v[NO_DEFAULTS] != NULL};
 	if (cf_node_add(c->st, &spec, &out, &e) != CF_OK) {
 		cf_outcome_free(&out);
 		return cli_fail(c, &e);
@@ -173,5 +177,52 @@ int cmd_node_list(cli *c, int argc, char **argv)
 			       nodes[i].publisher ? "publisher" : "subscriber", nodes[i].ip);
 	}
 	cf_nodes_free(nodes, n);
+	return 0;
+}
+
+int cmd_status(cli *c, int argc, char **argv)
+{
+	(void)argv;
+	cf_err e = {0};
+	cf_node_status *v = NULL;
+	size_t n = 0;
+	if (argc != 1)
+		return cli_usage(c, "certfleet status");
+	int rc = cli_store(c, false);
+	if (rc != 0)
+		return rc;
+	if (cf_status(c->st, &v, &n, &e) != CF_OK)
+		return cli_fail(c, &e);
+	json_t *items = json_array();
+	int64_t now = cf_clock_now();
+	if (!c->json)
+		printf("%-28s %-13s %-10s %-22s %-8s %-20s %s\n", "NODE", "PRODUCT", "ROLE", "IDENTITIES", "TRUST",
+		       "FIRST EXPIRY", "PENDING CSRS");
+	for (size_t i = 0; i < n; i++) {
+		char when[32] = "-", ident[32];
+		if (v[i].soonest_not_after)
+			cf_time_rfc3339(v[i].soonest_not_after, when);
+		snprintf(ident, sizeof(ident), "%d (%d self-signed)", v[i].identities, v[i].self_signed);
+		json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:i, s:i, s:i, s:i, s:i}", "node", v[i].node.fqdn,
+				      "cluster", v[i].node.cluster, "product", v[i].node.product, "publisher",
+				      v[i].node.publisher, "identities", v[i].identities, "self_signed",
+				      v[i].self_signed, "ca_signed", v[i].ca_signed, "trust_certificates",
+				      v[i].trust_certs, "pending_csrs", v[i].pending_csrs);
+		if (v[i].soonest_not_after) {
+			json_object_set_new(o, "first_expiry", json_string(when));
+			json_object_set_new(o, "first_expiry_purpose", json_string(v[i].soonest_purpose));
+			json_object_set_new(o, "days_left", json_integer((v[i].soonest_not_after - now) / 86400));
+		}
+		json_array_append_new(items, o);
+		if (!c->json)
+			printf("%-28s %-13s %-10s %-22s %-8d %-20s %d\n", v[i].node.fqdn, v[i].node.product,
+			       v[i].node.publisher ? "publisher" : "subscriber", ident, v[i].trust_certs, when,
+			       v[i].pending_csrs);
+	}
+	if (c->json)
+		cli_json(json_pack("{s:o}", "items", items));
+	else
+		json_decref(items);
+	cf_status_free(v, n);
 	return 0;
 }

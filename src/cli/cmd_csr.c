@@ -43,16 +43,14 @@ static void print_csr(cli *c, const cf_csr_view *v, bool pem_only)
 
 int cmd_csr_generate(cli *c, int argc, char **argv)
 {
-	static const char usage[] = "certfleet csr generate --node FQDN --purpose P [--multi-server] [--key SPEC] [--hash H] [--cn CN] [--reuse-key]";
+	static const char usage[] = "certfleet csr generate --node FQDN --purpose P [--multi-server] [--key SPEC] "
+				    "[--hash H] [--cn CN] [--reuse-key]";
 	enum { NODE, PURPOSE, MULTI, KEY, HASH, CN, REUSE };
-	static const struct option opts[] = {{"node", required_argument, NULL, 0},
-					     {"purpose", required_argument, NULL, 0},
-					     {"multi-server", no_argument, NULL, 0},
-					     {"key", required_argument, NULL, 0},
-					     {"hash", required_argument, NULL, 0},
-					     {"cn", required_argument, NULL, 0},
-					     {"reuse-key", no_argument, NULL, 0},
-					     {0}};
+	static const struct option opts[] = {
+		{"node", required_argument, NULL, 0},	{"purpose", required_argument, NULL, 0},
+		{"multi-server", no_argument, NULL, 0}, {"key", required_argument, NULL, 0},
+		{"hash", required_argument, NULL, 0},	{"cn", required_argument, NULL, 0},
+		{"reuse-key", no_argument, NULL, 0},	{0}};
 	const char *v[7] = {0};
 	cf_err e = {0};
 	cf_csr_view view = {0};
@@ -64,7 +62,10 @@ int cmd_csr_generate(cli *c, int argc, char **argv)
 	int rc = cli_store(c, false);
 	if (rc != 0)
 		return rc;
-	cf_issue_opts o = {.key = v[KEY], .hash = v[HASH], .multi_server = v[MULTI] != NULL, .cn = v[CN],
+	cf_issue_opts o = {.key = v[KEY],
+			   .hash = v[HASH],
+			   .multi_server = v[MULTI] != NULL,
+			   .cn = v[CN],
 			   .reuse_key = v[REUSE] != NULL};
 	if (cf_csr_generate(c->st, v[NODE], v[PURPOSE], &o, &view, &e) != CF_OK)
 		return cli_fail(c, &e);
@@ -102,7 +103,8 @@ int cmd_csr_show(cli *c, int argc, char **argv)
 	bool pem = false;
 	cf_err e = {0};
 	cf_csr_view view = {0};
-	int rc = node_purpose(c, argc, argv, "certfleet csr show --node FQDN --purpose P [--pem]", &pem, &node, &purpose);
+	int rc = node_purpose(c, argc, argv, "certfleet csr show --node FQDN --purpose P [--pem]", &pem, &node,
+			      &purpose);
 	if (rc != 0)
 		return rc;
 	if (cf_csr_show(c->st, node, purpose, &view, &e) != CF_OK)

@@ -10,9 +10,8 @@
 int cmd_deploy(cli *c, int argc, char **argv)
 {
 	static const char usage[] = "certfleet deploy --node FQDN [--purpose P]";
-	static const struct option opts[] = {{"node", required_argument, NULL, 0},
-					     {"purpose", required_argument, NULL, 0},
-					     {0}};
+	static const struct option opts[] = {
+		{"node", required_argument, NULL, 0}, {"purpose", required_argument, NULL, 0}, {0}};
 	const char *v[2] = {0};
 	cf_err e = {0};
 	cf_deploy_report rep = {0};
@@ -28,7 +27,8 @@ int cmd_deploy(cli *c, int argc, char **argv)
 	if (c->json && (code == CF_OK || rep.n > 0)) {
 		json_t *o = json_pack("{s:s, s:o}", "node", v[0], "items", cf_json_deploy(&rep));
 		if (code != CF_OK)
-			json_object_set_new(o, "error", json_pack("{s:i, s:s}", "code", (int)code, "message", e.message));
+			json_object_set_new(o, "error",
+					    json_pack("{s:i, s:s}", "code", (int)code, "message", e.message));
 		cli_json(o);
 		if (code != CF_OK)
 			fprintf(stderr, "certfleet: %s: %s\n", e.subject, e.message);
@@ -49,7 +49,8 @@ int cmd_deploy(cli *c, int argc, char **argv)
 
 int cmd_target_set(cli *c, int argc, char **argv)
 {
-	static const char usage[] = "certfleet deploy-target set --node FQDN --purpose P [--cert PATH] [--key PATH] [--chain PATH] [--owner USER[:GROUP]] [--mode MODE] [--reload CMD]";
+	static const char usage[] = "certfleet deploy-target set --node FQDN --purpose P [--cert PATH] [--key PATH] "
+				    "[--chain PATH] [--owner USER[:GROUP]] [--mode MODE] [--reload CMD]";
 	enum { NODE, PURPOSE, CERT, KEY, CHAIN, OWNER, MODE, RELOAD };
 	static const struct option opts[] = {{"node", required_argument, NULL, 0},
 					     {"purpose", required_argument, NULL, 0},
@@ -70,8 +71,14 @@ int cmd_target_set(cli *c, int argc, char **argv)
 	int rc = cli_store(c, false);
 	if (rc != 0)
 		return rc;
-	cf_target_spec spec = {.node = v[NODE], .purpose = v[PURPOSE], .cert_path = v[CERT], .key_path = v[KEY],
-			       .chain_path = v[CHAIN], .owner = v[OWNER], .mode = v[MODE], .reload = v[RELOAD]};
+	cf_target_spec spec = {.node = v[NODE],
+			       .purpose = v[PURPOSE],
+			       .cert_path = v[CERT],
+			       .key_path = v[KEY],
+			       .chain_path = v[CHAIN],
+			       .owner = v[OWNER],
+			       .mode = v[MODE],
+			       .reload = v[RELOAD]};
 	if (cf_deploy_target_set(c->st, &spec, &e) != CF_OK)
 		return cli_fail(c, &e);
 	if (c->json)
@@ -98,21 +105,23 @@ int cmd_target_list(cli *c, int argc, char **argv)
 	int rc = cli_store(c, false);
 	if (rc != 0)
 		return rc;
-	if (cf_store_node_get(c->st, v[0], &n, &e) != CF_OK || cf_store_targets(c->st, n.id, NULL, &t, &nt, &e) != CF_OK) {
+	if (cf_store_node_get(c->st, v[0], &n, &e) != CF_OK ||
+	    cf_store_targets(c->st, n.id, NULL, &t, &nt, &e) != CF_OK) {
 		cf_node_free(&n);
 		return cli_fail(c, &e);
 	}
 	json_t *items = json_array();
 	for (size_t k = 0; k < nt; k++) {
-		json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "purpose", t[k].purpose,
-						       "cert", t[k].cert_path, "key", t[k].key_path, "chain", t[k].chain_path,
-						       "owner", t[k].owner, "mode", (char[8]){0}, "reload", t[k].reload));
+		json_array_append_new(items,
+				      json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "purpose", t[k].purpose, "cert",
+						t[k].cert_path, "key", t[k].key_path, "chain", t[k].chain_path, "owner",
+						t[k].owner, "mode", (char[8]){0}, "reload", t[k].reload));
 		char mode[8];
 		snprintf(mode, sizeof(mode), "%04o", t[k].mode);
 		json_object_set_new(json_array_get(items, k), "mode", json_string(mode));
 		if (!c->json)
-			printf("%-20s cert=%s key=%s chain=%s owner=%s mode=%s reload=%s\n", t[k].purpose, t[k].cert_path,
-			       t[k].key_path, t[k].chain_path, t[k].owner, mode, t[k].reload);
+			printf("%-20s cert=%s key=%s chain=%s owner=%s mode=%s reload=%s\n", t[k].purpose,
+			       t[k].cert_path, t[k].key_path, t[k].chain_path, t[k].owner, mode, t[k].reload);
 		cf_target_free(&t[k]);
 	}
 	free(t);

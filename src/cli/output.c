@@ -53,7 +53,8 @@ int cli_store(cli *c, bool create)
 			const char *dir = dirname(copy);
 			struct stat st;
 			if (stat(dir, &st) != 0 && mkdir(dir, 0700) != 0 && errno != EEXIST) {
-				cf_err_set(&e, CF_E_INTERNAL, dir, "cannot create the store's directory: %s", strerror(errno));
+				cf_err_set(&e, CF_E_INTERNAL, dir, "cannot create the store's directory: %s",
+					   strerror(errno));
 				free(copy);
 				return cli_fail(c, &e);
 			}
@@ -89,14 +90,17 @@ void cli_print_outcome(const cf_outcome *o)
 		const cf_plan_step *s = &p->steps[i];
 		switch (s->action) {
 		case CF_PLAN_DISABLE_HA:
-			printf("  %zu. on %s: disable presence high availability (Presence Redundancy Group) before restarting\n",
+			printf("  %zu. on %s: disable presence high availability (Presence Redundancy Group) before "
+			       "restarting\n",
 			       i + 1, s->node);
 			break;
 		case CF_PLAN_ENABLE_HA:
-			printf("  %zu. on %s: re-enable presence high availability once every node has restarted\n", i + 1, s->node);
+			printf("  %zu. on %s: re-enable presence high availability once every node has restarted\n",
+			       i + 1, s->node);
 			break;
 		case CF_PLAN_RESTART:
-			printf("  %zu. restart %s on %s%s\n", i + 1, s->service, s->node, s->publisher ? " (publisher)" : "");
+			printf("  %zu. restart %s on %s%s\n", i + 1, s->service, s->node,
+			       s->publisher ? " (publisher)" : "");
 			break;
 		}
 	}

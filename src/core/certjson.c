@@ -95,8 +95,8 @@ json_t *cf_json_csr(const cf_csr_view *v)
 
 json_t *cf_json_node(const cf_node *n)
 {
-	return json_pack("{s:s, s:s, s:s, s:b, s:s}", "fqdn", n->fqdn, "cluster", n->cluster, "product",
-			 n->product, "publisher", n->publisher, "ip", n->ip);
+	return json_pack("{s:s, s:s, s:s, s:b, s:s}", "fqdn", n->fqdn, "cluster", n->cluster, "product", n->product,
+			 "publisher", n->publisher, "ip", n->ip);
 }
 
 json_t *cf_json_plan(const cf_plan *p)

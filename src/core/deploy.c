@@ -55,7 +55,8 @@ cf_code cf_deploy_target_set(cf_store *st, const cf_target_spec *spec, cf_err *e
 		char *end = NULL;
 		mode = strtol(spec->mode, &end, 8);
 		if (*end != '\0' || mode < 0 || mode > 0777)
-			return cf_err_set(e, CF_E_INPUT, "--mode", "expected an octal file mode such as 0644, not \"%s\"", spec->mode);
+			return cf_err_set(e, CF_E_INPUT, "--mode",
+					  "expected an octal file mode such as 0644, not \"%s\"", spec->mode);
 	}
 	cf_code rc = check_path("--cert", spec->cert_path, e);
 	if (rc == CF_OK)
@@ -73,9 +74,14 @@ cf_code cf_deploy_target_set(cf_store *st, const cf_target_spec *spec, cf_err *e
 	if (rc == CF_OK && cf_purpose_find(spec->purpose, n.product) == NULL)
 		rc = cf_err_set(e, CF_E_INPUT, spec->purpose, "not a certificate purpose of %s nodes", n.product);
 	if (rc == CF_OK) {
-		cf_target t = {.node_id = n.id, .purpose = (char *)spec->purpose, .cert_path = (char *)spec->cert_path,
-			       .key_path = (char *)spec->key_path, .chain_path = (char *)spec->chain_path,
-			       .owner = (char *)spec->owner, .mode = (int)mode, .reload = (char *)spec->reload};
+		cf_target t = {.node_id = n.id,
+			       .purpose = (char *)spec->purpose,
+			       .cert_path = (char *)spec->cert_path,
+			       .key_path = (char *)spec->key_path,
+			       .chain_path = (char *)spec->chain_path,
+			       .owner = (char *)spec->owner,
+			       .mode = (int)mode,
+			       .reload = (char *)spec->reload};
 		rc = cf_store_target_set(st, &t, e);
 	}
 	if (rc == CF_OK)
@@ -98,8 +104,8 @@ void cf_deploy_report_free(cf_deploy_report *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static cf_code write_file(const char *path, const char *data, mode_t mode, uid_t uid, gid_t gid,
-			  cf_deploy_result *res, cf_err *e)
+static cf_code write_file(const char *path, const char *data, mode_t mode, uid_t uid, gid_t gid, cf_deploy_result *res,
+			  cf_err *e)
 {
 	if (path == NULL || path[0] == '\0')
 		return CF_OK;
@@ -119,8 +125,7 @@ static int run_reload(const char *cmd)
 	return WEXITSTATUS(status);
 }
 
-static cf_code deploy_one(cf_store *st, int64_t node_id, const cf_target *t, cf_deploy_result *res,
-			  cf_err *e)
+static cf_code deploy_one(cf_store *st, int64_t node_id, const cf_target *t, cf_deploy_result *res, cf_err *e)
 {
 	cf_certrow id = {0};
 	cf_cert *cert = NULL;
@@ -130,7 +135,8 @@ static cf_code deploy_one(cf_store *st, int64_t node_id, const cf_target *t, cf_
 	cf_code rc = parse_owner(t->owner, &uid, &gid, e);
 	if (rc == CF_OK)
 		rc = cf_store_identity_get(st, node_id, t->purpose, t->key_path[0] != '\0', &id, e);
-	if (rc == CF_OK && ((cert = cf_cert_from_der(id.der, id.der_len)) == NULL || (cert_pem = cf_cert_pem(cert)) == NULL))
+	if (rc == CF_OK &&
+	    ((cert = cf_cert_from_der(id.der, id.der_len)) == NULL || (cert_pem = cf_cert_pem(cert)) == NULL))
 		rc = cf_err_set(e, CF_E_INTERNAL, t->purpose, "stored certificate does not encode");
 	/* key first: a reader that sees the new certificate also finds its key */
 	if (rc == CF_OK)
@@ -149,8 +155,7 @@ static cf_code deploy_one(cf_store *st, int64_t node_id, const cf_target *t, cf_
 	return rc;
 }
 
-cf_code cf_deploy_run(cf_store *st, const char *node, const char *purpose, cf_deploy_report *out,
-		      cf_err *e)
+cf_code cf_deploy_run(cf_store *st, const char *node, const char *purpose, cf_deploy_report *out, cf_err *e)
 {
 	cf_node n = {0};
 	cf_target *targets = NULL;
@@ -159,7 +164,8 @@ cf_code cf_deploy_run(cf_store *st, const char *node, const char *purpose, cf_de
 	if (rc == CF_OK)
 		rc = cf_store_targets(st, n.id, purpose, &targets, &nt, e);
 	if (rc == CF_OK && nt == 0)
-		rc = cf_err_set(e, CF_E_NOTFOUND, node, "no deploy targets%s%s; set them with 'certfleet deploy-target set'",
+		rc = cf_err_set(e, CF_E_NOTFOUND, node,
+				"no deploy targets%s%s; set them with 'certfleet deploy-target set'",
 				purpose ? " for " : "", purpose ? purpose : "");
 	if (rc == CF_OK && (out->v = calloc(nt, sizeof(*out->v))) == NULL)
 		rc = cf_err_set(e, CF_E_INTERNAL, node, "out of memory");
@@ -172,8 +178,10 @@ cf_code cf_deploy_run(cf_store *st, const char *node, const char *purpose, cf_de
 			failed = res->purpose;
 	}
 	if (rc == CF_OK && failed != NULL)
-		rc = cf_err_set(e, CF_E_REMOTE, node, "reload for %s failed; the new files are in place and the previous ones are kept as .prev",
-				failed);
+		rc = cf_err_set(
+			e, CF_E_REMOTE, node,
+			"reload for %s failed; the new files are in place and the previous ones are kept as .prev",
+			failed);
 	for (size_t i = 0; i < nt; i++)
 		cf_target_free(&targets[i]);
 	free(targets);

@@ -9,9 +9,9 @@
 typedef struct cf_target_spec {
 	const char *node, *purpose;
 	const char *cert_path, *key_path, *chain_path; /* absolute paths; NULL = not written */
-	const char *owner;  /* "user[:group]" or NULL */
-	const char *mode;   /* octal, e.g. "0644"; NULL = 0644. Keys are always 0600. */
-	const char *reload; /* shell command run after the files are written, or NULL */
+	const char *owner;			       /* "user[:group]" or NULL */
+	const char *mode;			       /* octal, e.g. "0644"; NULL = 0644. Keys are always 0600. */
+	const char *reload;			       /* shell command run after the files are written, or NULL */
 } cf_target_spec;
 
 cf_code cf_deploy_target_set(cf_store *st, const cf_target_spec *spec, cf_err *e);
@@ -19,8 +19,8 @@ cf_code cf_deploy_target_set(cf_store *st, const cf_target_spec *spec, cf_err *e
 /* What one target's deployment did. */
 typedef struct cf_deploy_result {
 	char *purpose;
-	cf_strv files;    /* paths written */
-	char *reload;     /* command run, or NULL */
+	cf_strv files;	   /* paths written */
+	char *reload;	   /* command run, or NULL */
 	int reload_status; /* exit status; -1 when it could not run */
 } cf_deploy_result;
 
@@ -34,7 +34,6 @@ void cf_deploy_report_free(cf_deploy_report *r);
 /* Writes the current identity of each target of node (one purpose when non-NULL): files
  * atomically (temp + fsync + rename, the previous kept as .prev), then runs its reload.
  * A failed reload is CF_E_REMOTE after every target was tried; the report says which. */
-cf_code cf_deploy_run(cf_store *st, const char *node, const char *purpose, cf_deploy_report *out,
-		      cf_err *e);
+cf_code cf_deploy_run(cf_store *st, const char *node, const char *purpose, cf_deploy_report *out, cf_err *e);
 
 #endif

@@ -75,8 +75,7 @@ cf_code cf_cluster_add(cf_store *st, const char *name, const char *fqdn, cf_err 
 	return rc;
 }
 
-cf_code cf_cluster_set(cf_store *st, const char *name, const char *key, char *const *values,
-		       size_t n, cf_err *e)
+cf_code cf_cluster_set(cf_store *st, const char *name, const char *key, char *const *values, size_t n, cf_err *e)
 {
 	const cf_setting *s = cf_setting_find(key);
 	cf_cluster c = {0};
@@ -127,7 +126,8 @@ static cf_code sync_joining_node(cf_store *st, const cf_nodectx *ctx, cf_err *e)
 				bool added = false;
 				rc = cf_cert_facts(certs[j], &f, e);
 				if (rc == CF_OK)
-					rc = cf_trust_place(st, &ctx->node, names.v[k], certs[j], &f, "sync", "", &added, NULL, e);
+					rc = cf_trust_place(st, &ctx->node, names.v[k], certs[j], &f, "sync", "",
+							    &added, NULL, e);
 				cf_facts_free(&f);
 			}
 			cf_certs_free(certs, n);
@@ -168,7 +168,8 @@ cf_code cf_node_add(cf_store *st, const cf_node_spec *spec, cf_outcome *out, cf_
 		return cf_err_set(e, CF_E_INPUT, spec->fqdn, "not a valid FQDN: %s", why);
 	if (cf_product_find(spec->product) == NULL)
 		return cf_err_set(e, CF_E_INPUT, spec->product,
-				  "unknown product; use ucm, imp, cuc, expressway-c, expressway-e, cms, cmm, tms, pcd, pcp or ios");
+				  "unknown product; use ucm, imp, cuc, expressway-c, expressway-e, cms, cmm, tms, pcd, "
+				  "pcp or ios");
 	if (spec->ip != NULL && spec->ip[0] != '\0' && !cf_is_ip(spec->ip))
 		return cf_err_set(e, CF_E_INPUT, spec->ip, "not an IP address");
 	cf_code rc = cf_store_begin(st, e);
@@ -188,8 +189,11 @@ cf_code cf_node_add(cf_store *st, const cf_node_spec *spec, cf_outcome *out, cf_
 		goto out;
 	}
 	/* the first node of its product in the cluster is its publisher (SPEC §1) */
-	cf_node node = {.fqdn = (char *)spec->fqdn, .cluster_id = cl.id, .product = (char *)spec->product,
-			.publisher = spec->publisher || !has_publisher, .ip = (char *)(spec->ip ? spec->ip : "")};
+	cf_node node = {.fqdn = (char *)spec->fqdn,
+			.cluster_id = cl.id,
+			.product = (char *)spec->product,
+			.publisher = spec->publisher || !has_publisher,
+			.ip = (char *)(spec->ip ? spec->ip : "")};
 	if ((rc = cf_store_node_add(st, &node, e)) != CF_OK)
 		goto out;
 	cf_strv_push(&out->nodes, spec->fqdn);

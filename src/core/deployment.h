@@ -25,8 +25,7 @@ cf_code cf_nodectx_purpose(const cf_nodectx *c, const char *purpose, const cf_pu
 
 cf_code cf_cluster_add(cf_store *st, const char *name, const char *fqdn, cf_err *e);
 /* Sets one setting from command-line values (see settings.h). */
-cf_code cf_cluster_set(cf_store *st, const char *name, const char *key, char *const *values,
-		       size_t n, cf_err *e);
+cf_code cf_cluster_set(cf_store *st, const char *name, const char *key, char *const *values, size_t n, cf_err *e);
 
 typedef struct cf_node_spec {
 	const char *fqdn, *cluster, *product, *ip;

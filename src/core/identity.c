@@ -25,14 +25,17 @@ cf_code cf_identity_keyspec(const cf_purpose *p, const char *key, cf_keyspec *ou
 	return CF_OK;
 }
 
-cf_reqspec cf_identity_reqspec(const cf_nodectx *ctx, const cf_purpose *p, const cf_names *names,
-			       cf_keytype key, const char *hash)
+cf_reqspec cf_identity_reqspec(const cf_nodectx *ctx, const cf_purpose *p, const cf_names *names, cf_keytype key,
+			       const char *hash)
 {
 	const cf_cluster *cl = &ctx->cluster;
 	cf_reqspec spec = {
-		.dn = {.c = cf_cluster_get(cl, "dn.C"), .st = cf_cluster_get(cl, "dn.ST"),
-		       .l = cf_cluster_get(cl, "dn.L"), .o = cf_cluster_get(cl, "dn.O"),
-		       .ou = cf_cluster_get(cl, "dn.OU"), .cn = names->cn},
+		.dn = {.c = cf_cluster_get(cl, "dn.C"),
+		       .st = cf_cluster_get(cl, "dn.ST"),
+		       .l = cf_cluster_get(cl, "dn.L"),
+		       .o = cf_cluster_get(cl, "dn.O"),
+		       .ou = cf_cluster_get(cl, "dn.OU"),
+		       .cn = names->cn},
 		.san = &names->san,
 		.ku = cf_purpose_ku(p, key),
 		.eku = p->eku,
@@ -58,9 +61,8 @@ static bool ha_on(const cf_nodectx *ctx)
 
 /* Replaces the self-signed trust copies `old` with `cert` in the purpose's store on every node
  * of the cluster that has the store. */
-static cf_code place_self_signed_copies(cf_store *st, const cf_nodectx *ctx, const cf_purpose *p,
-					const cf_strv *old, const cf_cert *cert, const cf_facts *f,
-					cf_outcome *out, cf_err *e)
+static cf_code place_self_signed_copies(cf_store *st, const cf_nodectx *ctx, const cf_purpose *p, const cf_strv *old,
+					const cf_cert *cert, const cf_facts *f, cf_outcome *out, cf_err *e)
 {
 	cf_code rc = CF_OK;
 	for (size_t i = 0; i < ctx->n_nodes && rc == CF_OK; i++) {
@@ -82,8 +84,8 @@ static cf_code place_self_signed_copies(cf_store *st, const cf_nodectx *ctx, con
 	return rc;
 }
 
-cf_code cf_identity_install(cf_store *st, const cf_nodectx *ctx, const cf_purpose *p,
-			    const cf_strv *scope, const cf_identity_new *id, cf_outcome *out, cf_err *e)
+cf_code cf_identity_install(cf_store *st, const cf_nodectx *ctx, const cf_purpose *p, const cf_strv *scope,
+			    const cf_identity_new *id, cf_outcome *out, cf_err *e)
 {
 	cf_facts f = {0};
 	cf_strv old_self = {0};
@@ -106,11 +108,17 @@ cf_code cf_identity_install(cf_store *st, const cf_nodectx *ctx, const cf_purpos
 		if ((rc = cf_store_identity_delete(st, n->id, p->name, e)) != CF_OK)
 			break;
 		cf_certrow row = {
-			.node_id = n->id, .kind = CF_IDENTITY, .name = (char *)p->name,
-			.der = (uint8_t *)der, .der_len = der_len, .facts = f,
+			.node_id = n->id,
+			.kind = CF_IDENTITY,
+			.name = (char *)p->name,
+			.der = (uint8_t *)der,
+			.der_len = der_len,
+			.facts = f,
 			.distribution = (char *)(id->multi_server ? "multi-server" : "single-server"),
-			.source = (char *)id->source, .description = (char *)(id->description ? id->description : ""),
-			.chain_pem = (char *)(id->chain_pem ? id->chain_pem : ""), .key_pem = (char *)id->key_pem,
+			.source = (char *)id->source,
+			.description = (char *)(id->description ? id->description : ""),
+			.chain_pem = (char *)(id->chain_pem ? id->chain_pem : ""),
+			.key_pem = (char *)id->key_pem,
 			.warnings = (char *)(id->warnings_json ? id->warnings_json : "[]"),
 		};
 		if ((rc = cf_store_cert_insert(st, &row, e)) != CF_OK)
@@ -127,8 +135,8 @@ cf_code cf_identity_install(cf_store *st, const cf_nodectx *ctx, const cf_purpos
 }
 
 /* Inside a transaction: a new self-signed identity of (ctx's node, p). */
-static cf_code self_signed_in_tx(cf_store *st, const cf_nodectx *ctx, const cf_purpose *p,
-				 const cf_issue_opts *opts, cf_outcome *out, cf_err *e)
+static cf_code self_signed_in_tx(cf_store *st, const cf_nodectx *ctx, const cf_purpose *p, const cf_issue_opts *opts,
+				 cf_outcome *out, cf_err *e)
 {
 	cf_keyspec ks;
 	cf_names names = {0};
@@ -143,8 +151,8 @@ static cf_code self_signed_in_tx(cf_store *st, const cf_nodectx *ctx, const cf_p
 	if (rc == CF_OK && opts->multi_server)
 		rc = cf_identity_check_multi(ctx, p, e);
 	if (rc == CF_OK)
-		rc = cf_names_compute(&ctx->cluster, ctx->nodes, ctx->n_nodes, &ctx->node, p,
-				      opts->multi_server, &names, e);
+		rc = cf_names_compute(&ctx->cluster, ctx->nodes, ctx->n_nodes, &ctx->node, p, opts->multi_server,
+				      &names, e);
 	if (rc == CF_OK)
 		rc = cf_key_generate(&ks, &key, e);
 	if (rc == CF_OK) {
@@ -154,8 +162,8 @@ static cf_code self_signed_in_tx(cf_store *st, const cf_nodectx *ctx, const cf_p
 	if (rc == CF_OK && (key_pem = cf_key_pem(key)) == NULL)
 		rc = cf_err_set(e, CF_E_INTERNAL, "key", "cannot encode the key");
 	if (rc == CF_OK) {
-		cf_identity_new id = {.cert = cert, .key_pem = key_pem, .source = "self-signed",
-				      .multi_server = opts->multi_server};
+		cf_identity_new id = {
+			.cert = cert, .key_pem = key_pem, .source = "self-signed", .multi_server = opts->multi_server};
 		rc = cf_identity_install(st, ctx, p, &names.scope, &id, out, e);
 	}
 	cf_secret_free(key_pem);
@@ -178,8 +186,8 @@ cf_code cf_identity_check_multi(const cf_nodectx *ctx, const cf_purpose *p, cf_e
 	return CF_OK;
 }
 
-cf_code cf_identity_self_signed(cf_store *st, const char *node, const char *purpose,
-				const cf_issue_opts *opts, cf_outcome *out, cf_err *e)
+cf_code cf_identity_self_signed(cf_store *st, const char *node, const char *purpose, const cf_issue_opts *opts,
+				cf_outcome *out, cf_err *e)
 {
 	cf_nodectx ctx = {0};
 	const cf_purpose *p = NULL;
@@ -231,9 +239,8 @@ void cf_csr_view_free(cf_csr_view *v)
 	memset(v, 0, sizeof(*v));
 }
 
-static cf_code view_from_der(const char *node, const char *purpose, const uint8_t *der, size_t len,
-			     const char *hash, const char *distribution, int64_t created, cf_csr_view *out,
-			     cf_err *e)
+static cf_code view_from_der(const char *node, const char *purpose, const uint8_t *der, size_t len, const char *hash,
+			     const char *distribution, int64_t created, cf_csr_view *out, cf_err *e)
 {
 	cf_csr *csr = NULL;
 	cf_csr_view v = {0};
@@ -253,15 +260,15 @@ static cf_code view_from_der(const char *node, const char *purpose, const uint8_
 	return rc;
 }
 
-static cf_code csr_key(cf_store *st, const cf_nodectx *ctx, const cf_purpose *p,
-		       const cf_issue_opts *opts, cf_key **key, cf_keytype *type, cf_warnings *w, cf_err *e)
+static cf_code csr_key(cf_store *st, const cf_nodectx *ctx, const cf_purpose *p, const cf_issue_opts *opts,
+		       cf_key **key, cf_keytype *type, cf_warnings *w, cf_err *e)
 {
 	if (opts->reuse_key) {
 		cf_certrow cur = {0};
 		cf_code rc = cf_store_identity_get(st, ctx->node.id, p->name, true, &cur, e);
 		if (rc == CF_E_NOTFOUND)
-			return cf_err_set(e, CF_E_STATE, p->name, "no current identity on %s whose key could be re-used",
-					  ctx->node.fqdn);
+			return cf_err_set(e, CF_E_STATE, p->name,
+					  "no current identity on %s whose key could be re-used", ctx->node.fqdn);
 		if (rc == CF_OK)
 			rc = cf_key_parse("stored key", (const uint8_t *)cur.key_pem, strlen(cur.key_pem), key, e);
 		if (rc == CF_OK)
@@ -277,8 +284,8 @@ static cf_code csr_key(cf_store *st, const cf_nodectx *ctx, const cf_purpose *p,
 	return rc;
 }
 
-cf_code cf_csr_generate(cf_store *st, const char *node, const char *purpose,
-			const cf_issue_opts *opts, cf_csr_view *out, cf_err *e)
+cf_code cf_csr_generate(cf_store *st, const char *node, const char *purpose, const cf_issue_opts *opts,
+			cf_csr_view *out, cf_err *e)
 {
 	cf_nodectx ctx = {0};
 	const cf_purpose *p = NULL;
@@ -303,8 +310,8 @@ cf_code cf_csr_generate(cf_store *st, const char *node, const char *purpose,
 	if (rc == CF_OK && opts->multi_server)
 		rc = cf_identity_check_multi(&ctx, p, e);
 	if (rc == CF_OK)
-		rc = cf_names_compute(&ctx.cluster, ctx.nodes, ctx.n_nodes, &ctx.node, p, opts->multi_server,
-				      &names, e);
+		rc = cf_names_compute(&ctx.cluster, ctx.nodes, ctx.n_nodes, &ctx.node, p, opts->multi_server, &names,
+				      e);
 	if (rc == CF_OK && opts->cn != NULL) {
 		free(names.cn);
 		names.cn = strdup(opts->cn);
@@ -318,14 +325,20 @@ cf_code cf_csr_generate(cf_store *st, const char *node, const char *purpose,
 	if (rc == CF_OK && ((key_pem = cf_key_pem(key)) == NULL || (der = cf_csr_der(csr, &der_len)) == NULL))
 		rc = cf_err_set(e, CF_E_INTERNAL, "CSR", "cannot encode the request");
 	if (rc == CF_OK) {
-		cf_csrrow row = {.node_id = ctx.node.id, .purpose = (char *)p->name, .der = der, .der_len = der_len,
-				 .key_pem = key_pem, .distribution = (char *)(opts->multi_server ? "multi-server" : "single-server"),
-				 .hash = (char *)hash, .created = cf_clock_now()};
+		cf_csrrow row = {.node_id = ctx.node.id,
+				 .purpose = (char *)p->name,
+				 .der = der,
+				 .der_len = der_len,
+				 .key_pem = key_pem,
+				 .distribution = (char *)(opts->multi_server ? "multi-server" : "single-server"),
+				 .hash = (char *)hash,
+				 .created = cf_clock_now()};
 		rc = cf_store_csr_put(st, &row, e);
 		if (rc == CF_OK)
 			rc = cf_store_commit(st, e);
 		if (rc == CF_OK)
-			rc = view_from_der(ctx.node.fqdn, p->name, der, der_len, hash, row.distribution, row.created, out, e);
+			rc = view_from_der(ctx.node.fqdn, p->name, der, der_len, hash, row.distribution, row.created,
+					   out, e);
 	}
 	cf_store_rollback(st);
 	free(der);
@@ -345,7 +358,8 @@ cf_code cf_csr_show(cf_store *st, const char *node, const char *purpose, cf_csr_
 	if (rc == CF_OK)
 		rc = cf_store_csr_get(st, n.id, purpose, &row, e);
 	if (rc == CF_OK)
-		rc = view_from_der(n.fqdn, purpose, row.der, row.der_len, row.hash, row.distribution, row.created, out, e);
+		rc = view_from_der(n.fqdn, purpose, row.der, row.der_len, row.hash, row.distribution, row.created, out,
+				   e);
 	cf_csrrow_free(&row);
 	cf_node_free(&n);
 	return rc;

@@ -6,16 +6,16 @@
 #include "core/deployment.h"
 
 typedef struct cf_issue_opts {
-	const char *key;   /* "rsa:2048", "ec:prime256v1", ...; NULL = the purpose's default */
-	const char *hash;  /* NULL = sha256 */
-	int days;          /* self-signed validity; 0 = the purpose's default */
+	const char *key;  /* "rsa:2048", "ec:prime256v1", ...; NULL = the purpose's default */
+	const char *hash; /* NULL = sha256 */
+	int days;	  /* self-signed validity; 0 = the purpose's default */
 	bool multi_server;
-	const char *cn;    /* CSR: overrides the default CN */
-	bool reuse_key;    /* CSR: use the current identity's key */
+	const char *cn; /* CSR: overrides the default CN */
+	bool reuse_key; /* CSR: use the current identity's key */
 } cf_issue_opts;
 
-cf_code cf_identity_self_signed(cf_store *st, const char *node, const char *purpose,
-				const cf_issue_opts *opts, cf_outcome *out, cf_err *e);
+cf_code cf_identity_self_signed(cf_store *st, const char *node, const char *purpose, const cf_issue_opts *opts,
+				cf_outcome *out, cf_err *e);
 
 /* Inside node add's transaction: the self-signed identities of a fresh installation. */
 cf_code cf_identity_defaults(cf_store *st, const char *node, cf_outcome *out, cf_err *e);
@@ -33,8 +33,8 @@ typedef struct cf_csr_view {
 void cf_csr_view_free(cf_csr_view *v);
 
 /* Generates (and stores, replacing any pending one) the CSR for (node, purpose). */
-cf_code cf_csr_generate(cf_store *st, const char *node, const char *purpose,
-			const cf_issue_opts *opts, cf_csr_view *out, cf_err *e);
+cf_code cf_csr_generate(cf_store *st, const char *node, const char *purpose, const cf_issue_opts *opts,
+			cf_csr_view *out, cf_err *e);
 cf_code cf_csr_show(cf_store *st, const char *node, const char *purpose, cf_csr_view *out, cf_err *e);
 cf_code cf_csr_discard(cf_store *st, const char *node, const char *purpose, cf_err *e);
 
@@ -42,8 +42,8 @@ cf_code cf_csr_discard(cf_store *st, const char *node, const char *purpose, cf_e
  * (node, purpose): the checks of SPEC §3.4 in order, then the warnings; on success the
  * certificate replaces the identity on every node in scope and the CSR is consumed.
  * key (may be NULL) is an unencrypted PEM private key given with the certificate. */
-cf_code cf_identity_upload(cf_store *st, const char *node, const char *purpose, const char *name,
-			   const uint8_t *buf, size_t len, const char *key_name, const uint8_t *key,
-			   size_t key_len, const char *description, cf_outcome *out, cf_err *e);
+cf_code cf_identity_upload(cf_store *st, const char *node, const char *purpose, const char *name, const uint8_t *buf,
+			   size_t len, const char *key_name, const uint8_t *key, size_t key_len,
+			   const char *description, cf_outcome *out, cf_err *e);
 
 #endif

@@ -17,8 +17,8 @@ void cf_names_free(cf_names *n)
 	memset(n, 0, sizeof(*n));
 }
 
-void cf_names_scope(const cf_node *nodes, size_t n_nodes, const cf_node *node, const cf_purpose *p,
-		    bool multi_server, cf_strv *fqdns)
+void cf_names_scope(const cf_node *nodes, size_t n_nodes, const cf_node *node, const cf_purpose *p, bool multi_server,
+		    cf_strv *fqdns)
 {
 	if (!multi_server) {
 		cf_strv_push(fqdns, node->fqdn);
@@ -29,8 +29,7 @@ void cf_names_scope(const cf_node *nodes, size_t n_nodes, const cf_node *node, c
 			cf_strv_push_unique(fqdns, nodes[i].fqdn);
 }
 
-bool cf_expressway_clustered(const cf_cluster *cluster, const cf_node *nodes, size_t n_nodes,
-			     const char *product)
+bool cf_expressway_clustered(const cf_cluster *cluster, const cf_node *nodes, size_t n_nodes, const char *product)
 {
 	size_t peers = 0;
 	for (size_t i = 0; i < n_nodes; i++)
@@ -54,8 +53,8 @@ static cf_code add_dns(cf_names *out, const char *name, const char *from, bool w
 }
 
 /* Adds every item of a list setting, optionally with a prefix. */
-static cf_code add_setting(cf_names *out, const cf_cluster *cl, const char *key, const char *prefix,
-			   bool wildcard_ok, cf_err *e)
+static cf_code add_setting(cf_names *out, const cf_cluster *cl, const char *key, const char *prefix, bool wildcard_ok,
+			   cf_err *e)
 {
 	cf_strv items = {0};
 	cf_code rc = CF_OK;
@@ -75,8 +74,8 @@ static bool setting_on(const cf_cluster *cl, const char *key)
 	return v != NULL && strcmp(v, "on") == 0;
 }
 
-static cf_code expressway_names(const cf_cluster *cl, const cf_node *nodes, size_t n_nodes,
-				const cf_node *node, cf_names *out, cf_err *e)
+static cf_code expressway_names(const cf_cluster *cl, const cf_node *nodes, size_t n_nodes, const cf_node *node,
+				cf_names *out, cf_err *e)
 {
 	cf_code rc = CF_OK;
 	bool edge = strcmp(node->product, "expressway-e") == 0;
@@ -110,21 +109,16 @@ static cf_code expressway_names(const cf_cluster *cl, const cf_node *nodes, size
 	return rc;
 }
 
-cf_code cf_names_compute(const cf_cluster *cluster, const cf_node *nodes, size_t n_nodes,
-			 const cf_node *node, const cf_purpose *p, bool multi_server, cf_names *out,
-			 cf_err *e)
+cf_code cf_names_compute(const cf_cluster *cluster, const cf_node *nodes, size_t n_nodes, const cf_node *node,
+			 const cf_purpose *p, bool multi_server, cf_names *out, cf_err *e)
 {
 	cf_names n = {0};
 	cf_code rc = CF_OK;
 
 	cf_names_scope(nodes, n_nodes, node, p, multi_server, &n.scope);
 	switch (p->san_rule) {
-	case CF_SAN_FIXED_CN:
-		n.cn = strdup(p->fixed_cn);
-		break;
-	case CF_SAN_EXPRESSWAY:
-		rc = expressway_names(cluster, nodes, n_nodes, node, &n, e);
-		break;
+	case CF_SAN_FIXED_CN: n.cn = strdup(p->fixed_cn); break;
+	case CF_SAN_EXPRESSWAY: rc = expressway_names(cluster, nodes, n_nodes, node, &n, e); break;
 	case CF_SAN_NODE:
 	case CF_SAN_XMPP:
 	case CF_SAN_XMPP_S2S: {

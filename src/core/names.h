@@ -18,17 +18,15 @@ void cf_names_free(cf_names *n);
 
 /* Computes the names. nodes are all nodes of node's cluster. Every DNS entry is checked as an
  * FQDN; a bad one is CF_E_INPUT naming the entry and the setting it came from. */
-cf_code cf_names_compute(const cf_cluster *cluster, const cf_node *nodes, size_t n_nodes,
-			 const cf_node *node, const cf_purpose *p, bool multi_server, cf_names *out,
-			 cf_err *e);
+cf_code cf_names_compute(const cf_cluster *cluster, const cf_node *nodes, size_t n_nodes, const cf_node *node,
+			 const cf_purpose *p, bool multi_server, cf_names *out, cf_err *e);
 
 /* The nodes (indexes into nodes) a multi-server certificate of the purpose from `node`
  * covers, publisher first. */
-void cf_names_scope(const cf_node *nodes, size_t n_nodes, const cf_node *node, const cf_purpose *p,
-		    bool multi_server, cf_strv *fqdns);
+void cf_names_scope(const cf_node *nodes, size_t n_nodes, const cf_node *node, const cf_purpose *p, bool multi_server,
+		    cf_strv *fqdns);
 
 /* Whether an Expressway cluster counts as clustered: a cluster FQDN and two or more peers. */
-bool cf_expressway_clustered(const cf_cluster *cluster, const cf_node *nodes, size_t n_nodes,
-			     const char *product);
+bool cf_expressway_clustered(const cf_cluster *cluster, const cf_node *nodes, size_t n_nodes, const char *product);
 
 #endif

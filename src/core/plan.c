@@ -49,8 +49,8 @@ static void add_step(cf_plan *plan, cf_plan_action action, const cf_node *node, 
 		plan->steps = v;
 		plan->cap = cap;
 	}
-	plan->steps[plan->n++] = (cf_plan_step){action, strdup(node->fqdn), service ? strdup(service) : NULL,
-					       node->publisher};
+	plan->steps[plan->n++] =
+		(cf_plan_step){action, strdup(node->fqdn), service ? strdup(service) : NULL, node->publisher};
 }
 
 void cf_plan_restart(cf_plan *plan, const cf_node *node, const char *services)
@@ -64,8 +64,8 @@ void cf_plan_restart(cf_plan *plan, const cf_node *node, const char *services)
 	cf_strv_clear(&v);
 }
 
-void cf_plan_identity(cf_plan *plan, const cf_purpose *p, const cf_node *node, const cf_node *all,
-		      size_t n_all, bool ha_on)
+void cf_plan_identity(cf_plan *plan, const cf_purpose *p, const cf_node *node, const cf_node *all, size_t n_all,
+		      bool ha_on)
 {
 	if (p->restart_all_nodes) {
 		for (size_t i = 0; i < n_all; i++)
@@ -89,7 +89,7 @@ static const struct trust_restart {
 	const char *store;   /* NULL: any store */
 	const char *product; /* product of the node */
 	bool publisher_only;
-	bool ucm_cert_only;  /* only when the imported certificate is a Unified CM node's */
+	bool ucm_cert_only; /* only when the imported certificate is a Unified CM node's */
 	const char *services;
 } trust_restarts[] = {
 	{"tomcat-trust", NULL, false, false, "Cisco Tomcat"},
@@ -103,8 +103,9 @@ void cf_plan_trust(cf_plan *plan, const char *store, const cf_node *node, bool u
 {
 	for (size_t i = 0; i < sizeof(trust_restarts) / sizeof(trust_restarts[0]); i++) {
 		const struct trust_restart *r = &trust_restarts[i];
-		if ((r->store && strcmp(r->store, store) != 0) || (r->product && strcmp(r->product, node->product) != 0) ||
-		    (r->publisher_only && !node->publisher) || (r->ucm_cert_only && !ucm_cert))
+		if ((r->store && strcmp(r->store, store) != 0) ||
+		    (r->product && strcmp(r->product, node->product) != 0) || (r->publisher_only && !node->publisher) ||
+		    (r->ucm_cert_only && !ucm_cert))
 			continue;
 		cf_plan_restart(plan, node, r->services);
 	}

@@ -32,7 +32,7 @@ typedef struct cf_plan_step {
 typedef struct cf_plan {
 	cf_plan_step *steps;
 	size_t n, cap;
-	bool ha;  /* disable presence HA first, re-enable after */
+	bool ha; /* disable presence HA first, re-enable after */
 	char *ha_node;
 } cf_plan;
 
@@ -40,8 +40,8 @@ typedef struct cf_plan {
 void cf_plan_restart(cf_plan *plan, const cf_node *node, const char *services);
 /* What an identity change of purpose p on node restarts; `all` are the nodes of the cluster
  * (for services that restart everywhere in scope); ha_on: the cluster's presence-ha setting. */
-void cf_plan_identity(cf_plan *plan, const cf_purpose *p, const cf_node *node, const cf_node *all,
-		      size_t n_all, bool ha_on);
+void cf_plan_identity(cf_plan *plan, const cf_purpose *p, const cf_node *node, const cf_node *all, size_t n_all,
+		      bool ha_on);
 /* What a trust import into store on node restarts; ucm_cert: the certificate is a Unified CM
  * node's own. */
 void cf_plan_trust(cf_plan *plan, const char *store, const cf_node *node, bool ucm_cert);

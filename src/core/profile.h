@@ -9,40 +9,40 @@
 #include "crypto/x509.h"
 
 typedef enum cf_sanrule {
-	CF_SAN_NODE,       /* DNS: node FQDN (single) or every FQDN in scope (multi-server) */
-	CF_SAN_XMPP,       /* + presence domains */
+	CF_SAN_NODE,	   /* DNS: node FQDN (single) or every FQDN in scope (multi-server) */
+	CF_SAN_XMPP,	   /* + presence domains */
 	CF_SAN_XMPP_S2S,   /* + presence and e-mail domains (wildcards optional), chat aliases */
 	CF_SAN_EXPRESSWAY, /* SPEC §3.3 Expressway rules */
 	CF_SAN_FIXED_CN,   /* CN from the profile, no SAN (cms dbclient) */
 } cf_sanrule;
 
 typedef struct cf_purpose {
-	const char *name;        /* "tomcat", "CallManager-ECDSA", ... */
-	const char *products;    /* space-separated product keys the purpose exists on */
-	const char *scope;       /* multi-server scope: product keys; NULL = single-server only */
+	const char *name;	 /* "tomcat", "CallManager-ECDSA", ... */
+	const char *products;	 /* space-separated product keys the purpose exists on */
+	const char *scope;	 /* multi-server scope: product keys; NULL = single-server only */
 	const char *trust_store; /* the store that validates it and its peers; NULL for none */
 	unsigned ku, eku;
-	bool ecdsa;              /* EC key (the -ECDSA purposes) */
-	bool ca;                 /* basicConstraints CA:TRUE (CAPF) */
-	bool publisher_only;     /* exists on the product's publisher only (CAPF) */
-	bool self_signed_only;   /* ITLRecovery, authz: never CA-signed */
-	int default_days;        /* self-signed validity */
+	bool ecdsa;	       /* EC key (the -ECDSA purposes) */
+	bool ca;	       /* basicConstraints CA:TRUE (CAPF) */
+	bool publisher_only;   /* exists on the product's publisher only (CAPF) */
+	bool self_signed_only; /* ITLRecovery, authz: never CA-signed */
+	int default_days;      /* self-signed validity */
 	cf_sanrule san_rule;
-	const char *fixed_cn;    /* CN for CF_SAN_FIXED_CN */
-	const char *services;    /* services restarted after a change, comma-separated */
-	bool restart_all_nodes;  /* the services restart on every node of the scope (cup-xmpp) */
-	bool ha_sensitive;       /* presence HA must be disabled around the restart */
+	const char *fixed_cn;	/* CN for CF_SAN_FIXED_CN */
+	const char *services;	/* services restarted after a change, comma-separated */
+	bool restart_all_nodes; /* the services restart on every node of the scope (cup-xmpp) */
+	bool ha_sensitive;	/* presence HA must be disabled around the restart */
 } cf_purpose;
 
 typedef struct cf_truststore {
 	const char *name;
 	bool peer_self_signed; /* accepts a peer's self-signed end-entity certificate */
-	int limit;             /* maximum certificates, 0 = none */
+	int limit;	       /* maximum certificates, 0 = none */
 } cf_truststore;
 
 typedef struct cf_product {
-	const char *key;          /* "ucm", "imp", ... */
-	const char *label;        /* "Unified CM" */
+	const char *key;	  /* "ucm", "imp", ... */
+	const char *label;	  /* "Unified CM" */
 	const char *trust_stores; /* space-separated */
 	bool expressway;
 } cf_product;

@@ -13,7 +13,8 @@ static const cf_setting settings[] = {
 	{"chat-aliases", CF_SET_LIST, NULL, "", "group chat server aliases / chat node aliases"},
 	{"xmpp-federation-wildcards", CF_SET_BOOL, NULL, "off", "write *.domain in cup-xmpp-s2s SANs"},
 	{"ucm-registration-domains", CF_SET_LIST, NULL, "", "Unified CM registration domains (Expressway-E SANs)"},
-	{"registration-domain-format", CF_SET_ENUM, "dns collab-edge", "dns", "registration domains as D or collab-edge.D"},
+	{"registration-domain-format", CF_SET_ENUM, "dns collab-edge", "dns",
+	 "registration domains as D or collab-edge.D"},
 	{"xmpp-federation-domains", CF_SET_LIST, NULL, "", "XMPP federation domains (Expressway-E SANs)"},
 	{"phone-security-profiles", CF_SET_LIST, NULL, "", "phone security profile names (Expressway-C SANs)"},
 	{"additional-names", CF_SET_LIST, NULL, "", "additional alternative names (Expressway SANs)"},
@@ -95,10 +96,10 @@ cf_code cf_setting_parse(const cf_setting *s, char *const *values, size_t n, cha
 			rc = cf_err_set(e, CF_E_INPUT, s->key, "takes one value (quote it)");
 			goto out;
 		}
-		if (strcmp(s->key, "dn.C") == 0 &&
-		    (strlen(items.v[0]) != 2 || !isalpha((unsigned char)items.v[0][0]) ||
-		     !isalpha((unsigned char)items.v[0][1]))) {
-			rc = cf_err_set(e, CF_E_INPUT, s->key, "must be a two-letter country code, not \"%s\"", items.v[0]);
+		if (strcmp(s->key, "dn.C") == 0 && (strlen(items.v[0]) != 2 || !isalpha((unsigned char)items.v[0][0]) ||
+						    !isalpha((unsigned char)items.v[0][1]))) {
+			rc = cf_err_set(e, CF_E_INPUT, s->key, "must be a two-letter country code, not \"%s\"",
+					items.v[0]);
 			goto out;
 		}
 		*out = strdup(items.v[0]);

@@ -8,18 +8,24 @@
 
 #include "util/clock.h"
 
-cf_code cf_trust_place(cf_store *st, const cf_node *node, const char *store, const cf_cert *cert,
-		       const cf_facts *facts, const char *source, const char *description,
-		       bool *added, int64_t *id, cf_err *e)
+cf_code cf_trust_place(cf_store *st, const cf_node *node, const char *store, const cf_cert *cert, const cf_facts *facts,
+		       const char *source, const char *description, bool *added, int64_t *id, cf_err *e)
 {
 	*added = false;
 	if (cf_store_trust_find(st, node->id, store, facts->sha256) != 0)
 		return CF_OK;
 	size_t der_len = 0;
 	const uint8_t *der = cf_cert_der(cert, &der_len);
-	cf_certrow row = {.node_id = node->id, .kind = CF_TRUST, .name = (char *)store, .der = (uint8_t *)der,
-			  .der_len = der_len, .facts = *facts, .distribution = (char *)"single-server",
-			  .source = (char *)source, .description = (char *)description, .warnings = (char *)"[]"};
+	cf_certrow row = {.node_id = node->id,
+			  .kind = CF_TRUST,
+			  .name = (char *)store,
+			  .der = (uint8_t *)der,
+			  .der_len = der_len,
+			  .facts = *facts,
+			  .distribution = (char *)"single-server",
+			  .source = (char *)source,
+			  .description = (char *)description,
+			  .warnings = (char *)"[]"};
 	cf_code rc = cf_store_cert_insert(st, &row, e);
 	if (rc == CF_OK) {
 		*added = true;
@@ -53,14 +59,16 @@ static cf_code check_trust_cert(const char *name, size_t index, size_t total, co
 		snprintf(which, sizeof(which), "certificate %zu: ", index + 1);
 	if (ts->peer_self_signed)
 		return cf_err_set(e, CF_E_INPUT, name,
-				  "%s\"%s\" is neither a CA certificate (basicConstraints CA:TRUE) nor a peer's self-signed certificate",
+				  "%s\"%s\" is neither a CA certificate (basicConstraints CA:TRUE) nor a peer's "
+				  "self-signed certificate",
 				  which, f->subject);
-	return cf_err_set(e, CF_E_INPUT, name, "%s\"%s\" is not a CA certificate (basicConstraints CA:TRUE is required in %s)",
-			  which, f->subject, ts->name);
+	return cf_err_set(e, CF_E_INPUT, name,
+			  "%s\"%s\" is not a CA certificate (basicConstraints CA:TRUE is required in %s)", which,
+			  f->subject, ts->name);
 }
 
-cf_code cf_trust_add(cf_store *st, const char *node, const char *store, const char *name,
-		     const uint8_t *buf, size_t len, const char *description, cf_outcome *out, cf_err *e)
+cf_code cf_trust_add(cf_store *st, const char *node, const char *store, const char *name, const uint8_t *buf,
+		     size_t len, const char *description, cf_outcome *out, cf_err *e)
 {
 	cf_cert **certs = NULL;
 	size_t n = 0;
@@ -94,7 +102,8 @@ cf_code cf_trust_add(cf_store *st, const char *node, const char *store, const ch
 	for (size_t t = 0; t < ctx.n_nodes && rc == CF_OK; t++) {
 		const cf_node *target = &ctx.nodes[t];
 		const cf_product *prod = cf_product_find(target->product);
-		if (target->id != ctx.node.id && (!ctx.node.publisher || prod == NULL || !cf_product_has_store(prod, store)))
+		if (target->id != ctx.node.id &&
+		    (!ctx.node.publisher || prod == NULL || !cf_product_has_store(prod, store)))
 			continue;
 		size_t added_here = 0;
 		for (size_t i = 0; i < n && rc == CF_OK; i++) {
@@ -102,8 +111,8 @@ cf_code cf_trust_add(cf_store *st, const char *node, const char *store, const ch
 			int64_t id = 0;
 			bool same_cn = facts[i].cn[0] != '\0' &&
 				       cf_store_trust_cn_exists(st, target->id, store, facts[i].cn, facts[i].sha256);
-			rc = cf_trust_place(st, target, store, certs[i], &facts[i], "upload", description ? description : "",
-					    &added, &id, e);
+			rc = cf_trust_place(st, target, store, certs[i], &facts[i], "upload",
+					    description ? description : "", &added, &id, e);
 			if (rc != CF_OK)
 				break;
 			if (!added) {
@@ -114,13 +123,16 @@ cf_code cf_trust_add(cf_store *st, const char *node, const char *store, const ch
 			added_here++;
 			cf_outcome_add_id(out, id);
 			if (same_cn && target->id == ctx.node.id)
-				cf_warn(&out->warnings, "duplicate-cn", "%s already holds another certificate with CN \"%s\"; peers that pick a CA by name may use the wrong one",
+				cf_warn(&out->warnings, "duplicate-cn",
+					"%s already holds another certificate with CN \"%s\"; peers that pick a CA by "
+					"name may use the wrong one",
 					store, facts[i].cn);
 			cf_plan_trust(&out->plan, store, target, is_ucm_cert(st, &facts[i]));
 		}
 		if (rc == CF_OK && ts->limit > 0 && cf_store_trust_count(st, target->id, store) > ts->limit) {
 			rc = cf_err_set(e, CF_E_INPUT, name, "%s on %s would hold %lld certificates; the limit is %d",
-					store, target->fqdn, (long long)cf_store_trust_count(st, target->id, store), ts->limit);
+					store, target->fqdn, (long long)cf_store_trust_count(st, target->id, store),
+					ts->limit);
 			break;
 		}
 		if (added_here > 0)
@@ -143,8 +155,7 @@ out:
 	return rc;
 }
 
-cf_code cf_trust_delete(cf_store *st, const char *node, const char *store, int64_t id,
-			cf_outcome *out, cf_err *e)
+cf_code cf_trust_delete(cf_store *st, const char *node, const char *store, int64_t id, cf_outcome *out, cf_err *e)
 {
 	cf_node n = {0};
 	cf_certrow row = {0};
@@ -205,7 +216,8 @@ static int prune_visit(void *ctx, const cf_certrow *r)
 	}
 	cf_node_free(&peer);
 	if (stale) {
-		int64_t *v = w->n == w->cap ? realloc(w->ids, (w->cap = w->cap ? w->cap * 2 : 16) * sizeof(*v)) : w->ids;
+		int64_t *v =
+			w->n == w->cap ? realloc(w->ids, (w->cap = w->cap ? w->cap * 2 : 16) * sizeof(*v)) : w->ids;
 		if (v == NULL)
 			return CF_E_INTERNAL;
 		w->ids = v;

@@ -7,19 +7,17 @@
 
 /* Adds every certificate of a PEM bundle or DER file (name is used in messages) to store on
  * node; from a publisher, on every node of the cluster that has the store. All or nothing. */
-cf_code cf_trust_add(cf_store *st, const char *node, const char *store, const char *name,
-		     const uint8_t *buf, size_t len, const char *description, cf_outcome *out, cf_err *e);
+cf_code cf_trust_add(cf_store *st, const char *node, const char *store, const char *name, const uint8_t *buf,
+		     size_t len, const char *description, cf_outcome *out, cf_err *e);
 /* Deletes one trust certificate by id from (node, store). */
-cf_code cf_trust_delete(cf_store *st, const char *node, const char *store, int64_t id,
-			cf_outcome *out, cf_err *e);
+cf_code cf_trust_delete(cf_store *st, const char *node, const char *store, int64_t id, cf_outcome *out, cf_err *e);
 /* Deletes the self-signed trust copies of peers whose identity is now CA-signed, on one node
  * (non-NULL) or all. */
 cf_code cf_trust_prune(cf_store *st, const char *node, cf_outcome *out, cf_err *e);
 
 /* Inside a transaction: places one certificate into (node, store) unless the store holds it
  * already. *added tells which happened. */
-cf_code cf_trust_place(cf_store *st, const cf_node *node, const char *store, const cf_cert *cert,
-		       const cf_facts *facts, const char *source, const char *description,
-		       bool *added, int64_t *id, cf_err *e);
+cf_code cf_trust_place(cf_store *st, const cf_node *node, const char *store, const cf_cert *cert, const cf_facts *facts,
+		       const char *source, const char *description, bool *added, int64_t *id, cf_err *e);
 
 #endif

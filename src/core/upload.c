@@ -22,7 +22,8 @@ static void usage_warnings(const cf_purpose *p, const cf_facts *f, const cf_fact
 		cf_strv names = {0};
 		cf_ku_names(lost_ku, &names);
 		char *list = cf_strv_join(&names, ", ");
-		cf_warn(w, "ku-missing", "key usage lacks %s, which %s needs; the CA dropped bits the request asked for", list, p->name);
+		cf_warn(w, "ku-missing",
+			"key usage lacks %s, which %s needs; the CA dropped bits the request asked for", list, p->name);
 		free(list);
 		cf_strv_clear(&names);
 	}
@@ -37,8 +38,8 @@ static void usage_warnings(const cf_purpose *p, const cf_facts *f, const cf_fact
 }
 
 /* The warnings of SPEC §3.4 (the upload proceeds). */
-static void upload_warnings(const cf_purpose *p, const cf_facts *f, const cf_facts *csr,
-			    const cf_strv *scope, bool multi, cf_warnings *w)
+static void upload_warnings(const cf_purpose *p, const cf_facts *f, const cf_facts *csr, const cf_strv *scope,
+			    bool multi, cf_warnings *w)
 {
 	int64_t now = cf_clock_now();
 	usage_warnings(p, f, csr, w);
@@ -94,9 +95,9 @@ static char *issuer_pem(cf_cert **chain, size_t n)
 	return out;
 }
 
-cf_code cf_identity_upload(cf_store *st, const char *node, const char *purpose, const char *name,
-			   const uint8_t *buf, size_t len, const char *key_name, const uint8_t *keybuf,
-			   size_t key_len, const char *description, cf_outcome *out, cf_err *e)
+cf_code cf_identity_upload(cf_store *st, const char *node, const char *purpose, const char *name, const uint8_t *buf,
+			   size_t len, const char *key_name, const uint8_t *keybuf, size_t key_len,
+			   const char *description, cf_outcome *out, cf_err *e)
 {
 	cf_nodectx ctx = {0};
 	const cf_purpose *p = NULL;
@@ -130,12 +131,15 @@ cf_code cf_identity_upload(cf_store *st, const char *node, const char *purpose, 
 	have_csr = cf_store_csr_get(st, ctx.node.id, p->name, &csr, NULL) == CF_OK;
 	if (key != NULL) {
 		if (have_csr) {
-			rc = cf_err_set(e, CF_E_STATE, name, "a CSR is pending for %s on %s; upload the certificate issued from it without --key, or discard the CSR first",
+			rc = cf_err_set(e, CF_E_STATE, name,
+					"a CSR is pending for %s on %s; upload the certificate issued from it without "
+					"--key, or discard the CSR first",
 					p->name, ctx.node.fqdn);
 			goto out;
 		}
 		if (!cf_key_matches_cert(key, certs[0])) {
-			rc = cf_err_set(e, CF_E_INPUT, name, "the certificate does not match the private key given with it");
+			rc = cf_err_set(e, CF_E_INPUT, name,
+					"the certificate does not match the private key given with it");
 			goto out;
 		}
 		if ((key_pem = cf_key_pem(key)) == NULL) {
@@ -143,7 +147,9 @@ cf_code cf_identity_upload(cf_store *st, const char *node, const char *purpose, 
 			goto out;
 		}
 	} else if (!have_csr) {
-		rc = cf_err_set(e, CF_E_STATE, name, "no pending CSR for %s on %s; generate one with 'certfleet csr generate' or give the key with --key",
+		rc = cf_err_set(e, CF_E_STATE, name,
+				"no pending CSR for %s on %s; generate one with 'certfleet csr generate' or give the "
+				"key with --key",
 				p->name, ctx.node.fqdn);
 		goto out;
 	} else {
@@ -151,7 +157,9 @@ cf_code cf_identity_upload(cf_store *st, const char *node, const char *purpose, 
 		    (rc = cf_csr_facts(req, &csr_facts, e)) != CF_OK)
 			goto out;
 		if (strcmp(csr_facts.spki_sha256, f.spki_sha256) != 0) {
-			rc = cf_err_set(e, CF_E_INPUT, name, "the certificate's public key does not match the pending CSR for %s on %s; have the CA issue it again from the current CSR",
+			rc = cf_err_set(e, CF_E_INPUT, name,
+					"the certificate's public key does not match the pending CSR for %s on %s; "
+					"have the CA issue it again from the current CSR",
 					p->name, ctx.node.fqdn);
 			goto out;
 		}
@@ -192,9 +200,13 @@ cf_code cf_identity_upload(cf_store *st, const char *node, const char *purpose, 
 	upload_warnings(p, &f, have_csr ? &csr_facts : NULL, &scope.scope, multi, &out->warnings);
 	chain_pem = issuer_pem(chain, n_chain);
 	warnings = cf_warnings_json(&out->warnings);
-	cf_identity_new id = {.cert = certs[0], .key_pem = key_pem, .chain_pem = chain_pem,
-			      .source = have_csr ? "csr" : "upload", .description = description,
-			      .warnings_json = warnings, .multi_server = multi};
+	cf_identity_new id = {.cert = certs[0],
+			      .key_pem = key_pem,
+			      .chain_pem = chain_pem,
+			      .source = have_csr ? "csr" : "upload",
+			      .description = description,
+			      .warnings_json = warnings,
+			      .multi_server = multi};
 	if ((rc = cf_identity_install(st, &ctx, p, &scope.scope, &id, out, e)) != CF_OK)
 		goto out;
 	if (have_csr && (rc = cf_store_csr_delete(st, ctx.node.id, p->name, e)) != CF_OK)

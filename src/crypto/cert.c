@@ -94,7 +94,7 @@ char *cf_cert_pem(const cf_cert *c)
 
 typedef struct pem_block {
 	const char *begin; /* at "-----BEGIN" */
-	size_t len;        /* through the END line */
+	size_t len;	   /* through the END line */
 	char label[40];
 } pem_block;
 
@@ -163,9 +163,8 @@ static void parse_slice(void *ctx, size_t begin, size_t end)
 		BIO *bio = BIO_new_mem_buf(b->begin, (int)b->len);
 		X509 *x = NULL;
 		if (bio != NULL) {
-			x = strcmp(b->label, "TRUSTED CERTIFICATE") == 0
-				    ? PEM_read_bio_X509_AUX(bio, NULL, NULL, NULL)
-				    : PEM_read_bio_X509(bio, NULL, NULL, NULL);
+			x = strcmp(b->label, "TRUSTED CERTIFICATE") == 0 ? PEM_read_bio_X509_AUX(bio, NULL, NULL, NULL)
+									 : PEM_read_bio_X509(bio, NULL, NULL, NULL);
 			BIO_free(bio);
 		}
 		job->certs[i] = x ? cf_cert_wrap(x) : NULL;
@@ -173,8 +172,7 @@ static void parse_slice(void *ctx, size_t begin, size_t end)
 	ERR_clear_error();
 }
 
-static cf_code parse_der(const char *name, const uint8_t *buf, size_t len, cf_cert ***out,
-			 size_t *n, cf_err *e)
+static cf_code parse_der(const char *name, const uint8_t *buf, size_t len, cf_cert ***out, size_t *n, cf_err *e)
 {
 	const unsigned char *p = buf;
 	X509 *x = d2i_X509(NULL, &p, (long)len);
@@ -187,7 +185,8 @@ static cf_code parse_der(const char *name, const uint8_t *buf, size_t len, cf_ce
 			X509_REQ_free(req);
 			return cf_err_set(e, CF_E_INPUT, name, "is a certificate request (CSR), not a certificate");
 		}
-		return cf_err_set(e, CF_E_INPUT, name, "not a certificate: neither PEM nor DER X.509 (garbage or truncated)");
+		return cf_err_set(e, CF_E_INPUT, name,
+				  "not a certificate: neither PEM nor DER X.509 (garbage or truncated)");
 	}
 	if (p != buf + len) {
 		X509_free(x);
@@ -206,8 +205,7 @@ static cf_code parse_der(const char *name, const uint8_t *buf, size_t len, cf_ce
 	return CF_OK;
 }
 
-cf_code cf_cert_parse_bundle(const char *name, const uint8_t *buf, size_t len, cf_cert ***out,
-			     size_t *n, cf_err *e)
+cf_code cf_cert_parse_bundle(const char *name, const uint8_t *buf, size_t len, cf_cert ***out, size_t *n, cf_err *e)
 {
 	if (len == 0)
 		return cf_err_set(e, CF_E_INPUT, name, "file is empty");
@@ -243,7 +241,8 @@ cf_code cf_cert_parse_bundle(const char *name, const uint8_t *buf, size_t len, c
 	for (long i = 0; i < nb; i++) {
 		if (certs[i] == NULL) {
 			cf_certs_free(certs, (size_t)nb);
-			return cf_err_set(e, CF_E_INPUT, name, "certificate %ld does not parse (damaged or truncated PEM)", i + 1);
+			return cf_err_set(e, CF_E_INPUT, name,
+					  "certificate %ld does not parse (damaged or truncated PEM)", i + 1);
 		}
 	}
 	*out = certs;
@@ -349,8 +348,8 @@ bool cf_cert_issued_by(const cf_cert *c, const cf_cert *issuer)
 
 /* ---- building -------------------------------------------------------------------------------- */
 
-static cf_code build_cert(const cf_reqspec *spec, EVP_PKEY *subject_pub, X509 *issuer,
-			  EVP_PKEY *issuer_key, int64_t not_before, int days, cf_cert **out, cf_err *e)
+static cf_code build_cert(const cf_reqspec *spec, EVP_PKEY *subject_pub, X509 *issuer, EVP_PKEY *issuer_key,
+			  int64_t not_before, int days, cf_cert **out, cf_err *e)
 {
 	X509 *x = X509_new();
 	X509_NAME *name = NULL;
@@ -409,15 +408,14 @@ out:
 	return rc;
 }
 
-cf_code cf_cert_self_signed(const cf_reqspec *spec, const cf_key *key, int64_t not_before,
-			    int days, cf_cert **out, cf_err *e)
+cf_code cf_cert_self_signed(const cf_reqspec *spec, const cf_key *key, int64_t not_before, int days, cf_cert **out,
+			    cf_err *e)
 {
 	return build_cert(spec, key->pkey, NULL, key->pkey, not_before, days, out, e);
 }
 
 cf_code cf_cert_issue(const cf_reqspec *spec, const cf_key *subject_key, const cf_cert *issuer,
-		      const cf_key *issuer_key, int64_t not_before, int days, cf_cert **out,
-		      cf_err *e)
+		      const cf_key *issuer_key, int64_t not_before, int days, cf_cert **out, cf_err *e)
 {
 	return build_cert(spec, subject_key->pkey, issuer->x, issuer_key->pkey, not_before, days, out, e);
 }

@@ -4,9 +4,8 @@
 
 #include "crypto/crypto_int.h"
 
-cf_code cf_chain_build(const cf_cert *leaf, cf_cert *const *untrusted, size_t n_untrusted,
-		       cf_cert *const *anchors, size_t n_anchors, cf_cert ***chain, size_t *n_chain,
-		       cf_err *e)
+cf_code cf_chain_build(const cf_cert *leaf, cf_cert *const *untrusted, size_t n_untrusted, cf_cert *const *anchors,
+		       size_t n_anchors, cf_cert ***chain, size_t *n_chain, cf_err *e)
 {
 	X509_STORE *store = X509_STORE_new();
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
@@ -29,10 +28,12 @@ cf_code cf_chain_build(const cf_cert *leaf, cf_cert *const *untrusted, size_t n_
 	if (X509_verify_cert(ctx) != 1) {
 		int err = X509_STORE_CTX_get_error(ctx);
 		ERR_clear_error();
-		if (err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY || err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
-		    err == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT || err == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN)
+		if (err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+		    err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT || err == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT ||
+		    err == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN)
 			rc = cf_err_set(e, CF_E_INPUT, NULL,
-					"the chain does not build to a certificate in the trust store (%s); upload the CA certificate first",
+					"the chain does not build to a certificate in the trust store (%s); upload the "
+					"CA certificate first",
 					X509_verify_cert_error_string(err));
 		else
 			rc = cf_err_set(e, CF_E_INPUT, NULL, "the chain does not verify: %s",

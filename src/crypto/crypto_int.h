@@ -40,12 +40,12 @@ char *cf_name_str(const X509_NAME *name);
 /* Fills key_type, key_bits, curve and spki_sha256 from a public key. */
 void cf_facts_key(EVP_PKEY *pk, cf_facts *f);
 /* Fills ku/eku/san/basic constraints from an extension list (certificate or request). */
-void cf_facts_exts(const STACK_OF(X509_EXTENSION) *exts, cf_facts *f);
+void cf_facts_exts(const STACK_OF(X509_EXTENSION) * exts, cf_facts *f);
 /* Fills subject, cn and unsupported_oids from a subject name. */
 void cf_facts_subject(const X509_NAME *name, cf_facts *f);
 
 /* Builds the extension list of a spec (basic constraints, KU, EKU, SAN). */
-STACK_OF(X509_EXTENSION) *cf_spec_exts(const cf_reqspec *spec, cf_err *e);
+STACK_OF(X509_EXTENSION) * cf_spec_exts(const cf_reqspec *spec, cf_err *e);
 /* Builds the subject name of a spec. */
 X509_NAME *cf_spec_name(const cf_reqspec *spec, cf_err *e);
 /* The digest for a spec's hash name; NULL when refused. */

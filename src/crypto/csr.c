@@ -18,8 +18,8 @@ X509_NAME *cf_spec_name(const cf_reqspec *spec, cf_err *e)
 {
 	const struct {
 		const char *field, *value;
-	} parts[] = {{"C", spec->dn.c},   {"ST", spec->dn.st}, {"L", spec->dn.l},
-		     {"O", spec->dn.o},   {"OU", spec->dn.ou}, {"CN", spec->dn.cn}};
+	} parts[] = {{"C", spec->dn.c}, {"ST", spec->dn.st}, {"L", spec->dn.l},
+		     {"O", spec->dn.o}, {"OU", spec->dn.ou}, {"CN", spec->dn.cn}};
 	X509_NAME *name = X509_NAME_new();
 	if (name == NULL)
 		goto fail;
@@ -27,11 +27,10 @@ X509_NAME *cf_spec_name(const cf_reqspec *spec, cf_err *e)
 		const char *v = parts[i].value;
 		if (v == NULL || *v == '\0')
 			continue;
-		if (!X509_NAME_add_entry_by_txt(name, parts[i].field, MBSTRING_UTF8,
-						(const unsigned char *)v, -1, -1, 0)) {
+		if (!X509_NAME_add_entry_by_txt(name, parts[i].field, MBSTRING_UTF8, (const unsigned char *)v, -1, -1,
+						0)) {
 			X509_NAME_free(name);
-			return cf_ossl_err(e, CF_E_INPUT, parts[i].field, "subject attribute is not acceptable"),
-			       NULL;
+			return cf_ossl_err(e, CF_E_INPUT, parts[i].field, "subject attribute is not acceptable"), NULL;
 		}
 	}
 	return name;
@@ -40,7 +39,7 @@ fail:
 	return NULL;
 }
 
-static int push_ext(STACK_OF(X509_EXTENSION) *exts, int nid, int crit, void *value)
+static int push_ext(STACK_OF(X509_EXTENSION) * exts, int nid, int crit, void *value)
 {
 	X509_EXTENSION *ext = X509V3_EXT_i2d(nid, crit, value);
 	if (ext == NULL || !sk_X509_EXTENSION_push(exts, ext)) {
@@ -100,7 +99,7 @@ fail:
 	return NULL;
 }
 
-STACK_OF(X509_EXTENSION) *cf_spec_exts(const cf_reqspec *spec, cf_err *e)
+STACK_OF(X509_EXTENSION) * cf_spec_exts(const cf_reqspec *spec, cf_err *e)
 {
 	STACK_OF(X509_EXTENSION) *exts = sk_X509_EXTENSION_new_null();
 	BASIC_CONSTRAINTS *bc = BASIC_CONSTRAINTS_new();

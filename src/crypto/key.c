@@ -11,9 +11,8 @@ static const struct {
 	const char *alias, *curve;
 	int bits;
 } curves[] = {
-	{"prime256v1", "prime256v1", 256}, {"P-256", "prime256v1", 256},
-	{"secp384r1", "secp384r1", 384},   {"P-384", "secp384r1", 384},
-	{"secp521r1", "secp521r1", 521},   {"P-521", "secp521r1", 521},
+	{"prime256v1", "prime256v1", 256}, {"P-256", "prime256v1", 256},    {"secp384r1", "secp384r1", 384},
+	{"P-384", "secp384r1", 384},	   {"secp521r1", "secp521r1", 521}, {"P-521", "secp521r1", 521},
 };
 
 cf_code cf_keyspec_parse(const char *text, cf_keyspec *out, cf_err *e)
@@ -23,7 +22,8 @@ cf_code cf_keyspec_parse(const char *text, cf_keyspec *out, cf_err *e)
 		char *end = NULL;
 		long bits = strtol(text + 4, &end, 10);
 		if (*end != '\0' || (bits != 2048 && bits != 3072 && bits != 4096 && bits != 8192))
-			return cf_err_set(e, CF_E_INPUT, "--key", "RSA key size must be 2048, 3072, 4096 or 8192, not \"%s\"", text + 4);
+			return cf_err_set(e, CF_E_INPUT, "--key",
+					  "RSA key size must be 2048, 3072, 4096 or 8192, not \"%s\"", text + 4);
 		ks.type = CF_KEY_RSA;
 		ks.bits = (int)bits;
 	} else if (strncmp(text, "ec:", 3) == 0) {
@@ -35,7 +35,8 @@ cf_code cf_keyspec_parse(const char *text, cf_keyspec *out, cf_err *e)
 			}
 		}
 		if (ks.type != CF_KEY_EC)
-			return cf_err_set(e, CF_E_INPUT, "--key", "EC curve must be prime256v1, secp384r1 or secp521r1, not \"%s\"", text + 3);
+			return cf_err_set(e, CF_E_INPUT, "--key",
+					  "EC curve must be prime256v1, secp384r1 or secp521r1, not \"%s\"", text + 3);
 	} else {
 		return cf_err_set(e, CF_E_INPUT, "--key", "expected rsa:BITS or ec:CURVE, not \"%s\"", text);
 	}

@@ -50,7 +50,7 @@ void cf_ku_names(unsigned ku, cf_strv *out)
 {
 	static const char *names[] = {"digitalSignature", "nonRepudiation", "keyEncipherment",
 				      "dataEncipherment", "keyAgreement",   "keyCertSign",
-				      "cRLSign",          "encipherOnly",   "decipherOnly"};
+				      "cRLSign",	  "encipherOnly",   "decipherOnly"};
 	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (ku & (1u << i))
 			cf_strv_push(out, names[i]);
@@ -85,8 +85,7 @@ void cf_facts_key(EVP_PKEY *pk, cf_facts *f)
 	} else if (EVP_PKEY_is_a(pk, "EC")) {
 		f->key_type = CF_KEY_EC;
 		size_t len = 0;
-		EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME, f->curve,
-					       sizeof(f->curve), &len);
+		EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME, f->curve, sizeof(f->curve), &len);
 	} else {
 		f->key_type = CF_KEY_OTHER;
 	}
@@ -109,8 +108,7 @@ static void push_general_name(const GENERAL_NAME *gn, cf_strv *out)
 	case GEN_EMAIL: {
 		const ASN1_IA5STRING *s = gn->d.ia5;
 		const char *prefix = gn->type == GEN_DNS ? "DNS" : gn->type == GEN_URI ? "URI" : "email";
-		cf_strv_pushf(out, "%s:%.*s", prefix, ASN1_STRING_length(s),
-			      (const char *)ASN1_STRING_get0_data(s));
+		cf_strv_pushf(out, "%s:%.*s", prefix, ASN1_STRING_length(s), (const char *)ASN1_STRING_get0_data(s));
 		break;
 	}
 	case GEN_IPADD: {
@@ -178,7 +176,7 @@ static void facts_cdp(const CRL_DIST_POINTS *cdp, cf_facts *f)
 	}
 }
 
-void cf_facts_exts(const STACK_OF(X509_EXTENSION) *exts, cf_facts *f)
+void cf_facts_exts(const STACK_OF(X509_EXTENSION) * exts, cf_facts *f)
 {
 	for (int i = 0; i < sk_X509_EXTENSION_num(exts); i++) {
 		X509_EXTENSION *ext = sk_X509_EXTENSION_value(exts, i);
@@ -235,13 +233,11 @@ void cf_facts_exts(const STACK_OF(X509_EXTENSION) *exts, cf_facts *f)
  * jurisdiction OIDs (SPEC §3.4). */
 static bool supported_attribute(const ASN1_OBJECT *o)
 {
-	static const char *ev[] = {"1.3.6.1.4.1.311.60.2.1.1", "1.3.6.1.4.1.311.60.2.1.2",
-				   "1.3.6.1.4.1.311.60.2.1.3"};
+	static const char *ev[] = {"1.3.6.1.4.1.311.60.2.1.1", "1.3.6.1.4.1.311.60.2.1.2", "1.3.6.1.4.1.311.60.2.1.3"};
 	char oid[80];
 	OBJ_obj2txt(oid, sizeof(oid), o, 1);
 	if (strncmp(oid, "2.5.4.", 6) == 0 || strcmp(oid, "1.2.840.113549.1.9.1") == 0 ||
-	    strcmp(oid, "0.9.2342.19200300.100.1.25") == 0 ||
-	    strcmp(oid, "0.9.2342.19200300.100.1.1") == 0)
+	    strcmp(oid, "0.9.2342.19200300.100.1.25") == 0 || strcmp(oid, "0.9.2342.19200300.100.1.1") == 0)
 		return true;
 	for (size_t i = 0; i < sizeof(ev) / sizeof(ev[0]); i++)
 		if (strcmp(oid, ev[i]) == 0)

@@ -44,7 +44,7 @@ void cf_eku_names(unsigned eku, cf_strv *out);
 
 typedef struct cf_keyspec {
 	cf_keytype type;
-	int bits;       /* RSA modulus bits; for EC the curve's size */
+	int bits;	/* RSA modulus bits; for EC the curve's size */
 	char curve[24]; /* EC: "prime256v1", "secp384r1", "secp521r1" */
 } cf_keyspec;
 
@@ -89,14 +89,14 @@ typedef struct cf_facts {
 	char curve[24];
 	char sig_hash[16]; /* "sha256", "sha1", ... or the signature algorithm's short name */
 	bool self_signed;  /* issuer = subject and the signature verifies with its own key */
-	bool ca;           /* basicConstraints CA:TRUE */
+	bool ca;	   /* basicConstraints CA:TRUE */
 	bool has_basic_constraints;
 	bool has_ku, has_eku;
 	unsigned ku, eku;
-	cf_strv eku_other; /* dotted OIDs of other extended key usages */
-	cf_strv san;       /* "DNS:x", "IP:1.2.3.4", "URI:...", "email:..." */
-	cf_strv ocsp;      /* AIA OCSP URIs */
-	cf_strv crl_dp;    /* CRL distribution point URIs */
+	cf_strv eku_other;	  /* dotted OIDs of other extended key usages */
+	cf_strv san;		  /* "DNS:x", "IP:1.2.3.4", "URI:...", "email:..." */
+	cf_strv ocsp;		  /* AIA OCSP URIs */
+	cf_strv crl_dp;		  /* CRL distribution point URIs */
 	cf_strv unsupported_oids; /* subject attribute OIDs outside the supported set */
 } cf_facts;
 
@@ -111,8 +111,7 @@ typedef struct cf_cert cf_cert;
  * is not a certificate (a CSR, a key), a truncated block, trailing garbage in DER or an input
  * with no certificate is CF_E_INPUT naming `name`. *out is an array of *n owned certificates
  * in file order; free with cf_certs_free. */
-cf_code cf_cert_parse_bundle(const char *name, const uint8_t *buf, size_t len, cf_cert ***out,
-			     size_t *n, cf_err *e);
+cf_code cf_cert_parse_bundle(const char *name, const uint8_t *buf, size_t len, cf_cert ***out, size_t *n, cf_err *e);
 /* One certificate from DER (exactly len bytes); NULL when it does not parse. */
 cf_cert *cf_cert_from_der(const uint8_t *der, size_t len);
 /* Another reference to the same certificate. */
@@ -143,7 +142,7 @@ typedef struct cf_reqspec {
 	cf_dn dn;
 	const cf_strv *san; /* "DNS:name" or "IP:addr" entries; NULL or empty for none */
 	unsigned ku, eku;   /* written only when non-zero */
-	bool ca;            /* basicConstraints CA:TRUE (critical); otherwise CA:FALSE */
+	bool ca;	    /* basicConstraints CA:TRUE (critical); otherwise CA:FALSE */
 	const char *hash;   /* "sha256" when NULL */
 } cf_reqspec;
 
@@ -152,12 +151,11 @@ typedef struct cf_csr cf_csr;
 /* A PKCS#10 request for key, signed with it, carrying the spec's subject and extensions. */
 cf_code cf_csr_create(const cf_reqspec *spec, const cf_key *key, cf_csr **out, cf_err *e);
 /* A certificate for key, signed by itself, valid from not_before for days days. */
-cf_code cf_cert_self_signed(const cf_reqspec *spec, const cf_key *key, int64_t not_before,
-			    int days, cf_cert **out, cf_err *e);
+cf_code cf_cert_self_signed(const cf_reqspec *spec, const cf_key *key, int64_t not_before, int days, cf_cert **out,
+			    cf_err *e);
 /* A certificate for subject_key's public key signed by issuer/issuer_key with a random serial. */
 cf_code cf_cert_issue(const cf_reqspec *spec, const cf_key *subject_key, const cf_cert *issuer,
-		      const cf_key *issuer_key, int64_t not_before, int days, cf_cert **out,
-		      cf_err *e);
+		      const cf_key *issuer_key, int64_t not_before, int days, cf_cert **out, cf_err *e);
 
 /* ---- CSRs ------------------------------------------------------------------------------------ */
 
@@ -177,8 +175,7 @@ void cf_csr_free(cf_csr *csr);
  * may be an intermediate) and verifies every signature. Validity dates are not checked here.
  * On success *chain (if non-NULL) holds the chain leaf first, anchor last (owned; free with
  * cf_certs_free). Failure is CF_E_INPUT with the reason. */
-cf_code cf_chain_build(const cf_cert *leaf, cf_cert *const *untrusted, size_t n_untrusted,
-		       cf_cert *const *anchors, size_t n_anchors, cf_cert ***chain, size_t *n_chain,
-		       cf_err *e);
+cf_code cf_chain_build(const cf_cert *leaf, cf_cert *const *untrusted, size_t n_untrusted, cf_cert *const *anchors,
+		       size_t n_anchors, cf_cert ***chain, size_t *n_chain, cf_err *e);
 
 #endif

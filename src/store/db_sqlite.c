@@ -56,10 +56,10 @@ static cf_code s_open(const char *path, bool create, cf_db **out, cf_err *e)
 	}
 	sqlite3_busy_timeout(db->h, 10000);
 	char *msg = NULL;
-	if (sqlite3_exec(db->h,
-			 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
-			 NULL, NULL, &msg) != SQLITE_OK) {
-		cf_code c = cf_err_set(e, CF_E_INTERNAL, path, "not a certfleet store: %s", msg ? msg : "unknown error");
+	if (sqlite3_exec(db->h, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", NULL, NULL,
+			 &msg) != SQLITE_OK) {
+		cf_code c =
+			cf_err_set(e, CF_E_INTERNAL, path, "not a certfleet store: %s", msg ? msg : "unknown error");
 		sqlite3_free(msg);
 		sqlite3_close(db->h);
 		free(db->path);
@@ -125,9 +125,8 @@ static cf_code s_bind_text(cf_stmt *st, int idx, const char *v)
 
 static cf_code s_bind_blob(cf_stmt *st, int idx, const void *v, size_t len)
 {
-	return sqlite3_bind_blob64(st->s, param(st, idx), v, len, SQLITE_TRANSIENT) == SQLITE_OK
-		       ? CF_OK
-		       : CF_E_INTERNAL;
+	return sqlite3_bind_blob64(st->s, param(st, idx), v, len, SQLITE_TRANSIENT) == SQLITE_OK ? CF_OK
+												 : CF_E_INTERNAL;
 }
 
 static int s_step(cf_stmt *st, cf_err *e)

@@ -16,14 +16,41 @@ static char *dup0(const char *s)
 
 static cf_code prep(cf_store *st, const char *sql, cf_stmt **out, cf_err *e)
 {
-	return D->prepare(st->db, sql, out, e);
+	struct cf_stmt_slot *free_slot = NULL;
+	for (int i = 0; i < CF_STMT_CACHE; i++) {
+		struct cf_stmt_slot *sl = &st->cache[i];
+		if (sl->sql == sql && !sl->busy) {
+			sl->busy = true;
+			*out = sl->stmt;
+			return CF_OK;
+		}
+		if (sl->sql == NULL && free_slot == NULL)
+			free_slot = sl;
+	}
+	cf_code rc = D->prepare(st->db, sql, out, e);
+	if (rc == CF_OK && free_slot != NULL)
+		*free_slot = (struct cf_stmt_slot){sql, *out, true};
+	return rc;
+}
+
+/* Gives a statement back: cached ones are reset for the next use, others finalized. */
+static void release(cf_store *st, cf_stmt *s)
+{
+	for (int i = 0; i < CF_STMT_CACHE; i++) {
+		if (st->cache[i].stmt == s) {
+			D->reset(s);
+			st->cache[i].busy = false;
+			return;
+		}
+	}
+	release(st, s);
 }
 
 /* Runs a statement that returns no rows, then finalizes it. */
 static cf_code run(cf_store *st, cf_stmt *s, cf_err *e)
 {
 	int r = D->step(s, e);
-	D->finalize(s);
+	release(st, s);
 	return r < 0 ? (e ? e->code : CF_E_INTERNAL) : CF_OK;
 }
 
@@ -52,6 +79,9 @@ void cf_store_close(cf_store *st)
 	if (st == NULL)
 		return;
 	cf_store_rollback(st);
+	for (int i = 0; i < CF_STMT_CACHE; i++)
+		if (st->cache[i].stmt != NULL)
+			D->finalize(st->cache[i].stmt);
 	D->close(st->db);
 	free(st);
 }
@@ -64,7 +94,7 @@ int cf_store_schema_version(cf_store *st)
 		return 0;
 	if (D->step(s, NULL) == 1)
 		v = (int)D->col_int(s, 0);
-	D->finalize(s);
+	release(st, s);
 	return v;
 }
 
@@ -124,7 +154,7 @@ cf_code cf_store_cluster_add(cf_store *st, const char *name, const char *fqdn, i
 	int r = D->step(s, e);
 	if (r == 1)
 		*id = D->col_int(s, 0);
-	D->finalize(s);
+	release(st, s);
 	if (r < 0 && e && e->code == CF_E_STATE)
 		return cf_err_set(e, CF_E_STATE, name, "a cluster of that name already exists");
 	return r == 1 ? CF_OK : (e ? e->code : CF_E_INTERNAL);
@@ -156,12 +186,13 @@ cf_code cf_store_cluster_get(cf_store *st, const char *name, int64_t id, cf_clus
 		c.name = dup0(D->col_text(s, 1));
 		c.fqdn = dup0(D->col_text(s, 2));
 	}
-	D->finalize(s);
+	release(st, s);
 	if (r < 0)
 		return e ? e->code : CF_E_INTERNAL;
 	if (r == 0)
 		return cf_err_set(e, CF_E_NOTFOUND, name ? name : "cluster", "no such cluster");
-	if ((rc = prep(st, "SELECT key, value FROM cluster_settings WHERE cluster_id = $1 ORDER BY key", &s, e)) != CF_OK) {
+	if ((rc = prep(st, "SELECT key, value FROM cluster_settings WHERE cluster_id = $1 ORDER BY key", &s, e)) !=
+	    CF_OK) {
 		cf_cluster_free(&c);
 		return rc;
 	}
@@ -170,7 +201,7 @@ cf_code cf_store_cluster_get(cf_store *st, const char *name, int64_t id, cf_clus
 		cf_strv_push(&c.keys, D->col_text(s, 0));
 		cf_strv_push(&c.values, D->col_text(s, 1));
 	}
-	D->finalize(s);
+	release(st, s);
 	if (r < 0) {
 		cf_cluster_free(&c);
 		return e ? e->code : CF_E_INTERNAL;
@@ -189,7 +220,8 @@ cf_code cf_store_cluster_setting(cf_store *st, int64_t id, const char *key, cons
 	D->bind_text(s, 2, key);
 	if ((rc = run(st, s, e)) != CF_OK || value == NULL)
 		return rc;
-	if ((rc = prep(st, "INSERT INTO cluster_settings (cluster_id, key, value) VALUES ($1, $2, $3)", &s, e)) != CF_OK)
+	if ((rc = prep(st, "INSERT INTO cluster_settings (cluster_id, key, value) VALUES ($1, $2, $3)", &s, e)) !=
+	    CF_OK)
 		return rc;
 	D->bind_int(s, 1, id);
 	D->bind_text(s, 2, key);
@@ -220,8 +252,10 @@ void cf_nodes_free(cf_node *v, size_t n)
 cf_code cf_store_node_add(cf_store *st, cf_node *n, cf_err *e)
 {
 	cf_stmt *s = NULL;
-	cf_code rc = prep(st, "INSERT INTO nodes (fqdn, cluster_id, product, publisher, ip) "
-			      "VALUES ($1, $2, $3, $4, $5) RETURNING id", &s, e);
+	cf_code rc = prep(st,
+			  "INSERT INTO nodes (fqdn, cluster_id, product, publisher, ip) "
+			  "VALUES ($1, $2, $3, $4, $5) RETURNING id",
+			  &s, e);
 	if (rc != CF_OK)
 		return rc;
 	D->bind_text(s, 1, n->fqdn);
@@ -232,7 +266,7 @@ cf_code cf_store_node_add(cf_store *st, cf_node *n, cf_err *e)
 	int r = D->step(s, e);
 	if (r == 1)
 		n->id = D->col_int(s, 0);
-	D->finalize(s);
+	release(st, s);
 	if (r < 0 && e && e->code == CF_E_STATE)
 		return cf_err_set(e, CF_E_STATE, n->fqdn, "a node with that FQDN already exists");
 	return r == 1 ? CF_OK : (e ? e->code : CF_E_INTERNAL);
@@ -254,15 +288,17 @@ static void read_node(cf_store *st, cf_stmt *s, cf_node *n)
 cf_code cf_store_node_get(cf_store *st, const char *fqdn, cf_node *out, cf_err *e)
 {
 	cf_stmt *s = NULL;
-	cf_code rc = prep(st, "SELECT " NODE_COLS " FROM nodes n JOIN clusters c ON c.id = n.cluster_id "
-			      "WHERE lower(n.fqdn) = lower($1)", &s, e);
+	cf_code rc = prep(st,
+			  "SELECT " NODE_COLS " FROM nodes n JOIN clusters c ON c.id = n.cluster_id "
+			  "WHERE lower(n.fqdn) = lower($1)",
+			  &s, e);
 	if (rc != CF_OK)
 		return rc;
 	D->bind_text(s, 1, fqdn);
 	int r = D->step(s, e);
 	if (r == 1)
 		read_node(st, s, out);
-	D->finalize(s);
+	release(st, s);
 	if (r == 0)
 		return cf_err_set(e, CF_E_NOTFOUND, fqdn, "no such node");
 	return r == 1 ? CF_OK : (e ? e->code : CF_E_INTERNAL);
@@ -271,9 +307,11 @@ cf_code cf_store_node_get(cf_store *st, const char *fqdn, cf_node *out, cf_err *
 cf_code cf_store_nodes(cf_store *st, int64_t cluster_id, cf_node **out, size_t *n, cf_err *e)
 {
 	cf_stmt *s = NULL;
-	cf_code rc = prep(st, "SELECT " NODE_COLS " FROM nodes n JOIN clusters c ON c.id = n.cluster_id "
-			      "WHERE $1 = 0 OR n.cluster_id = $1 "
-			      "ORDER BY c.name, n.publisher DESC, n.product, n.fqdn", &s, e);
+	cf_code rc = prep(st,
+			  "SELECT " NODE_COLS " FROM nodes n JOIN clusters c ON c.id = n.cluster_id "
+			  "WHERE $1 = 0 OR n.cluster_id = $1 "
+			  "ORDER BY c.name, n.publisher DESC, n.product, n.fqdn",
+			  &s, e);
 	if (rc != CF_OK)
 		return rc;
 	D->bind_int(s, 1, cluster_id);
@@ -294,7 +332,7 @@ cf_code cf_store_nodes(cf_store *st, int64_t cluster_id, cf_node **out, size_t *
 		memset(&v[count], 0, sizeof(v[count]));
 		read_node(st, s, &v[count++]);
 	}
-	D->finalize(s);
+	release(st, s);
 	if (r < 0) {
 		cf_nodes_free(v, count);
 		return e ? e->code : CF_E_INTERNAL;
@@ -387,7 +425,7 @@ cf_code cf_store_cert_insert(cf_store *st, cf_certrow *r, cf_err *e)
 	int res = D->step(s, e);
 	if (res == 1)
 		r->id = D->col_int(s, 0);
-	D->finalize(s);
+	release(st, s);
 	return res == 1 ? CF_OK : (e ? e->code : CF_E_INTERNAL);
 }
 
@@ -413,11 +451,11 @@ cf_code cf_store_identity_delete(cf_store *st, int64_t node_id, const char *purp
 }
 
 /* Columns read into a cf_certrow, in this order; DER and key are appended when asked. */
-#define CERT_COLS \
-	"c.id, c.node_id, n.fqdn, c.kind, c.name, c.sha256, c.spki_sha256, c.subject, c.issuer, c.cn," \
-	" c.serial, c.not_before, c.not_after, c.key_type, c.key_bits, c.curve, c.sig_hash," \
-	" c.self_signed, c.ca, c.has_bc, c.has_ku, c.ku, c.has_eku, c.eku, c.eku_other, c.san, c.ocsp," \
-	" c.crl_dp, c.unsupported_oids, c.distribution, c.source, c.description, c.chain_pem," \
+#define CERT_COLS                                                                                                      \
+	"c.id, c.node_id, n.fqdn, c.kind, c.name, c.sha256, c.spki_sha256, c.subject, c.issuer, c.cn,"                 \
+	" c.serial, c.not_before, c.not_after, c.key_type, c.key_bits, c.curve, c.sig_hash,"                           \
+	" c.self_signed, c.ca, c.has_bc, c.has_ku, c.ku, c.has_eku, c.eku, c.eku_other, c.san, c.ocsp,"                \
+	" c.crl_dp, c.unsupported_oids, c.distribution, c.source, c.description, c.chain_pem,"                         \
 	" c.warnings, c.created"
 #define CERT_NCOLS 35
 
@@ -485,7 +523,7 @@ static cf_code get_one(cf_store *st, cf_stmt *s, bool with_key, cf_certrow *out,
 		memset(out, 0, sizeof(*out));
 		read_cert(st, s, out, true, with_key);
 	}
-	D->finalize(s);
+	release(st, s);
 	if (r == 0)
 		return cf_err_set(e, CF_E_NOTFOUND, what, "no such certificate");
 	return r == 1 ? CF_OK : (e ? e->code : CF_E_INTERNAL);
@@ -494,8 +532,10 @@ static cf_code get_one(cf_store *st, cf_stmt *s, bool with_key, cf_certrow *out,
 cf_code cf_store_cert_get(cf_store *st, int64_t id, bool with_key, cf_certrow *out, cf_err *e)
 {
 	cf_stmt *s = NULL;
-	cf_code rc = prep(st, "SELECT " CERT_COLS ", c.der, c.key_pem FROM certificates c "
-			      "JOIN nodes n ON n.id = c.node_id WHERE c.id = $1", &s, e);
+	cf_code rc = prep(st,
+			  "SELECT " CERT_COLS ", c.der, c.key_pem FROM certificates c "
+			  "JOIN nodes n ON n.id = c.node_id WHERE c.id = $1",
+			  &s, e);
 	if (rc != CF_OK)
 		return rc;
 	D->bind_int(s, 1, id);
@@ -504,12 +544,13 @@ cf_code cf_store_cert_get(cf_store *st, int64_t id, bool with_key, cf_certrow *o
 	return get_one(st, s, with_key, out, what, e);
 }
 
-cf_code cf_store_identity_get(cf_store *st, int64_t node_id, const char *purpose, bool with_key,
-			      cf_certrow *out, cf_err *e)
+cf_code cf_store_identity_get(cf_store *st, int64_t node_id, const char *purpose, bool with_key, cf_certrow *out,
+			      cf_err *e)
 {
 	cf_stmt *s = NULL;
-	cf_code rc = prep(st, "SELECT " CERT_COLS ", c.der, c.key_pem FROM certificates c "
-			      "JOIN nodes n ON n.id = c.node_id WHERE c.node_id = $1 AND c.name = $2 AND c.kind = 1",
+	cf_code rc = prep(st,
+			  "SELECT " CERT_COLS ", c.der, c.key_pem FROM certificates c "
+			  "JOIN nodes n ON n.id = c.node_id WHERE c.node_id = $1 AND c.name = $2 AND c.kind = 1",
 			  &s, e);
 	if (rc != CF_OK)
 		return rc;
@@ -518,19 +559,18 @@ cf_code cf_store_identity_get(cf_store *st, int64_t node_id, const char *purpose
 	return get_one(st, s, with_key, out, purpose, e);
 }
 
-cf_code cf_store_cert_each(cf_store *st, const cf_certfilter *f,
-			   int (*fn)(void *ctx, const cf_certrow *r), void *ctx, cf_err *e)
+cf_code cf_store_cert_each(cf_store *st, const cf_certfilter *f, int (*fn)(void *ctx, const cf_certrow *r), void *ctx,
+			   cf_err *e)
 {
-	static const char sql[] =
-		"SELECT " CERT_COLS " FROM certificates c JOIN nodes n ON n.id = c.node_id WHERE"
-		" ($1 = '' OR lower(n.fqdn) = lower($1))"
-		" AND ($2 = '' OR (c.kind = 1 AND c.name = $2))"
-		" AND ($3 = '' OR (c.kind = 2 AND c.name = $3))"
-		" AND ($4 = '' OR substr(lower(c.cn), 1, length($4)) = lower($4)"
-		"      OR substr(lower(c.name), 1, length($4)) = lower($4))"
-		" AND ($5 = 0 OR c.not_after <= $5)"
-		" AND ($6 = 0 OR c.kind = $6)"
-		" ORDER BY n.fqdn, c.kind, c.name, c.id";
+	static const char sql[] = "SELECT " CERT_COLS " FROM certificates c JOIN nodes n ON n.id = c.node_id WHERE"
+				  " ($1 = '' OR lower(n.fqdn) = lower($1))"
+				  " AND ($2 = '' OR (c.kind = 1 AND c.name = $2))"
+				  " AND ($3 = '' OR (c.kind = 2 AND c.name = $3))"
+				  " AND ($4 = '' OR substr(lower(c.cn), 1, length($4)) = lower($4)"
+				  "      OR substr(lower(c.name), 1, length($4)) = lower($4))"
+				  " AND ($5 = 0 OR c.not_after <= $5)"
+				  " AND ($6 = 0 OR c.kind = $6)"
+				  " ORDER BY n.fqdn, c.kind, c.name, c.id";
 	cf_stmt *s = NULL;
 	cf_code rc = prep(st, sql, &s, e);
 	if (rc != CF_OK)
@@ -550,7 +590,7 @@ cf_code cf_store_cert_each(cf_store *st, const cf_certfilter *f,
 		if (stop)
 			break;
 	}
-	D->finalize(s);
+	release(st, s);
 	if (r < 0)
 		return e ? e->code : CF_E_INTERNAL;
 	return stop ? (cf_code)stop : CF_OK;
@@ -560,15 +600,15 @@ int64_t cf_store_trust_find(cf_store *st, int64_t node_id, const char *store, co
 {
 	cf_stmt *s = NULL;
 	int64_t id = 0;
-	if (prep(st, "SELECT id FROM certificates WHERE node_id = $1 AND name = $2 AND kind = 2 AND sha256 = $3",
-		 &s, NULL) != CF_OK)
+	if (prep(st, "SELECT id FROM certificates WHERE node_id = $1 AND name = $2 AND kind = 2 AND sha256 = $3", &s,
+		 NULL) != CF_OK)
 		return 0;
 	D->bind_int(s, 1, node_id);
 	D->bind_text(s, 2, store);
 	D->bind_text(s, 3, sha256);
 	if (D->step(s, NULL) == 1)
 		id = D->col_int(s, 0);
-	D->finalize(s);
+	release(st, s);
 	return id;
 }
 
@@ -576,39 +616,42 @@ int64_t cf_store_trust_count(cf_store *st, int64_t node_id, const char *store)
 {
 	cf_stmt *s = NULL;
 	int64_t n = 0;
-	if (prep(st, "SELECT count(*) FROM certificates WHERE node_id = $1 AND name = $2 AND kind = 2", &s, NULL) != CF_OK)
+	if (prep(st, "SELECT count(*) FROM certificates WHERE node_id = $1 AND name = $2 AND kind = 2", &s, NULL) !=
+	    CF_OK)
 		return 0;
 	D->bind_int(s, 1, node_id);
 	D->bind_text(s, 2, store);
 	if (D->step(s, NULL) == 1)
 		n = D->col_int(s, 0);
-	D->finalize(s);
+	release(st, s);
 	return n;
 }
 
-bool cf_store_trust_cn_exists(cf_store *st, int64_t node_id, const char *store, const char *cn,
-			      const char *sha256)
+bool cf_store_trust_cn_exists(cf_store *st, int64_t node_id, const char *store, const char *cn, const char *sha256)
 {
 	cf_stmt *s = NULL;
 	bool found = false;
-	if (prep(st, "SELECT 1 FROM certificates WHERE node_id = $1 AND name = $2 AND kind = 2"
-		     " AND cn = $3 AND sha256 <> $4 LIMIT 1", &s, NULL) != CF_OK)
+	if (prep(st,
+		 "SELECT 1 FROM certificates WHERE node_id = $1 AND name = $2 AND kind = 2"
+		 " AND cn = $3 AND sha256 <> $4 LIMIT 1",
+		 &s, NULL) != CF_OK)
 		return false;
 	D->bind_int(s, 1, node_id);
 	D->bind_text(s, 2, store);
 	D->bind_text(s, 3, cn);
 	D->bind_text(s, 4, sha256);
 	found = D->step(s, NULL) == 1;
-	D->finalize(s);
+	release(st, s);
 	return found;
 }
 
-cf_code cf_store_trust_certs(cf_store *st, int64_t node_id, const char *store, cf_cert ***out,
-			     size_t *n, cf_err *e)
+cf_code cf_store_trust_certs(cf_store *st, int64_t node_id, const char *store, cf_cert ***out, size_t *n, cf_err *e)
 {
 	cf_stmt *s = NULL;
-	cf_code rc = prep(st, "SELECT der FROM certificates WHERE node_id = $1 AND kind = 2"
-			      " AND ($2 = '' OR name = $2) ORDER BY id", &s, e);
+	cf_code rc = prep(st,
+			  "SELECT der FROM certificates WHERE node_id = $1 AND kind = 2"
+			  " AND ($2 = '' OR name = $2) ORDER BY id",
+			  &s, e);
 	if (rc != CF_OK)
 		return rc;
 	D->bind_int(s, 1, node_id);
@@ -635,7 +678,7 @@ cf_code cf_store_trust_certs(cf_store *st, int64_t node_id, const char *store, c
 		}
 		v[count++] = c;
 	}
-	D->finalize(s);
+	release(st, s);
 	if (r < 0) {
 		cf_certs_free(v, count);
 		return e ? e->code : CF_E_INTERNAL;
@@ -663,8 +706,10 @@ cf_code cf_store_csr_put(cf_store *st, const cf_csrrow *r, cf_err *e)
 {
 	cf_code rc = cf_store_csr_delete(st, r->node_id, r->purpose, e);
 	cf_stmt *s = NULL;
-	if (rc != CF_OK || (rc = prep(st, "INSERT INTO csrs (node_id, purpose, der, key_pem, distribution, hash, created)"
-					  " VALUES ($1, $2, $3, $4, $5, $6, $7)", &s, e)) != CF_OK)
+	if (rc != CF_OK || (rc = prep(st,
+				      "INSERT INTO csrs (node_id, purpose, der, key_pem, distribution, hash, created)"
+				      " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+				      &s, e)) != CF_OK)
 		return rc;
 	D->bind_int(s, 1, r->node_id);
 	D->bind_text(s, 2, r->purpose);
@@ -679,8 +724,10 @@ cf_code cf_store_csr_put(cf_store *st, const cf_csrrow *r, cf_err *e)
 cf_code cf_store_csr_get(cf_store *st, int64_t node_id, const char *purpose, cf_csrrow *out, cf_err *e)
 {
 	cf_stmt *s = NULL;
-	cf_code rc = prep(st, "SELECT der, key_pem, distribution, hash, created FROM csrs"
-			      " WHERE node_id = $1 AND purpose = $2", &s, e);
+	cf_code rc = prep(st,
+			  "SELECT der, key_pem, distribution, hash, created FROM csrs"
+			  " WHERE node_id = $1 AND purpose = $2",
+			  &s, e);
 	if (rc != CF_OK)
 		return rc;
 	D->bind_int(s, 1, node_id);
@@ -701,7 +748,7 @@ cf_code cf_store_csr_get(cf_store *st, int64_t node_id, const char *purpose, cf_
 		out->hash = dup0(D->col_text(s, 3));
 		out->created = D->col_int(s, 4);
 	}
-	D->finalize(s);
+	release(st, s);
 	if (r == 0)
 		return cf_err_set(e, CF_E_STATE, purpose, "no pending CSR for this purpose");
 	return r == 1 ? CF_OK : (e ? e->code : CF_E_INTERNAL);
@@ -743,8 +790,10 @@ cf_code cf_store_target_set(cf_store *st, const cf_target *t, cf_err *e)
 	D->bind_text(s, 2, t->purpose);
 	if ((rc = run(st, s, e)) != CF_OK)
 		return rc;
-	if ((rc = prep(st, "INSERT INTO deploy_targets (node_id, purpose, cert_path, key_path, chain_path,"
-			   " owner, mode, reload) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", &s, e)) != CF_OK)
+	if ((rc = prep(st,
+		       "INSERT INTO deploy_targets (node_id, purpose, cert_path, key_path, chain_path,"
+		       " owner, mode, reload) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+		       &s, e)) != CF_OK)
 		return rc;
 	D->bind_int(s, 1, t->node_id);
 	D->bind_text(s, 2, t->purpose);
@@ -757,13 +806,14 @@ cf_code cf_store_target_set(cf_store *st, const cf_target *t, cf_err *e)
 	return run(st, s, e);
 }
 
-cf_code cf_store_targets(cf_store *st, int64_t node_id, const char *purpose, cf_target **out,
-			 size_t *n, cf_err *e)
+cf_code cf_store_targets(cf_store *st, int64_t node_id, const char *purpose, cf_target **out, size_t *n, cf_err *e)
 {
 	cf_stmt *s = NULL;
-	cf_code rc = prep(st, "SELECT purpose, cert_path, key_path, chain_path, owner, mode, reload"
-			      " FROM deploy_targets WHERE node_id = $1 AND ($2 = '' OR purpose = $2)"
-			      " ORDER BY purpose", &s, e);
+	cf_code rc = prep(st,
+			  "SELECT purpose, cert_path, key_path, chain_path, owner, mode, reload"
+			  " FROM deploy_targets WHERE node_id = $1 AND ($2 = '' OR purpose = $2)"
+			  " ORDER BY purpose",
+			  &s, e);
 	if (rc != CF_OK)
 		return rc;
 	D->bind_int(s, 1, node_id);
@@ -792,7 +842,7 @@ cf_code cf_store_targets(cf_store *st, int64_t node_id, const char *purpose, cf_
 		t->mode = (int)D->col_int(s, 5);
 		t->reload = dup0(D->col_text(s, 6));
 	}
-	D->finalize(s);
+	release(st, s);
 	if (r < 0) {
 		for (size_t i = 0; i < count; i++)
 			cf_target_free(&v[i]);

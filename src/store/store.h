@@ -32,8 +32,8 @@ void cf_store_rollback(cf_store *st);
 typedef struct cf_cluster {
 	int64_t id;
 	char *name;
-	char *fqdn;      /* "" when not set */
-	cf_strv keys;    /* settings, parallel to values */
+	char *fqdn;   /* "" when not set */
+	cf_strv keys; /* settings, parallel to values */
 	cf_strv values;
 } cf_cluster;
 
@@ -75,30 +75,30 @@ typedef enum cf_certkind { CF_IDENTITY = 1, CF_TRUST = 2 } cf_certkind;
 typedef struct cf_certrow {
 	int64_t id;
 	int64_t node_id;
-	char *node;       /* FQDN; filled when read */
+	char *node; /* FQDN; filled when read */
 	cf_certkind kind;
-	char *name;       /* purpose (identity) or trust store (trust) */
-	uint8_t *der;     /* NULL in listings */
+	char *name;   /* purpose (identity) or trust store (trust) */
+	uint8_t *der; /* NULL in listings */
 	size_t der_len;
 	cf_facts facts;
 	char *distribution; /* "single-server" | "multi-server" */
-	char *source;       /* "self-signed" | "csr" | "upload" | ... */
+	char *source;	    /* "self-signed" | "csr" | "upload" | ... */
 	char *description;
-	char *chain_pem;    /* identity: issuer certificates, PEM; "" when none */
-	char *key_pem;      /* identity: only when asked for; freed with cf_secret_free */
-	char *warnings;     /* JSON array of {"rule","message"} */
+	char *chain_pem; /* identity: issuer certificates, PEM; "" when none */
+	char *key_pem;	 /* identity: only when asked for; freed with cf_secret_free */
+	char *warnings;	 /* JSON array of {"rule","message"} */
 	int64_t created;
 } cf_certrow;
 
 void cf_certrow_free(cf_certrow *r);
 
 typedef struct cf_certfilter {
-	const char *node;        /* FQDN */
-	const char *purpose;     /* identity purpose */
-	const char *store;       /* trust store */
+	const char *node;	 /* FQDN */
+	const char *purpose;	 /* identity purpose */
+	const char *store;	 /* trust store */
 	const char *begins_with; /* on the common name or the purpose/store name */
 	int64_t expiring_before; /* not_after <= this; 0 for no filter */
-	int kind;                /* 0 both, or a cf_certkind */
+	int kind;		 /* 0 both, or a cf_certkind */
 } cf_certfilter;
 
 cf_code cf_store_cert_insert(cf_store *st, cf_certrow *r, cf_err *e); /* sets r->id */
@@ -106,24 +106,22 @@ cf_code cf_store_cert_delete(cf_store *st, int64_t id, cf_err *e);
 /* One certificate by id (with DER; key only when with_key). */
 cf_code cf_store_cert_get(cf_store *st, int64_t id, bool with_key, cf_certrow *out, cf_err *e);
 /* The identity of (node, purpose); CF_E_NOTFOUND when there is none. */
-cf_code cf_store_identity_get(cf_store *st, int64_t node_id, const char *purpose, bool with_key,
-			      cf_certrow *out, cf_err *e);
+cf_code cf_store_identity_get(cf_store *st, int64_t node_id, const char *purpose, bool with_key, cf_certrow *out,
+			      cf_err *e);
 cf_code cf_store_identity_delete(cf_store *st, int64_t node_id, const char *purpose, cf_err *e);
 /* Calls fn for each matching certificate (no DER, no key), ordered by node, kind, name, id.
  * A non-zero return from fn stops the walk and is returned. The row is valid only during fn. */
-cf_code cf_store_cert_each(cf_store *st, const cf_certfilter *f,
-			   int (*fn)(void *ctx, const cf_certrow *r), void *ctx, cf_err *e);
+cf_code cf_store_cert_each(cf_store *st, const cf_certfilter *f, int (*fn)(void *ctx, const cf_certrow *r), void *ctx,
+			   cf_err *e);
 /* The id of a trust certificate with this SHA-256 in (node, store), or 0. */
 int64_t cf_store_trust_find(cf_store *st, int64_t node_id, const char *store, const char *sha256);
 /* How many trust certificates (node, store) holds. */
 int64_t cf_store_trust_count(cf_store *st, int64_t node_id, const char *store);
 /* Whether (node, store) holds a trust certificate with this CN but another SHA-256. */
-bool cf_store_trust_cn_exists(cf_store *st, int64_t node_id, const char *store, const char *cn,
-			      const char *sha256);
+bool cf_store_trust_cn_exists(cf_store *st, int64_t node_id, const char *store, const char *cn, const char *sha256);
 /* DER of every trust certificate of (node, store), or of every store of the node when store
  * is NULL. *out is an array of *n owned certificates. */
-cf_code cf_store_trust_certs(cf_store *st, int64_t node_id, const char *store, cf_cert ***out,
-			     size_t *n, cf_err *e);
+cf_code cf_store_trust_certs(cf_store *st, int64_t node_id, const char *store, cf_cert ***out, size_t *n, cf_err *e);
 
 /* ---- pending CSRs ------------------------------------------------------------------------------ */
 
@@ -150,15 +148,14 @@ typedef struct cf_target {
 	int64_t node_id;
 	char *purpose;
 	char *cert_path, *key_path, *chain_path; /* "" when not deployed */
-	char *owner;  /* "user[:group]" or "" */
-	int mode;     /* certificate and chain mode; keys are always 0600 */
-	char *reload; /* shell command, or "" */
+	char *owner;				 /* "user[:group]" or "" */
+	int mode;				 /* certificate and chain mode; keys are always 0600 */
+	char *reload;				 /* shell command, or "" */
 } cf_target;
 
 void cf_target_free(cf_target *t);
 cf_code cf_store_target_set(cf_store *st, const cf_target *t, cf_err *e);
 /* Targets of a node (and one purpose when purpose is non-NULL). */
-cf_code cf_store_targets(cf_store *st, int64_t node_id, const char *purpose, cf_target **out,
-			 size_t *n, cf_err *e);
+cf_code cf_store_targets(cf_store *st, int64_t node_id, const char *purpose, cf_target **out, size_t *n, cf_err *e);
 
 #endif

@@ -5,10 +5,21 @@
 #include "store/db.h"
 #include "store/store.h"
 
+#define CF_STMT_CACHE 48
+
+/* Prepared statements are kept per SQL text (queries run thousands of times in a bulk
+ * import); a statement in use is never handed out twice. */
+struct cf_stmt_slot {
+	const char *sql;
+	cf_stmt *stmt;
+	bool busy;
+};
+
 struct cf_store {
 	const cf_db_driver *drv;
 	cf_db *db;
 	bool in_tx;
+	struct cf_stmt_slot cache[CF_STMT_CACHE];
 };
 
 int cf_schema_latest(void);

@@ -5,10 +5,10 @@
 
 typedef enum cf_code {
 	CF_OK = 0,
-	CF_E_USAGE = 2,    /* bad command line */
-	CF_E_INPUT = 3,    /* input rejected: parse, validation, rule */
+	CF_E_USAGE = 2,	   /* bad command line */
+	CF_E_INPUT = 3,	   /* input rejected: parse, validation, rule */
 	CF_E_NOTFOUND = 4, /* no such node, cluster, certificate, store */
-	CF_E_STATE = 5,    /* wrong state: no pending CSR, not the publisher, ... */
+	CF_E_STATE = 5,	   /* wrong state: no pending CSR, not the publisher, ... */
 	CF_E_REMOTE = 6,   /* remote or network failure, failed reload */
 	CF_E_FINDINGS = 7, /* doctor/validate found errors */
 	CF_E_INTERNAL = 10 /* anything else: I/O, database, out of memory */

@@ -96,8 +96,7 @@ static void fsync_dir_of(const char *path)
 	free(copy);
 }
 
-cf_code cf_file_write_atomic(const char *path, const void *data, size_t len,
-			     const cf_write_opts *opts, cf_err *e)
+cf_code cf_file_write_atomic(const char *path, const void *data, size_t len, const cf_write_opts *opts, cf_err *e)
 {
 	char tmp[4096];
 	int fd = -1;
@@ -106,8 +105,7 @@ cf_code cf_file_write_atomic(const char *path, const void *data, size_t len,
 		return cf_err_set(e, CF_E_INPUT, path, "path is too long");
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
-		return cf_err_set(e, CF_E_INTERNAL, path, "cannot create a file beside it: %s",
-				  strerror(errno));
+		return cf_err_set(e, CF_E_INTERNAL, path, "cannot create a file beside it: %s", strerror(errno));
 	if (fchmod(fd, opts->mode) != 0)
 		goto fail;
 	if ((opts->uid != (uid_t)-1 || opts->gid != (gid_t)-1) && fchown(fd, opts->uid, opts->gid) != 0)

@@ -17,15 +17,14 @@
 cf_code cf_file_read(const char *path, size_t max, uint8_t **out, size_t *len, cf_err *e);
 
 typedef struct cf_write_opts {
-	mode_t mode;    /* file mode, e.g. 0600 for keys */
-	uid_t uid;      /* owner, or (uid_t)-1 to keep the writer's */
-	gid_t gid;      /* group, or (gid_t)-1 */
-	int keep_prev;  /* non-zero: an existing target is first hard-linked to "<path>.prev" */
+	mode_t mode;   /* file mode, e.g. 0600 for keys */
+	uid_t uid;     /* owner, or (uid_t)-1 to keep the writer's */
+	gid_t gid;     /* group, or (gid_t)-1 */
+	int keep_prev; /* non-zero: an existing target is first hard-linked to "<path>.prev" */
 } cf_write_opts;
 
 /* Replaces path with data atomically: readers see the old file or the new one, never a mix,
  * and a crash leaves one of them. */
-cf_code cf_file_write_atomic(const char *path, const void *data, size_t len,
-			     const cf_write_opts *opts, cf_err *e);
+cf_code cf_file_write_atomic(const char *path, const void *data, size_t len, const cf_write_opts *opts, cf_err *e);
 
 #endif

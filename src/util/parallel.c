@@ -16,8 +16,7 @@ static void *run_slice(void *arg)
 	return NULL;
 }
 
-void cf_parallel_for(size_t n, size_t min_per_thread, void (*fn)(void *ctx, size_t begin, size_t end),
-		     void *ctx)
+void cf_parallel_for(size_t n, size_t min_per_thread, void (*fn)(void *ctx, size_t begin, size_t end), void *ctx)
 {
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t threads = cores < 1 ? 1 : cores > 8 ? 8 : (size_t)cores;

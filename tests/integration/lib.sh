@@ -1,0 +1,50 @@
+# Shared helpers for certfleet's integration tests (bash). Source it first:
+#   . "$(dirname "$0")/lib.sh"
+# It makes a scratch directory $T (removed on exit), points $CERTFLEET_STORE into it, and
+# gives small assertion helpers. Each test script ends with `finish`.
+set -euo pipefail
+
+: "${CERTFLEET:?set CERTFLEET to the certfleet binary (ctest does)}"
+T=$(mktemp -d /tmp/certfleet-test.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+export CERTFLEET_STORE="$T/store.db"
+PASSED=0
+FAILED=0
+
+cf() { "$CERTFLEET" "$@"; }
+
+fail() { echo "FAIL: $*" >&2; FAILED=$((FAILED + 1)); }
+ok() { PASSED=$((PASSED + 1)); }
+
+# assert_eq WHAT EXPECTED ACTUAL
+assert_eq() {
+	if [ "$2" == "$3" ]; then ok; else fail "$1: expected [$2], got [$3]"; fi
+}
+
+# assert_contains WHAT NEEDLE HAYSTACK
+assert_contains() {
+	if [[ "$3" == *"$2"* ]]; then ok; else fail "$1: [$2] not found in [$3]"; fi
+}
+
+# assert_exit WHAT EXPECTED_CODE command...   (stdout -> $T/out, stderr -> $T/err)
+assert_exit() {
+	local what=$1 want=$2 got=0
+	shift 2
+	"$@" >"$T/out" 2>"$T/err" || got=$?
+	if [ "$got" == "$want" ]; then ok; else fail "$what: exit $got, expected $want; stderr: $(cat "$T/err")"; fi
+}
+
+# json FILTER: reads JSON on stdin, prints the python expression's value (d is the document)
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); v=($1); print(v if not isinstance(v,(list,dict)) else json.dumps(v, sort_keys=True))"; }
+
+# A minimal deployment: cluster cl1, presence domain, DN.
+new_store() {
+	rm -f "$CERTFLEET_STORE"*
+	cf init >/dev/null
+	cf cluster add "${1:-cl1}" >/dev/null
+}
+
+finish() {
+	echo "$(basename "$0"): $PASSED passed, $FAILED failed"
+	[ "$FAILED" -eq 0 ]
+}
