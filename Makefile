@@ -31,6 +31,14 @@ check: build build-san
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	cd $(BUILD_SAN) && ctest --output-on-failure -j $(JOBS) -L unit
 
+# Builds the libFuzzer targets with clang and runs each for FUZZ_SECONDS on corpora seeded from
+# real files (tests/fuzz/corpus/).
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DCERTFLEET_FUZZ=ON
+	cmake --build build-fuzz -j $(JOBS)
+	scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
+
 bench: build
 	bench/import.sh $(BUILD)
 

@@ -12,12 +12,9 @@
 /* The key usage bits that a certificate of p should carry, with those its CSR asked for. */
 static void usage_warnings(const cf_purpose *p, const cf_facts *f, const cf_facts *csr, cf_warnings *w)
 {
-	unsigned want_ku = cf_purpose_ku(p, f->key_type) | (csr ? csr->ku : 0);
-	unsigned want_eku = p->eku | (csr ? csr->eku : 0);
-	unsigned lost_ku = f->has_ku ? want_ku & ~f->ku : 0;
-	unsigned lost_eku = f->has_eku ? want_eku & ~f->eku : want_eku;
-	if (!f->has_ku && want_ku != 0)
-		lost_ku = 0; /* no keyUsage extension: every usage is allowed */
+	/* a certificate without the extension is not restricted, so it lacks nothing */
+	unsigned lost_ku = f->has_ku ? (cf_purpose_ku(p, f->key_type) | (csr ? csr->ku : 0)) & ~f->ku : 0;
+	unsigned lost_eku = f->has_eku ? (p->eku | (csr ? csr->eku : 0)) & ~f->eku : 0;
 	if (lost_ku) {
 		cf_strv names = {0};
 		cf_ku_names(lost_ku, &names);
@@ -27,7 +24,7 @@ static void usage_warnings(const cf_purpose *p, const cf_facts *f, const cf_fact
 		free(list);
 		cf_strv_clear(&names);
 	}
-	if (lost_eku && f->has_eku) {
+	if (lost_eku) {
 		cf_strv names = {0};
 		cf_eku_names(lost_eku, &names);
 		char *list = cf_strv_join(&names, ", ");

@@ -1,0 +1,27 @@
+#!/bin/bash
+# Runs each fuzz target for a bounded time. Seeds come from tests/fuzz/corpus/<target>/ (real
+# files made by openssl and certfleet); new findings stay in build-fuzz/corpus/.
+set -euo pipefail
+BUILD=${1:-build-fuzz}
+SECONDS_EACH=${2:-60}
+cd "$(dirname "$0")/.."
+mkdir -p tests/fuzz/corpus/{cert,csr,key,names}
+# Seed corpora from real files if empty.
+if [ -z "$(ls -A tests/fuzz/corpus/cert)" ]; then
+	d=$(mktemp -d)
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$d/k.pem" \
+		-out tests/fuzz/corpus/cert/ec.pem -subj "/CN=n1.example.com" -addext subjectAltName=DNS:n1.example.com 2>/dev/null
+	openssl x509 -in tests/fuzz/corpus/cert/ec.pem -outform DER -out tests/fuzz/corpus/cert/ec.der
+	openssl req -new -key "$d/k.pem" -subj "/CN=n1.example.com" -out tests/fuzz/corpus/csr/req.pem
+	openssl req -in tests/fuzz/corpus/csr/req.pem -outform DER -out tests/fuzz/corpus/csr/req.der
+	cp "$d/k.pem" tests/fuzz/corpus/key/ec.pem
+	printf 'cucm-pub.example.com' > tests/fuzz/corpus/names/fqdn
+	printf '*.example.com,chat.example.com' > tests/fuzz/corpus/names/list
+	rm -rf "$d"
+fi
+for t in cert csr key names; do
+	mkdir -p "$BUILD/corpus/$t"
+	echo "fuzz_$t: ${SECONDS_EACH}s"
+	"$BUILD/tests/fuzz/fuzz_$t" -max_total_time="$SECONDS_EACH" -max_len=65536 -print_final_stats=1 \
+		"$BUILD/corpus/$t" "tests/fuzz/corpus/$t" 2>&1 | tail -4
+done
