@@ -24,9 +24,10 @@ void cf_names_scope(const cf_node *nodes, size_t n_nodes, const cf_node *node, c
 		cf_strv_push(fqdns, node->fqdn);
 		return;
 	}
-	for (size_t i = 0; i < n_nodes; i++)
-		if (cf_purpose_in_scope(p, node->product, nodes[i].product))
-			cf_strv_push_unique(fqdns, nodes[i].fqdn);
+	for (int publishers = 1; publishers >= 0; publishers--)
+		for (size_t i = 0; i < n_nodes; i++)
+			if (nodes[i].publisher == publishers && cf_purpose_in_scope(p, node->product, nodes[i].product))
+				cf_strv_push_unique(fqdns, nodes[i].fqdn);
 }
 
 bool cf_expressway_clustered(const cf_cluster *cluster, const cf_node *nodes, size_t n_nodes, const char *product)

@@ -21,8 +21,8 @@ void cf_names_free(cf_names *n);
 cf_code cf_names_compute(const cf_cluster *cluster, const cf_node *nodes, size_t n_nodes, const cf_node *node,
 			 const cf_purpose *p, bool multi_server, cf_names *out, cf_err *e);
 
-/* The nodes (indexes into nodes) a multi-server certificate of the purpose from `node`
- * covers, publisher first. */
+/* The FQDNs a certificate of the purpose made on `node` serves: the node itself, or for
+ * multi-server every node in the purpose's scope, publishers first. */
 void cf_names_scope(const cf_node *nodes, size_t n_nodes, const cf_node *node, const cf_purpose *p, bool multi_server,
 		    cf_strv *fqdns);
 

@@ -125,17 +125,29 @@ void cf_plan_drop_node(cf_plan *plan, const char *node)
 	plan->n = out;
 }
 
-static int step_order(const void *a, const void *b)
+/* HA off first, then restarts on publishers, then on subscribers, HA on last. */
+static int step_rank(const cf_plan_step *s)
 {
-	const cf_plan_step *x = a, *y = b;
-	if (x->publisher != y->publisher)
-		return x->publisher ? -1 : 1;
-	int c = strcmp(x->node, y->node);
-	return c;
+	if (s->action == CF_PLAN_DISABLE_HA)
+		return 0;
+	if (s->action == CF_PLAN_ENABLE_HA)
+		return 3;
+	return s->publisher ? 1 : 2;
+}
+
+static int step_order(const cf_plan_step *x, const cf_plan_step *y)
+{
+	int r = step_rank(x) - step_rank(y);
+	return r != 0 ? r : strcmp(x->node, y->node);
 }
 
 void cf_plan_finish(cf_plan *plan)
 {
+	if (plan->ha && plan->n > 0) {
+		cf_node pub = {.fqdn = plan->ha_node, .publisher = true};
+		add_step(plan, CF_PLAN_DISABLE_HA, &pub, NULL); /* no-ops when already there */
+		add_step(plan, CF_PLAN_ENABLE_HA, &pub, NULL);
+	}
 	/* stable: insertion sort keeps each node's service order */
 	for (size_t i = 1; i < plan->n; i++) {
 		cf_plan_step s = plan->steps[i];
@@ -145,16 +157,6 @@ void cf_plan_finish(cf_plan *plan)
 			j--;
 		}
 		plan->steps[j] = s;
-	}
-	if (plan->ha && plan->n > 0) {
-		cf_node pub = {.fqdn = plan->ha_node, .publisher = true};
-		if (plan->steps[0].action != CF_PLAN_DISABLE_HA) {
-			add_step(plan, CF_PLAN_DISABLE_HA, &pub, NULL);
-			cf_plan_step s = plan->steps[plan->n - 1];
-			memmove(plan->steps + 1, plan->steps, (plan->n - 1) * sizeof(*plan->steps));
-			plan->steps[0] = s;
-			add_step(plan, CF_PLAN_ENABLE_HA, &pub, NULL);
-		}
 	}
 }
 

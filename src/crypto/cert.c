@@ -356,13 +356,17 @@ static cf_code build_cert(const cf_reqspec *spec, EVP_PKEY *subject_pub, X509 *i
 	STACK_OF(X509_EXTENSION) *exts = NULL;
 	unsigned char serial[16];
 	BIGNUM *bn = NULL;
+	cf_err local;
+	cf_err *err = e ? e : &local; /* the spec helpers' codes are needed even without e */
 	cf_code rc = CF_E_INTERNAL;
-	const EVP_MD *md = cf_spec_md(spec, e);
+	const EVP_MD *md = cf_spec_md(spec, err);
 
-	if (x == NULL || md == NULL)
+	if (x == NULL)
 		goto out;
-	if ((name = cf_spec_name(spec, e)) == NULL || (exts = cf_spec_exts(spec, e)) == NULL)
+	if (md == NULL || (name = cf_spec_name(spec, err)) == NULL || (exts = cf_spec_exts(spec, err)) == NULL) {
+		rc = err->code;
 		goto out;
+	}
 	if (RAND_bytes(serial, sizeof(serial)) != 1)
 		goto ossl;
 	serial[0] = (unsigned char)((serial[0] & 0x7f) | 0x40); /* positive, full length */

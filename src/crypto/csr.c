@@ -158,15 +158,15 @@ cf_code cf_csr_create(const cf_reqspec *spec, const cf_key *key, cf_csr **out, c
 	X509_REQ *req = X509_REQ_new();
 	X509_NAME *name = NULL;
 	STACK_OF(X509_EXTENSION) *exts = NULL;
-	const EVP_MD *md = cf_spec_md(spec, e);
+	cf_err local;
+	cf_err *err = e ? e : &local; /* the spec helpers' codes are needed even without e */
+	const EVP_MD *md = cf_spec_md(spec, err);
 	cf_code rc = CF_E_INTERNAL;
 
-	if (md == NULL) {
-		rc = e ? e->code : CF_E_INPUT;
+	if (req == NULL)
 		goto out;
-	}
-	if (req == NULL || (name = cf_spec_name(spec, e)) == NULL || (exts = cf_spec_exts(spec, e)) == NULL) {
-		rc = e ? e->code : CF_E_INTERNAL;
+	if (md == NULL || (name = cf_spec_name(spec, err)) == NULL || (exts = cf_spec_exts(spec, err)) == NULL) {
+		rc = err->code;
 		goto out;
 	}
 	if (!X509_REQ_set_version(req, X509_REQ_VERSION_1) || !X509_REQ_set_subject_name(req, name) ||

@@ -19,9 +19,9 @@ cf_code cf_keyspec_parse(const char *text, cf_keyspec *out, cf_err *e)
 {
 	cf_keyspec ks = {0};
 	if (strncmp(text, "rsa:", 4) == 0) {
-		char *end = NULL;
-		long bits = strtol(text + 4, &end, 10);
-		if (*end != '\0' || (bits != 2048 && bits != 3072 && bits != 4096 && bits != 8192))
+		const char *b = text + 4;
+		long bits = strspn(b, "0123456789") == strlen(b) && b[0] != '0' ? strtol(b, NULL, 10) : 0;
+		if (bits != 2048 && bits != 3072 && bits != 4096 && bits != 8192)
 			return cf_err_set(e, CF_E_INPUT, "--key",
 					  "RSA key size must be 2048, 3072, 4096 or 8192, not \"%s\"", text + 4);
 		ks.type = CF_KEY_RSA;

@@ -16,6 +16,7 @@ static const char *const migrations[] = {
 	"CREATE TABLE nodes ("
 	"  id @ID@, fqdn TEXT NOT NULL UNIQUE, cluster_id BIGINT NOT NULL REFERENCES clusters(id),"
 	"  product TEXT NOT NULL, publisher INTEGER NOT NULL, ip TEXT NOT NULL DEFAULT '');"
+	"CREATE UNIQUE INDEX nodes_fqdn ON nodes (lower(fqdn));"
 	"CREATE TABLE certificates ("
 	"  id @ID@, node_id BIGINT NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,"
 	"  kind INTEGER NOT NULL, name TEXT NOT NULL, der @BLOB@ NOT NULL,"

@@ -43,7 +43,7 @@ static void release(cf_store *st, cf_stmt *s)
 			return;
 		}
 	}
-	release(st, s);
+	D->finalize(s);
 }
 
 /* Runs a statement that returns no rows, then finalizes it. */
@@ -310,7 +310,7 @@ cf_code cf_store_nodes(cf_store *st, int64_t cluster_id, cf_node **out, size_t *
 	cf_code rc = prep(st,
 			  "SELECT " NODE_COLS " FROM nodes n JOIN clusters c ON c.id = n.cluster_id "
 			  "WHERE $1 = 0 OR n.cluster_id = $1 "
-			  "ORDER BY c.name, n.publisher DESC, n.product, n.fqdn",
+			  "ORDER BY c.name, n.publisher DESC, n.fqdn",
 			  &s, e);
 	if (rc != CF_OK)
 		return rc;

@@ -65,7 +65,8 @@ void cf_nodes_free(cf_node *v, size_t n);
 cf_code cf_store_node_add(cf_store *st, cf_node *n, cf_err *e); /* sets n->id */
 /* By FQDN (case-insensitive); CF_E_NOTFOUND names the node. */
 cf_code cf_store_node_get(cf_store *st, const char *fqdn, cf_node *out, cf_err *e);
-/* All nodes, or those of one cluster (cluster_id > 0), publisher first, then by FQDN. */
+/* All nodes, or those of one cluster (cluster_id > 0): by cluster name, publishers first, then
+ * by FQDN. */
 cf_code cf_store_nodes(cf_store *st, int64_t cluster_id, cf_node **out, size_t *n, cf_err *e);
 
 /* ---- certificates ------------------------------------------------------------------------------ */

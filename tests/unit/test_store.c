@@ -1,0 +1,1104 @@
+/* Unit tests for src/store: the SQLite store in a fresh temporary directory per test. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "crypto/x509.h"
+#include "store/store.h"
+#include "util/clock.h"
+
+#define T0 INT64_C(1700000000)
+#define DAY INT64_C(86400)
+
+struct fx {
+	char dir[64];
+	char path[128];
+	cf_store *st;
+	int64_t cl;	/* cluster "uc" */
+	int64_t pub_id; /* ucm-pub.example.com */
+	int64_t sub_id; /* ucm-sub.example.com */
+	cf_key *key;	/* one EC key for every test certificate (fast) */
+};
+
+static void rm_store_files(const char *path)
+{
+	const char *suffix[] = {"", "-wal", "-shm", "-journal"};
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		char p[256];
+		snprintf(p, sizeof(p), "%s%s", path, suffix[i]);
+		unlink(p);
+	}
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	cf_err e = {0};
+	snprintf(f->dir, sizeof(f->dir), "/tmp/cf-store-test.XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	snprintf(f->path, sizeof(f->path), "%s/store.db", f->dir);
+	if (cf_store_open(f->path, true, &f->st, &e) != CF_OK) {
+		fprintf(stderr, "cf_store_open: %s: %s\n", e.subject, e.message);
+		return -1;
+	}
+	cf_keyspec ks;
+	if (cf_keyspec_parse("ec:prime256v1", &ks, &e) != CF_OK || cf_key_generate(&ks, &f->key, &e) != CF_OK)
+		return -1;
+	cf_clock_set(0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	cf_store_close(f->st);
+	cf_key_free(f->key);
+	rm_store_files(f->path);
+	char other[160];
+	snprintf(other, sizeof(other), "%s/other.db", f->dir);
+	rm_store_files(other);
+	snprintf(other, sizeof(other), "%s/junk.db", f->dir);
+	rm_store_files(other);
+	if (rmdir(f->dir) != 0)
+		fprintf(stderr, "rmdir %s: %s\n", f->dir, strerror(errno));
+	cf_clock_set(0);
+	free(f);
+	return 0;
+}
+
+/* A cluster "uc" with a ucm publisher and a subscriber, committed. */
+static void add_uc(struct fx *f)
+{
+	cf_err e = {0};
+	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
+	assert_int_equal(cf_store_cluster_add(f->st, "uc", NULL, &f->cl, &e), CF_OK);
+	cf_node pub = {.fqdn = (char *)"ucm-pub.example.com",
+		       .cluster_id = f->cl,
+		       .product = (char *)"ucm",
+		       .publisher = true,
+		       .ip = (char *)"10.0.0.10"};
+	cf_node sub = {.fqdn = (char *)"ucm-sub.example.com", .cluster_id = f->cl, .product = (char *)"ucm"};
+	assert_int_equal(cf_store_node_add(f->st, &pub, &e), CF_OK);
+	assert_int_equal(cf_store_node_add(f->st, &sub, &e), CF_OK);
+	f->pub_id = pub.id;
+	f->sub_id = sub.id;
+	assert_int_equal(cf_store_commit(f->st, &e), CF_OK);
+	assert_true(f->pub_id > 0);
+	assert_true(f->sub_id > 0);
+	assert_true(f->pub_id != f->sub_id);
+}
+
+/* A self-signed certificate with CN cn valid from T0 for `days` days. */
+static cf_cert *make_cert(struct fx *f, const char *cn, int64_t days)
+{
+	cf_strv san = {0};
+	cf_strv_pushf(&san, "DNS:%s", cn[0] ? cn : "x.example.com");
+	cf_strv_push(&san, "IP:10.1.2.3");
+	cf_reqspec spec = {.dn = {.o = "Example", .cn = cn},
+			   .san = &san,
+			   .ku = CF_KU_DIGITAL_SIGNATURE | CF_KU_KEY_AGREEMENT,
+			   .eku = CF_EKU_SERVER_AUTH | CF_EKU_CLIENT_AUTH};
+	cf_cert *c = NULL;
+	cf_err e = {0};
+	if (cf_cert_self_signed(&spec, f->key, T0, (int)days, &c, &e) != CF_OK)
+		fail_msg("make_cert: %s", e.message);
+	cf_strv_clear(&san);
+	return c;
+}
+
+/* Inserts a certificate row (committed) and returns its id; sha256 (if non-NULL) gets the
+ * fingerprint. */
+static int64_t insert(struct fx *f, int64_t node_id, cf_certkind kind, const char *name, const char *cn, int64_t days,
+		      char *sha256)
+{
+	cf_cert *c = make_cert(f, cn, days);
+	cf_certrow r = {.node_id = node_id, .kind = kind, .name = (char *)name};
+	cf_err e = {0};
+	size_t len = 0;
+	r.der = (uint8_t *)cf_cert_der(c, &len);
+	r.der_len = len;
+	assert_int_equal(cf_cert_facts(c, &r.facts, &e), CF_OK);
+	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
+	if (cf_store_cert_insert(f->st, &r, &e) != CF_OK)
+		fail_msg("insert %s/%s: %s", name, cn, e.message);
+	assert_int_equal(cf_store_commit(f->st, &e), CF_OK);
+	if (sha256 != NULL)
+		memcpy(sha256, r.facts.sha256, 65);
+	cf_facts_free(&r.facts);
+	cf_cert_free(c);
+	assert_true(r.id > 0);
+	return r.id;
+}
+
+/* ---- opening ---------------------------------------------------------------------------------- */
+
+static void test_open_creates_0600(void **state)
+{
+	struct fx *f = *state;
+	struct stat sb;
+	assert_int_equal(stat(f->path, &sb), 0);
+	assert_true(S_ISREG(sb.st_mode));
+	assert_int_equal(sb.st_mode & 07777, 0600);
+	assert_int_equal(cf_store_schema_version(f->st), 1);
+
+	/* 0600 whatever the umask says */
+	char other[160];
+	cf_store *st = NULL;
+	cf_err e = {0};
+	snprintf(other, sizeof(other), "%s/other.db", f->dir);
+	mode_t old = umask(0);
+	cf_code rc = cf_store_open(other, true, &st, &e);
+	umask(old);
+	assert_int_equal(rc, CF_OK);
+	assert_int_equal(stat(other, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0600);
+	/* the WAL beside it, when there is one, is no more open than the store */
+	int64_t id = 0;
+	assert_int_equal(cf_store_begin(st, &e), CF_OK);
+	assert_int_equal(cf_store_cluster_add(st, "x", NULL, &id, &e), CF_OK);
+	assert_int_equal(cf_store_commit(st, &e), CF_OK);
+	char wal[170];
+	snprintf(wal, sizeof(wal), "%s-wal", other);
+	if (stat(wal, &sb) == 0)
+		assert_int_equal(sb.st_mode & 07777, 0600);
+	cf_store_close(st);
+	cf_store_close(NULL);
+}
+
+static void test_open_missing_without_create(void **state)
+{
+	struct fx *f = *state;
+	char other[160];
+	cf_store *st = NULL;
+	cf_err e = {0};
+	struct stat sb;
+	snprintf(other, sizeof(other), "%s/other.db", f->dir);
+	assert_int_equal(cf_store_open(other, false, &st, &e), CF_E_NOTFOUND);
+	assert_null(st);
+	assert_string_equal(e.subject, other);
+	assert_int_not_equal(stat(other, &sb), 0); /* nothing created */
+}
+
+static void test_open_not_a_store(void **state)
+{
+	struct fx *f = *state;
+	char junk[160];
+	snprintf(junk, sizeof(junk), "%s/junk.db", f->dir);
+	FILE *fp = fopen(junk, "w");
+	assert_non_null(fp);
+	for (int i = 0; i < 200; i++)
+		fputs("this is not an SQLite database, just text\n", fp);
+	fclose(fp);
+	cf_store *st = NULL;
+	cf_err e = {0};
+	cf_code rc = cf_store_open(junk, false, &st, &e);
+	assert_int_not_equal(rc, CF_OK);
+	assert_int_equal(e.code, rc);
+	assert_null(st);
+}
+
+static void test_open_newer_schema_refused(void **state)
+{
+	struct fx *f = *state;
+	cf_store_close(f->st);
+	f->st = NULL;
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE schema_version SET version = 99", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	cf_err e = {0};
+	assert_int_equal(cf_store_open(f->path, false, &f->st, &e), CF_E_STATE);
+	assert_null(f->st);
+	assert_non_null(strstr(e.message, "99"));
+}
+
+static void test_reopen_keeps_data(void **state)
+{
+	struct fx *f = *state;
+	cf_err e = {0};
+	add_uc(f);
+	cf_store_close(f->st);
+	f->st = NULL;
+	assert_int_equal(cf_store_open(f->path, false, &f->st, &e), CF_OK);
+	assert_int_equal(cf_store_schema_version(f->st), 1);
+	cf_node n = {0};
+	assert_int_equal(cf_store_node_get(f->st, "ucm-pub.example.com", &n, &e), CF_OK);
+	assert_int_equal(n.id, f->pub_id);
+	assert_string_equal(n.ip, "10.0.0.10");
+	cf_node_free(&n);
+}
+
+/* ---- clusters ----------------------------------------------------------------------------------- */
+
+static void test_clusters(void **state)
+{
+	struct fx *f = *state;
+	cf_err e = {0};
+	int64_t a = 0, b = 0, dup = 0;
+	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
+	assert_int_equal(cf_store_cluster_add(f->st, "uc", NULL, &a, &e), CF_OK);
+	assert_int_equal(cf_store_cluster_add(f->st, "edge", "exp.example.com", &b, &e), CF_OK);
+	assert_true(a > 0 && b > 0 && a != b);
+	assert_int_equal(cf_store_cluster_add(f->st, "uc", NULL, &dup, &e), CF_E_STATE);
+	assert_string_equal(e.subject, "uc");
+	assert_int_equal(dup, 0);
+	assert_int_equal(cf_store_cluster_setting(f->st, a, "presence-domains", "example.com", &e), CF_OK);
+	assert_int_equal(cf_store_cluster_setting(f->st, a, "dn.O", "Example", &e), CF_OK);
+	assert_int_equal(cf_store_cluster_setting(f->st, a, "presence-domains", "example.com,example.org", &e), CF_OK);
+	assert_int_equal(cf_store_cluster_setting(f->st, a, "xmpp-federation-wildcards", "on", &e), CF_OK);
+	assert_int_equal(cf_store_cluster_setting(f->st, b, "chat-aliases", "chat.example.com", &e), CF_OK);
+	assert_int_equal(cf_store_commit(f->st, &e), CF_OK);
+
+	cf_cluster c = {0};
+	assert_int_equal(cf_store_cluster_get(f->st, "uc", 0, &c, &e), CF_OK);
+	assert_int_equal(c.id, a);
+	assert_string_equal(c.name, "uc");
+	assert_string_equal(c.fqdn, "");
+	/* settings sorted by key; a second set replaced the first */
+	assert_int_equal(c.keys.n, 3);
+	assert_int_equal(c.values.n, 3);
+	assert_string_equal(c.keys.v[0], "dn.O");
+	assert_string_equal(c.keys.v[1], "presence-domains");
+	assert_string_equal(c.keys.v[2], "xmpp-federation-wildcards");
+	assert_string_equal(cf_cluster_get(&c, "presence-domains"), "example.com,example.org");
+	assert_string_equal(cf_cluster_get(&c, "dn.O"), "Example");
+	assert_null(cf_cluster_get(&c, "chat-aliases")); /* the other cluster's */
+	assert_null(cf_cluster_get(&c, "email-domains"));
+	cf_cluster_free(&c);
+	assert_null(c.name);
+	cf_cluster_free(NULL);
+
+	/* by id */
+	assert_int_equal(cf_store_cluster_get(f->st, NULL, b, &c, &e), CF_OK);
+	assert_string_equal(c.name, "edge");
+	assert_string_equal(c.fqdn, "exp.example.com");
+	assert_string_equal(cf_cluster_get(&c, "chat-aliases"), "chat.example.com");
+	cf_cluster_free(&c);
+
+	/* FQDN change and setting removal */
+	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
+	assert_int_equal(cf_store_cluster_set_fqdn(f->st, a, "uc.example.com", &e), CF_OK);
+	assert_int_equal(cf_store_cluster_setting(f->st, a, "dn.O", NULL, &e), CF_OK);
+	assert_int_equal(cf_store_commit(f->st, &e), CF_OK);
+	assert_int_equal(cf_store_cluster_get(f->st, "uc", 0, &c, &e), CF_OK);
+	assert_string_equal(c.fqdn, "uc.example.com");
+	assert_null(cf_cluster_get(&c, "dn.O"));
+	assert_int_equal(c.keys.n, 2);
+	cf_cluster_free(&c);
+
+	/* unknown */
+	cf_err_clear(&e);
+	assert_int_equal(cf_store_cluster_get(f->st, "nope", 0, &c, &e), CF_E_NOTFOUND);
+	assert_string_equal(e.subject, "nope");
+	assert_int_equal(cf_store_cluster_get(f->st, NULL, 9999, &c, &e), CF_E_NOTFOUND);
+}
+
+/* ---- nodes ---------------------------------------------------------------------------------------- */
+
+static void test_nodes(void **state)
+{
+	struct fx *f = *state;
+	cf_err e = {0};
+	add_uc(f);
+
+	cf_node n = {0};
+	assert_int_equal(cf_store_node_get(f->st, "ucm-pub.example.com", &n, &e), CF_OK);
+	assert_int_equal(n.id, f->pub_id);
+	assert_string_equal(n.fqdn, "ucm-pub.example.com");
+	assert_int_equal(n.cluster_id, f->cl);
+	assert_string_equal(n.cluster, "uc");
+	assert_string_equal(n.product, "ucm");
+	assert_true(n.publisher);
+	assert_string_equal(n.ip, "10.0.0.10");
+	cf_node_free(&n);
+	assert_null(n.fqdn);
+	cf_node_free(NULL);
+
+	/* case-insensitive lookup; the stored spelling comes back */
+	assert_int_equal(cf_store_node_get(f->st, "UCM-SUB.Example.COM", &n, &e), CF_OK);
+	assert_int_equal(n.id, f->sub_id);
+	assert_string_equal(n.fqdn, "ucm-sub.example.com");
+	assert_false(n.publisher);
+	assert_string_equal(n.ip, "");
+	cf_node_free(&n);
+
+	cf_err_clear(&e);
+	assert_int_equal(cf_store_node_get(f->st, "nope.example.com", &n, &e), CF_E_NOTFOUND);
+	assert_int_equal(e.code, CF_E_NOTFOUND);
+	assert_string_equal(e.subject, "nope.example.com");
+
+	/* duplicate FQDN */
+	cf_node again = {.fqdn = (char *)"ucm-sub.example.com", .cluster_id = f->cl, .product = (char *)"ucm"};
+	cf_err_clear(&e);
+	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
+	assert_int_equal(cf_store_node_add(f->st, &again, &e), CF_E_STATE);
+	assert_int_equal(e.code, CF_E_STATE);
+	assert_string_equal(e.subject, "ucm-sub.example.com");
+	cf_store_rollback(f->st);
+
+	/* a node in another cluster */
+	int64_t other = 0;
+	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
+	assert_int_equal(cf_store_cluster_add(f->st, "edge", NULL, &other, &e), CF_OK);
+	cf_node exp = {.fqdn = (char *)"expc.example.com",
+		       .cluster_id = other,
+		       .product = (char *)"expressway-c",
+		       .publisher = true};
+	assert_int_equal(cf_store_node_add(f->st, &exp, &e), CF_OK);
+	assert_int_equal(cf_store_commit(f->st, &e), CF_OK);
+
+	cf_node *v = NULL;
+	size_t count = 0;
+	assert_int_equal(cf_store_nodes(f->st, f->cl, &v, &count, &e), CF_OK);
+	assert_int_equal(count, 2);
+	assert_string_equal(v[0].fqdn, "ucm-pub.example.com");
+	assert_string_equal(v[1].fqdn, "ucm-sub.example.com");
+	cf_nodes_free(v, count);
+	assert_int_equal(cf_store_nodes(f->st, other, &v, &count, &e), CF_OK);
+	assert_int_equal(count, 1);
+	assert_string_equal(v[0].cluster, "edge");
+	cf_nodes_free(v, count);
+	assert_int_equal(cf_store_nodes(f->st, 0, &v, &count, &e), CF_OK);
+	assert_int_equal(count, 3);
+	cf_nodes_free(v, count);
+}
+
+/* FQDNs are case-insensitive (node_get finds "UCM-SUB..." as "ucm-sub..."), so a node whose
+ * FQDN differs from an existing one only in case is the same node: refused as a duplicate. */
+static void test_node_duplicate_differing_in_case(void **state)
+{
+	struct fx *f = *state;
+	cf_err e = {0};
+	add_uc(f);
+	cf_node twin = {.fqdn = (char *)"UCM-Sub.Example.com", .cluster_id = f->cl, .product = (char *)"ucm"};
+	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
+	cf_code rc = cf_store_node_add(f->st, &twin, &e);
+	cf_store_rollback(f->st);
+	if (rc != CF_E_STATE)
+		fail_msg("node \"UCM-Sub.Example.com\" added (rc %d, id %lld) beside \"ucm-sub.example.com\"", rc,
+			 (long long)twin.id);
+}
+
+/* store.h: cf_store_nodes lists "publisher first, then by FQDN". */
+static void test_nodes_order(void **state)
+{
+	struct fx *f = *state;
+	cf_err e = {0};
+	int64_t cl = 0;
+	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
+	assert_int_equal(cf_store_cluster_add(f->st, "uc", NULL, &cl, &e), CF_OK);
+	cf_node nodes[] = {
+		{.fqdn = (char *)"c-sub.example.com", .cluster_id = cl, .product = (char *)"ucm"},
+		{.fqdn = (char *)"z-pub.example.com", .cluster_id = cl, .product = (char *)"ucm", .publisher = true},
+		{.fqdn = (char *)"b-imp.example.com", .cluster_id = cl, .product = (char *)"imp"},
+		{.fqdn = (char *)"a-sub.example.com", .cluster_id = cl, .product = (char *)"ucm"},
+	};
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(cf_store_node_add(f->st, &nodes[i], &e), CF_OK);
+	assert_int_equal(cf_store_commit(f->st, &e), CF_OK);
+	cf_node *v = NULL;
+	size_t n = 0;
+	assert_int_equal(cf_store_nodes(f->st, cl, &v, &n, &e), CF_OK);
+	assert_int_equal(n, 4);
+	char got[256];
+	snprintf(got, sizeof(got), "%s %s %s %s", v[0].fqdn, v[1].fqdn, v[2].fqdn, v[3].fqdn);
+	cf_nodes_free(v, n);
+	assert_string_equal(got, "z-pub.example.com a-sub.example.com b-imp.example.com c-sub.example.com");
+}
+
+/* ---- certificates ---------------------------------------------------------------------------------- */
+
+static void test_cert_round_trip(void **state)
+{
+	struct fx *f = *state;
+	cf_err e = {0};
+	add_uc(f);
+	cf_cert *c = make_cert(f, "ucm-pub-ms.example.com", 1825);
+	cf_certrow r = {.node_id = f->pub_id,
+			.kind = CF_IDENTITY,
+			.name = (char *)"tomcat",
+			.distribution = (char *)"multi-server",
+			.source = (char *)"csr",
+			.description = (char *)"from the lab CA",
+			.chain_pem = (char *)"-----BEGIN CERTIFICATE-----\n...\n",
+			.key_pem = (char *)"-----BEGIN PRIVATE KEY-----\nsecret\n-----END PRIVATE KEY-----\n",
+			.warnings = (char *)"[{\"rule\":\"ku-missing\",\"message\":\"m\"}]",
+			.created = T0 + 5};
+	size_t len = 0;
+	const uint8_t *der = cf_cert_der(c, &len);
+	r.der = (uint8_t *)der;
+	r.der_len = len;
+	assert_int_equal(cf_cert_facts(c, &r.facts, &e), CF_OK);
+	cf_strv_push(&r.facts.eku_other, "1.3.6.1.4.1.311.20.2.2"); /* stored as given */
+	cf_strv_push(&r.facts.unsupported_oids, "1.2.3.4");
+	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
+	assert_int_equal(cf_store_cert_insert(f->st, &r, &e), CF_OK);
+	assert_int_equal(cf_store_commit(f->st, &e), CF_OK);
+	assert_true(r.id > 0);
+
+	cf_certrow g = {0};
+	assert_int_equal(cf_store_cert_get(f->st, r.id, true, &g, &e), CF_OK);
+	assert_int_equal(g.id, r.id);
+	assert_int_equal(g.node_id, f->pub_id);
+	assert_string_equal(g.node, "ucm-pub.example.com");
+	assert_int_equal(g.kind, CF_IDENTITY);
+	assert_string_equal(g.name, "tomcat");
+	assert_int_equal(g.der_len, len);
+	assert_memory_equal(g.der, der, len);
+	assert_string_equal(g.distribution, "multi-server");
+	assert_string_equal(g.source, "csr");
+	assert_string_equal(g.description, "from the lab CA");
+	assert_string_equal(g.chain_pem, r.chain_pem);
+	assert_string_equal(g.key_pem, r.key_pem);
+	assert_string_equal(g.warnings, r.warnings);
+	assert_int_equal(g.created, T0 + 5);
+	/* facts */
+	assert_string_equal(g.facts.sha256, r.facts.sha256);
+	assert_string_equal(g.facts.spki_sha256, r.facts.spki_sha256);
+	assert_string_equal(g.facts.subject, r.facts.subject);
+	assert_string_equal(g.facts.issuer, r.facts.issuer);
+	assert_string_equal(g.facts.cn, "ucm-pub-ms.example.com");
+	assert_string_equal(g.facts.serial, r.facts.serial);
+	assert_int_equal(g.facts.not_before, T0);
+	assert_int_equal(g.facts.not_after, T0 + 1825 * DAY);
+	assert_int_equal(g.facts.key_type, CF_KEY_EC);
+	assert_int_equal(g.facts.key_bits, 256);
+	assert_string_equal(g.facts.curve, "prime256v1");
+	assert_string_equal(g.facts.sig_hash, "sha256");
+	assert_true(g.facts.self_signed);
+	assert_false(g.facts.ca);
+	assert_true(g.facts.has_basic_constraints);
+	assert_true(g.facts.has_ku);
+	assert_int_equal(g.facts.ku, CF_KU_DIGITAL_SIGNATURE | CF_KU_KEY_AGREEMENT);
+	assert_true(g.facts.has_eku);
+	assert_int_equal(g.facts.eku, CF_EKU_SERVER_AUTH | CF_EKU_CLIENT_AUTH);
+	assert_int_equal(g.facts.san.n, 2);
+	assert_string_equal(g.facts.san.v[0], "DNS:ucm-pub-ms.example.com");
+	assert_string_equal(g.facts.san.v[1], "IP:10.1.2.3");
+	assert_int_equal(g.facts.eku_other.n, 1);
+	assert_string_equal(g.facts.eku_other.v[0], "1.3.6.1.4.1.311.20.2.2");
+	assert_int_equal(g.facts.unsupported_oids.n, 1);
+	assert_int_equal(g.facts.ocsp.n, 0);
+	assert_int_equal(g.facts.crl_dp.n, 0);
+	cf_certrow_free(&g);
+	assert_null(g.name);
+	cf_certrow_free(NULL);
+
+	/* without the key */
+	assert_int_equal(cf_store_cert_get(f->st, r.id, false, &g, &e), CF_OK);
+	assert_null(g.key_pem);
+	assert_int_equal(g.der_len, len);
+	cf_certrow_free(&g);
+
+	/* the identity by (node, purpose) */
+	assert_int_equal(cf_store_identity_get(f->st, f->pub_id, "tomcat", true, &g, &e), CF_OK);
+	assert_int_equal(g.id, r.id);
+	assert_string_equal(g.key_pem, r.key_pem);
+	cf_certrow_free(&g);
+
+	cf_err_clear(&e);
+	assert_int_equal(cf_store_cert_get(f->st, r.id + 1000, false, &g, &e), CF_E_NOTFOUND);
+	cf_err_clear(&e);
+	assert_int_equal(cf_store_identity_get(f->st, f->sub_id, "tomcat", false, &g, &e), CF_E_NOTFOUND);
+	assert_string_equal(e.subject, "tomcat");
+
+	cf_facts_free(&r.facts);
+	cf_cert_free(c);
+}
+
+static void test_cert_defaults_and_clock(void **state)
+{
+	struct fx *f = *state;
+	cf_err e = {0};
+	add_uc(f);
+	cf_clock_set(T0 + 777);
+	cf_cert *c = make_cert(f, "trust.example.com", 10);
+	cf_certrow r = {.node_id = f->sub_id, .kind = CF_TRUST, .name = (char *)"tomcat-trust"};
+	size_t len = 0;
+	r.der = (uint8_t *)cf_cert_der(c, &len);
+	r.der_len = len;
+	assert_int_equal(cf_cert_facts(c, &r.facts, &e), CF_OK);
+	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
+	assert_int_equal(cf_store_cert_insert(f->st, &r, &e), CF_OK);
+	assert_int_equal(cf_store_commit(f->st, &e), CF_OK);
+	cf_clock_set(0);
+
+	cf_certrow g = {0};
+	assert_int_equal(cf_store_cert_get(f->st, r.id, true, &g, &e), CF_OK);
+	assert_int_equal(g.created, T0 + 777);
+	assert_string_equal(g.distribution, "single-server");
+	assert_string_equal(g.source, "upload");
+	assert_string_equal(g.description, "");
+	assert_string_equal(g.chain_pem, "");
+	assert_string_equal(g.warnings, "[]");
+	assert_int_equal(g.kind, CF_TRUST);
+	cf_certrow_free(&g);
+	cf_facts_free(&r.facts);
+	cf_cert_free(c);
+}
+
+static void test_identity_unique(void **state)
+{
+	struct fx *f = *state;
+	cf_err e = {0};
+	add_uc(f);
+	int64_t first = insert(f, f->pub_id, CF_IDENTITY, "tomcat", "ucm-pub.example.com", 100, NULL);
+	/* other purpose, other node: fine */
+	insert(f, f->pub_id, CF_IDENTITY, "CallManager", "ucm-pub.example.com", 100, NULL);
+	insert(f, f->sub_id, CF_IDENTITY, "tomcat", "ucm-sub.example.com", 100, NULL);
+	/* several trust certificates in one store: fine */
+	insert(f, f->pub_id, CF_TRUST, "tomcat", "CA one", 100, NULL);
+	insert(f, f->pub_id, CF_TRUST, "tomcat", "CA two", 100, NULL);
+
+	/* a second identity of (node, purpose) */
+	cf_cert *c = make_cert(f, "again.example.com", 100);
+	cf_certrow r = {.node_id = f->pub_id, .kind = CF_IDENTITY, .name = (char *)"tomcat"};
+	size_t len = 0;
+	r.der = (uint8_t *)cf_cert_der(c, &len);
+	r.der_len = len;
+	assert_int_equal(cf_cert_facts(c, &r.facts, &e), CF_OK);
+	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
+	cf_err_clear(&e);
+	assert_int_equal(cf_store_cert_insert(f->st, &r, &e), CF_E_STATE);
+	cf_store_rollback(f->st);
+	cf_facts_free(&r.facts);
+	cf_cert_free(c);
+
+	cf_certrow g = {0};
+	assert_int_equal(cf_store_identity_get(f->st, f->pub_id, "tomcat", false, &g, &e), CF_OK);
+	assert_int_equal(g.id, first);
+	assert_string_equal(g.facts.cn, "ucm-pub.example.com");
+	cf_certrow_free(&g);
+
+	/* delete, then the slot is free */
+	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
+	assert_int_equal(cf_store_identity_delete(f->st, f->pub_id, "tomcat", &e), CF_OK);
+	assert_int_equal(cf_store_commit(f->st, &e), CF_OK);
+	assert_int_equal(cf_store_identity_get(f->st, f->pub_id, "tomcat", false, &g, &e), CF_E_NOTFOUND);
+	assert_int_equal(cf_store_trust_count(f->st, f->pub_id, "tomcat"), 2); /* trust rows untouched */
+	int64_t again = insert(f, f->pub_id, CF_IDENTITY, "tomcat", "new.example.com", 100, NULL);
+	assert_true(again != first);
+
+	/* cert_delete by id */
+	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
+	assert_int_equal(cf_store_cert_delete(f->st, again, &e), CF_OK);
+	assert_int_equal(cf_store_commit(f->st, &e), CF_OK);
+	assert_int_equal(cf_store_cert_get(f->st, again, false, &g, &e), CF_E_NOTFOUND);
+}
+
+/* cf_store_cert_each collects "node kind name cn" lines. */
+struct collect {
+	char text[2048];
+	int calls;
+	int stop_after;
+	bool saw_der_or_key;
+};
+
+static int collect_fn(void *ctx, const cf_certrow *r)
+{
+	struct collect *c = ctx;
+	size_t used = strlen(c->text);
+	snprintf(c->text + used, sizeof(c->text) - used, "%s%s %d %s %s", used ? "|" : "", r->node, r->kind, r->name,
+		 r->facts.cn);
+	if (r->der != NULL || r->key_pem != NULL)
+		c->saw_der_or_key = true;
+	c->calls++;
+	return c->stop_after && c->calls >= c->stop_after ? 42 : 0;
+}
+
+static const char *walk(struct fx *f, const cf_certfilter *flt, struct collect *c)
+{
+	cf_err e = {0};
+	memset(c, 0, sizeof(*c));
+	assert_int_equal(cf_store_cert_each(f->st, flt, collect_fn, c, &e), CF_OK);
+	assert_false(c->saw_der_or_key);
+	return c->text;
+}
+
+static void test_cert_each_filters(void **state)
+{
+	struct fx *f = *state;
+	struct collect c;
+	add_uc(f);
+	insert(f, f->pub_id, CF_IDENTITY, "tomcat", "ucm-pub.example.com", 10, NULL);
+	insert(f, f->pub_id, CF_IDENTITY, "CallManager", "ucm-pub.example.com", 100, NULL);
+	insert(f, f->pub_id, CF_TRUST, "tomcat-trust", "Example Root CA", 1000, NULL);
+	insert(f, f->pub_id, CF_TRUST, "tomcat-trust", "Another CA", 20, NULL);
+	insert(f, f->sub_id, CF_IDENTITY, "tomcat", "ucm-sub.example.com", 50, NULL);
+	insert(f, f->sub_id, CF_TRUST, "CallManager-trust", "Zeta CA", 30, NULL);
+
+	/* everything, ordered by node, kind, name, id */
+	assert_string_equal(walk(f, &(cf_certfilter){0}, &c), "ucm-pub.example.com 1 CallManager ucm-pub.example.com|"
+							      "ucm-pub.example.com 1 tomcat ucm-pub.example.com|"
+							      "ucm-pub.example.com 2 tomcat-trust Example Root CA|"
+							      "ucm-pub.example.com 2 tomcat-trust Another CA|"
+							      "ucm-sub.example.com 1 tomcat ucm-sub.example.com|"
+							      "ucm-sub.example.com 2 CallManager-trust Zeta CA");
+
+	/* node, case-insensitive */
+	walk(f, &(cf_certfilter){.node = "UCM-SUB.example.com"}, &c);
+	assert_string_equal(c.text, "ucm-sub.example.com 1 tomcat ucm-sub.example.com|"
+				    "ucm-sub.example.com 2 CallManager-trust Zeta CA");
+
+	/* purpose: identities only */
+	walk(f, &(cf_certfilter){.purpose = "tomcat"}, &c);
+	assert_string_equal(c.text, "ucm-pub.example.com 1 tomcat ucm-pub.example.com|"
+				    "ucm-sub.example.com 1 tomcat ucm-sub.example.com");
+	walk(f, &(cf_certfilter){.purpose = "tomcat-trust"}, &c);
+	assert_int_equal(c.calls, 0);
+
+	/* store: trust only */
+	walk(f, &(cf_certfilter){.store = "tomcat-trust"}, &c);
+	assert_string_equal(c.text, "ucm-pub.example.com 2 tomcat-trust Example Root CA|"
+				    "ucm-pub.example.com 2 tomcat-trust Another CA");
+	walk(f, &(cf_certfilter){.store = "tomcat"}, &c);
+	assert_int_equal(c.calls, 0);
+
+	/* begins_with: on the CN or on the purpose/store name, case-insensitive */
+	walk(f, &(cf_certfilter){.begins_with = "ucm-sub"}, &c);
+	assert_string_equal(c.text, "ucm-sub.example.com 1 tomcat ucm-sub.example.com");
+	walk(f, &(cf_certfilter){.begins_with = "EXAMPLE r"}, &c);
+	assert_string_equal(c.text, "ucm-pub.example.com 2 tomcat-trust Example Root CA");
+	walk(f, &(cf_certfilter){.begins_with = "callm"}, &c);
+	assert_string_equal(c.text, "ucm-pub.example.com 1 CallManager ucm-pub.example.com|"
+				    "ucm-sub.example.com 2 CallManager-trust Zeta CA");
+	walk(f, &(cf_certfilter){.begins_with = "example.com"}, &c); /* not a substring search */
+	assert_int_equal(c.calls, 0);
+	walk(f, &(cf_certfilter){.begins_with = "%"}, &c); /* no LIKE wildcards */
+	assert_int_equal(c.calls, 0);
+	walk(f, &(cf_certfilter){.begins_with = "_"}, &c);
+	assert_int_equal(c.calls, 0);
+
+	/* expiring_before: not_after <= the limit (inclusive) */
+	walk(f, &(cf_certfilter){.expiring_before = T0 + 30 * DAY}, &c);
+	assert_string_equal(c.text, "ucm-pub.example.com 1 tomcat ucm-pub.example.com|"
+				    "ucm-pub.example.com 2 tomcat-trust Another CA|"
+				    "ucm-sub.example.com 2 CallManager-trust Zeta CA");
+	walk(f, &(cf_certfilter){.expiring_before = T0 + 30 * DAY - 1}, &c);
+	assert_int_equal(c.calls, 2);
+	walk(f, &(cf_certfilter){.expiring_before = T0}, &c);
+	assert_int_equal(c.calls, 0);
+
+	/* kind */
+	walk(f, &(cf_certfilter){.kind = CF_TRUST}, &c);
+	assert_int_equal(c.calls, 3);
+	assert_null(strstr(c.text, " 1 "));
+	walk(f, &(cf_certfilter){.kind = CF_IDENTITY}, &c);
+	assert_int_equal(c.calls, 3);
+	assert_null(strstr(c.text, " 2 "));
+
+	/* combined */
+	walk(f, &(cf_certfilter){.node = "ucm-pub.example.com", .kind = CF_IDENTITY, .expiring_before = T0 + 50 * DAY},
+	     &c);
+	assert_string_equal(c.text, "ucm-pub.example.com 1 tomcat ucm-pub.example.com");
+	walk(f, &(cf_certfilter){.node = "nope.example.com"}, &c);
+	assert_int_equal(c.calls, 0);
+
+	/* a non-zero return stops the walk and is returned */
+	cf_err e = {0};
+	memset(&c, 0, sizeof(c));
+	c.stop_after = 2;
+	assert_int_equal(cf_store_cert_each(f->st, &(cf_certfilter){0}, collect_fn, &c, &e), 42);
+	assert_int_equal(c.calls, 2);
+
+	/* the statement is usable again after a stopped walk */
+	walk(f, &(cf_certfilter){0}, &c);
+	assert_int_equal(c.calls, 6);
+}
+
+static void test_trust_queries(void **state)
+{
+	struct fx *f = *state;
+	cf_err e = {0};
+	char sha_a[65], sha_b[65], sha_c[65], sha_id[65];
+	add_uc(f);
+	int64_t a = insert(f, f->pub_id, CF_TRUST, "tomcat-trust", "Example Root CA", 100, sha_a);
+	int64_t b = insert(f, f->pub_id, CF_TRUST, "tomcat-trust", "Example Root CA", 200, sha_b); /* same CN */
+	int64_t c = insert(f, f->pub_id, CF_TRUST, "CallManager-trust", "CM CA", 100, sha_c);
+	insert(f, f->pub_id, CF_IDENTITY, "tomcat", "ucm-pub.example.com", 100, sha_id);
+	assert_string_not_equal(sha_a, sha_b);
+
+	assert_int_equal(cf_store_trust_find(f->st, f->pub_id, "tomcat-trust", sha_a), a);
+	assert_int_equal(cf_store_trust_find(f->st, f->pub_id, "tomcat-trust", sha_b), b);
+	assert_int_equal(cf_store_trust_find(f->st, f->pub_id, "CallManager-trust", sha_c), c);
+	assert_int_equal(cf_store_trust_find(f->st, f->pub_id, "CallManager-trust", sha_a), 0); /* other store */
+	assert_int_equal(cf_store_trust_find(f->st, f->sub_id, "tomcat-trust", sha_a), 0);	/* other node */
+	assert_int_equal(cf_store_trust_find(f->st, f->pub_id, "tomcat", sha_id), 0);		/* identities */
+
+	assert_int_equal(cf_store_trust_count(f->st, f->pub_id, "tomcat-trust"), 2);
+	assert_int_equal(cf_store_trust_count(f->st, f->pub_id, "CallManager-trust"), 1);
+	assert_int_equal(cf_store_trust_count(f->st, f->pub_id, "tomcat"), 0);
+	assert_int_equal(cf_store_trust_count(f->st, f->sub_id, "tomcat-trust"), 0);
+
+	/* a certificate with this CN but another fingerprint */
+	assert_true(cf_store_trust_cn_exists(f->st, f->pub_id, "tomcat-trust", "Example Root CA", sha_a));
+	assert_true(cf_store_trust_cn_exists(f->st, f->pub_id, "tomcat-trust", "Example Root CA", sha_c));
+	assert_false(cf_store_trust_cn_exists(f->st, f->pub_id, "CallManager-trust", "CM CA", sha_c)); /* only itself */
+	assert_false(cf_store_trust_cn_exists(f->st, f->pub_id, "CallManager-trust", "Example Root CA", sha_c));
+	assert_false(cf_store_trust_cn_exists(f->st, f->sub_id, "tomcat-trust", "Example Root CA", sha_c));
+
+	/* the certificates themselves */
+	cf_cert **v = NULL;
+	size_t n = 0;
+	assert_int_equal(cf_store_trust_certs(f->st, f->pub_id, "tomcat-trust", &v, &n, &e), CF_OK);
+	assert_int_equal(n, 2);
+	cf_facts fa = {0};
+	assert_int_equal(cf_cert_facts(v[0], &fa, &e), CF_OK);
+	assert_string_equal(fa.sha256, sha_a); /* by id */
+	cf_facts_free(&fa);
+	cf_certs_free(v, n);
+	assert_int_equal(cf_store_trust_certs(f->st, f->pub_id, NULL, &v, &n, &e), CF_OK);
+	assert_int_equal(n, 3); /* every store, no identities */
+	cf_certs_free(v, n);
+	v = NULL;
+	assert_int_equal(cf_store_trust_certs(f->st, f->sub_id, NULL, &v, &n, &e), CF_OK);
+	assert_int_equal(n, 0);
+	cf_certs_free(v, n);
+}
+
+/* ---- pending CSRs --------------------------------------------------------------------------------- */
+
+static void test_csrs(void **state)
+{
+	struct fx *f = *state;
+	cf_err e = {0};
+	add_uc(f);
+	static const uint8_t der1[] = {0x30, 0x03, 0x02, 0x01, 0x01};
+	static const uint8_t der2[] = {0x30, 0x04, 0x02, 0x02, 0x01, 0x02};
+	cf_csrrow r = {.node_id = f->pub_id,
+		       .purpose = (char *)"tomcat",
+		       .der = (uint8_t *)der1,
+		       .der_len = sizeof(der1),
+		       .key_pem = (char *)"KEY ONE",
+		       .distribution = (char *)"multi-server",
+		       .hash = (char *)"sha256",
+		       .created = T0};
+	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
+	assert_int_equal(cf_store_csr_put(f->st, &r, &e), CF_OK);
+	cf_csrrow other = r;
+	other.purpose = (char *)"CallManager";
+	assert_int_equal(cf_store_csr_put(f->st, &other, &e), CF_OK);
+	assert_int_equal(cf_store_commit(f->st, &e), CF_OK);
+
+	cf_csrrow g = {0};
+	assert_int_equal(cf_store_csr_get(f->st, f->pub_id, "tomcat", &g, &e), CF_OK);
+	assert_int_equal(g.node_id, f->pub_id);
+	assert_string_equal(g.purpose, "tomcat");
+	assert_int_equal(g.der_len, sizeof(der1));
+	assert_memory_equal(g.der, der1, sizeof(der1));
+	assert_string_equal(g.key_pem, "KEY ONE");
+	assert_string_equal(g.distribution, "multi-server");
+	assert_string_equal(g.hash, "sha256");
+	assert_int_equal(g.created, T0);
+	cf_csrrow_free(&g);
+	assert_null(g.purpose);
+	cf_csrrow_free(NULL);
+
+	/* a new CSR replaces the old one and its key */
+	cf_clock_set(T0 + 99);
+	cf_csrrow r2 = {.node_id = f->pub_id,
+			.purpose = (char *)"tomcat",
+			.der = (uint8_t *)der2,
+			.der_len = sizeof(der2),
+			.key_pem = (char *)"KEY TWO",
+			.distribution = (char *)"single-server",
+			.hash = (char *)"sha384"};
+	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
+	assert_int_equal(cf_store_csr_put(f->st, &r2, &e), CF_OK);
+	assert_int_equal(cf_store_commit(f->st, &e), CF_OK);
+	cf_clock_set(0);
+	assert_int_equal(cf_store_csr_get(f->st, f->pub_id, "tomcat", &g, &e), CF_OK);
+	assert_memory_equal(g.der, der2, sizeof(der2));
+	assert_int_equal(g.der_len, sizeof(der2));
+	assert_string_equal(g.key_pem, "KEY TWO");
+	assert_string_equal(g.distribution, "single-server");
+	assert_string_equal(g.hash, "sha384");
+	assert_int_equal(g.created, T0 + 99);
+	cf_csrrow_free(&g);
+
+	/* the other purpose is untouched */
+	assert_int_equal(cf_store_csr_get(f->st, f->pub_id, "CallManager", &g, &e), CF_OK);
+	assert_string_equal(g.key_pem, "KEY ONE");
+	cf_csrrow_free(&g);
+
+	/* missing: wrong state, not "not found" */
+	cf_err_clear(&e);
+	assert_int_equal(cf_store_csr_get(f->st, f->sub_id, "tomcat", &g, &e), CF_E_STATE);
+	assert_int_equal(e.code, CF_E_STATE);
+	assert_string_equal(e.subject, "tomcat");
+
+	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
+	assert_int_equal(cf_store_csr_delete(f->st, f->pub_id, "tomcat", &e), CF_OK);
+	assert_int_equal(cf_store_csr_delete(f->st, f->pub_id, "tomcat", &e), CF_OK); /* again: nothing to do */
+	assert_int_equal(cf_store_commit(f->st, &e), CF_OK);
+	assert_int_equal(cf_store_csr_get(f->st, f->pub_id, "tomcat", &g, &e), CF_E_STATE);
+	assert_int_equal(cf_store_csr_get(f->st, f->pub_id, "CallManager", &g, &e), CF_OK);
+	cf_csrrow_free(&g);
+}
+
+/* ---- transactions -------------------------------------------------------------------------------- */
+
+static int count_fn(void *ctx, const cf_certrow *r)
+{
+	(void)r;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static void test_rollback_leaves_nothing(void **state)
+{
+	struct fx *f = *state;
+	cf_err e = {0};
+	cf_store *reader = NULL;
+	assert_int_equal(cf_store_open(f->path, false, &reader, &e), CF_OK);
+
+	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
+	int64_t cl = 0;
+	assert_int_equal(cf_store_cluster_add(f->st, "uc", NULL, &cl, &e), CF_OK);
+	assert_int_equal(cf_store_cluster_setting(f->st, cl, "presence-domains", "example.com", &e), CF_OK);
+	cf_node n = {
+		.fqdn = (char *)"ucm-pub.example.com", .cluster_id = cl, .product = (char *)"ucm", .publisher = true};
+	assert_int_equal(cf_store_node_add(f->st, &n, &e), CF_OK);
+	cf_cert *c = make_cert(f, "ucm-pub.example.com", 10);
+	cf_certrow r = {.node_id = n.id, .kind = CF_IDENTITY, .name = (char *)"tomcat"};
+	size_t len = 0;
+	r.der = (uint8_t *)cf_cert_der(c, &len);
+	r.der_len = len;
+	assert_int_equal(cf_cert_facts(c, &r.facts, &e), CF_OK);
+	assert_int_equal(cf_store_cert_insert(f->st, &r, &e), CF_OK);
+	cf_csrrow csr = {.node_id = n.id,
+			 .purpose = (char *)"tomcat",
+			 .der = (uint8_t *)"\x30\x00",
+			 .der_len = 2,
+			 .key_pem = (char *)"K",
+			 .distribution = (char *)"single-server",
+			 .hash = (char *)"sha256"};
+	assert_int_equal(cf_store_csr_put(f->st, &csr, &e), CF_OK);
+	cf_target t = {.node_id = n.id, .purpose = (char *)"tomcat", .cert_path = (char *)"/tmp/x.pem", .mode = 0644};
+	assert_int_equal(cf_store_target_set(f->st, &t, &e), CF_OK);
+
+	/* the writer sees its own changes; another connection does not */
+	cf_node got = {0};
+	assert_int_equal(cf_store_node_get(f->st, "ucm-pub.example.com", &got, &e), CF_OK);
+	cf_node_free(&got);
+	cf_cluster cc = {0};
+	assert_int_equal(cf_store_cluster_get(reader, "uc", 0, &cc, &e), CF_E_NOTFOUND);
+
+	cf_store_rollback(f->st);
+	cf_store_rollback(f->st); /* no transaction: nothing happens */
+	cf_store_rollback(NULL);
+
+	assert_int_equal(cf_store_cluster_get(f->st, "uc", 0, &cc, &e), CF_E_NOTFOUND);
+	assert_int_equal(cf_store_node_get(f->st, "ucm-pub.example.com", &got, &e), CF_E_NOTFOUND);
+	cf_node *v = NULL;
+	size_t nn = 99;
+	assert_int_equal(cf_store_nodes(f->st, 0, &v, &nn, &e), CF_OK);
+	assert_int_equal(nn, 0);
+	cf_nodes_free(v, nn);
+	int count = 0;
+	assert_int_equal(cf_store_cert_each(f->st, &(cf_certfilter){0}, count_fn, &count, &e), CF_OK);
+	assert_int_equal(count, 0);
+	cf_csrrow g = {0};
+	assert_int_equal(cf_store_csr_get(f->st, n.id, "tomcat", &g, &e), CF_E_STATE);
+	cf_target *tv = NULL;
+	size_t tn = 99;
+	assert_int_equal(cf_store_targets(f->st, n.id, NULL, &tv, &tn, &e), CF_OK);
+	assert_int_equal(tn, 0);
+	free(tv);
+
+	/* committed changes are visible to the other connection */
+	add_uc(f);
+	assert_int_equal(cf_store_cluster_get(reader, "uc", 0, &cc, &e), CF_OK);
+	cf_cluster_free(&cc);
+
+	/* a failed statement inside a transaction, then rollback: the earlier change goes too */
+	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
+	int64_t cl2 = 0;
+	assert_int_equal(cf_store_cluster_add(f->st, "edge", NULL, &cl2, &e), CF_OK);
+	cf_node dup = {.fqdn = (char *)"ucm-pub.example.com", .cluster_id = cl2, .product = (char *)"ucm"};
+	assert_int_equal(cf_store_node_add(f->st, &dup, &e), CF_E_STATE);
+	cf_store_rollback(f->st);
+	assert_int_equal(cf_store_cluster_get(f->st, "edge", 0, &cc, &e), CF_E_NOTFOUND);
+
+	/* begin inside a transaction is refused */
+	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
+	assert_int_not_equal(cf_store_begin(f->st, &e), CF_OK);
+	cf_store_rollback(f->st);
+	/* and the store is usable afterwards */
+	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
+	assert_int_equal(cf_store_commit(f->st, &e), CF_OK);
+
+	cf_facts_free(&r.facts);
+	cf_cert_free(c);
+	cf_store_close(reader);
+}
+
+/* ---- deploy targets ----------------------------------------------------------------------------- */
+
+static void test_targets(void **state)
+{
+	struct fx *f = *state;
+	cf_err e = {0};
+	add_uc(f);
+	cf_target tomcat = {.node_id = f->pub_id,
+			    .purpose = (char *)"tomcat",
+			    .cert_path = (char *)"/etc/tomcat/cert.pem",
+			    .key_path = (char *)"/etc/tomcat/key.pem",
+			    .chain_path = (char *)"/etc/tomcat/chain.pem",
+			    .owner = (char *)"tomcat:tomcat",
+			    .mode = 0644,
+			    .reload = (char *)"systemctl reload tomcat"};
+	cf_target cm = {.node_id = f->pub_id,
+			.purpose = (char *)"CallManager",
+			.cert_path = (char *)"/srv/cm.pem",
+			.mode = 0640};
+	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
+	assert_int_equal(cf_store_target_set(f->st, &tomcat, &e), CF_OK);
+	assert_int_equal(cf_store_target_set(f->st, &cm, &e), CF_OK);
+	assert_int_equal(cf_store_commit(f->st, &e), CF_OK);
+
+	cf_target *v = NULL;
+	size_t n = 0;
+	assert_int_equal(cf_store_targets(f->st, f->pub_id, NULL, &v, &n, &e), CF_OK);
+	assert_int_equal(n, 2);
+	/* by purpose */
+	assert_string_equal(v[0].purpose, "CallManager");
+	assert_string_equal(v[0].cert_path, "/srv/cm.pem");
+	assert_string_equal(v[0].key_path, "");
+	assert_string_equal(v[0].chain_path, "");
+	assert_string_equal(v[0].owner, "");
+	assert_string_equal(v[0].reload, "");
+	assert_int_equal(v[0].mode, 0640);
+	assert_int_equal(v[0].node_id, f->pub_id);
+	assert_string_equal(v[1].purpose, "tomcat");
+	assert_string_equal(v[1].cert_path, "/etc/tomcat/cert.pem");
+	assert_string_equal(v[1].key_path, "/etc/tomcat/key.pem");
+	assert_string_equal(v[1].chain_path, "/etc/tomcat/chain.pem");
+	assert_string_equal(v[1].owner, "tomcat:tomcat");
+	assert_string_equal(v[1].reload, "systemctl reload tomcat");
+	assert_int_equal(v[1].mode, 0644);
+	for (size_t i = 0; i < n; i++)
+		cf_target_free(&v[i]);
+	free(v);
+	cf_target_free(NULL);
+
+	/* setting again replaces */
+	tomcat.cert_path = (char *)"/new/cert.pem";
+	tomcat.reload = NULL;
+	tomcat.mode = 0600;
+	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
+	assert_int_equal(cf_store_target_set(f->st, &tomcat, &e), CF_OK);
+	assert_int_equal(cf_store_commit(f->st, &e), CF_OK);
+	assert_int_equal(cf_store_targets(f->st, f->pub_id, "tomcat", &v, &n, &e), CF_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].cert_path, "/new/cert.pem");
+	assert_string_equal(v[0].reload, "");
+	assert_int_equal(v[0].mode, 0600);
+	cf_target_free(&v[0]);
+	free(v);
+	assert_int_equal(cf_store_targets(f->st, f->pub_id, NULL, &v, &n, &e), CF_OK);
+	assert_int_equal(n, 2);
+	for (size_t i = 0; i < n; i++)
+		cf_target_free(&v[i]);
+	free(v);
+
+	/* another node has none */
+	v = NULL;
+	assert_int_equal(cf_store_targets(f->st, f->sub_id, NULL, &v, &n, &e), CF_OK);
+	assert_int_equal(n, 0);
+	free(v);
+}
+
+/* ---- the prepared-statement cache ---------------------------------------------------------------- */
+
+/* Walks nested inside walks (a callback that queries the store again) hold one busy statement
+ * per level; past the cache's capacity, statements are prepared outside the cache and must be
+ * finalized when released. The child process bounds a hang with an alarm. */
+struct nest {
+	cf_store *st;
+	int depth, max_depth;
+	cf_code rc;
+};
+
+static int nest_fn(void *ctx, const cf_certrow *r)
+{
+	struct nest *n = ctx;
+	(void)r;
+	if (++n->depth < n->max_depth) {
+		cf_code rc = cf_store_cert_each(n->st, &(cf_certfilter){0}, nest_fn, n, NULL);
+		if (rc != CF_OK)
+			n->rc = rc;
+	}
+	return 0;
+}
+
+static void test_nested_walks_beyond_cache(void **state)
+{
+	struct fx *f = *state;
+	add_uc(f);
+	insert(f, f->pub_id, CF_TRUST, "tomcat-trust", "Only CA", 10, NULL);
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		alarm(5);
+		cf_store *st = NULL;
+		cf_err e = {0};
+		if (cf_store_open(f->path, false, &st, &e) != CF_OK)
+			_exit(3);
+		struct nest n = {.st = st, .max_depth = 64};
+		cf_code rc = cf_store_cert_each(st, &(cf_certfilter){0}, nest_fn, &n, &e);
+		if (rc != CF_OK || n.rc != CF_OK)
+			_exit(4);
+		if (n.depth != 64)
+			_exit(5);
+		cf_store_close(st);
+		_exit(0);
+	}
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (WIFSIGNALED(status))
+		fail_msg("64 nested cf_store_cert_each walks: the process died of signal %d (%s)", WTERMSIG(status),
+			 WTERMSIG(status) == SIGALRM ? "hung" : "crashed");
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_open_creates_0600, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_missing_without_create, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_not_a_store, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_newer_schema_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clusters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nodes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_node_duplicate_differing_in_case, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nodes_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cert_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cert_defaults_and_clock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_identity_unique, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cert_each_filters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trust_queries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_csrs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rollback_leaves_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_targets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nested_walks_beyond_cache, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
