@@ -45,12 +45,20 @@ static cf_code parse_owner(const char *owner, uid_t *uid, gid_t *gid, cf_err *e)
 	return CF_OK;
 }
 
+/* The new value of a field: the given one, else the current one, else "". */
+static const char *merged(const char *given, const char *current)
+{
+	return given ? given : current ? current : "";
+}
+
 cf_code cf_deploy_target_set(cf_store *st, const cf_target_spec *spec, cf_err *e)
 {
 	cf_node n = {0};
+	cf_target *cur = NULL;
+	size_t ncur = 0;
 	uid_t uid;
 	gid_t gid;
-	long mode = 0644;
+	long mode = -1;
 	if (spec->mode != NULL) {
 		char *end = NULL;
 		mode = strtol(spec->mode, &end, 8);
@@ -65,28 +73,37 @@ cf_code cf_deploy_target_set(cf_store *st, const cf_target_spec *spec, cf_err *e
 		rc = check_path("--chain", spec->chain_path, e);
 	if (rc == CF_OK)
 		rc = parse_owner(spec->owner, &uid, &gid, e);
-	if (rc == CF_OK && spec->cert_path == NULL && spec->key_path == NULL && spec->chain_path == NULL)
-		rc = cf_err_set(e, CF_E_USAGE, "deploy-target", "give at least one of --cert, --key, --chain");
 	if (rc == CF_OK)
 		rc = cf_store_begin(st, e);
 	if (rc == CF_OK)
 		rc = cf_store_node_get(st, spec->node, &n, e);
 	if (rc == CF_OK && cf_purpose_find(spec->purpose, n.product) == NULL)
 		rc = cf_err_set(e, CF_E_INPUT, spec->purpose, "not a certificate purpose of %s nodes", n.product);
+	if (rc == CF_OK)
+		rc = cf_store_targets(st, n.id, spec->purpose, &cur, &ncur, e);
 	if (rc == CF_OK) {
+		const cf_target *old = ncur > 0 ? &cur[0] : NULL;
 		cf_target t = {.node_id = n.id,
 			       .purpose = (char *)spec->purpose,
-			       .cert_path = (char *)spec->cert_path,
-			       .key_path = (char *)spec->key_path,
-			       .chain_path = (char *)spec->chain_path,
-			       .owner = (char *)spec->owner,
-			       .mode = (int)mode,
-			       .reload = (char *)spec->reload};
-		rc = cf_store_target_set(st, &t, e);
+			       .cert_path = (char *)merged(spec->cert_path, old ? old->cert_path : NULL),
+			       .key_path = (char *)merged(spec->key_path, old ? old->key_path : NULL),
+			       .chain_path = (char *)merged(spec->chain_path, old ? old->chain_path : NULL),
+			       .owner = (char *)merged(spec->owner, old ? old->owner : NULL),
+			       .mode = mode >= 0 ? (int)mode
+				       : old	 ? old->mode
+						 : 0644,
+			       .reload = (char *)merged(spec->reload, old ? old->reload : NULL)};
+		if (t.cert_path[0] == '\0' && t.key_path[0] == '\0' && t.chain_path[0] == '\0')
+			rc = cf_err_set(e, CF_E_USAGE, "deploy-target", "give at least one of --cert, --key, --chain");
+		else
+			rc = cf_store_target_set(st, &t, e);
 	}
 	if (rc == CF_OK)
 		rc = cf_store_commit(st, e);
 	cf_store_rollback(st);
+	for (size_t i = 0; i < ncur; i++)
+		cf_target_free(&cur[i]);
+	free(cur);
 	cf_node_free(&n);
 	return rc;
 }

@@ -14,6 +14,7 @@ typedef struct cf_target_spec {
 	const char *reload;			       /* shell command run after the files are written, or NULL */
 } cf_target_spec;
 
+/* Sets the target of (node, purpose); fields left NULL keep their current value. */
 cf_code cf_deploy_target_set(cf_store *st, const cf_target_spec *spec, cf_err *e);
 
 /* What one target's deployment did. */

@@ -93,6 +93,7 @@ cf_code cf_identity_install(cf_store *st, const cf_nodectx *ctx, const cf_purpos
 	const uint8_t *der = cf_cert_der(id->cert, &der_len);
 	cf_code rc = cf_cert_facts(id->cert, &f, e);
 
+	cf_plan_origin(&out->plan, &ctx->node);
 	for (size_t i = 0; i < scope->n && rc == CF_OK; i++) {
 		const cf_node *n = find_node(ctx, scope->v[i]);
 		if (n == NULL) {

@@ -49,8 +49,8 @@ static void add_step(cf_plan *plan, cf_plan_action action, const cf_node *node, 
 		plan->steps = v;
 		plan->cap = cap;
 	}
-	plan->steps[plan->n++] =
-		(cf_plan_step){action, strdup(node->fqdn), service ? strdup(service) : NULL, node->publisher};
+	plan->steps[plan->n++] = (cf_plan_step){action, strdup(node->fqdn), service ? strdup(service) : NULL,
+						strdup(node->product ? node->product : ""), node->publisher};
 }
 
 void cf_plan_restart(cf_plan *plan, const cf_node *node, const char *services)
@@ -118,6 +118,7 @@ void cf_plan_drop_node(cf_plan *plan, const char *node)
 		if (strcmp(plan->steps[i].node, node) == 0) {
 			free(plan->steps[i].node);
 			free(plan->steps[i].service);
+			free(plan->steps[i].product);
 		} else {
 			plan->steps[out++] = plan->steps[i];
 		}
@@ -125,19 +126,27 @@ void cf_plan_drop_node(cf_plan *plan, const char *node)
 	plan->n = out;
 }
 
-/* HA off first, then restarts on publishers, then on subscribers, HA on last. */
-static int step_rank(const cf_plan_step *s)
+void cf_plan_origin(cf_plan *plan, const cf_node *node)
+{
+	if (plan->origin_product == NULL)
+		plan->origin_product = strdup(node->product);
+}
+
+/* HA off first; restarts on the origin product's publisher, its subscribers, then the other
+ * products' publishers and subscribers; HA on last. */
+static int step_rank(const cf_plan *plan, const cf_plan_step *s)
 {
 	if (s->action == CF_PLAN_DISABLE_HA)
 		return 0;
 	if (s->action == CF_PLAN_ENABLE_HA)
-		return 3;
-	return s->publisher ? 1 : 2;
+		return 5;
+	bool origin = plan->origin_product == NULL || strcmp(s->product, plan->origin_product) == 0;
+	return (origin ? 1 : 3) + (s->publisher ? 0 : 1);
 }
 
-static int step_order(const cf_plan_step *x, const cf_plan_step *y)
+static int step_order(const cf_plan *plan, const cf_plan_step *x, const cf_plan_step *y)
 {
-	int r = step_rank(x) - step_rank(y);
+	int r = step_rank(plan, x) - step_rank(plan, y);
 	return r != 0 ? r : strcmp(x->node, y->node);
 }
 
@@ -152,7 +161,7 @@ void cf_plan_finish(cf_plan *plan)
 	for (size_t i = 1; i < plan->n; i++) {
 		cf_plan_step s = plan->steps[i];
 		size_t j = i;
-		while (j > 0 && step_order(&plan->steps[j - 1], &s) > 0) {
+		while (j > 0 && step_order(plan, &plan->steps[j - 1], &s) > 0) {
 			plan->steps[j] = plan->steps[j - 1];
 			j--;
 		}
@@ -177,9 +186,11 @@ void cf_plan_free(cf_plan *plan)
 	for (size_t i = 0; i < plan->n; i++) {
 		free(plan->steps[i].node);
 		free(plan->steps[i].service);
+		free(plan->steps[i].product);
 	}
 	free(plan->steps);
 	free(plan->ha_node);
+	free(plan->origin_product);
 	memset(plan, 0, sizeof(*plan));
 }
 

@@ -26,6 +26,7 @@ typedef struct cf_plan_step {
 	cf_plan_action action;
 	char *node;
 	char *service; /* NULL for the HA steps */
+	char *product;
 	bool publisher;
 } cf_plan_step;
 
@@ -34,6 +35,7 @@ typedef struct cf_plan {
 	size_t n, cap;
 	bool ha; /* disable presence HA first, re-enable after */
 	char *ha_node;
+	char *origin_product; /* product of the node the change was made on */
 } cf_plan;
 
 /* Adds a restart of each comma-separated service on node (duplicates are dropped). */
@@ -45,6 +47,9 @@ void cf_plan_identity(cf_plan *plan, const cf_purpose *p, const cf_node *node, c
 /* What a trust import into store on node restarts; ucm_cert: the certificate is a Unified CM
  * node's own. */
 void cf_plan_trust(cf_plan *plan, const char *store, const cf_node *node, bool ucm_cert);
+/* Records the node a change was made on: its product's nodes restart first (SPEC §2, seed 003:
+ * the publisher, then its subscribers, then the other products' nodes). */
+void cf_plan_origin(cf_plan *plan, const cf_node *node);
 /* Drops every step on node (a freshly installed node starts its services anyway). */
 void cf_plan_drop_node(cf_plan *plan, const char *node);
 /* Orders the plan: HA off first, restarts publisher first, HA on last. */

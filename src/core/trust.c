@@ -95,6 +95,7 @@ cf_code cf_trust_add(cf_store *st, const char *node, const char *store, const ch
 	}
 	for (size_t i = 0; i < n && rc == CF_OK; i++)
 		rc = check_trust_cert(name, i, n, ts, &facts[i], e);
+	cf_plan_origin(&out->plan, &ctx.node);
 	if (rc != CF_OK)
 		goto out;
 
@@ -234,8 +235,8 @@ cf_code cf_trust_prune(cf_store *st, const char *node, cf_outcome *out, cf_err *
 	cf_certfilter filter = {.node = node, .kind = CF_TRUST};
 	cf_node n = {0};
 	cf_code rc = cf_store_begin(st, e);
-	if (rc == CF_OK && node != NULL)
-		rc = cf_store_node_get(st, node, &n, e);
+	if (rc == CF_OK && node != NULL && (rc = cf_store_node_get(st, node, &n, e)) == CF_OK)
+		cf_plan_origin(&out->plan, &n);
 	if (rc == CF_OK)
 		rc = cf_store_cert_each(st, &filter, prune_visit, &w, e);
 	for (size_t i = 0; i < w.n && rc == CF_OK; i++) {

@@ -104,6 +104,8 @@ cf_code cf_file_write_atomic(const char *path, const void *data, size_t len, con
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp))
 		return cf_err_set(e, CF_E_INPUT, path, "path is too long");
 	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0 && (errno == ENOENT || errno == ENOTDIR))
+		return cf_err_set(e, CF_E_INPUT, path, "its directory does not exist");
 	if (fd < 0)
 		return cf_err_set(e, CF_E_INTERNAL, path, "cannot create a file beside it: %s", strerror(errno));
 	if (fchmod(fd, opts->mode) != 0)
