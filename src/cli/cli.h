@@ -30,8 +30,8 @@ void cli_json(json_t *v);
 void cli_print_outcome(const cf_outcome *o);
 /* Adds "warnings", "notes", "nodes" and "restart_plan" members to a JSON object. */
 void cli_json_outcome(json_t *obj, const cf_outcome *o);
-/* Reads an input file (at most 16 MiB) or fails with its name; 0 or an exit code. */
-int cli_read(cli *c, const char *path, uint8_t **buf, size_t *len);
+/* Reads an input file of at most max bytes or fails with its name; 0 or an exit code. */
+int cli_read(cli *c, const char *path, size_t max, uint8_t **buf, size_t *len);
 /* getopt_long over argv (argv[0] is the subcommand); returns the index of the first operand,
  * or -1 after printing a usage error. opts are the long options; every value is stored in
  * vals[i] for option i (flags get "1"). */

@@ -8,21 +8,23 @@
 #include "core/certjson.h"
 #include "core/identity.h"
 #include "util/clock.h"
+#include "util/fileio.h"
 
 struct list_ctx {
 	bool json;
 	size_t count;
+	cf_buf buf;
 };
 
 static int print_row(void *ctx, const cf_certrow *r)
 {
 	struct list_ctx *lc = ctx;
 	if (lc->json) {
-		json_t *o = cf_json_cert(r);
+		cf_buf_reset(&lc->buf);
 		if (lc->count > 0)
-			fputc(',', stdout);
-		json_dumpf(o, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
-		json_decref(o);
+			cf_buf_add(&lc->buf, ",", 1);
+		cf_certjson_write(&lc->buf, r);
+		fwrite(lc->buf.p, 1, lc->buf.len, stdout);
 	} else {
 		char na[32];
 		cf_time_rfc3339(r->facts.not_after, na);
@@ -76,6 +78,7 @@ int cmd_cert_list(cli *c, int argc, char **argv)
 		printf("%-8s %-32s %-8s %-20s %-11s %-20s %s\n", "ID", "NODE", "KIND", "PURPOSE/STORE", "SIGNED",
 		       "NOT AFTER", "CN");
 	cf_code r = cf_store_cert_each(c->st, &f, print_row, &lc, &e);
+	cf_buf_free(&lc.buf);
 	if (c->json)
 		fputs("]}\n", stdout);
 	if (r != CF_OK) {
@@ -287,9 +290,9 @@ int cmd_cert_upload(cli *c, int argc, char **argv)
 		return 2;
 	if (argc - i != 1 || v[NODE] == NULL || v[PURPOSE] == NULL)
 		return cli_usage(c, usage);
-	int rc = cli_read(c, argv[i], &buf, &len);
+	int rc = cli_read(c, argv[i], CF_INPUT_MAX, &buf, &len);
 	if (rc == 0 && v[KEY] != NULL)
-		rc = cli_read(c, v[KEY], &key, &key_len);
+		rc = cli_read(c, v[KEY], CF_INPUT_MAX, &key, &key_len);
 	if (rc == 0)
 		rc = cli_store(c, false);
 	if (rc == 0 && cf_identity_upload(c->st, v[NODE], v[PURPOSE], argv[i], buf, len, v[KEY], key, key_len, v[DESC],

@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "core/certjson.h"
 #include "core/trust.h"
+#include "util/fileio.h"
 
 /* Lists the certificates a trust change touched, briefly (a bundle may hold thousands). */
 static void print_trust_change(cli *c, const cf_outcome *out, const char *verb)
@@ -48,7 +49,7 @@ int cmd_trust_add(cli *c, int argc, char **argv)
 		return 2;
 	if (argc - i != 1 || v[NODE] == NULL || v[STORE] == NULL)
 		return cli_usage(c, usage);
-	int rc = cli_read(c, argv[i], &buf, &len);
+	int rc = cli_read(c, argv[i], CF_BUNDLE_MAX, &buf, &len);
 	if (rc == 0)
 		rc = cli_store(c, false);
 	if (rc == 0 && cf_trust_add(c->st, v[NODE], v[STORE], argv[i], buf, len, v[DESC], &out, &e) != CF_OK)

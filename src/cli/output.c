@@ -66,10 +66,10 @@ int cli_store(cli *c, bool create)
 	return 0;
 }
 
-int cli_read(cli *c, const char *path, uint8_t **buf, size_t *len)
+int cli_read(cli *c, const char *path, size_t max, uint8_t **buf, size_t *len)
 {
 	cf_err e = {0};
-	if (cf_file_read(path, CF_INPUT_MAX, buf, len, &e) != CF_OK)
+	if (cf_file_read(path, max, buf, len, &e) != CF_OK)
 		return cli_fail(c, &e);
 	return 0;
 }

@@ -1,5 +1,6 @@
 #include "core/certjson.h"
 
+#include "util/buf.h"
 #include "util/clock.h"
 
 static json_t *strv_array(const cf_strv *sv)
@@ -39,37 +40,89 @@ static void key_fields(json_t *o, const cf_facts *f)
 		json_object_set_new(o, "curve", json_string(f->curve));
 }
 
-json_t *cf_json_cert(const cf_certrow *r)
+/* ---- the certificate object, written directly (listings of 100,000 rows) -------------------- */
+
+static void key_str(cf_buf *b, const char *key, const char *val)
+{
+	cf_buf_add(b, ",\"", 2);
+	cf_buf_adds(b, key);
+	cf_buf_add(b, "\":", 2);
+	cf_buf_json_str(b, val);
+}
+
+static void key_raw(cf_buf *b, const char *key, const char *raw)
+{
+	cf_buf_add(b, ",\"", 2);
+	cf_buf_adds(b, key);
+	cf_buf_add(b, "\":", 2);
+	cf_buf_adds(b, raw);
+}
+
+static void key_strv(cf_buf *b, const char *key, const cf_strv *sv)
+{
+	key_raw(b, key, "[");
+	for (size_t i = 0; i < sv->n; i++) {
+		if (i > 0)
+			cf_buf_add(b, ",", 1);
+		cf_buf_json_str(b, sv->v[i]);
+	}
+	cf_buf_add(b, "]", 1);
+}
+
+static void key_time(cf_buf *b, const char *key, int64_t t)
+{
+	char buf[32];
+	cf_time_rfc3339(t, buf);
+	key_str(b, key, buf);
+}
+
+void cf_certjson_write(cf_buf *b, const cf_certrow *r)
 {
 	const cf_facts *f = &r->facts;
-	json_t *o = json_object();
-	if (o == NULL)
-		return NULL;
-	json_object_set_new(o, "id", json_integer(r->id));
-	json_object_set_new(o, "node", json_string(r->node));
-	json_object_set_new(o, r->kind == CF_IDENTITY ? "purpose" : "store", json_string(r->name));
-	json_object_set_new(o, "subject", json_string(f->subject));
-	json_object_set_new(o, "issuer", json_string(f->issuer));
-	json_object_set_new(o, "cn", json_string(f->cn));
-	json_object_set_new(o, "serial", json_string(f->serial));
-	json_object_set_new(o, "not_before", time_str(f->not_before));
-	json_object_set_new(o, "not_after", time_str(f->not_after));
-	json_object_set_new(o, "sha256", json_string(f->sha256));
-	key_fields(o, f);
-	json_object_set_new(o, "self_signed", json_boolean(f->self_signed));
-	json_object_set_new(o, "ca", json_boolean(f->ca));
-	json_object_set_new(o, "san", strv_array(&f->san));
-	usage_arrays(o, f);
-	json_object_set_new(o, "signature_hash", json_string(f->sig_hash));
-	json_object_set_new(o, "ocsp", strv_array(&f->ocsp));
-	json_object_set_new(o, "crl_dp", strv_array(&f->crl_dp));
-	json_object_set_new(o, "distribution", json_string(r->distribution));
-	json_object_set_new(o, "source", json_string(r->source));
-	json_object_set_new(o, "description", json_string(r->description));
-	json_t *w = NULL;
-	if (r->warnings != NULL && r->warnings[0] != '\0' && (r->warnings[0] != '[' || r->warnings[1] != ']'))
-		w = json_loads(r->warnings, 0, NULL);
-	json_object_set_new(o, "warnings", w ? w : json_array());
+	cf_strv ku = {0}, eku = {0};
+	cf_ku_names(f->ku, &ku);
+	cf_eku_names(f->eku, &eku);
+	for (size_t i = 0; i < f->eku_other.n; i++)
+		cf_strv_push(&eku, f->eku_other.v[i]);
+
+	cf_buf_addf(b, "{\"id\":%lld", (long long)r->id);
+	key_str(b, "node", r->node);
+	key_str(b, r->kind == CF_IDENTITY ? "purpose" : "store", r->name);
+	key_str(b, "subject", f->subject);
+	key_str(b, "issuer", f->issuer);
+	key_str(b, "cn", f->cn);
+	key_str(b, "serial", f->serial);
+	key_time(b, "not_before", f->not_before);
+	key_time(b, "not_after", f->not_after);
+	key_str(b, "sha256", f->sha256);
+	key_str(b, "key_type", cf_keytype_name(f->key_type));
+	cf_buf_addf(b, ",\"key_bits\":%d", f->key_bits);
+	if (f->key_type == CF_KEY_EC)
+		key_str(b, "curve", f->curve);
+	key_raw(b, "self_signed", f->self_signed ? "true" : "false");
+	key_raw(b, "ca", f->ca ? "true" : "false");
+	key_strv(b, "san", &f->san);
+	key_strv(b, "key_usage", &ku);
+	key_strv(b, "ext_key_usage", &eku);
+	key_str(b, "signature_hash", f->sig_hash);
+	key_strv(b, "ocsp", &f->ocsp);
+	key_strv(b, "crl_dp", &f->crl_dp);
+	key_str(b, "distribution", r->distribution);
+	key_str(b, "source", r->source);
+	key_str(b, "description", r->description);
+	/* warnings are stored as a JSON array written by cf_warnings_json */
+	key_raw(b, "warnings", r->warnings != NULL && r->warnings[0] == '[' ? r->warnings : "[]");
+	cf_buf_add(b, "}", 1);
+	cf_strv_clear(&ku);
+	cf_strv_clear(&eku);
+}
+
+json_t *cf_json_cert(const cf_certrow *r)
+{
+	cf_buf b = {0};
+	cf_certjson_write(&b, r);
+	json_t *o = b.oom ? NULL : json_loadb(b.p, b.len, 0, NULL);
+	cf_buf_free(&b);
 	return o;
 }
 

@@ -9,9 +9,12 @@
 #include "core/identity.h"
 #include "core/plan.h"
 #include "store/store.h"
+#include "util/buf.h"
 
 /* Certificate object: id, node, purpose|store, subject, ... warnings. */
 json_t *cf_json_cert(const cf_certrow *r);
+/* The same object as compact JSON text appended to b (what listings stream). */
+void cf_certjson_write(cf_buf *b, const cf_certrow *r);
 /* CSR object: node, purpose, subject, san, key_usage, ext_key_usage, key_type, key_bits, hash, pem. */
 json_t *cf_json_csr(const cf_csr_view *v);
 json_t *cf_json_node(const cf_node *n);

@@ -35,15 +35,26 @@ cf_code cf_trust_place(cf_store *st, const cf_node *node, const char *store, con
 	return rc;
 }
 
-/* Whether the certificate is a Unified CM node's own (its CN names a ucm node). */
-static bool is_ucm_cert(cf_store *st, const cf_facts *f)
+/* The FQDNs of every Unified CM node in the store (lower case), to tell a ucm node's own
+ * certificate (CN = its FQDN) among thousands being imported. */
+static cf_code ucm_fqdns(cf_store *st, cf_strv *out, cf_err *e)
 {
-	cf_node n = {0};
-	bool ucm = false;
-	if (f->cn[0] != '\0' && cf_store_node_get(st, f->cn, &n, NULL) == CF_OK)
-		ucm = strcmp(n.product, "ucm") == 0;
-	cf_node_free(&n);
-	return ucm;
+	cf_node *nodes = NULL;
+	size_t n = 0;
+	cf_code rc = cf_store_nodes(st, 0, &nodes, &n, e);
+	for (size_t i = 0; rc == CF_OK && i < n; i++)
+		if (strcmp(nodes[i].product, "ucm") == 0)
+			cf_strv_push(out, nodes[i].fqdn);
+	cf_nodes_free(nodes, n);
+	return rc;
+}
+
+static bool is_ucm_cert(const cf_strv *ucm, const cf_facts *f)
+{
+	for (size_t i = 0; i < ucm->n; i++)
+		if (strcasecmp(ucm->v[i], f->cn) == 0)
+			return true;
+	return false;
 }
 
 /* The CA:TRUE rule, with the peer self-signed exception of some stores. */
@@ -76,6 +87,7 @@ cf_code cf_trust_add(cf_store *st, const char *node, const char *store, const ch
 	cf_nodectx ctx = {0};
 	const cf_truststore *ts = cf_truststore_find(store);
 	size_t duplicates = 0;
+	cf_strv ucm = {0};
 
 	cf_code rc = cf_cert_parse_bundle(name, buf, len, &certs, &n, e);
 	if (rc != CF_OK)
@@ -96,6 +108,8 @@ cf_code cf_trust_add(cf_store *st, const char *node, const char *store, const ch
 	for (size_t i = 0; i < n && rc == CF_OK; i++)
 		rc = check_trust_cert(name, i, n, ts, &facts[i], e);
 	cf_plan_origin(&out->plan, &ctx.node);
+	if (rc == CF_OK)
+		rc = ucm_fqdns(st, &ucm, e);
 	if (rc != CF_OK)
 		goto out;
 
@@ -128,7 +142,7 @@ cf_code cf_trust_add(cf_store *st, const char *node, const char *store, const ch
 					"%s already holds another certificate with CN \"%s\"; peers that pick a CA by "
 					"name may use the wrong one",
 					store, facts[i].cn);
-			cf_plan_trust(&out->plan, store, target, is_ucm_cert(st, &facts[i]));
+			cf_plan_trust(&out->plan, store, target, is_ucm_cert(&ucm, &facts[i]));
 		}
 		if (rc == CF_OK && ts->limit > 0 && cf_store_trust_count(st, target->id, store) > ts->limit) {
 			rc = cf_err_set(e, CF_E_INPUT, name, "%s on %s would hold %lld certificates; the limit is %d",
@@ -149,6 +163,7 @@ cf_code cf_trust_add(cf_store *st, const char *node, const char *store, const ch
 out:
 	cf_store_rollback(st);
 	cf_nodectx_free(&ctx);
+	cf_strv_clear(&ucm);
 	for (size_t i = 0; facts && i < n; i++)
 		cf_facts_free(&facts[i]);
 	free(facts);

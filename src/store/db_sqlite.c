@@ -15,9 +15,12 @@ struct cf_db {
 	char *path;
 };
 
+#define MAX_PARAMS 64
+
 struct cf_stmt {
 	sqlite3_stmt *s;
 	cf_db *db;
+	int index[MAX_PARAMS + 1]; /* SQLite's index of $n, worked out once at prepare */
 };
 
 static cf_code sql_err(cf_db *db, cf_err *e, const char *what)
@@ -100,15 +103,18 @@ static cf_code s_prepare(cf_db *db, const char *sql, cf_stmt **out, cf_err *e)
 		return sql_err(db, e, "cannot prepare a query");
 	}
 	st->db = db;
+	for (int i = 1; i <= MAX_PARAMS; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "$%d", i);
+		st->index[i] = sqlite3_bind_parameter_index(st->s, name);
+	}
 	*out = st;
 	return CF_OK;
 }
 
 static int param(cf_stmt *st, int idx)
 {
-	char name[16];
-	snprintf(name, sizeof(name), "$%d", idx);
-	return sqlite3_bind_parameter_index(st->s, name);
+	return idx >= 1 && idx <= MAX_PARAMS ? st->index[idx] : 0;
 }
 
 static cf_code s_bind_int(cf_stmt *st, int idx, int64_t v)

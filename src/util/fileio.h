@@ -10,6 +10,8 @@
 #include "util/err.h"
 
 #define CF_INPUT_MAX (16u * 1024u * 1024u) /* SPEC §3.4: uploads are at most 16 MiB */
+/* Trust bundles are imported in bulk (a whole CA list in one PEM file), so they get more room. */
+#define CF_BUNDLE_MAX (512u * 1024u * 1024u)
 
 /* Reads a whole file ("-" is standard input) of at most max bytes into a new NUL-terminated
  * buffer (*out, caller frees). An empty, unreadable or oversized file is CF_E_INPUT with the
