@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/grow.h"
+
 void cf_warn(cf_warnings *w, const char *rule, const char *fmt, ...)
 {
 	char msg[1024];
@@ -41,14 +43,8 @@ static void add_step(cf_plan *plan, cf_plan_action action, const cf_node *node, 
 		if (plan->steps[i].action == action && strcmp(plan->steps[i].node, node->fqdn) == 0 &&
 		    (service == NULL || strcmp(plan->steps[i].service, service) == 0))
 			return;
-	if (plan->n == plan->cap) {
-		size_t cap = plan->cap ? plan->cap * 2 : 8;
-		cf_plan_step *v = realloc(plan->steps, cap * sizeof(*v));
-		if (v == NULL)
-			return;
-		plan->steps = v;
-		plan->cap = cap;
-	}
+	if (cf_grow(&plan->steps, &plan->cap, plan->n, sizeof(*plan->steps)) != 0)
+		return;
 	plan->steps[plan->n++] = (cf_plan_step){action, strdup(node->fqdn), service ? strdup(service) : NULL,
 						strdup(node->product ? node->product : ""), node->publisher};
 }
@@ -111,14 +107,19 @@ void cf_plan_trust(cf_plan *plan, const char *store, const cf_node *node, bool u
 	}
 }
 
+static void step_free(cf_plan_step *s)
+{
+	free(s->node);
+	free(s->service);
+	free(s->product);
+}
+
 void cf_plan_drop_node(cf_plan *plan, const char *node)
 {
 	size_t out = 0;
 	for (size_t i = 0; i < plan->n; i++) {
 		if (strcmp(plan->steps[i].node, node) == 0) {
-			free(plan->steps[i].node);
-			free(plan->steps[i].service);
-			free(plan->steps[i].product);
+			step_free(&plan->steps[i]);
 		} else {
 			plan->steps[out++] = plan->steps[i];
 		}
@@ -183,11 +184,8 @@ void cf_plan_free(cf_plan *plan)
 {
 	if (plan == NULL)
 		return;
-	for (size_t i = 0; i < plan->n; i++) {
-		free(plan->steps[i].node);
-		free(plan->steps[i].service);
-		free(plan->steps[i].product);
-	}
+	for (size_t i = 0; i < plan->n; i++)
+		step_free(&plan->steps[i]);
 	free(plan->steps);
 	free(plan->ha_node);
 	free(plan->origin_product);
@@ -196,15 +194,8 @@ void cf_plan_free(cf_plan *plan)
 
 void cf_outcome_add_id(cf_outcome *o, int64_t id)
 {
-	if (o->n_ids == o->cap_ids) {
-		size_t cap = o->cap_ids ? o->cap_ids * 2 : 16;
-		int64_t *v = realloc(o->ids, cap * sizeof(*v));
-		if (v == NULL)
-			return;
-		o->ids = v;
-		o->cap_ids = cap;
-	}
-	o->ids[o->n_ids++] = id;
+	if (cf_grow(&o->ids, &o->cap_ids, o->n_ids, sizeof(*o->ids)) == 0)
+		o->ids[o->n_ids++] = id;
 }
 
 void cf_outcome_free(cf_outcome *o)

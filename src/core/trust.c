@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "util/clock.h"
+#include "util/grow.h"
 
 cf_code cf_trust_place(cf_store *st, const cf_node *node, const char *store, const cf_cert *cert, const cf_facts *facts,
 		       const char *source, const char *description, bool *added, int64_t *id, cf_err *e)
@@ -232,11 +233,8 @@ static int prune_visit(void *ctx, const cf_certrow *r)
 	}
 	cf_node_free(&peer);
 	if (stale) {
-		int64_t *v =
-			w->n == w->cap ? realloc(w->ids, (w->cap = w->cap ? w->cap * 2 : 16) * sizeof(*v)) : w->ids;
-		if (v == NULL)
+		if (cf_grow(&w->ids, &w->cap, w->n, sizeof(*w->ids)) != 0)
 			return CF_E_INTERNAL;
-		w->ids = v;
 		w->ids[w->n++] = r->id;
 		cf_strv_push(&w->nodes, r->node);
 		cf_strv_push(&w->stores, r->name);

@@ -6,6 +6,7 @@
 
 #include "store/store_int.h"
 #include "util/clock.h"
+#include "util/grow.h"
 
 #define D (st->drv)
 
@@ -319,15 +320,10 @@ cf_code cf_store_nodes(cf_store *st, int64_t cluster_id, cf_node **out, size_t *
 	size_t count = 0, cap = 0;
 	int r;
 	while ((r = D->step(s, e)) == 1) {
-		if (count == cap) {
-			cap = cap ? cap * 2 : 8;
-			cf_node *nv = realloc(v, cap * sizeof(*nv));
-			if (nv == NULL) {
-				r = -1;
-				cf_err_set(e, CF_E_INTERNAL, "nodes", "out of memory");
-				break;
-			}
-			v = nv;
+		if (cf_grow(&v, &cap, count, sizeof(*v)) != 0) {
+			r = -1;
+			cf_err_set(e, CF_E_INTERNAL, "nodes", "out of memory");
+			break;
 		}
 		memset(&v[count], 0, sizeof(v[count]));
 		read_node(st, s, &v[count++]);
@@ -665,16 +661,11 @@ cf_code cf_store_trust_certs(cf_store *st, int64_t node_id, const char *store, c
 		cf_cert *c = cf_cert_from_der(der, len);
 		if (c == NULL)
 			continue; /* stored DER always parsed once; nothing else to do */
-		if (count == cap) {
-			cap = cap ? cap * 2 : 16;
-			cf_cert **nv = realloc(v, cap * sizeof(*nv));
-			if (nv == NULL) {
-				cf_cert_free(c);
-				r = -1;
-				cf_err_set(e, CF_E_INTERNAL, "trust store", "out of memory");
-				break;
-			}
-			v = nv;
+		if (cf_grow(&v, &cap, count, sizeof(*v)) != 0) {
+			cf_cert_free(c);
+			r = -1;
+			cf_err_set(e, CF_E_INTERNAL, "trust store", "out of memory");
+			break;
 		}
 		v[count++] = c;
 	}
@@ -822,15 +813,10 @@ cf_code cf_store_targets(cf_store *st, int64_t node_id, const char *purpose, cf_
 	size_t count = 0, cap = 0;
 	int r;
 	while ((r = D->step(s, e)) == 1) {
-		if (count == cap) {
-			cap = cap ? cap * 2 : 4;
-			cf_target *nv = realloc(v, cap * sizeof(*nv));
-			if (nv == NULL) {
-				r = -1;
-				cf_err_set(e, CF_E_INTERNAL, "deploy targets", "out of memory");
-				break;
-			}
-			v = nv;
+		if (cf_grow(&v, &cap, count, sizeof(*v)) != 0) {
+			r = -1;
+			cf_err_set(e, CF_E_INTERNAL, "deploy targets", "out of memory");
+			break;
 		}
 		cf_target *t = &v[count++];
 		t->node_id = node_id;
