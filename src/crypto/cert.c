@@ -1,4 +1,12 @@
-/* Certificates: parsing PEM bundles and DER, facts, and building/signing. */
+/* Certificates: parsing PEM bundles and DER, facts, and building/signing.
+ *
+ * A cf_cert is its DER. OpenSSL 3.0's d2i_X509 decodes the public key through the provider
+ * machinery (≈ 140 µs a certificate, mostly under library locks), so the X509 is decoded only
+ * when something needs it (cf_cert_x: chains, signatures, key matching, keys the fast path does
+ * not know). Parsing walks the DER (certder.c) and facts decode only the small pieces, with the
+ * same OpenSSL functions d2i_X509 would use on them; anything outside the walker's subset takes
+ * OpenSSL's full parse, so every answer stays the one d2i_X509 gives. */
+#include <limits.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
@@ -11,33 +19,76 @@
 #include "crypto/crypto_int.h"
 #include "util/parallel.h"
 
-cf_cert *cf_cert_wrap(X509 *x)
+/* A certificate owning der (malloc'ed; len bytes of it are the certificate) and x (NULL: decoded
+ * on first use). NULL when out of memory, having freed both. */
+static cf_cert *cert_new(uint8_t *der, size_t len, X509 *x)
 {
 	cf_cert *c = calloc(1, sizeof(*c));
-	unsigned char *der = NULL;
-	int n = c ? i2d_X509(x, &der) : -1;
-	if (n <= 0) {
-		free(c);
+	if (c == NULL) {
+		free(der);
 		X509_free(x);
 		return NULL;
 	}
-	c->x = x;
-	c->der = malloc((size_t)n);
-	if (c->der == NULL) {
-		OPENSSL_free(der);
-		X509_free(x);
-		free(c);
-		return NULL;
-	}
-	memcpy(c->der, der, (size_t)n);
-	OPENSSL_free(der);
-	c->der_len = (size_t)n;
+	atomic_init(&c->x, x);
+	c->der = der;
+	c->der_len = len;
 	atomic_init(&c->refs, 1);
 	return c;
 }
 
+/* A certificate from a copy of len bytes the walker split as exactly one certificate. */
+static cf_cert *cert_copy(const uint8_t *der, size_t len)
+{
+	uint8_t *copy = malloc(len);
+	if (copy == NULL)
+		return NULL;
+	memcpy(copy, der, len);
+	return cert_new(copy, len, NULL);
+}
+
+cf_cert *cf_cert_wrap(X509 *x)
+{
+	unsigned char *enc = NULL;
+	int n = i2d_X509(x, &enc);
+	uint8_t *der = n > 0 ? malloc((size_t)n) : NULL;
+	if (der == NULL) {
+		OPENSSL_free(enc);
+		X509_free(x);
+		return NULL;
+	}
+	memcpy(der, enc, (size_t)n);
+	OPENSSL_free(enc);
+	return cert_new(der, (size_t)n, x);
+}
+
+X509 *cf_cert_x(const cf_cert *c)
+{
+	cf_cert *cache = (cf_cert *)c; /* the decoded form is a cache, not part of the value */
+	X509 *x = atomic_load_explicit(&cache->x, memory_order_acquire), *expected = NULL;
+	if (x != NULL)
+		return x;
+	const unsigned char *p = c->der;
+	ERR_set_mark();
+	x = d2i_X509(NULL, &p, (long)c->der_len);
+	if (x != NULL && p != c->der + c->der_len) {
+		X509_free(x);
+		x = NULL;
+	}
+	ERR_pop_to_mark();
+	if (x == NULL)
+		return NULL;
+	if (atomic_compare_exchange_strong_explicit(&cache->x, &expected, x, memory_order_acq_rel,
+						    memory_order_acquire))
+		return x;
+	X509_free(x); /* another thread decoded it first */
+	return expected;
+}
+
 cf_cert *cf_cert_from_der(const uint8_t *der, size_t len)
 {
+	cf_certder d;
+	if (cf_certder_split(der, len, &d) && d.len == len)
+		return cert_copy(der, len);
 	const unsigned char *p = der;
 	X509 *x = d2i_X509(NULL, &p, (long)len);
 	if (x == NULL || p != der + len) {
@@ -58,7 +109,7 @@ void cf_cert_free(cf_cert *c)
 {
 	if (c == NULL || atomic_fetch_sub(&c->refs, 1) != 1)
 		return;
-	X509_free(c->x);
+	X509_free(atomic_load(&c->x));
 	free(c->der);
 	free(c);
 }
@@ -82,7 +133,9 @@ char *cf_cert_pem(const cf_cert *c)
 {
 	BIO *b = BIO_new(BIO_s_mem());
 	char *data = NULL, *out = NULL;
-	if (b != NULL && PEM_write_bio_X509(b, c->x)) {
+	/* what PEM_write_bio_X509 writes, from the DER it would encode */
+	if (b != NULL && c->der_len <= LONG_MAX &&
+	    PEM_write_bio(b, PEM_STRING_X509, "", c->der, (long)c->der_len) > 0) {
 		long n = BIO_get_mem_data(b, &data);
 		out = strndup(data, (size_t)n);
 	}
@@ -93,8 +146,8 @@ char *cf_cert_pem(const cf_cert *c)
 /* ---- parsing ------------------------------------------------------------------------------ */
 
 typedef struct pem_block {
-	const char *begin; /* at "-----BEGIN" */
-	size_t len;	   /* through the END line */
+	const char *body; /* just after the BEGIN marker */
+	size_t body_len;  /* up to the END marker */
 	char label[40];
 } pem_block;
 
@@ -120,8 +173,8 @@ static long find_pem_blocks(const char *buf, size_t len, pem_block **out)
 				goto truncated;
 			v = nv;
 		}
-		v[n].begin = p;
-		v[n].len = (size_t)(e + ml - p);
+		v[n].body = labend + 5;
+		v[n].body_len = e >= labend + 5 ? (size_t)(e - (labend + 5)) : 0;
 		snprintf(v[n].label, sizeof(v[n].label), "%.*s", (int)(labend - lab), lab);
 		n++;
 		p = e + ml;
@@ -150,6 +203,92 @@ static const char *wrong_type(const char *label)
 	return NULL;
 }
 
+/* The bytes a PEM block holds, in a new buffer (*len of them), decoded as PEM_read_bio does: the
+ * lines between the BEGIN and END lines, each stripped of trailing whitespace and control
+ * characters, through EVP_DecodeUpdate (other whitespace ignored, nothing after the padding).
+ * An RFC 1421 header (lines up to the first blank one, when the first line has a colon) is
+ * skipped, unless it has Proc-Type: the body is then encrypted or signed, not a certificate.
+ * NULL when the block is damaged: text after the BEGIN marker, an END marker that does not
+ * start a line, a header without its blank line, a character outside base64. */
+static uint8_t *pem_decode(const pem_block *b, size_t *len)
+{
+	const char *p = b->body, *end = b->body + b->body_len, *eol;
+	char *text = NULL;
+	uint8_t *out = NULL;
+	EVP_ENCODE_CTX *ctx = NULL;
+	size_t used = 0;
+	int n = 0, last = 0;
+
+	while (p < end && *p != '\n') /* the rest of the BEGIN line */
+		if ((unsigned char)*p++ > ' ')
+			return NULL;
+	if (p == end || end[-1] != '\n')
+		return NULL;
+	p++;
+	eol = memchr(p, '\n', (size_t)(end - p));
+	if (eol != NULL && memchr(p, ':', (size_t)(eol - p)) != NULL) {
+		for (bool blank = false; !blank; p = eol + 1) {
+			if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL ||
+			    ((size_t)(eol - p) >= 10 && memcmp(p, "Proc-Type:", 10) == 0))
+				return NULL;
+			blank = true;
+			for (const char *q = p; q < eol; q++)
+				if ((unsigned char)*q > ' ')
+					blank = false;
+		}
+	}
+	size_t in = (size_t)(end - p);
+	if (in > INT_MAX || (text = malloc(in)) == NULL || (out = malloc(in / 4 * 3 + 4)) == NULL ||
+	    (ctx = EVP_ENCODE_CTX_new()) == NULL)
+		goto fail;
+	for (; p < end; p = eol + 1) { /* end[-1] is a newline: every line has one */
+		eol = memchr(p, '\n', (size_t)(end - p));
+		size_t ll = (size_t)(eol - p);
+		while (ll > 0 && (unsigned char)p[ll - 1] <= ' ')
+			ll--;
+		memcpy(text + used, p, ll);
+		used += ll;
+		text[used++] = '\n';
+	}
+	EVP_DecodeInit(ctx);
+	if (EVP_DecodeUpdate(ctx, out, &n, (const unsigned char *)text, (int)used) < 0 ||
+	    EVP_DecodeFinal(ctx, out + n, &last) < 0)
+		goto fail;
+	EVP_ENCODE_CTX_free(ctx);
+	free(text);
+	*len = (size_t)n + (size_t)last;
+	return out;
+fail:
+	EVP_ENCODE_CTX_free(ctx);
+	free(text);
+	free(out);
+	return NULL;
+}
+
+/* Whether the bytes after a TRUSTED CERTIFICATE are its auxiliary trust data (as d2i_X509_AUX
+ * requires them to be). */
+static bool aux_ok(const uint8_t *p, size_t len)
+{
+	const unsigned char *q = p;
+	X509_CERT_AUX *aux = len <= LONG_MAX ? d2i_X509_CERT_AUX(NULL, &q, (long)len) : NULL;
+	X509_CERT_AUX_free(aux);
+	return aux != NULL;
+}
+
+/* The certificate at the start of the len bytes at der (taken) that a PEM block held. As with
+ * PEM_read_bio_X509, bytes after it are ignored, except that a TRUSTED CERTIFICATE's must be
+ * its trust data, which is dropped. NULL when there is no certificate. */
+static cf_cert *cert_from_block(uint8_t *der, size_t len, bool trusted)
+{
+	cf_certder d;
+	if (cf_certder_split(der, len, &d) && (!trusted || d.len == len || aux_ok(der + d.len, len - d.len)))
+		return cert_new(der, d.len, NULL);
+	const unsigned char *p = der;
+	X509 *x = len > LONG_MAX ? NULL : trusted ? d2i_X509_AUX(NULL, &p, (long)len) : d2i_X509(NULL, &p, (long)len);
+	free(der);
+	return x ? cf_cert_wrap(x) : NULL;
+}
+
 struct parse_job {
 	const pem_block *blocks;
 	cf_cert **certs;
@@ -160,39 +299,43 @@ static void parse_slice(void *ctx, size_t begin, size_t end)
 	struct parse_job *job = ctx;
 	for (size_t i = begin; i < end; i++) {
 		const pem_block *b = &job->blocks[i];
-		BIO *bio = BIO_new_mem_buf(b->begin, (int)b->len);
-		X509 *x = NULL;
-		if (bio != NULL) {
-			x = strcmp(b->label, "TRUSTED CERTIFICATE") == 0 ? PEM_read_bio_X509_AUX(bio, NULL, NULL, NULL)
-									 : PEM_read_bio_X509(bio, NULL, NULL, NULL);
-			BIO_free(bio);
-		}
-		job->certs[i] = x ? cf_cert_wrap(x) : NULL;
+		size_t len = 0;
+		uint8_t *der = pem_decode(b, &len);
+		job->certs[i] = der ? cert_from_block(der, len, strcmp(b->label, "TRUSTED CERTIFICATE") == 0) : NULL;
 	}
 	ERR_clear_error();
 }
 
 static cf_code parse_der(const char *name, const uint8_t *buf, size_t len, cf_cert ***out, size_t *n, cf_err *e)
 {
-	const unsigned char *p = buf;
-	X509 *x = d2i_X509(NULL, &p, (long)len);
-	if (x == NULL) {
-		ERR_clear_error();
-		p = buf;
-		X509_REQ *req = d2i_X509_REQ(NULL, &p, (long)len);
-		ERR_clear_error();
-		if (req != NULL) {
-			X509_REQ_free(req);
-			return cf_err_set(e, CF_E_INPUT, name, "is a certificate request (CSR), not a certificate");
+	cf_certder d;
+	cf_cert *c = NULL;
+	if (cf_certder_split(buf, len, &d)) {
+		if (d.len != len)
+			return cf_err_set(e, CF_E_INPUT, name, "trailing data after the DER certificate");
+		c = cert_copy(buf, len);
+	} else {
+		const unsigned char *p = buf;
+		X509 *x = len <= LONG_MAX ? d2i_X509(NULL, &p, (long)len) : NULL;
+		if (x == NULL) {
+			ERR_clear_error();
+			p = buf;
+			X509_REQ *req = len <= LONG_MAX ? d2i_X509_REQ(NULL, &p, (long)len) : NULL;
+			ERR_clear_error();
+			if (req != NULL) {
+				X509_REQ_free(req);
+				return cf_err_set(e, CF_E_INPUT, name,
+						  "is a certificate request (CSR), not a certificate");
+			}
+			return cf_err_set(e, CF_E_INPUT, name,
+					  "not a certificate: neither PEM nor DER X.509 (garbage or truncated)");
 		}
-		return cf_err_set(e, CF_E_INPUT, name,
-				  "not a certificate: neither PEM nor DER X.509 (garbage or truncated)");
+		if (p != buf + len) {
+			X509_free(x);
+			return cf_err_set(e, CF_E_INPUT, name, "trailing data after the DER certificate");
+		}
+		c = cf_cert_wrap(x);
 	}
-	if (p != buf + len) {
-		X509_free(x);
-		return cf_err_set(e, CF_E_INPUT, name, "trailing data after the DER certificate");
-	}
-	cf_cert *c = cf_cert_wrap(x);
 	cf_cert **v = malloc(sizeof(*v));
 	if (c == NULL || v == NULL) {
 		cf_cert_free(c);
@@ -276,31 +419,122 @@ static void sig_hash_name(int sig_nid, char out[16])
 		snprintf(out, 16, "sha256");
 }
 
-cf_code cf_cert_facts(const cf_cert *c, cf_facts *out, cf_err *e)
+static void facts_serial(const ASN1_INTEGER *serial, cf_facts *f)
 {
-	cf_facts f = {0};
-	X509 *x = c->x;
-
-	cf_facts_subject(X509_get_subject_name(x), &f);
-	f.issuer = cf_name_str(X509_get_issuer_name(x));
-	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+	BIGNUM *bn = ASN1_INTEGER_to_BN(serial, NULL);
 	char *hex = bn ? BN_bn2hex(bn) : NULL;
-	f.serial = strdup(hex ? hex : "");
-	for (char *p = f.serial; p && *p; p++)
+	f->serial = strdup(hex ? hex : "");
+	for (char *p = f->serial; p && *p; p++)
 		if (*p >= 'A' && *p <= 'F')
 			*p = (char)(*p - 'A' + 'a');
 	OPENSSL_free(hex);
 	BN_free(bn);
-	f.not_before = asn1_time_epoch(X509_get0_notBefore(x));
-	f.not_after = asn1_time_epoch(X509_get0_notAfter(x));
-	unsigned char md[32];
-	unsigned int mdlen = 0;
-	EVP_Digest(c->der, c->der_len, md, &mdlen, EVP_sha256(), NULL);
-	cf_hex(md, 32, f.sha256);
-	cf_facts_key(X509_get0_pubkey(x), &f);
-	sig_hash_name(X509_get_signature_nid(x), f.sig_hash);
-	f.self_signed = X509_self_signed(x, 1) == 1;
-	cf_facts_exts(X509_get0_extensions(x), &f);
+}
+
+/* Facts from OpenSSL's full parse: certificates outside the DER walker's subset. */
+static void facts_x509(const cf_cert *c, X509 *x, cf_facts *f)
+{
+	cf_facts_subject(X509_get_subject_name(x), f);
+	f->issuer = cf_name_str(X509_get_issuer_name(x));
+	facts_serial(X509_get0_serialNumber(x), f);
+	f->not_before = asn1_time_epoch(X509_get0_notBefore(x));
+	f->not_after = asn1_time_epoch(X509_get0_notAfter(x));
+	cf_sha256_hex(c->der, c->der_len, f->sha256);
+	cf_facts_key(X509_get0_pubkey(x), f);
+	sig_hash_name(X509_get_signature_nid(x), f->sig_hash);
+	f->self_signed = X509_self_signed(x, 1) == 1;
+	cf_facts_exts(X509_get0_extensions(x), f);
+}
+
+/* Whether a d2i call that started at piece->p consumed exactly the piece. */
+static bool consumed(const unsigned char *p, const cf_der *piece)
+{
+	return p == piece->p + piece->len;
+}
+
+/* The same facts from the walked pieces, decoded one by one with the functions d2i_X509 would
+ * use on them; the key from its SPKI unless it is exotic. False when a piece does not decode or
+ * memory runs out (f then holds a part to free): OpenSSL's full parse has the last word. */
+static bool facts_der(const cf_cert *c, const cf_certder *d, cf_facts *f)
+{
+	X509_NAME *issuer = NULL, *subject = NULL;
+	ASN1_INTEGER *serial = NULL;
+	ASN1_TIME *not_before = NULL, *not_after = NULL;
+	ASN1_OBJECT *sig = NULL;
+	STACK_OF(X509_EXTENSION) *exts = NULL;
+	X509 *x = NULL;
+	const unsigned char *p;
+	bool ok = false;
+
+	p = d->issuer.p;
+	if ((issuer = d2i_X509_NAME(NULL, &p, (long)d->issuer.len)) == NULL || !consumed(p, &d->issuer))
+		goto out;
+	p = d->subject.p;
+	if ((subject = d2i_X509_NAME(NULL, &p, (long)d->subject.len)) == NULL || !consumed(p, &d->subject))
+		goto out;
+	p = d->serial.p;
+	if ((serial = d2i_ASN1_INTEGER(NULL, &p, (long)d->serial.len)) == NULL || !consumed(p, &d->serial))
+		goto out;
+	p = d->not_before.p;
+	if ((not_before = d2i_ASN1_TIME(NULL, &p, (long)d->not_before.len)) == NULL || !consumed(p, &d->not_before))
+		goto out;
+	p = d->not_after.p;
+	if ((not_after = d2i_ASN1_TIME(NULL, &p, (long)d->not_after.len)) == NULL || !consumed(p, &d->not_after))
+		goto out;
+	p = d->sig_alg.p;
+	if ((sig = d2i_ASN1_OBJECT(NULL, &p, (long)d->sig_alg.len)) == NULL || !consumed(p, &d->sig_alg))
+		goto out;
+	p = d->exts.p;
+	if (d->exts.len > 0 &&
+	    ((exts = d2i_X509_EXTENSIONS(NULL, &p, (long)d->exts.len)) == NULL || !consumed(p, &d->exts)))
+		goto out;
+
+	cf_facts_subject(subject, f);
+	f->issuer = cf_name_str(issuer);
+	facts_serial(serial, f);
+	f->not_before = asn1_time_epoch(not_before);
+	f->not_after = asn1_time_epoch(not_after);
+	cf_sha256_hex(c->der, c->der_len, f->sha256);
+	if (!cf_facts_spki(d, f)) {
+		if ((x = cf_cert_x(c)) == NULL)
+			goto out;
+		cf_facts_key(X509_get0_pubkey(x), f);
+	}
+	sig_hash_name(OBJ_obj2nid(sig), f->sig_hash);
+	/* X509_self_signed needs the names equal (canonically, as X509_NAME_cmp compares them) before
+	 * anything else; only then is the full parse worth its cost */
+	if (X509_NAME_cmp(issuer, subject) == 0) {
+		if ((x = cf_cert_x(c)) == NULL)
+			goto out;
+		f->self_signed = X509_self_signed(x, 1) == 1;
+	}
+	cf_facts_exts(exts, f);
+	ok = true;
+out:
+	X509_NAME_free(issuer);
+	X509_NAME_free(subject);
+	ASN1_INTEGER_free(serial);
+	ASN1_TIME_free(not_before);
+	ASN1_TIME_free(not_after);
+	ASN1_OBJECT_free(sig);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	return ok;
+}
+
+cf_code cf_cert_facts(const cf_cert *c, cf_facts *out, cf_err *e)
+{
+	cf_facts f = {0};
+	cf_certder d;
+
+	if (!cf_certder_split(c->der, c->der_len, &d) || d.len != c->der_len || !facts_der(c, &d, &f)) {
+		cf_facts_free(&f);
+		X509 *x = cf_cert_x(c);
+		if (x == NULL) {
+			ERR_clear_error();
+			return cf_err_set(e, CF_E_INPUT, "certificate", "does not parse (OpenSSL rejects its DER)");
+		}
+		facts_x509(c, x, &f);
+	}
 	ERR_clear_error();
 	if (f.subject == NULL || f.issuer == NULL || f.serial == NULL || f.cn == NULL) {
 		cf_facts_free(&f);
@@ -313,35 +547,54 @@ cf_code cf_cert_facts(const cf_cert *c, cf_facts *out, cf_err *e)
 struct facts_job {
 	cf_cert *const *v;
 	cf_facts *out;
-	int failed;
+	atomic_bool failed;
 };
 
 static void facts_slice(void *ctx, size_t begin, size_t end)
 {
 	struct facts_job *job = ctx;
-	for (size_t i = begin; i < end; i++)
-		if (cf_cert_facts(job->v[i], &job->out[i], NULL) != CF_OK)
-			job->failed = 1;
+	for (size_t i = begin; i < end; i++) {
+		if (cf_cert_facts(job->v[i], &job->out[i], NULL) != CF_OK) {
+			memset(&job->out[i], 0, sizeof(job->out[i]));
+			atomic_store(&job->failed, true);
+		}
+	}
 }
 
 cf_code cf_certs_facts(cf_cert *const *v, size_t n, cf_facts *out, cf_err *e)
 {
-	struct facts_job job = {v, out, 0};
+	struct facts_job job = {v, out, false};
 	cf_parallel_for(n, 512, facts_slice, &job);
-	if (job.failed) {
-		for (size_t i = 0; i < n; i++)
-			cf_facts_free(&out[i]);
-		return cf_err_set(e, CF_E_INTERNAL, "certificates", "out of memory");
+	if (!atomic_load(&job.failed))
+		return CF_OK;
+	/* the first failure again on this thread, for its error */
+	cf_code rc = CF_E_INTERNAL;
+	for (size_t i = 0; i < n; i++) {
+		if (out[i].subject != NULL)
+			continue;
+		cf_facts again = {0};
+		char which[64];
+		snprintf(which, sizeof(which), "certificate %zu", i + 1);
+		rc = cf_cert_facts(v[i], &again, e);
+		cf_facts_free(&again);
+		if (rc == CF_OK) /* it failed for want of memory the first time */
+			rc = cf_err_set(e, CF_E_INTERNAL, which, "out of memory");
+		else
+			cf_err_subject(e, which);
+		break;
 	}
-	return CF_OK;
+	for (size_t i = 0; i < n; i++)
+		cf_facts_free(&out[i]);
+	return rc;
 }
 
 bool cf_cert_issued_by(const cf_cert *c, const cf_cert *issuer)
 {
-	if (X509_NAME_cmp(X509_get_issuer_name(c->x), X509_get_subject_name(issuer->x)) != 0)
+	X509 *cx = cf_cert_x(c), *ix = cf_cert_x(issuer);
+	if (cx == NULL || ix == NULL || X509_NAME_cmp(X509_get_issuer_name(cx), X509_get_subject_name(ix)) != 0)
 		return false;
-	EVP_PKEY *pk = X509_get0_pubkey(issuer->x);
-	bool ok = pk != NULL && X509_verify(c->x, pk) == 1;
+	EVP_PKEY *pk = X509_get0_pubkey(ix);
+	bool ok = pk != NULL && X509_verify(cx, pk) == 1;
 	ERR_clear_error();
 	return ok;
 }
@@ -421,5 +674,8 @@ cf_code cf_cert_self_signed(const cf_reqspec *spec, const cf_key *key, int64_t n
 cf_code cf_cert_issue(const cf_reqspec *spec, const cf_key *subject_key, const cf_cert *issuer,
 		      const cf_key *issuer_key, int64_t not_before, int days, cf_cert **out, cf_err *e)
 {
-	return build_cert(spec, subject_key->pkey, issuer->x, issuer_key->pkey, not_before, days, out, e);
+	X509 *ix = cf_cert_x(issuer);
+	if (ix == NULL)
+		return cf_err_set(e, CF_E_INPUT, "issuer certificate", "does not parse (OpenSSL rejects its DER)");
+	return build_cert(spec, subject_key->pkey, ix, issuer_key->pkey, not_before, days, out, e);
 }

@@ -7,6 +7,7 @@
 cf_code cf_chain_build(const cf_cert *leaf, cf_cert *const *untrusted, size_t n_untrusted, cf_cert *const *anchors,
 		       size_t n_anchors, cf_cert ***chain, size_t *n_chain, cf_err *e)
 {
+	X509 *leaf_x = cf_cert_x(leaf);
 	X509_STORE *store = X509_STORE_new();
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	STACK_OF(X509) *mid = sk_X509_new_null();
@@ -14,13 +15,22 @@ cf_code cf_chain_build(const cf_cert *leaf, cf_cert *const *untrusted, size_t n_
 
 	if (store == NULL || ctx == NULL || mid == NULL)
 		goto oom;
-	for (size_t i = 0; i < n_anchors; i++)
-		if (!X509_STORE_add_cert(store, anchors[i]->x))
+	if (leaf_x == NULL) {
+		rc = cf_err_set(e, CF_E_INPUT, NULL, "the certificate does not parse (OpenSSL rejects its DER)");
+		goto out;
+	}
+	/* a certificate OpenSSL cannot decode cannot be in the chain either: left out */
+	for (size_t i = 0; i < n_anchors; i++) {
+		X509 *x = cf_cert_x(anchors[i]);
+		if (x != NULL && !X509_STORE_add_cert(store, x))
 			ERR_clear_error(); /* a duplicate anchor is fine */
-	for (size_t i = 0; i < n_untrusted; i++)
-		if (!sk_X509_push(mid, untrusted[i]->x))
+	}
+	for (size_t i = 0; i < n_untrusted; i++) {
+		X509 *x = cf_cert_x(untrusted[i]);
+		if (x != NULL && !sk_X509_push(mid, x))
 			goto oom;
-	if (!X509_STORE_CTX_init(ctx, store, leaf->x, mid))
+	}
+	if (!X509_STORE_CTX_init(ctx, store, leaf_x, mid))
 		goto oom;
 	X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
 	X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_PARTIAL_CHAIN | X509_V_FLAG_NO_CHECK_TIME);

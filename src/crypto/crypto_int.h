@@ -14,7 +14,7 @@ struct cf_key {
 };
 
 struct cf_cert {
-	X509 *x;
+	_Atomic(X509 *) x; /* the OpenSSL form: NULL until something needs it (cf_cert_x) */
 	uint8_t *der;
 	size_t der_len;
 	atomic_int refs;
@@ -26,6 +26,49 @@ struct cf_csr {
 
 /* Wraps an X509 (takes ownership); NULL on failure (and frees x). */
 cf_cert *cf_cert_wrap(X509 *x);
+/* The OpenSSL form of c (borrowed, lives as long as c), decoded from its DER the first time it is
+ * needed; safe to call from several threads at once. NULL when OpenSSL does not accept the DER. */
+X509 *cf_cert_x(const cf_cert *c);
+
+/* SHA-256, fetched once for the process (borrowed; never freed). */
+const EVP_MD *cf_sha256(void);
+/* Lower-case hex SHA-256 of n bytes; "" if the digest fails. */
+void cf_sha256_hex(const void *p, size_t n, char out[static 65]);
+
+/* ---- the DER walker (certder.c) ---- */
+
+/* A run of bytes inside the walked input (borrowed). */
+typedef struct cf_der {
+	const uint8_t *p;
+	size_t len;
+} cf_der;
+
+/* The pieces of a certificate, each a whole TLV inside the walked buffer. */
+typedef struct cf_certder {
+	size_t len;	   /* of the Certificate TLV */
+	cf_der serial;	   /* INTEGER */
+	cf_der issuer;	   /* Name */
+	cf_der not_before; /* UTCTime or GeneralizedTime */
+	cf_der not_after;  /* UTCTime or GeneralizedTime */
+	cf_der subject;	   /* Name */
+	cf_der spki;	   /* SubjectPublicKeyInfo */
+	cf_der exts;	   /* the SEQUENCE OF Extension inside [3]; len 0 when absent */
+	cf_der sig_alg;	   /* the OID of the outer signatureAlgorithm */
+	/* The key's shape, when it is one OpenSSL re-encodes byte for byte: CF_KEY_RSA (rsaEncryption,
+	 * NULL parameters, positive minimal modulus of 512 to 16384 bits and exponent) or CF_KEY_EC
+	 * (id-ecPublicKey on P-256, P-384 or P-521, uncompressed point of the right length, not yet
+	 * checked to be on the curve); CF_KEY_NONE for anything else. */
+	cf_keytype key_type;
+	int key_bits;	 /* RSA: of the modulus; EC: of the curve */
+	int curve_nid;	 /* EC */
+	cf_der ec_point; /* EC: 04 || X || Y */
+} cf_certder;
+
+/* Splits the certificate at the start of buf (bytes after it are the caller's business) when it
+ * is in the strict-DER subset described in certder.c, for which keeping the input bytes equals
+ * keeping i2d_X509(d2i_X509(input)). False otherwise: the input may still be a certificate,
+ * d2i_X509 decides. *out is written only on success. */
+bool cf_certder_split(const uint8_t *buf, size_t len, cf_certder *out);
 
 /* Records an error whose message is `what` followed by the reasons in OpenSSL's error queue,
  * which it empties. Returns code. */
@@ -39,6 +82,11 @@ char *cf_name_str(const X509_NAME *name);
 
 /* Fills key_type, key_bits, curve and spki_sha256 from a public key. */
 void cf_facts_key(EVP_PKEY *pk, cf_facts *f);
+/* The same facts from a walked certificate's SubjectPublicKeyInfo without decoding the key, for
+ * the keys whose SPKI OpenSSL would re-encode byte for byte: RSA (rsaEncryption, NULL parameters)
+ * and EC on P-256, P-384 or P-521 (named curve, uncompressed point on the curve). False, with f
+ * untouched, for anything else: then decode the key and use cf_facts_key. */
+bool cf_facts_spki(const cf_certder *d, cf_facts *f);
 /* Fills ku/eku/san/basic constraints from an extension list (certificate or request). */
 void cf_facts_exts(const STACK_OF(X509_EXTENSION) * exts, cf_facts *f);
 /* Fills subject, cn and unsupported_oids from a subject name. */

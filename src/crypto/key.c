@@ -131,7 +131,8 @@ void cf_key_spki_sha256(const cf_key *key, char out[static 65])
 
 bool cf_key_matches_cert(const cf_key *key, const cf_cert *c)
 {
-	EVP_PKEY *pub = X509_get0_pubkey(c->x);
+	X509 *x = cf_cert_x(c);
+	EVP_PKEY *pub = x ? X509_get0_pubkey(x) : NULL;
 	return pub != NULL && EVP_PKEY_eq(key->pkey, pub) == 1;
 }
 

@@ -1,6 +1,7 @@
 /* Helpers shared by the crypto module: errors, hex, names, facts from extensions. */
 #include <openssl/err.h>
 #include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/objects.h>
 #include <stdio.h>
 #include <string.h>
@@ -75,6 +76,34 @@ const char *cf_keytype_name(cf_keytype t)
 	return "other";
 }
 
+const EVP_MD *cf_sha256(void)
+{
+	static _Atomic(EVP_MD *) cached;
+	EVP_MD *md = atomic_load_explicit(&cached, memory_order_acquire), *expected = NULL;
+	if (md != NULL)
+		return md;
+	/* An explicit fetch once: EVP_sha256() would make every EVP_Digest fetch it again, under the
+	 * provider store's lock. */
+	if ((md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL) {
+		ERR_clear_error();
+		return EVP_sha256();
+	}
+	if (atomic_compare_exchange_strong_explicit(&cached, &expected, md, memory_order_acq_rel, memory_order_acquire))
+		return md;
+	EVP_MD_free(md); /* another thread won */
+	return expected;
+}
+
+void cf_sha256_hex(const void *p, size_t n, char out[static 65])
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	if (EVP_Digest(p, n, md, &mdlen, cf_sha256(), NULL) == 1 && mdlen == sizeof(md))
+		cf_hex(md, sizeof(md), out);
+	else
+		out[0] = '\0';
+}
+
 void cf_facts_key(EVP_PKEY *pk, cf_facts *f)
 {
 	if (pk == NULL)
@@ -91,13 +120,58 @@ void cf_facts_key(EVP_PKEY *pk, cf_facts *f)
 	}
 	unsigned char *spki = NULL;
 	int n = i2d_PUBKEY(pk, &spki);
-	if (n > 0) {
-		unsigned char md[32];
-		unsigned int mdlen = 0;
-		EVP_Digest(spki, (size_t)n, md, &mdlen, EVP_sha256(), NULL);
-		cf_hex(md, 32, f->spki_sha256);
-	}
+	if (n > 0)
+		cf_sha256_hex(spki, (size_t)n, f->spki_sha256);
 	OPENSSL_free(spki);
+}
+
+/* The group of a named curve, built once per curve for the process (borrowed; never freed). */
+static const EC_GROUP *named_group(int nid)
+{
+	static const int nids[] = {NID_X9_62_prime256v1, NID_secp384r1, NID_secp521r1};
+	static _Atomic(EC_GROUP *) groups[sizeof(nids) / sizeof(nids[0])];
+	for (size_t i = 0; i < sizeof(nids) / sizeof(nids[0]); i++) {
+		if (nids[i] != nid)
+			continue;
+		EC_GROUP *g = atomic_load_explicit(&groups[i], memory_order_acquire), *expected = NULL;
+		if (g != NULL || (g = EC_GROUP_new_by_curve_name(nid)) == NULL)
+			return g;
+		if (atomic_compare_exchange_strong_explicit(&groups[i], &expected, g, memory_order_acq_rel,
+							    memory_order_acquire))
+			return g;
+		EC_GROUP_free(g);
+		return expected;
+	}
+	return NULL;
+}
+
+/* Whether an encoded point is on the curve, as OpenSSL checks when it decodes an EC key. */
+static bool point_on_curve(int nid, const cf_der *point)
+{
+	const EC_GROUP *group = named_group(nid);
+	EC_POINT *pt = group ? EC_POINT_new(group) : NULL;
+	bool ok = pt != NULL && EC_POINT_oct2point(group, pt, point->p, point->len, NULL) == 1;
+	EC_POINT_free(pt);
+	return ok;
+}
+
+bool cf_facts_spki(const cf_certder *d, cf_facts *f)
+{
+	const char *curve = NULL;
+	if (d->key_type == CF_KEY_EC) {
+		ERR_set_mark();
+		bool on_curve = point_on_curve(d->curve_nid, &d->ec_point);
+		ERR_pop_to_mark();
+		if (!on_curve || (curve = OBJ_nid2sn(d->curve_nid)) == NULL)
+			return false;
+	} else if (d->key_type != CF_KEY_RSA) {
+		return false;
+	}
+	f->key_type = d->key_type;
+	f->key_bits = d->key_bits;
+	snprintf(f->curve, sizeof(f->curve), "%s", curve ? curve : "");
+	cf_sha256_hex(d->spki.p, d->spki.len, f->spki_sha256);
+	return true;
 }
 
 static void push_general_name(const GENERAL_NAME *gn, cf_strv *out)

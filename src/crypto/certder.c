@@ -1,0 +1,355 @@
+/* A strict DER walker that splits an X.509 certificate into the pieces its facts come from,
+ * without OpenSSL's full decode (which decodes the public key through the provider machinery,
+ * ≈ 140 µs per certificate). It parses outside input: every length is checked against its
+ * container, and it never touches keys.
+ *
+ * It recognises a subset on purpose: certificates in strict DER (one-byte tags, minimal
+ * definite lengths, minimal INTEGERs, valid OIDs) whose names use the common string types, whose
+ * algorithm parameters are absent, NULL, an OID or a SEQUENCE, and whose signature has no unused
+ * bits. For those, OpenSSL's decoder accepts the certificate and re-encodes it byte for byte
+ * (the TBSCertificate verbatim, the rest canonically), so keeping the input bytes is the same as
+ * keeping i2d_X509(d2i_X509(input)). Anything else is left to d2i_X509 (cf_certder_split returns
+ * false), which keeps every answer the same as OpenSSL's for inputs outside the subset.
+ * It calls nothing in OpenSSL; the NIDs it names are constants. */
+#include <string.h>
+
+#include "crypto/crypto_int.h"
+
+typedef struct reader {
+	const uint8_t *p, *end;
+} reader;
+
+/* Reads one TLV from r: a one-byte tag, a minimal definite length (at most 4 length bytes) and
+ * contents inside r. On success *tlv is the whole TLV, *in reads its contents and r moves past
+ * it. False at the end of r or on anything outside strict DER. */
+static bool next_tlv(reader *r, uint8_t *tag, cf_der *tlv, reader *in)
+{
+	const uint8_t *p = r->p;
+	if (r->end - p < 2)
+		return false;
+	uint8_t t = *p++;
+	if ((t & 0x1f) == 0x1f) /* high tag number form */
+		return false;
+	size_t len = *p++;
+	if (len & 0x80) {
+		size_t nbytes = len & 0x7f;
+		if (nbytes == 0 || nbytes > 4 || (size_t)(r->end - p) < nbytes || p[0] == 0)
+			return false; /* indefinite, too long, truncated or padded */
+		len = 0;
+		for (size_t i = 0; i < nbytes; i++)
+			len = (len << 8) | *p++;
+		if (len < 0x80)
+			return false; /* the short form was required */
+	}
+	if ((size_t)(r->end - p) < len)
+		return false;
+	*tag = t;
+	tlv->p = r->p;
+	tlv->len = (size_t)(p - r->p) + len;
+	in->p = p;
+	in->end = p + len;
+	r->p = p + len;
+	return true;
+}
+
+/* next_tlv that also requires the tag. */
+static bool expect(reader *r, uint8_t want, cf_der *tlv, reader *in)
+{
+	uint8_t tag = 0;
+	reader save = *r;
+	if (!next_tlv(r, &tag, tlv, in) || tag != want) {
+		*r = save;
+		return false;
+	}
+	return true;
+}
+
+static bool at_end(const reader *r)
+{
+	return r->p == r->end;
+}
+
+static size_t left(const reader *r)
+{
+	return (size_t)(r->end - r->p);
+}
+
+/* The next tag in r, or 0 at its end (0 is never a valid tag here). */
+static uint8_t peek(const reader *r)
+{
+	return r->p < r->end ? r->p[0] : 0;
+}
+
+/* INTEGER contents as c2i_ASN1_INTEGER accepts them: not empty, no redundant leading octet. */
+static bool integer_ok(const reader *v)
+{
+	size_t n = left(v);
+	const uint8_t *p = v->p;
+	if (n == 0)
+		return false;
+	if (n > 1 && ((p[0] == 0x00 && !(p[1] & 0x80)) || (p[0] == 0xff && (p[1] & 0x80))))
+		return false;
+	return true;
+}
+
+/* OBJECT IDENTIFIER contents as c2i_ASN1_OBJECT accepts them. */
+static bool oid_ok(const reader *v)
+{
+	size_t n = left(v);
+	const uint8_t *p = v->p;
+	if (n == 0 || (p[n - 1] & 0x80))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (p[i] == 0x80 && (i == 0 || !(p[i - 1] & 0x80)))
+			return false; /* a sub-identifier with a leading 0x80 */
+	return true;
+}
+
+/* BIT STRING contents: the unused-bits octet is at most 7, and 0 when there are no bits. */
+static bool bits_ok(const reader *v)
+{
+	size_t n = left(v);
+	return n >= 1 && v->p[0] <= 7 && (n > 1 || v->p[0] == 0);
+}
+
+/* UTF-8 as RFC 3629 defines it: no overlong forms, no surrogates, nothing above U+10FFFF. */
+static bool utf8_ok(const reader *v)
+{
+	const uint8_t *p = v->p;
+	size_t n = left(v);
+	for (size_t i = 0; i < n;) {
+		uint8_t c = p[i];
+		size_t more;
+		uint32_t cp, min;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if ((c & 0xe0) == 0xc0) {
+			more = 1, cp = c & 0x1fu, min = 0x80;
+		} else if ((c & 0xf0) == 0xe0) {
+			more = 2, cp = c & 0x0fu, min = 0x800;
+		} else if ((c & 0xf8) == 0xf0) {
+			more = 3, cp = c & 0x07u, min = 0x10000;
+		} else {
+			return false;
+		}
+		if (n - i - 1 < more)
+			return false;
+		for (size_t j = 1; j <= more; j++) {
+			if ((p[i + j] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (p[i + j] & 0x3fu);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += more + 1;
+	}
+	return true;
+}
+
+/* AlgorithmIdentifier: an OID and at most one parameter that is NULL, an OID or a SEQUENCE.
+ * *oid (the OID's TLV) and *params (the parameter's TLV, len 0 when absent) are set when
+ * non-NULL. */
+static bool algorithm(reader *r, cf_der *oid, cf_der *params)
+{
+	reader in, v;
+	cf_der t, o, prm = {NULL, 0};
+	uint8_t tag = 0;
+	if (!expect(r, 0x30, &t, &in) || !expect(&in, 0x06, &o, &v) || !oid_ok(&v))
+		return false;
+	if (!at_end(&in)) {
+		if (!next_tlv(&in, &tag, &prm, &v))
+			return false;
+		if (tag == 0x05 ? !at_end(&v) : tag == 0x06 ? !oid_ok(&v) : tag != 0x30)
+			return false;
+		if (!at_end(&in))
+			return false;
+	}
+	if (oid != NULL)
+		*oid = o;
+	if (params != NULL)
+		*params = prm;
+	return true;
+}
+
+/* Name: RDNs (non-empty SETs) of AttributeTypeAndValue whose value is a string type that
+ * X509_NAME's decoder (B_ASN1_PRINTABLE) and canonicaliser accept whatever its bytes:
+ * PrintableString, TeletexString, IA5String, NumericString, and UTF8String when it is valid
+ * UTF-8. (VisibleString is not among them: OpenSSL refuses it in a Name.) */
+static bool name(reader *r, cf_der *tlv)
+{
+	reader in, set, atv, v;
+	cf_der t;
+	uint8_t tag = 0;
+	if (!expect(r, 0x30, tlv, &in))
+		return false;
+	while (!at_end(&in)) {
+		if (!expect(&in, 0x31, &t, &set) || at_end(&set))
+			return false;
+		while (!at_end(&set)) {
+			if (!expect(&set, 0x30, &t, &atv) || !expect(&atv, 0x06, &t, &v) || !oid_ok(&v) ||
+			    !next_tlv(&atv, &tag, &t, &v) || !at_end(&atv))
+				return false;
+			switch (tag) {
+			case 0x0c: /* UTF8String */
+				if (!utf8_ok(&v))
+					return false;
+				break;
+			case 0x12: /* NumericString */
+			case 0x13: /* PrintableString */
+			case 0x14: /* TeletexString */
+			case 0x16: /* IA5String */ break;
+			default: return false;
+			}
+		}
+	}
+	return true;
+}
+
+/* Time: UTCTime or GeneralizedTime (their digits are ASN1_TIME_to_tm's business, as they are
+ * in d2i_X509). */
+static bool time_field(reader *r, cf_der *tlv)
+{
+	reader v;
+	return expect(r, 0x17, tlv, &v) || expect(r, 0x18, tlv, &v);
+}
+
+/* Extensions: SEQUENCE OF Extension { OID, BOOLEAN OPTIONAL, OCTET STRING }. */
+static bool extensions(reader *r, cf_der *tlv)
+{
+	reader in, ext, v;
+	cf_der t;
+	if (!expect(r, 0x30, tlv, &in))
+		return false;
+	while (!at_end(&in)) {
+		if (!expect(&in, 0x30, &t, &ext) || !expect(&ext, 0x06, &t, &v) || !oid_ok(&v))
+			return false;
+		if (peek(&ext) == 0x01 && (!expect(&ext, 0x01, &t, &v) || left(&v) != 1))
+			return false;
+		if (!expect(&ext, 0x04, &t, &v) || !at_end(&ext))
+			return false;
+	}
+	return true;
+}
+
+/* The bit length of a positive minimal INTEGER's value. */
+static int integer_bits(const reader *v)
+{
+	const uint8_t *p = v->p;
+	size_t n = left(v);
+	while (n > 0 && *p == 0)
+		p++, n--;
+	if (n == 0 || n > 4096)
+		return 0;
+	int bits = (int)(n - 1) * 8;
+	for (uint8_t top = *p; top != 0; top >>= 1)
+		bits++;
+	return bits;
+}
+
+/* RSAPublicKey { modulus, publicExponent } filling the BIT STRING after its unused-bits octet. */
+static void rsa_shape(const cf_der *bits, cf_certder *d)
+{
+	reader r = {bits->p + 1, bits->p + bits->len}, seq, n, e;
+	cf_der t;
+	if (bits->p[0] != 0 || !expect(&r, 0x30, &t, &seq) || !at_end(&r) || !expect(&seq, 0x02, &t, &n) ||
+	    !expect(&seq, 0x02, &t, &e) || !at_end(&seq) || !integer_ok(&n) || !integer_ok(&e) || (n.p[0] & 0x80) ||
+	    (e.p[0] & 0x80))
+		return;
+	int nbits = integer_bits(&n);
+	if (nbits < 512 || nbits > 16384 || integer_bits(&e) == 0)
+		return;
+	d->key_type = CF_KEY_RSA;
+	d->key_bits = nbits;
+}
+
+/* An uncompressed point on a named NIST curve. */
+static void ec_shape(const cf_der *params, const cf_der *bits, cf_certder *d)
+{
+	static const struct {
+		uint8_t oid[10];
+		size_t oid_len;
+		int nid, bits;
+		size_t coord; /* octets of one coordinate */
+	} curves[] = {
+		{{0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07}, 10, NID_X9_62_prime256v1, 256, 32},
+		{{0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22}, 7, NID_secp384r1, 384, 48},
+		{{0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23}, 7, NID_secp521r1, 521, 66},
+	};
+	for (size_t i = 0; i < sizeof(curves) / sizeof(curves[0]); i++) {
+		if (params->len != curves[i].oid_len || memcmp(params->p, curves[i].oid, params->len) != 0)
+			continue;
+		if (bits->len != 2 + 2 * curves[i].coord || bits->p[0] != 0 || bits->p[1] != 0x04)
+			return;
+		d->key_type = CF_KEY_EC;
+		d->key_bits = curves[i].bits;
+		d->curve_nid = curves[i].nid;
+		d->ec_point.p = bits->p + 1;
+		d->ec_point.len = bits->len - 1;
+		return;
+	}
+}
+
+/* Sets d's key shape from the SubjectPublicKeyInfo pieces (see cf_certder). */
+static void key_shape(const cf_der *alg, const cf_der *params, const cf_der *bits, cf_certder *d)
+{
+	static const uint8_t rsa[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01};
+	static const uint8_t ec[] = {0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
+	d->key_type = CF_KEY_NONE;
+	if (alg->len == sizeof(rsa) && memcmp(alg->p, rsa, sizeof(rsa)) == 0) {
+		if (params->len == 2 && params->p[0] == 0x05)
+			rsa_shape(bits, d);
+	} else if (alg->len == sizeof(ec) && memcmp(alg->p, ec, sizeof(ec)) == 0) {
+		ec_shape(params, bits, d);
+	}
+}
+
+static bool tbs_certificate(reader *r, cf_certder *d)
+{
+	reader tbs, in, v;
+	cf_der t, alg, params, bits;
+	if (!expect(r, 0x30, &t, &tbs))
+		return false;
+	if (peek(&tbs) == 0xa0) { /* version [0] EXPLICIT: v1, v2 or v3 */
+		if (!expect(&tbs, 0xa0, &t, &in) || !expect(&in, 0x02, &t, &v) || !at_end(&in) || left(&v) != 1 ||
+		    v.p[0] > 2)
+			return false;
+	}
+	if (!expect(&tbs, 0x02, &d->serial, &v) || !integer_ok(&v) || !algorithm(&tbs, NULL, NULL) ||
+	    !name(&tbs, &d->issuer))
+		return false;
+	if (!expect(&tbs, 0x30, &t, &in) || !time_field(&in, &d->not_before) || !time_field(&in, &d->not_after) ||
+	    !at_end(&in))
+		return false;
+	if (!name(&tbs, &d->subject) || !expect(&tbs, 0x30, &d->spki, &in) || !algorithm(&in, &alg, &params) ||
+	    !expect(&in, 0x03, &t, &v) || !bits_ok(&v) || !at_end(&in))
+		return false;
+	bits.p = v.p;
+	bits.len = left(&v);
+	key_shape(&alg, &params, &bits, d);
+	if (peek(&tbs) == 0x81 && (!expect(&tbs, 0x81, &t, &v) || !bits_ok(&v)))
+		return false;
+	if (peek(&tbs) == 0x82 && (!expect(&tbs, 0x82, &t, &v) || !bits_ok(&v)))
+		return false;
+	d->exts.p = NULL;
+	d->exts.len = 0;
+	if (peek(&tbs) == 0xa3 && (!expect(&tbs, 0xa3, &t, &in) || !extensions(&in, &d->exts) || !at_end(&in)))
+		return false;
+	return at_end(&tbs);
+}
+
+bool cf_certder_split(const uint8_t *buf, size_t len, cf_certder *out)
+{
+	reader r = {buf, buf + len}, cert, v;
+	cf_der whole, t;
+	cf_certder d;
+	memset(&d, 0, sizeof(d));
+	if (buf == NULL || !expect(&r, 0x30, &whole, &cert) || !tbs_certificate(&cert, &d) ||
+	    !algorithm(&cert, &d.sig_alg, NULL) || !expect(&cert, 0x03, &t, &v) || left(&v) < 1 || v.p[0] != 0 ||
+	    !at_end(&cert))
+		return false;
+	d.len = whole.len;
+	*out = d;
+	return true;
+}

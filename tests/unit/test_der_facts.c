@@ -1,0 +1,771 @@
+/* Unit tests for certificate facts decoded from the DER (src/crypto/cert.c, certder.c): the
+ * facts must be the ones OpenSSL's full parse gives. The expected values of the static inputs
+ * were recorded from the implementation that decoded every certificate with d2i_X509. Only the
+ * facade (src/crypto/x509.h) is used here; no OpenSSL header is included. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/x509.h"
+#include "util/parallel.h"
+
+#define T0 INT64_C(1700000000) /* 2023-11-14T22:13:20Z */
+#define LIST(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+/* ---- static inputs (made with the openssl command) --------------------------------------------- */
+
+/* `openssl req -x509 -days 36500 -set_serial -0x1234` with P-256, every extension certfleet reads,
+ * SAN RID (ignored), notAfter in 2126 (GeneralizedTime). */
+static const char sink_pem[] = "-----BEGIN CERTIFICATE-----\n"
+			       "MIIDlzCCAz2gAwIBAgIC7cwwCgYIKoZIzj0EAwIwfjELMAkGA1UEBhMCVVMxFDAS\n"
+			       "BgNVBAoMC0V4YW1wbGUgSW5jMQ4wDAYDVQQLDAVWb2ljZTEOMAwGA1UECwwFVmlk\n"
+			       "ZW8xGTAXBgNVBAMMEHNpbmsuZXhhbXBsZS5jb20xHjAcBgkqhkiG9w0BCQEWD3Br\n"
+			       "aUBleGFtcGxlLmNvbTAgFw0yNjExMjIwNzM2MTFaGA8yMTI2MTAyOTA3MzYxMVow\n"
+			       "fjELMAkGA1UEBhMCVVMxFDASBgNVBAoMC0V4YW1wbGUgSW5jMQ4wDAYDVQQLDAVW\n"
+			       "b2ljZTEOMAwGA1UECwwFVmlkZW8xGTAXBgNVBAMMEHNpbmsuZXhhbXBsZS5jb20x\n"
+			       "HjAcBgkqhkiG9w0BCQEWD3BraUBleGFtcGxlLmNvbTBZMBMGByqGSM49AgEGCCqG\n"
+			       "SM49AwEHA0IABAvVAvjowvyAWU6821eA9tCJlTWB0vV/428uklNfznQklKJVgndi\n"
+			       "hR0ETC2dd+tDpu3QmywZfM1rDowBRQSTPjijggGnMIIBozAdBgNVHQ4EFgQUIaRV\n"
+			       "MrgftLwpucLCZwxrclVlZsYwHwYDVR0jBBgwFoAUIaRVMrgftLwpucLCZwxrclVl\n"
+			       "ZsYwZQYDVR0RBF4wXIIQc2luay5leGFtcGxlLmNvbYcEwAACB4cQIAENuAAAAAAA\n"
+			       "AAAAAAAAB4YaaHR0cHM6Ly9zaW5rLmV4YW1wbGUuY29tL3iBD29wc0BleGFtcGxl\n"
+			       "LmNvbYgDKgMEMA4GA1UdDwEB/wQEAwIAiTAxBgNVHSUEKjAoBggrBgEFBQcDAQYI\n"
+			       "KwYBBQUHAwkGCCsGAQUFBwMDBggrBgEFBQcDETBeBggrBgEFBQcBAQRSMFAwJAYI\n"
+			       "KwYBBQUHMAGGGGh0dHA6Ly9vY3NwLmV4YW1wbGUuY29tLzAoBggrBgEFBQcwAoYc\n"
+			       "aHR0cDovL2NhLmV4YW1wbGUuY29tL2NhLmRlcjAuBgNVHR8EJzAlMCOgIaAfhh1o\n"
+			       "dHRwOi8vY3JsLmV4YW1wbGUuY29tL2NhLmNybDASBgNVHRMBAf8ECDAGAQH/AgEA\n"
+			       "MBMGA1UdIAQMMAowCAYGZ4EMAQIBMAoGCCqGSM49BAMCA0gAMEUCIHbnZMH9m2R+\n"
+			       "9XJGf0e02q4ESk4UaDVI7TXJRz/EimD9AiEAtWBnlken44ETzQLB+w1Ac3xAxAzf\n"
+			       "/+mO0O87LQl5Cjo=\n"
+			       "-----END CERTIFICATE-----\n";
+
+/* The same with `openssl x509 -trustout -addtrust serverAuth -setalias sink`. */
+static const char sink_trusted_pem[] = "-----BEGIN TRUSTED CERTIFICATE-----\n"
+				       "MIIDlzCCAz2gAwIBAgIC7cwwCgYIKoZIzj0EAwIwfjELMAkGA1UEBhMCVVMxFDAS\n"
+				       "BgNVBAoMC0V4YW1wbGUgSW5jMQ4wDAYDVQQLDAVWb2ljZTEOMAwGA1UECwwFVmlk\n"
+				       "ZW8xGTAXBgNVBAMMEHNpbmsuZXhhbXBsZS5jb20xHjAcBgkqhkiG9w0BCQEWD3Br\n"
+				       "aUBleGFtcGxlLmNvbTAgFw0yNjExMjIwNzM2MTFaGA8yMTI2MTAyOTA3MzYxMVow\n"
+				       "fjELMAkGA1UEBhMCVVMxFDASBgNVBAoMC0V4YW1wbGUgSW5jMQ4wDAYDVQQLDAVW\n"
+				       "b2ljZTEOMAwGA1UECwwFVmlkZW8xGTAXBgNVBAMMEHNpbmsuZXhhbXBsZS5jb20x\n"
+				       "HjAcBgkqhkiG9w0BCQEWD3BraUBleGFtcGxlLmNvbTBZMBMGByqGSM49AgEGCCqG\n"
+				       "SM49AwEHA0IABAvVAvjowvyAWU6821eA9tCJlTWB0vV/428uklNfznQklKJVgndi\n"
+				       "hR0ETC2dd+tDpu3QmywZfM1rDowBRQSTPjijggGnMIIBozAdBgNVHQ4EFgQUIaRV\n"
+				       "MrgftLwpucLCZwxrclVlZsYwHwYDVR0jBBgwFoAUIaRVMrgftLwpucLCZwxrclVl\n"
+				       "ZsYwZQYDVR0RBF4wXIIQc2luay5leGFtcGxlLmNvbYcEwAACB4cQIAENuAAAAAAA\n"
+				       "AAAAAAAAB4YaaHR0cHM6Ly9zaW5rLmV4YW1wbGUuY29tL3iBD29wc0BleGFtcGxl\n"
+				       "LmNvbYgDKgMEMA4GA1UdDwEB/wQEAwIAiTAxBgNVHSUEKjAoBggrBgEFBQcDAQYI\n"
+				       "KwYBBQUHAwkGCCsGAQUFBwMDBggrBgEFBQcDETBeBggrBgEFBQcBAQRSMFAwJAYI\n"
+				       "KwYBBQUHMAGGGGh0dHA6Ly9vY3NwLmV4YW1wbGUuY29tLzAoBggrBgEFBQcwAoYc\n"
+				       "aHR0cDovL2NhLmV4YW1wbGUuY29tL2NhLmRlcjAuBgNVHR8EJzAlMCOgIaAfhh1o\n"
+				       "dHRwOi8vY3JsLmV4YW1wbGUuY29tL2NhLmNybDASBgNVHRMBAf8ECDAGAQH/AgEA\n"
+				       "MBMGA1UdIAQMMAowCAYGZ4EMAQIBMAoGCCqGSM49BAMCA0gAMEUCIHbnZMH9m2R+\n"
+				       "9XJGf0e02q4ESk4UaDVI7TXJRz/EimD9AiEAtWBnlken44ETzQLB+w1Ac3xAxAzf\n"
+				       "/+mO0O87LQl5CjowEjAKBggrBgEFBQcDAQwEc2luaw==\n"
+				       "-----END TRUSTED CERTIFICATE-----\n";
+
+/* Subject and issuer differ in DER (UTF8String "Canon Test" vs PrintableString "canon   test")
+ * but are equal in X509_NAME_cmp's canonical form: self-signed for OpenSSL. */
+static const char canon_pem[] = "-----BEGIN CERTIFICATE-----\n"
+				"MIIBJjCBzQIUKAaT2aAjq1RS+tUX27smjtYVwnUwCgYIKoZIzj0EAwIwFTETMBEG\n"
+				"A1UEAwwKQ2Fub24gVGVzdDAeFw0yNjExMjIwNzMwMTRaFw0yNjEyMDIwNzMwMTRa\n"
+				"MBcxFTATBgNVBAMTDGNhbm9uICAgdGVzdDBZMBMGByqGSM49AgEGCCqGSM49AwEH\n"
+				"A0IABAvVAvjowvyAWU6821eA9tCJlTWB0vV/428uklNfznQklKJVgndihR0ETC2d\n"
+				"d+tDpu3QmywZfM1rDowBRQSTPjgwCgYIKoZIzj0EAwIDSAAwRQIhAIYmcmwRMcZL\n"
+				"I9W/bNfn6IlSlHbJxTT8YuoOZMaRNMnDAiAJrBCohzmLEKEbWUjoMFNwgghU/DpZ\n"
+				"ZzXBljTsHy46Tg==\n"
+				"-----END CERTIFICATE-----\n";
+
+/* v1, BMPString subject (outside the walker's subset) and a compressed P-256 point (a key shape
+ * the fast path leaves to OpenSSL). */
+static const char bmp_compressed_pem[] = "-----BEGIN CERTIFICATE-----\n"
+					 "MIIBLzCB1wIUPjeh/b2z5RdLx1wt7yqy6IjQyF0wCgYIKoZIzj0EAwIwKzEbMBkG\n"
+					 "A1UEAx4SAFoA/AByAGkAYwBoACBl5WcsMQwwCgYDVQQKFAPcbu8wHhcNMjYxMTIy\n"
+					 "MDczNjA1WhcNMjYxMjIyMDczNjA1WjArMRswGQYDVQQDHhIAWgD8AHIAaQBjAGgA\n"
+					 "IGXlZywxDDAKBgNVBAoUA9xu7zA5MBMGByqGSM49AgEGCCqGSM49AwEHAyIAAgvV\n"
+					 "AvjowvyAWU6821eA9tCJlTWB0vV/428uklNfznQkMAoGCCqGSM49BAMCA0cAMEQC\n"
+					 "ID5L4sx2roNUW8aZJyZM+Uaecgr75lKSrqYJR7+gfKBzAiBLlp3mW37FCZHxnfIf\n"
+					 "oO1xi0QCrPlnM6hIpBOY/GGrMg==\n"
+					 "-----END CERTIFICATE-----\n";
+
+/* An Ed25519 key: neither RSA nor EC. */
+static const char ed25519_pem[] = "-----BEGIN CERTIFICATE-----\n"
+				  "MIIBdTCCASegAwIBAgIUaSlEE8v/44E4upXxK/RICJe2IeYwBQYDK2VwMDAxHDAa\n"
+				  "BgNVBAMME2VkMjU1MTkuZXhhbXBsZS5jb20xEDAOBgNVBAoMB0V4YW1wbGUwHhcN\n"
+				  "MjYxMTIyMDczMDE0WhcNMjcxMTIyMDczMDE0WjAwMRwwGgYDVQQDDBNlZDI1NTE5\n"
+				  "LmV4YW1wbGUuY29tMRAwDgYDVQQKDAdFeGFtcGxlMCowBQYDK2VwAyEA0zXwjZ+k\n"
+				  "p6gMkQXXYYJxvxhQJBg1HF8IMZKRfBWnJmejUzBRMB0GA1UdDgQWBBQDYiEqc0Vr\n"
+				  "9pE2vRvcjz1QbsTP+TAfBgNVHSMEGDAWgBQDYiEqc0Vr9pE2vRvcjz1QbsTP+TAP\n"
+				  "BgNVHRMBAf8EBTADAQH/MAUGAytlcANBAAdxKTSGgjjwRk+Eqv8giZOLkQIBiqdK\n"
+				  "bGERGaGTCxVe+62RuUc+CWuTuh1bKT8xirr6qDxGg4fmewXIf839TAs=\n"
+				  "-----END CERTIFICATE-----\n";
+
+struct expected {
+	const char *name, *pem;
+	const char *subject, *issuer, *cn, *serial;
+	int64_t not_before, not_after;
+	const char *sha256, *spki_sha256;
+	cf_keytype key_type;
+	int key_bits;
+	const char *curve, *sig_hash;
+	bool self_signed, ca, has_bc, has_ku, has_eku;
+	unsigned ku, eku;
+	const char *const *eku_other, *const *san, *const *ocsp, *const *crl_dp;
+};
+
+static const char *const none[] = {NULL};
+
+static const struct expected cases[] = {
+	{"sink",
+	 sink_pem,
+	 "emailAddress=pki@example.com,CN=sink.example.com,OU=Video,OU=Voice,O=Example Inc,C=US",
+	 "emailAddress=pki@example.com,CN=sink.example.com,OU=Video,OU=Voice,O=Example Inc,C=US",
+	 "sink.example.com",
+	 "-1234",
+	 INT64_C(1795332971),
+	 INT64_C(4948932971),
+	 "b7a1f0556770a32619fe4782258e91a2fa1a5cf8a88ca47b83f375d510c64c9f",
+	 "5b1841afc6aa1922ce95831875574f8ad1645d0104b4a11bfdd9ce0cff0bf462",
+	 CF_KEY_EC,
+	 256,
+	 "prime256v1",
+	 "sha256",
+	 true,
+	 true,
+	 true,
+	 true,
+	 true,
+	 CF_KU_DIGITAL_SIGNATURE | CF_KU_KEY_AGREEMENT | CF_KU_ENCIPHER_ONLY,
+	 CF_EKU_SERVER_AUTH | CF_EKU_OCSP_SIGNING,
+	 LIST("1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.17"),
+	 LIST("DNS:sink.example.com", "IP:192.0.2.7", "IP:2001:db8:0:0:0:0:0:7", "URI:https://sink.example.com/x",
+	      "email:ops@example.com"),
+	 LIST("http://ocsp.example.com/"),
+	 LIST("http://crl.example.com/ca.crl")},
+	{"sink (trusted)",
+	 sink_trusted_pem,
+	 "emailAddress=pki@example.com,CN=sink.example.com,OU=Video,OU=Voice,O=Example Inc,C=US",
+	 "emailAddress=pki@example.com,CN=sink.example.com,OU=Video,OU=Voice,O=Example Inc,C=US",
+	 "sink.example.com",
+	 "-1234",
+	 INT64_C(1795332971),
+	 INT64_C(4948932971),
+	 "b7a1f0556770a32619fe4782258e91a2fa1a5cf8a88ca47b83f375d510c64c9f",
+	 "5b1841afc6aa1922ce95831875574f8ad1645d0104b4a11bfdd9ce0cff0bf462",
+	 CF_KEY_EC,
+	 256,
+	 "prime256v1",
+	 "sha256",
+	 true,
+	 true,
+	 true,
+	 true,
+	 true,
+	 CF_KU_DIGITAL_SIGNATURE | CF_KU_KEY_AGREEMENT | CF_KU_ENCIPHER_ONLY,
+	 CF_EKU_SERVER_AUTH | CF_EKU_OCSP_SIGNING,
+	 LIST("1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.17"),
+	 LIST("DNS:sink.example.com", "IP:192.0.2.7", "IP:2001:db8:0:0:0:0:0:7", "URI:https://sink.example.com/x",
+	      "email:ops@example.com"),
+	 LIST("http://ocsp.example.com/"),
+	 LIST("http://crl.example.com/ca.crl")},
+	{"canonically self-issued",
+	 canon_pem,
+	 "CN=canon   test",
+	 "CN=Canon Test",
+	 "canon   test",
+	 "280693d9a023ab5452fad517dbbb268ed615c275",
+	 INT64_C(1795332614),
+	 INT64_C(1796196614),
+	 "20a5547fb22e821a24ccc2adb05ee1f13c4b0584ca6a998a50b16c2c25508321",
+	 "5b1841afc6aa1922ce95831875574f8ad1645d0104b4a11bfdd9ce0cff0bf462",
+	 CF_KEY_EC,
+	 256,
+	 "prime256v1",
+	 "sha256",
+	 true,
+	 false,
+	 false,
+	 false,
+	 false,
+	 0,
+	 0,
+	 none,
+	 none,
+	 none,
+	 none},
+	{"BMPString names, compressed point",
+	 bmp_compressed_pem,
+	 "O=Ünï,CN=Zürich 日本",
+	 "O=Ünï,CN=Zürich 日本",
+	 "Zürich 日本",
+	 "3e37a1fdbdb3e5174bc75c2def2ab2e888d0c85d",
+	 INT64_C(1795332965),
+	 INT64_C(1797924965),
+	 "9732db2b9ff30c42f54be739acdf98cf4af14587843f9b369d4aedd0dd9171b8",
+	 "0438ad1cbe0fabf519cb0e77f5706277b2c8ac2c7f53d93b54c014b2f1617254",
+	 CF_KEY_EC,
+	 256,
+	 "prime256v1",
+	 "sha256",
+	 true,
+	 false,
+	 false,
+	 false,
+	 false,
+	 0,
+	 0,
+	 none,
+	 none,
+	 none,
+	 none},
+	{"Ed25519",
+	 ed25519_pem,
+	 "O=Example,CN=ed25519.example.com",
+	 "O=Example,CN=ed25519.example.com",
+	 "ed25519.example.com",
+	 "69294413cbffe38138ba95f12bf4480897b621e6",
+	 INT64_C(1795332614),
+	 INT64_C(1826868614),
+	 "aa26cca7f407639e6e37f74606ea7ca839a08cf46b1855d76309a765f7a58930",
+	 "6061644e34f03cdf09ec59c9df73ac7e9cf026527a787e578575a216c79beca9",
+	 CF_KEY_OTHER,
+	 256,
+	 "",
+	 "ed25519",
+	 true,
+	 true,
+	 true,
+	 false,
+	 false,
+	 0,
+	 0,
+	 none,
+	 none,
+	 none,
+	 none},
+};
+
+/* ---- helpers ------------------------------------------------------------------------------------ */
+
+static void assert_strv(const char *what, const cf_strv *sv, const char *const *want)
+{
+	size_t n = 0;
+	while (want[n] != NULL)
+		n++;
+	char *got = cf_strv_join(sv, ", ");
+	if (sv->n != n)
+		fail_msg("%s: expected %zu entries, got %zu: [%s]", what, n, sv->n, got);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(sv->v[i], want[i]) != 0)
+			fail_msg("%s: entry %zu: expected \"%s\", got \"%s\"", what, i, want[i], sv->v[i]);
+	free(got);
+}
+
+/* Every field of two facts, as one line (for comparing). */
+static char *facts_line(const cf_facts *f)
+{
+	char *s = NULL;
+	size_t n = 0;
+	FILE *o = open_memstream(&s, &n);
+	fprintf(o, "%s|%s|%s|%s|%lld|%lld|%s|%s|%d|%d|%s|%s|%d%d%d%d%d|%u|%u", f->subject, f->issuer, f->cn, f->serial,
+		(long long)f->not_before, (long long)f->not_after, f->sha256, f->spki_sha256, (int)f->key_type,
+		f->key_bits, f->curve, f->sig_hash, f->self_signed, f->ca, f->has_basic_constraints, f->has_ku,
+		f->has_eku, f->ku, f->eku);
+	const cf_strv *lists[] = {&f->eku_other, &f->san, &f->ocsp, &f->crl_dp, &f->unsupported_oids};
+	for (size_t k = 0; k < sizeof(lists) / sizeof(lists[0]); k++) {
+		fputc('|', o);
+		for (size_t i = 0; i < lists[k]->n; i++)
+			fprintf(o, "%s;", lists[k]->v[i]);
+	}
+	fclose(o);
+	return s;
+}
+
+static void assert_same_facts(const char *what, const cf_facts *a, const cf_facts *b)
+{
+	char *la = facts_line(a), *lb = facts_line(b);
+	if (strcmp(la, lb) != 0)
+		fail_msg("%s: facts differ\n  %s\n  %s", what, la, lb);
+	free(la);
+	free(lb);
+}
+
+static cf_cert *parse_one(const char *what, const char *text, size_t len)
+{
+	cf_cert **v = NULL;
+	size_t n = 0;
+	cf_err e = {0};
+	if (cf_cert_parse_bundle(what, (const uint8_t *)text, len, &v, &n, &e) != CF_OK)
+		fail_msg("%s: %s", what, e.message);
+	assert_int_equal(n, 1);
+	cf_cert *c = v[0];
+	free(v);
+	return c;
+}
+
+static void assert_refused(const char *what, const char *text, const char *message_part)
+{
+	cf_cert **v = NULL;
+	size_t n = 77;
+	cf_err e = {0};
+	if (cf_cert_parse_bundle(what, (const uint8_t *)text, strlen(text), &v, &n, &e) != CF_E_INPUT)
+		fail_msg("%s: accepted", what);
+	assert_null(v);
+	assert_int_equal(n, 77);
+	assert_string_equal(e.subject, what);
+	if (strstr(e.message, message_part) == NULL)
+		fail_msg("%s: \"%s\" not in \"%s\"", what, message_part, e.message);
+}
+
+static bool same_der(const cf_cert *a, const cf_cert *b)
+{
+	size_t la = 0, lb = 0;
+	const uint8_t *da = cf_cert_der(a, &la), *db = cf_cert_der(b, &lb);
+	return la == lb && memcmp(da, db, la) == 0;
+}
+
+/* PEM of der under label, 64 columns (the facade's encoder knows only CERTIFICATE). */
+static char *pem_of(const uint8_t *der, size_t len, const char *label)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char *s = NULL;
+	size_t n = 0, col = 0;
+	FILE *o = open_memstream(&s, &n);
+	fprintf(o, "-----BEGIN %s-----\n", label);
+	for (size_t i = 0; i < len; i += 3) {
+		uint32_t v = (uint32_t)der[i] << 16 | (i + 1 < len ? (uint32_t)der[i + 1] << 8 : 0) |
+			     (i + 2 < len ? der[i + 2] : 0);
+		char q[4] = {b64[v >> 18], b64[(v >> 12) & 63], i + 1 < len ? b64[(v >> 6) & 63] : '=',
+			     i + 2 < len ? b64[v & 63] : '='};
+		fwrite(q, 1, 4, o);
+		if ((col += 4) == 64 || i + 3 >= len) {
+			fputc('\n', o);
+			col = 0;
+		}
+	}
+	fprintf(o, "-----END %s-----\n", label);
+	fclose(o);
+	return s;
+}
+
+static char *replace(const char *s, const char *from, const char *to)
+{
+	const char *at = strstr(s, from);
+	assert_non_null(at);
+	size_t ls = strlen(s), lf = strlen(from), lt = strlen(to);
+	char *out = malloc(ls - lf + lt + 1);
+	memcpy(out, s, (size_t)(at - s));
+	memcpy(out + (at - s), to, lt);
+	memcpy(out + (at - s) + lt, at + lf, ls - (size_t)(at - s) - lf + 1);
+	return out;
+}
+
+static cf_key *gen_key(const char *spec)
+{
+	cf_keyspec ks;
+	cf_key *k = NULL;
+	cf_err e = {0};
+	assert_int_equal(cf_keyspec_parse(spec, &ks, &e), CF_OK);
+	assert_int_equal(cf_key_generate(&ks, &k, &e), CF_OK);
+	return k;
+}
+
+/* ---- tests ---------------------------------------------------------------------------------------- */
+
+/* Facts of varied certificates equal what the full OpenSSL parse gave, from PEM and from DER. */
+static void test_static_facts(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct expected *x = &cases[i];
+		cf_cert *c = parse_one(x->name, x->pem, strlen(x->pem));
+		cf_facts f = {0};
+		cf_err e = {0};
+		if (cf_cert_facts(c, &f, &e) != CF_OK)
+			fail_msg("%s: %s", x->name, e.message);
+		assert_string_equal(f.subject, x->subject);
+		assert_string_equal(f.issuer, x->issuer);
+		assert_string_equal(f.cn, x->cn);
+		assert_string_equal(f.serial, x->serial);
+		assert_int_equal(f.not_before, x->not_before);
+		assert_int_equal(f.not_after, x->not_after);
+		assert_string_equal(f.sha256, x->sha256);
+		assert_string_equal(f.spki_sha256, x->spki_sha256);
+		assert_int_equal(f.key_type, x->key_type);
+		assert_int_equal(f.key_bits, x->key_bits);
+		assert_string_equal(f.curve, x->curve);
+		assert_string_equal(f.sig_hash, x->sig_hash);
+		if (f.self_signed != x->self_signed)
+			fail_msg("%s: self_signed %d, expected %d", x->name, f.self_signed, x->self_signed);
+		assert_int_equal(f.ca, x->ca);
+		assert_int_equal(f.has_basic_constraints, x->has_bc);
+		assert_int_equal(f.has_ku, x->has_ku);
+		assert_int_equal(f.has_eku, x->has_eku);
+		assert_int_equal(f.ku, x->ku);
+		assert_int_equal(f.eku, x->eku);
+		assert_strv(x->name, &f.eku_other, x->eku_other);
+		assert_strv(x->name, &f.san, x->san);
+		assert_strv(x->name, &f.ocsp, x->ocsp);
+		assert_strv(x->name, &f.crl_dp, x->crl_dp);
+		assert_int_equal(f.unsupported_oids.n, 0);
+
+		/* the same from its DER */
+		size_t len = 0;
+		const uint8_t *der = cf_cert_der(c, &len);
+		cf_cert *d = cf_cert_from_der(der, len);
+		assert_non_null(d);
+		cf_facts g = {0};
+		assert_int_equal(cf_cert_facts(d, &g, &e), CF_OK);
+		assert_same_facts(x->name, &f, &g);
+		/* a PEM certificate comes back as it went in */
+		if (strncmp(x->pem, "-----BEGIN CERTIFICATE-----", 27) == 0) {
+			char *pem = cf_cert_pem(d);
+			assert_string_equal(pem, x->pem);
+			free(pem);
+		}
+		cf_facts_free(&g);
+		cf_cert_free(d);
+		cf_facts_free(&f);
+		cf_cert_free(c);
+	}
+}
+
+/* A TRUSTED CERTIFICATE's trust data is dropped; bytes there that are not trust data refuse it. */
+static void test_trusted_certificate(void **state)
+{
+	(void)state;
+	cf_cert *plain = parse_one("sink.pem", sink_pem, strlen(sink_pem));
+	cf_cert *trusted = parse_one("trusted.pem", sink_trusted_pem, strlen(sink_trusted_pem));
+	assert_true(same_der(plain, trusted));
+
+	size_t len = 0;
+	const uint8_t *der = cf_cert_der(plain, &len);
+	uint8_t *junk = malloc(len + 4);
+	memcpy(junk, der, len);
+	memcpy(junk + len, "\x01\x02\x03\x04", 4);
+	char *bad = pem_of(junk, len + 4, "TRUSTED CERTIFICATE");
+	assert_refused("bad-aux.pem", bad, "does not parse");
+	/* in a CERTIFICATE block, bytes after the certificate are ignored (as PEM_read_bio_X509 does) */
+	char *tail = pem_of(junk, len + 4, "CERTIFICATE");
+	cf_cert *c = parse_one("tail.pem", tail, strlen(tail));
+	assert_true(same_der(c, plain));
+	cf_cert_free(c);
+	/* and the old label */
+	char *old = pem_of(der, len, "X509 CERTIFICATE");
+	c = parse_one("old.pem", old, strlen(old));
+	assert_true(same_der(c, plain));
+	cf_cert_free(c);
+
+	free(old);
+	free(tail);
+	free(bad);
+	free(junk);
+	cf_cert_free(trusted);
+	cf_cert_free(plain);
+}
+
+/* Generated RSA and EC keys: the SPKI fingerprint from the certificate's DER is the key's own,
+ * and the lazily decoded certificates verify, match keys and build chains. */
+static void test_generated_keys(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *spec, *curve;
+		cf_keytype type;
+		int bits;
+	} keys[] = {
+		{"ec:P-256", "prime256v1", CF_KEY_EC, 256},
+		{"ec:P-384", "secp384r1", CF_KEY_EC, 384},
+		{"ec:P-521", "secp521r1", CF_KEY_EC, 521},
+		{"rsa:2048", "", CF_KEY_RSA, 2048},
+	};
+	cf_key *ca_key = gen_key("ec:P-384");
+	cf_reqspec ca_spec = {.dn = {.o = "Example", .cn = "Test CA"}, .ku = CF_KU_KEY_CERT_SIGN, .ca = true};
+	cf_cert *ca = NULL;
+	cf_err e = {0};
+	assert_int_equal(cf_cert_self_signed(&ca_spec, ca_key, T0, 365, &ca, &e), CF_OK);
+	char *ca_pem = cf_cert_pem(ca);
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		cf_key *k = gen_key(keys[i].spec);
+		char spki[65];
+		cf_key_spki_sha256(k, spki);
+		cf_strv san = {0};
+		cf_strv_push(&san, "DNS:leaf.example.com");
+		cf_strv_push(&san, "IP:10.0.0.1");
+		cf_reqspec spec = {.dn = {.cn = "leaf.example.com"}, .san = &san, .ku = CF_KU_DIGITAL_SIGNATURE};
+		cf_cert *self = NULL, *leaf = NULL;
+		assert_int_equal(cf_cert_self_signed(&spec, k, T0, 30, &self, &e), CF_OK);
+		assert_int_equal(cf_cert_issue(&spec, k, ca, ca_key, T0, 30, &leaf, &e), CF_OK);
+
+		/* parsed back from PEM: nothing decoded by OpenSSL yet */
+		char *self_pem = cf_cert_pem(self), *leaf_pem = cf_cert_pem(leaf);
+		cf_cert *ps = parse_one("self.pem", self_pem, strlen(self_pem));
+		cf_cert *pl = parse_one("leaf.pem", leaf_pem, strlen(leaf_pem));
+		cf_cert *pca = parse_one("ca.pem", ca_pem, strlen(ca_pem));
+		cf_facts fs = {0}, fl = {0}, built = {0};
+		assert_int_equal(cf_cert_facts(ps, &fs, &e), CF_OK);
+		assert_int_equal(cf_cert_facts(pl, &fl, &e), CF_OK);
+		assert_int_equal(cf_cert_facts(leaf, &built, &e), CF_OK);
+		assert_same_facts(keys[i].spec, &fl, &built);
+		assert_string_equal(fs.spki_sha256, spki);
+		assert_string_equal(fl.spki_sha256, spki);
+		assert_int_equal(fl.key_type, keys[i].type);
+		assert_int_equal(fl.key_bits, keys[i].bits);
+		assert_string_equal(fl.curve, keys[i].curve);
+		assert_true(fs.self_signed);
+		assert_false(fl.self_signed);
+		assert_strv(keys[i].spec, &fl.san, LIST("DNS:leaf.example.com", "IP:10.0.0.1"));
+
+		assert_true(cf_key_matches_cert(k, pl));
+		assert_false(cf_key_matches_cert(ca_key, pl));
+		assert_true(cf_cert_issued_by(pl, pca));
+		assert_false(cf_cert_issued_by(pl, ps));
+		cf_cert *anchors[] = {pca};
+		cf_cert **chain = NULL;
+		size_t n = 0;
+		assert_int_equal(cf_chain_build(pl, NULL, 0, anchors, 1, &chain, &n, &e), CF_OK);
+		assert_int_equal(n, 2);
+		assert_true(same_der(chain[0], leaf));
+		assert_true(same_der(chain[1], ca));
+		cf_certs_free(chain, n);
+
+		cf_facts_free(&fs);
+		cf_facts_free(&fl);
+		cf_facts_free(&built);
+		cf_cert_free(pca);
+		cf_cert_free(pl);
+		cf_cert_free(ps);
+		free(self_pem);
+		free(leaf_pem);
+		cf_cert_free(self);
+		cf_cert_free(leaf);
+		cf_strv_clear(&san);
+		cf_key_free(k);
+	}
+	free(ca_pem);
+	cf_cert_free(ca);
+	cf_key_free(ca_key);
+}
+
+/* DER that is not strict DER (a long-form or indefinite outer length) is still a certificate,
+ * kept in OpenSSL's re-encoding as before. */
+static void test_noncanonical_der(void **state)
+{
+	(void)state;
+	cf_cert *c = parse_one("sink.pem", sink_pem, strlen(sink_pem));
+	size_t len = 0;
+	const uint8_t *der = cf_cert_der(c, &len);
+	assert_true(der[0] == 0x30 && der[1] == 0x82);
+	size_t body = ((size_t)der[2] << 8) | der[3];
+	assert_int_equal(body + 4, len);
+
+	uint8_t *longer = malloc(len + 2), *indef = malloc(len + 2);
+	longer[0] = 0x30;
+	longer[1] = 0x84;
+	longer[2] = 0;
+	longer[3] = 0;
+	longer[4] = der[2];
+	longer[5] = der[3];
+	memcpy(longer + 6, der + 4, body);
+	indef[0] = 0x30;
+	indef[1] = 0x80;
+	memcpy(indef + 2, der + 4, body);
+	indef[body + 2] = 0;
+	indef[body + 3] = 0;
+	const uint8_t *inputs[] = {longer, indef};
+	const size_t lens[] = {len + 2, body + 4};
+	cf_facts want = {0};
+	cf_err e = {0};
+	assert_int_equal(cf_cert_facts(c, &want, &e), CF_OK);
+	for (size_t i = 0; i < 2; i++) {
+		cf_cert *d = cf_cert_from_der(inputs[i], lens[i]);
+		assert_non_null(d);
+		assert_true(same_der(d, c));
+		cf_facts f = {0};
+		assert_int_equal(cf_cert_facts(d, &f, &e), CF_OK);
+		assert_same_facts("re-encoded", &f, &want);
+		cf_facts_free(&f);
+		cf_cert_free(d);
+		cf_cert **v = NULL;
+		size_t n = 0;
+		assert_int_equal(cf_cert_parse_bundle("ber.der", inputs[i], lens[i], &v, &n, &e), CF_OK);
+		assert_true(same_der(v[0], c));
+		cf_certs_free(v, n);
+	}
+	cf_facts_free(&want);
+	free(indef);
+	free(longer);
+	cf_cert_free(c);
+}
+
+/* A point that is not on its curve: OpenSSL does not decode the key, so there are no key facts
+ * (and no self-signature), as before. */
+static void test_off_curve_key(void **state)
+{
+	(void)state;
+	cf_cert *c = parse_one("sink.pem", sink_pem, strlen(sink_pem));
+	size_t len = 0;
+	const uint8_t *der = cf_cert_der(c, &len);
+	uint8_t *bad = malloc(len);
+	memcpy(bad, der, len);
+	uint8_t *point = memmem(bad, len, "\x03\x42\x00\x04", 4);
+	assert_non_null(point);
+	point[4 + 10] ^= 1;
+	cf_cert *d = cf_cert_from_der(bad, len);
+	assert_non_null(d);
+	cf_facts f = {0};
+	cf_err e = {0};
+	assert_int_equal(cf_cert_facts(d, &f, &e), CF_OK);
+	assert_int_equal(f.key_type, CF_KEY_NONE);
+	assert_int_equal(f.key_bits, 0);
+	assert_string_equal(f.spki_sha256, "");
+	assert_string_equal(f.curve, "");
+	assert_false(f.self_signed);
+	assert_string_equal(f.cn, "sink.example.com");
+	assert_true(f.ca);
+	cf_facts_free(&f);
+	cf_cert_free(d);
+	free(bad);
+	cf_cert_free(c);
+}
+
+/* PEM as the decoder reads it: header lines skipped, formatting tolerated, damage refused. */
+static void test_pem_variants(void **state)
+{
+	(void)state;
+	cf_cert *want = parse_one("sink.pem", sink_pem, strlen(sink_pem));
+	const char *body = strchr(sink_pem, '\n') + 1;
+
+	char *header = replace(sink_pem, "\n", "\nComment: made by hand\nX-Note: a: b\n\n");
+	char *crlf = malloc(2 * sizeof(sink_pem)), *o = crlf;
+	for (const char *s = sink_pem; *s; s++) {
+		if (*s == '\n')
+			*o++ = '\r';
+		*o++ = *s;
+	}
+	*o = '\0';
+	char *trailing_space = replace(sink_pem, "MIIDlzCCAz2gAwIBAgIC7cwwCgYIKoZIzj0EAwIwfjELMAkGA1UEBhMCVVMxFDAS\n",
+				       "MIIDlzCCAz2gAwIBAgIC7cwwCgYIKoZIzj0EAwIwfjELMAkGA1UEBhMCVVMxFDAS \t\n");
+	char *oneline = malloc(sizeof(sink_pem)), *w = oneline;
+	w += sprintf(w, "-----BEGIN CERTIFICATE-----\n");
+	for (const char *s = body; strncmp(s, "-----END", 8) != 0; s++)
+		if (*s != '\n')
+			*w++ = *s;
+	sprintf(w, "\n-----END CERTIFICATE-----\n");
+	const char *good[] = {header, crlf, trailing_space, oneline};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		cf_cert *c = parse_one("variant.pem", good[i], strlen(good[i]));
+		if (!same_der(c, want))
+			fail_msg("PEM variant %zu decoded to another certificate", i);
+		cf_cert_free(c);
+	}
+
+	char *encrypted = replace(
+		sink_pem, "\n", "\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00112233445566778899AABBCCDDEEFF\n\n");
+	char *no_blank = replace(sink_pem, "\n", "\nComment: no blank line after me\n");
+	char *after_begin = replace(sink_pem, "-----\n", "----- junk\n");
+	char *end_midline = replace(sink_pem, "Cjo=\n", "Cjo=");
+	char *bad_char = replace(sink_pem, "MIIDlz", "MII*lz");
+	char *cut = replace(sink_pem, "ZW8xGTAXBgNVBAMMEHNpbmsuZXhhbXBsZS5jb20xHjAcBgkqhkiG9w0BCQEWD3Br\n", "");
+	assert_refused("encrypted.pem", encrypted, "does not parse");
+	assert_refused("no-blank.pem", no_blank, "does not parse");
+	assert_refused("after-begin.pem", after_begin, "does not parse");
+	assert_refused("end-midline.pem", end_midline, "does not parse");
+	assert_refused("bad-char.pem", bad_char, "does not parse");
+	assert_refused("cut.pem", cut, "truncated");
+
+	free(cut);
+	free(bad_char);
+	free(end_midline);
+	free(after_begin);
+	free(no_blank);
+	free(encrypted);
+	free(oneline);
+	free(trailing_space);
+	free(crlf);
+	free(header);
+	cf_cert_free(want);
+}
+
+struct race {
+	cf_cert *leaf, *ca;
+	cf_key *key;
+	int wrong;
+};
+
+static void race_slice(void *ctx, size_t begin, size_t end)
+{
+	struct race *r = ctx;
+	for (size_t i = begin; i < end; i++) {
+		bool ok = i % 2 ? cf_cert_issued_by(r->leaf, r->ca) : cf_key_matches_cert(r->key, r->leaf);
+		if (!ok)
+			__atomic_add_fetch(&r->wrong, 1, __ATOMIC_RELAXED);
+	}
+}
+
+/* Threads that need the decoded form of the same certificates at once share one decode. */
+static void test_lazy_decode_concurrent(void **state)
+{
+	(void)state;
+	cf_key *ca_key = gen_key("ec:P-256"), *k = gen_key("ec:P-256");
+	cf_reqspec ca_spec = {.dn = {.cn = "Race CA"}, .ku = CF_KU_KEY_CERT_SIGN, .ca = true};
+	cf_reqspec spec = {.dn = {.cn = "race.example.com"}};
+	cf_cert *ca = NULL, *leaf = NULL;
+	cf_err e = {0};
+	assert_int_equal(cf_cert_self_signed(&ca_spec, ca_key, T0, 30, &ca, &e), CF_OK);
+	assert_int_equal(cf_cert_issue(&spec, k, ca, ca_key, T0, 30, &leaf, &e), CF_OK);
+	for (int round = 0; round < 20; round++) {
+		size_t ll = 0, cl = 0;
+		const uint8_t *ld = cf_cert_der(leaf, &ll), *cd = cf_cert_der(ca, &cl);
+		struct race r = {cf_cert_from_der(ld, ll), cf_cert_from_der(cd, cl), k, 0};
+		cf_parallel_for(64, 1, race_slice, &r);
+		assert_int_equal(r.wrong, 0);
+		cf_cert_free(r.leaf);
+		cf_cert_free(r.ca);
+	}
+
+	/* many certificates' facts at once equal one by one */
+	char *pem = cf_cert_pem(leaf);
+	size_t one = strlen(pem), n = 1200;
+	char *bundle = malloc(one * n + 1);
+	for (size_t i = 0; i < n; i++)
+		memcpy(bundle + i * one, pem, one);
+	bundle[one * n] = '\0';
+	cf_cert **v = NULL;
+	size_t got = 0;
+	assert_int_equal(cf_cert_parse_bundle("many.pem", (const uint8_t *)bundle, one * n, &v, &got, &e), CF_OK);
+	assert_int_equal(got, n);
+	cf_facts *many = calloc(n, sizeof(*many)), single = {0};
+	assert_int_equal(cf_certs_facts(v, n, many, &e), CF_OK);
+	assert_int_equal(cf_cert_facts(leaf, &single, &e), CF_OK);
+	for (size_t i = 0; i < n; i++) {
+		assert_same_facts("bundle", &many[i], &single);
+		cf_facts_free(&many[i]);
+	}
+	cf_facts_free(&single);
+	free(many);
+	cf_certs_free(v, got);
+	free(bundle);
+	free(pem);
+	cf_cert_free(leaf);
+	cf_cert_free(ca);
+	cf_key_free(k);
+	cf_key_free(ca_key);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_static_facts),	       cmocka_unit_test(test_trusted_certificate),
+		cmocka_unit_test(test_generated_keys),	       cmocka_unit_test(test_noncanonical_der),
+		cmocka_unit_test(test_off_curve_key),	       cmocka_unit_test(test_pem_variants),
+		cmocka_unit_test(test_lazy_decode_concurrent),
+	};
+	return cmocka_run_group_tests_name("der facts", tests, NULL, NULL);
+}
