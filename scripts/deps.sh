@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages that building and testing certfleet need, if any are missing.
 set -eu
-PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev openssl libssl-dev libsqlite3-dev sqlite3 \
+PKGS="build-essential cmake pkg-config clang clang-format libclang-rt-14-dev openssl libssl-dev libsqlite3-dev sqlite3 \
 libjansson-dev libcmocka-dev python3"
 missing=""
 for p in $PKGS; do
