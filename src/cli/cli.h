@@ -56,6 +56,7 @@ int cmd_trust_add(cli *c, int argc, char **argv);
 int cmd_trust_delete(cli *c, int argc, char **argv);
 int cmd_trust_prune(cli *c, int argc, char **argv);
 int cmd_deploy(cli *c, int argc, char **argv);
+int cmd_validate(cli *c, int argc, char **argv);
 int cmd_target_set(cli *c, int argc, char **argv);
 int cmd_target_list(cli *c, int argc, char **argv);
 

@@ -29,6 +29,9 @@ static const struct command {
 	{"trust", "add", cmd_trust_add, "--node FQDN --store S FILE [--description TEXT]"},
 	{"trust", "delete", cmd_trust_delete, "--node FQDN --store S --id ID"},
 	{"trust", "prune", cmd_trust_prune, "[--node FQDN]"},
+	{"validate", NULL, cmd_validate,
+	 "FILE [--host NAME] [--node FQDN --store S | --ca-file FILE] [--untrusted FILE] [--purpose P] | --batch "
+	 "DIR|FILE..."},
 	{"status", NULL, cmd_status, "per-node summary: identities, trust, first expiry, pending CSRs"},
 	{"deploy", NULL, cmd_deploy, "--node FQDN [--purpose P]"},
 	{"deploy-target", "set", cmd_target_set,

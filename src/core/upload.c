@@ -5,6 +5,7 @@
 
 #include "core/fqdn.h"
 #include "core/identity_int.h"
+#include "crypto/verify.h"
 #include "util/clock.h"
 
 #define YEAR_2050 2524608000LL /* 2050-01-01T00:00:00Z */
@@ -77,8 +78,46 @@ static cf_code expressway_names_check(const char *name, const cf_facts *f, cf_er
 	return CF_OK;
 }
 
+/* Check 3 with the validation engine: the chain from the file's certificates to an anchor of the
+ * purpose's trust store. Broken chains are refused with their rule id; an issuer outside its
+ * validity is a warning with the same rule id the doctor uses. */
+static cf_code chain_check(const char *name, const cf_purpose *p, const cf_node *node, cf_cert **certs, size_t n_certs,
+			   cf_cert **anchors, size_t n_anchors, cf_vresult *chain, cf_warnings *w, cf_err *e)
+{
+	cf_trustidx *idx = cf_trustidx_new();
+	cf_code rc = idx ? CF_OK : cf_err_set(e, CF_E_INTERNAL, name, "out of memory");
+	for (size_t i = 0; rc == CF_OK && i < n_anchors; i++)
+		rc = cf_trustidx_add(idx, anchors[i], true, e);
+	if (rc == CF_OK)
+		rc = cf_trustidx_verify(idx, certs[0], certs + 1, n_certs - 1, cf_clock_now(), chain);
+	const char *store = p->trust_store ? p->trust_store : "any trust store";
+	if (rc == CF_OK) {
+		switch (chain->fail) {
+		case CF_V_OK: break;
+		case CF_V_EXPIRED: cf_warn(w, "expired", "%s", chain->message); break;
+		case CF_V_NOT_YET_VALID: cf_warn(w, "not-yet-valid", "%s", chain->message); break;
+		case CF_V_NO_ISSUER:
+			rc = cf_err_set(
+				e, CF_E_INPUT, name,
+				"the chain does not build to a certificate in %s on %s: %s; upload the CA certificate "
+				"first [chain-incomplete]",
+				store, node->fqdn, chain->message);
+			break;
+		case CF_V_NOT_CA:
+			rc = cf_err_set(e, CF_E_INPUT, name, "the chain does not verify: %s [ca-no-basic-constraints]",
+					chain->message);
+			break;
+		default:
+			rc = cf_err_set(e, CF_E_INPUT, name, "the chain does not verify: %s [%s]", chain->message,
+					cf_vfail_name(chain->fail));
+		}
+	}
+	cf_trustidx_free(idx);
+	return rc;
+}
+
 /* The chain's issuer certificates as one PEM text. */
-static char *issuer_pem(cf_cert **chain, size_t n)
+static char *issuer_pem(cf_cert *const *chain, size_t n)
 {
 	cf_strv parts = {0};
 	for (size_t i = 1; i < n; i++) {
@@ -98,8 +137,9 @@ cf_code cf_identity_upload(cf_store *st, const char *node, const char *purpose, 
 {
 	cf_nodectx ctx = {0};
 	const cf_purpose *p = NULL;
-	cf_cert **certs = NULL, **anchors = NULL, **chain = NULL;
-	size_t n_certs = 0, n_anchors = 0, n_chain = 0;
+	cf_cert **certs = NULL, **anchors = NULL;
+	size_t n_certs = 0, n_anchors = 0;
+	cf_vresult chain = {0};
 	cf_facts f = {0}, csr_facts = {0};
 	cf_csrrow csr = {0};
 	cf_csr *req = NULL;
@@ -168,14 +208,9 @@ cf_code cf_identity_upload(cf_store *st, const char *node, const char *purpose, 
 	/* 3: the chain builds to a certificate in the purpose's trust store */
 	if ((rc = cf_store_trust_certs(st, ctx.node.id, p->trust_store, &anchors, &n_anchors, e)) != CF_OK)
 		goto out;
-	rc = cf_chain_build(certs[0], certs + 1, n_certs - 1, anchors, n_anchors, &chain, &n_chain, e);
-	if (rc != CF_OK) {
-		char msg[sizeof(e->message)];
-		snprintf(msg, sizeof(msg), "%s", e ? e->message : "");
-		rc = cf_err_set(e, CF_E_INPUT, name, "%s (trust store %s on %s)", msg,
-				p->trust_store ? p->trust_store : "any", ctx.node.fqdn);
+	if ((rc = chain_check(name, p, &ctx.node, certs, n_certs, anchors, n_anchors, &chain, &out->warnings, e)) !=
+	    CF_OK)
 		goto out;
-	}
 
 	/* 4: key type fits the purpose */
 	if (p->ecdsa != (f.key_type == CF_KEY_EC)) {
@@ -195,7 +230,7 @@ cf_code cf_identity_upload(cf_store *st, const char *node, const char *purpose, 
 		rc = CF_OK;
 	}
 	upload_warnings(p, &f, have_csr ? &csr_facts : NULL, &scope.scope, multi, &out->warnings);
-	chain_pem = issuer_pem(chain, n_chain);
+	chain_pem = issuer_pem(chain.chain, chain.n);
 	warnings = cf_warnings_json(&out->warnings);
 	cf_identity_new id = {.cert = certs[0],
 			      .key_pem = key_pem,
@@ -221,7 +256,7 @@ out:
 	cf_csrrow_free(&csr);
 	cf_facts_free(&f);
 	cf_facts_free(&csr_facts);
-	cf_certs_free(chain, n_chain);
+	cf_vresult_clear(&chain);
 	cf_certs_free(anchors, n_anchors);
 	cf_certs_free(certs, n_certs);
 	cf_nodectx_free(&ctx);

@@ -395,14 +395,6 @@ cf_code cf_cert_parse_bundle(const char *name, const uint8_t *buf, size_t len, c
 
 /* ---- facts -------------------------------------------------------------------------------- */
 
-static int64_t asn1_time_epoch(const ASN1_TIME *t)
-{
-	struct tm tm;
-	if (t == NULL || !ASN1_TIME_to_tm(t, &tm))
-		return 0;
-	return (int64_t)timegm(&tm);
-}
-
 static void sig_hash_name(int sig_nid, char out[16])
 {
 	int md = NID_undef, pk = NID_undef;
@@ -437,8 +429,8 @@ static void facts_x509(const cf_cert *c, X509 *x, cf_facts *f)
 	cf_facts_subject(X509_get_subject_name(x), f);
 	f->issuer = cf_name_str(X509_get_issuer_name(x));
 	facts_serial(X509_get0_serialNumber(x), f);
-	f->not_before = asn1_time_epoch(X509_get0_notBefore(x));
-	f->not_after = asn1_time_epoch(X509_get0_notAfter(x));
+	f->not_before = cf_asn1_epoch(X509_get0_notBefore(x));
+	f->not_after = cf_asn1_epoch(X509_get0_notAfter(x));
 	cf_sha256_hex(c->der, c->der_len, f->sha256);
 	cf_facts_key(X509_get0_pubkey(x), f);
 	sig_hash_name(X509_get_signature_nid(x), f->sig_hash);
@@ -492,8 +484,8 @@ static bool facts_der(const cf_cert *c, const cf_certder *d, cf_facts *f)
 	cf_facts_subject(subject, f);
 	f->issuer = cf_name_str(issuer);
 	facts_serial(serial, f);
-	f->not_before = asn1_time_epoch(not_before);
-	f->not_after = asn1_time_epoch(not_after);
+	f->not_before = cf_asn1_epoch(not_before);
+	f->not_after = cf_asn1_epoch(not_after);
 	cf_sha256_hex(c->der, c->der_len, f->sha256);
 	if (!cf_facts_spki(d, f)) {
 		if ((x = cf_cert_x(c)) == NULL)

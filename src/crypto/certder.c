@@ -309,14 +309,14 @@ static bool tbs_certificate(reader *r, cf_certder *d)
 {
 	reader tbs, in, v;
 	cf_der t, alg, params, bits;
-	if (!expect(r, 0x30, &t, &tbs))
+	if (!expect(r, 0x30, &d->tbs, &tbs))
 		return false;
 	if (peek(&tbs) == 0xa0) { /* version [0] EXPLICIT: v1, v2 or v3 */
 		if (!expect(&tbs, 0xa0, &t, &in) || !expect(&in, 0x02, &t, &v) || !at_end(&in) || left(&v) != 1 ||
 		    v.p[0] > 2)
 			return false;
 	}
-	if (!expect(&tbs, 0x02, &d->serial, &v) || !integer_ok(&v) || !algorithm(&tbs, NULL, NULL) ||
+	if (!expect(&tbs, 0x02, &d->serial, &v) || !integer_ok(&v) || !algorithm(&tbs, &d->tbs_alg, NULL) ||
 	    !name(&tbs, &d->issuer))
 		return false;
 	if (!expect(&tbs, 0x30, &t, &in) || !time_field(&in, &d->not_before) || !time_field(&in, &d->not_after) ||
@@ -349,6 +349,8 @@ bool cf_certder_split(const uint8_t *buf, size_t len, cf_certder *out)
 	    !algorithm(&cert, &d.sig_alg, NULL) || !expect(&cert, 0x03, &t, &v) || left(&v) < 1 || v.p[0] != 0 ||
 	    !at_end(&cert))
 		return false;
+	d.signature.p = v.p + 1;
+	d.signature.len = left(&v) - 1;
 	d.len = whole.len;
 	*out = d;
 	return true;

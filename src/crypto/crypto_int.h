@@ -46,6 +46,9 @@ typedef struct cf_der {
 /* The pieces of a certificate, each a whole TLV inside the walked buffer. */
 typedef struct cf_certder {
 	size_t len;	   /* of the Certificate TLV */
+	cf_der tbs;	   /* the TBSCertificate TLV: the signed bytes */
+	cf_der tbs_alg;	   /* the OID of the signature algorithm inside the TBSCertificate */
+	cf_der signature;  /* the signature value (BIT STRING contents after the unused-bits octet) */
 	cf_der serial;	   /* INTEGER */
 	cf_der issuer;	   /* Name */
 	cf_der not_before; /* UTCTime or GeneralizedTime */
@@ -74,6 +77,8 @@ bool cf_certder_split(const uint8_t *buf, size_t len, cf_certder *out);
  * which it empties. Returns code. */
 cf_code cf_ossl_err(cf_err *e, cf_code code, const char *subject, const char *what);
 
+/* Seconds since the epoch of an ASN.1 time; 0 when it does not convert. */
+int64_t cf_asn1_epoch(const ASN1_TIME *t);
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void cf_hex(const unsigned char *p, size_t n, char *out);
 

@@ -5,6 +5,7 @@
 #include <openssl/objects.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "crypto/crypto_int.h"
 
@@ -357,4 +358,12 @@ void cf_facts_free(cf_facts *f)
 	cf_strv_clear(&f->crl_dp);
 	cf_strv_clear(&f->unsupported_oids);
 	memset(f, 0, sizeof(*f));
+}
+
+int64_t cf_asn1_epoch(const ASN1_TIME *t)
+{
+	struct tm tm;
+	if (t == NULL || !ASN1_TIME_to_tm(t, &tm))
+		return 0;
+	return (int64_t)timegm(&tm);
 }

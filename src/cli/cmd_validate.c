@@ -1,0 +1,252 @@
+/* validate FILE | validate --batch DIR|FILE... */
+#include <dirent.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+#include "core/validate.h"
+#include "util/clock.h"
+#include "util/fileio.h"
+
+enum { HOST, NODE, STORE, CA_FILE, UNTRUSTED, PURPOSE, BATCH, N_OPTS };
+
+static const char usage[] = "certfleet validate FILE [--host NAME] [--node FQDN --store S | --ca-file FILE] "
+			    "[--untrusted FILE] [--purpose P]\n"
+			    "       certfleet validate --batch DIR|FILE... [same options]";
+
+/* Reads a PEM bundle or DER file into certificates; 0 or an exit code after printing. */
+static int read_certs(cli *c, const char *path, size_t max, cf_cert ***certs, size_t *n)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	cf_err e = {0};
+	int rc = cli_read(c, path, max, &buf, &len);
+	if (rc == 0 && cf_cert_parse_bundle(path, buf, len, certs, n, &e) != CF_OK)
+		rc = cli_fail(c, &e);
+	free(buf);
+	return rc;
+}
+
+/* Builds the trust index from the options; *idx stays NULL when no trust source was given. */
+static int load_trust(cli *c, const char **v, cf_trustidx **idx)
+{
+	cf_err e = {0};
+	cf_cert **certs = NULL;
+	size_t n = 0;
+	int rc = 0;
+	if (v[CA_FILE] == NULL && v[STORE] == NULL && v[UNTRUSTED] == NULL)
+		return 0;
+	if ((*idx = cf_trustidx_new()) == NULL) {
+		cf_err_set(&e, CF_E_INTERNAL, "validate", "out of memory");
+		return cli_fail(c, &e);
+	}
+	if (v[CA_FILE] != NULL && (rc = read_certs(c, v[CA_FILE], CF_BUNDLE_MAX, &certs, &n)) == 0) {
+		for (size_t i = 0; rc == 0 && i < n; i++)
+			if (cf_trustidx_add(*idx, certs[i], true, &e) != CF_OK)
+				rc = cli_fail(c, &e);
+		cf_certs_free(certs, n);
+	}
+	if (rc == 0 && v[STORE] != NULL) {
+		if ((rc = cli_store(c, false)) == 0 &&
+		    cf_validate_load_store(c->st, v[NODE], v[STORE], *idx, &e) != CF_OK)
+			rc = cli_fail(c, &e);
+	}
+	if (rc == 0 && v[UNTRUSTED] != NULL && (rc = read_certs(c, v[UNTRUSTED], CF_BUNDLE_MAX, &certs, &n)) == 0) {
+		for (size_t i = 0; rc == 0 && i < n; i++)
+			if (cf_trustidx_add(*idx, certs[i], false, &e) != CF_OK)
+				rc = cli_fail(c, &e);
+		cf_certs_free(certs, n);
+	}
+	return rc;
+}
+
+static json_t *checks_json(const cf_validation *val)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < val->n; i++) {
+		const cf_check *k = &val->checks[i];
+		json_t *o = json_pack("{s:s, s:b, s:s}", "check", k->check, "ok", k->ok, "message", k->message);
+		if (!k->ok)
+			json_object_set_new(o, "rule", json_string(k->rule));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static int validate_one(cli *c, const char *file, const cf_validate_opts *o)
+{
+	cf_cert **certs = NULL;
+	size_t n = 0;
+	cf_err e = {0};
+	cf_validation val = {0};
+	int rc = read_certs(c, file, CF_INPUT_MAX, &certs, &n);
+	if (rc != 0)
+		return rc;
+	if (cf_validate_cert(o, certs[0], certs + 1, n - 1, &val, &e) != CF_OK) {
+		cf_certs_free(certs, n);
+		return cli_fail(c, &e);
+	}
+	json_t *chain = json_array();
+	for (size_t i = 0; i < val.chain.n; i++) {
+		cf_facts f = {0};
+		if (cf_cert_facts(val.chain.chain[i], &f, NULL) == CF_OK)
+			json_array_append_new(chain, json_pack("{s:s, s:s, s:s}", "subject", f.subject, "issuer",
+							       f.issuer, "sha256", f.sha256));
+		cf_facts_free(&f);
+	}
+	if (c->json) {
+		cli_json(json_pack("{s:b, s:o, s:o}", "ok", val.ok, "checks", checks_json(&val), "chain", chain));
+	} else {
+		for (size_t i = 0; i < val.n; i++) {
+			const cf_check *k = &val.checks[i];
+			printf("%-5s %-10s %s%s%s%s\n", k->ok ? "ok" : "FAIL", k->check, k->ok ? "" : "[",
+			       k->ok ? "" : k->rule, k->ok ? "" : "] ", k->message);
+		}
+		for (size_t i = 0; i < json_array_size(chain); i++)
+			printf("chain %zu: %s\n", i,
+			       json_string_value(json_object_get(json_array_get(chain, i), "subject")));
+		printf("%s\n", val.ok ? "valid" : "NOT valid");
+		json_decref(chain);
+	}
+	rc = val.ok ? 0 : CF_E_FINDINGS;
+	cf_validation_clear(&val);
+	cf_certs_free(certs, n);
+	return rc;
+}
+
+/* Every file named, and every regular file of a named directory, in name order. */
+static int collect_files(cli *c, char **args, int n, cf_strv *files)
+{
+	for (int i = 0; i < n; i++) {
+		struct stat st;
+		if (stat(args[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+			struct dirent **ents = NULL;
+			int k = scandir(args[i], &ents, NULL, alphasort);
+			for (int j = 0; j < k; j++) {
+				char path[4096];
+				snprintf(path, sizeof(path), "%s/%s", args[i], ents[j]->d_name);
+				if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+					cf_strv_push(files, path);
+				free(ents[j]);
+			}
+			free(ents);
+			if (k < 0) {
+				cf_err e;
+				cf_err_set(&e, CF_E_INPUT, args[i], "cannot read the directory");
+				return cli_fail(c, &e);
+			}
+		} else {
+			cf_strv_push(files, args[i]);
+		}
+	}
+	return 0;
+}
+
+static int validate_batch(cli *c, char **args, int n_args, const cf_validate_opts *o)
+{
+	cf_strv files = {0};
+	cf_cert **leaves = NULL;
+	size_t n = 0, cap = 0;
+	size_t *file_of = NULL, *index_in = NULL;
+	int rc = collect_files(c, args, n_args, &files);
+	for (size_t f = 0; rc == 0 && f < files.n; f++) {
+		cf_cert **certs = NULL;
+		size_t k = 0;
+		if ((rc = read_certs(c, files.v[f], CF_BUNDLE_MAX, &certs, &k)) != 0)
+			break;
+		if (n + k > cap) {
+			cap = (n + k) * 2;
+			leaves = realloc(leaves, cap * sizeof(*leaves));
+			file_of = realloc(file_of, cap * sizeof(*file_of));
+			index_in = realloc(index_in, cap * sizeof(*index_in));
+		}
+		for (size_t j = 0; j < k; j++) {
+			leaves[n] = certs[j];
+			file_of[n] = f;
+			index_in[n++] = j;
+		}
+		free(certs);
+	}
+	cf_validation *val = rc == 0 ? calloc(n ? n : 1, sizeof(*val)) : NULL;
+	if (val != NULL) {
+		cf_validate_batch(o, leaves, n, val);
+		json_t *summary = json_object(), *items = json_array();
+		size_t bad = 0;
+		for (size_t i = 0; i < n; i++) {
+			const char *outcome = cf_validation_outcome(&val[i]);
+			json_int_t cnt = json_integer_value(json_object_get(summary, outcome));
+			json_object_set_new(summary, outcome, json_integer(cnt + 1));
+			bad += !val[i].ok;
+			if (c->json) {
+				json_t *failed = json_array();
+				const char *message = "";
+				for (size_t j = 0; j < val[i].n; j++) {
+					if (!val[i].checks[j].ok) {
+						json_array_append_new(failed, json_string(val[i].checks[j].check));
+						if (message[0] == '\0')
+							message = val[i].checks[j].message;
+					}
+				}
+				json_array_append_new(
+					items, json_pack("{s:s, s:i, s:b, s:s, s:o, s:s}", "file", files.v[file_of[i]],
+							 "index", (json_int_t)index_in[i], "ok", val[i].ok, "outcome",
+							 outcome, "failed", failed, "message", message));
+			}
+			cf_validation_clear(&val[i]);
+		}
+		json_object_set_new(summary, "total", json_integer((json_int_t)n));
+		if (c->json) {
+			cli_json(json_pack("{s:o, s:o}", "summary", summary, "items", items));
+		} else {
+			const char *key;
+			json_t *value;
+			printf("%zu certificate%s validated, %zu valid, %zu not\n", n, n == 1 ? "" : "s", n - bad, bad);
+			json_object_foreach(summary, key, value)
+			{
+				if (strcmp(key, "total") != 0)
+					printf("  %-26s %lld\n", key, (long long)json_integer_value(value));
+			}
+			json_decref(summary);
+			json_decref(items);
+		}
+		rc = bad > 0 ? CF_E_FINDINGS : 0;
+		free(val);
+	}
+	cf_certs_free(leaves, n);
+	free(file_of);
+	free(index_in);
+	cf_strv_clear(&files);
+	return rc;
+}
+
+int cmd_validate(cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"host", required_argument, NULL, 0},	   {"node", required_argument, NULL, 0},
+		{"store", required_argument, NULL, 0},	   {"ca-file", required_argument, NULL, 0},
+		{"untrusted", required_argument, NULL, 0}, {"purpose", required_argument, NULL, 0},
+		{"batch", no_argument, NULL, 0},	   {0}};
+	const char *v[N_OPTS] = {0};
+	cf_err e = {0};
+	cf_trustidx *idx = NULL;
+	int i = cli_parse(c, argc, argv, opts, v, usage);
+	if (i < 0)
+		return 2;
+	if ((v[BATCH] == NULL && argc - i != 1) || (v[BATCH] != NULL && argc - i < 1) ||
+	    (v[STORE] != NULL) != (v[NODE] != NULL) || (v[STORE] != NULL && v[CA_FILE] != NULL))
+		return cli_usage(c, usage);
+	cf_validate_opts o = {.host = v[HOST], .now = cf_clock_now()};
+	if (v[PURPOSE] != NULL && (o.purpose = cf_purpose_find(v[PURPOSE], NULL)) == NULL) {
+		cf_err_set(&e, CF_E_INPUT, v[PURPOSE], "not a certificate purpose");
+		return cli_fail(c, &e);
+	}
+	int rc = load_trust(c, v, &idx);
+	o.trust = idx;
+	if (rc == 0)
+		rc = v[BATCH] ? validate_batch(c, argv + i, argc - i, &o) : validate_one(c, argv[i], &o);
+	cf_trustidx_free(idx);
+	return rc;
+}

@@ -1,0 +1,48 @@
+/* Validation of a certificate as a TLS peer would see it (SPEC §4): identity against a host
+ * name, validity, key usage for a purpose, and the chain to a trust store. Each check carries the
+ * rule id the doctor and uploads use for the same problem. */
+#ifndef CF_VALIDATE_H
+#define CF_VALIDATE_H
+
+#include "core/profile.h"
+#include "crypto/verify.h"
+#include "store/store.h"
+
+typedef struct cf_check {
+	const char *check; /* "identity", "validity", "key-usage", "chain" */
+	bool ok;
+	const char *rule; /* when failed: "name-mismatch", "expired", "eku-missing", "chain-incomplete", ... */
+	char message[320];
+} cf_check;
+
+typedef struct cf_validation {
+	bool ok;
+	cf_check checks[5];
+	size_t n;
+	cf_vresult chain; /* the chain that was built (leaf first) */
+} cf_validation;
+
+typedef struct cf_validate_opts {
+	const char *host;	   /* NULL: no identity check */
+	const cf_purpose *purpose; /* NULL: no key-usage check */
+	cf_trustidx *trust;	   /* NULL: no chain check */
+	int64_t now;
+} cf_validate_opts;
+
+/* Validates leaf (with intermediates given alongside it in extra). */
+cf_code cf_validate_cert(const cf_validate_opts *o, const cf_cert *leaf, cf_cert *const *extra, size_t n_extra,
+			 cf_validation *out, cf_err *e);
+/* Validates many leaves on every core; out[i] for leaves[i]. */
+void cf_validate_batch(const cf_validate_opts *o, cf_cert *const *leaves, size_t n, cf_validation *out);
+void cf_validation_clear(cf_validation *v);
+/* The rule of the first failed check, or "ok". */
+const char *cf_validation_outcome(const cf_validation *v);
+
+/* Whether host matches the certificate's names: DNS SANs (the CN only when there is no DNS
+ * SAN; a wildcard covers exactly one left-most label), IP addresses only against IP SANs. */
+bool cf_host_matches(const cf_facts *f, const char *host);
+
+/* Adds every trust certificate of (node, store) to idx as anchors. */
+cf_code cf_validate_load_store(cf_store *st, const char *node, const char *store, cf_trustidx *idx, cf_err *e);
+
+#endif

@@ -1,0 +1,406 @@
+/* The trust index: anchors and intermediates by subject name, each intermediate's path to an
+ * anchor verified once (signatures, CA flags) and cached; validity dates are checked on every
+ * call because they depend on the time asked about. */
+#include <openssl/err.h>
+#include <openssl/objects.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "crypto/crypto_int.h"
+#include "crypto/verify.h"
+#include "util/grow.h"
+
+typedef struct entry {
+	cf_cert *cert;
+	X509 *x;      /* borrowed from cert */
+	EVP_PKEY *pk; /* borrowed from x */
+	unsigned long name_hash;
+	bool anchor, is_ca;
+	int64_t not_before, not_after;
+	/* the verified path above this entry, guarded by the index lock */
+	int state; /* 0 unknown, 1 verified, 2 failed */
+	cf_vfail fail;
+	struct entry *up; /* next certificate toward the anchor; NULL for an anchor */
+} entry;
+
+struct cf_trustidx {
+	entry **v;
+	size_t n, cap, n_anchors;
+	bool sorted; /* v ordered by name_hash */
+	pthread_mutex_t lock;
+};
+
+/* The signature algorithms verified straight from the certificate's bytes. */
+static const struct sigalg {
+	uint8_t oid[12];
+	size_t len;
+	const char *md;
+	int key; /* EVP_PKEY_RSA or EVP_PKEY_EC */
+} sigalgs[] = {
+	{{0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b}, 11, "SHA256", EVP_PKEY_RSA},
+	{{0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0c}, 11, "SHA384", EVP_PKEY_RSA},
+	{{0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0d}, 11, "SHA512", EVP_PKEY_RSA},
+	{{0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02}, 10, "SHA256", EVP_PKEY_EC},
+	{{0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03}, 10, "SHA384", EVP_PKEY_EC},
+	{{0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x04}, 10, "SHA512", EVP_PKEY_EC},
+};
+
+static EVP_MD *fetched_md[sizeof(sigalgs) / sizeof(sigalgs[0])];
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+
+static void fetch_mds(void)
+{
+	for (size_t i = 0; i < sizeof(sigalgs) / sizeof(sigalgs[0]); i++)
+		fetched_md[i] = EVP_MD_fetch(NULL, sigalgs[i].md, NULL);
+}
+
+static entry *entry_new(cf_cert *c, bool anchor)
+{
+	X509 *x = cf_cert_x(c);
+	entry *en = x ? calloc(1, sizeof(*en)) : NULL;
+	if (en == NULL)
+		return NULL;
+	int ok = 0;
+	en->cert = cf_cert_ref(c);
+	en->x = x;
+	en->pk = X509_get0_pubkey(x);
+	en->name_hash = X509_NAME_hash_ex(X509_get_subject_name(x), NULL, NULL, &ok);
+	en->anchor = anchor;
+	en->is_ca = X509_check_ca(x) > 0;
+	en->not_before = cf_asn1_epoch(X509_get0_notBefore(x));
+	en->not_after = cf_asn1_epoch(X509_get0_notAfter(x));
+	ERR_clear_error();
+	return en;
+}
+
+static void entry_free(entry *en)
+{
+	if (en == NULL)
+		return;
+	cf_cert_free(en->cert);
+	free(en);
+}
+
+cf_trustidx *cf_trustidx_new(void)
+{
+	cf_trustidx *idx = calloc(1, sizeof(*idx));
+	if (idx != NULL)
+		pthread_mutex_init(&idx->lock, NULL);
+	pthread_once(&md_once, fetch_mds);
+	return idx;
+}
+
+void cf_trustidx_free(cf_trustidx *idx)
+{
+	if (idx == NULL)
+		return;
+	for (size_t i = 0; i < idx->n; i++)
+		entry_free(idx->v[i]);
+	free(idx->v);
+	pthread_mutex_destroy(&idx->lock);
+	free(idx);
+}
+
+cf_code cf_trustidx_add(cf_trustidx *idx, cf_cert *c, bool anchor, cf_err *e)
+{
+	entry *en = entry_new(c, anchor);
+	if (en == NULL)
+		return cf_err_set(e, CF_E_INPUT, "trust store", "a certificate OpenSSL does not accept");
+	if (cf_grow(&idx->v, &idx->cap, idx->n, sizeof(*idx->v)) != 0) {
+		entry_free(en);
+		return cf_err_set(e, CF_E_INTERNAL, "trust store", "out of memory");
+	}
+	idx->v[idx->n++] = en;
+	idx->n_anchors += anchor;
+	idx->sorted = false;
+	return CF_OK;
+}
+
+size_t cf_trustidx_anchors(const cf_trustidx *idx)
+{
+	return idx->n_anchors;
+}
+
+static int by_hash(const void *a, const void *b)
+{
+	const entry *x = *(entry *const *)a, *y = *(entry *const *)b;
+	if (x->name_hash != y->name_hash)
+		return x->name_hash < y->name_hash ? -1 : 1;
+	return (int)y->anchor - (int)x->anchor; /* anchors first */
+}
+
+static void ensure_sorted(cf_trustidx *idx)
+{
+	pthread_mutex_lock(&idx->lock);
+	if (!idx->sorted) {
+		qsort(idx->v, idx->n, sizeof(*idx->v), by_hash);
+		idx->sorted = true;
+	}
+	pthread_mutex_unlock(&idx->lock);
+}
+
+/* ---- signatures ---------------------------------------------------------------------------- */
+
+/* Whether issuer's key verifies c's signature; from c's own bytes when its algorithm is a
+ * common one, else through OpenSSL's X509_verify. */
+static bool signature_ok(const cf_cert *c, const cf_certder *d, EVP_PKEY *pk)
+{
+	if (pk == NULL)
+		return false;
+	for (size_t i = 0; d != NULL && i < sizeof(sigalgs) / sizeof(sigalgs[0]); i++) {
+		const struct sigalg *a = &sigalgs[i];
+		if (d->sig_alg.len != a->len || memcmp(d->sig_alg.p, a->oid, a->len) != 0)
+			continue;
+		if (d->tbs_alg.len != a->len || memcmp(d->tbs_alg.p, a->oid, a->len) != 0 ||
+		    EVP_PKEY_get_base_id(pk) != a->key || fetched_md[i] == NULL)
+			break;
+		EVP_MD_CTX *m = EVP_MD_CTX_new();
+		bool ok =
+			m != NULL &&
+			EVP_DigestVerifyInit_ex(m, NULL, EVP_MD_get0_name(fetched_md[i]), NULL, NULL, pk, NULL) == 1 &&
+			EVP_DigestVerify(m, d->signature.p, d->signature.len, d->tbs.p, d->tbs.len) == 1;
+		EVP_MD_CTX_free(m);
+		ERR_clear_error();
+		return ok;
+	}
+	X509 *x = cf_cert_x(c);
+	bool ok = x != NULL && X509_verify(x, pk) == 1;
+	ERR_clear_error();
+	return ok;
+}
+
+/* ---- issuer search ---------------------------------------------------------------------------- */
+
+/* A certificate being placed in a chain: an index entry or one given with the leaf. */
+typedef struct node {
+	entry *en;
+	cf_certder der;
+	bool have_der;
+} node;
+
+typedef struct search {
+	cf_trustidx *idx;
+	entry **extra; /* entries of the certificates given with the leaf (not cached) */
+	size_t n_extra;
+	X509_NAME *issuer_name; /* of the certificate whose issuer is sought */
+	unsigned long issuer_hash;
+} search;
+
+static bool name_is(const entry *en, const X509_NAME *name)
+{
+	return X509_NAME_cmp(X509_get_subject_name(en->x), name) == 0;
+}
+
+static bool cacheable(const search *s, const entry *en)
+{
+	for (size_t i = 0; i < s->n_extra; i++)
+		if (s->extra[i] == en)
+			return false;
+	return true;
+}
+
+static cf_vfail path_of(search *s, entry *en, int depth);
+
+/* Finds an issuer of the certificate (child) among anchors, intermediates and extras, verifying
+ * its signature and the issuer's own path. Writes *up. */
+static cf_vfail find_issuer(search *s, const cf_cert *child, const cf_certder *d, const X509_NAME *issuer, entry *self,
+			    bool use_extra, int depth, entry **up)
+{
+	cf_vfail worst = CF_V_NO_ISSUER;
+	int ok = 0;
+	unsigned long h = X509_NAME_hash_ex(issuer, NULL, NULL, &ok);
+	entry **v = s->idx->v;
+	size_t n = s->idx->n, lo = 0, hi = n;
+	while (lo < hi) { /* first entry with this hash */
+		size_t mid = (lo + hi) / 2;
+		if (v[mid]->name_hash < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* an index entry's cached path must not lead through certificates given with one leaf */
+	for (int pass = 0; pass < (use_extra ? 2 : 1); pass++) {
+		size_t i = pass == 0 ? lo : 0, end = pass == 0 ? n : s->n_extra;
+		for (; i < end; i++) {
+			entry *cand = pass == 0 ? v[i] : s->extra[i];
+			if (pass == 0 && cand->name_hash != h)
+				break;
+			if (cand == self || !name_is(cand, issuer))
+				continue;
+			if (!cand->is_ca) {
+				if (worst == CF_V_NO_ISSUER)
+					worst = CF_V_NOT_CA;
+				continue;
+			}
+			if (!signature_ok(child, d, cand->pk)) {
+				worst = CF_V_BAD_SIGNATURE;
+				continue;
+			}
+			cf_vfail f = path_of(s, cand, depth + 1);
+			if (f == CF_V_OK) {
+				*up = cand;
+				return CF_V_OK;
+			}
+			worst = f;
+		}
+	}
+	ERR_clear_error();
+	return worst;
+}
+
+/* The verified path above en (cached for index entries). */
+static cf_vfail path_of(search *s, entry *en, int depth)
+{
+	if (en->anchor)
+		return CF_V_OK;
+	if (depth >= CF_VERIFY_MAX_DEPTH)
+		return CF_V_TOO_LONG;
+	bool cache = cacheable(s, en);
+	if (cache) {
+		pthread_mutex_lock(&s->idx->lock);
+		int state = en->state;
+		cf_vfail fail = en->fail;
+		pthread_mutex_unlock(&s->idx->lock);
+		if (state != 0)
+			return fail;
+	}
+	cf_certder d;
+	bool have = cf_certder_split(en->cert->der, en->cert->der_len, &d);
+	entry *up = NULL;
+	cf_vfail f = find_issuer(s, en->cert, have ? &d : NULL, X509_get_issuer_name(en->x), en, !cache, depth, &up);
+	if (cache) {
+		pthread_mutex_lock(&s->idx->lock);
+		en->state = f == CF_V_OK ? 1 : 2;
+		en->fail = f;
+		en->up = up;
+		pthread_mutex_unlock(&s->idx->lock);
+	} else {
+		en->up = up;
+	}
+	return f;
+}
+
+/* ---- public ------------------------------------------------------------------------------------- */
+
+void cf_vresult_clear(cf_vresult *r)
+{
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->n; i++)
+		cf_cert_free(r->chain[i]);
+	memset(r, 0, sizeof(*r));
+}
+
+const char *cf_vfail_name(cf_vfail f)
+{
+	switch (f) {
+	case CF_V_OK: return "ok";
+	case CF_V_NO_ISSUER: return "no-issuer";
+	case CF_V_BAD_SIGNATURE: return "bad-signature";
+	case CF_V_EXPIRED: return "issuer-expired";
+	case CF_V_NOT_YET_VALID: return "issuer-not-yet-valid";
+	case CF_V_NOT_CA: return "issuer-not-ca";
+	case CF_V_TOO_LONG: return "chain-too-long";
+	case CF_V_UNREADABLE: return "unreadable";
+	}
+	return "unknown";
+}
+
+static void fail_msg(cf_vresult *out, cf_vfail f, const char *fmt, const char *arg)
+{
+	out->fail = f;
+	snprintf(out->message, sizeof(out->message), fmt, arg);
+}
+
+/* Whether the leaf is itself one of the anchors (a peer's self-signed certificate trusted
+ * directly). */
+static bool leaf_is_anchor(cf_trustidx *idx, const cf_cert *leaf, const X509_NAME *subject)
+{
+	int ok = 0;
+	unsigned long h = X509_NAME_hash_ex(subject, NULL, NULL, &ok);
+	for (size_t i = 0; i < idx->n; i++) {
+		const entry *en = idx->v[i];
+		if (en->anchor && en->name_hash == h && en->cert->der_len == leaf->der_len &&
+		    memcmp(en->cert->der, leaf->der, leaf->der_len) == 0)
+			return true;
+	}
+	return false;
+}
+
+cf_code cf_trustidx_verify(cf_trustidx *idx, const cf_cert *leaf, cf_cert *const *extra, size_t n_extra, int64_t now,
+			   cf_vresult *out)
+{
+	memset(out, 0, sizeof(*out));
+	ensure_sorted(idx);
+	entry *locals[CF_VERIFY_MAX_DEPTH * 2];
+	size_t n_locals = 0;
+	X509_NAME *issuer = NULL, *subject = NULL;
+	cf_certder d;
+	bool have = cf_certder_split(leaf->der, leaf->der_len, &d);
+	search s = {.idx = idx, .extra = locals};
+
+	for (size_t i = 0; i < n_extra && n_locals < sizeof(locals) / sizeof(locals[0]); i++) {
+		entry *en = entry_new(extra[i], false);
+		if (en != NULL)
+			locals[n_locals++] = en;
+	}
+	s.n_extra = n_locals;
+	if (have) {
+		const unsigned char *p = d.issuer.p, *q = d.subject.p;
+		issuer = d2i_X509_NAME(NULL, &p, (long)d.issuer.len);
+		subject = d2i_X509_NAME(NULL, &q, (long)d.subject.len);
+	} else {
+		X509 *x = cf_cert_x(leaf);
+		issuer = x ? X509_NAME_dup(X509_get_issuer_name(x)) : NULL;
+		subject = x ? X509_NAME_dup(X509_get_subject_name(x)) : NULL;
+	}
+	out->chain[out->n++] = cf_cert_ref((cf_cert *)leaf);
+	if (issuer == NULL || subject == NULL) {
+		fail_msg(out, CF_V_UNREADABLE, "%s", "the certificate's names do not decode");
+		goto done;
+	}
+	if (idx->n_anchors > 0 && leaf_is_anchor(idx, leaf, subject))
+		goto done; /* trusted as it is */
+	entry *up = NULL;
+	cf_vfail f = find_issuer(&s, leaf, have ? &d : NULL, issuer, NULL, true, 0, &up);
+	if (f != CF_V_OK) {
+		char *name = cf_name_str(issuer);
+		switch (f) {
+		case CF_V_NO_ISSUER:
+			fail_msg(out, f, "no issuer \"%s\" among the trusted and intermediate certificates", name);
+			break;
+		case CF_V_BAD_SIGNATURE:
+			fail_msg(out, f, "the signature does not verify with the key of \"%s\"", name);
+			break;
+		case CF_V_NOT_CA: fail_msg(out, f, "the issuer \"%s\" is not a CA certificate", name); break;
+		default: fail_msg(out, f, "the chain above \"%s\" does not verify", name); break;
+		}
+		free(name);
+		goto done;
+	}
+	/* the path is verified; now the dates, which depend on the time asked about */
+	pthread_mutex_lock(&idx->lock);
+	for (entry *en = up; en != NULL && out->n < CF_VERIFY_MAX_DEPTH; en = en->up)
+		out->chain[out->n++] = cf_cert_ref(en->cert);
+	pthread_mutex_unlock(&idx->lock);
+	for (size_t i = 1; i < out->n && out->fail == CF_V_OK; i++) {
+		X509 *x = cf_cert_x(out->chain[i]);
+		int64_t nb = cf_asn1_epoch(X509_get0_notBefore(x)), na = cf_asn1_epoch(X509_get0_notAfter(x));
+		char *name = cf_name_str(X509_get_subject_name(x));
+		if (now > na)
+			fail_msg(out, CF_V_EXPIRED, "the issuer \"%s\" has expired", name);
+		else if (now < nb)
+			fail_msg(out, CF_V_NOT_YET_VALID, "the issuer \"%s\" is not valid yet", name);
+		free(name);
+	}
+done:
+	X509_NAME_free(issuer);
+	X509_NAME_free(subject);
+	for (size_t i = 0; i < n_locals; i++)
+		entry_free(locals[i]);
+	ERR_clear_error();
+	return CF_OK;
+}
