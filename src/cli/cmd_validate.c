@@ -11,11 +11,12 @@
 #include "util/clock.h"
 #include "util/fileio.h"
 
-enum { HOST, NODE, STORE, CA_FILE, UNTRUSTED, PURPOSE, BATCH, N_OPTS };
+enum { HOST, NODE, STORE, CA_FILE, UNTRUSTED, PURPOSE, BATCH, STORED, N_OPTS };
 
 static const char usage[] = "certfleet validate FILE [--host NAME] [--node FQDN --store S | --ca-file FILE] "
 			    "[--untrusted FILE] [--purpose P]\n"
-			    "       certfleet validate --batch DIR|FILE... [same options]";
+			    "       certfleet validate --batch DIR|FILE... [same options]\n"
+			    "       certfleet validate --stored [--node FQDN]";
 
 /* Reads a PEM bundle or DER file into certificates; 0 or an exit code after printing. */
 static int read_certs(cli *c, const char *path, size_t max, cf_cert ***certs, size_t *n)
@@ -222,19 +223,71 @@ static int validate_batch(cli *c, char **args, int n_args, const cf_validate_opt
 	return rc;
 }
 
+struct stored_walk {
+	bool json;
+	json_t *items;
+};
+
+static int stored_failure(void *ctx, const cf_certrow *r, const char *rule)
+{
+	struct stored_walk *w = ctx;
+	char na[32];
+	cf_time_rfc3339(r->facts.not_after, na);
+	if (w->json)
+		json_array_append_new(w->items, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)r->id,
+							  "node", r->node, r->kind == CF_IDENTITY ? "purpose" : "store",
+							  r->name, "cn", r->facts.cn, "rule", rule, "not_after", na));
+	else
+		printf("%-18s %-8lld %-32s %-20s %s (not after %s)\n", rule, (long long)r->id, r->node, r->name,
+		       r->facts.cn, na);
+	return 0;
+}
+
+/* Every stored certificate re-checked from its stored facts: no parsing (SPEC §12). */
+static int validate_stored(cli *c, const char *node)
+{
+	cf_err e = {0};
+	cf_revalidation rv = {0};
+	struct stored_walk w = {.json = c->json, .items = json_array()};
+	int rc = cli_store(c, false);
+	if (rc == 0 && cf_store_revalidate(c->st, node, cf_clock_now(), stored_failure, &w, &rv, &e) != CF_OK)
+		rc = cli_fail(c, &e);
+	if (rc == 0 && c->json)
+		cli_json(json_pack("{s:{s:I, s:I, s:I, s:I, s:I}, s:O}", "summary", "total", (json_int_t)rv.total, "ok",
+				   (json_int_t)rv.ok, "expired", (json_int_t)rv.expired, "not-yet-valid",
+				   (json_int_t)rv.not_yet_valid, "untrusted-issuer", (json_int_t)rv.anchor_missing,
+				   "items", w.items));
+	else if (rc == 0)
+		printf("%lld stored certificates re-validated: %lld ok, %lld expired, %lld not yet valid, %lld whose "
+		       "trust anchor is gone\n",
+		       (long long)rv.total, (long long)rv.ok, (long long)rv.expired, (long long)rv.not_yet_valid,
+		       (long long)rv.anchor_missing);
+	json_decref(w.items);
+	if (rc == 0 && rv.ok != rv.total)
+		rc = CF_E_FINDINGS;
+	return rc;
+}
+
 int cmd_validate(cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"host", required_argument, NULL, 0},	   {"node", required_argument, NULL, 0},
-		{"store", required_argument, NULL, 0},	   {"ca-file", required_argument, NULL, 0},
-		{"untrusted", required_argument, NULL, 0}, {"purpose", required_argument, NULL, 0},
-		{"batch", no_argument, NULL, 0},	   {0}};
+	static const struct option opts[] = {{"host", required_argument, NULL, 0},
+					     {"node", required_argument, NULL, 0},
+					     {"store", required_argument, NULL, 0},
+					     {"ca-file", required_argument, NULL, 0},
+					     {"untrusted", required_argument, NULL, 0},
+					     {"purpose", required_argument, NULL, 0},
+					     {"batch", no_argument, NULL, 0},
+					     {"stored", no_argument, NULL, 0},
+					     {0}};
 	const char *v[N_OPTS] = {0};
 	cf_err e = {0};
 	cf_trustidx *idx = NULL;
 	int i = cli_parse(c, argc, argv, opts, v, usage);
 	if (i < 0)
 		return 2;
+	if (v[STORED] != NULL)
+		return i == argc && !v[BATCH] && !v[STORE] && !v[CA_FILE] ? validate_stored(c, v[NODE])
+									  : cli_usage(c, usage);
 	if ((v[BATCH] == NULL && argc - i != 1) || (v[BATCH] != NULL && argc - i < 1) ||
 	    (v[STORE] != NULL) != (v[NODE] != NULL) || (v[STORE] != NULL && v[CA_FILE] != NULL))
 		return cli_usage(c, usage);

@@ -122,6 +122,10 @@ cf_code cf_identity_install(cf_store *st, const cf_nodectx *ctx, const cf_purpos
 			.key_pem = (char *)id->key_pem,
 			.warnings = (char *)(id->warnings_json ? id->warnings_json : "[]"),
 		};
+		snprintf(row.anchor_sha256, sizeof(row.anchor_sha256), "%s",
+			 f.self_signed	     ? f.sha256
+			 : id->anchor_sha256 ? id->anchor_sha256
+					     : "");
 		if ((rc = cf_store_cert_insert(st, &row, e)) != CF_OK)
 			break;
 		cf_outcome_add_id(out, row.id);

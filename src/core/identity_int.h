@@ -15,6 +15,7 @@ typedef struct cf_identity_new {
 	const char *source;
 	const char *description;
 	const char *warnings_json;
+	const char *anchor_sha256; /* the trust certificate the chain ended at (self-signed: none) */
 	bool multi_server;
 } cf_identity_new;
 

@@ -116,10 +116,12 @@ static cf_code chain_check(const char *name, const cf_purpose *p, const cf_node 
 	return rc;
 }
 
-/* The chain's issuer certificates as one PEM text. */
+/* The chain's issuer certificates as one PEM text, without a self-signed root. */
 static char *issuer_pem(cf_cert *const *chain, size_t n)
 {
 	cf_strv parts = {0};
+	if (n > 1 && cf_cert_is_self_signed(chain[n - 1]))
+		n--; /* peers hold the root already; services send the chain below it */
 	for (size_t i = 1; i < n; i++) {
 		char *pem = cf_cert_pem(chain[i]);
 		if (pem != NULL)
@@ -231,6 +233,11 @@ cf_code cf_identity_upload(cf_store *st, const char *node, const char *purpose, 
 	}
 	upload_warnings(p, &f, have_csr ? &csr_facts : NULL, &scope.scope, multi, &out->warnings);
 	chain_pem = issuer_pem(chain.chain, chain.n);
+	cf_facts anchor = {0};
+	if (cf_cert_facts(chain.chain[chain.n - 1], &anchor, e) != CF_OK) {
+		rc = e ? e->code : CF_E_INTERNAL;
+		goto out;
+	}
 	warnings = cf_warnings_json(&out->warnings);
 	cf_identity_new id = {.cert = certs[0],
 			      .key_pem = key_pem,
@@ -238,8 +245,11 @@ cf_code cf_identity_upload(cf_store *st, const char *node, const char *purpose, 
 			      .source = have_csr ? "csr" : "upload",
 			      .description = description,
 			      .warnings_json = warnings,
+			      .anchor_sha256 = anchor.sha256,
 			      .multi_server = multi};
-	if ((rc = cf_identity_install(st, &ctx, p, &scope.scope, &id, out, e)) != CF_OK)
+	rc = cf_identity_install(st, &ctx, p, &scope.scope, &id, out, e);
+	cf_facts_free(&anchor);
+	if (rc != CF_OK)
 		goto out;
 	if (have_csr && (rc = cf_store_csr_delete(st, ctx.node.id, p->name, e)) != CF_OK)
 		goto out;

@@ -671,3 +671,9 @@ cf_code cf_cert_issue(const cf_reqspec *spec, const cf_key *subject_key, const c
 		return cf_err_set(e, CF_E_INPUT, "issuer certificate", "does not parse (OpenSSL rejects its DER)");
 	return build_cert(spec, subject_key->pkey, ix, issuer_key->pkey, not_before, days, out, e);
 }
+
+bool cf_cert_is_self_signed(const cf_cert *c)
+{
+	X509 *x = cf_cert_x(c);
+	return x != NULL && X509_NAME_cmp(X509_get_issuer_name(x), X509_get_subject_name(x)) == 0;
+}

@@ -251,13 +251,12 @@ static cf_vfail find_issuer(search *s, const cf_cert *child, const cf_certder *d
 	return worst;
 }
 
-/* The verified path above en (cached for index entries). */
+/* The verified path above en (cached for index entries). An anchor is trusted as it is, but
+ * when its own issuer is also trusted the path goes on to it, so chains reach their root. */
 static cf_vfail path_of(search *s, entry *en, int depth)
 {
-	if (en->anchor)
-		return CF_V_OK;
 	if (depth >= CF_VERIFY_MAX_DEPTH)
-		return CF_V_TOO_LONG;
+		return en->anchor ? CF_V_OK : CF_V_TOO_LONG;
 	bool cache = cacheable(s, en);
 	if (cache) {
 		pthread_mutex_lock(&s->idx->lock);
@@ -267,19 +266,25 @@ static cf_vfail path_of(search *s, entry *en, int depth)
 		if (state != 0)
 			return fail;
 	}
-	cf_certder d;
-	bool have = cf_certder_split(en->cert->der, en->cert->der_len, &d);
 	entry *up = NULL;
-	cf_vfail f = find_issuer(s, en->cert, have ? &d : NULL, X509_get_issuer_name(en->x), en, !cache, depth, &up);
-	if (cache) {
-		pthread_mutex_lock(&s->idx->lock);
-		en->state = f == CF_V_OK ? 1 : 2;
-		en->fail = f;
-		en->up = up;
-		pthread_mutex_unlock(&s->idx->lock);
-	} else {
-		en->up = up;
+	cf_vfail f = CF_V_OK;
+	const X509_NAME *issuer = X509_get_issuer_name(en->x);
+	if (!en->anchor || X509_NAME_cmp(issuer, X509_get_subject_name(en->x)) != 0) {
+		cf_certder d;
+		bool have = cf_certder_split(en->cert->der, en->cert->der_len, &d);
+		f = find_issuer(s, en->cert, have ? &d : NULL, issuer, en, !cache, depth, &up);
+		if (en->anchor && f != CF_V_OK) {
+			f = CF_V_OK;
+			up = NULL;
+		}
 	}
+	if (cache)
+		pthread_mutex_lock(&s->idx->lock);
+	en->state = f == CF_V_OK ? 1 : 2;
+	en->fail = f;
+	en->up = up;
+	if (cache)
+		pthread_mutex_unlock(&s->idx->lock);
 	return f;
 }
 

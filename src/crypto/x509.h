@@ -127,6 +127,8 @@ char *cf_cert_pem(const cf_cert *c);
 cf_code cf_cert_facts(const cf_cert *c, cf_facts *out, cf_err *e);
 /* Decodes facts of many certificates using every core; out[i] for v[i]. */
 cf_code cf_certs_facts(cf_cert *const *v, size_t n, cf_facts *out, cf_err *e);
+/* True when the certificate is self-issued (issuer = subject), as a root is. */
+bool cf_cert_is_self_signed(const cf_cert *c);
 /* True when the key is the private half of the certificate's public key. */
 bool cf_key_matches_cert(const cf_key *key, const cf_cert *c);
 /* True when issuer's subject is c's issuer and issuer's key verifies c's signature. */

@@ -42,6 +42,10 @@ static const char *const migrations[] = {
 	"  cert_path TEXT NOT NULL, key_path TEXT NOT NULL, chain_path TEXT NOT NULL,"
 	"  owner TEXT NOT NULL, mode INTEGER NOT NULL, reload TEXT NOT NULL,"
 	"  PRIMARY KEY (node_id, purpose));",
+	/* 2: the trust anchor an identity's chain ended at when it was installed, so stored
+	 * certificates are re-validated without being parsed again */
+	"ALTER TABLE certificates ADD COLUMN anchor_sha256 TEXT NOT NULL DEFAULT '';"
+	"CREATE INDEX certificates_node_sha256 ON certificates (node_id, kind, sha256);",
 };
 
 int cf_schema_latest(void)

@@ -368,9 +368,9 @@ cf_code cf_store_cert_insert(cf_store *st, cf_certrow *r, cf_err *e)
 		"INSERT INTO certificates (node_id, kind, name, der, sha256, spki_sha256, subject, issuer,"
 		" cn, serial, not_before, not_after, key_type, key_bits, curve, sig_hash, self_signed, ca,"
 		" has_bc, has_ku, ku, has_eku, eku, eku_other, san, ocsp, crl_dp, unsupported_oids,"
-		" distribution, source, description, chain_pem, key_pem, warnings, created) VALUES"
+		" distribution, source, description, chain_pem, key_pem, warnings, created, anchor_sha256) VALUES"
 		" ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,"
-		" $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35) RETURNING id";
+		" $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36) RETURNING id";
 	cf_stmt *s = NULL;
 	const cf_facts *f = &r->facts;
 	cf_code rc = prep(st, sql, &s, e);
@@ -413,6 +413,7 @@ cf_code cf_store_cert_insert(cf_store *st, cf_certrow *r, cf_err *e)
 	D->bind_text(s, 33, r->key_pem);
 	D->bind_text(s, 34, r->warnings ? r->warnings : "[]");
 	D->bind_int(s, 35, r->created ? r->created : cf_clock_now());
+	D->bind_text(s, 36, r->anchor_sha256);
 	free(eku_other);
 	free(san);
 	free(ocsp);
@@ -452,8 +453,8 @@ cf_code cf_store_identity_delete(cf_store *st, int64_t node_id, const char *purp
 	" c.serial, c.not_before, c.not_after, c.key_type, c.key_bits, c.curve, c.sig_hash,"                           \
 	" c.self_signed, c.ca, c.has_bc, c.has_ku, c.ku, c.has_eku, c.eku, c.eku_other, c.san, c.ocsp,"                \
 	" c.crl_dp, c.unsupported_oids, c.distribution, c.source, c.description, c.chain_pem,"                         \
-	" c.warnings, c.created"
-#define CERT_NCOLS 35
+	" c.warnings, c.created, c.anchor_sha256"
+#define CERT_NCOLS 36
 
 static void split_col(const char *text, cf_strv *out)
 {
@@ -500,6 +501,7 @@ static void read_cert(cf_store *st, cf_stmt *s, cf_certrow *r, bool der, bool ke
 	r->chain_pem = dup0(D->col_text(s, i++));
 	r->warnings = dup0(D->col_text(s, i++));
 	r->created = D->col_int(s, i++);
+	snprintf(r->anchor_sha256, sizeof(r->anchor_sha256), "%s", D->col_text(s, i++));
 	if (der) {
 		size_t len = 0;
 		const void *p = D->col_blob(s, i++, &len);
@@ -590,6 +592,55 @@ cf_code cf_store_cert_each(cf_store *st, const cf_certfilter *f, int (*fn)(void 
 	if (r < 0)
 		return e ? e->code : CF_E_INTERNAL;
 	return stop ? (cf_code)stop : CF_OK;
+}
+
+cf_code cf_store_revalidate(cf_store *st, const char *node, int64_t now,
+			    int (*fn)(void *ctx, const cf_certrow *r, const char *rule), void *ctx,
+			    cf_revalidation *out, cf_err *e)
+{
+	static const char sql[] =
+		"SELECT c.id, n.fqdn, c.kind, c.name, c.cn, c.not_before, c.not_after,"
+		" c.kind = 2 OR c.anchor_sha256 = '' OR c.anchor_sha256 = c.sha256 OR EXISTS (SELECT 1 FROM"
+		" certificates a WHERE a.node_id = c.node_id AND a.kind = 2 AND a.sha256 = c.anchor_sha256)"
+		" FROM certificates c JOIN nodes n ON n.id = c.node_id WHERE $1 = '' OR lower(n.fqdn) = lower($1)"
+		" ORDER BY c.id";
+	cf_stmt *s = NULL;
+	cf_revalidation rv = {0};
+	cf_code rc = prep(st, sql, &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_text(s, 1, node ? node : "");
+	int r;
+	while ((r = D->step(s, e)) == 1) {
+		int64_t nb = D->col_int(s, 5), na = D->col_int(s, 6);
+		bool anchored = D->col_int(s, 7) != 0;
+		const char *rule = now > na    ? "expired"
+				   : now < nb  ? "not-yet-valid"
+				   : !anchored ? "untrusted-issuer"
+					       : NULL;
+		rv.total++;
+		if (rule == NULL) {
+			rv.ok++;
+			continue;
+		}
+		rv.expired += rule[0] == 'e';
+		rv.not_yet_valid += rule[0] == 'n';
+		rv.anchor_missing += rule[0] == 'u';
+		if (fn != NULL) {
+			cf_certrow row = {.id = D->col_int(s, 0), .kind = (cf_certkind)D->col_int(s, 2)};
+			row.node = (char *)D->col_text(s, 1);
+			row.name = (char *)D->col_text(s, 3);
+			row.facts.cn = (char *)D->col_text(s, 4);
+			row.facts.not_before = nb;
+			row.facts.not_after = na;
+			fn(ctx, &row, rule);
+		}
+	}
+	release(st, s);
+	if (r < 0)
+		return e ? e->code : CF_E_INTERNAL;
+	*out = rv;
+	return CF_OK;
 }
 
 int64_t cf_store_trust_find(cf_store *st, int64_t node_id, const char *store, const char *sha256)

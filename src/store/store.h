@@ -85,9 +85,10 @@ typedef struct cf_certrow {
 	char *distribution; /* "single-server" | "multi-server" */
 	char *source;	    /* "self-signed" | "csr" | "upload" | ... */
 	char *description;
-	char *chain_pem; /* identity: issuer certificates, PEM; "" when none */
-	char *key_pem;	 /* identity: only when asked for; freed with cf_secret_free */
-	char *warnings;	 /* JSON array of {"rule","message"} */
+	char *chain_pem;	/* identity: issuer certificates, PEM; "" when none */
+	char *key_pem;		/* identity: only when asked for; freed with cf_secret_free */
+	char *warnings;		/* JSON array of {"rule","message"} */
+	char anchor_sha256[65]; /* identity: the trust certificate its chain ended at ("" unknown) */
 	int64_t created;
 } cf_certrow;
 
@@ -114,6 +115,18 @@ cf_code cf_store_identity_delete(cf_store *st, int64_t node_id, const char *purp
  * A non-zero return from fn stops the walk and is returned. The row is valid only during fn. */
 cf_code cf_store_cert_each(cf_store *st, const cf_certfilter *f, int (*fn)(void *ctx, const cf_certrow *r), void *ctx,
 			   cf_err *e);
+/* Re-validation of stored certificates from their stored facts alone (SPEC §12). */
+typedef struct cf_revalidation {
+	int64_t total, ok, expired, not_yet_valid, anchor_missing;
+} cf_revalidation;
+
+/* Checks every certificate (of one node when node is non-NULL) at time now: validity, and for
+ * identities that the trust certificate their chain ended at is still in the node's trust
+ * stores. Calls fn (when non-NULL) for each failure with its rule id ("expired",
+ * "not-yet-valid", "untrusted-issuer"); the row holds id, node, kind, name, cn and dates. */
+cf_code cf_store_revalidate(cf_store *st, const char *node, int64_t now,
+			    int (*fn)(void *ctx, const cf_certrow *r, const char *rule), void *ctx,
+			    cf_revalidation *out, cf_err *e);
 /* The id of a trust certificate with this SHA-256 in (node, store), or 0. */
 int64_t cf_store_trust_find(cf_store *st, int64_t node_id, const char *store, const char *sha256);
 /* How many trust certificates (node, store) holds. */
