@@ -249,7 +249,11 @@ static int validate_stored(cli *c, const char *node)
 	cf_err e = {0};
 	cf_revalidation rv = {0};
 	struct stored_walk w = {.json = c->json, .items = json_array()};
+	cf_node n = {0};
 	int rc = cli_store(c, false);
+	if (rc == 0 && node != NULL && cf_store_node_get(c->st, node, &n, &e) != CF_OK)
+		rc = cli_fail(c, &e);
+	cf_node_free(&n);
 	if (rc == 0 && cf_store_revalidate(c->st, node, cf_clock_now(), stored_failure, &w, &rv, &e) != CF_OK)
 		rc = cli_fail(c, &e);
 	if (rc == 0 && c->json)

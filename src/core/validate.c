@@ -202,8 +202,6 @@ cf_code cf_validate_load_store(cf_store *st, const char *node, const char *store
 	cf_code rc = cf_store_node_get(st, node, &n, e);
 	if (rc == CF_OK)
 		rc = cf_store_trust_certs(st, n.id, store, &certs, &nc, e);
-	if (rc == CF_OK && nc == 0)
-		rc = cf_err_set(e, CF_E_NOTFOUND, store, "%s holds no trust certificates in this store", n.fqdn);
 	for (size_t i = 0; rc == CF_OK && i < nc; i++)
 		rc = cf_trustidx_add(idx, certs[i], true, e);
 	cf_certs_free(certs, nc);

@@ -42,7 +42,7 @@ const char *cf_validation_outcome(const cf_validation *v);
  * SAN; a wildcard covers exactly one left-most label), IP addresses only against IP SANs. */
 bool cf_host_matches(const cf_facts *f, const char *host);
 
-/* Adds every trust certificate of (node, store) to idx as anchors. */
+/* Adds every trust certificate of (node, store) to idx as anchors (an empty store adds none). */
 cf_code cf_validate_load_store(cf_store *st, const char *node, const char *store, cf_trustidx *idx, cf_err *e);
 
 #endif
