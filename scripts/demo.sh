@@ -2,7 +2,7 @@
 # The main job of `make run`: a demo deployment in an embedded SQLite store — one call-control
 # cluster (two Unified CM and two IM and Presence nodes), one Expressway-C and one
 # Expressway-E — renewed with a CA-signed multi-server tomcat certificate (openssl plays the
-# external CA), then the status of every node.
+# external CA), then the status of every node and what the doctor finds.
 set -euo pipefail
 CF_BIN=$(realpath "${1:-build/certfleet}")
 DEMO=$(realpath -m "${DEMO_DIR:-build/demo}")
@@ -52,3 +52,6 @@ cf status
 echo
 echo "Certificates expiring within 2 years:"
 cf cert list --expiring 730
+echo
+echo "What the doctor finds (exit 7 when any finding is an error):"
+cf doctor || true

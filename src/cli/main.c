@@ -29,9 +29,12 @@ static const struct command {
 	{"trust", "add", cmd_trust_add, "--node FQDN --store S FILE [--description TEXT]"},
 	{"trust", "delete", cmd_trust_delete, "--node FQDN --store S --id ID"},
 	{"trust", "prune", cmd_trust_prune, "[--node FQDN]"},
+	{"trust", "fetch", cmd_trust_fetch,
+	 "HOST:PORT [--starttls xmpp|smtp|ldap] [--sni NAME] [--import --node FQDN --store S]"},
 	{"validate", NULL, cmd_validate,
 	 "FILE [--host NAME] [--node FQDN --store S | --ca-file FILE] [--untrusted FILE] [--purpose P] | --batch "
 	 "DIR|FILE..."},
+	{"doctor", NULL, cmd_doctor, "[--node FQDN]: every rule of SPEC §4, each finding with its fix"},
 	{"status", NULL, cmd_status, "per-node summary: identities, trust, first expiry, pending CSRs"},
 	{"deploy", NULL, cmd_deploy, "--node FQDN [--purpose P]"},
 	{"deploy-target", "set", cmd_target_set,

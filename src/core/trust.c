@@ -208,17 +208,14 @@ struct prune_walk {
 	cf_strv stores;
 };
 
-/* A self-signed trust copy is stale when the peer it names (CN = peer FQDN) now has a
- * CA-signed identity for a purpose validated by this store with the same key type. */
-static int prune_visit(void *ctx, const cf_certrow *r)
+bool cf_trust_stale(cf_store *st, const cf_certrow *r, const char **purpose)
 {
-	struct prune_walk *w = ctx;
 	const cf_facts *f = &r->facts;
 	cf_node peer = {0};
-	if (!f->self_signed || strcmp(f->subject, f->issuer) != 0 || f->cn[0] == '\0')
-		return 0;
-	if (cf_store_node_get(w->st, f->cn, &peer, NULL) != CF_OK)
-		return 0;
+	if (r->kind != CF_TRUST || !f->self_signed || strcmp(f->subject, f->issuer) != 0 || f->cn[0] == '\0')
+		return false;
+	if (cf_store_node_get(st, f->cn, &peer, NULL) != CF_OK)
+		return false;
 	int i = 0;
 	const cf_purpose *p;
 	bool stale = false;
@@ -227,18 +224,26 @@ static int prune_visit(void *ctx, const cf_certrow *r)
 		if (p->trust_store == NULL || strcmp(p->trust_store, r->name) != 0 ||
 		    p->ecdsa != (f->key_type == CF_KEY_EC))
 			continue;
-		if (cf_store_identity_get(w->st, peer.id, p->name, false, &id, NULL) == CF_OK)
+		if (cf_store_identity_get(st, peer.id, p->name, false, &id, NULL) == CF_OK)
 			stale = !id.facts.self_signed && strcmp(id.facts.sha256, f->sha256) != 0;
 		cf_certrow_free(&id);
+		if (stale && purpose != NULL)
+			*purpose = p->name;
 	}
 	cf_node_free(&peer);
-	if (stale) {
-		if (cf_grow(&w->ids, &w->cap, w->n, sizeof(*w->ids)) != 0)
-			return CF_E_INTERNAL;
-		w->ids[w->n++] = r->id;
-		cf_strv_push(&w->nodes, r->node);
-		cf_strv_push(&w->stores, r->name);
-	}
+	return stale;
+}
+
+static int prune_visit(void *ctx, const cf_certrow *r)
+{
+	struct prune_walk *w = ctx;
+	if (!cf_trust_stale(w->st, r, NULL))
+		return 0;
+	if (cf_grow(&w->ids, &w->cap, w->n, sizeof(*w->ids)) != 0)
+		return CF_E_INTERNAL;
+	w->ids[w->n++] = r->id;
+	cf_strv_push(&w->nodes, r->node);
+	cf_strv_push(&w->stores, r->name);
 	return 0;
 }
 

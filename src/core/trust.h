@@ -14,6 +14,10 @@ cf_code cf_trust_delete(cf_store *st, const char *node, const char *store, int64
 /* Deletes the self-signed trust copies of peers whose identity is now CA-signed, on one node
  * (non-NULL) or all. */
 cf_code cf_trust_prune(cf_store *st, const char *node, cf_outcome *out, cf_err *e);
+/* Whether trust certificate r is a stale self-signed copy that cf_trust_prune deletes: it names
+ * a peer (CN = the peer's FQDN) whose identity for a purpose validated by r's store, with the
+ * same key type, is now CA-signed. *purpose (may be NULL) gets that purpose (borrowed). */
+bool cf_trust_stale(cf_store *st, const cf_certrow *r, const char **purpose);
 
 /* Inside a transaction: places one certificate into (node, store) unless the store holds it
  * already. *added tells which happened. */

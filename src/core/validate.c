@@ -98,8 +98,7 @@ static const char *chain_rule(cf_vfail f)
 	case CF_V_NOT_CA: return "ca-no-basic-constraints";
 	case CF_V_EXPIRED: return "expired";
 	case CF_V_NOT_YET_VALID: return "not-yet-valid";
-	case CF_V_BAD_SIGNATURE: return "bad-signature";
-	default: return "untrusted-issuer";
+	default: return cf_vfail_name(f);
 	}
 }
 

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "crypto/crypto_int.h"
+#include "util/grow.h"
 #include "util/parallel.h"
 
 /* A certificate owning der (malloc'ed; len bytes of it are the certificate) and x (NULL: decoded
@@ -306,14 +307,14 @@ static void parse_slice(void *ctx, size_t begin, size_t end)
 	ERR_clear_error();
 }
 
-static cf_code parse_der(const char *name, const uint8_t *buf, size_t len, cf_cert ***out, size_t *n, cf_err *e)
+/* One DER certificate at the start of buf; *used is its length. */
+static cf_code parse_one_der(const char *name, const uint8_t *buf, size_t len, cf_cert **out, size_t *used, cf_err *e)
 {
 	cf_certder d;
 	cf_cert *c = NULL;
 	if (cf_certder_split(buf, len, &d)) {
-		if (d.len != len)
-			return cf_err_set(e, CF_E_INPUT, name, "trailing data after the DER certificate");
-		c = cert_copy(buf, len);
+		c = cert_copy(buf, d.len);
+		*used = d.len;
 	} else {
 		const unsigned char *p = buf;
 		X509 *x = len <= LONG_MAX ? d2i_X509(NULL, &p, (long)len) : NULL;
@@ -330,21 +331,48 @@ static cf_code parse_der(const char *name, const uint8_t *buf, size_t len, cf_ce
 			return cf_err_set(e, CF_E_INPUT, name,
 					  "not a certificate: neither PEM nor DER X.509 (garbage or truncated)");
 		}
-		if (p != buf + len) {
-			X509_free(x);
-			return cf_err_set(e, CF_E_INPUT, name, "trailing data after the DER certificate");
-		}
+		*used = (size_t)(p - buf);
 		c = cf_cert_wrap(x);
 	}
-	cf_cert **v = malloc(sizeof(*v));
-	if (c == NULL || v == NULL) {
-		cf_cert_free(c);
-		free(v);
+	if (c == NULL)
 		return cf_err_set(e, CF_E_INTERNAL, name, "out of memory");
+	*out = c;
+	return CF_OK;
+}
+
+/* One DER certificate, or several back to back (a leaf followed by its chain). */
+static cf_code parse_der(const char *name, const uint8_t *buf, size_t len, cf_cert ***out, size_t *n, cf_err *e)
+{
+	cf_cert **v = NULL;
+	size_t count = 0, cap = 0, off = 0;
+	cf_code rc = CF_OK;
+	while (rc == CF_OK && off < len) {
+		cf_cert *c = NULL;
+		size_t used = 0;
+		cf_err one;
+		if (parse_one_der(name, buf + off, len - off, &c, &used, &one) != CF_OK) {
+			if (count > 0)
+				rc = cf_err_set(e, CF_E_INPUT, name, "trailing data after the DER certificate");
+			else if (e != NULL)
+				*e = one, rc = one.code;
+			else
+				rc = one.code;
+			break;
+		}
+		if (cf_grow(&v, &cap, count, sizeof(*v)) != 0) {
+			cf_cert_free(c);
+			rc = cf_err_set(e, CF_E_INTERNAL, name, "out of memory");
+			break;
+		}
+		v[count++] = c;
+		off += used;
 	}
-	v[0] = c;
+	if (rc != CF_OK) {
+		cf_certs_free(v, count);
+		return rc;
+	}
 	*out = v;
-	*n = 1;
+	*n = count;
 	return CF_OK;
 }
 

@@ -20,8 +20,9 @@ typedef struct entry {
 	unsigned long name_hash;
 	bool anchor, is_ca;
 	int64_t not_before, not_after;
-	/* the verified path above this entry, guarded by the index lock */
+	/* the verified path above this entry for the time state_now, guarded by the index lock */
 	int state; /* 0 unknown, 1 verified, 2 failed */
+	int64_t state_now;
 	cf_vfail fail;
 	struct entry *up; /* next certificate toward the anchor; NULL for an anchor */
 } entry;
@@ -185,8 +186,7 @@ typedef struct search {
 	cf_trustidx *idx;
 	entry **extra; /* entries of the certificates given with the leaf (not cached) */
 	size_t n_extra;
-	X509_NAME *issuer_name; /* of the certificate whose issuer is sought */
-	unsigned long issuer_hash;
+	int64_t now; /* issuers valid at this time are tried first */
 } search;
 
 static bool name_is(const entry *en, const X509_NAME *name)
@@ -221,14 +221,19 @@ static cf_vfail find_issuer(search *s, const cf_cert *child, const cf_certder *d
 		else
 			hi = mid;
 	}
-	/* an index entry's cached path must not lead through certificates given with one leaf */
-	for (int pass = 0; pass < (use_extra ? 2 : 1); pass++) {
+	/* issuers valid now first (a renewed CA beside its expired predecessor), then the rest; an
+	 * index entry's cached path must not lead through certificates given with one leaf */
+	int passes = use_extra ? 2 : 1;
+	for (int round = 0; round < 2 * passes; round++) {
+		int pass = round % passes;
+		bool want_valid = round < passes;
 		size_t i = pass == 0 ? lo : 0, end = pass == 0 ? n : s->n_extra;
 		for (; i < end; i++) {
 			entry *cand = pass == 0 ? v[i] : s->extra[i];
 			if (pass == 0 && cand->name_hash != h)
 				break;
-			if (cand == self || !name_is(cand, issuer))
+			bool valid = s->now >= cand->not_before && s->now <= cand->not_after;
+			if (valid != want_valid || cand == self || !name_is(cand, issuer))
 				continue;
 			if (!cand->is_ca) {
 				if (worst == CF_V_NO_ISSUER)
@@ -262,8 +267,9 @@ static cf_vfail path_of(search *s, entry *en, int depth)
 		pthread_mutex_lock(&s->idx->lock);
 		int state = en->state;
 		cf_vfail fail = en->fail;
+		bool same_time = en->state_now == s->now;
 		pthread_mutex_unlock(&s->idx->lock);
-		if (state != 0)
+		if (state != 0 && same_time)
 			return fail;
 	}
 	entry *up = NULL;
@@ -281,6 +287,7 @@ static cf_vfail path_of(search *s, entry *en, int depth)
 	if (cache)
 		pthread_mutex_lock(&s->idx->lock);
 	en->state = f == CF_V_OK ? 1 : 2;
+	en->state_now = s->now;
 	en->fail = f;
 	en->up = up;
 	if (cache)
@@ -310,6 +317,9 @@ const char *cf_vfail_name(cf_vfail f)
 	case CF_V_NOT_CA: return "issuer-not-ca";
 	case CF_V_TOO_LONG: return "chain-too-long";
 	case CF_V_UNREADABLE: return "unreadable";
+	case CF_V_PATH_LENGTH: return "path-length";
+	case CF_V_NAME_CONSTRAINTS: return "name-constraints";
+	case CF_V_CRITICAL_EXTENSION: return "unknown-critical-extension";
 	}
 	return "unknown";
 }
@@ -318,6 +328,71 @@ static void fail_msg(cf_vresult *out, cf_vfail f, const char *fmt, const char *a
 {
 	out->fail = f;
 	snprintf(out->message, sizeof(out->message), fmt, arg);
+}
+
+/* A critical extension the leaf carries that OpenSSL cannot process (from its own bytes when
+ * they were walked); its OID goes to oid. */
+static bool leaf_unknown_critical(const cf_cert *leaf, const cf_certder *d, char *oid, size_t len)
+{
+	bool found = false;
+	snprintf(oid, len, "%s", "");
+	if (d == NULL) {
+		X509 *x = cf_cert_x(leaf);
+		return x != NULL && (X509_get_extension_flags(x) & EXFLAG_CRITICAL);
+	}
+	if (d->exts.len == 0)
+		return false;
+	const unsigned char *p = d->exts.p;
+	STACK_OF(X509_EXTENSION) *exts = d2i_X509_EXTENSIONS(NULL, &p, (long)d->exts.len);
+	for (int i = 0; !found && i < sk_X509_EXTENSION_num(exts); i++) {
+		X509_EXTENSION *ext = sk_X509_EXTENSION_value(exts, i);
+		if (X509_EXTENSION_get_critical(ext) && !X509_supported_extension(ext)) {
+			OBJ_obj2txt(oid, (int)len, X509_EXTENSION_get_object(ext), 1);
+			found = true;
+		}
+	}
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	return found;
+}
+
+/* RFC 5280 checks over the built chain (leaf first): unknown critical extensions, path length
+ * constraints and name constraints. Sets out->fail. */
+static cf_vfail chain_constraints(cf_vresult *out, const cf_certder *d)
+{
+	char oid[128];
+	if (leaf_unknown_critical(out->chain[0], d, oid, sizeof(oid))) {
+		fail_msg(out, CF_V_CRITICAL_EXTENSION, "the certificate has an unknown critical extension %s", oid);
+		return out->fail;
+	}
+	long below = 0; /* intermediate CAs below the current issuer, which its path length counts */
+	for (size_t i = 1; i < out->n && out->fail == CF_V_OK; i++) {
+		X509 *x = cf_cert_x(out->chain[i]);
+		char *name = cf_name_str(X509_get_subject_name(x));
+		if (X509_get_extension_flags(x) & EXFLAG_CRITICAL) {
+			fail_msg(out, CF_V_CRITICAL_EXTENSION, "the issuer \"%s\" has an unknown critical extension",
+				 name);
+		} else if (X509_get_pathlen(x) >= 0 && below > X509_get_pathlen(x)) {
+			fail_msg(out, CF_V_PATH_LENGTH, "the issuer \"%s\" allows fewer intermediate CAs below it",
+				 name);
+		} else {
+			NAME_CONSTRAINTS *nc = X509_get_ext_d2i(x, NID_name_constraints, NULL, NULL);
+			for (size_t j = 0; nc != NULL && j < i && out->fail == CF_V_OK; j++) {
+				X509 *xj = cf_cert_x(out->chain[j]);
+				if (xj == NULL || (j > 0 && (X509_get_extension_flags(xj) & EXFLAG_SI)))
+					continue; /* self-issued intermediates are exempt (RFC 5280 6.1.4) */
+				if (NAME_CONSTRAINTS_check(xj, nc) != X509_V_OK ||
+				    (j == 0 && NAME_CONSTRAINTS_check_CN(xj, nc) != X509_V_OK))
+					fail_msg(out, CF_V_NAME_CONSTRAINTS,
+						 "a name is outside the constraints of \"%s\"", name);
+			}
+			NAME_CONSTRAINTS_free(nc);
+		}
+		free(name);
+		if (!(X509_get_extension_flags(x) & EXFLAG_SI))
+			below++;
+	}
+	ERR_clear_error();
+	return out->fail;
 }
 
 /* Whether the leaf is itself one of the anchors (a peer's self-signed certificate trusted
@@ -345,7 +420,7 @@ cf_code cf_trustidx_verify(cf_trustidx *idx, const cf_cert *leaf, cf_cert *const
 	X509_NAME *issuer = NULL, *subject = NULL;
 	cf_certder d;
 	bool have = cf_certder_split(leaf->der, leaf->der_len, &d);
-	search s = {.idx = idx, .extra = locals};
+	search s = {.idx = idx, .extra = locals, .now = now};
 
 	for (size_t i = 0; i < n_extra && n_locals < sizeof(locals) / sizeof(locals[0]); i++) {
 		entry *en = entry_new(extra[i], false);
@@ -386,11 +461,13 @@ cf_code cf_trustidx_verify(cf_trustidx *idx, const cf_cert *leaf, cf_cert *const
 		free(name);
 		goto done;
 	}
-	/* the path is verified; now the dates, which depend on the time asked about */
 	pthread_mutex_lock(&idx->lock);
 	for (entry *en = up; en != NULL && out->n < CF_VERIFY_MAX_DEPTH; en = en->up)
 		out->chain[out->n++] = cf_cert_ref(en->cert);
 	pthread_mutex_unlock(&idx->lock);
+	/* the path is verified; now what depends on the whole chain, and the dates */
+	if (chain_constraints(out, have ? &d : NULL) != CF_V_OK)
+		goto done;
 	for (size_t i = 1; i < out->n && out->fail == CF_V_OK; i++) {
 		X509 *x = cf_cert_x(out->chain[i]);
 		int64_t nb = cf_asn1_epoch(X509_get0_notBefore(x)), na = cf_asn1_epoch(X509_get0_notAfter(x));

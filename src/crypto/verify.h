@@ -15,13 +15,16 @@ typedef struct cf_trustidx cf_trustidx;
 
 typedef enum cf_vfail {
 	CF_V_OK = 0,
-	CF_V_NO_ISSUER,	    /* no issuer found among anchors and intermediates */
-	CF_V_BAD_SIGNATURE, /* an issuer's key does not verify the signature */
-	CF_V_EXPIRED,	    /* a chain certificate (not the leaf) has expired */
-	CF_V_NOT_YET_VALID, /* a chain certificate (not the leaf) is not valid yet */
-	CF_V_NOT_CA,	    /* an issuer is not a CA (basicConstraints/keyUsage) */
-	CF_V_TOO_LONG,	    /* more than CF_VERIFY_MAX_DEPTH certificates */
-	CF_V_UNREADABLE,    /* a certificate OpenSSL does not accept */
+	CF_V_NO_ISSUER,		 /* no issuer found among anchors and intermediates */
+	CF_V_BAD_SIGNATURE,	 /* an issuer's key does not verify the signature */
+	CF_V_EXPIRED,		 /* a chain certificate (not the leaf) has expired */
+	CF_V_NOT_YET_VALID,	 /* a chain certificate (not the leaf) is not valid yet */
+	CF_V_NOT_CA,		 /* an issuer is not a CA (basicConstraints/keyUsage) */
+	CF_V_TOO_LONG,		 /* more than CF_VERIFY_MAX_DEPTH certificates */
+	CF_V_UNREADABLE,	 /* a certificate OpenSSL does not accept */
+	CF_V_PATH_LENGTH,	 /* an issuer\'s pathLenConstraint is exceeded */
+	CF_V_NAME_CONSTRAINTS,	 /* a name outside an issuer\'s name constraints */
+	CF_V_CRITICAL_EXTENSION, /* a critical extension certfleet cannot process */
 } cf_vfail;
 
 #define CF_VERIFY_MAX_DEPTH 10
@@ -42,10 +45,11 @@ cf_code cf_trustidx_add(cf_trustidx *idx, cf_cert *c, bool anchor, cf_err *e);
 size_t cf_trustidx_anchors(const cf_trustidx *idx);
 
 /* Builds and verifies the chain of leaf at time now: issuers from the index and from extra
- * (intermediates given with the leaf), every signature, every issuer a CA, every chain
- * certificate's validity (the leaf's own validity is the caller's check). A leaf that is itself
- * an anchor is trusted. Safe to call from several threads at once. Returns CF_OK with
- * out->fail set to the outcome; free out with cf_vresult_clear. */
+ * (intermediates given with the leaf), every signature, every issuer a CA, path lengths, name
+ * constraints, unknown critical extensions, and every chain certificate's validity (the leaf's
+ * own validity is the caller's check); among several issuers, one valid at now is tried first.
+ * A leaf that is itself an anchor is trusted. Safe to call from several threads at once. Returns
+ * CF_OK with out->fail set to the outcome; free out with cf_vresult_clear. */
 cf_code cf_trustidx_verify(cf_trustidx *idx, const cf_cert *leaf, cf_cert *const *extra, size_t n_extra, int64_t now,
 			   cf_vresult *out);
 void cf_vresult_clear(cf_vresult *r);
