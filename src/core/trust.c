@@ -58,6 +58,21 @@ static bool is_ucm_cert(const cf_strv *ucm, const cf_facts *f)
 	return false;
 }
 
+/* What the validation engine and the doctor would say of a certificate being trusted, with
+ * the same rule ids: an import proceeds, but the operator hears it now. */
+static void trust_warnings(cf_warnings *w, const char *store, const cf_facts *f)
+{
+	int64_t now = cf_clock_now();
+	if (f->not_after < now)
+		cf_warn(w, "expired", "\"%s\" in %s has already expired", f->subject, store);
+	else if (f->not_before > now)
+		cf_warn(w, "not-yet-valid", "\"%s\" in %s is not valid yet", f->subject, store);
+	if (strcmp(f->sig_hash, "sha1") == 0 && !f->self_signed)
+		cf_warn(w, "sha1", "\"%s\" in %s is signed with SHA-1", f->subject, store);
+	if (f->key_type == CF_KEY_RSA && f->key_bits < 2048)
+		cf_warn(w, "weak-key", "\"%s\" in %s has a %d-bit RSA key", f->subject, store, f->key_bits);
+}
+
 /* The CA:TRUE rule, with the peer self-signed exception of some stores. */
 static cf_code check_trust_cert(const char *name, size_t index, size_t total, const cf_truststore *ts,
 				const cf_facts *f, cf_err *e)
@@ -72,11 +87,12 @@ static cf_code check_trust_cert(const char *name, size_t index, size_t total, co
 	if (ts->peer_self_signed)
 		return cf_err_set(e, CF_E_INPUT, name,
 				  "%s\"%s\" is neither a CA certificate (basicConstraints CA:TRUE) nor a peer's "
-				  "self-signed certificate",
+				  "self-signed certificate [ca-no-basic-constraints]",
 				  which, f->subject);
 	return cf_err_set(e, CF_E_INPUT, name,
-			  "%s\"%s\" is not a CA certificate (basicConstraints CA:TRUE is required in %s)", which,
-			  f->subject, ts->name);
+			  "%s\"%s\" is not a CA certificate (basicConstraints CA:TRUE is required in %s) "
+			  "[ca-no-basic-constraints]",
+			  which, f->subject, ts->name);
 }
 
 cf_code cf_trust_add(cf_store *st, const char *node, const char *store, const char *name, const uint8_t *buf,
@@ -138,6 +154,8 @@ cf_code cf_trust_add(cf_store *st, const char *node, const char *store, const ch
 			}
 			added_here++;
 			cf_outcome_add_id(out, id);
+			if (target->id == ctx.node.id)
+				trust_warnings(&out->warnings, store, &facts[i]);
 			if (same_cn && target->id == ctx.node.id)
 				cf_warn(&out->warnings, "duplicate-cn",
 					"%s already holds another certificate with CN \"%s\"; peers that pick a CA by "
@@ -146,7 +164,8 @@ cf_code cf_trust_add(cf_store *st, const char *node, const char *store, const ch
 			cf_plan_trust(&out->plan, store, target, is_ucm_cert(&ucm, &facts[i]));
 		}
 		if (rc == CF_OK && ts->limit > 0 && cf_store_trust_count(st, target->id, store) > ts->limit) {
-			rc = cf_err_set(e, CF_E_INPUT, name, "%s on %s would hold %lld certificates; the limit is %d",
+			rc = cf_err_set(e, CF_E_INPUT, name,
+					"%s on %s would hold %lld certificates; the limit is %d [trust-store-full]",
 					store, target->fqdn, (long long)cf_store_trust_count(st, target->id, store),
 					ts->limit);
 			break;

@@ -43,4 +43,16 @@ assert_contains "stored: human line" "whose trust anchor is gone" "$(cat "$T/out
 assert_exit "validate file with --ca-file" 0 cf validate chain.pem --ca-file root.pem --host ucm1.example.com --purpose tomcat
 assert_exit "validate file without its root" 7 cf validate chain.pem --node ucm1.example.com --store tomcat-trust
 assert_exit "unknown node" 4 cf validate --stored --node nope.example.com
+
+# trust add speaks with the engine's rule ids: an expired CA is imported with a warning, an
+# end-entity certificate is refused naming ca-no-basic-constraints
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout old.key -out old.pem -days 1 \
+	-subj "/CN=Old Root" -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+assert_exit "expired CA imported" 0 env CERTFLEET_NOW=$(($(date +%s) + 3 * 86400)) "$CERTFLEET" --json trust add \
+	--node ucm1.example.com --store CallManager-trust old.pem
+assert_eq "expired CA warning" "expired" "$(json '",".join(w["rule"] for w in d["warnings"])' <"$T/out")"
+assert_exit "fresh CA: no warning" 0 cf --json trust add --node ucm1.example.com --store CAPF-trust root.pem
+assert_eq "fresh CA: no warnings" "[]" "$(json 'd["warnings"]' <"$T/out")"
+assert_exit "end-entity refused" 3 cf trust add --node ucm1.example.com --store CAPF-trust t.pem
+assert_contains "refusal carries the rule id" "[ca-no-basic-constraints]" "$(cat "$T/err")"
 finish
