@@ -41,6 +41,7 @@ fuzz: deps
 
 bench: build
 	bench/import.sh $(BUILD)
+	bench/validate.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN)

@@ -367,28 +367,35 @@ static cf_vfail chain_constraints(cf_vresult *out, const cf_certder *d)
 	long below = 0; /* intermediate CAs below the current issuer, which its path length counts */
 	for (size_t i = 1; i < out->n && out->fail == CF_V_OK; i++) {
 		X509 *x = cf_cert_x(out->chain[i]);
-		char *name = cf_name_str(X509_get_subject_name(x));
-		if (X509_get_extension_flags(x) & EXFLAG_CRITICAL) {
-			fail_msg(out, CF_V_CRITICAL_EXTENSION, "the issuer \"%s\" has an unknown critical extension",
-				 name);
+		cf_vfail f = CF_V_OK;
+		const char *what = NULL;
+		uint32_t flags = X509_get_extension_flags(x);
+		if (flags & EXFLAG_CRITICAL) {
+			f = CF_V_CRITICAL_EXTENSION;
+			what = "the issuer \"%s\" has an unknown critical extension";
 		} else if (X509_get_pathlen(x) >= 0 && below > X509_get_pathlen(x)) {
-			fail_msg(out, CF_V_PATH_LENGTH, "the issuer \"%s\" allows fewer intermediate CAs below it",
-				 name);
-		} else {
+			f = CF_V_PATH_LENGTH;
+			what = "the issuer \"%s\" allows fewer intermediate CAs below it";
+		} else if (X509_get_ext_by_NID(x, NID_name_constraints, -1) >= 0) {
 			NAME_CONSTRAINTS *nc = X509_get_ext_d2i(x, NID_name_constraints, NULL, NULL);
-			for (size_t j = 0; nc != NULL && j < i && out->fail == CF_V_OK; j++) {
+			for (size_t j = 0; j < i && f == CF_V_OK; j++) {
 				X509 *xj = cf_cert_x(out->chain[j]);
 				if (xj == NULL || (j > 0 && (X509_get_extension_flags(xj) & EXFLAG_SI)))
 					continue; /* self-issued intermediates are exempt (RFC 5280 6.1.4) */
-				if (NAME_CONSTRAINTS_check(xj, nc) != X509_V_OK ||
-				    (j == 0 && NAME_CONSTRAINTS_check_CN(xj, nc) != X509_V_OK))
-					fail_msg(out, CF_V_NAME_CONSTRAINTS,
-						 "a name is outside the constraints of \"%s\"", name);
+				if (nc == NULL || NAME_CONSTRAINTS_check(xj, nc) != X509_V_OK ||
+				    (j == 0 && NAME_CONSTRAINTS_check_CN(xj, nc) != X509_V_OK)) {
+					f = CF_V_NAME_CONSTRAINTS;
+					what = "a name is outside the constraints of \"%s\"";
+				}
 			}
 			NAME_CONSTRAINTS_free(nc);
 		}
-		free(name);
-		if (!(X509_get_extension_flags(x) & EXFLAG_SI))
+		if (f != CF_V_OK) {
+			char *name = cf_name_str(X509_get_subject_name(x));
+			fail_msg(out, f, what, name);
+			free(name);
+		}
+		if (!(flags & EXFLAG_SI))
 			below++;
 	}
 	ERR_clear_error();
