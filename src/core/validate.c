@@ -148,6 +148,16 @@ cf_code cf_validate_cert(const cf_validate_opts *o, const cf_cert *leaf, cf_cert
 			snprintf(c->message, sizeof(c->message), "%zu certificate%s to a trusted certificate",
 				 out->chain.n, out->chain.n == 1 ? " (itself trusted)" : "s");
 	}
+	if (o->revocation != NULL && o->trust != NULL && out->chain.fail == CF_V_OK) {
+		c = add_check(out, "revocation");
+		bool revoked = false;
+		if (!o->revocation(o->revocation_ctx, &out->chain, o->now, &revoked, msg, sizeof(msg)))
+			snprintf(c->message, sizeof(c->message), "no status could be had: %.280s", msg);
+		else if (revoked)
+			fail(out, c, "revoked", msg);
+		else
+			snprintf(c->message, sizeof(c->message), "not revoked: %.280s", msg);
+	}
 	cf_facts_free(&f);
 	return CF_OK;
 }

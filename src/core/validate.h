@@ -9,7 +9,7 @@
 #include "store/store.h"
 
 typedef struct cf_check {
-	const char *check; /* "identity", "validity", "key-usage", "chain" */
+	const char *check; /* "identity", "validity", "key-usage", "chain", "revocation" */
 	bool ok;
 	const char *rule; /* when failed: "name-mismatch", "expired", "eku-missing", "chain-incomplete", ... */
 	char message[320];
@@ -17,15 +17,23 @@ typedef struct cf_check {
 
 typedef struct cf_validation {
 	bool ok;
-	cf_check checks[5];
+	cf_check checks[6];
 	size_t n;
 	cf_vresult chain; /* the chain that was built (leaf first) */
 } cf_validation;
 
+/* A revocation source (CRL or OCSP, SPEC §6): given the verified chain (leaf first), says whether
+ * the leaf is revoked. Returns true when it could decide; *revoked and msg (a short reason) are
+ * then set. Called from several threads at once in batch mode. */
+typedef bool (*cf_revocation_fn)(void *ctx, const cf_vresult *chain, int64_t now, bool *revoked, char *msg,
+				 size_t msg_len);
+
 typedef struct cf_validate_opts {
-	const char *host;	   /* NULL: no identity check */
-	const cf_purpose *purpose; /* NULL: no key-usage check */
-	cf_trustidx *trust;	   /* NULL: no chain check */
+	const char *host;	     /* NULL: no identity check */
+	const cf_purpose *purpose;   /* NULL: no key-usage check */
+	cf_trustidx *trust;	     /* NULL: no chain check */
+	cf_revocation_fn revocation; /* NULL: no revocation check (no CRL/OCSP source configured) */
+	void *revocation_ctx;
 	int64_t now;
 } cf_validate_opts;
 
