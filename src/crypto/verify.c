@@ -20,11 +20,13 @@ typedef struct entry {
 	unsigned long name_hash;
 	bool anchor, is_ca;
 	int64_t not_before, not_after;
-	/* the verified path above this entry for the time state_now, guarded by the index lock */
+	/* Whether a path above this entry is verified, and every issuer that verifies it and has a
+	 * verified path itself. Time plays no part (dates are checked per call), so this is worked
+	 * out once; state is read and published under the index lock, ups never change after. */
 	int state; /* 0 unknown, 1 verified, 2 failed */
-	int64_t state_now;
 	cf_vfail fail;
-	struct entry *up; /* next certificate toward the anchor; NULL for an anchor */
+	struct entry **ups;
+	size_t n_ups;
 } entry;
 
 struct cf_trustidx {
@@ -82,6 +84,7 @@ static void entry_free(entry *en)
 	if (en == NULL)
 		return;
 	cf_cert_free(en->cert);
+	free(en->ups);
 	free(en);
 }
 
@@ -137,7 +140,8 @@ static void ensure_sorted(cf_trustidx *idx)
 {
 	pthread_mutex_lock(&idx->lock);
 	if (!idx->sorted) {
-		qsort(idx->v, idx->n, sizeof(*idx->v), by_hash);
+		if (idx->n > 1)
+			qsort(idx->v, idx->n, sizeof(*idx->v), by_hash);
 		idx->sorted = true;
 	}
 	pthread_mutex_unlock(&idx->lock);
@@ -204,12 +208,15 @@ static bool cacheable(const search *s, const entry *en)
 
 static cf_vfail path_of(search *s, entry *en, int depth);
 
-/* Finds an issuer of the certificate (child) among anchors, intermediates and extras, verifying
- * its signature and the issuer's own path. Writes *up. */
-static cf_vfail find_issuer(search *s, const cf_cert *child, const cf_certder *d, const X509_NAME *issuer, entry *self,
-			    bool use_extra, int depth, entry **up)
+/* Every issuer of the certificate (child) among anchors, intermediates and (use_extra) the
+ * certificates given with the leaf whose key verifies child's signature and whose own path is
+ * verified, anchors first. Returns CF_V_OK when there is one, else the best reason there is none. */
+static cf_vfail issuers_of(search *s, const cf_cert *child, const cf_certder *d, const X509_NAME *issuer,
+			   const entry *self, bool use_extra, int depth, entry ***out, size_t *n_out)
 {
 	cf_vfail worst = CF_V_NO_ISSUER;
+	entry **found = NULL;
+	size_t n_found = 0, cap = 0;
 	int ok = 0;
 	unsigned long h = X509_NAME_hash_ex(issuer, NULL, NULL, &ok);
 	entry **v = s->idx->v;
@@ -221,19 +228,14 @@ static cf_vfail find_issuer(search *s, const cf_cert *child, const cf_certder *d
 		else
 			hi = mid;
 	}
-	/* issuers valid now first (a renewed CA beside its expired predecessor), then the rest; an
-	 * index entry's cached path must not lead through certificates given with one leaf */
-	int passes = use_extra ? 2 : 1;
-	for (int round = 0; round < 2 * passes; round++) {
-		int pass = round % passes;
-		bool want_valid = round < passes;
+	/* an index entry's cached issuers must not include certificates given with one leaf */
+	for (int pass = 0; pass < (use_extra ? 2 : 1); pass++) {
 		size_t i = pass == 0 ? lo : 0, end = pass == 0 ? n : s->n_extra;
 		for (; i < end; i++) {
 			entry *cand = pass == 0 ? v[i] : s->extra[i];
 			if (pass == 0 && cand->name_hash != h)
 				break;
-			bool valid = s->now >= cand->not_before && s->now <= cand->not_after;
-			if (valid != want_valid || cand == self || !name_is(cand, issuer))
+			if (cand == self || !name_is(cand, issuer))
 				continue;
 			if (!cand->is_ca) {
 				if (worst == CF_V_NO_ISSUER)
@@ -245,53 +247,70 @@ static cf_vfail find_issuer(search *s, const cf_cert *child, const cf_certder *d
 				continue;
 			}
 			cf_vfail f = path_of(s, cand, depth + 1);
-			if (f == CF_V_OK) {
-				*up = cand;
-				return CF_V_OK;
+			if (f != CF_V_OK) {
+				worst = f;
+				continue;
 			}
-			worst = f;
+			if (cf_grow(&found, &cap, n_found, sizeof(*found)) == 0)
+				found[n_found++] = cand;
 		}
 	}
 	ERR_clear_error();
-	return worst;
+	*out = found;
+	*n_out = n_found;
+	return n_found > 0 ? CF_V_OK : worst;
 }
 
-/* The verified path above en (cached for index entries). An anchor is trusted as it is, but
- * when its own issuer is also trusted the path goes on to it, so chains reach their root. */
+/* Of the verified issuers, one valid at now (a renewed CA beside its expired predecessor),
+ * else the first. */
+static entry *pick(entry *const *ups, size_t n, int64_t now)
+{
+	for (size_t i = 0; i < n; i++)
+		if (now >= ups[i]->not_before && now <= ups[i]->not_after)
+			return ups[i];
+	return n > 0 ? ups[0] : NULL;
+}
+
+/* Whether a verified path leads from en to an anchor (worked out once for index entries). An
+ * anchor is trusted as it is, but its own trusted issuers are kept too, so chains reach their
+ * root. */
 static cf_vfail path_of(search *s, entry *en, int depth)
 {
 	if (depth >= CF_VERIFY_MAX_DEPTH)
 		return en->anchor ? CF_V_OK : CF_V_TOO_LONG;
 	bool cache = cacheable(s, en);
-	if (cache) {
-		pthread_mutex_lock(&s->idx->lock);
-		int state = en->state;
-		cf_vfail fail = en->fail;
-		bool same_time = en->state_now == s->now;
-		pthread_mutex_unlock(&s->idx->lock);
-		if (state != 0 && same_time)
-			return fail;
-	}
-	entry *up = NULL;
+	pthread_mutex_lock(&s->idx->lock);
+	int state = en->state;
+	cf_vfail fail = en->fail;
+	pthread_mutex_unlock(&s->idx->lock);
+	if (state != 0)
+		return fail;
+	entry **ups = NULL;
+	size_t n_ups = 0;
 	cf_vfail f = CF_V_OK;
 	const X509_NAME *issuer = X509_get_issuer_name(en->x);
 	if (!en->anchor || X509_NAME_cmp(issuer, X509_get_subject_name(en->x)) != 0) {
 		cf_certder d;
 		bool have = cf_certder_split(en->cert->der, en->cert->der_len, &d);
-		f = find_issuer(s, en->cert, have ? &d : NULL, issuer, en, !cache, depth, &up);
-		if (en->anchor && f != CF_V_OK) {
+		f = issuers_of(s, en->cert, have ? &d : NULL, issuer, en, !cache, depth, &ups, &n_ups);
+		if (en->anchor)
 			f = CF_V_OK;
-			up = NULL;
-		}
 	}
-	if (cache)
-		pthread_mutex_lock(&s->idx->lock);
-	en->state = f == CF_V_OK ? 1 : 2;
-	en->state_now = s->now;
-	en->fail = f;
-	en->up = up;
-	if (cache)
-		pthread_mutex_unlock(&s->idx->lock);
+	if (f == CF_V_TOO_LONG) { /* depends on where the walk started: not remembered */
+		free(ups);
+		return f;
+	}
+	pthread_mutex_lock(&s->idx->lock);
+	if (en->state == 0) {
+		en->ups = ups;
+		en->n_ups = n_ups;
+		en->fail = f;
+		en->state = f == CF_V_OK ? 1 : 2;
+		ups = NULL;
+	}
+	f = en->fail;
+	pthread_mutex_unlock(&s->idx->lock);
+	free(ups); /* another thread published first */
 	return f;
 }
 
@@ -451,8 +470,9 @@ cf_code cf_trustidx_verify(cf_trustidx *idx, const cf_cert *leaf, cf_cert *const
 	}
 	if (idx->n_anchors > 0 && leaf_is_anchor(idx, leaf, subject))
 		goto done; /* trusted as it is */
-	entry *up = NULL;
-	cf_vfail f = find_issuer(&s, leaf, have ? &d : NULL, issuer, NULL, true, 0, &up);
+	entry **leaf_ups = NULL;
+	size_t n_leaf_ups = 0;
+	cf_vfail f = issuers_of(&s, leaf, have ? &d : NULL, issuer, NULL, true, 0, &leaf_ups, &n_leaf_ups);
 	if (f != CF_V_OK) {
 		char *name = cf_name_str(issuer);
 		switch (f) {
@@ -468,10 +488,12 @@ cf_code cf_trustidx_verify(cf_trustidx *idx, const cf_cert *leaf, cf_cert *const
 		free(name);
 		goto done;
 	}
-	pthread_mutex_lock(&idx->lock);
-	for (entry *en = up; en != NULL && out->n < CF_VERIFY_MAX_DEPTH; en = en->up)
+	/* every entry on the way has published its issuers, which never change: no lock needed */
+	for (entry *en = pick(leaf_ups, n_leaf_ups, now); en != NULL && out->n < CF_VERIFY_MAX_DEPTH;
+	     en = pick(en->ups, en->n_ups, now))
 		out->chain[out->n++] = cf_cert_ref(en->cert);
-	pthread_mutex_unlock(&idx->lock);
+	free(leaf_ups);
+	leaf_ups = NULL;
 	/* the path is verified; now what depends on the whole chain, and the dates */
 	if (chain_constraints(out, have ? &d : NULL) != CF_V_OK)
 		goto done;

@@ -171,13 +171,4 @@ cf_code cf_csr_facts(const cf_csr *csr, cf_facts *out, cf_err *e);
 bool cf_csr_verify(const cf_csr *csr);
 void cf_csr_free(cf_csr *csr);
 
-/* ---- chains ---------------------------------------------------------------------------------- */
-
-/* Builds a chain from leaf through any of `untrusted` to a certificate in `anchors` (an anchor
- * may be an intermediate) and verifies every signature. Validity dates are not checked here.
- * On success *chain (if non-NULL) holds the chain leaf first, anchor last (owned; free with
- * cf_certs_free). Failure is CF_E_INPUT with the reason. */
-cf_code cf_chain_build(const cf_cert *leaf, cf_cert *const *untrusted, size_t n_untrusted, cf_cert *const *anchors,
-		       size_t n_anchors, cf_cert ***chain, size_t *n_chain, cf_err *e);
-
 #endif

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/verify.h"
 #include "crypto/x509.h"
 #include "util/parallel.h"
 
@@ -526,14 +527,21 @@ static void test_generated_keys(void **state)
 		assert_false(cf_key_matches_cert(ca_key, pl));
 		assert_true(cf_cert_issued_by(pl, pca));
 		assert_false(cf_cert_issued_by(pl, ps));
-		cf_cert *anchors[] = {pca};
-		cf_cert **chain = NULL;
-		size_t n = 0;
-		assert_int_equal(cf_chain_build(pl, NULL, 0, anchors, 1, &chain, &n, &e), CF_OK);
-		assert_int_equal(n, 2);
-		assert_true(same_der(chain[0], leaf));
-		assert_true(same_der(chain[1], ca));
-		cf_certs_free(chain, n);
+		cf_trustidx *idx = cf_trustidx_new();
+		assert_int_equal(cf_trustidx_add(idx, pca, true, &e), CF_OK);
+		cf_vresult out;
+		assert_int_equal(cf_trustidx_verify(idx, pl, NULL, 0, T0 + 86400, &out), CF_OK);
+		if (out.fail != CF_V_OK)
+			fail_msg("%s: %s: %s", keys[i].spec, cf_vfail_name(out.fail), out.message);
+		assert_int_equal(out.n, 2);
+		assert_true(same_der(out.chain[0], leaf));
+		assert_true(same_der(out.chain[1], ca));
+		cf_vresult_clear(&out);
+		/* the self-signed twin of the leaf is not issued by the CA */
+		assert_int_equal(cf_trustidx_verify(idx, ps, NULL, 0, T0 + 86400, &out), CF_OK);
+		assert_int_equal(out.fail, CF_V_NO_ISSUER);
+		cf_vresult_clear(&out);
+		cf_trustidx_free(idx);
 
 		cf_facts_free(&fs);
 		cf_facts_free(&fl);

@@ -1,6 +1,6 @@
 /* Unit tests for the crypto facade (src/crypto/x509.h): key specs, keys, self-signed and
- * issued certificates, facts, CSRs, chains and the parsers of outside input. Only the facade is
- * used here; no OpenSSL header is included. */
+ * issued certificates, facts, CSRs, chains (built by the trust index of src/crypto/verify.h) and
+ * the parsers of outside input. Only the facade is used here; no OpenSSL header is included. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/verify.h"
 #include "crypto/x509.h"
 
 #define T0 INT64_C(1700000000) /* 2023-11-14T22:13:20Z */
@@ -865,90 +866,160 @@ static void test_issue_facts(void **state)
 	cf_facts_free(&leaf);
 }
 
+/* A trust index of anchors and untrusted intermediates. */
+static cf_trustidx *index_of(cf_cert *const *anchors, size_t n_anchors, cf_cert *const *inters, size_t n_inters)
+{
+	cf_trustidx *idx = cf_trustidx_new();
+	cf_err e = {0};
+	assert_non_null(idx);
+	for (size_t i = 0; i < n_anchors; i++)
+		assert_int_equal(cf_trustidx_add(idx, anchors[i], true, &e), CF_OK);
+	for (size_t i = 0; i < n_inters; i++)
+		assert_int_equal(cf_trustidx_add(idx, inters[i], false, &e), CF_OK);
+	return idx;
+}
+
+/* Verifies leaf at now and checks the outcome; out is left for the caller to inspect and clear. */
+static void verify_as(cf_trustidx *idx, const cf_cert *leaf, cf_cert *const *extra, size_t n_extra, int64_t now,
+		      cf_vfail want, cf_vresult *out)
+{
+	assert_int_equal(cf_trustidx_verify(idx, leaf, extra, n_extra, now, out), CF_OK);
+	if (out->fail != want)
+		fail_msg("expected %s, got %s: %s", cf_vfail_name(want), cf_vfail_name(out->fail), out->message);
+	if (want == CF_V_OK)
+		assert_string_equal(out->message, "");
+	else
+		assert_true(out->message[0] != '\0');
+	assert_true(out->n >= 1);
+	assert_true(same_der(out->chain[0], leaf));
+}
+
 static void test_chain_to_root(void **state)
 {
 	struct pki *p = *state;
-	cf_err e = {0};
-	cf_cert **chain = NULL;
-	size_t n = 0;
-	cf_cert *untrusted[] = {p->inter};
-	cf_cert *anchors[] = {p->other_root, p->root};
-	assert_int_equal(cf_chain_build(p->leaf, untrusted, 1, anchors, 2, &chain, &n, &e), CF_OK);
-	assert_int_equal(n, 3);
-	assert_true(same_der(chain[0], p->leaf));
-	assert_true(same_der(chain[1], p->inter));
-	assert_true(same_der(chain[2], p->root));
-	cf_certs_free(chain, n);
+	cf_vresult out;
 
-	/* without asking for the chain */
-	assert_int_equal(cf_chain_build(p->leaf, untrusted, 1, anchors, 2, NULL, NULL, &e), CF_OK);
+	/* the intermediate given with the leaf */
+	cf_cert *anchors[] = {p->other_root, p->root};
+	cf_cert *extra[] = {p->inter};
+	cf_trustidx *idx = index_of(anchors, 2, NULL, 0);
+	assert_int_equal(cf_trustidx_anchors(idx), 2);
+	verify_as(idx, p->leaf, extra, 1, T0 + 86400, CF_V_OK, &out);
+	assert_int_equal(out.n, 3);
+	assert_true(same_der(out.chain[1], p->inter));
+	assert_true(same_der(out.chain[2], p->root));
+	cf_vresult_clear(&out);
+	assert_int_equal(out.n, 0);
+	cf_trustidx_free(idx);
+
+	/* the intermediate in the index */
+	idx = index_of(anchors, 2, extra, 1);
+	assert_int_equal(cf_trustidx_anchors(idx), 2);
+	verify_as(idx, p->leaf, NULL, 0, T0 + 86400, CF_V_OK, &out);
+	assert_int_equal(out.n, 3);
+	assert_true(same_der(out.chain[1], p->inter));
+	assert_true(same_der(out.chain[2], p->root));
+	cf_vresult_clear(&out);
+	cf_trustidx_free(idx);
 
 	/* duplicate anchors are fine */
 	cf_cert *dup[] = {p->root, p->root};
-	assert_int_equal(cf_chain_build(p->leaf, untrusted, 1, dup, 2, NULL, NULL, &e), CF_OK);
+	idx = index_of(dup, 2, NULL, 0);
+	verify_as(idx, p->leaf, extra, 1, T0 + 86400, CF_V_OK, &out);
+	assert_int_equal(out.n, 3);
+	assert_true(same_der(out.chain[1], p->inter));
+	assert_true(same_der(out.chain[2], p->root));
+	cf_vresult_clear(&out);
+	cf_trustidx_free(idx);
 }
 
 static void test_chain_partial(void **state)
 {
 	struct pki *p = *state;
-	cf_err e = {0};
-	cf_cert **chain = NULL;
-	size_t n = 0;
+	cf_vresult out;
+	/* an intermediate as the anchor: the chain ends there */
 	cf_cert *anchors[] = {p->inter};
-	assert_int_equal(cf_chain_build(p->leaf, NULL, 0, anchors, 1, &chain, &n, &e), CF_OK);
-	assert_int_equal(n, 2);
-	assert_true(same_der(chain[0], p->leaf));
-	assert_true(same_der(chain[1], p->inter));
-	cf_certs_free(chain, n);
+	cf_trustidx *idx = index_of(anchors, 1, NULL, 0);
+	verify_as(idx, p->leaf, NULL, 0, T0 + 86400, CF_V_OK, &out);
+	assert_int_equal(out.n, 2);
+	assert_true(same_der(out.chain[1], p->inter));
+	cf_vresult_clear(&out);
+	cf_trustidx_free(idx);
 }
 
 static void test_chain_failures(void **state)
 {
 	struct pki *p = *state;
-	cf_err e = {0};
-	cf_cert **chain = (cf_cert **)0x1;
-	size_t n = 77;
+	cf_vresult out;
+	cf_cert *extra[] = {p->inter};
 
 	/* no intermediate */
 	cf_cert *roots[] = {p->root};
-	assert_int_equal(cf_chain_build(p->leaf, NULL, 0, roots, 1, &chain, &n, &e), CF_E_INPUT);
-	assert_int_equal(e.code, CF_E_INPUT);
-	assert_true(e.message[0] != '\0');
-	assert_ptr_equal(chain, (cf_cert **)0x1); /* untouched on failure */
-	assert_int_equal(n, 77);
+	cf_trustidx *idx = index_of(roots, 1, NULL, 0);
+	verify_as(idx, p->leaf, NULL, 0, T0 + 86400, CF_V_NO_ISSUER, &out);
+	assert_int_equal(out.n, 1); /* the leaf alone */
+	assert_non_null(strstr(out.message, "Example Issuing CA"));
+	cf_vresult_clear(&out);
+	cf_trustidx_free(idx);
 
 	/* the wrong root */
-	cf_cert *untrusted[] = {p->inter};
 	cf_cert *other[] = {p->other_root};
-	cf_err_clear(&e);
-	assert_int_equal(cf_chain_build(p->leaf, untrusted, 1, other, 1, &chain, &n, &e), CF_E_INPUT);
-	assert_true(e.message[0] != '\0');
+	idx = index_of(other, 1, NULL, 0);
+	verify_as(idx, p->leaf, extra, 1, T0 + 86400, CF_V_NO_ISSUER, &out);
+	assert_int_equal(out.n, 1);
+	cf_vresult_clear(&out);
+	cf_trustidx_free(idx);
 
 	/* a root with the right name but another key */
 	cf_cert *twin[] = {p->root_twin};
-	cf_err_clear(&e);
-	assert_int_equal(cf_chain_build(p->leaf, untrusted, 1, twin, 1, &chain, &n, &e), CF_E_INPUT);
+	idx = index_of(twin, 1, NULL, 0);
+	verify_as(idx, p->leaf, extra, 1, T0 + 86400, CF_V_BAD_SIGNATURE, &out);
+	assert_int_equal(out.n, 1);
+	cf_vresult_clear(&out);
+	cf_trustidx_free(idx);
 
-	/* no anchors at all */
-	cf_err_clear(&e);
-	assert_int_equal(cf_chain_build(p->leaf, untrusted, 1, NULL, 0, &chain, &n, &e), CF_E_INPUT);
-	assert_ptr_equal(chain, (cf_cert **)0x1);
+	/* no anchors at all (the intermediate in the index untrusted) */
+	idx = index_of(NULL, 0, extra, 1);
+	assert_int_equal(cf_trustidx_anchors(idx), 0);
+	verify_as(idx, p->leaf, NULL, 0, T0 + 86400, CF_V_NO_ISSUER, &out);
+	assert_int_equal(out.n, 1);
+	cf_vresult_clear(&out);
+	verify_as(idx, p->leaf, extra, 1, T0 + 86400, CF_V_NO_ISSUER, &out);
+	assert_int_equal(out.n, 1);
+	cf_vresult_clear(&out);
+	cf_trustidx_free(idx);
 }
 
-static void test_chain_ignores_dates(void **state)
+static void test_chain_old_dates(void **state)
 {
 	(void)state;
-	/* expired long ago: dates are not this function's business */
+	/* issued in 2000: it chains at a time inside the CA's validity, however long ago */
+	const int64_t y2k = INT64_C(946684800); /* 2000-01-01 */
 	cf_key *ck = ec_key("P-256"), *lk = ec_key("P-256");
-	cf_cert *ca = self_signed(ck, "Old CA", true, INT64_C(946684800), 30); /* 2000-01-01 */
+	cf_cert *ca = self_signed(ck, "Old CA", true, y2k, 30);
 	cf_strv san = {0};
 	cf_strv_push(&san, "DNS:old.example.com");
 	cf_reqspec spec = {.dn = {.cn = "old.example.com"}, .san = &san, .ku = CF_KU_DIGITAL_SIGNATURE};
 	cf_cert *leaf = NULL;
 	cf_err e = {0};
-	assert_int_equal(cf_cert_issue(&spec, lk, ca, ck, INT64_C(946684800), 10, &leaf, &e), CF_OK);
+	assert_int_equal(cf_cert_issue(&spec, lk, ca, ck, y2k, 10, &leaf, &e), CF_OK);
 	cf_cert *anchors[] = {ca};
-	assert_int_equal(cf_chain_build(leaf, NULL, 0, anchors, 1, NULL, NULL, &e), CF_OK);
+	cf_trustidx *idx = index_of(anchors, 1, NULL, 0);
+	cf_vresult out;
+	verify_as(idx, leaf, NULL, 0, y2k + 5 * 86400, CF_V_OK, &out);
+	assert_int_equal(out.n, 2);
+	assert_true(same_der(out.chain[1], ca));
+	cf_vresult_clear(&out);
+	/* the leaf's own validity is not the index's business: expired leaf, CA still valid */
+	verify_as(idx, leaf, NULL, 0, y2k + 20 * 86400, CF_V_OK, &out);
+	assert_int_equal(out.n, 2);
+	cf_vresult_clear(&out);
+	/* but the CA's is */
+	verify_as(idx, leaf, NULL, 0, T0, CF_V_EXPIRED, &out);
+	cf_vresult_clear(&out);
+	verify_as(idx, leaf, NULL, 0, y2k - 86400, CF_V_NOT_YET_VALID, &out);
+	cf_vresult_clear(&out);
+	cf_trustidx_free(idx);
 	cf_cert_free(leaf);
 	cf_cert_free(ca);
 	cf_strv_clear(&san);
@@ -1218,7 +1289,7 @@ int main(void)
 		cmocka_unit_test(test_bad_san_entries),
 		cmocka_unit_test(test_csr_create_verify_parse),
 		cmocka_unit_test(test_csr_parse_refuses),
-		cmocka_unit_test(test_chain_ignores_dates),
+		cmocka_unit_test(test_chain_old_dates),
 	};
 	const struct CMUnitTest pki_tests[] = {
 		cmocka_unit_test(test_issue_facts),
