@@ -37,6 +37,37 @@ assert_exit() {
 # json FILTER: reads JSON on stdin, prints the python expression's value (d is the document)
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); v=($1); print(v if not isinstance(v,(list,dict)) else json.dumps(v, sort_keys=True))"; }
 
+# cfx ARGS...: runs certfleet without aborting the script; sets RC, OUT, ERR and LAST (the
+# stdout file). Every output is kept under $T/log, so a test can check all of it for key
+# material at the end.
+NCMD=0
+RC=0
+OUT=""
+ERR=""
+LAST=/dev/null
+cfx() {
+	mkdir -p "$T/log"
+	NCMD=$((NCMD + 1))
+	RC=0
+	cf "$@" >"$T/log/$NCMD.out" 2>"$T/log/$NCMD.err" || RC=$?
+	LAST="$T/log/$NCMD.out"
+	OUT=$(cat "$LAST")
+	ERR=$(cat "$T/log/$NCMD.err")
+}
+
+# expect_rc WHAT CODE: the last cfx exited with CODE.
+expect_rc() {
+	if [ "$RC" == "$2" ]; then ok; else fail "$1: exit $RC, expected $2; stderr: $ERR"; fi
+}
+
+# must WHAT ARGS...: a cfx that has to succeed (counted as a check).
+must() {
+	local what=$1
+	shift
+	cfx "$@"
+	expect_rc "$what" 0
+}
+
 # A minimal deployment: cluster cl1, presence domain, DN.
 new_store() {
 	rm -f "$CERTFLEET_STORE"*

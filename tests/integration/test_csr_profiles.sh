@@ -5,36 +5,6 @@
 . "$(dirname "$0")/lib.sh"
 
 mkdir -p "$T/log"
-NCMD=0
-RC=0
-OUT=""
-ERR=""
-LAST=/dev/null
-
-# cfx ARGS...: runs certfleet without aborting the script; sets RC, OUT, ERR and keeps every
-# output under $T/log (checked for key material at the end).
-cfx() {
-	NCMD=$((NCMD + 1))
-	RC=0
-	cf "$@" >"$T/log/$NCMD.out" 2>"$T/log/$NCMD.err" || RC=$?
-	LAST="$T/log/$NCMD.out"
-	OUT=$(cat "$LAST")
-	ERR=$(cat "$T/log/$NCMD.err")
-}
-
-# expect_rc WHAT CODE: the last cfx exited with CODE.
-expect_rc() {
-	if [ "$RC" == "$2" ]; then ok; else fail "$1: exit $RC, expected $2; stderr: $ERR"; fi
-}
-
-# must WHAT ARGS...: cfx that has to succeed (counted as a check).
-must() {
-	local what=$1
-	shift
-	cfx "$@"
-	expect_rc "$what" 0
-}
-
 # ---- one python helper process (starting python per check is too slow): JSON queries, and
 # ---- the parser/comparer of openssl's text output (the oracle is openssl's own decoding) ----
 cat >"$T/helper.py" <<'PY'

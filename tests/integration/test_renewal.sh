@@ -7,32 +7,6 @@
 . "$(dirname "$0")/lib.sh"
 
 mkdir -p "$T/log" "$T/ca" "$T/d"
-NCMD=0
-RC=0
-OUT=""
-ERR=""
-LAST=/dev/null
-
-# cfx ARGS...: runs certfleet without aborting the script; sets RC, OUT, ERR, LAST (stdout file).
-# Every output is kept under $T/log and checked for key material at the end.
-cfx() {
-	NCMD=$((NCMD + 1))
-	RC=0
-	cf "$@" >"$T/log/$NCMD.out" 2>"$T/log/$NCMD.err" || RC=$?
-	LAST="$T/log/$NCMD.out"
-	OUT=$(cat "$LAST")
-	ERR=$(cat "$T/log/$NCMD.err")
-}
-expect_rc() {
-	if [ "$RC" == "$2" ]; then ok; else fail "$1: exit $RC, expected $2; stderr: $ERR"; fi
-}
-must() {
-	local what=$1
-	shift
-	cfx "$@"
-	expect_rc "$what" 0
-}
-
 # One python process answers JSON queries (starting python per query is slow).
 cat >"$T/helper.py" <<'PY'
 import json, sys
