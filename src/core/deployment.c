@@ -102,6 +102,53 @@ out:
 	return rc;
 }
 
+/* Copies a publisher's trust certificates into the joining node's stores of the same name. */
+static cf_code copy_publisher_trust(cf_store *st, const cf_nodectx *ctx, const cf_node *publisher, cf_err *e)
+{
+	cf_strv stores = {0};
+	cf_code rc = CF_OK;
+	cf_strv_split(&stores, ctx->product->trust_stores, " ");
+	for (size_t k = 0; k < stores.n && rc == CF_OK; k++) {
+		cf_cert **certs = NULL;
+		size_t n = 0;
+		rc = cf_store_trust_certs(st, publisher->id, stores.v[k], &certs, &n, e);
+		for (size_t j = 0; j < n && rc == CF_OK; j++) {
+			cf_facts f = {0};
+			bool added = false;
+			rc = cf_cert_facts(certs[j], &f, e);
+			if (rc == CF_OK)
+				rc = cf_trust_place(st, &ctx->node, stores.v[k], certs[j], &f, "sync", "", &added, NULL,
+						    e);
+			cf_facts_free(&f);
+		}
+		cf_certs_free(certs, n);
+	}
+	cf_strv_clear(&stores);
+	return rc;
+}
+
+/* Copies a peer's self-signed identities into the joining node's matching trust stores. */
+static cf_code copy_peer_self_signed(cf_store *st, const cf_nodectx *ctx, const cf_node *peer, cf_err *e)
+{
+	cf_code rc = CF_OK;
+	int i = 0;
+	const cf_purpose *p;
+	while (rc == CF_OK && (p = cf_purpose_next(peer->product, &i)) != NULL) {
+		cf_certrow id = {0};
+		if (p->trust_store == NULL || !cf_product_has_store(ctx->product, p->trust_store) ||
+		    cf_store_identity_get(st, peer->id, p->name, false, &id, NULL) != CF_OK)
+			continue;
+		cf_cert *c = id.facts.self_signed ? cf_cert_from_der(id.der, id.der_len) : NULL;
+		bool added = false;
+		if (c != NULL)
+			rc = cf_trust_place(st, &ctx->node, p->trust_store, c, &id.facts, "self-signed", "", &added,
+					    NULL, e);
+		cf_cert_free(c);
+		cf_certrow_free(&id);
+	}
+	return rc;
+}
+
 /* A joining node receives what the cluster already trusts: every publisher's trust
  * certificates and the self-signed identities of its peers, in the stores it has. */
 static cf_code sync_joining_node(cf_store *st, const cf_nodectx *ctx, cf_err *e)
@@ -111,47 +158,10 @@ static cf_code sync_joining_node(cf_store *st, const cf_nodectx *ctx, cf_err *e)
 		const cf_node *peer = &ctx->nodes[i];
 		if (peer->id == ctx->node.id)
 			continue;
-		int k = 0;
-		const char *stores = ctx->product->trust_stores;
-		cf_strv names = {0};
-		cf_strv_split(&names, stores, " ");
-		for (k = 0; (size_t)k < names.n && rc == CF_OK; k++) {
-			cf_cert **certs = NULL;
-			size_t n = 0;
-			if (!peer->publisher)
-				break;
-			rc = cf_store_trust_certs(st, peer->id, names.v[k], &certs, &n, e);
-			for (size_t j = 0; j < n && rc == CF_OK; j++) {
-				cf_facts f = {0};
-				bool added = false;
-				rc = cf_cert_facts(certs[j], &f, e);
-				if (rc == CF_OK)
-					rc = cf_trust_place(st, &ctx->node, names.v[k], certs[j], &f, "sync", "",
-							    &added, NULL, e);
-				cf_facts_free(&f);
-			}
-			cf_certs_free(certs, n);
-		}
-		cf_strv_clear(&names);
-		/* the peer's self-signed identities, into this node's matching stores */
-		int pi = 0;
-		const cf_purpose *p;
-		while (rc == CF_OK && (p = cf_purpose_next(peer->product, &pi)) != NULL) {
-			cf_certrow id = {0};
-			if (p->trust_store == NULL || !cf_product_has_store(ctx->product, p->trust_store))
-				continue;
-			if (cf_store_identity_get(st, peer->id, p->name, false, &id, NULL) != CF_OK)
-				continue;
-			if (id.facts.self_signed) {
-				cf_cert *c = cf_cert_from_der(id.der, id.der_len);
-				bool added = false;
-				if (c != NULL)
-					rc = cf_trust_place(st, &ctx->node, p->trust_store, c, &id.facts, "self-signed",
-							    "", &added, NULL, e);
-				cf_cert_free(c);
-			}
-			cf_certrow_free(&id);
-		}
+		if (peer->publisher)
+			rc = copy_publisher_trust(st, ctx, peer, e);
+		if (rc == CF_OK)
+			rc = copy_peer_self_signed(st, ctx, peer, e);
 	}
 	return rc;
 }
