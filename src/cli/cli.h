@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "core/audit.h"
 #include "core/plan.h"
 #include "store/store.h"
 #include "util/err.h"
@@ -14,6 +15,13 @@ typedef struct cli {
 	bool json;
 	const char *store_path;
 	cf_store *st; /* opened on demand by cli_store */
+	/* Changing commands are audited: main sets the action ("cert upload") from the command
+	 * table, the command names the object with cli_audit_object. A refused change is recorded
+	 * by cli_fail, a successful one by main after the command returns 0; a command that
+	 * records its own row clears action. */
+	const char *audit_action;
+	char audit_object[512];
+	cf_audit_actor actor;
 } cli;
 
 typedef int (*cli_fn)(cli *c, int argc, char **argv);
@@ -36,6 +44,18 @@ int cli_read(cli *c, const char *path, size_t max, uint8_t **buf, size_t *len);
  * or -1 after printing a usage error. opts are the long options; every value is stored in
  * vals[i] for option i (flags get "1"). */
 struct option;
+/* Names the object of the change the command is about to make (for the audit log; never a
+ * secret or file contents). */
+void cli_audit_object(cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Arms the store so that the change's own commit carries its audit row (called when the store
+ * opens and when the object is named). */
+void cli_audit_arm(cli *c);
+/* Records the audit row of a successful change (when the command is audited and the store is
+ * open); 0 or an exit code after printing. */
+int cli_audit_ok(cli *c);
+/* Records the audit row of a refused change with the error line as its result (cli_fail does
+ * this; for commands that report errors another way). */
+void cli_audit_refused(cli *c, const char *line);
 int cli_parse(cli *c, int argc, char **argv, const struct option *opts, const char **vals, const char *usage);
 
 int cmd_init(cli *c, int argc, char **argv);
@@ -61,5 +81,10 @@ int cmd_doctor(cli *c, int argc, char **argv);
 int cmd_validate(cli *c, int argc, char **argv);
 int cmd_target_set(cli *c, int argc, char **argv);
 int cmd_target_list(cli *c, int argc, char **argv);
+int cmd_user_add(cli *c, int argc, char **argv);
+int cmd_user_list(cli *c, int argc, char **argv);
+int cmd_user_delete(cli *c, int argc, char **argv);
+int cmd_user_passwd(cli *c, int argc, char **argv);
+int cmd_audit(cli *c, int argc, char **argv);
 
 #endif

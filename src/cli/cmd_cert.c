@@ -248,6 +248,7 @@ int cmd_cert_self_signed(cli *c, int argc, char **argv)
 		return 2;
 	if (i != argc || v[NODE] == NULL || v[PURPOSE] == NULL)
 		return cli_usage(c, usage);
+	cli_audit_object(c, "%s on %s", v[PURPOSE], v[NODE]);
 	cf_issue_opts o = {.key = v[KEY], .hash = v[HASH], .multi_server = v[MULTI] != NULL};
 	if (v[DAYS] != NULL) {
 		char *end = NULL;
@@ -290,6 +291,7 @@ int cmd_cert_upload(cli *c, int argc, char **argv)
 		return 2;
 	if (argc - i != 1 || v[NODE] == NULL || v[PURPOSE] == NULL)
 		return cli_usage(c, usage);
+	cli_audit_object(c, "%s on %s", v[PURPOSE], v[NODE]);
 	int rc = cli_read(c, argv[i], CF_INPUT_MAX, &buf, &len);
 	if (rc == 0 && v[KEY] != NULL)
 		rc = cli_read(c, v[KEY], CF_INPUT_MAX, &key, &key_len);

@@ -36,6 +36,7 @@ int cmd_cluster_add(cli *c, int argc, char **argv)
 		return 2;
 	if (argc - i != 1)
 		return cli_usage(c, usage);
+	cli_audit_object(c, "%s", argv[i]);
 	int rc = cli_store(c, false);
 	if (rc != 0)
 		return rc;
@@ -54,6 +55,7 @@ int cmd_cluster_set(cli *c, int argc, char **argv)
 	cf_err e = {0};
 	if (argc < 3)
 		return cli_usage(c, usage);
+	cli_audit_object(c, "%s %s", argv[1], argv[2]);
 	int rc = cli_store(c, false);
 	if (rc != 0)
 		return rc;
@@ -119,6 +121,7 @@ int cmd_node_add(cli *c, int argc, char **argv)
 		return 2;
 	if (argc - i != 1 || v[CLUSTER] == NULL || v[PRODUCT] == NULL)
 		return cli_usage(c, usage);
+	cli_audit_object(c, "%s", argv[i]);
 	int rc = cli_store(c, false);
 	if (rc != 0)
 		return rc;

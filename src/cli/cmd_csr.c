@@ -59,6 +59,7 @@ int cmd_csr_generate(cli *c, int argc, char **argv)
 		return 2;
 	if (i != argc || v[NODE] == NULL || v[PURPOSE] == NULL || (v[REUSE] && v[KEY]))
 		return cli_usage(c, usage);
+	cli_audit_object(c, "%s on %s", v[PURPOSE], v[NODE]);
 	int rc = cli_store(c, false);
 	if (rc != 0)
 		return rc;
@@ -94,6 +95,7 @@ static int node_purpose(cli *c, int argc, char **argv, const char *usage, bool *
 		*pem = v[PEM] != NULL;
 	*node = v[NODE];
 	*purpose = v[PURPOSE];
+	cli_audit_object(c, "%s on %s", v[PURPOSE], v[NODE]);
 	return cli_store(c, false);
 }
 

@@ -20,6 +20,10 @@ int cmd_deploy(cli *c, int argc, char **argv)
 		return 2;
 	if (i != argc || v[0] == NULL)
 		return cli_usage(c, usage);
+	if (v[1] != NULL)
+		cli_audit_object(c, "%s on %s", v[1], v[0]);
+	else
+		cli_audit_object(c, "%s", v[0]);
 	int rc = cli_store(c, false);
 	if (rc != 0)
 		return rc;
@@ -30,8 +34,12 @@ int cmd_deploy(cli *c, int argc, char **argv)
 			json_object_set_new(o, "error",
 					    json_pack("{s:i, s:s}", "code", (int)code, "message", e.message));
 		cli_json(o);
-		if (code != CF_OK)
-			fprintf(stderr, "certfleet: %s: %s\n", e.subject, e.message);
+		if (code != CF_OK) {
+			char line[2048];
+			snprintf(line, sizeof(line), "%s: %s", e.subject, e.message);
+			fprintf(stderr, "certfleet: %s\n", line);
+			cli_audit_refused(c, line);
+		}
 	} else {
 		for (size_t k = 0; k < rep.n; k++) {
 			for (size_t f = 0; f < rep.v[k].files.n; f++)
@@ -68,6 +76,7 @@ int cmd_target_set(cli *c, int argc, char **argv)
 		return 2;
 	if (i != argc || v[NODE] == NULL || v[PURPOSE] == NULL)
 		return cli_usage(c, usage);
+	cli_audit_object(c, "%s on %s", v[PURPOSE], v[NODE]);
 	int rc = cli_store(c, false);
 	if (rc != 0)
 		return rc;

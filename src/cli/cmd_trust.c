@@ -49,6 +49,7 @@ int cmd_trust_add(cli *c, int argc, char **argv)
 		return 2;
 	if (argc - i != 1 || v[NODE] == NULL || v[STORE] == NULL)
 		return cli_usage(c, usage);
+	cli_audit_object(c, "%s on %s", v[STORE], v[NODE]);
 	int rc = cli_read(c, argv[i], CF_BUNDLE_MAX, &buf, &len);
 	if (rc == 0)
 		rc = cli_store(c, false);
@@ -83,6 +84,7 @@ int cmd_trust_delete(cli *c, int argc, char **argv)
 		cf_err_set(&e, CF_E_USAGE, "--id", "expected a certificate id, not \"%s\"", v[ID]);
 		return cli_fail(c, &e);
 	}
+	cli_audit_object(c, "id %lld in %s on %s", id, v[STORE], v[NODE]);
 	int rc = cli_store(c, false);
 	if (rc == 0 && cf_trust_delete(c->st, v[NODE], v[STORE], id, &out, &e) != CF_OK)
 		rc = cli_fail(c, &e);
@@ -104,6 +106,7 @@ int cmd_trust_prune(cli *c, int argc, char **argv)
 		return 2;
 	if (i != argc)
 		return cli_usage(c, usage);
+	cli_audit_object(c, "%s", v[0] ? v[0] : "all nodes");
 	int rc = cli_store(c, false);
 	if (rc == 0 && cf_trust_prune(c->st, v[0], &out, &e) != CF_OK)
 		rc = cli_fail(c, &e);

@@ -9,38 +9,47 @@ static const struct command {
 	const char *group, *name; /* name NULL: the group is the command */
 	cli_fn fn;
 	const char *help;
+	bool changes; /* audited: one row per run (see cli.h) */
 } commands[] = {
-	{"init", NULL, cmd_init, "create the store (or bring it up to date)"},
-	{"cluster", "add", cmd_cluster_add, "NAME [--fqdn CLUSTER_FQDN]"},
-	{"cluster", "set", cmd_cluster_set, "NAME KEY VALUE..."},
-	{"cluster", "show", cmd_cluster_show, "NAME"},
-	{"node", "add", cmd_node_add, "FQDN --cluster NAME --product KEY [--publisher] [--ip ADDR] [--no-defaults]"},
-	{"node", "list", cmd_node_list, ""},
+	{"init", NULL, cmd_init, "create the store (or bring it up to date)", false},
+	{"cluster", "add", cmd_cluster_add, "NAME [--fqdn CLUSTER_FQDN]", true},
+	{"cluster", "set", cmd_cluster_set, "NAME KEY VALUE...", true},
+	{"cluster", "show", cmd_cluster_show, "NAME", false},
+	{"node", "add", cmd_node_add, "FQDN --cluster NAME --product KEY [--publisher] [--ip ADDR] [--no-defaults]",
+	 true},
+	{"node", "list", cmd_node_list, "", false},
 	{"cert", "list", cmd_cert_list,
-	 "[--node FQDN] [--purpose P] [--store S] [--begins-with TEXT] [--expiring DAYS]"},
-	{"cert", "show", cmd_cert_show, "--node FQDN (--purpose P | --store S --id ID) [--pem]"},
+	 "[--node FQDN] [--purpose P] [--store S] [--begins-with TEXT] [--expiring DAYS]", false},
+	{"cert", "show", cmd_cert_show, "--node FQDN (--purpose P | --store S --id ID) [--pem]", false},
 	{"cert", "self-signed", cmd_cert_self_signed,
-	 "--node FQDN --purpose P [--key SPEC] [--hash H] [--days N] [--multi-server]"},
-	{"cert", "upload", cmd_cert_upload, "--node FQDN --purpose P FILE [--key KEYFILE] [--description TEXT]"},
+	 "--node FQDN --purpose P [--key SPEC] [--hash H] [--days N] [--multi-server]", true},
+	{"cert", "upload", cmd_cert_upload, "--node FQDN --purpose P FILE [--key KEYFILE] [--description TEXT]", true},
 	{"csr", "generate", cmd_csr_generate,
-	 "--node FQDN --purpose P [--multi-server] [--key SPEC] [--hash H] [--cn CN] [--reuse-key]"},
-	{"csr", "show", cmd_csr_show, "--node FQDN --purpose P [--pem]"},
-	{"csr", "discard", cmd_csr_discard, "--node FQDN --purpose P"},
-	{"trust", "add", cmd_trust_add, "--node FQDN --store S FILE [--description TEXT]"},
-	{"trust", "delete", cmd_trust_delete, "--node FQDN --store S --id ID"},
-	{"trust", "prune", cmd_trust_prune, "[--node FQDN]"},
+	 "--node FQDN --purpose P [--multi-server] [--key SPEC] [--hash H] [--cn CN] [--reuse-key]", true},
+	{"csr", "show", cmd_csr_show, "--node FQDN --purpose P [--pem]", false},
+	{"csr", "discard", cmd_csr_discard, "--node FQDN --purpose P", true},
+	{"trust", "add", cmd_trust_add, "--node FQDN --store S FILE [--description TEXT]", true},
+	{"trust", "delete", cmd_trust_delete, "--node FQDN --store S --id ID", true},
+	{"trust", "prune", cmd_trust_prune, "[--node FQDN]", true},
 	{"trust", "fetch", cmd_trust_fetch,
-	 "HOST:PORT [--starttls xmpp|smtp|ldap] [--sni NAME] [--import --node FQDN --store S]"},
+	 "HOST:PORT [--starttls xmpp|smtp|ldap] [--sni NAME] [--import --node FQDN --store S]", false},
 	{"validate", NULL, cmd_validate,
 	 "FILE [--host NAME] [--node FQDN --store S | --ca-file FILE] [--untrusted FILE] [--purpose P] | --batch "
-	 "DIR|FILE..."},
-	{"doctor", NULL, cmd_doctor, "[--node FQDN]: every rule of SPEC §4, each finding with its fix"},
-	{"status", NULL, cmd_status, "per-node summary: identities, trust, first expiry, pending CSRs"},
-	{"deploy", NULL, cmd_deploy, "--node FQDN [--purpose P]"},
+	 "DIR|FILE...",
+	 false},
+	{"doctor", NULL, cmd_doctor, "[--node FQDN]: every rule of SPEC §4, each finding with its fix", false},
+	{"status", NULL, cmd_status, "per-node summary: identities, trust, first expiry, pending CSRs", false},
+	{"deploy", NULL, cmd_deploy, "--node FQDN [--purpose P]", true},
 	{"deploy-target", "set", cmd_target_set,
 	 "--node FQDN --purpose P [--cert PATH] [--key PATH] [--chain PATH] [--owner USER[:GROUP]] [--mode MODE] "
-	 "[--reload CMD]"},
-	{"deploy-target", "list", cmd_target_list, "--node FQDN"},
+	 "[--reload CMD]",
+	 true},
+	{"deploy-target", "list", cmd_target_list, "--node FQDN", false},
+	{"user", "add", cmd_user_add, "NAME --role admin|read-only (password on stdin, else prompted)", true},
+	{"user", "list", cmd_user_list, "", false},
+	{"user", "delete", cmd_user_delete, "NAME", true},
+	{"user", "passwd", cmd_user_passwd, "NAME (password on stdin, else prompted)", true},
+	{"audit", NULL, cmd_audit, "[--limit N] [--offset N]: the audit log, newest first", false},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -93,14 +102,20 @@ int main(int argc, char **argv)
 		const struct command *cmd = &commands[i];
 		if (strcmp(cmd->group, args[0]) != 0)
 			continue;
-		if (cmd->name == NULL) {
-			rc = cmd->fn(&c, n, args);
-			goto out;
+		if (cmd->name != NULL && (n < 2 || strcmp(cmd->name, args[1]) != 0))
+			continue;
+		char action[64];
+		snprintf(action, sizeof(action), "%s%s%s", cmd->group, cmd->name ? " " : "",
+			 cmd->name ? cmd->name : "");
+		if (cmd->changes) {
+			cf_audit_actor_local(&c.actor);
+			c.audit_action = action;
 		}
-		if (n >= 2 && strcmp(cmd->name, args[1]) == 0) {
-			rc = cmd->fn(&c, n - 1, args + 1);
-			goto out;
-		}
+		rc = cmd->name == NULL ? cmd->fn(&c, n, args) : cmd->fn(&c, n - 1, args + 1);
+		if (rc == 0)
+			rc = cli_audit_ok(&c);
+		c.audit_action = NULL;
+		goto out;
 	}
 	cf_err e;
 	cf_err_set(&e, CF_E_USAGE, n >= 2 ? args[1] : args[0], "unknown command; see certfleet --help");

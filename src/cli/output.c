@@ -1,6 +1,7 @@
 /* Printing results and errors, and opening the store. */
 #include <errno.h>
 #include <libgen.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,19 @@
 #include "cli/cli.h"
 #include "core/certjson.h"
 #include "util/fileio.h"
+
+void cli_audit_refused(cli *c, const char *line)
+{
+	cf_err e = {0};
+	const char *action = c->audit_action;
+	if (action == NULL || c->st == NULL)
+		return;
+	c->audit_action = NULL;
+	cf_store_rollback(c->st);
+	cf_store_audit_disarm(c->st);
+	if (cf_audit_record(c->st, &c->actor, action, c->audit_object, line, &e) != CF_OK)
+		fprintf(stderr, "certfleet: audit log: %s\n", e.message);
+}
 
 int cli_fail(cli *c, const cf_err *e)
 {
@@ -19,9 +33,42 @@ int cli_fail(cli *c, const cf_err *e)
 	else
 		snprintf(line, sizeof(line), "%s", e->message);
 	fprintf(stderr, "certfleet: %s\n", line);
+	cli_audit_refused(c, line);
 	if (c->json)
 		cli_json(json_pack("{s:{s:i, s:s}}", "error", "code", (int)code, "message", line));
 	return (int)code;
+}
+
+void cli_audit_object(cli *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->audit_object, sizeof(c->audit_object), fmt, ap);
+	va_end(ap);
+	cli_audit_arm(c);
+}
+
+void cli_audit_arm(cli *c)
+{
+	if (c->audit_action != NULL && c->st != NULL)
+		cf_store_audit_pending(c->st, c->actor.account, c->actor.client, c->audit_action, c->audit_object);
+}
+
+int cli_audit_ok(cli *c)
+{
+	cf_err e = {0};
+	const char *action = c->audit_action;
+	if (action == NULL || c->st == NULL)
+		return 0;
+	c->audit_action = NULL;
+	cf_store_audit_disarm(c->st);
+	if (cf_store_audit_written(c->st))
+		return 0; /* the change's own transaction carried its row */
+	if (cf_audit_record(c->st, &c->actor, action, c->audit_object, "ok", &e) != CF_OK) {
+		fprintf(stderr, "certfleet: audit log: %s\n", e.message);
+		return CF_E_INTERNAL;
+	}
+	return 0;
 }
 
 int cli_usage(cli *c, const char *usage)
@@ -63,6 +110,7 @@ int cli_store(cli *c, bool create)
 	}
 	if (cf_store_open(c->store_path, create, &c->st, &e) != CF_OK)
 		return cli_fail(c, &e);
+	cli_audit_arm(c);
 	return 0;
 }
 

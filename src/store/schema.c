@@ -46,6 +46,14 @@ static const char *const migrations[] = {
 	 * certificates are re-validated without being parsed again */
 	"ALTER TABLE certificates ADD COLUMN anchor_sha256 TEXT NOT NULL DEFAULT '';"
 	"CREATE INDEX certificates_node_sha256 ON certificates (node_id, kind, sha256);",
+	/* 3: local accounts (scrypt password hashes) and the audit log of every change */
+	"CREATE TABLE users ("
+	"  id @ID@, name TEXT NOT NULL UNIQUE, role TEXT NOT NULL, password_hash TEXT NOT NULL,"
+	"  created BIGINT NOT NULL, failed_logins INTEGER NOT NULL DEFAULT 0,"
+	"  locked_until BIGINT NOT NULL DEFAULT 0);"
+	"CREATE TABLE audit ("
+	"  id @ID@, at BIGINT NOT NULL, account TEXT NOT NULL, client TEXT NOT NULL,"
+	"  action TEXT NOT NULL, object TEXT NOT NULL, result TEXT NOT NULL);",
 };
 
 int cf_schema_latest(void)

@@ -172,4 +172,52 @@ cf_code cf_store_target_set(cf_store *st, const cf_target *t, cf_err *e);
 /* Targets of a node (and one purpose when purpose is non-NULL). */
 cf_code cf_store_targets(cf_store *st, int64_t node_id, const char *purpose, cf_target **out, size_t *n, cf_err *e);
 
+/* ---- accounts --------------------------------------------------------------------------------- */
+
+typedef struct cf_user {
+	int64_t id;
+	char *name;
+	char *role;	     /* "admin" | "read-only" */
+	char *password_hash; /* "$scrypt$..."; never printed */
+	int64_t created;
+	int64_t failed_logins;
+	int64_t locked_until; /* epoch seconds; 0 when not locked */
+} cf_user;
+
+void cf_user_free(cf_user *u);
+void cf_users_free(cf_user *v, size_t n);
+/* Adds a user (sets u->id and keeps u->created); CF_E_STATE when the name is taken. */
+cf_code cf_store_user_add(cf_store *st, cf_user *u, cf_err *e);
+/* By name; CF_E_NOTFOUND names the user. */
+cf_code cf_store_user_get(cf_store *st, const char *name, cf_user *out, cf_err *e);
+/* Every user, by name (password hashes included; callers never print them). */
+cf_code cf_store_users(cf_store *st, cf_user **out, size_t *n, cf_err *e);
+/* CF_E_NOTFOUND when there is no such user. */
+cf_code cf_store_user_delete(cf_store *st, const char *name, cf_err *e);
+/* Replaces the password hash (and clears failed logins and any lock); CF_E_NOTFOUND. */
+cf_code cf_store_user_set_password(cf_store *st, const char *name, const char *password_hash, cf_err *e);
+
+/* ---- audit log ---------------------------------------------------------------------------------- */
+
+typedef struct cf_auditrow {
+	int64_t id;
+	int64_t at; /* epoch seconds */
+	char *account, *client, *action, *object, *result;
+} cf_auditrow;
+
+void cf_auditrows_free(cf_auditrow *v, size_t n);
+/* Arms the audit row of the change about to be made: the next cf_store_commit appends it (result
+ * "ok") inside the same transaction, so a change and its row land together or not at all. A
+ * rollback disarms it; arming again replaces it. */
+void cf_store_audit_pending(cf_store *st, const char *account, const char *client, const char *action,
+			    const char *object);
+void cf_store_audit_disarm(cf_store *st);
+/* Whether a commit has written the armed row since it was last armed. */
+bool cf_store_audit_written(const cf_store *st);
+/* Appends one row (its id is returned in *id when id is non-NULL). */
+cf_code cf_store_audit_append(cf_store *st, const cf_auditrow *r, int64_t *id, cf_err *e);
+/* Rows newest first, skipping offset and returning at most limit; *total is the count of all. */
+cf_code cf_store_audit_list(cf_store *st, int64_t limit, int64_t offset, cf_auditrow **out, size_t *n, int64_t *total,
+			    cf_err *e);
+
 #endif

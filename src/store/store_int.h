@@ -20,6 +20,9 @@ struct cf_store {
 	cf_db *db;
 	bool in_tx;
 	struct cf_stmt_slot cache[CF_STMT_CACHE];
+	/* the audit row the next commit appends (cf_store_audit_pending) */
+	bool audit_armed, audit_written;
+	char audit_account[128], audit_client[128], audit_action[64], audit_object[512];
 };
 
 int cf_schema_latest(void);
