@@ -39,45 +39,9 @@ TS=tomcat-trust
 
 # ---- clocks and measuring ------------------------------------------------------------------
 
-# A monotonic clock in seconds (perl's CLOCK_MONOTONIC; date +%s.%N when perl lacks it).
-if perl -MTime::HiRes=clock_gettime,CLOCK_MONOTONIC -e1 2>/dev/null; then
-	mono() { perl -MTime::HiRes=clock_gettime,CLOCK_MONOTONIC -e 'printf "%.6f\n", clock_gettime(CLOCK_MONOTONIC)'; }
-	CLOCK="CLOCK_MONOTONIC (perl Time::HiRes)"
-else
-	mono() { date +%s.%N; }
-	CLOCK="date +%s.%N (wall clock)"
-fi
-if [[ -x /usr/bin/time ]]; then
-	TIMECMD=(/usr/bin/time -f %M -o "$WORK/rss")
-else
-	TIMECMD=()
-fi
-
-sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
-# ratio A B: A/B with two decimals ("-" when B is 0)
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) print "-"; else printf "%.2f", a / b }'; }
+. "$(dirname "$0")/lib.sh"
 lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
 max() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b ? a : b) }'; }
-
-# timed OUT CMD...: runs CMD with stdout to OUT and stderr to $WORK/err; sets T (seconds),
-# RSS (peak resident KB, "n/a" without /usr/bin/time) and RC (exit status).
-timed() {
-	local out=$1 t0 t1
-	shift
-	: >"$WORK/rss"
-	t0=$(mono)
-	set +e
-	"${TIMECMD[@]}" "$@" >"$out" 2>"$WORK/err"
-	RC=$?
-	set -e
-	t1=$(mono)
-	T=$(sub "$t0" "$t1")
-	RSS=$(tail -n 1 "$WORK/rss" 2>/dev/null || true)
-	[[ $RSS =~ ^[0-9]+$ ]] || RSS=n/a
-}
-
-# median of the arguments
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 # timed_runs LABEL CMD...: RUNS runs with stdout to /dev/null; sets MED (median seconds) and the
 # list of times in TIMES; fails the benchmark on a non-zero exit.

@@ -40,44 +40,10 @@ CERTFLEET=$WORK/certfleet
 
 # ---- clocks and measuring ------------------------------------------------------------------
 
-if perl -MTime::HiRes=clock_gettime,CLOCK_MONOTONIC -e1 2>/dev/null; then
-	mono() { perl -MTime::HiRes=clock_gettime,CLOCK_MONOTONIC -e 'printf "%.6f\n", clock_gettime(CLOCK_MONOTONIC)'; }
-	CLOCK="CLOCK_MONOTONIC (perl Time::HiRes)"
-else
-	mono() { date +%s.%N; }
-	CLOCK="date +%s.%N (wall clock)"
-fi
-if [[ -x /usr/bin/time ]]; then
-	TIMECMD=(/usr/bin/time -f '%M %U %S' -o "$WORK/rss")
-else
-	TIMECMD=()
-fi
-sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+. "$(dirname "$0")/lib.sh"
 rate() { awk -v n="$1" -v t="$2" 'BEGIN { if (t <= 0) print "-"; else printf "%.1f", n / t }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) print "-"; else printf "%.2f", a / b }'; }
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 verdict() { if ge "$1" "$2"; then echo "met"; else echo "MISSED"; fi; }
-
-# timed OUT CMD...: runs CMD with stdout to OUT and stderr to $WORK/err; sets T (seconds),
-# RSS (peak resident KB), CPU (user + system seconds; both "n/a" without /usr/bin/time) and RC.
-timed() {
-	local out=$1 t0 t1
-	shift
-	: >"$WORK/rss"
-	t0=$(mono)
-	set +e
-	"${TIMECMD[@]}" "$@" >"$out" 2>"$WORK/err"
-	RC=$?
-	set -e
-	t1=$(mono)
-	T=$(sub "$t0" "$t1")
-	local last
-	last=$(tail -n 1 "$WORK/rss" 2>/dev/null || true)
-	RSS=${last%% *}
-	CPU=$(awk '{ printf "%.2f", $2 + $3 }' <<<"$last")
-	[[ $RSS =~ ^[0-9]+$ ]] || { RSS=n/a; CPU=n/a; }
-}
 
 # ---- the input --------------------------------------------------------------------------------
 
