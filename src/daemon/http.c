@@ -1,0 +1,214 @@
+/* certfleetd's request helpers: JSON replies and errors, logging, bodies, query parameters and
+ * the session checks (see daemon.h). */
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <time.h>
+
+#include "crypto/password.h"
+#include "daemon/daemon.h"
+#include "util/clock.h"
+
+static const char *const level_names[] = {"info", "debug", "error"};
+
+void cf_dlog(const cf_daemon *d, int level, const char *fmt, ...)
+{
+	char at[32];
+	va_list ap;
+	if (level == CF_LOG_DEBUG && d->loglevel < CF_LOG_DEBUG)
+		return;
+	cf_time_rfc3339(time(NULL), at);
+	fprintf(stderr, "certfleetd: %s %s ", at, level_names[level]);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static const char *method_name(const cf_req *q)
+{
+	switch (evhttp_request_get_command(q->r)) {
+	case EVHTTP_REQ_GET: return "GET";
+	case EVHTTP_REQ_POST: return "POST";
+	case EVHTTP_REQ_DELETE: return "DELETE";
+	case EVHTTP_REQ_PUT: return "PUT";
+	case EVHTTP_REQ_HEAD: return "HEAD";
+	default: return "OTHER";
+	}
+}
+
+void cf_reply_json(cf_req *q, int status, json_t *body)
+{
+	struct evbuffer *out = evbuffer_new();
+	struct evkeyvalq *h = evhttp_request_get_output_headers(q->r);
+	char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+	json_decref(body);
+	evhttp_add_header(h, "Content-Type", "application/json");
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(h, "Strict-Transport-Security", "max-age=31536000");
+	if (out != NULL && text != NULL) {
+		evbuffer_add(out, text, strlen(text));
+		evbuffer_add(out, "\n", 1);
+	}
+	free(text);
+	if (text == NULL && status < 500)
+		status = 500;
+	evhttp_send_reply(q->r, status, status < 400 ? "OK" : "Error", out);
+	evbuffer_free(out);
+	int64_t us = now_us() - q->started_us;
+	cf_dlog(q->d, CF_LOG_INFO, "%s %s %s %d %" PRId64 ".%03" PRId64 "ms", q->client, method_name(q), q->path,
+		status, us / 1000, us % 1000);
+}
+
+void cf_reply_error(cf_req *q, int status, const char *code, const char *message)
+{
+	cf_reply_json(q, status, json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", message));
+}
+
+void cf_reply_err(cf_req *q, const cf_err *e)
+{
+	int status = 500;
+	switch (e->code) {
+	case CF_E_USAGE:
+	case CF_E_INPUT: status = 400; break;
+	case CF_E_NOTFOUND: status = 404; break;
+	case CF_E_STATE: status = 409; break;
+	default: break;
+	}
+	char msg[sizeof(e->subject) + sizeof(e->message) + 4];
+	if (e->subject[0] != '\0')
+		snprintf(msg, sizeof(msg), "%s: %s", e->subject, e->message);
+	else
+		snprintf(msg, sizeof(msg), "%s", e->message);
+	if (status == 500)
+		cf_dlog(q->d, CF_LOG_ERROR, "%s %s: %s", method_name(q), q->path, msg);
+	cf_reply_error(q, status, cf_code_str(e->code), msg);
+}
+
+json_t *cf_req_json(cf_req *q)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(q->r);
+	size_t len = evbuffer_get_length(in);
+	json_error_t je;
+	if (len > CF_DAEMON_BODY_MAX) {
+		cf_reply_error(q, 413, "too large", "the request body is larger than 1 MiB");
+		return NULL;
+	}
+	unsigned char *p = evbuffer_pullup(in, -1);
+	json_t *j = len > 0 && p != NULL ? json_loadb((const char *)p, len, JSON_REJECT_DUPLICATES, &je) : NULL;
+	if (p != NULL)
+		cf_secret_wipe(p, len); /* it may hold a password */
+	if (j == NULL || !json_is_object(j)) {
+		json_decref(j);
+		cf_reply_error(q, 400, "input rejected", "the request body is not a JSON object");
+		return NULL;
+	}
+	return j;
+}
+
+const char *cf_req_param(cf_req *q, const char *name)
+{
+	return evhttp_find_header(&q->query, name);
+}
+
+bool cf_req_number(cf_req *q, const char *name, int64_t lo, int64_t hi, int64_t dflt, int64_t *out)
+{
+	const char *s = cf_req_param(q, name);
+	char *end = NULL, msg[160];
+	if (s == NULL) {
+		*out = dflt;
+		return true;
+	}
+	long long v = strtoll(s, &end, 10);
+	if (s[0] < '0' || s[0] > '9' || *end != '\0' || v < lo || v > hi) {
+		snprintf(msg, sizeof(msg), "%s: expected a number from %" PRId64 " to %" PRId64, name, lo, hi);
+		cf_reply_error(q, 400, "input rejected", msg);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+/* The value of the certfleet_session cookie into out; false when there is none. */
+static bool session_cookie(cf_req *q, char out[65])
+{
+	static const char name[] = "certfleet_session=";
+	const char *c = evhttp_find_header(evhttp_request_get_input_headers(q->r), "Cookie");
+	for (const char *p = c; p != NULL && *p != '\0';) {
+		while (*p == ' ' || *p == ';')
+			p++;
+		size_t len = strcspn(p, ";");
+		if (strncmp(p, name, sizeof(name) - 1) == 0 && len - (sizeof(name) - 1) == 64) {
+			memcpy(out, p + sizeof(name) - 1, 64);
+			out[64] = '\0';
+			return true;
+		}
+		p += len;
+	}
+	return false;
+}
+
+bool cf_req_session(cf_req *q)
+{
+	char id[65];
+	q->session = session_cookie(q, id) ? cf_session_find(q->d->sessions, id, cf_clock_now()) : NULL;
+	if (q->session == NULL) {
+		cf_reply_error(q, 401, "unauthenticated", "log in first");
+		return false;
+	}
+	return true;
+}
+
+bool cf_req_change(cf_req *q, bool admin)
+{
+	if (!cf_req_session(q))
+		return false;
+	const char *t = evhttp_find_header(evhttp_request_get_input_headers(q->r), "X-CSRF-Token");
+	if (t == NULL || !cf_token_equal(t, q->session->csrf)) {
+		cf_reply_error(q, 403, "forbidden", "missing or wrong X-CSRF-Token header");
+		return false;
+	}
+	if (admin && !q->session->admin) {
+		cf_reply_error(q, 403, "forbidden", "this account may not make changes (read-only role)");
+		return false;
+	}
+	return true;
+}
+
+void cf_daemon_handle(struct evhttp_request *r, void *arg)
+{
+	cf_req q = {.d = arg, .r = r, .path = "?", .started_us = now_us()};
+	struct evhttp_connection *con = evhttp_request_get_connection(r);
+	char *addr = NULL;
+	ev_uint16_t port = 0;
+	TAILQ_INIT(&q.query);
+	if (con != NULL)
+		evhttp_connection_get_peer(con, &addr, &port);
+	snprintf(q.client, sizeof(q.client), "%s", addr != NULL ? addr : "unknown");
+	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(r);
+	const char *path = u != NULL ? evhttp_uri_get_path(u) : NULL;
+	char *decoded = path != NULL ? evhttp_uridecode(path, 0, NULL) : NULL;
+	if (decoded == NULL || (u != NULL && evhttp_uri_get_query(u) != NULL &&
+				evhttp_parse_query_str(evhttp_uri_get_query(u), &q.query) != 0)) {
+		cf_reply_error(&q, 400, "input rejected", "malformed request URI");
+	} else {
+		q.path = decoded;
+		cf_routes_dispatch(&q);
+	}
+	evhttp_clear_headers(&q.query);
+	free(decoded);
+}

@@ -1,0 +1,185 @@
+/* certfleetd: the HTTPS REST API (SPEC §11.3) on one libevent loop, served with the node's
+ * tomcat identity from the store. */
+#include <event2/event.h>
+#include <event2/http.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/password.h"
+#include "crypto/tlsserver.h"
+#include "daemon/daemon.h"
+
+#define DEFAULT_LISTEN "127.0.0.1:8443"
+
+static const char usage[] = "usage: certfleetd [--store PATH] [--node FQDN] [--listen ADDR:PORT] "
+			    "[--log-level info|debug]\n";
+
+typedef struct options {
+	const char *store, *node, *listen, *loglevel;
+} options;
+
+/* Splits "ADDR:PORT" or "[V6]:PORT" into host (in buf) and port; false when malformed. */
+static bool split_listen(const char *s, char *host, size_t hostlen, unsigned short *port)
+{
+	const char *colon = strrchr(s, ':');
+	char *end = NULL;
+	if (colon == NULL || colon == s)
+		return false;
+	long p = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || p < 1 || p > 65535 || colon[1] == '\0')
+		return false;
+	const char *h = s;
+	size_t n = (size_t)(colon - s);
+	if (h[0] == '[' && n >= 2 && h[n - 1] == ']') {
+		h++;
+		n -= 2;
+	}
+	if (n == 0 || n >= hostlen)
+		return false;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	*port = (unsigned short)p;
+	return true;
+}
+
+/* The node to serve as: by FQDN, or the first ucm publisher. */
+static cf_code pick_node(cf_store *st, const char *fqdn, cf_node *out, cf_err *e)
+{
+	cf_node *v = NULL;
+	size_t n = 0;
+	cf_code rc;
+	if (fqdn != NULL)
+		return cf_store_node_get(st, fqdn, out, e);
+	if ((rc = cf_store_nodes(st, 0, &v, &n, e)) != CF_OK)
+		return rc;
+	rc = cf_err_set(e, CF_E_NOTFOUND, "--node", "the store has no ucm publisher; name the node with --node");
+	for (size_t i = 0; i < n; i++)
+		if (v[i].publisher && strcmp(v[i].product, "ucm") == 0) {
+			*out = v[i];
+			memset(&v[i], 0, sizeof(v[i]));
+			cf_err_clear(e);
+			rc = CF_OK;
+			break;
+		}
+	cf_nodes_free(v, n);
+	return rc;
+}
+
+/* The TLS context of the node's tomcat identity. */
+static cf_code load_tls(cf_store *st, const cf_node *node, cf_tlsserver **out, cf_err *e)
+{
+	cf_certrow r = {0};
+	cf_code rc = cf_store_identity_get(st, node->id, "tomcat", true, &r, e);
+	if (rc == CF_OK)
+		rc = cf_tlsserver_new(r.der, r.der_len, r.key_pem, r.chain_pem, out, e);
+	cf_certrow_free(&r);
+	return rc;
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	event_base_loopbreak(arg);
+}
+
+static bool parse_options(int argc, char **argv, options *o)
+{
+	static const struct option opts[] = {{"store", required_argument, NULL, 's'},
+					     {"node", required_argument, NULL, 'n'},
+					     {"listen", required_argument, NULL, 'l'},
+					     {"log-level", required_argument, NULL, 'v'},
+					     {0}};
+	int c;
+	o->store = getenv("CERTFLEET_STORE");
+	o->listen = DEFAULT_LISTEN;
+	o->loglevel = "info";
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': o->store = optarg; break;
+		case 'n': o->node = optarg; break;
+		case 'l': o->listen = optarg; break;
+		case 'v': o->loglevel = optarg; break;
+		default: return false;
+		}
+	}
+	return optind == argc && o->store != NULL &&
+	       (strcmp(o->loglevel, "info") == 0 || strcmp(o->loglevel, "debug") == 0);
+}
+
+/* Runs the loop until a signal; the exit code. */
+static int serve(cf_daemon *d, cf_tlsserver *tls, const char *host, unsigned short port)
+{
+	int rc = 1;
+	struct event_base *base = event_base_new();
+	struct evhttp *http = base != NULL ? evhttp_new(base) : NULL;
+	struct event *sigterm = NULL, *sigint = NULL;
+	if (http == NULL)
+		goto out;
+	evhttp_set_bevcb(http, cf_tlsserver_bev, tls);
+	evhttp_set_gencb(http, cf_daemon_handle, d);
+	evhttp_set_max_body_size(http, CF_DAEMON_BODY_MAX);
+	evhttp_set_max_headers_size(http, 64 * 1024);
+	evhttp_set_timeout(http, 30);
+	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE | EVHTTP_REQ_PUT);
+	evhttp_set_flags(http, EVHTTP_SERVER_LINGERING_CLOSE);
+	if (evhttp_bind_socket(http, host, port) != 0) {
+		fprintf(stderr, "certfleetd: cannot listen on %s port %u\n", host, (unsigned)port);
+		goto out;
+	}
+	sigterm = evsignal_new(base, SIGTERM, on_signal, base);
+	sigint = evsignal_new(base, SIGINT, on_signal, base);
+	if (sigterm == NULL || sigint == NULL || event_add(sigterm, NULL) != 0 || event_add(sigint, NULL) != 0)
+		goto out;
+	cf_dlog(d, CF_LOG_INFO, "listening on https://%s:%u/", host, (unsigned)port);
+	rc = event_base_dispatch(base) < 0 ? 1 : 0;
+out:
+	if (sigterm != NULL)
+		event_free(sigterm);
+	if (sigint != NULL)
+		event_free(sigint);
+	if (http != NULL)
+		evhttp_free(http);
+	if (base != NULL)
+		event_base_free(base);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	options o = {0};
+	cf_daemon d = {0};
+	cf_node node = {0};
+	cf_tlsserver *tls = NULL;
+	cf_err e = {0};
+	char host[256];
+	unsigned short port = 0;
+	int rc = 1;
+	if (!parse_options(argc, argv, &o) || !split_listen(o.listen, host, sizeof(host), &port)) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	d.loglevel = strcmp(o.loglevel, "debug") == 0 ? CF_LOG_DEBUG : CF_LOG_INFO;
+	d.sessions = cf_sessions_new();
+	if (d.sessions == NULL || cf_store_open(o.store, false, &d.st, &e) != CF_OK ||
+	    pick_node(d.st, o.node, &node, &e) != CF_OK || load_tls(d.st, &node, &tls, &e) != CF_OK ||
+	    cf_password_hash("certfleetd: no such user", &d.dummy_hash, &e) != CF_OK) {
+		fprintf(stderr, "certfleetd: %s%s%s\n", e.subject, e.subject[0] != '\0' ? ": " : "", e.message);
+		rc = e.code == CF_OK ? 1 : (int)e.code;
+		goto out;
+	}
+	cf_dlog(&d, CF_LOG_INFO, "serving as %s with its tomcat identity", node.fqdn);
+	rc = serve(&d, tls, host, port);
+	cf_dlog(&d, CF_LOG_INFO, "stopped");
+out:
+	cf_tlsserver_free(tls);
+	cf_node_free(&node);
+	free(d.dummy_hash);
+	cf_sessions_free(d.sessions);
+	cf_store_close(d.st);
+	return rc;
+}

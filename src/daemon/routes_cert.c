@@ -1,0 +1,136 @@
+/* certfleetd's certificate routes: list (filtered, paginated), one certificate, delete. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/audit.h"
+#include "core/certjson.h"
+#include "core/trust.h"
+#include "crypto/x509.h"
+#include "daemon/daemon.h"
+#include "util/clock.h"
+
+#define CERT_LIMIT_DEFAULT 50
+#define CERT_LIMIT_MAX 1000
+
+typedef struct page {
+	int64_t offset, limit, total;
+	json_t *items;
+} page;
+
+static int add_row(void *ctx, const cf_certrow *r)
+{
+	page *p = ctx;
+	if (p->total >= p->offset && p->total < p->offset + p->limit)
+		json_array_append_new(p->items, cf_json_cert(r));
+	p->total++;
+	return 0;
+}
+
+void cf_route_certs(cf_req *q)
+{
+	int64_t days = -1;
+	page p = {0};
+	cf_err e = {0};
+	cf_certfilter f = {.node = cf_req_param(q, "node"),
+			   .purpose = cf_req_param(q, "purpose"),
+			   .store = cf_req_param(q, "store"),
+			   .begins_with = cf_req_param(q, "begins_with")};
+	if (!cf_req_session(q) || !cf_req_number(q, "limit", 1, CERT_LIMIT_MAX, CERT_LIMIT_DEFAULT, &p.limit) ||
+	    !cf_req_number(q, "offset", 0, INT64_MAX / 2, 0, &p.offset) ||
+	    !cf_req_number(q, "expiring", 0, 36500, -1, &days))
+		return;
+	if (days >= 0)
+		f.expiring_before = cf_clock_now() + days * 86400;
+	if (f.node != NULL) {
+		cf_node n = {0};
+		if (cf_store_node_get(q->d->st, f.node, &n, &e) != CF_OK) {
+			cf_reply_err(q, &e);
+			return;
+		}
+		cf_node_free(&n);
+	}
+	p.items = json_array();
+	if (cf_store_cert_each(q->d->st, &f, add_row, &p, &e) != CF_OK) {
+		json_decref(p.items);
+		cf_reply_err(q, &e);
+		return;
+	}
+	cf_reply_json(q, 200, json_pack("{s:o, s:I}", "items", p.items, "total", (json_int_t)p.total));
+}
+
+void cf_route_cert_get(cf_req *q, int64_t id)
+{
+	cf_certrow r = {0};
+	cf_err e = {0};
+	if (!cf_req_session(q))
+		return;
+	if (cf_store_cert_get(q->d->st, id, false, &r, &e) != CF_OK) {
+		cf_reply_err(q, &e);
+		return;
+	}
+	json_t *o = cf_json_cert(&r);
+	cf_cert *c = cf_cert_from_der(r.der, r.der_len);
+	char *pem = c != NULL ? cf_cert_pem(c) : NULL;
+	if (o != NULL && pem != NULL)
+		json_object_set_new(o, "pem", json_string(pem));
+	free(pem);
+	cf_cert_free(c);
+	cf_certrow_free(&r);
+	cf_reply_json(q, 200, o);
+}
+
+/* The reply to a finished trust delete: the ids, the nodes, warnings and the restart plan. */
+static json_t *outcome_json(const cf_outcome *out)
+{
+	json_t *ids = json_array(), *nodes = json_array();
+	for (size_t i = 0; i < out->n_ids; i++)
+		json_array_append_new(ids, json_integer(out->ids[i]));
+	for (size_t i = 0; i < out->nodes.n; i++)
+		json_array_append_new(nodes, json_string(out->nodes.v[i]));
+	return json_pack("{s:o, s:I, s:o, s:o, s:o}", "ids", ids, "count", (json_int_t)out->n_ids, "nodes", nodes,
+			 "warnings", cf_json_warnings(&out->warnings), "restart_plan", cf_json_plan(&out->plan));
+}
+
+void cf_route_cert_delete(cf_req *q, int64_t id)
+{
+	static const char action[] = "trust delete";
+	cf_certrow r = {0};
+	cf_outcome out = {0};
+	cf_err e = {0};
+	char object[600];
+	if (!cf_req_change(q, true))
+		return;
+	if (cf_store_cert_get(q->d->st, id, false, &r, &e) != CF_OK) {
+		cf_reply_err(q, &e);
+		return;
+	}
+	snprintf(object, sizeof(object), "id %lld in %s on %s", (long long)id, r.name, r.node);
+	cf_audit_actor a = {0};
+	snprintf(a.account, sizeof(a.account), "%s", q->session->account);
+	snprintf(a.client, sizeof(a.client), "%s", q->client);
+	if (r.kind != CF_TRUST) {
+		cf_err_set(&e, CF_E_STATE, "certificate", "id %lld is an identity; only trust certificates are deleted",
+			   (long long)id);
+	} else {
+		cf_store_audit_pending(q->d->st, a.account, a.client, action, object);
+		if (cf_trust_delete(q->d->st, r.node, r.name, id, &out, &e) == CF_OK &&
+		    cf_store_audit_written(q->d->st)) {
+			cf_reply_json(q, 200, outcome_json(&out));
+			goto out;
+		}
+		cf_store_rollback(q->d->st);
+		cf_store_audit_disarm(q->d->st);
+	}
+	if (e.code != CF_OK) {
+		cf_err ae = {0};
+		char result[sizeof(e.message) + 16];
+		snprintf(result, sizeof(result), "refused: %s", e.message);
+		cf_audit_record(q->d->st, &a, action, object, result, &ae);
+		cf_reply_err(q, &e);
+	} else {
+		cf_reply_error(q, 500, "internal error", "the change was made but its audit row was not written");
+	}
+out:
+	cf_outcome_free(&out);
+	cf_certrow_free(&r);
+}

@@ -1,0 +1,101 @@
+/* In-memory login sessions (see session.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/password.h"
+#include "crypto/tlsserver.h"
+#include "daemon/session.h"
+
+struct cf_sessions {
+	cf_session v[CF_SESSION_MAX];
+	size_t n;
+};
+
+cf_sessions *cf_sessions_new(void)
+{
+	return calloc(1, sizeof(cf_sessions));
+}
+
+void cf_sessions_free(cf_sessions *s)
+{
+	if (s == NULL)
+		return;
+	cf_secret_wipe(s, sizeof(*s));
+	free(s);
+}
+
+/* Drops session i (the last one takes its place). */
+static void drop(cf_sessions *s, size_t i)
+{
+	s->v[i] = s->v[s->n - 1];
+	cf_secret_wipe(&s->v[s->n - 1], sizeof(cf_session));
+	s->n--;
+}
+
+/* Drops every session idle for longer than CF_SESSION_IDLE. */
+static void expire(cf_sessions *s, int64_t now)
+{
+	for (size_t i = s->n; i-- > 0;)
+		if (now - s->v[i].last_used > CF_SESSION_IDLE)
+			drop(s, i);
+}
+
+/* n random bytes as lower-case hex in out (2n + 1 bytes). */
+static cf_code random_hex(char *out, size_t n, cf_err *e)
+{
+	unsigned char b[32];
+	if (n > sizeof(b) || cf_random_bytes(b, n, e) != CF_OK)
+		return CF_E_INTERNAL;
+	for (size_t i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+	cf_secret_wipe(b, sizeof(b));
+	return CF_OK;
+}
+
+cf_code cf_session_start(cf_sessions *s, const char *account, bool admin, int64_t now, const cf_session **out,
+			 cf_err *e)
+{
+	expire(s, now);
+	if (s->n == CF_SESSION_MAX)
+		return cf_err_set(e, CF_E_STATE, "sessions", "too many sessions; try again later");
+	cf_session *x = &s->v[s->n];
+	memset(x, 0, sizeof(*x));
+	if (random_hex(x->id, 32, e) != CF_OK || random_hex(x->csrf, 32, e) != CF_OK)
+		return CF_E_INTERNAL;
+	snprintf(x->account, sizeof(x->account), "%s", account);
+	x->admin = admin;
+	x->last_used = now;
+	s->n++;
+	*out = x;
+	return CF_OK;
+}
+
+bool cf_token_equal(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned char d = la != lb;
+	for (size_t i = 0; i < la && i < lb; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return d == 0;
+}
+
+const cf_session *cf_session_find(cf_sessions *s, const char *id, int64_t now)
+{
+	expire(s, now);
+	for (size_t i = 0; i < s->n; i++)
+		if (cf_token_equal(s->v[i].id, id)) {
+			s->v[i].last_used = now;
+			return &s->v[i];
+		}
+	return NULL;
+}
+
+void cf_session_end(cf_sessions *s, const char *id)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (cf_token_equal(s->v[i].id, id)) {
+			drop(s, i);
+			return;
+		}
+}

@@ -1,0 +1,36 @@
+/* Login sessions of certfleetd, kept in memory: a random 32-byte id (the cookie), a random CSRF
+ * token, the account and its role, and an idle timeout. */
+#ifndef CF_SESSION_H
+#define CF_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+#define CF_SESSION_IDLE (30 * 60) /* seconds */
+#define CF_SESSION_MAX 4096
+
+typedef struct cf_session {
+	char id[65];   /* hex */
+	char csrf[65]; /* hex */
+	char account[128];
+	bool admin;
+	int64_t last_used; /* epoch seconds */
+} cf_session;
+
+typedef struct cf_sessions cf_sessions;
+
+cf_sessions *cf_sessions_new(void);
+void cf_sessions_free(cf_sessions *s);
+/* Starts a session for account at now; *out is borrowed (valid until the next call). */
+cf_code cf_session_start(cf_sessions *s, const char *account, bool admin, int64_t now, const cf_session **out,
+			 cf_err *e);
+/* The live session with this id (touched: its idle time restarts), or NULL. */
+const cf_session *cf_session_find(cf_sessions *s, const char *id, int64_t now);
+/* Ends the session with this id (nothing when there is none). */
+void cf_session_end(cf_sessions *s, const char *id);
+/* Whether two NUL-terminated tokens are equal, in time independent of where they differ. */
+bool cf_token_equal(const char *a, const char *b);
+
+#endif
