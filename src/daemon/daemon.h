@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "daemon/session.h"
+#include "daemon/throttle.h"
 #include "store/store.h"
 
 #define CF_DAEMON_BODY_MAX (1024 * 1024) /* bytes */
@@ -19,7 +20,8 @@ enum cf_loglevel { CF_LOG_INFO = 0, CF_LOG_DEBUG = 1, CF_LOG_ERROR = 2 };
 typedef struct cf_daemon {
 	cf_store *st;
 	cf_sessions *sessions;
-	char *dummy_hash; /* verified against for unknown users, so both cases cost the same */
+	cf_throttle *throttle; /* failed logins per client address */
+	char *dummy_hash;      /* verified against for unknown users, so both cases cost the same */
 	int loglevel;
 } cf_daemon;
 

@@ -165,7 +165,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	d.loglevel = strcmp(o.loglevel, "debug") == 0 ? CF_LOG_DEBUG : CF_LOG_INFO;
 	d.sessions = cf_sessions_new();
-	if (d.sessions == NULL || cf_store_open(o.store, false, &d.st, &e) != CF_OK ||
+	d.throttle = cf_throttle_new();
+	if (d.sessions == NULL || d.throttle == NULL || cf_store_open(o.store, false, &d.st, &e) != CF_OK ||
 	    pick_node(d.st, o.node, &node, &e) != CF_OK || load_tls(d.st, &node, &tls, &e) != CF_OK ||
 	    cf_password_hash("certfleetd: no such user", &d.dummy_hash, &e) != CF_OK) {
 		fprintf(stderr, "certfleetd: %s%s%s\n", e.subject, e.subject[0] != '\0' ? ": " : "", e.message);
@@ -180,6 +181,7 @@ out:
 	cf_node_free(&node);
 	free(d.dummy_hash);
 	cf_sessions_free(d.sessions);
+	cf_throttle_free(d.throttle);
 	cf_store_close(d.st);
 	return rc;
 }

@@ -65,6 +65,18 @@ void cf_routes_dispatch(cf_req *q)
 		cf_reply_error(q, 404, "not found", "no such route");
 }
 
+/* 429 with Retry-After: the caller may try again in wait seconds. */
+static void reply_throttled(cf_req *q, int64_t wait)
+{
+	char retry[24], msg[96];
+	if (wait < 1)
+		wait = 1;
+	snprintf(retry, sizeof(retry), "%lld", (long long)wait);
+	snprintf(msg, sizeof(msg), "too many failed logins; try again in %lld s", (long long)wait);
+	evhttp_add_header(evhttp_request_get_output_headers(q->r), "Retry-After", retry);
+	cf_reply_error(q, 429, "too many requests", msg);
+}
+
 void cf_route_login(cf_req *q)
 {
 	json_t *body = cf_req_json(q);
@@ -85,14 +97,46 @@ void cf_route_login(cf_req *q)
 		cf_reply_err(q, &e);
 		goto out;
 	}
+	int64_t now = cf_clock_now();
+	int64_t wait = cf_throttle_addr_wait(q->d->throttle, q->client, now);
+	if (wait > 0) {
+		cf_dlog(q->d, CF_LOG_INFO, "%s login refused: too many failed logins from this address", q->client);
+		reply_throttled(q, wait);
+		goto out;
+	}
+	if (rc == CF_OK && u.locked_until > now) {
+		/* Attempts while locked count as failures too and lengthen the lock. */
+		int64_t until = cf_throttle_account_lock(u.failed_logins + 1, now);
+		if (cf_store_user_set_login_state(q->d->st, u.name, u.failed_logins + 1, until, &e) != CF_OK) {
+			cf_reply_err(q, &e);
+			goto out;
+		}
+		cf_throttle_addr_fail(q->d->throttle, q->client, now);
+		cf_dlog(q->d, CF_LOG_INFO, "%s login refused: account %s locked", q->client, u.name);
+		reply_throttled(q, until - now);
+		goto out;
+	}
 	/* An unknown user costs one scrypt too and gets the same answer. */
 	bool good = cf_password_verify(password, rc == CF_OK ? u.password_hash : q->d->dummy_hash) && rc == CF_OK;
 	if (!good) {
-		cf_dlog(q->d, CF_LOG_DEBUG, "%s login refused", q->client);
+		cf_throttle_addr_fail(q->d->throttle, q->client, now);
+		if (rc == CF_OK) {
+			int64_t until = cf_throttle_account_lock(u.failed_logins + 1, now);
+			if (cf_store_user_set_login_state(q->d->st, u.name, u.failed_logins + 1, until, &e) != CF_OK) {
+				cf_reply_err(q, &e);
+				goto out;
+			}
+		}
+		cf_dlog(q->d, CF_LOG_INFO, "%s login refused: wrong user name or password", q->client);
 		cf_reply_error(q, 401, "unauthenticated", "wrong user name or password");
 		goto out;
 	}
-	if (cf_session_start(q->d->sessions, u.name, strcmp(u.role, "admin") == 0, cf_clock_now(), &s, &e) != CF_OK) {
+	if ((u.failed_logins != 0 || u.locked_until != 0) &&
+	    cf_store_user_set_login_state(q->d->st, u.name, 0, 0, &e) != CF_OK) {
+		cf_reply_err(q, &e);
+		goto out;
+	}
+	if (cf_session_start(q->d->sessions, u.name, strcmp(u.role, "admin") == 0, now, &s, &e) != CF_OK) {
 		cf_reply_err(q, &e);
 		goto out;
 	}

@@ -1143,3 +1143,20 @@ cf_code cf_store_audit_list(cf_store *st, int64_t limit, int64_t offset, cf_audi
 		*total = count_all;
 	return CF_OK;
 }
+
+cf_code cf_store_user_set_login_state(cf_store *st, const char *name, int64_t failed_logins, int64_t locked_until,
+				      cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc = prep(st, "UPDATE users SET failed_logins = $1, locked_until = $2 WHERE name = $3", &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_int(s, 1, failed_logins);
+	D->bind_int(s, 2, locked_until);
+	D->bind_text(s, 3, name);
+	if ((rc = run(st, s, e)) != CF_OK)
+		return rc;
+	if (D->changes(st->db) == 0)
+		return cf_err_set(e, CF_E_NOTFOUND, name, "no such user");
+	return CF_OK;
+}

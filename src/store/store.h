@@ -196,6 +196,10 @@ cf_code cf_store_users(cf_store *st, cf_user **out, size_t *n, cf_err *e);
 cf_code cf_store_user_delete(cf_store *st, const char *name, cf_err *e);
 /* Replaces the password hash (and clears failed logins and any lock); CF_E_NOTFOUND. */
 cf_code cf_store_user_set_password(cf_store *st, const char *name, const char *password_hash, cf_err *e);
+/* Records the outcome of a login: the consecutive failures and until when (epoch seconds, 0 for
+ * not) the account is locked. CF_E_NOTFOUND when there is no such user. */
+cf_code cf_store_user_set_login_state(cf_store *st, const char *name, int64_t failed_logins, int64_t locked_until,
+				      cf_err *e);
 
 /* ---- audit log ---------------------------------------------------------------------------------- */
 

@@ -17,6 +17,8 @@ new_store
 cf node add "$UCM" --cluster cl1 --product ucm --publisher >/dev/null
 cf user add admin --role admin <<<"$PW_ADMIN" >/dev/null
 cf user add reader --role read-only <<<"$PW_READER" >/dev/null
+PW_VICTIM='victim password of the test'
+cf user add victim --role read-only <<<"$PW_VICTIM" >/dev/null
 
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 BASE="https://127.0.0.1:$PORT/api/v1"
@@ -167,6 +169,39 @@ req logout -b "$READER_JAR" -c "$READER_JAR" -X POST -H "X-CSRF-Token: $CSRF_R" 
 assert_eq "logout" 200 "$CODE"
 req after_logout -b "$READER_JAR" "$BASE/nodes"
 assert_eq "session ended" 401 "$CODE"
+
+# ---- login throttling ---------------------------------------------------------------------------
+# Per account: 5 wrong passwords lock it; the 6th attempt, even with the right one, gets 429.
+for i in 1 2 3 4 5; do
+	req "victim_bad$i" -d '{"user":"victim","password":"wrong"}' "$BASE/login"
+	assert_eq "victim wrong password $i" 401 "$CODE"
+done
+req victim_locked -D "$T/locked.hdr" -d "{\"user\":\"victim\",\"password\":\"$PW_VICTIM\"}" "$BASE/login"
+assert_eq "locked account" 429 "$CODE"
+assert_contains "locked: Retry-After" "Retry-After:" "$(tr -d '\r' <"$T/locked.hdr")"
+assert_contains "locked: message" "too many failed logins; try again in " "$(json 'd["error"]["message"]' <"$T/r/victim_locked")"
+sq() { sqlite3 "$CERTFLEET_STORE" "$1"; }
+assert_eq "failures stored" 6 "$(sq "SELECT failed_logins FROM users WHERE name = 'victim'")"
+LEFT=$(($(sq "SELECT locked_until FROM users WHERE name = 'victim'") - $(date +%s)))
+assert_eq "locked for 120 s after the 6th attempt" 1 "$((LEFT > 100 && LEFT <= 120))"
+sq "UPDATE users SET locked_until = 1 WHERE name = 'victim'" # the lock has run out
+req victim_ok -d "{\"user\":\"victim\",\"password\":\"$PW_VICTIM\"}" "$BASE/login"
+assert_eq "login once the lock ran out" 200 "$CODE"
+assert_eq "success resets the counters" "0|0" "$(sq "SELECT failed_logins, locked_until FROM users WHERE name = 'victim'")"
+# Per address: at most 20 failures per 5 minutes, unknown user names included (8 so far).
+N=0
+while [ "$N" -lt 21 ]; do
+	N=$((N + 1))
+	req addr_fail -D "$T/addr.hdr" -d "{\"user\":\"nobody-$RANDOM-$N\",\"password\":\"x\"}" "$BASE/login"
+	[ "$CODE" = 401 ] || break
+done
+assert_eq "address throttled" 429 "$CODE"
+assert_eq "after 20 failures in all" 13 "$N"
+assert_contains "address: Retry-After" "Retry-After:" "$(tr -d '\r' <"$T/addr.hdr")"
+req addr_admin -d "{\"user\":\"admin\",\"password\":\"$PW_ADMIN\"}" "$BASE/login"
+assert_eq "right password from a throttled address" 429 "$CODE"
+assert_contains "refusals logged" "login refused: account victim locked" "$(cat "$T/daemon.err")"
+assert_eq "no victim password in the log" "" "$(grep -F "$PW_VICTIM" "$T/daemon.err" || true)"
 
 # ---- still serving, secrets kept, clean stop ---------------------------------------------------------
 req alive -b "$ADMIN_JAR" "$BASE/nodes"

@@ -1,0 +1,83 @@
+/* Login throttling (see throttle.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/throttle.h"
+
+int64_t cf_throttle_account_lock(int64_t failures, int64_t now)
+{
+	if (failures < CF_THROTTLE_ACCOUNT_FAILURES)
+		return 0;
+	int64_t lock = CF_THROTTLE_ACCOUNT_LOCK;
+	for (int64_t i = CF_THROTTLE_ACCOUNT_FAILURES; i < failures && lock < CF_THROTTLE_ACCOUNT_LOCK_MAX; i++)
+		lock *= 2;
+	return now + (lock < CF_THROTTLE_ACCOUNT_LOCK_MAX ? lock : CF_THROTTLE_ACCOUNT_LOCK_MAX);
+}
+
+/* One address's fixed window: failures counted since start. */
+struct addr_window {
+	char addr[64];
+	int64_t start;
+	int count;
+};
+
+struct cf_throttle {
+	struct addr_window w[CF_THROTTLE_ADDR_MAX];
+};
+
+cf_throttle *cf_throttle_new(void)
+{
+	return calloc(1, sizeof(cf_throttle));
+}
+
+void cf_throttle_free(cf_throttle *t)
+{
+	free(t);
+}
+
+static bool expired(const struct addr_window *w, int64_t now)
+{
+	return w->addr[0] == '\0' || now >= w->start + CF_THROTTLE_ADDR_WINDOW || now < w->start;
+}
+
+static struct addr_window *find(cf_throttle *t, const char *addr, int64_t now)
+{
+	for (int i = 0; i < CF_THROTTLE_ADDR_MAX; i++) {
+		struct addr_window *w = &t->w[i];
+		if (w->addr[0] != '\0' && strcmp(w->addr, addr) == 0) {
+			if (expired(w, now))
+				memset(w, 0, sizeof(*w));
+			return w->addr[0] != '\0' ? w : NULL;
+		}
+	}
+	return NULL;
+}
+
+int64_t cf_throttle_addr_wait(cf_throttle *t, const char *addr, int64_t now)
+{
+	const struct addr_window *w = find(t, addr, now);
+	if (w == NULL || w->count < CF_THROTTLE_ADDR_FAILURES)
+		return 0;
+	return w->start + CF_THROTTLE_ADDR_WINDOW - now;
+}
+
+void cf_throttle_addr_fail(cf_throttle *t, const char *addr, int64_t now)
+{
+	struct addr_window *w = find(t, addr, now);
+	if (w == NULL) {
+		/* A free or expired slot, else the one whose window started first. */
+		struct addr_window *oldest = &t->w[0];
+		for (int i = 0; i < CF_THROTTLE_ADDR_MAX && w == NULL; i++) {
+			if (expired(&t->w[i], now))
+				w = &t->w[i];
+			else if (t->w[i].start < oldest->start)
+				oldest = &t->w[i];
+		}
+		if (w == NULL)
+			w = oldest;
+		memset(w, 0, sizeof(*w));
+		strncpy(w->addr, addr, sizeof(w->addr) - 1);
+		w->start = now;
+	}
+	w->count++;
+}
