@@ -266,11 +266,6 @@ const cf_purpose *cf_purpose_next(const char *product, int *i)
 	return NULL;
 }
 
-const cf_product *cf_product_next(int *i)
-{
-	return *i < COUNT(products) ? &products[(*i)++] : NULL;
-}
-
 unsigned cf_purpose_ku(const cf_purpose *p, cf_keytype key)
 {
 	unsigned ku = p->ku;

@@ -58,8 +58,6 @@ bool cf_words_contain(const char *words, const char *word);
 
 /* Iterates the purposes of a product in table order: start with *i = 0; NULL at the end. */
 const cf_purpose *cf_purpose_next(const char *product, int *i);
-/* Iterates all products. */
-const cf_product *cf_product_next(int *i);
 
 /* Key usage a certificate of the purpose carries for this key type: EC keys take
  * digitalSignature + keyAgreement where RSA takes keyEncipherment/dataEncipherment. */

@@ -147,7 +147,7 @@ cf_code cf_identity_upload(cf_store *st, const char *node, const char *purpose, 
 	cf_csr *req = NULL;
 	cf_key *key = NULL;
 	char *key_pem = NULL, *chain_pem = NULL, *warnings = NULL;
-	cf_names scope = {0};
+	cf_strv scope = {0}; /* the nodes the certificate lands on */
 	bool have_csr = false, multi = false;
 
 	/* 1: parses as X.509 (the caller enforced the size limit while reading) */
@@ -225,13 +225,8 @@ cf_code cf_identity_upload(cf_store *st, const char *node, const char *purpose, 
 	if (ctx.product->expressway && (rc = expressway_names_check(name, &f, e)) != CF_OK)
 		goto out;
 
-	if ((rc = cf_names_compute(&ctx.cluster, ctx.nodes, ctx.n_nodes, &ctx.node, p, multi, &scope, NULL)) != CF_OK) {
-		/* the SAN rules can't fail for names already in a stored CSR; scope alone is needed */
-		memset(&scope, 0, sizeof(scope));
-		cf_names_scope(ctx.nodes, ctx.n_nodes, &ctx.node, p, multi, &scope.scope);
-		rc = CF_OK;
-	}
-	upload_warnings(p, &f, have_csr ? &csr_facts : NULL, &scope.scope, multi, &out->warnings);
+	cf_names_scope(ctx.nodes, ctx.n_nodes, &ctx.node, p, multi, &scope);
+	upload_warnings(p, &f, have_csr ? &csr_facts : NULL, &scope, multi, &out->warnings);
 	chain_pem = issuer_pem(chain.chain, chain.n);
 	cf_facts anchor = {0};
 	if (cf_cert_facts(chain.chain[chain.n - 1], &anchor, e) != CF_OK) {
@@ -247,7 +242,7 @@ cf_code cf_identity_upload(cf_store *st, const char *node, const char *purpose, 
 			      .warnings_json = warnings,
 			      .anchor_sha256 = anchor.sha256,
 			      .multi_server = multi};
-	rc = cf_identity_install(st, &ctx, p, &scope.scope, &id, out, e);
+	rc = cf_identity_install(st, &ctx, p, &scope, &id, out, e);
 	cf_facts_free(&anchor);
 	if (rc != CF_OK)
 		goto out;
@@ -257,7 +252,7 @@ cf_code cf_identity_upload(cf_store *st, const char *node, const char *purpose, 
 	rc = cf_store_commit(st, e);
 out:
 	cf_store_rollback(st);
-	cf_names_free(&scope);
+	cf_strv_clear(&scope);
 	free(warnings);
 	free(chain_pem);
 	cf_secret_free(key_pem);

@@ -208,6 +208,27 @@ static bool cacheable(const search *s, const entry *en)
 
 static cf_vfail path_of(search *s, entry *en, int depth);
 
+/* The canonical hash the index is sorted by. */
+static unsigned long name_hash(const X509_NAME *name)
+{
+	int ok = 0;
+	return X509_NAME_hash_ex(name, NULL, NULL, &ok);
+}
+
+/* The position of the first entry with hash h (binary search over the sorted index). */
+static size_t first_with_hash(const cf_trustidx *idx, unsigned long h)
+{
+	size_t lo = 0, hi = idx->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (idx->v[mid]->name_hash < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* Every issuer of the certificate (child) among anchors, intermediates and (use_extra) the
  * certificates given with the leaf whose key verifies child's signature and whose own path is
  * verified, anchors first. Returns CF_V_OK when there is one, else the best reason there is none. */
@@ -217,17 +238,9 @@ static cf_vfail issuers_of(search *s, const cf_cert *child, const cf_certder *d,
 	cf_vfail worst = CF_V_NO_ISSUER;
 	entry **found = NULL;
 	size_t n_found = 0, cap = 0;
-	int ok = 0;
-	unsigned long h = X509_NAME_hash_ex(issuer, NULL, NULL, &ok);
+	unsigned long h = name_hash(issuer);
 	entry **v = s->idx->v;
-	size_t n = s->idx->n, lo = 0, hi = n;
-	while (lo < hi) { /* first entry with this hash */
-		size_t mid = (lo + hi) / 2;
-		if (v[mid]->name_hash < h)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	size_t n = s->idx->n, lo = first_with_hash(s->idx, h);
 	/* an index entry's cached issuers must not include certificates given with one leaf */
 	for (int pass = 0; pass < (use_extra ? 2 : 1); pass++) {
 		size_t i = pass == 0 ? lo : 0, end = pass == 0 ? n : s->n_extra;
@@ -425,11 +438,10 @@ static cf_vfail chain_constraints(cf_vresult *out, const cf_certder *d)
  * directly). */
 static bool leaf_is_anchor(cf_trustidx *idx, const cf_cert *leaf, const X509_NAME *subject)
 {
-	int ok = 0;
-	unsigned long h = X509_NAME_hash_ex(subject, NULL, NULL, &ok);
-	for (size_t i = 0; i < idx->n; i++) {
+	unsigned long h = name_hash(subject);
+	for (size_t i = first_with_hash(idx, h); i < idx->n && idx->v[i]->name_hash == h; i++) {
 		const entry *en = idx->v[i];
-		if (en->anchor && en->name_hash == h && en->cert->der_len == leaf->der_len &&
+		if (en->anchor && en->cert->der_len == leaf->der_len &&
 		    memcmp(en->cert->der, leaf->der, leaf->der_len) == 0)
 			return true;
 	}

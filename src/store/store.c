@@ -491,7 +491,6 @@ cf_code cf_store_identity_delete(cf_store *st, int64_t node_id, const char *purp
 	" c.self_signed, c.ca, c.has_bc, c.has_ku, c.ku, c.has_eku, c.eku, c.eku_other, c.san, c.ocsp,"                \
 	" c.crl_dp, c.unsupported_oids, c.distribution, c.source, c.description, c.chain_pem,"                         \
 	" c.warnings, c.created, c.anchor_sha256"
-#define CERT_NCOLS 36
 
 static void split_col(const char *text, cf_strv *out)
 {
