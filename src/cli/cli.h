@@ -36,8 +36,6 @@ int cli_usage(cli *c, const char *usage);
 void cli_json(json_t *v);
 /* Human output of what a change reports: notes and warnings on stderr, the plan on stdout. */
 void cli_print_outcome(const cf_outcome *o);
-/* Adds "warnings", "notes", "nodes" and "restart_plan" members to a JSON object. */
-void cli_json_outcome(json_t *obj, const cf_outcome *o);
 /* Reads an input file of at most max bytes or fails with its name; 0 or an exit code. */
 int cli_read(cli *c, const char *path, size_t max, uint8_t **buf, size_t *len);
 /* getopt_long over argv (argv[0] is the subcommand); returns the index of the first operand,

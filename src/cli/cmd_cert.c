@@ -213,7 +213,7 @@ static int print_change(cli *c, const cf_outcome *out, const char *verb)
 			cf_certrow_free(&r);
 		}
 		json_object_set_new(o, "items", items);
-		cli_json_outcome(o, out);
+		cf_json_outcome(o, out);
 		cli_json(o);
 		return 0;
 	}

@@ -143,7 +143,7 @@ int cmd_node_add(cli *c, int argc, char **argv)
 		for (size_t k = 0; k < out.n_ids; k++)
 			json_array_append_new(ids, json_integer(out.ids[k]));
 		json_object_set_new(o, "certificates", ids);
-		cli_json_outcome(o, &out);
+		cf_json_outcome(o, &out);
 		cli_json(o);
 	} else {
 		printf("node %s added to cluster %s as %s %s; %zu certificate%s created or placed\n", n.fqdn, n.cluster,
@@ -196,36 +196,22 @@ int cmd_status(cli *c, int argc, char **argv)
 		return rc;
 	if (cf_status(c->st, &v, &n, &e) != CF_OK)
 		return cli_fail(c, &e);
-	json_t *items = json_array();
-	int64_t now = cf_clock_now();
-	if (!c->json)
-		printf("%-28s %-13s %-10s %-22s %-8s %-20s %s\n", "NODE", "PRODUCT", "ROLE", "IDENTITIES", "TRUST",
-		       "FIRST EXPIRY", "PENDING CSRS");
+	if (c->json) {
+		cli_json(cf_json_status(v, n, cf_clock_now()));
+		cf_status_free(v, n);
+		return 0;
+	}
+	printf("%-28s %-13s %-10s %-22s %-8s %-20s %s\n", "NODE", "PRODUCT", "ROLE", "IDENTITIES", "TRUST",
+	       "FIRST EXPIRY", "PENDING CSRS");
 	for (size_t i = 0; i < n; i++) {
 		char when[32] = "-", ident[32];
 		if (v[i].soonest_not_after)
 			cf_time_rfc3339(v[i].soonest_not_after, when);
 		snprintf(ident, sizeof(ident), "%d (%d self-signed)", v[i].identities, v[i].self_signed);
-		json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:i, s:i, s:i, s:i, s:i}", "node", v[i].node.fqdn,
-				      "cluster", v[i].node.cluster, "product", v[i].node.product, "publisher",
-				      v[i].node.publisher, "identities", v[i].identities, "self_signed",
-				      v[i].self_signed, "ca_signed", v[i].ca_signed, "trust_certificates",
-				      v[i].trust_certs, "pending_csrs", v[i].pending_csrs);
-		if (v[i].soonest_not_after) {
-			json_object_set_new(o, "first_expiry", json_string(when));
-			json_object_set_new(o, "first_expiry_purpose", json_string(v[i].soonest_purpose));
-			json_object_set_new(o, "days_left", json_integer((v[i].soonest_not_after - now) / 86400));
-		}
-		json_array_append_new(items, o);
-		if (!c->json)
-			printf("%-28s %-13s %-10s %-22s %-8d %-20s %d\n", v[i].node.fqdn, v[i].node.product,
-			       v[i].node.publisher ? "publisher" : "subscriber", ident, v[i].trust_certs, when,
-			       v[i].pending_csrs);
+		printf("%-28s %-13s %-10s %-22s %-8d %-20s %d\n", v[i].node.fqdn, v[i].node.product,
+		       v[i].node.publisher ? "publisher" : "subscriber", ident, v[i].trust_certs, when,
+		       v[i].pending_csrs);
 	}
-	if (c->json)
-		cli_json(json_pack("{s:o}", "items", items));
-	else
-		json_decref(items);
 	cf_status_free(v, n);
 	return 0;
 }

@@ -2,14 +2,10 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/doctor.h"
 #include "util/fileio.h"
-
-/* Where the public root CAs are (for expressway-e-private-ca); CERTFLEET_CA_BUNDLE overrides. */
-#define SYSTEM_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
 
 static void print_findings(const cf_findings *f)
 {
@@ -48,11 +44,7 @@ int cmd_doctor(cli *c, int argc, char **argv)
 		return rc;
 
 	/* the public roots are read here (the core does no I/O); a missing bundle means "none" */
-	const char *path = getenv("CERTFLEET_CA_BUNDLE");
-	if (path == NULL || path[0] == '\0')
-		path = SYSTEM_CA_BUNDLE;
-	if (access(path, R_OK) == 0 && cf_file_read(path, CF_BUNDLE_MAX, &bundle, &bundle_len, NULL) != CF_OK)
-		bundle = NULL;
+	cf_public_roots_read(&bundle, &bundle_len);
 
 	cf_doctor_opts o = {.node = v[0], .public_cas = bundle, .public_cas_len = bundle_len};
 	if (cf_doctor_run(c->st, &o, &findings, &e) != CF_OK) {

@@ -103,7 +103,7 @@ static json_t *import_json(const cf_fetch_result *r, const char *node, const cha
 	json_object_set_new(o, "ids", ids);
 	json_object_set_new(o, "count", json_integer((json_int_t)out->n_ids));
 	json_object_set_new(o, "skipped", skip);
-	cli_json_outcome(o, out);
+	cf_json_outcome(o, out);
 	return o;
 }
 

@@ -17,7 +17,7 @@ static void print_trust_change(cli *c, const cf_outcome *out, const char *verb)
 			json_array_append_new(ids, json_integer(out->ids[i]));
 		json_object_set_new(o, "ids", ids);
 		json_object_set_new(o, "count", json_integer((json_int_t)out->n_ids));
-		cli_json_outcome(o, out);
+		cf_json_outcome(o, out);
 		cli_json(o);
 		return;
 	}

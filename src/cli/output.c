@@ -154,16 +154,3 @@ void cli_print_outcome(const cf_outcome *o)
 	}
 }
 
-void cli_json_outcome(json_t *obj, const cf_outcome *o)
-{
-	json_t *nodes = json_array(), *notes = json_array();
-	for (size_t i = 0; i < o->nodes.n; i++)
-		json_array_append_new(nodes, json_string(o->nodes.v[i]));
-	for (size_t i = 0; i < o->notes.n; i++)
-		json_array_append_new(notes, json_string(o->notes.v[i]));
-	json_object_set_new(obj, "nodes", nodes);
-	json_object_set_new(obj, "notes", notes);
-	if (json_object_get(obj, "warnings") == NULL)
-		json_object_set_new(obj, "warnings", cf_json_warnings(&o->warnings));
-	json_object_set_new(obj, "restart_plan", cf_json_plan(&o->plan));
-}

@@ -188,3 +188,36 @@ json_t *cf_json_deploy(const cf_deploy_report *r)
 	}
 	return a;
 }
+
+json_t *cf_json_status(const cf_node_status *v, size_t n, int64_t now)
+{
+	json_t *items = json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:i, s:i, s:i, s:i, s:i}", "node", v[i].node.fqdn,
+				      "cluster", v[i].node.cluster, "product", v[i].node.product, "publisher",
+				      v[i].node.publisher, "identities", v[i].identities, "self_signed",
+				      v[i].self_signed, "ca_signed", v[i].ca_signed, "trust_certificates",
+				      v[i].trust_certs, "pending_csrs", v[i].pending_csrs);
+		if (v[i].soonest_not_after) {
+			json_object_set_new(o, "first_expiry", time_str(v[i].soonest_not_after));
+			json_object_set_new(o, "first_expiry_purpose", json_string(v[i].soonest_purpose));
+			json_object_set_new(o, "days_left", json_integer((v[i].soonest_not_after - now) / 86400));
+		}
+		json_array_append_new(items, o);
+	}
+	return json_pack("{s:o}", "items", items);
+}
+
+void cf_json_outcome(json_t *obj, const cf_outcome *o)
+{
+	json_t *nodes = json_array(), *notes = json_array();
+	for (size_t i = 0; i < o->nodes.n; i++)
+		json_array_append_new(nodes, json_string(o->nodes.v[i]));
+	for (size_t i = 0; i < o->notes.n; i++)
+		json_array_append_new(notes, json_string(o->notes.v[i]));
+	json_object_set_new(obj, "nodes", nodes);
+	json_object_set_new(obj, "notes", notes);
+	if (json_object_get(obj, "warnings") == NULL)
+		json_object_set_new(obj, "warnings", cf_json_warnings(&o->warnings));
+	json_object_set_new(obj, "restart_plan", cf_json_plan(&o->plan));
+}

@@ -8,6 +8,7 @@
 #include "core/deploy.h"
 #include "core/identity.h"
 #include "core/plan.h"
+#include "core/status.h"
 #include "store/store.h"
 #include "util/buf.h"
 
@@ -21,5 +22,9 @@ json_t *cf_json_node(const cf_node *n);
 json_t *cf_json_plan(const cf_plan *p);
 json_t *cf_json_warnings(const cf_warnings *w);
 json_t *cf_json_deploy(const cf_deploy_report *r);
+/* The status list {"items":[{node, cluster, product, ..., first_expiry, days_left}]} at now. */
+json_t *cf_json_status(const cf_node_status *v, size_t n, int64_t now);
+/* Adds an outcome's nodes, notes, warnings (unless obj has them) and restart plan to obj. */
+void cf_json_outcome(json_t *obj, const cf_outcome *o);
 
 #endif

@@ -355,6 +355,31 @@ cf_code cf_csr_generate(cf_store *st, const char *node, const char *purpose, con
 	return rc;
 }
 
+cf_code cf_csr_preview(cf_store *st, const char *node, const char *purpose, bool multi_server, cf_names *names,
+		       char key[32], cf_err *e)
+{
+	cf_nodectx ctx = {0};
+	const cf_purpose *p = NULL;
+	cf_code rc = cf_nodectx_load(st, node, &ctx, e);
+	if (rc == CF_OK)
+		rc = cf_nodectx_purpose(&ctx, purpose, &p, e);
+	if (rc == CF_OK && p->self_signed_only)
+		rc = cf_err_set(e, CF_E_INPUT, purpose, "certificates are self-signed only; there is no CSR for them");
+	if (rc == CF_OK && multi_server)
+		rc = cf_identity_check_multi(&ctx, p, e);
+	if (rc == CF_OK)
+		rc = cf_names_compute(&ctx.cluster, ctx.nodes, ctx.n_nodes, &ctx.node, p, multi_server, names, e);
+	if (rc == CF_OK) {
+		cf_keyspec ks = cf_purpose_default_key(p);
+		if (ks.type == CF_KEY_EC)
+			snprintf(key, 32, "ec:%s", ks.curve);
+		else
+			snprintf(key, 32, "rsa:%d", ks.bits);
+	}
+	cf_nodectx_free(&ctx);
+	return rc;
+}
+
 cf_code cf_csr_show(cf_store *st, const char *node, const char *purpose, cf_csr_view *out, cf_err *e)
 {
 	cf_node n = {0};

@@ -4,6 +4,7 @@
 #define CF_IDENTITY_H
 
 #include "core/deployment.h"
+#include "core/names.h"
 
 typedef struct cf_issue_opts {
 	const char *key;  /* "rsa:2048", "ec:prime256v1", ...; NULL = the purpose's default */
@@ -35,6 +36,11 @@ void cf_csr_view_free(cf_csr_view *v);
 /* Generates (and stores, replacing any pending one) the CSR for (node, purpose). */
 cf_code cf_csr_generate(cf_store *st, const char *node, const char *purpose, const cf_issue_opts *opts,
 			cf_csr_view *out, cf_err *e);
+/* What a CSR of (node, purpose) would carry, without making one (the page shows the alternative
+ * names "as they will appear"): CN, SAN and scope in *names, the purpose's default key as
+ * "rsa:2048" or "ec:prime256v1" in key. The same refusals as cf_csr_generate. */
+cf_code cf_csr_preview(cf_store *st, const char *node, const char *purpose, bool multi_server, cf_names *names,
+		       char key[32], cf_err *e);
 cf_code cf_csr_show(cf_store *st, const char *node, const char *purpose, cf_csr_view *out, cf_err *e);
 cf_code cf_csr_discard(cf_store *st, const char *node, const char *purpose, cf_err *e);
 

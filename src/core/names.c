@@ -47,7 +47,7 @@ static cf_code add_dns(cf_names *out, const char *name, const char *from, bool w
 		const char *what = from ? from : "name";
 		return cf_err_set(e, CF_E_INPUT, what, "\"%s\" is not a valid FQDN: %s", name, why);
 	}
-	char buf[300];
+	char buf[320]; /* "DNS:" and an FQDN (at most 253 characters, checked above) */
 	snprintf(buf, sizeof(buf), "DNS:%s", name);
 	cf_strv_push_unique(&out->san, buf);
 	return CF_OK;

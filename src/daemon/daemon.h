@@ -8,12 +8,18 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
+#include "core/audit.h"
+#include "core/plan.h"
 #include "daemon/session.h"
 #include "daemon/throttle.h"
 #include "store/store.h"
 
-#define CF_DAEMON_BODY_MAX (1024 * 1024) /* bytes */
+#define CF_DAEMON_BODY_MAX (1024 * 1024)	       /* bytes of a JSON request */
+#define CF_DAEMON_UPLOAD_MAX (20 * 1024 * 1024) /* bytes of a multipart upload */
+
+struct cf_reload;
 
 enum cf_loglevel { CF_LOG_INFO = 0, CF_LOG_DEBUG = 1, CF_LOG_ERROR = 2 };
 
@@ -23,6 +29,8 @@ typedef struct cf_daemon {
 	cf_throttle *throttle; /* failed logins per client address */
 	char *dummy_hash;      /* verified against for unknown users, so both cases cost the same */
 	int loglevel;
+	uint8_t *public_cas; /* the system's public roots, for the doctor (NULL when none) */
+	size_t public_cas_len;
 } cf_daemon;
 
 /* One request being answered: the daemon, the request, when it started, its client address. */
@@ -30,7 +38,9 @@ typedef struct cf_req {
 	cf_daemon *d;
 	struct evhttp_request *r;
 	const char *path; /* decoded path, without the query */
+	const char *arg;  /* the {id} or {name} segment of the route's path, or NULL */
 	struct evkeyvalq query;
+	json_t *fields; /* the request's fields (JSON body or form parts), to name the one at fault */
 	int64_t started_us;
 	char client[64];
 	const cf_session *session; /* set by cf_req_session */
@@ -38,14 +48,25 @@ typedef struct cf_req {
 
 /* Logs one line on stderr (level "info"/"debug"/"error"), printf-style. */
 void cf_dlog(const cf_daemon *d, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Sends len bytes at p as the body (with the security headers) and logs the request line. */
+void cf_reply_bytes(cf_req *q, int status, const char *type, const void *p, size_t len);
 /* Sends body (steals the reference) with status and logs the request line. */
 void cf_reply_json(cf_req *q, int status, json_t *body);
 /* Sends {"error":{"code","message"}} with status. */
 void cf_reply_error(cf_req *q, int status, const char *code, const char *message);
-/* Sends the error e with the status its code maps to (400, 404, 409, 500). */
+/* Sends the error e with the status its code maps to (400, 404, 409, 500). When e's subject
+ * names a request field (or is its value), the error carries "field": that field's name. */
 void cf_reply_err(cf_req *q, const cf_err *e);
-/* The request body parsed as a JSON object; replies 400 (and returns NULL) when it is not one. */
+/* Sends {"error":{"code","message","field"}}: a field of the request is wrong. */
+void cf_reply_field(cf_req *q, int status, const char *field, const char *message);
+/* The request body parsed as a JSON object (borrowed: kept as q->fields, freed with the
+ * request); replies 400, 413 or 415 (and returns NULL) when it is not one. */
 json_t *cf_req_json(cf_req *q);
+/* A string member of q->fields: NULL when absent; replies 400 naming the field and sets *bad when
+ * present but not a string (or when required and absent). */
+const char *cf_req_str(cf_req *q, const char *name, bool required, bool *bad);
+/* A boolean member of q->fields (false when absent); replies 400 and sets *bad when not one. */
+bool cf_req_bool(cf_req *q, const char *name, bool *bad);
 /* A query parameter (borrowed) or NULL. */
 const char *cf_req_param(cf_req *q, const char *name);
 /* A query parameter as a whole number in [lo, hi] (dflt when absent); replies 400 and returns
@@ -57,17 +78,55 @@ bool cf_req_session(cf_req *q);
  * admin role (403). Replies and returns false when one is missing. */
 bool cf_req_change(cf_req *q, bool admin);
 
+/* An audited change: who makes it, what it is and on what. */
+typedef struct cf_change {
+	cf_audit_actor actor;
+	const char *action;
+	char object[600];
+} cf_change;
+
+/* Starts an audited change: its row is armed on the store, to be written by the change's own
+ * commit. object is printf-style. */
+void cf_change_begin(cf_req *q, cf_change *c, const char *action, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Ends it after the library call returned rc: on success makes sure the row is there and returns
+ * true (the caller replies); on failure rolls back, records the refusal with its error line,
+ * replies the error and returns false. */
+bool cf_change_end(cf_req *q, cf_change *c, cf_code rc, const cf_err *e);
+/* The change object (SPEC §11.2): the certificates made (ids), nodes, notes, warnings and the
+ * restart plan of an outcome. */
+json_t *cf_change_json(cf_req *q, const cf_outcome *out);
+
 /* The evhttp callback for every request (arg: the cf_daemon): sets up a cf_req and dispatches. */
 void cf_daemon_handle(struct evhttp_request *r, void *arg);
 /* The route table walk: answers q (always replies). */
 void cf_routes_dispatch(cf_req *q);
-/* Route handlers, one per (method, path). */
+/* Prints the route table, "METHOD PATH" per line (certfleetd --print-routes). */
+void cf_routes_print(FILE *out);
+/* The {id} argument as a positive number; replies 400 and returns false when it is not one. */
+bool cf_req_id(cf_req *q, int64_t *id);
+
+/* Route handlers, one per (method, path); q->arg holds a path parameter. */
 void cf_route_login(cf_req *q);
 void cf_route_logout(cf_req *q);
+void cf_route_session(cf_req *q);
 void cf_route_nodes(cf_req *q);
+void cf_route_status(cf_req *q);
 void cf_route_certs(cf_req *q);
-void cf_route_cert_get(cf_req *q, int64_t id);
-void cf_route_cert_delete(cf_req *q, int64_t id);
+void cf_route_cert_get(cf_req *q);
+void cf_route_cert_delete(cf_req *q);
+void cf_route_self_signed(cf_req *q);
+void cf_route_csr_preview(cf_req *q);
+void cf_route_csr_post(cf_req *q);
+void cf_route_csr_get(cf_req *q);
+void cf_route_csr_delete(cf_req *q);
+void cf_route_upload(cf_req *q);
+void cf_route_doctor(cf_req *q);
 void cf_route_audit(cf_req *q);
+void cf_route_users(cf_req *q);
+void cf_route_user_add(cf_req *q);
+void cf_route_user_delete(cf_req *q);
+void cf_route_user_passwd(cf_req *q);
+void cf_route_static(cf_req *q);
 
 #endif

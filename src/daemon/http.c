@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/queue.h>
 #include <time.h>
 
+#include "core/certjson.h"
 #include "crypto/password.h"
 #include "daemon/daemon.h"
 #include "util/clock.h"
@@ -50,33 +52,67 @@ static const char *method_name(const cf_req *q)
 	}
 }
 
-void cf_reply_json(cf_req *q, int status, json_t *body)
+void cf_reply_bytes(cf_req *q, int status, const char *type, const void *p, size_t len)
 {
 	struct evbuffer *out = evbuffer_new();
 	struct evkeyvalq *h = evhttp_request_get_output_headers(q->r);
-	char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
-	json_decref(body);
-	evhttp_add_header(h, "Content-Type", "application/json");
+	evhttp_add_header(h, "Content-Type", type);
 	evhttp_add_header(h, "Cache-Control", "no-store");
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(h, "X-Frame-Options", "DENY");
+	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
+	evhttp_add_header(h, "Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; form-action 'self'");
 	evhttp_add_header(h, "Strict-Transport-Security", "max-age=31536000");
-	if (out != NULL && text != NULL) {
-		evbuffer_add(out, text, strlen(text));
-		evbuffer_add(out, "\n", 1);
-	}
-	free(text);
-	if (text == NULL && status < 500)
-		status = 500;
+	if (out != NULL && p != NULL)
+		evbuffer_add(out, p, len);
 	evhttp_send_reply(q->r, status, status < 400 ? "OK" : "Error", out);
-	evbuffer_free(out);
+	if (out != NULL)
+		evbuffer_free(out);
 	int64_t us = now_us() - q->started_us;
 	cf_dlog(q->d, CF_LOG_INFO, "%s %s %s %d %" PRId64 ".%03" PRId64 "ms", q->client, method_name(q), q->path,
 		status, us / 1000, us % 1000);
 }
 
+void cf_reply_json(cf_req *q, int status, json_t *body)
+{
+	char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+	json_decref(body);
+	if (text == NULL) {
+		static const char oom[] = "{\"error\":{\"code\":\"internal error\",\"message\":\"out of memory\"}}\n";
+		cf_reply_bytes(q, 500, "application/json", oom, sizeof(oom) - 1);
+		return;
+	}
+	size_t len = strlen(text);
+	text[len] = '\n'; /* json_dumps leaves room: the NUL becomes the line end */
+	cf_reply_bytes(q, status, "application/json", text, len + 1);
+	free(text);
+}
+
 void cf_reply_error(cf_req *q, int status, const char *code, const char *message)
 {
 	cf_reply_json(q, status, json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", message));
+}
+
+void cf_reply_field(cf_req *q, int status, const char *field, const char *message)
+{
+	cf_reply_json(q, status,
+		      json_pack("{s:{s:s, s:s, s:s}}", "error", "code", "input rejected", "message", message, "field", field));
+}
+
+/* The request field an error's subject names: the field itself ("days", "--days") or its value. */
+static const char *error_field(const cf_req *q, const char *subject)
+{
+	const char *key;
+	json_t *v;
+	if (q->fields == NULL || subject[0] == '\0')
+		return NULL;
+	json_object_foreach(q->fields, key, v) {
+		const char *s = json_string_value(v);
+		if (strcmp(subject, key) == 0 || (strncmp(subject, "--", 2) == 0 && strcmp(subject + 2, key) == 0) ||
+		    (s != NULL && s[0] != '\0' && strcmp(subject, s) == 0))
+			return key;
+	}
+	return NULL;
 }
 
 void cf_reply_err(cf_req *q, const cf_err *e)
@@ -96,16 +132,25 @@ void cf_reply_err(cf_req *q, const cf_err *e)
 		snprintf(msg, sizeof(msg), "%s", e->message);
 	if (status == 500)
 		cf_dlog(q->d, CF_LOG_ERROR, "%s %s: %s", method_name(q), q->path, msg);
-	cf_reply_error(q, status, cf_code_str(e->code), msg);
+	json_t *err = json_pack("{s:s, s:s}", "code", cf_code_str(e->code), "message", msg);
+	const char *field = error_field(q, e->subject);
+	if (field != NULL)
+		json_object_set_new(err, "field", json_string(field));
+	cf_reply_json(q, status, json_pack("{s:o}", "error", err));
 }
 
 json_t *cf_req_json(cf_req *q)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(q->r);
 	size_t len = evbuffer_get_length(in);
+	const char *type = evhttp_find_header(evhttp_request_get_input_headers(q->r), "Content-Type");
 	json_error_t je;
 	if (len > CF_DAEMON_BODY_MAX) {
 		cf_reply_error(q, 413, "too large", "the request body is larger than 1 MiB");
+		return NULL;
+	}
+	if (type != NULL && strncasecmp(type, "multipart/", 10) == 0) {
+		cf_reply_error(q, 415, "unsupported media type", "this route takes a JSON body (application/json)");
 		return NULL;
 	}
 	unsigned char *p = evbuffer_pullup(in, -1);
@@ -117,7 +162,39 @@ json_t *cf_req_json(cf_req *q)
 		cf_reply_error(q, 400, "input rejected", "the request body is not a JSON object");
 		return NULL;
 	}
+	json_decref(q->fields);
+	q->fields = j;
 	return j;
+}
+
+const char *cf_req_str(cf_req *q, const char *name, bool required, bool *bad)
+{
+	json_t *v = json_object_get(q->fields, name);
+	char msg[96];
+	if (*bad)
+		return NULL;
+	if (v == NULL && !required)
+		return NULL;
+	if (json_is_string(v) && json_string_length(v) > 0 && strlen(json_string_value(v)) == json_string_length(v))
+		return json_string_value(v);
+	snprintf(msg, sizeof(msg), "%s: expected a non-empty string", name);
+	cf_reply_field(q, 400, name, msg);
+	*bad = true;
+	return NULL;
+}
+
+bool cf_req_bool(cf_req *q, const char *name, bool *bad)
+{
+	json_t *v = json_object_get(q->fields, name);
+	char msg[96];
+	if (*bad || v == NULL)
+		return false;
+	if (json_is_boolean(v))
+		return json_is_true(v);
+	snprintf(msg, sizeof(msg), "%s: expected true or false", name);
+	cf_reply_field(q, 400, name, msg);
+	*bad = true;
+	return false;
 }
 
 const char *cf_req_param(cf_req *q, const char *name)
@@ -189,6 +266,59 @@ bool cf_req_change(cf_req *q, bool admin)
 	return true;
 }
 
+void cf_change_begin(cf_req *q, cf_change *c, const char *action, const char *fmt, ...)
+{
+	va_list ap;
+	snprintf(c->actor.account, sizeof(c->actor.account), "%s", q->session->account);
+	snprintf(c->actor.client, sizeof(c->actor.client), "%s", q->client);
+	c->action = action;
+	va_start(ap, fmt);
+	vsnprintf(c->object, sizeof(c->object), fmt, ap);
+	va_end(ap);
+	cf_store_audit_pending(q->d->st, c->actor.account, c->actor.client, action, c->object);
+}
+
+bool cf_change_end(cf_req *q, cf_change *c, cf_code rc, const cf_err *e)
+{
+	cf_err ae = {0};
+	cf_store_audit_disarm(q->d->st);
+	if (rc == CF_OK) {
+		/* the change's commit carried the row, unless it made no transaction of its own */
+		if (cf_store_audit_written(q->d->st) ||
+		    cf_audit_record(q->d->st, &c->actor, c->action, c->object, "ok", &ae) == CF_OK)
+			return true;
+		cf_dlog(q->d, CF_LOG_ERROR, "audit log: %s", ae.message);
+		cf_reply_error(q, 500, "internal error", "the change was made but its audit row was not written");
+		return false;
+	}
+	char result[sizeof(e->subject) + sizeof(e->message) + 16];
+	cf_store_rollback(q->d->st);
+	if (e->subject[0] != '\0')
+		snprintf(result, sizeof(result), "refused: %s: %s", e->subject, e->message);
+	else
+		snprintf(result, sizeof(result), "refused: %s", e->message);
+	if (cf_audit_record(q->d->st, &c->actor, c->action, c->object, result, &ae) != CF_OK)
+		cf_dlog(q->d, CF_LOG_ERROR, "audit log: %s", ae.message);
+	cf_reply_err(q, e);
+	return false;
+}
+
+json_t *cf_change_json(cf_req *q, const cf_outcome *out)
+{
+	json_t *o = json_object(), *items = json_array(), *ids = json_array();
+	for (size_t i = 0; i < out->n_ids; i++) {
+		cf_certrow r = {0};
+		json_array_append_new(ids, json_integer(out->ids[i]));
+		if (cf_store_cert_get(q->d->st, out->ids[i], false, &r, NULL) == CF_OK)
+			json_array_append_new(items, cf_json_cert(&r));
+		cf_certrow_free(&r);
+	}
+	json_object_set_new(o, "items", items);
+	json_object_set_new(o, "ids", ids);
+	cf_json_outcome(o, out);
+	return o;
+}
+
 void cf_daemon_handle(struct evhttp_request *r, void *arg)
 {
 	cf_req q = {.d = arg, .r = r, .path = "?", .started_us = now_us()};
@@ -201,14 +331,17 @@ void cf_daemon_handle(struct evhttp_request *r, void *arg)
 	snprintf(q.client, sizeof(q.client), "%s", addr != NULL ? addr : "unknown");
 	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(r);
 	const char *path = u != NULL ? evhttp_uri_get_path(u) : NULL;
-	char *decoded = path != NULL ? evhttp_uridecode(path, 0, NULL) : NULL;
-	if (decoded == NULL || (u != NULL && evhttp_uri_get_query(u) != NULL &&
-				evhttp_parse_query_str(evhttp_uri_get_query(u), &q.query) != 0)) {
+	size_t dlen = 0;
+	char *decoded = path != NULL ? evhttp_uridecode(path, 0, &dlen) : NULL;
+	if (decoded == NULL || strlen(decoded) != dlen || strstr(decoded, "/..") != NULL ||
+	    (u != NULL && evhttp_uri_get_query(u) != NULL &&
+	     evhttp_parse_query_str(evhttp_uri_get_query(u), &q.query) != 0)) {
 		cf_reply_error(&q, 400, "input rejected", "malformed request URI");
 	} else {
 		q.path = decoded;
 		cf_routes_dispatch(&q);
 	}
 	evhttp_clear_headers(&q.query);
+	json_decref(q.fields);
 	free(decoded);
 }

@@ -9,16 +9,18 @@
 #include <string.h>
 
 #include "crypto/password.h"
-#include "crypto/tlsserver.h"
 #include "daemon/daemon.h"
+#include "daemon/reload.h"
+#include "util/fileio.h"
 
 #define DEFAULT_LISTEN "127.0.0.1:8443"
 
 static const char usage[] = "usage: certfleetd [--store PATH] [--node FQDN] [--listen ADDR:PORT] "
-			    "[--log-level info|debug]\n";
+			    "[--log-level info|debug] | --print-routes\n";
 
 typedef struct options {
 	const char *store, *node, *listen, *loglevel;
+	bool print_routes;
 } options;
 
 /* Splits "ADDR:PORT" or "[V6]:PORT" into host (in buf) and port; false when malformed. */
@@ -68,17 +70,6 @@ static cf_code pick_node(cf_store *st, const char *fqdn, cf_node *out, cf_err *e
 	return rc;
 }
 
-/* The TLS context of the node's tomcat identity. */
-static cf_code load_tls(cf_store *st, const cf_node *node, cf_tlsserver **out, cf_err *e)
-{
-	cf_certrow r = {0};
-	cf_code rc = cf_store_identity_get(st, node->id, "tomcat", true, &r, e);
-	if (rc == CF_OK)
-		rc = cf_tlsserver_new(r.der, r.der_len, r.key_pem, r.chain_pem, out, e);
-	cf_certrow_free(&r);
-	return rc;
-}
-
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	(void)sig;
@@ -92,6 +83,7 @@ static bool parse_options(int argc, char **argv, options *o)
 					     {"node", required_argument, NULL, 'n'},
 					     {"listen", required_argument, NULL, 'l'},
 					     {"log-level", required_argument, NULL, 'v'},
+					     {"print-routes", no_argument, NULL, 'r'},
 					     {0}};
 	int c;
 	o->store = getenv("CERTFLEET_STORE");
@@ -103,25 +95,35 @@ static bool parse_options(int argc, char **argv, options *o)
 		case 'n': o->node = optarg; break;
 		case 'l': o->listen = optarg; break;
 		case 'v': o->loglevel = optarg; break;
+		case 'r': o->print_routes = true; break;
 		default: return false;
 		}
 	}
-	return optind == argc && o->store != NULL &&
+	return optind == argc && (o->store != NULL || o->print_routes) &&
 	       (strcmp(o->loglevel, "info") == 0 || strcmp(o->loglevel, "debug") == 0);
 }
 
-/* Runs the loop until a signal; the exit code. */
-static int serve(cf_daemon *d, cf_tlsserver *tls, const char *host, unsigned short port)
+/* Serves as node until a signal; the exit code. */
+static int serve(cf_daemon *d, const cf_node *node, const char *host, unsigned short port)
 {
 	int rc = 1;
 	struct event_base *base = event_base_new();
 	struct evhttp *http = base != NULL ? evhttp_new(base) : NULL;
 	struct event *sigterm = NULL, *sigint = NULL;
+	cf_reload *tls = NULL;
+	cf_err e = {0};
 	if (http == NULL)
 		goto out;
-	evhttp_set_bevcb(http, cf_tlsserver_bev, tls);
+	if (cf_reload_new(base, d, node->id, &tls, &e) != CF_OK) {
+		fprintf(stderr, "certfleetd: %s: %s%s%s\n", node->fqdn, e.subject, e.subject[0] != '\0' ? ": " : "",
+			e.message);
+		rc = (int)e.code;
+		goto out;
+	}
+	evhttp_set_bevcb(http, cf_reload_bev, tls);
 	evhttp_set_gencb(http, cf_daemon_handle, d);
-	evhttp_set_max_body_size(http, CF_DAEMON_BODY_MAX);
+	/* uploads may be up to 20 MiB; the JSON routes hold their bodies to 1 MiB themselves */
+	evhttp_set_max_body_size(http, CF_DAEMON_UPLOAD_MAX + 64 * 1024);
 	evhttp_set_max_headers_size(http, 64 * 1024);
 	evhttp_set_timeout(http, 30);
 	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE | EVHTTP_REQ_PUT);
@@ -134,6 +136,7 @@ static int serve(cf_daemon *d, cf_tlsserver *tls, const char *host, unsigned sho
 	sigint = evsignal_new(base, SIGINT, on_signal, base);
 	if (sigterm == NULL || sigint == NULL || event_add(sigterm, NULL) != 0 || event_add(sigint, NULL) != 0)
 		goto out;
+	cf_dlog(d, CF_LOG_INFO, "serving as %s with its tomcat identity, sha256 %s", node->fqdn, cf_reload_sha256(tls));
 	cf_dlog(d, CF_LOG_INFO, "listening on https://%s:%u/", host, (unsigned)port);
 	rc = event_base_dispatch(base) < 0 ? 1 : 0;
 out:
@@ -143,6 +146,7 @@ out:
 		event_free(sigint);
 	if (http != NULL)
 		evhttp_free(http);
+	cf_reload_free(tls);
 	if (base != NULL)
 		event_base_free(base);
 	return rc;
@@ -153,7 +157,6 @@ int main(int argc, char **argv)
 	options o = {0};
 	cf_daemon d = {0};
 	cf_node node = {0};
-	cf_tlsserver *tls = NULL;
 	cf_err e = {0};
 	char host[256];
 	unsigned short port = 0;
@@ -162,23 +165,27 @@ int main(int argc, char **argv)
 		fputs(usage, stderr);
 		return 2;
 	}
+	if (o.print_routes) {
+		cf_routes_print(stdout);
+		return 0;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	d.loglevel = strcmp(o.loglevel, "debug") == 0 ? CF_LOG_DEBUG : CF_LOG_INFO;
 	d.sessions = cf_sessions_new();
 	d.throttle = cf_throttle_new();
 	if (d.sessions == NULL || d.throttle == NULL || cf_store_open(o.store, false, &d.st, &e) != CF_OK ||
-	    pick_node(d.st, o.node, &node, &e) != CF_OK || load_tls(d.st, &node, &tls, &e) != CF_OK ||
+	    pick_node(d.st, o.node, &node, &e) != CF_OK ||
 	    cf_password_hash("certfleetd: no such user", &d.dummy_hash, &e) != CF_OK) {
 		fprintf(stderr, "certfleetd: %s%s%s\n", e.subject, e.subject[0] != '\0' ? ": " : "", e.message);
 		rc = e.code == CF_OK ? 1 : (int)e.code;
 		goto out;
 	}
-	cf_dlog(&d, CF_LOG_INFO, "serving as %s with its tomcat identity", node.fqdn);
-	rc = serve(&d, tls, host, port);
+	cf_public_roots_read(&d.public_cas, &d.public_cas_len);
+	rc = serve(&d, &node, host, port);
 	cf_dlog(&d, CF_LOG_INFO, "stopped");
 out:
-	cf_tlsserver_free(tls);
 	cf_node_free(&node);
+	free(d.public_cas);
 	free(d.dummy_hash);
 	cf_sessions_free(d.sessions);
 	cf_throttle_free(d.throttle);

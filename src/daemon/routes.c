@@ -1,68 +1,119 @@
-/* certfleetd's route table and the account routes: login, logout, nodes, audit. */
+/* certfleetd's route table and its small routes: login, logout, session, nodes, status, doctor,
+ * audit. */
 #include <event2/http.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/certjson.h"
+#include "core/doctor.h"
+#include "core/status.h"
 #include "crypto/password.h"
 #include "daemon/daemon.h"
 #include "util/clock.h"
 
 #define AUDIT_LIMIT_MAX 1000
 
+/* A route: method and path; a path may hold one parameter segment ({id} or {name}), which
+ * matches one non-empty segment without '/' and is handed to the handler as q->arg. */
 static const struct route {
 	enum evhttp_cmd_type method;
 	const char *path;
 	void (*fn)(cf_req *q);
 } routes[] = {
-	{EVHTTP_REQ_POST, "/api/v1/login", cf_route_login}, {EVHTTP_REQ_POST, "/api/v1/logout", cf_route_logout},
-	{EVHTTP_REQ_GET, "/api/v1/nodes", cf_route_nodes},  {EVHTTP_REQ_GET, "/api/v1/certificates", cf_route_certs},
+	{EVHTTP_REQ_POST, "/api/v1/login", cf_route_login},
+	{EVHTTP_REQ_POST, "/api/v1/logout", cf_route_logout},
+	{EVHTTP_REQ_GET, "/api/v1/session", cf_route_session},
+	{EVHTTP_REQ_GET, "/api/v1/nodes", cf_route_nodes},
+	{EVHTTP_REQ_GET, "/api/v1/status", cf_route_status},
+	{EVHTTP_REQ_GET, "/api/v1/certificates", cf_route_certs},
+	{EVHTTP_REQ_GET, "/api/v1/certificates/{id}", cf_route_cert_get},
+	{EVHTTP_REQ_DELETE, "/api/v1/certificates/{id}", cf_route_cert_delete},
+	{EVHTTP_REQ_POST, "/api/v1/self-signed", cf_route_self_signed},
+	{EVHTTP_REQ_GET, "/api/v1/csr/preview", cf_route_csr_preview},
+	{EVHTTP_REQ_POST, "/api/v1/csr", cf_route_csr_post},
+	{EVHTTP_REQ_GET, "/api/v1/csr", cf_route_csr_get},
+	{EVHTTP_REQ_DELETE, "/api/v1/csr", cf_route_csr_delete},
+	{EVHTTP_REQ_POST, "/api/v1/upload", cf_route_upload},
+	{EVHTTP_REQ_GET, "/api/v1/doctor", cf_route_doctor},
 	{EVHTTP_REQ_GET, "/api/v1/audit", cf_route_audit},
+	{EVHTTP_REQ_GET, "/api/v1/users", cf_route_users},
+	{EVHTTP_REQ_POST, "/api/v1/users", cf_route_user_add},
+	{EVHTTP_REQ_DELETE, "/api/v1/users/{name}", cf_route_user_delete},
+	{EVHTTP_REQ_PUT, "/api/v1/users/{name}/password", cf_route_user_passwd},
+	{EVHTTP_REQ_GET, "/", cf_route_static},
+	{EVHTTP_REQ_GET, "/app.js", cf_route_static},
+	{EVHTTP_REQ_GET, "/app.css", cf_route_static},
 };
 
-#define CERT_PREFIX "/api/v1/certificates/"
+#define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
+#define ARG_MAX 255
 
-/* The routes with an id: /api/v1/certificates/{id}. */
-static bool dispatch_cert(cf_req *q, enum evhttp_cmd_type m)
+static const char *method_str(enum evhttp_cmd_type m)
 {
-	const char *id = q->path + strlen(CERT_PREFIX);
-	if (strncmp(q->path, CERT_PREFIX, strlen(CERT_PREFIX)) != 0)
+	switch (m) {
+	case EVHTTP_REQ_GET: return "GET";
+	case EVHTTP_REQ_POST: return "POST";
+	case EVHTTP_REQ_PUT: return "PUT";
+	case EVHTTP_REQ_DELETE: return "DELETE";
+	default: return "OTHER";
+	}
+}
+
+void cf_routes_print(FILE *out)
+{
+	for (size_t i = 0; i < N_ROUTES; i++)
+		fprintf(out, "%s %s\n", method_str(routes[i].method), routes[i].path);
+}
+
+/* Whether path matches pattern; the parameter segment (if any) is copied into arg. */
+static bool path_match(const char *pattern, const char *path, char arg[ARG_MAX + 1])
+{
+	const char *open = strchr(pattern, '{');
+	if (open == NULL)
+		return strcmp(pattern, path) == 0;
+	size_t head = (size_t)(open - pattern);
+	const char *tail = strchr(open, '}') + 1;
+	if (strncmp(pattern, path, head) != 0)
 		return false;
-	if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_DELETE) {
-		cf_reply_error(q, 405, "method not allowed", "use GET or DELETE");
-		return true;
-	}
-	size_t len = strlen(id);
-	if (len == 0 || len > 18 || strspn(id, "0123456789") != len) {
-		cf_reply_error(q, 400, "input rejected", "a certificate id is a number");
-		return true;
-	}
-	int64_t v = strtoll(id, NULL, 10);
-	if (m == EVHTTP_REQ_GET)
-		cf_route_cert_get(q, v);
-	else
-		cf_route_cert_delete(q, v);
+	const char *seg = path + head;
+	size_t len = strcspn(seg, "/");
+	if (len == 0 || len > ARG_MAX || strcmp(seg + len, tail) != 0)
+		return false;
+	memcpy(arg, seg, len);
+	arg[len] = '\0';
 	return true;
 }
 
 void cf_routes_dispatch(cf_req *q)
 {
 	enum evhttp_cmd_type m = evhttp_request_get_command(q->r);
+	char arg[ARG_MAX + 1];
 	bool path_known = false;
-	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-		if (strcmp(routes[i].path, q->path) != 0)
+	for (size_t i = 0; i < N_ROUTES; i++) {
+		if (!path_match(routes[i].path, q->path, arg))
 			continue;
 		path_known = true;
 		if (routes[i].method == m) {
+			q->arg = strchr(routes[i].path, '{') != NULL ? arg : NULL;
 			routes[i].fn(q);
 			return;
 		}
 	}
 	if (path_known)
 		cf_reply_error(q, 405, "method not allowed", "this method is not allowed here");
-	else if (!dispatch_cert(q, m))
+	else
 		cf_reply_error(q, 404, "not found", "no such route");
+}
+
+bool cf_req_id(cf_req *q, int64_t *id)
+{
+	size_t len = strlen(q->arg);
+	if (len > 18 || strspn(q->arg, "0123456789") != len || (*id = strtoll(q->arg, NULL, 10)) <= 0) {
+		cf_reply_field(q, 400, "id", "a certificate id is a positive number");
+		return false;
+	}
+	return true;
 }
 
 /* 429 with Retry-After: the caller may try again in wait seconds. */
@@ -163,6 +214,35 @@ void cf_route_logout(cf_req *q)
 	cf_reply_json(q, 200, json_object());
 }
 
+void cf_route_session(cf_req *q)
+{
+	if (!cf_req_session(q))
+		return;
+	cf_reply_json(q, 200, json_pack("{s:s, s:s, s:s}", "user", q->session->account, "role",
+					q->session->admin ? "admin" : "read-only", "csrf", q->session->csrf));
+}
+
+/* A node object with what the page offers for it: its purposes (publisher-only ones on
+ * publishers only) and its trust stores. */
+static json_t *node_json(const cf_node *n)
+{
+	json_t *o = cf_json_node(n), *purposes = json_array(), *stores = json_array();
+	const cf_purpose *p;
+	int i = 0;
+	while ((p = cf_purpose_next(n->product, &i)) != NULL)
+		if (!p->publisher_only || n->publisher)
+			json_array_append_new(purposes, json_string(p->name));
+	const cf_product *prod = cf_product_find(n->product);
+	for (const char *w = prod != NULL ? prod->trust_stores : ""; *w != '\0';) {
+		size_t len = strcspn(w, " ");
+		json_array_append_new(stores, json_stringn(w, len));
+		w += len + strspn(w + len, " ");
+	}
+	json_object_set_new(o, "purposes", purposes);
+	json_object_set_new(o, "stores", stores);
+	return o;
+}
+
 void cf_route_nodes(cf_req *q)
 {
 	cf_node *v = NULL;
@@ -176,9 +256,40 @@ void cf_route_nodes(cf_req *q)
 	}
 	json_t *items = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(items, cf_json_node(&v[i]));
+		json_array_append_new(items, node_json(&v[i]));
 	cf_nodes_free(v, n);
 	cf_reply_json(q, 200, json_pack("{s:o}", "items", items));
+}
+
+void cf_route_status(cf_req *q)
+{
+	cf_node_status *v = NULL;
+	size_t n = 0;
+	cf_err e = {0};
+	if (!cf_req_session(q))
+		return;
+	if (cf_status(q->d->st, &v, &n, &e) != CF_OK) {
+		cf_reply_err(q, &e);
+		return;
+	}
+	cf_reply_json(q, 200, cf_json_status(v, n, cf_clock_now()));
+	cf_status_free(v, n);
+}
+
+void cf_route_doctor(cf_req *q)
+{
+	cf_findings f = {0};
+	cf_err e = {0};
+	if (!cf_req_session(q))
+		return;
+	cf_doctor_opts o = {.node = cf_req_param(q, "node"),
+			    .public_cas = q->d->public_cas,
+			    .public_cas_len = q->d->public_cas_len};
+	if (cf_doctor_run(q->d->st, &o, &f, &e) != CF_OK)
+		cf_reply_err(q, &e);
+	else
+		cf_reply_json(q, 200, cf_doctor_json(&f));
+	cf_findings_free(&f);
 }
 
 void cf_route_audit(cf_req *q)

@@ -2,7 +2,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "core/audit.h"
 #include "core/certjson.h"
 #include "core/trust.h"
 #include "crypto/x509.h"
@@ -58,11 +57,12 @@ void cf_route_certs(cf_req *q)
 	cf_reply_json(q, 200, json_pack("{s:o, s:I}", "items", p.items, "total", (json_int_t)p.total));
 }
 
-void cf_route_cert_get(cf_req *q, int64_t id)
+void cf_route_cert_get(cf_req *q)
 {
 	cf_certrow r = {0};
 	cf_err e = {0};
-	if (!cf_req_session(q))
+	int64_t id = 0;
+	if (!cf_req_session(q) || !cf_req_id(q, &id))
 		return;
 	if (cf_store_cert_get(q->d->st, id, false, &r, &e) != CF_OK) {
 		cf_reply_err(q, &e);
@@ -73,64 +73,35 @@ void cf_route_cert_get(cf_req *q, int64_t id)
 	char *pem = c != NULL ? cf_cert_pem(c) : NULL;
 	if (o != NULL && pem != NULL)
 		json_object_set_new(o, "pem", json_string(pem));
+	if (o != NULL && r.kind == CF_IDENTITY)
+		json_object_set_new(o, "chain_pem", json_string(r.chain_pem != NULL ? r.chain_pem : ""));
 	free(pem);
 	cf_cert_free(c);
 	cf_certrow_free(&r);
 	cf_reply_json(q, 200, o);
 }
 
-/* The reply to a finished trust delete: the ids, the nodes, warnings and the restart plan. */
-static json_t *outcome_json(const cf_outcome *out)
+void cf_route_cert_delete(cf_req *q)
 {
-	json_t *ids = json_array(), *nodes = json_array();
-	for (size_t i = 0; i < out->n_ids; i++)
-		json_array_append_new(ids, json_integer(out->ids[i]));
-	for (size_t i = 0; i < out->nodes.n; i++)
-		json_array_append_new(nodes, json_string(out->nodes.v[i]));
-	return json_pack("{s:o, s:I, s:o, s:o, s:o}", "ids", ids, "count", (json_int_t)out->n_ids, "nodes", nodes,
-			 "warnings", cf_json_warnings(&out->warnings), "restart_plan", cf_json_plan(&out->plan));
-}
-
-void cf_route_cert_delete(cf_req *q, int64_t id)
-{
-	static const char action[] = "trust delete";
 	cf_certrow r = {0};
 	cf_outcome out = {0};
 	cf_err e = {0};
-	char object[600];
-	if (!cf_req_change(q, true))
+	cf_change c;
+	int64_t id = 0;
+	if (!cf_req_change(q, true) || !cf_req_id(q, &id))
 		return;
-	if (cf_store_cert_get(q->d->st, id, false, &r, &e) != CF_OK) {
-		cf_reply_err(q, &e);
-		return;
+	cf_change_begin(q, &c, "trust delete", "id %lld", (long long)id);
+	cf_code rc = cf_store_cert_get(q->d->st, id, false, &r, &e);
+	if (rc == CF_OK) {
+		snprintf(c.object, sizeof(c.object), "id %lld in %s on %s", (long long)id, r.name, r.node);
+		cf_store_audit_pending(q->d->st, c.actor.account, c.actor.client, c.action, c.object);
+		rc = r.kind != CF_TRUST ? cf_err_set(&e, CF_E_STATE, "certificate",
+						     "id %lld is an identity; only trust certificates are deleted",
+						     (long long)id)
+					: cf_trust_delete(q->d->st, r.node, r.name, id, &out, &e);
 	}
-	snprintf(object, sizeof(object), "id %lld in %s on %s", (long long)id, r.name, r.node);
-	cf_audit_actor a = {0};
-	snprintf(a.account, sizeof(a.account), "%s", q->session->account);
-	snprintf(a.client, sizeof(a.client), "%s", q->client);
-	if (r.kind != CF_TRUST) {
-		cf_err_set(&e, CF_E_STATE, "certificate", "id %lld is an identity; only trust certificates are deleted",
-			   (long long)id);
-	} else {
-		cf_store_audit_pending(q->d->st, a.account, a.client, action, object);
-		if (cf_trust_delete(q->d->st, r.node, r.name, id, &out, &e) == CF_OK &&
-		    cf_store_audit_written(q->d->st)) {
-			cf_reply_json(q, 200, outcome_json(&out));
-			goto out;
-		}
-		cf_store_rollback(q->d->st);
-		cf_store_audit_disarm(q->d->st);
-	}
-	if (e.code != CF_OK) {
-		cf_err ae = {0};
-		char result[sizeof(e.message) + 16];
-		snprintf(result, sizeof(result), "refused: %s", e.message);
-		cf_audit_record(q->d->st, &a, action, object, result, &ae);
-		cf_reply_err(q, &e);
-	} else {
-		cf_reply_error(q, 500, "internal error", "the change was made but its audit row was not written");
-	}
-out:
+	if (cf_change_end(q, &c, rc, &e))
+		cf_reply_json(q, 200, cf_change_json(q, &out));
 	cf_outcome_free(&out);
 	cf_certrow_free(&r);
 }

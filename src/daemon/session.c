@@ -99,3 +99,10 @@ void cf_session_end(cf_sessions *s, const char *id)
 			return;
 		}
 }
+
+void cf_session_end_account(cf_sessions *s, const char *account, const char *keep_id)
+{
+	for (size_t i = s->n; i-- > 0;)
+		if (strcmp(s->v[i].account, account) == 0 && (keep_id == NULL || strcmp(s->v[i].id, keep_id) != 0))
+			drop(s, i);
+}

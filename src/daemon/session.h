@@ -30,6 +30,8 @@ cf_code cf_session_start(cf_sessions *s, const char *account, bool admin, int64_
 const cf_session *cf_session_find(cf_sessions *s, const char *id, int64_t now);
 /* Ends the session with this id (nothing when there is none). */
 void cf_session_end(cf_sessions *s, const char *id);
+/* Ends every session of account except the one with keep_id (NULL: all of them). */
+void cf_session_end_account(cf_sessions *s, const char *account, const char *keep_id);
 /* Whether two NUL-terminated tokens are equal, in time independent of where they differ. */
 bool cf_token_equal(const char *a, const char *b);
 

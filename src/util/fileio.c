@@ -137,3 +137,16 @@ fail:;
 	unlink(tmp);
 	return cf_err_set(e, CF_E_INTERNAL, path, "cannot write: %s", strerror(saved));
 }
+
+void cf_public_roots_read(uint8_t **buf, size_t *len)
+{
+	const char *path = getenv("CERTFLEET_CA_BUNDLE");
+	if (path == NULL || path[0] == '\0')
+		path = "/etc/ssl/certs/ca-certificates.crt";
+	*buf = NULL;
+	*len = 0;
+	if (access(path, R_OK) != 0 || cf_file_read(path, CF_BUNDLE_MAX, buf, len, NULL) != CF_OK) {
+		*buf = NULL;
+		*len = 0;
+	}
+}

@@ -29,4 +29,8 @@ typedef struct cf_write_opts {
  * and a crash leaves one of them. */
 cf_code cf_file_write_atomic(const char *path, const void *data, size_t len, const cf_write_opts *opts, cf_err *e);
 
+/* The public root CAs the doctor compares against: $CERTFLEET_CA_BUNDLE, else the system bundle
+ * (/etc/ssl/certs/ca-certificates.crt). *buf is NULL (and *len 0) when there is none. */
+void cf_public_roots_read(uint8_t **buf, size_t *len);
+
 #endif
