@@ -1,0 +1,373 @@
+#!/usr/bin/env python3
+"""Helper of test_api.sh (python3 stdlib + PyYAML): reads docs/api.yaml, builds malformed
+multipart bodies and talks raw (malformed) HTTP over TLS to certfleetd.
+
+  api_check.py lint API.yaml              problems of the description, one a line (exit 1 if any)
+  api_check.py routes API.yaml            "METHOD PATH" of every operation, sorted
+  api_check.py ops API.yaml               METHOD PATH public change role role_other, tab-separated
+  api_check.py params API.yaml METHOD PATH  its query parameters: NAME strict|free required|optional
+  api_check.py multipart DIR NODE STORE PEM PEM2   bad multipart bodies: DIR/NAME.body + DIR/NAME.ct
+  api_check.py raw HOST PORT              malformed HTTP over TLS: "CASE<TAB>RESULT" lines, RESULT
+                                          is the status code, "closed" or "timeout"
+  api_check.py slowloris HOST PORT        a partial request held open while a good one is served
+"""
+import socket
+import ssl
+import sys
+import threading
+import time
+
+METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+
+
+def load(path):
+    import yaml
+
+    with open(path, encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+def resolve(doc, node):
+    """Follows a local $ref (one or more levels)."""
+    seen = 0
+    while isinstance(node, dict) and "$ref" in node:
+        ref = node["$ref"]
+        if not ref.startswith("#/"):
+            raise ValueError("non-local $ref " + ref)
+        node = doc
+        for part in ref[2:].split("/"):
+            node = node[part.replace("~1", "/").replace("~0", "~")]
+        seen += 1
+        if seen > 20:
+            raise ValueError("$ref loop at " + ref)
+    return node
+
+
+def operations(doc):
+    """(METHOD, path, operation, path item) for every operation, in file order."""
+    for path, item in (doc.get("paths") or {}).items():
+        for m in METHODS:
+            if m in item:
+                yield m.upper(), path, item[m], item
+
+
+def is_public(doc, op):
+    sec = op.get("security", doc.get("security", []))
+    return sec == [] or sec == [{}]
+
+
+def params_of(doc, op, item):
+    out = {}
+    for p in list(item.get("parameters", [])) + list(op.get("parameters", [])):
+        p = resolve(doc, p)
+        out[(p["name"], p["in"])] = p
+    return list(out.values())
+
+
+def all_refs(node, acc):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == "$ref" and isinstance(v, str):
+                acc.append(v)
+            else:
+                all_refs(v, acc)
+    elif isinstance(node, list):
+        for v in node:
+            all_refs(v, acc)
+    return acc
+
+
+def lint(doc):
+    problems = []
+    if doc.get("openapi") != "3.0.3":
+        problems.append("openapi is not 3.0.3")
+    for key in ("info", "paths", "components"):
+        if key not in doc:
+            problems.append("no " + key)
+    schemes = (doc.get("components") or {}).get("securitySchemes") or {}
+    s = schemes.get("session") or {}
+    if (s.get("type"), s.get("in"), s.get("name")) != ("apiKey", "cookie", "certfleet_session"):
+        problems.append("securitySchemes.session is not the certfleet_session cookie")
+    c = schemes.get("csrf") or {}
+    if (c.get("type"), c.get("in"), c.get("name")) != ("apiKey", "header", "X-CSRF-Token"):
+        problems.append("securitySchemes.csrf is not the X-CSRF-Token header")
+    for ref in all_refs(doc, []):
+        try:
+            resolve(doc, {"$ref": ref})
+        except (KeyError, TypeError, ValueError) as e:
+            problems.append("unresolved $ref %s (%s)" % (ref, e))
+    ids = set()
+    for method, path, op, item in operations(doc):
+        where = "%s %s" % (method, path)
+        oid = op.get("operationId")
+        if not oid:
+            problems.append(where + ": no operationId")
+        elif oid in ids:
+            problems.append(where + ": duplicate operationId " + oid)
+        ids.add(oid)
+        if not isinstance(op.get("x-change"), bool):
+            problems.append(where + ": x-change is not true/false")
+        if op.get("x-role") not in ("admin", "any"):
+            problems.append(where + ": x-role is not admin or any")
+        if not op.get("responses"):
+            problems.append(where + ": no responses")
+        for code in (op.get("responses") or {}):
+            if not (isinstance(code, str) and len(code) == 3 and code.isdigit()):
+                problems.append(where + ": response code %r is not a quoted status" % (code,))
+        public = is_public(doc, op)
+        if op.get("x-change"):
+            if method not in ("POST", "PUT", "DELETE"):
+                problems.append(where + ": a change with a safe method")
+            sec = op.get("security", doc.get("security", []))
+            if not any("session" in r and "csrf" in r for r in sec):
+                problems.append(where + ": a change without session+csrf security")
+            for code in ("401", "403"):
+                if code not in (op.get("responses") or {}):
+                    problems.append(where + ": a change without a %s response" % code)
+        elif method in ("PUT", "DELETE") or (method == "POST" and not public):
+            problems.append(where + ": %s without x-change: true" % method)
+        if not public and "401" not in (op.get("responses") or {}):
+            problems.append(where + ": needs a session but has no 401 response")
+        if op.get("x-role") == "admin" and "403" not in (op.get("responses") or {}):
+            problems.append(where + ": admin only but has no 403 response")
+        declared = {p["name"] for p in params_of(doc, op, item) if p.get("in") == "path"}
+        used = {seg[1:-1] for seg in path.split("/") if seg.startswith("{") and seg.endswith("}")}
+        if declared != used:
+            problems.append(where + ": path parameters %s, declared %s" % (sorted(used), sorted(declared)))
+        for p in params_of(doc, op, item):
+            if p.get("in") == "path" and not p.get("required"):
+                problems.append(where + ": path parameter %s not required" % p["name"])
+        rb = op.get("requestBody")
+        if rb is not None:
+            for ctype, media in (resolve(doc, rb).get("content") or {}).items():
+                if "schema" not in media:
+                    problems.append(where + ": %s body without a schema" % ctype)
+    return problems
+
+
+def strict(doc, p):
+    """Whether any value outside the parameter's schema must be refused (a number, an enum, a
+    pattern); free text (begins_with) may match nothing and answer 200."""
+    sch = resolve(doc, p.get("schema") or {})
+    return sch.get("type") in ("integer", "number", "boolean") or "enum" in sch or "pattern" in sch
+
+
+# ---- multipart bodies ---------------------------------------------------------------------------
+
+def part(boundary, name, data, filename=None, ctype=None):
+    disp = 'form-data; name="%s"' % name
+    if filename is not None:
+        disp += '; filename="%s"' % filename
+    head = "--%s\r\nContent-Disposition: %s\r\n" % (boundary, disp)
+    if ctype:
+        head += "Content-Type: %s\r\n" % ctype
+    return head.encode() + b"\r\n" + data + b"\r\n"
+
+
+def multipart_cases(node, store, pem, pem2):
+    b = "certfleetapitestboundary7d3a"
+    ct = "multipart/form-data; boundary=" + b
+    end = ("--%s--\r\n" % b).encode()
+    fields = part(b, "node", node.encode()) + part(b, "store", store.encode())
+    fpart = part(b, "file", pem, "ca.pem", "application/x-pem-file")
+    fpart2 = part(b, "file", pem2, "ca2.pem", "application/x-pem-file")
+    good = fields + fpart + end
+    return {
+        "no_boundary": ("multipart/form-data", good),
+        "wrong_boundary": ("multipart/form-data; boundary=someotherboundary", good),
+        "empty_boundary": ("multipart/form-data; boundary=", good),
+        "boundary_too_long": ("multipart/form-data; boundary=" + "x" * 200,
+                              good.replace(b.encode(), b"x" * 200)),
+        "truncated_part": (ct, fields + fpart[: len(fpart) // 2]),
+        "no_closing_boundary": (ct, fields + fpart),
+        "missing_file": (ct, fields + end),
+        "two_files": (ct, fields + fpart + fpart2 + end),
+        "unknown_field": (ct, fields + fpart + part(b, "evil", b"1") + end),
+        "no_disposition": (ct, fields + ("--%s\r\nContent-Type: text/plain\r\n\r\n" % b).encode() + pem + b"\r\n" + end),
+        "purpose_and_store": (ct, fields + part(b, "purpose", b"tomcat") + fpart + end),
+        "empty_body": (ct, b""),
+        "only_closing": (ct, end),
+        "nul_in_name": (ct, fields.replace(b'name="node"', b'name="no\x00de"') + fpart + end),
+    }
+
+
+# ---- raw HTTP over TLS ----------------------------------------------------------------------------
+
+def tls_connect(host, port, timeout):
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    raw = socket.create_connection((host, port), timeout=timeout)
+    return ctx.wrap_socket(raw, server_hostname=None)
+
+
+def exchange(host, port, data, timeout=5.0, tls=True):
+    """Sends data, returns the status code of the answer, 'closed' when the daemon closed the
+    connection without one, 'timeout' when nothing came within timeout seconds."""
+    try:
+        s = tls_connect(host, port, timeout) if tls else socket.create_connection((host, port), timeout=timeout)
+    except (ssl.SSLError, OSError):
+        return "closed"
+    got = b""
+    try:
+        try:
+            s.sendall(data)
+        except (ssl.SSLError, OSError):
+            pass  # the daemon may close while we still send; read what it answered
+        deadline = time.monotonic() + timeout
+        while b"\r\n" not in got and time.monotonic() < deadline:
+            try:
+                chunk = s.recv(4096)
+            except socket.timeout:
+                break
+            except (ssl.SSLError, OSError):
+                break
+            if not chunk:
+                break
+            got += chunk
+    finally:
+        try:
+            s.close()
+        except OSError:
+            pass
+    if got.startswith(b"HTTP/"):
+        parts = got.split(b" ", 2)
+        return parts[1].decode("ascii", "replace") if len(parts) > 1 else "garbled"
+    if got == b"":
+        return "closed" if time.monotonic() < deadline else "timeout"
+    return "garbled:" + got[:40].decode("ascii", "replace")
+
+
+def raw_cases():
+    h = "Host: 127.0.0.1\r\n"
+    login = b'{"user":"nobody","password":"x"}'
+    return [
+        ("garbage_line", b"HELLO THERE\r\n\r\n"),
+        ("binary_junk", bytes(range(256)) + b"\r\n\r\n"),
+        ("http09", b"GET /app.css\r\n\r\n"),
+        ("missing_host", b"GET /app.css HTTP/1.1\r\nConnection: close\r\n\r\n"),
+        ("bad_version", ("GET /app.css HTTP/1.x\r\n" + h + "\r\n").encode()),
+        ("no_version_slash", ("GET /app.css HTTPX\r\n" + h + "\r\n").encode()),
+        ("header_without_colon", ("GET /app.css HTTP/1.1\r\n" + h + "NoColonHere\r\n\r\n").encode()),
+        ("nul_in_request_line", ("GET /app.css\x00 HTTP/1.1\r\n" + h + "\r\n").encode()),
+        ("nul_in_header", ("GET /app.css HTTP/1.1\r\n" + h + "X-A: a\x00b\r\n\r\n").encode()),
+        ("space_before_colon", ("GET /app.css HTTP/1.1\r\n" + h + "Host : evil\r\n\r\n").encode()),
+        ("unknown_method", ("BREW /app.css HTTP/1.1\r\n" + h + "\r\n").encode()),
+        ("lowercase_method", ("get /app.css HTTP/1.1\r\n" + h + "\r\n").encode()),
+        ("absolute_uri_other_scheme", ("GET file:///etc/passwd HTTP/1.1\r\n" + h + "\r\n").encode()),
+        ("request_line_100k", ("GET /" + "a" * 100000 + " HTTP/1.1\r\n" + h + "\r\n").encode()),
+        ("headers_80k_many", ("GET /app.css HTTP/1.1\r\n" + h + "".join("X-H%d: %s\r\n" % (i, "v" * 30) for i in range(2000)) + "\r\n").encode()),
+        ("chunk_size_not_hex", ("POST /api/v1/login HTTP/1.1\r\n" + h + "Content-Type: application/json\r\n"
+                                "Transfer-Encoding: chunked\r\n\r\nZZZZ\r\n").encode() + login + b"\r\n0\r\n\r\n"),
+        ("chunk_size_huge", ("POST /api/v1/login HTTP/1.1\r\n" + h + "Content-Type: application/json\r\n"
+                             "Transfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFFF\r\n").encode() + login + b"\r\n0\r\n\r\n"),
+        ("chunk_size_negative", ("POST /api/v1/login HTTP/1.1\r\n" + h + "Content-Type: application/json\r\n"
+                                 "Transfer-Encoding: chunked\r\n\r\n-5\r\n").encode() + login + b"\r\n0\r\n\r\n"),
+        ("chunk_overrun", ("POST /api/v1/login HTTP/1.1\r\n" + h + "Content-Type: application/json\r\n"
+                           "Transfer-Encoding: chunked\r\n\r\n3\r\n").encode() + login + b"\r\n0\r\n\r\n"),
+        ("transfer_encoding_unknown", ("POST /api/v1/login HTTP/1.1\r\n" + h + "Content-Type: application/json\r\n"
+                                       "Transfer-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(login)).encode() + login),
+        ("content_length_negative", ("POST /api/v1/login HTTP/1.1\r\n" + h + "Content-Type: application/json\r\n"
+                                     "Content-Length: -1\r\n\r\n").encode() + login),
+        ("content_length_not_number", ("POST /api/v1/login HTTP/1.1\r\n" + h + "Content-Type: application/json\r\n"
+                                       "Content-Length: abc\r\n\r\n").encode() + login),
+        ("content_length_huge", ("POST /api/v1/login HTTP/1.1\r\n" + h + "Content-Type: application/json\r\n"
+                                 "Content-Length: 99999999999999999999999\r\n\r\n").encode() + login),
+        ("content_length_twice_differing", ("POST /api/v1/login HTTP/1.1\r\n" + h + "Content-Type: application/json\r\n"
+                                            "Content-Length: %d\r\nContent-Length: 3\r\n\r\n" % len(login)).encode() + login),
+    ]
+
+
+def raw(host, port):
+    for name, data in raw_cases():
+        print("%s\t%s" % (name, exchange(host, port, data)), flush=True)
+    # not TLS at all: plain HTTP, and a TLS ClientHello cut short
+    print("plain_http_on_tls_port\t%s" % exchange(host, port, ("GET /app.css HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").encode(), tls=False))
+    print("bad_client_hello\t%s" % exchange(host, port, b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + b"\x00" * 40, tls=False))
+    # a TLS connection closed without a request
+    try:
+        s = tls_connect(host, port, 5)
+        s.close()
+        print("tls_then_close\tclosed")
+    except (ssl.SSLError, OSError) as e:
+        print("tls_then_close\terror %s" % e)
+
+
+def slowloris(host, port):
+    """Opens connections that send only part of a request, then checks that a complete request
+    on another connection is answered within 5 s while they are open. Prints 'served STATUS' or
+    'blocked'."""
+    slow = []
+    for _ in range(8):
+        s = tls_connect(host, port, 5)
+        s.sendall(b"GET /api/v1/nodes HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        slow.append(s)
+    result = []
+
+    def good():
+        result.append(exchange(host, port, b"GET /app.css HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"))
+
+    t = threading.Thread(target=good)
+    t.start()
+    t.join(6)
+    for s in slow:
+        try:
+            s.sendall(b"a")  # still trickling
+        except (ssl.SSLError, OSError):
+            pass
+    print("served %s" % result[0] if result else "blocked")
+    for s in slow:
+        s.close()
+
+
+def main(argv):
+    cmd = argv[1] if len(argv) > 1 else ""
+    if cmd == "lint":
+        problems = lint(load(argv[2]))
+        for p in problems:
+            print(p)
+        return 1 if problems else 0
+    if cmd == "routes":
+        for line in sorted("%s %s" % (m, p) for m, p, _, _ in operations(load(argv[2]))):
+            print(line)
+        return 0
+    if cmd == "ops":
+        doc = load(argv[2])
+        for m, p, op, _ in operations(doc):
+            print("\t".join([m, p, "1" if is_public(doc, op) else "0", "1" if op.get("x-change") else "0",
+                             op.get("x-role", "?"), op.get("x-role-other-account", op.get("x-role", "?"))]))
+        return 0
+    if cmd == "params":
+        doc = load(argv[2])
+        for m, p, op, item in operations(doc):
+            if m == argv[3] and p == argv[4]:
+                for prm in params_of(doc, op, item):
+                    if prm["in"] == "query":
+                        print("%s %s %s" % (prm["name"], "strict" if strict(doc, prm) else "free",
+                                            "required" if prm.get("required") else "optional"))
+        return 0
+    if cmd == "multipart":
+        out, node, store = argv[2], argv[3], argv[4]
+        with open(argv[5], "rb") as f:
+            pem = f.read()
+        with open(argv[6], "rb") as f:
+            pem2 = f.read()
+        for name, (ct, body) in multipart_cases(node, store, pem, pem2).items():
+            with open("%s/%s.body" % (out, name), "wb") as f:
+                f.write(body)
+            with open("%s/%s.ct" % (out, name), "w") as f:
+                f.write(ct)
+            print(name)
+        return 0
+    if cmd == "raw":
+        raw(argv[2], int(argv[3]))
+        return 0
+    if cmd == "slowloris":
+        slowloris(argv[2], int(argv[3]))
+        return 0
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
