@@ -1,0 +1,387 @@
+// certfleet's web page in headless Chromium (playwright-core, no bundled browser). Run by
+// tests/integration/test_browser.sh, which sets up the store, the external CA and the daemon and
+// passes everything in the environment. The certfleet CLI on the same store is the oracle for
+// what the page should show. Writes "PASSED FAILED" to $COUNTS.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const { execFileSync } = require('child_process');
+const { chromium } = require('playwright-core');
+
+const env = (k) => {
+  if (!process.env[k]) throw new Error(`${k} is not set (run this through test_browser.sh)`);
+  return process.env[k];
+};
+const BASE = env('BASE_URL');
+const SHOTS = env('SHOTS');
+const WORK = env('WORK');
+const CA = env('CA_DIR');
+const PW_ADMIN = env('PW_ADMIN');
+const PW_READER = 'reader password of the browser test';
+const UCM1 = 'ucm1.example.com';
+const NODES = [UCM1, 'ucm2.example.com', 'ucm3.example.com'];
+
+let passed = 0;
+let failed = 0;
+function check(what, cond, detail) {
+  if (cond) passed++;
+  else {
+    failed++;
+    console.error(`FAIL: ${what}${detail === undefined ? '' : ': ' + detail}`);
+  }
+}
+function checkEq(what, want, got) {
+  const a = JSON.stringify(want);
+  const b = JSON.stringify(got);
+  check(what, a === b, `expected ${a}, got ${b}`);
+}
+
+// The CLI's view of the store.
+function cli(...args) {
+  return JSON.parse(execFileSync(env('CERTFLEET'), ['--json', ...args], { encoding: 'utf8' }));
+}
+const cliIds = (...args) => cli('cert', 'list', ...args).items.map((c) => String(c.id));
+
+// Polls fn until it returns a truthy value (or times out and returns the last value).
+async function until(fn, ms = 8000) {
+  const end = Date.now() + ms;
+  let v;
+  for (;;) {
+    v = await fn();
+    if (v || Date.now() > end) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+let shotNo = 0;
+async function shot(page, name) {
+  shotNo++;
+  await page.screenshot({ path: path.join(SHOTS, `${String(shotNo).padStart(2, '0')}-${name}.png`), fullPage: true });
+}
+
+async function main() {
+  const profile = fs.mkdtempSync(path.join(WORK, 'profile-'));
+  const ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: env('CHROMIUM'),
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1280, height: 900 },
+    ignoreHTTPSErrors: true,
+    acceptDownloads: true,
+  });
+  const page = ctx.pages()[0] || (await ctx.newPage());
+  page.setDefaultTimeout(10000);
+
+  // Anything going wrong in the page is a failure. The only 4xx answers allowed are the ones a
+  // step announces (the session probe while logged out, the wrong password); Chromium logs those
+  // as "Failed to load resource", which is allowed for exactly those URLs.
+  const problems = [];
+  const allowed = []; // {method, path, status}
+  const allowedUrls = new Set();
+  const allow = (method, p, status) => allowed.push({ method, path: p, status });
+  page.on('console', (m) => {
+    if (m.type() !== 'error' && m.type() !== 'warning') return;
+    const url = (m.location() || {}).url || '';
+    if (/^Failed to load resource: the server responded with a status of 4\d\d/.test(m.text()) && allowedUrls.has(url)) return;
+    problems.push(`console ${m.type()}: ${m.text()} (${url})`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.method()} ${r.url()}: ${(r.failure() || {}).errorText}`));
+  page.on('response', (r) => {
+    const s = r.status();
+    if (s < 400) return;
+    const u = new URL(r.url());
+    const i = allowed.findIndex((a) => a.method === r.request().method() && a.path === u.pathname && a.status === s);
+    if (s < 500 && i >= 0) {
+      allowed.splice(i, 1);
+      allowedUrls.add(r.url());
+      return;
+    }
+    problems.push(`HTTP ${s}: ${r.request().method()} ${r.url()}`);
+  });
+  page.on('dialog', (d) => problems.push(`unexpected dialog: ${d.message()}`));
+
+  const visible = (sel) => page.isVisible(sel);
+  const text = (sel) => page.textContent(sel).then((t) => (t || '').trim());
+  const ids = () => page.$$eval('#cert-table tbody tr td:first-child', (tds) => tds.map((td) => td.textContent.trim()));
+  const pagerText = () => text('#cert-pager .pager-text');
+  // Waits until the list shows exactly the given ids.
+  async function listShows(what, want) {
+    const got = await until(async () => {
+      const g = await ids();
+      return JSON.stringify(g) === JSON.stringify(want) ? g : null;
+    }) || (await ids());
+    checkEq(what, want, got);
+  }
+  const dd = (dl, term) => page.evaluate(([dlSel, t]) => {
+    const dt = [...document.querySelectorAll(dlSel + ' dt')].find((x) => x.textContent === t);
+    return dt ? dt.nextElementSibling.textContent : null;
+  }, [dl, term]);
+
+  async function login(user, password) {
+    await page.fill('#login-user', user);
+    await page.fill('#login-password', password);
+    await page.click('#login-form button[type="submit"]');
+  }
+  async function logout() {
+    await page.click('#logout');
+    check('login form after logout', await until(() => visible('#login-form')));
+  }
+
+  // ---- login: wrong password first ----------------------------------------------------------
+  allow('GET', '/api/v1/session', 401);
+  const resp = await page.goto(BASE + '/', { waitUntil: 'load' });
+  checkEq('page status', 200, resp.status());
+  const csp = resp.headers()['content-security-policy'] || '';
+  check('page served with a CSP', csp.includes("default-src 'self'"), csp);
+  check('login form shown', await until(() => visible('#login-form')));
+  check('no navigation before login', !(await visible('#nav')));
+  await shot(page, 'login');
+
+  allow('POST', '/api/v1/login', 401);
+  await login('admin', 'not the admin password');
+  const pwErr = await until(() => text('#login-password-err'));
+  check('wrong password: error next to the password field', pwErr.length > 0, JSON.stringify(pwErr));
+  check('wrong password: the error is in the password row',
+    await page.$eval('#login-password-err', (e) => e.parentElement.contains(document.getElementById('login-password'))));
+  checkEq('wrong password: field marked invalid', 'true', await page.getAttribute('#login-password', 'aria-invalid'));
+  check('wrong password: still on the login form', await visible('#login-form'));
+  await shot(page, 'login-wrong-password');
+
+  // ---- login and the certificate list, paged -----------------------------------------------------
+  await login('admin', PW_ADMIN);
+  check('list after login', await until(() => visible('#cert-table')));
+  checkEq('who is logged in', 'admin (admin)', await until(() => text('#who-name')));
+  const all = cliIds();
+  check('more than one page of certificates', all.length > 50, all.length);
+  await until(async () => (await pagerText()) === `Showing 1–50 of ${all.length}`);
+  checkEq('pager, page 1', `Showing 1–50 of ${all.length}`, await pagerText());
+  await listShows('page 1 rows', all.slice(0, 50));
+  const expiry = await text('#cert-table tbody tr:first-child td:last-child .days');
+  check('days left shown', /^\d+ days left$/.test(expiry), expiry);
+  await shot(page, 'list');
+  await page.click('#cert-pager button[data-dir="1"]');
+  await listShows('page 2 rows', all.slice(50));
+  checkEq('pager, page 2', `Showing 51–${all.length} of ${all.length}`, await pagerText());
+  check('no next page after the last', await page.isDisabled('#cert-pager button[data-dir="1"]'));
+  await page.click('#cert-pager button[data-dir="-1"]');
+  await listShows('back to page 1', all.slice(0, 50));
+
+  // A reload keeps the session (GET /session gives the CSRF token back).
+  await page.reload({ waitUntil: 'load' });
+  check('still logged in after a reload', await until(() => visible('#cert-table')));
+  await listShows('list after the reload', all.slice(0, 50));
+
+  // ---- filters --------------------------------------------------------------------------------------
+  await page.selectOption('#f-node', UCM1);
+  await page.fill('#f-begins', 'tomcat');
+  await page.click('#filter-form button[type="submit"]');
+  const tomcatIds = cliIds('--node', UCM1, '--begins-with', 'tomcat');
+  check('begins-with finds several', tomcatIds.length > 2, tomcatIds.length);
+  await listShows('node + begins with "tomcat"', tomcatIds);
+  const kinds = await page.$$eval('#cert-table tbody tr td:nth-child(3)', (tds) => tds.map((t) => t.firstChild.textContent));
+  check('every row begins with tomcat', kinds.every((k) => k.startsWith('tomcat')), kinds.join(','));
+  await page.selectOption('#f-purpose', 'tomcat');
+  await listShows('node + purpose tomcat + begins with', cliIds('--node', UCM1, '--purpose', 'tomcat', '--begins-with', 'tomcat'));
+  await shot(page, 'list-filtered');
+  await page.click('#f-clear');
+  await page.fill('#f-expiring', '1');
+  await page.click('#filter-form button[type="submit"]');
+  await listShows('expiring within 1 day', cliIds('--expiring', '1'));
+  await page.click('#f-clear');
+  await listShows('filter cleared', all.slice(0, 50));
+
+  // ---- self-signed: CallManager on ucm2 -------------------------------------------------------------
+  await page.click('#nav a[href="#self-signed"]');
+  await page.selectOption('#ss-node', 'ucm2.example.com');
+  await page.selectOption('#ss-purpose', 'CallManager');
+  await page.selectOption('#ss-key', 'rsa:3072');
+  await page.click('#ss-form button[type="submit"]');
+  check('self-signed: result shown', await until(() => visible('#restart-plan')));
+  const ssRows = await page.$$eval('#restart-plan tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+  check('self-signed: restart plan names CallManager on ucm2',
+    ssRows.some((r) => r[2] === 'ucm2.example.com' && /CallManager/.test(r[3])), JSON.stringify(ssRows));
+  const cm = cli('cert', 'list', '--node', 'ucm2.example.com', '--purpose', 'CallManager').items[0];
+  checkEq('self-signed: new key as chosen', 3072, cm.key_bits);
+  await shot(page, 'self-signed-result');
+
+  // ---- CSR: live preview, generate, download -----------------------------------------------------------
+  await page.click('#nav a[href="#csr"]');
+  await page.selectOption('#csr-node', UCM1);
+  await page.selectOption('#csr-purpose', 'tomcat');
+  const sanList = () => page.$$eval('#csr-preview-san li', (lis) => lis.map((l) => l.textContent));
+  await until(async () => JSON.stringify(await sanList()) === JSON.stringify([`DNS:${UCM1}`]));
+  checkEq('preview, single-server', [`DNS:${UCM1}`], await sanList());
+  await page.check('#csr-multi');
+  const multiSan = NODES.map((n) => 'DNS:' + n).sort();
+  await until(async () => JSON.stringify(await sanList()) === JSON.stringify(multiSan));
+  checkEq('preview, multi-server: every node', multiSan, await sanList());
+  check('preview, multi-server CN', (await text('#csr-preview-cn')).includes('ucm1-ms.example.com'), await text('#csr-preview-cn'));
+  await shot(page, 'csr-preview');
+  await page.click('#csr-form button[type="submit"]');
+  check('CSR shown', await until(() => visible('#csr-view')));
+  checkEq('CSR subject', 'CN=ucm1-ms.example.com', (await until(() => dd('#csr-dl', 'Subject'))) || '');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#csr-download')]);
+  checkEq('download file name', `${UCM1}-tomcat.csr`, download.suggestedFilename());
+  fs.mkdirSync(path.join(WORK, 'downloads'), { recursive: true });
+  const csrFile = path.join(WORK, 'downloads', 'tomcat.csr');
+  await download.saveAs(csrFile);
+  const csrPem = fs.readFileSync(csrFile, 'utf8');
+  check('download is a PEM CSR', /^-----BEGIN CERTIFICATE REQUEST-----\n[\s\S]+\n-----END CERTIFICATE REQUEST-----\n?$/.test(csrPem), csrPem.slice(0, 60));
+  checkEq('download equals the CSR shown', (await page.inputValue('#csr-pem')).trim(), csrPem.trim());
+  const csrText = execFileSync('openssl', ['req', '-in', csrFile, '-noout', '-verify', '-text'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  check('downloaded CSR carries every node', NODES.every((n) => csrText.includes('DNS:' + n)));
+  await shot(page, 'csr');
+
+  // ---- the external CA signs it ---------------------------------------------------------------------------
+  const leafFile = path.join(WORK, 'tomcat-signed.pem');
+  execFileSync('bash', [env('SIGN'), csrFile, leafFile]);
+
+  // ---- upload the chain into tomcat-trust, then the certificate ----------------------------------------------
+  async function upload(kind, target, file, description) {
+    await page.click('#nav a[href="#upload"]');
+    await page.selectOption('#up-node', UCM1);
+    await page.check(kind === 'store' ? '#up-kind-trust' : '#up-kind-id');
+    await page.selectOption(kind === 'store' ? '#up-store' : '#up-purpose', target);
+    await page.fill('#up-desc', description);
+    await page.setInputFiles('#up-file', file);
+    await page.click('#up-form button[type="submit"]');
+    check(`upload to ${target}: result shown`, await until(() => visible('#view-result')));
+    await until(async () => (await text('#result-title')).includes(target));
+    return page.$$eval('#result-certs li', (lis) => lis.map((l) => l.textContent));
+  }
+  const planRows = () => page.$$eval('#restart-plan tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+
+  const trustMade = await upload('store', 'tomcat-trust', path.join(CA, 'chain.pem'), 'test CA chain');
+  check('chain: root added', trustMade.some((t) => t.includes('certfleet Test Root CA')), JSON.stringify(trustMade));
+  check('chain: intermediate added', trustMade.some((t) => t.includes('certfleet Test Intermediate CA')), JSON.stringify(trustMade));
+  const trustCli = cli('cert', 'list', '--node', UCM1, '--store', 'tomcat-trust').items;
+  check('chain: in the store (CLI)', ['certfleet Test Root CA', 'certfleet Test Intermediate CA'].every((cn) => trustCli.some((c) => c.cn === cn)));
+  await shot(page, 'upload-chain-result');
+
+  const made = await upload('purpose', 'tomcat', leafFile, 'signed by the test CA');
+  check('certificate: tomcat on ucm1 created', made.some((t) => t.includes(`tomcat on ${UCM1}`)), JSON.stringify(made));
+  const plan = await planRows();
+  checkEq('restart plan: steps numbered in order', plan.map((_, i) => String(i + 1)), plan.map((r) => r[0]));
+  check('restart plan: every node restarts Tomcat',
+    NODES.every((n) => plan.some((r) => r[2] === n && /tomcat/i.test(r[3]) && r[1] === 'restart')), JSON.stringify(plan));
+  checkEq('restart plan: the publisher first', UCM1, (plan[0] || [])[2]);
+  await shot(page, 'upload-certificate-result');
+
+  // ---- details of the new tomcat certificate ------------------------------------------------------------------
+  await page.click(`#result-certs a:has-text("tomcat on ${UCM1}")`);
+  check('details shown', await until(() => visible('#cert-dl')));
+  const issuer = (await until(() => dd('#cert-dl', 'Issuer'))) || '';
+  check('details: issuer is the test CA', issuer.includes('certfleet Test Intermediate CA'), issuer);
+  checkEq('details: not self-signed', 'no', await dd('#cert-dl', 'Self-signed'));
+  checkEq('details: multi-server', 'multi-server', await dd('#cert-dl', 'Distribution'));
+  const fp = execFileSync('openssl', ['x509', '-in', leafFile, '-noout', '-fingerprint', '-sha256'], { encoding: 'utf8' })
+    .replace(/.*=/, '').replace(/:/g, '').trim().toLowerCase();
+  checkEq('details: SHA-256 of the signed certificate', fp, await dd('#cert-dl', 'SHA-256'));
+  check('details: PEM shown', (await page.inputValue('#cert-pem')).startsWith('-----BEGIN CERTIFICATE-----'));
+  check('details: no delete for an identity', !(await visible('#cert-delete')));
+  await shot(page, 'details-tomcat');
+
+  // ---- delete a trust certificate: ucm2's old self-signed tomcat in ucm1's tomcat-trust ---------------------
+  await page.click('#nav a[href="#trust"]');
+  await page.selectOption('#f-node', UCM1);
+  await page.selectOption('#f-store', 'tomcat-trust');
+  await page.fill('#f-begins', 'ucm2');
+  await page.click('#filter-form button[type="submit"]');
+  const victims = cliIds('--node', UCM1, '--store', 'tomcat-trust', '--begins-with', 'ucm2');
+  check('a trust certificate to delete', victims.length >= 1, victims.length);
+  await listShows('trust store view, begins with ucm2', victims);
+  await shot(page, 'trust-store');
+  const victim = victims[0];
+  await page.click(`#cert-table a[href="#cert/${victim}"]`);
+  check('delete button for a trust certificate', await until(() => visible('#cert-delete')));
+  await shot(page, 'details-trust');
+  let dialogText = '';
+  page.removeAllListeners('dialog');
+  page.once('dialog', (d) => { dialogText = d.message(); d.accept(); });
+  await page.click('#cert-delete');
+  check('delete: result shown', await until(async () => (await visible('#view-result')) && (await text('#result-title')).startsWith('Deleted')));
+  check('delete: confirm asked', dialogText.startsWith('Delete the trust certificate'), dialogText);
+  page.on('dialog', (d) => problems.push(`unexpected dialog: ${d.message()}`));
+  check('delete: gone (CLI)', !cliIds('--node', UCM1, '--store', 'tomcat-trust').includes(victim));
+  await shot(page, 'delete-result');
+
+  // ---- doctor, status, audit ---------------------------------------------------------------------------------
+  await page.click('#nav a[href="#doctor"]');
+  check('doctor findings listed', await until(async () => (await page.$$('#doctor-table tbody tr')).length > 0));
+  await shot(page, 'doctor');
+  await page.click('#nav a[href="#status"]');
+  const statusNodes = await until(async () => {
+    const n = await page.$$eval('#status-table tbody tr td:first-child', (tds) => tds.map((t) => t.textContent));
+    return n.length ? n : null;
+  });
+  checkEq('status: every node', NODES, (statusNodes || []).slice().sort());
+  await shot(page, 'status');
+  await page.click('#nav a[href="#audit"]');
+  const actions = await until(async () => {
+    const a = await page.$$eval('#audit-table tbody tr td:nth-child(5)', (tds) => tds.map((t) => t.textContent));
+    return a.length ? a : null;
+  });
+  check('audit shows the trust delete', (actions || []).includes('trust delete'), JSON.stringify(actions));
+  await shot(page, 'audit');
+
+  // ---- users: add a read-only account -------------------------------------------------------------------------
+  await page.click('#nav a[href="#users"]');
+  await page.fill('#ua-name', 'reader');
+  await page.selectOption('#ua-role', 'read-only');
+  await page.fill('#ua-password', PW_READER);
+  await page.click('#user-add-form button[type="submit"]');
+  const userRows = await until(async () => {
+    const r = await page.$$eval('#users-table tbody tr', (trs) => trs.map((tr) => tr.cells[0].textContent + ' ' + tr.cells[1].textContent));
+    return r.includes('reader read-only') ? r : null;
+  });
+  check('users: reader added', !!userRows, JSON.stringify(userRows));
+  await shot(page, 'users');
+
+  // ---- logout; the read-only view ---------------------------------------------------------------------------------
+  await logout();
+  await shot(page, 'logged-out');
+  await login('reader', PW_READER);
+  checkEq('reader logged in', 'reader (read-only)', await until(() => text('#who-name')));
+  check('reader: list shown', await until(() => visible('#cert-table')));
+  check('reader: no upload link', !(await visible('#nav a[href="#upload"]')));
+  check('reader: no self-signed link', !(await visible('#nav a[href="#self-signed"]')));
+  const rootId = String(cli('cert', 'list', '--node', UCM1, '--store', 'tomcat-trust').items.find((c) => c.cn === 'certfleet Test Root CA').id);
+  await page.goto(`${BASE}/#cert/${rootId}`);
+  check('reader: details shown', await until(async () => (await dd('#cert-dl', 'ID')) === rootId));
+  check('reader: no delete button', !(await visible('#cert-delete')));
+  await shot(page, 'readonly-details');
+  await page.click('#nav a[href="#csr"]');
+  check('reader: CSR download form', await until(() => visible('#csr-get-form')));
+  check('reader: no CSR generate form', !(await visible('#csr-form')));
+  await page.goto(`${BASE}/#upload`);
+  check('reader: upload page refused', await until(async () => (await text('#msg')).includes('admin role')));
+  check('reader: no upload form', !(await visible('#up-form')));
+  await shot(page, 'readonly-upload-refused');
+  await logout();
+
+  check('no console errors, page errors, failed requests or bad answers', problems.length === 0, '\n  ' + problems.join('\n  '));
+  check('every announced 4xx answer came', allowed.length === 0, JSON.stringify(allowed));
+  await ctx.close();
+  fs.rmSync(profile, { recursive: true, force: true });
+}
+
+// The whole run must stay well under ctest's limit.
+const watchdog = setTimeout(() => {
+  console.error('FAIL: browser test took longer than 90 s');
+  fs.writeFileSync(env('COUNTS'), `${passed} ${failed + 1}\n`);
+  process.exit(1);
+}, 90000);
+
+main().then(() => {
+  clearTimeout(watchdog);
+  fs.writeFileSync(env('COUNTS'), `${passed} ${failed}\n`);
+  console.log(`browser_test.js: ${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}, (err) => {
+  clearTimeout(watchdog);
+  console.error(`FAIL: browser test stopped: ${err.stack || err}`);
+  fs.writeFileSync(env('COUNTS'), `${passed} ${failed + 1}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,673 @@
+// certfleet admin page: a single page over certfleetd's REST API (/api/v1), with hash navigation.
+// Everything shown is built with DOM calls and textContent, never innerHTML, so no data is markup.
+'use strict';
+
+(function () {
+  const LIMIT = 50;
+  const KEYS = ['rsa:2048', 'rsa:3072', 'rsa:4096', 'ec:prime256v1', 'ec:secp384r1'];
+  const HASHES = ['sha256', 'sha384', 'sha512'];
+  const SOON_DAYS = 30;
+
+  // The session lives in memory only; a reload asks GET /session again.
+  const state = { user: null, role: null, csrf: null, nodes: [], certOffset: 0, auditOffset: 0, change: null };
+
+  const $ = (sel, root) => (root || document).querySelector(sel);
+  const $$ = (sel, root) => Array.from((root || document).querySelectorAll(sel));
+  const isAdmin = () => state.role === 'admin';
+
+  // el('td', {class: 'x'}, 'text', node, ...): an element with attributes and children
+  // (strings become text nodes; null and false are skipped).
+  function el(tag, attrs, ...kids) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k === 'class') e.className = v;
+      else e.setAttribute(k, v === true ? '' : String(v));
+    }
+    for (const kid of kids.flat()) {
+      if (kid === null || kid === undefined || kid === false) continue;
+      e.append(kid instanceof Node ? kid : String(kid));
+    }
+    return e;
+  }
+
+  // ---- API ------------------------------------------------------------------------------------
+
+  class ApiError extends Error {
+    constructor(status, body) {
+      const e = (body && body.error) || {};
+      super(e.message || `the server answered ${status}`);
+      this.status = status;
+      this.code = e.code || '';
+      this.field = e.field || '';
+    }
+  }
+
+  // api('GET', '/nodes') or api('POST', '/csr', {...}) or api('POST', '/upload', formData).
+  // Changes carry the CSRF token; a 401 outside login ends the session on the page.
+  async function api(method, path, body) {
+    const opts = { method, headers: {}, credentials: 'same-origin' };
+    if (method !== 'GET' && state.csrf) opts.headers['X-CSRF-Token'] = state.csrf;
+    if (body instanceof FormData) {
+      opts.body = body;
+    } else if (body !== undefined) {
+      opts.headers['Content-Type'] = 'application/json';
+      opts.body = JSON.stringify(body);
+    }
+    const r = await fetch('/api/v1' + path, opts);
+    const type = r.headers.get('Content-Type') || '';
+    const data = type.includes('json') ? await r.json().catch(() => null) : null;
+    if (!r.ok) {
+      const err = new ApiError(r.status, data);
+      if (r.status === 401 && path !== '/login' && path !== '/session' && state.user) {
+        forget();
+        say('Your session has ended; please log in again.', true, true);
+        location.hash = '#login';
+      }
+      throw err;
+    }
+    return data || {};
+  }
+
+  const query = (params) => {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) if (v !== '' && v !== null && v !== undefined) q.set(k, v);
+    const s = q.toString();
+    return s ? '?' + s : '';
+  };
+
+  // ---- messages and form errors ---------------------------------------------------------------
+
+  // A message shown right before a navigation survives it when keep is set.
+  function say(text, isError, keep) {
+    state.keepMsg = !!keep;
+    const m = $('#msg');
+    m.textContent = text || '';
+    m.classList.toggle('error', !!isError);
+  }
+
+  // Every named control gets an error slot right after it, tied to it with aria-describedby.
+  function addErrorSlots() {
+    for (const form of $$('form')) {
+      for (const input of $$('input[name], select[name]', form)) {
+        if (!input.id) continue;
+        const radios = input.type === 'radio' ? $$(`input[name="${input.name}"]`, form) : [input];
+        if (radios[0] !== input) continue; // one slot per radio group, at the end of its fieldset
+        const slot = el('span', { class: 'field-err', id: input.id + '-err', 'data-err-for': input.name });
+        if (input.type === 'radio') input.closest('fieldset').append(slot);
+        else (input.type === 'checkbox' ? input.parentElement.lastElementChild : input).after(slot);
+        for (const r of radios) r.setAttribute('aria-describedby', slot.id);
+      }
+    }
+  }
+
+  function clearErrors(form) {
+    for (const s of $$('.field-err', form)) s.textContent = '';
+    for (const i of $$('[aria-invalid]', form)) i.removeAttribute('aria-invalid');
+    const top = $('.form-err', form);
+    top.textContent = '';
+    top.hidden = true;
+  }
+
+  // Shows err next to the field it names (the API's "field", else fallback), or atop the form.
+  const FIELD_ALIASES = { pem: 'file' };
+  function showError(form, err, fallback) {
+    if (!(err instanceof ApiError)) err = { message: 'The server could not be reached: ' + err.message };
+    const name = FIELD_ALIASES[err.field] || err.field || fallback;
+    const slot = name ? $$('.field-err', form).find((s) => s.dataset.errFor === name) : null;
+    if (slot) {
+      slot.textContent = err.message;
+      const input = form.elements.namedItem(name);
+      const target = input instanceof RadioNodeList ? input[0] : input;
+      if (target) {
+        target.setAttribute('aria-invalid', 'true');
+        target.focus();
+      }
+      return;
+    }
+    const top = $('.form-err', form);
+    top.textContent = err.message;
+    top.hidden = false;
+  }
+
+  // Runs a form's submit handler with errors cleared first and shown after.
+  function onSubmit(form, fn, fallbackField) {
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      clearErrors(form);
+      say('');
+      const button = $('button[type="submit"]', form);
+      button.disabled = true;
+      try {
+        await fn(form);
+      } catch (err) {
+        showError(form, err, fallbackField);
+      } finally {
+        button.disabled = false;
+      }
+    });
+  }
+
+  // ---- select choices from GET /nodes -----------------------------------------------------------
+
+  function fillSelect(select, values, anyLabel) {
+    const keep = select.value;
+    select.replaceChildren();
+    if (anyLabel !== undefined) select.append(el('option', { value: '' }, anyLabel));
+    for (const v of values) select.append(el('option', { value: v }, v));
+    if (values.includes(keep) || (keep === '' && anyLabel !== undefined)) select.value = keep;
+  }
+
+  const nodeByFqdn = (fqdn) => state.nodes.find((n) => n.fqdn === fqdn);
+  const union = (key) => [...new Set(state.nodes.flatMap((n) => n[key] || []))].sort();
+  const choices = (fqdn, key) => (fqdn && nodeByFqdn(fqdn) ? nodeByFqdn(fqdn)[key] || [] : union(key));
+
+  // A form's purpose/store selects follow its node select.
+  function linkNodeSelect(form) {
+    const node = $('.node-select', form);
+    const sync = () => {
+      const p = $('.purpose-select', form);
+      const s = $('.store-select', form);
+      if (p) fillSelect(p, choices(node.value, 'purposes'));
+      if (s) fillSelect(s, choices(node.value, 'stores'));
+    };
+    node.addEventListener('change', sync);
+    return sync;
+  }
+
+  async function loadNodes() {
+    state.nodes = (await api('GET', '/nodes')).items || [];
+    const fqdns = state.nodes.map((n) => n.fqdn);
+    for (const s of $$('.node-select')) fillSelect(s, fqdns);
+    for (const s of ['#f-node', '#doc-node']) fillSelect($(s), fqdns, 'All nodes');
+    syncFilterChoices();
+    for (const sync of nodeSyncs) sync();
+  }
+
+  function syncFilterChoices() {
+    const node = $('#f-node').value;
+    fillSelect($('#f-purpose'), choices(node, 'purposes'), 'Any purpose');
+    fillSelect($('#f-store'), choices(node, 'stores'), state.trustView ? undefined : 'Any store');
+  }
+
+  // ---- views ------------------------------------------------------------------------------------
+
+  function show(name) {
+    for (const v of $$('.view')) v.hidden = v.id !== 'view-' + name;
+    for (const a of $$('#nav a')) {
+      if (a.getAttribute('href') === '#' + name) a.setAttribute('aria-current', 'page');
+      else a.removeAttribute('aria-current');
+    }
+    const h = $('#view-' + name + ' h1');
+    if (h) h.focus({ preventScroll: true });
+  }
+
+  function applyRole() {
+    const loggedIn = !!state.user;
+    $('#nav').hidden = !loggedIn;
+    $('#who').hidden = !loggedIn;
+    $('#who-name').textContent = loggedIn ? `${state.user} (${state.role})` : '';
+    for (const e of $$('.admin-only')) if (e.id !== 'cert-delete') e.hidden = !isAdmin();
+  }
+
+  function forget() {
+    state.user = state.role = state.csrf = null;
+    applyRole();
+  }
+
+  function daysLeft(iso) {
+    return Math.floor((Date.parse(iso) - Date.now()) / 86400000);
+  }
+
+  function expiryCell(iso) {
+    const d = daysLeft(iso);
+    const text = d < 0 ? `expired ${-d} days ago` : d === 0 ? 'expires today' : `${d} days left`;
+    return el('td', {}, iso, el('span', { class: 'days' }, text));
+  }
+
+  function rowClass(iso) {
+    const d = daysLeft(iso);
+    return d < 0 ? 'expired' : d <= SOON_DAYS ? 'soon' : null;
+  }
+
+  function pager(box, offset, count, total) {
+    const [prev, next] = $$('button', box);
+    prev.disabled = offset <= 0;
+    next.disabled = offset + count >= total;
+    $('.pager-text', box).textContent = total === 0 ? 'Nothing found' :
+      `Showing ${offset + 1}–${offset + count} of ${total}`;
+  }
+
+  // Certificate list (and the trust-store view, which is the list held to one store).
+  async function viewList(trust) {
+    const changed = state.trustView !== trust;
+    state.trustView = trust;
+    if (changed) {
+      state.certOffset = 0;
+      syncFilterChoices();
+      if (!trust) $('#f-store').value = '';
+    }
+    $('#certs-title').textContent = trust ? 'Trust stores' : 'Certificate list';
+    $('#f-purpose-row').hidden = trust;
+    show('certs');
+    await loadCerts();
+  }
+
+  async function loadCerts() {
+    const f = $('#filter-form');
+    const params = {
+      begins_with: f.begins_with.value.trim(), node: f.node.value,
+      purpose: state.trustView ? '' : f.purpose.value, store: f.store.value,
+      expiring: f.expiring.value, offset: state.certOffset, limit: LIMIT,
+    };
+    clearErrors(f);
+    let data;
+    try {
+      data = await api('GET', '/certificates' + query(params));
+    } catch (err) {
+      showError(f, err);
+      return;
+    }
+    const items = data.items || [];
+    const rows = items.map((c) => el('tr', { class: rowClass(c.not_after) },
+      el('td', {}, el('a', { href: '#cert/' + c.id }, String(c.id))),
+      el('td', {}, c.node),
+      el('td', {}, c.purpose || c.store, el('span', { class: 'days' }, c.purpose ? 'identity' : 'trust')),
+      el('td', {}, c.cn),
+      el('td', {}, c.self_signed ? 'Self-signed' : c.issuer),
+      expiryCell(c.not_after)));
+    $('#cert-table tbody').replaceChildren(...rows);
+    $('#cert-caption').textContent = state.trustView ? `Trust certificates in ${params.store || 'all stores'}` : 'Certificates';
+    pager($('#cert-pager'), state.certOffset, items.length, data.total || 0);
+  }
+
+  const list = (v) => (v && v.length ? v.join(', ') : '—');
+
+  function keyText(c) {
+    return `${c.key_type} ${c.key_bits} bits${c.curve ? ' (' + c.curve + ')' : ''}`;
+  }
+
+  function fillDl(dl, pairs) {
+    dl.replaceChildren(...pairs.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v === '' || v == null ? '—' : String(v))]));
+  }
+
+  function warningList(warnings, title) {
+    if (!warnings || !warnings.length) return null;
+    return el('div', {}, el('h2', {}, title || 'Warnings'),
+      el('ul', { class: 'warnings' }, warnings.map((w) => el('li', {}, `${w.message} (${w.rule})`))));
+  }
+
+  // Certificate details, as `certfleet cert show` prints them.
+  async function viewCert(id) {
+    show('cert');
+    const c = await api('GET', '/certificates/' + encodeURIComponent(id));
+    state.cert = c;
+    $('#cert-title').textContent = `Certificate ${c.id}: ${c.purpose || c.store} on ${c.node}`;
+    const d = daysLeft(c.not_after);
+    fillDl($('#cert-dl'), [
+      ['ID', c.id], ['Node', c.node], [c.purpose ? 'Purpose' : 'Trust store', c.purpose || c.store],
+      ['Subject', c.subject], ['Issuer', c.issuer], ['Serial', c.serial],
+      ['Valid', `${c.not_before} to ${c.not_after} (${d < 0 ? 'expired' : d + ' days left'})`],
+      ['Key', keyText(c)], ['Signature hash', c.signature_hash], ['SAN', list(c.san)],
+      ['Key usage', list(c.key_usage)], ['Extended key usage', list(c.ext_key_usage)],
+      ['Basic constraints', c.ca ? 'CA:TRUE' : 'CA:FALSE'], ['OCSP', list(c.ocsp)], ['CRL DP', list(c.crl_dp)],
+      ['SHA-256', c.sha256], ['Self-signed', c.self_signed ? 'yes' : 'no'], ['Distribution', c.distribution],
+      ['Source', c.source], ['Description', c.description],
+    ]);
+    $('#cert-warnings').replaceChildren(warningList(c.warnings) || el('p', {}, 'No warnings.'));
+    $('#cert-pem').value = c.pem || '';
+    $('#cert-chain-box').hidden = !c.chain_pem;
+    $('#cert-chain').value = c.chain_pem || '';
+    $('#cert-delete').hidden = !(isAdmin() && c.store);
+  }
+
+  async function deleteCert() {
+    const c = state.cert;
+    if (!c || !window.confirm(`Delete the trust certificate "${c.cn}" (ID ${c.id}) from ${c.store} on ${c.node}?`)) return;
+    try {
+      showChange(await api('DELETE', '/certificates/' + c.id), `Deleted trust certificate ${c.id} (${c.cn})`);
+    } catch (err) {
+      say(err.message, true);
+    }
+  }
+
+  // After every change: what was made, the warnings, the restart plan and the notes.
+  function showChange(res, title) {
+    state.change = { res, title };
+    if (location.hash === '#result') renderChange();
+    else location.hash = '#result';
+  }
+
+  function renderChange() {
+    show('result');
+    const body = $('#result-body');
+    if (!state.change) {
+      $('#result-title').textContent = 'Result';
+      body.replaceChildren(el('p', {}, 'No change made yet.'));
+      return;
+    }
+    const { res, title } = state.change;
+    $('#result-title').textContent = title;
+    const items = res.items || [];
+    const plan = res.restart_plan || [];
+    body.replaceChildren(
+      items.length ? el('div', {}, el('h2', {}, 'Certificates'), el('ul', { id: 'result-certs' }, items.map((c) =>
+        el('li', {}, el('a', { href: '#cert/' + c.id }, `${c.id}: ${c.purpose || c.store} on ${c.node}`), ` — ${c.cn}, not after ${c.not_after}`)))) : null,
+      warningList(res.warnings) || el('p', {}, 'No warnings.'),
+      el('h2', {}, 'Restart plan'),
+      plan.length ? el('table', { id: 'restart-plan' }, el('caption', {}, 'Do these steps in order'),
+        el('thead', {}, el('tr', {}, ['Step', 'Action', 'Node', 'Service'].map((h) => el('th', { scope: 'col' }, h)))),
+        el('tbody', {}, plan.map((s) => el('tr', {}, el('td', {}, s.step), el('td', {}, s.action), el('td', {}, s.node), el('td', {}, s.service || '—')))))
+        : el('p', {}, 'No service restarts are needed.'),
+      res.notes && res.notes.length ? el('div', {}, el('h2', {}, 'Notes'), el('ul', { id: 'result-notes' }, res.notes.map((n) => el('li', {}, n)))) : null);
+  }
+
+  // ---- generate self-signed ---------------------------------------------------------------------
+
+  async function submitSelfSigned(f) {
+    const body = { node: f.node.value, purpose: f.purpose.value, multi_server: f.multi_server.checked };
+    if (f.key.value) body.key = f.key.value;
+    if (f.hash.value) body.hash = f.hash.value;
+    if (f.days.value !== '') {
+      const days = Number(f.days.value);
+      if (!Number.isInteger(days) || days < 1) throw new ApiError(400, { error: { message: 'Enter a whole number of days, 1 or more.', field: 'days' } });
+      body.days = days;
+    }
+    showChange(await api('POST', '/self-signed', body), `Self-signed ${body.purpose} certificate generated on ${body.node}`);
+  }
+
+  // ---- CSR --------------------------------------------------------------------------------------
+
+  let previewSeq = 0;
+  // The names the CSR would carry, fetched live whenever node, purpose or distribution change.
+  async function previewCsr() {
+    const f = $('#csr-form');
+    const seq = ++previewSeq;
+    clearErrors(f);
+    const cn = $('#csr-preview-cn');
+    const san = $('#csr-preview-san');
+    if (!f.node.value || !f.purpose.value) return;
+    try {
+      const p = await api('GET', '/csr/preview' + query({ node: f.node.value, purpose: f.purpose.value, multi_server: f.multi_server.value }));
+      if (seq !== previewSeq) return;
+      cn.textContent = `Common name: ${p.cn} (${p.distribution}, key ${p.key}, ${p.hash})`;
+      san.replaceChildren(...(p.san || []).map((s) => el('li', {}, s)));
+      if (!(p.san || []).length) san.replaceChildren(el('li', {}, 'no alternative names'));
+    } catch (err) {
+      if (seq !== previewSeq) return;
+      cn.textContent = '';
+      san.replaceChildren();
+      showError(f, err);
+    }
+  }
+
+  async function submitCsr(f) {
+    const body = { node: f.node.value, purpose: f.purpose.value, multi_server: f.multi_server.value === '1' };
+    if (f.key.value) body.key = f.key.value;
+    if (f.hash.value) body.hash = f.hash.value;
+    const csr = await api('POST', '/csr', body);
+    renderCsr(csr);
+    say(`CSR generated for ${csr.purpose} on ${csr.node}. No service restarts are needed until the signed certificate is uploaded.`);
+  }
+
+  async function submitCsrGet(f) {
+    renderCsr(await api('GET', '/csr' + query({ node: f.node.value, purpose: f.purpose.value })));
+  }
+
+  function renderCsr(csr) {
+    state.csr = csr;
+    $('#csr-view').hidden = false;
+    $('#csr-view-title').textContent = `Pending CSR: ${csr.purpose} on ${csr.node}`;
+    fillDl($('#csr-dl'), [
+      ['Subject', csr.subject], ['Alternative names', list(csr.san)], ['Distribution', csr.distribution],
+      ['Key', `${csr.key_type} ${csr.key_bits} bits`], ['Hash', csr.hash], ['Key usage', list(csr.key_usage)],
+      ['Extended key usage', list(csr.ext_key_usage)], ['Created', csr.created],
+    ]);
+    $('#csr-pem').value = csr.pem || '';
+    const a = $('#csr-download');
+    a.href = '/api/v1/csr' + query({ node: csr.node, purpose: csr.purpose, format: 'pem' });
+    a.setAttribute('download', `${csr.node}-${csr.purpose}.csr`);
+    $('#csr-view-title').focus();
+  }
+
+  async function discardCsr() {
+    const c = state.csr;
+    if (!c || !window.confirm(`Discard the pending CSR for ${c.purpose} on ${c.node}? Its private key is deleted too.`)) return;
+    try {
+      await api('DELETE', '/csr' + query({ node: c.node, purpose: c.purpose }));
+      $('#csr-view').hidden = true;
+      say(`CSR for ${c.purpose} on ${c.node} discarded.`);
+    } catch (err) {
+      say(err.message, true);
+    }
+  }
+
+  // ---- upload -----------------------------------------------------------------------------------
+
+  function syncUploadKind() {
+    const trust = $('#up-kind-trust').checked;
+    $('#up-purpose-row').hidden = trust;
+    $('#up-store-row').hidden = !trust;
+    $('#up-key-row').hidden = trust;
+  }
+
+  async function submitUpload(f) {
+    const trust = $('#up-kind-trust').checked;
+    const fd = new FormData();
+    fd.append('node', f.node.value);
+    if (trust) fd.append('store', f.store.value);
+    else fd.append('purpose', f.purpose.value);
+    if (f.description.value) fd.append('description', f.description.value);
+    if (!f.file.files.length) throw new ApiError(400, { error: { message: 'Choose the certificate file to upload.', field: 'file' } });
+    fd.append('file', f.file.files[0]);
+    if (!trust && f.key.files.length) fd.append('key', f.key.files[0]);
+    const res = await api('POST', '/upload', fd);
+    const where = trust ? f.store.value : f.purpose.value;
+    f.reset();
+    syncUploadKind();
+    showChange(res, `Uploaded to ${where} on ${fd.get('node')}`);
+  }
+
+  // ---- doctor, status, audit, users ----------------------------------------------------------------
+
+  async function loadDoctor() {
+    const f = $('#doctor-form');
+    const data = await api('GET', '/doctor' + query({ node: f.node.value }));
+    const rows = (data.findings || []).map((x) => el('tr', {},
+      el('td', { class: 'sev-' + x.severity }, x.severity), el('td', {}, x.rule),
+      el('td', {}, x.node + (x.purpose ? ' / ' + x.purpose : '')), el('td', {}, x.message), el('td', {}, x.fix || '—')));
+    if (!rows.length) rows.push(el('tr', {}, el('td', { colspan: 5 }, 'No findings.')));
+    $('#doctor-table tbody').replaceChildren(...rows);
+  }
+
+  async function viewStatus() {
+    show('status');
+    const data = await api('GET', '/status');
+    $('#status-table tbody').replaceChildren(...(data.items || []).map((s) => el('tr', {},
+      el('td', {}, s.node), el('td', {}, s.cluster), el('td', {}, s.product),
+      el('td', {}, s.publisher ? 'publisher' : 'subscriber'), el('td', {}, s.identities), el('td', {}, s.self_signed),
+      el('td', {}, s.ca_signed), el('td', {}, s.trust_certificates), el('td', {}, s.pending_csrs),
+      s.first_expiry ? el('td', {}, `${s.first_expiry} (${s.first_expiry_purpose}, ${s.days_left} days left)`) : el('td', {}, '—'))));
+  }
+
+  async function loadAudit() {
+    const data = await api('GET', '/audit' + query({ offset: state.auditOffset, limit: LIMIT }));
+    const items = data.items || [];
+    $('#audit-table tbody').replaceChildren(...items.map((r) => el('tr', {},
+      el('td', {}, r.id), el('td', {}, r.at), el('td', {}, r.account), el('td', {}, r.client),
+      el('td', {}, r.action), el('td', {}, r.object), el('td', {}, r.result))));
+    pager($('#audit-pager'), state.auditOffset, items.length, data.total || 0);
+  }
+
+  async function viewUsers() {
+    show('users');
+    const pw = $('#pw-form');
+    if (!pw.name.value || !isAdmin()) pw.name.value = state.user;
+    pw.name.readOnly = !isAdmin();
+    if (!isAdmin()) return;
+    const data = await api('GET', '/users');
+    $('#users-table tbody').replaceChildren(...(data.items || []).map((u) => el('tr', {},
+      el('td', {}, u.name), el('td', {}, u.role), el('td', {}, u.created || '—'),
+      el('td', {}, u.name === state.user ? '(you)' : el('button', { type: 'button', class: 'danger', 'data-user': u.name, 'aria-label': 'Delete user ' + u.name }, 'Delete')))));
+  }
+
+  async function deleteUser(name) {
+    if (!window.confirm(`Delete the user ${name}?`)) return;
+    try {
+      await api('DELETE', '/users/' + encodeURIComponent(name));
+      say(`User ${name} deleted.`);
+      await viewUsers();
+    } catch (err) {
+      say(err.message, true);
+    }
+  }
+
+  async function submitUserAdd(f) {
+    const body = { name: f.name.value.trim(), role: f.role.value, password: f.password.value };
+    if (body.password.length < 12) throw new ApiError(400, { error: { message: 'The password needs at least 12 characters.', field: 'password' } });
+    const u = await api('POST', '/users', body);
+    f.reset();
+    say(`User ${u.name} added (${u.role}).`);
+    await viewUsers();
+  }
+
+  async function submitPassword(f) {
+    const name = f.name.value.trim();
+    if (f.password.value.length < 12) throw new ApiError(400, { error: { message: 'The password needs at least 12 characters.', field: 'password' } });
+    await api('PUT', '/users/' + encodeURIComponent(name) + '/password', { password: f.password.value });
+    f.password.value = '';
+    say(`Password of ${name} changed.`);
+  }
+
+  // ---- login, logout, routing ---------------------------------------------------------------------
+
+  async function submitLogin(f) {
+    let r;
+    try {
+      r = await api('POST', '/login', { user: f.user.value.trim(), password: f.password.value });
+    } catch (err) {
+      f.password.value = '';
+      // A wrong password has no "field"; it belongs next to the password.
+      if (err instanceof ApiError && err.status === 401 && !err.field) err.field = 'password';
+      throw err;
+    }
+    Object.assign(state, { user: r.user, role: r.role, csrf: r.csrf });
+    f.reset();
+    applyRole();
+    await loadNodes();
+    say(`Logged in as ${r.user} (${r.role}).`, false, true);
+    location.hash = '#certs';
+  }
+
+  async function logout() {
+    try {
+      await api('POST', '/logout');
+    } catch (err) {
+      // The session may already be gone; the page forgets it either way.
+    }
+    forget();
+    say('Logged out.', false, true);
+    if (location.hash === '#login') route();
+    else location.hash = '#login';
+  }
+
+  const ADMIN_VIEWS = ['self-signed', 'upload'];
+  const views = {
+    certs: () => viewList(false),
+    trust: () => viewList(true),
+    cert: (id) => viewCert(id),
+    'self-signed': () => show('self-signed'),
+    csr: () => { show('csr'); if (isAdmin()) previewCsr(); },
+    upload: () => show('upload'),
+    result: renderChange,
+    doctor: () => { show('doctor'); return loadDoctor(); },
+    status: viewStatus,
+    audit: () => { show('audit'); return loadAudit(); },
+    users: viewUsers,
+  };
+
+  async function route() {
+    const [name, arg] = location.hash.replace(/^#/, '').split('/');
+    if (!state.user) {
+      show('login');
+      $('#login-user').focus();
+      return;
+    }
+    let view = views[name] ? name : 'certs';
+    if (ADMIN_VIEWS.includes(view) && !isAdmin()) {
+      say('That page needs the admin role.', true);
+      view = 'certs';
+    }
+    try {
+      await views[view](arg);
+    } catch (err) {
+      if (err.status !== 401) say(err.message, true);
+    }
+  }
+
+  function pageButtons(box, offsetKey, reload) {
+    box.addEventListener('click', (ev) => {
+      const b = ev.target.closest('button[data-dir]');
+      if (!b) return;
+      state[offsetKey] = Math.max(0, state[offsetKey] + Number(b.dataset.dir) * LIMIT);
+      reload().catch((err) => say(err.message, true));
+    });
+  }
+
+  const nodeSyncs = [];
+
+  async function start() {
+    addErrorSlots();
+    for (const s of $$('.key-select')) fillSelect(s, KEYS, 'Purpose default');
+    for (const s of $$('.hash-select')) fillSelect(s, HASHES, 'Default (sha256)');
+    for (const f of ['#ss-form', '#csr-form', '#csr-get-form', '#up-form']) nodeSyncs.push(linkNodeSelect($(f)));
+
+    onSubmit($('#login-form'), submitLogin);
+    onSubmit($('#filter-form'), async () => { state.certOffset = 0; await loadCerts(); });
+    onSubmit($('#ss-form'), submitSelfSigned);
+    onSubmit($('#csr-form'), submitCsr);
+    onSubmit($('#csr-get-form'), submitCsrGet);
+    onSubmit($('#up-form'), submitUpload);
+    onSubmit($('#doctor-form'), loadDoctor);
+    onSubmit($('#user-add-form'), submitUserAdd);
+    onSubmit($('#pw-form'), submitPassword);
+
+    $('#f-node').addEventListener('change', () => { syncFilterChoices(); state.certOffset = 0; loadCerts(); });
+    for (const s of ['#f-purpose', '#f-store']) $(s).addEventListener('change', () => { state.certOffset = 0; loadCerts(); });
+    $('#f-clear').addEventListener('click', () => {
+      $('#filter-form').reset();
+      syncFilterChoices();
+      state.certOffset = 0;
+      loadCerts();
+    });
+    for (const s of ['#csr-node', '#csr-purpose', '#csr-single', '#csr-multi']) $(s).addEventListener('change', previewCsr);
+    for (const r of $$('input[name="kind"]')) r.addEventListener('change', syncUploadKind);
+    pageButtons($('#cert-pager'), 'certOffset', loadCerts);
+    pageButtons($('#audit-pager'), 'auditOffset', loadAudit);
+    $('#cert-delete').addEventListener('click', deleteCert);
+    $('#csr-discard').addEventListener('click', discardCsr);
+    $('#users-table').addEventListener('click', (ev) => {
+      const b = ev.target.closest('button[data-user]');
+      if (b) deleteUser(b.dataset.user);
+    });
+    $('#logout').addEventListener('click', logout);
+    window.addEventListener('hashchange', () => {
+      if (!state.keepMsg) say('');
+      state.keepMsg = false;
+      route();
+    });
+
+    // A reload keeps the session: the cookie is still there, the CSRF token is asked for again.
+    try {
+      const s = await api('GET', '/session');
+      Object.assign(state, { user: s.user, role: s.role, csrf: s.csrf });
+      applyRole();
+      await loadNodes();
+    } catch (err) {
+      forget();
+    }
+    await route();
+  }
+
+  document.addEventListener('DOMContentLoaded', start);
+})();
