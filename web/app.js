@@ -210,8 +210,16 @@
     for (const e of $$('.admin-only')) if (e.id !== 'cert-delete') e.hidden = !isAdmin();
   }
 
+  // Logged out: nothing of the last user's work stays on the page.
   function forget() {
-    state.user = state.role = state.csrf = null;
+    Object.assign(state, { user: null, role: null, csrf: null, certOffset: 0, auditOffset: 0, change: null, cert: null, csr: null, trustView: undefined });
+    for (const f of $$('form')) {
+      f.reset();
+      clearErrors(f);
+    }
+    for (const t of $$('table tbody')) t.replaceChildren();
+    $('#csr-view').hidden = true;
+    for (const t of $$('textarea')) t.value = '';
     applyRole();
   }
 
@@ -350,7 +358,7 @@
     $('#result-title').textContent = title;
     const items = res.items || [];
     const plan = res.restart_plan || [];
-    body.replaceChildren(
+    body.replaceChildren(...[
       items.length ? el('div', {}, el('h2', {}, 'Certificates'), el('ul', { id: 'result-certs' }, items.map((c) =>
         el('li', {}, el('a', { href: '#cert/' + c.id }, `${c.id}: ${c.purpose || c.store} on ${c.node}`), ` — ${c.cn}, not after ${c.not_after}`)))) : null,
       warningList(res.warnings) || el('p', {}, 'No warnings.'),
@@ -359,7 +367,8 @@
         el('thead', {}, el('tr', {}, ['Step', 'Action', 'Node', 'Service'].map((h) => el('th', { scope: 'col' }, h)))),
         el('tbody', {}, plan.map((s) => el('tr', {}, el('td', {}, s.step), el('td', {}, s.action), el('td', {}, s.node), el('td', {}, s.service || '—')))))
         : el('p', {}, 'No service restarts are needed.'),
-      res.notes && res.notes.length ? el('div', {}, el('h2', {}, 'Notes'), el('ul', { id: 'result-notes' }, res.notes.map((n) => el('li', {}, n)))) : null);
+      res.notes && res.notes.length ? el('div', {}, el('h2', {}, 'Notes'), el('ul', { id: 'result-notes' }, res.notes.map((n) => el('li', {}, n)))) : null,
+    ].filter(Boolean));
   }
 
   // ---- generate self-signed ---------------------------------------------------------------------
@@ -593,10 +602,11 @@
       $('#login-user').focus();
       return;
     }
-    let view = views[name] ? name : 'certs';
+    const view = views[name] ? name : 'certs';
     if (ADMIN_VIEWS.includes(view) && !isAdmin()) {
-      say('That page needs the admin role.', true);
-      view = 'certs';
+      say('That page needs the admin role.', true, true);
+      location.replace('#certs');
+      return;
     }
     try {
       await views[view](arg);

@@ -53,9 +53,12 @@ async function until(fn, ms = 8000) {
   }
 }
 
+// A screenshot of each state; the page must not show "null", "undefined" or "NaN" anywhere.
 let shotNo = 0;
 async function shot(page, name) {
   shotNo++;
+  const words = await page.evaluate(() => document.body.innerText.match(/\b(null|undefined|NaN|\[object Object\])\b/g));
+  check(`${name}: no placeholder words on the page`, !words, JSON.stringify(words));
   await page.screenshot({ path: path.join(SHOTS, `${String(shotNo).padStart(2, '0')}-${name}.png`), fullPage: true });
 }
 
@@ -260,6 +263,17 @@ async function main() {
   check('chain: in the store (CLI)', ['certfleet Test Root CA', 'certfleet Test Intermediate CA'].every((cn) => trustCli.some((c) => c.cn === cn)));
   await shot(page, 'upload-chain-result');
 
+  // A file that is no certificate: the daemon's error lands next to the file field.
+  await page.click('#nav a[href="#upload"]');
+  fs.writeFileSync(path.join(WORK, 'garbage.pem'), 'this is not a certificate\n');
+  await page.setInputFiles('#up-file', path.join(WORK, 'garbage.pem'));
+  allow('POST', '/api/v1/upload', 400);
+  await page.click('#up-form button[type="submit"]');
+  const fileErr = await until(() => text('#up-file-err'));
+  check('bad file: error next to the file field', /not a certificate/.test(fileErr), JSON.stringify(fileErr));
+  check('bad file: still on the upload form', await visible('#up-form'));
+  await shot(page, 'upload-bad-file');
+
   const made = await upload('purpose', 'tomcat', leafFile, 'signed by the test CA');
   check('certificate: tomcat on ucm1 created', made.some((t) => t.includes(`tomcat on ${UCM1}`)), JSON.stringify(made));
   const plan = await planRows();
@@ -358,6 +372,8 @@ async function main() {
   await page.goto(`${BASE}/#upload`);
   check('reader: upload page refused', await until(async () => (await text('#msg')).includes('admin role')));
   check('reader: no upload form', !(await visible('#up-form')));
+  checkEq('reader: sent back to the list', '#certs', await page.evaluate(() => location.hash));
+  checkEq('reader: no filter left over from the admin', '', await page.inputValue('#f-begins'));
   await shot(page, 'readonly-upload-refused');
   await logout();
 

@@ -14,7 +14,6 @@ CERTFLEETD=$(realpath "$CERTFLEETD")
 SHOTS=${CERTFLEET_TEST_OUT:-$PWD/browser-shots}
 mkdir -p "$SHOTS"
 SHOTS=$(realpath "$SHOTS")
-rm -f "$SHOTS"/*.png
 CHROMIUM=${CERTFLEET_CHROMIUM:-/usr/bin/chromium}
 NPM_DIR=${CERTFLEET_NPM_DIR:-$HOME/.cache/certfleet-browser-test}
 
@@ -44,6 +43,7 @@ mkdir -p "$NPM_DIR"
 	fi
 ) 9>"$NPM_DIR/.lock"
 have_playwright || { echo "FAIL: playwright-core 1.x not found under $NPM_DIR" >&2; exit 1; }
+rm -f "$SHOTS"/*.png # only this run's states
 cd "$T" || exit 1
 
 # ---- the deployment: one ucm cluster of three nodes, an admin --------------------------------
