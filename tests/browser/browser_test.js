@@ -18,8 +18,11 @@ const WORK = env('WORK');
 const CA = env('CA_DIR');
 const PW_ADMIN = env('PW_ADMIN');
 const PW_READER = 'reader password of the browser test';
+const PW_READER2 = 'second reader password of the test';
 const UCM1 = 'ucm1.example.com';
 const NODES = [UCM1, 'ucm2.example.com', 'ucm3.example.com'];
+// A description that would be markup if the page ever inserted data as HTML.
+const DESC_MARKUP = '<img src=x id=xss> test CA chain';
 
 let passed = 0;
 let failed = 0;
@@ -256,7 +259,7 @@ async function main() {
   }
   const planRows = () => page.$$eval('#restart-plan tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
 
-  const trustMade = await upload('store', 'tomcat-trust', path.join(CA, 'chain.pem'), 'test CA chain');
+  const trustMade = await upload('store', 'tomcat-trust', path.join(CA, 'chain.pem'), DESC_MARKUP);
   check('chain: root added', trustMade.some((t) => t.includes('certfleet Test Root CA')), JSON.stringify(trustMade));
   check('chain: intermediate added', trustMade.some((t) => t.includes('certfleet Test Intermediate CA')), JSON.stringify(trustMade));
   const trustCli = cli('cert', 'list', '--node', UCM1, '--store', 'tomcat-trust').items;
@@ -351,12 +354,35 @@ async function main() {
     return r.includes('reader read-only') ? r : null;
   });
   check('users: reader added', !!userRows, JSON.stringify(userRows));
+  // A second account, deleted again (with its confirm dialog).
+  await page.fill('#ua-name', 'temp');
+  await page.fill('#ua-password', 'temporary password 1');
+  await page.click('#user-add-form button[type="submit"]');
+  await until(async () => (await page.$('#users-table button[data-user="temp"]')) !== null);
+  page.removeAllListeners('dialog');
+  let userDialog = '';
+  page.once('dialog', (d) => { userDialog = d.message(); d.accept(); });
+  await page.click('#users-table button[data-user="temp"]');
+  check('users: temp deleted', await until(async () => (await page.$('#users-table button[data-user="temp"]')) === null));
+  checkEq('users: delete confirmed', 'Delete the user temp?', userDialog);
+  page.on('dialog', (d) => problems.push(`unexpected dialog: ${d.message()}`));
+  checkEq('users: CLI agrees', ['admin', 'reader'], cli('user', 'list').items.map((u) => u.name).sort());
+  // The admin sets the reader's password; the reader logs in with it below.
+  await page.fill('#pw-name', 'reader');
+  await page.fill('#pw-password', PW_READER2);
+  await page.click('#pw-form button[type="submit"]');
+  check('users: password changed', await until(async () => (await text('#msg')).includes('Password of reader changed')));
   await shot(page, 'users');
 
   // ---- logout; the read-only view ---------------------------------------------------------------------------------
   await logout();
   await shot(page, 'logged-out');
-  await login('reader', PW_READER);
+  // The reader logs in with the keyboard only.
+  await page.focus('#login-user');
+  await page.keyboard.type('reader');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(PW_READER2);
+  await page.keyboard.press('Enter');
   checkEq('reader logged in', 'reader (read-only)', await until(() => text('#who-name')));
   check('reader: list shown', await until(() => visible('#cert-table')));
   check('reader: no upload link', !(await visible('#nav a[href="#upload"]')));
@@ -365,6 +391,8 @@ async function main() {
   await page.goto(`${BASE}/#cert/${rootId}`);
   check('reader: details shown', await until(async () => (await dd('#cert-dl', 'ID')) === rootId));
   check('reader: no delete button', !(await visible('#cert-delete')));
+  checkEq('description shown as text, not markup', DESC_MARKUP, await dd('#cert-dl', 'Description'));
+  check('no element made from data', (await page.$('#xss')) === null);
   await shot(page, 'readonly-details');
   await page.click('#nav a[href="#csr"]');
   check('reader: CSR download form', await until(() => visible('#csr-get-form')));
