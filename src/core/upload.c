@@ -177,8 +177,8 @@ cf_code cf_identity_upload(cf_store *st, const char *node, const char *purpose, 
 			goto out;
 		}
 		if (!cf_key_matches_cert(key, certs[0])) {
-			rc = cf_err_set(e, CF_E_INPUT, name,
-					"the certificate does not match the private key given with it");
+			rc = cf_err_set(e, CF_E_INPUT, key_name != NULL ? key_name : "key",
+					"this private key does not match the certificate %s", name);
 			goto out;
 		}
 		if ((key_pem = cf_key_pem(key)) == NULL) {
