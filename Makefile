@@ -21,9 +21,10 @@ build-san: deps
 	cmake -S . -B $(BUILD_SAN) -DCMAKE_BUILD_TYPE=Debug -DCERTFLEET_SANITIZE=ON $(CMAKE_ARGS)
 	cmake --build $(BUILD_SAN) -j $(JOBS)
 
-# The main job: a demo deployment in an embedded SQLite store, and its status.
+# The main job: a demo deployment in an embedded SQLite store, its status, and certfleetd serving
+# the web page on https://127.0.0.1:8443 until Ctrl-C.
 run: build
-	@scripts/demo.sh $(BUILD)/certfleet
+	@scripts/demo.sh $(BUILD)/certfleet $(BUILD)/certfleetd
 
 # Every test, on the release build and again on the ASan/UBSan build (leaks fail too).
 check: build build-san

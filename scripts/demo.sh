@@ -2,15 +2,21 @@
 # The main job of `make run`: a demo deployment in an embedded SQLite store — one call-control
 # cluster (two Unified CM and two IM and Presence nodes), one Expressway-C and one
 # Expressway-E — renewed with a CA-signed multi-server tomcat certificate (openssl plays the
-# external CA), then the status of every node and what the doctor finds.
+# external CA), the status of every node and what the doctor finds; then certfleetd serves the
+# web page and the API on https://127.0.0.1:8443 (CERTFLEET_LISTEN) until Ctrl-C.
+# The store is kept between runs (build/demo, or DEMO_DIR); the deployment and the admin
+# account are made when it is new. The admin's random password is printed once, at creation.
 set -euo pipefail
 CF_BIN=$(realpath "${1:-build/certfleet}")
+CFD_BIN=$(realpath "${2:-build/certfleetd}")
+LISTEN=${CERTFLEET_LISTEN:-127.0.0.1:8443}
 DEMO=$(realpath -m "${DEMO_DIR:-build/demo}")
-rm -rf "$DEMO"
-mkdir -p "$DEMO"
 export CERTFLEET_STORE="$DEMO/certfleet.db"
 cf() { echo "\$ certfleet $*" >&2; "$CF_BIN" "$@"; }
 
+new_deployment() {
+rm -rf "$DEMO"
+mkdir -p "$DEMO"
 cf init
 cf cluster add uc
 cf cluster set uc presence-domains example.com
@@ -46,6 +52,18 @@ cf cert upload --node cucm-pub.example.com --purpose tomcat "$DEMO/tomcat.pem"
 # What the Expressway-E CSR would carry.
 cf csr generate --node expe.example.com --purpose server | sed -n '1,4p'
 
+# The web page's administrator, with a random password shown this once.
+PASSWORD=$(openssl rand -base64 18)
+"$CF_BIN" user add admin --role admin <<<"$PASSWORD" >/dev/null
+}
+
+if [ -s "$CERTFLEET_STORE" ]; then
+	echo "Using the demo store $CERTFLEET_STORE (remove $DEMO for a fresh one)."
+	PASSWORD=""
+else
+	new_deployment
+fi
+
 echo
 echo "Status of the deployment in $CERTFLEET_STORE:"
 cf status
@@ -55,3 +73,18 @@ cf cert list --expiring 730
 echo
 echo "What the doctor finds (exit 7 when any finding is an error):"
 cf doctor || true
+
+# The daemon, with cucm-pub's CA-signed tomcat identity.
+SHA=$("$CF_BIN" --json cert list --node cucm-pub.example.com --purpose tomcat |
+	python3 -c 'import json,sys; s=json.load(sys.stdin)["items"][0]["sha256"].upper(); print(":".join(s[i:i+2] for i in range(0, len(s), 2)))')
+echo
+echo "certfleetd: https://$LISTEN/"
+echo "  its certificate (SHA-256, to check against the browser's warning): $SHA"
+echo "  the browser does not know the demo CA: $DEMO/ca.pem"
+if [ -n "$PASSWORD" ]; then
+	echo "  log in as admin with the password $PASSWORD (shown only now; certfleet user passwd admin sets another)"
+else
+	echo "  log in as admin with the password printed when the store was made (certfleet user passwd admin sets another)"
+fi
+echo "  Ctrl-C stops it."
+exec "$CFD_BIN" --store "$CERTFLEET_STORE" --node cucm-pub.example.com --listen "$LISTEN"
