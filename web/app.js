@@ -220,6 +220,7 @@
     for (const t of $$('table tbody')) t.replaceChildren();
     $('#csr-view').hidden = true;
     for (const t of $$('textarea')) t.value = '';
+    for (const d of $$('dl.decoded, #result-body, #cert-warnings, #csr-preview-san, #csr-preview-cn')) d.replaceChildren();
     applyRole();
   }
 
@@ -229,7 +230,8 @@
 
   function expiryCell(iso) {
     const d = daysLeft(iso);
-    const text = d < 0 ? `expired ${-d} days ago` : d === 0 ? 'expires today' : `${d} days left`;
+    const days = (n) => (n === 1 ? '1 day' : `${n} days`);
+    const text = d < 0 ? `expired ${days(-d)} ago` : d === 0 ? 'expires today' : `${days(d)} left`;
     return el('td', {}, iso, el('span', { class: 'days' }, text));
   }
 
@@ -280,7 +282,7 @@
     const rows = items.map((c) => el('tr', { class: rowClass(c.not_after) },
       el('td', {}, el('a', { href: '#cert/' + c.id }, String(c.id))),
       el('td', {}, c.node),
-      el('td', {}, c.purpose || c.store, el('span', { class: 'days' }, c.purpose ? 'identity' : 'trust')),
+      el('td', {}, c.purpose || c.store, el('span', { class: 'kind' }, c.purpose ? 'identity' : 'trust')),
       el('td', {}, c.cn),
       el('td', {}, c.self_signed ? 'Self-signed' : c.issuer),
       expiryCell(c.not_after)));

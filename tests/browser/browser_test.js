@@ -179,7 +179,24 @@ async function main() {
   check('still logged in after a reload', await until(() => visible('#cert-table')));
   await listShows('list after the reload', all.slice(0, 50));
 
+  // ---- self-signed: CallManager on ucm2 -------------------------------------------------------------
+  await page.click('#nav a[href="#self-signed"]');
+  await page.selectOption('#ss-node', 'ucm2.example.com');
+  await page.selectOption('#ss-purpose', 'CallManager');
+  await page.selectOption('#ss-key', 'rsa:3072');
+  await page.fill('#ss-days', '10');
+  await page.click('#ss-form button[type="submit"]');
+  check('self-signed: result shown', await until(() => visible('#restart-plan')));
+  const ssRows = await page.$$eval('#restart-plan tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+  check('self-signed: restart plan names CallManager on ucm2',
+    ssRows.some((r) => r[2] === 'ucm2.example.com' && /CallManager/.test(r[3])), JSON.stringify(ssRows));
+  const cm = cli('cert', 'list', '--node', 'ucm2.example.com', '--purpose', 'CallManager').items[0];
+  checkEq('self-signed: new key as chosen', 3072, cm.key_bits);
+  check('self-signed: validity as chosen', Math.abs(Date.parse(cm.not_after) - Date.now() - 10 * 86400000) < 3600000, cm.not_after);
+  await shot(page, 'self-signed-result');
+
   // ---- filters --------------------------------------------------------------------------------------
+  await page.click('#nav a[href="#certs"]');
   await page.selectOption('#f-node', UCM1);
   await page.fill('#f-begins', 'tomcat');
   await page.click('#filter-form button[type="submit"]');
@@ -192,25 +209,16 @@ async function main() {
   await listShows('node + purpose tomcat + begins with', cliIds('--node', UCM1, '--purpose', 'tomcat', '--begins-with', 'tomcat'));
   await shot(page, 'list-filtered');
   await page.click('#f-clear');
-  await page.fill('#f-expiring', '1');
+  await page.fill('#f-expiring', '30');
   await page.click('#filter-form button[type="submit"]');
-  await listShows('expiring within 1 day', cliIds('--expiring', '1'));
+  const soonIds = cliIds('--expiring', '30');
+  check('something expires within 30 days', soonIds.length > 0);
+  await listShows('expiring within 30 days', soonIds);
+  const soonRows = await page.$$eval('#cert-table tbody tr', (trs) => trs.map((tr) => tr.className + ' ' + tr.querySelector('td:last-child .days').textContent));
+  check('rows expiring soon are marked, in words too', soonRows.every((r) => /^soon (9|10) days left$/.test(r)), JSON.stringify(soonRows));
+  await shot(page, 'list-expiring');
   await page.click('#f-clear');
-  await listShows('filter cleared', all.slice(0, 50));
-
-  // ---- self-signed: CallManager on ucm2 -------------------------------------------------------------
-  await page.click('#nav a[href="#self-signed"]');
-  await page.selectOption('#ss-node', 'ucm2.example.com');
-  await page.selectOption('#ss-purpose', 'CallManager');
-  await page.selectOption('#ss-key', 'rsa:3072');
-  await page.click('#ss-form button[type="submit"]');
-  check('self-signed: result shown', await until(() => visible('#restart-plan')));
-  const ssRows = await page.$$eval('#restart-plan tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
-  check('self-signed: restart plan names CallManager on ucm2',
-    ssRows.some((r) => r[2] === 'ucm2.example.com' && /CallManager/.test(r[3])), JSON.stringify(ssRows));
-  const cm = cli('cert', 'list', '--node', 'ucm2.example.com', '--purpose', 'CallManager').items[0];
-  checkEq('self-signed: new key as chosen', 3072, cm.key_bits);
-  await shot(page, 'self-signed-result');
+  await listShows('filter cleared', cliIds().slice(0, 50));
 
   // ---- CSR: live preview, generate, download -----------------------------------------------------------
   await page.click('#nav a[href="#csr"]');
