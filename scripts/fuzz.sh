@@ -5,7 +5,7 @@ set -euo pipefail
 BUILD=${1:-build-fuzz}
 SECONDS_EACH=${2:-60}
 cd "$(dirname "$0")/.."
-mkdir -p tests/fuzz/corpus/{cert,csr,key,names,starttls}
+mkdir -p tests/fuzz/corpus/{cert,csr,key,names,starttls,http}
 # Seed corpora from real files if empty.
 if [ -z "$(ls -A tests/fuzz/corpus/cert)" ]; then
 	d=$(mktemp -d)
@@ -19,7 +19,9 @@ if [ -z "$(ls -A tests/fuzz/corpus/cert)" ]; then
 	printf '*.example.com,chat.example.com' > tests/fuzz/corpus/names/list
 	rm -rf "$d"
 fi
-for t in cert csr key names starttls; do
+# http: certfleetd's request handling; its seeds (tests/fuzz/corpus/http/) are committed requests
+# for every route, carrying the harness's fixed session cookie and CSRF token (see fuzz_http.c).
+for t in cert csr key names starttls http; do
 	mkdir -p "$BUILD/corpus/$t"
 	echo "fuzz_$t: ${SECONDS_EACH}s"
 	"$BUILD/tests/fuzz/fuzz_$t" -max_total_time="$SECONDS_EACH" -max_len=65536 -print_final_stats=1 \

@@ -263,7 +263,10 @@
     await loadCerts();
   }
 
+  // Filter changes can overlap; only the newest answer is shown.
+  let certSeq = 0;
   async function loadCerts() {
+    const seq = ++certSeq;
     const f = $('#filter-form');
     const params = {
       begins_with: f.begins_with.value.trim(), node: f.node.value,
@@ -275,9 +278,10 @@
     try {
       data = await api('GET', '/certificates' + query(params));
     } catch (err) {
-      showError(f, err);
+      if (seq === certSeq) showError(f, err);
       return;
     }
+    if (seq !== certSeq) return;
     const items = data.items || [];
     const rows = items.map((c) => el('tr', { class: rowClass(c.not_after) },
       el('td', {}, el('a', { href: '#cert/' + c.id }, String(c.id))),

@@ -199,7 +199,6 @@ void cf_route_login(cf_req *q)
 out:
 	if (password != NULL)
 		cf_secret_wipe((char *)password, strlen(password));
-	json_decref(body);
 	cf_user_free(&u);
 }
 

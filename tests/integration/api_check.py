@@ -7,8 +7,9 @@ multipart bodies and talks raw (malformed) HTTP over TLS to certfleetd.
   api_check.py ops API.yaml               METHOD PATH public change role role_other, tab-separated
   api_check.py params API.yaml METHOD PATH  its query parameters: NAME strict|free required|optional
   api_check.py multipart DIR NODE STORE PEM PEM2   bad multipart bodies: DIR/NAME.body + DIR/NAME.ct
-  api_check.py raw HOST PORT              malformed HTTP over TLS: "CASE<TAB>RESULT" lines, RESULT
-                                          is the status code, "closed" or "timeout"
+  api_check.py raw HOST PORT LOGIN.json   malformed HTTP over TLS: "CASE<TAB>RESULT" lines, RESULT
+                                          is the status code, "closed" or "timeout" (LOGIN.json:
+                                          a valid login body, wrapped in broken framing)
   api_check.py slowloris HOST PORT        a partial request held open while a good one is served
 """
 import socket
@@ -238,9 +239,10 @@ def exchange(host, port, data, timeout=5.0, tls=True):
     return "garbled:" + got[:40].decode("ascii", "replace")
 
 
-def raw_cases():
+def raw_cases(login):
+    """Malformed requests. login is a valid login body: a daemon that wrongly accepts the framing
+    around it answers 200 (and no failed login is counted against the address)."""
     h = "Host: 127.0.0.1\r\n"
-    login = b'{"user":"nobody","password":"x"}'
     return [
         ("garbage_line", b"HELLO THERE\r\n\r\n"),
         ("binary_junk", bytes(range(256)) + b"\r\n\r\n"),
@@ -278,9 +280,16 @@ def raw_cases():
     ]
 
 
-def raw(host, port):
-    for name, data in raw_cases():
-        print("%s\t%s" % (name, exchange(host, port, data)), flush=True)
+# Unknown methods may be refused with 501 Not Implemented (RFC 9110 §9.1) as well as a 4xx.
+MAY_501 = ("unknown_method", "lowercase_method")
+
+
+def raw(host, port, login):
+    for name, data in raw_cases(login):
+        res = exchange(host, port, data)
+        if name in MAY_501 and res == "501":
+            res = "501-ok"
+        print("%s\t%s" % (name, res), flush=True)
     # not TLS at all: plain HTTP, and a TLS ClientHello cut short
     print("plain_http_on_tls_port\t%s" % exchange(host, port, ("GET /app.css HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").encode(), tls=False))
     print("bad_client_hello\t%s" % exchange(host, port, b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + b"\x00" * 40, tls=False))
@@ -360,7 +369,8 @@ def main(argv):
             print(name)
         return 0
     if cmd == "raw":
-        raw(argv[2], int(argv[3]))
+        with open(argv[4], "rb") as f:
+            raw(argv[2], int(argv[3]), f.read().strip())
         return 0
     if cmd == "slowloris":
         slowloris(argv[2], int(argv[3]))
