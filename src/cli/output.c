@@ -153,4 +153,3 @@ void cli_print_outcome(const cf_outcome *o)
 		}
 	}
 }
-

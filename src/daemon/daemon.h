@@ -16,7 +16,7 @@
 #include "daemon/throttle.h"
 #include "store/store.h"
 
-#define CF_DAEMON_BODY_MAX (1024 * 1024)	       /* bytes of a JSON request */
+#define CF_DAEMON_BODY_MAX (1024 * 1024)	/* bytes of a JSON request */
 #define CF_DAEMON_UPLOAD_MAX (20 * 1024 * 1024) /* bytes of a multipart upload */
 
 struct cf_reload;

@@ -61,7 +61,8 @@ void cf_reply_bytes(cf_req *q, int status, const char *type, const void *p, size
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
 	evhttp_add_header(h, "X-Frame-Options", "DENY");
 	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
-	evhttp_add_header(h, "Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; form-action 'self'");
+	evhttp_add_header(h, "Content-Security-Policy",
+			  "default-src 'self'; frame-ancestors 'none'; form-action 'self'");
 	evhttp_add_header(h, "Strict-Transport-Security", "max-age=31536000");
 	if (out != NULL && p != NULL)
 		evbuffer_add(out, p, len);
@@ -96,7 +97,8 @@ void cf_reply_error(cf_req *q, int status, const char *code, const char *message
 void cf_reply_field(cf_req *q, int status, const char *field, const char *message)
 {
 	cf_reply_json(q, status,
-		      json_pack("{s:{s:s, s:s, s:s}}", "error", "code", "input rejected", "message", message, "field", field));
+		      json_pack("{s:{s:s, s:s, s:s}}", "error", "code", "input rejected", "message", message, "field",
+				field));
 }
 
 /* The request field an error's subject names: the field itself ("days", "--days") or its value. */
@@ -106,7 +108,8 @@ static const char *error_field(const cf_req *q, const char *subject)
 	json_t *v;
 	if (q->fields == NULL || subject[0] == '\0')
 		return NULL;
-	json_object_foreach(q->fields, key, v) {
+	json_object_foreach(q->fields, key, v)
+	{
 		const char *s = json_string_value(v);
 		if (strcmp(subject, key) == 0 || (strncmp(subject, "--", 2) == 0 && strcmp(subject + 2, key) == 0) ||
 		    (s != NULL && s[0] != '\0' && strcmp(subject, s) == 0))

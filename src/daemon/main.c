@@ -79,14 +79,14 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 static bool parse_options(int argc, char **argv, options *o)
 {
-	static const struct option opts[] = {{"store", required_argument, NULL, 's'},
-					     {"node", required_argument, NULL, 'n'},
-					     {"listen", required_argument, NULL, 'l'},
-					     {"log-level", required_argument, NULL, 'v'},
-					     {"print-routes", no_argument, NULL, 'r'},
-					     {0}};
+	static const struct option opts[] = {
+		{"store", required_argument, NULL, 's'},  {"node", required_argument, NULL, 'n'},
+		{"listen", required_argument, NULL, 'l'}, {"log-level", required_argument, NULL, 'v'},
+		{"print-routes", no_argument, NULL, 'r'}, {0}};
 	int c;
 	o->store = getenv("CERTFLEET_STORE");
+	if (o->store == NULL || o->store[0] == '\0')
+		o->store = "/var/lib/certfleet/certfleet.db"; /* as the command line */
 	o->listen = DEFAULT_LISTEN;
 	o->loglevel = "info";
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -99,8 +99,7 @@ static bool parse_options(int argc, char **argv, options *o)
 		default: return false;
 		}
 	}
-	return optind == argc && (o->store != NULL || o->print_routes) &&
-	       (strcmp(o->loglevel, "info") == 0 || strcmp(o->loglevel, "debug") == 0);
+	return optind == argc && (strcmp(o->loglevel, "info") == 0 || strcmp(o->loglevel, "debug") == 0);
 }
 
 /* Serves as node until a signal; the exit code. */

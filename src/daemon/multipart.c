@@ -107,7 +107,8 @@ cf_code cf_multipart_parse(const char *content_type, const uint8_t *body, size_t
 		part->data = hend + 4;
 		const uint8_t *next = memmem(part->data, (size_t)(end - part->data), close, dlen + 2);
 		if (next == NULL)
-			return cf_err_set(e, CF_E_INPUT, part->name, "the form part is truncated (no closing boundary)");
+			return cf_err_set(e, CF_E_INPUT, part->name,
+					  "the form part is truncated (no closing boundary)");
 		part->len = (size_t)(next - part->data);
 		out->n++;
 		p = next + dlen + 2;

@@ -14,7 +14,7 @@ struct cf_reload {
 	cf_daemon *d;
 	int64_t node_id;
 	cf_tlsserver *tls;
-	int64_t cert_id;  /* the identity row tls serves (a new upload is a new row) */
+	int64_t cert_id; /* the identity row tls serves (a new upload is a new row) */
 	char sha256[65]; /* of its certificate */
 	struct event *timer;
 };
@@ -65,8 +65,8 @@ cf_code cf_reload_new(struct event_base *base, cf_daemon *d, int64_t node_id, cf
 	r->d = d;
 	r->node_id = node_id;
 	cf_code rc = load(r, e);
-	if (rc == CF_OK && ((r->timer = event_new(base, -1, EV_PERSIST, on_timer, r)) == NULL ||
-			    event_add(r->timer, &every) != 0))
+	if (rc == CF_OK &&
+	    ((r->timer = event_new(base, -1, EV_PERSIST, on_timer, r)) == NULL || event_add(r->timer, &every) != 0))
 		rc = cf_err_set(e, CF_E_INTERNAL, "certfleetd", "cannot start the reload timer");
 	if (rc != CF_OK) {
 		cf_reload_free(r);

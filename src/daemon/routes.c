@@ -217,8 +217,9 @@ void cf_route_session(cf_req *q)
 {
 	if (!cf_req_session(q))
 		return;
-	cf_reply_json(q, 200, json_pack("{s:s, s:s, s:s}", "user", q->session->account, "role",
-					q->session->admin ? "admin" : "read-only", "csrf", q->session->csrf));
+	cf_reply_json(q, 200,
+		      json_pack("{s:s, s:s, s:s}", "user", q->session->account, "role",
+				q->session->admin ? "admin" : "read-only", "csrf", q->session->csrf));
 }
 
 /* A node object with what the page offers for it: its purposes (publisher-only ones on

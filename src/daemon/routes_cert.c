@@ -95,10 +95,10 @@ void cf_route_cert_delete(cf_req *q)
 	if (rc == CF_OK) {
 		snprintf(c.object, sizeof(c.object), "id %lld in %s on %s", (long long)id, r.name, r.node);
 		cf_store_audit_pending(q->d->st, c.actor.account, c.actor.client, c.action, c.object);
-		rc = r.kind != CF_TRUST ? cf_err_set(&e, CF_E_STATE, "certificate",
-						     "id %lld is an identity; only trust certificates are deleted",
-						     (long long)id)
-					: cf_trust_delete(q->d->st, r.node, r.name, id, &out, &e);
+		rc = r.kind != CF_TRUST
+			     ? cf_err_set(&e, CF_E_STATE, "certificate",
+					  "id %lld is an identity; only trust certificates are deleted", (long long)id)
+			     : cf_trust_delete(q->d->st, r.node, r.name, id, &out, &e);
 	}
 	if (cf_change_end(q, &c, rc, &e))
 		cf_reply_json(q, 200, cf_change_json(q, &out));

@@ -24,8 +24,9 @@ static bool issue_opts(cf_req *q, cf_issue_opts *o, bool csr)
 	json_t *days = json_object_get(q->fields, "days");
 	if (!bad && days != NULL) {
 		if (csr || !json_is_integer(days) || json_integer_value(days) < 1 || json_integer_value(days) > 36500) {
-			cf_reply_field(q, 400, "days", csr ? "days: a CSR has no validity; the CA sets it"
-							   : "days: expected a whole number from 1 to 36500");
+			cf_reply_field(q, 400, "days",
+				       csr ? "days: a CSR has no validity; the CA sets it"
+					   : "days: expected a whole number from 1 to 36500");
 			return false;
 		}
 		o->days = (int)json_integer_value(days);

@@ -39,8 +39,9 @@ static bool form_fields(cf_req *q, const cf_form *f, upload *u)
 		while (k < 4 && strcmp(p->name, text[k]) != 0)
 			k++;
 		if (k == 4 && strcmp(p->name, "file") != 0 && strcmp(p->name, "key") != 0) {
-			cf_reply_field(q, 400, p->name, "unknown form field (expected node, purpose or store, "
-							"description, file, key)");
+			cf_reply_field(q, 400, p->name,
+				       "unknown form field (expected node, purpose or store, "
+				       "description, file, key)");
 			return false;
 		}
 		if (k == 4)

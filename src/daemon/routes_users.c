@@ -27,8 +27,8 @@ void cf_route_users(cf_req *q)
 	for (size_t k = 0; k < n; k++) {
 		char created[32];
 		cf_time_rfc3339(u[k].created, created);
-		json_array_append_new(items,
-				      json_pack("{s:s, s:s, s:s}", "name", u[k].name, "role", u[k].role, "created", created));
+		json_array_append_new(
+			items, json_pack("{s:s, s:s, s:s}", "name", u[k].name, "role", u[k].role, "created", created));
 	}
 	cf_users_free(u, n);
 	cf_reply_json(q, 200, json_pack("{s:o}", "items", items));
@@ -66,7 +66,8 @@ void cf_route_user_delete(cf_req *q)
 	if (!cf_req_change(q, true))
 		return;
 	if (strcmp(q->arg, q->session->account) == 0) {
-		cf_reply_error(q, 409, "wrong state", "an administrator cannot delete the account they are logged in with");
+		cf_reply_error(q, 409, "wrong state",
+			       "an administrator cannot delete the account they are logged in with");
 		return;
 	}
 	cf_change_begin(q, &c, "user delete", "%s", q->arg);
