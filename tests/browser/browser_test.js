@@ -143,6 +143,11 @@ async function main() {
   check('page served with a CSP', csp.includes("default-src 'self'"), csp);
   check('login form shown', await until(() => visible('#login-form')));
   check('no navigation before login', !(await visible('#nav')));
+  // Every control has a label and every button a name, on every view (all are in the page).
+  const unlabelled = await page.$$eval('input, select, textarea', (els) => els.filter((e) => !e.labels || !e.labels.length).map((e) => e.id || e.name));
+  checkEq('every control has a label', [], unlabelled);
+  const unnamed = await page.$$eval('button', (els) => els.filter((b) => !b.textContent.trim() && !b.getAttribute('aria-label')).length);
+  checkEq('every button has a name', 0, unnamed);
   await shot(page, 'login');
 
   allow('POST', '/api/v1/login', 401);

@@ -46,6 +46,10 @@ have_playwright || { echo "FAIL: playwright-core 1.x not found under $NPM_DIR" >
 rm -f "$SHOTS"/*.png # only this run's states
 cd "$T" || exit 1
 
+# The page runs under CSP default-src 'self': no inline script, style or event handler.
+assert_eq "no inline script, style or handler in index.html" "" \
+	"$(grep -nE '<script>|<script [^>]*>[^<]|<style|[[:space:]]style=|[[:space:]]on[a-z]+=' "$SRCDIR/web/index.html" || true)"
+
 # ---- the deployment: one ucm cluster of three nodes, an admin --------------------------------
 UCM1=ucm1.example.com
 PW_ADMIN='admin password of the browser test'
