@@ -44,6 +44,7 @@ static const struct route {
 	{EVHTTP_REQ_GET, "/", cf_route_static},
 	{EVHTTP_REQ_GET, "/app.js", cf_route_static},
 	{EVHTTP_REQ_GET, "/app.css", cf_route_static},
+	{EVHTTP_REQ_GET, "/favicon.svg", cf_route_static},
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

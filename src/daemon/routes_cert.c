@@ -11,31 +11,22 @@
 #define CERT_LIMIT_DEFAULT 50
 #define CERT_LIMIT_MAX 1000
 
-typedef struct page {
-	int64_t offset, limit, total;
-	json_t *items;
-} page;
-
 static int add_row(void *ctx, const cf_certrow *r)
 {
-	page *p = ctx;
-	if (p->total >= p->offset && p->total < p->offset + p->limit)
-		json_array_append_new(p->items, cf_json_cert(r));
-	p->total++;
+	json_array_append_new(ctx, cf_json_cert(r));
 	return 0;
 }
 
 void cf_route_certs(cf_req *q)
 {
-	int64_t days = -1;
-	page p = {0};
+	int64_t days = -1, total = 0;
 	cf_err e = {0};
 	cf_certfilter f = {.node = cf_req_param(q, "node"),
 			   .purpose = cf_req_param(q, "purpose"),
 			   .store = cf_req_param(q, "store"),
 			   .begins_with = cf_req_param(q, "begins_with")};
-	if (!cf_req_session(q) || !cf_req_number(q, "limit", 1, CERT_LIMIT_MAX, CERT_LIMIT_DEFAULT, &p.limit) ||
-	    !cf_req_number(q, "offset", 0, INT64_MAX / 2, 0, &p.offset) ||
+	if (!cf_req_session(q) || !cf_req_number(q, "limit", 1, CERT_LIMIT_MAX, CERT_LIMIT_DEFAULT, &f.limit) ||
+	    !cf_req_number(q, "offset", 0, INT64_MAX / 2, 0, &f.offset) ||
 	    !cf_req_number(q, "expiring", 0, 36500, -1, &days))
 		return;
 	if (days >= 0)
@@ -48,13 +39,14 @@ void cf_route_certs(cf_req *q)
 		}
 		cf_node_free(&n);
 	}
-	p.items = json_array();
-	if (cf_store_cert_each(q->d->st, &f, add_row, &p, &e) != CF_OK) {
-		json_decref(p.items);
+	json_t *items = json_array();
+	if (cf_store_cert_count(q->d->st, &f, &total, &e) != CF_OK ||
+	    (f.offset < total && cf_store_cert_each(q->d->st, &f, add_row, items, &e) != CF_OK)) {
+		json_decref(items);
 		cf_reply_err(q, &e);
 		return;
 	}
-	cf_reply_json(q, 200, json_pack("{s:o, s:I}", "items", p.items, "total", (json_int_t)p.total));
+	cf_reply_json(q, 200, json_pack("{s:o, s:I}", "items", items, "total", (json_int_t)total));
 }
 
 void cf_route_cert_get(cf_req *q)

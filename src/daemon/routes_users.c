@@ -1,6 +1,7 @@
 /* certfleetd's account routes (admin only, except changing one's own password): list, add,
  * delete, set a password. The same library calls as `certfleet user ...`; each change writes its
  * audit row in its own transaction, and ends the sessions it makes stale. */
+#include <stdio.h>
 #include <string.h>
 
 #include "core/accounts.h"
@@ -51,6 +52,12 @@ void cf_route_user_add(cf_req *q)
 		return;
 	const char *name = cf_req_str(q, "name", true, &bad), *role = cf_req_str(q, "role", true, &bad),
 		   *password = cf_req_str(q, "password", true, &bad);
+	if (!bad && cf_account_check_name(name, &e) != CF_OK) {
+		char msg[sizeof(e.message) + 8];
+		snprintf(msg, sizeof(msg), "name: %s", e.message);
+		cf_reply_field(q, 400, "name", msg);
+		bad = true;
+	}
 	if (!bad) {
 		cf_change_begin(q, &c, "user add", "%s", name);
 		if (cf_change_end(q, &c, cf_account_add(q->d->st, &c.actor, name, role, password, &e), &e))

@@ -183,6 +183,14 @@ static int64_t s_changes(cf_db *db)
 	return sqlite3_changes64(db->h);
 }
 
+static int64_t s_data_version(cf_db *db)
+{
+	unsigned int v = 0;
+	if (sqlite3_file_control(db->h, "main", SQLITE_FCNTL_DATA_VERSION, &v) != SQLITE_OK)
+		return -1; /* never equal to a cached version: nothing is served from a cache */
+	return v;
+}
+
 const cf_db_driver cf_db_sqlite = {
 	.name = "sqlite",
 	.id_type = "INTEGER PRIMARY KEY",
@@ -201,4 +209,5 @@ const cf_db_driver cf_db_sqlite = {
 	.reset = s_reset,
 	.finalize = s_finalize,
 	.changes = s_changes,
+	.data_version = s_data_version,
 };

@@ -54,6 +54,8 @@ static const char *const migrations[] = {
 	"CREATE TABLE audit ("
 	"  id @ID@, at BIGINT NOT NULL, account TEXT NOT NULL, client TEXT NOT NULL,"
 	"  action TEXT NOT NULL, object TEXT NOT NULL, result TEXT NOT NULL);",
+	/* 4: certificate lists in display order (node, kind, name) read a page without a sort */
+	"CREATE INDEX certificates_list ON certificates (node_id, kind, name);",
 };
 
 int cf_schema_latest(void)

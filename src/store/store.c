@@ -83,6 +83,8 @@ void cf_store_close(cf_store *st)
 	for (int i = 0; i < CF_STMT_CACHE; i++)
 		if (st->cache[i].stmt != NULL)
 			D->finalize(st->cache[i].stmt);
+	for (int i = 0; i < CF_COUNT_CACHE; i++)
+		free(st->counts[i].key);
 	D->close(st->db);
 	free(st);
 }
@@ -593,28 +595,82 @@ cf_code cf_store_identity_get(cf_store *st, int64_t node_id, const char *purpose
 	return get_one(st, s, with_key, out, purpose, e);
 }
 
-cf_code cf_store_cert_each(cf_store *st, const cf_certfilter *f, int (*fn)(void *ctx, const cf_certrow *r), void *ctx,
-			   cf_err *e)
+/* The filter's WHERE clause over certificates c JOIN nodes n, parameters $1..$6 (cert_bind). */
+#define CERT_WHERE                                                                                                     \
+	" ($1 = '' OR lower(n.fqdn) = lower($1))"                                                                      \
+	" AND ($2 = '' OR (c.kind = 1 AND c.name = $2))"                                                               \
+	" AND ($3 = '' OR (c.kind = 2 AND c.name = $3))"                                                               \
+	" AND ($4 = '' OR substr(lower(c.cn), 1, length($4)) = lower($4)"                                              \
+	"      OR substr(lower(c.name), 1, length($4)) = lower($4))"                                                   \
+	" AND ($5 = 0 OR c.not_after <= $5)"                                                                           \
+	" AND ($6 = 0 OR c.kind = $6)"
+
+static void cert_bind(cf_store *st, cf_stmt *s, const cf_certfilter *f)
 {
-	static const char sql[] = "SELECT " CERT_COLS " FROM certificates c JOIN nodes n ON n.id = c.node_id WHERE"
-				  " ($1 = '' OR lower(n.fqdn) = lower($1))"
-				  " AND ($2 = '' OR (c.kind = 1 AND c.name = $2))"
-				  " AND ($3 = '' OR (c.kind = 2 AND c.name = $3))"
-				  " AND ($4 = '' OR substr(lower(c.cn), 1, length($4)) = lower($4)"
-				  "      OR substr(lower(c.name), 1, length($4)) = lower($4))"
-				  " AND ($5 = 0 OR c.not_after <= $5)"
-				  " AND ($6 = 0 OR c.kind = $6)"
-				  " ORDER BY n.fqdn, c.kind, c.name, c.id";
-	cf_stmt *s = NULL;
-	cf_code rc = prep(st, sql, &s, e);
-	if (rc != CF_OK)
-		return rc;
 	D->bind_text(s, 1, f->node ? f->node : "");
 	D->bind_text(s, 2, f->purpose ? f->purpose : "");
 	D->bind_text(s, 3, f->store ? f->store : "");
 	D->bind_text(s, 4, f->begins_with ? f->begins_with : "");
 	D->bind_int(s, 5, f->expiring_before);
 	D->bind_int(s, 6, f->kind);
+}
+
+cf_code cf_store_cert_count(cf_store *st, const cf_certfilter *f, int64_t *n, cf_err *e)
+{
+	static const char sql[] = "SELECT count(*) FROM certificates c JOIN nodes n ON n.id = c.node_id WHERE" CERT_WHERE;
+	char *key = NULL;
+	int64_t version = D->data_version(st->db);
+	/* a key no filter text can forge: the fields separated by a byte they cannot hold */
+	if (asprintf(&key, "%s%c%s%c%s%c%s%c%lld%c%d", f->node ? f->node : "", 0x1f, f->purpose ? f->purpose : "",
+		     0x1f, f->store ? f->store : "", 0x1f, f->begins_with ? f->begins_with : "", 0x1f,
+		     (long long)f->expiring_before, 0x1f, f->kind) < 0)
+		return cf_err_set(e, CF_E_INTERNAL, "store", "out of memory");
+	for (int i = 0; i < CF_COUNT_CACHE; i++) {
+		struct cf_count_slot *c = &st->counts[i];
+		if (c->key != NULL && c->version == version && !st->in_tx && strcmp(c->key, key) == 0) {
+			*n = c->n;
+			free(key);
+			return CF_OK;
+		}
+	}
+	cf_stmt *s = NULL;
+	cf_code rc = prep(st, sql, &s, e);
+	if (rc != CF_OK) {
+		free(key);
+		return rc;
+	}
+	cert_bind(st, s, f);
+	int r = D->step(s, e);
+	*n = r == 1 ? D->col_int(s, 0) : 0;
+	release(st, s);
+	if (r != 1) {
+		free(key);
+		return e ? e->code : CF_E_INTERNAL;
+	}
+	if (st->in_tx) { /* uncommitted changes do not move the data version */
+		free(key);
+		return CF_OK;
+	}
+	struct cf_count_slot *c = &st->counts[st->counts_next++ % CF_COUNT_CACHE];
+	free(c->key);
+	*c = (struct cf_count_slot){.key = key, .version = version, .n = *n};
+	return CF_OK;
+}
+
+cf_code cf_store_cert_each(cf_store *st, const cf_certfilter *f, int (*fn)(void *ctx, const cf_certrow *r), void *ctx,
+			   cf_err *e)
+{
+	/* nodes in name order, each node's certificates from the certificates_list index: a page
+	 * is read without sorting the whole table */
+	static const char sql[] = "SELECT " CERT_COLS " FROM nodes n JOIN certificates c ON n.id = c.node_id WHERE"
+		CERT_WHERE " ORDER BY n.fqdn, c.kind, c.name, c.id LIMIT $7 OFFSET $8";
+	cf_stmt *s = NULL;
+	cf_code rc = prep(st, sql, &s, e);
+	if (rc != CF_OK)
+		return rc;
+	cert_bind(st, s, f);
+	D->bind_int(s, 7, f->limit > 0 ? f->limit : INT64_MAX);
+	D->bind_int(s, 8, f->offset > 0 ? f->offset : 0);
 	int r, stop = 0;
 	while ((r = D->step(s, e)) == 1) {
 		cf_certrow row = {0};

@@ -101,6 +101,7 @@ typedef struct cf_certfilter {
 	const char *begins_with; /* on the common name or the purpose/store name */
 	int64_t expiring_before; /* not_after <= this; 0 for no filter */
 	int kind;		 /* 0 both, or a cf_certkind */
+	int64_t offset, limit;	 /* cf_store_cert_each: skip offset rows, walk at most limit (0: all) */
 } cf_certfilter;
 
 cf_code cf_store_cert_insert(cf_store *st, cf_certrow *r, cf_err *e); /* sets r->id */
@@ -111,6 +112,10 @@ cf_code cf_store_cert_get(cf_store *st, int64_t id, bool with_key, cf_certrow *o
 cf_code cf_store_identity_get(cf_store *st, int64_t node_id, const char *purpose, bool with_key, cf_certrow *out,
 			      cf_err *e);
 cf_code cf_store_identity_delete(cf_store *st, int64_t node_id, const char *purpose, cf_err *e);
+/* The number of certificates matching f (offset and limit aside). Cached per filter until the
+ * store changes, in this process or any other: listing pages of 100,000 certificates does not
+ * count them again for every page. */
+cf_code cf_store_cert_count(cf_store *st, const cf_certfilter *f, int64_t *n, cf_err *e);
 /* Calls fn for each matching certificate (no DER, no key), ordered by node, kind, name, id.
  * A non-zero return from fn stops the walk and is returned. The row is valid only during fn. */
 cf_code cf_store_cert_each(cf_store *st, const cf_certfilter *f, int (*fn)(void *ctx, const cf_certrow *r), void *ctx,

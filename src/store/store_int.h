@@ -6,6 +6,7 @@
 #include "store/store.h"
 
 #define CF_STMT_CACHE 48
+#define CF_COUNT_CACHE 8
 
 /* Prepared statements are kept per SQL text (queries run thousands of times in a bulk
  * import); a statement in use is never handed out twice. */
@@ -23,6 +24,12 @@ struct cf_store {
 	/* the audit row the next commit appends (cf_store_audit_pending) */
 	bool audit_armed, audit_written;
 	char audit_account[128], audit_client[128], audit_action[64], audit_object[512];
+	/* recent certificate counts: filter key, the data version they were counted at */
+	struct cf_count_slot {
+		char *key;
+		int64_t version, n;
+	} counts[CF_COUNT_CACHE];
+	unsigned counts_next;
 };
 
 int cf_schema_latest(void);
