@@ -84,8 +84,9 @@ static void test_malformed(void **state)
 	expect_bad(TYPE, "--XyZ--", "no parts");
 	expect_bad(TYPE, "--XyZ\r\nContent-Disposition: form-data\r\n\r\nx\r\n--XyZ--", "without a name");
 	expect_bad(TYPE, "--XyZ\r\nContent-Disposition: attachment; name=\"a\"\r\n\r\nx\r\n--XyZ--", "not form-data");
-	expect_bad(TYPE, "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx\r\n--XyZ\r\n"
-			 "Content-Disposition: form-data; name=\"a\"\r\n\r\ny\r\n--XyZ--",
+	expect_bad(TYPE,
+		   "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx\r\n--XyZ\r\n"
+		   "Content-Disposition: form-data; name=\"a\"\r\n\r\ny\r\n--XyZ--",
 		   "twice");
 	expect_bad(TYPE, "--XyZ\r\nContent-Disposition: form-data; name=\"a\"", "headers are missing");
 	expect_bad(TYPE, "--XyZgarbage", "not followed by a line end");
