@@ -3,6 +3,8 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <getopt.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,10 +129,15 @@ static int serve(cf_daemon *d, const cf_node *node, const char *host, unsigned s
 	evhttp_set_timeout(http, 30);
 	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE | EVHTTP_REQ_PUT);
 	evhttp_set_flags(http, EVHTTP_SERVER_LINGERING_CLOSE);
-	if (evhttp_bind_socket(http, host, port) != 0) {
+	struct evhttp_bound_socket *listener = evhttp_bind_socket_with_handle(http, host, port);
+	if (listener == NULL) {
 		fprintf(stderr, "certfleetd: cannot listen on %s port %u\n", host, (unsigned)port);
 		goto out;
 	}
+	/* Replies go out as TLS records of headers and body: without TCP_NODELAY (inherited by
+	 * accepted sockets) each reply would wait for the peer's delayed ACK, some 40 ms. */
+	int one = 1;
+	setsockopt(evhttp_bound_socket_get_fd(listener), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	sigterm = evsignal_new(base, SIGTERM, on_signal, base);
 	sigint = evsignal_new(base, SIGINT, on_signal, base);
 	if (sigterm == NULL || sigint == NULL || event_add(sigterm, NULL) != 0 || event_add(sigint, NULL) != 0)

@@ -617,12 +617,13 @@ static void cert_bind(cf_store *st, cf_stmt *s, const cf_certfilter *f)
 
 cf_code cf_store_cert_count(cf_store *st, const cf_certfilter *f, int64_t *n, cf_err *e)
 {
-	static const char sql[] = "SELECT count(*) FROM certificates c JOIN nodes n ON n.id = c.node_id WHERE" CERT_WHERE;
+	static const char sql[] =
+		"SELECT count(*) FROM certificates c JOIN nodes n ON n.id = c.node_id WHERE" CERT_WHERE;
 	char *key = NULL;
 	int64_t version = D->data_version(st->db);
 	/* a key no filter text can forge: the fields separated by a byte they cannot hold */
-	if (asprintf(&key, "%s%c%s%c%s%c%s%c%lld%c%d", f->node ? f->node : "", 0x1f, f->purpose ? f->purpose : "",
-		     0x1f, f->store ? f->store : "", 0x1f, f->begins_with ? f->begins_with : "", 0x1f,
+	if (asprintf(&key, "%s%c%s%c%s%c%s%c%lld%c%d", f->node ? f->node : "", 0x1f, f->purpose ? f->purpose : "", 0x1f,
+		     f->store ? f->store : "", 0x1f, f->begins_with ? f->begins_with : "", 0x1f,
 		     (long long)f->expiring_before, 0x1f, f->kind) < 0)
 		return cf_err_set(e, CF_E_INTERNAL, "store", "out of memory");
 	for (int i = 0; i < CF_COUNT_CACHE; i++) {
@@ -662,8 +663,9 @@ cf_code cf_store_cert_each(cf_store *st, const cf_certfilter *f, int (*fn)(void 
 {
 	/* nodes in name order, each node's certificates from the certificates_list index: a page
 	 * is read without sorting the whole table */
-	static const char sql[] = "SELECT " CERT_COLS " FROM nodes n JOIN certificates c ON n.id = c.node_id WHERE"
-		CERT_WHERE " ORDER BY n.fqdn, c.kind, c.name, c.id LIMIT $7 OFFSET $8";
+	static const char sql[] =
+		"SELECT " CERT_COLS " FROM nodes n JOIN certificates c ON n.id = c.node_id WHERE" CERT_WHERE
+		" ORDER BY n.fqdn, c.kind, c.name, c.id LIMIT $7 OFFSET $8";
 	cf_stmt *s = NULL;
 	cf_code rc = prep(st, sql, &s, e);
 	if (rc != CF_OK)
