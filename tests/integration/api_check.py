@@ -11,7 +11,19 @@ multipart bodies and talks raw (malformed) HTTP over TLS to certfleetd.
                                           is the status code, "closed" or "timeout" (LOGIN.json:
                                           a valid login body, wrapped in broken framing)
   api_check.py slowloris HOST PORT        a partial request held open while a good one is served
+  api_check.py batch HOST PORT OUTDIR COOKIE CSRF < lines
+                                          requests in parallel, each line NAME METHOD TARGET CTYPE
+                                          BODYFILE EXPECT (tab-separated; CTYPE/BODYFILE "-" for none);
+                                          prints NAME STATUS ERRCODE NITEMS EXPECT BODY_OUT, where
+                                          ERRCODE is error.code of a JSON error ("-" otherwise) and
+                                          NITEMS the length of "items" ("-" when there is none)
+  api_check.py errors API.yaml FILES...   responses that are JSON errors whose code is not one of
+                                          api.yaml's or whose message is not one line
 """
+import concurrent.futures
+import http.client
+import json
+import os
 import socket
 import ssl
 import sys
@@ -146,11 +158,16 @@ def lint(doc):
     return problems
 
 
-def strict(doc, p):
-    """Whether any value outside the parameter's schema must be refused (a number, an enum, a
-    pattern); free text (begins_with) may match nothing and answer 200."""
+def kind(doc, p):
+    """strict: a value outside the parameter's schema (a number, an enum, a pattern: a node that
+    must exist) is refused with a 4xx; filter (x-filter): a value may also match nothing, an
+    empty list; free: anything but a 5xx."""
+    if p.get("x-filter"):
+        return "filter"
     sch = resolve(doc, p.get("schema") or {})
-    return sch.get("type") in ("integer", "number", "boolean") or "enum" in sch or "pattern" in sch
+    if sch.get("type") in ("integer", "number", "boolean") or "enum" in sch or "pattern" in sch:
+        return "strict"
+    return "free"
 
 
 # ---- multipart bodies ---------------------------------------------------------------------------
@@ -231,6 +248,8 @@ def exchange(host, port, data, timeout=5.0, tls=True):
             s.close()
         except OSError:
             pass
+    if not tls and got[:1] == b"\x15":
+        return "closed"  # a TLS alert, then the end
     if got.startswith(b"HTTP/"):
         parts = got.split(b" ", 2)
         return parts[1].decode("ascii", "replace") if len(parts) > 1 else "garbled"
@@ -285,14 +304,17 @@ MAY_501 = ("unknown_method", "lowercase_method")
 
 
 def raw(host, port, login):
-    for name, data in raw_cases(login):
-        res = exchange(host, port, data)
+    cases = [(name, data, True) for name, data in raw_cases(login)]
+    # not TLS at all: plain HTTP; a complete TLS record holding a ClientHello that makes no sense
+    cases.append(("plain_http_on_tls_port", b"GET /app.css HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", False))
+    hello = b"\x01\x00\x00\x04\x03\x03\xff\xff"
+    cases.append(("bad_client_hello", b"\x16\x03\x01" + len(hello).to_bytes(2, "big") + hello, False))
+    with concurrent.futures.ThreadPoolExecutor(8) as ex:
+        results = list(ex.map(lambda c: exchange(host, port, c[1], timeout=3.0, tls=c[2]), cases))
+    for (name, _, _), res in zip(cases, results):
         if name in MAY_501 and res == "501":
             res = "501-ok"
         print("%s\t%s" % (name, res), flush=True)
-    # not TLS at all: plain HTTP, and a TLS ClientHello cut short
-    print("plain_http_on_tls_port\t%s" % exchange(host, port, ("GET /app.css HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").encode(), tls=False))
-    print("bad_client_hello\t%s" % exchange(host, port, b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + b"\x00" * 40, tls=False))
     # a TLS connection closed without a request
     try:
         s = tls_connect(host, port, 5)
@@ -329,6 +351,76 @@ def slowloris(host, port):
         s.close()
 
 
+def one_request(host, port, cookie, csrf, method, target, ctype, bodyfile):
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    body = None
+    if bodyfile != "-":
+        with open(bodyfile, "rb") as f:
+            body = f.read()
+    conn = http.client.HTTPSConnection(host, port, context=ctx, timeout=30)
+    try:
+        conn.putrequest(method, target, skip_accept_encoding=True)
+        conn.putheader("Cookie", "certfleet_session=" + cookie)
+        conn.putheader("X-CSRF-Token", csrf)
+        if ctype != "-":
+            conn.putheader("Content-Type", ctype)
+        if body is not None or method in ("POST", "PUT"):
+            conn.putheader("Content-Length", str(len(body or b"")))
+        conn.endheaders(body)
+        resp = conn.getresponse()
+        return str(resp.status), resp.read()
+    except (OSError, http.client.HTTPException, ValueError) as e:
+        return "error:" + type(e).__name__, b""
+    finally:
+        conn.close()
+
+
+def batch(host, port, outdir, cookie, csrf, lines):
+    reqs = [line.rstrip("\n").split("\t") for line in lines if line.strip()]
+
+    def run(i_r):
+        i, (name, method, target, ctype, bodyfile, expect) = i_r
+        status, data = one_request(host, port, cookie, csrf, method, target, ctype, bodyfile)
+        out = os.path.join(outdir, "batch-%d" % i)
+        with open(out, "wb") as f:
+            f.write(data)
+        code, nitems = "-", "-"
+        try:
+            d = json.loads(data)
+            if isinstance(d, dict) and isinstance(d.get("error"), dict):
+                code = str(d["error"].get("code"))
+            if isinstance(d, dict) and isinstance(d.get("items"), list):
+                nitems = str(len(d["items"]))
+        except ValueError:
+            pass
+        return "\t".join([name, status, code, nitems, expect, out])
+
+    with concurrent.futures.ThreadPoolExecutor(8) as ex:
+        for line in ex.map(run, enumerate(reqs)):
+            print(line)
+
+
+def bad_errors(doc, files):
+    """JSON error answers whose code is not in api.yaml's Error schema, or whose message is not
+    one line."""
+    codes = set(doc["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"]["enum"])
+    for path in files:
+        try:
+            with open(path, "rb") as f:
+                d = json.loads(f.read())
+        except (ValueError, OSError):
+            continue
+        if not isinstance(d, dict) or not isinstance(d.get("error"), dict):
+            continue
+        e = d["error"]
+        if e.get("code") not in codes:
+            print("%s: error code %r" % (os.path.basename(path), e.get("code")))
+        elif not isinstance(e.get("message"), str) or "\n" in e["message"] or e["message"] == "":
+            print("%s: error message %r" % (os.path.basename(path), e.get("message")))
+
+
 def main(argv):
     cmd = argv[1] if len(argv) > 1 else ""
     if cmd == "lint":
@@ -352,7 +444,7 @@ def main(argv):
             if m == argv[3] and p == argv[4]:
                 for prm in params_of(doc, op, item):
                     if prm["in"] == "query":
-                        print("%s %s %s" % (prm["name"], "strict" if strict(doc, prm) else "free",
+                        print("%s %s %s" % (prm["name"], kind(doc, prm),
                                             "required" if prm.get("required") else "optional"))
         return 0
     if cmd == "multipart":
@@ -371,6 +463,12 @@ def main(argv):
     if cmd == "raw":
         with open(argv[4], "rb") as f:
             raw(argv[2], int(argv[3]), f.read().strip())
+        return 0
+    if cmd == "batch":
+        batch(argv[2], int(argv[3]), argv[4], argv[5], argv[6], sys.stdin.readlines())
+        return 0
+    if cmd == "errors":
+        bad_errors(load(argv[2]), argv[3:])
         return 0
     if cmd == "slowloris":
         slowloris(argv[2], int(argv[3]))
