@@ -212,11 +212,8 @@ def multipart_cases(node, store, pem, pem2):
 # ---- raw HTTP over TLS ----------------------------------------------------------------------------
 
 def tls_connect(host, port, timeout):
-    ctx = ssl.create_default_context()
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
     raw = socket.create_connection((host, port), timeout=timeout)
-    return ctx.wrap_socket(raw, server_hostname=None)
+    return client_context().wrap_socket(raw, server_hostname=None)
 
 
 def exchange(host, port, data, timeout=5.0, tls=True):
@@ -351,15 +348,22 @@ def slowloris(host, port):
         s.close()
 
 
-def one_request(host, port, cookie, csrf, method, target, ctype, bodyfile):
-    ctx = ssl.create_default_context()
+def client_context():
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+CTX = None
+
+
+def one_request(host, port, cookie, csrf, method, target, ctype, bodyfile):
     body = None
     if bodyfile != "-":
         with open(bodyfile, "rb") as f:
             body = f.read()
-    conn = http.client.HTTPSConnection(host, port, context=ctx, timeout=30)
+    conn = http.client.HTTPSConnection(host, port, context=CTX, timeout=30)
     try:
         conn.putrequest(method, target, skip_accept_encoding=True)
         conn.putheader("Cookie", "certfleet_session=" + cookie)
@@ -378,11 +382,16 @@ def one_request(host, port, cookie, csrf, method, target, ctype, bodyfile):
 
 
 def batch(host, port, outdir, cookie, csrf, lines):
+    global CTX
+    CTX = client_context()
     reqs = [line.rstrip("\n").split("\t") for line in lines if line.strip()]
 
     def run(i_r):
         i, (name, method, target, ctype, bodyfile, expect) = i_r
+        t0 = time.monotonic()
         status, data = one_request(host, port, cookie, csrf, method, target, ctype, bodyfile)
+        if os.environ.get("API_CHECK_TIMES"):
+            print("%.3f %s %s" % (time.monotonic() - t0, method, target[:100]), file=sys.stderr)
         out = os.path.join(outdir, "batch-%d" % i)
         with open(out, "wb") as f:
             f.write(data)
@@ -404,8 +413,9 @@ def batch(host, port, outdir, cookie, csrf, lines):
 
 def bad_errors(doc, files):
     """JSON error answers whose code is not in api.yaml's Error schema, or whose message is not
-    one line."""
+    one line: one line per kind of problem, with how often and one file as an example."""
     codes = set(doc["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"]["enum"])
+    seen = {}
     for path in files:
         try:
             with open(path, "rb") as f:
@@ -416,9 +426,15 @@ def bad_errors(doc, files):
             continue
         e = d["error"]
         if e.get("code") not in codes:
-            print("%s: error code %r" % (os.path.basename(path), e.get("code")))
-        elif not isinstance(e.get("message"), str) or "\n" in e["message"] or e["message"] == "":
-            print("%s: error message %r" % (os.path.basename(path), e.get("message")))
+            problem = "error code %r" % (e.get("code"),)
+        elif not isinstance(e.get("message"), str) or e["message"] == "" or any(c in e["message"] for c in "\r\n"):
+            problem = "error message not one line: %r" % (e.get("message"),)
+        else:
+            continue
+        n, example = seen.get(problem, (0, os.path.basename(path)))
+        seen[problem] = (n + 1, example)
+    for problem, (n, example) in sorted(seen.items()):
+        print("%s (%d answers, e.g. %s)" % (problem, n, example))
 
 
 def main(argv):
