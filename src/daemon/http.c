@@ -2,7 +2,9 @@
  * the session checks (see daemon.h). */
 #include <event2/buffer.h>
 #include <event2/http.h>
+#include <event2/http_struct.h>
 #include <event2/keyvalq_struct.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +18,7 @@
 #include "crypto/password.h"
 #include "daemon/daemon.h"
 #include "util/clock.h"
+#include "util/text.h"
 
 static const char *const level_names[] = {"info", "debug", "error"};
 
@@ -152,8 +155,10 @@ json_t *cf_req_json(cf_req *q)
 		cf_reply_error(q, 413, "too large", "the request body is larger than 1 MiB");
 		return NULL;
 	}
-	if (type != NULL && strncasecmp(type, "multipart/", 10) == 0) {
-		cf_reply_error(q, 415, "unsupported media type", "this route takes a JSON body (application/json)");
+	if (type == NULL || strncasecmp(type, "application/json", 16) != 0 ||
+	    (type[16] != '\0' && type[16] != ';' && type[16] != ' ')) {
+		cf_reply_error(q, 415, "unsupported media type",
+			       "this route takes a JSON body (Content-Type: application/json)");
 		return NULL;
 	}
 	unsigned char *p = evbuffer_pullup(in, -1);
@@ -178,9 +183,12 @@ const char *cf_req_str(cf_req *q, const char *name, bool required, bool *bad)
 		return NULL;
 	if (v == NULL && !required)
 		return NULL;
-	if (json_is_string(v) && json_string_length(v) > 0 && strlen(json_string_value(v)) == json_string_length(v))
+	if (json_is_string(v) && json_string_length(v) > 0 &&
+	    (strcmp(name, "password") == 0 || strcmp(name, "pem") == 0 || strcmp(name, "key") == 0
+		     ? strlen(json_string_value(v)) == json_string_length(v)
+		     : cf_text_clean(json_string_value(v), json_string_length(v))))
 		return json_string_value(v);
-	snprintf(msg, sizeof(msg), "%s: expected a non-empty string", name);
+	snprintf(msg, sizeof(msg), "%s: expected a non-empty string on one line", name);
 	cf_reply_field(q, 400, name, msg);
 	*bad = true;
 	return NULL;
@@ -213,8 +221,9 @@ bool cf_req_number(cf_req *q, const char *name, int64_t lo, int64_t hi, int64_t 
 		*out = dflt;
 		return true;
 	}
+	errno = 0;
 	long long v = strtoll(s, &end, 10);
-	if (s[0] < '0' || s[0] > '9' || *end != '\0' || v < lo || v > hi) {
+	if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno == ERANGE || v < lo || v > hi) {
 		snprintf(msg, sizeof(msg), "%s: expected a number from %" PRId64 " to %" PRId64, name, lo, hi);
 		cf_reply_error(q, 400, "input rejected", msg);
 		return false;
@@ -322,6 +331,36 @@ json_t *cf_change_json(cf_req *q, const cf_outcome *out)
 	return o;
 }
 
+/* What is wrong with a request before any route sees it (NULL when nothing): HTTP/1.1 rules
+ * libevent lets pass, and text that would end up in messages, log lines and audit rows. */
+static const char *request_problem(struct evhttp_request *r, const char *path, size_t path_len,
+				   const struct evkeyvalq *query)
+{
+	const struct evkeyvalq *h = evhttp_request_get_input_headers(r);
+	const struct evkeyval *kv;
+	int content_lengths = 0;
+	if (r->major == 1 && r->minor >= 1 && evhttp_find_header(h, "Host") == NULL)
+		return "an HTTP/1.1 request needs a Host header";
+	TAILQ_FOREACH(kv, h, next)
+	{
+		if (kv->key[0] == '\0' || kv->key[strcspn(kv->key, " \t\r\n\":;,()<>@[]{}/?=\\")] != '\0')
+			return "malformed header name";
+		if (strcasecmp(kv->key, "Content-Length") == 0 && ++content_lengths > 1)
+			return "more than one Content-Length header";
+	}
+	const char *uri = evhttp_request_get_uri(r);
+	if (uri == NULL || strstr(uri, "%00") != NULL)
+		return "malformed request URI (an encoded NUL)";
+	if (strlen(path) != path_len || !cf_text_clean(path, path_len) || strstr(path, "/..") != NULL)
+		return "malformed request path";
+	TAILQ_FOREACH(kv, query, next)
+	{
+		if (!cf_text_clean(kv->key, strlen(kv->key)) || !cf_text_clean(kv->value, strlen(kv->value)))
+			return "malformed query parameter (not one line of UTF-8 text)";
+	}
+	return NULL;
+}
+
 void cf_daemon_handle(struct evhttp_request *r, void *arg)
 {
 	cf_req q = {.d = arg, .r = r, .path = "?", .started_us = now_us()};
@@ -336,10 +375,14 @@ void cf_daemon_handle(struct evhttp_request *r, void *arg)
 	const char *path = u != NULL ? evhttp_uri_get_path(u) : NULL;
 	size_t dlen = 0;
 	char *decoded = path != NULL ? evhttp_uridecode(path, 0, &dlen) : NULL;
-	if (decoded == NULL || strlen(decoded) != dlen || strstr(decoded, "/..") != NULL ||
-	    (u != NULL && evhttp_uri_get_query(u) != NULL &&
-	     evhttp_parse_query_str(evhttp_uri_get_query(u), &q.query) != 0)) {
-		cf_reply_error(&q, 400, "input rejected", "malformed request URI");
+	const char *problem = NULL;
+	if (decoded == NULL || (u != NULL && evhttp_uri_get_query(u) != NULL &&
+				evhttp_parse_query_str(evhttp_uri_get_query(u), &q.query) != 0))
+		problem = "malformed request URI";
+	else
+		problem = request_problem(r, decoded, dlen, &q.query);
+	if (problem != NULL) {
+		cf_reply_error(&q, 400, "input rejected", problem); /* q.path stays "?": nothing of it is logged */
 	} else {
 		q.path = decoded;
 		cf_routes_dispatch(&q);

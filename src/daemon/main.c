@@ -127,7 +127,9 @@ static int serve(cf_daemon *d, const cf_node *node, const char *host, unsigned s
 	evhttp_set_max_body_size(http, CF_DAEMON_UPLOAD_MAX + 64 * 1024);
 	evhttp_set_max_headers_size(http, 64 * 1024);
 	evhttp_set_timeout(http, 30);
-	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE | EVHTTP_REQ_PUT);
+	/* methods the routes do not use reach the dispatcher too, for a 405 rather than a 501 */
+	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE | EVHTTP_REQ_PUT |
+						 EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_HEAD);
 	evhttp_set_flags(http, EVHTTP_SERVER_LINGERING_CLOSE);
 	struct evhttp_bound_socket *listener = evhttp_bind_socket_with_handle(http, host, port);
 	if (listener == NULL) {

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/text.h"
+
 #define PART_HEADERS_MAX 8192
 
 /* The boundary parameter of a multipart/form-data content type into out ("--" + boundary). */
@@ -45,7 +47,7 @@ static bool disposition_param(const char *line, size_t len, const char *name, ch
 			return false;
 		memcpy(out, v, (size_t)(end - v));
 		out[end - v] = '\0';
-		return memchr(out, '\0', (size_t)(end - v)) == NULL;
+		return cf_text_clean(out, (size_t)(end - v)); /* names end up in messages: one line */
 	}
 	return false;
 }
@@ -80,6 +82,8 @@ cf_code cf_multipart_parse(const char *content_type, const uint8_t *body, size_t
 		return rc;
 	size_t dlen = strlen(delim);
 	memset(out, 0, sizeof(*out));
+	if (body == NULL || len < dlen)
+		return cf_err_set(e, CF_E_INPUT, "upload", "the body does not contain the boundary");
 	const uint8_t *end = body + len;
 	/* the first delimiter opens the body (a preamble before it is allowed and ignored) */
 	const uint8_t *p = len >= dlen && memcmp(body, delim, dlen) == 0 ? body : memmem(body, len, delim, dlen);

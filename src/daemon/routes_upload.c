@@ -13,6 +13,7 @@
 #include "crypto/password.h"
 #include "daemon/daemon.h"
 #include "daemon/multipart.h"
+#include "util/text.h"
 
 #define TEXT_PART_MAX 1024
 
@@ -46,12 +47,13 @@ static bool form_fields(cf_req *q, const cf_form *f, upload *u)
 		}
 		if (k == 4)
 			continue;
-		json_t *s = p->len <= TEXT_PART_MAX && memchr(p->data, '\0', p->len) == NULL
+		json_t *s = p->len <= TEXT_PART_MAX && cf_text_clean((const char *)p->data, p->len)
 				    ? json_stringn((const char *)p->data, p->len)
 				    : NULL;
 		if (s == NULL) {
 			char msg[128];
-			snprintf(msg, sizeof(msg), "%s: expected text of at most %d bytes", p->name, TEXT_PART_MAX);
+			snprintf(msg, sizeof(msg), "%s: expected one line of text, at most %d bytes", p->name,
+				 TEXT_PART_MAX);
 			cf_reply_field(q, 400, p->name, msg);
 			return false;
 		}

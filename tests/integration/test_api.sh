@@ -625,8 +625,10 @@ alive "traversal requests"
 # none of the robustness probes stored anything: same certificates, CSRs and accounts, and no
 # successful change in the audit log (refused changes that reached a route have their row)
 snapshot after3.txt
-grep -v '^INSERT INTO audit' before3.txt >before3.noaudit
-grep -v '^INSERT INTO audit' after3.txt >after3.noaudit
+# (the "== audit" section and the audit rows of the dump are left out: refusals have their rows)
+noaudit() { awk '/^== audit$/ {skip = 1; next} /^== / {skip = 0} !skip && !/^INSERT INTO audit/' "$1"; }
+noaudit before3.txt >before3.noaudit
+noaudit after3.txt >after3.noaudit
 assert_eq "robustness probes changed nothing (store)" "" "$(differs before3.noaudit after3.noaudit)"
 assert_eq "robustness probes: no successful change in the audit log" "" \
 	"$(cf --json audit --limit 1000 | json "'; '.join(r['action'] + ' ' + r['object'] for r in d['items'] if r['id'] > $AUDIT3_ID and r['result'] == 'ok')" | cut -c1-300)"
@@ -637,7 +639,7 @@ assert_eq "the well-made multipart form of the refused cases is accepted" 200 "$
 apicheck raw 127.0.0.1 "$PORT" b/login_reader.json >raw.txt 2>raw.err || fail "api_check.py raw: $(tail -3 raw.err)"
 assert_eq "raw cases ran" 1 "$([ "$(wc -l <raw.txt)" -ge 20 ] && echo 1 || echo 0)"
 while IFS=$'\t' read -r c res; do
-	if is4xx "$res" || [ "$res" = closed ] || [ "$res" = 501-ok ]; then ok; else fail "raw HTTP $c: expected a 4xx or a closed connection, got $res"; fi
+	if is4xx "$res" || [ "$res" = closed ] || [ "$res" = 501-ok ] || [ "$res" = timeout-ok ]; then ok; else fail "raw HTTP $c: expected a 4xx or a closed connection, got $res"; fi
 done <raw.txt
 alive "raw malformed HTTP"
 assert_eq "a partial request (slowloris) does not block a good one" "served 200" \

@@ -36,9 +36,10 @@ done
 mkdir -p "$T/r"
 CODE=""
 req() {
-	local name=$1
+	local name=$1 type=()
 	shift
-	CODE=$(curl -sk -o "$T/r/$name" -w '%{http_code}' "$@") || CODE="curl failed ($?)"
+	[[ " $* " == *" -d "* ]] && type=(-H 'Content-Type: application/json') # JSON bodies say so
+	CODE=$(curl -sk -o "$T/r/$name" -w '%{http_code}' "${type[@]}" "$@") || CODE="curl failed ($?)"
 }
 body() { cat "$T/r/$1"; }
 ADMIN_JAR="$T/admin.jar"

@@ -36,9 +36,10 @@ done
 mkdir -p "$T/r"
 CODE=""
 req() {
-	local name=$1
+	local name=$1 type=()
 	shift
-	CODE=$(curl -sk -o "$T/r/$name" -w '%{http_code}' "$@") || CODE="curl failed ($?)"
+	[[ " $* " == *" -d "* ]] && type=(-H 'Content-Type: application/json') # JSON bodies say so
+	CODE=$(curl -sk -o "$T/r/$name" -w '%{http_code}' "${type[@]}" "$@") || CODE="curl failed ($?)"
 }
 J="$T/admin.jar"
 req login -c "$J" -d "{\"user\":\"admin\",\"password\":\"$PW_ADMIN\"}" "$BASE/login"

@@ -15,13 +15,19 @@
 #include "util/buf.h"
 #include "util/fileio.h"
 #include "util/strv.h"
+#include "util/text.h"
 
 /* Our escaping must be byte-identical to jansson's JSON_ENSURE_ASCII output. */
 static void test_json_str_matches_jansson(void **state)
 {
 	(void)state;
-	const char *cases[] = {"plain", "quote\" back\\slash /slash", "ctl \x01\x1f\t\n\r\b\f",
-			       "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac", "emoji \xf0\x9f\x98\x80", "", "CN=a,O=b\\,c"};
+	const char *cases[] = {"plain",
+			       "quote\" back\\slash /slash",
+			       "ctl \x01\x1f\t\n\r\b\f",
+			       "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac",
+			       "emoji \xf0\x9f\x98\x80",
+			       "",
+			       "CN=a,O=b\\,c"};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		cf_buf b = {0};
 		cf_buf_json_str(&b, cases[i]);
@@ -118,12 +124,43 @@ static void test_read_limits(void **state)
 	unlink(path);
 }
 
+static void test_text_clean(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *s;
+		bool ok;
+	} cases[] = {
+		{"ucm1.example.com", true},
+		{"", true},
+		{"caf\xc3\xa9 \xe6\x9d\xb1\xe4\xba\xac", true},
+		{"\xf0\x9f\x94\x92 key", true},
+		{"a\r\nX-Injected: 1", false},
+		{"tab\there", false},
+		{"del\x7f", false},
+		{"\xff\xfe", false},
+		{"\xc0\xae", false}, /* overlong '.' */
+		{"\xe0\x80\xaf", false},
+		{"\xed\xa0\x80", false},     /* surrogate */
+		{"\xf4\x90\x80\x80", false}, /* past U+10FFFF */
+		{"\xc2\x85", false},	     /* C1 control (NEL) */
+		{"\xe6\x9d", false},	     /* truncated */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (cf_text_clean(cases[i].s, strlen(cases[i].s)) != cases[i].ok)
+			fail_msg("case %zu: expected %s", i, cases[i].ok ? "clean" : "refused");
+	assert_false(cf_text_clean("a\0b", 3)); /* NUL is a control character */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_json_str_matches_jansson), cmocka_unit_test(test_json_str_invalid_utf8),
-		cmocka_unit_test(test_strv),			 cmocka_unit_test(test_atomic_write_and_prev),
+		cmocka_unit_test(test_json_str_matches_jansson),
+		cmocka_unit_test(test_json_str_invalid_utf8),
+		cmocka_unit_test(test_strv),
+		cmocka_unit_test(test_atomic_write_and_prev),
 		cmocka_unit_test(test_read_limits),
+		cmocka_unit_test(test_text_clean),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
