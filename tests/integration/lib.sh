@@ -75,6 +75,39 @@ new_store() {
 	cf cluster add "${1:-cl1}" >/dev/null
 }
 
+# free_port: a free TCP port on 127.0.0.1.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# start_certfleetd [ARGS...]: $CERTFLEETD on the test store on a loopback port ($PORT, else a
+# free one), log appended to $T/daemon.err; returns once it answers. Sets PORT, ORIGIN, BASE (the
+# API's root) and DPID; stopped when the script exits (stop_certfleetd stops it sooner).
+DPID=""
+start_certfleetd() {
+	PORT=${PORT:-$(free_port)}
+	ORIGIN="https://127.0.0.1:$PORT"
+	BASE="$ORIGIN/api/v1"
+	"$CERTFLEETD" --store "$CERTFLEET_STORE" --listen "127.0.0.1:$PORT" "$@" 2>>"$T/daemon.err" &
+	DPID=$!
+	trap 'stop_certfleetd; rm -rf "$T"' EXIT
+	for _ in $(seq 1 300); do
+		curl -sk -o /dev/null "$ORIGIN/app.css" && return 0
+		sleep 0.1
+	done
+	fail "certfleetd did not answer on $ORIGIN"
+}
+stop_certfleetd() {
+	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null
+	DPID=""
+}
+# assert_clean_stop: SIGTERM stops certfleetd with exit 0.
+assert_clean_stop() {
+	local rc=0
+	kill -TERM "$DPID"
+	wait "$DPID" || rc=$?
+	DPID=""
+	assert_eq "certfleetd exits 0 on SIGTERM" 0 "$rc"
+}
+
 finish() {
 	echo "$(basename "$0"): $PASSED passed, $FAILED failed"
 	[ "$FAILED" -eq 0 ]

@@ -84,19 +84,9 @@ jbody "{'name':'mallory','role':'admin','password':'$PW_MALLORY'}" >b/user_refus
 jbody "{'password':'$PW_REFUSED'}" >b/passwd_refused.json
 
 # ---- the daemon -----------------------------------------------------------------------------------
-PORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-ORIGIN="https://127.0.0.1:$PORT"
-API="$ORIGIN/api/v1"
-DPID=""
-stop_daemon() { [ -n "$DPID" ] && kill "$DPID" 2>/dev/null; DPID=""; }
-trap 'stop_daemon; rm -rf "$T"' EXIT
 start_daemon() {
-	"$CERTFLEETD" --store "$CERTFLEET_STORE" --listen "127.0.0.1:$PORT" --log-level debug 2>>"$T/daemon.err" &
-	DPID=$!
-	for _ in $(seq 1 300); do
-		curl -sk -o /dev/null "$ORIGIN/app.css" && break
-		sleep 0.1
-	done
+	start_certfleetd --log-level debug
+	API=$BASE
 }
 start_daemon
 
@@ -706,11 +696,7 @@ assert_eq "error codes and messages as in the contract" "" "$(apicheck errors "$
 assert_eq "no forged line in the daemon's log" "" "$(grep -an '^X-Injected' daemon.err | head -3 | cut -c1-200 || true)"
 assert_eq "no control characters in the audit log" "" \
 	"$(json "'; '.join(repr(r) for r in d['items'] if any(ord(c) < 32 for v in r.values() if isinstance(v, str) for c in v))" <audit_all.json | cut -c1-300)"
-kill -TERM "$DPID"
-DRC=0
-wait "$DPID" || DRC=$?
-DPID=""
-assert_eq "exit 0 on SIGTERM" 0 "$DRC"
+assert_clean_stop
 assert_eq "no sanitizer report at exit" "" "$(grep -aE 'runtime error|AddressSanitizer|LeakSanitizer' daemon.err | head -3 || true)"
 echo "test_api.sh: $NREQ requests" >&2
 finish

@@ -91,16 +91,7 @@ assert_eq "test CA chain verifies" "inter.pem: OK" "$(openssl verify -CAfile roo
 cd "$T"
 
 # ---- the daemon ---------------------------------------------------------------------------------
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-DPID=""
-stop_daemon() { [ -n "$DPID" ] && kill "$DPID" 2>/dev/null; DPID=""; }
-trap 'stop_daemon; rm -rf "$T"' EXIT
-"$CERTFLEETD" --store "$CERTFLEET_STORE" --listen "127.0.0.1:$PORT" 2>"$T/daemon.err" &
-DPID=$!
-for _ in $(seq 1 100); do
-	curl -sk -o /dev/null "https://127.0.0.1:$PORT/" && break
-	sleep 0.1
-done
+start_certfleetd
 assert_eq "the page is served" 200 "$(curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$PORT/")"
 
 # ---- the browser ----------------------------------------------------------------------------------
@@ -121,11 +112,7 @@ fi
 # ---- the daemon stayed well ------------------------------------------------------------------------
 assert_eq "no private key in the downloads" "" "$(grep -rl 'PRIVATE KEY' "$T/downloads" 2>/dev/null || true)"
 assert_eq "no admin password in the daemon log" "" "$(grep -F "$PW_ADMIN" "$T/daemon.err" || true)"
-kill -TERM "$DPID"
-DRC=0
-wait "$DPID" || DRC=$?
-DPID=""
-assert_eq "daemon exit 0 on SIGTERM" 0 "$DRC"
+assert_clean_stop
 if [ "$FAILED" -ne 0 ]; then
 	echo "last lines of the daemon's log:" >&2
 	tail -8 "$T/daemon.err" >&2

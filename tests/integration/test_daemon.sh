@@ -20,17 +20,7 @@ cf user add reader --role read-only <<<"$PW_READER" >/dev/null
 PW_VICTIM='victim password of the test'
 cf user add victim --role read-only <<<"$PW_VICTIM" >/dev/null
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-BASE="https://127.0.0.1:$PORT/api/v1"
-DPID=""
-stop_daemon() { [ -n "$DPID" ] && kill "$DPID" 2>/dev/null; DPID=""; }
-trap 'stop_daemon; rm -rf "$T"' EXIT
-"$CERTFLEETD" --store "$CERTFLEET_STORE" --listen "127.0.0.1:$PORT" 2>"$T/daemon.err" &
-DPID=$!
-for _ in $(seq 1 100); do
-	curl -sk -o /dev/null "$BASE/nodes" && break
-	sleep 0.1
-done
+start_certfleetd
 
 # req NAME CURL-ARGS...: one request; the body in $T/r/NAME, the status in $CODE.
 mkdir -p "$T/r"
@@ -212,9 +202,5 @@ assert_eq "no admin password in the log" "" "$(grep -F "$PW_ADMIN" "$T/daemon.er
 assert_eq "no reader password in the log" "" "$(grep -F "$PW_READER" "$T/daemon.err" || true)"
 assert_eq "no session id in the log" "" "$(grep -F "$(awk '$6 == "certfleet_session" {print $7}' "$ADMIN_JAR")" "$T/daemon.err" || true)"
 assert_contains "request log line" "DELETE /api/v1/certificates/$TRUST_ID 200" "$(cat "$T/daemon.err")"
-kill -TERM "$DPID"
-DRC=0
-wait "$DPID" || DRC=$?
-DPID=""
-assert_eq "exit 0 on SIGTERM" 0 "$DRC"
+assert_clean_stop
 finish

@@ -22,16 +22,7 @@ cf node add "$UCM2" --cluster cl1 --product ucm >/dev/null
 cf node add "$IMP" --cluster cl1 --product imp --publisher >/dev/null
 cf user add admin --role admin <<<"$PW_ADMIN" >/dev/null
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-BASE="https://127.0.0.1:$PORT/api/v1"
-DPID=""
-trap '[ -n "$DPID" ] && kill "$DPID" 2>/dev/null; rm -rf "$T"' EXIT
-"$CERTFLEETD" --store "$CERTFLEET_STORE" --node "$UCM" --listen "127.0.0.1:$PORT" 2>"$T/daemon.err" &
-DPID=$!
-for _ in $(seq 1 100); do
-	curl -sk -o /dev/null "$BASE/session" && break
-	sleep 0.1
-done
+start_certfleetd --node "$UCM"
 
 mkdir -p "$T/r"
 CODE=""
@@ -246,9 +237,5 @@ for pw in "$PW_ADMIN" "$PW_OP" "$PW_OP2"; do
 	assert_eq "no password in the log" "" "$(grep -F "$pw" "$T/daemon.err" || true)"
 	assert_eq "no password in the audit log" "" "$(cf --json audit --limit 1000 | grep -F "$pw" || true)"
 done
-kill -TERM "$DPID"
-DRC=0
-wait "$DPID" || DRC=$?
-DPID=""
-assert_eq "exit 0 on SIGTERM" 0 "$DRC"
+assert_clean_stop
 finish
