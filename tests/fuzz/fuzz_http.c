@@ -251,20 +251,18 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	restore_store();
 	reset_memory_state();
 
-	/* the server, as certfleetd's main.c sets it up, on a plain socket */
+	/* the server, as serve() in certfleetd's main.c sets it up (a copy: keep the two alike), on a
+	 * plain socket */
 	F.base = event_base_new();
 	F.http = F.base != NULL ? evhttp_new(F.base) : NULL;
 	if (F.http == NULL)
 		die("cannot make the evhttp server", NULL);
 	evhttp_set_gencb(F.http, cf_daemon_handle, &F.d);
-#ifdef CF_DAEMON_UPLOAD_MAX
 	evhttp_set_max_body_size(F.http, CF_DAEMON_UPLOAD_MAX + 64 * 1024);
-#else
-	evhttp_set_max_body_size(F.http, CF_DAEMON_BODY_MAX);
-#endif
 	evhttp_set_max_headers_size(F.http, 64 * 1024);
 	evhttp_set_timeout(F.http, 30);
-	evhttp_set_allowed_methods(F.http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE | EVHTTP_REQ_PUT);
+	evhttp_set_allowed_methods(F.http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE | EVHTTP_REQ_PUT |
+						   EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_HEAD);
 	evhttp_set_flags(F.http, EVHTTP_SERVER_LINGERING_CLOSE);
 	struct evhttp_bound_socket *bound = evhttp_bind_socket_with_handle(F.http, "127.0.0.1", 0);
 	socklen_t alen = sizeof(F.addr);
