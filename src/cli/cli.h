@@ -54,6 +54,8 @@ int cli_audit_ok(cli *c);
 /* Records the audit row of a refused change with the error line as its result (cli_fail does
  * this; for commands that report errors another way). */
 void cli_audit_refused(cli *c, const char *line);
+/* Reads one line (without its newline) into buf; false at end of input or when it does not fit. */
+bool cli_read_line(FILE *in, char *buf, size_t size);
 int cli_parse(cli *c, int argc, char **argv, const struct option *opts, const char **vals, const char *usage);
 
 int cmd_init(cli *c, int argc, char **argv);
@@ -84,5 +86,8 @@ int cmd_user_list(cli *c, int argc, char **argv);
 int cmd_user_delete(cli *c, int argc, char **argv);
 int cmd_user_passwd(cli *c, int argc, char **argv);
 int cmd_audit(cli *c, int argc, char **argv);
+int cmd_monitor_config(cli *c, int argc, char **argv);
+int cmd_monitor_show(cli *c, int argc, char **argv);
+int cmd_monitor_run(cli *c, int argc, char **argv);
 
 #endif

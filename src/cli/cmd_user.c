@@ -13,19 +13,6 @@
 
 #define PW_BUF (CF_PASSWORD_MAX + 2)
 
-/* Reads one line (without its newline) into buf; false at end of input or when too long. */
-static bool read_line(FILE *in, char buf[PW_BUF])
-{
-	if (fgets(buf, PW_BUF, in) == NULL)
-		return false;
-	size_t len = strlen(buf);
-	if (len > 0 && buf[len - 1] == '\n')
-		buf[--len] = '\0';
-	else if (!feof(in))
-		return false; /* longer than CF_PASSWORD_MAX bytes */
-	return true;
-}
-
 /* Prompts on the terminal without echo; false when the line could not be read. */
 static bool prompt(const char *text, char buf[PW_BUF])
 {
@@ -39,7 +26,7 @@ static bool prompt(const char *text, char buf[PW_BUF])
 		quiet.c_lflag |= ECHONL;
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
 	}
-	bool ok = read_line(stdin, buf);
+	bool ok = cli_read_line(stdin, buf, PW_BUF);
 	if (restore)
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
 	return ok;
@@ -51,7 +38,7 @@ static int read_password(cli *c, char buf[PW_BUF])
 {
 	cf_err e = {0};
 	if (!isatty(STDIN_FILENO)) {
-		if (!read_line(stdin, buf)) {
+		if (!cli_read_line(stdin, buf, PW_BUF)) {
 			cf_err_set(&e, CF_E_INPUT, "password", "expected the password as the first line of stdin");
 			return cli_fail(c, &e);
 		}

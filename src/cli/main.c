@@ -50,6 +50,14 @@ static const struct command {
 	{"user", "delete", cmd_user_delete, "NAME", true},
 	{"user", "passwd", cmd_user_passwd, "NAME (password on stdin, else prompted)", true},
 	{"audit", NULL, cmd_audit, "[--limit N] [--offset N]: the audit log, newest first", false},
+	{"monitor", "config", cmd_monitor_config,
+	 "[--start-days N] [--frequency Nh|Nd] [--email on|off] [--emails \"a@x;b@y\"] [--lsc on|off] [--smtp "
+	 "HOST:PORT] "
+	 "[--smtp-tls none|starttls|implicit] [--smtp-user U] [--smtp-password-stdin] [--smtp-ca FILE] [--from ADDR]",
+	 true},
+	{"monitor", "show", cmd_monitor_show, "the expiry monitor's settings, last run and pending notifications",
+	 false},
+	{"monitor", "run", cmd_monitor_run, "[--now RFC3339]: one pass of the expiry monitor", true},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -153,3 +153,15 @@ void cli_print_outcome(const cf_outcome *o)
 		}
 	}
 }
+
+bool cli_read_line(FILE *in, char *buf, size_t size)
+{
+	if (fgets(buf, (int)size, in) == NULL)
+		return false;
+	size_t len = strlen(buf);
+	if (len > 0 && buf[len - 1] == '\n')
+		buf[--len] = '\0';
+	else if (!feof(in))
+		return false; /* longer than the buffer */
+	return true;
+}

@@ -1,5 +1,8 @@
 #include "core/certjson.h"
 
+#include <stdio.h>
+#include <string.h>
+
 #include "util/buf.h"
 #include "util/clock.h"
 
@@ -220,4 +223,46 @@ void cf_json_outcome(json_t *obj, const cf_outcome *o)
 	if (json_object_get(obj, "warnings") == NULL)
 		json_object_set_new(obj, "warnings", cf_json_warnings(&o->warnings));
 	json_object_set_new(obj, "restart_plan", cf_json_plan(&o->plan));
+}
+
+json_t *cf_json_monitor(const cf_monitor_settings *s, const cf_monitor_health *h)
+{
+	char freq[24], smtp[300] = "";
+	json_t *emails = json_array();
+	if (s->frequency % CF_MONITOR_DAY == 0)
+		snprintf(freq, sizeof(freq), "%lldd", (long long)(s->frequency / CF_MONITOR_DAY));
+	else
+		snprintf(freq, sizeof(freq), "%lldh", (long long)(s->frequency / CF_MONITOR_HOUR));
+	if (s->smtp_host[0] != '\0')
+		snprintf(smtp, sizeof(smtp), "%s:%d", s->smtp_host, s->smtp_port);
+	for (const char *p = s->emails; *p != '\0';) {
+		size_t len = strcspn(p, ";");
+		json_array_append_new(emails, json_stringn(p, len));
+		p += len + (p[len] == ';');
+	}
+	json_t *o =
+		json_pack("{s:i, s:s, s:b, s:o, s:b, s:s, s:s, s:s, s:b, s:s, s:s, s:I}", "start_days", s->start_days,
+			  "frequency", freq, "email", s->email, "emails", emails, "lsc", s->lsc, "smtp", smtp,
+			  "smtp_tls", s->smtp_tls, "smtp_user", s->smtp_user, "smtp_password_set", s->smtp_password_set,
+			  "smtp_ca", s->smtp_ca, "from", s->from, "pending", (json_int_t)h->pending);
+	json_object_set_new(o, "last_run", h->last_run != 0 ? time_str(h->last_run) : json_null());
+	json_object_set_new(o, "smtp_failures", json_integer(h->smtp_failures));
+	return o;
+}
+
+json_t *cf_json_monitor_run(const cf_monitor_report *r)
+{
+	json_t *due = json_array();
+	for (size_t i = 0; i < r->n_due; i++) {
+		const cf_monitor_due *d = &r->due[i];
+		json_array_append_new(due, json_pack("{s:s, s:s, s:s, s:o, s:I, s:s}", "node", d->node,
+						     d->kind == CF_IDENTITY ? "purpose" : "store", d->name, "cn", d->cn,
+						     "not_after", time_str(d->not_after), "days_left",
+						     (json_int_t)d->days_left, "breaks", d->breaks));
+	}
+	json_t *o = json_pack("{s:o, s:i, s:i, s:o}", "due", due, "sent", r->sent, "queued", r->queued, "next_run",
+			      time_str(r->next_run));
+	if (r->error[0] != '\0')
+		json_object_set_new(o, "error", json_string(r->error));
+	return o;
 }

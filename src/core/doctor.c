@@ -10,6 +10,7 @@
 
 #include "core/deployment.h"
 #include "core/fqdn.h"
+#include "core/monitor.h"
 #include "core/names.h"
 #include "core/settings.h"
 #include "core/trust.h"
@@ -89,7 +90,8 @@ typedef struct doc {
 	const cf_doctor_opts *opts;
 	cf_findings *out;
 	int64_t now;
-	cf_nodectx ctx; /* the node being examined, its cluster and the cluster's nodes */
+	int expiring_days; /* the `expiring` window */
+	cf_nodectx ctx;	   /* the node being examined, its cluster and the cluster's nodes */
 	dcert *ids, *trust;
 	size_t n_ids, n_trust;
 	cf_csrrow *csrs;
@@ -396,7 +398,7 @@ static void check_not_yet_valid(doc *d, const rule *r, const subj *s)
 static void check_expiring(doc *d, const rule *r, const subj *s)
 {
 	const cf_facts *f = &s->c->row.facts;
-	int days = d->opts->expiring_days > 0 ? d->opts->expiring_days : 30;
+	int days = d->expiring_days;
 	char when[32];
 	if (f->not_after < d->now || f->not_after - d->now > (int64_t)days * DAY)
 		return;
@@ -999,6 +1001,11 @@ cf_code cf_doctor_run(cf_store *st, const cf_doctor_opts *opts, cf_findings *out
 	cf_node *nodes = NULL;
 	size_t n = 0;
 	cf_code rc;
+	/* `expiring` warns from the expiry monitor's notification start on, unless told otherwise */
+	cf_monitor_settings ms;
+	d.expiring_days = d.opts->expiring_days;
+	if (d.expiring_days <= 0)
+		d.expiring_days = cf_monitor_settings_get(st, &ms, NULL) == CF_OK ? ms.start_days : 30;
 	if (d.opts->node != NULL) {
 		cf_node one = {0};
 		rc = cf_store_node_get(st, d.opts->node, &one, e);

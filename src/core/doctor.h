@@ -37,7 +37,7 @@ size_t cf_findings_count(const cf_findings *f, cf_severity s);
 
 typedef struct cf_doctor_opts {
 	const char *node;	   /* only findings on this node (FQDN); NULL for the whole deployment */
-	int expiring_days;	   /* `expiring` window; 0 = 30 */
+	int expiring_days;	   /* `expiring` window; 0 = the expiry monitor's notification start */
 	int csr_max_age_days;	   /* `pending-csr-old` age; 0 = 30 */
 	const uint8_t *public_cas; /* PEM bundle of public root CAs (the system bundle), or NULL */
 	size_t public_cas_len;

@@ -30,6 +30,7 @@ typedef struct cf_purpose {
 	cf_sanrule san_rule;
 	const char *fixed_cn;	/* CN for CF_SAN_FIXED_CN */
 	const char *services;	/* services restarted after a change, comma-separated */
+	const char *breaks;	/* what stops working when it expires (the monitor's messages) */
 	bool restart_all_nodes; /* the services restart on every node of the scope (cup-xmpp) */
 	bool ha_sensitive;	/* presence HA must be disabled around the restart */
 } cf_purpose;

@@ -56,6 +56,14 @@ static const char *const migrations[] = {
 	"  action TEXT NOT NULL, object TEXT NOT NULL, result TEXT NOT NULL);",
 	/* 4: certificate lists in display order (node, kind, name) read a page without a sort */
 	"CREATE INDEX certificates_list ON certificates (node_id, kind, name);",
+	/* 5: deployment-wide settings (the expiry monitor's) and the monitor's notification ledger,
+	 * keyed by the certificate itself so a renewal starts afresh */
+	"CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE notifications ("
+	"  node_id BIGINT NOT NULL REFERENCES nodes(id) ON DELETE CASCADE, kind INTEGER NOT NULL,"
+	"  name TEXT NOT NULL, sha256 TEXT NOT NULL, last_sent BIGINT NOT NULL DEFAULT 0,"
+	"  queued BIGINT NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (node_id, kind, name, sha256));",
 };
 
 int cf_schema_latest(void)

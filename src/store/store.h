@@ -229,4 +229,38 @@ cf_code cf_store_audit_append(cf_store *st, const cf_auditrow *r, int64_t *id, c
 cf_code cf_store_audit_list(cf_store *st, int64_t limit, int64_t offset, cf_auditrow **out, size_t *n, int64_t *total,
 			    cf_err *e);
 
+/* ---- deployment-wide settings and the expiry monitor's ledger ------------------------------ */
+
+/* A setting's text (*out, caller frees), or *out NULL when it was never set. */
+cf_code cf_store_setting_get(cf_store *st, const char *key, char **out, cf_err *e);
+/* Sets a setting; value NULL removes it. */
+cf_code cf_store_setting_set(cf_store *st, const char *key, const char *value, cf_err *e);
+
+/* A certificate the monitor watches, with its ledger entry (zeros when it has none). The ledger
+ * is keyed by the certificate itself (node, kind, name, sha256): a renewal starts afresh. */
+typedef struct cf_watchrow {
+	int64_t node_id;
+	const char *node, *name, *cn, *serial, *sha256;
+	cf_certkind kind;
+	int64_t not_after;
+	int64_t last_sent;    /* when its last notification was delivered (0: never) */
+	int64_t queued;	      /* when the notification now waiting was queued (0: none waiting) */
+	int64_t attempts;     /* failed deliveries of the waiting one */
+	int64_t next_attempt; /* when to try it again */
+} cf_watchrow;
+
+/* Calls fn for each certificate with not_after <= until, soonest first (rows valid during fn);
+ * a non-zero return stops the walk and is returned. */
+cf_code cf_store_watch_each(cf_store *st, int64_t until, int (*fn)(void *ctx, const cf_watchrow *r), void *ctx,
+			    cf_err *e);
+/* Writes the ledger entry of r's certificate (insert or replace). */
+cf_code cf_store_ledger_put(cf_store *st, const cf_watchrow *r, cf_err *e);
+/* Drops the entries of certificates that are gone, and the waiting notifications of those no
+ * longer expiring by until. */
+cf_code cf_store_ledger_prune(cf_store *st, int64_t until, cf_err *e);
+/* Notifications waiting, and the soonest retry among them (0 when none). */
+cf_code cf_store_ledger_pending(cf_store *st, int64_t *pending, int64_t *next_attempt, cf_err *e);
+/* The soonest not_after of any certificate (0 when there is none). */
+cf_code cf_store_first_expiry(cf_store *st, int64_t *out, cf_err *e);
+
 #endif

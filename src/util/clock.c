@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static int64_t fixed_now;
@@ -30,4 +31,27 @@ void cf_time_rfc3339(int64_t t, char buf[static 32])
 		return;
 	}
 	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+bool cf_time_parse_rfc3339(const char *s, int64_t *out)
+{
+	struct tm tm = {0};
+	int n = 0, oh = 0, om = 0;
+	char sign = 0;
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+		   &tm.tm_sec, &n) != 6 ||
+	    n != 19)
+		return false;
+	const char *z = s + n;
+	if (strcmp(z, "Z") != 0 && !(sscanf(z, "%c%2d:%2d%n", &sign, &oh, &om, &n) == 3 && n == 6 && z[n] == '\0' &&
+				     (sign == '+' || sign == '-') && oh < 24 && om < 60))
+		return false;
+	if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
+	    tm.tm_sec > 60)
+		return false;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	int64_t t = (int64_t)timegm(&tm);
+	*out = t - (sign == '-' ? -1 : 1) * (sign ? (oh * 3600 + om * 60) : 0);
+	return true;
 }

@@ -3,6 +3,7 @@
 #ifndef CF_CLOCK_H
 #define CF_CLOCK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Seconds since the epoch, UTC. */
@@ -11,5 +12,8 @@ int64_t cf_clock_now(void);
 void cf_clock_set(int64_t now);
 /* Formats t as RFC 3339 UTC with a Z ("2026-11-22T06:45:38Z") into buf (>= 21 bytes). */
 void cf_time_rfc3339(int64_t t, char buf[static 32]);
+
+/* Parses "2026-11-22T06:45:38Z" (or with a +hh:mm/-hh:mm offset) into *out; false when malformed. */
+bool cf_time_parse_rfc3339(const char *s, int64_t *out);
 
 #endif

@@ -1,0 +1,141 @@
+/* monitor config|show|run: the expiry monitor (SPEC §5) */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/certjson.h"
+#include "core/monitor.h"
+#include "crypto/password.h"
+#include "net/smtp.h"
+#include "util/clock.h"
+
+#define SECRET_MAX 1026
+
+static int print_settings(cli *c)
+{
+	cf_monitor_settings s;
+	cf_monitor_health h = {0};
+	cf_err e = {0};
+	if (cf_monitor_settings_get(c->st, &s, &e) != CF_OK || cf_monitor_health_get(c->st, &h, &e) != CF_OK)
+		return cli_fail(c, &e);
+	json_t *o = cf_json_monitor(&s, &h);
+	if (c->json) {
+		cli_json(o);
+		return 0;
+	}
+	const char *key;
+	json_t *v;
+	json_object_foreach(o, key, v)
+	{
+		char *text = json_is_string(v) ? strdup(json_string_value(v)) : json_dumps(v, JSON_ENCODE_ANY);
+		printf("%-18s %s\n", key, text != NULL ? text : "");
+		free(text);
+	}
+	json_decref(o);
+	return 0;
+}
+
+int cmd_monitor_config(cli *c, int argc, char **argv)
+{
+	static const char usage[] = "certfleet monitor config [--start-days N] [--frequency Nh|Nd] [--email on|off] "
+				    "[--emails \"a@x;b@y\"] [--lsc on|off] [--smtp HOST:PORT] "
+				    "[--smtp-tls none|starttls|implicit] [--smtp-user U] [--smtp-password-stdin] "
+				    "[--smtp-ca FILE] [--from ADDR]";
+	/* the option names are the keys of cf_monitor_configure */
+	static const struct option opts[] = {
+		{"start-days", required_argument, NULL, 0},    {"frequency", required_argument, NULL, 0},
+		{"email", required_argument, NULL, 0},	       {"emails", required_argument, NULL, 0},
+		{"lsc", required_argument, NULL, 0},	       {"smtp", required_argument, NULL, 0},
+		{"smtp-tls", required_argument, NULL, 0},      {"smtp-user", required_argument, NULL, 0},
+		{"smtp-ca", required_argument, NULL, 0},       {"from", required_argument, NULL, 0},
+		{"smtp-password-stdin", no_argument, NULL, 0}, {0}};
+	enum { N_VALUED = 10, PASSWORD = 10 };
+	const char *v[11] = {0};
+	cf_monitor_change changes[11];
+	size_t n = 0;
+	char password[SECRET_MAX];
+	cf_err e = {0};
+	int i = cli_parse(c, argc, argv, opts, v, usage);
+	if (i < 0)
+		return 2;
+	if (i != argc)
+		return cli_usage(c, usage);
+	cli_audit_object(c, "expiry monitor");
+	for (int k = 0; k < N_VALUED; k++)
+		if (v[k] != NULL)
+			changes[n++] = (cf_monitor_change){opts[k].name, v[k]};
+	if (v[PASSWORD] != NULL) {
+		if (!cli_read_line(stdin, password, sizeof(password))) {
+			cf_err_set(&e, CF_E_INPUT, "--smtp-password-stdin",
+				   "expected the password as the first line of stdin");
+			return cli_fail(c, &e);
+		}
+		changes[n++] = (cf_monitor_change){"smtp-password", password};
+	}
+	int rc = cli_store(c, false);
+	if (rc == 0 && n > 0 && cf_monitor_configure(c->st, changes, n, &e) != CF_OK)
+		rc = cli_fail(c, &e);
+	cf_secret_wipe(password, sizeof(password));
+	return rc != 0 ? rc : print_settings(c);
+}
+
+int cmd_monitor_show(cli *c, int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 1)
+		return cli_usage(c, "certfleet monitor show");
+	int rc = cli_store(c, false);
+	return rc != 0 ? rc : print_settings(c);
+}
+
+int cmd_monitor_run(cli *c, int argc, char **argv)
+{
+	static const char usage[] = "certfleet monitor run [--now RFC3339]";
+	static const struct option opts[] = {{"now", required_argument, NULL, 0}, {0}};
+	const char *v[1] = {0};
+	cf_monitor_report r = {0};
+	cf_err e = {0};
+	int64_t now = cf_clock_now();
+	int i = cli_parse(c, argc, argv, opts, v, usage);
+	if (i < 0)
+		return 2;
+	if (i != argc)
+		return cli_usage(c, usage);
+	if (v[0] != NULL && !cf_time_parse_rfc3339(v[0], &now)) {
+		cf_err_set(&e, CF_E_USAGE, "--now", "expected a time like 2026-11-22T09:00:00Z, not \"%s\"", v[0]);
+		return cli_fail(c, &e);
+	}
+	cli_audit_object(c, "expiry monitor");
+	int rc = cli_store(c, false);
+	if (rc != 0)
+		return rc;
+	if (cf_monitor_run(c->st, now, cf_smtp_send, NULL, &r, &e) != CF_OK) {
+		cf_monitor_report_free(&r);
+		return cli_fail(c, &e);
+	}
+	/* one line per notification: the log is a notification channel of its own */
+	for (size_t k = 0; k < r.n_due; k++) {
+		char na[32];
+		cf_time_rfc3339(r.due[k].not_after, na);
+		fprintf(stderr, "certfleet: monitor: %s %s \"%s\" expires %s (%lld days): breaks %s\n", r.due[k].node,
+			r.due[k].name, r.due[k].cn, na, (long long)r.due[k].days_left, r.due[k].breaks);
+	}
+	if (c->json) {
+		cli_json(cf_json_monitor_run(&r));
+	} else {
+		char next[32];
+		cf_time_rfc3339(r.next_run, next);
+		printf("%zu due, %d sent, %d queued; next run %s\n", r.n_due, r.sent, r.queued, next);
+	}
+	if (r.error[0] != '\0') {
+		cf_err_set(&e, CF_E_REMOTE, "monitor", "notifications queued, the mail was not delivered: %s", r.error);
+		bool json = c->json;
+		c->json = false; /* one JSON object on stdout: the report is printed */
+		rc = cli_fail(c, &e);
+		c->json = json;
+	}
+	cf_monitor_report_free(&r);
+	return rc;
+}

@@ -1,0 +1,477 @@
+/* Expiry monitoring (see monitor.h): settings, the run and its ledger, the schedule. */
+#include "core/monitor.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/profile.h"
+#include "crypto/x509.h"
+#include "util/grow.h"
+
+#define RETRY_FIRST 60	    /* seconds: the first retry of a failed delivery */
+#define RETRY_MAX 3600	    /* the longest wait between retries */
+#define KEY "monitor."	    /* prefix of the monitor's keys in the settings table */
+#define FREQ_MAX_HOURS 8760 /* a year */
+
+/* ---- settings --------------------------------------------------------------------------------- */
+
+static void defaults(cf_monitor_settings *s)
+{
+	char host[200] = "localhost";
+	memset(s, 0, sizeof(*s));
+	s->start_days = 30;
+	s->frequency = CF_MONITOR_DAY;
+	s->email = true;
+	s->smtp_port = 25;
+	snprintf(s->smtp_tls, sizeof(s->smtp_tls), "starttls");
+	gethostname(host, sizeof(host) - 1);
+	snprintf(s->from, sizeof(s->from), "certfleet@%s", host);
+}
+
+/* The stored text of one monitor setting into buf (unchanged when never set). */
+static cf_code text_setting(cf_store *st, const char *name, char *buf, size_t len, cf_err *e)
+{
+	char key[64], *v = NULL;
+	snprintf(key, sizeof(key), KEY "%s", name);
+	cf_code rc = cf_store_setting_get(st, key, &v, e);
+	if (rc == CF_OK && v != NULL)
+		snprintf(buf, len, "%s", v);
+	free(v);
+	return rc;
+}
+
+static int64_t number_setting(cf_store *st, const char *name, int64_t dflt, cf_err *e)
+{
+	char buf[32] = "";
+	if (text_setting(st, name, buf, sizeof(buf), e) != CF_OK || buf[0] == '\0')
+		return dflt;
+	return strtoll(buf, NULL, 10);
+}
+
+cf_code cf_monitor_settings_get(cf_store *st, cf_monitor_settings *out, cf_err *e)
+{
+	char on[8] = "", lsc[8] = "", password[8] = "";
+	cf_err ignored = {0};
+	defaults(out);
+	out->start_days = (int)number_setting(st, "start_days", out->start_days, &ignored);
+	out->frequency = number_setting(st, "frequency", out->frequency, &ignored);
+	out->smtp_port = (int)number_setting(st, "smtp_port", out->smtp_port, &ignored);
+	cf_code rc = text_setting(st, "email", on, sizeof(on), e);
+	if (rc == CF_OK)
+		rc = text_setting(st, "lsc", lsc, sizeof(lsc), e);
+	if (rc == CF_OK)
+		rc = text_setting(st, "emails", out->emails, sizeof(out->emails), e);
+	if (rc == CF_OK)
+		rc = text_setting(st, "smtp_host", out->smtp_host, sizeof(out->smtp_host), e);
+	if (rc == CF_OK)
+		rc = text_setting(st, "smtp_tls", out->smtp_tls, sizeof(out->smtp_tls), e);
+	if (rc == CF_OK)
+		rc = text_setting(st, "smtp_user", out->smtp_user, sizeof(out->smtp_user), e);
+	if (rc == CF_OK)
+		rc = text_setting(st, "smtp_ca", out->smtp_ca, sizeof(out->smtp_ca), e);
+	if (rc == CF_OK)
+		rc = text_setting(st, "from", out->from, sizeof(out->from), e);
+	if (rc == CF_OK)
+		rc = text_setting(st, "smtp_password_set", password, sizeof(password), e);
+	out->email = strcmp(on, "off") != 0;
+	out->lsc = strcmp(lsc, "on") == 0;
+	out->smtp_password_set = strcmp(password, "yes") == 0;
+	return rc;
+}
+
+char *cf_monitor_smtp_password(cf_store *st)
+{
+	char *v = NULL;
+	if (cf_store_setting_get(st, KEY "smtp_password", &v, NULL) != CF_OK)
+		return NULL;
+	return v;
+}
+
+/* Whether text is an e-mail address certfleet sends to: local@domain, the local part of
+ * printable characters without specials, the domain of DNS labels. */
+static bool address_ok(const char *a, size_t len)
+{
+	const char *at = memchr(a, '@', len);
+	if (at == NULL || at == a || at - a > 64 || a[0] == '.' || at[-1] == '.')
+		return false;
+	for (const char *p = a; p < at; p++)
+		if (*p <= ' ' || *p >= 0x7f || strchr("()<>[]:;@\\,\"", *p) != NULL || (p[0] == '.' && p[1] == '.'))
+			return false;
+	const char *d = at + 1, *end = a + len;
+	if (end - d < 1 || end - d > 253)
+		return false;
+	for (const char *label = d; label < end;) {
+		const char *dot = memchr(label, '.', (size_t)(end - label));
+		const char *lend = dot != NULL ? dot : end;
+		if (lend == label || lend - label > 63 || label[0] == '-' || lend[-1] == '-')
+			return false;
+		for (const char *p = label; p < lend; p++)
+			if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+			      *p == '-'))
+				return false;
+		label = dot != NULL ? dot + 1 : end;
+		if (dot != NULL && label == end)
+			return false;
+	}
+	return true;
+}
+
+/* Checks a ';'-separated address list and writes it normalised (no spaces, no empties). */
+static cf_code parse_emails(const char *v, char *out, size_t outlen, cf_err *e)
+{
+	size_t used = 0;
+	out[0] = '\0';
+	for (const char *p = v; *p != '\0';) {
+		p += strspn(p, " \t;");
+		size_t len = strcspn(p, ";");
+		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (len == 0)
+			break;
+		if (!address_ok(p, len))
+			return cf_err_set(e, CF_E_INPUT, "--emails", "\"%.*s\" is not an e-mail address", (int)len, p);
+		if (used + len + 2 > outlen)
+			return cf_err_set(e, CF_E_INPUT, "--emails", "the list is longer than %zu characters",
+					  outlen - 1);
+		used += (size_t)snprintf(out + used, outlen - used, "%s%.*s", used > 0 ? ";" : "", (int)len, p);
+		p += len;
+	}
+	return CF_OK;
+}
+
+static cf_code parse_onoff(const char *opt, const char *v, const char **out, cf_err *e)
+{
+	if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0)
+		return cf_err_set(e, CF_E_INPUT, opt, "expected on or off, not \"%s\"", v);
+	*out = v;
+	return CF_OK;
+}
+
+/* "12h" or "2d" into seconds. */
+static cf_code parse_frequency(const char *v, int64_t *out, cf_err *e)
+{
+	char *end = NULL;
+	long n = strtol(v, &end, 10);
+	if (v[0] < '1' || v[0] > '9' || end == NULL || (strcmp(end, "h") != 0 && strcmp(end, "d") != 0) || n < 1 ||
+	    n * (end[0] == 'd' ? 24 : 1) > FREQ_MAX_HOURS)
+		return cf_err_set(e, CF_E_INPUT, "--frequency",
+				  "expected hours (12h) or days (1d) up to a year, not \"%s\"", v);
+	*out = (int64_t)n * (end[0] == 'd' ? CF_MONITOR_DAY : CF_MONITOR_HOUR);
+	return CF_OK;
+}
+
+/* "HOST:PORT" or "[V6]:PORT"; "" or "none" clears. */
+static cf_code parse_smtp(const char *v, char *host, size_t hostlen, int *port, cf_err *e)
+{
+	host[0] = '\0';
+	*port = 25;
+	if (v[0] == '\0' || strcmp(v, "none") == 0)
+		return CF_OK;
+	const char *colon = strrchr(v, ':');
+	char *end = NULL;
+	long p = colon != NULL ? strtol(colon + 1, &end, 10) : 0;
+	size_t n = colon != NULL ? (size_t)(colon - v) : 0;
+	if (colon == NULL || colon[1] == '\0' || *end != '\0' || p < 1 || p > 65535 || n == 0 || n >= hostlen ||
+	    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") < n)
+		return cf_err_set(e, CF_E_INPUT, "--smtp", "expected HOST:PORT, not \"%s\"", v);
+	memcpy(host, v, n);
+	host[n] = '\0';
+	*port = (int)p;
+	return CF_OK;
+}
+
+/* One change into the settings table. */
+static cf_code apply(cf_store *st, const cf_monitor_change *c, cf_err *e)
+{
+	char buf[1024], opt[40];
+	const char *val = c->value;
+	int64_t num = 0;
+	cf_code rc = CF_OK;
+	snprintf(opt, sizeof(opt), "--%s", c->key);
+	if (strcmp(c->key, "start-days") == 0) {
+		char *end = NULL;
+		long d = strtol(val, &end, 10);
+		if (val[0] < '0' || val[0] > '9' || *end != '\0' || d < 1 || d > 3650)
+			return cf_err_set(e, CF_E_INPUT, opt, "expected 1 to 3650 days, not \"%s\"", val);
+		snprintf(buf, sizeof(buf), "%ld", d);
+		return cf_store_setting_set(st, KEY "start_days", buf, e);
+	}
+	if (strcmp(c->key, "frequency") == 0) {
+		if ((rc = parse_frequency(val, &num, e)) != CF_OK)
+			return rc;
+		snprintf(buf, sizeof(buf), "%lld", (long long)num);
+		return cf_store_setting_set(st, KEY "frequency", buf, e);
+	}
+	if (strcmp(c->key, "email") == 0 || strcmp(c->key, "lsc") == 0) {
+		const char *v = NULL;
+		snprintf(buf, sizeof(buf), KEY "%s", c->key);
+		return (rc = parse_onoff(opt, val, &v, e)) != CF_OK ? rc : cf_store_setting_set(st, buf, v, e);
+	}
+	if (strcmp(c->key, "emails") == 0)
+		return (rc = parse_emails(val, buf, sizeof(buf), e)) != CF_OK
+			       ? rc
+			       : cf_store_setting_set(st, KEY "emails", buf, e);
+	if (strcmp(c->key, "smtp") == 0) {
+		int port = 0;
+		if ((rc = parse_smtp(val, buf, 256, &port, e)) != CF_OK)
+			return rc;
+		char p[16];
+		snprintf(p, sizeof(p), "%d", port);
+		rc = cf_store_setting_set(st, KEY "smtp_host", buf[0] != '\0' ? buf : NULL, e);
+		return rc != CF_OK ? rc : cf_store_setting_set(st, KEY "smtp_port", p, e);
+	}
+	if (strcmp(c->key, "smtp-tls") == 0) {
+		if (strcmp(val, "none") != 0 && strcmp(val, "starttls") != 0 && strcmp(val, "implicit") != 0)
+			return cf_err_set(e, CF_E_INPUT, opt, "expected none, starttls or implicit, not \"%s\"", val);
+		return cf_store_setting_set(st, KEY "smtp_tls", val, e);
+	}
+	if (strcmp(c->key, "smtp-user") == 0) {
+		if (strlen(val) >= 128 || strpbrk(val, "\r\n") != NULL)
+			return cf_err_set(e, CF_E_INPUT, opt, "expected a user name of at most 127 characters");
+		return cf_store_setting_set(st, KEY "smtp_user", val[0] != '\0' ? val : NULL, e);
+	}
+	if (strcmp(c->key, "smtp-password") == 0) { /* never in a message: only its length is looked at */
+		if (strlen(val) > 1024 || strpbrk(val, "\r\n") != NULL)
+			return cf_err_set(e, CF_E_INPUT, opt, "expected one line of at most 1024 bytes");
+		rc = cf_store_setting_set(st, KEY "smtp_password", val[0] != '\0' ? val : NULL, e);
+		return rc != CF_OK
+			       ? rc
+			       : cf_store_setting_set(st, KEY "smtp_password_set", val[0] != '\0' ? "yes" : NULL, e);
+	}
+	if (strcmp(c->key, "smtp-ca") == 0) {
+		if (val[0] != '\0' && (strlen(val) >= 512 || access(val, R_OK) != 0))
+			return cf_err_set(e, CF_E_INPUT, opt, "cannot read the CA file \"%s\"", val);
+		return cf_store_setting_set(st, KEY "smtp_ca", val[0] != '\0' ? val : NULL, e);
+	}
+	if (strcmp(c->key, "from") == 0) {
+		if (!address_ok(val, strlen(val)))
+			return cf_err_set(e, CF_E_INPUT, opt, "\"%s\" is not an e-mail address", val);
+		return cf_store_setting_set(st, KEY "from", val, e);
+	}
+	return cf_err_set(e, CF_E_USAGE, opt, "not a monitor setting");
+}
+
+cf_code cf_monitor_configure(cf_store *st, const cf_monitor_change *changes, size_t n, cf_err *e)
+{
+	cf_code rc = cf_store_begin(st, e);
+	for (size_t i = 0; rc == CF_OK && i < n; i++)
+		rc = apply(st, &changes[i], e);
+	if (rc == CF_OK)
+		rc = cf_store_commit(st, e);
+	cf_store_rollback(st);
+	return rc;
+}
+
+/* ---- the run ------------------------------------------------------------------------------------ */
+
+void cf_monitor_report_free(cf_monitor_report *r)
+{
+	for (size_t i = 0; i < r->n_due; i++) {
+		free(r->due[i].node);
+		free(r->due[i].name);
+		free(r->due[i].cn);
+		free(r->due[i].serial);
+		free(r->due[i].sha256);
+	}
+	free(r->due);
+	memset(r, 0, sizeof(*r));
+}
+
+/* What a certificate's expiry breaks: the purpose's services, or for a trust certificate the
+ * peers it vouches for. */
+static const char *breaks_of(const cf_watchrow *w, const char *product)
+{
+	if (w->kind == CF_TRUST)
+		return "every peer signed by it stops being trusted by this trust store";
+	const cf_purpose *p = cf_purpose_find(w->name, product);
+	return p != NULL && p->breaks != NULL ? p->breaks : "the services using this certificate";
+}
+
+/* The run's working state. */
+typedef struct run_ctx {
+	cf_store *st;
+	int64_t now;
+	const cf_monitor_settings *s;
+	cf_monitor_report *out;
+	size_t cap;
+	cf_watchrow *ready; /* copies of the rows to deliver now (strings owned by out->due) */
+	size_t n_ready, cap_ready;
+	struct {
+		int64_t node_id;
+		char product[32];
+	} products[64]; /* the nodes' products, looked up once per node */
+	size_t n_products;
+	cf_err *e;
+} run_ctx;
+
+/* The node's product (for the purpose table); "" when unknown. */
+static const char *product_of(run_ctx *r, const cf_watchrow *w)
+{
+	for (size_t i = 0; i < r->n_products; i++)
+		if (r->products[i].node_id == w->node_id)
+			return r->products[i].product;
+	size_t i = r->n_products < 64 ? r->n_products++ : (size_t)(w->node_id % 64);
+	cf_node n = {0};
+	r->products[i].node_id = w->node_id;
+	r->products[i].product[0] = '\0';
+	if (cf_store_node_get(r->st, w->node, &n, NULL) == CF_OK)
+		snprintf(r->products[i].product, sizeof(r->products[i].product), "%s", n.product);
+	cf_node_free(&n);
+	return r->products[i].product;
+}
+
+static int watch_row(void *ctx, const cf_watchrow *w)
+{
+	run_ctx *r = ctx;
+	/* inside the last day, and once expired, a certificate is notified every hour */
+	int64_t every = w->not_after - r->now <= CF_MONITOR_DAY ? CF_MONITOR_HOUR : r->s->frequency;
+	cf_watchrow row = *w;
+	if (row.queued == 0) {
+		if (row.last_sent != 0 && r->now - row.last_sent < every)
+			return 0; /* notified recently enough */
+		row.queued = r->now;
+		row.attempts = 0;
+		row.next_attempt = r->now;
+		if (cf_store_ledger_put(r->st, &row, r->e) != CF_OK)
+			return r->e->code;
+	}
+	if (cf_grow(&r->out->due, &r->cap, r->out->n_due, sizeof(*r->out->due)) != 0 ||
+	    cf_grow(&r->ready, &r->cap_ready, r->n_ready, sizeof(*r->ready)) != 0)
+		return cf_err_set(r->e, CF_E_INTERNAL, "monitor", "out of memory");
+	cf_monitor_due *d = &r->out->due[r->out->n_due++];
+	*d = (cf_monitor_due){.node = strdup(w->node),
+			      .name = strdup(w->name),
+			      .cn = strdup(w->cn),
+			      .serial = strdup(w->serial),
+			      .sha256 = strdup(w->sha256),
+			      .kind = w->kind,
+			      .not_after = w->not_after,
+			      .days_left = (w->not_after - r->now) / CF_MONITOR_DAY,
+			      .breaks = breaks_of(w, product_of(r, w))};
+	if (row.next_attempt <= r->now) {
+		row.node = d->node;
+		row.name = d->name;
+		row.cn = d->cn;
+		row.serial = d->serial;
+		row.sha256 = d->sha256;
+		r->ready[r->n_ready++] = row;
+	}
+	return 0;
+}
+
+/* Records the outcome of the delivery of the ready notifications, in one transaction. */
+static cf_code record(run_ctx *r, bool delivered, cf_err *e)
+{
+	char failures[24];
+	cf_code rc = cf_store_begin(r->st, e);
+	for (size_t i = 0; rc == CF_OK && i < r->n_ready; i++) {
+		cf_watchrow *w = &r->ready[i];
+		if (delivered) {
+			w->last_sent = r->now;
+			w->queued = w->attempts = w->next_attempt = 0;
+		} else {
+			int64_t wait = RETRY_FIRST << (w->attempts < 6 ? w->attempts : 6);
+			w->attempts++;
+			w->next_attempt = r->now + (wait < RETRY_MAX ? wait : RETRY_MAX);
+		}
+		rc = cf_store_ledger_put(r->st, w, e);
+	}
+	if (rc == CF_OK && !delivered) {
+		snprintf(failures, sizeof(failures), "%lld",
+			 (long long)number_setting(r->st, "smtp_failures", 0, e) + 1);
+		rc = cf_store_setting_set(r->st, KEY "smtp_failures", failures, e);
+	}
+	if (rc == CF_OK)
+		rc = cf_store_commit(r->st, e);
+	cf_store_rollback(r->st);
+	return rc;
+}
+
+cf_code cf_monitor_run(cf_store *st, int64_t now, cf_monitor_deliver_fn deliver, void *ctx, cf_monitor_report *out,
+		       cf_err *e)
+{
+	cf_monitor_settings s;
+	run_ctx r = {.st = st, .now = now, .s = &s, .out = out, .e = e};
+	char last[24];
+	memset(out, 0, sizeof(*out));
+	cf_code rc = cf_monitor_settings_get(st, &s, e);
+	int64_t until = now + (int64_t)s.start_days * CF_MONITOR_DAY;
+	snprintf(last, sizeof(last), "%lld", (long long)now);
+	/* 1: queue what is due, drop what no longer is, note the run */
+	if (rc == CF_OK)
+		rc = cf_store_begin(st, e);
+	if (rc == CF_OK)
+		rc = cf_store_ledger_prune(st, until, e);
+	if (rc == CF_OK)
+		rc = cf_store_watch_each(st, until, watch_row, &r, e);
+	if (rc == CF_OK)
+		rc = cf_store_setting_set(st, KEY "last_run", last, e);
+	if (rc == CF_OK)
+		rc = cf_store_commit(st, e);
+	cf_store_rollback(st);
+	/* 2: deliver the ready ones as one digest; the log line is the notification without mail */
+	if (rc == CF_OK && r.n_ready > 0) {
+		bool mail = s.email && s.emails[0] != '\0';
+		cf_code sent = CF_OK;
+		cf_err de = {0};
+		if (mail && s.smtp_host[0] == '\0') {
+			sent = cf_err_set(&de, CF_E_STATE, "--smtp", "e-mail is on but no SMTP server is set");
+		} else if (mail) {
+			cf_monitor_report digest = *out;
+			char *password = s.smtp_password_set ? cf_monitor_smtp_password(st) : NULL;
+			digest.n_due = 0; /* the digest holds the ready ones only */
+			digest.due = calloc(r.n_ready > 0 ? r.n_ready : 1, sizeof(*digest.due));
+			for (size_t i = 0, k = 0; digest.due != NULL && i < out->n_due && k < r.n_ready; i++)
+				if (out->due[i].sha256 == r.ready[k].sha256) {
+					digest.due[digest.n_due++] = out->due[i];
+					k++;
+				}
+			char *msg = digest.due != NULL ? cf_monitor_message(&s, &digest, now) : NULL;
+			sent = msg == NULL ? cf_err_set(&de, CF_E_INTERNAL, "monitor", "out of memory")
+					   : deliver(ctx, &s, password, msg, &de);
+			free(msg);
+			free(digest.due);
+			if (password != NULL)
+				cf_secret_free(password);
+		}
+		if (sent != CF_OK)
+			snprintf(out->error, sizeof(out->error), "%s%s%s", de.subject,
+				 de.subject[0] != '\0' ? ": " : "", de.message);
+		rc = record(&r, sent == CF_OK, e);
+		if (rc == CF_OK)
+			out->sent = sent == CF_OK ? (int)r.n_ready : 0;
+	}
+	int64_t pending = 0, retry = 0;
+	if (rc == CF_OK)
+		rc = cf_store_ledger_pending(st, &pending, &retry, e);
+	out->queued = (int)pending;
+	if (rc == CF_OK)
+		rc = cf_monitor_next_run(st, now, &out->next_run, e);
+	free(r.ready);
+	return rc;
+}
+
+cf_code cf_monitor_next_run(cf_store *st, int64_t now, int64_t *out, cf_err *e)
+{
+	int64_t first = 0, pending = 0, retry = 0;
+	cf_code rc = cf_store_first_expiry(st, &first, e);
+	if (rc == CF_OK)
+		rc = cf_store_ledger_pending(st, &pending, &retry, e);
+	if (rc != CF_OK)
+		return rc;
+	bool close = first != 0 && first - now <= CF_MONITOR_DAY;
+	*out = now + (close ? CF_MONITOR_HOUR : CF_MONITOR_DAY);
+	if (pending > 0 && retry > now && retry < *out)
+		*out = retry;
+	return CF_OK;
+}
+
+cf_code cf_monitor_health_get(cf_store *st, cf_monitor_health *out, cf_err *e)
+{
+	int64_t retry = 0;
+	out->last_run = number_setting(st, "last_run", 0, e);
+	out->smtp_failures = number_setting(st, "smtp_failures", 0, e);
+	return cf_store_ledger_pending(st, &out->pending, &retry, e);
+}
