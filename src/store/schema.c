@@ -54,8 +54,13 @@ static const char *const migrations[] = {
 	"CREATE TABLE audit ("
 	"  id @ID@, at BIGINT NOT NULL, account TEXT NOT NULL, client TEXT NOT NULL,"
 	"  action TEXT NOT NULL, object TEXT NOT NULL, result TEXT NOT NULL);",
-	/* 4: certificate lists in display order (node, kind, name) read a page without a sort */
-	"CREATE INDEX certificates_list ON certificates (node_id, kind, name);",
+	/* 4: certificate lists in display order (node, kind, name) read a page without a sort; the
+	 * lookups by sha256 and CN name the kind too, so they keep their own (longer) indexes */
+	"CREATE INDEX certificates_list ON certificates (node_id, kind, name);"
+	"DROP INDEX certificates_sha256;"
+	"CREATE INDEX certificates_sha256 ON certificates (node_id, kind, name, sha256);"
+	"DROP INDEX certificates_cn;"
+	"CREATE INDEX certificates_cn ON certificates (node_id, kind, name, cn);",
 	/* 5: deployment-wide settings (the expiry monitor's) and the monitor's notification ledger,
 	 * keyed by the certificate itself so a renewal starts afresh */
 	"CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
