@@ -43,6 +43,7 @@ fuzz: deps
 bench: build
 	bench/import.sh $(BUILD)
 	bench/validate.sh $(BUILD)
+	bench/api.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN)
