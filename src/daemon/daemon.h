@@ -20,6 +20,7 @@
 #define CF_DAEMON_UPLOAD_MAX (20 * 1024 * 1024) /* bytes of a multipart upload */
 
 struct cf_reload;
+struct cf_scheduler;
 
 enum cf_loglevel { CF_LOG_INFO = 0, CF_LOG_DEBUG = 1, CF_LOG_ERROR = 2 };
 
@@ -31,6 +32,9 @@ typedef struct cf_daemon {
 	int loglevel;
 	uint8_t *public_cas; /* the system's public roots, for the doctor (NULL when none) */
 	size_t public_cas_len;
+	struct cf_scheduler *scheduler; /* the expiry monitor's schedule (NULL: none) */
+	bool metrics_open;		/* listening on a loopback address: /metrics without a token */
+	char *metrics_token;		/* else the bearer token /metrics needs (NULL: /metrics refused) */
 } cf_daemon;
 
 /* One request being answered: the daemon, the request, when it started, its client address. */
@@ -128,5 +132,14 @@ void cf_route_user_add(cf_req *q);
 void cf_route_user_delete(cf_req *q);
 void cf_route_user_passwd(cf_req *q);
 void cf_route_static(cf_req *q);
+void cf_route_monitor_get(cf_req *q);
+void cf_route_monitor_put(cf_req *q);
+void cf_route_monitor_run(cf_req *q);
+void cf_route_metrics(cf_req *q);
+
+/* Whether host (a listen address as given to --listen, without brackets) is a loopback address:
+ * 127.0.0.0/8, ::1 or an IPv4-mapped 127.x. Names (even "localhost") and wildcard addresses are
+ * not: only a literal loopback address keeps /metrics to this machine. */
+bool cf_listen_is_loopback(const char *host);
 
 #endif

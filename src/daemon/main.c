@@ -7,21 +7,26 @@
 #include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "crypto/password.h"
 #include "daemon/daemon.h"
 #include "daemon/reload.h"
+#include "daemon/scheduler.h"
 #include "util/fileio.h"
+#include "util/text.h"
 
 #define DEFAULT_LISTEN "127.0.0.1:8443"
 
 static const char usage[] = "usage: certfleetd [--store PATH] [--node FQDN] [--listen ADDR:PORT] "
-			    "[--log-level info|debug] | --print-routes\n";
+			    "[--log-level info|debug] [--metrics-token-file FILE] | --print-routes\n";
+
+#define TOKEN_MIN 16 /* characters of a /metrics bearer token */
 
 typedef struct options {
-	const char *store, *node, *listen, *loglevel;
+	const char *store, *node, *listen, *loglevel, *metrics_token_file;
 	bool print_routes;
 } options;
 
@@ -81,10 +86,13 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 static bool parse_options(int argc, char **argv, options *o)
 {
-	static const struct option opts[] = {
-		{"store", required_argument, NULL, 's'},  {"node", required_argument, NULL, 'n'},
-		{"listen", required_argument, NULL, 'l'}, {"log-level", required_argument, NULL, 'v'},
-		{"print-routes", no_argument, NULL, 'r'}, {0}};
+	static const struct option opts[] = {{"store", required_argument, NULL, 's'},
+					     {"node", required_argument, NULL, 'n'},
+					     {"listen", required_argument, NULL, 'l'},
+					     {"log-level", required_argument, NULL, 'v'},
+					     {"print-routes", no_argument, NULL, 'r'},
+					     {"metrics-token-file", required_argument, NULL, 'm'},
+					     {0}};
 	int c;
 	o->store = getenv("CERTFLEET_STORE");
 	if (o->store == NULL || o->store[0] == '\0')
@@ -98,10 +106,45 @@ static bool parse_options(int argc, char **argv, options *o)
 		case 'l': o->listen = optarg; break;
 		case 'v': o->loglevel = optarg; break;
 		case 'r': o->print_routes = true; break;
+		case 'm': o->metrics_token_file = optarg; break;
 		default: return false;
 		}
 	}
 	return optind == argc && (strcmp(o->loglevel, "info") == 0 || strcmp(o->loglevel, "debug") == 0);
+}
+
+/* The bearer token /metrics needs, from the first line of path (surrounding white space dropped):
+ * at least TOKEN_MIN characters of printable text without spaces. */
+static cf_code read_token(const char *path, char **out, cf_err *e)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	struct stat sb;
+	cf_code rc = cf_file_read(path, 4096, &buf, &len, e);
+	if (rc != CF_OK)
+		return rc;
+	char *t = (char *)buf;
+	t += strspn(t, " \t\r\n");
+	size_t n = strcspn(t, "\r\n");
+	while (n > 0 && (t[n - 1] == ' ' || t[n - 1] == '\t'))
+		n--;
+	t[n] = '\0';
+	bool good = n >= TOKEN_MIN && cf_text_clean(t, n) && strcspn(t, " \t") == n && strlen(t) == n;
+	if (good)
+		*out = strdup(t);
+	cf_secret_wipe(buf, len);
+	free(buf);
+	if (!good)
+		return cf_err_set(e, CF_E_INPUT, path,
+				  "the metrics token file must hold one token of at least %d printable characters "
+				  "without spaces (e.g. openssl rand -hex 32)",
+				  TOKEN_MIN);
+	if (*out == NULL)
+		return cf_err_set(e, CF_E_INTERNAL, path, "out of memory");
+	if (stat(path, &sb) == 0 && (sb.st_mode & 077) != 0)
+		fprintf(stderr, "certfleetd: warning: %s: the metrics token file is readable by others (chmod 600)\n",
+			path);
+	return CF_OK;
 }
 
 /* Serves as node until a signal; the exit code. */
@@ -112,6 +155,7 @@ static int serve(cf_daemon *d, const cf_node *node, const char *host, unsigned s
 	struct evhttp *http = base != NULL ? evhttp_new(base) : NULL;
 	struct event *sigterm = NULL, *sigint = NULL;
 	cf_reload *tls = NULL;
+	cf_scheduler *sched = NULL;
 	cf_err e = {0};
 	if (http == NULL)
 		goto out;
@@ -146,8 +190,19 @@ static int serve(cf_daemon *d, const cf_node *node, const char *host, unsigned s
 		goto out;
 	cf_dlog(d, CF_LOG_INFO, "serving as %s with its tomcat identity, sha256 %s", node->fqdn, cf_reload_sha256(tls));
 	cf_dlog(d, CF_LOG_INFO, "listening on https://%s:%u/", host, (unsigned)port);
+	cf_dlog(d, CF_LOG_INFO, "/metrics: %s",
+		d->metrics_open		   ? "open (a loopback listen address)"
+		: d->metrics_token != NULL ? "needs Authorization: Bearer <the --metrics-token-file token>"
+					   : "refused (not a loopback listen address and no --metrics-token-file)");
+	if (cf_scheduler_new(base, d, &sched, &e) != CF_OK) {
+		fprintf(stderr, "certfleetd: %s: %s\n", e.subject, e.message);
+		goto out;
+	}
+	d->scheduler = sched;
 	rc = event_base_dispatch(base) < 0 ? 1 : 0;
 out:
+	d->scheduler = NULL;
+	cf_scheduler_free(sched);
 	if (sigterm != NULL)
 		event_free(sigterm);
 	if (sigint != NULL)
@@ -178,6 +233,11 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	d.metrics_open = cf_listen_is_loopback(host);
+	if (o.metrics_token_file != NULL && read_token(o.metrics_token_file, &d.metrics_token, &e) != CF_OK) {
+		fprintf(stderr, "certfleetd: %s: %s\n", e.subject, e.message);
+		return (int)e.code;
+	}
 	d.loglevel = strcmp(o.loglevel, "debug") == 0 ? CF_LOG_DEBUG : CF_LOG_INFO;
 	d.sessions = cf_sessions_new();
 	d.throttle = cf_throttle_new();
@@ -195,6 +255,9 @@ out:
 	cf_node_free(&node);
 	free(d.public_cas);
 	free(d.dummy_hash);
+	if (d.metrics_token != NULL)
+		cf_secret_wipe(d.metrics_token, strlen(d.metrics_token));
+	free(d.metrics_token);
 	cf_sessions_free(d.sessions);
 	cf_throttle_free(d.throttle);
 	cf_store_close(d.st);

@@ -82,6 +82,7 @@ jbody "{'node':'$PUB','store':'tomcat-trust','pem':$(pemof other.pem)}" >b/uploa
 jbody "{'node':'$PUB','purpose':'tomcat'}" >b/csr_refused.json
 jbody "{'name':'mallory','role':'admin','password':'$PW_MALLORY'}" >b/user_refused.json
 jbody "{'password':'$PW_REFUSED'}" >b/passwd_refused.json
+jbody "{'start_days':30}" >b/monitor.json
 
 # ---- the daemon -----------------------------------------------------------------------------------
 start_daemon() {
@@ -173,6 +174,8 @@ op_args() {
 	"GET /api/v1/csr/preview") U="$U?node=$PUB&purpose=tomcat" ;;
 	"POST /api/v1/users") A=(-H "$CTJ" --data-binary @b/user_refused.json) ;;
 	"PUT /api/v1/users/{name}/password") A=(-H "$CTJ" --data-binary @b/passwd_refused.json) ;;
+	"PUT /api/v1/monitor") A=(-H "$CTJ" --data-binary @b/monitor.json) ;;
+	"POST /api/v1/monitor/run" | "GET /metrics") ;;
 	"POST /api/v1/logout" | "GET /api/v1/"* | "DELETE /api/v1/certificates/{id}" | "DELETE /api/v1/users/{name}" | \
 		"GET /" | "GET /app.js" | "GET /app.css" | "GET /favicon.svg") ;;
 	*)
