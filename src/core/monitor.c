@@ -303,6 +303,8 @@ typedef struct run_ctx {
 		char product[32];
 	} products[64]; /* the nodes' products, looked up once per node */
 	size_t n_products;
+	bool mail;     /* notifications go out by mail (else the log line is the notification) */
+	size_t logged; /* notifications done by the log line alone */
 	cf_err *e;
 } run_ctx;
 
@@ -328,15 +330,18 @@ static int watch_row(void *ctx, const cf_watchrow *w)
 	/* inside the last day, and once expired, a certificate is notified every hour */
 	int64_t every = w->not_after - r->now <= CF_MONITOR_DAY ? CF_MONITOR_HOUR : r->s->frequency;
 	cf_watchrow row = *w;
-	if (row.queued == 0) {
-		if (row.last_sent != 0 && r->now - row.last_sent < every)
-			return 0; /* notified recently enough */
-		row.queued = r->now;
+	if (row.queued == 0 && row.last_sent != 0 && r->now - row.last_sent < every)
+		return 0; /* notified recently enough */
+	if (!r->mail) {	  /* the log line is the notification: done at once */
+		row.last_sent = r->now;
+		row.queued = row.attempts = row.next_attempt = 0;
+		r->logged++;
+	} else if (row.queued == 0) { /* queued for the digest */
+		row.queued = row.next_attempt = r->now;
 		row.attempts = 0;
-		row.next_attempt = r->now;
-		if (cf_store_ledger_put(r->st, &row, r->e) != CF_OK)
-			return r->e->code;
 	}
+	if ((!r->mail || w->queued == 0) && cf_store_ledger_put(r->st, &row, r->e) != CF_OK)
+		return r->e->code;
 	if (cf_grow(&r->out->due, &r->cap, r->out->n_due, sizeof(*r->out->due)) != 0 ||
 	    cf_grow(&r->ready, &r->cap_ready, r->n_ready, sizeof(*r->ready)) != 0)
 		return cf_err_set(r->e, CF_E_INTERNAL, "monitor", "out of memory");
@@ -350,7 +355,7 @@ static int watch_row(void *ctx, const cf_watchrow *w)
 			      .not_after = w->not_after,
 			      .days_left = (w->not_after - r->now) / CF_MONITOR_DAY,
 			      .breaks = breaks_of(w, product_of(r, w))};
-	if (row.next_attempt <= r->now) {
+	if (r->mail && row.next_attempt <= r->now) {
 		row.node = d->node;
 		row.name = d->name;
 		row.cn = d->cn;
@@ -398,6 +403,7 @@ cf_code cf_monitor_run(cf_store *st, int64_t now, cf_monitor_deliver_fn deliver,
 	memset(out, 0, sizeof(*out));
 	cf_code rc = cf_monitor_settings_get(st, &s, e);
 	int64_t until = now + (int64_t)s.start_days * CF_MONITOR_DAY;
+	r.mail = s.email && s.emails[0] != '\0';
 	snprintf(last, sizeof(last), "%lld", (long long)now);
 	/* 1: queue what is due, drop what no longer is, note the run */
 	if (rc == CF_OK)
@@ -411,18 +417,18 @@ cf_code cf_monitor_run(cf_store *st, int64_t now, cf_monitor_deliver_fn deliver,
 	if (rc == CF_OK)
 		rc = cf_store_commit(st, e);
 	cf_store_rollback(st);
-	/* 2: deliver the ready ones as one digest; the log line is the notification without mail */
+	/* 2: deliver the ready ones as one digest */
+	out->sent = (int)r.logged;
 	if (rc == CF_OK && r.n_ready > 0) {
-		bool mail = s.email && s.emails[0] != '\0';
 		cf_code sent = CF_OK;
 		cf_err de = {0};
-		if (mail && s.smtp_host[0] == '\0') {
+		if (s.smtp_host[0] == '\0') {
 			sent = cf_err_set(&de, CF_E_STATE, "--smtp", "e-mail is on but no SMTP server is set");
-		} else if (mail) {
+		} else {
 			cf_monitor_report digest = *out;
 			char *password = s.smtp_password_set ? cf_monitor_smtp_password(st) : NULL;
 			digest.n_due = 0; /* the digest holds the ready ones only */
-			digest.due = calloc(r.n_ready > 0 ? r.n_ready : 1, sizeof(*digest.due));
+			digest.due = calloc(r.n_ready, sizeof(*digest.due));
 			for (size_t i = 0, k = 0; digest.due != NULL && i < out->n_due && k < r.n_ready; i++)
 				if (out->due[i].sha256 == r.ready[k].sha256) {
 					digest.due[digest.n_due++] = out->due[i];
@@ -440,8 +446,8 @@ cf_code cf_monitor_run(cf_store *st, int64_t now, cf_monitor_deliver_fn deliver,
 			snprintf(out->error, sizeof(out->error), "%s%s%s", de.subject,
 				 de.subject[0] != '\0' ? ": " : "", de.message);
 		rc = record(&r, sent == CF_OK, e);
-		if (rc == CF_OK)
-			out->sent = sent == CF_OK ? (int)r.n_ready : 0;
+		if (rc == CF_OK && sent == CF_OK)
+			out->sent += (int)r.n_ready;
 	}
 	int64_t pending = 0, retry = 0;
 	if (rc == CF_OK)
