@@ -6,10 +6,11 @@
   const LIMIT = 50;
   const KEYS = ['rsa:2048', 'rsa:3072', 'rsa:4096', 'ec:prime256v1', 'ec:secp384r1'];
   const HASHES = ['sha256', 'sha384', 'sha512'];
-  const SOON_DAYS = 30;
+  const SOON_DAYS = 30; // until the monitor's own notification start is known
+  const SOON_MAX = 50; // certificates listed in the "Expiring soon" panel
 
   // The session lives in memory only; a reload asks GET /session again.
-  const state = { user: null, role: null, csrf: null, nodes: [], certOffset: 0, auditOffset: 0, change: null };
+  const state = { user: null, role: null, csrf: null, nodes: [], certOffset: 0, auditOffset: 0, change: null, monitor: null };
 
   const $ = (sel, root) => (root || document).querySelector(sel);
   const $$ = (sel, root) => Array.from((root || document).querySelectorAll(sel));
@@ -110,7 +111,7 @@
   }
 
   // Shows err next to the field it names (the API's "field", else fallback), or atop the form.
-  const FIELD_ALIASES = { pem: 'file' };
+  const FIELD_ALIASES = { pem: 'file', smtp: 'smtp_host' };
   function showError(form, err, fallback) {
     if (!(err instanceof ApiError)) err = { message: 'The server could not be reached: ' + err.message };
     const name = FIELD_ALIASES[err.field] || err.field || fallback;
@@ -212,7 +213,7 @@
 
   // Logged out: nothing of the last user's work stays on the page.
   function forget() {
-    Object.assign(state, { user: null, role: null, csrf: null, certOffset: 0, auditOffset: 0, change: null, cert: null, csr: null, trustView: undefined });
+    Object.assign(state, { user: null, role: null, csrf: null, certOffset: 0, auditOffset: 0, change: null, cert: null, csr: null, trustView: undefined, monitor: null });
     for (const f of $$('form')) {
       f.reset();
       clearErrors(f);
@@ -220,7 +221,8 @@
     for (const t of $$('table tbody')) t.replaceChildren();
     $('#csr-view').hidden = true;
     for (const t of $$('textarea')) t.value = '';
-    for (const d of $$('dl.decoded, #result-body, #cert-warnings, #csr-preview-san, #csr-preview-cn')) d.replaceChildren();
+    for (const d of $$('dl.decoded, #result-body, #cert-warnings, #csr-preview-san, #csr-preview-cn, #mon-report, #soon-list, #soon-text')) d.replaceChildren();
+    $('#soon-panel').hidden = true;
     applyRole();
   }
 
@@ -229,15 +231,21 @@
   }
 
   function expiryCell(iso) {
-    const d = daysLeft(iso);
-    const days = (n) => (n === 1 ? '1 day' : `${n} days`);
-    const text = d < 0 ? `expired ${days(-d)} ago` : d === 0 ? 'expires today' : `${days(d)} left`;
-    return el('td', {}, iso, el('span', { class: 'days' }, text));
+    return el('td', {}, iso, el('span', { class: 'days' }, leftText(iso)));
   }
+
+  // "Soon" is the monitor's notification start, once the page knows it.
+  const soonDays = () => (state.monitor ? state.monitor.start_days : SOON_DAYS);
 
   function rowClass(iso) {
     const d = daysLeft(iso);
-    return d < 0 ? 'expired' : d <= SOON_DAYS ? 'soon' : null;
+    return d < 0 ? 'expired' : d <= soonDays() ? 'soon' : null;
+  }
+
+  const dayWords = (n) => (n === 1 ? '1 day' : `${n} days`);
+  function leftText(iso) {
+    const d = daysLeft(iso);
+    return d < 0 ? `expired ${dayWords(-d)} ago` : d === 0 ? 'expires today' : `${dayWords(d)} left`;
   }
 
   function pager(box, offset, count, total) {
@@ -260,7 +268,41 @@
     $('#certs-title').textContent = trust ? 'Trust stores' : 'Certificate list';
     $('#f-purpose-row').hidden = trust;
     show('certs');
+    if (trust) $('#soon-panel').hidden = true;
+    else loadSoon().catch((err) => { if (err.status !== 401) say(err.message, true); });
     await loadCerts();
+  }
+
+  // The "Expiring soon" panel: what is inside the monitor's notification start (or expired).
+  let soonSeq = 0;
+  async function loadSoon() {
+    const seq = ++soonSeq;
+    const m = await api('GET', '/monitor');
+    const data = await api('GET', '/certificates' + query({ expiring: m.start_days, limit: SOON_MAX }));
+    if (seq !== soonSeq || state.trustView !== false) return;
+    state.monitor = m;
+    const items = (data.items || []).slice().sort((a, b) => Date.parse(a.not_after) - Date.parse(b.not_after));
+    const total = data.total || 0;
+    const span = `${dayWords(m.start_days)} (the monitor's notification start)`;
+    $('#soon-text').textContent = !total ? `Nothing expires within ${span}.` :
+      `${total === 1 ? '1 certificate expires' : total + ' certificates expire'} within ${span} or ${total === 1 ? 'has' : 'have'} expired` +
+      (total > items.length ? `; the first ${items.length} in list order:` : ':');
+    $('#soon-list').replaceChildren(...items.map((c) => el('li', { class: rowClass(c.not_after) },
+      el('a', { href: '#cert/' + c.id }, `${c.id}: ${c.purpose || c.store} on ${c.node}`), ` — ${c.cn}, not after ${c.not_after}`,
+      el('span', { class: 'days' }, leftText(c.not_after)))));
+    $('#soon-show').hidden = !total;
+    $('#soon-show').textContent = total === 1 ? 'Show it in the list' : 'Show them in the list';
+    $('#soon-panel').classList.toggle('none', !total);
+    $('#soon-panel').hidden = false;
+  }
+
+  function showSoonInList() {
+    const f = $('#filter-form');
+    f.reset();
+    syncFilterChoices();
+    f.expiring.value = String(soonDays());
+    state.certOffset = 0;
+    loadCerts();
   }
 
   // Filter changes can overlap; only the newest answer is shown.
@@ -483,6 +525,98 @@
     showChange(res, `Uploaded to ${where} on ${fd.get('node')}`);
   }
 
+  // ---- certificate monitor -----------------------------------------------------------------------
+
+  function fillMonitor(m) {
+    state.monitor = m;
+    fillDl($('#mon-state'), [
+      ['Last run', m.last_run || 'never'], ['Notifications pending', m.pending],
+      ['Failed deliveries so far', m.smtp_failures], ['SMTP password', m.smtp_password_set ? 'set' : 'not set'],
+    ]);
+    const f = $('#monitor-form');
+    const fq = /^(\d+)([hd])$/.exec(m.frequency || '') || [null, '1', 'd'];
+    const smtp = /^\[?(.*?)\]?:(\d+)$/.exec(m.smtp || '');
+    f.start_days.value = String(m.start_days);
+    f.frequency.value = fq[1];
+    f.frequency_unit.value = fq[2];
+    f.email.checked = !!m.email;
+    f.emails.value = (m.emails || []).join('; ');
+    f.lsc.checked = !!m.lsc;
+    f.smtp_host.value = smtp ? smtp[1] : '';
+    f.smtp_port.value = smtp ? smtp[2] : '';
+    f.smtp_tls.value = m.smtp_tls || 'starttls';
+    f.smtp_user.value = m.smtp_user || '';
+    f.smtp_password.value = '';
+    f.smtp_password_clear.checked = false;
+    f.smtp_password_clear.disabled = !m.smtp_password_set;
+    f.smtp_ca.value = m.smtp_ca || '';
+    f.from.value = m.from || '';
+    for (const e of f.elements) {
+      if (e.tagName !== 'BUTTON' && !isAdmin()) e.disabled = true;
+      else if (e !== f.smtp_password_clear) e.disabled = false;
+    }
+  }
+
+  async function viewMonitor() {
+    show('monitor');
+    clearErrors($('#monitor-form'));
+    fillMonitor(await api('GET', '/monitor'));
+  }
+
+  const wholeNumber = (v, lo, hi) => /^\d+$/.test(v.trim()) && Number(v) >= lo && Number(v) <= hi;
+  const fieldError = (field, message) => new ApiError(400, { error: { message, field } });
+
+  async function submitMonitor(f) {
+    if (!wholeNumber(f.start_days.value, 1, 3650)) throw fieldError('start_days', 'Enter a whole number of days from 1 to 3650.');
+    if (!wholeNumber(f.frequency.value, 1, 8784)) throw fieldError('frequency', 'Enter a whole number of hours or days, 1 or more.');
+    const host = f.smtp_host.value.trim();
+    const port = f.smtp_port.value.trim();
+    if (port !== '' && !wholeNumber(port, 1, 65535)) throw fieldError('smtp_port', 'Enter a port from 1 to 65535.');
+    const body = {
+      start_days: Number(f.start_days.value), frequency: `${Number(f.frequency.value)}${f.frequency_unit.value}`,
+      email: f.email.checked, emails: f.emails.value.trim(), lsc: f.lsc.checked,
+      smtp: host ? `${host.includes(':') ? '[' + host + ']' : host}:${port || 25}` : '',
+      smtp_tls: f.smtp_tls.value, smtp_user: f.smtp_user.value.trim(), smtp_ca: f.smtp_ca.value.trim(), from: f.from.value.trim(),
+    };
+    if (f.smtp_password_clear.checked) body.smtp_password = '';
+    else if (f.smtp_password.value) body.smtp_password = f.smtp_password.value;
+    try {
+      fillMonitor(await api('PUT', '/monitor', body));
+    } finally {
+      f.smtp_password.value = '';
+    }
+    say('Monitor settings saved.');
+  }
+
+  function renderReport(r) {
+    const due = r.due || [];
+    $('#mon-report').replaceChildren(...[
+      el('h2', {}, 'Monitor run'),
+      el('p', { id: 'mon-report-summary' }, `${due.length ? (due.length === 1 ? '1 certificate' : due.length + ' certificates') + ' notified or waiting for delivery' : 'Nothing was due'}; ` +
+        `${r.sent} sent, ${r.queued} queued. Next run due ${r.next_run}.`),
+      r.error ? el('p', { class: 'form-err' }, 'Delivery failed: ' + r.error + ' (the notifications stay queued and are retried)') : null,
+      due.length ? el('table', { id: 'mon-due' }, el('caption', {}, 'Certificates notified'),
+        el('thead', {}, el('tr', {}, ['Node', 'Purpose / store', 'Common name', 'Not after', 'Days left', 'What breaks'].map((h) => el('th', { scope: 'col' }, h)))),
+        el('tbody', {}, due.map((d) => el('tr', { class: d.days_left < 0 ? 'expired' : 'soon' },
+          el('td', {}, d.node), el('td', {}, d.purpose || d.store), el('td', {}, d.cn), el('td', {}, d.not_after),
+          el('td', {}, d.days_left), el('td', {}, d.breaks))))) : null,
+    ].filter(Boolean));
+  }
+
+  async function runMonitor() {
+    const b = $('#mon-run');
+    b.disabled = true;
+    say('');
+    try {
+      renderReport(await api('POST', '/monitor/run'));
+      fillMonitor(await api('GET', '/monitor'));
+    } catch (err) {
+      say(err.message, true);
+    } finally {
+      b.disabled = false;
+    }
+  }
+
   // ---- doctor, status, audit, users ----------------------------------------------------------------
 
   async function loadDoctor() {
@@ -596,6 +730,7 @@
     upload: () => show('upload'),
     result: renderChange,
     doctor: () => { show('doctor'); return loadDoctor(); },
+    monitor: viewMonitor,
     status: viewStatus,
     audit: () => { show('audit'); return loadAudit(); },
     users: viewUsers,
@@ -634,6 +769,7 @@
 
   async function start() {
     addErrorSlots();
+    $('#mon-freq-unit').after($('#mon-freq-err')); // the frequency's error after its unit
     for (const s of $$('.key-select')) fillSelect(s, KEYS, 'Purpose default');
     for (const s of $$('.hash-select')) fillSelect(s, HASHES, 'Default (sha256)');
     for (const f of ['#ss-form', '#csr-form', '#csr-get-form', '#up-form']) nodeSyncs.push(linkNodeSelect($(f)));
@@ -647,6 +783,7 @@
     onSubmit($('#doctor-form'), loadDoctor);
     onSubmit($('#user-add-form'), submitUserAdd);
     onSubmit($('#pw-form'), submitPassword);
+    onSubmit($('#monitor-form'), submitMonitor);
 
     $('#f-node').addEventListener('change', () => { syncFilterChoices(); state.certOffset = 0; loadCerts(); });
     for (const s of ['#f-purpose', '#f-store']) $(s).addEventListener('change', () => { state.certOffset = 0; loadCerts(); });
@@ -662,6 +799,9 @@
     pageButtons($('#audit-pager'), 'auditOffset', loadAudit);
     $('#cert-delete').addEventListener('click', deleteCert);
     $('#csr-discard').addEventListener('click', discardCsr);
+    $('#mon-run').addEventListener('click', runMonitor);
+    $('#soon-show').addEventListener('click', showSoonInList);
+    $('#mon-smtp-password-clear').addEventListener('change', (ev) => { $('#mon-smtp-password').disabled = ev.target.checked; });
     $('#users-table').addEventListener('click', (ev) => {
       const b = ev.target.closest('button[data-user]');
       if (b) deleteUser(b.dataset.user);

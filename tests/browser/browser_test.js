@@ -356,6 +356,87 @@ async function main() {
   check('audit shows the trust delete', (actions || []).includes('trust delete'), JSON.stringify(actions));
   await shot(page, 'audit');
 
+  // ---- certificate monitor: the expiring-soon panel, the settings, a run ----------------------------------------
+  // ucm2's CallManager, self-signed above with 10 days, is inside the monitor's default 30-day window.
+  await page.click('#nav a[href="#certs"]');
+  const panelIds = () => page.$$eval('#soon-list li a', (as) => as.map((a) => a.getAttribute('href').replace('#cert/', '')));
+  const soonCli = cliIds('--expiring', '30').sort();
+  const panel = (await until(async () => { const p = await panelIds(); return p.length ? p : null; })) || [];
+  check('expiring soon: the 10-day CallManager on ucm2 is in the panel', panel.includes(String(cm.id)), JSON.stringify(panel));
+  checkEq('expiring soon: the panel lists what the CLI has within 30 days', soonCli, panel.slice().sort());
+  check('expiring soon: days left in words', /(9|10) days left/.test(await text('#soon-list')), await text('#soon-list'));
+  check('expiring soon: the monitor window named', (await text('#soon-text')).includes('within 30 days'), await text('#soon-text'));
+  await shot(page, 'expiring-soon');
+  await page.click('#soon-show');
+  await listShows('expiring soon: shown in the list', cliIds('--expiring', '30'));
+  checkEq('expiring soon: the filter says so', '30', await page.inputValue('#f-expiring'));
+  await page.click('#f-clear');
+
+  await page.click('#nav a[href="#monitor"]');
+  check('monitor: settings shown', await until(async () => (await page.inputValue('#mon-start')) === '30'));
+  checkEq('monitor: frequency shown', ['1', 'd'], [await page.inputValue('#mon-freq'), await page.inputValue('#mon-freq-unit')]);
+  checkEq('monitor: last run shown as the CLI has it', cli('monitor', 'show').last_run, await dd('#mon-state', 'Last run'));
+  await shot(page, 'monitor');
+  // A bad address among good ones: the daemon's error next to the addresses, nothing saved.
+  await page.fill('#mon-emails', 'pki@example.com; not-an-address');
+  allow('PUT', '/api/v1/monitor', 400);
+  await page.click('#monitor-form button[type="submit"]');
+  const emailsErr = await until(() => text('#mon-emails-err'));
+  check('bad address: error next to the addresses field', /not-an-address/.test(emailsErr), JSON.stringify(emailsErr));
+  check('bad address: the error is in the addresses row',
+    await page.$eval('#mon-emails-err', (e) => e.parentElement.contains(document.getElementById('mon-emails'))));
+  checkEq('bad address: field marked invalid', 'true', await page.getAttribute('#mon-emails', 'aria-invalid'));
+  checkEq('bad address: nothing saved (CLI)', [30, []], [cli('monitor', 'show').start_days, cli('monitor', 'show').emails]);
+  await shot(page, 'monitor-bad-address');
+  // A good change: saved, the CLI agrees, the password is not kept in the page.
+  await page.fill('#mon-emails', 'pki@example.com; ops@example.com');
+  await page.fill('#mon-start', '5');
+  await page.fill('#mon-freq', '12');
+  await page.selectOption('#mon-freq-unit', 'h');
+  await page.uncheck('#mon-email');
+  await page.check('#mon-lsc');
+  await page.fill('#mon-smtp-host', 'mail.example.com');
+  await page.fill('#mon-smtp-port', '587');
+  await page.selectOption('#mon-smtp-tls', 'implicit');
+  await page.fill('#mon-smtp-user', 'certfleet');
+  await page.fill('#mon-smtp-password', 'smtp password of the browser test');
+  await page.click('#monitor-form button[type="submit"]');
+  check('monitor: saved', await until(async () => (await text('#msg')).includes('Monitor settings saved')));
+  const ms = cli('monitor', 'show');
+  checkEq('monitor: saved (CLI)', [5, '12h', false, ['pki@example.com', 'ops@example.com'], true, 'mail.example.com:587', 'implicit', 'certfleet', true],
+    [ms.start_days, ms.frequency, ms.email, ms.emails, ms.lsc, ms.smtp, ms.smtp_tls, ms.smtp_user, ms.smtp_password_set]);
+  checkEq('monitor: the password field emptied', '', await page.inputValue('#mon-smtp-password'));
+  checkEq('monitor: the password shown as set', 'set', await dd('#mon-state', 'SMTP password'));
+  await shot(page, 'monitor-saved');
+  await page.reload({ waitUntil: 'load' });
+  check('monitor: after a reload the stored settings', await until(async () => (await page.inputValue('#mon-start')) === '5'));
+  checkEq('monitor: after a reload', ['12', 'h', 'pki@example.com; ops@example.com', 'mail.example.com', '587', false],
+    [await page.inputValue('#mon-freq'), await page.inputValue('#mon-freq-unit'), await page.inputValue('#mon-emails'),
+      await page.inputValue('#mon-smtp-host'), await page.inputValue('#mon-smtp-port'), await page.isChecked('#mon-email')]);
+  // The panel follows the monitor's window: nothing within 5 days.
+  await page.click('#nav a[href="#certs"]');
+  check('expiring soon follows the monitor: nothing within 5 days',
+    await until(async () => (await text('#soon-text')).startsWith('Nothing expires within 5 days')), await text('#soon-text'));
+  await shot(page, 'expiring-soon-5-days');
+  // A 14-day window and a run now: the CallManager is notified (e-mail off: the daemon's log line).
+  await page.click('#nav a[href="#monitor"]');
+  await until(async () => (await page.inputValue('#mon-start')) === '5');
+  await page.fill('#mon-start', '14');
+  await page.click('#monitor-form button[type="submit"]');
+  check('monitor: 14 days saved', await until(() => cli('monitor', 'show').start_days === 14));
+  await page.click('#mon-run');
+  const dueRows = (await until(async () => {
+    const r = await page.$$eval('#mon-due tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+    return r.length ? r : null;
+  })) || [];
+  check('run: CallManager on ucm2 notified', dueRows.some((r) => r[0] === 'ucm2.example.com' && r[1] === 'CallManager' && /^(9|10)$/.test(r[4])), JSON.stringify(dueRows));
+  check('run: what breaks is said', dueRows.every((r) => r[5].length > 0), JSON.stringify(dueRows));
+  const dlog = fs.readFileSync(path.join(WORK, 'daemon.err'), 'utf8');
+  check('run: the daemon logged the notification', /info monitor: ucm2\.example\.com CallManager "ucm2\.example\.com" expires \S+ \((9|10) days\): breaks /.test(dlog));
+  check('run: last run updated', await until(async () => (await dd('#mon-state', 'Last run')) === cli('monitor', 'show').last_run));
+  checkEq('run: audited', 'monitor run', cli('audit', '--limit', '1').items[0].action);
+  await shot(page, 'monitor-run');
+
   // ---- users: add a read-only account -------------------------------------------------------------------------
   await page.click('#nav a[href="#users"]');
   await page.fill('#ua-name', 'reader');
@@ -407,6 +488,12 @@ async function main() {
   checkEq('description shown as text, not markup', DESC_MARKUP, await dd('#cert-dl', 'Description'));
   check('no element made from data', (await page.$('#xss')) === null);
   await shot(page, 'readonly-details');
+  await page.click('#nav a[href="#monitor"]');
+  check('reader: monitor settings shown', await until(async () => (await page.inputValue('#mon-start')) === '14'));
+  check('reader: monitor settings read-only', await page.isDisabled('#mon-start') && await page.isDisabled('#mon-emails'));
+  check('reader: no save button', !(await visible('#monitor-form button[type="submit"]')));
+  check('reader: no run button', !(await visible('#mon-run')));
+  await shot(page, 'readonly-monitor');
   await page.click('#nav a[href="#csr"]');
   check('reader: CSR download form', await until(() => visible('#csr-get-form')));
   check('reader: no CSR generate form', !(await visible('#csr-form')));

@@ -2,7 +2,9 @@
 # The web admin page (SPEC §11.3) in headless Chromium driven by playwright-core: login (and a
 # wrong password), list filters and paging, CSR generate + download, signing by an external CA
 # made here with openssl, chain and certificate upload with the restart plan, details, trust
-# delete, users, read-only view, logout. tests/browser/browser_test.js does the clicking; any
+# delete, the certificate monitor (the expiring-soon panel following the monitor's window, the
+# settings saved and checked against the CLI, a bad address shown next to its field, a run now),
+# users, read-only view, logout. tests/browser/browser_test.js does the clicking; any
 # console error, page error, failed request or 5xx answer fails the test. Screenshots of each
 # state go to $CERTFLEET_TEST_OUT, else ./browser-shots (ctest runs in the build directory).
 . "$(dirname "$0")/lib.sh"
