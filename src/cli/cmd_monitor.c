@@ -117,10 +117,14 @@ int cmd_monitor_run(cli *c, int argc, char **argv)
 	}
 	/* one line per notification: the log is a notification channel of its own */
 	for (size_t k = 0; k < r.n_due; k++) {
-		char na[32];
+		char na[32], cn[256];
 		cf_time_rfc3339(r.due[k].not_after, na);
+		snprintf(cn, sizeof(cn), "%s", r.due[k].cn);
+		for (char *p = cn; *p != '\0'; p++) /* a CN cannot break the line */
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = '?';
 		fprintf(stderr, "certfleet: monitor: %s %s \"%s\" expires %s (%lld days): breaks %s\n", r.due[k].node,
-			r.due[k].name, r.due[k].cn, na, (long long)r.due[k].days_left, r.due[k].breaks);
+			r.due[k].name, cn, na, (long long)r.due[k].days_left, r.due[k].breaks);
 	}
 	if (c->json) {
 		cli_json(cf_json_monitor_run(&r));
