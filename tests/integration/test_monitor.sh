@@ -265,6 +265,8 @@ assert_eq "run: tomcat breaks the admin web pages" "True True" \
 	"$(rj '"%s %s" % tuple(w in [x["breaks"] for x in d["due"] if x.get("purpose") == "tomcat"][0] for w in ("admin", "web page"))')"
 assert_contains "run: a trust CA breaks every peer signed by it" "every peer signed by it" \
 	"$(rj '[x["breaks"] for x in d["due"] if x.get("store") == "trusted-ca"][0]')"
+assert_eq "monitor show: last_run is the run's time, nothing pending" "$(rfc "$NOW") 0" \
+	"$(cf --json monitor show | json '"%s %s" % (d["last_run"], d["pending"])')"
 REPORT="$T/report1.json"
 cp "$LAST" "$REPORT"
 ERR1=$ERR
@@ -581,5 +583,10 @@ else
 fi
 must "audit at the end" --json audit
 assert_contains "audit: monitor config recorded" "monitor config" "$OUT"
+if [ -n "${STORECHECK:-}" ]; then
+	rc=0
+	out=$("$STORECHECK" "$CERTFLEET_STORE" 2>&1) || rc=$?
+	assert_eq "storecheck on the last store (ledger and settings written by every run): $out" 0 "$rc"
+fi
 
 finish
