@@ -127,7 +127,11 @@ int cmd_monitor_run(cli *c, int argc, char **argv)
 			r.due[k].name, cn, na, (long long)r.due[k].days_left, r.due[k].breaks);
 	}
 	if (c->json) {
-		cli_json(cf_json_monitor_run(&r));
+		cf_buf b = {0};
+		cf_monitor_run_write(&b, &r);
+		cf_buf_add(&b, "\n", 1);
+		fwrite(b.p, 1, b.len, stdout);
+		cf_buf_free(&b);
 	} else {
 		char next[32];
 		cf_time_rfc3339(r.next_run, next);

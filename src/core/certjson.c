@@ -250,19 +250,23 @@ json_t *cf_json_monitor(const cf_monitor_settings *s, const cf_monitor_health *h
 	return o;
 }
 
-json_t *cf_json_monitor_run(const cf_monitor_report *r)
+void cf_monitor_run_write(cf_buf *b, const cf_monitor_report *r)
 {
-	json_t *due = json_array();
+	cf_buf_adds(b, "{\"due\":[");
 	for (size_t i = 0; i < r->n_due; i++) {
 		const cf_monitor_due *d = &r->due[i];
-		json_array_append_new(due, json_pack("{s:s, s:s, s:s, s:o, s:I, s:s}", "node", d->node,
-						     d->kind == CF_IDENTITY ? "purpose" : "store", d->name, "cn", d->cn,
-						     "not_after", time_str(d->not_after), "days_left",
-						     (json_int_t)d->days_left, "breaks", d->breaks));
+		cf_buf_adds(b, i > 0 ? ",{\"node\":" : "{\"node\":");
+		cf_buf_json_str(b, d->node);
+		key_str(b, d->kind == CF_IDENTITY ? "purpose" : "store", d->name);
+		key_str(b, "cn", d->cn);
+		key_time(b, "not_after", d->not_after);
+		cf_buf_addf(b, ",\"days_left\":%lld", (long long)d->days_left);
+		key_str(b, "breaks", d->breaks);
+		cf_buf_add(b, "}", 1);
 	}
-	json_t *o = json_pack("{s:o, s:i, s:i, s:o}", "due", due, "sent", r->sent, "queued", r->queued, "next_run",
-			      time_str(r->next_run));
+	cf_buf_addf(b, "],\"sent\":%d,\"queued\":%d", r->sent, r->queued);
+	key_time(b, "next_run", r->next_run);
 	if (r->error[0] != '\0')
-		json_object_set_new(o, "error", json_string(r->error));
-	return o;
+		key_str(b, "error", r->error);
+	cf_buf_add(b, "}", 1);
 }

@@ -27,8 +27,9 @@ json_t *cf_json_deploy(const cf_deploy_report *r);
 json_t *cf_json_status(const cf_node_status *v, size_t n, int64_t now);
 /* The monitor's settings and health as `monitor show --json` prints them (never the password). */
 json_t *cf_json_monitor(const cf_monitor_settings *s, const cf_monitor_health *h);
-/* A monitor run as `monitor run --json` prints it: {"due","sent","queued","next_run"}. */
-json_t *cf_json_monitor_run(const cf_monitor_report *r);
+/* A monitor run as `monitor run --json` prints it, {"due","sent","queued","next_run"}, written
+ * directly (a pass may report 100,000 certificates). */
+void cf_monitor_run_write(cf_buf *b, const cf_monitor_report *r);
 /* Adds an outcome's nodes, notes, warnings (unless obj has them) and restart plan to obj. */
 void cf_json_outcome(json_t *obj, const cf_outcome *o);
 

@@ -266,6 +266,12 @@ cf_code cf_monitor_configure(cf_store *st, const cf_monitor_change *changes, siz
 
 /* ---- the run ------------------------------------------------------------------------------------ */
 
+int64_t cf_monitor_days_left(int64_t not_after, int64_t now)
+{
+	int64_t d = not_after - now;
+	return d >= 0 ? d / CF_MONITOR_DAY : -((-d + CF_MONITOR_DAY - 1) / CF_MONITOR_DAY);
+}
+
 void cf_monitor_report_free(cf_monitor_report *r)
 {
 	for (size_t i = 0; i < r->n_due; i++) {
@@ -353,7 +359,7 @@ static int watch_row(void *ctx, const cf_watchrow *w)
 			      .sha256 = strdup(w->sha256),
 			      .kind = w->kind,
 			      .not_after = w->not_after,
-			      .days_left = (w->not_after - r->now) / CF_MONITOR_DAY,
+			      .days_left = cf_monitor_days_left(w->not_after, r->now),
 			      .breaks = breaks_of(w, product_of(r, w))};
 	if (r->mail && row.next_attempt <= r->now) {
 		row.node = d->node;

@@ -62,6 +62,8 @@ typedef struct cf_monitor_report {
 } cf_monitor_report;
 
 void cf_monitor_report_free(cf_monitor_report *r);
+/* Whole days until not_after, rounded down: 0 inside the last day, -1 in the first day after. */
+int64_t cf_monitor_days_left(int64_t not_after, int64_t now);
 
 /* Delivers one digest message (RFC 5322 text) from `from` to the addresses; CF_OK when the
  * server accepted it. The command line and daemon pass cf_smtp_send; tests may pass others. */
@@ -83,7 +85,9 @@ cf_code cf_monitor_run(cf_store *st, int64_t now, cf_monitor_deliver_fn deliver,
 cf_code cf_monitor_next_run(cf_store *st, int64_t now, int64_t *out, cf_err *e);
 
 /* The digest message for a report: headers (From, To, Subject, Date, Message-ID), a plain text
- * part and a small HTML part. New string. */
+ * part and a small HTML part; the first CF_MONITOR_DIGEST_MAX certificates in detail, the rest
+ * counted (mail servers refuse messages of tens of megabytes). New string. */
+#define CF_MONITOR_DIGEST_MAX 500
 char *cf_monitor_message(const cf_monitor_settings *s, const cf_monitor_report *r, int64_t now);
 
 /* Monitor health for /metrics: the last run's time (0: never), notifications queued, and

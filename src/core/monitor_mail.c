@@ -13,15 +13,18 @@ static const char *kind_word(const cf_monitor_due *d)
 	return d->kind == CF_IDENTITY ? "purpose" : "trust store";
 }
 
-/* "in 5 days", "within a day", "expired 3 days ago" */
+/* "in 5 days", "within a day", "expired today", "expired 3 days ago" */
 static void when(const cf_monitor_due *d, int64_t now, char *buf, size_t len)
 {
-	if (d->not_after <= now)
-		snprintf(buf, len, "expired %lld day%s ago", (long long)-d->days_left, d->days_left == -1 ? "" : "s");
-	else if (d->days_left == 0)
-		snprintf(buf, len, "expires within a day");
+	int64_t days = d->days_left;
+	if (d->not_after <= now && days >= -1)
+		snprintf(buf, len, "expired within the last day");
+	else if (d->not_after <= now)
+		snprintf(buf, len, "expired %lld day%s ago", (long long)-(days + 1), days == -2 ? "" : "s");
+	else if (days == 0)
+		snprintf(buf, len, "within a day");
 	else
-		snprintf(buf, len, "expires in %lld day%s", (long long)d->days_left, d->days_left == 1 ? "" : "s");
+		snprintf(buf, len, "in %lld day%s", (long long)days, days == 1 ? "" : "s");
 }
 
 /* Header text: printable ASCII only (a CN in another script shows as '?'). */
@@ -93,13 +96,19 @@ char *cf_monitor_message(const cf_monitor_settings *s, const cf_monitor_report *
 		const cf_monitor_due *d = &r->due[i];
 		when(d, now, w, sizeof(w));
 		cf_time_rfc3339(d->not_after, na);
+		if (i == CF_MONITOR_DIGEST_MAX) {
+			cf_buf_addf(&b, "* ... and %zu more: certfleet cert list --expiring %d\r\n", r->n_due - i,
+				    s->start_days);
+			break;
+		}
 		cf_buf_adds(&b, "* ");
 		plain_text(&b, d->node);
 		cf_buf_addf(&b, ", %s ", kind_word(d));
 		plain_text(&b, d->name);
 		cf_buf_adds(&b, ": \"");
 		plain_text(&b, d->cn);
-		cf_buf_addf(&b, "\" %s (not after %s, %lld days left)\r\n  breaks: ", w, na, (long long)d->days_left);
+		cf_buf_addf(&b, "\" %s%s (not after %s, %lld days left)\r\n  breaks: ",
+			    d->not_after > now ? "expires " : "", w, na, (long long)d->days_left);
 		plain_text(&b, d->breaks);
 		cf_buf_adds(&b, "\r\n");
 	}
@@ -111,7 +120,7 @@ char *cf_monitor_message(const cf_monitor_settings *s, const cf_monitor_report *
 		    "<!doctype html><html><body><p>Certificates that expire soon or have expired:</p>\r\n"
 		    "<table border=\"1\" cellpadding=\"4\"><tr><th>Node</th><th>Purpose / store</th><th>Subject CN</th>"
 		    "<th>Not after</th><th>Days left</th><th>Breaks</th></tr>\r\n");
-	for (size_t i = 0; i < r->n_due; i++) {
+	for (size_t i = 0; i < r->n_due && i < CF_MONITOR_DIGEST_MAX; i++) {
 		const cf_monitor_due *d = &r->due[i];
 		cf_time_rfc3339(d->not_after, na);
 		cf_buf_adds(&b, "<tr><td>");
@@ -124,7 +133,11 @@ char *cf_monitor_message(const cf_monitor_settings *s, const cf_monitor_report *
 		html_text(&b, d->breaks);
 		cf_buf_adds(&b, "</td></tr>\r\n");
 	}
-	cf_buf_addf(&b, "</table></body></html>\r\n\r\n--%s--\r\n", boundary);
+	cf_buf_adds(&b, "</table>");
+	if (r->n_due > CF_MONITOR_DIGEST_MAX)
+		cf_buf_addf(&b, "<p>... and %zu more: <code>certfleet cert list --expiring %d</code></p>",
+			    r->n_due - CF_MONITOR_DIGEST_MAX, s->start_days);
+	cf_buf_addf(&b, "</body></html>\r\n\r\n--%s--\r\n", boundary);
 	if (b.oom) {
 		cf_buf_free(&b);
 		return NULL;

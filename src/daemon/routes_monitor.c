@@ -249,8 +249,16 @@ void cf_route_monitor_run(cf_req *q)
 	cf_time_rfc3339(now, at);
 	cf_change_begin(q, &c, "monitor run", "pass at %s", at);
 	cf_code rc = cf_scheduler_run(q->d->scheduler, q->d, now, &r, &e);
-	if (cf_change_end(q, &c, rc, &e))
-		cf_reply_json(q, 200, cf_json_monitor_run(&r));
+	if (cf_change_end(q, &c, rc, &e)) {
+		cf_buf b = {0};
+		cf_monitor_run_write(&b, &r);
+		cf_buf_add(&b, "\n", 1);
+		if (b.oom)
+			cf_reply_error(q, 500, "internal error", "out of memory");
+		else
+			cf_reply_bytes(q, 200, "application/json", b.p, b.len);
+		cf_buf_free(&b);
+	}
 	cf_monitor_report_free(&r);
 }
 

@@ -12,8 +12,9 @@ int64_t cf_clock_now(void)
 	if (fixed_now != 0)
 		return fixed_now;
 	const char *env = getenv("CERTFLEET_NOW");
+	int64_t t = 0;
 	if (env != NULL && *env != '\0')
-		return strtoll(env, NULL, 10);
+		return cf_time_parse_rfc3339(env, &t) ? t : strtoll(env, NULL, 10);
 	return (int64_t)time(NULL);
 }
 

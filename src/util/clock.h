@@ -1,5 +1,6 @@
 /* Time is an input: everything that asks "what time is it" asks here, so tests can move time.
- * CERTFLEET_NOW (seconds since the epoch) overrides the system clock for the whole process. */
+ * CERTFLEET_NOW (seconds since the epoch, or RFC 3339) overrides the system clock for the whole
+ * process. */
 #ifndef CF_CLOCK_H
 #define CF_CLOCK_H
 
