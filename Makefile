@@ -44,6 +44,7 @@ bench: build
 	bench/import.sh $(BUILD)
 	bench/validate.sh $(BUILD)
 	bench/api.sh $(BUILD)
+	bench/monitor.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN)
