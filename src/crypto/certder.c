@@ -15,14 +15,10 @@
 
 #include "crypto/crypto_int.h"
 
-typedef struct reader {
-	const uint8_t *p, *end;
-} reader;
+typedef cf_derreader reader;
 
-/* Reads one TLV from r: a one-byte tag, a minimal definite length (at most 4 length bytes) and
- * contents inside r. On success *tlv is the whole TLV, *in reads its contents and r moves past
- * it. False at the end of r or on anything outside strict DER. */
-static bool next_tlv(reader *r, uint8_t *tag, cf_der *tlv, reader *in)
+/* The strict-DER TLV reader (see crypto_int.h). */
+bool cf_der_next(reader *r, uint8_t *tag, cf_der *tlv, reader *in)
 {
 	const uint8_t *p = r->p;
 	if (r->end - p < 2)
@@ -52,12 +48,11 @@ static bool next_tlv(reader *r, uint8_t *tag, cf_der *tlv, reader *in)
 	return true;
 }
 
-/* next_tlv that also requires the tag. */
-static bool expect(reader *r, uint8_t want, cf_der *tlv, reader *in)
+bool cf_der_expect(reader *r, uint8_t want, cf_der *tlv, reader *in)
 {
 	uint8_t tag = 0;
 	reader save = *r;
-	if (!next_tlv(r, &tag, tlv, in) || tag != want) {
+	if (!cf_der_next(r, &tag, tlv, in) || tag != want) {
 		*r = save;
 		return false;
 	}
@@ -156,10 +151,10 @@ static bool algorithm(reader *r, cf_der *oid, cf_der *params)
 	reader in, v;
 	cf_der t, o, prm = {NULL, 0};
 	uint8_t tag = 0;
-	if (!expect(r, 0x30, &t, &in) || !expect(&in, 0x06, &o, &v) || !oid_ok(&v))
+	if (!cf_der_expect(r, 0x30, &t, &in) || !cf_der_expect(&in, 0x06, &o, &v) || !oid_ok(&v))
 		return false;
 	if (!at_end(&in)) {
-		if (!next_tlv(&in, &tag, &prm, &v))
+		if (!cf_der_next(&in, &tag, &prm, &v))
 			return false;
 		if (tag == 0x05 ? !at_end(&v) : tag == 0x06 ? !oid_ok(&v) : tag != 0x30)
 			return false;
@@ -182,14 +177,14 @@ static bool name(reader *r, cf_der *tlv)
 	reader in, set, atv, v;
 	cf_der t;
 	uint8_t tag = 0;
-	if (!expect(r, 0x30, tlv, &in))
+	if (!cf_der_expect(r, 0x30, tlv, &in))
 		return false;
 	while (!at_end(&in)) {
-		if (!expect(&in, 0x31, &t, &set) || at_end(&set))
+		if (!cf_der_expect(&in, 0x31, &t, &set) || at_end(&set))
 			return false;
 		while (!at_end(&set)) {
-			if (!expect(&set, 0x30, &t, &atv) || !expect(&atv, 0x06, &t, &v) || !oid_ok(&v) ||
-			    !next_tlv(&atv, &tag, &t, &v) || !at_end(&atv))
+			if (!cf_der_expect(&set, 0x30, &t, &atv) || !cf_der_expect(&atv, 0x06, &t, &v) || !oid_ok(&v) ||
+			    !cf_der_next(&atv, &tag, &t, &v) || !at_end(&atv))
 				return false;
 			switch (tag) {
 			case 0x0c: /* UTF8String */
@@ -212,7 +207,7 @@ static bool name(reader *r, cf_der *tlv)
 static bool time_field(reader *r, cf_der *tlv)
 {
 	reader v;
-	return expect(r, 0x17, tlv, &v) || expect(r, 0x18, tlv, &v);
+	return cf_der_expect(r, 0x17, tlv, &v) || cf_der_expect(r, 0x18, tlv, &v);
 }
 
 /* Extensions: SEQUENCE OF Extension { OID, BOOLEAN OPTIONAL, OCTET STRING }. */
@@ -220,14 +215,14 @@ static bool extensions(reader *r, cf_der *tlv)
 {
 	reader in, ext, v;
 	cf_der t;
-	if (!expect(r, 0x30, tlv, &in))
+	if (!cf_der_expect(r, 0x30, tlv, &in))
 		return false;
 	while (!at_end(&in)) {
-		if (!expect(&in, 0x30, &t, &ext) || !expect(&ext, 0x06, &t, &v) || !oid_ok(&v))
+		if (!cf_der_expect(&in, 0x30, &t, &ext) || !cf_der_expect(&ext, 0x06, &t, &v) || !oid_ok(&v))
 			return false;
-		if (peek(&ext) == 0x01 && (!expect(&ext, 0x01, &t, &v) || left(&v) != 1))
+		if (peek(&ext) == 0x01 && (!cf_der_expect(&ext, 0x01, &t, &v) || left(&v) != 1))
 			return false;
-		if (!expect(&ext, 0x04, &t, &v) || !at_end(&ext))
+		if (!cf_der_expect(&ext, 0x04, &t, &v) || !at_end(&ext))
 			return false;
 	}
 	return true;
@@ -253,9 +248,9 @@ static void rsa_shape(const cf_der *bits, cf_certder *d)
 {
 	reader r = {bits->p + 1, bits->p + bits->len}, seq, n, e;
 	cf_der t;
-	if (bits->p[0] != 0 || !expect(&r, 0x30, &t, &seq) || !at_end(&r) || !expect(&seq, 0x02, &t, &n) ||
-	    !expect(&seq, 0x02, &t, &e) || !at_end(&seq) || !integer_ok(&n) || !integer_ok(&e) || (n.p[0] & 0x80) ||
-	    (e.p[0] & 0x80))
+	if (bits->p[0] != 0 || !cf_der_expect(&r, 0x30, &t, &seq) || !at_end(&r) ||
+	    !cf_der_expect(&seq, 0x02, &t, &n) || !cf_der_expect(&seq, 0x02, &t, &e) || !at_end(&seq) ||
+	    !integer_ok(&n) || !integer_ok(&e) || (n.p[0] & 0x80) || (e.p[0] & 0x80))
 		return;
 	int nbits = integer_bits(&n);
 	if (nbits < 512 || nbits > 16384 || integer_bits(&e) == 0)
@@ -309,32 +304,32 @@ static bool tbs_certificate(reader *r, cf_certder *d)
 {
 	reader tbs, in, v;
 	cf_der t, alg, params, bits;
-	if (!expect(r, 0x30, &d->tbs, &tbs))
+	if (!cf_der_expect(r, 0x30, &d->tbs, &tbs))
 		return false;
 	if (peek(&tbs) == 0xa0) { /* version [0] EXPLICIT: v1, v2 or v3 */
-		if (!expect(&tbs, 0xa0, &t, &in) || !expect(&in, 0x02, &t, &v) || !at_end(&in) || left(&v) != 1 ||
-		    v.p[0] > 2)
+		if (!cf_der_expect(&tbs, 0xa0, &t, &in) || !cf_der_expect(&in, 0x02, &t, &v) || !at_end(&in) ||
+		    left(&v) != 1 || v.p[0] > 2)
 			return false;
 	}
-	if (!expect(&tbs, 0x02, &d->serial, &v) || !integer_ok(&v) || !algorithm(&tbs, &d->tbs_alg, NULL) ||
+	if (!cf_der_expect(&tbs, 0x02, &d->serial, &v) || !integer_ok(&v) || !algorithm(&tbs, &d->tbs_alg, NULL) ||
 	    !name(&tbs, &d->issuer))
 		return false;
-	if (!expect(&tbs, 0x30, &t, &in) || !time_field(&in, &d->not_before) || !time_field(&in, &d->not_after) ||
-	    !at_end(&in))
+	if (!cf_der_expect(&tbs, 0x30, &t, &in) || !time_field(&in, &d->not_before) ||
+	    !time_field(&in, &d->not_after) || !at_end(&in))
 		return false;
-	if (!name(&tbs, &d->subject) || !expect(&tbs, 0x30, &d->spki, &in) || !algorithm(&in, &alg, &params) ||
-	    !expect(&in, 0x03, &t, &v) || !bits_ok(&v) || !at_end(&in))
+	if (!name(&tbs, &d->subject) || !cf_der_expect(&tbs, 0x30, &d->spki, &in) || !algorithm(&in, &alg, &params) ||
+	    !cf_der_expect(&in, 0x03, &t, &v) || !bits_ok(&v) || !at_end(&in))
 		return false;
 	bits.p = v.p;
 	bits.len = left(&v);
 	key_shape(&alg, &params, &bits, d);
-	if (peek(&tbs) == 0x81 && (!expect(&tbs, 0x81, &t, &v) || !bits_ok(&v)))
+	if (peek(&tbs) == 0x81 && (!cf_der_expect(&tbs, 0x81, &t, &v) || !bits_ok(&v)))
 		return false;
-	if (peek(&tbs) == 0x82 && (!expect(&tbs, 0x82, &t, &v) || !bits_ok(&v)))
+	if (peek(&tbs) == 0x82 && (!cf_der_expect(&tbs, 0x82, &t, &v) || !bits_ok(&v)))
 		return false;
 	d->exts.p = NULL;
 	d->exts.len = 0;
-	if (peek(&tbs) == 0xa3 && (!expect(&tbs, 0xa3, &t, &in) || !extensions(&in, &d->exts) || !at_end(&in)))
+	if (peek(&tbs) == 0xa3 && (!cf_der_expect(&tbs, 0xa3, &t, &in) || !extensions(&in, &d->exts) || !at_end(&in)))
 		return false;
 	return at_end(&tbs);
 }
@@ -345,8 +340,8 @@ bool cf_certder_split(const uint8_t *buf, size_t len, cf_certder *out)
 	cf_der whole, t;
 	cf_certder d;
 	memset(&d, 0, sizeof(d));
-	if (buf == NULL || !expect(&r, 0x30, &whole, &cert) || !tbs_certificate(&cert, &d) ||
-	    !algorithm(&cert, &d.sig_alg, NULL) || !expect(&cert, 0x03, &t, &v) || left(&v) < 1 || v.p[0] != 0 ||
+	if (buf == NULL || !cf_der_expect(&r, 0x30, &whole, &cert) || !tbs_certificate(&cert, &d) ||
+	    !algorithm(&cert, &d.sig_alg, NULL) || !cf_der_expect(&cert, 0x03, &t, &v) || left(&v) < 1 || v.p[0] != 0 ||
 	    !at_end(&cert))
 		return false;
 	d.signature.p = v.p + 1;

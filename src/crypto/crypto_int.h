@@ -43,6 +43,18 @@ typedef struct cf_der {
 	size_t len;
 } cf_der;
 
+/* A position in DER input being walked: the bytes from p up to end. */
+typedef struct cf_derreader {
+	const uint8_t *p, *end;
+} cf_derreader;
+
+/* Reads one TLV from r: a one-byte tag, a minimal definite length (at most 4 length bytes) and
+ * contents inside r. On success *tlv is the whole TLV, *in reads its contents and r moves past
+ * it. False at the end of r or on anything outside strict DER. */
+bool cf_der_next(cf_derreader *r, uint8_t *tag, cf_der *tlv, cf_derreader *in);
+/* cf_der_next that also requires the tag; r is unchanged when it does not match. */
+bool cf_der_expect(cf_derreader *r, uint8_t want, cf_der *tlv, cf_derreader *in);
+
 /* The pieces of a certificate, each a whole TLV inside the walked buffer. */
 typedef struct cf_certder {
 	size_t len;	   /* of the Certificate TLV */
