@@ -7,14 +7,15 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "core/revocation.h"
 #include "core/validate.h"
 #include "util/clock.h"
 #include "util/fileio.h"
 
-enum { HOST, NODE, STORE, CA_FILE, UNTRUSTED, PURPOSE, BATCH, STORED, N_OPTS };
+enum { HOST, NODE, STORE, CA_FILE, UNTRUSTED, PURPOSE, BATCH, STORED, REVOCATION, N_OPTS };
 
 static const char usage[] = "certfleet validate FILE [--host NAME] [--node FQDN --store S | --ca-file FILE] "
-			    "[--untrusted FILE] [--purpose P]\n"
+			    "[--untrusted FILE] [--purpose P] [--revocation]\n"
 			    "       certfleet validate --batch DIR|FILE... [same options]\n"
 			    "       certfleet validate --stored [--node FQDN]";
 
@@ -274,15 +275,12 @@ static int validate_stored(cli *c, const char *node)
 
 int cmd_validate(cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {{"host", required_argument, NULL, 0},
-					     {"node", required_argument, NULL, 0},
-					     {"store", required_argument, NULL, 0},
-					     {"ca-file", required_argument, NULL, 0},
-					     {"untrusted", required_argument, NULL, 0},
-					     {"purpose", required_argument, NULL, 0},
-					     {"batch", no_argument, NULL, 0},
-					     {"stored", no_argument, NULL, 0},
-					     {0}};
+	static const struct option opts[] = {
+		{"host", required_argument, NULL, 0},	   {"node", required_argument, NULL, 0},
+		{"store", required_argument, NULL, 0},	   {"ca-file", required_argument, NULL, 0},
+		{"untrusted", required_argument, NULL, 0}, {"purpose", required_argument, NULL, 0},
+		{"batch", no_argument, NULL, 0},	   {"stored", no_argument, NULL, 0},
+		{"revocation", no_argument, NULL, 0},	   {0}};
 	const char *v[N_OPTS] = {0};
 	cf_err e = {0};
 	cf_trustidx *idx = NULL;
@@ -301,9 +299,18 @@ int cmd_validate(cli *c, int argc, char **argv)
 		return cli_fail(c, &e);
 	}
 	int rc = load_trust(c, v, &idx);
+	cf_crlset *crls = NULL;
 	o.trust = idx;
+	/* --revocation: the CRLs in the store (OCSP joins as a source of its own) */
+	if (rc == 0 && v[REVOCATION] != NULL) {
+		if ((rc = cli_store(c, false)) == 0 && cf_crlset_load(c->st, &crls, &e) != CF_OK)
+			rc = cli_fail(c, &e);
+		o.revocation = cf_crlset_status;
+		o.revocation_ctx = crls;
+	}
 	if (rc == 0)
 		rc = v[BATCH] ? validate_batch(c, argv + i, argc - i, &o) : validate_one(c, argv[i], &o);
+	cf_crlset_free(crls);
 	cf_trustidx_free(idx);
 	return rc;
 }

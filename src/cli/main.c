@@ -34,7 +34,9 @@ static const struct command {
 	{"trust", "fetch", cmd_trust_fetch,
 	 "HOST:PORT [--starttls xmpp|smtp|ldap] [--sni NAME] [--import --node FQDN --store S]", false},
 	{"validate", NULL, cmd_validate,
-	 "FILE [--host NAME] [--node FQDN --store S | --ca-file FILE] [--untrusted FILE] [--purpose P] | --batch "
+	 "FILE [--host NAME] [--node FQDN --store S | --ca-file FILE] [--untrusted FILE] [--purpose P] [--revocation] "
+	 "| "
+	 "--batch "
 	 "DIR|FILE...",
 	 false},
 	{"doctor", NULL, cmd_doctor, "[--node FQDN]: every rule of SPEC §4, each finding with its fix", false},
@@ -58,6 +60,15 @@ static const struct command {
 	{"monitor", "show", cmd_monitor_show, "the expiry monitor's settings, last run and pending notifications",
 	 false},
 	{"monitor", "run", cmd_monitor_run, "[--now RFC3339]: one pass of the expiry monitor", true},
+	{"crl", "add", cmd_crl_add,
+	 "FILE: a CRL (PEM or DER, < 16 MiB), checked against its issuer in the trust stores", true},
+	{"crl", "list", cmd_crl_list, "the CRLs: issuer, this/next update, entries, source", false},
+	{"crl", "remove", cmd_crl_remove, "ID", true},
+	{"revocation", "config", cmd_revocation_config,
+	 "[--ocsp on|off] [--ocsp-uri URL | --ocsp-from-cert] [--check on|off] [--interval Nh] [--strict on|off] "
+	 "[--fallback revoked|not-revoked] [--timeout S]",
+	 true},
+	{"revocation", "show", cmd_revocation_show, "the revocation settings", false},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -150,13 +150,14 @@ cf_code cf_validate_cert(const cf_validate_opts *o, const cf_cert *leaf, cf_cert
 	}
 	if (o->revocation != NULL && o->trust != NULL && out->chain.fail == CF_V_OK) {
 		c = add_check(out, "revocation");
-		bool revoked = false;
-		if (!o->revocation(o->revocation_ctx, &out->chain, o->now, &revoked, msg, sizeof(msg)))
+		switch (o->revocation(o->revocation_ctx, &out->chain, o->now, msg, sizeof(msg))) {
+		case CF_REV_REVOKED: fail(out, c, "revoked", msg); break;
+		case CF_REV_CRL_EXPIRED: fail(out, c, "crl-expired", msg); break;
+		case CF_REV_UNKNOWN:
 			snprintf(c->message, sizeof(c->message), "no status could be had: %.280s", msg);
-		else if (revoked)
-			fail(out, c, "revoked", msg);
-		else
-			snprintf(c->message, sizeof(c->message), "not revoked: %.280s", msg);
+			break;
+		case CF_REV_GOOD: snprintf(c->message, sizeof(c->message), "not revoked: %.280s", msg); break;
+		}
 	}
 	cf_facts_free(&f);
 	return CF_OK;

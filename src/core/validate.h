@@ -22,11 +22,17 @@ typedef struct cf_validation {
 	cf_vresult chain; /* the chain that was built (leaf first) */
 } cf_validation;
 
-/* A revocation source (CRL or OCSP, SPEC §6): given the verified chain (leaf first), says whether
- * the leaf is revoked. Returns true when it could decide; *revoked and msg (a short reason) are
- * then set. Called from several threads at once in batch mode. */
-typedef bool (*cf_revocation_fn)(void *ctx, const cf_vresult *chain, int64_t now, bool *revoked, char *msg,
-				 size_t msg_len);
+/* What a revocation source says about a certificate. */
+typedef enum cf_revstatus {
+	CF_REV_GOOD,	    /* not revoked */
+	CF_REV_REVOKED,	    /* revoked (or, by the fallback setting, treated as revoked) */
+	CF_REV_CRL_EXPIRED, /* the issuer's newest CRL has expired: its certificates are invalid */
+	CF_REV_UNKNOWN,	    /* no status could be had (and the fallback treats that as not revoked) */
+} cf_revstatus;
+
+/* A revocation source (CRL or OCSP, SPEC §6): given the verified chain (leaf first), what is the
+ * leaf's status; msg gets a short reason. Called from several threads at once in batch mode. */
+typedef cf_revstatus (*cf_revocation_fn)(void *ctx, const cf_vresult *chain, int64_t now, char *msg, size_t msg_len);
 
 typedef struct cf_validate_opts {
 	const char *host;	     /* NULL: no identity check */

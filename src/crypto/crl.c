@@ -463,3 +463,61 @@ void cf_crl_info_get(const cf_crl *c, cf_crl_info *out)
 	out->entries = c->n;
 	out->delta = c->delta;
 }
+
+/* Writes a DER length; returns the number of octets. */
+static size_t put_len(uint8_t *p, size_t len)
+{
+	if (len < 0x80) {
+		p[0] = (uint8_t)len;
+		return 1;
+	}
+	size_t n = 0;
+	for (size_t v = len; v > 0; v >>= 8)
+		n++;
+	p[0] = (uint8_t)(0x80 | n);
+	for (size_t i = 0; i < n; i++)
+		p[1 + i] = (uint8_t)(len >> (8 * (n - 1 - i)));
+	return 1 + n;
+}
+
+cf_code cf_crl_der(const cf_crl *c, uint8_t **der, size_t *len, cf_err *e)
+{
+	uint8_t hdr[8], bit_hdr[8];
+	size_t bit_content = c->sig_len + 1;
+	size_t bit_hl = 1 + put_len(bit_hdr + 1, bit_content);
+	size_t content = c->tbs_len + c->sig_alg_len + bit_hl + bit_content;
+	size_t hl = 1 + put_len(hdr + 1, content);
+	uint8_t *p = malloc(hl + content);
+	if (p == NULL)
+		return cf_err_set(e, CF_E_INTERNAL, "CRL", "out of memory");
+	hdr[0] = 0x30;
+	bit_hdr[0] = 0x03;
+	size_t at = 0;
+	memcpy(p + at, hdr, hl), at += hl;
+	memcpy(p + at, c->tbs, c->tbs_len), at += c->tbs_len;
+	memcpy(p + at, c->sig_alg, c->sig_alg_len), at += c->sig_alg_len;
+	memcpy(p + at, bit_hdr, bit_hl), at += bit_hl;
+	p[at++] = 0; /* no unused bits */
+	memcpy(p + at, c->sig, c->sig_len), at += c->sig_len;
+	*der = p;
+	*len = at;
+	return CF_OK;
+}
+
+void cf_cert_issuer_hash(const cf_cert *cert, char out[65])
+{
+	cf_certder d;
+	size_t len = 0;
+	const uint8_t *der = cf_cert_der(cert, &len);
+	out[0] = '\0';
+	if (der != NULL && cf_certder_split(der, len, &d)) {
+		cf_sha256_hex(d.issuer.p, d.issuer.len, out);
+		return;
+	}
+	X509 *x = cf_cert_x(cert);
+	unsigned char *name = NULL;
+	int n = x != NULL ? i2d_X509_NAME(X509_get_issuer_name(x), &name) : -1;
+	if (n > 0)
+		cf_sha256_hex(name, (size_t)n, out);
+	OPENSSL_free(name);
+}

@@ -69,6 +69,12 @@ static const char *const migrations[] = {
 	"  name TEXT NOT NULL, sha256 TEXT NOT NULL, last_sent BIGINT NOT NULL DEFAULT 0,"
 	"  queued BIGINT NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,"
 	"  next_attempt BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (node_id, kind, name, sha256));",
+	/* 6: CRLs as uploaded or downloaded (the DER, and what the walk read from it once) */
+	"CREATE TABLE crls ("
+	"  id @ID@, issuer TEXT NOT NULL, issuer_hash TEXT NOT NULL, this_update BIGINT NOT NULL,"
+	"  next_update BIGINT NOT NULL, number TEXT NOT NULL, entries BIGINT NOT NULL, source TEXT NOT NULL,"
+	"  der @BLOB@ NOT NULL, added BIGINT NOT NULL);"
+	"CREATE INDEX crls_issuer ON crls (issuer_hash);",
 };
 
 int cf_schema_latest(void)

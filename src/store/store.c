@@ -1359,3 +1359,143 @@ cf_code cf_store_first_expiry(cf_store *st, int64_t *out, cf_err *e)
 {
 	return query_int(st, "SELECT min(not_after) FROM certificates", NULL, out, e);
 }
+
+/* ---- CRLs ------------------------------------------------------------------------------------- */
+
+void cf_crlrow_free(cf_crlrow *r)
+{
+	free(r->issuer);
+	free(r->issuer_hash);
+	free(r->number);
+	free(r->source);
+	free(r->der);
+	memset(r, 0, sizeof(*r));
+}
+
+void cf_crlrows_free(cf_crlrow *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		cf_crlrow_free(&v[i]);
+	free(v);
+}
+
+cf_code cf_store_crl_insert(cf_store *st, cf_crlrow *r, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc =
+		prep(st,
+		     "INSERT INTO crls (issuer, issuer_hash, this_update, next_update, number, entries, source, der,"
+		     " added) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+		     &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_text(s, 1, r->issuer);
+	D->bind_text(s, 2, r->issuer_hash);
+	D->bind_int(s, 3, r->this_update);
+	D->bind_int(s, 4, r->next_update);
+	D->bind_text(s, 5, r->number);
+	D->bind_int(s, 6, r->entries);
+	D->bind_text(s, 7, r->source);
+	D->bind_blob(s, 8, r->der, r->der_len);
+	D->bind_int(s, 9, r->added);
+	int rr = D->step(s, e);
+	if (rr == 1)
+		r->id = D->col_int(s, 0);
+	release(st, s);
+	return rr == 1 ? CF_OK : (e ? e->code : CF_E_INTERNAL);
+}
+
+cf_code cf_store_crls(cf_store *st, bool with_der, cf_crlrow **out, size_t *n, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc =
+		prep(st,
+		     with_der ? "SELECT id, issuer, issuer_hash, this_update, next_update, number, entries, source,"
+				" added, der FROM crls ORDER BY issuer, this_update DESC, id DESC"
+			      : "SELECT id, issuer, issuer_hash, this_update, next_update, number, entries, source,"
+				" added FROM crls ORDER BY issuer, this_update DESC, id DESC",
+		     &s, e);
+	if (rc != CF_OK)
+		return rc;
+	cf_crlrow *v = NULL;
+	size_t cnt = 0, cap = 0;
+	int r;
+	while ((r = D->step(s, e)) == 1) {
+		if (cf_grow(&v, &cap, cnt, sizeof(*v)) != 0) {
+			r = -1;
+			cf_err_set(e, CF_E_INTERNAL, "crls", "out of memory");
+			break;
+		}
+		cf_crlrow *c = &v[cnt++];
+		memset(c, 0, sizeof(*c));
+		c->id = D->col_int(s, 0);
+		c->issuer = dup0(D->col_text(s, 1));
+		c->issuer_hash = dup0(D->col_text(s, 2));
+		c->this_update = D->col_int(s, 3);
+		c->next_update = D->col_int(s, 4);
+		c->number = dup0(D->col_text(s, 5));
+		c->entries = D->col_int(s, 6);
+		c->source = dup0(D->col_text(s, 7));
+		c->added = D->col_int(s, 8);
+		if (with_der) {
+			size_t len = 0;
+			const void *p = D->col_blob(s, 9, &len);
+			if ((c->der = malloc(len ? len : 1)) != NULL) {
+				memcpy(c->der, p, len);
+				c->der_len = len;
+			}
+		}
+	}
+	release(st, s);
+	if (r < 0) {
+		cf_crlrows_free(v, cnt);
+		return e ? e->code : CF_E_INTERNAL;
+	}
+	*out = v;
+	*n = cnt;
+	return CF_OK;
+}
+
+cf_code cf_store_crl_delete(cf_store *st, int64_t id, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc = prep(st, "DELETE FROM crls WHERE id = $1", &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_int(s, 1, id);
+	if ((rc = run(st, s, e)) != CF_OK)
+		return rc;
+	return D->changes(st->db) > 0 ? CF_OK
+				      : cf_err_set(e, CF_E_NOTFOUND, "crl", "no CRL with id %lld", (long long)id);
+}
+
+cf_code cf_store_crl_delete_source(cf_store *st, const char *issuer_hash, const char *source, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc = prep(st, "DELETE FROM crls WHERE issuer_hash = $1 AND source = $2", &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_text(s, 1, issuer_hash);
+	D->bind_text(s, 2, source);
+	return run(st, s, e);
+}
+
+cf_code cf_store_trust_by_subject(cf_store *st, const char *subject,
+				  int (*fn)(void *ctx, const uint8_t *der, size_t len), void *ctx, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc = prep(st, "SELECT der FROM certificates WHERE kind = 2 AND subject = $1 ORDER BY id", &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_text(s, 1, subject);
+	int r, stop = 0;
+	while (stop == 0 && (r = D->step(s, e)) == 1) {
+		size_t len = 0;
+		const void *p = D->col_blob(s, 0, &len);
+		stop = fn(ctx, p, len);
+	}
+	release(st, s);
+	if (stop != 0)
+		return (cf_code)stop;
+	return r < 0 ? (e ? e->code : CF_E_INTERNAL) : CF_OK;
+}

@@ -263,4 +263,33 @@ cf_code cf_store_ledger_pending(cf_store *st, int64_t *pending, int64_t *next_at
 /* The soonest not_after of any certificate (0 when there is none). */
 cf_code cf_store_first_expiry(cf_store *st, int64_t *out, cf_err *e);
 
+/* ---- CRLs ---------------------------------------------------------------------------------- */
+
+typedef struct cf_crlrow {
+	int64_t id;
+	char *issuer, *issuer_hash;	  /* the issuer's name (one line) and the SHA-256 of its DER */
+	int64_t this_update, next_update; /* next_update 0 when the CRL has none */
+	char *number;			  /* CRL number in hex, "" when absent */
+	int64_t entries;
+	char *source; /* "manual", or the distribution point's URL */
+	uint8_t *der; /* only when asked for */
+	size_t der_len;
+	int64_t added;
+} cf_crlrow;
+
+void cf_crlrow_free(cf_crlrow *r);
+void cf_crlrows_free(cf_crlrow *v, size_t n);
+/* Inserts r (with its DER); sets r->id. */
+cf_code cf_store_crl_insert(cf_store *st, cf_crlrow *r, cf_err *e);
+/* All CRLs (without DER unless with_der), by issuer then newest first. */
+cf_code cf_store_crls(cf_store *st, bool with_der, cf_crlrow **out, size_t *n, cf_err *e);
+/* Deletes one CRL; CF_E_NOTFOUND when there is none. */
+cf_code cf_store_crl_delete(cf_store *st, int64_t id, cf_err *e);
+/* Deletes the CRLs of an issuer from one source (a manual upload replaces the previous one). */
+cf_code cf_store_crl_delete_source(cf_store *st, const char *issuer_hash, const char *source, cf_err *e);
+/* The DER of every trust certificate whose subject is `subject` (callback per row; rows valid
+ * during fn): the candidates for a CRL's issuer. */
+cf_code cf_store_trust_by_subject(cf_store *st, const char *subject,
+				  int (*fn)(void *ctx, const uint8_t *der, size_t len), void *ctx, cf_err *e);
+
 #endif

@@ -80,14 +80,14 @@ static void free_pki(struct pki *p)
 
 static int revocation_calls;
 
-static bool revoke_all(void *ctx, const cf_vresult *chain, int64_t now, bool *revoked, char *msg, size_t len)
+/* ctx: the status to answer */
+static cf_revstatus answer(void *ctx, const cf_vresult *chain, int64_t now, char *msg, size_t len)
 {
 	(void)now;
 	revocation_calls++;
 	assert_int_equal(chain->n, 2);
-	*revoked = ctx != NULL;
-	snprintf(msg, len, "%s", ctx ? "revoked by the test CRL" : "good");
-	return true;
+	snprintf(msg, len, "%s", "from the test source");
+	return *(const cf_revstatus *)ctx;
 }
 
 static const cf_check *find_check(const cf_validation *v, const char *name)
@@ -132,17 +132,28 @@ static void test_checks_and_rules(void **state)
 	cf_validation_clear(&v);
 
 	/* the revocation hook: asked once with the verified chain; its verdict becomes a check */
-	o = (cf_validate_opts){.trust = idx, .now = now, .revocation = revoke_all, .revocation_ctx = NULL};
+	static const cf_revstatus good = CF_REV_GOOD, revoked = CF_REV_REVOKED, expired = CF_REV_CRL_EXPIRED,
+				  unknown = CF_REV_UNKNOWN;
+	o = (cf_validate_opts){.trust = idx, .now = now, .revocation = answer, .revocation_ctx = (void *)&good};
 	revocation_calls = 0;
 	assert_int_equal(cf_validate_cert(&o, p.leaf, NULL, 0, &v, &e), CF_OK);
 	assert_true(v.ok);
 	assert_true(find_check(&v, "revocation")->ok);
 	cf_validation_clear(&v);
-	o.revocation_ctx = (void *)1;
+	o.revocation_ctx = (void *)&revoked;
 	assert_int_equal(cf_validate_cert(&o, p.leaf, NULL, 0, &v, &e), CF_OK);
 	assert_false(v.ok);
 	assert_string_equal(find_check(&v, "revocation")->rule, "revoked");
-	assert_int_equal(revocation_calls, 2);
+	cf_validation_clear(&v);
+	o.revocation_ctx = (void *)&expired;
+	assert_int_equal(cf_validate_cert(&o, p.leaf, NULL, 0, &v, &e), CF_OK);
+	assert_false(v.ok);
+	assert_string_equal(find_check(&v, "revocation")->rule, "crl-expired");
+	cf_validation_clear(&v);
+	o.revocation_ctx = (void *)&unknown; /* no status: the fallback (not revoked) decided already */
+	assert_int_equal(cf_validate_cert(&o, p.leaf, NULL, 0, &v, &e), CF_OK);
+	assert_true(v.ok);
+	assert_int_equal(revocation_calls, 4);
 	cf_validation_clear(&v);
 
 	cf_trustidx_free(idx);

@@ -1,0 +1,192 @@
+/* crl add|list|remove, revocation config|show (SPEC §6) */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/revocation.h"
+#include "util/clock.h"
+#include "util/fileio.h"
+
+static json_t *crl_json(const cf_crlrow *r)
+{
+	char tu[32], nu[32] = "", added[32];
+	cf_time_rfc3339(r->this_update, tu);
+	if (r->next_update != 0)
+		cf_time_rfc3339(r->next_update, nu);
+	cf_time_rfc3339(r->added, added);
+	return json_pack("{s:I, s:s, s:s, s:s, s:s?, s:s, s:I, s:s, s:s}", "id", (json_int_t)r->id, "issuer", r->issuer,
+			 "issuer_hash", r->issuer_hash, "this_update", tu, "next_update",
+			 r->next_update != 0 ? nu : NULL, "number", r->number, "entries", (json_int_t)r->entries,
+			 "source", r->source, "added", added);
+}
+
+int cmd_crl_add(cli *c, int argc, char **argv)
+{
+	static const char usage[] = "certfleet crl add FILE";
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	cf_crlrow row = {0};
+	cf_err e = {0};
+	bool expired = false;
+	if (argc != 2)
+		return cli_usage(c, usage);
+	cli_audit_object(c, "%s", argv[1]);
+	int rc = cli_read(c, argv[1], CF_INPUT_MAX, &buf, &len);
+	if (rc == 0)
+		rc = cli_store(c, false);
+	if (rc == 0 && cf_crl_import(c->st, argv[1], buf, len, "manual", cf_clock_now(), &row, &expired, &e) != CF_OK)
+		rc = cli_fail(c, &e);
+	if (rc == 0) {
+		if (expired)
+			fprintf(stderr,
+				"certfleet: warning: %s: this CRL has already expired; every certificate of \"%s\" is "
+				"invalid until a newer one is added\n",
+				argv[1], row.issuer);
+		if (c->json) {
+			json_t *o = crl_json(&row);
+			json_object_set_new(o, "expired", json_boolean(expired));
+			cli_json(o);
+		} else {
+			printf("added CRL %lld of \"%s\" (%lld entries)\n", (long long)row.id, row.issuer,
+			       (long long)row.entries);
+		}
+	}
+	free(buf);
+	cf_crlrow_free(&row);
+	return rc;
+}
+
+int cmd_crl_list(cli *c, int argc, char **argv)
+{
+	(void)argv;
+	cf_crlrow *v = NULL;
+	size_t n = 0;
+	cf_err e = {0};
+	if (argc != 1)
+		return cli_usage(c, "certfleet crl list");
+	int rc = cli_store(c, false);
+	if (rc != 0)
+		return rc;
+	if (cf_store_crls(c->st, false, &v, &n, &e) != CF_OK)
+		return cli_fail(c, &e);
+	json_t *items = json_array();
+	if (!c->json)
+		printf("%-6s %-20s %-20s %-10s %-10s %s\n", "ID", "THIS UPDATE", "NEXT UPDATE", "ENTRIES", "SOURCE",
+		       "ISSUER");
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = crl_json(&v[i]);
+		if (!c->json)
+			printf("%-6lld %-20s %-20s %-10lld %-10s %s\n", (long long)v[i].id,
+			       json_string_value(json_object_get(o, "this_update")),
+			       v[i].next_update != 0 ? json_string_value(json_object_get(o, "next_update")) : "-",
+			       (long long)v[i].entries, v[i].source, v[i].issuer);
+		json_array_append_new(items, o);
+	}
+	if (c->json)
+		cli_json(json_pack("{s:o}", "items", items));
+	else
+		json_decref(items);
+	cf_crlrows_free(v, n);
+	return 0;
+}
+
+int cmd_crl_remove(cli *c, int argc, char **argv)
+{
+	char *end = NULL;
+	cf_err e = {0};
+	if (argc != 2)
+		return cli_usage(c, "certfleet crl remove ID");
+	cli_audit_object(c, "CRL %s", argv[1]);
+	long long id = strtoll(argv[1], &end, 10);
+	if (*end != '\0' || id <= 0) {
+		cf_err_set(&e, CF_E_USAGE, argv[1], "expected a CRL id (certfleet crl list)");
+		return cli_fail(c, &e);
+	}
+	int rc = cli_store(c, false);
+	if (rc != 0)
+		return rc;
+	if (cf_store_crl_delete(c->st, id, &e) != CF_OK)
+		return cli_fail(c, &e);
+	if (c->json)
+		cli_json(json_pack("{s:I, s:b}", "id", (json_int_t)id, "removed", 1));
+	else
+		printf("removed CRL %lld\n", id);
+	return 0;
+}
+
+static int print_revocation(cli *c)
+{
+	cf_revocation_settings s;
+	cf_err e = {0};
+	if (cf_revocation_settings_get(c->st, &s, &e) != CF_OK)
+		return cli_fail(c, &e);
+	json_t *o =
+		json_pack("{s:b, s:s, s:b, s:b, s:s, s:b, s:s, s:i}", "ocsp", s.ocsp, "ocsp_uri", s.ocsp_uri,
+			  "ocsp_from_cert", s.ocsp_uri[0] == '\0', "check", s.check, "interval", "", "strict", s.strict,
+			  "fallback", s.fallback_revoked ? "revoked" : "not-revoked", "timeout", s.timeout);
+	char interval[24];
+	snprintf(interval, sizeof(interval), "%lldh", (long long)(s.interval / 3600));
+	json_object_set_new(o, "interval", json_string(interval));
+	if (c->json) {
+		cli_json(o);
+		return 0;
+	}
+	const char *key;
+	json_t *v;
+	json_object_foreach(o, key, v)
+	{
+		char *text = json_is_string(v) ? strdup(json_string_value(v)) : json_dumps(v, JSON_ENCODE_ANY);
+		printf("%-16s %s\n", key, text != NULL ? text : "");
+		free(text);
+	}
+	json_decref(o);
+	return 0;
+}
+
+int cmd_revocation_config(cli *c, int argc, char **argv)
+{
+	static const char usage[] = "certfleet revocation config [--ocsp on|off] [--ocsp-uri URL | --ocsp-from-cert] "
+				    "[--check on|off] [--interval Nh] [--strict on|off] "
+				    "[--fallback revoked|not-revoked] [--timeout S]";
+	/* the option names are the keys of cf_revocation_configure */
+	static const struct option opts[] = {{"ocsp", required_argument, NULL, 0},
+					     {"ocsp-uri", required_argument, NULL, 0},
+					     {"check", required_argument, NULL, 0},
+					     {"interval", required_argument, NULL, 0},
+					     {"strict", required_argument, NULL, 0},
+					     {"fallback", required_argument, NULL, 0},
+					     {"timeout", required_argument, NULL, 0},
+					     {"ocsp-from-cert", no_argument, NULL, 0},
+					     {0}};
+	enum { N_VALUED = 7, FROM_CERT = 7 };
+	const char *v[8] = {0};
+	cf_monitor_change changes[8];
+	size_t n = 0;
+	cf_err e = {0};
+	int i = cli_parse(c, argc, argv, opts, v, usage);
+	if (i < 0)
+		return 2;
+	if (i != argc || (v[1] != NULL && v[FROM_CERT] != NULL))
+		return cli_usage(c, usage);
+	cli_audit_object(c, "revocation settings");
+	for (int k = 0; k < N_VALUED; k++)
+		if (v[k] != NULL)
+			changes[n++] = (cf_monitor_change){opts[k].name, v[k]};
+	if (v[FROM_CERT] != NULL)
+		changes[n++] = (cf_monitor_change){"ocsp-from-cert", ""};
+	int rc = cli_store(c, false);
+	if (rc == 0 && n > 0 && cf_revocation_configure(c->st, changes, n, &e) != CF_OK)
+		rc = cli_fail(c, &e);
+	return rc != 0 ? rc : print_revocation(c);
+}
+
+int cmd_revocation_show(cli *c, int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 1)
+		return cli_usage(c, "certfleet revocation show");
+	int rc = cli_store(c, false);
+	return rc != 0 ? rc : print_revocation(c);
+}

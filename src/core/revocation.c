@@ -1,0 +1,292 @@
+/* Revocation settings, CRL import and the CRL source of validation (see revocation.h). */
+#include "core/revocation.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/crl.h"
+#include "util/clock.h"
+#include "util/fileio.h"
+
+#define KEY "revocation."
+
+/* ---- settings ----------------------------------------------------------------------------------- */
+
+static bool flag(cf_store *st, const char *name, bool dflt)
+{
+	char key[64], *v = NULL;
+	snprintf(key, sizeof(key), KEY "%s", name);
+	if (cf_store_setting_get(st, key, &v, NULL) != CF_OK || v == NULL)
+		return dflt;
+	bool on = strcmp(v, "on") == 0;
+	free(v);
+	return on;
+}
+
+static int64_t number(cf_store *st, const char *name, int64_t dflt)
+{
+	char key[64], *v = NULL;
+	snprintf(key, sizeof(key), KEY "%s", name);
+	if (cf_store_setting_get(st, key, &v, NULL) != CF_OK || v == NULL)
+		return dflt;
+	int64_t n = strtoll(v, NULL, 10);
+	free(v);
+	return n;
+}
+
+cf_code cf_revocation_settings_get(cf_store *st, cf_revocation_settings *out, cf_err *e)
+{
+	char *uri = NULL;
+	memset(out, 0, sizeof(*out));
+	cf_code rc = cf_store_setting_get(st, KEY "ocsp_uri", &uri, e);
+	snprintf(out->ocsp_uri, sizeof(out->ocsp_uri), "%s", uri != NULL ? uri : "");
+	free(uri);
+	out->ocsp = flag(st, "ocsp", false);
+	out->check = flag(st, "check", true);
+	out->strict = flag(st, "strict", false);
+	out->fallback_revoked = flag(st, "fallback_revoked", false);
+	out->interval = number(st, "interval", 24 * 3600);
+	out->timeout = (int)number(st, "timeout", 10);
+	return rc;
+}
+
+static cf_code set_flag(cf_store *st, const char *opt, const char *key, const char *v, cf_err *e)
+{
+	if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0)
+		return cf_err_set(e, CF_E_INPUT, opt, "expected on or off, not \"%s\"", v);
+	return cf_store_setting_set(st, key, v, e);
+}
+
+static cf_code apply(cf_store *st, const cf_monitor_change *c, cf_err *e)
+{
+	char opt[40], buf[32];
+	const char *v = c->value;
+	char *end = NULL;
+	snprintf(opt, sizeof(opt), "--%s", c->key);
+	if (strcmp(c->key, "ocsp") == 0 || strcmp(c->key, "check") == 0 || strcmp(c->key, "strict") == 0) {
+		char key[40];
+		snprintf(key, sizeof(key), KEY "%s", c->key);
+		return set_flag(st, opt, key, v, e);
+	}
+	if (strcmp(c->key, "ocsp-uri") == 0) {
+		if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
+			return cf_err_set(e, CF_E_INPUT, opt, "expected an http:// or https:// URL, not \"%s\"", v);
+		if (strlen(v) >= 512 || strpbrk(v, " \t\r\n\"<>") != NULL)
+			return cf_err_set(e, CF_E_INPUT, opt, "not a URL: \"%s\"", v);
+		return cf_store_setting_set(st, KEY "ocsp_uri", v, e);
+	}
+	if (strcmp(c->key, "ocsp-from-cert") == 0)
+		return cf_store_setting_set(st, KEY "ocsp_uri", NULL, e);
+	if (strcmp(c->key, "fallback") == 0) {
+		if (strcmp(v, "revoked") != 0 && strcmp(v, "not-revoked") != 0)
+			return cf_err_set(e, CF_E_INPUT, opt, "expected revoked or not-revoked, not \"%s\"", v);
+		return cf_store_setting_set(st, KEY "fallback_revoked", strcmp(v, "revoked") == 0 ? "on" : "off", e);
+	}
+	if (strcmp(c->key, "interval") == 0) {
+		long h = strtol(v, &end, 10);
+		if (v[0] < '1' || v[0] > '9' || strcmp(end, "h") != 0 || h < 1 || h > 8760)
+			return cf_err_set(e, CF_E_INPUT, opt, "expected hours like 12h (1h to 8760h), not \"%s\"", v);
+		snprintf(buf, sizeof(buf), "%ld", h * 3600);
+		return cf_store_setting_set(st, KEY "interval", buf, e);
+	}
+	if (strcmp(c->key, "timeout") == 0) {
+		long s = strtol(v, &end, 10);
+		if (v[0] < '1' || v[0] > '9' || *end != '\0' || s < 1 || s > 300)
+			return cf_err_set(e, CF_E_INPUT, opt, "expected 1 to 300 seconds, not \"%s\"", v);
+		snprintf(buf, sizeof(buf), "%ld", s);
+		return cf_store_setting_set(st, KEY "timeout", buf, e);
+	}
+	return cf_err_set(e, CF_E_USAGE, opt, "not a revocation setting");
+}
+
+cf_code cf_revocation_configure(cf_store *st, const cf_monitor_change *changes, size_t n, cf_err *e)
+{
+	cf_code rc = cf_store_begin(st, e);
+	for (size_t i = 0; rc == CF_OK && i < n; i++)
+		rc = apply(st, &changes[i], e);
+	if (rc == CF_OK)
+		rc = cf_store_commit(st, e);
+	cf_store_rollback(st);
+	return rc;
+}
+
+/* ---- import ------------------------------------------------------------------------------------ */
+
+typedef struct issuer_search {
+	const cf_crl *crl;
+	bool found, verified;
+	cf_err why; /* the last verification failure */
+} issuer_search;
+
+static int try_issuer(void *ctx, const uint8_t *der, size_t len)
+{
+	issuer_search *s = ctx;
+	cf_cert *c = cf_cert_from_der(der, len);
+	s->found = true;
+	if (c != NULL && cf_crl_verify(s->crl, c, &s->why) == CF_OK)
+		s->verified = true;
+	cf_cert_free(c);
+	return s->verified ? 1 : 0; /* stop at the first that verifies */
+}
+
+cf_code cf_crl_import(cf_store *st, const char *name, const uint8_t *buf, size_t len, const char *source, int64_t now,
+		      cf_crlrow *out, bool *expired, cf_err *e)
+{
+	cf_crl *crl = NULL;
+	cf_crl_info info;
+	issuer_search s = {0};
+	memset(out, 0, sizeof(*out));
+	if (len >= CF_INPUT_MAX)
+		return cf_err_set(e, CF_E_INPUT, name, "a CRL of 16 MiB or more is not accepted");
+	cf_code rc = cf_crl_parse(name, buf, len, &crl, e);
+	if (rc != CF_OK)
+		return rc;
+	cf_crl_info_get(crl, &info);
+	s.crl = crl;
+	rc = cf_store_trust_by_subject(st, info.issuer, try_issuer, &s, e);
+	if (rc == 1)
+		rc = CF_OK; /* stopped at the issuer that verified it */
+	if (rc == CF_OK && !s.found)
+		rc = cf_err_set(e, CF_E_INPUT, name, "its issuer \"%s\" is in no trust store; add the CA first",
+				info.issuer);
+	else if (rc == CF_OK && !s.verified)
+		rc = cf_err_set(e, CF_E_INPUT, name, "the signature does not verify with the key of \"%s\": %s",
+				info.issuer, s.why.message);
+	if (rc == CF_OK) {
+		/* the DER as walked (a PEM upload is stored as DER) */
+		*out = (cf_crlrow){.issuer = strdup(info.issuer),
+				   .issuer_hash = strdup(info.issuer_hash),
+				   .this_update = info.this_update,
+				   .next_update = info.next_update,
+				   .number = strdup(info.number),
+				   .entries = (int64_t)info.entries,
+				   .source = strdup(source),
+				   .added = now};
+		rc = cf_crl_der(crl, &out->der, &out->der_len, e);
+	}
+	if (rc == CF_OK)
+		rc = cf_store_begin(st, e);
+	if (rc == CF_OK && strcmp(source, "manual") == 0)
+		rc = cf_store_crl_delete_source(st, out->issuer_hash, "manual", e);
+	if (rc == CF_OK)
+		rc = cf_store_crl_insert(st, out, e);
+	if (rc == CF_OK)
+		rc = cf_store_commit(st, e);
+	cf_store_rollback(st);
+	free(out->der);
+	out->der = NULL;
+	out->der_len = 0;
+	*expired = info.next_update != 0 && info.next_update < now;
+	cf_crl_free(crl);
+	return rc;
+}
+
+/* ---- the CRL source --------------------------------------------------------------------------- */
+
+struct cf_crlset {
+	cf_crl **crls; /* the newest of each issuer */
+	cf_crl_info *info;
+	size_t n;
+	cf_revocation_settings settings;
+};
+
+/* Whether CRL a is newer than b: by CRL number (as a hex integer), then thisUpdate. */
+static bool newer(const cf_crl_info *a, const cf_crl_info *b)
+{
+	size_t la = strlen(a->number), lb = strlen(b->number);
+	if (la > 0 && lb > 0 && (la != lb || strcmp(a->number, b->number) != 0))
+		return la != lb ? la > lb : strcmp(a->number, b->number) > 0;
+	return a->this_update > b->this_update;
+}
+
+cf_code cf_crlset_load(cf_store *st, cf_crlset **out, cf_err *e)
+{
+	cf_crlrow *rows = NULL;
+	size_t n = 0;
+	cf_crlset *s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return cf_err_set(e, CF_E_INTERNAL, "crl", "out of memory");
+	cf_code rc = cf_revocation_settings_get(st, &s->settings, e);
+	if (rc == CF_OK)
+		rc = cf_store_crls(st, true, &rows, &n, e);
+	if (rc == CF_OK && n > 0 &&
+	    ((s->crls = calloc(n, sizeof(*s->crls))) == NULL || (s->info = calloc(n, sizeof(*s->info))) == NULL))
+		rc = cf_err_set(e, CF_E_INTERNAL, "crl", "out of memory");
+	for (size_t i = 0; rc == CF_OK && i < n; i++) {
+		cf_crl *c = NULL;
+		cf_crl_info info;
+		char name[32];
+		snprintf(name, sizeof(name), "CRL %lld", (long long)rows[i].id);
+		if ((rc = cf_crl_parse(name, rows[i].der, rows[i].der_len, &c, e)) != CF_OK)
+			break;
+		cf_crl_info_get(c, &info);
+		size_t k = 0;
+		while (k < s->n && strcmp(s->info[k].issuer_hash, info.issuer_hash) != 0)
+			k++;
+		if (k == s->n) {
+			s->crls[s->n] = c;
+			s->info[s->n++] = info;
+		} else if (newer(&info, &s->info[k])) {
+			cf_crl_free(s->crls[k]);
+			s->crls[k] = c;
+			s->info[k] = info;
+		} else {
+			cf_crl_free(c);
+		}
+	}
+	cf_crlrows_free(rows, n);
+	if (rc != CF_OK) {
+		cf_crlset_free(s);
+		return rc;
+	}
+	*out = s;
+	return CF_OK;
+}
+
+void cf_crlset_free(cf_crlset *s)
+{
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < s->n; i++)
+		cf_crl_free(s->crls[i]);
+	free(s->crls);
+	free(s->info);
+	free(s);
+}
+
+cf_revstatus cf_crlset_status(void *ctx, const cf_vresult *chain, int64_t now, char *msg, size_t msg_len)
+{
+	const cf_crlset *s = ctx;
+	const cf_cert *leaf = chain->n > 0 ? chain->chain[0] : NULL;
+	const cf_cert *issuer = chain->n > 1 ? chain->chain[1] : NULL;
+	char hash[65] = "", when[32];
+	if (leaf != NULL && issuer != NULL)
+		cf_cert_issuer_hash(leaf, hash);
+	for (size_t i = 0; hash[0] != '\0' && i < s->n; i++) {
+		if (strcmp(s->info[i].issuer_hash, hash) != 0 || cf_crl_verify(s->crls[i], issuer, NULL) != CF_OK)
+			continue; /* another issuer, or one of the same name with another key */
+		int64_t at = 0;
+		if (s->info[i].next_update != 0 && s->info[i].next_update < now) {
+			cf_time_rfc3339(s->info[i].next_update, when);
+			snprintf(msg, msg_len,
+				 "the CRL of \"%s\" expired on %s: its certificates are invalid until a new one",
+				 s->info[i].issuer, when);
+			return CF_REV_CRL_EXPIRED;
+		}
+		if (cf_crl_revokes(s->crls[i], leaf, &at)) {
+			cf_time_rfc3339(at, when);
+			snprintf(msg, msg_len, "revoked on %s (CRL of \"%s\")", when, s->info[i].issuer);
+			return CF_REV_REVOKED;
+		}
+		snprintf(msg, msg_len, "not on the CRL of \"%s\" (%zu entries)", s->info[i].issuer, s->info[i].entries);
+		return CF_REV_GOOD;
+	}
+	if (s->settings.strict || s->settings.fallback_revoked) {
+		snprintf(msg, msg_len, "no CRL for the issuer; %s",
+			 s->settings.strict ? "strict mode" : "fallback: revoked");
+		return CF_REV_REVOKED;
+	}
+	snprintf(msg, msg_len, "no CRL for the issuer");
+	return CF_REV_UNKNOWN;
+}

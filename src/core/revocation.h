@@ -1,0 +1,44 @@
+/* Revocation (SPEC §6) in the store: the deployment's revocation settings, CRLs imported from
+ * files or distribution points (checked against the trust stores before they are kept), and the
+ * CRL source validation asks about a certificate. */
+#ifndef CF_REVOCATION_H
+#define CF_REVOCATION_H
+
+#include "core/monitor.h"
+#include "core/validate.h"
+#include "store/store.h"
+
+typedef struct cf_revocation_settings {
+	bool ocsp;	       /* OCSP on (default off) */
+	char ocsp_uri[512];    /* the configured responder; "" = the certificate's AIA URI */
+	bool check;	       /* revocation checking on (default on) */
+	int64_t interval;      /* seconds between checks of long-lived peers (default 24 h) */
+	bool strict;	       /* revoked and unknown both fail (common criteria mode) */
+	bool fallback_revoked; /* no status at all: treat as revoked (default: not revoked) */
+	int timeout;	       /* seconds per OCSP request (default 10) */
+} cf_revocation_settings;
+
+cf_code cf_revocation_settings_get(cf_store *st, cf_revocation_settings *out, cf_err *e);
+/* `revocation config`: keys ocsp, ocsp-uri, ocsp-from-cert, check, interval, strict, fallback,
+ * timeout (the options without "--"), each checked; one transaction. */
+cf_code cf_revocation_configure(cf_store *st, const cf_monitor_change *changes, size_t n, cf_err *e);
+
+/* Imports a CRL (PEM or DER, < 16 MiB) from source ("manual" or a distribution point's URL):
+ * parsed, its issuer found among the trust certificates (any node, any store) and its signature
+ * checked against it, or refused with CF_E_INPUT. A manual upload replaces the previous manual
+ * upload of the same issuer. An already expired CRL is kept (it may be the newest the CA
+ * published) and *expired says so. out gets the stored row (without DER). */
+cf_code cf_crl_import(cf_store *st, const char *name, const uint8_t *buf, size_t len, const char *source, int64_t now,
+		      cf_crlrow *out, bool *expired, cf_err *e);
+
+/* Every stored CRL, parsed once, as validation's revocation source: for a leaf, the newest CRL of
+ * its issuer (by CRL number, then thisUpdate) decides; an expired one makes the issuer's
+ * certificates invalid; no CRL for the issuer is "unknown", then the settings' strict mode and
+ * fallback decide. */
+typedef struct cf_crlset cf_crlset;
+cf_code cf_crlset_load(cf_store *st, cf_crlset **out, cf_err *e);
+void cf_crlset_free(cf_crlset *s);
+/* A cf_revocation_fn (ctx: the cf_crlset). */
+cf_revstatus cf_crlset_status(void *ctx, const cf_vresult *chain, int64_t now, char *msg, size_t msg_len);
+
+#endif
