@@ -92,6 +92,9 @@ int cmd_monitor_run(cli *c, int argc, char **argv);
 int cmd_crl_add(cli *c, int argc, char **argv);
 int cmd_crl_list(cli *c, int argc, char **argv);
 int cmd_crl_remove(cli *c, int argc, char **argv);
+int cmd_crl_dp(cli *c, int argc, char **argv);
+int cmd_crl_update(cli *c, int argc, char **argv);
+int cmd_crl_config(cli *c, int argc, char **argv);
 int cmd_revocation_config(cli *c, int argc, char **argv);
 int cmd_revocation_show(cli *c, int argc, char **argv);
 

@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/crlfetch.h"
 #include "core/revocation.h"
+#include "net/http_get.h"
 #include "util/clock.h"
 #include "util/fileio.h"
 
@@ -27,34 +29,34 @@ int cmd_crl_add(cli *c, int argc, char **argv)
 	static const char usage[] = "certfleet crl add FILE";
 	uint8_t *buf = NULL;
 	size_t len = 0;
-	cf_crlrow row = {0};
+	cf_crl_imported im = {0};
 	cf_err e = {0};
-	bool expired = false;
 	if (argc != 2)
 		return cli_usage(c, usage);
 	cli_audit_object(c, "%s", argv[1]);
 	int rc = cli_read(c, argv[1], CF_INPUT_MAX, &buf, &len);
 	if (rc == 0)
 		rc = cli_store(c, false);
-	if (rc == 0 && cf_crl_import(c->st, argv[1], buf, len, "manual", cf_clock_now(), &row, &expired, &e) != CF_OK)
+	if (rc == 0 && cf_crl_import(c->st, argv[1], buf, len, "manual", cf_clock_now(), &im, &e) != CF_OK)
 		rc = cli_fail(c, &e);
+	const cf_crlrow *row = &im.row;
 	if (rc == 0) {
-		if (expired)
+		if (im.expired)
 			fprintf(stderr,
 				"certfleet: warning: %s: this CRL has already expired; every certificate of \"%s\" is "
 				"invalid until a newer one is added\n",
-				argv[1], row.issuer);
+				argv[1], row->issuer);
 		if (c->json) {
-			json_t *o = crl_json(&row);
-			json_object_set_new(o, "expired", json_boolean(expired));
+			json_t *o = crl_json(row);
+			json_object_set_new(o, "expired", json_boolean(im.expired));
 			cli_json(o);
 		} else {
-			printf("added CRL %lld of \"%s\" (%lld entries)\n", (long long)row.id, row.issuer,
-			       (long long)row.entries);
+			printf("added CRL %lld of \"%s\" (%lld entries)\n", (long long)row->id, row->issuer,
+			       (long long)row->entries);
 		}
 	}
 	free(buf);
-	cf_crlrow_free(&row);
+	cf_crlrow_free(&im.row);
 	return rc;
 }
 
@@ -189,4 +191,110 @@ int cmd_revocation_show(cli *c, int argc, char **argv)
 		return cli_usage(c, "certfleet revocation show");
 	int rc = cli_store(c, false);
 	return rc != 0 ? rc : print_revocation(c);
+}
+
+int cmd_crl_dp(cli *c, int argc, char **argv)
+{
+	static const char usage[] = "certfleet crl dp add|remove URL | crl dp list";
+	cf_err e = {0};
+	bool add = argc == 3 && strcmp(argv[1], "add") == 0, remove = argc == 3 && strcmp(argv[1], "remove") == 0;
+	if (!add && !remove && !(argc == 2 && strcmp(argv[1], "list") == 0))
+		return cli_usage(c, usage);
+	if (add || remove) {
+		c->audit_action = add ? "crl dp add" : "crl dp remove";
+		cli_audit_object(c, "%s", argv[2]);
+	} else {
+		c->audit_action = NULL; /* listing changes nothing */
+	}
+	int rc = cli_store(c, false);
+	if (rc != 0)
+		return rc;
+	if (add || remove) {
+		if ((add ? cf_crl_dp_add(c->st, argv[2], &e) : cf_crl_dp_remove(c->st, argv[2], &e)) != CF_OK)
+			return cli_fail(c, &e);
+	}
+	cf_strv v = {0};
+	if (cf_crl_dp_list(c->st, false, &v, &e) != CF_OK)
+		return cli_fail(c, &e);
+	json_t *items = json_array();
+	for (size_t i = 0; i < v.n; i++) {
+		json_array_append_new(items, json_string(v.v[i]));
+		if (!c->json)
+			printf("%s\n", v.v[i]);
+	}
+	if (c->json)
+		cli_json(json_pack("{s:o}", "items", items));
+	else
+		json_decref(items);
+	cf_strv_clear(&v);
+	return 0;
+}
+
+int cmd_crl_update(cli *c, int argc, char **argv)
+{
+	(void)argv;
+	cf_crl_fetched *v = NULL;
+	size_t n = 0;
+	cf_err e = {0};
+	if (argc != 1)
+		return cli_usage(c, "certfleet crl update");
+	cli_audit_object(c, "distribution points");
+	int rc = cli_store(c, false);
+	if (rc != 0)
+		return rc;
+	if (cf_crl_update(c->st, cf_clock_now(), cf_http_get, &v, &n, &e) != CF_OK)
+		return cli_fail(c, &e);
+	json_t *items = json_array();
+	int failed = 0;
+	for (size_t i = 0; i < n; i++) {
+		failed += v[i].rc != CF_OK;
+		json_array_append_new(items, json_pack("{s:s, s:b, s:s}", "url", v[i].url, "ok", v[i].rc == CF_OK,
+						       "message", v[i].message));
+		if (v[i].rc != CF_OK)
+			fprintf(stderr, "certfleet: %s: %s\n", v[i].url, v[i].message);
+		else if (!c->json)
+			printf("%s: %s\n", v[i].url, v[i].message);
+	}
+	if (c->json)
+		cli_json(json_pack("{s:o}", "items", items));
+	else
+		json_decref(items);
+	cf_crl_fetched_free(v, n);
+	if (failed > 0) {
+		char line[96];
+		snprintf(line, sizeof(line), "%d of %zu distribution points failed", failed, n);
+		cli_audit_refused(c, line);
+		return CF_E_REMOTE;
+	}
+	return 0;
+}
+
+int cmd_crl_config(cli *c, int argc, char **argv)
+{
+	static const char usage[] = "certfleet crl config [--daily-at HH:MM] [--use-cdp on|off]";
+	static const struct option opts[] = {
+		{"daily-at", required_argument, NULL, 0}, {"use-cdp", required_argument, NULL, 0}, {0}};
+	const char *v[2] = {0};
+	cf_crl_schedule s;
+	cf_err e = {0};
+	int i = cli_parse(c, argc, argv, opts, v, usage);
+	if (i < 0)
+		return 2;
+	if (i != argc)
+		return cli_usage(c, usage);
+	cli_audit_object(c, "CRL schedule");
+	int rc = cli_store(c, false);
+	if (rc == 0 && (v[0] != NULL || v[1] != NULL) && cf_crl_configure(c->st, v[0], v[1], &e) != CF_OK)
+		rc = cli_fail(c, &e);
+	if (rc == 0 && cf_crl_schedule_get(c->st, &s, &e) != CF_OK)
+		rc = cli_fail(c, &e);
+	if (rc != 0)
+		return rc;
+	char at[24];
+	snprintf(at, sizeof(at), "%02d:%02d", s.daily_at / 60, s.daily_at % 60);
+	if (c->json)
+		cli_json(json_pack("{s:s, s:b}", "daily_at", at, "use_cdp", s.use_cdp));
+	else
+		printf("daily_at  %s UTC\nuse_cdp   %s\n", at, s.use_cdp ? "on" : "off");
+	return 0;
 }

@@ -64,6 +64,9 @@ static const struct command {
 	 "FILE: a CRL (PEM or DER, < 16 MiB), checked against its issuer in the trust stores", true},
 	{"crl", "list", cmd_crl_list, "the CRLs: issuer, this/next update, entries, source", false},
 	{"crl", "remove", cmd_crl_remove, "ID", true},
+	{"crl", "dp", cmd_crl_dp, "add|remove URL | list: the distribution points downloaded daily", true},
+	{"crl", "update", cmd_crl_update, "download every distribution point now", true},
+	{"crl", "config", cmd_crl_config, "[--daily-at HH:MM] [--use-cdp on|off]", true},
 	{"revocation", "config", cmd_revocation_config,
 	 "[--ocsp on|off] [--ocsp-uri URL | --ocsp-from-cert] [--check on|off] [--interval Nh] [--strict on|off] "
 	 "[--fallback revoked|not-revoked] [--timeout S]",

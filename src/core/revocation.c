@@ -130,12 +130,37 @@ static int try_issuer(void *ctx, const uint8_t *der, size_t len)
 	return s->verified ? 1 : 0; /* stop at the first that verifies */
 }
 
+/* Whether CRL a is newer than b: by CRL number (as a hex integer), then thisUpdate. */
+static bool newer(const char *num_a, int64_t this_a, const char *num_b, int64_t this_b)
+{
+	size_t la = strlen(num_a), lb = strlen(num_b);
+	if (la > 0 && lb > 0 && (la != lb || strcmp(num_a, num_b) != 0))
+		return la != lb ? la > lb : strcmp(num_a, num_b) > 0;
+	return this_a > this_b;
+}
+
+/* For a download: whether a CRL of the issuer at least as new is kept already. */
+static cf_code have_newer(cf_store *st, const cf_crl_info *info, bool *out, cf_err *e)
+{
+	cf_crlrow *v = NULL;
+	size_t n = 0;
+	cf_code rc = cf_store_crls(st, false, &v, &n, e);
+	*out = false;
+	for (size_t i = 0; rc == CF_OK && i < n; i++)
+		if (strcmp(v[i].issuer_hash, info->issuer_hash) == 0 &&
+		    !newer(info->number, info->this_update, v[i].number, v[i].this_update))
+			*out = true;
+	cf_crlrows_free(v, n);
+	return rc;
+}
+
 cf_code cf_crl_import(cf_store *st, const char *name, const uint8_t *buf, size_t len, const char *source, int64_t now,
-		      cf_crlrow *out, bool *expired, cf_err *e)
+		      cf_crl_imported *out, cf_err *e)
 {
 	cf_crl *crl = NULL;
 	cf_crl_info info;
 	issuer_search s = {0};
+	bool manual = strcmp(source, "manual") == 0;
 	memset(out, 0, sizeof(*out));
 	if (len >= CF_INPUT_MAX)
 		return cf_err_set(e, CF_E_INPUT, name, "a CRL of 16 MiB or more is not accepted");
@@ -153,9 +178,9 @@ cf_code cf_crl_import(cf_store *st, const char *name, const uint8_t *buf, size_t
 	else if (rc == CF_OK && !s.verified)
 		rc = cf_err_set(e, CF_E_INPUT, name, "the signature does not verify with the key of \"%s\": %s",
 				info.issuer, s.why.message);
+	cf_crlrow *row = &out->row;
 	if (rc == CF_OK) {
-		/* the DER as walked (a PEM upload is stored as DER) */
-		*out = (cf_crlrow){.issuer = strdup(info.issuer),
+		*row = (cf_crlrow){.issuer = strdup(info.issuer),
 				   .issuer_hash = strdup(info.issuer_hash),
 				   .this_update = info.this_update,
 				   .next_update = info.next_update,
@@ -163,21 +188,24 @@ cf_code cf_crl_import(cf_store *st, const char *name, const uint8_t *buf, size_t
 				   .entries = (int64_t)info.entries,
 				   .source = strdup(source),
 				   .added = now};
-		rc = cf_crl_der(crl, &out->der, &out->der_len, e);
+		out->expired = info.next_update != 0 && info.next_update < now;
+		rc = cf_crl_der(crl, &row->der, &row->der_len, e); /* a PEM upload is kept as DER */
 	}
 	if (rc == CF_OK)
 		rc = cf_store_begin(st, e);
-	if (rc == CF_OK && strcmp(source, "manual") == 0)
-		rc = cf_store_crl_delete_source(st, out->issuer_hash, "manual", e);
-	if (rc == CF_OK)
-		rc = cf_store_crl_insert(st, out, e);
+	if (rc == CF_OK && !manual)
+		rc = have_newer(st, &info, &out->not_newer, e);
+	/* a manual upload replaces the previous manual one; a newer download the older ones from its URL */
+	if (rc == CF_OK && !out->not_newer)
+		rc = cf_store_crl_delete_source(st, row->issuer_hash, source, e);
+	if (rc == CF_OK && !out->not_newer)
+		rc = cf_store_crl_insert(st, row, e);
 	if (rc == CF_OK)
 		rc = cf_store_commit(st, e);
 	cf_store_rollback(st);
-	free(out->der);
-	out->der = NULL;
-	out->der_len = 0;
-	*expired = info.next_update != 0 && info.next_update < now;
+	free(row->der);
+	row->der = NULL;
+	row->der_len = 0;
 	cf_crl_free(crl);
 	return rc;
 }
@@ -190,15 +218,6 @@ struct cf_crlset {
 	size_t n;
 	cf_revocation_settings settings;
 };
-
-/* Whether CRL a is newer than b: by CRL number (as a hex integer), then thisUpdate. */
-static bool newer(const cf_crl_info *a, const cf_crl_info *b)
-{
-	size_t la = strlen(a->number), lb = strlen(b->number);
-	if (la > 0 && lb > 0 && (la != lb || strcmp(a->number, b->number) != 0))
-		return la != lb ? la > lb : strcmp(a->number, b->number) > 0;
-	return a->this_update > b->this_update;
-}
 
 cf_code cf_crlset_load(cf_store *st, cf_crlset **out, cf_err *e)
 {
@@ -227,7 +246,7 @@ cf_code cf_crlset_load(cf_store *st, cf_crlset **out, cf_err *e)
 		if (k == s->n) {
 			s->crls[s->n] = c;
 			s->info[s->n++] = info;
-		} else if (newer(&info, &s->info[k])) {
+		} else if (newer(info.number, info.this_update, s->info[k].number, s->info[k].this_update)) {
 			cf_crl_free(s->crls[k]);
 			s->crls[k] = c;
 			s->info[k] = info;

@@ -23,13 +23,21 @@ cf_code cf_revocation_settings_get(cf_store *st, cf_revocation_settings *out, cf
  * timeout (the options without "--"), each checked; one transaction. */
 cf_code cf_revocation_configure(cf_store *st, const cf_monitor_change *changes, size_t n, cf_err *e);
 
+/* What an import did. */
+typedef struct cf_crl_imported {
+	cf_crlrow row;	/* the stored row (without DER) */
+	bool expired;	/* it had expired already: kept, and its CA's certificates are invalid */
+	bool not_newer; /* a download no newer than a CRL of the issuer already kept: not stored */
+} cf_crl_imported;
+
 /* Imports a CRL (PEM or DER, < 16 MiB) from source ("manual" or a distribution point's URL):
  * parsed, its issuer found among the trust certificates (any node, any store) and its signature
  * checked against it, or refused with CF_E_INPUT. A manual upload replaces the previous manual
- * upload of the same issuer. An already expired CRL is kept (it may be the newest the CA
- * published) and *expired says so. out gets the stored row (without DER). */
+ * upload of the same issuer; a download is kept only when it is newer (CRL number, then
+ * thisUpdate) than every CRL of the issuer, and replaces the older ones from its URL. An already
+ * expired CRL is kept (it may be the newest the CA published). Free out->row. */
 cf_code cf_crl_import(cf_store *st, const char *name, const uint8_t *buf, size_t len, const char *source, int64_t now,
-		      cf_crlrow *out, bool *expired, cf_err *e);
+		      cf_crl_imported *out, cf_err *e);
 
 /* Every stored CRL, parsed once, as validation's revocation source: for a leaf, the newest CRL of
  * its issuer (by CRL number, then thisUpdate) decides; an expired one makes the issuer's

@@ -14,6 +14,7 @@
 #include "crypto/password.h"
 #include "daemon/daemon.h"
 #include "daemon/reload.h"
+#include "daemon/crl_schedule.h"
 #include "daemon/scheduler.h"
 #include "util/fileio.h"
 #include "util/text.h"
@@ -156,6 +157,7 @@ static int serve(cf_daemon *d, const cf_node *node, const char *host, unsigned s
 	struct event *sigterm = NULL, *sigint = NULL;
 	cf_reload *tls = NULL;
 	cf_scheduler *sched = NULL;
+	cf_crl_schedule_timer *crl_timer = NULL;
 	cf_err e = {0};
 	if (http == NULL)
 		goto out;
@@ -199,10 +201,15 @@ static int serve(cf_daemon *d, const cf_node *node, const char *host, unsigned s
 		goto out;
 	}
 	d->scheduler = sched;
+	if (cf_crl_schedule_start(base, d, &crl_timer, &e) != CF_OK) {
+		fprintf(stderr, "certfleetd: %s: %s\n", e.subject, e.message);
+		goto out;
+	}
 	rc = event_base_dispatch(base) < 0 ? 1 : 0;
 out:
 	d->scheduler = NULL;
 	cf_scheduler_free(sched);
+	cf_crl_schedule_stop(crl_timer);
 	if (sigterm != NULL)
 		event_free(sigterm);
 	if (sigint != NULL)

@@ -1499,3 +1499,37 @@ cf_code cf_store_trust_by_subject(cf_store *st, const char *subject,
 		return (cf_code)stop;
 	return r < 0 ? (e ? e->code : CF_E_INTERNAL) : CF_OK;
 }
+
+cf_code cf_store_settings_each(cf_store *st, const char *prefix,
+			       void (*fn)(void *ctx, const char *key, const char *value), void *ctx, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc =
+		prep(st, "SELECT key, value FROM settings WHERE substr(key, 1, length($1)) = $1 ORDER BY key", &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_text(s, 1, prefix);
+	int r;
+	while ((r = D->step(s, e)) == 1)
+		fn(ctx, D->col_text(s, 0), D->col_text(s, 1));
+	release(st, s);
+	return r < 0 ? (e ? e->code : CF_E_INTERNAL) : CF_OK;
+}
+
+cf_code cf_store_cdp_urls(cf_store *st, cf_strv *out, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc = prep(st, "SELECT DISTINCT crl_dp FROM certificates WHERE crl_dp <> ''", &s, e);
+	if (rc != CF_OK)
+		return rc;
+	int r;
+	while ((r = D->step(s, e)) == 1) {
+		cf_strv one = {0};
+		split_col(D->col_text(s, 0), &one);
+		for (size_t i = 0; i < one.n; i++)
+			cf_strv_push_unique(out, one.v[i]);
+		cf_strv_clear(&one);
+	}
+	release(st, s);
+	return r < 0 ? (e ? e->code : CF_E_INTERNAL) : CF_OK;
+}

@@ -263,6 +263,12 @@ cf_code cf_store_ledger_pending(cf_store *st, int64_t *pending, int64_t *next_at
 /* The soonest not_after of any certificate (0 when there is none). */
 cf_code cf_store_first_expiry(cf_store *st, int64_t *out, cf_err *e);
 
+/* The settings whose key starts with prefix, in key order: fn(ctx, key, value). */
+cf_code cf_store_settings_each(cf_store *st, const char *prefix,
+			       void (*fn)(void *ctx, const char *key, const char *value), void *ctx, cf_err *e);
+/* The distinct CRL distribution point URLs of the stored certificates. */
+cf_code cf_store_cdp_urls(cf_store *st, cf_strv *out, cf_err *e);
+
 /* ---- CRLs ---------------------------------------------------------------------------------- */
 
 typedef struct cf_crlrow {

@@ -130,9 +130,68 @@ cfx revocation config --ocsp-uri "ftp://x" --ocsp on
 expect_rc "bad URI: nothing set" 3
 assert_eq "ocsp still off" False "$(cf --json revocation show | json 'd["ocsp"]')"
 
+# ---- distribution points: content, not names, decides; bad downloads keep the last good CRL ----------
+mkdir -p www
+revoke a 0D
+gencrl a crl3.pem
+openssl crl -in crl3.pem -outform DER -out crl3.der
+revoke a 0E
+gencrl a crl4.pem
+revoke a 0B
+gencrl a crl5.pem
+python3 - <<'EOF2'
+import gzip, io, zipfile
+der = lambda p: __import__("subprocess").run(["openssl", "crl", "-in", p, "-outform", "DER"], capture_output=True, check=True).stdout
+open("www/crl3.pem", "wb").write(open("crl3.der", "rb").read())          # DER named .pem
+open("www/crl4.der", "wb").write(gzip.compress(open("crl4.pem", "rb").read()))  # gzip'ed PEM named .der
+with zipfile.ZipFile("www/crl5.txt", "w") as z:                             # ZIP named .txt
+    z.writestr("readme.der", der("crl5.pem"))
+    z.writestr("other.pem", open("wrongkey.pem", "rb").read())
+EOF2
+PORT=$(free_port)
+(cd www && exec python3 -m http.server "$PORT" --bind 127.0.0.1 >/dev/null 2>&1) &
+HTTP=$!
+trap 'kill $HTTP 2>/dev/null || true; rm -rf "$T"' EXIT
+for _ in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break; sleep 0.1; done
+URL="http://127.0.0.1:$PORT"
+must "dp add" crl dp add "$URL/crl3.pem"
+cfx crl dp add "$URL/crl3.pem"
+expect_rc "the same dp twice" 5
+cfx crl dp add "ftp://127.0.0.1/x.crl"
+expect_rc "not http(s)" 3
+must "update: DER named .pem" --json crl update
+assert_eq "kept" True "$(json 'd["items"][0]["ok"]' <"$LAST")"
+assert_eq "CRL 3 in use: 0D revoked" rc7 "$(validate 0D)"
+assert_eq "source is the URL" "$URL/crl3.pem" "$(list_json | json '[c["source"] for c in d["items"] if c["number"] == "1002"][0]')"
+must "dp add gzip" crl dp add "$URL/crl4.der"
+must "update: gzip'ed PEM named .der" crl update
+assert_eq "CRL 4 in use: 0E revoked" rc7 "$(validate 0E)"
+must "dp remove" crl dp remove "$URL/crl3.pem"
+must "dp remove" crl dp remove "$URL/crl4.der"
+must "dp add zip" crl dp add "$URL/crl5.txt"
+cfx crl update
+expect_rc "a ZIP holding one good CRL and one signed by another key" 6
+assert_contains "says which failed" "signature does not verify" "$ERR"
+cp crl4.pem www/crl4.der # now plain PEM: the same CRL again
+must "dp add" crl dp add "$URL/crl4.der"
+cfx --json crl update
+assert_contains "no newer than the one kept" "no newer" "$(cat "$LAST")"
+printf 'garbage' >www/crl4.der
+cfx crl update
+expect_rc "a corrupted download" 6
+assert_eq "the last good CRL stays: 0E still revoked" rc7 "$(validate 0E)"
+cfx --json crl dp list
+assert_eq "dp list" 2 "$(json 'len(d["items"])' <"$LAST")"
+must "crl config" --json crl config --daily-at 03:30 --use-cdp on
+assert_eq "config" "03:30 True" "$(json 'd["daily_at"] + " " + str(d["use_cdp"])' <"$LAST")"
+cfx crl config --daily-at 25:00
+expect_rc "bad time" 3
+kill $HTTP 2>/dev/null || true
+
 # ---- remove ---------------------------------------------------------------------------------------------
-ID=$(list_json | json 'd["items"][0]["id"]')
-must "remove" crl remove "$ID"
+for ID in $(list_json | json '" ".join(str(c["id"]) for c in d["items"])'); do
+	must "remove $ID" crl remove "$ID"
+done
 assert_eq "gone" 0 "$(list_json | json 'len(d["items"])')"
 cfx crl remove "$ID"
 expect_rc "remove again" 4
