@@ -408,6 +408,43 @@ bool cf_crl_revokes(const cf_crl *c, const cf_cert *cert, int64_t *when)
 
 /* ---- the signature and what the CRL says about itself ---------------------------------------------- */
 
+/* The signature over the TBS bytes as they came, with the digest named by the algorithm's OID
+ * (decoding X509_CRL_INFO would build the whole list in OpenSSL's objects): 1 good, 0 or -1
+ * bad, -2 an algorithm with parameters this path does not read. */
+static int simple_verify(const cf_crl *c, EVP_PKEY *pk)
+{
+	const unsigned char *ap = c->sig_alg;
+	X509_ALGOR *alg = d2i_X509_ALGOR(NULL, &ap, (long)c->sig_alg_len);
+	int nid = alg != NULL ? OBJ_obj2nid(alg->algorithm) : NID_undef, md_nid = NID_undef, pk_nid = NID_undef;
+	X509_ALGOR_free(alg);
+	if (!OBJ_find_sigid_algs(nid, &md_nid, &pk_nid))
+		return -1;
+	if (md_nid == NID_undef && pk_nid != NID_ED25519 && pk_nid != NID_ED448)
+		return -2; /* the digest is in the parameters (RSASSA-PSS) */
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	const char *md = md_nid == NID_undef ? NULL : OBJ_nid2sn(md_nid);
+	int good = -1;
+	if (ctx != NULL && EVP_DigestVerifyInit_ex(ctx, NULL, md, NULL, NULL, pk, NULL) == 1)
+		good = EVP_DigestVerify(ctx, c->sig, c->sig_len, c->tbs, c->tbs_len);
+	EVP_MD_CTX_free(ctx);
+	return good;
+}
+
+/* The same through OpenSSL's whole CRL object, for the algorithms simple_verify leaves. */
+static int full_verify(const cf_crl *c, EVP_PKEY *pk)
+{
+	uint8_t *der = NULL;
+	size_t len = 0;
+	if (cf_crl_der(c, &der, &len, NULL) != CF_OK)
+		return -1;
+	const unsigned char *p = der;
+	X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)len);
+	int good = crl != NULL ? X509_CRL_verify(crl, pk) : -1;
+	X509_CRL_free(crl);
+	free(der);
+	return good;
+}
+
 cf_code cf_crl_verify(const cf_crl *c, const cf_cert *issuer, cf_err *e)
 {
 	X509 *x = cf_cert_x(issuer);
@@ -422,26 +459,13 @@ cf_code cf_crl_verify(const cf_crl *c, const cf_cert *issuer, cf_err *e)
 	if (!same)
 		return cf_err_set(e, CF_E_INPUT, "CRL",
 				  "issued by another CA than the certificate given as its issuer");
-	/* the digest and key type from the algorithm's OID; the signed bytes are the TBS as it came
-	 * (decoding X509_CRL_INFO would build the whole list in OpenSSL's objects) */
-	const unsigned char *ap = c->sig_alg;
-	X509_ALGOR *alg = d2i_X509_ALGOR(NULL, &ap, (long)c->sig_alg_len);
-	int good = -1;
-	if (alg != NULL) {
-		EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-		int nid = OBJ_obj2nid(alg->algorithm), md_nid = NID_undef, pk_nid = NID_undef;
-		if (ctx != NULL && OBJ_find_sigid_algs(nid, &md_nid, &pk_nid)) {
-			const char *md = md_nid == NID_undef ? NULL : OBJ_nid2sn(md_nid);
-			EVP_MD *fetched = md != NULL ? EVP_MD_fetch(NULL, md, NULL) : NULL;
-			if ((md == NULL || fetched != NULL) &&
-			    EVP_DigestVerifyInit_ex(ctx, NULL, md != NULL ? EVP_MD_get0_name(fetched) : NULL, NULL,
-						    NULL, pk, NULL) == 1)
-				good = EVP_DigestVerify(ctx, c->sig, c->sig_len, c->tbs, c->tbs_len);
-			EVP_MD_free(fetched);
-		}
-		EVP_MD_CTX_free(ctx);
-	}
-	X509_ALGOR_free(alg);
+	/* RFC 5280 §4.2.1.3: a CA with a key usage extension signs CRLs only with cRLSign in it */
+	if ((X509_get_extension_flags(x) & EXFLAG_KUSAGE) && !(X509_get_key_usage(x) & KU_CRL_SIGN))
+		return cf_err_set(e, CF_E_INPUT, "CRL",
+				  "the issuer's key usage does not allow signing CRLs (no cRLSign)");
+	int good = simple_verify(c, pk);
+	if (good == -2) /* RSA-PSS and other parameterised algorithms: OpenSSL's own decode and check */
+		good = full_verify(c, pk);
 	if (good != 1)
 		return cf_ossl_err(e, CF_E_INPUT, "CRL", "the signature does not verify with the issuer's key");
 	return CF_OK;
