@@ -5,7 +5,7 @@ set -euo pipefail
 BUILD=${1:-build-fuzz}
 SECONDS_EACH=${2:-60}
 cd "$(dirname "$0")/.."
-mkdir -p tests/fuzz/corpus/{cert,csr,key,names,starttls,http,crl}
+mkdir -p tests/fuzz/corpus/{cert,csr,key,names,starttls,http,crl,ocsp}
 # Seed corpora from real files if empty.
 if [ -z "$(ls -A tests/fuzz/corpus/cert)" ]; then
 	d=$(mktemp -d)
@@ -24,7 +24,10 @@ fi
 # crl: the CRL walker; its seeds (tests/fuzz/corpus/crl/) are committed CRLs made with openssl
 # (empty, a few entries, reason codes, CRL number, v1, no nextUpdate, delta; PEM and DER; RSA and
 # EC issuers, whose certificates fuzz_crl.c carries to check signatures against).
-for t in cert csr key names starttls http crl; do
+# ocsp: OCSP responses; its seeds (tests/fuzz/corpus/ocsp/) are committed `openssl ocsp` responses
+# about the certificates fuzz_ocsp.c carries (CA-signed, delegated, trusted responder; good,
+# revoked; SHA-1 CertID; nonce; malformedRequest).
+for t in cert csr key names starttls http crl ocsp; do
 	mkdir -p "$BUILD/corpus/$t"
 	echo "fuzz_$t: ${SECONDS_EACH}s"
 	"$BUILD/tests/fuzz/fuzz_$t" -max_total_time="$SECONDS_EACH" -max_len=65536 -print_final_stats=1 \

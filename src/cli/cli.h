@@ -89,6 +89,7 @@ int cmd_audit(cli *c, int argc, char **argv);
 int cmd_monitor_config(cli *c, int argc, char **argv);
 int cmd_monitor_show(cli *c, int argc, char **argv);
 int cmd_monitor_run(cli *c, int argc, char **argv);
+int cmd_ocsp_check(cli *c, int argc, char **argv);
 int cmd_crl_add(cli *c, int argc, char **argv);
 int cmd_crl_list(cli *c, int argc, char **argv);
 int cmd_crl_remove(cli *c, int argc, char **argv);

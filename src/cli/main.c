@@ -60,6 +60,8 @@ static const struct command {
 	{"monitor", "show", cmd_monitor_show, "the expiry monitor's settings, last run and pending notifications",
 	 false},
 	{"monitor", "run", cmd_monitor_run, "[--now RFC3339]: one pass of the expiry monitor", true},
+	{"ocsp", "check", cmd_ocsp_check,
+	 "FILE [--issuer FILE] [--node FQDN [--store S]] [--url URL] [--strict] [--sha1]", false},
 	{"crl", "add", cmd_crl_add,
 	 "FILE: a CRL (PEM or DER, < 16 MiB), checked against its issuer in the trust stores", true},
 	{"crl", "list", cmd_crl_list, "the CRLs: issuer, this/next update, entries, source", false},
