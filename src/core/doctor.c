@@ -12,6 +12,7 @@
 #include "core/fqdn.h"
 #include "core/monitor.h"
 #include "core/names.h"
+#include "core/revocation.h"
 #include "core/settings.h"
 #include "core/trust.h"
 #include "util/clock.h"
@@ -91,7 +92,9 @@ typedef struct doc {
 	cf_findings *out;
 	int64_t now;
 	int expiring_days; /* the `expiring` window */
-	cf_nodectx ctx;	   /* the node being examined, its cluster and the cluster's nodes */
+	cf_crlset *crls;   /* the stored CRLs (crls()) */
+	bool crls_loaded;
+	cf_nodectx ctx; /* the node being examined, its cluster and the cluster's nodes */
 	dcert *ids, *trust;
 	size_t n_ids, n_trust;
 	cf_csrrow *csrs;
@@ -393,6 +396,35 @@ static void check_not_yet_valid(doc *d, const rule *r, const subj *s)
 	cf_time_rfc3339(f->not_before, when);
 	report(d, r, s, "\"%s\" is not valid until %s; peers reject it until then (or this clock is wrong)", f->subject,
 	       when);
+}
+
+/* The stored CRLs, loaded on first use; NULL when there are none (or they cannot be read). */
+static const cf_crlset *crls(doc *d)
+{
+	if (!d->crls_loaded) {
+		d->crls_loaded = true;
+		if (cf_crlset_load(d->st, &d->crls, NULL) != CF_OK)
+			d->crls = NULL;
+	}
+	return d->crls;
+}
+
+static void check_revocation(doc *d, const rule *r, const subj *s, cf_revstatus want)
+{
+	char msg[320];
+	cf_cert *c = dcert_cert(s->c);
+	if (crls(d) != NULL && c != NULL && cf_crlset_lookup(d->crls, c, d->now, msg, sizeof(msg)) == want)
+		report(d, r, s, "\"%s\": %s", s->c->row.facts.subject, msg);
+}
+
+static void check_revoked(doc *d, const rule *r, const subj *s)
+{
+	check_revocation(d, r, s, CF_REV_REVOKED);
+}
+
+static void check_crl_expired(doc *d, const rule *r, const subj *s)
+{
+	check_revocation(d, r, s, CF_REV_CRL_EXPIRED);
 }
 
 static void check_expiring(doc *d, const rule *r, const subj *s)
@@ -848,8 +880,9 @@ static const rule rules[] = {
 	 renew_self_signed},
 	{"expressway-e-private-ca", CF_SEV_INFO, ON_IDENTITY, check_edge_public,
 	 "for MRA and B2B, have a public CA sign it: certfleet csr generate --node {node} --purpose {purpose}", NULL},
-	{"crl-expired", CF_SEV_ERROR, ON_IDENTITY, NULL, "refresh the CRL of the issuing CA", NULL},
-	{"revoked", CF_SEV_ERROR, ON_IDENTITY, NULL, fix_reissue, renew_self_signed},
+	{"crl-expired", CF_SEV_ERROR, ON_IDENTITY, check_crl_expired,
+	 "get the issuing CA's current CRL: certfleet crl update, or certfleet crl add FILE", NULL},
+	{"revoked", CF_SEV_ERROR, ON_IDENTITY, check_revoked, fix_reissue, renew_self_signed},
 	/* trust certificates */
 	{"expired", CF_SEV_WARNING, ON_TRUST, check_expired,
 	 "delete it unless a peer still presents a chain through it: certfleet trust delete --node {node} --store "
@@ -1020,5 +1053,6 @@ cf_code cf_doctor_run(cf_store *st, const cf_doctor_opts *opts, cf_findings *out
 	}
 	cf_strv_clear(&d.public_sha256);
 	cf_strv_clear(&d.public_subjects);
+	cf_crlset_free(d.crls);
 	return rc;
 }

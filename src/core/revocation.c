@@ -274,33 +274,59 @@ void cf_crlset_free(cf_crlset *s)
 	free(s);
 }
 
+/* The newest CRL of the issuer with this name hash whose signature verifies with issuer (NULL:
+ * not checked again); -1 when there is none. */
+static long find(const cf_crlset *s, const char *hash, const cf_cert *issuer)
+{
+	for (size_t i = 0; hash[0] != '\0' && i < s->n; i++)
+		if (strcmp(s->info[i].issuer_hash, hash) == 0 &&
+		    (issuer == NULL || cf_crl_verify(s->crls[i], issuer, NULL) == CF_OK))
+			return (long)i;
+	return -1;
+}
+
+static cf_revstatus status_of(const cf_crlset *s, long i, const cf_cert *cert, int64_t now, char *msg, size_t msg_len)
+{
+	char when[32];
+	int64_t at = 0;
+	if (i < 0) {
+		snprintf(msg, msg_len, "no CRL for the issuer");
+		return CF_REV_UNKNOWN;
+	}
+	const cf_crl_info *info = &s->info[i];
+	if (info->next_update != 0 && info->next_update < now) {
+		cf_time_rfc3339(info->next_update, when);
+		snprintf(msg, msg_len, "the CRL of \"%s\" expired on %s: its certificates are invalid until a new one",
+			 info->issuer, when);
+		return CF_REV_CRL_EXPIRED;
+	}
+	if (cf_crl_revokes(s->crls[i], cert, &at)) {
+		cf_time_rfc3339(at, when);
+		snprintf(msg, msg_len, "revoked on %s (CRL of \"%s\")", when, info->issuer);
+		return CF_REV_REVOKED;
+	}
+	snprintf(msg, msg_len, "not on the CRL of \"%s\" (%zu entries)", info->issuer, info->entries);
+	return CF_REV_GOOD;
+}
+
+cf_revstatus cf_crlset_lookup(const cf_crlset *s, const cf_cert *cert, int64_t now, char *msg, size_t msg_len)
+{
+	char hash[65];
+	cf_cert_issuer_hash(cert, hash);
+	return status_of(s, find(s, hash, NULL), cert, now, msg, msg_len);
+}
+
 cf_revstatus cf_crlset_status(void *ctx, const cf_vresult *chain, int64_t now, char *msg, size_t msg_len)
 {
 	const cf_crlset *s = ctx;
 	const cf_cert *leaf = chain->n > 0 ? chain->chain[0] : NULL;
 	const cf_cert *issuer = chain->n > 1 ? chain->chain[1] : NULL;
-	char hash[65] = "", when[32];
+	char hash[65] = "";
 	if (leaf != NULL && issuer != NULL)
 		cf_cert_issuer_hash(leaf, hash);
-	for (size_t i = 0; hash[0] != '\0' && i < s->n; i++) {
-		if (strcmp(s->info[i].issuer_hash, hash) != 0 || cf_crl_verify(s->crls[i], issuer, NULL) != CF_OK)
-			continue; /* another issuer, or one of the same name with another key */
-		int64_t at = 0;
-		if (s->info[i].next_update != 0 && s->info[i].next_update < now) {
-			cf_time_rfc3339(s->info[i].next_update, when);
-			snprintf(msg, msg_len,
-				 "the CRL of \"%s\" expired on %s: its certificates are invalid until a new one",
-				 s->info[i].issuer, when);
-			return CF_REV_CRL_EXPIRED;
-		}
-		if (cf_crl_revokes(s->crls[i], leaf, &at)) {
-			cf_time_rfc3339(at, when);
-			snprintf(msg, msg_len, "revoked on %s (CRL of \"%s\")", when, s->info[i].issuer);
-			return CF_REV_REVOKED;
-		}
-		snprintf(msg, msg_len, "not on the CRL of \"%s\" (%zu entries)", s->info[i].issuer, s->info[i].entries);
-		return CF_REV_GOOD;
-	}
+	long i = find(s, hash, issuer); /* another key of the same name does not count */
+	if (i >= 0 || leaf == NULL)
+		return status_of(s, i, leaf, now, msg, msg_len);
 	if (s->settings.strict || s->settings.fallback_revoked) {
 		snprintf(msg, msg_len, "no CRL for the issuer; %s",
 			 s->settings.strict ? "strict mode" : "fallback: revoked");

@@ -46,7 +46,13 @@ cf_code cf_crl_import(cf_store *st, const char *name, const uint8_t *buf, size_t
 typedef struct cf_crlset cf_crlset;
 cf_code cf_crlset_load(cf_store *st, cf_crlset **out, cf_err *e);
 void cf_crlset_free(cf_crlset *s);
-/* A cf_revocation_fn (ctx: the cf_crlset). */
+/* The status of cert from the newest stored CRL of its issuer, matched by the issuer's name (the
+ * CRL was checked against that issuer when it was kept): good, revoked, crl-expired, or unknown
+ * when there is none (the settings are not applied). */
+cf_revstatus cf_crlset_lookup(const cf_crlset *s, const cf_cert *cert, int64_t now, char *msg, size_t msg_len);
+/* A cf_revocation_fn (ctx: the cf_crlset): cf_crlset_lookup for the leaf, with the CRL's
+ * signature checked against the issuer the chain found, and strict mode and the fallback applied
+ * when there is no CRL. */
 cf_revstatus cf_crlset_status(void *ctx, const cf_vresult *chain, int64_t now, char *msg, size_t msg_len);
 
 #endif

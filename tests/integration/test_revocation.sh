@@ -188,6 +188,21 @@ cfx crl config --daily-at 25:00
 expect_rc "bad time" 3
 kill $HTTP 2>/dev/null || true
 
+# ---- the doctor: a revoked identity, and the CRL of its CA expired ----------------------------------------
+cf csr generate --node "$NODE" --purpose tomcat >/dev/null
+cf csr show --node "$NODE" --purpose tomcat --pem >tomcat.csr
+openssl x509 -req -in tomcat.csr -CA a/ca.pem -CAkey a/ca.key -set_serial 0x77 -days 300 -copy_extensions copy \
+	-out tomcat.pem 2>/dev/null
+must "upload the CA-signed tomcat" cert upload --node "$NODE" --purpose tomcat tomcat.pem
+doctor_rules() { cf --json doctor --node "$NODE" | json '" ".join(sorted(set(f["rule"] for f in d["findings"] if f["rule"] in ("revoked", "crl-expired"))))' || true; }
+assert_eq "not revoked yet" "" "$(doctor_rules)"
+revoke a 77
+gencrl a crl6.pem
+must "the CRL revoking it" crl add crl6.pem
+assert_eq "doctor: revoked" revoked "$(doctor_rules)"
+assert_contains "doctor names the CRL" "CRL of" "$(cf --json doctor --node "$NODE" | json '[f["message"] for f in d["findings"] if f["rule"] == "revoked"][0]')"
+assert_eq "doctor: crl-expired once the CRL is past its nextUpdate" crl-expired "$(CERTFLEET_NOW=$LATER doctor_rules)"
+
 # ---- remove ---------------------------------------------------------------------------------------------
 for ID in $(list_json | json '" ".join(str(c["id"]) for c in d["items"])'); do
 	must "remove $ID" crl remove "$ID"
