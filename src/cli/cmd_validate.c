@@ -299,18 +299,18 @@ int cmd_validate(cli *c, int argc, char **argv)
 		return cli_fail(c, &e);
 	}
 	int rc = load_trust(c, v, &idx);
-	cf_crlset *crls = NULL;
+	cf_revsource *rev = NULL;
 	o.trust = idx;
-	/* --revocation: the CRLs in the store (OCSP joins as a source of its own) */
+	/* --revocation: every configured source (OCSP, the stored CRLs) */
 	if (rc == 0 && v[REVOCATION] != NULL) {
-		if ((rc = cli_store(c, false)) == 0 && cf_crlset_load(c->st, &crls, &e) != CF_OK)
+		if ((rc = cli_store(c, false)) == 0 && cf_revsource_load(c->st, v[NODE], &rev, &e) != CF_OK)
 			rc = cli_fail(c, &e);
-		o.revocation = cf_crlset_status;
-		o.revocation_ctx = crls;
+		o.revocation = cf_revsource_status;
+		o.revocation_ctx = rev;
 	}
 	if (rc == 0)
 		rc = v[BATCH] ? validate_batch(c, argv + i, argc - i, &o) : validate_one(c, argv[i], &o);
-	cf_crlset_free(crls);
+	cf_revsource_free(rev);
 	cf_trustidx_free(idx);
 	return rc;
 }

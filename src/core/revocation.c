@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "crypto/crl.h"
+#include "net/ocsp_http.h"
 #include "util/clock.h"
 #include "util/fileio.h"
 
@@ -316,22 +317,122 @@ cf_revstatus cf_crlset_lookup(const cf_crlset *s, const cf_cert *cert, int64_t n
 	return status_of(s, find(s, hash, NULL), cert, now, msg, msg_len);
 }
 
-cf_revstatus cf_crlset_status(void *ctx, const cf_vresult *chain, int64_t now, char *msg, size_t msg_len)
+cf_revstatus cf_crlset_check(const cf_crlset *s, const cf_cert *cert, const cf_cert *issuer, int64_t now, char *msg,
+			     size_t msg_len)
 {
-	const cf_crlset *s = ctx;
+	char hash[65];
+	cf_cert_issuer_hash(cert, hash);
+	return status_of(s, find(s, hash, issuer), cert, now, msg, msg_len);
+}
+
+/* ---- every source together --------------------------------------------------------------------- */
+
+struct cf_revsource {
+	cf_revocation_settings settings;
+	cf_crlset *crls;
+	cf_cert **responders; /* the node's tomcat-trust: trusted OCSP responders */
+	size_t n_responders;
+};
+
+cf_code cf_revsource_load(cf_store *st, const char *node, cf_revsource **out, cf_err *e)
+{
+	cf_revsource *s = calloc(1, sizeof(*s));
+	cf_node n = {0};
+	if (s == NULL)
+		return cf_err_set(e, CF_E_INTERNAL, "revocation", "out of memory");
+	cf_code rc = cf_revocation_settings_get(st, &s->settings, e);
+	if (rc == CF_OK)
+		rc = cf_crlset_load(st, &s->crls, e);
+	if (rc == CF_OK && node != NULL && s->settings.ocsp && (rc = cf_store_node_get(st, node, &n, e)) == CF_OK)
+		rc = cf_store_trust_certs(st, n.id, "tomcat-trust", &s->responders, &s->n_responders, e);
+	cf_node_free(&n);
+	if (rc != CF_OK) {
+		cf_revsource_free(s);
+		return rc;
+	}
+	*out = s;
+	return CF_OK;
+}
+
+void cf_revsource_free(cf_revsource *s)
+{
+	if (s == NULL)
+		return;
+	cf_crlset_free(s->crls);
+	cf_certs_free(s->responders, s->n_responders);
+	free(s);
+}
+
+/* OCSP about leaf: good/revoked, or unknown with msg saying why (no URI, unreachable, untrusted,
+ * stale, or the responder does not know it). */
+static cf_revstatus ask_ocsp(const cf_revsource *s, const cf_cert *leaf, const cf_cert *issuer, int64_t now, char *msg,
+			     size_t msg_len)
+{
+	cf_facts f = {0};
+	cf_err e = {0};
+	cf_ocsp_answer a = {0};
+	const char *url = s->settings.ocsp_uri;
+	if (url[0] == '\0' && cf_cert_facts(leaf, &f, NULL) == CF_OK && f.ocsp.n > 0)
+		url = f.ocsp.v[0];
+	cf_revstatus st = CF_REV_UNKNOWN;
+	if (url[0] == '\0') {
+		snprintf(msg, msg_len, "OCSP: no responder (none configured, none in the certificate)");
+	} else {
+		cf_ocsp_query q = {.url = url,
+				   .cert = leaf,
+				   .issuer = issuer,
+				   .trusted = s->responders,
+				   .n_trusted = s->n_responders,
+				   .now = now,
+				   .timeout = s->settings.timeout};
+		if (cf_ocsp_ask(&q, &a, &e) != CF_OK) {
+			snprintf(msg, msg_len, "OCSP: %.200s", e.message);
+		} else {
+			st = a.result.status == CF_OCSP_GOOD	  ? CF_REV_GOOD
+			     : a.result.status == CF_OCSP_REVOKED ? CF_REV_REVOKED
+								  : CF_REV_UNKNOWN;
+			snprintf(msg, msg_len, "OCSP %s from %.200s (%s)", cf_ocsp_status_name(a.result.status), url,
+				 cf_ocsp_trust_name(a.result.trust));
+			cf_ocsp_answer_clear(&a);
+		}
+	}
+	cf_facts_free(&f);
+	return st;
+}
+
+cf_revstatus cf_revsource_status(void *ctx, const cf_vresult *chain, int64_t now, char *msg, size_t msg_len)
+{
+	const cf_revsource *s = ctx;
 	const cf_cert *leaf = chain->n > 0 ? chain->chain[0] : NULL;
 	const cf_cert *issuer = chain->n > 1 ? chain->chain[1] : NULL;
-	char hash[65] = "";
-	if (leaf != NULL && issuer != NULL)
-		cf_cert_issuer_hash(leaf, hash);
-	long i = find(s, hash, issuer); /* another key of the same name does not count */
-	if (i >= 0 || leaf == NULL)
-		return status_of(s, i, leaf, now, msg, msg_len);
+	char ocsp_msg[320] = "";
+	if (!s->settings.check) {
+		snprintf(msg, msg_len, "revocation checking is off (certfleet revocation config --check on)");
+		return CF_REV_UNKNOWN;
+	}
+	if (leaf == NULL || issuer == NULL) {
+		snprintf(msg, msg_len, "a trust anchor itself: nothing to ask");
+		return CF_REV_GOOD;
+	}
+	if (s->settings.ocsp) {
+		cf_revstatus st = ask_ocsp(s, leaf, issuer, now, ocsp_msg, sizeof(ocsp_msg));
+		if (st != CF_REV_UNKNOWN) {
+			snprintf(msg, msg_len, "%s", ocsp_msg);
+			return st;
+		}
+	}
+	cf_revstatus st = cf_crlset_check(s->crls, leaf, issuer, now, msg, msg_len);
+	if (st != CF_REV_UNKNOWN)
+		return st;
+	if (ocsp_msg[0] != '\0') {
+		char crl[160];
+		snprintf(crl, sizeof(crl), "%s", msg);
+		snprintf(msg, msg_len, "%s; %s", ocsp_msg, crl);
+	}
 	if (s->settings.strict || s->settings.fallback_revoked) {
-		snprintf(msg, msg_len, "no CRL for the issuer; %s",
-			 s->settings.strict ? "strict mode" : "fallback: revoked");
+		size_t used = strlen(msg);
+		snprintf(msg + used, msg_len - used, " — %s", s->settings.strict ? "strict mode" : "fallback: revoked");
 		return CF_REV_REVOKED;
 	}
-	snprintf(msg, msg_len, "no CRL for the issuer");
 	return CF_REV_UNKNOWN;
 }

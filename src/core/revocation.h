@@ -50,9 +50,20 @@ void cf_crlset_free(cf_crlset *s);
  * CRL was checked against that issuer when it was kept): good, revoked, crl-expired, or unknown
  * when there is none (the settings are not applied). */
 cf_revstatus cf_crlset_lookup(const cf_crlset *s, const cf_cert *cert, int64_t now, char *msg, size_t msg_len);
-/* A cf_revocation_fn (ctx: the cf_crlset): cf_crlset_lookup for the leaf, with the CRL's
- * signature checked against the issuer the chain found, and strict mode and the fallback applied
- * when there is no CRL. */
-cf_revstatus cf_crlset_status(void *ctx, const cf_vresult *chain, int64_t now, char *msg, size_t msg_len);
+/* The status from the newest CRL of the issuer that verifies with issuer (another key of the same
+ * name does not count); unknown when there is none. */
+cf_revstatus cf_crlset_check(const cf_crlset *s, const cf_cert *cert, const cf_cert *issuer, int64_t now, char *msg,
+			     size_t msg_len);
+
+/* Every configured source together, as validation asks (SPEC §6): with revocation checking on,
+ * OCSP first when it is on (the configured responder, else the certificate's AIA URI; responders
+ * trusted by the delegated model, then the node's tomcat-trust), then the stored CRLs; no status
+ * from either is decided by strict mode (revoked and unknown both fail) and the fallback. */
+typedef struct cf_revsource cf_revsource;
+/* node (may be NULL): whose tomcat-trust holds the trusted OCSP responders. */
+cf_code cf_revsource_load(cf_store *st, const char *node, cf_revsource **out, cf_err *e);
+void cf_revsource_free(cf_revsource *s);
+/* A cf_revocation_fn (ctx: the cf_revsource). */
+cf_revstatus cf_revsource_status(void *ctx, const cf_vresult *chain, int64_t now, char *msg, size_t msg_len);
 
 #endif

@@ -272,5 +272,21 @@ cfx ocsp check issuing.pem --issuer root.pem
 expect_rc "no AIA and no --url" 3
 assert_contains "no AIA message" "--url" "$ERR"
 
+# ---- 7. validate --revocation asks OCSP when it is on -------------------------------------------------
+vr() { cf validate "$1" --node ucm1.example.com --store CallManager-trust --revocation >"$T/vr.out" 2>&1 && echo ok || echo "rc$?"; }
+assert_eq "OCSP off: no CRL, no status, not a failure" ok "$(vr good.pem)"
+must "OCSP on (the certificate's AIA URI)" revocation config --ocsp on
+assert_eq "good through OCSP" ok "$(vr good.pem)"
+assert_contains "says OCSP answered" "OCSP good" "$(cat "$T/vr.out")"
+assert_eq "revoked through OCSP" rc7 "$(vr revoked.pem)"
+assert_contains "revoked line" "OCSP revoked" "$(cat "$T/vr.out")"
+must "a responder that is down" revocation config --ocsp-uri "http://127.0.0.1:$PORT_DOWN/"
+assert_eq "down, no CRL, normal mode: no status" ok "$(vr good.pem)"
+assert_contains "says why" "no status could be had" "$(cat "$T/vr.out")"
+must "strict" revocation config --strict on
+assert_eq "down, no CRL, strict mode" rc7 "$(vr good.pem)"
+must "checking off" revocation config --check off --strict off
+assert_eq "revocation checking off" ok "$(vr revoked.pem)"
+
 stop_all
 finish
