@@ -5,6 +5,7 @@
 
 #include "core/fqdn.h"
 #include "core/identity_int.h"
+#include "core/revocation.h"
 #include "crypto/verify.h"
 #include "util/clock.h"
 
@@ -76,6 +77,24 @@ static cf_code expressway_names_check(const char *name, const cf_facts *f, cf_er
 			return cf_err_set(e, CF_E_INPUT, name, "Subject alternative name must be a valid FQDN (\"%s\")",
 					  f->san.v[i] + 4);
 	return CF_OK;
+}
+
+/* The stored CRLs' verdict on cert (issued by issuer): revoked, or every certificate of its CA
+ * invalid because the CRL expired, refuse the upload with the rule id. */
+static cf_code revocation_check(cf_store *st, const char *name, const cf_cert *cert, const cf_cert *issuer, cf_err *e)
+{
+	cf_crlset *crls = NULL;
+	char msg[320];
+	cf_code rc = cf_crlset_load(st, &crls, e);
+	if (rc != CF_OK)
+		return rc;
+	switch (cf_crlset_check(crls, cert, issuer, cf_clock_now(), msg, sizeof(msg))) {
+	case CF_REV_REVOKED: rc = cf_err_set(e, CF_E_INPUT, name, "the certificate is %s [revoked]", msg); break;
+	case CF_REV_CRL_EXPIRED: rc = cf_err_set(e, CF_E_INPUT, name, "%s [crl-expired]", msg); break;
+	default: break;
+	}
+	cf_crlset_free(crls);
+	return rc;
 }
 
 /* Check 3 with the validation engine: the chain from the file's certificates to an anchor of the
@@ -212,6 +231,11 @@ cf_code cf_identity_upload(cf_store *st, const char *node, const char *purpose, 
 		goto out;
 	if ((rc = chain_check(name, p, &ctx.node, certs, n_certs, anchors, n_anchors, &chain, &out->warnings, e)) !=
 	    CF_OK)
+		goto out;
+
+	/* 3b: not revoked by the stored CRL of its issuer (OCSP, a network call, is not asked inside
+	 * the change's transaction) */
+	if (chain.n > 1 && (rc = revocation_check(st, name, certs[0], chain.chain[1], e)) != CF_OK)
 		goto out;
 
 	/* 4: key type fits the purpose */

@@ -202,6 +202,16 @@ must "the CRL revoking it" crl add crl6.pem
 assert_eq "doctor: revoked" revoked "$(doctor_rules)"
 assert_contains "doctor names the CRL" "CRL of" "$(cf --json doctor --node "$NODE" | json '[f["message"] for f in d["findings"] if f["rule"] == "revoked"][0]')"
 assert_eq "doctor: crl-expired once the CRL is past its nextUpdate" crl-expired "$(CERTFLEET_NOW=$LATER doctor_rules)"
+# uploads are checked against the stored CRLs too
+cf csr generate --node "$NODE" --purpose tomcat >/dev/null
+cf csr show --node "$NODE" --purpose tomcat --pem >tomcat2.csr
+openssl x509 -req -in tomcat2.csr -CA a/ca.pem -CAkey a/ca.key -set_serial 0x0C -days 300 -copy_extensions copy \
+	-out tomcat-revoked.pem 2>/dev/null
+BEFORE_UP=$(cf --json cert list --node "$NODE" --purpose tomcat)
+cfx cert upload --node "$NODE" --purpose tomcat tomcat-revoked.pem
+expect_rc "an upload of a revoked certificate" 3
+assert_contains "refused with the rule" "[revoked]" "$ERR"
+assert_eq "identity unchanged" "$BEFORE_UP" "$(cf --json cert list --node "$NODE" --purpose tomcat)"
 
 # ---- remove ---------------------------------------------------------------------------------------------
 for ID in $(list_json | json '" ".join(str(c["id"]) for c in d["items"])'); do
