@@ -1,8 +1,9 @@
 /* libFuzzer target: the CRL walker (src/crypto/crl.c) on PEM or DER input, as manual uploads
  * and CRL downloads receive it. When the input parses: its facts, lookups of serials taken from
  * the input (an independent strict DER walk of its revokedCertificates: every minimally encoded
- * positive serial listed must be found, or the target aborts) and of a few fixed ones, and a
- * signature check against the two CAs that signed the seeds (tests/fuzz/corpus/crl/). */
+ * positive serial listed must be found, or the target aborts) and of a few fixed ones, a
+ * signature check against the two CAs that signed the seeds (tests/fuzz/corpus/crl/), and
+ * cf_crl_der: the DER input byte for byte, parsing again to the same facts. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -143,6 +144,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (cf_crl_parse("fuzz", data, size, &c, &e) != CF_OK)
 		return 0;
 	cf_crl_info info;
+	memset(&info, 0, sizeof(info));
 	cf_crl_info_get(c, &info);
 	if (strnlen(info.issuer, sizeof(info.issuer)) == sizeof(info.issuer) ||
 	    strnlen(info.number, sizeof(info.number)) == sizeof(info.number) || strlen(info.issuer_hash) != 64)
@@ -162,8 +164,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t l = 1; l <= 24 && off + l <= size; l++)
 			cf_crl_revoked(c, data + off, l, NULL);
 	/* DER only: an input with a PEM block anywhere is read as PEM (text may precede the block) */
-	if (size > 0 && data[0] == 0x30 && memmem(data, size, "-----BEGIN", 10) == NULL)
+	bool der = size > 0 && data[0] == 0x30 && memmem(data, size, "-----BEGIN", 10) == NULL;
+	if (der)
 		check_listed(c, data, size);
+	/* cf_crl_der: the DER the walk accepted, byte for byte; it parses again to the same facts */
+	uint8_t *out = NULL;
+	size_t out_len = 0;
+	if (cf_crl_der(c, &out, &out_len, &e) == CF_OK) {
+		if (der && (out_len != size || memcmp(out, data, size) != 0)) {
+			fprintf(stderr, "fuzz_crl: cf_crl_der differs from the DER input\n");
+			abort();
+		}
+		cf_crl *again = NULL;
+		cf_crl_info info2;
+		if (cf_crl_parse("fuzz again", out, out_len, &again, &e) != CF_OK) {
+			fprintf(stderr, "fuzz_crl: cf_crl_der's output does not parse: %s\n", e.message);
+			abort();
+		}
+		cf_crl_info_get(again, &info2);
+		if (memcmp(&info, &info2, sizeof(info)) != 0) {
+			fprintf(stderr, "fuzz_crl: cf_crl_der's output has other facts\n");
+			abort();
+		}
+		cf_crl_free(again);
+		free(out);
+	}
 	cf_crl_free(c);
 	return 0;
 }

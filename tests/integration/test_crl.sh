@@ -9,7 +9,9 @@
 # `openssl crl`'s; a flipped byte in the signature or in the signed part, a CRL signed by another
 # key and a CRL checked against another CA fail verification (exit 3); a truncated CRL fails to
 # parse with one line naming the file; an empty CRL, a hand-made v1 CRL without nextUpdate (with a
-# GeneralizedTime) and an RSA-PSS-signed CRL are read as openssl reads them.
+# GeneralizedTime) and an RSA-PSS-signed CRL are read as openssl reads them; as openssl does, an
+# ECDSA signature under an RSA algorithm identifier and a CRL signed by a CA whose keyUsage lacks
+# cRLSign are refused; a revocation time in 2200 reads as 2200.
 . "$(dirname "$0")/lib.sh"
 : "${CRLCHECK:?set CRLCHECK to the crlcheck tool (ctest does)}"
 
@@ -338,6 +340,50 @@ revoked 2025-12-31T23:59:59Z
 revoked 2051-07-04T12:00:00Z
 good
 good" "$(printf '5\n80\n7f%s\n06\n0\n' "$(printf 'ab%.0s' {1..19})" | ck lookup -t "$V/crl.der")"
+
+# ---- by hand, signed by the EC CA: a signature algorithm naming another key type, a far date ------
+
+# The TBS and the outer AlgorithmIdentifier say sha256WithRSAEncryption, the signature is ECDSA by
+# the EC CA's key: openssl refuses it ("wrong public key type"); so must certfleet. Its entries:
+# serial 5 revoked in 2200 (GeneralizedTime), serial 6 in 2026.
+X=$T/algmix
+mkdir -p "$X"
+openssl x509 -in "$T/ec/ca.pem" -outform DER -out "$X/ca.der"
+cat >"$X/mk.py" <<'EOF2'
+import sys
+def tlv(tag, body):
+    n = len(body)
+    l = bytes([n]) if n < 0x80 else bytes([0x81, n]) if n < 0x100 else bytes([0x82, n >> 8, n & 0xff])
+    return bytes([tag]) + l + body
+def read(d, i):
+    tag, n = d[i], d[i + 1]; j = i + 2
+    if n & 0x80:
+        k = n & 0x7f; n = int.from_bytes(d[j:j + k], "big"); j += k
+    return tag, j, j + n
+mode, cafile = sys.argv[1], sys.argv[2]
+cert = open(cafile, "rb").read()
+_, s, _ = read(cert, 0); _, s, e = read(cert, s); i = s
+for _ in range(5): _, _, i = read(cert, i)   # version, serial, signature, issuer, validity
+_, _, j = read(cert, i)                     # subject
+subject = cert[i:j]
+rsa_alg = tlv(0x30, tlv(0x06, bytes.fromhex("2a864886f70d01010b")) + b"\x05\x00")
+def entry(h, t): return tlv(0x30, tlv(0x02, bytes.fromhex(h)) + t)
+if mode == "tbs":
+    rev = tlv(0x30, entry("05", tlv(0x18, b"22000101000000Z")) + entry("06", tlv(0x17, b"260301000000Z")))
+    open(sys.argv[3], "wb").write(tlv(0x30, tlv(0x02, b"\x01") + rsa_alg + subject + tlv(0x17, b"261101000000Z") + rev))
+else:
+    tbs, sig = open(sys.argv[3], "rb").read(), open(sys.argv[4], "rb").read()
+    open(sys.argv[5], "wb").write(tlv(0x30, tbs + rsa_alg + tlv(0x03, b"\x00" + sig)))
+EOF2
+python3 "$X/mk.py" tbs "$X/ca.der" "$X/tbs.der"
+openssl dgst -sha256 -sign "$T/ec/ca.key" -out "$X/sig" "$X/tbs.der"
+python3 "$X/mk.py" crl "$X/ca.der" "$X/tbs.der" "$X/sig" "$X/crl.der"
+assert_contains "algmix: openssl refuses an ECDSA signature under an RSA algorithm" "wrong public key type" \
+	"$(openssl crl -in "$X/crl.der" -inform DER -noout -CAfile "$T/ec/ca.pem" 2>&1)"
+assert_exit "algmix: an ECDSA signature under sha256WithRSAEncryption is refused" 3 ck load "$X/crl.der" "$T/ec/ca.pem"
+assert_contains "algmix: openssl reads the revocation date 2200" "Jan  1 00:00:00 2200 GMT" "$(openssl crl -in "$X/crl.der" -inform DER -noout -text)"
+assert_eq "algmix: revocation times in 2200 and 2026" "revoked 2200-01-01T00:00:00Z
+revoked 2026-03-01T00:00:00Z" "$(printf '5\n6\n' | ck lookup -t "$X/crl.der")"
 
 # ---- an RSA-PSS signature (openssl reads it; so must certfleet) ----------------------------------
 
