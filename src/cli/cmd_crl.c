@@ -5,24 +5,12 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/certjson.h"
 #include "core/crlfetch.h"
 #include "core/revocation.h"
 #include "net/http_get.h"
 #include "util/clock.h"
 #include "util/fileio.h"
-
-static json_t *crl_json(const cf_crlrow *r)
-{
-	char tu[32], nu[32] = "", added[32];
-	cf_time_rfc3339(r->this_update, tu);
-	if (r->next_update != 0)
-		cf_time_rfc3339(r->next_update, nu);
-	cf_time_rfc3339(r->added, added);
-	return json_pack("{s:I, s:s, s:s, s:s, s:s?, s:s, s:I, s:s, s:s}", "id", (json_int_t)r->id, "issuer", r->issuer,
-			 "issuer_hash", r->issuer_hash, "this_update", tu, "next_update",
-			 r->next_update != 0 ? nu : NULL, "number", r->number, "entries", (json_int_t)r->entries,
-			 "source", r->source, "added", added);
-}
 
 int cmd_crl_add(cli *c, int argc, char **argv)
 {
@@ -47,7 +35,7 @@ int cmd_crl_add(cli *c, int argc, char **argv)
 				"invalid until a newer one is added\n",
 				argv[1], row->issuer);
 		if (c->json) {
-			json_t *o = crl_json(row);
+			json_t *o = cf_json_crl(row);
 			json_object_set_new(o, "expired", json_boolean(im.expired));
 			cli_json(o);
 		} else {
@@ -78,7 +66,7 @@ int cmd_crl_list(cli *c, int argc, char **argv)
 		printf("%-6s %-20s %-20s %-10s %-10s %s\n", "ID", "THIS UPDATE", "NEXT UPDATE", "ENTRIES", "SOURCE",
 		       "ISSUER");
 	for (size_t i = 0; i < n; i++) {
-		json_t *o = crl_json(&v[i]);
+		json_t *o = cf_json_crl(&v[i]);
 		if (!c->json)
 			printf("%-6lld %-20s %-20s %-10lld %-10s %s\n", (long long)v[i].id,
 			       json_string_value(json_object_get(o, "this_update")),

@@ -270,3 +270,16 @@ void cf_monitor_run_write(cf_buf *b, const cf_monitor_report *r)
 		key_str(b, "error", r->error);
 	cf_buf_add(b, "}", 1);
 }
+
+json_t *cf_json_crl(const cf_crlrow *r)
+{
+	char tu[32], nu[32] = "", added[32];
+	cf_time_rfc3339(r->this_update, tu);
+	if (r->next_update != 0)
+		cf_time_rfc3339(r->next_update, nu);
+	cf_time_rfc3339(r->added, added);
+	return json_pack("{s:I, s:s, s:s, s:s, s:s?, s:s, s:I, s:s, s:s}", "id", (json_int_t)r->id, "issuer", r->issuer,
+			 "issuer_hash", r->issuer_hash, "this_update", tu, "next_update",
+			 r->next_update != 0 ? nu : NULL, "number", r->number, "entries", (json_int_t)r->entries,
+			 "source", r->source, "added", added);
+}

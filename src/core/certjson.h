@@ -30,6 +30,9 @@ json_t *cf_json_monitor(const cf_monitor_settings *s, const cf_monitor_health *h
 /* A monitor run as `monitor run --json` prints it, {"due","sent","queued","next_run"}, written
  * directly (a pass may report 100,000 certificates). */
 void cf_monitor_run_write(cf_buf *b, const cf_monitor_report *r);
+/* A stored CRL as `crl list --json` prints it: id, issuer, issuer_hash, this_update, next_update
+ * (absent when the CRL has none), number, entries, source, added. */
+json_t *cf_json_crl(const cf_crlrow *r);
 /* Adds an outcome's nodes, notes, warnings (unless obj has them) and restart plan to obj. */
 void cf_json_outcome(json_t *obj, const cf_outcome *o);
 

@@ -136,6 +136,18 @@ void cf_route_monitor_get(cf_req *q);
 void cf_route_monitor_put(cf_req *q);
 void cf_route_monitor_run(cf_req *q);
 void cf_route_metrics(cf_req *q);
+void cf_route_revocation_get(cf_req *q);
+void cf_route_revocation_put(cf_req *q);
+void cf_route_crls(cf_req *q);
+void cf_route_crl_add(cf_req *q);
+void cf_route_crl_delete(cf_req *q);
+void cf_route_crl_update(cf_req *q);
+void cf_route_crl_dps(cf_req *q);
+void cf_route_crl_dp_add(cf_req *q);
+void cf_route_crl_dp_delete(cf_req *q);
+void cf_route_crl_schedule_get(cf_req *q);
+void cf_route_crl_schedule_put(cf_req *q);
+void cf_route_cert_revocation(cf_req *q);
 
 /* Whether host (a listen address as given to --listen, without brackets) is a loopback address:
  * 127.0.0.0/8, ::1 or an IPv4-mapped 127.x. Names (even "localhost") and wildcard addresses are

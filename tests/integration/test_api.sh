@@ -70,7 +70,11 @@ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out cme.key 2>/d
 issue cme.key cme.pem
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out cm2.key 2>/dev/null
 issue cm2.key cm2.pem
-if [ -s root.pem ] && [ -s cme.pem ] && [ -s cm2.pem ]; then ok; else fail "openssl could not make the test CA and leaves"; fi
+# a CRL of the outside CA (never stored: its issuer is in no trust store)
+printf '' >crl_index.txt
+printf '[ca]\ndefault_ca=c\n[c]\ndatabase=crl_index.txt\ndefault_md=sha256\ndefault_crl_days=30\n' >crl.cnf
+openssl ca -gencrl -config crl.cnf -keyfile other.key -cert other.pem -out other.crl 2>/dev/null
+if [ -s root.pem ] && [ -s cme.pem ] && [ -s cm2.pem ] && [ -s other.crl ]; then ok; else fail "openssl could not make the test CA and leaves"; fi
 
 # JSON bodies (python does the escaping of PEM text)
 jbody() { "$PY" -c 'import json,sys; print(json.dumps(eval(sys.argv[1])))' "$1"; }
@@ -83,6 +87,10 @@ jbody "{'node':'$PUB','purpose':'tomcat'}" >b/csr_refused.json
 jbody "{'name':'mallory','role':'admin','password':'$PW_MALLORY'}" >b/user_refused.json
 jbody "{'password':'$PW_REFUSED'}" >b/passwd_refused.json
 jbody "{'start_days':30}" >b/monitor.json
+jbody "{'interval':'12h'}" >b/revocation.json
+jbody "{'pem':$(pemof other.crl)}" >b/crl.json
+jbody "{'url':'http://127.0.0.1:9/api-test.crl'}" >b/crl_dp.json
+jbody "{'daily_at':'03:00'}" >b/crl_schedule.json
 
 # ---- the daemon -----------------------------------------------------------------------------------
 start_daemon() {
@@ -176,6 +184,12 @@ op_args() {
 	"PUT /api/v1/users/{name}/password") A=(-H "$CTJ" --data-binary @b/passwd_refused.json) ;;
 	"PUT /api/v1/monitor") A=(-H "$CTJ" --data-binary @b/monitor.json) ;;
 	"POST /api/v1/monitor/run" | "GET /metrics") ;;
+	"PUT /api/v1/revocation") A=(-H "$CTJ" --data-binary @b/revocation.json) ;;
+	"POST /api/v1/crls") A=(-H "$CTJ" --data-binary @b/crl.json) ;;
+	"POST /api/v1/crls/update" | "DELETE /api/v1/crls/{id}") ;;
+	"POST /api/v1/crl-dps") A=(-H "$CTJ" --data-binary @b/crl_dp.json) ;;
+	"DELETE /api/v1/crl-dps") U="$U?url=http://127.0.0.1:9/api-test.crl" ;;
+	"PUT /api/v1/crl-schedule") A=(-H "$CTJ" --data-binary @b/crl_schedule.json) ;;
 	"POST /api/v1/logout" | "GET /api/v1/"* | "DELETE /api/v1/certificates/{id}" | "DELETE /api/v1/users/{name}" | \
 		"GET /" | "GET /app.js" | "GET /app.css" | "GET /favicon.svg") ;;
 	*)

@@ -1,0 +1,462 @@
+/* certfleetd's revocation routes (SPEC §6): the settings (as `certfleet revocation show` and
+ * `revocation config`), the stored CRLs (as `crl list|add|remove`), the distribution points and
+ * their daily download (as `crl dp`, `crl update`, `crl config`), and one certificate's status
+ * from the stored CRLs. */
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/certjson.h"
+#include "core/crlfetch.h"
+#include "core/revocation.h"
+#include "crypto/x509.h"
+#include "daemon/daemon.h"
+#include "daemon/multipart.h"
+#include "net/http_get.h"
+#include "util/clock.h"
+#include "util/text.h"
+
+/* ---- settings ----------------------------------------------------------------------------------- */
+
+static void reply_revocation(cf_req *q)
+{
+	cf_revocation_settings s;
+	cf_err e = {0};
+	char interval[24];
+	if (cf_revocation_settings_get(q->d->st, &s, &e) != CF_OK) {
+		cf_reply_err(q, &e);
+		return;
+	}
+	snprintf(interval, sizeof(interval), "%lldh", (long long)(s.interval / 3600));
+	cf_reply_json(q, 200,
+		      json_pack("{s:b, s:s, s:b, s:b, s:s, s:b, s:s, s:i}", "ocsp", s.ocsp, "ocsp_uri", s.ocsp_uri,
+				"ocsp_from_cert", s.ocsp_uri[0] == '\0', "check", s.check, "interval", interval,
+				"strict", s.strict, "fallback", s.fallback_revoked ? "revoked" : "not-revoked",
+				"timeout", s.timeout));
+}
+
+void cf_route_revocation_get(cf_req *q)
+{
+	if (cf_req_session(q))
+		reply_revocation(q);
+}
+
+/* The members PUT takes: the JSON name, the `revocation config` option, and its type. */
+enum rkind { R_BOOL, R_TEXT, R_SECONDS };
+static const struct rsetting {
+	const char *field, *key;
+	enum rkind kind;
+} rsettings[] = {
+	{"ocsp", "ocsp", R_BOOL},
+	{"ocsp_uri", "ocsp-uri", R_TEXT},
+	{"ocsp_from_cert", "ocsp-from-cert", R_BOOL},
+	{"check", "check", R_BOOL},
+	{"interval", "interval", R_TEXT},
+	{"strict", "strict", R_BOOL},
+	{"fallback", "fallback", R_TEXT},
+	{"timeout", "timeout", R_SECONDS},
+};
+#define N_RSETTINGS (sizeof(rsettings) / sizeof(rsettings[0]))
+#define RVALUE_MAX 600
+
+static const struct rsetting *rsetting_find(const char *name)
+{
+	for (size_t i = 0; i < N_RSETTINGS; i++)
+		if (strcmp(rsettings[i].field, name) == 0 || strcmp(rsettings[i].key, name) == 0)
+			return &rsettings[i];
+	return NULL;
+}
+
+void cf_route_revocation_put(cf_req *q)
+{
+	char values[N_RSETTINGS][RVALUE_MAX];
+	cf_monitor_change changes[N_RSETTINGS];
+	size_t n = 0, olen = 0;
+	char object[600] = "", msg[200];
+	const char *key;
+	json_t *v, *body;
+	bool from_cert = false, uri = false;
+	cf_err e = {0};
+	cf_change c;
+	if (!cf_req_change(q, true) || (body = cf_req_json(q)) == NULL)
+		return;
+	json_object_foreach(body, key, v)
+	{
+		const struct rsetting *st = rsetting_find(key);
+		const char *want = NULL;
+		if (st == NULL || strcmp(st->field, key) != 0) {
+			snprintf(msg, sizeof(msg),
+				 "%.60s: not a revocation setting (ocsp, ocsp_uri, ocsp_from_cert, check, interval, "
+				 "strict, fallback, timeout)",
+				 key);
+			cf_reply_field(q, 400, key, msg);
+			return;
+		}
+		switch (st->kind) {
+		case R_BOOL:
+			if (!json_is_boolean(v))
+				want = "true or false";
+			else
+				snprintf(values[n], RVALUE_MAX, "%s", json_is_true(v) ? "on" : "off");
+			break;
+		case R_SECONDS:
+			if (json_is_integer(v) && json_integer_value(v) >= -1000000 && json_integer_value(v) <= 1000000)
+				snprintf(values[n], RVALUE_MAX, "%lld", (long long)json_integer_value(v));
+			else if (json_is_string(v) && json_string_length(v) < 16 &&
+				 cf_text_clean(json_string_value(v), json_string_length(v)))
+				snprintf(values[n], RVALUE_MAX, "%s", json_string_value(v));
+			else
+				want = "a whole number of seconds";
+			break;
+		case R_TEXT:
+			if (!json_is_string(v) || json_string_length(v) >= RVALUE_MAX ||
+			    !cf_text_clean(json_string_value(v), json_string_length(v)))
+				want = "a string on one line";
+			else
+				snprintf(values[n], RVALUE_MAX, "%s", json_string_value(v));
+			break;
+		}
+		if (want != NULL) {
+			snprintf(msg, sizeof(msg), "%s: expected %s", st->field, want);
+			cf_reply_field(q, 400, st->field, msg);
+			return;
+		}
+		if (strcmp(st->field, "ocsp_from_cert") == 0) {
+			if (!json_is_true(v))
+				continue; /* false: whatever ocsp_uri says */
+			from_cert = true;
+			snprintf(values[n], RVALUE_MAX, "%s", "");
+		} else if (strcmp(st->field, "ocsp_uri") == 0) {
+			if (values[n][0] == '\0')
+				continue; /* "" is the certificate's own responder: ocsp_from_cert */
+			uri = true;
+		}
+		changes[n].key = st->key;
+		changes[n].value = values[n];
+		bool flag = strcmp(st->key, "ocsp-from-cert") == 0;
+		olen += (size_t)snprintf(object + olen, olen < sizeof(object) ? sizeof(object) - olen : 0, "%s%s%s%s",
+					 olen > 0 ? " " : "", st->key, flag ? "" : "=", flag ? "" : values[n]);
+		if (olen >= sizeof(object))
+			olen = sizeof(object) - 1;
+		n++;
+	}
+	if (from_cert && uri) {
+		cf_reply_field(q, 400, "ocsp_uri", "ocsp_uri: give either a responder URL or ocsp_from_cert, not both");
+		return;
+	}
+	if (n == 0) {
+		cf_reply_error(
+			q, 400, "input rejected",
+			"no settings given: send one or more of ocsp, ocsp_uri, ocsp_from_cert, check, interval, "
+			"strict, fallback, timeout");
+		return;
+	}
+	cf_change_begin(q, &c, "revocation config", "%s", object);
+	cf_code rc = cf_revocation_configure(q->d->st, changes, n, &e);
+	if (rc != CF_OK) {
+		/* the subject is the option ("--interval"): name the request's field */
+		const struct rsetting *st = rsetting_find(strncmp(e.subject, "--", 2) == 0 ? e.subject + 2 : e.subject);
+		if (st != NULL)
+			cf_err_subject(&e, st->field);
+	}
+	if (cf_change_end(q, &c, rc, &e))
+		reply_revocation(q);
+}
+
+/* ---- CRLs --------------------------------------------------------------------------------------- */
+
+void cf_route_crls(cf_req *q)
+{
+	cf_crlrow *v = NULL;
+	size_t n = 0;
+	cf_err e = {0};
+	if (!cf_req_session(q))
+		return;
+	if (cf_store_crls(q->d->st, false, &v, &n, &e) != CF_OK) {
+		cf_reply_err(q, &e);
+		return;
+	}
+	json_t *items = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(items, cf_json_crl(&v[i]));
+	cf_crlrows_free(v, n);
+	cf_reply_json(q, 200, json_pack("{s:o}", "items", items));
+}
+
+void cf_route_crl_add(cf_req *q)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(q->r);
+	const char *type = evhttp_find_header(evhttp_request_get_input_headers(q->r), "Content-Type");
+	size_t len = evbuffer_get_length(in);
+	const uint8_t *crl = NULL;
+	size_t crl_len = 0;
+	const char *name = "pem";
+	cf_crl_imported im;
+	cf_form form;
+	cf_err e = {0};
+	cf_change c;
+	memset(&im, 0, sizeof(im));
+	if (!cf_req_change(q, true))
+		return;
+	if (type != NULL && strncasecmp(type, "multipart/", 10) == 0) {
+		if (len > CF_DAEMON_UPLOAD_MAX) {
+			cf_reply_error(q, 413, "too large", "the upload is larger than 20 MiB");
+			return;
+		}
+		const uint8_t *body = evbuffer_pullup(in, -1);
+		if (cf_multipart_parse(type, body, len, &form, &e) != CF_OK) {
+			cf_reply_err(q, &e);
+			return;
+		}
+		q->fields = json_object();
+		for (size_t i = 0; i < form.n; i++) {
+			if (strcmp(form.parts[i].name, "file") != 0) {
+				cf_reply_field(q, 400, form.parts[i].name, "unknown form field (expected file)");
+				return;
+			}
+		}
+		const cf_part *file = cf_form_get(&form, "file");
+		if (file == NULL || file->len == 0) {
+			cf_reply_field(q, 400, "file", "choose the CRL file to upload");
+			return;
+		}
+		name = file->filename[0] != '\0' && cf_text_clean(file->filename, strlen(file->filename))
+			       ? file->filename
+			       : "file";
+		json_object_set_new(q->fields, "file", json_string(name));
+		crl = file->data;
+		crl_len = file->len;
+	} else {
+		bool bad = false;
+		if (cf_req_json(q) == NULL)
+			return;
+		const char *pem = cf_req_str(q, "pem", true, &bad);
+		if (bad)
+			return;
+		crl = (const uint8_t *)pem;
+		crl_len = strlen(pem);
+	}
+	cf_change_begin(q, &c, "crl add", "%.200s", name);
+	cf_code rc = cf_crl_import(q->d->st, name, crl, crl_len, "manual", cf_clock_now(), &im, &e);
+	if (cf_change_end(q, &c, rc, &e)) {
+		json_t *o = cf_json_crl(&im.row);
+		json_object_set_new(o, "expired", json_boolean(im.expired));
+		cf_reply_json(q, 200, o);
+	}
+	cf_crlrow_free(&im.row);
+}
+
+void cf_route_crl_delete(cf_req *q)
+{
+	cf_err e = {0};
+	cf_change c;
+	int64_t id = 0;
+	if (strcmp(q->arg, "update") == 0) { /* POST /api/v1/crls/update */
+		cf_reply_error(q, 405, "method not allowed", "this method is not allowed here");
+		return;
+	}
+	if (!cf_req_change(q, true))
+		return;
+	size_t len = strlen(q->arg);
+	if (len > 18 || strspn(q->arg, "0123456789") != len || (id = strtoll(q->arg, NULL, 10)) <= 0) {
+		cf_reply_field(q, 400, "id", "a CRL id is a positive number (GET /api/v1/crls)");
+		return;
+	}
+	cf_change_begin(q, &c, "crl remove", "CRL %lld", (long long)id);
+	cf_code rc = cf_store_crl_delete(q->d->st, id, &e);
+	if (cf_change_end(q, &c, rc, &e))
+		cf_reply_json(q, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id, "removed", 1));
+}
+
+void cf_route_crl_update(cf_req *q)
+{
+	cf_crl_fetched *v = NULL;
+	size_t n = 0;
+	cf_err e = {0};
+	cf_change c;
+	if (!cf_req_change(q, true))
+		return;
+	cf_change_begin(q, &c, "crl update", "distribution points");
+	cf_code rc = cf_crl_update(q->d->st, cf_clock_now(), cf_http_get, &v, &n, &e);
+	if (cf_change_end(q, &c, rc, &e)) {
+		json_t *items = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(items, json_pack("{s:s, s:b, s:s}", "url", v[i].url, "ok",
+							       v[i].rc == CF_OK, "message", v[i].message));
+		cf_reply_json(q, 200, json_pack("{s:o}", "items", items));
+	}
+	cf_crl_fetched_free(v, n);
+}
+
+/* ---- distribution points and the daily download -------------------------------------------------- */
+
+static void reply_dps(cf_req *q)
+{
+	cf_strv v = {0};
+	cf_err e = {0};
+	if (cf_crl_dp_list(q->d->st, false, &v, &e) != CF_OK) {
+		cf_reply_err(q, &e);
+		return;
+	}
+	json_t *items = json_array();
+	for (size_t i = 0; i < v.n; i++)
+		json_array_append_new(items, json_string(v.v[i]));
+	cf_strv_clear(&v);
+	cf_reply_json(q, 200, json_pack("{s:o}", "items", items));
+}
+
+void cf_route_crl_dps(cf_req *q)
+{
+	if (cf_req_session(q))
+		reply_dps(q);
+}
+
+void cf_route_crl_dp_add(cf_req *q)
+{
+	bool bad = false;
+	cf_err e = {0};
+	cf_change c;
+	if (!cf_req_change(q, true) || cf_req_json(q) == NULL)
+		return;
+	const char *url = cf_req_str(q, "url", true, &bad);
+	if (bad)
+		return;
+	if (!cf_text_clean(url, strlen(url)) || strlen(url) > 2000) {
+		cf_reply_field(q, 400, "url", "url: expected an http:// or https:// URL on one line");
+		return;
+	}
+	cf_change_begin(q, &c, "crl dp add", "%.500s", url);
+	cf_code rc = cf_crl_dp_add(q->d->st, url, &e);
+	if (cf_change_end(q, &c, rc, &e))
+		reply_dps(q);
+}
+
+void cf_route_crl_dp_delete(cf_req *q)
+{
+	cf_err e = {0};
+	cf_change c;
+	if (!cf_req_change(q, true))
+		return;
+	const char *url = cf_req_param(q, "url");
+	if (url == NULL || url[0] == '\0' || !cf_text_clean(url, strlen(url)) || strlen(url) > 2000) {
+		cf_reply_field(q, 400, "url", "url: give the distribution point to remove (?url=...)");
+		return;
+	}
+	q->fields = json_pack("{s:s}", "url", url); /* errors name the parameter */
+	cf_change_begin(q, &c, "crl dp remove", "%.500s", url);
+	cf_code rc = cf_crl_dp_remove(q->d->st, url, &e);
+	if (cf_change_end(q, &c, rc, &e))
+		reply_dps(q);
+}
+
+static void reply_schedule(cf_req *q)
+{
+	cf_crl_schedule s;
+	cf_err e = {0};
+	char at[24];
+	if (cf_crl_schedule_get(q->d->st, &s, &e) != CF_OK) {
+		cf_reply_err(q, &e);
+		return;
+	}
+	snprintf(at, sizeof(at), "%02d:%02d", s.daily_at / 60, s.daily_at % 60);
+	cf_reply_json(q, 200, json_pack("{s:s, s:b}", "daily_at", at, "use_cdp", s.use_cdp));
+}
+
+void cf_route_crl_schedule_get(cf_req *q)
+{
+	if (cf_req_session(q))
+		reply_schedule(q);
+}
+
+void cf_route_crl_schedule_put(cf_req *q)
+{
+	const char *key;
+	json_t *v, *body;
+	const char *daily_at = NULL, *use_cdp = NULL;
+	cf_err e = {0};
+	cf_change c;
+	if (!cf_req_change(q, true) || (body = cf_req_json(q)) == NULL)
+		return;
+	json_object_foreach(body, key, v)
+	{
+		if (strcmp(key, "daily_at") == 0) {
+			if (!json_is_string(v) || !cf_text_clean(json_string_value(v), json_string_length(v))) {
+				cf_reply_field(q, 400, key, "daily_at: expected a UTC time like 02:30");
+				return;
+			}
+			daily_at = json_string_value(v);
+		} else if (strcmp(key, "use_cdp") == 0) {
+			if (!json_is_boolean(v)) {
+				cf_reply_field(q, 400, key, "use_cdp: expected true or false");
+				return;
+			}
+			use_cdp = json_is_true(v) ? "on" : "off";
+		} else {
+			char msg[160];
+			snprintf(msg, sizeof(msg), "%.60s: not a CRL schedule setting (daily_at, use_cdp)", key);
+			cf_reply_field(q, 400, key, msg);
+			return;
+		}
+	}
+	if (daily_at == NULL && use_cdp == NULL) {
+		cf_reply_error(q, 400, "input rejected", "no settings given: send daily_at, use_cdp or both");
+		return;
+	}
+	cf_change_begin(q, &c, "crl config", "%s%.40s%s%s", daily_at != NULL ? "daily-at=" : "",
+			daily_at != NULL ? daily_at : "",
+			use_cdp != NULL ? (daily_at != NULL ? " use-cdp=" : "use-cdp=") : "",
+			use_cdp != NULL ? use_cdp : "");
+	cf_code rc = cf_crl_configure(q->d->st, daily_at, use_cdp, &e);
+	if (rc != CF_OK && strncmp(e.subject, "--", 2) == 0) {
+		char field[32];
+		snprintf(field, sizeof(field), "%.30s", e.subject + 2);
+		for (char *p = field; *p != '\0'; p++)
+			if (*p == '-')
+				*p = '_';
+		cf_err_subject(&e, field);
+	}
+	if (cf_change_end(q, &c, rc, &e))
+		reply_schedule(q);
+}
+
+/* ---- one certificate's status ------------------------------------------------------------------- */
+
+static const char *revstatus_name(cf_revstatus s)
+{
+	switch (s) {
+	case CF_REV_GOOD: return "good";
+	case CF_REV_REVOKED: return "revoked";
+	case CF_REV_CRL_EXPIRED: return "crl-expired";
+	default: return "unknown";
+	}
+}
+
+void cf_route_cert_revocation(cf_req *q)
+{
+	cf_certrow r = {0};
+	cf_crlset *set = NULL;
+	cf_err e = {0};
+	int64_t id = 0;
+	char msg[512] = "";
+	if (!cf_req_session(q) || !cf_req_id(q, &id))
+		return;
+	if (cf_store_cert_get(q->d->st, id, false, &r, &e) != CF_OK) {
+		cf_reply_err(q, &e);
+		return;
+	}
+	cf_cert *cert = cf_cert_from_der(r.der, r.der_len);
+	if (cert == NULL) {
+		cf_reply_error(q, 500, "internal error", "the stored certificate does not parse");
+	} else if (cf_crlset_load(q->d->st, &set, &e) != CF_OK) {
+		cf_reply_err(q, &e);
+	} else {
+		cf_revstatus s = cf_crlset_lookup(set, cert, cf_clock_now(), msg, sizeof(msg));
+		cf_reply_json(q, 200, json_pack("{s:s, s:s}", "status", revstatus_name(s), "message", msg));
+	}
+	cf_crlset_free(set);
+	cf_cert_free(cert);
+	cf_certrow_free(&r);
+}
