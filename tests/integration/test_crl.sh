@@ -11,7 +11,8 @@
 # parse with one line naming the file; an empty CRL, a hand-made v1 CRL without nextUpdate (with a
 # GeneralizedTime) and an RSA-PSS-signed CRL are read as openssl reads them; as openssl does, an
 # ECDSA signature under an RSA algorithm identifier and a CRL signed by a CA whose keyUsage lacks
-# cRLSign are refused; a revocation time in 2200 reads as 2200.
+# cRLSign are refused, and so is a CRL with an unknown critical entry extension; a revocation time
+# in 2200 reads as 2200.
 . "$(dirname "$0")/lib.sh"
 : "${CRLCHECK:?set CRLCHECK to the crlcheck tool (ctest does)}"
 
@@ -368,7 +369,16 @@ _, _, j = read(cert, i)                     # subject
 subject = cert[i:j]
 rsa_alg = tlv(0x30, tlv(0x06, bytes.fromhex("2a864886f70d01010b")) + b"\x05\x00")
 def entry(h, t): return tlv(0x30, tlv(0x02, bytes.fromhex(h)) + t)
-if mode == "tbs":
+ec_alg = tlv(0x30, tlv(0x06, bytes.fromhex("2a8648ce3d040302")))
+if mode == "critent":  # ecdsa-with-SHA256; serial 01 with a critical entry extension 1.2.3.4
+    ext = tlv(0x30, tlv(0x30, tlv(0x06, bytes.fromhex("2a0304")) + tlv(0x01, b"\xff") + tlv(0x04, b"\x05\x00")))
+    rev = tlv(0x30, tlv(0x30, tlv(0x02, b"\x01") + tlv(0x17, b"260301000000Z") + ext))
+    open(sys.argv[3], "wb").write(tlv(0x30, tlv(0x02, b"\x01") + ec_alg + subject + tlv(0x17, b"261101000000Z") +
+                                      tlv(0x17, b"491231000000Z") + rev))
+elif mode == "critcrl":
+    tbs, sig = open(sys.argv[3], "rb").read(), open(sys.argv[4], "rb").read()
+    open(sys.argv[5], "wb").write(tlv(0x30, tbs + ec_alg + tlv(0x03, b"\x00" + sig)))
+elif mode == "tbs":
     rev = tlv(0x30, entry("05", tlv(0x18, b"22000101000000Z")) + entry("06", tlv(0x17, b"260301000000Z")))
     open(sys.argv[3], "wb").write(tlv(0x30, tlv(0x02, b"\x01") + rsa_alg + subject + tlv(0x17, b"261101000000Z") + rev))
 else:
@@ -384,6 +394,18 @@ assert_exit "algmix: an ECDSA signature under sha256WithRSAEncryption is refused
 assert_contains "algmix: openssl reads the revocation date 2200" "Jan  1 00:00:00 2200 GMT" "$(openssl crl -in "$X/crl.der" -inform DER -noout -text)"
 assert_eq "algmix: revocation times in 2200 and 2026" "revoked 2200-01-01T00:00:00Z
 revoked 2026-03-01T00:00:00Z" "$(printf '5\n6\n' | ck lookup -t "$X/crl.der")"
+
+# An entry with a critical extension nobody knows (1.2.3.4): RFC 5280 §5.3, the CRL must not be
+# used; openssl verify -crl_check refuses it ("unhandled critical CRL extension").
+python3 "$X/mk.py" critent "$X/ca.der" "$X/crit.tbs"
+openssl dgst -sha256 -sign "$T/ec/ca.key" -out "$X/crit.sig" "$X/crit.tbs"
+python3 "$X/mk.py" critcrl "$X/ca.der" "$X/crit.tbs" "$X/crit.sig" "$X/crit.der"
+openssl crl -in "$X/crit.der" -inform DER -out "$X/crit.pem"
+assert_contains "critical entry extension: openssl verify -crl_check refuses the CRL" "unhandled critical CRL extension" \
+	"$(openssl verify -crl_check -CAfile "$T/ec/ca.pem" -CRLfile "$X/crit.pem" "$T/ec/certs/01.pem" 2>&1)"
+assert_eq "critical entry extension: the signature is good" "verify OK" \
+	"$(openssl crl -in "$X/crit.der" -inform DER -noout -CAfile "$T/ec/ca.pem" 2>&1)"
+assert_exit "critical entry extension: the CRL is refused" 3 ck load "$X/crit.der"
 
 # ---- an RSA-PSS signature (openssl reads it; so must certfleet) ----------------------------------
 
