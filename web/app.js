@@ -221,7 +221,7 @@
     for (const t of $$('table tbody')) t.replaceChildren();
     $('#csr-view').hidden = true;
     for (const t of $$('textarea')) t.value = '';
-    for (const d of $$('dl.decoded, #result-body, #cert-warnings, #csr-preview-san, #csr-preview-cn, #mon-report, #soon-list, #soon-text')) d.replaceChildren();
+    for (const d of $$('dl.decoded, #result-body, #cert-warnings, #csr-preview-san, #csr-preview-cn, #mon-report, #soon-list, #soon-text, #dp-list, #crl-update-report')) d.replaceChildren();
     $('#soon-panel').hidden = true;
     applyRole();
   }
@@ -375,6 +375,7 @@
     $('#cert-chain-box').hidden = !c.chain_pem;
     $('#cert-chain').value = c.chain_pem || '';
     $('#cert-delete').hidden = !(isAdmin() && c.store);
+    await loadCertRevocation(c.id);
   }
 
   async function deleteCert() {
@@ -617,6 +618,156 @@
     }
   }
 
+  // ---- certificate revocation --------------------------------------------------------------------
+
+  // Read-only users see every control of these forms, disabled.
+  function lockForm(f) {
+    for (const e of f.elements) if (e.tagName !== 'BUTTON') e.disabled = !isAdmin();
+  }
+
+  function fillRevocation(r) {
+    const f = $('#rev-form');
+    f.check.checked = !!r.check;
+    f.ocsp.checked = !!r.ocsp;
+    f.ocsp_uri.value = r.ocsp_uri || '';
+    f.interval.value = r.interval || '';
+    f.strict.checked = !!r.strict;
+    f.fallback.value = r.fallback || 'not-revoked';
+    f.timeout.value = String(r.timeout);
+    lockForm(f);
+  }
+
+  function fillSchedule(s) {
+    const f = $('#crl-sched-form');
+    f.daily_at.value = s.daily_at || '';
+    f.use_cdp.checked = !!s.use_cdp;
+    lockForm(f);
+  }
+
+  async function loadCrls() {
+    const data = await api('GET', '/crls');
+    const rows = (data.items || []).map((c) => {
+      const expired = c.next_update && Date.parse(c.next_update) < Date.now();
+      return el('tr', { class: expired ? 'expired' : null, 'data-crl': c.id },
+        el('td', {}, c.id), el('td', {}, c.issuer), el('td', {}, c.this_update),
+        el('td', {}, c.next_update || '—', expired ? el('span', { class: 'days' }, 'expired') : null),
+        el('td', {}, c.entries), el('td', {}, c.source),
+        el('td', {}, isAdmin() ? el('button', { type: 'button', class: 'danger', 'data-crl-remove': c.id, 'aria-label': `Remove CRL ${c.id}` }, 'Remove') : ''));
+    });
+    if (!rows.length) rows.push(el('tr', {}, el('td', { colspan: 7 }, 'No CRLs stored.')));
+    $('#crl-table tbody').replaceChildren(...rows);
+  }
+
+  function fillDps(data) {
+    const items = data.items || [];
+    $('#dp-list').replaceChildren(...(items.length ? items.map((u) => el('li', {}, u, ' ',
+      isAdmin() ? el('button', { type: 'button', class: 'danger', 'data-dp': u, 'aria-label': 'Remove ' + u }, 'Remove') : null))
+      : [el('li', {}, 'No distribution points.')]));
+  }
+
+  async function viewRevocation() {
+    show('revocation');
+    for (const f of ['#rev-form', '#crl-upload-form', '#dp-form', '#crl-sched-form']) clearErrors($(f));
+    const [r, dps, sched] = await Promise.all([api('GET', '/revocation'), api('GET', '/crl-dps'), api('GET', '/crl-schedule')]);
+    fillRevocation(r);
+    fillDps(dps);
+    fillSchedule(sched);
+    await loadCrls();
+  }
+
+  async function submitRevocation(f) {
+    const interval = f.interval.value.trim(); // checked by the daemon, which names the field
+    const uri = f.ocsp_uri.value.trim();
+    const body = {
+      check: f.check.checked, ocsp: f.ocsp.checked, interval, strict: f.strict.checked,
+      fallback: f.fallback.value, timeout: /^\d+$/.test(f.timeout.value.trim()) ? Number(f.timeout.value) : f.timeout.value,
+    };
+    if (uri) body.ocsp_uri = uri;
+    else body.ocsp_from_cert = true;
+    fillRevocation(await api('PUT', '/revocation', body));
+    say('Revocation settings saved.');
+  }
+
+  async function submitCrlUpload(f) {
+    if (!f.file.files.length) throw fieldError('file', 'Choose the CRL file to upload.');
+    const fd = new FormData();
+    fd.append('file', f.file.files[0]);
+    const c = await api('POST', '/crls', fd);
+    f.reset();
+    await loadCrls();
+    say(`Added CRL ${c.id} of ${c.issuer} (${c.entries === 1 ? '1 entry' : c.entries + ' entries'})` +
+      (c.expired ? '; it has already expired: every certificate of this CA is invalid until a newer one is added.' : '.'), c.expired);
+  }
+
+  async function removeCrl(id) {
+    if (!window.confirm(`Remove CRL ${id}?`)) return;
+    try {
+      await api('DELETE', '/crls/' + encodeURIComponent(id));
+      await loadCrls();
+      say(`CRL ${id} removed.`);
+    } catch (err) {
+      say(err.message, true);
+    }
+  }
+
+  async function submitDp(f) {
+    const url = f.url.value.trim();
+    if (!/^https?:\/\//.test(url)) throw fieldError('url', 'Enter an http:// or https:// URL.');
+    fillDps(await api('POST', '/crl-dps', { url }));
+    f.reset();
+    say(`Distribution point ${url} added.`);
+  }
+
+  async function removeDp(url) {
+    if (!window.confirm(`Remove the distribution point ${url}?`)) return;
+    try {
+      fillDps(await api('DELETE', '/crl-dps' + query({ url })));
+      say(`Distribution point ${url} removed.`);
+    } catch (err) {
+      say(err.message, true);
+    }
+  }
+
+  async function updateCrls() {
+    const b = $('#crl-update');
+    b.disabled = true;
+    say('');
+    try {
+      const data = await api('POST', '/crls/update');
+      const items = data.items || [];
+      $('#crl-update-report').replaceChildren(el('h3', {}, 'Update'), items.length ? el('ul', { id: 'crl-update-list' },
+        items.map((i) => el('li', { class: i.ok ? null : 'form-err' }, `${i.url}: ${i.ok ? '' : 'failed: '}${i.message}`)))
+        : el('p', {}, 'No distribution points to download.'));
+      await loadCrls();
+    } catch (err) {
+      say(err.message, true);
+    } finally {
+      b.disabled = false;
+    }
+  }
+
+  async function submitSchedule(f) {
+    const at = f.daily_at.value.trim();
+    if (!/^([01][0-9]|2[0-3]):[0-5][0-9]$/.test(at)) throw fieldError('daily_at', 'Enter a UTC time like 02:30.');
+    fillSchedule(await api('PUT', '/crl-schedule', { daily_at: at, use_cdp: f.use_cdp.checked }));
+    say('CRL schedule saved.');
+  }
+
+  // The certificate details' revocation line: its serial on its issuer's newest stored CRL.
+  const REV_TEXT = { good: 'not revoked', revoked: 'revoked', 'crl-expired': 'CRL expired', unknown: 'unknown (no CRL of its issuer)' };
+  async function loadCertRevocation(id) {
+    const dd = el('dd', { id: 'cert-revocation' }, '…');
+    $('#cert-dl').append(el('dt', {}, 'Revocation'), dd);
+    try {
+      const r = await api('GET', '/certificates/' + encodeURIComponent(id) + '/revocation');
+      dd.className = 'rev-' + r.status;
+      dd.dataset.status = r.status;
+      dd.textContent = (REV_TEXT[r.status] || r.status) + (r.message ? ` — ${r.message}` : '');
+    } catch (err) {
+      dd.textContent = 'could not be checked: ' + err.message;
+    }
+  }
+
   // ---- doctor, status, audit, users ----------------------------------------------------------------
 
   async function loadDoctor() {
@@ -731,6 +882,7 @@
     result: renderChange,
     doctor: () => { show('doctor'); return loadDoctor(); },
     monitor: viewMonitor,
+    revocation: viewRevocation,
     status: viewStatus,
     audit: () => { show('audit'); return loadAudit(); },
     users: viewUsers,
@@ -784,6 +936,19 @@
     onSubmit($('#user-add-form'), submitUserAdd);
     onSubmit($('#pw-form'), submitPassword);
     onSubmit($('#monitor-form'), submitMonitor);
+    onSubmit($('#rev-form'), submitRevocation);
+    onSubmit($('#crl-upload-form'), submitCrlUpload);
+    onSubmit($('#dp-form'), submitDp);
+    onSubmit($('#crl-sched-form'), submitSchedule);
+    $('#crl-update').addEventListener('click', updateCrls);
+    $('#crl-table').addEventListener('click', (ev) => {
+      const b = ev.target.closest('button[data-crl-remove]');
+      if (b) removeCrl(b.dataset.crlRemove);
+    });
+    $('#dp-list').addEventListener('click', (ev) => {
+      const b = ev.target.closest('button[data-dp]');
+      if (b) removeDp(b.dataset.dp);
+    });
 
     $('#f-node').addEventListener('change', () => { syncFilterChoices(); state.certOffset = 0; loadCerts(); });
     for (const s of ['#f-purpose', '#f-store']) $(s).addEventListener('change', () => { state.certOffset = 0; loadCerts(); });

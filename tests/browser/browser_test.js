@@ -437,6 +437,57 @@ async function main() {
   checkEq('run: audited', 'monitor run', cli('audit', '--limit', '1').items[0].action);
   await shot(page, 'monitor-run');
 
+  // ---- certificate revocation: a bad interval, a CRL of the test CA revoking the tomcat certificate -------------
+  const tomcatId = String(cli('cert', 'list', '--node', UCM1, '--purpose', 'tomcat').items[0].id);
+  const serial = execFileSync('openssl', ['x509', '-in', leafFile, '-noout', '-serial'], { encoding: 'utf8' }).replace(/.*=/, '').trim();
+  const crlDir = fs.mkdtempSync(path.join(WORK, 'crl-'));
+  fs.writeFileSync(path.join(crlDir, 'index.txt'), `R\t301231000000Z\t261101000000Z\t${serial}\tunknown\t/CN=x\n`);
+  fs.writeFileSync(path.join(crlDir, 'ca.cnf'), `[ca]\ndefault_ca = d\n[d]\ndatabase = ${crlDir}/index.txt\ndefault_md = sha256\ndefault_crl_days = 7\n`);
+  const crlFile = path.join(crlDir, 'inter.crl');
+  execFileSync('openssl', ['ca', '-gencrl', '-config', path.join(crlDir, 'ca.cnf'), '-keyfile', path.join(CA, 'inter.key'),
+    '-cert', path.join(CA, 'inter.pem'), '-out', crlFile], { stdio: 'ignore' });
+  await page.click('#nav a[href="#revocation"]');
+  check('revocation: settings shown', await until(async () => (await page.inputValue('#rev-interval')) === '24h'));
+  checkEq('revocation: fallback shown', 'not-revoked', await page.inputValue('#rev-fallback'));
+  await shot(page, 'revocation');
+  await page.fill('#rev-interval', '12x');
+  allow('PUT', '/api/v1/revocation', 400);
+  await page.click('#rev-form button[type="submit"]');
+  const intervalErr = await until(() => text('#rev-interval-err'));
+  check('revocation: bad interval shown next to the field', /12h/.test(intervalErr), JSON.stringify(intervalErr));
+  checkEq('revocation: bad interval marked invalid', 'true', await page.getAttribute('#rev-interval', 'aria-invalid'));
+  checkEq('revocation: nothing saved (CLI)', '24h', cli('revocation', 'show').interval);
+  await shot(page, 'revocation-bad-interval');
+  await page.fill('#rev-interval', '12h');
+  await page.click('#rev-form button[type="submit"]');
+  check('revocation: saved', await until(async () => (await text('#msg')).includes('Revocation settings saved')));
+  checkEq('revocation: saved (CLI)', '12h', cli('revocation', 'show').interval);
+  await page.setInputFiles('#crl-file', crlFile);
+  await page.click('#crl-upload-form button[type="submit"]');
+  const crlRows = () => page.$$eval('#crl-table tbody tr[data-crl]', (trs) => trs.map((tr) => [...tr.cells].slice(0, 6).map((c) => c.textContent)));
+  const crlRow = await until(async () => (await crlRows())[0]);
+  const crlCli = cli('crl', 'list').items;
+  checkEq('CRL: listed as the CLI has it', crlCli.map((c) => [String(c.id), c.issuer, c.this_update, c.next_update, String(c.entries), c.source]), await crlRows());
+  checkEq('CRL: one entry', '1', (crlRow || [])[4]);
+  check('CRL: not marked expired', !(await page.$('#crl-table tbody tr.expired')));
+  await shot(page, 'revocation-crl-added');
+  await page.goto(`${BASE}/#cert/${tomcatId}`);
+  const rev = await until(async () => { const t = await dd('#cert-dl', 'Revocation'); return t && t !== '…' ? t : null; });
+  check('details: the tomcat certificate is revoked', /^revoked/.test(rev || ''), JSON.stringify(rev));
+  await shot(page, 'details-revoked');
+  await page.click('#nav a[href="#revocation"]');
+  await until(async () => (await crlRows()).length === 1);
+  page.removeAllListeners('dialog');
+  let crlDialog = '';
+  page.once('dialog', (d) => { crlDialog = d.message(); d.accept(); });
+  await page.click(`#crl-table button[data-crl-remove="${crlCli[0].id}"]`);
+  check('CRL: removed', await until(async () => (await crlRows()).length === 0));
+  checkEq('CRL: remove confirmed', `Remove CRL ${crlCli[0].id}?`, crlDialog);
+  page.on('dialog', (d) => problems.push(`unexpected dialog: ${d.message()}`));
+  checkEq('CRL: removed (CLI)', 0, cli('crl', 'list').items.length);
+  checkEq('CRL: audited', 'crl remove', cli('audit', '--limit', '1').items[0].action);
+  await shot(page, 'revocation-crl-removed');
+
   // ---- users: add a read-only account -------------------------------------------------------------------------
   await page.click('#nav a[href="#users"]');
   await page.fill('#ua-name', 'reader');
@@ -494,6 +545,12 @@ async function main() {
   check('reader: no save button', !(await visible('#monitor-form button[type="submit"]')));
   check('reader: no run button', !(await visible('#mon-run')));
   await shot(page, 'readonly-monitor');
+  await page.click('#nav a[href="#revocation"]');
+  check('reader: revocation settings shown', await until(async () => (await page.inputValue('#rev-interval')) === '12h'));
+  check('reader: revocation settings read-only', await page.isDisabled('#rev-interval') && await page.isDisabled('#crl-daily-at'));
+  check('reader: no CRL upload, update or save', !(await visible('#crl-upload-form')) && !(await visible('#crl-update')) &&
+    !(await visible('#rev-form button[type="submit"]')));
+  await shot(page, 'readonly-revocation');
   await page.click('#nav a[href="#csr"]');
   check('reader: CSR download form', await until(() => visible('#csr-get-form')));
   check('reader: no CSR generate form', !(await visible('#csr-form')));
