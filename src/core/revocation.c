@@ -190,7 +190,7 @@ cf_code cf_crl_import(cf_store *st, const char *name, const uint8_t *buf, size_t
 				   .source = strdup(source),
 				   .added = now};
 		out->expired = info.next_update != 0 && info.next_update < now;
-		rc = cf_crl_der(crl, &row->der, &row->der_len, e); /* a PEM upload is kept as DER */
+		rc = cf_crl_to_der(name, buf, len, &row->der, &row->der_len, e); /* a PEM upload is kept as DER */
 	}
 	if (rc == CF_OK)
 		rc = cf_store_begin(st, e);

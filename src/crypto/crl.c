@@ -1,11 +1,13 @@
 /* Certificate revocation lists (see crl.h). The DER walk uses the strict reader of certder.c;
  * OpenSSL is used for the PEM armour, the issuer's name as text and the signature check.
  *
- * Layout in memory, about 12 bytes an entry plus the serials themselves: the serials (leading
- * zero octets dropped) in one pool as length-prefixed runs; an array of entries sorted by
- * serial (shorter first, then bytewise: the order of positive integers), each with a 64-bit
- * prefix key (length and first 7 octets) for a cache-friendly search, the offset of its full
- * serial in the pool and its revocation time. */
+ * Layout in memory, 16 bytes an entry plus what a key does not hold: the entries sorted by serial
+ * (shorter first, then bytewise: the order of positive integers), each a 64-bit key (length and
+ * the first 7 octets of the serial, leading zero octets dropped), an offset into a pool and the
+ * revocation time; the pool holds the octets after the seventh and, for a time outside 32 bits,
+ * the time itself. A directory of about one bucket per four entries over the key range leads a
+ * lookup to its few candidates in one step. The signed bytes are not kept: their digest is taken
+ * during the walk (only algorithms without a separate digest, EdDSA and RSA-PSS, keep them). */
 #include "crypto/crl.h"
 
 #include <openssl/pem.h>
@@ -17,15 +19,20 @@
 #include "crypto/crypto_int.h"
 
 #define CRL_MAX (64u * 1024 * 1024) /* bytes of DER; the store takes < 16 MiB */
+#define WHEN_IN_POOL UINT32_MAX	    /* the time did not fit 32 bits: 8 octets in the pool */
+#define PER_BUCKET 4		    /* entries per directory bucket, on average */
 
 typedef struct entry {
 	uint64_t key;  /* length << 56 | the first 7 octets of the serial, big-endian */
-	uint32_t off;  /* of the serial's length octet in the pool */
-	uint32_t when; /* revocation time, seconds since the epoch (until 2106) */
+	uint32_t off;  /* of the serial's octets after the seventh (then the time, if there) in the pool */
+	uint32_t when; /* revocation time, seconds since the epoch, or WHEN_IN_POOL */
 } entry;
 
 struct cf_crl {
-	uint8_t *tbs; /* the TBSCertList (the signed bytes) */
+	uint8_t digest[EVP_MAX_MD_SIZE]; /* of the TBSCertList, with the signature's digest */
+	unsigned digest_len;
+	char md[24];  /* that digest's name; "" when the algorithm has none of its own */
+	uint8_t *tbs; /* the TBSCertList itself, kept only when md is "" */
 	size_t tbs_len;
 	uint8_t *sig; /* the signature value */
 	size_t sig_len;
@@ -37,8 +44,11 @@ struct cf_crl {
 	char number[48];
 	bool delta;
 	entry *v;
-	size_t n;
+	size_t n, cap;
 	uint8_t *pool;
+	size_t pool_len, pool_cap;
+	uint32_t *dir; /* dir[b] = the first entry of bucket b; n_buckets + 1 of them */
+	size_t n_buckets;
 };
 
 /* ---- times ------------------------------------------------------------------------------------- */
@@ -102,7 +112,6 @@ static bool read_time(cf_derreader *r, int64_t *out)
 typedef struct walk {
 	const char *name;
 	cf_crl *c;
-	size_t cap, pool_len, pool_cap;
 	cf_err *e;
 } walk;
 
@@ -111,41 +120,50 @@ static cf_code bad(walk *w, const char *what)
 	return cf_err_set(w->e, CF_E_INPUT, w->name, "not a CRL in DER: %s", what);
 }
 
-/* Appends one revoked serial (INTEGER contents) and its time. */
-static bool add_entry(walk *w, const cf_derreader *serial, int64_t when)
+/* The serial's content octets without a leading zero octet, or false when it is no positive
+ * minimal INTEGER of at most 20 octets (RFC 5280 allows 20; one more for the sign octet). */
+static bool serial_octets(const cf_derreader *serial, const uint8_t **p, size_t *len)
 {
-	const uint8_t *p = serial->p;
-	size_t len = (size_t)(serial->end - p);
-	if (len == 0 || len > 21 || (p[0] & 0x80) != 0 || (len > 1 && p[0] == 0 && (p[1] & 0x80) == 0))
-		return false; /* empty, too long, negative, or not minimal */
-	if (len > 1 && p[0] == 0) {
-		p++;
-		len--;
+	*p = serial->p;
+	*len = (size_t)(serial->end - serial->p);
+	if (*len == 0 || *len > 21 || ((*p)[0] & 0x80) != 0 || (*len > 1 && (*p)[0] == 0 && ((*p)[1] & 0x80) == 0))
+		return false;
+	if (*len > 1 && (*p)[0] == 0) {
+		(*p)++;
+		(*len)--;
 	}
-	cf_crl *c = w->c;
-	if (c->n == w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 1024;
-		entry *v = realloc(c->v, cap * sizeof(*v));
-		if (v == NULL)
-			return false;
-		c->v = v;
-		w->cap = cap;
-	}
-	if (w->pool_len + len + 1 > w->pool_cap) {
-		size_t cap = w->pool_cap ? w->pool_cap * 2 : 16384;
-		uint8_t *pool = realloc(c->pool, cap);
-		if (pool == NULL || cap > UINT32_MAX)
-			return false;
-		c->pool = pool;
-		w->pool_cap = cap;
-	}
+	return true;
+}
+
+static uint64_t key_of(const uint8_t *p, size_t len)
+{
 	uint64_t key = (uint64_t)len << 56;
 	for (size_t i = 0; i < 7 && i < len; i++)
 		key |= (uint64_t)p[i] << (48 - 8 * i);
-	c->v[c->n++] = (entry){.key = key, .off = (uint32_t)w->pool_len, .when = (uint32_t)(when > 0 ? when : 0)};
-	c->pool[w->pool_len++] = (uint8_t)len;
-	memcpy(c->pool + w->pool_len, p, len);
-	w->pool_len += len;
+	return key;
+}
+
+/* Appends one revoked serial and its time (room was made by the counting pass). */
+static bool add_entry(walk *w, const cf_derreader *serial, int64_t when)
+{
+	const uint8_t *p;
+	size_t len;
+	cf_crl *c = w->c;
+	if (!serial_octets(serial, &p, &len))
+		return false;
+	size_t rest = len > 7 ? len - 7 : 0, extra = when < 0 || when >= (int64_t)WHEN_IN_POOL ? 8 : 0;
+	if (c->n == c->cap || c->pool_len + rest + extra > c->pool_cap)
+		return false;
+	entry *en = &c->v[c->n++];
+	*en = (entry){
+		.key = key_of(p, len), .off = (uint32_t)c->pool_len, .when = extra ? WHEN_IN_POOL : (uint32_t)when};
+	memcpy(c->pool + c->pool_len, p + 7 * (rest > 0), rest);
+	c->pool_len += rest;
+	if (extra) {
+		for (int i = 0; i < 8; i++)
+			c->pool[c->pool_len + (size_t)i] = (uint8_t)((uint64_t)when >> (56 - 8 * i));
+		c->pool_len += 8;
+	}
 	return true;
 }
 
@@ -211,7 +229,7 @@ static cf_code revoked_entry(walk *w, cf_derreader *list)
 		return bad(w, "a revoked certificate entry");
 	if (ent.p < ent.end) { /* crlEntryExtensions: reason, invalidity date, ...; an indirect CRL's
 				  certificateIssuer would name another issuer: not supported */
-		cf_derreader one, oid;
+		cf_derreader one, oid, crit;
 		if (!cf_der_expect(&ent, 0x30, &tlv, &exts) || ent.p != ent.end)
 			return bad(w, "entry extensions");
 		while (exts.p < exts.end) {
@@ -220,12 +238,17 @@ static cf_code revoked_entry(walk *w, cf_derreader *list)
 			if (oid_is(&oid, "\x55\x1d\x1d"))
 				return cf_err_set(w->e, CF_E_INPUT, w->name,
 						  "an indirect CRL (entries for other issuers) is not supported");
+			bool critical =
+				cf_der_expect(&one, 0x01, &tlv, &crit) && crit.end - crit.p == 1 && crit.p[0] == 0xff;
+			bool known = oid_is(&oid, "\x55\x1d\x15") || oid_is(&oid, "\x55\x1d\x17") || /* reason, hold */
+				     oid_is(&oid, "\x55\x1d\x18"); /* invalidity date */
+			if (critical && !known)			   /* RFC 5280 5.3: such a CRL must not be used */
+				return cf_err_set(w->e, CF_E_INPUT, w->name,
+						  "an entry has a critical extension certfleet does not know");
 		}
 	}
 	if (!add_entry(w, &serial, when))
-		return serial.p == serial.end || (serial.end - serial.p) > 21 || (serial.p[0] & 0x80)
-			       ? bad(w, "a revoked serial number")
-			       : cf_err_set(w->e, CF_E_INTERNAL, w->name, "out of memory");
+		return bad(w, "a revoked serial number");
 	return CF_OK;
 }
 
@@ -236,6 +259,57 @@ static uint8_t *dup_der(const cf_der *d, size_t *len)
 		memcpy(p, d->p, d->len);
 	*len = d->len;
 	return p;
+}
+
+/* Counts the entries and the pool octets they need (a first, cheap pass), so the arrays are
+ * allocated once at their size: no doubling, no slack. */
+static cf_code make_room(walk *w, cf_derreader list)
+{
+	size_t n = 0, pool = 0;
+	cf_der tlv;
+	cf_derreader ent, serial;
+	while (list.p < list.end) {
+		const uint8_t *p;
+		size_t len;
+		if (!cf_der_expect(&list, 0x30, &tlv, &ent) || !cf_der_expect(&ent, 0x02, &tlv, &serial) ||
+		    !serial_octets(&serial, &p, &len))
+			return bad(w, "a revoked certificate entry");
+		n++;
+		pool += (len > 7 ? len - 7 : 0) + 8; /* room for a time that does not fit 32 bits */
+	}
+	cf_crl *c = w->c;
+	if (n > UINT32_MAX || pool > UINT32_MAX)
+		return bad(w, "too many entries");
+	c->v = malloc((n ? n : 1) * sizeof(*c->v));
+	c->pool = malloc(pool ? pool : 1);
+	if (c->v == NULL || c->pool == NULL)
+		return cf_err_set(w->e, CF_E_INTERNAL, w->name, "out of memory");
+	c->cap = n;
+	c->pool_cap = pool;
+	return CF_OK;
+}
+
+/* The digest of the signed bytes with the signature's own digest; the bytes themselves are kept
+ * only for algorithms without one (EdDSA signs the message; RSA-PSS names it in parameters). */
+static cf_code digest_tbs(walk *w, const cf_der *tbs)
+{
+	cf_crl *c = w->c;
+	const unsigned char *ap = c->sig_alg;
+	X509_ALGOR *alg = d2i_X509_ALGOR(NULL, &ap, (long)c->sig_alg_len);
+	int nid = alg != NULL ? OBJ_obj2nid(alg->algorithm) : NID_undef, md_nid = NID_undef, pk_nid = NID_undef;
+	X509_ALGOR_free(alg);
+	if (OBJ_find_sigid_algs(nid, &md_nid, &pk_nid) && md_nid != NID_undef) {
+		EVP_MD *md = EVP_MD_fetch(NULL, OBJ_nid2sn(md_nid), NULL);
+		bool ok = md != NULL && EVP_Digest(tbs->p, tbs->len, c->digest, &c->digest_len, md, NULL) == 1;
+		if (ok)
+			snprintf(c->md, sizeof(c->md), "%s", OBJ_nid2sn(md_nid));
+		EVP_MD_free(md);
+		if (ok)
+			return CF_OK;
+	}
+	c->md[0] = '\0';
+	return (c->tbs = dup_der(tbs, &c->tbs_len)) != NULL ? CF_OK
+							    : cf_err_set(w->e, CF_E_INTERNAL, w->name, "out of memory");
 }
 
 static cf_code walk_crl(walk *w, const uint8_t *der, size_t len)
@@ -263,6 +337,8 @@ static cf_code walk_crl(walk *w, const uint8_t *der, size_t len)
 		cf_derreader list;
 		if (!cf_der_expect(&tbs, 0x30, &tlv, &list))
 			return bad(w, "revokedCertificates");
+		if ((rc = make_room(w, list)) != CF_OK)
+			return rc;
 		while (list.p < list.end)
 			if ((rc = revoked_entry(w, &list)) != CF_OK)
 				return rc;
@@ -274,11 +350,11 @@ static cf_code walk_crl(walk *w, const uint8_t *der, size_t len)
 			return w->e->code != CF_OK ? w->e->code : bad(w, "crlExtensions");
 	}
 	cf_der sigval = {sig.p + 1, (size_t)(sig.end - sig.p - 1)};
-	if ((c->tbs = dup_der(&tbs_tlv, &c->tbs_len)) == NULL || (c->sig = dup_der(&sigval, &c->sig_len)) == NULL ||
+	if ((c->sig = dup_der(&sigval, &c->sig_len)) == NULL ||
 	    (c->sig_alg = dup_der(&alg_tlv, &c->sig_alg_len)) == NULL ||
 	    (c->issuer = dup_der(&issuer_tlv, &c->issuer_len)) == NULL)
 		return cf_err_set(w->e, CF_E_INTERNAL, w->name, "out of memory");
-	return CF_OK;
+	return digest_tbs(w, &tbs_tlv);
 }
 
 /* ---- sorting and searching ------------------------------------------------------------------------ */
@@ -287,8 +363,8 @@ static int serial_cmp(const uint8_t *pool, const entry *a, const entry *b)
 {
 	if (a->key != b->key)
 		return a->key < b->key ? -1 : 1;
-	const uint8_t *x = pool + a->off, *y = pool + b->off; /* same length: compare the rest */
-	return memcmp(x + 1, y + 1, x[0]);
+	size_t len = (size_t)(a->key >> 56); /* the same length: compare the octets after the seventh */
+	return len > 7 ? memcmp(pool + a->off, pool + b->off, len - 7) : 0;
 }
 
 static const uint8_t *sort_pool; /* qsort has no context argument; parsing holds sort_lock */
@@ -312,20 +388,53 @@ static void sort_entries(cf_crl *c)
 	pthread_mutex_unlock(&sort_lock);
 }
 
+/* The bucket of key: its place in the key range, scaled to the number of buckets. */
+static size_t bucket_of(const cf_crl *c, uint64_t key)
+{
+	uint64_t lo = c->v[0].key, span = c->v[c->n - 1].key - lo;
+	return (size_t)(((unsigned __int128)(key - lo) * c->n_buckets) / ((unsigned __int128)span + 1));
+}
+
+/* The directory: dir[b] is the first entry whose key falls in bucket b or later. */
+static bool build_dir(cf_crl *c)
+{
+	if (c->n == 0)
+		return true;
+	c->n_buckets = c->n / PER_BUCKET + 1;
+	if ((c->dir = malloc((c->n_buckets + 1) * sizeof(*c->dir))) == NULL)
+		return false;
+	size_t b = 0;
+	for (size_t i = 0; i < c->n; i++)
+		for (size_t want = bucket_of(c, c->v[i].key); b <= want; b++)
+			c->dir[b] = (uint32_t)i;
+	for (; b <= c->n_buckets; b++)
+		c->dir[b] = (uint32_t)c->n;
+	return true;
+}
+
+/* The DER inside a PEM CRL (*der NULL when buf is not PEM: then it is taken as DER). */
+static cf_code pem_crl(const char *name, const uint8_t *buf, size_t len, unsigned char **der, long *der_len, cf_err *e)
+{
+	*der = NULL;
+	if (len <= 10 || memmem(buf, len < 4096 ? len : 4096, "-----BEGIN", 10) == NULL)
+		return CF_OK;
+	BIO *b = BIO_new_mem_buf(buf, (int)(len < INT32_MAX ? len : INT32_MAX));
+	char *pname = NULL;
+	bool ok = b != NULL && PEM_bytes_read_bio(der, der_len, &pname, "X509 CRL", b, NULL, NULL) == 1;
+	OPENSSL_free(pname);
+	BIO_free(b);
+	return ok ? CF_OK : cf_ossl_err(e, CF_E_INPUT, name, "not a PEM CRL (-----BEGIN X509 CRL-----)");
+}
+
 cf_code cf_crl_parse(const char *name, const uint8_t *buf, size_t len, cf_crl **out, cf_err *e)
 {
 	unsigned char *pem_der = NULL;
 	long pem_len = 0;
 	const uint8_t *der = buf;
-	if (len > 10 && memmem(buf, len < 4096 ? len : 4096, "-----BEGIN", 10) != NULL) {
-		BIO *b = BIO_new_mem_buf(buf, (int)(len < INT32_MAX ? len : INT32_MAX));
-		char *pname = NULL, *header = NULL;
-		bool ok = b != NULL && PEM_bytes_read_bio(&pem_der, &pem_len, &pname, "X509 CRL", b, NULL, NULL) == 1;
-		OPENSSL_free(pname);
-		OPENSSL_free(header);
-		BIO_free(b);
-		if (!ok)
-			return cf_ossl_err(e, CF_E_INPUT, name, "not a PEM CRL (-----BEGIN X509 CRL-----)");
+	cf_code prc = pem_crl(name, buf, len, &pem_der, &pem_len, e);
+	if (prc != CF_OK)
+		return prc;
+	if (pem_der != NULL) {
 		der = pem_der;
 		len = (size_t)pem_len;
 	}
@@ -342,6 +451,10 @@ cf_code cf_crl_parse(const char *name, const uint8_t *buf, size_t len, cf_crl **
 		return rc;
 	}
 	sort_entries(c);
+	if (!build_dir(c)) {
+		cf_crl_free(c);
+		return cf_err_set(e, CF_E_INTERNAL, name, "out of memory");
+	}
 	*out = c;
 	return CF_OK;
 }
@@ -356,7 +469,21 @@ void cf_crl_free(cf_crl *c)
 	free(c->issuer);
 	free(c->v);
 	free(c->pool);
+	free(c->dir);
 	free(c);
+}
+
+/* The revocation time of entry en. */
+static int64_t when_of(const cf_crl *c, const entry *en)
+{
+	if (en->when != WHEN_IN_POOL)
+		return en->when;
+	size_t len = (size_t)(en->key >> 56);
+	const uint8_t *p = c->pool + en->off + (len > 7 ? len - 7 : 0);
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return (int64_t)v;
 }
 
 bool cf_crl_revoked(const cf_crl *c, const uint8_t *serial, size_t len, int64_t *when)
@@ -365,28 +492,23 @@ bool cf_crl_revoked(const cf_crl *c, const uint8_t *serial, size_t len, int64_t 
 		serial++, len--;
 	if (len == 0 || len > 21 || c->n == 0)
 		return false;
-	uint8_t probe_pool[22];
-	probe_pool[0] = (uint8_t)len;
-	memcpy(probe_pool + 1, serial, len);
-	entry probe = {.key = (uint64_t)len << 56};
-	for (size_t i = 0; i < 7 && i < len; i++)
-		probe.key |= (uint64_t)serial[i] << (48 - 8 * i);
-	size_t lo = 0, hi = c->n;
-	while (lo < hi) { /* first entry with key >= the probe's */
+	uint64_t key = key_of(serial, len);
+	if (key < c->v[0].key || key > c->v[c->n - 1].key)
+		return false;
+	size_t b = bucket_of(c, key), lo = c->dir[b], hi = c->dir[b + 1];
+	while (lo < hi) { /* the first entry of the bucket with a key >= the probe's */
 		size_t mid = lo + (hi - lo) / 2;
-		if (c->v[mid].key < probe.key)
+		if (c->v[mid].key < key)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	for (; lo < c->n && c->v[lo].key == probe.key; lo++) {
-		const uint8_t *s = c->pool + c->v[lo].off;
-		if (len <= 7 || memcmp(s + 1, probe_pool + 1, len) == 0) {
+	for (; lo < c->n && c->v[lo].key == key; lo++)
+		if (len <= 7 || memcmp(c->pool + c->v[lo].off, serial + 7, len - 7) == 0) {
 			if (when != NULL)
-				*when = c->v[lo].when;
+				*when = when_of(c, &c->v[lo]);
 			return true;
 		}
-	}
 	return false;
 }
 
@@ -408,37 +530,67 @@ bool cf_crl_revokes(const cf_crl *c, const cf_cert *cert, int64_t *when)
 
 /* ---- the signature and what the CRL says about itself ---------------------------------------------- */
 
-/* The signature over the TBS bytes as they came, with the digest named by the algorithm's OID
- * (decoding X509_CRL_INFO would build the whole list in OpenSSL's objects): 1 good, 0 or -1
- * bad, -2 an algorithm with parameters this path does not read. */
+/* The signature over the digest the walk took, with the key type the algorithm names (an ECDSA
+ * signature under an RSA algorithm identifier does not count): 1 good, 0 or -1 bad, -2 an
+ * algorithm whose check needs the signed bytes themselves. */
 static int simple_verify(const cf_crl *c, EVP_PKEY *pk)
 {
 	const unsigned char *ap = c->sig_alg;
 	X509_ALGOR *alg = d2i_X509_ALGOR(NULL, &ap, (long)c->sig_alg_len);
 	int nid = alg != NULL ? OBJ_obj2nid(alg->algorithm) : NID_undef, md_nid = NID_undef, pk_nid = NID_undef;
 	X509_ALGOR_free(alg);
-	if (!OBJ_find_sigid_algs(nid, &md_nid, &pk_nid))
-		return -1;
-	if (md_nid == NID_undef && pk_nid != NID_ED25519 && pk_nid != NID_ED448)
-		return -2; /* the digest is in the parameters (RSASSA-PSS) */
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	const char *md = md_nid == NID_undef ? NULL : OBJ_nid2sn(md_nid);
+	if (!OBJ_find_sigid_algs(nid, &md_nid, &pk_nid) || EVP_PKEY_get_base_id(pk) != pk_nid)
+		return pk_nid == NID_rsassaPss ? -2 : -1;
+	if (c->md[0] == '\0')
+		return -2;
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pk, NULL);
+	EVP_MD *md = EVP_MD_fetch(NULL, c->md, NULL);
 	int good = -1;
-	if (ctx != NULL && EVP_DigestVerifyInit_ex(ctx, NULL, md, NULL, NULL, pk, NULL) == 1)
-		good = EVP_DigestVerify(ctx, c->sig, c->sig_len, c->tbs, c->tbs_len);
-	EVP_MD_CTX_free(ctx);
+	if (ctx != NULL && md != NULL && EVP_PKEY_verify_init(ctx) == 1 && EVP_PKEY_CTX_set_signature_md(ctx, md) == 1)
+		good = EVP_PKEY_verify(ctx, c->sig, c->sig_len, c->digest, c->digest_len);
+	EVP_MD_free(md);
+	EVP_PKEY_CTX_free(ctx);
 	return good;
 }
 
-/* The same through OpenSSL's whole CRL object, for the algorithms simple_verify leaves. */
+/* Writes a DER length; returns the number of octets. */
+static size_t put_len(uint8_t *p, size_t len)
+{
+	if (len < 0x80) {
+		p[0] = (uint8_t)len;
+		return 1;
+	}
+	size_t n = 0;
+	for (size_t v = len; v > 0; v >>= 8)
+		n++;
+	p[0] = (uint8_t)(0x80 | n);
+	for (size_t i = 0; i < n; i++)
+		p[1 + i] = (uint8_t)(len >> (8 * (n - 1 - i)));
+	return 1 + n;
+}
+
+/* For the algorithms simple_verify leaves (EdDSA, RSA-PSS): the CRL put together again from the
+ * kept signed bytes and checked by OpenSSL's own decode. */
 static int full_verify(const cf_crl *c, EVP_PKEY *pk)
 {
-	uint8_t *der = NULL;
-	size_t len = 0;
-	if (cf_crl_der(c, &der, &len, NULL) != CF_OK)
+	uint8_t hdr[8], bit_hdr[8];
+	if (c->tbs == NULL)
 		return -1;
-	const unsigned char *p = der;
-	X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)len);
+	size_t bit_content = c->sig_len + 1, bit_hl = 1 + put_len(bit_hdr + 1, bit_content);
+	size_t content = c->tbs_len + c->sig_alg_len + bit_hl + bit_content, hl = 1 + put_len(hdr + 1, content);
+	uint8_t *der = malloc(hl + content), *p = der;
+	if (der == NULL)
+		return -1;
+	hdr[0] = 0x30;
+	bit_hdr[0] = 0x03;
+	memcpy(p, hdr, hl), p += hl;
+	memcpy(p, c->tbs, c->tbs_len), p += c->tbs_len;
+	memcpy(p, c->sig_alg, c->sig_alg_len), p += c->sig_alg_len;
+	memcpy(p, bit_hdr, bit_hl), p += bit_hl;
+	*p++ = 0; /* no unused bits */
+	memcpy(p, c->sig, c->sig_len);
+	const unsigned char *q = der;
+	X509_CRL *crl = d2i_X509_CRL(NULL, &q, (long)(hl + content));
 	int good = crl != NULL ? X509_CRL_verify(crl, pk) : -1;
 	X509_CRL_free(crl);
 	free(der);
@@ -488,44 +640,20 @@ void cf_crl_info_get(const cf_crl *c, cf_crl_info *out)
 	out->delta = c->delta;
 }
 
-/* Writes a DER length; returns the number of octets. */
-static size_t put_len(uint8_t *p, size_t len)
+cf_code cf_crl_to_der(const char *name, const uint8_t *buf, size_t len, uint8_t **der, size_t *der_len, cf_err *e)
 {
-	if (len < 0x80) {
-		p[0] = (uint8_t)len;
-		return 1;
-	}
-	size_t n = 0;
-	for (size_t v = len; v > 0; v >>= 8)
-		n++;
-	p[0] = (uint8_t)(0x80 | n);
-	for (size_t i = 0; i < n; i++)
-		p[1 + i] = (uint8_t)(len >> (8 * (n - 1 - i)));
-	return 1 + n;
-}
-
-cf_code cf_crl_der(const cf_crl *c, uint8_t **der, size_t *len, cf_err *e)
-{
-	uint8_t hdr[8], bit_hdr[8];
-	size_t bit_content = c->sig_len + 1;
-	size_t bit_hl = 1 + put_len(bit_hdr + 1, bit_content);
-	size_t content = c->tbs_len + c->sig_alg_len + bit_hl + bit_content;
-	size_t hl = 1 + put_len(hdr + 1, content);
-	uint8_t *p = malloc(hl + content);
-	if (p == NULL)
-		return cf_err_set(e, CF_E_INTERNAL, "CRL", "out of memory");
-	hdr[0] = 0x30;
-	bit_hdr[0] = 0x03;
-	size_t at = 0;
-	memcpy(p + at, hdr, hl), at += hl;
-	memcpy(p + at, c->tbs, c->tbs_len), at += c->tbs_len;
-	memcpy(p + at, c->sig_alg, c->sig_alg_len), at += c->sig_alg_len;
-	memcpy(p + at, bit_hdr, bit_hl), at += bit_hl;
-	p[at++] = 0; /* no unused bits */
-	memcpy(p + at, c->sig, c->sig_len), at += c->sig_len;
-	*der = p;
-	*len = at;
-	return CF_OK;
+	unsigned char *pem_der = NULL;
+	long pem_len = 0;
+	if (pem_crl(name, buf, len, &pem_der, &pem_len, e) != CF_OK)
+		return e != NULL ? e->code : CF_E_INPUT;
+	const uint8_t *src = pem_der != NULL ? pem_der : buf;
+	size_t n = pem_der != NULL ? (size_t)pem_len : len;
+	*der = malloc(n ? n : 1);
+	if (*der != NULL)
+		memcpy(*der, src, n);
+	*der_len = n;
+	OPENSSL_free(pem_der);
+	return *der != NULL ? CF_OK : cf_err_set(e, CF_E_INTERNAL, name, "out of memory");
 }
 
 void cf_cert_issuer_hash(const cf_cert *cert, char out[65])

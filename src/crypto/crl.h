@@ -23,8 +23,8 @@ void cf_crl_free(cf_crl *c);
  * issuer name. CF_E_INPUT when it does not verify. */
 cf_code cf_crl_verify(const cf_crl *c, const cf_cert *issuer, cf_err *e);
 
-/* The CRL in DER (new buffer, also for one parsed from PEM). */
-cf_code cf_crl_der(const cf_crl *c, uint8_t **der, size_t *len, cf_err *e);
+/* The DER of a CRL given as PEM or DER (new buffer; not checked beyond the PEM armour). */
+cf_code cf_crl_to_der(const char *name, const uint8_t *buf, size_t len, uint8_t **der, size_t *der_len, cf_err *e);
 /* SHA-256 (hex) of a certificate's issuer Name DER: equals cf_crl_info.issuer_hash of its CRL. */
 void cf_cert_issuer_hash(const cf_cert *cert, char out[65]);
 
