@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "core/deployment.h"
+#include "core/crlfetch.h"
 #include "core/fqdn.h"
 #include "core/monitor.h"
 #include "core/names.h"
@@ -94,7 +95,8 @@ typedef struct doc {
 	int expiring_days; /* the `expiring` window */
 	cf_crlset *crls;   /* the stored CRLs (crls()) */
 	bool crls_loaded;
-	cf_nodectx ctx; /* the node being examined, its cluster and the cluster's nodes */
+	bool alarms_reported; /* crl-update-failed: once a run */
+	cf_nodectx ctx;	      /* the node being examined, its cluster and the cluster's nodes */
 	dcert *ids, *trust;
 	size_t n_ids, n_trust;
 	cf_csrrow *csrs;
@@ -763,6 +765,20 @@ static const dcert *identity(const doc *d, const char *purpose)
 	return NULL;
 }
 
+/* The alarms failed CRL downloads left (deployment-wide: reported once, on the first node the
+ * doctor examines). */
+static void check_crl_alarms(doc *d, const rule *r, const subj *s)
+{
+	cf_strv alarms = {0};
+	if (d->alarms_reported)
+		return;
+	d->alarms_reported = true;
+	if (cf_crl_alarms(d->st, &alarms, NULL) == CF_OK)
+		for (size_t i = 0; i < alarms.n; i++)
+			report_as(d, r, s, -1, "", NULL, "CRL download %s", alarms.v[i]);
+	cf_strv_clear(&alarms);
+}
+
 static void check_duplicate_cn(doc *d, const rule *r, const subj *s)
 {
 	for (size_t i = 0; i < sizeof(dup_pairs) / sizeof(dup_pairs[0]); i++) {
@@ -822,6 +838,9 @@ static const rule rules[] = {
 	{"duplicate-selfsigned-cn", CF_SEV_WARNING, ON_NODE, check_duplicate_cn,
 	 "have one of them CA-signed, e.g. certfleet csr generate --node {node} --purpose {purpose}, have the CA "
 	 "sign it, certfleet cert upload",
+	 NULL},
+	{"crl-update-failed", CF_SEV_WARNING, ON_NODE, check_crl_alarms,
+	 "the last good CRL stays in use until it expires; check the URL and the network, then certfleet crl update",
 	 NULL},
 	{"trust-store-full", CF_SEV_ERROR, ON_NODE, check_store_full,
 	 "delete CA certificates nobody uses: certfleet cert list --node {node} --store {purpose}, then certfleet "

@@ -180,6 +180,7 @@ printf 'garbage' >www/crl4.der
 cfx crl update
 expect_rc "a corrupted download" 6
 assert_eq "the last good CRL stays: 0E still revoked" rc7 "$(validate 0E)"
+assert_contains "doctor: the failed download" "crl-update-failed" "$(cf --json doctor || true)"
 cfx --json crl dp list
 assert_eq "dp list" 2 "$(json 'len(d["items"])' <"$LAST")"
 must "crl config" --json crl config --daily-at 03:30 --use-cdp on
