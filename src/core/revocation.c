@@ -1,6 +1,7 @@
 /* Revocation settings, CRL import and the CRL source of validation (see revocation.h). */
 #include "core/revocation.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,6 +217,7 @@ cf_code cf_crl_import(cf_store *st, const char *name, const uint8_t *buf, size_t
 struct cf_crlset {
 	cf_crl **crls; /* the newest of each issuer */
 	cf_crl_info *info;
+	_Atomic(const cf_cert *) *verified_by; /* the issuer object each was last checked against */
 	size_t n;
 	cf_revocation_settings settings;
 };
@@ -231,7 +233,8 @@ cf_code cf_crlset_load(cf_store *st, cf_crlset **out, cf_err *e)
 	if (rc == CF_OK)
 		rc = cf_store_crls(st, true, &rows, &n, e);
 	if (rc == CF_OK && n > 0 &&
-	    ((s->crls = calloc(n, sizeof(*s->crls))) == NULL || (s->info = calloc(n, sizeof(*s->info))) == NULL))
+	    ((s->crls = calloc(n, sizeof(*s->crls))) == NULL || (s->info = calloc(n, sizeof(*s->info))) == NULL ||
+	     (s->verified_by = calloc(n, sizeof(*s->verified_by))) == NULL))
 		rc = cf_err_set(e, CF_E_INTERNAL, "crl", "out of memory");
 	for (size_t i = 0; rc == CF_OK && i < n; i++) {
 		cf_crl *c = NULL;
@@ -272,17 +275,25 @@ void cf_crlset_free(cf_crlset *s)
 		cf_crl_free(s->crls[i]);
 	free(s->crls);
 	free(s->info);
+	free((void *)s->verified_by);
 	free(s);
 }
 
 /* The newest CRL of the issuer with this name hash whose signature verifies with issuer (NULL:
- * not checked again); -1 when there is none. */
+ * not checked again); -1 when there is none. A batch asks about one issuer object many times:
+ * the check is made once for it. */
 static long find(const cf_crlset *s, const char *hash, const cf_cert *issuer)
 {
-	for (size_t i = 0; hash[0] != '\0' && i < s->n; i++)
-		if (strcmp(s->info[i].issuer_hash, hash) == 0 &&
-		    (issuer == NULL || cf_crl_verify(s->crls[i], issuer, NULL) == CF_OK))
+	for (size_t i = 0; hash[0] != '\0' && i < s->n; i++) {
+		if (strcmp(s->info[i].issuer_hash, hash) != 0)
+			continue;
+		if (issuer == NULL || atomic_load(&s->verified_by[i]) == issuer)
 			return (long)i;
+		if (cf_crl_verify(s->crls[i], issuer, NULL) == CF_OK) {
+			atomic_store(&s->verified_by[i], issuer);
+			return (long)i;
+		}
+	}
 	return -1;
 }
 
