@@ -30,6 +30,9 @@ SAMPLE=200       # certificates in the process-per-certificate sample (100 RSA +
 RUNS=3           # (a) and (b): median of this many runs, alternated
 TARGET_B=2       # (a) at least this many times (b)
 TARGET_C=300     # (a) at least this many times (c)
+TARGET_R=50      # (r) at least this many times (s), openssl verify -crl_check
+TARGET_RR=0.8    # (r) at least this share of (q), the same run without revocation
+CRL_SAMPLE=40    # leaves in the openssl verify -crl_check baseline (it re-verifies the CRL per leaf)
 
 unset CERTFLEET_NOW
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/certfleet-bench.XXXXXX")
@@ -67,7 +70,7 @@ fi
 BUNDLE=$IN/bundle.pem
 INT=$IN/int.pem
 nfiles=$(find "$IN/leaves" -name '*.pem' | wc -l)
-[[ $(grep -c -- '-----BEGIN CERTIFICATE-----' "$BUNDLE") -eq $NCAS && $nfiles -eq $N ]] ||
+[[ $(grep -c -- '-----BEGIN CERTIFICATE-----' "$BUNDLE") -eq $NCAS && $nfiles -eq $N && -s $IN/crl.der ]] ||
 	{ echo "FAILED: the cached input is incomplete ($nfiles leaves); rerun with BENCH_REGEN=1" >&2; exit 1; }
 printf '          trust store %d CAs (%s RSA-2048 / %s EC P-256, self-signed), one RSA-2048 intermediate,\n' \
 	"$NCAS" "$((NCAS / 2))" "$((NCAS - NCAS / 2))"
@@ -153,4 +156,74 @@ printf '(a)/(b)  %sx   target >= %dx: %s\n' "$R_B" "$TARGET_B" "$(verdict "$R_B"
 printf '(a)/(c)  %sx   target >= %dx: %s\n' "$R_C" "$TARGET_C" "$(verdict "$R_C" "$TARGET_C")"
 printf 'cpu      (b) uses %sx the CPU time of (a) (user + system; less sensitive to other load than wall time)\n' \
 	"$(ratio "$(median "${b_cpu[@]}")" "$(median "${a_cpu[@]}")")"
+
+# ---- with revocation: the intermediate's CRL (450,000 entries, ≈ 15.8 MB), every fourth leaf on it ----
+echo
+echo "== with revocation: the same leaves, the 1,000-CA store and the intermediate's CRL"
+CRL=$IN/crl.der
+NREV=$(wc -l <"$IN/revoked.txt")
+openssl crl -inform DER -in "$CRL" -out "$WORK/crl.pem"
+"$CERTFLEET" init >/dev/null
+"$CERTFLEET" cluster add bench >/dev/null
+"$CERTFLEET" node add ucm.bench.example.com --cluster bench --product ucm --publisher --no-defaults >/dev/null
+"$CERTFLEET" trust add --node ucm.bench.example.com --store tomcat-trust "$BUNDLE" >/dev/null
+# the intermediate, where a CRL upload finds its issuer, outside the store the leaves are checked against
+"$CERTFLEET" trust add --node ucm.bench.example.com --store CallManager-trust "$INT" >/dev/null
+t0=$(mono)
+"$CERTFLEET" crl add "$CRL" >/dev/null
+t1=$(mono)
+printf '          crl add: %s s (%s bytes, %s entries, its signature checked against the intermediate)\n' \
+	"$(sub "$t0" "$t1")" "$(stat -c %s "$CRL")" \
+	"$("$CERTFLEET" --json crl list | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["entries"])')"
+q_t=() r_t=()
+for ((i = 0; i < RUNS; i++)); do
+	timed "$WORK/q.out" "$CERTFLEET" validate --batch "$IN/leaves" --node ucm.bench.example.com --store tomcat-trust \
+		--untrusted "$INT"
+	[[ $RC -eq 0 ]] || { echo "FAILED: validate --batch from the store exited $RC: $(head -c 300 "$WORK/err")" >&2; exit 1; }
+	q_t+=("$T")
+	timed "$WORK/r.out" "$CERTFLEET" validate --batch "$IN/leaves" --node ucm.bench.example.com --store tomcat-trust \
+		--untrusted "$INT" --revocation
+	[[ $RC -eq 7 ]] || { echo "FAILED: validate --batch --revocation exited $RC (7 expected): $(head -c 300 "$WORK/err")" >&2; exit 1; }
+	r_t+=("$T")
+done
+Q_T=$(median "${q_t[@]}")
+R_T=$(median "${r_t[@]}")
+Q_RATE=$(rate "$N" "$Q_T")
+R_RATE=$(rate "$N" "$R_T")
+# checked outside the timing: exactly the revoked leaves fail, with the rule revoked
+"$CERTFLEET" validate --batch "$IN/leaves" --node ucm.bench.example.com --store tomcat-trust --untrusted "$INT" \
+	--revocation --json >"$WORK/r.json" || true
+python3 - "$WORK/r.json" "$IN/revoked.txt" "$N" <<'PYEOF' || { echo "FAILED: --revocation did not find exactly the revoked leaves" >&2; exit 1; }
+import json, os, sys
+d = json.load(open(sys.argv[1]))
+revoked = set(l.strip() for l in open(sys.argv[2]) if l.strip())
+bad = {os.path.basename(i["file"]) for i in d["items"] if not i["ok"]}
+rules = {i["outcome"] for i in d["items"] if not i["ok"]}
+if len(d["items"]) != int(sys.argv[3]) or bad != revoked or rules != {"revoked"}:
+    sys.exit("items %d, failed %d (want %d), rules %r" % (len(d["items"]), len(bad), len(revoked), rules))
+PYEOF
+printf '(q)  %8.3f s  %9s cert/s   validate --batch DIR --node --store (the store as trust), no revocation (runs: %s)\n' \
+	"$Q_T" "$Q_RATE" "${q_t[*]}"
+printf '(r)  %8.3f s  %9s cert/s   the same with --revocation: %d of %d revoked, all found (runs: %s)\n' \
+	"$R_T" "$R_RATE" "$NREV" "$N" "${r_t[*]}"
+# (s) one openssl verify -crl_check process on a sample (it checks the whole CRL's signature per leaf)
+(cd "$IN/leaves" && ls) | awk -v n="$CRL_SAMPLE" 'NR <= n' >"$WORK/crl-sample"
+cd "$IN/leaves"
+# shellcheck disable=SC2046 # one argument per file name
+timed "$WORK/s.out" openssl verify -no-CApath -no-CAstore -crl_check -CRLfile "$WORK/crl.pem" -CAfile "$BUNDLE" \
+	-untrusted "$INT" $(cat "$WORK/crl-sample")
+cd - >/dev/null
+S_T=$T
+S_REV=$(cat "$WORK/s.out" "$WORK/err" | grep -c 'certificate revoked' || true)
+S_WANT=$(grep -cxFf "$WORK/crl-sample" "$IN/revoked.txt" || true)
+[[ $S_REV -eq $S_WANT ]] ||
+	{ echo "FAILED: openssl verify -crl_check found $S_REV revoked of $CRL_SAMPLE, $S_WANT expected" >&2; exit 1; }
+S_RATE=$(rate "$CRL_SAMPLE" "$S_T")
+printf '(s)  %8.3f s  %9s cert/s   one openssl verify -crl_check -CRLfile process, %d leaves (%d revoked, as certfleet says)\n' \
+	"$S_T" "$S_RATE" "$CRL_SAMPLE" "$S_REV"
+R_S=$(ratio "$R_RATE" "$S_RATE")
+R_Q=$(awk -v r="$R_RATE" -v q="$Q_RATE" 'BEGIN { printf "%.2f", r / q }')
+printf '(r)/(s)  %sx   target >= %dx: %s\n' "$R_S" "$TARGET_R" "$(verdict "$R_S" "$TARGET_R")"
+printf '(r)/(q)  %s    target >= %s (within 20 %% of the rate without revocation): %s\n' "$R_Q" "$TARGET_RR" \
+	"$(awk -v a="$R_Q" -v t="$TARGET_RR" 'BEGIN { print (a >= t) ? "met" : "MISSED" }')"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo n/a)"

@@ -527,6 +527,23 @@ def oracle(out, now, seed, scale):
 # ---- the benchmark corpus -----------------------------------------------------------------------------
 
 
+def bench_crl(out, rng, inter, serials, now, entries=450000):
+    """The intermediate's CRL for the revocation run: every fourth leaf revoked, and random 16-octet
+    serials up to `entries` in all (≈ 15.8 MB of DER, under the 16 MiB a CRL upload may have),
+    listed in serial order as CAs do. Writes crl.der and revoked.txt (the revoked leaves' files)."""
+    revoked = [sn for i, (_, sn) in enumerate(serials) if i % 4 == 0]
+    listed = set(revoked)
+    while len(listed) < entries:
+        listed.add(rng.getrandbits(127) | 1 << 126)
+    when = der_time(now - 30 * DAY)
+    body = b"".join(seq(integer(sn), when) for sn in sorted(listed))
+    number = tlv(0xA0, seq(seq(tlv(0x06, bytes([0x55, 0x1D, 0x14])), tlv(0x04, integer(1000)))))
+    alg = SIG_ALG[inter.key.kind]
+    tbs = seq(integer(1), alg, inter.subject, der_time(now - DAY), der_time(now + 30 * DAY), seq(body), number)
+    write(os.path.join(out, "crl.der"), seq(tbs, alg, bitstring(inter.key.sign(tbs))))
+    write(os.path.join(out, "revoked.txt"), "".join(f + "\n" for i, (f, _) in enumerate(serials) if i % 4 == 0))
+
+
 def bench(out, now, ncas, nrsa, nec, seed):
     rng = random.Random(seed)
     os.makedirs(os.path.join(out, "leaves"), exist_ok=True)
@@ -545,17 +562,21 @@ def bench(out, now, ncas, nrsa, nec, seed):
     write(os.path.join(out, "int.pem"), pem(inter.der))
     leaf_rsa = [Key("rsa") for _ in range(16)]
     allpem = []
+    serials = []
     for kind, count in (("rsa", nrsa), ("ec", nec)):
         for i in range(count):
             key = leaf_rsa[i % 16] if kind == "rsa" else Key("ec")
             host = "%s%05d.bench.example.com" % (kind[0], i + 1)
             exts = [bc_ext(False), ku_ext(TOMCAT_KU[kind]), eku_ext(BOTH_EKU), san_ext(["DNS:" + host])]
-            der, _ = make_cert(rng.getrandbits(127) | 1 << 126, inter.key, inter.subject, inter.ski, name(host, "certfleet bench"),
+            serial = rng.getrandbits(127) | 1 << 126
+            serials.append(("%s%05d.pem" % (kind[0], i + 1), serial))
+            der, _ = make_cert(serial, inter.key, inter.subject, inter.ski, name(host, "certfleet bench"),
                                key.spki, now - DAY, now + 10 * YEAR, exts)
             p = pem(der)
             allpem.append(p)
             write(os.path.join(out, "leaves", "%s%05d.pem" % (kind[0], i + 1)), p)
     write(os.path.join(out, "all-leaves.pem"), "".join(allpem))
+    bench_crl(out, rng, inter, serials, now)
     print("bench corpus: %d CAs, 1 intermediate (issued by %s), %d RSA + %d EC leaves -> %s"
           % (ncas, "CA %04d" % (cas.index(anchor) + 1), nrsa, nec, out))
 
