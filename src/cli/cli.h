@@ -32,6 +32,8 @@ int cli_store(cli *c, bool create);
 int cli_fail(cli *c, const cf_err *e);
 /* Prints a usage error for a command and returns 2. */
 int cli_usage(cli *c, const char *usage);
+/* Prints a settings object (steals it): as JSON with --json, else one "key value" line a member. */
+int cli_print_object(cli *c, json_t *o);
 /* Prints a JSON value compactly on stdout with a newline, then drops the reference. */
 void cli_json(json_t *v);
 /* Human output of what a change reports: notes and warnings on stderr, the plan on stdout. */

@@ -112,27 +112,7 @@ static int print_revocation(cli *c)
 	cf_err e = {0};
 	if (cf_revocation_settings_get(c->st, &s, &e) != CF_OK)
 		return cli_fail(c, &e);
-	json_t *o =
-		json_pack("{s:b, s:s, s:b, s:b, s:s, s:b, s:s, s:i}", "ocsp", s.ocsp, "ocsp_uri", s.ocsp_uri,
-			  "ocsp_from_cert", s.ocsp_uri[0] == '\0', "check", s.check, "interval", "", "strict", s.strict,
-			  "fallback", s.fallback_revoked ? "revoked" : "not-revoked", "timeout", s.timeout);
-	char interval[24];
-	snprintf(interval, sizeof(interval), "%lldh", (long long)(s.interval / 3600));
-	json_object_set_new(o, "interval", json_string(interval));
-	if (c->json) {
-		cli_json(o);
-		return 0;
-	}
-	const char *key;
-	json_t *v;
-	json_object_foreach(o, key, v)
-	{
-		char *text = json_is_string(v) ? strdup(json_string_value(v)) : json_dumps(v, JSON_ENCODE_ANY);
-		printf("%-16s %s\n", key, text != NULL ? text : "");
-		free(text);
-	}
-	json_decref(o);
-	return 0;
+	return cli_print_object(c, cf_json_revocation(&s));
 }
 
 int cmd_revocation_config(cli *c, int argc, char **argv)

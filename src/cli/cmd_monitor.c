@@ -20,21 +20,7 @@ static int print_settings(cli *c)
 	cf_err e = {0};
 	if (cf_monitor_settings_get(c->st, &s, &e) != CF_OK || cf_monitor_health_get(c->st, &h, &e) != CF_OK)
 		return cli_fail(c, &e);
-	json_t *o = cf_json_monitor(&s, &h);
-	if (c->json) {
-		cli_json(o);
-		return 0;
-	}
-	const char *key;
-	json_t *v;
-	json_object_foreach(o, key, v)
-	{
-		char *text = json_is_string(v) ? strdup(json_string_value(v)) : json_dumps(v, JSON_ENCODE_ANY);
-		printf("%-18s %s\n", key, text != NULL ? text : "");
-		free(text);
-	}
-	json_decref(o);
-	return 0;
+	return cli_print_object(c, cf_json_monitor(&s, &h));
 }
 
 int cmd_monitor_config(cli *c, int argc, char **argv)

@@ -165,3 +165,21 @@ bool cli_read_line(FILE *in, char *buf, size_t size)
 		return false; /* longer than the buffer */
 	return true;
 }
+
+int cli_print_object(cli *c, json_t *o)
+{
+	const char *key;
+	json_t *v;
+	if (c->json) {
+		cli_json(o);
+		return 0;
+	}
+	json_object_foreach(o, key, v)
+	{
+		char *text = json_is_string(v) ? strdup(json_string_value(v)) : json_dumps(v, JSON_ENCODE_ANY);
+		printf("%-18s %s\n", key, text != NULL ? text : "");
+		free(text);
+	}
+	json_decref(o);
+	return 0;
+}

@@ -283,3 +283,12 @@ json_t *cf_json_crl(const cf_crlrow *r)
 			 r->next_update != 0 ? nu : NULL, "number", r->number, "entries", (json_int_t)r->entries,
 			 "source", r->source, "added", added);
 }
+
+json_t *cf_json_revocation(const cf_revocation_settings *s)
+{
+	char interval[24];
+	snprintf(interval, sizeof(interval), "%lldh", (long long)(s->interval / 3600));
+	return json_pack("{s:b, s:s, s:b, s:b, s:s, s:b, s:s, s:i}", "ocsp", s->ocsp, "ocsp_uri", s->ocsp_uri,
+			 "ocsp_from_cert", s->ocsp_uri[0] == '\0', "check", s->check, "interval", interval, "strict",
+			 s->strict, "fallback", s->fallback_revoked ? "revoked" : "not-revoked", "timeout", s->timeout);
+}

@@ -9,6 +9,7 @@
 #include "core/identity.h"
 #include "core/monitor.h"
 #include "core/plan.h"
+#include "core/revocation.h"
 #include "core/status.h"
 #include "store/store.h"
 #include "util/buf.h"
@@ -27,6 +28,8 @@ json_t *cf_json_deploy(const cf_deploy_report *r);
 json_t *cf_json_status(const cf_node_status *v, size_t n, int64_t now);
 /* The monitor's settings and health as `monitor show --json` prints them (never the password). */
 json_t *cf_json_monitor(const cf_monitor_settings *s, const cf_monitor_health *h);
+/* The revocation settings as `revocation show --json` prints them. */
+json_t *cf_json_revocation(const cf_revocation_settings *s);
 /* A monitor run as `monitor run --json` prints it, {"due","sent","queued","next_run"}, written
  * directly (a pass may report 100,000 certificates). */
 void cf_monitor_run_write(cf_buf *b, const cf_monitor_report *r);

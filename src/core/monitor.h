@@ -40,6 +40,10 @@ typedef struct cf_monitor_change {
 	const char *key, *value;
 } cf_monitor_change;
 
+/* Applies changes with apply, all in one transaction (with the audit row the caller armed): the
+ * shape of every settings command (monitor config, revocation config). */
+cf_code cf_options_apply(cf_store *st, const cf_monitor_change *changes, size_t n,
+			 cf_code (*apply)(cf_store *st, const cf_monitor_change *c, cf_err *e), cf_err *e);
 /* Applies the changes in one transaction (with the audit row the caller armed). */
 cf_code cf_monitor_configure(cf_store *st, const cf_monitor_change *changes, size_t n, cf_err *e);
 

@@ -104,13 +104,7 @@ static cf_code apply(cf_store *st, const cf_monitor_change *c, cf_err *e)
 
 cf_code cf_revocation_configure(cf_store *st, const cf_monitor_change *changes, size_t n, cf_err *e)
 {
-	cf_code rc = cf_store_begin(st, e);
-	for (size_t i = 0; rc == CF_OK && i < n; i++)
-		rc = apply(st, &changes[i], e);
-	if (rc == CF_OK)
-		rc = cf_store_commit(st, e);
-	cf_store_rollback(st);
-	return rc;
+	return cf_options_apply(st, changes, n, apply, e);
 }
 
 /* ---- import ------------------------------------------------------------------------------------ */

@@ -25,17 +25,10 @@ static void reply_revocation(cf_req *q)
 {
 	cf_revocation_settings s;
 	cf_err e = {0};
-	char interval[24];
-	if (cf_revocation_settings_get(q->d->st, &s, &e) != CF_OK) {
+	if (cf_revocation_settings_get(q->d->st, &s, &e) != CF_OK)
 		cf_reply_err(q, &e);
-		return;
-	}
-	snprintf(interval, sizeof(interval), "%lldh", (long long)(s.interval / 3600));
-	cf_reply_json(q, 200,
-		      json_pack("{s:b, s:s, s:b, s:b, s:s, s:b, s:s, s:i}", "ocsp", s.ocsp, "ocsp_uri", s.ocsp_uri,
-				"ocsp_from_cert", s.ocsp_uri[0] == '\0', "check", s.check, "interval", interval,
-				"strict", s.strict, "fallback", s.fallback_revoked ? "revoked" : "not-revoked",
-				"timeout", s.timeout));
+	else
+		cf_reply_json(q, 200, cf_json_revocation(&s));
 }
 
 void cf_route_revocation_get(cf_req *q)
