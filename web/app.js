@@ -230,6 +230,13 @@
     return Math.floor((Date.parse(iso) - Date.now()) / 86400000);
   }
 
+  // The list's revocation column: the serial on its issuer's newest stored CRL.
+  function revocationCell(status) {
+    const words = { good: 'not revoked', revoked: 'revoked', 'crl-expired': 'CRL expired', unknown: 'no CRL' };
+    const bad = status === 'revoked' || status === 'crl-expired';
+    return el('td', { class: 'revocation' + (bad ? ' bad' : '') }, words[status] || '—');
+  }
+
   function expiryCell(iso) {
     return el('td', {}, iso, el('span', { class: 'days' }, leftText(iso)));
   }
@@ -331,6 +338,7 @@
       el('td', {}, c.purpose || c.store, el('span', { class: 'kind' }, c.purpose ? 'identity' : 'trust')),
       el('td', {}, c.cn),
       el('td', {}, c.self_signed ? 'Self-signed' : c.issuer),
+      revocationCell(c.revocation),
       expiryCell(c.not_after)));
     $('#cert-table tbody').replaceChildren(...rows);
     $('#cert-caption').textContent = state.trustView ? `Trust certificates in ${params.store || 'all stores'}` : 'Certificates';

@@ -322,6 +322,36 @@ cf_revstatus cf_crlset_lookup(const cf_crlset *s, const cf_cert *cert, int64_t n
 	return status_of(s, find(s, hash, NULL), cert, now, msg, msg_len);
 }
 
+static int hex_digit(char ch)
+{
+	return ch >= '0' && ch <= '9'	? ch - '0'
+	       : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+	       : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+					: -1;
+}
+
+cf_revstatus cf_crlset_lookup_facts(const cf_crlset *s, const char *issuer, const char *serial_hex, int64_t now)
+{
+	uint8_t serial[32];
+	size_t len = strlen(serial_hex), n = 0, at = 0;
+	if (len == 0 || len > 2 * sizeof(serial))
+		return CF_REV_UNKNOWN;
+	while (at < len) { /* an odd number of digits starts with a half octet */
+		int hi = at == 0 && len % 2 ? 0 : hex_digit(serial_hex[at++]), lo = hex_digit(serial_hex[at++]);
+		if (hi < 0 || lo < 0)
+			return CF_REV_UNKNOWN;
+		serial[n++] = (uint8_t)(hi << 4 | lo);
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		if (strcmp(s->info[i].issuer, issuer) != 0)
+			continue;
+		if (s->info[i].next_update != 0 && s->info[i].next_update < now)
+			return CF_REV_CRL_EXPIRED;
+		return cf_crl_revoked(s->crls[i], serial, n, NULL) ? CF_REV_REVOKED : CF_REV_GOOD;
+	}
+	return CF_REV_UNKNOWN;
+}
+
 cf_revstatus cf_crlset_check(const cf_crlset *s, const cf_cert *cert, const cf_cert *issuer, int64_t now, char *msg,
 			     size_t msg_len)
 {

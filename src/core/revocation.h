@@ -50,6 +50,9 @@ void cf_crlset_free(cf_crlset *s);
  * CRL was checked against that issuer when it was kept): good, revoked, crl-expired, or unknown
  * when there is none (the settings are not applied). */
 cf_revstatus cf_crlset_lookup(const cf_crlset *s, const cf_cert *cert, int64_t now, char *msg, size_t msg_len);
+/* The same from stored facts (a listing has no DER): the issuer's name as one line and the serial
+ * in hex, matched against the stored CRLs' issuer names. */
+cf_revstatus cf_crlset_lookup_facts(const cf_crlset *s, const char *issuer, const char *serial_hex, int64_t now);
 /* The status from the newest CRL of the issuer that verifies with issuer (another key of the same
  * name does not count); unknown when there is none. */
 cf_revstatus cf_crlset_check(const cf_crlset *s, const cf_cert *cert, const cf_cert *issuer, int64_t now, char *msg,

@@ -32,6 +32,8 @@ typedef struct cf_daemon {
 	int loglevel;
 	uint8_t *public_cas; /* the system's public roots, for the doctor (NULL when none) */
 	size_t public_cas_len;
+	struct cf_crlset *crls; /* the stored CRLs, parsed once (cf_daemon_crls) */
+	int64_t crls_version;	/* the store's data version they were read at */
 	struct cf_scheduler *scheduler; /* the expiry monitor's schedule (NULL: none) */
 	bool metrics_open;		/* listening on a loopback address: /metrics without a token */
 	char *metrics_token;		/* else the bearer token /metrics needs (NULL: /metrics refused) */
@@ -100,6 +102,10 @@ bool cf_change_end(cf_req *q, cf_change *c, cf_code rc, const cf_err *e);
 /* The change object (SPEC §11.2): the certificates made (ids), nodes, notes, warnings and the
  * restart plan of an outcome. */
 json_t *cf_change_json(cf_req *q, const cf_outcome *out);
+
+/* The stored CRLs, parsed again only when the store changed (a page of certificates asks about
+ * each of them); NULL with e set when they cannot be read. */
+const struct cf_crlset *cf_daemon_crls(cf_daemon *d, cf_err *e);
 
 /* The evhttp callback for every request (arg: the cf_daemon): sets up a cf_req and dispatches. */
 void cf_daemon_handle(struct evhttp_request *r, void *arg);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "crypto/password.h"
+#include "core/revocation.h"
 #include "daemon/daemon.h"
 #include "daemon/reload.h"
 #include "daemon/crl_schedule.h"
@@ -261,6 +262,7 @@ int main(int argc, char **argv)
 out:
 	cf_node_free(&node);
 	free(d.public_cas);
+	cf_crlset_free(d.crls);
 	free(d.dummy_hash);
 	if (d.metrics_token != NULL)
 		cf_secret_wipe(d.metrics_token, strlen(d.metrics_token));

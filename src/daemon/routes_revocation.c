@@ -427,10 +427,23 @@ static const char *revstatus_name(cf_revstatus s)
 	}
 }
 
+const cf_crlset *cf_daemon_crls(cf_daemon *d, cf_err *e)
+{
+	int64_t version = cf_store_data_version(d->st);
+	if (d->crls != NULL && d->crls_version == version)
+		return d->crls;
+	cf_crlset_free(d->crls);
+	d->crls = NULL;
+	if (cf_crlset_load(d->st, &d->crls, e) != CF_OK)
+		return NULL;
+	d->crls_version = version;
+	return d->crls;
+}
+
 void cf_route_cert_revocation(cf_req *q)
 {
 	cf_certrow r = {0};
-	cf_crlset *set = NULL;
+	const cf_crlset *set = NULL;
 	cf_err e = {0};
 	int64_t id = 0;
 	char msg[512] = "";
@@ -443,13 +456,12 @@ void cf_route_cert_revocation(cf_req *q)
 	cf_cert *cert = cf_cert_from_der(r.der, r.der_len);
 	if (cert == NULL) {
 		cf_reply_error(q, 500, "internal error", "the stored certificate does not parse");
-	} else if (cf_crlset_load(q->d->st, &set, &e) != CF_OK) {
+	} else if ((set = cf_daemon_crls(q->d, &e)) == NULL) {
 		cf_reply_err(q, &e);
 	} else {
 		cf_revstatus s = cf_crlset_lookup(set, cert, cf_clock_now(), msg, sizeof(msg));
 		cf_reply_json(q, 200, json_pack("{s:s, s:s}", "status", revstatus_name(s), "message", msg));
 	}
-	cf_crlset_free(set);
 	cf_cert_free(cert);
 	cf_certrow_free(&r);
 }

@@ -615,12 +615,17 @@ static void cert_bind(cf_store *st, cf_stmt *s, const cf_certfilter *f)
 	D->bind_int(s, 6, f->kind);
 }
 
+int64_t cf_store_data_version(cf_store *st)
+{
+	return D->data_version(st->db);
+}
+
 cf_code cf_store_cert_count(cf_store *st, const cf_certfilter *f, int64_t *n, cf_err *e)
 {
 	static const char sql[] =
 		"SELECT count(*) FROM certificates c JOIN nodes n ON n.id = c.node_id WHERE" CERT_WHERE;
 	char *key = NULL;
-	int64_t version = D->data_version(st->db);
+	int64_t version = cf_store_data_version(st);
 	/* a key no filter text can forge: the fields separated by a byte they cannot hold */
 	if (asprintf(&key, "%s%c%s%c%s%c%s%c%lld%c%d", f->node ? f->node : "", 0x1f, f->purpose ? f->purpose : "", 0x1f,
 		     f->store ? f->store : "", 0x1f, f->begins_with ? f->begins_with : "", 0x1f,

@@ -112,6 +112,9 @@ cf_code cf_store_cert_get(cf_store *st, int64_t id, bool with_key, cf_certrow *o
 cf_code cf_store_identity_get(cf_store *st, int64_t node_id, const char *purpose, bool with_key, cf_certrow *out,
 			      cf_err *e);
 cf_code cf_store_identity_delete(cf_store *st, int64_t node_id, const char *purpose, cf_err *e);
+/* A number that changes whenever the store changes, in this process or any other (what cached
+ * results are checked against). */
+int64_t cf_store_data_version(cf_store *st);
 /* The number of certificates matching f (offset and limit aside). Cached per filter until the
  * store changes, in this process or any other: listing pages of 100,000 certificates does not
  * count them again for every page. */

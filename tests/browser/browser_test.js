@@ -475,6 +475,18 @@ async function main() {
   const rev = await until(async () => { const t = await dd('#cert-dl', 'Revocation'); return t && t !== '…' ? t : null; });
   check('details: the tomcat certificate is revoked', /^revoked/.test(rev || ''), JSON.stringify(rev));
   await shot(page, 'details-revoked');
+  // the list's revocation column says the same for every copy of it, and "no CRL" where the issuer has none
+  await page.goto(`${BASE}/#certs`);
+  const revRows = () => page.$$eval('#cert-table tbody tr', (trs) => trs.map((tr) => [tr.cells[0].textContent, tr.cells[5].textContent]));
+  // (the table may still hold the rows of the last listing until the new one arrives)
+  const listed = await until(async () => { const r = await revRows(); return r.some((x) => x[0] === tomcatId && x[1] === 'revoked') ? r : null; }) ||
+    await revRows();
+  const revokedCopies = cli('cert', 'list', '--purpose', 'tomcat').items.filter((c) => c.serial === serial.toLowerCase()).map((c) => String(c.id));
+  const revokedIds = listed.filter((r) => r[1] === 'revoked').map((r) => r[0]).sort();
+  checkEq('list: revoked exactly where the tomcat certificate is', revokedCopies.filter((id) => listed.some((r) => r[0] === id)).sort(), revokedIds);
+  check('list: the tomcat certificate is on this page', revokedIds.includes(tomcatId), JSON.stringify(listed));
+  check('list: the others say no CRL or not revoked', listed.every((r) => r[1] === 'revoked' || r[1] === 'no CRL' || r[1] === 'not revoked'), JSON.stringify(listed));
+  await shot(page, 'list-revocation-column');
   await page.click('#nav a[href="#revocation"]');
   await until(async () => (await crlRows()).length === 1);
   page.removeAllListeners('dialog');
