@@ -32,8 +32,8 @@ typedef struct cf_daemon {
 	int loglevel;
 	uint8_t *public_cas; /* the system's public roots, for the doctor (NULL when none) */
 	size_t public_cas_len;
-	struct cf_crlset *crls; /* the stored CRLs, parsed once (cf_daemon_crls) */
-	int64_t crls_version;	/* the store's data version they were read at */
+	struct cf_crlset *crls;		/* the stored CRLs, parsed once (cf_daemon_crls) */
+	int64_t crls_version;		/* the store's data version they were read at */
 	struct cf_scheduler *scheduler; /* the expiry monitor's schedule (NULL: none) */
 	bool metrics_open;		/* listening on a loopback address: /metrics without a token */
 	char *metrics_token;		/* else the bearer token /metrics needs (NULL: /metrics refused) */
