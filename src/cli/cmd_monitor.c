@@ -112,6 +112,8 @@ int cmd_monitor_run(cli *c, int argc, char **argv)
 		fprintf(stderr, "certfleet: monitor: %s %s \"%s\" expires %s (%lld days): breaks %s\n", r.due[k].node,
 			r.due[k].name, cn, na, (long long)r.due[k].days_left, r.due[k].breaks);
 	}
+	for (size_t k = 0; k < r.alarms.n; k++)
+		fprintf(stderr, "certfleet: monitor: CRL download failing: %s\n", r.alarms.v[k]);
 	if (c->json) {
 		cf_buf b = {0};
 		cf_monitor_run_write(&b, &r);

@@ -264,6 +264,12 @@ void cf_monitor_run_write(cf_buf *b, const cf_monitor_report *r)
 		key_str(b, "breaks", d->breaks);
 		cf_buf_add(b, "}", 1);
 	}
+	cf_buf_adds(b, "],\"alarms\":[");
+	for (size_t i = 0; i < r->alarms.n; i++) {
+		if (i > 0)
+			cf_buf_add(b, ",", 1);
+		cf_buf_json_str(b, r->alarms.v[i]);
+	}
 	cf_buf_addf(b, "],\"sent\":%d,\"queued\":%d", r->sent, r->queued);
 	key_time(b, "next_run", r->next_run);
 	if (r->error[0] != '\0')

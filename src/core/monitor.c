@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/crlfetch.h"
 #include "core/profile.h"
 #include "crypto/x509.h"
 #include "util/grow.h"
@@ -288,6 +289,7 @@ void cf_monitor_report_free(cf_monitor_report *r)
 		free(r->due[i].sha256);
 	}
 	free(r->due);
+	cf_strv_clear(&r->alarms);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -378,6 +380,14 @@ static int watch_row(void *ctx, const cf_watchrow *w)
 	return 0;
 }
 
+/* Notes that the CRL alarms went out now. */
+static cf_code mark_alarms_sent(cf_store *st, int64_t now, cf_err *e)
+{
+	char at[24];
+	snprintf(at, sizeof(at), "%lld", (long long)now);
+	return cf_store_setting_set(st, KEY "alarms_sent", at, e);
+}
+
 /* Records the outcome of the delivery of the ready notifications, in one transaction. */
 static cf_code record(run_ctx *r, bool delivered, cf_err *e)
 {
@@ -429,9 +439,15 @@ cf_code cf_monitor_run(cf_store *st, int64_t now, cf_monitor_deliver_fn deliver,
 	if (rc == CF_OK)
 		rc = cf_store_commit(st, e);
 	cf_store_rollback(st);
-	/* 2: deliver the ready ones as one digest */
+	/* 2: the alarms of failing CRL downloads are due once per frequency too */
+	cf_strv alarms = {0};
+	bool alarms_due = rc == CF_OK && cf_crl_alarms(st, &alarms, NULL) == CF_OK && alarms.n > 0 &&
+			  now - number_setting(st, "alarms_sent", 0, NULL) >= s.frequency;
+	if (!r.mail && alarms_due) /* the log lines are the notification */
+		rc = mark_alarms_sent(st, now, e);
+	/* 3: deliver the ready ones (and the alarms) as one digest */
 	out->sent = (int)r.logged;
-	if (rc == CF_OK && r.n_ready > 0) {
+	if (rc == CF_OK && r.mail && (r.n_ready > 0 || alarms_due)) {
 		cf_code sent = CF_OK;
 		cf_err de = {0};
 		if (s.smtp_host[0] == '\0') {
@@ -440,7 +456,8 @@ cf_code cf_monitor_run(cf_store *st, int64_t now, cf_monitor_deliver_fn deliver,
 			cf_monitor_report digest = *out;
 			char *password = s.smtp_password_set ? cf_monitor_smtp_password(st) : NULL;
 			digest.n_due = 0; /* the digest holds the ready ones only */
-			digest.due = calloc(r.n_ready, sizeof(*digest.due));
+			digest.due = calloc(r.n_ready + 1, sizeof(*digest.due));
+			digest.alarms = alarms_due ? alarms : (cf_strv){0};
 			for (size_t i = 0, k = 0; digest.due != NULL && i < out->n_due && k < r.n_ready; i++)
 				if (out->due[i].sha256 == r.ready[k].sha256) {
 					digest.due[digest.n_due++] = out->due[i];
@@ -457,10 +474,19 @@ cf_code cf_monitor_run(cf_store *st, int64_t now, cf_monitor_deliver_fn deliver,
 		if (sent != CF_OK)
 			snprintf(out->error, sizeof(out->error), "%s%s%s", de.subject,
 				 de.subject[0] != '\0' ? ": " : "", de.message);
-		rc = record(&r, sent == CF_OK, e);
+		if (r.n_ready > 0)
+			rc = record(&r, sent == CF_OK, e);
+		if (rc == CF_OK && sent == CF_OK && alarms_due)
+			rc = mark_alarms_sent(st, now, e);
 		if (rc == CF_OK && sent == CF_OK)
 			out->sent += (int)r.n_ready;
+		alarms_due = alarms_due && sent == CF_OK;
 	}
+	if (alarms_due) {
+		out->alarms = alarms;
+		alarms = (cf_strv){0};
+	}
+	cf_strv_clear(&alarms);
 	int64_t pending = 0, retry = 0;
 	if (rc == CF_OK)
 		rc = cf_store_ledger_pending(st, &pending, &retry, e);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "store/store.h"
+#include "util/strv.h"
 
 #define CF_MONITOR_DAY 86400
 #define CF_MONITOR_HOUR 3600
@@ -63,6 +64,7 @@ typedef struct cf_monitor_report {
 	int queued;	  /* notifications left waiting (delivery failed or backing off) */
 	int64_t next_run; /* when the next run should be */
 	char error[1600]; /* the delivery failure, if any ("" when none) */
+	cf_strv alarms;	  /* failing CRL downloads notified by this run ("URL: time: why") */
 } cf_monitor_report;
 
 void cf_monitor_report_free(cf_monitor_report *r);
@@ -80,7 +82,9 @@ typedef cf_code (*cf_monitor_deliver_fn)(void *ctx, const cf_monitor_settings *s
  * addresses are set; otherwise the log line is the notification). Delivered ones are recorded as
  * sent; a failure keeps them queued with a bounded exponential backoff (1 minute doubling up to
  * 1 hour). Notifications of certificates no longer in the window (renewed, deleted) are dropped.
- * Inside the last day before expiry, and after it, a certificate is notified every hour. */
+ * Inside the last day before expiry, and after it, a certificate is notified every hour. The
+ * alarms of failing CRL downloads go out with the same frequency, in a digest of their own when
+ * no certificate is due. */
 cf_code cf_monitor_run(cf_store *st, int64_t now, cf_monitor_deliver_fn deliver, void *ctx, cf_monitor_report *out,
 		       cf_err *e);
 

@@ -73,7 +73,16 @@ char *cf_monitor_message(const cf_monitor_settings *s, const cf_monitor_report *
 	cf_buf_adds(&b, "\r\nTo: ");
 	for (const char *p = s->emails; *p != '\0'; p++)
 		cf_buf_add(&b, *p == ';' ? ", " : p, *p == ';' ? 2 : 1);
-	cf_buf_addf(&b, "\r\nSubject: certfleet: %zu certificate%s expiring", r->n_due, r->n_due == 1 ? "" : "s");
+	if (r->n_due == 0 && r->alarms.n > 0) {
+		const char *a = r->alarms.v[0], *end = strstr(a, ": "); /* "URL: time: why": the URL */
+		char url[300];
+		snprintf(url, sizeof(url), "%.*s", (int)(end != NULL ? end - a : (long)strlen(a)), a);
+		cf_buf_adds(&b, "\r\nSubject: certfleet: CRL download failing - ");
+		header_text(&b, url);
+	} else {
+		cf_buf_addf(&b, "\r\nSubject: certfleet: %zu certificate%s expiring", r->n_due,
+			    r->n_due == 1 ? "" : "s");
+	}
 	if (first != NULL) {
 		when(first, now, w, sizeof(w));
 		cf_buf_adds(&b, " - first: ");
@@ -90,8 +99,22 @@ char *cf_monitor_message(const cf_monitor_settings *s, const cf_monitor_report *
 
 	cf_buf_addf(&b, "--%s\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n",
 		    boundary);
-	cf_buf_addf(&b, "These %zu certificate%s expire soon or have expired. Renew them before they break:\r\n\r\n",
-		    r->n_due, r->n_due == 1 ? "" : "s");
+	if (r->alarms.n > 0) {
+		cf_buf_adds(&b,
+			    "CRL downloads are failing; the last good CRLs stay in use until they expire, then every "
+			    "certificate of their CAs is invalid:\r\n");
+		for (size_t i = 0; i < r->alarms.n; i++) {
+			cf_buf_adds(&b, "* ");
+			plain_text(&b, r->alarms.v[i]);
+			cf_buf_adds(&b, "\r\n");
+		}
+		cf_buf_adds(&b, "\r\n");
+	}
+	if (r->n_due > 0)
+		cf_buf_addf(
+			&b,
+			"These %zu certificate%s expire soon or have expired. Renew them before they break:\r\n\r\n",
+			r->n_due, r->n_due == 1 ? "" : "s");
 	for (size_t i = 0; i < r->n_due; i++) {
 		const cf_monitor_due *d = &r->due[i];
 		when(d, now, w, sizeof(w));
@@ -116,10 +139,22 @@ char *cf_monitor_message(const cf_monitor_settings *s, const cf_monitor_report *
 
 	cf_buf_addf(&b, "--%s\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n",
 		    boundary);
-	cf_buf_adds(&b,
-		    "<!doctype html><html><body><p>Certificates that expire soon or have expired:</p>\r\n"
-		    "<table border=\"1\" cellpadding=\"4\"><tr><th>Node</th><th>Purpose / store</th><th>Subject CN</th>"
-		    "<th>Not after</th><th>Days left</th><th>Breaks</th></tr>\r\n");
+	cf_buf_adds(&b, "<!doctype html><html><body>");
+	if (r->alarms.n > 0) {
+		cf_buf_adds(&b,
+			    "<p>CRL downloads are failing (the last good CRLs stay in use until they expire):</p><ul>");
+		for (size_t i = 0; i < r->alarms.n; i++) {
+			cf_buf_adds(&b, "<li>");
+			html_text(&b, r->alarms.v[i]);
+			cf_buf_adds(&b, "</li>");
+		}
+		cf_buf_adds(&b, "</ul>\r\n");
+	}
+	if (r->n_due > 0)
+		cf_buf_adds(&b, "<p>Certificates that expire soon or have expired:</p>\r\n"
+				"<table border=\"1\" cellpadding=\"4\"><tr><th>Node</th><th>Purpose / "
+				"store</th><th>Subject CN</th>"
+				"<th>Not after</th><th>Days left</th><th>Breaks</th></tr>\r\n");
 	for (size_t i = 0; i < r->n_due && i < CF_MONITOR_DIGEST_MAX; i++) {
 		const cf_monitor_due *d = &r->due[i];
 		cf_time_rfc3339(d->not_after, na);
@@ -133,7 +168,8 @@ char *cf_monitor_message(const cf_monitor_settings *s, const cf_monitor_report *
 		html_text(&b, d->breaks);
 		cf_buf_adds(&b, "</td></tr>\r\n");
 	}
-	cf_buf_adds(&b, "</table>");
+	if (r->n_due > 0)
+		cf_buf_adds(&b, "</table>");
 	if (r->n_due > CF_MONITOR_DIGEST_MAX)
 		cf_buf_addf(&b, "<p>... and %zu more: <code>certfleet cert list --expiring %d</code></p>",
 			    r->n_due - CF_MONITOR_DIGEST_MAX, s->start_days);

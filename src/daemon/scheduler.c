@@ -77,6 +77,9 @@ cf_code cf_scheduler_run(cf_scheduler *s, cf_daemon *d, int64_t now, cf_monitor_
 			log_text(u->cn, cn, sizeof(cn)), when, (long long)u->days_left,
 			u->breaks != NULL ? u->breaks : "");
 	}
+	for (size_t i = 0; i < out->alarms.n; i++)
+		cf_dlog(d, CF_LOG_INFO, "monitor: CRL download failing: %s",
+			log_text(out->alarms.v[i], cn, sizeof(cn)));
 	if (out->error[0] != '\0')
 		cf_dlog(d, CF_LOG_ERROR, "monitor: delivery failed: %s; %d notification(s) queued for a retry",
 			log_text(out->error, cn, sizeof(cn)), out->queued);

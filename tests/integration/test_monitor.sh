@@ -572,6 +572,31 @@ expect_rc "right password and CA: delivered at the retry time" 0
 expect_mail "right password and CA" "$MAIL_TLS" 1
 assert_eq "right password and CA: nothing pending" 0 "$(pending)"
 
+# ---- a failing CRL download is an alarm the monitor sends too, once per frequency ------------------------
+setup
+take_mail "$MAIL"
+DEAD=$(free_port) # nothing listens there
+cf crl dp add "http://127.0.0.1:$DEAD/issuing.crl" >/dev/null
+cfx crl update
+expect_rc "the download fails" 6
+A=$(date +%s)
+mrun "$A"
+expect_rc "a run with only the alarm" 0
+expect_mail "the alarm digest" "$MAIL" 1
+assert_eq "its subject names the download" "certfleet: CRL download failing - http://127.0.0.1:$DEAD/issuing.crl" "$(mj 'm[0]["subject"]')"
+assert_eq "it says the URL and that the last good CRL stays in use" True \
+	"$(mj '"last good CRLs stay in use" in m[0]["text"] and "http://127.0.0.1:'"$DEAD"'/issuing.crl" in m[0]["text"]')"
+assert_eq "and in HTML" True "$(mj '"CRL downloads are failing" in m[0]["html"]')"
+assert_eq "run --json: the alarm" 1 "$(rj 'len(d["alarms"])')"
+mrun $((A + 3600))
+expect_mail "an hour later: not again (daily frequency)" "$MAIL" 0
+mrun $((A + DAY + 60))
+expect_mail "a day later: again" "$MAIL" 1
+must "e-mail off" monitor config --email off
+mrun $((A + 2 * DAY + 120))
+assert_contains "without mail: the log line" "certfleet: monitor: CRL download failing: http://127.0.0.1:$DEAD/issuing.crl" "$ERR"
+expect_mail "without mail: no message" "$MAIL" 0
+
 sink_down auth
 sink_down plain
 
