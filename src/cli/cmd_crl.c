@@ -132,7 +132,7 @@ int cmd_revocation_config(cli *c, int argc, char **argv)
 					     {0}};
 	enum { N_VALUED = 7, FROM_CERT = 7 };
 	const char *v[8] = {0};
-	cf_monitor_change changes[8];
+	cf_setting_change changes[8];
 	size_t n = 0;
 	cf_err e = {0};
 	int i = cli_parse(c, argc, argv, opts, v, usage);
@@ -143,9 +143,9 @@ int cmd_revocation_config(cli *c, int argc, char **argv)
 	cli_audit_object(c, "revocation settings");
 	for (int k = 0; k < N_VALUED; k++)
 		if (v[k] != NULL)
-			changes[n++] = (cf_monitor_change){opts[k].name, v[k]};
+			changes[n++] = (cf_setting_change){opts[k].name, v[k]};
 	if (v[FROM_CERT] != NULL)
-		changes[n++] = (cf_monitor_change){"ocsp-from-cert", ""};
+		changes[n++] = (cf_setting_change){"ocsp-from-cert", ""};
 	int rc = cli_store(c, false);
 	if (rc == 0 && n > 0 && cf_revocation_configure(c->st, changes, n, &e) != CF_OK)
 		rc = cli_fail(c, &e);

@@ -39,7 +39,7 @@ int cmd_monitor_config(cli *c, int argc, char **argv)
 		{"smtp-password-stdin", no_argument, NULL, 0}, {0}};
 	enum { N_VALUED = 10, PASSWORD = 10 };
 	const char *v[11] = {0};
-	cf_monitor_change changes[11];
+	cf_setting_change changes[11];
 	size_t n = 0;
 	char password[SECRET_MAX];
 	cf_err e = {0};
@@ -51,14 +51,14 @@ int cmd_monitor_config(cli *c, int argc, char **argv)
 	cli_audit_object(c, "expiry monitor");
 	for (int k = 0; k < N_VALUED; k++)
 		if (v[k] != NULL)
-			changes[n++] = (cf_monitor_change){opts[k].name, v[k]};
+			changes[n++] = (cf_setting_change){opts[k].name, v[k]};
 	if (v[PASSWORD] != NULL) {
 		if (!cli_read_line(stdin, password, sizeof(password))) {
 			cf_err_set(&e, CF_E_INPUT, "--smtp-password-stdin",
 				   "expected the password as the first line of stdin");
 			return cli_fail(c, &e);
 		}
-		changes[n++] = (cf_monitor_change){"smtp-password", password};
+		changes[n++] = (cf_setting_change){"smtp-password", password};
 	}
 	int rc = cli_store(c, false);
 	if (rc == 0 && n > 0 && cf_monitor_configure(c->st, changes, n, &e) != CF_OK)

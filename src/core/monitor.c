@@ -184,7 +184,7 @@ static cf_code parse_smtp(const char *v, char *host, size_t hostlen, int *port, 
 }
 
 /* One change into the settings table. */
-static cf_code apply(cf_store *st, const cf_monitor_change *c, cf_err *e)
+static cf_code apply(cf_store *st, const cf_setting_change *c, cf_err *e)
 {
 	char buf[1024], opt[40];
 	const char *val = c->value;
@@ -254,21 +254,9 @@ static cf_code apply(cf_store *st, const cf_monitor_change *c, cf_err *e)
 	return cf_err_set(e, CF_E_USAGE, opt, "not a monitor setting");
 }
 
-cf_code cf_options_apply(cf_store *st, const cf_monitor_change *changes, size_t n,
-			 cf_code (*apply_one)(cf_store *st, const cf_monitor_change *c, cf_err *e), cf_err *e)
+cf_code cf_monitor_configure(cf_store *st, const cf_setting_change *changes, size_t n, cf_err *e)
 {
-	cf_code rc = cf_store_begin(st, e);
-	for (size_t i = 0; rc == CF_OK && i < n; i++)
-		rc = apply_one(st, &changes[i], e);
-	if (rc == CF_OK)
-		rc = cf_store_commit(st, e);
-	cf_store_rollback(st);
-	return rc;
-}
-
-cf_code cf_monitor_configure(cf_store *st, const cf_monitor_change *changes, size_t n, cf_err *e)
-{
-	return cf_options_apply(st, changes, n, apply, e);
+	return cf_settings_apply(st, changes, n, apply, e);
 }
 
 /* ---- the run ------------------------------------------------------------------------------------ */

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/settings.h"
 #include "store/store.h"
 #include "util/strv.h"
 
@@ -34,19 +35,11 @@ cf_code cf_monitor_settings_get(cf_store *st, cf_monitor_settings *out, cf_err *
 /* The SMTP password (a new string to free with cf_secret_free), or NULL when none is set. */
 char *cf_monitor_smtp_password(cf_store *st);
 
-/* One change of `monitor config`: key is the option name without "--" (start-days, frequency,
- * email, emails, lsc, smtp, smtp-tls, smtp-user, smtp-ca, from, smtp-password), value its text.
- * Every value is checked (addresses one by one); a bad one is CF_E_INPUT naming the option. */
-typedef struct cf_monitor_change {
-	const char *key, *value;
-} cf_monitor_change;
-
-/* Applies changes with apply, all in one transaction (with the audit row the caller armed): the
- * shape of every settings command (monitor config, revocation config). */
-cf_code cf_options_apply(cf_store *st, const cf_monitor_change *changes, size_t n,
-			 cf_code (*apply)(cf_store *st, const cf_monitor_change *c, cf_err *e), cf_err *e);
-/* Applies the changes in one transaction (with the audit row the caller armed). */
-cf_code cf_monitor_configure(cf_store *st, const cf_monitor_change *changes, size_t n, cf_err *e);
+/* Applies the changes of `monitor config` in one transaction (with the audit row the caller
+ * armed): keys start-days, frequency, email, emails, lsc, smtp, smtp-tls, smtp-user, smtp-ca,
+ * from, smtp-password. Every value is checked (addresses one by one); a bad one is CF_E_INPUT
+ * naming the option. */
+cf_code cf_monitor_configure(cf_store *st, const cf_setting_change *changes, size_t n, cf_err *e);
 
 /* A certificate due for a notification. */
 typedef struct cf_monitor_due {

@@ -60,7 +60,7 @@ static cf_code set_flag(cf_store *st, const char *opt, const char *key, const ch
 	return cf_store_setting_set(st, key, v, e);
 }
 
-static cf_code apply(cf_store *st, const cf_monitor_change *c, cf_err *e)
+static cf_code apply(cf_store *st, const cf_setting_change *c, cf_err *e)
 {
 	char opt[40], buf[32];
 	const char *v = c->value;
@@ -102,9 +102,9 @@ static cf_code apply(cf_store *st, const cf_monitor_change *c, cf_err *e)
 	return cf_err_set(e, CF_E_USAGE, opt, "not a revocation setting");
 }
 
-cf_code cf_revocation_configure(cf_store *st, const cf_monitor_change *changes, size_t n, cf_err *e)
+cf_code cf_revocation_configure(cf_store *st, const cf_setting_change *changes, size_t n, cf_err *e)
 {
-	return cf_options_apply(st, changes, n, apply, e);
+	return cf_settings_apply(st, changes, n, apply, e);
 }
 
 /* ---- import ------------------------------------------------------------------------------------ */

@@ -4,7 +4,7 @@
 #ifndef CF_REVOCATION_H
 #define CF_REVOCATION_H
 
-#include "core/monitor.h"
+#include "core/settings.h"
 #include "core/validate.h"
 #include "store/store.h"
 
@@ -21,7 +21,7 @@ typedef struct cf_revocation_settings {
 cf_code cf_revocation_settings_get(cf_store *st, cf_revocation_settings *out, cf_err *e);
 /* `revocation config`: keys ocsp, ocsp-uri, ocsp-from-cert, check, interval, strict, fallback,
  * timeout (the options without "--"), each checked; one transaction. */
-cf_code cf_revocation_configure(cf_store *st, const cf_monitor_change *changes, size_t n, cf_err *e);
+cf_code cf_revocation_configure(cf_store *st, const cf_setting_change *changes, size_t n, cf_err *e);
 
 /* What an import did. */
 typedef struct cf_crl_imported {

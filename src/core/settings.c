@@ -6,6 +6,7 @@
 
 #include "core/fqdn.h"
 #include "core/profile.h"
+#include "store/store.h"
 
 static const cf_setting settings[] = {
 	{"presence-domains", CF_SET_LIST, NULL, "", "IM and Presence domains (cup-xmpp, cup-xmpp-s2s SANs)"},
@@ -109,5 +110,17 @@ cf_code cf_setting_parse(const cf_setting *s, char *const *values, size_t n, cha
 		rc = cf_err_set(e, CF_E_INTERNAL, s->key, "out of memory");
 out:
 	cf_strv_clear(&items);
+	return rc;
+}
+
+cf_code cf_settings_apply(cf_store *st, const cf_setting_change *changes, size_t n,
+			  cf_code (*apply_one)(cf_store *st, const cf_setting_change *c, cf_err *e), cf_err *e)
+{
+	cf_code rc = cf_store_begin(st, e);
+	for (size_t i = 0; rc == CF_OK && i < n; i++)
+		rc = apply_one(st, &changes[i], e);
+	if (rc == CF_OK)
+		rc = cf_store_commit(st, e);
+	cf_store_rollback(st);
 	return rc;
 }

@@ -176,7 +176,7 @@ static void name_field(cf_err *e, const char *emails)
 void cf_route_monitor_put(cf_req *q)
 {
 	char values[N_SETTINGS][VALUE_MAX];
-	cf_monitor_change changes[N_SETTINGS];
+	cf_setting_change changes[N_SETTINGS];
 	size_t n = 0;
 	const char *key, *emails = NULL;
 	json_t *v, *body;

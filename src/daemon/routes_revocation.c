@@ -66,7 +66,7 @@ static const struct rsetting *rsetting_find(const char *name)
 void cf_route_revocation_put(cf_req *q)
 {
 	char values[N_RSETTINGS][RVALUE_MAX];
-	cf_monitor_change changes[N_RSETTINGS];
+	cf_setting_change changes[N_RSETTINGS];
 	size_t n = 0, olen = 0;
 	char object[600] = "", msg[200];
 	const char *key;
