@@ -187,6 +187,24 @@ must "crl config" --json crl config --daily-at 03:30 --use-cdp on
 assert_eq "config" "03:30 True" "$(json 'd["daily_at"] + " " + str(d["use_cdp"])' <"$LAST")"
 cfx crl config --daily-at 25:00
 expect_rc "bad time" 3
+# --use-cdp: the CRL distribution points named in stored certificates are fetched too
+mkdir -p d/db
+: >d/db/index.txt
+echo 2000 >d/db/crlnumber
+openssl req -x509 -newkey rsa:2048 -nodes -keyout d/ca.key -out d/ca.pem -days 3650 -subj "/CN=CDP Test CA" \
+	-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+	-addext "crlDistributionPoints=URI:$URL/cdp-d.crl" 2>/dev/null
+sed 's#/a/#/d/#g; s#'"$T"'/a#'"$T"'/d#g' a/ca.cnf >d/ca.cnf
+gencrl d www/cdp-d.crl
+must "the CA naming a CDP" trust add --node "$NODE" --store tomcat-trust d/ca.pem
+for u in $(cf --json crl dp list | json '" ".join(d["items"])'); do cf crl dp remove "$u" >/dev/null; done
+cfx --json crl update
+assert_eq "use-cdp on: the certificate's CDP fetched, its CRL kept" "$URL/cdp-d.crl True" \
+	"$(json '" ".join(str(x) for i in d["items"] for x in (i["url"], i["ok"]))' <"$LAST")"
+assert_eq "kept with the CDP as its source" 1 "$(list_json | json "sum(1 for c in d['items'] if c['source'] == '$URL/cdp-d.crl')")"
+must "use-cdp off" crl config --use-cdp off
+cfx --json crl update
+assert_eq "use-cdp off: nothing to fetch" 0 "$(json 'len(d["items"])' <"$LAST")"
 kill $HTTP 2>/dev/null || true
 
 # ---- the doctor: a revoked identity, and the CRL of its CA expired ----------------------------------------
