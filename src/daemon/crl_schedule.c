@@ -16,7 +16,7 @@ struct cf_crl_schedule_timer {
 int64_t cf_crl_schedule_wait(int64_t now, int daily_at)
 {
 	int64_t today = now - now % 86400, at = today + (int64_t)daily_at * 60;
-	if (at <= now + 59)
+	if (at <= now) /* today's time has come: a timer firing on time re-arms for tomorrow */
 		at += 86400;
 	return at - now;
 }

@@ -12,7 +12,8 @@ typedef struct cf_crl_schedule_timer cf_crl_schedule_timer;
 cf_code cf_crl_schedule_start(struct event_base *base, cf_daemon *d, cf_crl_schedule_timer **out, cf_err *e);
 /* NULL-safe. */
 void cf_crl_schedule_stop(cf_crl_schedule_timer *t);
-/* Seconds from now to the next minutes-after-midnight UTC (never 0: at least a minute). */
+/* Seconds from now to the next time of day daily_at (minutes after midnight UTC): later today,
+ * or tomorrow once today's has come (never 0). */
 int64_t cf_crl_schedule_wait(int64_t now, int daily_at);
 
 #endif

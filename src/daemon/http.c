@@ -175,23 +175,32 @@ json_t *cf_req_json(cf_req *q)
 	return j;
 }
 
-const char *cf_req_str(cf_req *q, const char *name, bool required, bool *bad)
+/* A string member of the body: NULL when absent and not required; else replies 400 naming it
+ * (and sets *bad) unless it is non-empty, NUL-free and, when one_line, one line of UTF-8. */
+static const char *req_string(cf_req *q, const char *name, bool required, bool one_line, bool *bad)
 {
 	json_t *v = json_object_get(q->fields, name);
 	char msg[96];
-	if (*bad)
-		return NULL;
-	if (v == NULL && !required)
+	if (*bad || (v == NULL && !required))
 		return NULL;
 	if (json_is_string(v) && json_string_length(v) > 0 &&
-	    (strcmp(name, "password") == 0 || strcmp(name, "pem") == 0 || strcmp(name, "key") == 0
-		     ? strlen(json_string_value(v)) == json_string_length(v)
-		     : cf_text_clean(json_string_value(v), json_string_length(v))))
+	    (one_line ? cf_text_clean(json_string_value(v), json_string_length(v))
+		      : strlen(json_string_value(v)) == json_string_length(v)))
 		return json_string_value(v);
-	snprintf(msg, sizeof(msg), "%s: expected a non-empty string on one line", name);
+	snprintf(msg, sizeof(msg), "%s: expected a non-empty string%s", name, one_line ? " on one line" : "");
 	cf_reply_field(q, 400, name, msg);
 	*bad = true;
 	return NULL;
+}
+
+const char *cf_req_str(cf_req *q, const char *name, bool required, bool *bad)
+{
+	return req_string(q, name, required, true, bad);
+}
+
+const char *cf_req_text(cf_req *q, const char *name, bool required, bool *bad)
+{
+	return req_string(q, name, required, false, bad);
 }
 
 bool cf_req_bool(cf_req *q, const char *name, bool *bad)

@@ -226,7 +226,7 @@ void cf_route_crl_add(cf_req *q)
 		bool bad = false;
 		if (cf_req_json(q) == NULL)
 			return;
-		const char *pem = cf_req_str(q, "pem", true, &bad);
+		const char *pem = cf_req_text(q, "pem", true, &bad);
 		if (bad)
 			return;
 		crl = (const uint8_t *)pem;

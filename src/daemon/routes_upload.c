@@ -88,7 +88,7 @@ static bool json_fields(cf_req *q, upload *u)
 	u->purpose = cf_req_str(q, "purpose", false, &bad);
 	u->store = cf_req_str(q, "store", false, &bad);
 	u->description = cf_req_str(q, "description", false, &bad);
-	const char *pem = cf_req_str(q, "pem", true, &bad), *key = cf_req_str(q, "key", false, &bad);
+	const char *pem = cf_req_text(q, "pem", true, &bad), *key = cf_req_text(q, "key", false, &bad);
 	if (bad)
 		return false;
 	u->name = "pem";

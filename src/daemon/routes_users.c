@@ -51,7 +51,7 @@ void cf_route_user_add(cf_req *q)
 	if (!cf_req_change(q, true) || cf_req_json(q) == NULL)
 		return;
 	const char *name = cf_req_str(q, "name", true, &bad), *role = cf_req_str(q, "role", true, &bad),
-		   *password = cf_req_str(q, "password", true, &bad);
+		   *password = cf_req_text(q, "password", true, &bad);
 	if (!bad && cf_account_check_name(name, &e) != CF_OK) {
 		char msg[sizeof(e.message) + 8];
 		snprintf(msg, sizeof(msg), "name: %s", e.message);
@@ -91,7 +91,7 @@ void cf_route_user_passwd(cf_req *q)
 	cf_change c;
 	if (!cf_req_change(q, false) || cf_req_json(q) == NULL)
 		return;
-	const char *password = cf_req_str(q, "password", true, &bad);
+	const char *password = cf_req_text(q, "password", true, &bad);
 	if (!bad && !q->session->admin && strcmp(q->arg, q->session->account) != 0) {
 		cf_reply_error(q, 403, "forbidden", "a read-only account may change its own password only");
 		bad = true;
