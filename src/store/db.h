@@ -37,8 +37,9 @@ typedef struct cf_db_driver {
 	void (*finalize)(cf_stmt *st);
 	/* Number of rows the last INSERT/UPDATE/DELETE changed. */
 	int64_t (*changes)(cf_db *db);
-	/* A number that changes whenever any connection (this one included) commits a change to the
-	 * database: what cached results are checked against. */
+	/* A number that changes whenever any connection (this one included, other processes too)
+	 * has committed a change to the database, up to date when it is asked: what cached results
+	 * are checked against. */
 	int64_t (*data_version)(cf_db *db);
 } cf_db_driver;
 

@@ -13,6 +13,7 @@
 struct cf_db {
 	sqlite3 *h;
 	char *path;
+	sqlite3_stmt *touch; /* a read of the file's header: refreshes the data version (s_data_version) */
 };
 
 #define MAX_PARAMS 64
@@ -77,6 +78,7 @@ static void s_close(cf_db *db)
 {
 	if (db == NULL)
 		return;
+	sqlite3_finalize(db->touch);
 	sqlite3_close_v2(db->h);
 	free(db->path);
 	free(db);
@@ -186,6 +188,15 @@ static int64_t s_changes(cf_db *db)
 static int64_t s_data_version(cf_db *db)
 {
 	unsigned int v = 0;
+	/* The pager learns of other processes' commits when a read transaction starts: outside a
+	 * transaction, start (and end) one with the cheapest read there is first. */
+	if (sqlite3_get_autocommit(db->h)) {
+		if (db->touch == NULL &&
+		    sqlite3_prepare_v2(db->h, "PRAGMA schema_version", -1, &db->touch, NULL) != SQLITE_OK)
+			return -1;
+		sqlite3_step(db->touch);
+		sqlite3_reset(db->touch);
+	}
 	if (sqlite3_file_control(db->h, "main", SQLITE_FCNTL_DATA_VERSION, &v) != SQLITE_OK)
 		return -1; /* never equal to a cached version: nothing is served from a cache */
 	return v;

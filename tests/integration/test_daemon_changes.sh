@@ -66,6 +66,14 @@ assert_eq "doctor findings are the CLI's" "$(cf --json doctor | json '[f["rule"]
 req doctor_node -b "$J" "$BASE/doctor?node=nosuch.$D"
 assert_eq "doctor for an unknown node" 404 "$CODE"
 
+# ---- a change by another process is seen by the very next request (cached totals and CRLs) ------
+total() { curl -sk -b "$J" "$BASE/certificates?limit=1" | json 'd["total"]'; }
+BEFORE_TOTAL=$(total)
+openssl req -x509 -newkey rsa:2048 -nodes -keyout other-ca.key -out other-ca.pem -days 30 -subj "/CN=Another CA" \
+	-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+cf trust add --node "$IMP" --store cup-trust other-ca.pem >/dev/null
+assert_eq "the next list counts what the command line added" "$((BEFORE_TOTAL + 1))" "$(total)"
+
 # ---- self-signed --------------------------------------------------------------------------------
 OLD_SHA=$(tomcat_sha "$UCM")
 assert_eq "daemon serves the tomcat identity" "$OLD_SHA" "$(served_sha)"
