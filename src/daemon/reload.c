@@ -15,6 +15,7 @@ struct cf_reload {
 	int64_t node_id;
 	cf_tlsserver *tls;
 	int64_t cert_id; /* the identity row tls serves (a new upload is a new row) */
+	int64_t version; /* the store's data version when it was last looked at */
 	char sha256[65]; /* of its certificate */
 	struct event *timer;
 };
@@ -46,9 +47,12 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	cf_reload *r = arg;
 	cf_err e = {0};
-	int64_t before = r->cert_id;
+	int64_t before = r->cert_id, version = cf_store_data_version(r->d->st);
 	(void)fd;
 	(void)what;
+	if (version == r->version)
+		return; /* nothing in the store changed: the identity is not read again */
+	r->version = version;
 	if (load(r, &e) != CF_OK)
 		cf_dlog(r->d, CF_LOG_ERROR, "tomcat identity not reloaded (still serving sha256 %s): %s%s%s", r->sha256,
 			e.subject, e.subject[0] != '\0' ? ": " : "", e.message);
