@@ -56,15 +56,8 @@ cf_code cf_scheduler_run(cf_scheduler *s, cf_daemon *d, int64_t now, cf_monitor_
 	/* The pass runs on the event loop: its store work is short, but delivering the digest is a
 	 * synchronous SMTP exchange (libcurl, bounded by its connect and transfer timeouts), during
 	 * which requests wait. Passes are rare (daily, at most hourly, or on an admin's request). */
+	/* a delivery failure is not an error of the pass: the report says why (out->error) */
 	cf_code rc = cf_monitor_run(d->st, now, cf_smtp_send, NULL, out, e);
-	if (rc == CF_E_REMOTE && out->next_run != 0) {
-		/* the pass ran and queued what it could not deliver: the report says why */
-		if (out->error[0] == '\0')
-			snprintf(out->error, sizeof(out->error), "%s%s%s", e->subject,
-				 e->subject[0] != '\0' ? ": " : "", e->message);
-		cf_err_clear(e);
-		rc = CF_OK;
-	}
 	if (rc != CF_OK) {
 		cf_dlog(d, CF_LOG_ERROR, "monitor: the pass failed: %s%s%s", e->subject,
 			e->subject[0] != '\0' ? ": " : "", e->message);
