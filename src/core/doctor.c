@@ -405,7 +405,7 @@ static const cf_crlset *crls(doc *d)
 {
 	if (!d->crls_loaded) {
 		d->crls_loaded = true;
-		if (cf_crlset_load(d->st, &d->crls, NULL) != CF_OK)
+		if (cf_crlset_load(d->st, NULL, &d->crls, NULL) != CF_OK)
 			d->crls = NULL;
 	}
 	return d->crls;

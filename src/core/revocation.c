@@ -140,11 +140,10 @@ static cf_code have_newer(cf_store *st, const cf_crl_info *info, bool *out, cf_e
 {
 	cf_crlrow *v = NULL;
 	size_t n = 0;
-	cf_code rc = cf_store_crls(st, false, &v, &n, e);
+	cf_code rc = cf_store_crls(st, info->issuer_hash, false, &v, &n, e);
 	*out = false;
 	for (size_t i = 0; rc == CF_OK && i < n; i++)
-		if (strcmp(v[i].issuer_hash, info->issuer_hash) == 0 &&
-		    !newer(info->number, info->this_update, v[i].number, v[i].this_update))
+		if (!newer(info->number, info->this_update, v[i].number, v[i].this_update))
 			*out = true;
 	cf_crlrows_free(v, n);
 	return rc;
@@ -216,7 +215,7 @@ struct cf_crlset {
 	cf_revocation_settings settings;
 };
 
-cf_code cf_crlset_load(cf_store *st, cf_crlset **out, cf_err *e)
+cf_code cf_crlset_load(cf_store *st, const char *issuer_hash, cf_crlset **out, cf_err *e)
 {
 	cf_crlrow *rows = NULL;
 	size_t n = 0;
@@ -225,7 +224,7 @@ cf_code cf_crlset_load(cf_store *st, cf_crlset **out, cf_err *e)
 		return cf_err_set(e, CF_E_INTERNAL, "crl", "out of memory");
 	cf_code rc = cf_revocation_settings_get(st, &s->settings, e);
 	if (rc == CF_OK)
-		rc = cf_store_crls(st, true, &rows, &n, e);
+		rc = cf_store_crls(st, issuer_hash, true, &rows, &n, e);
 	if (rc == CF_OK && n > 0 &&
 	    ((s->crls = calloc(n, sizeof(*s->crls))) == NULL || (s->info = calloc(n, sizeof(*s->info))) == NULL ||
 	     (s->verified_by = calloc(n, sizeof(*s->verified_by))) == NULL))
@@ -377,7 +376,7 @@ cf_code cf_revsource_load(cf_store *st, const char *node, cf_revsource **out, cf
 		return cf_err_set(e, CF_E_INTERNAL, "revocation", "out of memory");
 	cf_code rc = cf_revocation_settings_get(st, &s->settings, e);
 	if (rc == CF_OK)
-		rc = cf_crlset_load(st, &s->crls, e);
+		rc = cf_crlset_load(st, NULL, &s->crls, e);
 	if (rc == CF_OK && node != NULL && s->settings.ocsp && (rc = cf_store_node_get(st, node, &n, e)) == CF_OK)
 		rc = cf_store_trust_certs(st, n.id, "tomcat-trust", &s->responders, &s->n_responders, e);
 	cf_node_free(&n);

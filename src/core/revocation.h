@@ -44,7 +44,8 @@ cf_code cf_crl_import(cf_store *st, const char *name, const uint8_t *buf, size_t
  * certificates invalid; no CRL for the issuer is "unknown", then the settings' strict mode and
  * fallback decide. */
 typedef struct cf_crlset cf_crlset;
-cf_code cf_crlset_load(cf_store *st, cf_crlset **out, cf_err *e);
+/* issuer_hash: only the CRLs of that issuer (SHA-256 of its name); NULL: all. */
+cf_code cf_crlset_load(cf_store *st, const char *issuer_hash, cf_crlset **out, cf_err *e);
 void cf_crlset_free(cf_crlset *s);
 /* The status of cert from the newest stored CRL of its issuer, matched by the issuer's name (the
  * CRL was checked against that issuer when it was kept): good, revoked, crl-expired, or unknown

@@ -6,6 +6,7 @@
 #include "core/fqdn.h"
 #include "core/identity_int.h"
 #include "core/revocation.h"
+#include "crypto/crl.h"
 #include "crypto/verify.h"
 #include "util/clock.h"
 
@@ -84,8 +85,9 @@ static cf_code expressway_names_check(const char *name, const cf_facts *f, cf_er
 static cf_code revocation_check(cf_store *st, const char *name, const cf_cert *cert, const cf_cert *issuer, cf_err *e)
 {
 	cf_crlset *crls = NULL;
-	char msg[320];
-	cf_code rc = cf_crlset_load(st, &crls, e);
+	char msg[320], hash[65];
+	cf_cert_issuer_hash(cert, hash); /* only its issuer's CRLs are read */
+	cf_code rc = cf_crlset_load(st, hash, &crls, e);
 	if (rc != CF_OK)
 		return rc;
 	switch (cf_crlset_check(crls, cert, issuer, cf_clock_now(), msg, sizeof(msg))) {

@@ -168,7 +168,7 @@ void cf_route_crls(cf_req *q)
 	cf_err e = {0};
 	if (!cf_req_session(q))
 		return;
-	if (cf_store_crls(q->d->st, false, &v, &n, &e) != CF_OK) {
+	if (cf_store_crls(q->d->st, NULL, false, &v, &n, &e) != CF_OK) {
 		cf_reply_err(q, &e);
 		return;
 	}
@@ -434,7 +434,7 @@ const cf_crlset *cf_daemon_crls(cf_daemon *d, cf_err *e)
 		return d->crls;
 	cf_crlset_free(d->crls);
 	d->crls = NULL;
-	if (cf_crlset_load(d->st, &d->crls, e) != CF_OK)
+	if (cf_crlset_load(d->st, NULL, &d->crls, e) != CF_OK)
 		return NULL;
 	d->crls_version = version;
 	return d->crls;

@@ -1410,18 +1410,21 @@ cf_code cf_store_crl_insert(cf_store *st, cf_crlrow *r, cf_err *e)
 	return rr == 1 ? CF_OK : (e ? e->code : CF_E_INTERNAL);
 }
 
-cf_code cf_store_crls(cf_store *st, bool with_der, cf_crlrow **out, size_t *n, cf_err *e)
+cf_code cf_store_crls(cf_store *st, const char *issuer_hash, bool with_der, cf_crlrow **out, size_t *n, cf_err *e)
 {
 	cf_stmt *s = NULL;
 	cf_code rc =
 		prep(st,
 		     with_der ? "SELECT id, issuer, issuer_hash, this_update, next_update, number, entries, source,"
-				" added, der FROM crls ORDER BY issuer, this_update DESC, id DESC"
+				" added, der FROM crls WHERE $1 = '' OR issuer_hash = $1"
+				" ORDER BY issuer, this_update DESC, id DESC"
 			      : "SELECT id, issuer, issuer_hash, this_update, next_update, number, entries, source,"
-				" added FROM crls ORDER BY issuer, this_update DESC, id DESC",
+				" added FROM crls WHERE $1 = '' OR issuer_hash = $1"
+				" ORDER BY issuer, this_update DESC, id DESC",
 		     &s, e);
 	if (rc != CF_OK)
 		return rc;
+	D->bind_text(s, 1, issuer_hash != NULL ? issuer_hash : "");
 	cf_crlrow *v = NULL;
 	size_t cnt = 0, cap = 0;
 	int r;

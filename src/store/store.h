@@ -290,8 +290,9 @@ void cf_crlrow_free(cf_crlrow *r);
 void cf_crlrows_free(cf_crlrow *v, size_t n);
 /* Inserts r (with its DER); sets r->id. */
 cf_code cf_store_crl_insert(cf_store *st, cf_crlrow *r, cf_err *e);
-/* All CRLs (without DER unless with_der), by issuer then newest first. */
-cf_code cf_store_crls(cf_store *st, bool with_der, cf_crlrow **out, size_t *n, cf_err *e);
+/* The CRLs of one issuer (by the SHA-256 of its name; NULL: all of them), without DER unless
+ * with_der, by issuer then newest first. */
+cf_code cf_store_crls(cf_store *st, const char *issuer_hash, bool with_der, cf_crlrow **out, size_t *n, cf_err *e);
 /* Deletes one CRL; CF_E_NOTFOUND when there is none. */
 cf_code cf_store_crl_delete(cf_store *st, int64_t id, cf_err *e);
 /* Deletes the CRLs of an issuer from one source (a manual upload replaces the previous one). */
