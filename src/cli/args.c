@@ -1,9 +1,11 @@
 /* Option parsing shared by the commands. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "util/clock.h"
 
 int cli_parse(cli *c, int argc, char **argv, const struct option *opts, const char **vals, const char *usage)
 {
@@ -22,4 +24,17 @@ int cli_parse(cli *c, int argc, char **argv, const struct option *opts, const ch
 		vals[idx] = opts[idx].has_arg ? optarg : "1";
 	}
 	return optind;
+}
+
+int cli_expiring(cli *c, const char *days, int64_t *before)
+{
+	char *end = NULL;
+	long n = strtol(days, &end, 10);
+	if (days[0] < '0' || days[0] > '9' || *end != '\0' || n > 36500) {
+		cf_err e = {0};
+		cf_err_set(&e, CF_E_USAGE, "--expiring", "expected a number of days, not \"%s\"", days);
+		return cli_fail(c, &e);
+	}
+	*before = cf_clock_now() + (int64_t)n * 86400;
+	return 0;
 }

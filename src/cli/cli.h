@@ -56,6 +56,8 @@ int cli_audit_ok(cli *c);
 /* Records the audit row of a refused change with the error line as its result (cli_fail does
  * this; for commands that report errors another way). */
 void cli_audit_refused(cli *c, const char *line);
+/* --expiring DAYS: *before = now + DAYS; 0 or an exit code after printing. */
+int cli_expiring(cli *c, const char *days, int64_t *before);
 /* Reads one line (without its newline) into buf; false at end of input or when it does not fit. */
 bool cli_read_line(FILE *in, char *buf, size_t size);
 int cli_parse(cli *c, int argc, char **argv, const struct option *opts, const char **vals, const char *usage);
@@ -100,5 +102,8 @@ int cmd_crl_update(cli *c, int argc, char **argv);
 int cmd_crl_config(cli *c, int argc, char **argv);
 int cmd_revocation_config(cli *c, int argc, char **argv);
 int cmd_revocation_show(cli *c, int argc, char **argv);
+int cmd_endpoint_import(cli *c, int argc, char **argv);
+int cmd_endpoint_list(cli *c, int argc, char **argv);
+int cmd_endpoint_delete(cli *c, int argc, char **argv);
 
 #endif

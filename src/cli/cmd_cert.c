@@ -53,16 +53,9 @@ int cmd_cert_list(cli *c, int argc, char **argv)
 	if (i != argc)
 		return cli_usage(c, usage);
 	cf_certfilter f = {.node = v[NODE], .purpose = v[PURPOSE], .store = v[STORE], .begins_with = v[BEGINS]};
-	if (v[EXPIRING] != NULL) {
-		char *end = NULL;
-		long days = strtol(v[EXPIRING], &end, 10);
-		if (*end != '\0' || days < 0 || days > 36500) {
-			cf_err_set(&e, CF_E_USAGE, "--expiring", "expected a number of days, not \"%s\"", v[EXPIRING]);
-			return cli_fail(c, &e);
-		}
-		f.expiring_before = cf_clock_now() + days * 86400;
-	}
-	int rc = cli_store(c, false);
+	int rc = v[EXPIRING] != NULL ? cli_expiring(c, v[EXPIRING], &f.expiring_before) : 0;
+	if (rc == 0)
+		rc = cli_store(c, false);
 	if (rc != 0)
 		return rc;
 	if (v[NODE] != NULL) {

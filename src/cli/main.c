@@ -74,6 +74,10 @@ static const struct command {
 	 "[--fallback revoked|not-revoked] [--timeout S]",
 	 true},
 	{"revocation", "show", cmd_revocation_show, "the revocation settings", false},
+	{"endpoint", "import", cmd_endpoint_import,
+	 "--node FQDN FILE: phones' LSCs (PEM bundle) onto the ucm publisher whose CAPF issued them", true},
+	{"endpoint", "list", cmd_endpoint_list, "[--node FQDN] [--begins-with TEXT] [--expiring DAYS]", false},
+	{"endpoint", "delete", cmd_endpoint_delete, "--node FQDN --device NAME", true},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -79,6 +79,11 @@ static void key_time(cf_buf *b, const char *key, int64_t t)
 	key_str(b, key, buf);
 }
 
+const char *cf_certkind_field(cf_certkind kind)
+{
+	return kind == CF_IDENTITY ? "purpose" : kind == CF_TRUST ? "store" : "endpoint";
+}
+
 void cf_certjson_write(cf_buf *b, const cf_certrow *r)
 {
 	const cf_facts *f = &r->facts;
@@ -90,7 +95,7 @@ void cf_certjson_write(cf_buf *b, const cf_certrow *r)
 
 	cf_buf_addf(b, "{\"id\":%lld", (long long)r->id);
 	key_str(b, "node", r->node);
-	key_str(b, r->kind == CF_IDENTITY ? "purpose" : "store", r->name);
+	key_str(b, cf_certkind_field(r->kind), r->name);
 	key_str(b, "subject", f->subject);
 	key_str(b, "issuer", f->issuer);
 	key_str(b, "cn", f->cn);
@@ -257,7 +262,7 @@ void cf_monitor_run_write(cf_buf *b, const cf_monitor_report *r)
 		const cf_monitor_due *d = &r->due[i];
 		cf_buf_adds(b, i > 0 ? ",{\"node\":" : "{\"node\":");
 		cf_buf_json_str(b, d->node);
-		key_str(b, d->kind == CF_IDENTITY ? "purpose" : "store", d->name);
+		key_str(b, cf_certkind_field(d->kind), d->name);
 		key_str(b, "cn", d->cn);
 		key_time(b, "not_after", d->not_after);
 		cf_buf_addf(b, ",\"days_left\":%lld", (long long)d->days_left);

@@ -16,6 +16,9 @@
 
 /* Certificate object: id, node, purpose|store, subject, ... warnings. */
 json_t *cf_json_cert(const cf_certrow *r);
+/* The member naming a certificate's place: "purpose" (identity), "store" (trust), "endpoint"
+ * (an LSC: the device name). */
+const char *cf_certkind_field(cf_certkind kind);
 /* The same object as compact JSON text appended to b (what listings stream). */
 void cf_certjson_write(cf_buf *b, const cf_certrow *r);
 /* CSR object: node, purpose, subject, san, key_usage, ext_key_usage, key_type, key_bits, hash, pem. */

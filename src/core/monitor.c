@@ -281,12 +281,15 @@ void cf_monitor_report_free(cf_monitor_report *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* What a certificate's expiry breaks: the purpose's services, or for a trust certificate the
- * peers it vouches for. */
+/* What a certificate's expiry breaks: the purpose's services, for a trust certificate the peers
+ * it vouches for, for an LSC the phone's secure services. */
 static const char *breaks_of(const cf_watchrow *w, const char *product)
 {
 	if (w->kind == CF_TRUST)
 		return "every peer signed by it stops being trusted by this trust store";
+	if (w->kind == CF_LSC)
+		return "the phone's secure registration (TLS signalling, encrypted media and configuration),"
+		       " and 802.1X and VPN where they use the LSC";
 	const cf_purpose *p = cf_purpose_find(w->name, product);
 	return p != NULL && p->breaks != NULL ? p->breaks : "the services using this certificate";
 }
@@ -419,9 +422,9 @@ cf_code cf_monitor_run(cf_store *st, int64_t now, cf_monitor_deliver_fn deliver,
 	if (rc == CF_OK)
 		rc = cf_store_begin(st, e);
 	if (rc == CF_OK)
-		rc = cf_store_ledger_prune(st, until, e);
+		rc = cf_store_ledger_prune(st, until, s.lsc, e);
 	if (rc == CF_OK)
-		rc = cf_store_watch_each(st, until, watch_row, &r, e);
+		rc = cf_store_watch_each(st, until, s.lsc, watch_row, &r, e);
 	if (rc == CF_OK)
 		rc = cf_store_setting_set(st, KEY "last_run", last, e);
 	if (rc == CF_OK)
@@ -488,7 +491,10 @@ cf_code cf_monitor_run(cf_store *st, int64_t now, cf_monitor_deliver_fn deliver,
 cf_code cf_monitor_next_run(cf_store *st, int64_t now, int64_t *out, cf_err *e)
 {
 	int64_t first = 0, pending = 0, retry = 0;
-	cf_code rc = cf_store_first_expiry(st, &first, e);
+	cf_monitor_settings s;
+	cf_code rc = cf_monitor_settings_get(st, &s, e);
+	if (rc == CF_OK)
+		rc = cf_store_first_expiry(st, s.lsc, &first, e);
 	if (rc == CF_OK)
 		rc = cf_store_ledger_pending(st, &pending, &retry, e);
 	if (rc != CF_OK)

@@ -10,7 +10,7 @@
 
 static const char *kind_word(const cf_monitor_due *d)
 {
-	return d->kind == CF_IDENTITY ? "purpose" : "trust store";
+	return d->kind == CF_IDENTITY ? "purpose" : d->kind == CF_TRUST ? "trust store" : "LSC of endpoint";
 }
 
 /* "in 5 days", "within a day", "expired today", "expired 3 days ago" */

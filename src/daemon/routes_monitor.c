@@ -304,7 +304,7 @@ static int metrics_row(void *ctx, const cf_certrow *r)
 	cf_buf_reset(&w->labels);
 	cf_buf_adds(&w->labels, "{node=");
 	label_value(&w->labels, r->node);
-	cf_buf_adds(&w->labels, r->kind == CF_TRUST ? ",store=" : ",purpose=");
+	cf_buf_addf(&w->labels, ",%s=", cf_certkind_field(r->kind));
 	label_value(&w->labels, r->name);
 	cf_buf_adds(&w->labels, ",cn=");
 	label_value(&w->labels, r->facts.cn);
@@ -362,7 +362,11 @@ void cf_route_metrics(cf_req *q)
 	cf_buf_adds(&w.before, "# HELP certfleet_certificate_not_before_seconds The certificate's notBefore "
 			       "(start of validity), seconds since the epoch.\n"
 			       "# TYPE certfleet_certificate_not_before_seconds gauge\n");
+	cf_certfilter lscs = {.kind = CF_LSC};
+	cf_monitor_settings s;
 	if (cf_store_cert_each(q->d->st, &f, metrics_row, &w, &e) != CF_OK ||
+	    cf_monitor_settings_get(q->d->st, &s, &e) != CF_OK ||
+	    (s.lsc && cf_store_cert_each(q->d->st, &lscs, metrics_row, &w, &e) != CF_OK) ||
 	    cf_monitor_health_get(q->d->st, &h, &e) != CF_OK) {
 		if (e.code == CF_OK)
 			cf_err_set(&e, CF_E_INTERNAL, "/metrics", "out of memory");

@@ -82,6 +82,8 @@ static const char *const migrations[] = {
 	"  sha256 TEXT PRIMARY KEY, status TEXT NOT NULL, trust TEXT NOT NULL, responder TEXT NOT NULL,"
 	"  message TEXT NOT NULL, checked BIGINT NOT NULL, next_update BIGINT NOT NULL);"
 	"ALTER TABLE crls ADD COLUMN idx @BLOB@;",
+	/* 8: at most one LSC per device on the node whose CAPF issued it */
+	"CREATE UNIQUE INDEX certificates_lsc ON certificates (node_id, name) WHERE kind = 3;",
 };
 
 int cf_schema_latest(void)

@@ -477,12 +477,18 @@ cf_code cf_store_cert_delete(cf_store *st, int64_t id, cf_err *e)
 
 cf_code cf_store_identity_delete(cf_store *st, int64_t node_id, const char *purpose, cf_err *e)
 {
+	return cf_store_named_delete(st, node_id, CF_IDENTITY, purpose, e);
+}
+
+cf_code cf_store_named_delete(cf_store *st, int64_t node_id, cf_certkind kind, const char *name, cf_err *e)
+{
 	cf_stmt *s = NULL;
-	cf_code rc = prep(st, "DELETE FROM certificates WHERE node_id = $1 AND name = $2 AND kind = 1", &s, e);
+	cf_code rc = prep(st, "DELETE FROM certificates WHERE node_id = $1 AND name = $2 AND kind = $3", &s, e);
 	if (rc != CF_OK)
 		return rc;
 	D->bind_int(s, 1, node_id);
-	D->bind_text(s, 2, purpose);
+	D->bind_text(s, 2, name);
+	D->bind_int(s, 3, kind);
 	return run(st, s, e);
 }
 
@@ -583,16 +589,23 @@ cf_code cf_store_cert_get(cf_store *st, int64_t id, bool with_key, cf_certrow *o
 cf_code cf_store_identity_get(cf_store *st, int64_t node_id, const char *purpose, bool with_key, cf_certrow *out,
 			      cf_err *e)
 {
+	return cf_store_named_get(st, node_id, CF_IDENTITY, purpose, with_key, out, e);
+}
+
+cf_code cf_store_named_get(cf_store *st, int64_t node_id, cf_certkind kind, const char *name, bool with_key,
+			   cf_certrow *out, cf_err *e)
+{
 	cf_stmt *s = NULL;
 	cf_code rc = prep(st,
 			  "SELECT " CERT_COLS ", c.der, c.key_pem FROM certificates c "
-			  "JOIN nodes n ON n.id = c.node_id WHERE c.node_id = $1 AND c.name = $2 AND c.kind = 1",
+			  "JOIN nodes n ON n.id = c.node_id WHERE c.node_id = $1 AND c.name = $2 AND c.kind = $3",
 			  &s, e);
 	if (rc != CF_OK)
 		return rc;
 	D->bind_int(s, 1, node_id);
-	D->bind_text(s, 2, purpose);
-	return get_one(st, s, with_key, out, purpose, e);
+	D->bind_text(s, 2, name);
+	D->bind_int(s, 3, kind);
+	return get_one(st, s, with_key, out, name, e);
 }
 
 /* The filter's WHERE clause over certificates c JOIN nodes n, parameters $1..$6 (cert_bind). */
@@ -603,7 +616,7 @@ cf_code cf_store_identity_get(cf_store *st, int64_t node_id, const char *purpose
 	" AND ($4 = '' OR substr(lower(c.cn), 1, length($4)) = lower($4)"                                              \
 	"      OR substr(lower(c.name), 1, length($4)) = lower($4))"                                                   \
 	" AND ($5 = 0 OR c.not_after <= $5)"                                                                           \
-	" AND ($6 = 0 OR c.kind = $6)"
+	" AND (c.kind = $6 OR ($6 = 0 AND c.kind < 3))"
 
 static void cert_bind(cf_store *st, cf_stmt *s, const cf_certfilter *f)
 {
@@ -701,8 +714,8 @@ cf_code cf_store_revalidate(cf_store *st, const char *node, int64_t now,
 		"SELECT c.id, n.fqdn, c.kind, c.name, c.cn, c.not_before, c.not_after,"
 		" c.kind = 2 OR c.anchor_sha256 = '' OR c.anchor_sha256 = c.sha256 OR EXISTS (SELECT 1 FROM"
 		" certificates a WHERE a.node_id = c.node_id AND a.kind = 2 AND a.sha256 = c.anchor_sha256)"
-		" FROM certificates c JOIN nodes n ON n.id = c.node_id WHERE $1 = '' OR lower(n.fqdn) = lower($1)"
-		" ORDER BY c.id";
+		" FROM certificates c JOIN nodes n ON n.id = c.node_id WHERE c.kind < 3 AND"
+		" ($1 = '' OR lower(n.fqdn) = lower($1)) ORDER BY c.id";
 	cf_stmt *s = NULL;
 	cf_revalidation rv = {0};
 	cf_code rc = prep(st, sql, &s, e);
@@ -1256,20 +1269,22 @@ cf_code cf_store_setting_set(cf_store *st, const char *key, const char *value, c
 	return run(st, s, e);
 }
 
-cf_code cf_store_watch_each(cf_store *st, int64_t until, int (*fn)(void *ctx, const cf_watchrow *r), void *ctx,
-			    cf_err *e)
+cf_code cf_store_watch_each(cf_store *st, int64_t until, bool lsc, int (*fn)(void *ctx, const cf_watchrow *r),
+			    void *ctx, cf_err *e)
 {
 	static const char sql[] =
 		"SELECT c.node_id, n.fqdn, c.kind, c.name, c.cn, c.serial, c.sha256, c.not_after,"
 		" coalesce(l.last_sent, 0), coalesce(l.queued, 0), coalesce(l.attempts, 0), coalesce(l.next_attempt, 0)"
 		" FROM certificates c JOIN nodes n ON n.id = c.node_id LEFT JOIN notifications l ON"
 		" l.node_id = c.node_id AND l.kind = c.kind AND l.name = c.name AND l.sha256 = c.sha256"
-		" WHERE c.not_after <= $1 ORDER BY c.not_after, n.fqdn, c.kind, c.name, c.id";
+		" WHERE c.not_after <= $1 AND (c.kind < 3 OR $2 <> 0) ORDER BY c.not_after, n.fqdn, c.kind, c.name, "
+		"c.id";
 	cf_stmt *s = NULL;
 	cf_code rc = prep(st, sql, &s, e);
 	if (rc != CF_OK)
 		return rc;
 	D->bind_int(s, 1, until);
+	D->bind_int(s, 2, lsc);
 	int r, stop = 0;
 	while (stop == 0 && (r = D->step(s, e)) == 1) {
 		cf_watchrow w = {.node_id = D->col_int(s, 0),
@@ -1315,7 +1330,7 @@ cf_code cf_store_ledger_put(cf_store *st, const cf_watchrow *w, cf_err *e)
 	return run(st, s, e);
 }
 
-cf_code cf_store_ledger_prune(cf_store *st, int64_t until, cf_err *e)
+cf_code cf_store_ledger_prune(cf_store *st, int64_t until, bool lsc, cf_err *e)
 {
 	static const char gone[] = "DELETE FROM notifications WHERE NOT EXISTS (SELECT 1 FROM certificates c WHERE"
 				   " c.node_id = notifications.node_id AND c.kind = notifications.kind AND"
@@ -1323,7 +1338,8 @@ cf_code cf_store_ledger_prune(cf_store *st, int64_t until, cf_err *e)
 	static const char not_due[] =
 		"UPDATE notifications SET queued = 0, attempts = 0, next_attempt = 0 WHERE queued > 0 AND NOT EXISTS"
 		" (SELECT 1 FROM certificates c WHERE c.node_id = notifications.node_id AND c.kind = notifications.kind"
-		" AND c.name = notifications.name AND c.sha256 = notifications.sha256 AND c.not_after <= $1)";
+		" AND c.name = notifications.name AND c.sha256 = notifications.sha256 AND c.not_after <= $1"
+		" AND (c.kind < 3 OR $2 <> 0))";
 	cf_stmt *s = NULL;
 	cf_code rc = prep(st, gone, &s, e);
 	if (rc == CF_OK)
@@ -1332,6 +1348,7 @@ cf_code cf_store_ledger_prune(cf_store *st, int64_t until, cf_err *e)
 		rc = prep(st, not_due, &s, e);
 	if (rc == CF_OK) {
 		D->bind_int(s, 1, until);
+		D->bind_int(s, 2, lsc);
 		rc = run(st, s, e);
 	}
 	return rc;
@@ -1360,9 +1377,10 @@ cf_code cf_store_ledger_pending(cf_store *st, int64_t *pending, int64_t *next_at
 				       next_attempt, e);
 }
 
-cf_code cf_store_first_expiry(cf_store *st, int64_t *out, cf_err *e)
+cf_code cf_store_first_expiry(cf_store *st, bool lsc, int64_t *out, cf_err *e)
 {
-	return query_int(st, "SELECT min(not_after) FROM certificates", NULL, out, e);
+	int64_t max_kind = lsc ? CF_LSC : CF_TRUST;
+	return query_int(st, "SELECT min(not_after) FROM certificates WHERE kind <= $1", &max_kind, out, e);
 }
 
 /* ---- CRLs ------------------------------------------------------------------------------------- */

@@ -71,14 +71,16 @@ cf_code cf_store_nodes(cf_store *st, int64_t cluster_id, cf_node **out, size_t *
 
 /* ---- certificates ------------------------------------------------------------------------------ */
 
-typedef enum cf_certkind { CF_IDENTITY = 1, CF_TRUST = 2 } cf_certkind;
+/* An identity of a node's purpose, a certificate of a node's trust store, or a phone's LSC kept
+ * on the node whose CAPF issued it (name: the device name). */
+typedef enum cf_certkind { CF_IDENTITY = 1, CF_TRUST = 2, CF_LSC = 3 } cf_certkind;
 
 typedef struct cf_certrow {
 	int64_t id;
 	int64_t node_id;
 	char *node; /* FQDN; filled when read */
 	cf_certkind kind;
-	char *name;   /* purpose (identity) or trust store (trust) */
+	char *name;   /* purpose (identity), trust store (trust) or device name (LSC) */
 	uint8_t *der; /* NULL in listings */
 	size_t der_len;
 	cf_facts facts;
@@ -88,7 +90,7 @@ typedef struct cf_certrow {
 	char *chain_pem;	/* identity: issuer certificates, PEM; "" when none */
 	char *key_pem;		/* identity: only when asked for; freed with cf_secret_free */
 	char *warnings;		/* JSON array of {"rule","message"} */
-	char anchor_sha256[65]; /* identity: the trust certificate its chain ended at ("" unknown) */
+	char anchor_sha256[65]; /* identity: the trust certificate its chain ended at, LSC: its issuer ("" unknown) */
 	int64_t created;
 } cf_certrow;
 
@@ -100,7 +102,7 @@ typedef struct cf_certfilter {
 	const char *store;	 /* trust store */
 	const char *begins_with; /* on the common name or the purpose/store name */
 	int64_t expiring_before; /* not_after <= this; 0 for no filter */
-	int kind;		 /* 0 both, or a cf_certkind */
+	int kind;		 /* 0 identities and trust, or a cf_certkind */
 	int64_t offset, limit;	 /* cf_store_cert_each: skip offset rows, walk at most limit (0: all) */
 } cf_certfilter;
 
@@ -111,7 +113,13 @@ cf_code cf_store_cert_get(cf_store *st, int64_t id, bool with_key, cf_certrow *o
 /* The identity of (node, purpose); CF_E_NOTFOUND when there is none. */
 cf_code cf_store_identity_get(cf_store *st, int64_t node_id, const char *purpose, bool with_key, cf_certrow *out,
 			      cf_err *e);
+/* The certificate of one kind and name on a node (an identity, a device's LSC); CF_E_NOTFOUND
+ * when there is none. */
+cf_code cf_store_named_get(cf_store *st, int64_t node_id, cf_certkind kind, const char *name, bool with_key,
+			   cf_certrow *out, cf_err *e);
 cf_code cf_store_identity_delete(cf_store *st, int64_t node_id, const char *purpose, cf_err *e);
+/* Deletes the certificates of one kind and name on a node (an identity, a device's LSC). */
+cf_code cf_store_named_delete(cf_store *st, int64_t node_id, cf_certkind kind, const char *name, cf_err *e);
 /* A number that changes whenever the store changes, in this process or any other (what cached
  * results are checked against). */
 int64_t cf_store_data_version(cf_store *st);
@@ -252,19 +260,19 @@ typedef struct cf_watchrow {
 	int64_t next_attempt; /* when to try it again */
 } cf_watchrow;
 
-/* Calls fn for each certificate with not_after <= until, soonest first (rows valid during fn);
- * a non-zero return stops the walk and is returned. */
-cf_code cf_store_watch_each(cf_store *st, int64_t until, int (*fn)(void *ctx, const cf_watchrow *r), void *ctx,
-			    cf_err *e);
+/* Calls fn for each certificate with not_after <= until (endpoints' LSCs only when lsc), soonest
+ * first (rows valid during fn); a non-zero return stops the walk and is returned. */
+cf_code cf_store_watch_each(cf_store *st, int64_t until, bool lsc, int (*fn)(void *ctx, const cf_watchrow *r),
+			    void *ctx, cf_err *e);
 /* Writes the ledger entry of r's certificate (insert or replace). */
 cf_code cf_store_ledger_put(cf_store *st, const cf_watchrow *r, cf_err *e);
 /* Drops the entries of certificates that are gone, and the waiting notifications of those no
- * longer expiring by until. */
-cf_code cf_store_ledger_prune(cf_store *st, int64_t until, cf_err *e);
+ * longer expiring by until (or of LSCs, unless lsc). */
+cf_code cf_store_ledger_prune(cf_store *st, int64_t until, bool lsc, cf_err *e);
 /* Notifications waiting, and the soonest retry among them (0 when none). */
 cf_code cf_store_ledger_pending(cf_store *st, int64_t *pending, int64_t *next_attempt, cf_err *e);
-/* The soonest not_after of any certificate (0 when there is none). */
-cf_code cf_store_first_expiry(cf_store *st, int64_t *out, cf_err *e);
+/* The soonest not_after of any certificate, LSCs only when lsc (0 when there is none). */
+cf_code cf_store_first_expiry(cf_store *st, bool lsc, int64_t *out, cf_err *e);
 
 /* The settings whose key starts with prefix, in key order: fn(ctx, key, value). */
 cf_code cf_store_settings_each(cf_store *st, const char *prefix,

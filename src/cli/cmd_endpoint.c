@@ -1,0 +1,142 @@
+/* endpoint import|list|delete: phones' LSCs on their CAPF node */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli/cli.h"
+#include "core/certjson.h"
+#include "core/endpoint.h"
+#include "util/clock.h"
+#include "util/fileio.h"
+
+int cmd_endpoint_import(cli *c, int argc, char **argv)
+{
+	static const char usage[] = "certfleet endpoint import --node FQDN FILE";
+	static const struct option opts[] = {{"node", required_argument, NULL, 0}, {0}};
+	const char *v[1] = {0};
+	cf_err e = {0};
+	cf_outcome out = {0};
+	cf_lsc_counts counts = {0};
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int i = cli_parse(c, argc, argv, opts, v, usage);
+	if (i < 0)
+		return 2;
+	if (argc - i != 1 || v[0] == NULL)
+		return cli_usage(c, usage);
+	cli_audit_object(c, "LSCs on %s", v[0]);
+	int rc = cli_read(c, argv[i], CF_BUNDLE_MAX, &buf, &len);
+	if (rc == 0)
+		rc = cli_store(c, false);
+	if (rc == 0 && cf_lsc_import(c->st, v[0], argv[i], buf, len, &counts, &out, &e) != CF_OK)
+		rc = cli_fail(c, &e);
+	if (rc == 0 && c->json) {
+		json_t *o = json_object(), *ids = json_array();
+		for (size_t k = 0; k < out.n_ids; k++)
+			json_array_append_new(ids, json_integer(out.ids[k]));
+		json_object_set_new(o, "ids", ids);
+		json_object_set_new(o, "added", json_integer((json_int_t)counts.added));
+		json_object_set_new(o, "replaced", json_integer((json_int_t)counts.replaced));
+		json_object_set_new(o, "unchanged", json_integer((json_int_t)counts.unchanged));
+		cf_json_outcome(o, &out);
+		cli_json(o);
+	} else if (rc == 0) {
+		printf("LSCs on %s: %zu added, %zu replaced, %zu unchanged\n", v[0], counts.added, counts.replaced,
+		       counts.unchanged);
+		cli_print_outcome(&out);
+	}
+	free(buf);
+	cf_outcome_free(&out);
+	return rc;
+}
+
+struct list_ctx {
+	bool json;
+	size_t count;
+	cf_buf buf;
+};
+
+static int print_lsc(void *ctx, const cf_certrow *r)
+{
+	struct list_ctx *lc = ctx;
+	if (lc->json) {
+		cf_buf_reset(&lc->buf);
+		if (lc->count > 0)
+			cf_buf_add(&lc->buf, ",", 1);
+		cf_certjson_write(&lc->buf, r);
+		fwrite(lc->buf.p, 1, lc->buf.len, stdout);
+	} else {
+		char na[32];
+		cf_time_rfc3339(r->facts.not_after, na);
+		printf("%-8lld %-32s %-20s %-20s %s\n", (long long)r->id, r->node, r->name, na, r->facts.issuer);
+	}
+	lc->count++;
+	return 0;
+}
+
+int cmd_endpoint_list(cli *c, int argc, char **argv)
+{
+	static const char usage[] = "certfleet endpoint list [--node FQDN] [--begins-with TEXT] [--expiring DAYS]";
+	enum { NODE, BEGINS, EXPIRING };
+	static const struct option opts[] = {{"node", required_argument, NULL, 0},
+					     {"begins-with", required_argument, NULL, 0},
+					     {"expiring", required_argument, NULL, 0},
+					     {0}};
+	const char *v[3] = {0};
+	cf_err e = {0};
+	int i = cli_parse(c, argc, argv, opts, v, usage);
+	if (i < 0)
+		return 2;
+	if (i != argc)
+		return cli_usage(c, usage);
+	cf_certfilter f = {.node = v[NODE], .begins_with = v[BEGINS], .kind = CF_LSC};
+	int rc = v[EXPIRING] != NULL ? cli_expiring(c, v[EXPIRING], &f.expiring_before) : 0;
+	if (rc == 0)
+		rc = cli_store(c, false);
+	if (rc != 0)
+		return rc;
+	if (v[NODE] != NULL) {
+		cf_node n = {0};
+		if (cf_store_node_get(c->st, v[NODE], &n, &e) != CF_OK)
+			return cli_fail(c, &e);
+		cf_node_free(&n);
+	}
+	struct list_ctx lc = {.json = c->json};
+	if (c->json)
+		fputs("{\"items\":[", stdout);
+	else
+		printf("%-8s %-32s %-20s %-20s %s\n", "ID", "CAPF NODE", "DEVICE", "NOT AFTER", "ISSUER");
+	cf_code r = cf_store_cert_each(c->st, &f, print_lsc, &lc, &e);
+	cf_buf_free(&lc.buf);
+	if (c->json)
+		fputs("]}\n", stdout);
+	if (r != CF_OK) {
+		c->json = false; /* one JSON object on stdout: the list is already open */
+		return cli_fail(c, &e);
+	}
+	return 0;
+}
+
+int cmd_endpoint_delete(cli *c, int argc, char **argv)
+{
+	static const char usage[] = "certfleet endpoint delete --node FQDN --device NAME";
+	enum { NODE, DEVICE };
+	static const struct option opts[] = {
+		{"node", required_argument, NULL, 0}, {"device", required_argument, NULL, 0}, {0}};
+	const char *v[2] = {0};
+	cf_err e = {0};
+	int i = cli_parse(c, argc, argv, opts, v, usage);
+	if (i < 0)
+		return 2;
+	if (i != argc || v[NODE] == NULL || v[DEVICE] == NULL)
+		return cli_usage(c, usage);
+	cli_audit_object(c, "LSC of %s on %s", v[DEVICE], v[NODE]);
+	int rc = cli_store(c, false);
+	if (rc == 0 && cf_lsc_delete(c->st, v[NODE], v[DEVICE], &e) != CF_OK)
+		rc = cli_fail(c, &e);
+	if (rc == 0 && c->json)
+		cli_json(json_pack("{s:s, s:s, s:b}", "node", v[NODE], "endpoint", v[DEVICE], "deleted", 1));
+	else if (rc == 0)
+		printf("LSC of %s deleted from %s\n", v[DEVICE], v[NODE]);
+	return rc;
+}
