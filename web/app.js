@@ -230,9 +230,12 @@
     return Math.floor((Date.parse(iso) - Date.now()) / 86400000);
   }
 
-  // The list's revocation column: the serial on its issuer's newest stored CRL.
-  function revocationCell(status) {
-    const words = { good: 'not revoked', revoked: 'revoked', 'crl-expired': 'CRL expired', unknown: 'no CRL' };
+  // The list's revocation column: the serial on its issuer's newest stored CRL, or what OCSP last
+  // said (source "ocsp") when that is revoked or there is no CRL.
+  function revocationCell(status, source) {
+    const words = source === 'ocsp'
+      ? { good: 'not revoked (OCSP)', revoked: 'revoked (OCSP)', unknown: 'unknown (OCSP)' }
+      : { good: 'not revoked', revoked: 'revoked', 'crl-expired': 'CRL expired', unknown: 'no CRL' };
     const bad = status === 'revoked' || status === 'crl-expired';
     return el('td', { class: 'revocation' + (bad ? ' bad' : '') }, words[status] || '—');
   }
@@ -338,7 +341,7 @@
       el('td', {}, c.purpose || c.store, el('span', { class: 'kind' }, c.purpose ? 'identity' : 'trust')),
       el('td', {}, c.cn),
       el('td', {}, c.self_signed ? 'Self-signed' : c.issuer),
-      revocationCell(c.revocation),
+      revocationCell(c.revocation, c.revocation_source),
       expiryCell(c.not_after)));
     $('#cert-table tbody').replaceChildren(...rows);
     $('#cert-caption').textContent = state.trustView ? `Trust certificates in ${params.store || 'all stores'}` : 'Certificates';

@@ -102,6 +102,7 @@ int cmd_crl_update(cli *c, int argc, char **argv);
 int cmd_crl_config(cli *c, int argc, char **argv);
 int cmd_revocation_config(cli *c, int argc, char **argv);
 int cmd_revocation_show(cli *c, int argc, char **argv);
+int cmd_revocation_check(cli *c, int argc, char **argv);
 int cmd_endpoint_import(cli *c, int argc, char **argv);
 int cmd_endpoint_list(cli *c, int argc, char **argv);
 int cmd_endpoint_delete(cli *c, int argc, char **argv);

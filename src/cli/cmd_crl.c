@@ -1,4 +1,4 @@
-/* crl add|list|remove, revocation config|show (SPEC §6) */
+/* crl add|list|remove|dp|update|config, revocation config|show|check (SPEC §6) */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "core/certjson.h"
 #include "core/crlfetch.h"
+#include "core/revcheck.h"
 #include "core/revocation.h"
 #include "net/http_get.h"
 #include "util/clock.h"
@@ -118,7 +119,7 @@ static int print_revocation(cli *c)
 int cmd_revocation_config(cli *c, int argc, char **argv)
 {
 	static const char usage[] = "certfleet revocation config [--ocsp on|off] [--ocsp-uri URL | --ocsp-from-cert] "
-				    "[--check on|off] [--interval Nh] [--strict on|off] "
+				    "[--check on|off] [--interval Nh|Nm|Ns] [--strict on|off] "
 				    "[--fallback revoked|not-revoked] [--timeout S]";
 	/* the option names are the keys of cf_revocation_configure */
 	static const struct option opts[] = {{"ocsp", required_argument, NULL, 0},
@@ -159,6 +160,82 @@ int cmd_revocation_show(cli *c, int argc, char **argv)
 		return cli_usage(c, "certfleet revocation show");
 	int rc = cli_store(c, false);
 	return rc != 0 ? rc : print_revocation(c);
+}
+
+/* One certificate place of a pass as JSON. */
+static json_t *revcheck_item_json(const cf_revcheck_item *it)
+{
+	const cf_revcheckrow *a = it->answer;
+	char checked[32], next[32];
+	cf_time_rfc3339(a->checked, checked);
+	cf_time_rfc3339(a->next_update, next);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:b}", "node", it->node,
+			 it->kind == CF_IDENTITY ? "purpose" : "store", it->name, "cn", it->cn, "sha256", it->sha256,
+			 "status", a->status, "trust", a->trust, "responder", a->responder, "message", a->message,
+			 "checked", checked, "next_update", a->next_update != 0 ? next : NULL, "newly_revoked",
+			 it->newly_revoked);
+}
+
+int cmd_revocation_check(cli *c, int argc, char **argv)
+{
+	static const char usage[] = "certfleet revocation check [--now RFC3339]";
+	static const struct option opts[] = {{"now", required_argument, NULL, 0}, {0}};
+	const char *v[1] = {0};
+	cf_revcheck *p = NULL;
+	cf_revcheck_item it;
+	cf_revcheck_totals n;
+	cf_err e = {0};
+	int64_t now = cf_clock_now();
+	int i = cli_parse(c, argc, argv, opts, v, usage);
+	if (i < 0)
+		return 2;
+	if (i != argc)
+		return cli_usage(c, usage);
+	if (v[0] != NULL && !cf_time_parse_rfc3339(v[0], &now)) {
+		cf_err_set(&e, CF_E_USAGE, "--now", "expected a time like 2026-11-22T09:00:00Z, not \"%s\"", v[0]);
+		return cli_fail(c, &e);
+	}
+	cli_audit_object(c, "OCSP status of every certificate");
+	int rc = cli_store(c, false);
+	if (rc != 0)
+		return rc;
+	/* every certificate that can be asked, due or not: certfleetd asks those due */
+	if (cf_revcheck_run(c->st, now, true, &p, &e) != CF_OK)
+		return cli_fail(c, &e);
+	if (!cf_revcheck_on(p)) {
+		cf_revcheck_free(p);
+		cf_err_set(&e, CF_E_STATE, "revocation",
+			   "OCSP is not asked: turn it on with certfleet revocation config --ocsp on --check on");
+		return cli_fail(c, &e);
+	}
+	json_t *items = json_array();
+	if (!c->json)
+		printf("%-28s %-22s %-28s %-8s %s\n", "NODE", "PURPOSE/STORE", "CN", "STATUS", "TRUST: MESSAGE");
+	for (size_t k = 0; cf_revcheck_item_get(p, k, &it); k++) {
+		if (it.answer == NULL)
+			continue;
+		json_array_append_new(items, revcheck_item_json(&it));
+		if (!c->json)
+			printf("%-28s %-22s %-28s %-8s %s%s%s\n", it.node, it.name, it.cn, it.answer->status,
+			       it.answer->trust, it.answer->trust[0] != '\0' ? ": " : "", it.answer->message);
+		if (it.newly_revoked)
+			fprintf(stderr, "certfleet: revocation: %s %s \"%s\" is revoked: OCSP %s: %s\n", it.node,
+				it.name, it.cn, it.answer->responder, it.answer->message);
+	}
+	cf_revcheck_totals_get(p, &n);
+	if (c->json)
+		cli_json(json_pack("{s:o, s:I, s:I, s:I, s:I}", "items", items, "checked", (json_int_t)n.checked,
+				   "good", (json_int_t)n.good, "revoked", (json_int_t)n.revoked, "unknown",
+				   (json_int_t)n.unknown));
+	else {
+		json_decref(items);
+		printf("%zu certificates asked: %zu good, %zu revoked, %zu unknown\n", n.checked, n.good, n.revoked,
+		       n.unknown);
+	}
+	/* as ocsp check and the doctor: revoked fails, and so does unknown in strict mode */
+	rc = n.revoked > 0 || (cf_revcheck_settings(p)->strict && n.unknown > 0) ? CF_E_FINDINGS : 0;
+	cf_revcheck_free(p);
+	return rc;
 }
 
 int cmd_crl_dp(cli *c, int argc, char **argv)

@@ -70,10 +70,12 @@ static const struct command {
 	{"crl", "update", cmd_crl_update, "download every distribution point now", true},
 	{"crl", "config", cmd_crl_config, "[--daily-at HH:MM] [--use-cdp on|off]", true},
 	{"revocation", "config", cmd_revocation_config,
-	 "[--ocsp on|off] [--ocsp-uri URL | --ocsp-from-cert] [--check on|off] [--interval Nh] [--strict on|off] "
-	 "[--fallback revoked|not-revoked] [--timeout S]",
+	 "[--ocsp on|off] [--ocsp-uri URL | --ocsp-from-cert] [--check on|off] [--interval Nh|Nm|Ns] "
+	 "[--strict on|off] [--fallback revoked|not-revoked] [--timeout S]",
 	 true},
 	{"revocation", "show", cmd_revocation_show, "the revocation settings", false},
+	{"revocation", "check", cmd_revocation_check,
+	 "[--now RFC3339]: ask OCSP about every stored certificate now and record the answers", true},
 	{"endpoint", "import", cmd_endpoint_import,
 	 "--node FQDN FILE: phones' LSCs (PEM bundle) onto the ucm publisher whose CAPF issued them", true},
 	{"endpoint", "list", cmd_endpoint_list, "[--node FQDN] [--begins-with TEXT] [--expiring DAYS]", false},

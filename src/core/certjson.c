@@ -298,7 +298,9 @@ json_t *cf_json_crl(const cf_crlrow *r)
 json_t *cf_json_revocation(const cf_revocation_settings *s)
 {
 	char interval[24];
-	snprintf(interval, sizeof(interval), "%lldh", (long long)(s->interval / 3600));
+	/* in the largest unit that divides it: 24h, 90m, 45s */
+	long long n = (long long)s->interval, unit = n % 3600 == 0 ? 3600 : n % 60 == 0 ? 60 : 1;
+	snprintf(interval, sizeof(interval), "%lld%c", n / unit, unit == 3600 ? 'h' : unit == 60 ? 'm' : 's');
 	return json_pack("{s:b, s:s, s:b, s:b, s:s, s:b, s:s, s:i}", "ocsp", s->ocsp, "ocsp_uri", s->ocsp_uri,
 			 "ocsp_from_cert", s->ocsp_uri[0] == '\0', "check", s->check, "interval", interval, "strict",
 			 s->strict, "fallback", s->fallback_revoked ? "revoked" : "not-revoked", "timeout", s->timeout);

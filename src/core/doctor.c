@@ -104,6 +104,7 @@ typedef struct doc {
 	bool public_loaded; /* the public CA bundle, parsed on first use */
 	cf_strv public_sha256, public_subjects;
 	bool oom;
+	cf_revocation_settings rev; /* read once a run: the strict mode decides about unknown */
 } doc;
 
 /* The subject a rule looks at: a certificate, a pending CSR, or (both NULL) the node. */
@@ -419,9 +420,41 @@ static void check_revocation(doc *d, const rule *r, const subj *s, cf_revstatus 
 		report(d, r, s, "\"%s\": %s", s->c->row.facts.subject, msg);
 }
 
+/* What OCSP last said of the certificate (recorded by `revocation check`, certfleetd's interval
+ * check and uploads; the doctor asks no one): revoked, or in strict mode unknown when no CRL says
+ * good either. */
+static void check_ocsp_record(doc *d, const rule *r, const subj *s, cf_revstatus crl)
+{
+	cf_revcheckrow rec = {0};
+	char when[32];
+	if (cf_store_revcheck_get(d->st, s->c->row.facts.sha256, &rec, NULL) != CF_OK)
+		return;
+	bool revoked = strcmp(rec.status, "revoked") == 0;
+	bool unknown = strcmp(rec.status, "unknown") == 0 && d->rev.strict && d->rev.check && d->rev.ocsp &&
+		       crl != CF_REV_GOOD;
+	cf_time_rfc3339(rec.checked, when);
+	if (revoked || unknown)
+		report(d, r, s, "\"%s\": OCSP %s%s%s%s at %s: %s; %s%s", s->c->row.facts.subject,
+		       rec.responder[0] != '\0' ? rec.responder : "(no responder)", rec.trust[0] != '\0' ? " (" : "",
+		       rec.trust, rec.trust[0] != '\0' ? ")" : "", when, rec.status, rec.message,
+		       unknown ? " (strict mode: an unknown status fails)" : "");
+	cf_revcheckrow_free(&rec);
+}
+
+/* On the newest stored CRL of its issuer, else revoked by OCSP's recorded answer. */
 static void check_revoked(doc *d, const rule *r, const subj *s)
 {
-	check_revocation(d, r, s, CF_REV_REVOKED);
+	char msg[320];
+	cf_cert *c = dcert_cert(s->c);
+	cf_revstatus crl = CF_REV_UNKNOWN;
+	if (s->c->row.facts.self_signed)
+		return; /* a root: nobody above it to revoke it */
+	if (crls(d) != NULL && c != NULL)
+		crl = cf_crlset_lookup(d->crls, c, d->now, msg, sizeof(msg));
+	if (crl == CF_REV_REVOKED)
+		report(d, r, s, "\"%s\": %s", s->c->row.facts.subject, msg);
+	else
+		check_ocsp_record(d, r, s, crl);
 }
 
 static void check_crl_expired(doc *d, const rule *r, const subj *s)
@@ -911,6 +944,10 @@ static const rule rules[] = {
 	 "delete it (certfleet trust delete --node {node} --store {store} --id {id}) and add its issuing CA instead",
 	 NULL},
 	{"stale-selfsigned-trust", CF_SEV_WARNING, ON_TRUST, check_stale, "certfleet trust prune --node {node}", NULL},
+	{"revoked", CF_SEV_ERROR, ON_TRUST, check_revoked,
+	 "delete it (certfleet trust delete --node {node} --store {store} --id {id}) and add the CA's new certificate; "
+	 "identities issued under it need new certificates too",
+	 NULL},
 	/* pending CSRs */
 	{"pending-csr-old", CF_SEV_WARNING, ON_CSR, check_csr_age,
 	 "upload the signed certificate (certfleet cert upload --node {node} --purpose {purpose} FILE) or discard the "
@@ -1056,6 +1093,8 @@ cf_code cf_doctor_run(cf_store *st, const cf_doctor_opts *opts, cf_findings *out
 	/* `expiring` warns from the expiry monitor's notification start on, unless told otherwise */
 	cf_monitor_settings ms;
 	d.expiring_days = d.opts->expiring_days;
+	if (cf_revocation_settings_get(st, &d.rev, NULL) != CF_OK)
+		d.rev.strict = false; /* unreadable: no strict-mode findings */
 	if (d.expiring_days <= 0)
 		d.expiring_days = cf_monitor_settings_get(st, &ms, NULL) == CF_OK ? ms.start_days : 30;
 	if (d.opts->node != NULL) {

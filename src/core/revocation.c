@@ -86,10 +86,15 @@ static cf_code apply(cf_store *st, const cf_setting_change *c, cf_err *e)
 		return cf_store_setting_set(st, KEY "fallback_revoked", strcmp(v, "revoked") == 0 ? "on" : "off", e);
 	}
 	if (strcmp(c->key, "interval") == 0) {
-		long h = strtol(v, &end, 10);
-		if (v[0] < '1' || v[0] > '9' || strcmp(end, "h") != 0 || h < 1 || h > 8760)
-			return cf_err_set(e, CF_E_INPUT, opt, "expected hours like 12h (1h to 8760h), not \"%s\"", v);
-		snprintf(buf, sizeof(buf), "%ld", h * 3600);
+		/* hours as a rule; minutes and seconds for a lab (and the tests), 10 s at the least */
+		long n = strtol(v, &end, 10), unit = strcmp(end, "h") == 0   ? 3600
+						     : strcmp(end, "m") == 0 ? 60
+						     : strcmp(end, "s") == 0 ? 1
+									     : 0;
+		if (v[0] < '1' || v[0] > '9' || unit == 0 || n < 1 || n > 8760L * 3600 / unit || n * unit < 10)
+			return cf_err_set(e, CF_E_INPUT, opt,
+					  "expected hours like 12h (or 30m, 90s; 10s to 8760h), not \"%s\"", v);
+		snprintf(buf, sizeof(buf), "%ld", n * unit);
 		return cf_store_setting_set(st, KEY "interval", buf, e);
 	}
 	if (strcmp(c->key, "timeout") == 0) {
@@ -402,36 +407,13 @@ void cf_revsource_free(cf_revsource *s)
 static cf_revstatus ask_ocsp(const cf_revsource *s, const cf_cert *leaf, const cf_cert *issuer, int64_t now, char *msg,
 			     size_t msg_len)
 {
-	cf_facts f = {0};
-	cf_err e = {0};
-	cf_ocsp_answer a = {0};
-	const char *url = s->settings.ocsp_uri;
-	if (url[0] == '\0' && cf_cert_facts(leaf, &f, NULL) == CF_OK && f.ocsp.n > 0)
-		url = f.ocsp.v[0];
-	cf_revstatus st = CF_REV_UNKNOWN;
-	if (url[0] == '\0') {
-		snprintf(msg, msg_len, "OCSP: no responder (none configured, none in the certificate)");
-	} else {
-		cf_ocsp_query q = {.url = url,
-				   .cert = leaf,
-				   .issuer = issuer,
-				   .trusted = s->responders,
-				   .n_trusted = s->n_responders,
-				   .now = now,
-				   .timeout = s->settings.timeout};
-		if (cf_ocsp_ask(&q, &a, &e) != CF_OK) {
-			snprintf(msg, msg_len, "OCSP: %.200s", e.message);
-		} else {
-			st = a.result.status == CF_OCSP_GOOD	  ? CF_REV_GOOD
-			     : a.result.status == CF_OCSP_REVOKED ? CF_REV_REVOKED
-								  : CF_REV_UNKNOWN;
-			snprintf(msg, msg_len, "OCSP %s from %.200s (%s)", cf_ocsp_status_name(a.result.status), url,
-				 cf_ocsp_trust_name(a.result.trust));
-			cf_ocsp_answer_clear(&a);
-		}
-	}
-	cf_facts_free(&f);
-	return st;
+	cf_ocsp_verdict v;
+	cf_revocation_ask(&s->settings, leaf, issuer, s->responders, s->n_responders, now, &v);
+	if (v.answered)
+		snprintf(msg, msg_len, "OCSP %s from %.200s (%s)", cf_revstatus_name(v.status), v.url, v.trust);
+	else
+		snprintf(msg, msg_len, "OCSP: %.200s", v.message);
+	return v.status;
 }
 
 cf_revstatus cf_revsource_status(void *ctx, const cf_vresult *chain, int64_t now, char *msg, size_t msg_len)
@@ -469,4 +451,66 @@ cf_revstatus cf_revsource_status(void *ctx, const cf_vresult *chain, int64_t now
 		return CF_REV_REVOKED;
 	}
 	return CF_REV_UNKNOWN;
+}
+
+/* ---- asking OCSP about one certificate --------------------------------------------------------- */
+
+const char *cf_revstatus_name(cf_revstatus s)
+{
+	switch (s) {
+	case CF_REV_GOOD: return "good";
+	case CF_REV_REVOKED: return "revoked";
+	case CF_REV_CRL_EXPIRED: return "crl-expired";
+	default: return "unknown";
+	}
+}
+
+void cf_revocation_ask(const cf_revocation_settings *s, const cf_cert *leaf, const cf_cert *issuer,
+		       cf_cert *const *trusted, size_t n_trusted, int64_t now, cf_ocsp_verdict *out)
+{
+	cf_facts f = {0};
+	cf_err e = {0};
+	cf_ocsp_answer a = {0};
+	const char *url = s->ocsp_uri;
+	memset(out, 0, sizeof(*out));
+	out->status = CF_REV_UNKNOWN;
+	if (url[0] == '\0' && cf_cert_facts(leaf, &f, NULL) == CF_OK && f.ocsp.n > 0)
+		url = f.ocsp.v[0];
+	snprintf(out->url, sizeof(out->url), "%s", url);
+	if (url[0] == '\0') {
+		snprintf(out->message, sizeof(out->message), "no responder (none configured, none in the certificate)");
+		cf_facts_free(&f);
+		return;
+	}
+	cf_ocsp_query q = {.url = url,
+			   .cert = leaf,
+			   .issuer = issuer,
+			   .trusted = trusted,
+			   .n_trusted = n_trusted,
+			   .now = now,
+			   .timeout = s->timeout};
+	if (cf_ocsp_ask(&q, &a, &e) != CF_OK) {
+		snprintf(out->message, sizeof(out->message), "%.390s", e.message);
+		cf_facts_free(&f);
+		return;
+	}
+	const cf_ocsp_result *r = &a.result;
+	char when[32];
+	out->answered = true;
+	out->status = r->status == CF_OCSP_GOOD	     ? CF_REV_GOOD
+		      : r->status == CF_OCSP_REVOKED ? CF_REV_REVOKED
+						     : CF_REV_UNKNOWN;
+	out->next_update = r->next_update;
+	snprintf(out->trust, sizeof(out->trust), "%s", cf_ocsp_trust_name(r->trust));
+	if (r->status == CF_OCSP_REVOKED) {
+		cf_time_rfc3339(r->revoked_at, when);
+		snprintf(out->message, sizeof(out->message), "revoked on %s%s%s%s, signed by %.250s", when,
+			 r->reason[0] != '\0' ? " (" : "", r->reason, r->reason[0] != '\0' ? ")" : "", r->responder);
+	} else {
+		snprintf(out->message, sizeof(out->message), "%s, signed by %.250s",
+			 r->status == CF_OCSP_GOOD ? "not revoked" : "the responder does not know the certificate",
+			 r->responder);
+	}
+	cf_ocsp_answer_clear(&a);
+	cf_facts_free(&f);
 }

@@ -70,4 +70,27 @@ void cf_revsource_free(cf_revsource *s);
 /* A cf_revocation_fn (ctx: the cf_revsource). */
 cf_revstatus cf_revsource_status(void *ctx, const cf_vresult *chain, int64_t now, char *msg, size_t msg_len);
 
+/* ---- asking OCSP about one certificate --------------------------------------------------------- */
+
+/* "good", "revoked", "crl-expired", "unknown". */
+const char *cf_revstatus_name(cf_revstatus s);
+
+/* What OCSP said about a certificate, in the words the store keeps (revocation_checks). */
+typedef struct cf_ocsp_verdict {
+	cf_revstatus status; /* good, revoked, or unknown (the responder's word, or no status at all) */
+	bool answered;	     /* a verified response; false: no responder, unreachable, untrusted, stale */
+	char trust[20];	     /* "delegated" or "trusted-responder"; "" when not answered */
+	char url[512];	     /* the responder asked; "" when there was none to ask */
+	char message[400];   /* one line: who signed and when it was revoked, or why there is no status */
+	int64_t next_update; /* the response's nextUpdate; 0 when it has none or there was no answer */
+} cf_ocsp_verdict;
+
+/* Asks OCSP about leaf, issued by issuer, with settings s: the configured responder, else the
+ * leaf's AIA URI; a response signed in the delegated model, else by one of the n_trusted
+ * certificates of trusted (a node's tomcat-trust). One network exchange bounded by s->timeout
+ * (answers verified earlier come from the cache until their nextUpdate). It cannot fail: what
+ * went wrong is an unanswered, unknown verdict that says why. */
+void cf_revocation_ask(const cf_revocation_settings *s, const cf_cert *leaf, const cf_cert *issuer,
+		       cf_cert *const *trusted, size_t n_trusted, int64_t now, cf_ocsp_verdict *out);
+
 #endif

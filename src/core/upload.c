@@ -5,6 +5,7 @@
 
 #include "core/fqdn.h"
 #include "core/identity_int.h"
+#include "core/revcheck.h"
 #include "core/revocation.h"
 #include "crypto/crl.h"
 #include "crypto/verify.h"
@@ -80,9 +81,10 @@ static cf_code expressway_names_check(const char *name, const cf_facts *f, cf_er
 	return CF_OK;
 }
 
-/* The stored CRLs' verdict on cert (issued by issuer): revoked, or every certificate of its CA
- * invalid because the CRL expired, refuse the upload with the rule id. */
-static cf_code revocation_check(cf_store *st, const char *name, const cf_cert *cert, const cf_cert *issuer, cf_err *e)
+/* The stored CRLs' verdict on cert (issued by issuer), in *status: revoked, or every certificate
+ * of its CA invalid because the CRL expired, refuse the upload with the rule id. */
+static cf_code revocation_check(cf_store *st, const char *name, const cf_cert *cert, const cf_cert *issuer,
+				cf_revstatus *status, cf_err *e)
 {
 	cf_crlset *crls = NULL;
 	char msg[320], hash[65];
@@ -90,7 +92,8 @@ static cf_code revocation_check(cf_store *st, const char *name, const cf_cert *c
 	cf_code rc = cf_crlset_load(st, hash, &crls, e);
 	if (rc != CF_OK)
 		return rc;
-	switch (cf_crlset_check(crls, cert, issuer, cf_clock_now(), msg, sizeof(msg))) {
+	*status = cf_crlset_check(crls, cert, issuer, cf_clock_now(), msg, sizeof(msg));
+	switch (*status) {
 	case CF_REV_REVOKED: rc = cf_err_set(e, CF_E_INPUT, name, "the certificate is %s [revoked]", msg); break;
 	case CF_REV_CRL_EXPIRED: rc = cf_err_set(e, CF_E_INPUT, name, "%s [crl-expired]", msg); break;
 	default: break;
@@ -137,6 +140,79 @@ static cf_code chain_check(const char *name, const cf_purpose *p, const cf_node 
 	return rc;
 }
 
+/* What OCSP said about the uploaded certificate: asked before the change's transaction begins,
+ * since it is a network call (SPEC §6.1: checked at every upload). */
+typedef struct ocsp_first {
+	cf_cert *issuer; /* the issuer it was asked with (NULL: not asked) */
+	cf_ocsp_verdict v;
+} ocsp_first;
+
+/* With revocation checking and OCSP on: builds the chain as check 3 will (reading the store
+ * outside any transaction) and asks OCSP about the certificate with the issuer that chain has.
+ * Whatever fails here is left for the checks inside the transaction to report. */
+static void ocsp_ask_first(cf_store *st, const cf_revocation_settings *rs, const char *node, const char *purpose,
+			   const char *name, cf_cert **certs, size_t n_certs, ocsp_first *out)
+{
+	cf_nodectx ctx = {0};
+	const cf_purpose *p = NULL;
+	cf_cert **anchors = NULL, **responders = NULL;
+	size_t n_anchors = 0, n_responders = 0;
+	cf_vresult chain = {0};
+	cf_warnings ignored = {0};
+	if (cf_nodectx_load(st, node, &ctx, NULL) == CF_OK && cf_nodectx_purpose(&ctx, purpose, &p, NULL) == CF_OK &&
+	    !p->self_signed_only &&
+	    cf_store_trust_certs(st, ctx.node.id, p->trust_store, &anchors, &n_anchors, NULL) == CF_OK &&
+	    chain_check(name, p, &ctx.node, certs, n_certs, anchors, n_anchors, &chain, &ignored, NULL) == CF_OK &&
+	    chain.n > 1 &&
+	    cf_store_trust_certs(st, ctx.node.id, "tomcat-trust", &responders, &n_responders, NULL) == CF_OK) {
+		cf_revocation_ask(rs, certs[0], chain.chain[1], responders, n_responders, cf_clock_now(), &out->v);
+		out->issuer = cf_cert_ref(chain.chain[1]);
+	}
+	cf_warnings_free(&ignored);
+	cf_vresult_clear(&chain);
+	cf_certs_free(anchors, n_anchors);
+	cf_certs_free(responders, n_responders);
+	cf_nodectx_free(&ctx);
+}
+
+static bool same_cert(const cf_cert *a, const cf_cert *b)
+{
+	size_t la = 0, lb = 0;
+	const uint8_t *da = cf_cert_der(a, &la), *db = cf_cert_der(b, &lb);
+	return la == lb && memcmp(da, db, la) == 0;
+}
+
+/* Check 3c: OCSP's answer (asked with issuer before the transaction) together with the CRLs'
+ * (check 3b, crl), decided as validation decides (SPEC §6): revoked refuses; when neither gives a
+ * status, strict mode and the fallback "treat as revoked" refuse, otherwise the upload goes on
+ * with a revocation-unknown warning; in strict mode an unknown answer refuses unless a CRL says
+ * good. */
+static cf_code ocsp_check(const char *name, const cf_revocation_settings *rs, const ocsp_first *o,
+			  const cf_cert *issuer, cf_revstatus crl, cf_warnings *w, cf_err *e)
+{
+	const cf_ocsp_verdict *v = &o->v;
+	char src[600];
+	if (o->issuer == NULL || !same_cert(o->issuer, issuer))
+		return cf_err_set(
+			e, CF_E_STATE, name,
+			"the trust stores changed while OCSP was asked about the certificate; upload it again");
+	snprintf(src, sizeof(src), "OCSP %s%s%s%s", v->url[0] != '\0' ? v->url : "(no responder)",
+		 v->answered ? " (" : "", v->answered ? v->trust : "", v->answered ? ")" : "");
+	if (v->status == CF_REV_REVOKED)
+		return cf_err_set(e, CF_E_INPUT, name, "the certificate is revoked: %s: %s [revoked]", src, v->message);
+	if (v->status == CF_REV_GOOD || crl == CF_REV_GOOD)
+		return CF_OK;
+	if (rs->strict || (!v->answered && rs->fallback_revoked))
+		return cf_err_set(e, CF_E_INPUT, name,
+				  "no revocation status: %s: %s, and no CRL of its issuer; %s [revoked]", src,
+				  v->message,
+				  rs->strict ? "strict mode refuses an unknown status"
+					     : "the fallback treats that as revoked (revocation config --fallback)");
+	cf_warn(w, "revocation-unknown",
+		"no revocation status: %s: %s, and no CRL of its issuer; accepted as not revoked", src, v->message);
+	return CF_OK;
+}
+
 /* The chain's issuer certificates as one PEM text, without a self-signed root. */
 static char *issuer_pem(cf_cert *const *chain, size_t n)
 {
@@ -170,6 +246,9 @@ cf_code cf_identity_upload(cf_store *st, const char *node, const char *purpose, 
 	char *key_pem = NULL, *chain_pem = NULL, *warnings = NULL;
 	cf_strv scope = {0}; /* the nodes the certificate lands on */
 	bool have_csr = false, multi = false;
+	cf_revocation_settings rs;
+	ocsp_first ocsp = {0};
+	cf_revstatus crl = CF_REV_UNKNOWN;
 
 	/* 1: parses as X.509 (the caller enforced the size limit while reading) */
 	cf_code rc = cf_cert_parse_bundle(name, buf, len, &certs, &n_certs, e);
@@ -177,8 +256,13 @@ cf_code cf_identity_upload(cf_store *st, const char *node, const char *purpose, 
 		rc = cf_cert_facts(certs[0], &f, e);
 	if (rc == CF_OK && keybuf != NULL)
 		rc = cf_key_parse(key_name, keybuf, key_len, &key, e);
+	if (rc == CF_OK)
+		rc = cf_revocation_settings_get(st, &rs, e);
 	if (rc != CF_OK)
 		goto out;
+	/* OCSP, a network call, is asked before the change's transaction begins (check 3c) */
+	if (rs.check && rs.ocsp)
+		ocsp_ask_first(st, &rs, node, purpose, name, certs, n_certs, &ocsp);
 	if ((rc = cf_store_begin(st, e)) != CF_OK || (rc = cf_nodectx_load(st, node, &ctx, e)) != CF_OK ||
 	    (rc = cf_nodectx_purpose(&ctx, purpose, &p, e)) != CF_OK)
 		goto out;
@@ -235,9 +319,12 @@ cf_code cf_identity_upload(cf_store *st, const char *node, const char *purpose, 
 	    CF_OK)
 		goto out;
 
-	/* 3b: not revoked by the stored CRL of its issuer (OCSP, a network call, is not asked inside
-	 * the change's transaction) */
-	if (chain.n > 1 && (rc = revocation_check(st, name, certs[0], chain.chain[1], e)) != CF_OK)
+	/* 3b: not revoked by the stored CRL of its issuer */
+	if (chain.n > 1 && (rc = revocation_check(st, name, certs[0], chain.chain[1], &crl, e)) != CF_OK)
+		goto out;
+	/* 3c: nor by OCSP, asked before the transaction began */
+	if (chain.n > 1 && rs.check && rs.ocsp &&
+	    (rc = ocsp_check(name, &rs, &ocsp, chain.chain[1], crl, &out->warnings, e)) != CF_OK)
 		goto out;
 
 	/* 4: key type fits the purpose */
@@ -274,6 +361,9 @@ cf_code cf_identity_upload(cf_store *st, const char *node, const char *purpose, 
 		goto out;
 	if (have_csr && (rc = cf_store_csr_delete(st, ctx.node.id, p->name, e)) != CF_OK)
 		goto out;
+	/* what OCSP said is kept for the doctor, the list and the interval check */
+	if (ocsp.issuer != NULL && (rc = cf_revcheck_record(st, f.sha256, &ocsp.v, cf_clock_now(), e)) != CF_OK)
+		goto out;
 	cf_plan_finish(&out->plan);
 	rc = cf_store_commit(st, e);
 out:
@@ -288,6 +378,7 @@ out:
 	cf_facts_free(&f);
 	cf_facts_free(&csr_facts);
 	cf_vresult_clear(&chain);
+	cf_cert_free(ocsp.issuer);
 	cf_certs_free(anchors, n_anchors);
 	cf_certs_free(certs, n_certs);
 	cf_nodectx_free(&ctx);

@@ -16,6 +16,7 @@
 #include "daemon/daemon.h"
 #include "daemon/reload.h"
 #include "daemon/crl_schedule.h"
+#include "daemon/revcheck_schedule.h"
 #include "daemon/scheduler.h"
 #include "util/fileio.h"
 #include "util/text.h"
@@ -159,6 +160,7 @@ static int serve(cf_daemon *d, const cf_node *node, const char *host, unsigned s
 	cf_reload *tls = NULL;
 	cf_scheduler *sched = NULL;
 	cf_crl_schedule_timer *crl_timer = NULL;
+	cf_revcheck_timer *revcheck = NULL;
 	cf_err e = {0};
 	if (http == NULL)
 		goto out;
@@ -206,11 +208,16 @@ static int serve(cf_daemon *d, const cf_node *node, const char *host, unsigned s
 		fprintf(stderr, "certfleetd: %s: %s\n", e.subject, e.message);
 		goto out;
 	}
+	if (cf_revcheck_schedule_start(base, d, &revcheck, &e) != CF_OK) {
+		fprintf(stderr, "certfleetd: %s: %s\n", e.subject, e.message);
+		goto out;
+	}
 	rc = event_base_dispatch(base) < 0 ? 1 : 0;
 out:
 	d->scheduler = NULL;
 	cf_scheduler_free(sched);
 	cf_crl_schedule_stop(crl_timer);
+	cf_revcheck_schedule_stop(revcheck);
 	if (sigterm != NULL)
 		event_free(sigterm);
 	if (sigint != NULL)

@@ -1,6 +1,7 @@
 /* certfleetd's certificate routes: list (filtered, paginated), one certificate, delete. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/certjson.h"
 #include "core/revocation.h"
@@ -12,12 +13,11 @@
 #define CERT_LIMIT_DEFAULT 50
 #define CERT_LIMIT_MAX 1000
 
-/* Appends a certificate object to the page being written (the fast JSON writer: a page is
- * served hundreds of times a second). */
 /* A page being written: the buffer, and the stored CRLs for each row's revocation status. */
 typedef struct page {
 	cf_buf b;
 	const cf_crlset *crls;
+	cf_store *st; /* what OCSP last said of each */
 	int64_t now;
 } page;
 
@@ -26,18 +26,30 @@ static const char *const revocation_words[] = {[CF_REV_GOOD] = "good",
 					       [CF_REV_CRL_EXPIRED] = "crl-expired",
 					       [CF_REV_UNKNOWN] = "unknown"};
 
-/* Appends a certificate object to the page, with "revocation" from the stored CRLs (the fast
- * JSON writer: a page is served hundreds of times a second). */
+/* Appends a certificate object to the page, with "revocation" from the stored CRLs, or from what
+ * OCSP last said (revocation_checks) when that is revoked and the CRL does not say so, or when
+ * there is no CRL of its issuer; "revocation_source" says which (the fast JSON writer: a page is
+ * served hundreds of times a second). */
 static int add_row(void *ctx, const cf_certrow *r)
 {
 	page *p = ctx;
 	if (p->b.p[p->b.len - 1] != '[')
 		cf_buf_add(&p->b, ",", 1);
 	cf_certjson_write(&p->b, r);
-	if (p->crls != NULL && p->b.len > 0 && p->b.p[p->b.len - 1] == '}') { /* one member more */
+	if (p->crls != NULL && p->b.len > 0 && p->b.p[p->b.len - 1] == '}') { /* two members more */
 		cf_revstatus st = cf_crlset_lookup_facts(p->crls, r->facts.issuer, r->facts.serial, p->now);
+		const char *word = revocation_words[st], *source = "crl";
+		cf_revcheckrow rec = {0};
+		if (st != CF_REV_REVOKED && cf_store_revcheck_get(p->st, r->facts.sha256, &rec, NULL) == CF_OK &&
+		    (st == CF_REV_UNKNOWN || strcmp(rec.status, "revoked") == 0)) {
+			word = strcmp(rec.status, "revoked") == 0 ? "revoked"
+			       : strcmp(rec.status, "good") == 0  ? "good"
+								  : "unknown";
+			source = "ocsp";
+		}
+		cf_revcheckrow_free(&rec);
 		p->b.len--;
-		cf_buf_addf(&p->b, ",\"revocation\":\"%s\"}", revocation_words[st]);
+		cf_buf_addf(&p->b, ",\"revocation\":\"%s\",\"revocation_source\":\"%s\"}", word, source);
 	}
 	return 0;
 }
@@ -64,7 +76,7 @@ void cf_route_certs(cf_req *q)
 		}
 		cf_node_free(&n);
 	}
-	page p = {.now = cf_clock_now()};
+	page p = {.st = q->d->st, .now = cf_clock_now()};
 	cf_buf_adds(&p.b, "{\"items\":[");
 	if (cf_store_cert_count(q->d->st, &f, &total, &e) != CF_OK || (p.crls = cf_daemon_crls(q->d, &e)) == NULL ||
 	    (f.offset < total && cf_store_cert_each(q->d->st, &f, add_row, &p, &e) != CF_OK)) {

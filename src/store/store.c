@@ -1559,3 +1559,77 @@ cf_code cf_store_cdp_urls(cf_store *st, cf_strv *out, cf_err *e)
 	release(st, s);
 	return r < 0 ? (e ? e->code : CF_E_INTERNAL) : CF_OK;
 }
+
+/* ---- what OCSP last said of each certificate ---------------------------------------------------- */
+
+void cf_revcheckrow_free(cf_revcheckrow *r)
+{
+	if (r == NULL)
+		return;
+	free(r->responder);
+	free(r->message);
+	memset(r, 0, sizeof(*r));
+}
+
+cf_code cf_store_revcheck_put(cf_store *st, const cf_revcheckrow *r, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc =
+		prep(st,
+		     "INSERT INTO revocation_checks (sha256, status, trust, responder, message, checked, next_update)"
+		     " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (sha256) DO UPDATE SET status = excluded.status,"
+		     " trust = excluded.trust, responder = excluded.responder, message = excluded.message,"
+		     " checked = excluded.checked, next_update = excluded.next_update",
+		     &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_text(s, 1, r->sha256);
+	D->bind_text(s, 2, r->status);
+	D->bind_text(s, 3, r->trust);
+	D->bind_text(s, 4, r->responder != NULL ? r->responder : "");
+	D->bind_text(s, 5, r->message != NULL ? r->message : "");
+	D->bind_int(s, 6, r->checked);
+	D->bind_int(s, 7, r->next_update);
+	return run(st, s, e);
+}
+
+cf_code cf_store_revcheck_get(cf_store *st, const char *sha256, cf_revcheckrow *out, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc = prep(st,
+			  "SELECT status, trust, responder, message, checked, next_update FROM revocation_checks"
+			  " WHERE sha256 = $1",
+			  &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_text(s, 1, sha256);
+	int r = D->step(s, e);
+	if (r == 1) {
+		memset(out, 0, sizeof(*out));
+		snprintf(out->sha256, sizeof(out->sha256), "%s", sha256);
+		snprintf(out->status, sizeof(out->status), "%s", D->col_text(s, 0));
+		snprintf(out->trust, sizeof(out->trust), "%s", D->col_text(s, 1));
+		out->responder = dup0(D->col_text(s, 2));
+		out->message = dup0(D->col_text(s, 3));
+		out->checked = D->col_int(s, 4);
+		out->next_update = D->col_int(s, 5);
+		if (out->responder == NULL || out->message == NULL) {
+			cf_revcheckrow_free(out);
+			r = -1;
+			cf_err_set(e, CF_E_INTERNAL, "revocation checks", "out of memory");
+		}
+	}
+	release(st, s);
+	if (r == 0)
+		return cf_err_set(e, CF_E_NOTFOUND, sha256, "no OCSP answer recorded");
+	return r == 1 ? CF_OK : (e ? e->code : CF_E_INTERNAL);
+}
+
+cf_code cf_store_revcheck_prune(cf_store *st, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	/* NOT IN: the certificates' hashes are gathered once, not looked for row by row */
+	cf_code rc =
+		prep(st, "DELETE FROM revocation_checks WHERE sha256 NOT IN (SELECT sha256 FROM certificates)", &s, e);
+	return rc != CF_OK ? rc : run(st, s, e);
+}

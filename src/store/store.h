@@ -310,4 +310,26 @@ cf_code cf_store_crl_delete_source(cf_store *st, const char *issuer_hash, const 
 cf_code cf_store_trust_by_subject(cf_store *st, const char *subject,
 				  int (*fn)(void *ctx, const uint8_t *der, size_t len), void *ctx, cf_err *e);
 
+/* ---- what OCSP last said of each certificate (revocation_checks) ------------------------------ */
+
+/* One certificate's last OCSP answer, keyed by its SHA-256: the same certificate on many nodes is
+ * asked once. */
+typedef struct cf_revcheckrow {
+	char sha256[65];
+	char status[8];	     /* "good", "revoked" or "unknown" (also when no status could be had) */
+	char trust[20];	     /* "delegated", "trusted-responder", or "" when there was no answer */
+	char *responder;     /* the responder's URL ("" when there was none to ask) */
+	char *message;	     /* one line: the signer, the revocation time, or why it is unknown */
+	int64_t checked;     /* when it was asked */
+	int64_t next_update; /* the response's nextUpdate (0: none) */
+} cf_revcheckrow;
+
+void cf_revcheckrow_free(cf_revcheckrow *r);
+/* Records r, replacing what was recorded for the same certificate. */
+cf_code cf_store_revcheck_put(cf_store *st, const cf_revcheckrow *r, cf_err *e);
+/* What was recorded for the certificate with this SHA-256; CF_E_NOTFOUND when nothing was. */
+cf_code cf_store_revcheck_get(cf_store *st, const char *sha256, cf_revcheckrow *out, cf_err *e);
+/* Drops the records of certificates that no node holds any more. */
+cf_code cf_store_revcheck_prune(cf_store *st, cf_err *e);
+
 #endif

@@ -124,7 +124,7 @@ assert_eq "no CRL, fallback revoked" rc7 "$(other)"
 must "back" revocation config --fallback not-revoked --strict on
 assert_eq "no CRL, strict" rc7 "$(other)"
 must "strict off" revocation config --strict off
-cfx revocation config --interval 5m
+cfx revocation config --interval 5s
 expect_rc "bad interval" 3
 cfx revocation config --ocsp-uri "ftp://x" --ocsp on
 expect_rc "bad URI: nothing set" 3

@@ -1,4 +1,5 @@
-/* Unit tests for the daemon's daily CRL download time (src/daemon/crl_schedule). */
+/* Unit tests for the daemon's daily CRL download time (src/daemon/crl_schedule) and the OCSP
+ * check's wait (src/daemon/revcheck_schedule). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,6 +7,7 @@
 #include <cmocka.h>
 
 #include "daemon/crl_schedule.h"
+#include "daemon/revcheck_schedule.h"
 
 #define DAY 86400
 #define MIDNIGHT INT64_C(1795305600) /* 2026-11-22T00:00:00Z */
@@ -27,11 +29,21 @@ static void test_tomorrow(void **state)
 	assert_int_equal(cf_crl_schedule_wait(MIDNIGHT + 12 * 3600, 120), 14 * 3600);
 }
 
+static void test_revcheck_wait(void **state)
+{
+	(void)state;
+	assert_int_equal(cf_revcheck_schedule_wait(MIDNIGHT, MIDNIGHT), 0);	   /* due now */
+	assert_int_equal(cf_revcheck_schedule_wait(MIDNIGHT, MIDNIGHT - 5), 0);	   /* overdue */
+	assert_int_equal(cf_revcheck_schedule_wait(MIDNIGHT, MIDNIGHT + 10), 10);  /* soon */
+	assert_int_equal(cf_revcheck_schedule_wait(MIDNIGHT, MIDNIGHT + DAY), 60); /* a look at the settings first */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_later_today),
 		cmocka_unit_test(test_tomorrow),
+		cmocka_unit_test(test_revcheck_wait),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
