@@ -2,7 +2,8 @@
 # certfleet CRL benchmark (not a test): a 16.8 MB DER CRL of 480,000 entries, loaded and
 # signature-checked by the CRL module (src/crypto/crl.c, through tests/tools/crlcheck: certfleet
 # has no CRL command yet) next to `openssl crl -noout -CAfile` on the same file in the same run,
-# then 10,000,000 lookups. See bench/README.md ("CRL load and lookups") for every line.
+# then 10,000,000 lookups, and loaded from a store: from the index kept beside its DER against
+# walking the DER. See bench/README.md ("CRL load and lookups") for every line.
 #
 # usage: bench/crl.sh BUILD_DIR
 #
@@ -17,7 +18,8 @@ if [[ $# -ne 1 ]]; then
 fi
 BUILD=$1
 CRLCHECK=$BUILD/tests/crlcheck
-[[ -x $CRLCHECK ]] || { echo "$0: $CRLCHECK not found; build first (make build)" >&2; exit 2; }
+CRLSTORE=$BUILD/tests/crlstore
+[[ -x $CRLCHECK && -x $CRLSTORE ]] || { echo "$0: $CRLCHECK or $CRLSTORE not found; build first (make build)" >&2; exit 2; }
 command -v openssl >/dev/null || { echo "$0: openssl not found" >&2; exit 2; }
 
 ENTRIES=480000
@@ -30,8 +32,8 @@ LEAVES=20         # openssl verify -crl_check baseline: leaves (half of them rev
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/certfleet-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
-cp "$CRLCHECK" "$WORK/crlcheck" # a rebuild during the run must not swap the binary under it
-CRLCHECK=$WORK/crlcheck
+cp "$CRLCHECK" "$CRLSTORE" "$WORK/" # a rebuild during the run must not swap the binaries under it
+CRLCHECK=$WORK/crlcheck CRLSTORE=$WORK/crlstore
 
 . "$(dirname "$0")/lib.sh"
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
@@ -135,6 +137,42 @@ LOOKUP_RATE=$(kv lookups_per_s)
 	{ echo "FAILED: not every listed serial was found, or the entry count is wrong" >&2; exit 1; }
 printf 'lookups   %7.3f s  %s lookups/s   %d lookups, half of them listed serials (one thread)\n' \
 	"$LOOKUP_S" "$LOOKUP_RATE" "$LOOKUPS"
+[[ $(kv index_listed_not_found) == 0 ]] ||
+	{ echo "FAILED: the CRL read back from its index does not find every listed serial" >&2; exit 1; }
+printf 'index     %7.3f s  the parsed CRL read back from its index (%s bytes; written in %s s) against parse %s s\n' \
+	"$(kv index_read_s)" "$(kv index_bytes)" "$(kv index_write_s)" "$(kv parse_s)"
+
+# ---- from the store: the index kept beside the DER, against walking the DER again ----------------
+
+# The same CRL twice, each in a store of its own (tests/tools/crlstore put: no issuer check and no
+# upload limit, the file being just over 16 MiB): with its index, as `crl add` keeps a CRL since
+# schema 7, and without one, as kept before: cf_crlset_load (what validate --revocation, an upload's
+# check and the daemon do after a restart or a store change) reads the index, or reads the DER and
+# walks it. Each run is a fresh process (crlstore load STORE 1: one load, timed inside); alternated.
+echo
+echo "== from the store: cf_crlset_load, one load a process (median of $RUNS, alternated)"
+"$CRLSTORE" put "$WORK/idx.db" "$CRL" >"$WORK/s.out" ||
+	{ echo "FAILED: crlstore put: $(head -c 300 "$WORK/s.out")" >&2; exit 1; }
+IDX_BYTES=$(tr ' ' '\n' <"$WORK/s.out" | sed -n 's/^index_bytes=//p')
+"$CRLSTORE" put "$WORK/der.db" "$CRL" --no-index >/dev/null
+sk() { tr ' ' '\n' <"$1" | sed -n "s/^$2=//p" | head -n 1; }
+i_t=() i_rss=() w_t=() w_rss=()
+for ((i = 0; i < RUNS; i++)); do
+	timed "$WORK/i.out" "$CRLSTORE" load "$WORK/idx.db" 1
+	[[ $RC -eq 0 && $(sk "$WORK/i.out" indexed) == 1 && $(sk "$WORK/i.out" walked) == 0 ]] ||
+		{ echo "FAILED: crlstore load (index) exited $RC: $(head -c 300 "$WORK/err") $(cat "$WORK/i.out")" >&2; exit 1; }
+	i_t+=("$(sk "$WORK/i.out" load_s)") i_rss+=("$RSS")
+	timed "$WORK/w.out" "$CRLSTORE" load "$WORK/der.db" 1
+	[[ $RC -eq 0 && $(sk "$WORK/w.out" indexed) == 0 && $(sk "$WORK/w.out" walked) == 1 ]] ||
+		{ echo "FAILED: crlstore load (DER) exited $RC: $(head -c 300 "$WORK/err") $(cat "$WORK/w.out")" >&2; exit 1; }
+	w_t+=("$(sk "$WORK/w.out" load_s)") w_rss+=("$RSS")
+done
+I_T=$(median "${i_t[@]}") I_RSS=$(median "${i_rss[@]}") W_T=$(median "${w_t[@]}") W_RSS=$(median "${w_rss[@]}")
+printf 'index     %7.3f s  peak %s KB (%s)   from the stored index (%s bytes beside the DER; runs: %s)\n' \
+	"$I_T" "$I_RSS" "$(mb "$I_RSS")" "$IDX_BYTES" "${i_t[*]}"
+printf 'DER walk  %7.3f s  peak %s KB (%s)   the same row without an index: its DER read and walked (runs: %s)\n' \
+	"$W_T" "$W_RSS" "$(mb "$W_RSS")" "${w_t[*]}"
+printf 'store     DER walk / index: %sx\n' "$(ratio "$W_T" "$I_T")"
 
 # ---- baseline for lookups: openssl verify -crl_check, one process for LEAVES leaves ----------------
 

@@ -5,7 +5,7 @@ set -euo pipefail
 BUILD=${1:-build-fuzz}
 SECONDS_EACH=${2:-60}
 cd "$(dirname "$0")/.."
-mkdir -p tests/fuzz/corpus/{cert,csr,key,names,starttls,http,crl,ocsp}
+mkdir -p tests/fuzz/corpus/{cert,csr,key,names,starttls,http,crl,ocsp,crlidx}
 # Seed corpora from real files if empty.
 if [ -z "$(ls -A tests/fuzz/corpus/cert)" ]; then
 	d=$(mktemp -d)
@@ -27,7 +27,11 @@ fi
 # ocsp: OCSP responses; its seeds (tests/fuzz/corpus/ocsp/) are committed `openssl ocsp` responses
 # about the certificates fuzz_ocsp.c carries (CA-signed, delegated, trusted responder; good,
 # revoked; SHA-1 CertID; nonce; malformedRequest).
-for t in cert csr key names starttls http crl ocsp; do
+# crlidx: a CRL's index as the store keeps it; its seeds (tests/fuzz/corpus/crlidx/) are the indexes
+# of the crl seeds and of two more openssl CRLs (serials of 1 to 21 octets with a revocation time
+# before 1970; an Ed25519 delta CRL, whose index keeps the signed bytes), made with
+# `crlcheck index CRL OUT`.
+for t in cert csr key names starttls http crl ocsp crlidx; do
 	mkdir -p "$BUILD/corpus/$t"
 	echo "fuzz_$t: ${SECONDS_EACH}s"
 	"$BUILD/tests/fuzz/fuzz_$t" -max_total_time="$SECONDS_EACH" -max_len=65536 -print_final_stats=1 \

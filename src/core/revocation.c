@@ -10,6 +10,7 @@
 #include "net/ocsp_http.h"
 #include "util/clock.h"
 #include "util/fileio.h"
+#include "util/grow.h"
 
 #define KEY "revocation."
 
@@ -145,7 +146,7 @@ static cf_code have_newer(cf_store *st, const cf_crl_info *info, bool *out, cf_e
 {
 	cf_crlrow *v = NULL;
 	size_t n = 0;
-	cf_code rc = cf_store_crls(st, info->issuer_hash, false, &v, &n, e);
+	cf_code rc = cf_store_crls(st, info->issuer_hash, 0, &v, &n, e);
 	*out = false;
 	for (size_t i = 0; rc == CF_OK && i < n; i++)
 		if (!newer(info->number, info->this_update, v[i].number, v[i].this_update))
@@ -190,6 +191,8 @@ cf_code cf_crl_import(cf_store *st, const char *name, const uint8_t *buf, size_t
 				   .added = now};
 		out->expired = info.next_update != 0 && info.next_update < now;
 		rc = cf_crl_to_der(name, buf, len, &row->der, &row->der_len, e); /* a PEM upload is kept as DER */
+		if (rc == CF_OK) /* and the parsed form beside it: a load reads that, without the walk */
+			rc = cf_crl_to_index(crl, &row->idx, &row->idx_len, e);
 	}
 	if (rc == CF_OK)
 		rc = cf_store_begin(st, e);
@@ -204,8 +207,9 @@ cf_code cf_crl_import(cf_store *st, const char *name, const uint8_t *buf, size_t
 		rc = cf_store_commit(st, e);
 	cf_store_rollback(st);
 	free(row->der);
-	row->der = NULL;
-	row->der_len = 0;
+	free(row->idx);
+	row->der = row->idx = NULL;
+	row->der_len = row->idx_len = 0;
 	cf_crl_free(crl);
 	return rc;
 }
@@ -218,51 +222,121 @@ struct cf_crlset {
 	_Atomic(const cf_cert *) *verified_by; /* the issuer object each was last checked against */
 	size_t n;
 	cf_revocation_settings settings;
+	cf_crlset_origin origin;
 };
+
+/* Whether the facts a CRL read from its index gives agree with its row's (an index that reads
+ * back but belongs to another row is no better than a damaged one). */
+static bool agrees(const cf_crl_info *info, const cf_crlrow *row)
+{
+	return strcmp(info->issuer, row->issuer) == 0 && strcmp(info->issuer_hash, row->issuer_hash) == 0 &&
+	       strcmp(info->number, row->number) == 0 && info->this_update == row->this_update &&
+	       info->next_update == row->next_update && (int64_t)info->entries == row->entries;
+}
+
+/* One stored CRL (its row borrowed): from its index when that reads back and agrees with the row,
+ * else by walking the DER (a row kept before schema 7, or a damaged index: the CRL is not lost),
+ * reading the DER now when the row came without it. *out NULL: the row is gone since it was
+ * listed. */
+static cf_code load_row(cf_store *st, const cf_crlrow *row, cf_crl **out, cf_crlset_origin *origin, cf_err *e)
+{
+	char name[32];
+	cf_crl_info info;
+	*out = NULL;
+	snprintf(name, sizeof(name), "CRL %lld", (long long)row->id);
+	if (row->idx != NULL) {
+		cf_crl *c = NULL;
+		if (cf_crl_from_index(name, row->idx, row->idx_len, &c, NULL) == CF_OK) {
+			cf_crl_info_get(c, &info);
+			if (agrees(&info, row)) {
+				origin->indexed++;
+				*out = c;
+				return CF_OK;
+			}
+			cf_crl_free(c);
+		}
+		origin->damaged++;
+	}
+	uint8_t *der = NULL;
+	size_t der_len = 0;
+	if (row->der == NULL) {
+		cf_code rc = cf_store_crl_der(st, row->id, &der, &der_len, e);
+		if (rc != CF_OK)
+			return rc == CF_E_NOTFOUND ? CF_OK : rc;
+	}
+	origin->walked++;
+	cf_code rc = cf_crl_parse(name, der != NULL ? der : row->der, der != NULL ? der_len : row->der_len, out, e);
+	free(der);
+	return rc;
+}
+
+typedef struct crlset_loader {
+	cf_store *st;
+	cf_crlset *s;
+	size_t cap[3]; /* of s->crls, s->info, s->verified_by */
+	cf_err *e;
+} crlset_loader;
+
+/* Keeps c (taken) when it is the newest CRL of its issuer so far: by CRL number, then thisUpdate. */
+static cf_code keep_newest(crlset_loader *l, cf_crl *c)
+{
+	cf_crlset *s = l->s;
+	cf_crl_info info;
+	cf_crl_info_get(c, &info);
+	size_t k = 0;
+	while (k < s->n && strcmp(s->info[k].issuer_hash, info.issuer_hash) != 0)
+		k++;
+	if (k == s->n) {
+		if (cf_grow(&s->crls, &l->cap[0], k, sizeof(*s->crls)) != 0 ||
+		    cf_grow(&s->info, &l->cap[1], k, sizeof(*s->info)) != 0 ||
+		    cf_grow((void *)&s->verified_by, &l->cap[2], k, sizeof(*s->verified_by)) != 0) {
+			cf_crl_free(c);
+			return cf_err_set(l->e, CF_E_INTERNAL, "crl", "out of memory");
+		}
+		s->crls[k] = c;
+		s->info[k] = info;
+		atomic_init(&s->verified_by[k], NULL);
+		s->n++;
+	} else if (newer(info.number, info.this_update, s->info[k].number, s->info[k].this_update)) {
+		cf_crl_free(s->crls[k]);
+		s->crls[k] = c;
+		s->info[k] = info;
+	} else {
+		cf_crl_free(c);
+	}
+	return CF_OK;
+}
+
+/* cf_store_crl_each's callback: one row into the set. */
+static int load_one(void *ctx, const cf_crlrow *row)
+{
+	crlset_loader *l = ctx;
+	cf_crl *c = NULL;
+	cf_code rc = load_row(l->st, row, &c, &l->s->origin, l->e);
+	return rc == CF_OK && c != NULL ? keep_newest(l, c) : rc;
+}
 
 cf_code cf_crlset_load(cf_store *st, const char *issuer_hash, cf_crlset **out, cf_err *e)
 {
-	cf_crlrow *rows = NULL;
-	size_t n = 0;
 	cf_crlset *s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return cf_err_set(e, CF_E_INTERNAL, "crl", "out of memory");
+	crlset_loader l = {.st = st, .s = s, .e = e};
 	cf_code rc = cf_revocation_settings_get(st, &s->settings, e);
+	/* the rows one at a time, their blobs borrowed: a 12 MB index is not copied before it is read */
 	if (rc == CF_OK)
-		rc = cf_store_crls(st, issuer_hash, true, &rows, &n, e);
-	if (rc == CF_OK && n > 0 &&
-	    ((s->crls = calloc(n, sizeof(*s->crls))) == NULL || (s->info = calloc(n, sizeof(*s->info))) == NULL ||
-	     (s->verified_by = calloc(n, sizeof(*s->verified_by))) == NULL))
-		rc = cf_err_set(e, CF_E_INTERNAL, "crl", "out of memory");
-	for (size_t i = 0; rc == CF_OK && i < n; i++) {
-		cf_crl *c = NULL;
-		cf_crl_info info;
-		char name[32];
-		snprintf(name, sizeof(name), "CRL %lld", (long long)rows[i].id);
-		if ((rc = cf_crl_parse(name, rows[i].der, rows[i].der_len, &c, e)) != CF_OK)
-			break;
-		cf_crl_info_get(c, &info);
-		size_t k = 0;
-		while (k < s->n && strcmp(s->info[k].issuer_hash, info.issuer_hash) != 0)
-			k++;
-		if (k == s->n) {
-			s->crls[s->n] = c;
-			s->info[s->n++] = info;
-		} else if (newer(info.number, info.this_update, s->info[k].number, s->info[k].this_update)) {
-			cf_crl_free(s->crls[k]);
-			s->crls[k] = c;
-			s->info[k] = info;
-		} else {
-			cf_crl_free(c);
-		}
-	}
-	cf_crlrows_free(rows, n);
+		rc = cf_store_crl_each(st, issuer_hash, CF_CRLS_IDX | CF_CRLS_DER_NO_IDX, load_one, &l, e);
 	if (rc != CF_OK) {
 		cf_crlset_free(s);
 		return rc;
 	}
 	*out = s;
 	return CF_OK;
+}
+
+void cf_crlset_origin_get(const cf_crlset *s, cf_crlset_origin *out)
+{
+	*out = s->origin;
 }
 
 void cf_crlset_free(cf_crlset *s)

@@ -25,7 +25,7 @@ cf_code cf_revocation_configure(cf_store *st, const cf_setting_change *changes, 
 
 /* What an import did. */
 typedef struct cf_crl_imported {
-	cf_crlrow row;	/* the stored row (without DER) */
+	cf_crlrow row;	/* the stored row (without DER and index) */
 	bool expired;	/* it had expired already: kept, and its CA's certificates are invalid */
 	bool not_newer; /* a download no newer than a CRL of the issuer already kept: not stored */
 } cf_crl_imported;
@@ -44,9 +44,18 @@ cf_code cf_crl_import(cf_store *st, const char *name, const uint8_t *buf, size_t
  * certificates invalid; no CRL for the issuer is "unknown", then the settings' strict mode and
  * fallback decide. */
 typedef struct cf_crlset cf_crlset;
-/* issuer_hash: only the CRLs of that issuer (SHA-256 of its name); NULL: all. */
+/* issuer_hash: only the CRLs of that issuer (SHA-256 of its name); NULL: all. Each CRL is read
+ * from the index stored with it (no DER walk); a row without one (kept before schema 7) or whose
+ * index is damaged or disagrees with the row is walked from its DER instead. */
 cf_code cf_crlset_load(cf_store *st, const char *issuer_hash, cf_crlset **out, cf_err *e);
 void cf_crlset_free(cf_crlset *s);
+/* How a load read the stored CRLs (what a caller may log: counts only). */
+typedef struct cf_crlset_origin {
+	size_t indexed; /* from their index */
+	size_t walked;	/* from their DER: rows without an index, and those counted in damaged */
+	size_t damaged; /* rows whose index did not read back or did not agree with the row */
+} cf_crlset_origin;
+void cf_crlset_origin_get(const cf_crlset *s, cf_crlset_origin *out);
 /* The status of cert from the newest stored CRL of its issuer, matched by the issuer's name (the
  * CRL was checked against that issuer when it was kept): good, revoked, crl-expired, or unknown
  * when there is none (the settings are not applied). */

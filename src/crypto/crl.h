@@ -45,4 +45,24 @@ bool cf_crl_revoked(const cf_crl *c, const uint8_t *serial, size_t len, int64_t 
 /* The same for a certificate of this CRL's issuer. */
 bool cf_crl_revokes(const cf_crl *c, const cf_cert *cert, int64_t *when);
 
+/* The index: a parsed CRL as one self-describing buffer (magic, version, lengths; little-endian;
+ * a checksum at the end), kept in the store beside the DER so that loading the CRL again costs
+ * no walk. It holds the sorted entries and their pool, cf_crl_info's facts, and what
+ * cf_crl_verify needs: the issuer's Name, the signature and its algorithm, and the digest of the
+ * signed bytes the walk took (for EdDSA and RSA-PSS, which have no separate digest, the signed
+ * bytes themselves). A CRL read from its index answers cf_crl_revoked, cf_crl_revokes,
+ * cf_crl_info_get and cf_crl_verify as the parsed one does; its signature is checked over that
+ * recorded digest, so the entries are only as sound as the store that kept them (the CRL was
+ * verified against its issuer when it was kept; the checksum finds damage, not tampering). */
+
+/* The index of c in a new buffer (free it). */
+cf_code cf_crl_to_index(const cf_crl *c, uint8_t **out, size_t *len, cf_err *e);
+/* Reads an index (name is used in messages) without walking any DER. The buffer is checked
+ * strictly (magic, version, checksum, every length and offset in bounds, entries in order, pool
+ * references inside the pool): anything wrong is CF_E_INPUT saying what, never a crash. */
+cf_code cf_crl_from_index(const char *name, const uint8_t *buf, size_t len, cf_crl **out, cf_err *e);
+/* Writes the checksum of an index buffer anew (its last 8 octets): for tests and the fuzz target,
+ * which damage the structure behind the checksum's back. */
+void cf_crl_index_seal(uint8_t *buf, size_t len);
+
 #endif

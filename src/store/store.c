@@ -1392,6 +1392,7 @@ void cf_crlrow_free(cf_crlrow *r)
 	free(r->number);
 	free(r->source);
 	free(r->der);
+	free(r->idx);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -1408,7 +1409,7 @@ cf_code cf_store_crl_insert(cf_store *st, cf_crlrow *r, cf_err *e)
 	cf_code rc =
 		prep(st,
 		     "INSERT INTO crls (issuer, issuer_hash, this_update, next_update, number, entries, source, der,"
-		     " added) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+		     " added, idx) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
 		     &s, e);
 	if (rc != CF_OK)
 		return rc;
@@ -1421,6 +1422,10 @@ cf_code cf_store_crl_insert(cf_store *st, cf_crlrow *r, cf_err *e)
 	D->bind_text(s, 7, r->source);
 	D->bind_blob(s, 8, r->der, r->der_len);
 	D->bind_int(s, 9, r->added);
+	if (r->idx != NULL)
+		D->bind_blob(s, 10, r->idx, r->idx_len);
+	else
+		D->bind_text(s, 10, NULL);
 	int rr = D->step(s, e);
 	if (rr == 1)
 		r->id = D->col_int(s, 0);
@@ -1428,58 +1433,121 @@ cf_code cf_store_crl_insert(cf_store *st, cf_crlrow *r, cf_err *e)
 	return rr == 1 ? CF_OK : (e ? e->code : CF_E_INTERNAL);
 }
 
-cf_code cf_store_crls(cf_store *st, const char *issuer_hash, bool with_der, cf_crlrow **out, size_t *n, cf_err *e)
+cf_code cf_store_crl_each(cf_store *st, const char *issuer_hash, unsigned with,
+			  int (*fn)(void *ctx, const cf_crlrow *r), void *ctx, cf_err *e)
 {
+	/* the blobs not asked for are not read: the CASEs leave them NULL, and length() reads only the
+	 * row's header (idx IS NOT NULL would read the whole index) */
 	cf_stmt *s = NULL;
-	cf_code rc =
-		prep(st,
-		     with_der ? "SELECT id, issuer, issuer_hash, this_update, next_update, number, entries, source,"
-				" added, der FROM crls WHERE $1 = '' OR issuer_hash = $1"
-				" ORDER BY issuer, this_update DESC, id DESC"
-			      : "SELECT id, issuer, issuer_hash, this_update, next_update, number, entries, source,"
-				" added FROM crls WHERE $1 = '' OR issuer_hash = $1"
-				" ORDER BY issuer, this_update DESC, id DESC",
-		     &s, e);
+	cf_code rc = prep(st,
+			  "SELECT id, issuer, issuer_hash, this_update, next_update, number, entries, source, added,"
+			  " CASE WHEN $2 <> 0 OR ($3 <> 0 AND idx IS NULL) THEN der END, length(idx) IS NOT NULL,"
+			  " CASE WHEN $4 <> 0 THEN idx END FROM crls WHERE $1 = '' OR issuer_hash = $1"
+			  " ORDER BY issuer, this_update DESC, id DESC",
+			  &s, e);
 	if (rc != CF_OK)
 		return rc;
 	D->bind_text(s, 1, issuer_hash != NULL ? issuer_hash : "");
-	cf_crlrow *v = NULL;
-	size_t cnt = 0, cap = 0;
-	int r;
-	while ((r = D->step(s, e)) == 1) {
-		if (cf_grow(&v, &cap, cnt, sizeof(*v)) != 0) {
-			r = -1;
-			cf_err_set(e, CF_E_INTERNAL, "crls", "out of memory");
-			break;
-		}
-		cf_crlrow *c = &v[cnt++];
-		memset(c, 0, sizeof(*c));
-		c->id = D->col_int(s, 0);
-		c->issuer = dup0(D->col_text(s, 1));
-		c->issuer_hash = dup0(D->col_text(s, 2));
-		c->this_update = D->col_int(s, 3);
-		c->next_update = D->col_int(s, 4);
-		c->number = dup0(D->col_text(s, 5));
-		c->entries = D->col_int(s, 6);
-		c->source = dup0(D->col_text(s, 7));
-		c->added = D->col_int(s, 8);
-		if (with_der) {
-			size_t len = 0;
-			const void *p = D->col_blob(s, 9, &len);
-			if ((c->der = malloc(len ? len : 1)) != NULL) {
-				memcpy(c->der, p, len);
-				c->der_len = len;
-			}
-		}
+	D->bind_int(s, 2, (with & CF_CRLS_DER) != 0);
+	D->bind_int(s, 3, (with & CF_CRLS_DER_NO_IDX) != 0);
+	D->bind_int(s, 4, (with & CF_CRLS_IDX) != 0);
+	int r, stop = 0;
+	while (stop == 0 && (r = D->step(s, e)) == 1) {
+		cf_crlrow c = {.id = D->col_int(s, 0),
+			       .issuer = (char *)D->col_text(s, 1),
+			       .issuer_hash = (char *)D->col_text(s, 2),
+			       .this_update = D->col_int(s, 3),
+			       .next_update = D->col_int(s, 4),
+			       .number = (char *)D->col_text(s, 5),
+			       .entries = D->col_int(s, 6),
+			       .source = (char *)D->col_text(s, 7),
+			       .added = D->col_int(s, 8)};
+		bool has_idx = D->col_int(s, 10) != 0;
+		if ((with & CF_CRLS_DER) || ((with & CF_CRLS_DER_NO_IDX) && !has_idx))
+			c.der = (uint8_t *)D->col_blob(s, 9, &c.der_len);
+		if ((with & CF_CRLS_IDX) && has_idx)
+			c.idx = (uint8_t *)D->col_blob(s, 11, &c.idx_len);
+		stop = fn(ctx, &c);
 	}
 	release(st, s);
-	if (r < 0) {
-		cf_crlrows_free(v, cnt);
-		return e ? e->code : CF_E_INTERNAL;
+	if (stop != 0)
+		return (cf_code)stop;
+	return r < 0 ? (e ? e->code : CF_E_INTERNAL) : CF_OK;
+}
+
+/* A copy of n octets in a new buffer (*out NULL when p is). */
+static bool blob_dup(const uint8_t *p, size_t n, uint8_t **out, size_t *len)
+{
+	*out = NULL;
+	*len = 0;
+	if (p == NULL)
+		return true;
+	if ((*out = malloc(n ? n : 1)) == NULL)
+		return false;
+	if (n > 0)
+		memcpy(*out, p, n);
+	*len = n;
+	return true;
+}
+
+typedef struct crl_rows {
+	cf_crlrow *v;
+	size_t n, cap;
+	cf_err *e;
+} crl_rows;
+
+/* cf_store_crl_each's callback for cf_store_crls: a copy of the row. */
+static int collect_crl(void *ctx, const cf_crlrow *r)
+{
+	crl_rows *rows = ctx;
+	if (cf_grow(&rows->v, &rows->cap, rows->n, sizeof(*rows->v)) != 0)
+		return cf_err_set(rows->e, CF_E_INTERNAL, "crls", "out of memory");
+	cf_crlrow *c = &rows->v[rows->n++];
+	*c = (cf_crlrow){.id = r->id,
+			 .issuer = dup0(r->issuer),
+			 .issuer_hash = dup0(r->issuer_hash),
+			 .this_update = r->this_update,
+			 .next_update = r->next_update,
+			 .number = dup0(r->number),
+			 .entries = r->entries,
+			 .source = dup0(r->source),
+			 .added = r->added};
+	if (!blob_dup(r->der, r->der_len, &c->der, &c->der_len) || !blob_dup(r->idx, r->idx_len, &c->idx, &c->idx_len))
+		return cf_err_set(rows->e, CF_E_INTERNAL, "crls", "out of memory");
+	return 0;
+}
+
+cf_code cf_store_crls(cf_store *st, const char *issuer_hash, unsigned with, cf_crlrow **out, size_t *n, cf_err *e)
+{
+	crl_rows rows = {.e = e};
+	cf_code rc = cf_store_crl_each(st, issuer_hash, with, collect_crl, &rows, e);
+	if (rc != CF_OK) {
+		cf_crlrows_free(rows.v, rows.n);
+		return rc;
 	}
-	*out = v;
-	*n = cnt;
+	*out = rows.v;
+	*n = rows.n;
 	return CF_OK;
+}
+
+cf_code cf_store_crl_der(cf_store *st, int64_t id, uint8_t **der, size_t *len, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc = prep(st, "SELECT der FROM crls WHERE id = $1", &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_int(s, 1, id);
+	int r = D->step(s, e);
+	if (r == 1) {
+		size_t n = 0;
+		const uint8_t *p = D->col_blob(s, 0, &n);
+		if (!blob_dup(p != NULL ? p : (const uint8_t *)"", n, der, len))
+			r = -1, cf_err_set(e, CF_E_INTERNAL, "crl", "out of memory");
+	}
+	release(st, s);
+	if (r == 0)
+		return cf_err_set(e, CF_E_NOTFOUND, "crl", "no CRL with id %lld", (long long)id);
+	return r == 1 ? CF_OK : (e ? e->code : CF_E_INTERNAL);
 }
 
 cf_code cf_store_crl_delete(cf_store *st, int64_t id, cf_err *e)

@@ -292,15 +292,30 @@ typedef struct cf_crlrow {
 	uint8_t *der; /* only when asked for */
 	size_t der_len;
 	int64_t added;
+	uint8_t *idx; /* the parsed form (cf_crl_to_index); NULL on rows kept before schema 7, and
+			 unless asked for */
+	size_t idx_len;
 } cf_crlrow;
 
 void cf_crlrow_free(cf_crlrow *r);
 void cf_crlrows_free(cf_crlrow *v, size_t n);
-/* Inserts r (with its DER); sets r->id. */
+/* Inserts r (with its DER, and its index when r->idx is set); sets r->id. */
 cf_code cf_store_crl_insert(cf_store *st, cf_crlrow *r, cf_err *e);
-/* The CRLs of one issuer (by the SHA-256 of its name; NULL: all of them), without DER unless
- * with_der, by issuer then newest first. */
-cf_code cf_store_crls(cf_store *st, const char *issuer_hash, bool with_der, cf_crlrow **out, size_t *n, cf_err *e);
+/* What cf_store_crls reads besides the facts, or-ed together (0: neither blob). */
+enum {
+	CF_CRLS_DER = 1,	/* the DER (true, as callers once passed, means this) */
+	CF_CRLS_IDX = 2,	/* the index, where the row has one */
+	CF_CRLS_DER_NO_IDX = 4, /* the DER of the rows without an index only */
+};
+/* The CRLs of one issuer (by the SHA-256 of its name; NULL: all of them), with the blobs `with`
+ * asks for, by issuer then newest first. */
+cf_code cf_store_crls(cf_store *st, const char *issuer_hash, unsigned with, cf_crlrow **out, size_t *n, cf_err *e);
+/* The same one row at a time, without copies: fn(ctx, row) with everything in the row borrowed
+ * (valid during fn); a non-zero return stops the walk and is returned. */
+cf_code cf_store_crl_each(cf_store *st, const char *issuer_hash, unsigned with,
+			  int (*fn)(void *ctx, const cf_crlrow *r), void *ctx, cf_err *e);
+/* The DER of one CRL (new buffer); CF_E_NOTFOUND when it is gone. */
+cf_code cf_store_crl_der(cf_store *st, int64_t id, uint8_t **der, size_t *len, cf_err *e);
 /* Deletes one CRL; CF_E_NOTFOUND when there is none. */
 cf_code cf_store_crl_delete(cf_store *st, int64_t id, cf_err *e);
 /* Deletes the CRLs of an issuer from one source (a manual upload replaces the previous one). */
