@@ -247,6 +247,11 @@
   // "Soon" is the monitor's notification start, once the page knows it.
   const soonDays = () => (state.monitor ? state.monitor.start_days : SOON_DAYS);
 
+  // Where a certificate belongs: its purpose, its trust store, or the phone whose LSC it is.
+  function placeOf(c) {
+    return c.purpose || c.store || `${c.endpoint} (LSC)`;
+  }
+
   function rowClass(iso) {
     const d = daysLeft(iso);
     return d < 0 ? 'expired' : d <= soonDays() ? 'soon' : null;
@@ -289,19 +294,22 @@
     const seq = ++soonSeq;
     const m = await api('GET', '/monitor');
     const data = await api('GET', '/certificates' + query({ expiring: m.start_days, limit: SOON_MAX }));
+    // phones' LSCs only when the monitor includes them
+    const lscs = m.lsc ? await api('GET', '/endpoints' + query({ expiring: m.start_days, limit: SOON_MAX })) : { items: [], total: 0 };
     if (seq !== soonSeq || state.trustView !== false) return;
     state.monitor = m;
-    const items = (data.items || []).slice().sort((a, b) => Date.parse(a.not_after) - Date.parse(b.not_after));
-    const total = data.total || 0;
+    const items = (data.items || []).concat(lscs.items || []).sort((a, b) => Date.parse(a.not_after) - Date.parse(b.not_after));
+    const total = (data.total || 0) + (lscs.total || 0);
     const span = `${dayWords(m.start_days)} (the monitor's notification start)`;
     $('#soon-text').textContent = !total ? `Nothing expires within ${span}.` :
       `${total === 1 ? '1 certificate expires' : total + ' certificates expire'} within ${span} or ${total === 1 ? 'has' : 'have'} expired` +
-      (total > items.length ? `; the first ${items.length} in list order:` : ':');
+      (lscs.total ? ` (${lscs.total === 1 ? "1 is a phone's LSC" : lscs.total + " are phones' LSCs"})` : '') +
+      (total > items.length ? `; the first ${items.length}:` : ':');
     $('#soon-list').replaceChildren(...items.map((c) => el('li', { class: rowClass(c.not_after) },
-      el('a', { href: '#cert/' + c.id }, `${c.id}: ${c.purpose || c.store} on ${c.node}`), ` — ${c.cn}, not after ${c.not_after}`,
+      el('a', { href: '#cert/' + c.id }, `${c.id}: ${placeOf(c)} on ${c.node}`), ` — ${c.cn}, not after ${c.not_after}`,
       el('span', { class: 'days' }, leftText(c.not_after)))));
-    $('#soon-show').hidden = !total;
-    $('#soon-show').textContent = total === 1 ? 'Show it in the list' : 'Show them in the list';
+    $('#soon-show').hidden = !data.total; // the list holds identities and trust certificates, not LSCs
+    $('#soon-show').textContent = data.total === 1 ? 'Show it in the list' : 'Show them in the list';
     $('#soon-panel').classList.toggle('none', !total);
     $('#soon-panel').hidden = false;
   }
@@ -367,12 +375,15 @@
   // Certificate details, as `certfleet cert show` prints them.
   async function viewCert(id) {
     show('cert');
+    // nothing of the certificate shown before stays on screen while this one loads
+    $('#cert-title').textContent = `Certificate ${id}`;
+    $('#cert-dl').replaceChildren();
     const c = await api('GET', '/certificates/' + encodeURIComponent(id));
     state.cert = c;
-    $('#cert-title').textContent = `Certificate ${c.id}: ${c.purpose || c.store} on ${c.node}`;
+    $('#cert-title').textContent = `Certificate ${c.id}: ${placeOf(c)} on ${c.node}`;
     const d = daysLeft(c.not_after);
     fillDl($('#cert-dl'), [
-      ['ID', c.id], ['Node', c.node], [c.purpose ? 'Purpose' : 'Trust store', c.purpose || c.store],
+      ['ID', c.id], ['Node', c.node], [c.purpose ? 'Purpose' : c.store ? 'Trust store' : 'Endpoint (LSC)', placeOf(c)],
       ['Subject', c.subject], ['Issuer', c.issuer], ['Serial', c.serial],
       ['Valid', `${c.not_before} to ${c.not_after} (${d < 0 ? 'expired' : d + ' days left'})`],
       ['Key', keyText(c)], ['Signature hash', c.signature_hash], ['SAN', list(c.san)],
@@ -420,7 +431,7 @@
     const plan = res.restart_plan || [];
     body.replaceChildren(...[
       items.length ? el('div', {}, el('h2', {}, 'Certificates'), el('ul', { id: 'result-certs' }, items.map((c) =>
-        el('li', {}, el('a', { href: '#cert/' + c.id }, `${c.id}: ${c.purpose || c.store} on ${c.node}`), ` — ${c.cn}, not after ${c.not_after}`)))) : null,
+        el('li', {}, el('a', { href: '#cert/' + c.id }, `${c.id}: ${placeOf(c)} on ${c.node}`), ` — ${c.cn}, not after ${c.not_after}`)))) : null,
       warningList(res.warnings) || el('p', {}, 'No warnings.'),
       el('h2', {}, 'Restart plan'),
       plan.length ? el('table', { id: 'restart-plan' }, el('caption', {}, 'Do these steps in order'),

@@ -1,4 +1,5 @@
-/* certfleetd's certificate routes: list (filtered, paginated), one certificate, delete. */
+/* certfleetd's certificate routes: list (filtered, paginated), phones' LSCs, one certificate,
+ * delete. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,14 +55,14 @@ static int add_row(void *ctx, const cf_certrow *r)
 	return 0;
 }
 
-void cf_route_certs(cf_req *q)
+/* A page of the certificates f selects, with the query's node, begins_with, expiring, offset and
+ * limit: {"items","total"}. */
+static void list_page(cf_req *q, cf_certfilter f)
 {
 	int64_t days = -1, total = 0;
 	cf_err e = {0};
-	cf_certfilter f = {.node = cf_req_param(q, "node"),
-			   .purpose = cf_req_param(q, "purpose"),
-			   .store = cf_req_param(q, "store"),
-			   .begins_with = cf_req_param(q, "begins_with")};
+	f.node = cf_req_param(q, "node");
+	f.begins_with = cf_req_param(q, "begins_with");
 	if (!cf_req_session(q) || !cf_req_number(q, "limit", 1, CERT_LIMIT_MAX, CERT_LIMIT_DEFAULT, &f.limit) ||
 	    !cf_req_number(q, "offset", 0, INT64_MAX / 2, 0, &f.offset) ||
 	    !cf_req_number(q, "expiring", 0, 36500, -1, &days))
@@ -89,6 +90,16 @@ void cf_route_certs(cf_req *q)
 			cf_reply_bytes(q, 200, "application/json", p.b.p, p.b.len);
 	}
 	cf_buf_free(&p.b);
+}
+
+void cf_route_certs(cf_req *q)
+{
+	list_page(q, (cf_certfilter){.purpose = cf_req_param(q, "purpose"), .store = cf_req_param(q, "store")});
+}
+
+void cf_route_endpoints(cf_req *q)
+{
+	list_page(q, (cf_certfilter){.kind = CF_LSC});
 }
 
 void cf_route_cert_get(cf_req *q)

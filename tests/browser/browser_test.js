@@ -418,6 +418,24 @@ async function main() {
   check('expiring soon follows the monitor: nothing within 5 days',
     await until(async () => (await text('#soon-text')).startsWith('Nothing expires within 5 days')), await text('#soon-text'));
   await shot(page, 'expiring-soon-5-days');
+  // LSC monitoring is on (saved above): a phone's LSC inside the window is in the panel too.
+  cli('trust', 'add', '--node', UCM1, '--store', 'CAPF-trust', path.join(CA, 'root.pem'));
+  const lscId = String(cli('endpoint', 'import', '--node', UCM1, path.join(CA, 'lsc.pem')).ids[0]);
+  await page.reload({ waitUntil: 'load' });
+  check('expiring soon: a phone LSC within 5 days is counted',
+    await until(async () => (await text('#soon-text')).includes("(1 is a phone's LSC)")), await text('#soon-text'));
+  check('expiring soon: the LSC named by its device', (await text('#soon-list')).includes(`SEP00AABBCCDD01 (LSC) on ${UCM1}`),
+    await text('#soon-list'));
+  checkEq('expiring soon: the LSC links to its details', [lscId], await panelIds());
+  check('expiring soon: no list button for LSCs alone', await page.isHidden('#soon-show'));
+  await shot(page, 'expiring-soon-lsc');
+  await page.click(`#soon-list a[href="#cert/${lscId}"]`);
+  check('LSC details: the endpoint named', await until(async () => (await dd('#cert-dl', 'Endpoint (LSC)')) === 'SEP00AABBCCDD01 (LSC)'),
+    await text('#cert-dl'));
+  cli('endpoint', 'delete', '--node', UCM1, '--device', 'SEP00AABBCCDD01');
+  await page.click('#nav a[href="#certs"]');
+  check('expiring soon: nothing within 5 days once the LSC is gone',
+    await until(async () => (await text('#soon-text')).startsWith('Nothing expires within 5 days')), await text('#soon-text'));
   // A 14-day window and a run now: the CallManager is notified (e-mail off: the daemon's log line).
   await page.click('#nav a[href="#monitor"]');
   await until(async () => (await page.inputValue('#mon-start')) === '5');

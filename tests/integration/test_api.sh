@@ -84,6 +84,7 @@ jbody "{'user':'reader','password':'$PW_READER'}" >b/login_reader.json
 jbody "{'node':'$PUB','purpose':'ipsec'}" >b/selfsigned.json
 jbody "{'node':'$PUB','store':'tomcat-trust','pem':$(pemof other.pem)}" >b/upload_refused.json
 jbody "{'node':'$PUB','purpose':'tomcat'}" >b/csr_refused.json
+jbody "{'node':'$PUB','pem':$(pemof other.pem)}" >b/endpoints_refused.json
 jbody "{'name':'mallory','role':'admin','password':'$PW_MALLORY'}" >b/user_refused.json
 jbody "{'password':'$PW_REFUSED'}" >b/passwd_refused.json
 jbody "{'start_days':30}" >b/monitor.json
@@ -178,6 +179,8 @@ op_args() {
 	"POST /api/v1/self-signed") A=(-H "$CTJ" --data-binary @b/selfsigned.json) ;;
 	"POST /api/v1/upload") A=(-H "$CTJ" --data-binary @b/upload_refused.json) ;;
 	"POST /api/v1/csr") A=(-H "$CTJ" --data-binary @b/csr_refused.json) ;;
+	"POST /api/v1/endpoints") A=(-H "$CTJ" --data-binary @b/endpoints_refused.json) ;;
+	"DELETE /api/v1/endpoints/{name}") U="$U?node=$PUB" ;;
 	"GET /api/v1/csr" | "DELETE /api/v1/csr") U="$U?node=$PUB&purpose=TVS" ;;
 	"GET /api/v1/csr/preview") U="$U?node=$PUB&purpose=tomcat" ;;
 	"POST /api/v1/users") A=(-H "$CTJ" --data-binary @b/user_refused.json) ;;
@@ -400,6 +403,25 @@ req csr_discard "${AUTH_A[@]}" -X DELETE "$API/csr?node=$PUB&purpose=TVS"
 change_ok "CSR discard TVS" admin "csr discard" "TVS on $PUB"
 req trust_delete "${AUTH_A[@]}" -X DELETE "$API/certificates/$TRUST_ID2"
 change_ok "trust delete" admin "trust delete" "$TRUST_ID2"
+
+# phones' LSCs: import (JSON), list, delete, as the command line has them
+cf trust add --node "$PUB" --store CallManager-trust root.pem >/dev/null
+AUDIT_N=$(audit_total)
+printf 'extendedKeyUsage=clientAuth\n' >lsc.ext
+openssl req -newkey rsa:2048 -nodes -keyout lsc.key -subj "/CN=SEP00112233AABB" 2>/dev/null |
+	openssl x509 -req -CA root.pem -CAkey root.key -days 365 -extfile lsc.ext -out lsc.pem 2>/dev/null
+jbody "{'node':'$PUB','pem':$(pemof lsc.pem)}" >b/lsc.json
+req lsc_import "${AUTH_A[@]}" -H "$CTJ" --data-binary @b/lsc.json "$API/endpoints"
+change_ok "endpoint import" admin "endpoint import" "LSCs on $PUB"
+assert_eq "endpoint import answer" "1 0 0" "$(jb '"%d %d %d" % (d["added"], d["replaced"], d["unchanged"])')"
+req lsc_list -b reader.jar "$API/endpoints?begins_with=sep0011"
+assert_eq "endpoints list" "SEP00112233AABB $PUB 1" "$(jb 'd["items"][0]["endpoint"] + " " + d["items"][0]["node"] + " " + str(d["total"])')"
+assert_eq "endpoints list as the command line has it" "$(cf --json endpoint list | json 'd["items"][0]["sha256"]')" "$(jb 'd["items"][0]["sha256"]')"
+req lsc_certs -b reader.jar "$API/certificates?begins_with=SEP0011"
+assert_eq "the certificate list holds no LSC" 0 "$(jb 'd["total"]')"
+req lsc_delete "${AUTH_A[@]}" -X DELETE "$API/endpoints/SEP00112233AABB?node=$PUB"
+change_ok "endpoint delete" admin "endpoint delete" "SEP00112233AABB"
+assert_eq "no LSC left" 0 "$(cf --json endpoint list | json 'len(d["items"])')"
 
 jbody "{'name':'carol','role':'read-only','password':'$PW_CAROL'}" >b/user_carol.json
 req user_add "${AUTH_A[@]}" -H "$CTJ" --data-binary @b/user_carol.json "$API/users"

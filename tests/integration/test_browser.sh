@@ -82,6 +82,10 @@ openssl req -new -newkey rsa:2048 -nodes -keyout inter.key -out inter.csr \
 openssl x509 -req -in inter.csr -CA root.pem -CAkey root.key -CAcreateserial -days 1825 -sha256 \
 	-extfile ca.ext -extensions inter -out inter.pem 2>/dev/null
 cat root.pem inter.pem >chain.pem
+# a phone's LSC from the root, expiring in 3 days (the expiring-soon panel with LSC monitoring on)
+printf 'extendedKeyUsage=clientAuth\n' >lsc.ext
+openssl req -newkey rsa:2048 -nodes -keyout lsc.key -subj "/CN=SEP00AABBCCDD01" 2>/dev/null |
+	openssl x509 -req -CA root.pem -CAkey root.key -CAcreateserial -days 3 -sha256 -extfile lsc.ext -out lsc.pem 2>/dev/null
 cat >sign.sh <<EOF
 #!/usr/bin/env bash
 # sign.sh CSR OUT: the external CA signs the CSR with the intermediate, keeping its extensions.
