@@ -775,8 +775,10 @@
     say('CRL schedule saved.');
   }
 
-  // The certificate details' revocation line: its serial on its issuer's newest stored CRL.
+  // The certificate details' revocation line: its serial on its issuer's newest stored CRL, or
+  // what OCSP last said of it (as the list's column).
   const REV_TEXT = { good: 'not revoked', revoked: 'revoked', 'crl-expired': 'CRL expired', unknown: 'unknown (no CRL of its issuer)' };
+  const REV_TEXT_OCSP = { good: 'not revoked (OCSP)', revoked: 'revoked (OCSP)', unknown: 'unknown (OCSP)' };
   async function loadCertRevocation(id) {
     const dd = el('dd', { id: 'cert-revocation' }, '…');
     $('#cert-dl').append(el('dt', {}, 'Revocation'), dd);
@@ -784,7 +786,7 @@
       const r = await api('GET', '/certificates/' + encodeURIComponent(id) + '/revocation');
       dd.className = 'rev-' + r.status;
       dd.dataset.status = r.status;
-      dd.textContent = (REV_TEXT[r.status] || r.status) + (r.message ? ` — ${r.message}` : '');
+      dd.textContent = ((r.source === 'ocsp' ? REV_TEXT_OCSP : REV_TEXT)[r.status] || r.status) + (r.message ? ` — ${r.message}` : '');
     } catch (err) {
       dd.textContent = 'could not be checked: ' + err.message;
     }

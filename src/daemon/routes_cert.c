@@ -22,11 +22,6 @@ typedef struct page {
 	int64_t now;
 } page;
 
-static const char *const revocation_words[] = {[CF_REV_GOOD] = "good",
-					       [CF_REV_REVOKED] = "revoked",
-					       [CF_REV_CRL_EXPIRED] = "crl-expired",
-					       [CF_REV_UNKNOWN] = "unknown"};
-
 /* Appends a certificate object to the page, with "revocation" from the stored CRLs, or from what
  * OCSP last said (revocation_checks) when that is revoked and the CRL does not say so, or when
  * there is no CRL of its issuer; "revocation_source" says which (the fast JSON writer: a page is
@@ -38,16 +33,10 @@ static int add_row(void *ctx, const cf_certrow *r)
 		cf_buf_add(&p->b, ",", 1);
 	cf_certjson_write(&p->b, r);
 	if (p->crls != NULL && p->b.len > 0 && p->b.p[p->b.len - 1] == '}') { /* two members more */
-		cf_revstatus st = cf_crlset_lookup_facts(p->crls, r->facts.issuer, r->facts.serial, p->now);
-		const char *word = revocation_words[st], *source = "crl";
+		cf_revstatus crl = cf_crlset_lookup_facts(p->crls, r->facts.issuer, r->facts.serial, p->now);
+		const char *source = NULL;
 		cf_revcheckrow rec = {0};
-		if (st != CF_REV_REVOKED && cf_store_revcheck_get(p->st, r->facts.sha256, &rec, NULL) == CF_OK &&
-		    (st == CF_REV_UNKNOWN || strcmp(rec.status, "revoked") == 0)) {
-			word = strcmp(rec.status, "revoked") == 0 ? "revoked"
-			       : strcmp(rec.status, "good") == 0  ? "good"
-								  : "unknown";
-			source = "ocsp";
-		}
+		const char *word = cf_daemon_revocation(p->st, crl, r->facts.sha256, &source, &rec);
 		cf_revcheckrow_free(&rec);
 		p->b.len--;
 		cf_buf_addf(&p->b, ",\"revocation\":\"%s\",\"revocation_source\":\"%s\"}", word, source);

@@ -427,6 +427,18 @@ static const char *revstatus_name(cf_revstatus s)
 	}
 }
 
+const char *cf_daemon_revocation(cf_store *st, cf_revstatus crl, const char *sha256, const char **source,
+				 cf_revcheckrow *rec)
+{
+	*source = "crl";
+	if (crl == CF_REV_REVOKED || cf_store_revcheck_get(st, sha256, rec, NULL) != CF_OK)
+		return revstatus_name(crl);
+	if (crl != CF_REV_UNKNOWN && strcmp(rec->status, "revoked") != 0)
+		return revstatus_name(crl); /* the CRL's word stands unless OCSP says revoked */
+	*source = "ocsp";
+	return strcmp(rec->status, "revoked") == 0 ? "revoked" : strcmp(rec->status, "good") == 0 ? "good" : "unknown";
+}
+
 const cf_crlset *cf_daemon_crls(cf_daemon *d, cf_err *e)
 {
 	int64_t version = cf_store_data_version(d->st);
@@ -459,8 +471,19 @@ void cf_route_cert_revocation(cf_req *q)
 	} else if ((set = cf_daemon_crls(q->d, &e)) == NULL) {
 		cf_reply_err(q, &e);
 	} else {
-		cf_revstatus s = cf_crlset_lookup(set, cert, cf_clock_now(), msg, sizeof(msg));
-		cf_reply_json(q, 200, json_pack("{s:s, s:s}", "status", revstatus_name(s), "message", msg));
+		cf_revstatus crl = cf_crlset_lookup(set, cert, cf_clock_now(), msg, sizeof(msg));
+		const char *source = NULL;
+		cf_revcheckrow rec = {0};
+		const char *word = cf_daemon_revocation(q->d->st, crl, r.facts.sha256, &source, &rec);
+		if (strcmp(source, "ocsp") == 0) { /* what OCSP said, where and when */
+			char at[32];
+			cf_time_rfc3339(rec.checked, at);
+			snprintf(msg, sizeof(msg), "OCSP %.200s%s%s%s at %s: %.200s", rec.responder,
+				 rec.trust[0] != '\0' ? " (" : "", rec.trust, rec.trust[0] != '\0' ? ")" : "", at,
+				 rec.message);
+		}
+		cf_revcheckrow_free(&rec);
+		cf_reply_json(q, 200, json_pack("{s:s, s:s, s:s}", "status", word, "source", source, "message", msg));
 	}
 	cf_cert_free(cert);
 	cf_certrow_free(&r);

@@ -267,6 +267,16 @@ assert_eq "list: revoked, from OCSP, on both nodes" "revoked/ocsp revoked/ocsp" 
 CODE=$(curl -sk -o certs.json -w '%{http_code}' -b admin.jar "$BASE/certificates?purpose=CallManager-ECDSA&node=$N2")
 assert_eq "list: unknown, from OCSP (no CRL)" "unknown/ocsp" \
 	"$(json '" ".join(c["revocation"] + "/" + c["revocation_source"] for c in d["items"])' <certs.json)"
+ID=$(json 'd["items"][0]["id"]' <certs.json)
+CODE=$(curl -sk -o one.json -w '%{http_code}' -b admin.jar "$BASE/certificates/$ID/revocation")
+assert_eq "details route" 200 "$CODE"
+assert_eq "details: as the list, from OCSP" "unknown/ocsp" "$(json 'd["status"] + "/" + d["source"]' <one.json)"
+assert_contains "details: the responder asked and when" "OCSP http://127.0.0.1" "$(json 'd["message"]' <one.json)"
+CODE=$(curl -sk -o certs.json -w '%{http_code}' -b admin.jar "$BASE/certificates?purpose=tomcat-ECDSA&node=$N1")
+ID=$(json 'd["items"][0]["id"]' <certs.json)
+CODE=$(curl -sk -o one.json -w '%{http_code}' -b admin.jar "$BASE/certificates/$ID/revocation")
+assert_eq "details: revoked, from OCSP" "revoked/ocsp" "$(json 'd["status"] + "/" + d["source"]' <one.json)"
+assert_contains "details: how the answer was trusted" "(delegated)" "$(json 'd["message"]' <one.json)"
 CODE=$(curl -sk -o certs.json -w '%{http_code}' -b admin.jar "$BASE/certificates?store=tomcat-trust&node=$N1")
 assert_eq "list: a root, never asked, no CRL" "unknown/crl" \
 	"$(json '" ".join(c["revocation"] + "/" + c["revocation_source"] for c in d["items"] if c["cn"] == "Revcheck Test Root")' <certs.json)"
