@@ -588,3 +588,43 @@ void cf_revocation_ask(const cf_revocation_settings *s, const cf_cert *leaf, con
 	cf_ocsp_answer_clear(&a);
 	cf_facts_free(&f);
 }
+
+cf_code cf_revocation_upload_crl(cf_store *st, const char *name, const cf_cert *cert, const cf_cert *issuer,
+				 cf_revstatus *status, cf_err *e)
+{
+	cf_crlset *crls = NULL;
+	char msg[320], hash[65];
+	cf_cert_issuer_hash(cert, hash); /* only its issuer's CRLs are read */
+	cf_code rc = cf_crlset_load(st, hash, &crls, e);
+	if (rc != CF_OK)
+		return rc;
+	*status = cf_crlset_check(crls, cert, issuer, cf_clock_now(), msg, sizeof(msg));
+	switch (*status) {
+	case CF_REV_REVOKED: rc = cf_err_set(e, CF_E_INPUT, name, "the certificate is %s [revoked]", msg); break;
+	case CF_REV_CRL_EXPIRED: rc = cf_err_set(e, CF_E_INPUT, name, "%s [crl-expired]", msg); break;
+	default: break;
+	}
+	cf_crlset_free(crls);
+	return rc;
+}
+
+cf_code cf_revocation_upload_ocsp(const cf_revocation_settings *rs, const cf_ocsp_verdict *v, cf_revstatus crl,
+				  const char *name, cf_warnings *w, cf_err *e)
+{
+	char src[600];
+	snprintf(src, sizeof(src), "OCSP %s%s%s%s", v->url[0] != '\0' ? v->url : "(no responder)",
+		 v->answered ? " (" : "", v->answered ? v->trust : "", v->answered ? ")" : "");
+	if (v->status == CF_REV_REVOKED)
+		return cf_err_set(e, CF_E_INPUT, name, "the certificate is revoked: %s: %s [revoked]", src, v->message);
+	if (v->status == CF_REV_GOOD || crl == CF_REV_GOOD)
+		return CF_OK;
+	if (rs->strict || (!v->answered && rs->fallback_revoked))
+		return cf_err_set(e, CF_E_INPUT, name,
+				  "no revocation status: %s: %s, and no CRL of its issuer; %s [revoked]", src,
+				  v->message,
+				  rs->strict ? "strict mode refuses an unknown status"
+					     : "the fallback treats that as revoked (revocation config --fallback)");
+	cf_warn(w, "revocation-unknown",
+		"no revocation status: %s: %s, and no CRL of its issuer; accepted as not revoked", src, v->message);
+	return CF_OK;
+}

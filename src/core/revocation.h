@@ -4,6 +4,7 @@
 #ifndef CF_REVOCATION_H
 #define CF_REVOCATION_H
 
+#include "core/plan.h"
 #include "core/settings.h"
 #include "core/validate.h"
 #include "store/store.h"
@@ -101,5 +102,18 @@ typedef struct cf_ocsp_verdict {
  * went wrong is an unanswered, unknown verdict that says why. */
 void cf_revocation_ask(const cf_revocation_settings *s, const cf_cert *leaf, const cf_cert *issuer,
 		       cf_cert *const *trusted, size_t n_trusted, int64_t now, cf_ocsp_verdict *out);
+
+/* Checks made at every upload (SPEC §6.1), identity or trust certificate. */
+
+/* The stored CRLs' verdict on cert (issued by issuer), in *status: revoked, or every certificate
+ * of its CA invalid because the CRL expired, refuse with the rule id (CF_E_INPUT naming name). */
+cf_code cf_revocation_upload_crl(cf_store *st, const char *name, const cf_cert *cert, const cf_cert *issuer,
+				 cf_revstatus *status, cf_err *e);
+/* OCSP's verdict v with the CRLs' status crl, decided as validation decides (SPEC §6): revoked
+ * refuses; when neither gives a status, strict mode and the fallback "treat as revoked" refuse,
+ * otherwise the upload goes on with a revocation-unknown warning in w; in strict mode an unknown
+ * answer refuses unless a CRL says good. Refusals are CF_E_INPUT naming name, rule [revoked]. */
+cf_code cf_revocation_upload_ocsp(const cf_revocation_settings *rs, const cf_ocsp_verdict *v, cf_revstatus crl,
+				  const char *name, cf_warnings *w, cf_err *e);
 
 #endif

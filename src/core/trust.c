@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/revcheck.h"
+#include "core/revocation.h"
 #include "util/clock.h"
 #include "util/grow.h"
 
@@ -95,6 +97,56 @@ static cf_code check_trust_cert(const char *name, size_t index, size_t total, co
 			  which, f->subject, ts->name);
 }
 
+/* The revocation checks of a trust upload (SPEC §6.1: at every upload), made before the change's
+ * transaction begins since OCSP is a network call: each certificate of the bundle that is not
+ * self-signed and whose issuer is in the bundle or already in the node's store is refused when
+ * the stored CRLs or (when on) OCSP say it is revoked, as an identity upload is; asked[i] and v[i]
+ * are what OCSP said, for the change to record. */
+static cf_code trust_revocation(cf_store *st, const char *node, const char *store, const char *name, cf_cert **certs,
+				const cf_facts *facts, size_t n, cf_ocsp_verdict *v, bool *asked, cf_warnings *w,
+				cf_err *e)
+{
+	cf_revocation_settings rs;
+	cf_node nd = {0};
+	cf_cert **stored = NULL, **responders = NULL, **cand = NULL;
+	size_t n_stored = 0, n_responders = 0;
+	cf_code rc = cf_revocation_settings_get(st, &rs, e);
+	if (rc != CF_OK || !rs.check || cf_store_node_get(st, node, &nd, NULL) != CF_OK)
+		return rc; /* an unknown node is named by the change's own checks */
+	rc = cf_store_trust_certs(st, nd.id, store, &stored, &n_stored, e);
+	if (rc == CF_OK && rs.ocsp)
+		rc = cf_store_trust_certs(st, nd.id, "tomcat-trust", &responders, &n_responders, e);
+	if (rc == CF_OK && (cand = calloc(n + n_stored + 1, sizeof(*cand))) == NULL)
+		rc = cf_err_set(e, CF_E_INTERNAL, name, "out of memory");
+	if (rc == CF_OK) {
+		memcpy(cand, certs, n * sizeof(*cand));
+		if (n_stored > 0)
+			memcpy(cand + n, stored, n_stored * sizeof(*cand));
+	}
+	for (size_t i = 0; rc == CF_OK && i < n; i++) {
+		long k = facts[i].self_signed ? -1 : cf_revcheck_issuer(certs[i], cand, n + n_stored);
+		if (k < 0)
+			continue;
+		char what[600];
+		cf_revstatus crl = CF_REV_UNKNOWN;
+		if (n > 1)
+			snprintf(what, sizeof(what), "%.500s (certificate %zu of %zu)", name, i + 1, n);
+		else
+			snprintf(what, sizeof(what), "%.500s", name);
+		rc = cf_revocation_upload_crl(st, what, certs[i], cand[k], &crl, e);
+		if (rc == CF_OK && rs.ocsp) {
+			cf_revocation_ask(&rs, certs[i], cand[k], responders, n_responders, cf_clock_now(), &v[i]);
+			asked[i] = true;
+			rc = cf_revocation_upload_ocsp(&rs, &v[i], crl, what, w, e);
+		}
+	}
+	free(cand);
+	cf_certs_free(stored, n_stored);
+	cf_certs_free(responders, n_responders);
+	cf_node_free(&nd);
+	return rc;
+}
+
 cf_code cf_trust_add(cf_store *st, const char *node, const char *store, const char *name, const uint8_t *buf,
 		     size_t len, const char *description, cf_outcome *out, cf_err *e)
 {
@@ -105,6 +157,8 @@ cf_code cf_trust_add(cf_store *st, const char *node, const char *store, const ch
 	const cf_truststore *ts = cf_truststore_find(store);
 	size_t duplicates = 0;
 	cf_strv ucm = {0};
+	cf_ocsp_verdict *verdicts = NULL; /* what OCSP said of certs[i] when asked[i] */
+	bool *asked = NULL;
 
 	cf_code rc = cf_cert_parse_bundle(name, buf, len, &certs, &n, e);
 	if (rc != CF_OK)
@@ -114,6 +168,13 @@ cf_code cf_trust_add(cf_store *st, const char *node, const char *store, const ch
 		return cf_err_set(e, CF_E_INTERNAL, name, "out of memory");
 	}
 	if ((rc = cf_certs_facts(certs, n, facts, e)) != CF_OK)
+		goto out;
+	if ((verdicts = calloc(n, sizeof(*verdicts))) == NULL || (asked = calloc(n, sizeof(*asked))) == NULL) {
+		rc = cf_err_set(e, CF_E_INTERNAL, name, "out of memory");
+		goto out;
+	}
+	if ((rc = trust_revocation(st, node, store, name, certs, facts, n, verdicts, asked, &out->warnings, e)) !=
+	    CF_OK)
 		goto out;
 	if ((rc = cf_store_begin(st, e)) != CF_OK || (rc = cf_nodectx_load(st, node, &ctx, e)) != CF_OK)
 		goto out;
@@ -178,12 +239,19 @@ cf_code cf_trust_add(cf_store *st, const char *node, const char *store, const ch
 	if (duplicates > 0)
 		cf_strv_pushf(&out->notes, "%zu certificate%s already in %s on %s, ignored", duplicates,
 			      duplicates == 1 ? " was" : "s were", store, ctx.node.fqdn);
+	for (size_t i = 0; i < n && rc == CF_OK; i++) /* what OCSP said, as the interval check keeps it */
+		if (asked[i])
+			rc = cf_revcheck_record(st, facts[i].sha256, &verdicts[i], cf_clock_now(), e);
+	if (rc != CF_OK)
+		goto out;
 	cf_plan_finish(&out->plan);
 	rc = cf_store_commit(st, e);
 out:
 	cf_store_rollback(st);
 	cf_nodectx_free(&ctx);
 	cf_strv_clear(&ucm);
+	free(verdicts);
+	free(asked);
 	for (size_t i = 0; facts && i < n; i++)
 		cf_facts_free(&facts[i]);
 	free(facts);

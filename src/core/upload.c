@@ -7,7 +7,6 @@
 #include "core/identity_int.h"
 #include "core/revcheck.h"
 #include "core/revocation.h"
-#include "crypto/crl.h"
 #include "crypto/verify.h"
 #include "util/clock.h"
 
@@ -79,27 +78,6 @@ static cf_code expressway_names_check(const char *name, const cf_facts *f, cf_er
 			return cf_err_set(e, CF_E_INPUT, name, "Subject alternative name must be a valid FQDN (\"%s\")",
 					  f->san.v[i] + 4);
 	return CF_OK;
-}
-
-/* The stored CRLs' verdict on cert (issued by issuer), in *status: revoked, or every certificate
- * of its CA invalid because the CRL expired, refuse the upload with the rule id. */
-static cf_code revocation_check(cf_store *st, const char *name, const cf_cert *cert, const cf_cert *issuer,
-				cf_revstatus *status, cf_err *e)
-{
-	cf_crlset *crls = NULL;
-	char msg[320], hash[65];
-	cf_cert_issuer_hash(cert, hash); /* only its issuer's CRLs are read */
-	cf_code rc = cf_crlset_load(st, hash, &crls, e);
-	if (rc != CF_OK)
-		return rc;
-	*status = cf_crlset_check(crls, cert, issuer, cf_clock_now(), msg, sizeof(msg));
-	switch (*status) {
-	case CF_REV_REVOKED: rc = cf_err_set(e, CF_E_INPUT, name, "the certificate is %s [revoked]", msg); break;
-	case CF_REV_CRL_EXPIRED: rc = cf_err_set(e, CF_E_INPUT, name, "%s [crl-expired]", msg); break;
-	default: break;
-	}
-	cf_crlset_free(crls);
-	return rc;
 }
 
 /* Check 3 with the validation engine: the chain from the file's certificates to an anchor of the
@@ -182,35 +160,16 @@ static bool same_cert(const cf_cert *a, const cf_cert *b)
 	return la == lb && memcmp(da, db, la) == 0;
 }
 
-/* Check 3c: OCSP's answer (asked with issuer before the transaction) together with the CRLs'
- * (check 3b, crl), decided as validation decides (SPEC §6): revoked refuses; when neither gives a
- * status, strict mode and the fallback "treat as revoked" refuse, otherwise the upload goes on
- * with a revocation-unknown warning; in strict mode an unknown answer refuses unless a CRL says
- * good. */
+/* Check 3c: OCSP's answer, asked with the issuer the chain had before the transaction began,
+ * decided with the CRLs' (check 3b) as every upload is (cf_revocation_upload_ocsp). */
 static cf_code ocsp_check(const char *name, const cf_revocation_settings *rs, const ocsp_first *o,
 			  const cf_cert *issuer, cf_revstatus crl, cf_warnings *w, cf_err *e)
 {
-	const cf_ocsp_verdict *v = &o->v;
-	char src[600];
 	if (o->issuer == NULL || !same_cert(o->issuer, issuer))
 		return cf_err_set(
 			e, CF_E_STATE, name,
 			"the trust stores changed while OCSP was asked about the certificate; upload it again");
-	snprintf(src, sizeof(src), "OCSP %s%s%s%s", v->url[0] != '\0' ? v->url : "(no responder)",
-		 v->answered ? " (" : "", v->answered ? v->trust : "", v->answered ? ")" : "");
-	if (v->status == CF_REV_REVOKED)
-		return cf_err_set(e, CF_E_INPUT, name, "the certificate is revoked: %s: %s [revoked]", src, v->message);
-	if (v->status == CF_REV_GOOD || crl == CF_REV_GOOD)
-		return CF_OK;
-	if (rs->strict || (!v->answered && rs->fallback_revoked))
-		return cf_err_set(e, CF_E_INPUT, name,
-				  "no revocation status: %s: %s, and no CRL of its issuer; %s [revoked]", src,
-				  v->message,
-				  rs->strict ? "strict mode refuses an unknown status"
-					     : "the fallback treats that as revoked (revocation config --fallback)");
-	cf_warn(w, "revocation-unknown",
-		"no revocation status: %s: %s, and no CRL of its issuer; accepted as not revoked", src, v->message);
-	return CF_OK;
+	return cf_revocation_upload_ocsp(rs, &o->v, crl, name, w, e);
 }
 
 /* The chain's issuer certificates as one PEM text, without a self-signed root. */
@@ -320,7 +279,7 @@ cf_code cf_identity_upload(cf_store *st, const char *node, const char *purpose, 
 		goto out;
 
 	/* 3b: not revoked by the stored CRL of its issuer */
-	if (chain.n > 1 && (rc = revocation_check(st, name, certs[0], chain.chain[1], &crl, e)) != CF_OK)
+	if (chain.n > 1 && (rc = cf_revocation_upload_crl(st, name, certs[0], chain.chain[1], &crl, e)) != CF_OK)
 		goto out;
 	/* 3c: nor by OCSP, asked before the transaction began */
 	if (chain.n > 1 && rs.check && rs.ocsp &&

@@ -55,6 +55,7 @@ sign good ucm1.example.com issuing leaf     # good, revoked at the responder bef
 sign revoked ucm1.example.com issuing leaf  # revoked from the start
 sign unlisted ucm2.example.com issuing leaf # not in the index: unknown
 sign later ucm1.example.com issuing leaf    # good at upload, revoked before `revocation check` (2)
+sign subca "Revcheck Test Sub CA" issuing v3ca # a trust upload (1b)
 
 idx() { # STATUS PEM [REVOCATION]: one line of openssl's index.txt
 	local serial subj enddate
@@ -67,7 +68,7 @@ REVOKED_AT=$(date -u -d '-1 hour' +%y%m%d%H%M%SZ)
 echo "unique_subject = no" >index.txt.attr # several leaves for ucm1
 index() { # index NAME...: those revoked, the other known leaves good
 	local n st
-	for n in good revoked later; do
+	for n in good revoked later subca; do
 		st=V
 		[[ " $* " == *" $n "* ]] && st=R
 		if [ $st == R ]; then idx R "$n.pem" "$REVOKED_AT,keyCompromise"; else idx V "$n.pem"; fi
@@ -183,6 +184,27 @@ must "the certificates' own responder again" revocation config --ocsp-from-cert
 
 upload "$N2" tomcat-ECDSA good
 expect_rc "the same certificate on the second node" 0
+
+# ---- 1b. trust uploads are checked too: a sub-CA with its issuing CA ---------------------------------
+must "the configured responder (the sub-CA has no AIA)" revocation config --ocsp-uri "$URL_CA"
+index revoked subca
+BEFORE=$(list)
+cfx trust add --node "$N1" --store tomcat-trust subca-chain.pem
+expect_rc "a revoked sub-CA: refused" 3
+assert_contains "names the certificate of the bundle" "subca-chain.pem (certificate 1 of 2)" "$ERR"
+assert_contains "and the rule" "[revoked]" "$ERR"
+assert_eq "store unchanged by the refused trust upload" "$BEFORE" "$(list)"
+index revoked
+cfx --json trust add --node "$N1" --store tomcat-trust subca-chain.pem
+expect_rc "a good sub-CA: accepted" 0
+SUBCA_SHA=$(openssl x509 -in subca.pem -outform DER | sha256sum | cut -d' ' -f1)
+assert_eq "its OCSP answer recorded" "good delegated" \
+	"$(sqlite3 "$CERTFLEET_STORE" "SELECT status || ' ' || trust FROM revocation_checks WHERE sha256 = '$SUBCA_SHA'")"
+# (taken out again: part 2 counts the certificates there are to ask)
+cf --json cert list --store tomcat-trust | json '"\n".join("%d %s" % (c["id"], c["node"]) for c in d["items"] if c["cn"] in ("Revcheck Test Sub CA", "Revcheck Test Issuing CA"))' |
+	while read -r id node; do cf trust delete --node "$node" --store tomcat-trust --id "$id" >/dev/null; done
+assert_eq "taken out" "$BEFORE" "$(list)"
+must "the certificates' own responder again" revocation config --ocsp-from-cert
 
 # ---- 2. revocation check and the doctor ------------------------------------------------------------
 index revoked later
