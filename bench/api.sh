@@ -120,7 +120,7 @@ for _ in $(seq 1 100); do
 	kill -0 "$DPID" 2>/dev/null || { echo "FAILED: certfleetd exited: $(head -c 300 "$WORK/daemon.log")" >&2; exit 1; }
 	sleep 0.1
 done
-CODE=$(curl -sk -o "$WORK/login.json" -D "$WORK/login.hdr" -w '%{http_code}' \
+CODE=$(curl -sk -o "$WORK/login.json" -D "$WORK/login.hdr" -w '%{http_code}' -H 'Content-Type: application/json' \
 	-d "{\"user\":\"admin\",\"password\":\"$USER_PW\"}" "$BASE/api/v1/login")
 [[ $CODE == 200 ]] || { echo "FAILED: login answered $CODE: $(head -c 300 "$WORK/login.json")" >&2; exit 1; }
 SESSION=$(tr -d '\r' <"$WORK/login.hdr" | sed -n 's/^[Ss]et-[Cc]ookie: certfleet_session=\([0-9a-f]*\);.*/\1/p')

@@ -60,7 +60,7 @@ int cmd_crl_list(cli *c, int argc, char **argv)
 	int rc = cli_store(c, false);
 	if (rc != 0)
 		return rc;
-	if (cf_store_crls(c->st, NULL, false, &v, &n, &e) != CF_OK)
+	if (cf_store_crls(c->st, NULL, 0, &v, &n, &e) != CF_OK)
 		return cli_fail(c, &e);
 	json_t *items = json_array();
 	if (!c->json)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "util/grow.h"
+#include "util/text.h"
 
 /* One certificate to ask about, however many nodes hold it. */
 typedef struct question {
@@ -48,6 +49,7 @@ struct cf_revcheck {
 		size_t v;
 	} * index;
 	size_t index_cap, index_used;
+	cf_strv down, down_why; /* responders unreachable in this pass, and why: not asked again in it */
 };
 
 /* ---- pure parts ------------------------------------------------------------------------------------ */
@@ -57,29 +59,14 @@ bool cf_revcheck_due(const cf_revcheckrow *prev, int64_t interval, int64_t now)
 	return prev == NULL || prev->checked + interval <= now;
 }
 
-long cf_revcheck_issuer(const cf_cert *cert, cf_cert *const *cand, size_t n)
-{
-	size_t len = 0, clen = 0;
-	const uint8_t *der = cf_cert_der(cert, &len);
-	for (size_t i = 0; i < n; i++) {
-		const uint8_t *cder = cf_cert_der(cand[i], &clen);
-		if (clen == len && memcmp(cder, der, len) == 0)
-			continue; /* the certificate itself, kept in a trust store too */
-		if (cf_cert_issued_by(cert, cand[i]))
-			return (long)i;
-	}
-	return -1;
-}
-
 /* ---- recording ------------------------------------------------------------------------------------- */
 
 /* A copy of s on one line (control characters as '?'); NULL when out of memory. */
 static char *one_line(const char *s)
 {
 	char *out = strdup(s);
-	for (char *c = out; c != NULL && *c != '\0'; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
+	if (out != NULL)
+		cf_text_one_line(out);
 	return out;
 }
 
@@ -215,37 +202,37 @@ static cf_code add_place(cf_revcheck *p, const char *node, const listed *x, size
 	return CF_OK;
 }
 
-/* The issuer of x on the node: among the node's trust certificates, and an identity's stored
- * chain. *cert and *issuer are set (owned) when there is one. */
-static cf_code find_issuer(cf_store *st, const listed *x, const certset *trust, cf_cert **cert, cf_cert **issuer,
-			   cf_err *e)
+/* The issuer of x on the node: among the node's trust certificates (trust, indexed by tix), then
+ * an identity's stored chain. *cert and *issuer are set (owned) when there is one. */
+static cf_code find_issuer(cf_store *st, const listed *x, const certset *trust, const cf_issuers *tix, cf_cert **cert,
+			   cf_cert **issuer, cf_err *e)
 {
 	cf_certrow row = {0};
-	cf_cert **chain = NULL, **cand = NULL;
+	cf_cert **chain = NULL, *found = NULL;
 	size_t n_chain = 0;
 	cf_code rc = cf_store_cert_get(st, x->id, false, &row, e);
 	if (rc != CF_OK)
 		return rc;
 	cf_cert *c = cf_cert_from_der(row.der, row.der_len);
 	const char *pem = row.chain_pem;
-	if (c != NULL && x->kind == CF_IDENTITY && pem != NULL && pem[0] != '\0' &&
-	    cf_cert_parse_bundle("stored chain", (const uint8_t *)pem, strlen(pem), &chain, &n_chain, NULL) != CF_OK)
-		n_chain = 0; /* an unreadable stored chain counts as none */
-	if (c != NULL && (cand = calloc(trust->n + n_chain + 1, sizeof(*cand))) == NULL)
-		rc = cf_err_set(e, CF_E_INTERNAL, "revocation check", "out of memory");
-	if (cand != NULL) {
-		for (size_t i = 0; i < trust->n; i++)
-			cand[i] = trust->v[i];
-		for (size_t i = 0; i < n_chain; i++)
-			cand[trust->n + i] = chain[i];
-		long k = cf_revcheck_issuer(c, cand, trust->n + n_chain);
-		if (k >= 0) {
-			*cert = c;
-			*issuer = cf_cert_ref(cand[k]);
-			c = NULL;
-		}
+	long k = c != NULL ? cf_issuers_find(tix, c) : -1;
+	if (k >= 0) {
+		found = trust->v[k];
+	} else if (c != NULL && x->kind == CF_IDENTITY && pem != NULL && pem[0] != '\0' &&
+		   cf_cert_parse_bundle("stored chain", (const uint8_t *)pem, strlen(pem), &chain, &n_chain, NULL) ==
+			   CF_OK) { /* an unreadable stored chain counts as none */
+		cf_issuers *cix = cf_issuers_new(chain, n_chain);
+		if (cix == NULL)
+			rc = cf_err_set(e, CF_E_INTERNAL, "revocation check", "out of memory");
+		else if ((k = cf_issuers_find(cix, c)) >= 0)
+			found = chain[k];
+		cf_issuers_free(cix);
 	}
-	free(cand);
+	if (found != NULL) {
+		*cert = c;
+		*issuer = cf_cert_ref(found);
+		c = NULL;
+	}
 	cf_cert_free(c);
 	cf_certs_free(chain, n_chain);
 	cf_certrow_free(&row);
@@ -262,8 +249,13 @@ static cf_code plan_node(cf_store *st, cf_revcheck *p, const cf_node *node, cf_e
 	cf_code rc = cf_store_cert_each(st, &f, collect, &l, e);
 	if (l.oom)
 		rc = cf_err_set(e, CF_E_INTERNAL, "revocation check", "out of memory");
+	cf_issuers *tix = NULL;
 	if (rc != CF_OK || (rc = cf_store_trust_certs(st, node->id, NULL, &trust.v, &trust.n, e)) != CF_OK)
 		goto out;
+	if ((tix = cf_issuers_new(trust.v, trust.n)) == NULL) {
+		rc = cf_err_set(e, CF_E_INTERNAL, "revocation check", "out of memory");
+		goto out;
+	}
 	for (size_t i = 0; rc == CF_OK && i < l.n; i++) {
 		const listed *x = &l.v[i];
 		cf_revcheckrow prev = {0};
@@ -287,7 +279,7 @@ static cf_code plan_node(cf_store *st, cf_revcheck *p, const cf_node *node, cf_e
 				rc = cf_err_set(e, CF_E_INTERNAL, "revocation check", "out of memory");
 			continue;
 		}
-		rc = find_issuer(st, x, &trust, &cert, &issuer, e);
+		rc = find_issuer(st, x, &trust, tix, &cert, &issuer, e);
 		if (rc == CF_OK && issuer != NULL && resp == SIZE_MAX) {
 			if (cf_grow(&p->resp, &p->cap_resp, p->n_resp, sizeof(*p->resp)) != 0) {
 				rc = cf_err_set(e, CF_E_INTERNAL, "revocation check", "out of memory");
@@ -315,6 +307,7 @@ static cf_code plan_node(cf_store *st, cf_revcheck *p, const cf_node *node, cf_e
 			rc = add_place(p, node->fqdn, x, p->n_qs - 1, e);
 	}
 out:
+	cf_issuers_free(tix);
 	cf_certs_free(trust.v, trust.n);
 	listing_free(&l);
 	return rc;
@@ -365,6 +358,8 @@ void cf_revcheck_free(cf_revcheck *p)
 	free(p->places);
 	free(p->resp);
 	free(p->index);
+	cf_strv_clear(&p->down);
+	cf_strv_clear(&p->down_why);
 	free(p);
 }
 
@@ -397,7 +392,24 @@ cf_code cf_revcheck_step(cf_store *st, cf_revcheck *p, int64_t now, cf_err *e)
 		return CF_OK;
 	question *q = &p->qs[p->next++];
 	const certset *r = &p->resp[q->resp];
-	cf_revocation_ask(&p->settings, q->cert, q->issuer, r->v, r->n, now, &v);
+	char url[sizeof(v.url)];
+	size_t d = 0;
+	cf_revocation_url(&p->settings, q->cert, url, sizeof(url));
+	while (d < p->down.n && strcmp(p->down.v[d], url) != 0)
+		d++;
+	if (url[0] != '\0' && d < p->down.n) { /* a dead responder stalls each question by the timeout */
+		memset(&v, 0, sizeof(v));
+		v.status = CF_REV_UNKNOWN;
+		v.unreachable = true;
+		snprintf(v.url, sizeof(v.url), "%s", url);
+		snprintf(v.message, sizeof(v.message), "not asked: the responder failed earlier in this pass (%.300s)",
+			 p->down_why.v[d]);
+	} else {
+		cf_revocation_ask(&p->settings, q->cert, q->issuer, r->v, r->n, now, &v);
+		if (v.unreachable && url[0] != '\0' &&
+		    (cf_strv_push(&p->down, url) != 0 || cf_strv_push(&p->down_why, v.message) != 0))
+			return cf_err_set(e, CF_E_INTERNAL, "revocation check", "out of memory");
+	}
 	if (!row_from(q->sha256, &v, now, &q->ans))
 		return cf_err_set(e, CF_E_INTERNAL, "revocation check", "out of memory");
 	q->asked = true;

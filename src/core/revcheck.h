@@ -17,10 +17,6 @@
  * seconds after it was asked. */
 bool cf_revcheck_due(const cf_revcheckrow *prev, int64_t interval, int64_t now);
 
-/* Which of the n candidates issued cert: the index of the first whose subject is cert's issuer
- * and whose key verifies cert's signature (cert itself does not count), or -1. */
-long cf_revcheck_issuer(const cf_cert *cert, cf_cert *const *cand, size_t n);
-
 /* Records what OCSP said (v) of the certificate with this SHA-256, asked at now, in the
  * caller's transaction. */
 cf_code cf_revcheck_record(cf_store *st, const char *sha256, const cf_ocsp_verdict *v, int64_t now, cf_err *e);
@@ -39,7 +35,9 @@ const cf_revocation_settings *cf_revcheck_settings(const cf_revcheck *p);
 /* Whether every planned certificate has been asked. */
 bool cf_revcheck_done(const cf_revcheck *p);
 /* Asks about the next planned certificate at now (a network call) and records the answer in a
- * transaction of its own. An error is the store's; the pass goes on with the next one. */
+ * transaction of its own. A responder whose exchange failed once in the pass is not asked again in
+ * it: the rest of its certificates are unknown, saying so (one dead responder would otherwise hold
+ * each question for the whole timeout). An error is the store's; the pass goes on. */
 cf_code cf_revcheck_step(cf_store *st, cf_revcheck *p, int64_t now, cf_err *e);
 /* After the last step: drops the answers recorded for certificates that are gone. */
 cf_code cf_revcheck_finish(cf_store *st, cf_revcheck *p, cf_err *e);

@@ -11,6 +11,7 @@
 #include "util/clock.h"
 #include "util/fileio.h"
 #include "util/grow.h"
+#include "util/text.h"
 
 #define KEY "revocation."
 
@@ -477,12 +478,13 @@ void cf_revsource_free(cf_revsource *s)
 }
 
 /* OCSP about leaf: good/revoked, or unknown with msg saying why (no URI, unreachable, untrusted,
- * stale, or the responder does not know it). */
+ * stale, or the responder does not know it); *answered: a verified response came. */
 static cf_revstatus ask_ocsp(const cf_revsource *s, const cf_cert *leaf, const cf_cert *issuer, int64_t now, char *msg,
-			     size_t msg_len)
+			     size_t msg_len, bool *answered)
 {
 	cf_ocsp_verdict v;
 	cf_revocation_ask(&s->settings, leaf, issuer, s->responders, s->n_responders, now, &v);
+	*answered = v.answered;
 	if (v.answered)
 		snprintf(msg, msg_len, "OCSP %s from %.200s (%s)", cf_revstatus_name(v.status), v.url, v.trust);
 	else
@@ -496,6 +498,7 @@ cf_revstatus cf_revsource_status(void *ctx, const cf_vresult *chain, int64_t now
 	const cf_cert *leaf = chain->n > 0 ? chain->chain[0] : NULL;
 	const cf_cert *issuer = chain->n > 1 ? chain->chain[1] : NULL;
 	char ocsp_msg[320] = "";
+	bool answered = false; /* a verified OCSP response, if only "unknown": a status, not none */
 	if (!s->settings.check) {
 		snprintf(msg, msg_len, "revocation checking is off (certfleet revocation config --check on)");
 		return CF_REV_UNKNOWN;
@@ -505,7 +508,7 @@ cf_revstatus cf_revsource_status(void *ctx, const cf_vresult *chain, int64_t now
 		return CF_REV_GOOD;
 	}
 	if (s->settings.ocsp) {
-		cf_revstatus st = ask_ocsp(s, leaf, issuer, now, ocsp_msg, sizeof(ocsp_msg));
+		cf_revstatus st = ask_ocsp(s, leaf, issuer, now, ocsp_msg, sizeof(ocsp_msg), &answered);
 		if (st != CF_REV_UNKNOWN) {
 			snprintf(msg, msg_len, "%s", ocsp_msg);
 			return st;
@@ -519,7 +522,7 @@ cf_revstatus cf_revsource_status(void *ctx, const cf_vresult *chain, int64_t now
 		snprintf(crl, sizeof(crl), "%s", msg);
 		snprintf(msg, msg_len, "%s; %s", ocsp_msg, crl);
 	}
-	if (s->settings.strict || s->settings.fallback_revoked) {
+	if (s->settings.strict || (!answered && s->settings.fallback_revoked)) {
 		size_t used = strlen(msg);
 		snprintf(msg + used, msg_len - used, " — %s", s->settings.strict ? "strict mode" : "fallback: revoked");
 		return CF_REV_REVOKED;
@@ -539,21 +542,28 @@ const char *cf_revstatus_name(cf_revstatus s)
 	}
 }
 
+void cf_revocation_url(const cf_revocation_settings *s, const cf_cert *leaf, char *out, size_t len)
+{
+	cf_facts f = {0};
+	const char *url = s->ocsp_uri;
+	if (url[0] == '\0' && cf_cert_facts(leaf, &f, NULL) == CF_OK && f.ocsp.n > 0)
+		url = f.ocsp.v[0];
+	snprintf(out, len, "%s", url);
+	cf_text_one_line(out); /* from the certificate: one line in every message */
+	cf_facts_free(&f);
+}
+
 void cf_revocation_ask(const cf_revocation_settings *s, const cf_cert *leaf, const cf_cert *issuer,
 		       cf_cert *const *trusted, size_t n_trusted, int64_t now, cf_ocsp_verdict *out)
 {
-	cf_facts f = {0};
 	cf_err e = {0};
 	cf_ocsp_answer a = {0};
-	const char *url = s->ocsp_uri;
 	memset(out, 0, sizeof(*out));
 	out->status = CF_REV_UNKNOWN;
-	if (url[0] == '\0' && cf_cert_facts(leaf, &f, NULL) == CF_OK && f.ocsp.n > 0)
-		url = f.ocsp.v[0];
-	snprintf(out->url, sizeof(out->url), "%s", url);
+	cf_revocation_url(s, leaf, out->url, sizeof(out->url));
+	const char *url = out->url;
 	if (url[0] == '\0') {
 		snprintf(out->message, sizeof(out->message), "no responder (none configured, none in the certificate)");
-		cf_facts_free(&f);
 		return;
 	}
 	cf_ocsp_query q = {.url = url,
@@ -565,7 +575,8 @@ void cf_revocation_ask(const cf_revocation_settings *s, const cf_cert *leaf, con
 			   .timeout = s->timeout};
 	if (cf_ocsp_ask(&q, &a, &e) != CF_OK) {
 		snprintf(out->message, sizeof(out->message), "%.390s", e.message);
-		cf_facts_free(&f);
+		cf_text_one_line(out->message);
+		out->unreachable = e.code == CF_E_REMOTE;
 		return;
 	}
 	const cf_ocsp_result *r = &a.result;
@@ -585,8 +596,8 @@ void cf_revocation_ask(const cf_revocation_settings *s, const cf_cert *leaf, con
 			 r->status == CF_OCSP_GOOD ? "not revoked" : "the responder does not know the certificate",
 			 r->responder);
 	}
+	cf_text_one_line(out->message);
 	cf_ocsp_answer_clear(&a);
-	cf_facts_free(&f);
 }
 
 cf_code cf_revocation_upload_crl(cf_store *st, const char *name, const cf_cert *cert, const cf_cert *issuer,

@@ -71,8 +71,9 @@ cf_revstatus cf_crlset_check(const cf_crlset *s, const cf_cert *cert, const cf_c
 
 /* Every configured source together, as validation asks (SPEC §6): with revocation checking on,
  * OCSP first when it is on (the configured responder, else the certificate's AIA URI; responders
- * trusted by the delegated model, then the node's tomcat-trust), then the stored CRLs; no status
- * from either is decided by strict mode (revoked and unknown both fail) and the fallback. */
+ * trusted by the delegated model, then the node's tomcat-trust), then the stored CRLs. Strict mode
+ * fails an unknown status; otherwise the fallback decides only when there is no status at all (no
+ * OCSP response, no CRL of the issuer): a responder's verified "unknown" is a status. */
 typedef struct cf_revsource cf_revsource;
 /* node (may be NULL): whose tomcat-trust holds the trusted OCSP responders. */
 cf_code cf_revsource_load(cf_store *st, const char *node, cf_revsource **out, cf_err *e);
@@ -93,7 +94,12 @@ typedef struct cf_ocsp_verdict {
 	char url[512];	     /* the responder asked; "" when there was none to ask */
 	char message[400];   /* one line: who signed and when it was revoked, or why there is no status */
 	int64_t next_update; /* the response's nextUpdate; 0 when it has none or there was no answer */
+	bool unreachable;    /* no answer because the exchange failed (connection, HTTP, size) */
 } cf_ocsp_verdict;
+
+/* The responder asked about leaf with settings s: the configured one, else the leaf's AIA URI
+ * ("" when there is none); one line. */
+void cf_revocation_url(const cf_revocation_settings *s, const cf_cert *leaf, char *out, size_t len);
 
 /* Asks OCSP about leaf, issued by issuer, with settings s: the configured responder, else the
  * leaf's AIA URI; a response signed in the delegated model, else by one of the n_trusted

@@ -8,6 +8,7 @@
 
 #include "core/revcheck.h"
 #include "core/revocation.h"
+#include "crypto/crl.h"
 #include "util/clock.h"
 #include "util/grow.h"
 
@@ -97,35 +98,107 @@ static cf_code check_trust_cert(const char *name, size_t index, size_t total, co
 			  which, f->subject, ts->name);
 }
 
-/* The revocation checks of a trust upload (SPEC §6.1: at every upload), made before the change's
- * transaction begins since OCSP is a network call: each certificate of the bundle that is not
- * self-signed and whose issuer is in the bundle or already in the node's store is refused when
- * the stored CRLs or (when on) OCSP say it is revoked, as an identity upload is; asked[i] and v[i]
- * are what OCSP said, for the change to record. */
-static cf_code trust_revocation(cf_store *st, const char *node, const char *store, const char *name, cf_cert **certs,
-				const cf_facts *facts, size_t n, cf_ocsp_verdict *v, bool *asked, cf_warnings *w,
-				cf_err *e)
-{
+/* The revocation checks of a trust upload (SPEC §6.1: at every upload), as an identity upload's:
+ * each certificate of the bundle that is not self-signed and whose issuer is in the bundle or
+ * already in the node's store. OCSP, a network call, is asked before the change's transaction
+ * (trust_rev_ask); the stored CRLs are read, and every verdict decided and recorded, inside it
+ * (trust_rev_decide). */
+typedef struct trust_rev {
 	cf_revocation_settings rs;
+	cf_cert **stored; /* the store's certificates on the node */
+	size_t n_stored;
+	cf_cert **cand;	    /* the bundle, then the stored ones: where issuers are looked for */
+	long *issuer;	    /* issuer[i]: certs[i]'s issuer in cand, -1 when it is not checked */
+	cf_ocsp_verdict *v; /* v[i]: what OCSP said of certs[i], when asked */
+} trust_rev;
+
+static void trust_rev_free(trust_rev *tr)
+{
+	cf_certs_free(tr->stored, tr->n_stored);
+	free(tr->cand);
+	free(tr->issuer);
+	free(tr->v);
+}
+
+/* The issuer-name hashes of the stored CRLs. */
+static cf_code crl_issuer_hashes(cf_store *st, cf_strv *out, cf_err *e)
+{
+	cf_crlrow *rows = NULL;
+	size_t n = 0;
+	cf_code rc = cf_store_crls(st, NULL, 0, &rows, &n, e);
+	for (size_t i = 0; rc == CF_OK && i < n; i++)
+		if (cf_strv_push_unique(out, rows[i].issuer_hash) != 0)
+			rc = cf_err_set(e, CF_E_INTERNAL, "trust", "out of memory");
+	cf_crlrows_free(rows, n);
+	return rc;
+}
+
+static cf_code trust_rev_ask(cf_store *st, const char *node, const cf_truststore *ts, cf_cert **certs,
+			     const cf_facts *facts, size_t n, trust_rev *tr, cf_err *e)
+{
 	cf_node nd = {0};
-	cf_cert **stored = NULL, **responders = NULL, **cand = NULL;
-	size_t n_stored = 0, n_responders = 0;
-	cf_code rc = cf_revocation_settings_get(st, &rs, e);
-	if (rc != CF_OK || !rs.check || cf_store_node_get(st, node, &nd, NULL) != CF_OK)
-		return rc; /* an unknown node is named by the change's own checks */
-	rc = cf_store_trust_certs(st, nd.id, store, &stored, &n_stored, e);
-	if (rc == CF_OK && rs.ocsp)
-		rc = cf_store_trust_certs(st, nd.id, "tomcat-trust", &responders, &n_responders, e);
-	if (rc == CF_OK && (cand = calloc(n + n_stored + 1, sizeof(*cand))) == NULL)
-		rc = cf_err_set(e, CF_E_INTERNAL, name, "out of memory");
-	if (rc == CF_OK) {
-		memcpy(cand, certs, n * sizeof(*cand));
-		if (n_stored > 0)
-			memcpy(cand + n, stored, n_stored * sizeof(*cand));
+	cf_cert **responders = NULL;
+	size_t n_responders = 0;
+	if ((tr->issuer = malloc((n + 1) * sizeof(*tr->issuer))) == NULL ||
+	    (tr->v = calloc(n + 1, sizeof(*tr->v))) == NULL)
+		return cf_err_set(e, CF_E_INTERNAL, "trust", "out of memory");
+	for (size_t i = 0; i < n; i++)
+		tr->issuer[i] = -1;
+	cf_code rc = cf_revocation_settings_get(st, &tr->rs, e);
+	if (rc != CF_OK || !tr->rs.check || ts == NULL || cf_store_node_get(st, node, &nd, NULL) != CF_OK)
+		return rc; /* an unknown node or store is named by the change's own checks */
+	const cf_product *prod = cf_product_find(nd.product);
+	for (size_t i = 0; i < n && prod != NULL && cf_product_has_store(prod, ts->name); i++)
+		if (check_trust_cert("", i, n, ts, &facts[i], NULL) != CF_OK)
+			prod = NULL; /* refused inside the transaction anyway: nobody is asked */
+	if (prod == NULL || !cf_product_has_store(prod, ts->name)) {
+		cf_node_free(&nd);
+		return CF_OK;
 	}
+	cf_strv crl_issuers = {0}; /* without OCSP only certificates with a CRL of their issuer are checked */
+	cf_issuers *ix = NULL;
+	if (!tr->rs.ocsp)
+		rc = crl_issuer_hashes(st, &crl_issuers, e);
+	bool needed = tr->rs.ocsp || crl_issuers.n > 0;
+	if (rc == CF_OK && needed)
+		rc = cf_store_trust_certs(st, nd.id, ts->name, &tr->stored, &tr->n_stored, e);
+	if (rc == CF_OK && tr->rs.ocsp)
+		rc = cf_store_trust_certs(st, nd.id, "tomcat-trust", &responders, &n_responders, e);
+	if (rc == CF_OK && needed) { /* issuers are looked for in the bundle, then the store */
+		if ((tr->cand = calloc(n + tr->n_stored + 1, sizeof(*tr->cand))) != NULL) {
+			memcpy(tr->cand, certs, n * sizeof(*tr->cand));
+			if (tr->n_stored > 0)
+				memcpy(tr->cand + n, tr->stored, tr->n_stored * sizeof(*tr->cand));
+			ix = cf_issuers_new(tr->cand, n + tr->n_stored);
+		}
+		if (ix == NULL)
+			rc = cf_err_set(e, CF_E_INTERNAL, "trust", "out of memory");
+	}
+	for (size_t i = 0; rc == CF_OK && ix != NULL && i < n; i++) {
+		char hash[65];
+		cf_cert_issuer_hash(certs[i], hash);
+		if (facts[i].self_signed || (!tr->rs.ocsp && !cf_strv_contains(&crl_issuers, hash)))
+			continue;
+		tr->issuer[i] = cf_issuers_find(ix, certs[i]);
+		if (tr->issuer[i] >= 0 && tr->rs.ocsp)
+			cf_revocation_ask(&tr->rs, certs[i], tr->cand[tr->issuer[i]], responders, n_responders,
+					  cf_clock_now(), &tr->v[i]);
+	}
+	cf_issuers_free(ix);
+	cf_strv_clear(&crl_issuers);
+	cf_certs_free(responders, n_responders);
+	cf_node_free(&nd);
+	return rc;
+}
+
+/* Inside the transaction: the stored CRLs' word and OCSP's (asked before) on each checked
+ * certificate, decided as for an identity upload; OCSP's answers are kept. */
+static cf_code trust_rev_decide(cf_store *st, const trust_rev *tr, const char *name, cf_cert **certs,
+				const cf_facts *facts, size_t n, cf_warnings *w, cf_err *e)
+{
+	cf_code rc = CF_OK;
 	for (size_t i = 0; rc == CF_OK && i < n; i++) {
-		long k = facts[i].self_signed ? -1 : cf_revcheck_issuer(certs[i], cand, n + n_stored);
-		if (k < 0)
+		if (tr->issuer[i] < 0)
 			continue;
 		char what[600];
 		cf_revstatus crl = CF_REV_UNKNOWN;
@@ -133,17 +206,12 @@ static cf_code trust_revocation(cf_store *st, const char *node, const char *stor
 			snprintf(what, sizeof(what), "%.500s (certificate %zu of %zu)", name, i + 1, n);
 		else
 			snprintf(what, sizeof(what), "%.500s", name);
-		rc = cf_revocation_upload_crl(st, what, certs[i], cand[k], &crl, e);
-		if (rc == CF_OK && rs.ocsp) {
-			cf_revocation_ask(&rs, certs[i], cand[k], responders, n_responders, cf_clock_now(), &v[i]);
-			asked[i] = true;
-			rc = cf_revocation_upload_ocsp(&rs, &v[i], crl, what, w, e);
-		}
+		rc = cf_revocation_upload_crl(st, what, certs[i], tr->cand[tr->issuer[i]], &crl, e);
+		if (rc == CF_OK && tr->rs.ocsp)
+			rc = cf_revocation_upload_ocsp(&tr->rs, &tr->v[i], crl, what, w, e);
+		if (rc == CF_OK && tr->rs.ocsp)
+			rc = cf_revcheck_record(st, facts[i].sha256, &tr->v[i], cf_clock_now(), e);
 	}
-	free(cand);
-	cf_certs_free(stored, n_stored);
-	cf_certs_free(responders, n_responders);
-	cf_node_free(&nd);
 	return rc;
 }
 
@@ -157,8 +225,7 @@ cf_code cf_trust_add(cf_store *st, const char *node, const char *store, const ch
 	const cf_truststore *ts = cf_truststore_find(store);
 	size_t duplicates = 0;
 	cf_strv ucm = {0};
-	cf_ocsp_verdict *verdicts = NULL; /* what OCSP said of certs[i] when asked[i] */
-	bool *asked = NULL;
+	trust_rev rev = {0};
 
 	cf_code rc = cf_cert_parse_bundle(name, buf, len, &certs, &n, e);
 	if (rc != CF_OK)
@@ -169,12 +236,7 @@ cf_code cf_trust_add(cf_store *st, const char *node, const char *store, const ch
 	}
 	if ((rc = cf_certs_facts(certs, n, facts, e)) != CF_OK)
 		goto out;
-	if ((verdicts = calloc(n, sizeof(*verdicts))) == NULL || (asked = calloc(n, sizeof(*asked))) == NULL) {
-		rc = cf_err_set(e, CF_E_INTERNAL, name, "out of memory");
-		goto out;
-	}
-	if ((rc = trust_revocation(st, node, store, name, certs, facts, n, verdicts, asked, &out->warnings, e)) !=
-	    CF_OK)
+	if ((rc = trust_rev_ask(st, node, ts, certs, facts, n, &rev, e)) != CF_OK)
 		goto out;
 	if ((rc = cf_store_begin(st, e)) != CF_OK || (rc = cf_nodectx_load(st, node, &ctx, e)) != CF_OK)
 		goto out;
@@ -185,6 +247,8 @@ cf_code cf_trust_add(cf_store *st, const char *node, const char *store, const ch
 	}
 	for (size_t i = 0; i < n && rc == CF_OK; i++)
 		rc = check_trust_cert(name, i, n, ts, &facts[i], e);
+	if (rc == CF_OK)
+		rc = trust_rev_decide(st, &rev, name, certs, facts, n, &out->warnings, e);
 	cf_plan_origin(&out->plan, &ctx.node);
 	if (rc == CF_OK)
 		rc = ucm_fqdns(st, &ucm, e);
@@ -239,19 +303,13 @@ cf_code cf_trust_add(cf_store *st, const char *node, const char *store, const ch
 	if (duplicates > 0)
 		cf_strv_pushf(&out->notes, "%zu certificate%s already in %s on %s, ignored", duplicates,
 			      duplicates == 1 ? " was" : "s were", store, ctx.node.fqdn);
-	for (size_t i = 0; i < n && rc == CF_OK; i++) /* what OCSP said, as the interval check keeps it */
-		if (asked[i])
-			rc = cf_revcheck_record(st, facts[i].sha256, &verdicts[i], cf_clock_now(), e);
-	if (rc != CF_OK)
-		goto out;
 	cf_plan_finish(&out->plan);
 	rc = cf_store_commit(st, e);
 out:
 	cf_store_rollback(st);
 	cf_nodectx_free(&ctx);
 	cf_strv_clear(&ucm);
-	free(verdicts);
-	free(asked);
+	trust_rev_free(&rev);
 	for (size_t i = 0; facts && i < n; i++)
 		cf_facts_free(&facts[i]);
 	free(facts);

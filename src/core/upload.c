@@ -278,8 +278,9 @@ cf_code cf_identity_upload(cf_store *st, const char *node, const char *purpose, 
 	    CF_OK)
 		goto out;
 
-	/* 3b: not revoked by the stored CRL of its issuer */
-	if (chain.n > 1 && (rc = cf_revocation_upload_crl(st, name, certs[0], chain.chain[1], &crl, e)) != CF_OK)
+	/* 3b: not revoked by the stored CRL of its issuer (unless revocation checking is off) */
+	if (chain.n > 1 && rs.check &&
+	    (rc = cf_revocation_upload_crl(st, name, certs[0], chain.chain[1], &crl, e)) != CF_OK)
 		goto out;
 	/* 3c: nor by OCSP, asked before the transaction began */
 	if (chain.n > 1 && rs.check && rs.ocsp &&

@@ -619,6 +619,85 @@ bool cf_cert_issued_by(const cf_cert *c, const cf_cert *issuer)
 	return ok;
 }
 
+/* ---- issuers among many ------------------------------------------------------------------------ */
+
+struct cf_issuers {
+	cf_cert *const *cand;
+	struct issuer_key {
+		unsigned long name; /* hash of the subject Name's canonical form (what X509_NAME_cmp compares) */
+		size_t i;	    /* index in cand */
+	} * v;
+	size_t n;
+};
+
+static int issuer_key_cmp(const void *a, const void *b)
+{
+	const struct issuer_key *x = a, *y = b;
+	if (x->name != y->name)
+		return x->name < y->name ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* The canonical-form hash of a Name; false when OpenSSL cannot compute it. */
+static bool name_hash(const X509_NAME *name, unsigned long *out)
+{
+	int ok = 0;
+	*out = X509_NAME_hash_ex(name, NULL, NULL, &ok);
+	ERR_clear_error();
+	return ok == 1;
+}
+
+cf_issuers *cf_issuers_new(cf_cert *const *cand, size_t n)
+{
+	cf_issuers *ix = calloc(1, sizeof(*ix));
+	if (ix == NULL || (ix->v = calloc(n + 1, sizeof(*ix->v))) == NULL) {
+		free(ix);
+		return NULL;
+	}
+	ix->cand = cand;
+	for (size_t i = 0; i < n; i++) {
+		X509 *x = cf_cert_x(cand[i]);
+		if (x != NULL && name_hash(X509_get_subject_name(x), &ix->v[ix->n].name))
+			ix->v[ix->n++].i = i;
+	}
+	qsort(ix->v, ix->n, sizeof(*ix->v), issuer_key_cmp);
+	return ix;
+}
+
+long cf_issuers_find(const cf_issuers *ix, const cf_cert *cert)
+{
+	X509 *x = cf_cert_x(cert);
+	unsigned long h = 0;
+	if (ix == NULL || x == NULL || !name_hash(X509_get_issuer_name(x), &h))
+		return -1;
+	size_t lo = 0, hi = ix->n, len = 0, clen = 0;
+	while (lo < hi) { /* the first key with this name */
+		size_t mid = lo + (hi - lo) / 2;
+		if (ix->v[mid].name < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	const uint8_t *der = cf_cert_der(cert, &len);
+	for (size_t k = lo; k < ix->n && ix->v[k].name == h; k++) { /* namesakes in candidate order */
+		const cf_cert *c = ix->cand[ix->v[k].i];
+		const uint8_t *cder = cf_cert_der(c, &clen);
+		if (clen == len && memcmp(cder, der, len) == 0)
+			continue; /* the certificate itself, kept among them */
+		if (cf_cert_issued_by(cert, c))
+			return (long)ix->v[k].i;
+	}
+	return -1;
+}
+
+void cf_issuers_free(cf_issuers *ix)
+{
+	if (ix == NULL)
+		return;
+	free(ix->v);
+	free(ix);
+}
+
 /* ---- building -------------------------------------------------------------------------------- */
 
 static cf_code build_cert(const cf_reqspec *spec, EVP_PKEY *subject_pub, X509 *issuer, EVP_PKEY *issuer_key,

@@ -133,6 +133,16 @@ bool cf_cert_is_self_signed(const cf_cert *c);
 bool cf_key_matches_cert(const cf_key *key, const cf_cert *c);
 /* True when issuer's subject is c's issuer and issuer's key verifies c's signature. */
 bool cf_cert_issued_by(const cf_cert *c, const cf_cert *issuer);
+/* Finding a certificate's issuer among many: the candidates ordered by a hash of their subject
+ * Name, so a lookup is a binary search and one signature check per namesake (a trust store of
+ * 100,000 is searched as fast as one of ten). The candidates are borrowed: keep them alive. */
+typedef struct cf_issuers cf_issuers;
+/* NULL when out of memory. */
+cf_issuers *cf_issuers_new(cf_cert *const *cand, size_t n);
+/* The index in cand of the first candidate that issued cert (cert itself does not count), or -1;
+ * -1 too for a NULL index. */
+long cf_issuers_find(const cf_issuers *ix, const cf_cert *cert);
+void cf_issuers_free(cf_issuers *ix);
 
 /* ---- building requests and certificates ------------------------------------------------- */
 

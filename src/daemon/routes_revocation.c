@@ -168,7 +168,7 @@ void cf_route_crls(cf_req *q)
 	cf_err e = {0};
 	if (!cf_req_session(q))
 		return;
-	if (cf_store_crls(q->d->st, NULL, false, &v, &n, &e) != CF_OK) {
+	if (cf_store_crls(q->d->st, NULL, 0, &v, &n, &e) != CF_OK) {
 		cf_reply_err(q, &e);
 		return;
 	}

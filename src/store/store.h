@@ -303,7 +303,7 @@ void cf_crlrows_free(cf_crlrow *v, size_t n);
 cf_code cf_store_crl_insert(cf_store *st, cf_crlrow *r, cf_err *e);
 /* What cf_store_crls reads besides the facts, or-ed together (0: neither blob). */
 enum {
-	CF_CRLS_DER = 1,	/* the DER (true, as callers once passed, means this) */
+	CF_CRLS_DER = 1,	/* the DER */
 	CF_CRLS_IDX = 2,	/* the index, where the row has one */
 	CF_CRLS_DER_NO_IDX = 4, /* the DER of the rows without an index only */
 };

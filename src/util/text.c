@@ -30,3 +30,10 @@ bool cf_text_clean(const char *s, size_t len)
 	}
 	return true;
 }
+
+void cf_text_one_line(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}

@@ -200,6 +200,25 @@ expect_rc "a good sub-CA: accepted" 0
 SUBCA_SHA=$(openssl x509 -in subca.pem -outform DER | sha256sum | cut -d' ' -f1)
 assert_eq "its OCSP answer recorded" "good delegated" \
 	"$(sqlite3 "$CERTFLEET_STORE" "SELECT status || ' ' || trust FROM revocation_checks WHERE sha256 = '$SUBCA_SHA'")"
+# a stored CRL refuses a trust upload too (its issuer already trusted), unless checking is off
+printf '[ca]\ndefault_ca=c\n[c]\ndatabase=%s/index.txt\ndefault_md=sha256\ndefault_crl_days=7\n' "$T" >crl.cnf
+index revoked subca
+openssl ca -gencrl -config crl.cnf -keyfile issuing.key -cert issuing.pem -out issuing.crl 2>/dev/null
+index revoked
+cf --json cert list --store tomcat-trust | json '"\n".join("%d %s" % (c["id"], c["node"]) for c in d["items"] if c["cn"] == "Revcheck Test Sub CA")' |
+	while read -r id node; do cf trust delete --node "$node" --store tomcat-trust --id "$id" >/dev/null; done
+must "the issuing CA's CRL" --json crl add issuing.crl
+CRL_ID=$(json 'd["id"]' <"$LAST")
+BEFORE_CRL=$(list)
+cfx trust add --node "$N1" --store tomcat-trust subca.pem
+expect_rc "a sub-CA on the stored CRL: refused" 3
+assert_contains "refused by the CRL" "[revoked]" "$ERR"
+assert_eq "store unchanged by the CRL's refusal" "$BEFORE_CRL" "$(list)"
+must "revocation checking off" revocation config --check off
+cfx trust add --node "$N1" --store tomcat-trust subca.pem
+expect_rc "checking off: the same sub-CA accepted" 0
+must "checking on again" revocation config --check on
+cf crl remove "$CRL_ID" >/dev/null
 # (taken out again: part 2 counts the certificates there are to ask)
 cf --json cert list --store tomcat-trust | json '"\n".join("%d %s" % (c["id"], c["node"]) for c in d["items"] if c["cn"] in ("Revcheck Test Sub CA", "Revcheck Test Issuing CA"))' |
 	while read -r id node; do cf trust delete --node "$node" --store tomcat-trust --id "$id" >/dev/null; done
@@ -238,6 +257,21 @@ must "strict mode" revocation config --strict on
 assert_eq "doctor, strict: the unknown one too" "$N1/CallManager-ECDSA $N2/CallManager-ECDSA" "$(revoked_in_doctor)"
 must "strict off" revocation config --strict off
 assert_eq "the doctor asked no one" 0 $(($(requests) - R1))
+
+# a responder's "unknown" is a status: the fallback is for no status at all (SPEC §6.1, §6.2)
+must "fallback revoked" revocation config --fallback revoked
+cfx validate unlisted-chain.pem --node "$N2" --store CallManager-trust --revocation
+expect_rc "validate: the responder's unknown, fallback revoked: not failed" 0
+must "fallback back" revocation config --fallback not-revoked
+
+# a responder that fails is asked once per pass: its other certificates are not asked again
+must "a responder that is down" revocation config --ocsp-uri "http://127.0.0.1:$PORT_DOWN/"
+cfx --json revocation check
+assert_eq "down: every certificate unknown" "3 3" "$(js '"%d %d" % (d["checked"], d["unknown"])')"
+assert_eq "down: the first certificate asked, the other two not asked again" "1 2" \
+	"$(js '"%d %d" % (len({i["sha256"] for i in d["items"] if i["message"].startswith("responder unreachable")}), len({i["sha256"] for i in d["items"] if i["message"].startswith("not asked: the responder failed earlier in this pass")}))')"
+must "the certificates' own responder again" revocation config --ocsp-from-cert
+cf revocation check >/dev/null || true
 
 # the daemon's upload route is the same library call: refused the same way
 CTJ='Content-Type: application/json'

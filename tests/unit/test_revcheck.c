@@ -186,12 +186,18 @@ static void test_issuer(void **state)
 {
 	struct fx *f = *state;
 	cf_cert *cand[] = {f->leaf, f->orphan, f->root, f->inter};
-	assert_int_equal(cf_revcheck_issuer(f->leaf, cand, 4), 3);
-	assert_int_equal(cf_revcheck_issuer(f->inter, cand, 4), 2);
-	assert_int_equal(cf_revcheck_issuer(f->leaf, cand, 3), -1);   /* the intermediate not among them */
-	assert_int_equal(cf_revcheck_issuer(f->root, cand, 4), -1);   /* itself does not count */
-	assert_int_equal(cf_revcheck_issuer(f->orphan, cand, 4), -1); /* its root is nowhere */
-	assert_int_equal(cf_revcheck_issuer(f->leaf, NULL, 0), -1);
+	cf_issuers *all = cf_issuers_new(cand, 4), *three = cf_issuers_new(cand, 3), *none = cf_issuers_new(NULL, 0);
+	assert_non_null(all);
+	assert_int_equal(cf_issuers_find(all, f->leaf), 3);
+	assert_int_equal(cf_issuers_find(all, f->inter), 2);
+	assert_int_equal(cf_issuers_find(three, f->leaf), -1); /* the intermediate not among them */
+	assert_int_equal(cf_issuers_find(all, f->root), -1);   /* itself does not count */
+	assert_int_equal(cf_issuers_find(all, f->orphan), -1); /* its root is nowhere */
+	assert_int_equal(cf_issuers_find(none, f->leaf), -1);
+	assert_int_equal(cf_issuers_find(NULL, f->leaf), -1);
+	cf_issuers_free(all);
+	cf_issuers_free(three);
+	cf_issuers_free(none);
 }
 
 static void test_due(void **state)
