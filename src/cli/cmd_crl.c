@@ -170,10 +170,9 @@ static json_t *revcheck_item_json(const cf_revcheck_item *it)
 	cf_time_rfc3339(a->checked, checked);
 	cf_time_rfc3339(a->next_update, next);
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:b}", "node", it->node,
-			 it->kind == CF_IDENTITY ? "purpose" : "store", it->name, "cn", it->cn, "sha256", it->sha256,
-			 "status", a->status, "trust", a->trust, "responder", a->responder, "message", a->message,
-			 "checked", checked, "next_update", a->next_update != 0 ? next : NULL, "newly_revoked",
-			 it->newly_revoked);
+			 cf_certkind_field(it->kind), it->name, "cn", it->cn, "sha256", it->sha256, "status", a->status,
+			 "trust", a->trust, "responder", a->responder, "message", a->message, "checked", checked,
+			 "next_update", a->next_update != 0 ? next : NULL, "newly_revoked", it->newly_revoked);
 }
 
 int cmd_revocation_check(cli *c, int argc, char **argv)

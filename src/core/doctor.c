@@ -13,6 +13,7 @@
 #include "core/fqdn.h"
 #include "core/monitor.h"
 #include "core/names.h"
+#include "core/revcheck.h"
 #include "core/revocation.h"
 #include "core/settings.h"
 #include "core/trust.h"
@@ -426,17 +427,15 @@ static void check_revocation(doc *d, const rule *r, const subj *s, cf_revstatus 
 static void check_ocsp_record(doc *d, const rule *r, const subj *s, cf_revstatus crl)
 {
 	cf_revcheckrow rec = {0};
-	char when[32];
+	char said[800];
 	if (cf_store_revcheck_get(d->st, s->c->row.facts.sha256, &rec, NULL) != CF_OK)
 		return;
 	bool revoked = strcmp(rec.status, "revoked") == 0;
 	bool unknown = strcmp(rec.status, "unknown") == 0 && d->rev.strict && d->rev.check && d->rev.ocsp &&
 		       crl != CF_REV_GOOD;
-	cf_time_rfc3339(rec.checked, when);
+	cf_revcheck_describe(&rec, said, sizeof(said));
 	if (revoked || unknown)
-		report(d, r, s, "\"%s\": OCSP %s%s%s%s at %s: %s; %s%s", s->c->row.facts.subject,
-		       rec.responder[0] != '\0' ? rec.responder : "(no responder)", rec.trust[0] != '\0' ? " (" : "",
-		       rec.trust, rec.trust[0] != '\0' ? ")" : "", when, rec.status, rec.message,
+		report(d, r, s, "\"%s\": %s%s", s->c->row.facts.subject, said,
 		       unknown ? " (strict mode: an unknown status fails)" : "");
 	cf_revcheckrow_free(&rec);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/clock.h"
 #include "util/grow.h"
 #include "util/text.h"
 
@@ -86,6 +87,15 @@ static bool row_from(const char *sha256, const cf_ocsp_verdict *v, int64_t now, 
 		return false;
 	}
 	return true;
+}
+
+void cf_revcheck_describe(const cf_revcheckrow *rec, char *buf, size_t len)
+{
+	char when[32];
+	cf_time_rfc3339(rec->checked, when);
+	snprintf(buf, len, "OCSP %.250s%s%s%s at %s: %s; %.300s",
+		 rec->responder[0] != '\0' ? rec->responder : "(no responder)", rec->trust[0] != '\0' ? " (" : "",
+		 rec->trust, rec->trust[0] != '\0' ? ")" : "", when, rec->status, rec->message);
 }
 
 cf_code cf_revcheck_record(cf_store *st, const char *sha256, const cf_ocsp_verdict *v, int64_t now, cf_err *e)

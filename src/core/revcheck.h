@@ -17,6 +17,9 @@
  * seconds after it was asked. */
 bool cf_revcheck_due(const cf_revcheckrow *prev, int64_t interval, int64_t now);
 
+/* What a recorded answer says, on one line: "OCSP <responder> (<trust>) at <time>: <status>; <why>". */
+void cf_revcheck_describe(const cf_revcheckrow *rec, char *buf, size_t len);
+
 /* Records what OCSP said (v) of the certificate with this SHA-256, asked at now, in the
  * caller's transaction. */
 cf_code cf_revcheck_record(cf_store *st, const char *sha256, const cf_ocsp_verdict *v, int64_t now, cf_err *e);

@@ -153,19 +153,12 @@ static void ocsp_ask_first(cf_store *st, const cf_revocation_settings *rs, const
 	cf_nodectx_free(&ctx);
 }
 
-static bool same_cert(const cf_cert *a, const cf_cert *b)
-{
-	size_t la = 0, lb = 0;
-	const uint8_t *da = cf_cert_der(a, &la), *db = cf_cert_der(b, &lb);
-	return la == lb && memcmp(da, db, la) == 0;
-}
-
 /* Check 3c: OCSP's answer, asked with the issuer the chain had before the transaction began,
  * decided with the CRLs' (check 3b) as every upload is (cf_revocation_upload_ocsp). */
 static cf_code ocsp_check(const char *name, const cf_revocation_settings *rs, const ocsp_first *o,
 			  const cf_cert *issuer, cf_revstatus crl, cf_warnings *w, cf_err *e)
 {
-	if (o->issuer == NULL || !same_cert(o->issuer, issuer))
+	if (o->issuer == NULL || !cf_cert_equal(o->issuer, issuer))
 		return cf_err_set(
 			e, CF_E_STATE, name,
 			"the trust stores changed while OCSP was asked about the certificate; upload it again");

@@ -608,6 +608,13 @@ cf_code cf_certs_facts(cf_cert *const *v, size_t n, cf_facts *out, cf_err *e)
 	return rc;
 }
 
+bool cf_cert_equal(const cf_cert *a, const cf_cert *b)
+{
+	size_t la = 0, lb = 0;
+	const uint8_t *da = cf_cert_der(a, &la), *db = cf_cert_der(b, &lb);
+	return da != NULL && db != NULL && la == lb && memcmp(da, db, la) == 0;
+}
+
 bool cf_cert_issued_by(const cf_cert *c, const cf_cert *issuer)
 {
 	X509 *cx = cf_cert_x(c), *ix = cf_cert_x(issuer);
@@ -670,7 +677,7 @@ long cf_issuers_find(const cf_issuers *ix, const cf_cert *cert)
 	unsigned long h = 0;
 	if (ix == NULL || x == NULL || !name_hash(X509_get_issuer_name(x), &h))
 		return -1;
-	size_t lo = 0, hi = ix->n, len = 0, clen = 0;
+	size_t lo = 0, hi = ix->n;
 	while (lo < hi) { /* the first key with this name */
 		size_t mid = lo + (hi - lo) / 2;
 		if (ix->v[mid].name < h)
@@ -678,11 +685,9 @@ long cf_issuers_find(const cf_issuers *ix, const cf_cert *cert)
 		else
 			hi = mid;
 	}
-	const uint8_t *der = cf_cert_der(cert, &len);
 	for (size_t k = lo; k < ix->n && ix->v[k].name == h; k++) { /* namesakes in candidate order */
 		const cf_cert *c = ix->cand[ix->v[k].i];
-		const uint8_t *cder = cf_cert_der(c, &clen);
-		if (clen == len && memcmp(cder, der, len) == 0)
+		if (cf_cert_equal(c, cert))
 			continue; /* the certificate itself, kept among them */
 		if (cf_cert_issued_by(cert, c))
 			return (long)ix->v[k].i;

@@ -131,6 +131,8 @@ cf_code cf_certs_facts(cf_cert *const *v, size_t n, cf_facts *out, cf_err *e);
 bool cf_cert_is_self_signed(const cf_cert *c);
 /* True when the key is the private half of the certificate's public key. */
 bool cf_key_matches_cert(const cf_key *key, const cf_cert *c);
+/* True when a and b are the same certificate (the same DER). */
+bool cf_cert_equal(const cf_cert *a, const cf_cert *b);
 /* True when issuer's subject is c's issuer and issuer's key verifies c's signature. */
 bool cf_cert_issued_by(const cf_cert *c, const cf_cert *issuer);
 /* Finding a certificate's issuer among many: the candidates ordered by a hash of their subject

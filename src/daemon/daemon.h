@@ -35,6 +35,7 @@ typedef struct cf_daemon {
 	size_t public_cas_len;
 	struct cf_crlset *crls;		/* the stored CRLs, parsed once (cf_daemon_crls) */
 	int64_t crls_version;		/* the store's data version they were read at */
+	int64_t crls_generation;	/* and the CRLs' own (cf_store_crl_generation) */
 	struct cf_scheduler *scheduler; /* the expiry monitor's schedule (NULL: none) */
 	bool metrics_open;		/* listening on a loopback address: /metrics without a token */
 	char *metrics_token;		/* else the bearer token /metrics needs (NULL: /metrics refused) */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/certjson.h"
 #include "core/revcheck.h"
 #include "util/clock.h"
 
@@ -63,7 +64,7 @@ static void pass_done(cf_revcheck_timer *t, int64_t now)
 	for (size_t i = 0; cf_revcheck_item_get(p, i, &it); i++)
 		if (it.newly_revoked)
 			cf_dlog(t->d, CF_LOG_ERROR, "revocation: %s %s %s \"%s\" is revoked: OCSP %s: %s", it.node,
-				it.kind == CF_IDENTITY ? "purpose" : "store", it.name, log_text(it.cn, cn, sizeof(cn)),
+				cf_certkind_field(it.kind), it.name, log_text(it.cn, cn, sizeof(cn)),
 				it.answer->responder, it.answer->message);
 	cf_revcheck_totals_get(p, &n);
 	/* every certificate of this pass is due an interval after it was asked: after now at the latest */

@@ -11,6 +11,7 @@
 
 #include "core/certjson.h"
 #include "core/crlfetch.h"
+#include "core/revcheck.h"
 #include "core/revocation.h"
 #include "crypto/x509.h"
 #include "daemon/daemon.h"
@@ -417,38 +418,35 @@ void cf_route_crl_schedule_put(cf_req *q)
 
 /* ---- one certificate's status ------------------------------------------------------------------- */
 
-static const char *revstatus_name(cf_revstatus s)
-{
-	switch (s) {
-	case CF_REV_GOOD: return "good";
-	case CF_REV_REVOKED: return "revoked";
-	case CF_REV_CRL_EXPIRED: return "crl-expired";
-	default: return "unknown";
-	}
-}
-
 const char *cf_daemon_revocation(cf_store *st, cf_revstatus crl, const char *sha256, const char **source,
 				 cf_revcheckrow *rec)
 {
 	*source = "crl";
 	if (crl == CF_REV_REVOKED || cf_store_revcheck_get(st, sha256, rec, NULL) != CF_OK)
-		return revstatus_name(crl);
+		return cf_revstatus_name(crl);
 	if (crl != CF_REV_UNKNOWN && strcmp(rec->status, "revoked") != 0)
-		return revstatus_name(crl); /* the CRL's word stands unless OCSP says revoked */
+		return cf_revstatus_name(crl); /* the CRL's word stands unless OCSP says revoked */
 	*source = "ocsp";
 	return strcmp(rec->status, "revoked") == 0 ? "revoked" : strcmp(rec->status, "good") == 0 ? "good" : "unknown";
 }
 
 const cf_crlset *cf_daemon_crls(cf_daemon *d, cf_err *e)
 {
-	int64_t version = cf_store_data_version(d->st);
+	int64_t version = cf_store_data_version(d->st), generation = 0;
 	if (d->crls != NULL && d->crls_version == version)
 		return d->crls;
+	/* the store changed (a login, an audit row, an OCSP answer...): its CRLs perhaps not */
+	generation = cf_store_crl_generation(d->st);
+	if (d->crls != NULL && generation >= 0 && d->crls_generation == generation) {
+		d->crls_version = version;
+		return d->crls;
+	}
 	cf_crlset_free(d->crls);
 	d->crls = NULL;
 	if (cf_crlset_load(d->st, NULL, &d->crls, e) != CF_OK)
 		return NULL;
 	d->crls_version = version;
+	d->crls_generation = generation;
 	return d->crls;
 }
 
@@ -475,13 +473,8 @@ void cf_route_cert_revocation(cf_req *q)
 		const char *source = NULL;
 		cf_revcheckrow rec = {0};
 		const char *word = cf_daemon_revocation(q->d->st, crl, r.facts.sha256, &source, &rec);
-		if (strcmp(source, "ocsp") == 0) { /* what OCSP said, where and when */
-			char at[32];
-			cf_time_rfc3339(rec.checked, at);
-			snprintf(msg, sizeof(msg), "OCSP %.200s%s%s%s at %s: %.200s", rec.responder,
-				 rec.trust[0] != '\0' ? " (" : "", rec.trust, rec.trust[0] != '\0' ? ")" : "", at,
-				 rec.message);
-		}
+		if (strcmp(source, "ocsp") == 0) /* what OCSP said, where and when */
+			cf_revcheck_describe(&rec, msg, sizeof(msg));
 		cf_revcheckrow_free(&rec);
 		cf_reply_json(q, 200, json_pack("{s:s, s:s, s:s}", "status", word, "source", source, "message", msg));
 	}

@@ -1403,6 +1403,27 @@ void cf_crlrows_free(cf_crlrow *v, size_t n)
 	free(v);
 }
 
+/* Counts every change of the crls table in the settings table, in the change's transaction: what
+ * a cache of parsed CRLs is checked against (the store's data version moves with every change). */
+static cf_code crls_changed(cf_store *st, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc = prep(st,
+			  "INSERT INTO settings (key, value) VALUES ('crls.generation', '1') ON CONFLICT (key)"
+			  " DO UPDATE SET value = CAST(CAST(settings.value AS BIGINT) + 1 AS TEXT)",
+			  &s, e);
+	return rc != CF_OK ? rc : run(st, s, e);
+}
+
+int64_t cf_store_crl_generation(cf_store *st)
+{
+	int64_t n = 0;
+	return query_int(st, "SELECT CAST(value AS BIGINT) FROM settings WHERE key = 'crls.generation'", NULL, &n,
+			 NULL) == CF_OK
+		       ? n
+		       : -1;
+}
+
 cf_code cf_store_crl_insert(cf_store *st, cf_crlrow *r, cf_err *e)
 {
 	cf_stmt *s = NULL;
@@ -1430,7 +1451,7 @@ cf_code cf_store_crl_insert(cf_store *st, cf_crlrow *r, cf_err *e)
 	if (rr == 1)
 		r->id = D->col_int(s, 0);
 	release(st, s);
-	return rr == 1 ? CF_OK : (e ? e->code : CF_E_INTERNAL);
+	return rr == 1 ? crls_changed(st, e) : (e ? e->code : CF_E_INTERNAL);
 }
 
 cf_code cf_store_crl_each(cf_store *st, const char *issuer_hash, unsigned with,
@@ -1559,7 +1580,7 @@ cf_code cf_store_crl_delete(cf_store *st, int64_t id, cf_err *e)
 	D->bind_int(s, 1, id);
 	if ((rc = run(st, s, e)) != CF_OK)
 		return rc;
-	return D->changes(st->db) > 0 ? CF_OK
+	return D->changes(st->db) > 0 ? crls_changed(st, e)
 				      : cf_err_set(e, CF_E_NOTFOUND, "crl", "no CRL with id %lld", (long long)id);
 }
 
@@ -1571,7 +1592,9 @@ cf_code cf_store_crl_delete_source(cf_store *st, const char *issuer_hash, const 
 		return rc;
 	D->bind_text(s, 1, issuer_hash);
 	D->bind_text(s, 2, source);
-	return run(st, s, e);
+	if ((rc = run(st, s, e)) != CF_OK)
+		return rc;
+	return D->changes(st->db) > 0 ? crls_changed(st, e) : CF_OK;
 }
 
 cf_code cf_store_trust_by_subject(cf_store *st, const char *subject,

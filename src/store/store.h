@@ -316,6 +316,9 @@ cf_code cf_store_crl_each(cf_store *st, const char *issuer_hash, unsigned with,
 			  int (*fn)(void *ctx, const cf_crlrow *r), void *ctx, cf_err *e);
 /* The DER of one CRL (new buffer); CF_E_NOTFOUND when it is gone. */
 cf_code cf_store_crl_der(cf_store *st, int64_t id, uint8_t **der, size_t *len, cf_err *e);
+/* A number that changes whenever a CRL is added or removed (0 before the first; -1 when it cannot
+ * be read): what a cache of parsed CRLs is checked against. */
+int64_t cf_store_crl_generation(cf_store *st);
 /* Deletes one CRL; CF_E_NOTFOUND when there is none. */
 cf_code cf_store_crl_delete(cf_store *st, int64_t id, cf_err *e);
 /* Deletes the CRLs of an issuer from one source (a manual upload replaces the previous one). */

@@ -162,6 +162,17 @@ req "${A[@]}" -X DELETE "$API/crls/$CRL_ID2"
 assert_eq "DELETE /crls/{id}" "200 True" "$CODE $(jb 'd["removed"]')"
 audited "DELETE /crls/{id}" "crl remove" ok
 assert_eq "the CRL is gone" 0 "$(cf --json crl list | json 'len(d["items"])')"
+# the daemon's parsed CRLs follow changes another process makes, whatever ids they get
+cf crl add revoked.der >/dev/null
+req -b reader.jar "$API/certificates/$TOMCAT_ID/revocation"
+assert_eq "a CRL added by the command line: seen at once" "200 revoked" "$CODE $(jb 'd["status"]')"
+cf crl remove "$(cf --json crl list | json 'd["items"][0]["id"]')" >/dev/null
+cf crl add empty.pem >/dev/null
+req -b reader.jar "$API/certificates/$TOMCAT_ID/revocation"
+assert_eq "removed and another added by the command line: seen at once" "200 good" "$CODE $(jb 'd["status"]')"
+cf crl remove "$(cf --json crl list | json 'd["items"][0]["id"]')" >/dev/null
+req -b reader.jar "$API/certificates/$TOMCAT_ID/revocation"
+assert_eq "and removed again" "200 unknown" "$CODE $(jb 'd["status"]')"
 req "${A[@]}" -X DELETE "$API/crls/$CRL_ID2"
 assert_eq "DELETE it again" 404 "$CODE"
 req "${A[@]}" -X DELETE "$API/crls/abc"
