@@ -304,7 +304,7 @@
     $('#soon-text').textContent = !total ? `Nothing expires within ${span}.` :
       `${total === 1 ? '1 certificate expires' : total + ' certificates expire'} within ${span} or ${total === 1 ? 'has' : 'have'} expired` +
       (lscs.total ? ` (${lscs.total === 1 ? "1 is a phone's LSC" : lscs.total + " are phones' LSCs"})` : '') +
-      (total > items.length ? `; the first ${items.length}:` : ':');
+      (total > items.length ? `; ${items.length} of them, the first in list order:` : ':');
     $('#soon-list').replaceChildren(...items.map((c) => el('li', { class: rowClass(c.not_after) },
       el('a', { href: '#cert/' + c.id }, `${c.id}: ${placeOf(c)} on ${c.node}`), ` — ${c.cn}, not after ${c.not_after}`,
       el('span', { class: 'days' }, leftText(c.not_after)))));

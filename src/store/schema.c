@@ -77,7 +77,8 @@ static const char *const migrations[] = {
 	"CREATE INDEX crls_issuer ON crls (issuer_hash);",
 	/* 7: what OCSP last said of a certificate (by its SHA-256; the same certificate on many nodes
 	 * is asked once), shared by the interval check, uploads, the doctor and the list; and each
-	 * CRL's compact serial index, so a restart loads it without walking the DER again */
+	 * CRL's compact serial index, so a restart loads it without walking the DER again (CRLs kept
+	 * before have none and are walked until a newer one replaces them) */
 	"CREATE TABLE revocation_checks ("
 	"  sha256 TEXT PRIMARY KEY, status TEXT NOT NULL, trust TEXT NOT NULL, responder TEXT NOT NULL,"
 	"  message TEXT NOT NULL, checked BIGINT NOT NULL, next_update BIGINT NOT NULL);"

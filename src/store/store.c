@@ -1462,7 +1462,7 @@ cf_code cf_store_crl_each(cf_store *st, const char *issuer_hash, unsigned with,
 	cf_stmt *s = NULL;
 	cf_code rc = prep(st,
 			  "SELECT id, issuer, issuer_hash, this_update, next_update, number, entries, source, added,"
-			  " CASE WHEN $2 <> 0 OR ($3 <> 0 AND idx IS NULL) THEN der END, length(idx) IS NOT NULL,"
+			  " CASE WHEN $2 <> 0 OR ($3 <> 0 AND length(idx) IS NULL) THEN der END, length(idx) IS NOT NULL,"
 			  " CASE WHEN $4 <> 0 THEN idx END FROM crls WHERE $1 = '' OR issuer_hash = $1"
 			  " ORDER BY issuer, this_update DESC, id DESC",
 			  &s, e);
