@@ -9,46 +9,82 @@
 
 #define LSC_KEY_BITS_MIN 2048
 
-bool cf_device_name_ok(const char *name)
+/* Whether name is a device name as call control spells one (SEP0011223344FF, CSFJDOE, ...):
+ * 1 to CF_DEVICE_NAME_MAX letters, digits, '.', '_' or '-'. */
+static bool device_name_ok(const char *name)
 {
 	size_t n = strlen(name);
 	return n >= 1 && n <= CF_DEVICE_NAME_MAX &&
 	       strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
 }
 
-/* The certificates an LSC of the node may be issued by: its CAPF certificate and the CAs of its
- * CAPF-trust and CallManager-trust. */
+/* The certificate of one kind and name on the node in *out, *found saying whether there is one:
+ * its absence (CF_E_NOTFOUND) is an answer, any other failure of the store is returned. */
+static cf_code named_find(cf_store *st, int64_t node_id, cf_certkind kind, const char *name, cf_certrow *out,
+			  bool *found, cf_err *e)
+{
+	cf_err ge = {0};
+	cf_code rc = cf_store_named_get(st, node_id, kind, name, false, out, &ge);
+	*found = rc == CF_OK;
+	if (rc == CF_OK || rc == CF_E_NOTFOUND)
+		return CF_OK;
+	if (e != NULL)
+		*e = ge;
+	return rc;
+}
+
+/* The certificates an LSC of the node may be issued by, each with its SHA-256: its CAPF
+ * certificate and the certificates of its CAPF-trust and CallManager-trust, CAs only
+ * (basicConstraints CA:TRUE): a peer's leaf certificate in CallManager-trust issues no LSC. */
+typedef struct issuer {
+	cf_cert *cert;
+	char sha256[65];
+} issuer;
+
 typedef struct issuers {
-	cf_cert **v;
+	issuer *v;
 	size_t n;
 } issuers;
 
 static void issuers_free(issuers *is)
 {
-	cf_certs_free(is->v, is->n);
+	for (size_t i = 0; i < is->n; i++)
+		cf_cert_free(is->v[i].cert);
+	free(is->v);
 	memset(is, 0, sizeof(*is));
 }
 
+/* Keeps those of the n certificates of add (owned, all freed) that are CAs. */
 static cf_code issuers_append(issuers *is, cf_cert **add, size_t n, cf_err *e)
 {
-	cf_cert **v = realloc(is->v, (is->n + n + 1) * sizeof(*v));
-	if (v == NULL) {
-		cf_certs_free(add, n);
-		return cf_err_set(e, CF_E_INTERNAL, "endpoint", "out of memory");
+	cf_code rc = CF_OK;
+	issuer *v = realloc(is->v, (is->n + n + 1) * sizeof(*v));
+	if (v == NULL)
+		rc = cf_err_set(e, CF_E_INTERNAL, "endpoint", "out of memory");
+	else
+		is->v = v;
+	for (size_t i = 0; i < n; i++) {
+		cf_facts f = {0};
+		if (rc == CF_OK && (rc = cf_cert_facts(add[i], &f, e)) == CF_OK && f.ca) {
+			is->v[is->n].cert = add[i];
+			snprintf(is->v[is->n].sha256, sizeof(is->v[is->n].sha256), "%s", f.sha256);
+			is->n++;
+			add[i] = NULL;
+		}
+		cf_facts_free(&f);
+		cf_cert_free(add[i]);
 	}
-	memcpy(v + is->n, add, n * sizeof(*add));
-	is->v = v;
-	is->n += n;
 	free(add);
-	return CF_OK;
+	return rc;
 }
 
 static cf_code issuers_load(cf_store *st, const cf_node *node, issuers *is, cf_err *e)
 {
 	static const char *const stores[] = {"CAPF-trust", "CallManager-trust"};
 	cf_certrow capf = {0};
-	cf_code rc = cf_store_identity_get(st, node->id, "CAPF", false, &capf, NULL);
-	if (rc == CF_OK) {
+	bool found = false;
+	cf_code rc = named_find(st, node->id, CF_IDENTITY, "CAPF", &capf, &found, e);
+	if (rc == CF_OK && found) { /* without one, only CAs of the trust stores issue */
 		cf_cert *c = cf_cert_from_der(capf.der, capf.der_len);
 		cf_cert **one = malloc(sizeof(*one));
 		if (c == NULL || one == NULL) {
@@ -59,8 +95,6 @@ static cf_code issuers_load(cf_store *st, const cf_node *node, issuers *is, cf_e
 			one[0] = c;
 			rc = issuers_append(is, one, 1, e);
 		}
-	} else {
-		rc = CF_OK; /* no CAPF certificate: only CAs of the trust stores issue */
 	}
 	cf_certrow_free(&capf);
 	for (size_t i = 0; rc == CF_OK && i < sizeof(stores) / sizeof(stores[0]); i++) {
@@ -72,16 +106,16 @@ static cf_code issuers_load(cf_store *st, const cf_node *node, issuers *is, cf_e
 	return rc;
 }
 
-/* The rules an LSC must meet; the issuer found goes to *issuer. */
+/* The rules an LSC must meet; the issuer found goes to *found. */
 static cf_code check_lsc(const char *name, size_t index, size_t total, const cf_cert *cert, const cf_facts *f,
-			 const issuers *is, const cf_node *node, const cf_cert **issuer, cf_err *e)
+			 const issuers *is, const cf_node *node, const issuer **found, cf_err *e)
 {
 	char where[64] = "";
 	if (total > 1)
 		snprintf(where, sizeof(where), "certificate %zu of %zu: ", index + 1, total);
 	if (f->ca)
 		return cf_err_set(e, CF_E_INPUT, name, "%s\"%s\" is a CA certificate, not an LSC", where, f->subject);
-	if (!cf_device_name_ok(f->cn))
+	if (!device_name_ok(f->cn))
 		return cf_err_set(e, CF_E_INPUT, name,
 				  "%sthe CN \"%.60s\" is not a device name (1 to %d letters, digits, '.', '_' or '-')",
 				  where, f->cn, CF_DEVICE_NAME_MAX);
@@ -92,11 +126,11 @@ static cf_code check_lsc(const char *name, size_t index, size_t total, const cf_
 		return cf_err_set(e, CF_E_INPUT, name,
 				  "%s%s: the LSC lacks the clientAuth extended key usage the phone's TLS needs", where,
 				  f->cn);
-	*issuer = NULL;
-	for (size_t i = 0; i < is->n && *issuer == NULL; i++)
-		if (cf_cert_issued_by(cert, is->v[i]))
-			*issuer = is->v[i];
-	if (*issuer == NULL)
+	*found = NULL;
+	for (size_t i = 0; i < is->n && *found == NULL; i++)
+		if (cf_cert_issued_by(cert, is->v[i].cert))
+			*found = &is->v[i];
+	if (*found == NULL)
 		return cf_err_set(e, CF_E_INPUT, name,
 				  "%s%s: its issuer \"%s\" is neither the CAPF certificate of %s nor a CA in its "
 				  "CAPF-trust or CallManager-trust [untrusted-issuer]",
@@ -105,12 +139,14 @@ static cf_code check_lsc(const char *name, size_t index, size_t total, const cf_
 }
 
 /* Stores one checked LSC: added, replacing the device's previous one, or unchanged. */
-static cf_code place(cf_store *st, const cf_node *node, const cf_cert *cert, const cf_facts *f, const cf_cert *issuer,
+static cf_code place(cf_store *st, const cf_node *node, const cf_cert *cert, const cf_facts *f, const issuer *by,
 		     cf_lsc_counts *counts, cf_outcome *out, cf_err *e)
 {
 	cf_certrow old = {0};
-	cf_code rc = cf_store_named_get(st, node->id, CF_LSC, f->cn, false, &old, NULL);
-	bool had = rc == CF_OK;
+	bool had = false;
+	cf_code rc = named_find(st, node->id, CF_LSC, f->cn, &old, &had, e);
+	if (rc != CF_OK)
+		return rc;
 	if (had && strcmp(old.facts.sha256, f->sha256) == 0) {
 		counts->unchanged++;
 		cf_certrow_free(&old);
@@ -121,7 +157,6 @@ static cf_code place(cf_store *st, const cf_node *node, const cf_cert *cert, con
 	cf_certrow_free(&old);
 	if (had && (rc = cf_store_named_delete(st, node->id, CF_LSC, f->cn, e)) != CF_OK)
 		return rc;
-	cf_facts issuer_facts = {0};
 	size_t der_len = 0;
 	const uint8_t *der = cf_cert_der(cert, &der_len);
 	cf_certrow row = {.node_id = node->id,
@@ -133,12 +168,8 @@ static cf_code place(cf_store *st, const cf_node *node, const cf_cert *cert, con
 			  .distribution = (char *)"single-server",
 			  .source = (char *)"upload",
 			  .warnings = (char *)"[]"};
-	if ((rc = cf_cert_facts(issuer, &issuer_facts, e)) == CF_OK) {
-		snprintf(row.anchor_sha256, sizeof(row.anchor_sha256), "%s", issuer_facts.sha256);
-		rc = cf_store_cert_insert(st, &row, e);
-	}
-	cf_facts_free(&issuer_facts);
-	if (rc != CF_OK)
+	snprintf(row.anchor_sha256, sizeof(row.anchor_sha256), "%s", by->sha256);
+	if ((rc = cf_store_cert_insert(st, &row, e)) != CF_OK)
 		return rc;
 	cf_outcome_add_id(out, row.id);
 	if (had)
@@ -150,25 +181,64 @@ static cf_code place(cf_store *st, const cf_node *node, const cf_cert *cert, con
 	return CF_OK;
 }
 
+/* An LSC's CN and its place in the file, sorted to find a device named twice. */
+typedef struct cn_at {
+	const char *cn;
+	size_t at;
+} cn_at;
+
+static int cn_at_cmp(const void *a, const void *b)
+{
+	const cn_at *x = a, *y = b;
+	int c = strcmp(x->cn, y->cn);
+	return c != 0 ? c : (x->at > y->at) - (x->at < y->at);
+}
+
+/* The first certificate of the n (in file order) whose CN an earlier one has too: its index in
+ * *second, the earliest of those in *first (*second is n when every CN differs). Sorted by CN,
+ * neighbours compared: bundles hold hundreds of thousands of LSCs. */
+static cf_code first_duplicate(const cf_facts *facts, size_t n, size_t *first, size_t *second, cf_err *e)
+{
+	cn_at *v = malloc((n + 1) * sizeof(*v));
+	if (v == NULL)
+		return cf_err_set(e, CF_E_INTERNAL, "endpoint", "out of memory");
+	for (size_t i = 0; i < n; i++)
+		v[i] = (cn_at){facts[i].cn, i};
+	qsort(v, n, sizeof(*v), cn_at_cmp);
+	*first = *second = n;
+	for (size_t i = 1, start = 0; i < n; i++) {
+		if (strcmp(v[i - 1].cn, v[i].cn) != 0)
+			start = i;
+		else if (v[i].at < *second) {
+			*first = v[start].at;
+			*second = v[i].at;
+		}
+	}
+	free(v);
+	return CF_OK;
+}
+
 cf_code cf_lsc_import(cf_store *st, const char *node, const char *name, const uint8_t *buf, size_t len,
 		      cf_lsc_counts *counts, cf_outcome *out, cf_err *e)
 {
 	cf_cert **certs = NULL;
 	size_t n = 0;
 	cf_facts *facts = NULL;
-	const cf_cert **issuer = NULL;
+	const issuer **by = NULL;
+	size_t dup_first = 0, dup_second = 0;
 	issuers is = {0};
 	cf_node nd = {0};
 	memset(counts, 0, sizeof(*counts));
 	cf_code rc = cf_cert_parse_bundle(name, buf, len, &certs, &n, e);
 	if (rc != CF_OK)
 		return rc;
-	if ((facts = calloc(n, sizeof(*facts))) == NULL || (issuer = calloc(n, sizeof(*issuer))) == NULL) {
+	if ((facts = calloc(n, sizeof(*facts))) == NULL || (by = calloc(n, sizeof(*by))) == NULL) {
 		rc = cf_err_set(e, CF_E_INTERNAL, name, "out of memory");
 		goto out;
 	}
-	if ((rc = cf_certs_facts(certs, n, facts, e)) != CF_OK || (rc = cf_store_begin(st, e)) != CF_OK ||
-	    (rc = cf_store_node_get(st, node, &nd, e)) != CF_OK)
+	if ((rc = cf_certs_facts(certs, n, facts, e)) != CF_OK ||
+	    (rc = first_duplicate(facts, n, &dup_first, &dup_second, e)) != CF_OK ||
+	    (rc = cf_store_begin(st, e)) != CF_OK || (rc = cf_store_node_get(st, node, &nd, e)) != CF_OK)
 		goto out;
 	if (strcmp(nd.product, "ucm") != 0 || !nd.publisher) {
 		rc = cf_err_set(e, CF_E_STATE, node,
@@ -179,14 +249,13 @@ cf_code cf_lsc_import(cf_store *st, const char *node, const char *name, const ui
 		goto out;
 	/* every certificate checked before anything is stored: one bad one refuses the file */
 	for (size_t i = 0; i < n && rc == CF_OK; i++) {
-		rc = check_lsc(name, i, n, certs[i], &facts[i], &is, &nd, &issuer[i], e);
-		for (size_t k = 0; k < i && rc == CF_OK; k++)
-			if (strcmp(facts[k].cn, facts[i].cn) == 0)
-				rc = cf_err_set(e, CF_E_INPUT, name, "certificates %zu and %zu are both LSCs of %s",
-						k + 1, i + 1, facts[i].cn);
+		rc = check_lsc(name, i, n, certs[i], &facts[i], &is, &nd, &by[i], e);
+		if (rc == CF_OK && i == dup_second)
+			rc = cf_err_set(e, CF_E_INPUT, name, "certificates %zu and %zu are both LSCs of %s",
+					dup_first + 1, i + 1, facts[i].cn);
 	}
 	for (size_t i = 0; i < n && rc == CF_OK; i++)
-		rc = place(st, &nd, certs[i], &facts[i], issuer[i], counts, out, e);
+		rc = place(st, &nd, certs[i], &facts[i], by[i], counts, out, e);
 	if (rc == CF_OK)
 		rc = cf_store_commit(st, e);
 out:
@@ -196,7 +265,7 @@ out:
 	for (size_t i = 0; facts != NULL && i < n; i++)
 		cf_facts_free(&facts[i]);
 	free(facts);
-	free(issuer);
+	free(by);
 	cf_certs_free(certs, n);
 	return rc;
 }
@@ -205,10 +274,13 @@ cf_code cf_lsc_delete(cf_store *st, const char *node, const char *device, cf_err
 {
 	cf_node nd = {0};
 	cf_certrow old = {0};
+	bool found = false;
 	cf_code rc = cf_store_begin(st, e);
 	if (rc == CF_OK)
 		rc = cf_store_node_get(st, node, &nd, e);
-	if (rc == CF_OK && cf_store_named_get(st, nd.id, CF_LSC, device, false, &old, NULL) != CF_OK)
+	if (rc == CF_OK)
+		rc = named_find(st, nd.id, CF_LSC, device, &old, &found, e);
+	if (rc == CF_OK && !found)
 		rc = cf_err_set(e, CF_E_NOTFOUND, device, "%s holds no LSC of this device", nd.fqdn);
 	if (rc == CF_OK)
 		rc = cf_store_named_delete(st, nd.id, CF_LSC, device, e);

@@ -115,6 +115,9 @@ void cf_route_cert_get(cf_req *q)
 	cf_reply_json(q, 200, o);
 }
 
+/* DELETE /api/v1/certificates/{id} deletes trust certificates only: an identity is replaced, not
+ * deleted, and a phone's LSC is deleted by device (DELETE /api/v1/endpoints/{device}?node=FQDN),
+ * its refusal audited as such. */
 void cf_route_cert_delete(cf_req *q)
 {
 	cf_certrow r = {0};
@@ -126,7 +129,14 @@ void cf_route_cert_delete(cf_req *q)
 		return;
 	cf_change_begin(q, &c, "trust delete", "id %lld", (long long)id);
 	cf_code rc = cf_store_cert_get(q->d->st, id, false, &r, &e);
-	if (rc == CF_OK) {
+	if (rc == CF_OK && r.kind == CF_LSC) {
+		c.action = "endpoint delete";
+		snprintf(c.object, sizeof(c.object), "LSC of %s on %s (id %lld)", r.name, r.node, (long long)id);
+		rc = cf_err_set(&e, CF_E_STATE, "certificate",
+				"id %lld is the LSC of %s on %s; delete it with DELETE /api/v1/endpoints/%s?node=%s "
+				"or certfleet endpoint delete --node %s --device %s",
+				(long long)id, r.name, r.node, r.name, r.node, r.node, r.name);
+	} else if (rc == CF_OK) {
 		snprintf(c.object, sizeof(c.object), "id %lld in %s on %s", (long long)id, r.name, r.node);
 		cf_store_audit_pending(q->d->st, c.actor.account, c.actor.client, c.action, c.object);
 		rc = r.kind != CF_TRUST

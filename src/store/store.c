@@ -1636,7 +1636,8 @@ cf_code cf_store_settings_each(cf_store *st, const char *prefix,
 cf_code cf_store_cdp_urls(cf_store *st, cf_strv *out, cf_err *e)
 {
 	cf_stmt *s = NULL;
-	cf_code rc = prep(st, "SELECT DISTINCT crl_dp FROM certificates WHERE crl_dp <> ''", &s, e);
+	/* identities and trust certificates (kind < 3): the daily download does not follow phones' LSCs */
+	cf_code rc = prep(st, "SELECT DISTINCT crl_dp FROM certificates WHERE kind < 3 AND crl_dp <> ''", &s, e);
 	if (rc != CF_OK)
 		return rc;
 	int r;

@@ -6,9 +6,10 @@
 #  2. security: every change (x-change) refuses without a session (401), without or with a wrong
 #     X-CSRF-Token (403) and, when x-role is admin, for the read-only role (403), and those
 #     refusals change nothing (store, audit log); real changes (self-signed, CSR, uploads with and
-#     without a key, trust delete, accounts) write exactly one audit row each; no response ever
-#     holds a private key, a password or a password hash, nor does the daemon's log; failed logins
-#     are throttled per client address across accounts (429 + Retry-After).
+#     without a key, trust delete, accounts) write exactly one audit row each; DELETE of an
+#     identity's or an LSC's id is refused (409; an LSC is deleted by device) and changes nothing;
+#     no response ever holds a private key, a password or a password hash, nor does the daemon's
+#     log; failed logins are throttled per client address across accounts (429 + Retry-After).
 #  3. robustness: oversized headers and bodies, malformed JSON and multipart, wrong content types,
 #     path traversal in every path and query parameter, malformed HTTP over raw TLS: each a 4xx
 #     (or a closed connection), and the daemon keeps serving.
@@ -419,6 +420,28 @@ assert_eq "endpoints list" "SEP00112233AABB $PUB 1" "$(jb 'd["items"][0]["endpoi
 assert_eq "endpoints list as the command line has it" "$(cf --json endpoint list | json 'd["items"][0]["sha256"]')" "$(jb 'd["items"][0]["sha256"]')"
 req lsc_certs -b reader.jar "$API/certificates?begins_with=SEP0011"
 assert_eq "the certificate list holds no LSC" 0 "$(jb 'd["total"]')"
+LSC_ID=$(cf --json endpoint list | json 'd["items"][0]["id"]')
+req lsc_get -b reader.jar "$API/certificates/$LSC_ID"
+assert_eq "GET an LSC by id" "200 SEP00112233AABB $PUB True False" \
+	"$CODE $(jb 'd["endpoint"] + " " + d["node"] + " " + str("pem" in d) + " " + str("chain_pem" in d)')"
+# DELETE /certificates/{id} deletes trust certificates only: an LSC is deleted by device
+cert_rows() { sqlite3 "$CERTFLEET_STORE" 'SELECT id, node_id, kind, name, sha256 FROM certificates ORDER BY id'; }
+rows_before=$(cert_rows)
+req lsc_delete_by_id "${AUTH_A[@]}" -X DELETE "$API/certificates/$LSC_ID"
+assert_eq "DELETE /certificates/{an LSC's id}" "409 wrong state" "$CODE $(errcode)"
+assert_eq "DELETE /certificates/{an LSC's id}: why" \
+	"certificate: id $LSC_ID is the LSC of SEP00112233AABB on $PUB; delete it with DELETE /api/v1/endpoints/SEP00112233AABB?node=$PUB or certfleet endpoint delete --node $PUB --device SEP00112233AABB" \
+	"$(jb 'd["error"]["message"]')"
+assert_eq "DELETE /certificates/{an LSC's id}: the certificates unchanged" "$rows_before" "$(cert_rows)"
+assert_eq "DELETE /certificates/{an LSC's id}: the refusal audited as an endpoint delete" \
+	"admin|endpoint delete|LSC of SEP00112233AABB on $PUB (id $LSC_ID)|refused" \
+	"$(cf --json audit --limit 1 | json '"|".join([d["items"][0][k] for k in ("account", "action", "object")] + [d["items"][0]["result"].split(":")[0]])')"
+AUDIT_N=$(audit_total)
+req identity_delete_by_id "${AUTH_A[@]}" -X DELETE "$API/certificates/$CM2_ID"
+assert_eq "DELETE /certificates/{an identity's id}" "409 certificate: id $CM2_ID is an identity; only trust certificates are deleted" \
+	"$CODE $(jb 'd["error"]["message"]')"
+assert_eq "DELETE /certificates/{an identity's id}: the certificates unchanged" "$rows_before" "$(cert_rows)"
+AUDIT_N=$(audit_total)
 req lsc_delete "${AUTH_A[@]}" -X DELETE "$API/endpoints/SEP00112233AABB?node=$PUB"
 change_ok "endpoint delete" admin "endpoint delete" "SEP00112233AABB"
 assert_eq "no LSC left" 0 "$(cf --json endpoint list | json 'len(d["items"])')"

@@ -2,10 +2,14 @@
 # Phones' LSCs (SPEC §1, §5, §9): `certfleet endpoint import|list|delete` with LSCs made by
 # openssl, and the expiry monitor including them only when `monitor config --lsc on`.
 #   1. import: a bundle onto the ucm publisher whose CAPF-trust holds the issuing CA; listed as
-#      certificate objects with "endpoint"; kept out of `cert list`; re-import replaces or keeps
-#   2. refusals (exit 3, nothing stored): untrusted issuer, CN not a device name, short RSA key,
-#      EC key, a CA, no clientAuth, one device twice, one bad certificate in a good bundle,
-#      garbage; a subscriber or another product is the wrong node (exit 5); unknown node (4)
+#      certificate objects with "endpoint"; kept out of `cert list`; re-import replaces or keeps;
+#      an LSC issued by the node's own CAPF certificate (uploaded with its key); a device name of
+#      50 characters
+#   2. refusals (exit 3, nothing stored): untrusted issuer, issued by a peer's leaf certificate in
+#      CallManager-trust, CN not a device name (or of 51 characters), short RSA key, EC key, a CA,
+#      no clientAuth, one device twice (named by the first pair in file order), one bad
+#      certificate in a good bundle, garbage; a subscriber or another product is the wrong node
+#      (exit 5); unknown node (4)
 #   3. the monitor at injected times: LSCs due only with --lsc on (JSON names endpoint and what
 #      breaks), hourly inside their last day, daily before, the run schedule turning hourly for an
 #      LSC only when they are included, queued LSC notifications dropped when turned off
@@ -81,6 +85,27 @@ assert_eq "one replaced" "0 1 0" "$(json '"%d %d %d" % (d["added"], d["replaced"
 assert_eq "one LSC per device" 3 "$(cf endpoint list --json | json 'len(d["items"])')"
 must "the older LSC back" endpoint import --node "$PUB" a0.pem --json
 assert_eq "warned that it expires sooner" '["older-lsc"]' "$(json '[w["rule"] for w in d["warnings"]]' <"$LAST")"
+# an LSC issued by the node's own CAPF certificate: a CA under the phone CA, uploaded with its key
+printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,digitalSignature,keyCertSign,cRLSign\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:%s\n' \
+	"$PUB" >capf.ext
+openssl req -newkey rsa:2048 -nodes -keyout capf.key -out capf.csr -subj "/CN=$PUB/OU=CAPF" 2>/dev/null
+openssl x509 -req -in capf.csr -CA phoneca.pem -CAkey phoneca.key -set_serial "0x$(openssl rand -hex 8)" -days 1825 \
+	-extfile capf.ext -out capf.pem 2>/dev/null
+must "the CAPF identity uploaded with its key" cert upload --node "$PUB" --purpose CAPF capf.pem --key capf.key --json
+assert_eq "the CAPF identity is stored" "CAPF $PUB" "$(cf cert list --node "$PUB" --purpose CAPF --json | json '" ".join(i["purpose"] + " " + i["cn"] for i in d["items"])')"
+lsc bycapf.pem SEP0011223344C0 400 capf
+must "an LSC signed by the CAPF certificate" endpoint import --node "$PUB" bycapf.pem --json
+assert_eq "the CAPF's LSC added" "1 0 0" "$(json '"%d %d %d" % (d["added"], d["replaced"], d["unchanged"])' <"$LAST")"
+assert_eq "the CAPF's LSC listed, issued by the CAPF certificate" "SEP0011223344C0 OU=CAPF,CN=$PUB" \
+	"$(cf endpoint list --begins-with SEP0011223344C --json | json '" ".join(i["endpoint"] + " " + i["issuer"] for i in d["items"])')"
+must "the CAPF's LSC deleted" endpoint delete --node "$PUB" --device SEP0011223344C0
+# a device name of 50 characters, '.', '_' and '-' among them (51 are refused below)
+N50="SEP.dev_name-$(printf '%037d' 7)"
+lsc n50.pem "$N50" 30
+must "a device name of 50 characters" endpoint import --node "$PUB" n50.pem --json
+assert_eq "listed under its 50-character name" "50 $N50" "$(cf endpoint list --begins-with SEP.dev --json | json '" ".join("%d %s" % (len(i["endpoint"]), i["endpoint"]) for i in d["items"])')"
+must "the 50-character device deleted" endpoint delete --node "$PUB" --device "$N50"
+assert_eq "three LSCs again" 3 "$(cf endpoint list --json | json 'len(d["items"])')"
 
 # ---- 2. refusals change nothing ----------------------------------------------------------------
 before=$(cf endpoint list --json)
@@ -99,13 +124,41 @@ refuse() { # refuse WHAT FILE NEEDLE
 	assert_eq "$1: one line" 1 "$(printf '%s\n' "$ERR" | wc -l)"
 }
 refuse "untrusted issuer" bad-issuer.pem "[untrusted-issuer]"
+# a peer's leaf certificate in CallManager-trust is no CA, though openssl signs with its key
+openssl req -x509 -newkey rsa:2048 -nodes -keyout peer.key -out peer.pem -days 3650 -subj "/CN=cucm-peer.example.org" \
+	-addext basicConstraints=critical,CA:FALSE -addext keyUsage=critical,digitalSignature,keyEncipherment \
+	-addext extendedKeyUsage=serverAuth,clientAuth 2>/dev/null
+cf trust add --node "$PUB" --store CallManager-trust peer.pem >/dev/null
+lsc bad-leaf.pem SEP00AA00000007 30 peer
+assert_eq "openssl made an LSC signed by the peer's leaf" "issuer=CN=cucm-peer.example.org" \
+	"$(openssl x509 -in bad-leaf.pem -noout -issuer -nameopt RFC2253 2>/dev/null || true)"
+refuse "issued by a leaf of CallManager-trust" bad-leaf.pem "[untrusted-issuer]"
 refuse "CN not a device name" bad-cn.pem "not a device name"
+lsc n51.pem "${N50}1" 30
+refuse "a device name of 51 characters" n51.pem "not a device name (1 to 50 letters"
 refuse "1024-bit RSA" bad-rsa.pem "RSA key of at least 2048 bits"
 refuse "EC key" bad-ec.pem "RSA key of at least 2048 bits"
 refuse "a CA" bad-ca.pem "is a CA certificate"
 refuse "no clientAuth" bad-eku.pem "clientAuth"
 cat good.pem twice.pem >dup.pem
-refuse "one device twice" dup.pem "both LSCs of SEP00AA00000006"
+refuse "one device twice" dup.pem "certificates 1 and 2 are both LSCs of SEP00AA00000006"
+# several devices twice: the pair named is the first whose second certificate comes first in the
+# file, not the first in CN order; a bad certificate before it is named instead
+lsc dz.pem SEP00AA000000F9 30
+lsc dz2.pem SEP00AA000000F9 40
+lsc dz3.pem SEP00AA000000F9 50
+lsc db.pem SEP00AA000000B1 30
+lsc db2.pem SEP00AA000000B1 40
+cat dz.pem db.pem db2.pem dz2.pem >dup2.pem
+refuse "two devices twice" dup2.pem "certificates 2 and 3 are both LSCs of SEP00AA000000B1"
+cat db.pem dz.pem good.pem dz2.pem db2.pem >dup3.pem
+refuse "two devices twice, apart" dup3.pem "certificates 2 and 4 are both LSCs of SEP00AA000000F9"
+cat dz.pem dz2.pem dz3.pem >dup4.pem
+refuse "one device three times" dup4.pem "certificates 1 and 2 are both LSCs of SEP00AA000000F9"
+cat dz.pem bad-issuer.pem dz2.pem >dup5.pem
+refuse "a bad certificate before the second of a device" dup5.pem "certificate 2 of 3"
+cat db.pem dz.pem db2.pem bad-issuer.pem >dup6.pem
+refuse "a device twice before a bad certificate" dup6.pem "certificates 1 and 3 are both LSCs of SEP00AA000000B1"
 cat good.pem bad-issuer.pem >mixed.pem
 refuse "a bad one in a good bundle" mixed.pem "certificate 2 of 2"
 head -c 300 /dev/urandom >garbage.pem

@@ -15,8 +15,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/endpoint.h"
 #include "crypto/x509.h"
 #include "store/store.h"
+#include "store/store_int.h" /* the driver table, for a store that fails on purpose */
 #include "util/clock.h"
 
 #define T0 INT64_C(1700000000)
@@ -770,6 +772,312 @@ static void test_trust_queries(void **state)
 	cf_certs_free(v, n);
 }
 
+/* ---- phones' LSCs among the other certificates ---------------------------------------------------- */
+
+/* Inserts a certificate row (committed) whose facts name the CRL distribution point dp. */
+static int64_t insert_dp(struct fx *f, int64_t node_id, cf_certkind kind, const char *name, const char *cn,
+			 int64_t days, const char *dp)
+{
+	cf_cert *c = make_cert(f, cn, days);
+	cf_certrow r = {.node_id = node_id, .kind = kind, .name = (char *)name};
+	cf_err e = {0};
+	size_t len = 0;
+	r.der = (uint8_t *)cf_cert_der(c, &len);
+	r.der_len = len;
+	assert_int_equal(cf_cert_facts(c, &r.facts, &e), CF_OK);
+	cf_strv_push(&r.facts.crl_dp, dp); /* stored as given */
+	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
+	assert_int_equal(cf_store_cert_insert(f->st, &r, &e), CF_OK);
+	assert_int_equal(cf_store_commit(f->st, &e), CF_OK);
+	cf_facts_free(&r.facts);
+	cf_cert_free(c);
+	return r.id;
+}
+
+/* cf_store_watch_each collects "name" words; it can also queue a notification for each row. */
+struct watched {
+	char text[512];
+	cf_store *queue_on; /* non-NULL: a waiting notification is written for each row */
+};
+
+static int watch_fn(void *ctx, const cf_watchrow *r)
+{
+	struct watched *w = ctx;
+	size_t used = strlen(w->text);
+	snprintf(w->text + used, sizeof(w->text) - used, "%s%s", used ? " " : "", r->name);
+	if (w->queue_on != NULL) {
+		cf_watchrow q = *r;
+		q.queued = T0;
+		q.next_attempt = T0 + 60;
+		cf_err e = {0};
+		if (cf_store_ledger_put(w->queue_on, &q, &e) != CF_OK)
+			fail_msg("ledger_put %s: %s", r->name, e.message);
+	}
+	return 0;
+}
+
+static const char *watched(struct fx *f, int64_t until, bool lsc, struct watched *w)
+{
+	cf_err e = {0};
+	memset(w, 0, sizeof(*w));
+	assert_int_equal(cf_store_watch_each(f->st, until, lsc, watch_fn, w, &e), CF_OK);
+	return w->text;
+}
+
+/* LSCs (kind 3) beside identities and trust: the certificate list and count, the expiry monitor's
+ * walk, ledger and first expiry, one LSC per (node, device). */
+static void test_lsc_rows(void **state)
+{
+	struct fx *f = *state;
+	struct collect c;
+	struct watched w;
+	cf_err e = {0};
+	int64_t n = 0;
+	add_uc(f);
+	insert(f, f->pub_id, CF_IDENTITY, "tomcat", "ucm-pub.example.com", 100, NULL);
+	insert(f, f->pub_id, CF_TRUST, "CAPF-trust", "Phone CA", 1000, NULL);
+	int64_t lsc = insert(f, f->pub_id, CF_LSC, "SEP0011223344AA", "SEP0011223344AA", 10, NULL);
+	insert(f, f->pub_id, CF_LSC, "CSFJDOE", "CSFJDOE", 20, NULL);
+
+	/* the default filter is identities and trust, listed and counted */
+	walk(f, &(cf_certfilter){0}, &c);
+	assert_string_equal(c.text, "ucm-pub.example.com 1 tomcat ucm-pub.example.com|"
+				    "ucm-pub.example.com 2 CAPF-trust Phone CA");
+	assert_int_equal(cf_store_cert_count(f->st, &(cf_certfilter){0}, &n, &e), CF_OK);
+	assert_int_equal(n, 2);
+	walk(f, &(cf_certfilter){.begins_with = "SEP"}, &c);
+	assert_int_equal(c.calls, 0);
+	walk(f, &(cf_certfilter){.expiring_before = T0 + 30 * DAY}, &c);
+	assert_int_equal(c.calls, 0);
+	/* kind CF_LSC selects the LSCs alone */
+	walk(f, &(cf_certfilter){.kind = CF_LSC}, &c);
+	assert_string_equal(c.text, "ucm-pub.example.com 3 CSFJDOE CSFJDOE|"
+				    "ucm-pub.example.com 3 SEP0011223344AA SEP0011223344AA");
+	assert_int_equal(cf_store_cert_count(f->st, &(cf_certfilter){.kind = CF_LSC}, &n, &e), CF_OK);
+	assert_int_equal(n, 2);
+	walk(f, &(cf_certfilter){.kind = CF_LSC, .begins_with = "sep", .node = "UCM-PUB.example.com"}, &c);
+	assert_string_equal(c.text, "ucm-pub.example.com 3 SEP0011223344AA SEP0011223344AA");
+	walk(f, &(cf_certfilter){.kind = CF_LSC, .node = "ucm-sub.example.com"}, &c);
+	assert_int_equal(c.calls, 0);
+	cf_certrow g = {0};
+	assert_int_equal(cf_store_cert_get(f->st, lsc, false, &g, &e), CF_OK);
+	assert_int_equal(g.kind, CF_LSC);
+	assert_string_equal(g.name, "SEP0011223344AA");
+	cf_certrow_free(&g);
+
+	/* the monitor's walk and first expiry: LSCs only when asked for */
+	assert_string_equal(watched(f, T0 + 200 * DAY, false, &w), "tomcat");
+	assert_string_equal(watched(f, T0 + 200 * DAY, true, &w), "SEP0011223344AA CSFJDOE tomcat");
+	assert_int_equal(cf_store_first_expiry(f->st, false, &n, &e), CF_OK);
+	assert_int_equal(n, T0 + 100 * DAY);
+	assert_int_equal(cf_store_first_expiry(f->st, true, &n, &e), CF_OK);
+	assert_int_equal(n, T0 + 10 * DAY);
+
+	/* the ledger: with LSCs turned off, their waiting notifications are dropped, the others kept */
+	int64_t pending = 0, next = 0;
+	memset(&w, 0, sizeof(w));
+	w.queue_on = f->st;
+	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
+	assert_int_equal(cf_store_watch_each(f->st, T0 + 200 * DAY, true, watch_fn, &w, &e), CF_OK);
+	assert_int_equal(cf_store_commit(f->st, &e), CF_OK);
+	assert_int_equal(cf_store_ledger_pending(f->st, &pending, &next, &e), CF_OK);
+	assert_int_equal(pending, 3);
+	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
+	assert_int_equal(cf_store_ledger_prune(f->st, T0 + 200 * DAY, true, &e), CF_OK);
+	assert_int_equal(cf_store_commit(f->st, &e), CF_OK);
+	assert_int_equal(cf_store_ledger_pending(f->st, &pending, &next, &e), CF_OK);
+	assert_int_equal(pending, 3); /* LSCs on: all still due */
+	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
+	assert_int_equal(cf_store_ledger_prune(f->st, T0 + 200 * DAY, false, &e), CF_OK);
+	assert_int_equal(cf_store_commit(f->st, &e), CF_OK);
+	assert_int_equal(cf_store_ledger_pending(f->st, &pending, &next, &e), CF_OK);
+	assert_int_equal(pending, 1); /* tomcat's */
+
+	/* one LSC per (node, device): a second one of the device is refused, other node or device fine */
+	cf_cert *twin = make_cert(f, "SEP0011223344AA", 30);
+	cf_certrow r = {.node_id = f->pub_id, .kind = CF_LSC, .name = (char *)"SEP0011223344AA"};
+	size_t len = 0;
+	r.der = (uint8_t *)cf_cert_der(twin, &len);
+	r.der_len = len;
+	assert_int_equal(cf_cert_facts(twin, &r.facts, &e), CF_OK);
+	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
+	cf_err_clear(&e);
+	assert_int_equal(cf_store_cert_insert(f->st, &r, &e), CF_E_STATE);
+	cf_store_rollback(f->st);
+	cf_facts_free(&r.facts);
+	cf_cert_free(twin);
+	insert(f, f->sub_id, CF_LSC, "SEP0011223344AA", "SEP0011223344AA", 30, NULL);
+	insert(f, f->pub_id, CF_LSC, "SEP0011223344AB", "SEP0011223344AB", 30, NULL);
+	insert(f, f->pub_id, CF_IDENTITY, "SEP0011223344AA", "SEP0011223344AA", 30, NULL); /* other kind */
+	assert_int_equal(cf_store_named_get(f->st, f->pub_id, CF_LSC, "SEP0011223344AA", false, &g, &e), CF_OK);
+	assert_int_equal(g.id, lsc);
+	cf_certrow_free(&g);
+	assert_int_equal(cf_store_cert_count(f->st, &(cf_certfilter){.kind = CF_LSC}, &n, &e), CF_OK);
+	assert_int_equal(n, 4);
+}
+
+/* The CRL distribution points the daily download may follow are those of identities and trust
+ * certificates, not of phones' LSCs. */
+static void test_cdp_urls_without_lsc(void **state)
+{
+	struct fx *f = *state;
+	cf_err e = {0};
+	cf_strv v = {0};
+	add_uc(f);
+	insert_dp(f, f->pub_id, CF_IDENTITY, "tomcat", "ucm-pub.example.com", 100, "http://pki.example.com/id.crl");
+	insert_dp(f, f->pub_id, CF_TRUST, "CAPF-trust", "Phone CA", 100, "http://pki.example.com/root.crl");
+	insert_dp(f, f->pub_id, CF_LSC, "SEP0011223344AA", "SEP0011223344AA", 100, "http://phones.example.com/lsc.crl");
+	insert_dp(f, f->pub_id, CF_LSC, "CSFJDOE", "CSFJDOE", 100, "http://pki.example.com/id.crl");
+	assert_int_equal(cf_store_cdp_urls(f->st, &v, &e), CF_OK);
+	char got[256] = "";
+	for (size_t i = 0; i < v.n; i++)
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s", i ? " " : "", v.v[i]);
+	cf_strv_clear(&v);
+	assert_string_equal(got, "http://pki.example.com/id.crl http://pki.example.com/root.crl");
+}
+
+/* ---- the LSC import on a store that fails (core/endpoint) ------------------------------------------ */
+
+/* The SQLite driver, except that one statement (its SQL holding fail_sql) fails on its
+ * fail_countdown-th step, as a disk or lock error would. */
+static const char *fail_sql;
+static int fail_countdown;
+static cf_stmt *fail_stmt;
+
+static cf_code failing_prepare(cf_db *db, const char *sql, cf_stmt **out, cf_err *e)
+{
+	cf_code rc = cf_db_sqlite.prepare(db, sql, out, e);
+	if (rc == CF_OK && fail_sql != NULL && strstr(sql, fail_sql) != NULL)
+		fail_stmt = *out;
+	return rc;
+}
+
+static int failing_step(cf_stmt *s, cf_err *e)
+{
+	if (s == fail_stmt && fail_countdown > 0 && --fail_countdown == 0) {
+		cf_err_set(e, CF_E_INTERNAL, "store", "disk I/O error (injected)");
+		return -1;
+	}
+	return cf_db_sqlite.step(s, e);
+}
+
+static cf_db_driver failing_driver;
+
+/* A new connection to the fixture's store whose reads of one certificate by (node, kind, name)
+ * — the CAPF identity, a device's LSC — fail at the countdown-th. */
+static cf_store *open_failing(struct fx *f, int countdown)
+{
+	cf_store *st = NULL;
+	cf_err e = {0};
+	assert_int_equal(cf_store_open(f->path, false, &st, &e), CF_OK);
+	failing_driver = cf_db_sqlite;
+	failing_driver.prepare = failing_prepare;
+	failing_driver.step = failing_step;
+	fail_sql = "c.node_id = $1 AND c.name = $2 AND c.kind = $3";
+	fail_countdown = countdown;
+	fail_stmt = NULL;
+	st->drv = &failing_driver; /* the statement cache is empty: every statement is prepared anew */
+	return st;
+}
+
+/* Inserts a certificate row (committed). */
+static void insert_cert(struct fx *f, int64_t node_id, cf_certkind kind, const char *name, const cf_cert *c)
+{
+	cf_certrow r = {.node_id = node_id, .kind = kind, .name = (char *)name};
+	cf_err e = {0};
+	size_t len = 0;
+	r.der = (uint8_t *)cf_cert_der(c, &len);
+	r.der_len = len;
+	assert_int_equal(cf_cert_facts(c, &r.facts, &e), CF_OK);
+	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
+	assert_int_equal(cf_store_cert_insert(f->st, &r, &e), CF_OK);
+	assert_int_equal(cf_store_commit(f->st, &e), CF_OK);
+	cf_facts_free(&r.facts);
+}
+
+/* An LSC of device for a new RSA key, issued by ca (with the fixture's key), as PEM. */
+static char *make_lsc(struct fx *f, const cf_cert *ca, const char *device)
+{
+	cf_keyspec ks;
+	cf_key *k = NULL;
+	cf_cert *c = NULL;
+	cf_err e = {0};
+	cf_reqspec spec = {.dn = {.o = "Phones", .cn = device},
+			   .ku = CF_KU_DIGITAL_SIGNATURE | CF_KU_KEY_ENCIPHERMENT,
+			   .eku = CF_EKU_CLIENT_AUTH};
+	assert_int_equal(cf_keyspec_parse("rsa:2048", &ks, &e), CF_OK);
+	assert_int_equal(cf_key_generate(&ks, &k, &e), CF_OK);
+	if (cf_cert_issue(&spec, k, ca, f->key, cf_clock_now() - DAY, 30, &c, &e) != CF_OK)
+		fail_msg("cf_cert_issue: %s", e.message);
+	char *pem = cf_cert_pem(c);
+	cf_cert_free(c);
+	cf_key_free(k);
+	return pem;
+}
+
+static int64_t lsc_count(cf_store *st)
+{
+	int64_t n = -1;
+	cf_err e = {0};
+	assert_int_equal(cf_store_cert_count(st, &(cf_certfilter){.kind = CF_LSC}, &n, &e), CF_OK);
+	return n;
+}
+
+/* Only a device without an LSC is absent: any other failure of the store while the import reads
+ * the CAPF certificate or a device's LSC, or a delete reads it, fails them, and nothing is stored. */
+static void test_lsc_import_store_failure(void **state)
+{
+	struct fx *f = *state;
+	cf_err e = {0};
+	cf_lsc_counts counts;
+	cf_outcome out = {0};
+	add_uc(f);
+	cf_reqspec ca_spec = {.dn = {.cn = "Phone CA"}, .ku = CF_KU_KEY_CERT_SIGN | CF_KU_CRL_SIGN, .ca = true};
+	cf_cert *ca = NULL;
+	assert_int_equal(cf_cert_self_signed(&ca_spec, f->key, cf_clock_now() - DAY, 365, &ca, &e), CF_OK);
+	insert_cert(f, f->pub_id, CF_TRUST, "CAPF-trust", ca);
+	char *pem = make_lsc(f, ca, "SEP0011223344AA");
+	const uint8_t *buf = (const uint8_t *)pem;
+
+	/* reading the CAPF identity fails: not "no CAPF certificate" */
+	cf_store *st = open_failing(f, 1);
+	cf_err_clear(&e);
+	assert_int_equal(cf_lsc_import(st, "ucm-pub.example.com", "lsc.pem", buf, strlen(pem), &counts, &out, &e),
+			 CF_E_INTERNAL);
+	assert_string_equal(e.message, "disk I/O error (injected)");
+	cf_outcome_free(&out);
+	cf_store_close(st);
+	assert_int_equal(lsc_count(f->st), 0);
+
+	/* reading the device's LSC fails: not "the device has none" */
+	st = open_failing(f, 2);
+	cf_err_clear(&e);
+	assert_int_equal(cf_lsc_import(st, "ucm-pub.example.com", "lsc.pem", buf, strlen(pem), &counts, &out, &e),
+			 CF_E_INTERNAL);
+	assert_string_equal(e.message, "disk I/O error (injected)");
+	cf_outcome_free(&out);
+	cf_store_close(st);
+	assert_int_equal(lsc_count(f->st), 0);
+
+	/* the same import on a sound store; then a delete whose read fails is not "not found" */
+	assert_int_equal(cf_lsc_import(f->st, "ucm-pub.example.com", "lsc.pem", buf, strlen(pem), &counts, &out, &e),
+			 CF_OK);
+	assert_int_equal(counts.added, 1);
+	cf_outcome_free(&out);
+	st = open_failing(f, 1);
+	cf_err_clear(&e);
+	assert_int_equal(cf_lsc_delete(st, "ucm-pub.example.com", "SEP0011223344AA", &e), CF_E_INTERNAL);
+	cf_store_close(st);
+	assert_int_equal(lsc_count(f->st), 1);
+	cf_err_clear(&e);
+	assert_int_equal(cf_lsc_delete(f->st, "ucm-pub.example.com", "SEP0011223344AB", &e), CF_E_NOTFOUND);
+	assert_int_equal(cf_lsc_delete(f->st, "ucm-pub.example.com", "SEP0011223344AA", &e), CF_OK);
+	assert_int_equal(lsc_count(f->st), 0);
+
+	free(pem);
+	cf_cert_free(ca);
+}
+
 /* ---- pending CSRs --------------------------------------------------------------------------------- */
 
 static void test_csrs(void **state)
@@ -1095,6 +1403,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_identity_unique, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cert_each_filters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trust_queries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lsc_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cdp_urls_without_lsc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lsc_import_store_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_csrs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_leaves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_targets, setup, teardown),
