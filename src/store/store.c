@@ -1460,12 +1460,13 @@ cf_code cf_store_crl_each(cf_store *st, const char *issuer_hash, unsigned with,
 	/* the blobs not asked for are not read: the CASEs leave them NULL, and length() reads only the
 	 * row's header (idx IS NOT NULL would read the whole index) */
 	cf_stmt *s = NULL;
-	cf_code rc = prep(st,
-			  "SELECT id, issuer, issuer_hash, this_update, next_update, number, entries, source, added,"
-			  " CASE WHEN $2 <> 0 OR ($3 <> 0 AND length(idx) IS NULL) THEN der END, length(idx) IS NOT NULL,"
-			  " CASE WHEN $4 <> 0 THEN idx END FROM crls WHERE $1 = '' OR issuer_hash = $1"
-			  " ORDER BY issuer, this_update DESC, id DESC",
-			  &s, e);
+	cf_code rc =
+		prep(st,
+		     "SELECT id, issuer, issuer_hash, this_update, next_update, number, entries, source, added,"
+		     " CASE WHEN $2 <> 0 OR ($3 <> 0 AND length(idx) IS NULL) THEN der END, length(idx) IS NOT NULL,"
+		     " CASE WHEN $4 <> 0 THEN idx END FROM crls WHERE $1 = '' OR issuer_hash = $1"
+		     " ORDER BY issuer, this_update DESC, id DESC",
+		     &s, e);
 	if (rc != CF_OK)
 		return rc;
 	D->bind_text(s, 1, issuer_hash != NULL ? issuer_hash : "");

@@ -277,7 +277,7 @@ cf_code cf_store_first_expiry(cf_store *st, bool lsc, int64_t *out, cf_err *e);
 /* The settings whose key starts with prefix, in key order: fn(ctx, key, value). */
 cf_code cf_store_settings_each(cf_store *st, const char *prefix,
 			       void (*fn)(void *ctx, const char *key, const char *value), void *ctx, cf_err *e);
-/* The distinct CRL distribution point URLs of the stored certificates. */
+/* The distinct CRL distribution point URLs of the identities and trust certificates (not LSCs). */
 cf_code cf_store_cdp_urls(cf_store *st, cf_strv *out, cf_err *e);
 
 /* ---- CRLs ---------------------------------------------------------------------------------- */
