@@ -19,6 +19,7 @@ typedef struct page {
 	cf_buf b;
 	const cf_crlset *crls;
 	cf_store *st; /* what OCSP last said of each */
+	bool ocsp;    /* whether OCSP said anything of any certificate */
 	int64_t now;
 } page;
 
@@ -34,9 +35,10 @@ static int add_row(void *ctx, const cf_certrow *r)
 	cf_certjson_write(&p->b, r);
 	if (p->crls != NULL && p->b.len > 0 && p->b.p[p->b.len - 1] == '}') { /* two members more */
 		cf_revstatus crl = cf_crlset_lookup_facts(p->crls, r->facts.issuer, r->facts.serial, p->now);
-		const char *source = NULL;
+		const char *source = "crl", *word = cf_revstatus_name(crl);
 		cf_revcheckrow rec = {0};
-		const char *word = cf_daemon_revocation(p->st, crl, r->facts.sha256, &source, &rec);
+		if (p->ocsp)
+			word = cf_daemon_revocation(p->st, crl, r->facts.sha256, &source, &rec);
 		cf_revcheckrow_free(&rec);
 		p->b.len--;
 		cf_buf_addf(&p->b, ",\"revocation\":\"%s\",\"revocation_source\":\"%s\"}", word, source);
@@ -66,7 +68,7 @@ static void list_page(cf_req *q, cf_certfilter f)
 		}
 		cf_node_free(&n);
 	}
-	page p = {.st = q->d->st, .now = cf_clock_now()};
+	page p = {.st = q->d->st, .ocsp = cf_store_revcheck_any(q->d->st), .now = cf_clock_now()};
 	cf_buf_adds(&p.b, "{\"items\":[");
 	if (cf_store_cert_count(q->d->st, &f, &total, &e) != CF_OK || (p.crls = cf_daemon_crls(q->d, &e)) == NULL ||
 	    (f.offset < total && cf_store_cert_each(q->d->st, &f, add_row, &p, &e) != CF_OK)) {

@@ -616,7 +616,7 @@ cf_code cf_store_named_get(cf_store *st, int64_t node_id, cf_certkind kind, cons
 	" AND ($4 = '' OR substr(lower(c.cn), 1, length($4)) = lower($4)"                                              \
 	"      OR substr(lower(c.name), 1, length($4)) = lower($4))"                                                   \
 	" AND ($5 = 0 OR c.not_after <= $5)"                                                                           \
-	" AND (c.kind = $6 OR ($6 = 0 AND c.kind < 3))"
+	" AND ($6 = 0 OR c.kind = $6) AND ($6 <> 0 OR c.kind <> 3)"
 
 static void cert_bind(cf_store *st, cf_stmt *s, const cf_certfilter *f)
 {
@@ -1716,6 +1716,13 @@ cf_code cf_store_revcheck_get(cf_store *st, const char *sha256, cf_revcheckrow *
 	if (r == 0)
 		return cf_err_set(e, CF_E_NOTFOUND, sha256, "no OCSP answer recorded");
 	return r == 1 ? CF_OK : (e ? e->code : CF_E_INTERNAL);
+}
+
+bool cf_store_revcheck_any(cf_store *st)
+{
+	int64_t any = 1; /* when it cannot be read: look each one up */
+	query_int(st, "SELECT EXISTS (SELECT 1 FROM revocation_checks)", NULL, &any, NULL);
+	return any != 0;
 }
 
 cf_code cf_store_revcheck_prune(cf_store *st, cf_err *e)

@@ -349,5 +349,8 @@ cf_code cf_store_revcheck_put(cf_store *st, const cf_revcheckrow *r, cf_err *e);
 cf_code cf_store_revcheck_get(cf_store *st, const char *sha256, cf_revcheckrow *out, cf_err *e);
 /* Drops the records of certificates that no node holds any more. */
 cf_code cf_store_revcheck_prune(cf_store *st, cf_err *e);
+/* Whether anything is recorded at all (false with OCSP never on: a page of certificates then
+ * looks nothing up). */
+bool cf_store_revcheck_any(cf_store *st);
 
 #endif

@@ -5,7 +5,9 @@
 #include "store/db.h"
 #include "store/store.h"
 
-#define CF_STMT_CACHE 48
+/* more slots than store.c has statements: once used, every one stays prepared (a full cache made
+ * each new statement parse again on every call) */
+#define CF_STMT_CACHE 128
 #define CF_COUNT_CACHE 8
 
 /* Prepared statements are kept per SQL text (queries run thousands of times in a bulk
