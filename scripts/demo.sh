@@ -2,7 +2,7 @@
 # The main job of `make run`: a demo deployment in an embedded SQLite store — one call-control
 # cluster (two Unified CM and two IM and Presence nodes), one Expressway-C and one
 # Expressway-E — renewed with a CA-signed multi-server tomcat certificate (openssl plays the
-# external CA), the status of every node and what the doctor finds; then certfleetd serves the
+# external CA), three phones' LSCs, the status of every node and what the doctor finds; then certfleetd serves the
 # web page and the API on https://127.0.0.1:8443 (CERTFLEET_LISTEN) until Ctrl-C.
 # The store is kept between runs (build/demo, or DEMO_DIR); the deployment and the admin
 # account are made when it is new. The admin's random password is printed once, at creation.
@@ -49,6 +49,18 @@ openssl x509 -req -in "$DEMO/tomcat.csr" -CA "$DEMO/ca.pem" -CAkey "$DEMO/ca.key
 	-days 730 -copy_extensions copy -out "$DEMO/tomcat.pem" 2>/dev/null
 cf cert upload --node cucm-pub.example.com --purpose tomcat "$DEMO/tomcat.pem"
 
+# Three phones' LSCs from the same CA (in the publisher's CAPF-trust), one expiring within a month;
+# the expiry monitor includes them (LSC monitoring on).
+cf trust add --node cucm-pub.example.com --store CAPF-trust "$DEMO/ca.pem" --description "Example Corp Root CA"
+printf 'keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n' >"$DEMO/lsc.ext"
+for phone in SEP00500F0A0B01:20 SEP00500F0A0B02:400 CSFJSMITH:1000; do
+	openssl req -newkey rsa:2048 -nodes -keyout /dev/null -subj "/CN=${phone%%:*}/O=Example Corp" 2>/dev/null |
+		openssl x509 -req -CA "$DEMO/ca.pem" -CAkey "$DEMO/ca.key" -CAcreateserial -days "${phone##*:}" \
+			-extfile "$DEMO/lsc.ext" 2>/dev/null
+done >"$DEMO/lscs.pem"
+cf endpoint import --node cucm-pub.example.com "$DEMO/lscs.pem"
+cf monitor config --lsc on >/dev/null
+
 # What the Expressway-E CSR would carry.
 cf csr generate --node expe.example.com --purpose server | sed -n '1,4p'
 
@@ -70,6 +82,9 @@ cf status
 echo
 echo "Certificates expiring within 2 years:"
 cf cert list --expiring 730
+echo
+echo "Phones' LSCs (the monitor includes them):"
+cf endpoint list
 echo
 echo "What the doctor finds (exit 7 when any finding is an error):"
 cf doctor || true
