@@ -38,3 +38,12 @@ int cli_expiring(cli *c, const char *days, int64_t *before)
 	*before = cf_clock_now() + (int64_t)n * 86400;
 	return 0;
 }
+
+int cli_now(cli *c, const char *text, int64_t *now)
+{
+	if (cf_time_parse_rfc3339(text, now))
+		return 0;
+	cf_err e = {0};
+	cf_err_set(&e, CF_E_USAGE, "--now", "expected a time like 2026-11-22T09:00:00Z, not \"%s\"", text);
+	return cli_fail(c, &e);
+}

@@ -58,6 +58,13 @@ int cli_audit_ok(cli *c);
 void cli_audit_refused(cli *c, const char *line);
 /* --expiring DAYS: *before = now + DAYS; 0 or an exit code after printing. */
 int cli_expiring(cli *c, const char *days, int64_t *before);
+/* Prints the certificates f selects (--expiring DAYS and --node checked first): with --json one
+ * {"items":[...]} streamed item by item, else the header line and line(r) for each; 0 or an exit
+ * code. */
+int cli_cert_list(cli *c, cf_certfilter *f, const char *expiring, const char *header,
+		  void (*line)(const cf_certrow *r));
+/* --now RFC3339 (the time a run pretends it is): *now; 0 or an exit code after printing. */
+int cli_now(cli *c, const char *text, int64_t *now);
 /* Reads one line (without its newline) into buf; false at end of input or when it does not fit. */
 bool cli_read_line(FILE *in, char *buf, size_t size);
 int cli_parse(cli *c, int argc, char **argv, const struct option *opts, const char **vals, const char *usage);

@@ -10,30 +10,13 @@
 #include "util/clock.h"
 #include "util/fileio.h"
 
-struct list_ctx {
-	bool json;
-	size_t count;
-	cf_buf buf;
-};
-
-static int print_row(void *ctx, const cf_certrow *r)
+static void cert_line(const cf_certrow *r)
 {
-	struct list_ctx *lc = ctx;
-	if (lc->json) {
-		cf_buf_reset(&lc->buf);
-		if (lc->count > 0)
-			cf_buf_add(&lc->buf, ",", 1);
-		cf_certjson_write(&lc->buf, r);
-		fwrite(lc->buf.p, 1, lc->buf.len, stdout);
-	} else {
-		char na[32];
-		cf_time_rfc3339(r->facts.not_after, na);
-		printf("%-8lld %-32s %-8s %-20s %-11s %-20s %s\n", (long long)r->id, r->node,
-		       r->kind == CF_IDENTITY ? "identity" : "trust", r->name,
-		       r->facts.self_signed ? "self-signed" : "CA-signed", na, r->facts.cn);
-	}
-	lc->count++;
-	return 0;
+	char na[32];
+	cf_time_rfc3339(r->facts.not_after, na);
+	printf("%-8lld %-32s %-8s %-20s %-11s %-20s %s\n", (long long)r->id, r->node,
+	       r->kind == CF_IDENTITY ? "identity" : "trust", r->name,
+	       r->facts.self_signed ? "self-signed" : "CA-signed", na, r->facts.cn);
 }
 
 int cmd_cert_list(cli *c, int argc, char **argv)
@@ -46,42 +29,16 @@ int cmd_cert_list(cli *c, int argc, char **argv)
 		{"store", required_argument, NULL, 0},	  {"begins-with", required_argument, NULL, 0},
 		{"expiring", required_argument, NULL, 0}, {0}};
 	const char *v[5] = {0};
-	cf_err e = {0};
 	int i = cli_parse(c, argc, argv, opts, v, usage);
 	if (i < 0)
 		return 2;
 	if (i != argc)
 		return cli_usage(c, usage);
 	cf_certfilter f = {.node = v[NODE], .purpose = v[PURPOSE], .store = v[STORE], .begins_with = v[BEGINS]};
-	int rc = v[EXPIRING] != NULL ? cli_expiring(c, v[EXPIRING], &f.expiring_before) : 0;
-	if (rc == 0)
-		rc = cli_store(c, false);
-	if (rc != 0)
-		return rc;
-	if (v[NODE] != NULL) {
-		cf_node n = {0};
-		if (cf_store_node_get(c->st, v[NODE], &n, &e) != CF_OK)
-			return cli_fail(c, &e);
-		cf_node_free(&n);
-	}
-	struct list_ctx lc = {.json = c->json};
-	if (c->json)
-		fputs("{\"items\":[", stdout);
-	else
-		printf("%-8s %-32s %-8s %-20s %-11s %-20s %s\n", "ID", "NODE", "KIND", "PURPOSE/STORE", "SIGNED",
-		       "NOT AFTER", "CN");
-	cf_code r = cf_store_cert_each(c->st, &f, print_row, &lc, &e);
-	cf_buf_free(&lc.buf);
-	if (c->json)
-		fputs("]}\n", stdout);
-	if (r != CF_OK) {
-		bool json = c->json;
-		c->json = false; /* one JSON object on stdout: the list is already open */
-		int code = cli_fail(c, &e);
-		c->json = json;
-		return code;
-	}
-	return 0;
+	return cli_cert_list(c, &f, v[EXPIRING],
+			     "ID       NODE                             KIND     PURPOSE/STORE        SIGNED      "
+			     "NOT AFTER            CN",
+			     cert_line);
 }
 
 static void print_decoded(const cf_certrow *r)

@@ -89,10 +89,8 @@ int cmd_monitor_run(cli *c, int argc, char **argv)
 		return 2;
 	if (i != argc)
 		return cli_usage(c, usage);
-	if (v[0] != NULL && !cf_time_parse_rfc3339(v[0], &now)) {
-		cf_err_set(&e, CF_E_USAGE, "--now", "expected a time like 2026-11-22T09:00:00Z, not \"%s\"", v[0]);
-		return cli_fail(c, &e);
-	}
+	if (v[0] != NULL && cli_now(c, v[0], &now) != 0)
+		return 2;
 	cli_audit_object(c, "expiry monitor");
 	int rc = cli_store(c, false);
 	if (rc != 0)

@@ -183,3 +183,59 @@ int cli_print_object(cli *c, json_t *o)
 	json_decref(o);
 	return 0;
 }
+
+/* A list being printed: JSON items streamed one by one, or a line per certificate. */
+struct cert_list {
+	bool json;
+	size_t count;
+	cf_buf buf;
+	void (*line)(const cf_certrow *r);
+};
+
+static int cert_list_row(void *ctx, const cf_certrow *r)
+{
+	struct cert_list *l = ctx;
+	if (l->json) {
+		cf_buf_reset(&l->buf);
+		if (l->count > 0)
+			cf_buf_add(&l->buf, ",", 1);
+		cf_certjson_write(&l->buf, r);
+		fwrite(l->buf.p, 1, l->buf.len, stdout);
+	} else {
+		l->line(r);
+	}
+	l->count++;
+	return 0;
+}
+
+int cli_cert_list(cli *c, cf_certfilter *f, const char *expiring, const char *header, void (*line)(const cf_certrow *r))
+{
+	cf_err e = {0};
+	int rc = expiring != NULL ? cli_expiring(c, expiring, &f->expiring_before) : 0;
+	if (rc == 0)
+		rc = cli_store(c, false);
+	if (rc != 0)
+		return rc;
+	if (f->node != NULL) {
+		cf_node n = {0};
+		if (cf_store_node_get(c->st, f->node, &n, &e) != CF_OK)
+			return cli_fail(c, &e);
+		cf_node_free(&n);
+	}
+	struct cert_list l = {.json = c->json, .line = line};
+	if (c->json)
+		fputs("{\"items\":[", stdout);
+	else
+		printf("%s\n", header);
+	cf_code r = cf_store_cert_each(c->st, f, cert_list_row, &l, &e);
+	cf_buf_free(&l.buf);
+	if (c->json)
+		fputs("]}\n", stdout);
+	if (r == CF_OK)
+		return 0;
+	bool json = c->json;
+	c->json = false; /* one JSON object on stdout: the list is already open */
+	rc = cli_fail(c, &e);
+	c->json = json;
+	return rc;
+}

@@ -413,12 +413,12 @@ static const cf_crlset *crls(doc *d)
 	return d->crls;
 }
 
-static void check_revocation(doc *d, const rule *r, const subj *s, cf_revstatus want)
+/* The certificate's status on the newest stored CRL of its issuer (unknown without one), msg why. */
+static cf_revstatus crl_status(doc *d, const subj *s, char *msg, size_t len)
 {
-	char msg[320];
 	cf_cert *c = dcert_cert(s->c);
-	if (crls(d) != NULL && c != NULL && cf_crlset_lookup(d->crls, c, d->now, msg, sizeof(msg)) == want)
-		report(d, r, s, "\"%s\": %s", s->c->row.facts.subject, msg);
+	msg[0] = '\0';
+	return crls(d) != NULL && c != NULL ? cf_crlset_lookup(d->crls, c, d->now, msg, len) : CF_REV_UNKNOWN;
 }
 
 /* What OCSP last said of the certificate (recorded by `revocation check`, certfleetd's interval
@@ -444,12 +444,9 @@ static void check_ocsp_record(doc *d, const rule *r, const subj *s, cf_revstatus
 static void check_revoked(doc *d, const rule *r, const subj *s)
 {
 	char msg[320];
-	cf_cert *c = dcert_cert(s->c);
-	cf_revstatus crl = CF_REV_UNKNOWN;
 	if (s->c->row.facts.self_signed)
 		return; /* a root: nobody above it to revoke it */
-	if (crls(d) != NULL && c != NULL)
-		crl = cf_crlset_lookup(d->crls, c, d->now, msg, sizeof(msg));
+	cf_revstatus crl = crl_status(d, s, msg, sizeof(msg));
 	if (crl == CF_REV_REVOKED)
 		report(d, r, s, "\"%s\": %s", s->c->row.facts.subject, msg);
 	else
@@ -458,7 +455,9 @@ static void check_revoked(doc *d, const rule *r, const subj *s)
 
 static void check_crl_expired(doc *d, const rule *r, const subj *s)
 {
-	check_revocation(d, r, s, CF_REV_CRL_EXPIRED);
+	char msg[320];
+	if (crl_status(d, s, msg, sizeof(msg)) == CF_REV_CRL_EXPIRED)
+		report(d, r, s, "\"%s\": %s", s->c->row.facts.subject, msg);
 }
 
 static void check_expiring(doc *d, const rule *r, const subj *s)

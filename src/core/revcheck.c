@@ -279,7 +279,15 @@ static cf_code plan_node(cf_store *st, cf_revcheck *p, const cf_node *node, cf_e
 			rc = add_place(p, node->fqdn, x, known - 1, e);
 			continue;
 		}
-		bool had = cf_store_revcheck_get(st, x->sha256, &prev, NULL) == CF_OK;
+		cf_err ge = {0};
+		cf_code got = cf_store_revcheck_get(st, x->sha256, &prev, &ge);
+		if (got != CF_OK && got != CF_E_NOTFOUND) { /* a store error is not "never asked" */
+			rc = got;
+			if (e != NULL)
+				*e = ge;
+			break;
+		}
+		bool had = got == CF_OK;
 		if (!p->all && !cf_revcheck_due(had ? &prev : NULL, p->settings.interval, p->now)) {
 			int64_t due = prev.checked + p->settings.interval;
 			if (p->next_due == 0 || due < p->next_due)
