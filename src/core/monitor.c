@@ -407,6 +407,20 @@ static cf_code record(run_ctx *r, bool delivered, cf_err *e)
 	return rc;
 }
 
+/* The next run after now (cf_monitor_next_run), the queue's state and the LSC setting known. */
+static cf_code next_run(cf_store *st, bool lsc, int64_t now, int64_t pending, int64_t retry, int64_t *out, cf_err *e)
+{
+	int64_t first = 0;
+	cf_code rc = cf_store_first_expiry(st, lsc, &first, e);
+	if (rc != CF_OK)
+		return rc;
+	bool close = first != 0 && first - now <= CF_MONITOR_DAY;
+	*out = now + (close ? CF_MONITOR_HOUR : CF_MONITOR_DAY);
+	if (pending > 0 && retry > now && retry < *out)
+		*out = retry;
+	return CF_OK;
+}
+
 cf_code cf_monitor_run(cf_store *st, int64_t now, cf_monitor_deliver_fn deliver, void *ctx, cf_monitor_report *out,
 		       cf_err *e)
 {
@@ -483,27 +497,19 @@ cf_code cf_monitor_run(cf_store *st, int64_t now, cf_monitor_deliver_fn deliver,
 		rc = cf_store_ledger_pending(st, &pending, &retry, e);
 	out->queued = (int)pending;
 	if (rc == CF_OK)
-		rc = cf_monitor_next_run(st, now, &out->next_run, e);
+		rc = next_run(st, s.lsc, now, pending, retry, &out->next_run, e);
 	free(r.ready);
 	return rc;
 }
 
 cf_code cf_monitor_next_run(cf_store *st, int64_t now, int64_t *out, cf_err *e)
 {
-	int64_t first = 0, pending = 0, retry = 0;
+	int64_t pending = 0, retry = 0;
 	cf_monitor_settings s;
 	cf_code rc = cf_monitor_settings_get(st, &s, e);
 	if (rc == CF_OK)
-		rc = cf_store_first_expiry(st, s.lsc, &first, e);
-	if (rc == CF_OK)
 		rc = cf_store_ledger_pending(st, &pending, &retry, e);
-	if (rc != CF_OK)
-		return rc;
-	bool close = first != 0 && first - now <= CF_MONITOR_DAY;
-	*out = now + (close ? CF_MONITOR_HOUR : CF_MONITOR_DAY);
-	if (pending > 0 && retry > now && retry < *out)
-		*out = retry;
-	return CF_OK;
+	return rc != CF_OK ? rc : next_run(st, s.lsc, now, pending, retry, out, e);
 }
 
 cf_code cf_monitor_health_get(cf_store *st, cf_monitor_health *out, cf_err *e)
