@@ -62,6 +62,15 @@ cf_code cf_setting_parse(const cf_setting *s, char *const *values, size_t n, cha
 	}
 	switch (s->type) {
 	case CF_SET_LIST: {
+		/* every list holds DNS names that end up in SANs: refuse a bad entry now, not at CSR time */
+		for (size_t i = 0; i < items.n; i++) {
+			const char *why = cf_fqdn_problem(items.v[i]);
+			if (why != NULL) {
+				rc = cf_err_set(e, CF_E_INPUT, s->key, "\"%s\" is not a valid FQDN: %s", items.v[i],
+						why);
+				goto out;
+			}
+		}
 		cf_strv uniq = {0};
 		for (size_t i = 0; i < items.n; i++)
 			cf_strv_push_unique(&uniq, items.v[i]);

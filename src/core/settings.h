@@ -1,5 +1,5 @@
 /* Cluster settings (SPEC §11.1 `cluster set`) as a table that drives parsing, validation
- * and display. Values are stored as text; lists are comma-joined. */
+ * and display. Values are stored as text; lists are comma-joined, each entry a valid FQDN. */
 #ifndef CF_SETTINGS_H
 #define CF_SETTINGS_H
 

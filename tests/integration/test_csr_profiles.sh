@@ -499,38 +499,37 @@ check_csr "Expressway-C server-ECDSA key usage" "$T/csr.pem" "ku=$KU_EC"
 cfx csr generate --node vcsc-a.$D --purpose server --multi-server
 expect_rc "multi-server Expressway server refused" 3
 
-# a bad phone security profile name refuses the CSR and names the entry; the pending CSR stays
+# a bad list entry is refused by `cluster set` itself (exit 3, naming the entry; the setting and the
+# pending CSR unchanged), not first at CSR time
 cfx csr show --node vcsc-a.$D --purpose server --pem
 before=$OUT
-must "exc1 bad phone security profile" cluster set exc1 phone-security-profiles "secure-7841.$D,bad_name"
-cfx csr generate --node vcsc-a.$D --purpose server
-expect_rc "CSR with phone security profile bad_name" 3
-assert_contains "error names bad_name" "bad_name" "$ERR"
-cfx csr show --node vcsc-a.$D --purpose server --pem
-assert_eq "failed CSR generate keeps the pending CSR" "$before" "$OUT"
-must "exc1 single-label phone security profile" cluster set exc1 phone-security-profiles "secprofile"
-cfx csr generate --node vcsc-a.$D --purpose server
-expect_rc "CSR with single-label phone security profile" 3
-assert_contains "error names secprofile" "secprofile" "$ERR"
-must "exc1 hyphen phone security profile" cluster set exc1 phone-security-profiles "-bad.$D"
-cfx csr generate --node vcsc-a.$D --purpose server
-expect_rc "CSR with a label starting with a hyphen" 3
-assert_contains "error names -bad.$D" "-bad.$D" "$ERR"
+cfx --json cluster show exc1
+settings_before=$OUT
 LONG=$(printf 'a%.0s' {1..64})
-for bad in "$LONG.$D" "profile.example.123" "192.0.2.10"; do
-	must "exc1 phone security profile $bad" cluster set exc1 phone-security-profiles "$bad"
-	cfx csr generate --node vcsc-a.$D --purpose server
-	expect_rc "CSR with phone security profile $bad" 3
-	assert_contains "error names $bad" "$bad" "$ERR"
+refuse_setting() { # KEY VALUE BAD-ENTRY
+	cfx cluster set exc1 "$1" "$2"
+	expect_rc "cluster set $1 \"$2\" refused" 3
+	assert_contains "error names $3" "$3" "$ERR"
+	assert_eq "error is one line" 1 "$(printf '%s\n' "$ERR" | wc -l)"
+}
+refuse_setting phone-security-profiles "secure-7841.$D,bad_name" bad_name
+refuse_setting phone-security-profiles "secprofile" secprofile
+refuse_setting phone-security-profiles "-bad.$D" "-bad.$D"
+for bad in "$LONG.$D" "profile.example.123" "192.0.2.10" "bad..$D" "exa mple.com"; do
+	refuse_setting phone-security-profiles "$bad" "$bad"
 done
+refuse_setting additional-names "not_valid.$D" "not_valid.$D"
+refuse_setting chat-aliases "chat.$D,chat" "chat"
+refuse_setting ucm-registration-domains "bad..domain" "bad..domain"
+refuse_setting xmpp-federation-domains "exa mple.com" "exa mple.com"
+cfx --json cluster show exc1
+assert_eq "refused settings leave the cluster unchanged" "$settings_before" "$OUT"
+cfx csr show --node vcsc-a.$D --purpose server --pem
+assert_eq "refused settings keep the pending CSR" "$before" "$OUT"
 must "exc1 63-character label" cluster set exc1 phone-security-profiles "${LONG:1}.$D"
 gen "phone security profile with a 63-character label" --node vcsc-a.$D --purpose server
 check_csr "phone security profile with a 63-character label" "$T/csr.pem" "san=DNS:${LONG:1}.$D DNS:chat.$D DNS:extra.$D"
 must "exc1 phone-security-profiles reset" cluster set exc1 phone-security-profiles "secure-7841.$D"
-must "exc1 bad additional name" cluster set exc1 additional-names "not_valid.$D"
-cfx csr generate --node vcsc-a.$D --purpose server
-expect_rc "CSR with an invalid additional name" 3
-assert_contains "error names the bad additional name" "not_valid.$D" "$ERR"
 must "exc1 additional-names reset" cluster set exc1 additional-names ""
 
 # Expressway-C clustered: CN = cluster FQDN, SAN = cluster FQDN + every peer (+ features)
@@ -598,12 +597,14 @@ check_csr "Expressway-E clustered" "$T/csr.pem" "san=DNS:vcse.$E DNS:vcse1.$E DN
 cfx csr show --node vcse1.$E --purpose server
 assert_contains "human CSR view" "alternative name as it will appear" "$OUT"
 
-# an invalid presence domain refuses the cup-xmpp CSR and names it
-must "presence-domains with a bad entry" cluster set cl1 presence-domains "example.com,bad_domain"
-cfx csr generate --node $IMP1 --purpose cup-xmpp
-expect_rc "cup-xmpp CSR with presence domain bad_domain" 3
-assert_contains "error names bad_domain" "bad_domain" "$ERR"
-must "presence-domains reset" cluster set cl1 presence-domains "example.com,presence.example.org"
+# an invalid presence domain is refused when it is set, naming it; the stored list stays
+for bad in bad_domain "bad..domain" "exa mple.com"; do
+	cfx cluster set cl1 presence-domains "example.com,$bad"
+	expect_rc "presence-domains with $bad refused" 3
+	assert_contains "error names $bad" "$bad" "$ERR"
+done
+cfx --json cluster show cl1
+assert_contains "presence-domains unchanged" "presence.example.org" "$OUT"
 
 # a distinguished name value with a comma stays one attribute value
 must "cms dn.O with a comma" cluster set cms dn.O "Example, Inc."
