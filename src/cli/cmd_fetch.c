@@ -128,6 +128,10 @@ int cmd_trust_fetch(cli *c, int argc, char **argv)
 	if (argc - i != 1 || import != (v[NODE] != NULL) || import != (v[STORE] != NULL))
 		return cli_usage(c, usage);
 
+	if (import)
+		cli_audit_object(c, "%s from %s", v[STORE], argv[i]); /* refused imports are audited too */
+	else
+		c->audit_action = NULL;		   /* only looking changes nothing */
 	int rc = import ? cli_store(c, false) : 0; /* a missing store fails before the network */
 	cf_fetch_req req = {.target = argv[i], .starttls = v[STARTTLS], .sni = v[SNI]};
 	if (rc == 0 && cf_fetch(&req, &r, &e) != CF_OK)

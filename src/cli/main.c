@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "util/secret.h"
 
 static const struct command {
 	const char *group, *name; /* name NULL: the group is the command */
@@ -32,7 +33,8 @@ static const struct command {
 	{"trust", "delete", cmd_trust_delete, "--node FQDN --store S --id ID", true},
 	{"trust", "prune", cmd_trust_prune, "[--node FQDN]", true},
 	{"trust", "fetch", cmd_trust_fetch,
-	 "HOST:PORT [--starttls xmpp|smtp|ldap] [--sni NAME] [--import --node FQDN --store S]", false},
+	 "HOST:PORT [--starttls xmpp|smtp|ldap] [--sni NAME] [--import --node FQDN --store S]",
+	 true}, /* audited with --import */
 	{"validate", NULL, cmd_validate,
 	 "FILE [--host NAME] [--node FQDN --store S | --ca-file FILE] [--untrusted FILE] [--purpose P] [--revocation] "
 	 "| "
@@ -98,6 +100,11 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
 	cli c = {0};
+	cf_err harden = {0};
+	if (cf_process_harden(&harden) != CF_OK) { /* keys and passwords pass through this process */
+		fprintf(stderr, "certfleet: %s: %s\n", harden.subject, harden.message);
+		return (int)harden.code;
+	}
 	char **args = calloc((size_t)argc + 1, sizeof(*args));
 	int n = 0, rc = 2;
 	if (args == NULL)

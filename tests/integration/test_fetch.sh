@@ -189,6 +189,17 @@ assert_contains "lone leaf: the rule" "is not a CA certificate" "$(cat "$T/err")
 assert_exit "import into a store the node lacks" 4 \
 	cf trust fetch "127.0.0.1:$P_RSA" --import --node exp1.example.com --store tomcat-trust
 
+# every import is audited, the refused ones with their error line; looking without --import is not
+cf trust fetch "127.0.0.1:$P_RSA" >/dev/null
+cf --json audit --limit 1000 >audit.json
+assert_eq "fetch --import audit rows (action, object, ok or the refusal)" \
+	"$(printf '%s\n' "trust fetch|tomcat-trust from 127.0.0.1:$P_RSA|ok" "trust fetch|tomcat-trust from 127.0.0.1:$P_RSA|ok" \
+		"trust fetch|trusted-ca from 127.0.0.1:$P_FULL|ok" "trust fetch|trusted-ca from 127.0.0.1:$P_LEAF|refused" \
+		"trust fetch|tomcat-trust from 127.0.0.1:$P_RSA|refused")" \
+	"$(json '"\n".join("%s|%s|%s" % (r["action"], r["object"], "ok" if r["result"] == "ok" else "refused") for r in reversed(d["items"]) if r["action"] == "trust fetch")' <audit.json)"
+assert_contains "refused import: its error line in the audit row" "is not a CA certificate" \
+	"$(json '[r["result"] for r in d["items"] if r["action"] == "trust fetch"][1]' <audit.json)"
+
 # ---- STARTTLS --------------------------------------------------------------------------------------
 
 SMTP_PY=""
