@@ -65,7 +65,9 @@ int cli_cert_list(cli *c, cf_certfilter *f, const char *expiring, const char *he
 		  void (*line)(const cf_certrow *r));
 /* --now RFC3339 (the time a run pretends it is): *now; 0 or an exit code after printing. */
 int cli_now(cli *c, const char *text, int64_t *now);
-/* Reads one line (without its newline) into buf; false at end of input or when it does not fit. */
+/* Reads one line (without its newline) into buf straight from in's descriptor (no stdio buffer
+ * keeps a copy: it is used for passwords); false, with buf wiped, at end of input or when it
+ * does not fit. Nothing may have read in through stdio before. */
 bool cli_read_line(FILE *in, char *buf, size_t size);
 int cli_parse(cli *c, int argc, char **argv, const struct option *opts, const char **vals, const char *usage);
 

@@ -9,6 +9,7 @@
 #include "core/identity.h"
 #include "util/clock.h"
 #include "util/fileio.h"
+#include "util/secret.h"
 
 static void cert_line(const cf_certrow *r)
 {
@@ -252,10 +253,9 @@ int cmd_cert_upload(cli *c, int argc, char **argv)
 		rc = cli_fail(c, &e);
 	if (rc == 0)
 		rc = print_change(c, &out, "uploaded");
-	if (key != NULL) {
-		memset(key, 0, key_len);
-		free(key);
-	}
+	cf_secret_wipe(key, key_len);
+	free(key);
+	cf_secret_wipe(buf, len); /* a key given by mistake as FILE is refused, but it was read */
 	free(buf);
 	cf_outcome_free(&out);
 	return rc;

@@ -6,10 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/certjson.h"
 #include "util/fileio.h"
+#include "util/secret.h"
 
 void cli_audit_refused(cli *c, const char *line)
 {
@@ -156,14 +158,27 @@ void cli_print_outcome(const cf_outcome *o)
 
 bool cli_read_line(FILE *in, char *buf, size_t size)
 {
-	if (fgets(buf, (int)size, in) == NULL)
-		return false;
-	size_t len = strlen(buf);
-	if (len > 0 && buf[len - 1] == '\n')
-		buf[--len] = '\0';
-	else if (!feof(in))
-		return false; /* longer than the buffer */
+	/* the line is a password: read(2) a byte at a time, so no stdio buffer keeps a copy */
+	int fd = fileno(in);
+	size_t n = 0;
+	for (;;) {
+		char ch;
+		ssize_t r = read(fd, &ch, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 || (r == 0 && n == 0))
+			goto fail;
+		if (r == 0 || ch == '\n')
+			break;
+		if (n + 2 >= size)
+			goto fail; /* longer than the buffer */
+		buf[n++] = ch;
+	}
+	buf[n] = '\0';
 	return true;
+fail:
+	cf_secret_wipe(buf, size);
+	return false;
 }
 
 int cli_print_object(cli *c, json_t *o)

@@ -142,9 +142,3 @@ bool cf_password_verify(const char *password, const char *stored)
 	OPENSSL_cleanse(got, sizeof(got));
 	return same;
 }
-
-void cf_secret_wipe(void *p, size_t n)
-{
-	if (p != NULL)
-		OPENSSL_cleanse(p, n);
-}

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "util/err.h"
+#include "util/secret.h" /* cf_secret_wipe, for password buffers */
 
 /* The cost used for new hashes: N = 2^15, r = 8, p = 1 (32 MiB, ~0.1 s). */
 #define CF_PASSWORD_LN 15
@@ -22,7 +23,5 @@ cf_code cf_password_hash_params(const char *password, int ln, int r, int p, char
 /* Whether password matches a stored hash (constant-time compare). False for malformed or
  * out-of-range strings. */
 bool cf_password_verify(const char *password, const char *stored);
-/* Overwrites n bytes at p in a way the compiler keeps (for password buffers). */
-void cf_secret_wipe(void *p, size_t n);
 
 #endif

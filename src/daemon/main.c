@@ -19,6 +19,7 @@
 #include "daemon/revcheck_schedule.h"
 #include "daemon/scheduler.h"
 #include "util/fileio.h"
+#include "util/secret.h"
 #include "util/text.h"
 
 #define DEFAULT_LISTEN "127.0.0.1:8443"
@@ -239,6 +240,10 @@ int main(int argc, char **argv)
 	char host[256];
 	unsigned short port = 0;
 	int rc = 1;
+	if (cf_process_harden(&e) != CF_OK) { /* it holds the identity's key: no core files */
+		fprintf(stderr, "certfleetd: %s: %s\n", e.subject, e.message);
+		return (int)e.code;
+	}
 	if (!parse_options(argc, argv, &o) || !split_listen(o.listen, host, sizeof(host), &port)) {
 		fputs(usage, stderr);
 		return 2;

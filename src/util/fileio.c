@@ -1,4 +1,5 @@
 #include "util/fileio.h"
+#include "util/secret.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,16 +28,13 @@ cf_code cf_file_read(const char *path, size_t max, uint8_t **out, size_t *len, c
 		rc = cf_err_set(e, CF_E_INPUT, path, "file is larger than %zu MiB", max >> 20);
 		goto out;
 	}
+	/* The input may be a private key: a regular file is read into one block of its size (room
+	 * left to see the end), and a pipe's block grows by copying and wiping, never realloc */
+	size_t first = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (size_t)st.st_size + 4096 + 2 : 65536;
 	for (;;) {
-		if (n + 4096 + 1 > cap) {
-			size_t ncap = cap ? cap * 2 : 65536;
-			uint8_t *nb = realloc(buf, ncap);
-			if (nb == NULL) {
-				rc = cf_err_set(e, CF_E_INTERNAL, path, "out of memory");
-				goto out;
-			}
-			buf = nb;
-			cap = ncap;
+		if (n + 4096 + 1 > cap && cf_secret_grow(&buf, &cap, n, cap > 0 ? n + 4096 + 1 : first) != 0) {
+			rc = cf_err_set(e, CF_E_INTERNAL, path, "out of memory");
+			goto out;
 		}
 		ssize_t r = read(fd, buf + n, cap - n - 1);
 		if (r < 0 && errno == EINTR)
@@ -62,6 +60,7 @@ cf_code cf_file_read(const char *path, size_t max, uint8_t **out, size_t *len, c
 	*len = n;
 	buf = NULL;
 out:
+	cf_secret_wipe(buf, cap);
 	free(buf);
 	if (fd != STDIN_FILENO)
 		close(fd);
