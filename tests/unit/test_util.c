@@ -1,5 +1,7 @@
 /* Unit tests for src/util: JSON string escaping (against jansson), string lists, atomic writes,
- * bounded reads. */
+ * bounded reads, secrets (wiped growth, reads that leave no copy, no core dumps). The binary is
+ * linked with -Wl,--wrap=free: every block certfleet's code frees passes __wrap_free, which
+ * counts the ones still holding a marker, then frees it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,11 +11,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <malloc.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "util/buf.h"
 #include "util/fileio.h"
+#include "util/secret.h"
 #include "util/strv.h"
 #include "util/text.h"
 
@@ -124,6 +131,135 @@ static void test_read_limits(void **state)
 	unlink(path);
 }
 
+/* ---- secrets ---- */
+
+static const char marker[] = "-----BEGIN PRIVATE KEY----- unit test marker 4711";
+static bool watching;	    /* __wrap_free looks into blocks only while a test watches */
+static size_t freed_marked; /* blocks freed while still holding the marker */
+
+void __real_free(void *p);
+void __wrap_free(void *p);
+void __wrap_free(void *p)
+{
+	if (watching && p != NULL && memmem(p, malloc_usable_size(p), marker, sizeof(marker) - 1) != NULL)
+		freed_marked++;
+	__real_free(p);
+}
+
+/* The watcher sees an unwiped block (so the checks below can fail), and cf_secret_grow copies the
+ * bytes in use and leaves no copy in the block it frees. */
+static void test_secret_grow_wipes(void **state)
+{
+	(void)state;
+	watching = true;
+	freed_marked = 0;
+	cf_buf plain = {0}; /* an ordinary buffer is freed as it is */
+	cf_buf_adds(&plain, marker);
+	cf_buf_free(&plain);
+	assert_int_equal(freed_marked, 1);
+
+	freed_marked = 0;
+	size_t cap = 64;
+	uint8_t *b = malloc(cap);
+	assert_non_null(b);
+	memcpy(b, marker, sizeof(marker));
+	assert_int_equal(cf_secret_grow(&b, &cap, sizeof(marker), 64), 0); /* room enough: no change */
+	assert_int_equal(cap, 64);
+	assert_int_equal(cf_secret_grow(&b, &cap, sizeof(marker), 65), 0);
+	assert_int_equal(cap, 128);
+	assert_memory_equal(b, marker, sizeof(marker));
+	assert_int_equal(cf_secret_grow(&b, &cap, sizeof(marker), 1000), 0);
+	assert_int_equal(cap, 1000);
+	assert_memory_equal(b, marker, sizeof(marker));
+	assert_int_equal(freed_marked, 0);
+	cf_secret_wipe(b, cap);
+	free(b);
+	assert_int_equal(freed_marked, 0);
+	watching = false;
+}
+
+/* A child writes n bytes of key-like text (the marker over and over) into a pipe; returns the
+ * reading end as a /proc/self/fd path in path. */
+static pid_t pipe_writer(size_t n, char path[64], int *rfd)
+{
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(fds[0]);
+		for (size_t done = 0; done < n;) {
+			size_t k = n - done < sizeof(marker) - 1 ? n - done : sizeof(marker) - 1;
+			ssize_t w = write(fds[1], marker, k);
+			if (w <= 0)
+				_exit(1);
+			done += (size_t)w;
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	*rfd = fds[0];
+	snprintf(path, 64, "/proc/self/fd/%d", fds[0]);
+	return pid;
+}
+
+/* A key read from a pipe (standard input, a process substitution) grows its buffer several times:
+ * no freed block keeps a copy, whether the read succeeds or is refused as too large. */
+static void test_read_pipe_leaves_no_copy(void **state)
+{
+	(void)state;
+	const size_t n = 300 * 1024; /* past the first 64 KiB block: grown three times */
+	char path[64];
+	int rfd;
+	cf_err e = {0};
+	uint8_t *buf = NULL;
+	size_t len = 0;
+
+	pid_t pid = pipe_writer(n, path, &rfd);
+	watching = true;
+	freed_marked = 0;
+	assert_int_equal(cf_file_read(path, 1u << 20, &buf, &len, &e), CF_OK);
+	assert_int_equal(freed_marked, 0);
+	assert_int_equal(len, n);
+	assert_memory_equal(buf, marker, sizeof(marker) - 1);
+	assert_memory_equal(buf + n - 7, marker + (n % (sizeof(marker) - 1)) - 7, 7);
+	cf_secret_wipe(buf, len);
+	free(buf);
+	assert_int_equal(freed_marked, 0);
+	watching = false;
+	close(rfd);
+	waitpid(pid, NULL, 0);
+
+	buf = NULL;
+	pid = pipe_writer(n, path, &rfd);
+	watching = true;
+	freed_marked = 0;
+	assert_int_equal(cf_file_read(path, 200 * 1024, &buf, &len, &e), CF_E_INPUT);
+	assert_non_null(strstr(e.message, "larger than"));
+	assert_null(buf);
+	assert_int_equal(freed_marked, 0);
+	watching = false;
+	close(rfd); /* the writer gets EPIPE */
+	waitpid(pid, NULL, 0);
+}
+
+/* After cf_process_harden the process is not dumpable and may not write a core file, nor raise
+ * the limit again. */
+static void test_process_harden(void **state)
+{
+	(void)state;
+	struct rlimit rl;
+	cf_err e = {0};
+	assert_int_equal(cf_process_harden(&e), CF_OK);
+	assert_int_equal(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 0);
+	assert_int_equal(getrlimit(RLIMIT_CORE, &rl), 0);
+	assert_int_equal(rl.rlim_cur, 0);
+	assert_int_equal(rl.rlim_max, 0);
+	rl.rlim_cur = rl.rlim_max = RLIM_INFINITY;
+	if (geteuid() != 0) /* root may raise a hard limit */
+		assert_int_not_equal(setrlimit(RLIMIT_CORE, &rl), 0);
+}
+
 static void test_text_clean(void **state)
 {
 	(void)state;
@@ -161,6 +297,9 @@ int main(void)
 		cmocka_unit_test(test_atomic_write_and_prev),
 		cmocka_unit_test(test_read_limits),
 		cmocka_unit_test(test_text_clean),
+		cmocka_unit_test(test_secret_grow_wipes),
+		cmocka_unit_test(test_read_pipe_leaves_no_copy),
+		cmocka_unit_test(test_process_harden), /* last: it changes the process */
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
