@@ -175,31 +175,32 @@ void cf_route_login(cf_req *q)
 		reply_throttled(q, wait);
 		goto out;
 	}
-	if (rc == CF_OK && u.locked_until > now) {
-		/* Attempts while locked count as failures too and lengthen the lock. */
-		int64_t until = cf_throttle_account_lock(u.failed_logins + 1, now);
-		if (cf_store_user_set_login_state(q->d->st, u.name, u.failed_logins + 1, until, &e) != CF_OK) {
-			cf_reply_err(q, &e);
-			goto out;
-		}
-		cf_throttle_addr_fail(q->d->throttle, q->client, now);
-		cf_dlog(q->d, CF_LOG_INFO, "%s login refused: account %s locked", q->client, u.name);
-		reply_throttled(q, until - now);
-		goto out;
-	}
-	/* An unknown user costs one scrypt too and gets the same answer. */
-	bool good = cf_password_verify(password, rc == CF_OK ? u.password_hash : q->d->dummy_hash) && rc == CF_OK;
+	/* A locked account is tried only from a clean address, a few times per lock (throttle.h);
+	 * an attempt it refuses costs one scrypt and answers as a wrong password does, so neither
+	 * the time nor the answer tells a locked account from an unknown name or a wrong password. */
+	bool locked = rc == CF_OK && u.locked_until > now;
+	bool may_try = rc == CF_OK &&
+		       (!locked || cf_throttle_locked_may_try(q->d->throttle, u.name, u.locked_until, q->client, now));
+	bool good = cf_password_verify(password, may_try ? u.password_hash : q->d->dummy_hash) && may_try;
 	if (!good) {
 		cf_throttle_addr_fail(q->d->throttle, q->client, now);
-		if (rc == CF_OK) {
+		if (locked && may_try) {
+			/* Counted against this lock only: attempts while locked never lengthen it. */
+			cf_throttle_locked_fail(q->d->throttle, u.name, u.locked_until, now);
+		} else if (!locked && rc == CF_OK) {
 			int64_t until = cf_throttle_account_lock(u.failed_logins + 1, now);
 			if (cf_store_user_set_login_state(q->d->st, u.name, u.failed_logins + 1, until, &e) != CF_OK) {
 				cf_reply_err(q, &e);
 				goto out;
 			}
 		}
-		cf_dlog(q->d, CF_LOG_INFO, "%s login refused: wrong user name or password", q->client);
-		cf_reply_error(q, 401, "unauthenticated", "wrong user name or password");
+		if (locked)
+			cf_dlog(q->d, CF_LOG_INFO, "%s login refused: account %s locked%s", q->client, u.name,
+				may_try ? "; wrong password" : "");
+		else
+			cf_dlog(q->d, CF_LOG_INFO, "%s login refused: wrong user name or password", q->client);
+		cf_reply_error(q, 401, "unauthenticated",
+			       "wrong user name or password, or the account is locked for a while after failed logins");
 		goto out;
 	}
 	if ((u.failed_logins != 0 || u.locked_until != 0) &&

@@ -10,6 +10,7 @@
 struct cf_sessions {
 	cf_session v[CF_SESSION_MAX];
 	size_t n;
+	uint64_t uses; /* starts and finds so far: the clock of the least-recently-used order */
 };
 
 cf_sessions *cf_sessions_new(void)
@@ -53,19 +54,43 @@ static cf_code random_hex(char *out, size_t n, cf_err *e)
 	return CF_OK;
 }
 
+/* The session to end so that account may start one more: its least recently used when it
+ * holds CF_SESSION_PER_ACCOUNT, else the table's least recently used when the table is full;
+ * s->n when none has to end. */
+static size_t to_evict(const cf_sessions *s, const char *account)
+{
+	size_t own = 0, own_lru = s->n, any_lru = s->n;
+	for (size_t i = 0; i < s->n; i++) {
+		if (any_lru == s->n || s->v[i].use < s->v[any_lru].use)
+			any_lru = i;
+		if (strcmp(s->v[i].account, account) == 0) {
+			own++;
+			if (own_lru == s->n || s->v[i].use < s->v[own_lru].use)
+				own_lru = i;
+		}
+	}
+	if (own >= CF_SESSION_PER_ACCOUNT)
+		return own_lru;
+	return s->n == CF_SESSION_MAX ? any_lru : s->n;
+}
+
 cf_code cf_session_start(cf_sessions *s, const char *account, bool admin, int64_t now, const cf_session **out,
 			 cf_err *e)
 {
 	expire(s, now);
-	if (s->n == CF_SESSION_MAX)
-		return cf_err_set(e, CF_E_STATE, "sessions", "too many sessions; try again later");
+	size_t evict = to_evict(s, account);
+	if (evict < s->n)
+		drop(s, evict);
 	cf_session *x = &s->v[s->n];
 	memset(x, 0, sizeof(*x));
-	if (random_hex(x->id, 32, e) != CF_OK || random_hex(x->csrf, 32, e) != CF_OK)
+	if (random_hex(x->id, 32, e) != CF_OK || random_hex(x->csrf, 32, e) != CF_OK) {
+		cf_secret_wipe(x, sizeof(*x));
 		return CF_E_INTERNAL;
+	}
 	snprintf(x->account, sizeof(x->account), "%s", account);
 	x->admin = admin;
 	x->last_used = now;
+	x->use = ++s->uses;
 	s->n++;
 	*out = x;
 	return CF_OK;
@@ -86,6 +111,7 @@ const cf_session *cf_session_find(cf_sessions *s, const char *id, int64_t now)
 	for (size_t i = 0; i < s->n; i++)
 		if (cf_token_equal(s->v[i].id, id)) {
 			s->v[i].last_used = now;
+			s->v[i].use = ++s->uses;
 			return &s->v[i];
 		}
 	return NULL;
@@ -105,4 +131,13 @@ void cf_session_end_account(cf_sessions *s, const char *account, const char *kee
 	for (size_t i = s->n; i-- > 0;)
 		if (strcmp(s->v[i].account, account) == 0 && (keep_id == NULL || strcmp(s->v[i].id, keep_id) != 0))
 			drop(s, i);
+}
+
+size_t cf_session_count(cf_sessions *s, const char *account, int64_t now)
+{
+	size_t n = 0;
+	expire(s, now);
+	for (size_t i = 0; i < s->n; i++)
+		n += strcmp(s->v[i].account, account) == 0;
+	return n;
 }

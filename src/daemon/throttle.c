@@ -21,8 +21,16 @@ struct addr_window {
 	int count;
 };
 
+/* One locked account's wrong passwords from clean addresses, for the lock that ends at until. */
+struct locked_tries {
+	char account[128];
+	int64_t until;
+	int count;
+};
+
 struct cf_throttle {
 	struct addr_window w[CF_THROTTLE_ADDR_MAX];
+	struct locked_tries l[CF_THROTTLE_LOCKED_MAX];
 };
 
 cf_throttle *cf_throttle_new(void)
@@ -61,6 +69,12 @@ int64_t cf_throttle_addr_wait(cf_throttle *t, const char *addr, int64_t now)
 	return w->start + CF_THROTTLE_ADDR_WINDOW - now;
 }
 
+bool cf_throttle_addr_clean(cf_throttle *t, const char *addr, int64_t now)
+{
+	const struct addr_window *w = find(t, addr, now);
+	return w == NULL || w->count == 0;
+}
+
 void cf_throttle_addr_fail(cf_throttle *t, const char *addr, int64_t now)
 {
 	struct addr_window *w = find(t, addr, now);
@@ -80,4 +94,35 @@ void cf_throttle_addr_fail(cf_throttle *t, const char *addr, int64_t now)
 		w->start = now;
 	}
 	w->count++;
+}
+
+/* The entry of account's lock that ends at until, or NULL. */
+static struct locked_tries *find_locked(cf_throttle *t, const char *account, int64_t until)
+{
+	for (int i = 0; i < CF_THROTTLE_LOCKED_MAX; i++)
+		if (t->l[i].until == until && strcmp(t->l[i].account, account) == 0)
+			return &t->l[i];
+	return NULL;
+}
+
+bool cf_throttle_locked_may_try(cf_throttle *t, const char *account, int64_t until, const char *addr, int64_t now)
+{
+	const struct locked_tries *l = find_locked(t, account, until);
+	return cf_throttle_addr_clean(t, addr, now) && (l == NULL || l->count < CF_THROTTLE_LOCKED_TRIES);
+}
+
+void cf_throttle_locked_fail(cf_throttle *t, const char *account, int64_t until, int64_t now)
+{
+	struct locked_tries *l = find_locked(t, account, until);
+	if (l == NULL) {
+		/* A slot whose lock has run out, else the one whose lock ends first. */
+		l = &t->l[0];
+		for (int i = 0; i < CF_THROTTLE_LOCKED_MAX && l->until > now; i++)
+			if (t->l[i].until < l->until || t->l[i].until <= now)
+				l = &t->l[i];
+		memset(l, 0, sizeof(*l));
+		strncpy(l->account, account, sizeof(l->account) - 1);
+		l->until = until;
+	}
+	l->count++;
 }
