@@ -553,6 +553,10 @@ cf_code cf_cert_facts(const cf_cert *c, cf_facts *out, cf_err *e)
 			ERR_clear_error();
 			return cf_err_set(e, CF_E_INPUT, "certificate", "does not parse (OpenSSL rejects its DER)");
 		}
+		if (!ASN1_TIME_check(X509_get0_notBefore(x)) || !ASN1_TIME_check(X509_get0_notAfter(x))) {
+			ERR_clear_error();
+			return cf_err_set(e, CF_E_INPUT, "certificate", "notBefore or notAfter is a bad time value");
+		}
 		facts_x509(c, x, &f);
 	}
 	ERR_clear_error();

@@ -202,12 +202,63 @@ static bool name(reader *r, cf_der *tlv)
 	return true;
 }
 
-/* Time: UTCTime or GeneralizedTime (their digits are ASN1_TIME_to_tm's business, as they are
- * in d2i_X509). */
+/* The value of n decimal digits at p; -1 when one is not a digit. */
+static int digits(const uint8_t *p, int n)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		v = v * 10 + (p[i] - '0');
+	}
+	return v;
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+bool cf_der_time(uint8_t tag, const uint8_t *p, size_t len, int64_t *out)
+{
+	static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int y;
+	if (tag == 0x17 && len == 13) {
+		if ((y = digits(p, 2)) < 0)
+			return false;
+		y += y < 50 ? 2000 : 1900;
+		p += 2;
+	} else if (tag == 0x18 && len == 15) {
+		if ((y = digits(p, 4)) < 0)
+			return false;
+		p += 4;
+	} else {
+		return false;
+	}
+	int mo = digits(p, 2), d = digits(p + 2, 2), h = digits(p + 4, 2), mi = digits(p + 6, 2), s = digits(p + 8, 2);
+	if (mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59 || p[10] != 'Z')
+		return false;
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (d > mdays[mo - 1] + (mo == 2 && leap))
+		return false;
+	*out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+	return true;
+}
+
+/* Time: UTCTime or GeneralizedTime, strictly (cf_der_time), as ASN1_TIME_to_tm would read it. */
 static bool time_field(reader *r, cf_der *tlv)
 {
 	reader v;
-	return cf_der_expect(r, 0x17, tlv, &v) || cf_der_expect(r, 0x18, tlv, &v);
+	int64_t t;
+	if (!cf_der_expect(r, 0x17, tlv, &v) && !cf_der_expect(r, 0x18, tlv, &v))
+		return false;
+	return cf_der_time(tlv->p[0], v.p, left(&v), &t);
 }
 
 /* Extensions: SEQUENCE OF Extension { OID, BOOLEAN OPTIONAL, OCTET STRING }. */

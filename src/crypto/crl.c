@@ -57,58 +57,12 @@ struct cf_crl {
 
 /* ---- times ------------------------------------------------------------------------------------- */
 
-static int digits(const uint8_t *p, int n)
-{
-	int v = 0;
-	for (int i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return -1;
-		v = v * 10 + (p[i] - '0');
-	}
-	return v;
-}
-
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-/* A UTCTime (0x17, YYMMDDHHMMSSZ) or GeneralizedTime (0x18, YYYYMMDDHHMMSSZ) as DER requires. */
-static bool der_time(uint8_t tag, const cf_derreader *v, int64_t *out)
-{
-	size_t len = (size_t)(v->end - v->p);
-	const uint8_t *p = v->p;
-	int y;
-	if (tag == 0x17 && len == 13) {
-		y = digits(p, 2);
-		y += y < 50 ? 2000 : 1900;
-		p += 2;
-	} else if (tag == 0x18 && len == 15) {
-		y = digits(p, 4);
-		p += 4;
-	} else {
-		return false;
-	}
-	int mo = digits(p, 2), d = digits(p + 2, 2), h = digits(p + 4, 2), mi = digits(p + 6, 2), s = digits(p + 8, 2);
-	if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59 ||
-	    p[10] != 'Z')
-		return false;
-	*out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
-	return true;
-}
-
 static bool read_time(cf_derreader *r, int64_t *out)
 {
 	uint8_t tag = 0;
 	cf_der tlv;
 	cf_derreader v;
-	return cf_der_next(r, &tag, &tlv, &v) && der_time(tag, &v, out);
+	return cf_der_next(r, &tag, &tlv, &v) && cf_der_time(tag, v.p, (size_t)(v.end - v.p), out);
 }
 
 /* ---- the walk ------------------------------------------------------------------------------------- */
@@ -228,9 +182,10 @@ static cf_code revoked_entry(walk *w, cf_derreader *list)
 	cf_der tlv;
 	cf_derreader ent, serial, exts;
 	int64_t when = 0;
-	if (!cf_der_expect(list, 0x30, &tlv, &ent) || !cf_der_expect(&ent, 0x02, &tlv, &serial) ||
-	    !read_time(&ent, &when))
+	if (!cf_der_expect(list, 0x30, &tlv, &ent) || !cf_der_expect(&ent, 0x02, &tlv, &serial))
 		return bad(w, "a revoked certificate entry");
+	if (!read_time(&ent, &when))
+		return bad(w, "a revocationDate (bad time value)");
 	if (ent.p < ent.end) { /* crlEntryExtensions: reason, invalidity date, ...; an indirect CRL's
 				  certificateIssuer would name another issuer: not supported */
 		cf_derreader one, oid, crit;
@@ -332,11 +287,13 @@ static cf_code walk_crl(walk *w, const uint8_t *der, size_t len)
 	if (!cf_der_expect(&tbs, 0x30, &inner_alg, &v) || inner_alg.len != alg_tlv.len ||
 	    memcmp(inner_alg.p, alg_tlv.p, alg_tlv.len) != 0)
 		return bad(w, "the signature algorithm (the TBS and the outer one differ)");
-	if (!cf_der_expect(&tbs, 0x30, &issuer_tlv, &v) || !read_time(&tbs, &c->this_update))
-		return bad(w, "the issuer or thisUpdate");
+	if (!cf_der_expect(&tbs, 0x30, &issuer_tlv, &v))
+		return bad(w, "the issuer");
+	if (!read_time(&tbs, &c->this_update))
+		return bad(w, "thisUpdate (bad time value)");
 	uint8_t t = tbs.p < tbs.end ? tbs.p[0] : 0;
 	if ((t == 0x17 || t == 0x18) && !read_time(&tbs, &c->next_update))
-		return bad(w, "nextUpdate");
+		return bad(w, "nextUpdate (bad time value)");
 	if (tbs.p < tbs.end && tbs.p[0] == 0x30) {
 		cf_derreader list;
 		if (!cf_der_expect(&tbs, 0x30, &tlv, &list))

@@ -54,6 +54,11 @@ typedef struct cf_derreader {
 bool cf_der_next(cf_derreader *r, uint8_t *tag, cf_der *tlv, cf_derreader *in);
 /* cf_der_next that also requires the tag; r is unchanged when it does not match. */
 bool cf_der_expect(cf_derreader *r, uint8_t want, cf_der *tlv, cf_derreader *in);
+/* The contents of a UTCTime (tag 0x17, YYMMDDHHMMSSZ, years 50-99 are 19xx) or GeneralizedTime
+ * (0x18, YYYYMMDDHHMMSSZ) as DER requires (RFC 5280 4.1.2.5): digits only, a real calendar date
+ * (no 31 February; 29 February in leap years only), hours 00-23, minutes and seconds 00-59, Z.
+ * *out (seconds since the epoch) is written only on success. */
+bool cf_der_time(uint8_t tag, const uint8_t *p, size_t len, int64_t *out);
 
 /* The pieces of a certificate, each a whole TLV inside the walked buffer. */
 typedef struct cf_certder {

@@ -64,6 +64,9 @@ static const char make_script[] =
 	"rev ed 0A 260101000000Z\n"
 	"rev ed 0B0C0D0E0F101112131415 260101000000Z\n"
 	"openssl ca -gencrl -config ed/ca.cnf -md default -crldays 30 -crlexts delta -out ed/crl.pem\n"
+	"openssl ca -gencrl -config empty/ca.cnf -crl_lastupdate 20510101000000Z -crl_nextupdate 20520101000000Z \\\n"
+	"  -out empty/gen.pem\n" /* both times GeneralizedTime */
+	"openssl crl -in empty/gen.pem -outform DER -out empty/gen.der\n"
 	"for c in few empty ed; do openssl crl -in $c/crl.pem -outform DER -out $c/crl.der; done\n"
 	"openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out leaf.key\n"
 	"openssl req -new -key leaf.key -subj /CN=leaf.example.com -out leaf.csr\n"
@@ -93,6 +96,8 @@ typedef struct one_crl {
 static struct {
 	one_crl crl[N_CRLS];
 	cf_cert *revoked_leaf, *good_leaf;
+	uint8_t *gen_der; /* a CRL whose thisUpdate and nextUpdate are GeneralizedTime */
+	size_t gen_len;
 } g;
 
 static uint8_t *read_file(const char *dir, const char *name, size_t *len)
@@ -161,6 +166,7 @@ static int group_setup(void **state)
 	g.crl[FEW].n_serials = sizeof(few_serials) / sizeof(few_serials[0]);
 	g.crl[ED].serials = ed_serials;
 	g.crl[ED].n_serials = sizeof(ed_serials) / sizeof(ed_serials[0]);
+	g.gen_der = read_file(dir, "empty/gen.der", &g.gen_len);
 	g.revoked_leaf = read_cert(dir, "leaf-0102030405060708.pem");
 	g.good_leaf = read_cert(dir, "leaf-0102030405060709.pem");
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir); /* the CA keys go with it */
@@ -180,6 +186,7 @@ static int group_teardown(void **state)
 	}
 	cf_cert_free(g.revoked_leaf);
 	cf_cert_free(g.good_leaf);
+	free(g.gen_der);
 	return 0;
 }
 
@@ -771,6 +778,140 @@ static void test_import_keeps_index(void **state)
 	expect_few(f, 1, 0, 0);
 }
 
+/* ---- strict dates ---- */
+
+/* Where the which-th time (UTCTime or GeneralizedTime, digits and a Z) of the DER starts its
+ * contents, or -1: 0 is thisUpdate, 1 nextUpdate, then the revocation dates in order. */
+static long time_at(const uint8_t *der, size_t len, int which)
+{
+	for (size_t i = 0; i + 2 < len; i++) {
+		size_t n = der[i] == 0x17 ? 13 : der[i] == 0x18 ? 15 : 0;
+		if (n == 0 || der[i + 1] != n || i + 2 + n > len || der[i + 1 + n] != 'Z')
+			continue;
+		bool digits = true;
+		for (size_t k = 0; k + 1 < n; k++)
+			digits = digits && der[i + 2 + k] >= '0' && der[i + 2 + k] <= '9';
+		if (digits && which-- == 0)
+			return (long)(i + 2);
+	}
+	return -1;
+}
+
+/* Whether the openssl command reads a bad time value in the CRL (its -text says so). */
+static bool openssl_bad_time(const uint8_t *der, size_t len)
+{
+	char path[] = "/tmp/cf-test-crl-date-XXXXXX", cmd[256], line[512];
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, der, len), (ssize_t)len);
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "openssl crl -inform DER -in '%s' -noout -text 2>&1", path);
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	bool bad = false, read_any = false;
+	while (fgets(line, sizeof(line), p) != NULL) {
+		read_any = read_any || strstr(line, "Update:") != NULL;
+		bad = bad || strstr(line, "Bad time value") != NULL;
+	}
+	pclose(p);
+	unlink(path);
+	assert_true(read_any); /* openssl printed the CRL */
+	return bad;
+}
+
+/* The CRL der with its which-th time's contents replaced by value (of the same length). */
+static uint8_t *patched(const uint8_t *der, size_t len, int which, const char *value)
+{
+	long at = time_at(der, len, which);
+	assert_true(at > 0);
+	assert_int_equal(der[at - 1], strlen(value));
+	uint8_t *b = malloc(len);
+	assert_non_null(b);
+	memcpy(b, der, len);
+	memcpy(b + at, value, strlen(value));
+	return b;
+}
+
+/* Each bad date in each time field is refused by the parser (below the signature check: it is
+ * the date, named in the error, that refuses), and the openssl command calls it a bad time value;
+ * the good ones are read as the date they say. */
+static void test_strict_dates(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *value;
+		int64_t want; /* 0: refused */
+	} utc[] =
+		{
+			{"9a1231000000Z", 0}, /* a non-digit year, once taken for 1999 */
+			{"270231000000Z", 0}, /* 31 February */
+			{"270230000000Z", 0},
+			{"270229000000Z", 0}, /* 2027 is no leap year */
+			{"271131000000Z", 0}, /* 31 November */
+			{"271231240000Z", 0}, /* hour 24 */
+			{"271231236000Z", 0}, /* minute 60 */
+			{"271231235960Z", 0}, /* second 60 */
+			{"2712312359 0Z", 0},
+			{"280229000000Z", INT64_C(1835395200)}, /* 2028-02-29: a leap year */
+			{"000229120000Z", INT64_C(951825600)},	/* 2000-02-29: divisible by 400 */
+		},
+	  gen[] = {
+		  {"2a511231000000Z", 0}, {"20510231000000Z", 0},
+		  {"20510229000000Z", 0}, {"21000229000000Z", 0}, /* no leap */
+		  {"20511231240000Z", 0}, {"20511231236000Z", 0},
+		  {"20511231235960Z", 0}, {"20520229000000Z", INT64_C(2592777600)}, /* 2052-02-29 */
+	  };
+	static const char *const field[] = {"thisUpdate", "nextUpdate", "revocationDate"};
+	for (int which = 0; which < 3; which++) {
+		for (int generalized = 0; generalized < 2; generalized++) {
+			if (generalized && which == 2)
+				continue; /* openssl ca writes revocation dates as UTCTime only */
+			const uint8_t *der = generalized ? g.gen_der : g.crl[FEW].der;
+			size_t len = generalized ? g.gen_len : g.crl[FEW].der_len;
+			size_t n = generalized ? sizeof(gen) / sizeof(gen[0]) : sizeof(utc) / sizeof(utc[0]);
+			for (size_t i = 0; i < n; i++) {
+				const char *value = generalized ? gen[i].value : utc[i].value;
+				int64_t want = generalized ? gen[i].want : utc[i].want;
+				uint8_t *b = patched(der, len, which, value);
+				cf_crl *c = NULL;
+				cf_err e = {0};
+				cf_code rc = cf_crl_parse("patched", b, len, &c, &e);
+				bool bad = openssl_bad_time(b, len);
+				if (want == 0) {
+					if (rc != CF_E_INPUT || strstr(e.message, "bad time value") == NULL ||
+					    strstr(e.message, field[which]) == NULL)
+						fail_msg("%s %s: not refused for its date (%d: %s)", field[which],
+							 value, (int)rc, e.message);
+					if (!bad)
+						fail_msg("%s %s: the openssl command reads it", field[which], value);
+				} else {
+					if (rc != CF_OK)
+						fail_msg("%s %s: refused: %s", field[which], value, e.message);
+					if (bad)
+						fail_msg("%s %s: the openssl command calls it bad", field[which],
+							 value);
+					cf_crl_info info;
+					cf_crl_info_get(c, &info);
+					int64_t got = 0;
+					if (which == 0)
+						got = info.this_update;
+					else if (which == 1)
+						got = info.next_update;
+					else /* the entry that was patched, whichever it is */
+						for (size_t k = 0; k < g.crl[FEW].n_serials && got != want; k++) {
+							uint8_t sb[32];
+							size_t sn = serial_bytes(g.crl[FEW].serials[k], sb);
+							assert_true(cf_crl_revoked(c, sb, sn, &got));
+						}
+					assert_int_equal(got, want);
+				}
+				cf_crl_free(c);
+				free(b);
+			}
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -788,6 +929,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_crlset_without_index, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crlset_damaged_index, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_keeps_index, setup, teardown),
+		cmocka_unit_test(test_strict_dates),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "crypto/verify.h"
 #include "crypto/x509.h"
@@ -614,6 +615,89 @@ static void test_noncanonical_der(void **state)
 
 /* A point that is not on its curve: OpenSSL does not decode the key, so there are no key facts
  * (and no self-signature), as before. */
+/* Whether `openssl x509` reads a bad time value in the DER certificate (its -text says so). */
+static bool openssl_bad_time(const uint8_t *der, size_t len)
+{
+	char path[] = "/tmp/cf-test-der-date-XXXXXX", cmd[256], line[512];
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, der, len), (ssize_t)len);
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "openssl x509 -inform DER -in '%s' -noout -text 2>&1", path);
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	bool bad = false, read_any = false;
+	while (fgets(line, sizeof(line), p) != NULL) {
+		read_any = read_any || strstr(line, "Not After") != NULL;
+		bad = bad || strstr(line, "Bad time value") != NULL;
+	}
+	pclose(p);
+	unlink(path);
+	assert_true(read_any);
+	return bad;
+}
+
+/* notBefore (UTCTime) and notAfter (GeneralizedTime) of sink.pem patched to impossible dates:
+ * the certificate has no facts (refused, naming the bad time value), as openssl calls them bad;
+ * 29 February of a leap year is read as that day. */
+static void test_strict_dates(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *from, *to;
+		int64_t want; /* 0: refused; else the time read */
+	} dates[] = {
+		{"261122073611Z", "9a1122073611Z", 0},
+		{"261122073611Z", "260231073611Z", 0},
+		{"261122073611Z", "260230073611Z", 0},
+		{"261122073611Z", "270229073611Z", 0},
+		{"261122073611Z", "261122243611Z", 0},
+		{"261122073611Z", "261122076011Z", 0},
+		{"261122073611Z", "261122073660Z", 0},
+		{"261122073611Z", "280229000000Z", INT64_C(1835395200)},
+		{"21261029073611Z", "2a261029073611Z", 0},
+		{"21261029073611Z", "21260231073611Z", 0},
+		{"21261029073611Z", "21000229073611Z", 0},
+		{"21261029073611Z", "21261029240000Z", 0},
+		{"21261029073611Z", "21261029076000Z", 0},
+		{"21261029073611Z", "21261029073660Z", 0},
+		{"21261029073611Z", "20520229000000Z", INT64_C(2592777600)},
+	};
+	cf_cert *c = parse_one("sink.pem", sink_pem, strlen(sink_pem));
+	size_t len = 0;
+	const uint8_t *der = cf_cert_der(c, &len);
+	for (size_t i = 0; i < sizeof(dates) / sizeof(dates[0]); i++) {
+		size_t n = strlen(dates[i].from);
+		uint8_t *b = malloc(len);
+		assert_non_null(b);
+		memcpy(b, der, len);
+		uint8_t *at = memmem(b, len, dates[i].from, n);
+		assert_non_null(at);
+		memcpy(at, dates[i].to, n);
+		bool bad = openssl_bad_time(b, len);
+		cf_cert *d = cf_cert_from_der(b, len);
+		cf_facts f = {0};
+		cf_err e = {0};
+		cf_code rc = d != NULL ? cf_cert_facts(d, &f, &e) : CF_E_INPUT;
+		if (dates[i].want == 0) {
+			if (!bad)
+				fail_msg("%s: the openssl command reads it", dates[i].to);
+			if (rc != CF_E_INPUT || (d != NULL && strstr(e.message, "bad time value") == NULL))
+				fail_msg("%s: not refused for its date (%d: %s)", dates[i].to, (int)rc, e.message);
+		} else {
+			if (bad)
+				fail_msg("%s: the openssl command calls it bad", dates[i].to);
+			if (rc != CF_OK)
+				fail_msg("%s: refused: %s", dates[i].to, e.message);
+			assert_int_equal(n == 13 ? f.not_before : f.not_after, dates[i].want);
+			cf_facts_free(&f);
+		}
+		cf_cert_free(d);
+		free(b);
+	}
+	cf_cert_free(c);
+}
+
 static void test_off_curve_key(void **state)
 {
 	(void)state;
@@ -773,7 +857,7 @@ int main(void)
 		cmocka_unit_test(test_static_facts),	       cmocka_unit_test(test_trusted_certificate),
 		cmocka_unit_test(test_generated_keys),	       cmocka_unit_test(test_noncanonical_der),
 		cmocka_unit_test(test_off_curve_key),	       cmocka_unit_test(test_pem_variants),
-		cmocka_unit_test(test_lazy_decode_concurrent),
+		cmocka_unit_test(test_lazy_decode_concurrent), cmocka_unit_test(test_strict_dates),
 	};
 	return cmocka_run_group_tests_name("der facts", tests, NULL, NULL);
 }
