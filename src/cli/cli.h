@@ -65,6 +65,11 @@ int cli_cert_list(cli *c, cf_certfilter *f, const char *expiring, const char *he
 		  void (*line)(const cf_certrow *r));
 /* --now RFC3339 (the time a run pretends it is): *now; 0 or an exit code after printing. */
 int cli_now(cli *c, const char *text, int64_t *now);
+/* s as text for the terminal: control characters (a line feed, an escape), C1 controls and bytes
+ * that are not UTF-8 as \xHH, so a name from a certificate or a file cannot forge a line or move
+ * the cursor. s itself when it has none; else a copy that stays valid for the next 15 calls.
+ * Every text printer passes names, messages and descriptions through it; JSON needs none. */
+const char *cli_text(const char *s);
 /* Reads one line (without its newline) into buf straight from in's descriptor (no stdio buffer
  * keeps a copy: it is used for passwords); false, with buf wiped, at end of input or when it
  * does not fit. Nothing may have read in through stdio before. */

@@ -17,7 +17,7 @@ static void cert_line(const cf_certrow *r)
 	cf_time_rfc3339(r->facts.not_after, na);
 	printf("%-8lld %-32s %-8s %-20s %-11s %-20s %s\n", (long long)r->id, r->node,
 	       r->kind == CF_IDENTITY ? "identity" : "trust", r->name,
-	       r->facts.self_signed ? "self-signed" : "CA-signed", na, r->facts.cn);
+	       r->facts.self_signed ? "self-signed" : "CA-signed", na, cli_text(r->facts.cn));
 }
 
 int cmd_cert_list(cli *c, int argc, char **argv)
@@ -58,8 +58,8 @@ static void print_decoded(const cf_certrow *r)
 	printf("id:             %lld\n", (long long)r->id);
 	printf("node:           %s\n", r->node);
 	printf("%-16s%s\n", r->kind == CF_IDENTITY ? "purpose:" : "trust store:", r->name);
-	printf("subject:        %s\n", f->subject);
-	printf("issuer:         %s\n", f->issuer);
+	printf("subject:        %s\n", cli_text(f->subject));
+	printf("issuer:         %s\n", cli_text(f->issuer));
 	printf("serial:         %s\n", f->serial);
 	printf("valid:          %s to %s\n", nb, na);
 	if (f->key_type == CF_KEY_EC)
@@ -67,21 +67,21 @@ static void print_decoded(const cf_certrow *r)
 	else
 		printf("key:            %s %d bits\n", cf_keytype_name(f->key_type), f->key_bits);
 	printf("signature hash: %s\n", f->sig_hash);
-	printf("SAN:            %s\n", san);
+	printf("SAN:            %s\n", cli_text(san));
 	printf("key usage:      %s%s\n", f->has_ku ? kus : "(no extension)",
 	       f->key_type == CF_KEY_EC && (f->ku & CF_KU_KEY_AGREEMENT)
 		       ? " (EC keys use keyAgreement where RSA uses key/data encipherment)"
 		       : "");
 	printf("ext key usage:  %s\n", f->has_eku ? ekus : "(no extension)");
 	printf("basic:          %s\n", !f->has_basic_constraints ? "(no extension)" : f->ca ? "CA:TRUE" : "CA:FALSE");
-	printf("OCSP:           %s\n", ocsp);
-	printf("CRL DP:         %s\n", cdp);
+	printf("OCSP:           %s\n", cli_text(ocsp));
+	printf("CRL DP:         %s\n", cli_text(cdp));
 	printf("SHA-256:        %s\n", f->sha256);
 	printf("self-signed:    %s\n", f->self_signed ? "yes" : "no");
 	printf("distribution:   %s\n", r->distribution);
 	printf("source:         %s\n", r->source);
 	if (r->description[0] != '\0')
-		printf("description:    %s\n", r->description);
+		printf("description:    %s\n", cli_text(r->description));
 	free(kus);
 	free(ekus);
 	free(san);

@@ -23,8 +23,8 @@ static void print_csr(cli *c, const cf_csr_view *v, bool pem_only)
 	cf_eku_names(f->eku, &eku);
 	char *kus = cf_strv_join(&ku, ", "), *ekus = cf_strv_join(&eku, ", "), *san = cf_strv_join(&f->san, " ");
 	printf("CSR for %s on %s (%s)\n", v->purpose, v->node, v->distribution);
-	printf("subject:        %s\n", f->subject);
-	printf("alternative name as it will appear: %s\n", f->san.n ? san : "(none)");
+	printf("subject:        %s\n", cli_text(f->subject));
+	printf("alternative name as it will appear: %s\n", f->san.n ? cli_text(san) : "(none)");
 	if (f->key_type == CF_KEY_EC)
 		printf("key:            EC %d bits (%s)\n", f->key_bits, f->curve);
 	else

@@ -13,7 +13,7 @@ static void print_findings(const cf_findings *f)
 	for (size_t i = 0; i < f->n; i++) {
 		const cf_finding *x = &f->v[i];
 		printf("%s %s %s%s%s: %s \u2014 %s\n", upper[x->severity], x->rule, x->node, x->purpose[0] ? " " : "",
-		       x->purpose, x->message, x->fix);
+		       x->purpose, cli_text(x->message), cli_text(x->fix));
 	}
 	size_t errors = cf_findings_count(f, CF_SEV_ERROR), warnings = cf_findings_count(f, CF_SEV_WARNING),
 	       info = cf_findings_count(f, CF_SEV_INFO);

@@ -54,7 +54,8 @@ static void lsc_line(const cf_certrow *r)
 {
 	char na[32];
 	cf_time_rfc3339(r->facts.not_after, na);
-	printf("%-8lld %-32s %-20s %-20s %s\n", (long long)r->id, r->node, r->name, na, r->facts.issuer);
+	printf("%-8lld %-32s %-20s %-20s %s\n", (long long)r->id, r->node, cli_text(r->name), na,
+	       cli_text(r->facts.issuer));
 }
 
 int cmd_endpoint_list(cli *c, int argc, char **argv)

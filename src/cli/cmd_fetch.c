@@ -82,8 +82,8 @@ static void report_text(const cf_fetch_result *r, const char *starttls)
 		const cf_facts *f = &r->facts[i];
 		char na[32];
 		cf_time_rfc3339(f->not_after, na);
-		printf("  %zu. subject   %s\n", i + 1, f->subject);
-		printf("     issuer    %s\n", f->issuer);
+		printf("  %zu. subject   %s\n", i + 1, cli_text(f->subject));
+		printf("     issuer    %s\n", cli_text(f->issuer));
 		printf("     sha256    %s\n", f->sha256);
 		printf("     not after %s; %s %d%s%s\n", na, cf_keytype_name(f->key_type), f->key_bits,
 		       f->ca ? "; CA" : "", f->self_signed ? "; self-signed" : "");

@@ -105,11 +105,11 @@ static int validate_one(cli *c, const char *file, const cf_validate_opts *o)
 		for (size_t i = 0; i < val.n; i++) {
 			const cf_check *k = &val.checks[i];
 			printf("%-5s %-10s %s%s%s%s\n", k->ok ? "ok" : "FAIL", k->check, k->ok ? "" : "[",
-			       k->ok ? "" : k->rule, k->ok ? "" : "] ", k->message);
+			       k->ok ? "" : k->rule, k->ok ? "" : "] ", cli_text(k->message));
 		}
 		for (size_t i = 0; i < json_array_size(chain); i++)
 			printf("chain %zu: %s\n", i,
-			       json_string_value(json_object_get(json_array_get(chain, i), "subject")));
+			       cli_text(json_string_value(json_object_get(json_array_get(chain, i), "subject"))));
 		printf("%s\n", val.ok ? "valid" : "NOT valid");
 		json_decref(chain);
 	}
@@ -239,8 +239,8 @@ static int stored_failure(void *ctx, const cf_certrow *r, const char *rule)
 							  "node", r->node, r->kind == CF_IDENTITY ? "purpose" : "store",
 							  r->name, "cn", r->facts.cn, "rule", rule, "not_after", na));
 	else
-		printf("%-18s %-8lld %-32s %-20s %s (not after %s)\n", rule, (long long)r->id, r->node, r->name,
-		       r->facts.cn, na);
+		printf("%-18s %-8lld %-32s %-20s %s (not after %s)\n", rule, (long long)r->id, r->node,
+		       cli_text(r->name), cli_text(r->facts.cn), na);
 	return 0;
 }
 

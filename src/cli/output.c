@@ -12,6 +12,7 @@
 #include "core/certjson.h"
 #include "util/fileio.h"
 #include "util/secret.h"
+#include "util/text.h"
 
 void cli_audit_refused(cli *c, const char *line)
 {
@@ -78,6 +79,22 @@ int cli_usage(cli *c, const char *usage)
 	cf_err e;
 	cf_err_set(&e, CF_E_USAGE, "usage", "%s", usage);
 	return cli_fail(c, &e);
+}
+
+const char *cli_text(const char *s)
+{
+	static char *ring[16];
+	static size_t next;
+	size_t len = strlen(s);
+	if (cf_text_clean(s, len))
+		return s;
+	char *copy = cf_text_escaped(s, len);
+	if (copy == NULL)
+		return "(out of memory)";
+	free(ring[next]);
+	ring[next] = copy;
+	next = (next + 1) % (sizeof(ring) / sizeof(ring[0]));
+	return copy;
 }
 
 void cli_json(json_t *v)
@@ -192,7 +209,7 @@ int cli_print_object(cli *c, json_t *o)
 	json_object_foreach(o, key, v)
 	{
 		char *text = json_is_string(v) ? strdup(json_string_value(v)) : json_dumps(v, JSON_ENCODE_ANY);
-		printf("%-18s %s\n", key, text != NULL ? text : "");
+		printf("%-18s %s\n", key, text != NULL ? cli_text(text) : "");
 		free(text);
 	}
 	json_decref(o);

@@ -11,9 +11,13 @@
 #include "util/parallel.h"
 
 /* A DNS name pattern against a host name: exact (case-insensitive), or "*.rest" covering exactly
- * one left-most label when rest has at least two labels. */
+ * one left-most label when rest has at least two labels. A pattern holding a control character
+ * or a blank matches nothing, whatever host is asked: no host name holds one. */
 static bool dns_match(const char *pattern, const char *host)
 {
+	for (const unsigned char *p = (const unsigned char *)pattern; *p != '\0'; p++)
+		if (*p <= 0x20 || *p == 0x7f)
+			return false;
 	if (strcasecmp(pattern, host) == 0)
 		return true;
 	if (strncmp(pattern, "*.", 2) != 0 || strchr(pattern + 2, '.') == NULL)

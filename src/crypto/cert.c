@@ -451,10 +451,13 @@ static void facts_serial(const ASN1_INTEGER *serial, cf_facts *f)
 	BN_free(bn);
 }
 
-/* Facts from OpenSSL's full parse: certificates outside the DER walker's subset. */
-static void facts_x509(const cf_cert *c, X509 *x, cf_facts *f)
+/* Facts from OpenSSL's full parse: certificates outside the DER walker's subset, and every
+ * certificate whose names the walked facts refused (for the error). f may then hold a part. */
+static cf_code facts_x509(const cf_cert *c, X509 *x, cf_facts *f, cf_err *e)
 {
-	cf_facts_subject(X509_get_subject_name(x), f);
+	cf_code rc = cf_facts_subject(X509_get_subject_name(x), f, e);
+	if (rc != CF_OK)
+		return rc;
 	f->issuer = cf_name_str(X509_get_issuer_name(x));
 	facts_serial(X509_get0_serialNumber(x), f);
 	f->not_before = cf_asn1_epoch(X509_get0_notBefore(x));
@@ -463,7 +466,7 @@ static void facts_x509(const cf_cert *c, X509 *x, cf_facts *f)
 	cf_facts_key(X509_get0_pubkey(x), f);
 	sig_hash_name(X509_get_signature_nid(x), f->sig_hash);
 	f->self_signed = X509_self_signed(x, 1) == 1;
-	cf_facts_exts(X509_get0_extensions(x), f);
+	return cf_facts_exts(X509_get0_extensions(x), f, e);
 }
 
 /* Whether a d2i call that started at piece->p consumed exactly the piece. */
@@ -473,8 +476,9 @@ static bool consumed(const unsigned char *p, const cf_der *piece)
 }
 
 /* The same facts from the walked pieces, decoded one by one with the functions d2i_X509 would
- * use on them; the key from its SPKI unless it is exotic. False when a piece does not decode or
- * memory runs out (f then holds a part to free): OpenSSL's full parse has the last word. */
+ * use on them; the key from its SPKI unless it is exotic. False when a piece does not decode, a
+ * name is refused or memory runs out (f then holds a part to free): OpenSSL's full parse has the
+ * last word (and says why a name is refused). */
 static bool facts_der(const cf_cert *c, const cf_certder *d, cf_facts *f)
 {
 	X509_NAME *issuer = NULL, *subject = NULL;
@@ -509,7 +513,8 @@ static bool facts_der(const cf_cert *c, const cf_certder *d, cf_facts *f)
 	    ((exts = d2i_X509_EXTENSIONS(NULL, &p, (long)d->exts.len)) == NULL || !consumed(p, &d->exts)))
 		goto out;
 
-	cf_facts_subject(subject, f);
+	if (cf_facts_subject(subject, f, NULL) != CF_OK)
+		goto out;
 	f->issuer = cf_name_str(issuer);
 	facts_serial(serial, f);
 	f->not_before = cf_asn1_epoch(not_before);
@@ -528,7 +533,8 @@ static bool facts_der(const cf_cert *c, const cf_certder *d, cf_facts *f)
 			goto out;
 		f->self_signed = X509_self_signed(x, 1) == 1;
 	}
-	cf_facts_exts(exts, f);
+	if (cf_facts_exts(exts, f, NULL) != CF_OK)
+		goto out;
 	ok = true;
 out:
 	X509_NAME_free(issuer);
@@ -557,7 +563,12 @@ cf_code cf_cert_facts(const cf_cert *c, cf_facts *out, cf_err *e)
 			ERR_clear_error();
 			return cf_err_set(e, CF_E_INPUT, "certificate", "notBefore or notAfter is a bad time value");
 		}
-		facts_x509(c, x, &f);
+		cf_code rc = facts_x509(c, x, &f, e);
+		if (rc != CF_OK) {
+			ERR_clear_error();
+			cf_facts_free(&f);
+			return rc;
+		}
 	}
 	ERR_clear_error();
 	if (f.subject == NULL || f.issuer == NULL || f.serial == NULL || f.cn == NULL) {

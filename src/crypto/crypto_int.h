@@ -109,10 +109,13 @@ void cf_facts_key(EVP_PKEY *pk, cf_facts *f);
  * and EC on P-256, P-384 or P-521 (named curve, uncompressed point on the curve). False, with f
  * untouched, for anything else: then decode the key and use cf_facts_key. */
 bool cf_facts_spki(const cf_certder *d, cf_facts *f);
-/* Fills ku/eku/san/basic constraints from an extension list (certificate or request). */
-void cf_facts_exts(const STACK_OF(X509_EXTENSION) * exts, cf_facts *f);
-/* Fills subject, cn and unsupported_oids from a subject name. */
-void cf_facts_subject(const X509_NAME *name, cf_facts *f);
+/* Fills ku/eku/san/basic constraints/OCSP/CRL DPs from an extension list (certificate or
+ * request). CF_E_INPUT (subject "certificate") for a name that text cannot hold as it is: a SAN,
+ * OCSP or CRL DP name with a NUL byte or a byte that is not IA5; f then holds a part to free. */
+cf_code cf_facts_exts(const STACK_OF(X509_EXTENSION) * exts, cf_facts *f, cf_err *e);
+/* Fills subject, cn and unsupported_oids from a subject name; CF_E_INPUT when a CN holds a NUL
+ * character (f then holds a part to free). */
+cf_code cf_facts_subject(const X509_NAME *name, cf_facts *f, cf_err *e);
 
 /* Builds the extension list of a spec (basic constraints, KU, EKU, SAN). */
 STACK_OF(X509_EXTENSION) * cf_spec_exts(const cf_reqspec *spec, cf_err *e);

@@ -254,7 +254,12 @@ uint8_t *cf_csr_der(const cf_csr *csr, size_t *len)
 cf_code cf_csr_facts(const cf_csr *csr, cf_facts *out, cf_err *e)
 {
 	cf_facts f = {0};
-	cf_facts_subject(X509_REQ_get_subject_name(csr->req), &f);
+	cf_code rc = cf_facts_subject(X509_REQ_get_subject_name(csr->req), &f, e);
+	if (rc != CF_OK) {
+		cf_facts_free(&f);
+		cf_err_subject(e, "CSR");
+		return rc;
+	}
 	f.issuer = strdup("");
 	f.serial = strdup("");
 	cf_facts_key(X509_REQ_get0_pubkey(csr->req), &f);
@@ -266,9 +271,14 @@ cf_code cf_csr_facts(const cf_csr *csr, cf_facts *out, cf_err *e)
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p - 'A' + 'a');
 	STACK_OF(X509_EXTENSION) *exts = X509_REQ_get_extensions(csr->req);
-	cf_facts_exts(exts, &f);
+	rc = cf_facts_exts(exts, &f, e);
 	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
 	ERR_clear_error();
+	if (rc != CF_OK) {
+		cf_facts_free(&f);
+		cf_err_subject(e, "CSR");
+		return rc;
+	}
 	if (f.subject == NULL || f.issuer == NULL || f.serial == NULL) {
 		cf_facts_free(&f);
 		return cf_err_set(e, CF_E_INTERNAL, "CSR", "out of memory");

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "crypto/crypto_int.h"
+#include "util/text.h"
 
 cf_code cf_ossl_err(cf_err *e, cf_code code, const char *subject, const char *what)
 {
@@ -175,7 +176,31 @@ bool cf_facts_spki(const cf_certder *d, cf_facts *f)
 	return true;
 }
 
-static void push_general_name(const GENERAL_NAME *gn, cf_strv *out)
+/* An IA5String name (a DNS name, e-mail address or URI) kept as text: CF_E_INPUT when it holds a
+ * NUL, which would end it early in every string after this one (the "victim.example.com\0
+ * .attacker.example" trick, a name no host matches that would read as one that does), or a byte
+ * above 0x7f, which is not IA5 text. Other bytes are kept as they are: a name with a control
+ * character matches no host (cf_host_matches), and printers escape it. `what` names the field. */
+static cf_code ia5_name(const ASN1_IA5STRING *s, const char *what, cf_err *e)
+{
+	const unsigned char *p = ASN1_STRING_get0_data(s);
+	int len = ASN1_STRING_length(s);
+	for (int i = 0; i < len; i++) {
+		if (p[i] != 0 && p[i] < 0x80)
+			continue;
+		char shown[200];
+		cf_text_escape((const char *)p, (size_t)len, shown, sizeof(shown));
+		if (p[i] == 0)
+			return cf_err_set(e, CF_E_INPUT, "certificate", "its %s \"%s\" holds a NUL byte", what, shown);
+		return cf_err_set(e, CF_E_INPUT, "certificate",
+				  "its %s \"%s\" holds byte 0x%02x, which is not IA5 text", what, shown, p[i]);
+	}
+	return CF_OK;
+}
+
+/* Appends a SAN-style "DNS:x", "URI:x", "email:x" or "IP:a.b.c.d" for gn (other types are
+ * skipped); `ext` names the extension for the error. */
+static cf_code push_general_name(const GENERAL_NAME *gn, const char *ext, cf_strv *out, cf_err *e)
 {
 	switch (gn->type) {
 	case GEN_DNS:
@@ -183,6 +208,14 @@ static void push_general_name(const GENERAL_NAME *gn, cf_strv *out)
 	case GEN_EMAIL: {
 		const ASN1_IA5STRING *s = gn->d.ia5;
 		const char *prefix = gn->type == GEN_DNS ? "DNS" : gn->type == GEN_URI ? "URI" : "email";
+		char what[64];
+		snprintf(what, sizeof(what), "%s %s", ext,
+			 gn->type == GEN_DNS   ? "DNS name"
+			 : gn->type == GEN_URI ? "URI"
+					       : "e-mail address");
+		cf_code rc = ia5_name(s, what, e);
+		if (rc != CF_OK)
+			return rc;
 		cf_strv_pushf(out, "%s:%.*s", prefix, ASN1_STRING_length(s), (const char *)ASN1_STRING_get0_data(s));
 		break;
 	}
@@ -203,6 +236,7 @@ static void push_general_name(const GENERAL_NAME *gn, cf_strv *out)
 	}
 	default: break;
 	}
+	return CF_OK;
 }
 
 static void facts_eku(const EXTENDED_KEY_USAGE *eku, cf_facts *f)
@@ -224,18 +258,20 @@ static void facts_eku(const EXTENDED_KEY_USAGE *eku, cf_facts *f)
 	}
 }
 
-static void facts_aia(const AUTHORITY_INFO_ACCESS *aia, cf_facts *f)
+static cf_code facts_aia(const AUTHORITY_INFO_ACCESS *aia, cf_facts *f, cf_err *e)
 {
-	for (int i = 0; i < sk_ACCESS_DESCRIPTION_num(aia); i++) {
+	cf_code rc = CF_OK;
+	for (int i = 0; i < sk_ACCESS_DESCRIPTION_num(aia) && rc == CF_OK; i++) {
 		const ACCESS_DESCRIPTION *ad = sk_ACCESS_DESCRIPTION_value(aia, i);
 		if (OBJ_obj2nid(ad->method) == NID_ad_OCSP && ad->location->type == GEN_URI)
-			push_general_name(ad->location, &f->ocsp);
+			rc = push_general_name(ad->location, "authorityInfoAccess OCSP", &f->ocsp, e);
 	}
 	for (size_t i = 0; i < f->ocsp.n; i++) /* drop the "URI:" prefix */
 		memmove(f->ocsp.v[i], f->ocsp.v[i] + 4, strlen(f->ocsp.v[i] + 4) + 1);
+	return rc;
 }
 
-static void facts_cdp(const CRL_DIST_POINTS *cdp, cf_facts *f)
+static cf_code facts_cdp(const CRL_DIST_POINTS *cdp, cf_facts *f, cf_err *e)
 {
 	for (int i = 0; i < sk_DIST_POINT_num(cdp); i++) {
 		const DIST_POINT *dp = sk_DIST_POINT_value(cdp, i);
@@ -244,16 +280,22 @@ static void facts_cdp(const CRL_DIST_POINTS *cdp, cf_facts *f)
 		const GENERAL_NAMES *names = dp->distpoint->name.fullname;
 		for (int j = 0; j < sk_GENERAL_NAME_num(names); j++) {
 			const GENERAL_NAME *gn = sk_GENERAL_NAME_value(names, j);
-			if (gn->type == GEN_URI)
-				cf_strv_pushf(&f->crl_dp, "%.*s", ASN1_STRING_length(gn->d.ia5),
-					      (const char *)ASN1_STRING_get0_data(gn->d.ia5));
+			if (gn->type != GEN_URI)
+				continue;
+			cf_code rc = ia5_name(gn->d.ia5, "cRLDistributionPoints URI", e);
+			if (rc != CF_OK)
+				return rc;
+			cf_strv_pushf(&f->crl_dp, "%.*s", ASN1_STRING_length(gn->d.ia5),
+				      (const char *)ASN1_STRING_get0_data(gn->d.ia5));
 		}
 	}
+	return CF_OK;
 }
 
-void cf_facts_exts(const STACK_OF(X509_EXTENSION) * exts, cf_facts *f)
+cf_code cf_facts_exts(const STACK_OF(X509_EXTENSION) * exts, cf_facts *f, cf_err *e)
 {
-	for (int i = 0; i < sk_X509_EXTENSION_num(exts); i++) {
+	cf_code rc = CF_OK;
+	for (int i = 0; i < sk_X509_EXTENSION_num(exts) && rc == CF_OK; i++) {
 		X509_EXTENSION *ext = sk_X509_EXTENSION_value(exts, i);
 		int nid = OBJ_obj2nid(X509_EXTENSION_get_object(ext));
 		void *d = X509V3_EXT_d2i(ext);
@@ -280,17 +322,17 @@ void cf_facts_exts(const STACK_OF(X509_EXTENSION) * exts, cf_facts *f)
 			break;
 		case NID_subject_alt_name: {
 			GENERAL_NAMES *names = d;
-			for (int j = 0; j < sk_GENERAL_NAME_num(names); j++)
-				push_general_name(sk_GENERAL_NAME_value(names, j), &f->san);
+			for (int j = 0; j < sk_GENERAL_NAME_num(names) && rc == CF_OK; j++)
+				rc = push_general_name(sk_GENERAL_NAME_value(names, j), "subjectAltName", &f->san, e);
 			GENERAL_NAMES_free(names);
 			break;
 		}
 		case NID_info_access:
-			facts_aia(d, f);
+			rc = facts_aia(d, f, e);
 			AUTHORITY_INFO_ACCESS_free(d);
 			break;
 		case NID_crl_distribution_points:
-			facts_cdp(d, f);
+			rc = facts_cdp(d, f, e);
 			CRL_DIST_POINTS_free(d);
 			break;
 		default: {
@@ -302,6 +344,7 @@ void cf_facts_exts(const STACK_OF(X509_EXTENSION) * exts, cf_facts *f)
 		}
 		}
 	}
+	return rc;
 }
 
 /* Subject attributes UC platforms accept: the X.520 set, e-mail, DC, UID, and the EV
@@ -320,7 +363,7 @@ static bool supported_attribute(const ASN1_OBJECT *o)
 	return false;
 }
 
-void cf_facts_subject(const X509_NAME *name, cf_facts *f)
+cf_code cf_facts_subject(const X509_NAME *name, cf_facts *f, cf_err *e)
 {
 	f->subject = cf_name_str(name);
 	for (int i = 0; i < X509_NAME_entry_count(name); i++) {
@@ -329,6 +372,14 @@ void cf_facts_subject(const X509_NAME *name, cf_facts *f)
 		if (OBJ_obj2nid(o) == NID_commonName) {
 			unsigned char *utf8 = NULL;
 			int n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(ent));
+			if (n > 0 && memchr(utf8, 0, (size_t)n) != NULL) {
+				/* as in a DNS name: the CN would read as its part before the NUL */
+				char shown[200];
+				cf_text_escape((const char *)utf8, (size_t)n, shown, sizeof(shown));
+				OPENSSL_free(utf8);
+				return cf_err_set(e, CF_E_INPUT, "certificate",
+						  "its subject CN \"%s\" holds a NUL character", shown);
+			}
 			if (n >= 0) {
 				free(f->cn);
 				f->cn = strndup((char *)utf8, (size_t)n);
@@ -342,6 +393,7 @@ void cf_facts_subject(const X509_NAME *name, cf_facts *f)
 	}
 	if (f->cn == NULL)
 		f->cn = strdup("");
+	return CF_OK;
 }
 
 void cf_facts_free(cf_facts *f)

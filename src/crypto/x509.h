@@ -75,7 +75,10 @@ void cf_secret_free(char *s);
 
 /* ---- decoded facts ------------------------------------------------------------------------ */
 
-/* What certfleet needs to know about a certificate or CSR, decoded once and then stored. */
+/* What certfleet needs to know about a certificate or CSR, decoded once and then stored. Names
+ * are the certificate's bytes exactly (the CN as UTF-8): never cut short, and never holding a NUL
+ * (such a certificate has no facts: cf_cert_facts). They may hold other control characters (a
+ * line feed, an escape): text output escapes them, JSON carries them, and no host matches them. */
 typedef struct cf_facts {
 	char *subject; /* RFC 2253 */
 	char *issuer;  /* RFC 2253; "" for a CSR */
@@ -94,7 +97,7 @@ typedef struct cf_facts {
 	bool has_ku, has_eku;
 	unsigned ku, eku;
 	cf_strv eku_other;	  /* dotted OIDs of other extended key usages */
-	cf_strv san;		  /* "DNS:x", "IP:1.2.3.4", "URI:...", "email:..." */
+	cf_strv san;		  /* "DNS:x", "IP:1.2.3.4", "URI:...", "email:..." (IA5 text, no NUL) */
 	cf_strv ocsp;		  /* AIA OCSP URIs */
 	cf_strv crl_dp;		  /* CRL distribution point URIs */
 	cf_strv unsupported_oids; /* subject attribute OIDs outside the supported set */
@@ -123,7 +126,9 @@ void cf_certs_free(cf_cert **v, size_t n);
 const uint8_t *cf_cert_der(const cf_cert *c, size_t *len);
 /* The PEM encoding in a new string. */
 char *cf_cert_pem(const cf_cert *c);
-/* Decodes the facts of c into *out. */
+/* Decodes the facts of c into *out. A name that text cannot hold as it is — a SAN, OCSP or CRL DP
+ * name with a NUL byte or a byte that is not IA5, a CN with a NUL character — is CF_E_INPUT (as
+ * X509_check_host never matches such a name, certfleet never reads it as another one). */
 cf_code cf_cert_facts(const cf_cert *c, cf_facts *out, cf_err *e);
 /* Decodes facts of many certificates using every core; out[i] for v[i]. */
 cf_code cf_certs_facts(cf_cert *const *v, size_t n, cf_facts *out, cf_err *e);
@@ -178,6 +183,7 @@ cf_code cf_csr_parse(const char *name, const uint8_t *buf, size_t len, cf_csr **
 char *cf_csr_pem(const cf_csr *csr);
 /* The DER encoding in a new buffer (caller frees). */
 uint8_t *cf_csr_der(const cf_csr *csr, size_t *len);
+/* The request's facts; its names are refused as cf_cert_facts refuses them (subject "CSR"). */
 cf_code cf_csr_facts(const cf_csr *csr, cf_facts *out, cf_err *e);
 /* True when the request's self-signature verifies. */
 bool cf_csr_verify(const cf_csr *csr);

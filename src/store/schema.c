@@ -85,6 +85,15 @@ static const char *const migrations[] = {
 	"ALTER TABLE crls ADD COLUMN idx @BLOB@;",
 	/* 8: at most one LSC per device on the node whose CAPF issued it */
 	"CREATE UNIQUE INDEX certificates_lsc ON certificates (node_id, name) WHERE kind = 3;",
+	/* 9: list columns (SANs, OCSP and CRL DP URIs, EKU and subject OIDs) keep an item holding a
+	 * line feed as one item: a line feed in an item is written as a backslash and an 'n', so a
+	 * backslash is written as two (store.c, joined); rows written before get their backslashes
+	 * doubled, and only rows that hold one are rewritten */
+	"UPDATE certificates SET eku_other = replace(eku_other, '\\', '\\\\'), san = replace(san, '\\', '\\\\'),"
+	"  ocsp = replace(ocsp, '\\', '\\\\'), crl_dp = replace(crl_dp, '\\', '\\\\'),"
+	"  unsupported_oids = replace(unsupported_oids, '\\', '\\\\')"
+	"  WHERE replace(eku_other || san || ocsp || crl_dp || unsupported_oids, '\\', '') <>"
+	"  eku_other || san || ocsp || crl_dp || unsupported_oids;",
 };
 
 int cf_schema_latest(void)

@@ -396,9 +396,34 @@ void cf_certrow_free(cf_certrow *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* A list of facts (SANs, OCSP and CRL DP URIs, EKU and subject OIDs) in one TEXT column: the
+ * items joined by line feeds, a backslash in an item written as two and a line feed as a backslash
+ * and an 'n', so an item that holds a line feed (a SAN "email:a@example.com<LF>DNS:b.example.com")
+ * stays one item. Items without either are stored as they were before schema 9. New string;
+ * NULL when out of memory. */
 static char *joined(const cf_strv *sv)
 {
-	return cf_strv_join(sv, "\n");
+	size_t len = 1;
+	for (size_t i = 0; i < sv->n; i++)
+		for (const char *p = sv->v[i];; p++) {
+			len += *p == '\\' || *p == '\n' ? 2 : 1; /* the NUL counts the separator */
+			if (*p == '\0')
+				break;
+		}
+	char *out = malloc(len), *o = out;
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < sv->n; i++) {
+		if (i > 0)
+			*o++ = '\n';
+		for (const char *p = sv->v[i]; *p != '\0'; p++) {
+			if (*p == '\\' || *p == '\n')
+				*o++ = '\\';
+			*o++ = *p == '\n' ? 'n' : *p;
+		}
+	}
+	*o = '\0';
+	return out;
 }
 
 cf_code cf_store_cert_insert(cf_store *st, cf_certrow *r, cf_err *e)
@@ -500,10 +525,30 @@ cf_code cf_store_named_delete(cf_store *st, int64_t node_id, cf_certkind kind, c
 	" c.crl_dp, c.unsupported_oids, c.distribution, c.source, c.description, c.chain_pem,"                         \
 	" c.warnings, c.created, c.anchor_sha256"
 
+/* The items of a column written by joined(), exactly (empty items, which no fact has, are
+ * skipped). */
 static void split_col(const char *text, cf_strv *out)
 {
-	if (*text)
-		cf_strv_split(out, text, "\n");
+	if (*text == '\0')
+		return;
+	char *item = malloc(strlen(text) + 1);
+	if (item == NULL)
+		return;
+	for (const char *p = text;;) {
+		char *o = item;
+		for (; *p != '\0' && *p != '\n'; p++) {
+			if (*p == '\\' && (p[1] == '\\' || p[1] == 'n'))
+				*o++ = *++p == 'n' ? '\n' : '\\';
+			else
+				*o++ = *p;
+		}
+		*o = '\0';
+		if (o > item)
+			cf_strv_push(out, item);
+		if (*p++ == '\0')
+			break;
+	}
+	free(item);
 }
 
 static void read_cert(cf_store *st, cf_stmt *s, cf_certrow *r, bool der, bool key)

@@ -4,23 +4,37 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/text.h"
+
+/* Subjects and messages are printed as one line (CLI, API, log, audit): a file name or a
+ * certificate's name with a newline, a terminal escape or bytes that are not UTF-8 is kept in
+ * them escaped (cf_text_escape). */
+static void one_line(char *dst, size_t size, const char *src)
+{
+	char copy[sizeof(((cf_err *)0)->message)]; /* src may be dst itself */
+	snprintf(copy, sizeof(copy), "%s", src);
+	cf_text_escape(copy, strlen(copy), dst, size);
+}
+
 cf_code cf_err_set(cf_err *e, cf_code code, const char *subject, const char *fmt, ...)
 {
 	if (e == NULL)
 		return code;
 	va_list ap;
+	char message[sizeof(e->message)];
 	e->code = code;
-	snprintf(e->subject, sizeof(e->subject), "%s", subject ? subject : "");
+	one_line(e->subject, sizeof(e->subject), subject ? subject : "");
 	va_start(ap, fmt);
-	vsnprintf(e->message, sizeof(e->message), fmt, ap);
+	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
+	cf_text_escape(message, strlen(message), e->message, sizeof(e->message));
 	return code;
 }
 
 void cf_err_subject(cf_err *e, const char *subject)
 {
 	if (e != NULL)
-		snprintf(e->subject, sizeof(e->subject), "%s", subject ? subject : "");
+		one_line(e->subject, sizeof(e->subject), subject ? subject : "");
 }
 
 void cf_err_clear(cf_err *e)

@@ -1,6 +1,8 @@
 #include "util/text.h"
 
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 bool cf_text_clean(const char *s, size_t len)
 {
@@ -36,4 +38,50 @@ void cf_text_one_line(char *s)
 	for (; *s != '\0'; s++)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
 			*s = '?';
+}
+
+/* The length of the well-formed UTF-8 character at p (end bounds it) that is not a control
+ * character, or 0. */
+static size_t printable_char(const unsigned char *p, const unsigned char *end)
+{
+	if (*p < 0x80)
+		return *p >= 0x20 && *p != 0x7f;
+	size_t n = *p >= 0xc2 && *p <= 0xdf ? 2 : *p >= 0xe0 && *p <= 0xef ? 3 : *p >= 0xf0 && *p <= 0xf4 ? 4 : 0;
+	return n != 0 && (size_t)(end - p) >= n && cf_text_clean((const char *)p, n) ? n : 0;
+}
+
+char *cf_text_escape(const char *s, size_t len, char *out, size_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	size_t o = 0;
+	if (size == 0)
+		return out;
+	while (p < end) {
+		size_t n = printable_char(p, end);
+		if (n > 0) {
+			if (o + n >= size)
+				break;
+			memcpy(out + o, p, n);
+			o += n;
+			p += n;
+		} else {
+			if (o + 4 >= size)
+				break;
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[*p >> 4];
+			out[o++] = hex[*p & 0x0f];
+			p++;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+char *cf_text_escaped(const char *s, size_t len)
+{
+	size_t size = len * 4 + 1; /* every byte escaped */
+	char *out = malloc(size);
+	return out != NULL ? cf_text_escape(s, len, out, size) : NULL;
 }

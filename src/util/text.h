@@ -11,5 +11,12 @@
 bool cf_text_clean(const char *s, size_t len);
 /* Makes s one line in place: every control character (C0, DEL) becomes '?'. */
 void cf_text_one_line(char *s);
+/* The len bytes at s (NULs included) as one line of text for a terminal or a log, into out (size
+ * bytes, always NUL-terminated): control characters (C0, DEL, and C1 as UTF-8) and bytes that
+ * are not well-formed UTF-8 become \xHH (lower-case hex), everything else is copied. Stops before
+ * the first character or escape that does not fit. Returns out. */
+char *cf_text_escape(const char *s, size_t len, char *out, size_t size);
+/* The same into a new string (caller frees); NULL when out of memory. */
+char *cf_text_escaped(const char *s, size_t len);
 
 #endif

@@ -155,7 +155,7 @@ static void test_open_creates_0600(void **state)
 	assert_int_equal(stat(f->path, &sb), 0);
 	assert_true(S_ISREG(sb.st_mode));
 	assert_int_equal(sb.st_mode & 07777, 0600);
-	assert_int_equal(cf_store_schema_version(f->st), 8);
+	assert_int_equal(cf_store_schema_version(f->st), 9);
 
 	/* 0600 whatever the umask says */
 	char other[160];
@@ -236,7 +236,7 @@ static void test_reopen_keeps_data(void **state)
 	cf_store_close(f->st);
 	f->st = NULL;
 	assert_int_equal(cf_store_open(f->path, false, &f->st, &e), CF_OK);
-	assert_int_equal(cf_store_schema_version(f->st), 8);
+	assert_int_equal(cf_store_schema_version(f->st), 9);
 	cf_node n = {0};
 	assert_int_equal(cf_store_node_get(f->st, "ucm-pub.example.com", &n, &e), CF_OK);
 	assert_int_equal(n.id, f->pub_id);
