@@ -769,6 +769,36 @@ static void check_trust_ca(doc *d, const rule *r, const subj *s)
 		       f->subject);
 }
 
+/* The certificate rules that also apply to a trusted CA (a self-signed copy of a node's identity is
+ * judged on its node, where the fix is). */
+static void check_ca_weak_key(doc *d, const rule *r, const subj *s)
+{
+	if (s->c->row.facts.ca)
+		check_weak_key(d, r, s);
+}
+
+static void check_ca_2050(doc *d, const rule *r, const subj *s)
+{
+	if (s->c->row.facts.ca)
+		check_2050(d, r, s);
+}
+
+static void check_ca_unsupported_oid(doc *d, const rule *r, const subj *s)
+{
+	if (s->c->row.facts.ca)
+		check_unsupported_oid(d, r, s);
+}
+
+/* A trusted CA whose own CRL ran out: every peer it issued now fails validation. */
+static void check_ca_crl_expired(doc *d, const rule *r, const subj *s)
+{
+	char msg[200];
+	cf_cert *c = dcert_cert(s->c);
+	if (s->c->row.facts.ca && crls(d) != NULL && c != NULL &&
+	    cf_crlset_signed_expired(d->crls, c, d->now, msg, sizeof(msg)))
+		report(d, r, s, "\"%s\": %s", s->c->row.facts.subject, msg);
+}
+
 static void check_stale(doc *d, const rule *r, const subj *s)
 {
 	const char *purpose = NULL;
@@ -942,6 +972,21 @@ static const rule rules[] = {
 	 "delete it (certfleet trust delete --node {node} --store {store} --id {id}) and add its issuing CA instead",
 	 NULL},
 	{"stale-selfsigned-trust", CF_SEV_WARNING, ON_TRUST, check_stale, "certfleet trust prune --node {node}", NULL},
+	{"weak-key", CF_SEV_WARNING, ON_TRUST, check_ca_weak_key,
+	 "get the CA's certificate with a key of 2048 bits or more, add it, then delete this one: certfleet trust "
+	 "delete "
+	 "--node {node} --store {store} --id {id}",
+	 NULL},
+	{"date-2050", CF_SEV_WARNING, ON_TRUST, check_ca_2050,
+	 "phones that read this store may fail on it; replace it with a CA certificate ending before 2050 where "
+	 "phones must trust it",
+	 NULL},
+	{"unsupported-oid", CF_SEV_WARNING, ON_TRUST, check_ca_unsupported_oid,
+	 "the product may refuse the store; delete it (certfleet trust delete --node {node} --store {store} --id {id}) "
+	 "unless peers need it",
+	 NULL},
+	{"crl-expired", CF_SEV_ERROR, ON_TRUST, check_ca_crl_expired,
+	 "get the CA's current CRL: certfleet crl update, or certfleet crl add FILE", NULL},
 	{"revoked", CF_SEV_ERROR, ON_TRUST, check_revoked,
 	 "delete it (certfleet trust delete --node {node} --store {store} --id {id}) and add the CA's new certificate; "
 	 "identities issued under it need new certificates too",

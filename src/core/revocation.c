@@ -431,6 +431,19 @@ cf_revstatus cf_crlset_lookup_facts(const cf_crlset *s, const char *issuer, cons
 	return CF_REV_UNKNOWN;
 }
 
+bool cf_crlset_signed_expired(const cf_crlset *s, const cf_cert *ca, int64_t now, char *msg, size_t msg_len)
+{
+	char hash[65], when[32];
+	cf_cert_subject_hash(ca, hash);
+	long i = find(s, hash, ca);
+	if (i < 0 || s->info[i].next_update == 0 || s->info[i].next_update >= now)
+		return false;
+	cf_time_rfc3339(s->info[i].next_update, when);
+	snprintf(msg, msg_len, "its CRL expired on %s: every certificate it issued fails validation until a new one",
+		 when);
+	return true;
+}
+
 cf_revstatus cf_crlset_check(const cf_crlset *s, const cf_cert *cert, const cf_cert *issuer, int64_t now, char *msg,
 			     size_t msg_len)
 {

@@ -69,6 +69,10 @@ cf_revstatus cf_crlset_lookup_facts(const cf_crlset *s, const char *issuer, cons
 cf_revstatus cf_crlset_check(const cf_crlset *s, const cf_cert *cert, const cf_cert *issuer, int64_t now, char *msg,
 			     size_t msg_len);
 
+/* Whether the newest stored CRL that ca signed (it verifies with ca's key) is past its nextUpdate;
+ * msg says since when. */
+bool cf_crlset_signed_expired(const cf_crlset *s, const cf_cert *ca, int64_t now, char *msg, size_t msg_len);
+
 /* Every configured source together, as validation asks (SPEC §6): with revocation checking on,
  * OCSP first when it is on (the configured responder, else the certificate's AIA URI; responders
  * trusted by the delegated model, then the node's tomcat-trust), then the stored CRLs. Strict mode

@@ -15,7 +15,8 @@
 typedef struct cf_crl cf_crl;
 
 /* Parses a CRL from DER or PEM (name is used in messages). Malformed input is CF_E_INPUT naming
- * name and what is wrong. The signature is not checked here (cf_crl_verify). */
+ * name and what is wrong, and so is a CRL without a cRLNumber or with a critical one (RFC 5280
+ * 5.2.3). The signature is not checked here (cf_crl_verify). */
 cf_code cf_crl_parse(const char *name, const uint8_t *buf, size_t len, cf_crl **out, cf_err *e);
 void cf_crl_free(cf_crl *c);
 
@@ -27,13 +28,15 @@ cf_code cf_crl_verify(const cf_crl *c, const cf_cert *issuer, cf_err *e);
 cf_code cf_crl_to_der(const char *name, const uint8_t *buf, size_t len, uint8_t **der, size_t *der_len, cf_err *e);
 /* SHA-256 (hex) of a certificate's issuer Name DER: equals cf_crl_info.issuer_hash of its CRL. */
 void cf_cert_issuer_hash(const cf_cert *cert, char out[65]);
+/* The same of its subject Name: equals issuer_hash of the CRLs the certificate (a CA) signs. */
+void cf_cert_subject_hash(const cf_cert *cert, char out[65]);
 
 /* What a CRL says about itself. */
 typedef struct cf_crl_info {
 	char issuer[512];		  /* the issuer's name, one line (RFC 2253 order as OpenSSL prints it) */
 	char issuer_hash[65];		  /* SHA-256 of the issuer Name's DER: matches a certificate's issuer */
 	int64_t this_update, next_update; /* next_update 0 when absent */
-	char number[48];		  /* the CRL number in hex, "" when absent */
+	char number[48];		  /* the CRL number in hex ("" only in a CRL stored before it was required) */
 	size_t entries;			  /* revoked serials */
 	bool delta;			  /* a delta CRL (deltaCRLIndicator) */
 } cf_crl_info;

@@ -310,6 +310,18 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout legacy.key -out legacy.pem -da
 cf trust add --node $U4 --store tomcat-trust legacy.pem >/dev/null 2>&1
 leaf k1.key "/CN=$U4" legacy u4-tvs.pem "${GOOD[@]}" -addext "subjectAltName=DNS:$U4"
 upload $U4 TVS u4-tvs.pem k1.key
+# CAs in a trust store that trust add only warned of: a 1024-bit key, valid past 2050, an
+# unsupported subject attribute (CAPF-trust of ucm4: no identity of the tests chains through it)
+openssl req -x509 -newkey rsa:1024 -nodes -keyout weakca.key -out weakca.pem -subj "/CN=Weak Key CA" -days 3650 \
+	-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+openssl req -x509 -newkey rsa:2048 -nodes -keyout longca.key -out longca.pem -subj "/CN=Long Lived CA" -days 13000 \
+	-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+openssl req -x509 -newkey rsa:2048 -nodes -keyout oidca.key -out oidca.pem \
+	-subj "/CN=Odd Name CA/unstructuredName=lab" -days 3650 \
+	-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+for ca in weakca longca oidca; do
+	cf trust add --node $U4 --store CAPF-trust $ca.pem >/dev/null 2>&1
+done
 # ---- ucm5: self-signed identities the store will damage --------------------------------------------
 self_signed $U5 tomcat
 self_signed $U5 CallManager
@@ -397,6 +409,14 @@ lacks "SHA-256 signature" sha1 $U1 tomcat
 has "1024-bit RSA" weak-key $U1 TVS warning
 lacks "2048-bit RSA" weak-key $U1 tomcat
 has "subject attribute unstructuredName" unsupported-oid $U1 ipsec warning
+# the same rules for the CAs of a trust store
+has "1024-bit CA in CAPF-trust" weak-key $U4 CAPF-trust warning
+assert_contains "weak-key names the CA" "1024 bits" "$(field weak-key $U4 CAPF-trust message)"
+has "CA valid past 2050 in CAPF-trust" date-2050 $U4 CAPF-trust warning
+has "CA with unstructuredName in CAPF-trust" unsupported-oid $U4 CAPF-trust warning
+assert_eq "each trust rule once on CAPF-trust (one CA each)" "1 1 1" \
+	"$(count weak-key $U4 CAPF-trust) $(count date-2050 $U4 CAPF-trust) $(count unsupported-oid $U4 CAPF-trust)"
+lacks "2048-bit CAs are not weak" weak-key $U4 tomcat-trust
 assert_contains "unsupported-oid names the OID" "1.2.840.113549.1.9.2" "$(field unsupported-oid $U1 ipsec message)"
 lacks "CN only" unsupported-oid $U1 tomcat
 has "old pending CSR" pending-csr-old $U1 CAPF warning

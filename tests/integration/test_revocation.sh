@@ -221,6 +221,11 @@ must "the CRL revoking it" crl add crl6.pem
 assert_eq "doctor: revoked" revoked "$(doctor_rules)"
 assert_contains "doctor names the CRL" "CRL of" "$(cf --json doctor --node "$NODE" | json '[f["message"] for f in d["findings"] if f["rule"] == "revoked"][0]')"
 assert_eq "doctor: crl-expired once the CRL is past its nextUpdate" crl-expired "$(CERTFLEET_NOW=$LATER doctor_rules)"
+CERTFLEET_NOW=$LATER cf --json doctor --node "$NODE" >later.json || true
+assert_eq "doctor: crl-expired on the trusted CA itself too, as an error" "error" \
+	"$(json '" ".join(f["severity"] for f in d["findings"] if f["rule"] == "crl-expired" and f["purpose"].endswith("-trust") and "\"CN=Revocation Test CA\"" in f["message"])' <later.json)"
+assert_eq "doctor: no crl-expired on the trusted CA while its CRL is current" "" \
+	"$(cf --json doctor --node "$NODE" | json '" ".join(f["purpose"] for f in d["findings"] if f["rule"] == "crl-expired")')"
 # uploads are checked against the stored CRLs too
 cf csr generate --node "$NODE" --purpose tomcat >/dev/null
 cf csr show --node "$NODE" --purpose tomcat --pem >tomcat2.csr
