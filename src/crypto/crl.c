@@ -632,22 +632,34 @@ cf_code cf_crl_to_der(const char *name, const uint8_t *buf, size_t len, uint8_t 
 	return *der != NULL ? CF_OK : cf_err_set(e, CF_E_INTERNAL, name, "out of memory");
 }
 
-void cf_cert_issuer_hash(const cf_cert *cert, char out[65])
+/* SHA-256 (hex) of the certificate's issuer (or subject) Name DER. */
+static void name_hash(const cf_cert *cert, bool subject, char out[65])
 {
 	cf_certder d;
 	size_t len = 0;
 	const uint8_t *der = cf_cert_der(cert, &len);
 	out[0] = '\0';
 	if (der != NULL && cf_certder_split(der, len, &d)) {
-		cf_sha256_hex(d.issuer.p, d.issuer.len, out);
+		const cf_der *name = subject ? &d.subject : &d.issuer;
+		cf_sha256_hex(name->p, name->len, out);
 		return;
 	}
 	X509 *x = cf_cert_x(cert);
 	unsigned char *name = NULL;
-	int n = x != NULL ? i2d_X509_NAME(X509_get_issuer_name(x), &name) : -1;
+	int n = x == NULL ? -1 : i2d_X509_NAME(subject ? X509_get_subject_name(x) : X509_get_issuer_name(x), &name);
 	if (n > 0)
 		cf_sha256_hex(name, (size_t)n, out);
 	OPENSSL_free(name);
+}
+
+void cf_cert_issuer_hash(const cf_cert *cert, char out[65])
+{
+	name_hash(cert, false, out);
+}
+
+void cf_cert_subject_hash(const cf_cert *cert, char out[65])
+{
+	name_hash(cert, true, out);
 }
 
 /* ---- the index: the parsed form as one buffer, read back without the walk ---------------------------
