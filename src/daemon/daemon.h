@@ -22,6 +22,7 @@
 
 struct cf_reload;
 struct cf_scheduler;
+struct cf_conns;
 
 enum cf_loglevel { CF_LOG_INFO = 0, CF_LOG_DEBUG = 1, CF_LOG_ERROR = 2 };
 
@@ -39,6 +40,7 @@ typedef struct cf_daemon {
 	struct cf_scheduler *scheduler; /* the expiry monitor's schedule (NULL: none) */
 	bool metrics_open;		/* listening on a loopback address: /metrics without a token */
 	char *metrics_token;		/* else the bearer token /metrics needs (NULL: /metrics refused) */
+	struct cf_conns *conns;		/* the connection limits (conn_limits.h; NULL: none) */
 } cf_daemon;
 
 /* One request being answered: the daemon, the request, when it started, its client address. */
@@ -84,6 +86,9 @@ const char *cf_req_param(cf_req *q, const char *name);
 bool cf_req_number(cf_req *q, const char *name, int64_t lo, int64_t hi, int64_t dflt, int64_t *out);
 /* Finds the caller's session; replies 401 and returns false when there is none. */
 bool cf_req_session(cf_req *q);
+/* Whether a request head's Cookie and X-CSRF-Token values (not NUL-terminated; NULL when absent)
+ * name a live admin session and its token: what an upload needs before its body is read. */
+bool cf_daemon_upload_allowed(cf_daemon *d, const char *cookie, size_t cookie_len, const char *csrf, size_t csrf_len);
 /* For changes: a session (401), the X-CSRF-Token header matching it (403) and, when admin, the
  * admin role (403). Replies and returns false when one is missing. */
 bool cf_req_change(cf_req *q, bool admin);

@@ -16,6 +16,7 @@
 
 #include "core/certjson.h"
 #include "crypto/password.h"
+#include "daemon/conn_limits.h"
 #include "daemon/daemon.h"
 #include "util/clock.h"
 #include "util/text.h"
@@ -241,16 +242,19 @@ bool cf_req_number(cf_req *q, const char *name, int64_t lo, int64_t hi, int64_t 
 	return true;
 }
 
-/* The value of the certfleet_session cookie into out; false when there is none. */
-static bool session_cookie(cf_req *q, char out[65])
+/* The value of the certfleet_session cookie in the Cookie header c[0..n) into out; false when
+ * there is none. */
+static bool session_cookie(const char *c, size_t n, char out[65])
 {
 	static const char name[] = "certfleet_session=";
-	const char *c = evhttp_find_header(evhttp_request_get_input_headers(q->r), "Cookie");
-	for (const char *p = c; p != NULL && *p != '\0';) {
-		while (*p == ' ' || *p == ';')
+	const char *end = c != NULL ? c + n : NULL;
+	for (const char *p = c; p != NULL && p < end && *p != '\0';) {
+		while (p < end && (*p == ' ' || *p == ';'))
 			p++;
-		size_t len = strcspn(p, ";");
-		if (strncmp(p, name, sizeof(name) - 1) == 0 && len - (sizeof(name) - 1) == 64) {
+		const char *semi = memchr(p, ';', (size_t)(end - p));
+		size_t len = (size_t)((semi != NULL ? semi : end) - p);
+		if (len == sizeof(name) - 1 + 64 && strncmp(p, name, sizeof(name) - 1) == 0 &&
+		    memchr(p, '\0', len) == NULL) {
 			memcpy(out, p + sizeof(name) - 1, 64);
 			out[64] = '\0';
 			return true;
@@ -260,10 +264,25 @@ static bool session_cookie(cf_req *q, char out[65])
 	return false;
 }
 
+bool cf_daemon_upload_allowed(cf_daemon *d, const char *cookie, size_t cookie_len, const char *csrf, size_t csrf_len)
+{
+	char id[65], token[65];
+	if (csrf == NULL || csrf_len != 64 || memchr(csrf, '\0', csrf_len) != NULL ||
+	    !session_cookie(cookie, cookie_len, id))
+		return false;
+	memcpy(token, csrf, 64);
+	token[64] = '\0';
+	const cf_session *s = cf_session_find(d->sessions, id, cf_clock_now());
+	return s != NULL && s->admin && cf_token_equal(token, s->csrf);
+}
+
 bool cf_req_session(cf_req *q)
 {
 	char id[65];
-	q->session = session_cookie(q, id) ? cf_session_find(q->d->sessions, id, cf_clock_now()) : NULL;
+	const char *c = evhttp_find_header(evhttp_request_get_input_headers(q->r), "Cookie");
+	q->session = session_cookie(c, c != NULL ? strlen(c) : 0, id)
+			     ? cf_session_find(q->d->sessions, id, cf_clock_now())
+			     : NULL;
 	if (q->session == NULL) {
 		cf_reply_error(q, 401, "unauthenticated", "log in first");
 		return false;
@@ -376,6 +395,7 @@ void cf_daemon_handle(struct evhttp_request *r, void *arg)
 	struct evhttp_connection *con = evhttp_request_get_connection(r);
 	char *addr = NULL;
 	ev_uint16_t port = 0;
+	cf_conns_request(q.d->conns, r); /* its head and body are in: its deadline stops */
 	TAILQ_INIT(&q.query);
 	if (con != NULL)
 		evhttp_connection_get_peer(con, &addr, &port);

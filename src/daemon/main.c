@@ -1,5 +1,6 @@
 /* certfleetd: the HTTPS REST API (SPEC §11.3) on one libevent loop, served with the node's
  * tomcat identity from the store. */
+#include <errno.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <getopt.h>
@@ -13,6 +14,7 @@
 
 #include "crypto/password.h"
 #include "core/revocation.h"
+#include "daemon/conn_limits.h"
 #include "daemon/daemon.h"
 #include "daemon/reload.h"
 #include "daemon/crl_schedule.h"
@@ -25,13 +27,15 @@
 #define DEFAULT_LISTEN "127.0.0.1:8443"
 
 static const char usage[] = "usage: certfleetd [--store PATH] [--node FQDN] [--listen ADDR:PORT] "
-			    "[--log-level info|debug] [--metrics-token-file FILE] | --print-routes\n";
+			    "[--log-level info|debug] [--metrics-token-file FILE] [--header-timeout SECONDS] "
+			    "[--request-timeout SECONDS] [--max-connections N] | --print-routes\n";
 
 #define TOKEN_MIN 16 /* characters of a /metrics bearer token */
 
 typedef struct options {
 	const char *store, *node, *listen, *loglevel, *metrics_token_file;
 	bool print_routes;
+	cf_conn_limits limits;
 } options;
 
 /* Splits "ADDR:PORT" or "[V6]:PORT" into host (in buf) and port; false when malformed. */
@@ -88,21 +92,43 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(arg);
 }
 
+/* A whole number in [lo, hi] into *out; false when s is not one. */
+static bool long_option(const char *s, long lo, long hi, long *out)
+{
+	char *end = NULL;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno != 0 || v < lo || v > hi)
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool number_option(const char *s, int lo, int hi, int *out)
+{
+	long v = 0;
+	if (!long_option(s, lo, hi, &v))
+		return false;
+	*out = (int)v;
+	return true;
+}
+
 static bool parse_options(int argc, char **argv, options *o)
 {
-	static const struct option opts[] = {{"store", required_argument, NULL, 's'},
-					     {"node", required_argument, NULL, 'n'},
-					     {"listen", required_argument, NULL, 'l'},
-					     {"log-level", required_argument, NULL, 'v'},
-					     {"print-routes", no_argument, NULL, 'r'},
-					     {"metrics-token-file", required_argument, NULL, 'm'},
-					     {0}};
+	static const struct option opts[] = {
+		{"store", required_argument, NULL, 's'},	   {"node", required_argument, NULL, 'n'},
+		{"listen", required_argument, NULL, 'l'},	   {"log-level", required_argument, NULL, 'v'},
+		{"print-routes", no_argument, NULL, 'r'},	   {"metrics-token-file", required_argument, NULL, 'm'},
+		{"header-timeout", required_argument, NULL, 'H'},  {"request-timeout", required_argument, NULL, 'R'},
+		{"max-connections", required_argument, NULL, 'C'}, {0}};
 	int c;
 	o->store = getenv("CERTFLEET_STORE");
 	if (o->store == NULL || o->store[0] == '\0')
 		o->store = "/var/lib/certfleet/certfleet.db"; /* as the command line */
 	o->listen = DEFAULT_LISTEN;
 	o->loglevel = "info";
+	o->limits = (cf_conn_limits){CF_CONN_HEADER_TIMEOUT, CF_CONN_REQUEST_TIMEOUT, CF_CONN_MAX_DEFAULT};
+	bool good = true;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': o->store = optarg; break;
@@ -111,10 +137,13 @@ static bool parse_options(int argc, char **argv, options *o)
 		case 'v': o->loglevel = optarg; break;
 		case 'r': o->print_routes = true; break;
 		case 'm': o->metrics_token_file = optarg; break;
+		case 'H': good = good && number_option(optarg, 1, 3600, &o->limits.header_timeout); break;
+		case 'R': good = good && number_option(optarg, 1, 3600, &o->limits.request_timeout); break;
+		case 'C': good = good && long_option(optarg, 8, 100000, &o->limits.max_connections); break;
 		default: return false;
 		}
 	}
-	return optind == argc && (strcmp(o->loglevel, "info") == 0 || strcmp(o->loglevel, "debug") == 0);
+	return good && optind == argc && (strcmp(o->loglevel, "info") == 0 || strcmp(o->loglevel, "debug") == 0);
 }
 
 /* The bearer token /metrics needs, from the first line of path (surrounding white space dropped):
@@ -152,7 +181,7 @@ static cf_code read_token(const char *path, char **out, cf_err *e)
 }
 
 /* Serves as node until a signal; the exit code. */
-static int serve(cf_daemon *d, const cf_node *node, const char *host, unsigned short port)
+static int serve(cf_daemon *d, const cf_node *node, const char *host, unsigned short port, const cf_conn_limits *limits)
 {
 	int rc = 1;
 	struct event_base *base = event_base_new();
@@ -162,6 +191,7 @@ static int serve(cf_daemon *d, const cf_node *node, const char *host, unsigned s
 	cf_scheduler *sched = NULL;
 	cf_crl_schedule_timer *crl_timer = NULL;
 	cf_revcheck_timer *revcheck = NULL;
+	cf_conns *conns = NULL;
 	cf_err e = {0};
 	if (http == NULL)
 		goto out;
@@ -171,19 +201,16 @@ static int serve(cf_daemon *d, const cf_node *node, const char *host, unsigned s
 		rc = (int)e.code;
 		goto out;
 	}
-	evhttp_set_bevcb(http, cf_reload_bev, tls);
 	evhttp_set_gencb(http, cf_daemon_handle, d);
-	/* uploads may be up to 20 MiB; the JSON routes hold their bodies to 1 MiB themselves */
-	evhttp_set_max_body_size(http, CF_DAEMON_UPLOAD_MAX + 64 * 1024);
-	evhttp_set_max_headers_size(http, 64 * 1024);
-	evhttp_set_timeout(http, 30);
-	/* methods the routes do not use reach the dispatcher too, for a 405 rather than a 501 */
-	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE | EVHTTP_REQ_PUT |
-						 EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_HEAD);
-	evhttp_set_flags(http, EVHTTP_SERVER_LINGERING_CLOSE);
 	struct evhttp_bound_socket *listener = evhttp_bind_socket_with_handle(http, host, port);
 	if (listener == NULL) {
 		fprintf(stderr, "certfleetd: cannot listen on %s port %u\n", host, (unsigned)port);
+		goto out;
+	}
+	/* body and header limits, deadlines, the connection cap; TLS bufferevents from tls */
+	if (cf_conns_new(base, http, listener, d, limits, cf_reload_bev, tls, &conns, &e) != CF_OK) {
+		fprintf(stderr, "certfleetd: %s: %s\n", e.subject, e.message);
+		rc = (int)e.code;
 		goto out;
 	}
 	/* Replies go out as TLS records of headers and body: without TCP_NODELAY (inherited by
@@ -196,6 +223,10 @@ static int serve(cf_daemon *d, const cf_node *node, const char *host, unsigned s
 		goto out;
 	cf_dlog(d, CF_LOG_INFO, "serving as %s with its tomcat identity, sha256 %s", node->fqdn, cf_reload_sha256(tls));
 	cf_dlog(d, CF_LOG_INFO, "listening on https://%s:%u/", host, (unsigned)port);
+	cf_dlog(d, CF_LOG_INFO,
+		"at most %ld connections; request headers within %d s, whole requests within %d s "
+		"(plus 1 s per 16 KiB of body)",
+		cf_conns_cap(conns), limits->header_timeout, limits->request_timeout);
 	cf_dlog(d, CF_LOG_INFO, "/metrics: %s",
 		d->metrics_open		   ? "open (a loopback listen address)"
 		: d->metrics_token != NULL ? "needs Authorization: Bearer <the --metrics-token-file token>"
@@ -223,6 +254,7 @@ out:
 		event_free(sigterm);
 	if (sigint != NULL)
 		event_free(sigint);
+	cf_conns_free(conns); /* before http: evhttp frees the listener before the connections */
 	if (http != NULL)
 		evhttp_free(http);
 	cf_reload_free(tls);
@@ -269,7 +301,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	cf_public_roots_read(&d.public_cas, &d.public_cas_len);
-	rc = serve(&d, &node, host, port);
+	rc = serve(&d, &node, host, port, &o.limits);
 	cf_dlog(&d, CF_LOG_INFO, "stopped");
 out:
 	cf_node_free(&node);
