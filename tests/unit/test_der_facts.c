@@ -851,6 +851,168 @@ static void test_lazy_decode_concurrent(void **state)
 	cf_key_free(ca_key);
 }
 
+/* ---- names with control bytes ---------------------------------------------------------------------- */
+
+/* Self-signed P-256 certificates made with `openssl req -x509`, the SAN written as raw DER in the
+ * extension config (subjectAltName = DER:30...). nul_san: DNS "victim.example.com<NUL>.attacker
+ * .example" (`openssl verify -verify_hostname victim.example.com` says hostname mismatch). */
+static const char nul_san_pem[] = "-----BEGIN CERTIFICATE-----\n"
+				  "MIIBfjCCASSgAwIBAgICQkIwCgYIKoZIzj0EAwIwHTEbMBkGA1UEAwwSdmljdGlt\n"
+				  "LmV4YW1wbGUuY29tMCAXDTI2MTIwNTE2NDgyOVoYDzIxMjYxMTExMTY0ODI5WjAd\n"
+				  "MRswGQYDVQQDDBJ2aWN0aW0uZXhhbXBsZS5jb20wWTATBgcqhkjOPQIBBggqhkjO\n"
+				  "PQMBBwNCAASb5Bg59uqFGGUIfPc76BbtW6RwywKQ35Hvh+uIDDd/KfGQjbD+jLan\n"
+				  "qH0za4XnoZoKYCp7Oiv6kX+SsMZU2g6Ro1IwUDAvBgNVHREEKDAmgiR2aWN0aW0u\n"
+				  "ZXhhbXBsZS5jb20ALmF0dGFja2VyLmV4YW1wbGUwHQYDVR0OBBYEFPfn0WlAFIVW\n"
+				  "xM/453Yp1LN7GaYJMAoGCCqGSM49BAMCA0gAMEUCIHJ80bCGbpASt1HgnvT2xF3n\n"
+				  "sdAaL7hqGNwVbLnynzlRAiEA//FLN3fh3gh4C5KePIBcykxyd4QP8GvQCXPqO1QY\n"
+				  "8oc=\n"
+				  "-----END CERTIFICATE-----\n";
+
+/* email "pki@example.com<LF>DNS:ucm2.example.com", DNS ucm1.example.com, URI "file:\\\\server\\new". */
+static const char lf_san_pem[] = "-----BEGIN CERTIFICATE-----\n"
+				 "MIIBnzCCAUWgAwIBAgICQkIwCgYIKoZIzj0EAwIwGzEZMBcGA1UEAwwQdWNtMS5l\n"
+				 "eGFtcGxlLmNvbTAgFw0yNjEyMDUxNjQ4MzFaGA8yMTI2MTExMTE2NDgzMVowGzEZ\n"
+				 "MBcGA1UEAwwQdWNtMS5leGFtcGxlLmNvbTBZMBMGByqGSM49AgEGCCqGSM49AwEH\n"
+				 "A0IABJvkGDn26oUYZQh89zvoFu1bpHDLApDfke+H64gMN38p8ZCNsP6MtqeofTNr\n"
+				 "heehmgpgKns6K/qRf5KwxlTaDpGjdzB1MFQGA1UdEQRNMEuBJHBraUBleGFtcGxl\n"
+				 "LmNvbQpETlM6dWNtMi5leGFtcGxlLmNvbYIQdWNtMS5leGFtcGxlLmNvbYYRZmls\n"
+				 "ZTpcXHNlcnZlclxuZXcwHQYDVR0OBBYEFPfn0WlAFIVWxM/453Yp1LN7GaYJMAoG\n"
+				 "CCqGSM49BAMCA0gAMEUCIQDfUO8bcIMzx+sxJNZyiqQ62UlHmDovdHECmPuIHHbo\n"
+				 "qQIgbEWxifOflG4zQMH8yQsZ1vWmlNLtHtDwM4x7kuJ9Lpc=\n"
+				 "-----END CERTIFICATE-----\n";
+
+/* DNS "ucm1<0xff>.example.com": not IA5 text. */
+static const char high_san_pem[] = "-----BEGIN CERTIFICATE-----\n"
+				   "MIIBZzCCAQ2gAwIBAgICQkIwCgYIKoZIzj0EAwIwGzEZMBcGA1UEAwwQdWNtMS5l\n"
+				   "eGFtcGxlLmNvbTAgFw0yNjEyMDUxNjQ4MzRaGA8yMTI2MTExMTE2NDgzNFowGzEZ\n"
+				   "MBcGA1UEAwwQdWNtMS5leGFtcGxlLmNvbTBZMBMGByqGSM49AgEGCCqGSM49AwEH\n"
+				   "A0IABJvkGDn26oUYZQh89zvoFu1bpHDLApDfke+H64gMN38p8ZCNsP6MtqeofTNr\n"
+				   "heehmgpgKns6K/qRf5KwxlTaDpGjPzA9MBwGA1UdEQQVMBOCEXVjbTH/LmV4YW1w\n"
+				   "bGUuY29tMB0GA1UdDgQWBBT359FpQBSFVsTP+Od2KdSzexmmCTAKBggqhkjOPQQD\n"
+				   "AgNIADBFAiEA8h7ZiRvwPn9V0cgzBEXEV8L/PD95R4cMqf0jUBPzYLYCIBrA1xGe\n"
+				   "0PMS75XzZU6mApTnuTd3tpriOZBlvsfFDO7e\n"
+				   "-----END CERTIFICATE-----\n";
+
+/* CN "Evil<ESC>[2J Root", DNS "ucm1<ESC>[2J.example.com" and DNS ucm1.example.com. */
+static const char esc_pem[] = "-----BEGIN CERTIFICATE-----\n"
+			      "MIIBdjCCARygAwIBAgICQkIwCgYIKoZIzj0EAwIwGDEWMBQGA1UEAwwNRXZpbBtb\n"
+			      "MkogUm9vdDAgFw0yNjEyMDUxNjQ4MzdaGA8yMTI2MTExMTE2NDgzN1owGDEWMBQG\n"
+			      "A1UEAwwNRXZpbBtbMkogUm9vdDBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABJvk\n"
+			      "GDn26oUYZQh89zvoFu1bpHDLApDfke+H64gMN38p8ZCNsP6MtqeofTNrheehmgpg\n"
+			      "Kns6K/qRf5KwxlTaDpGjVDBSMDEGA1UdEQQqMCiCFHVjbTEbWzJKLmV4YW1wbGUu\n"
+			      "Y29tghB1Y20xLmV4YW1wbGUuY29tMB0GA1UdDgQWBBT359FpQBSFVsTP+Od2KdSz\n"
+			      "exmmCTAKBggqhkjOPQQDAgNIADBFAiEAgRGHDCLzEbpQVWv6A7ugY2CMl5+XM/8N\n"
+			      "6mYrwWO/Gg8CIBAYE6yrzX/Tzwz6DCFCXPPqlMOvFpnpR28y1Di4peHs\n"
+			      "-----END CERTIFICATE-----\n";
+
+/* esc_pem with its subject replaced in the DER by CN (UTF8String) "victim.example.com<NUL>.attacker
+ * .example" (its signature no longer matches, which facts do not look at). */
+static const char nul_cn_pem[] = "-----BEGIN CERTIFICATE-----\n"
+				 "MIIBjTCCATOgAwIBAgICQkIwCgYIKoZIzj0EAwIwGDEWMBQGA1UEAwwNRXZpbBtb\n"
+				 "MkogUm9vdDAgFw0yNjEyMDUxNjQ4MzdaGA8yMTI2MTExMTE2NDgzN1owLzEtMCsG\n"
+				 "A1UEAwwkdmljdGltLmV4YW1wbGUuY29tAC5hdHRhY2tlci5leGFtcGxlMFkwEwYH\n"
+				 "KoZIzj0CAQYIKoZIzj0DAQcDQgAEm+QYOfbqhRhlCHz3O+gW7VukcMsCkN+R74fr\n"
+				 "iAw3fynxkI2w/oy2p6h9M2uF56GaCmAqezor+pF/krDGVNoOkaNUMFIwMQYDVR0R\n"
+				 "BCowKIIUdWNtMRtbMkouZXhhbXBsZS5jb22CEHVjbTEuZXhhbXBsZS5jb20wHQYD\n"
+				 "VR0OBBYEFPfn0WlAFIVWxM/453Yp1LN7GaYJMAoGCCqGSM49BAMCA0gAMEUCIQCB\n"
+				 "EYcMIvMRulBVa/oDu6BjYIyXn5cz/w3qZivBY78aDwIgEBgTrKvNf9PPDPoMIUJc\n"
+				 "8+qUw68WmelHbzLUOLil4ew=\n"
+				 "-----END CERTIFICATE-----\n";
+
+/* c's DER with a long-form outer length: outside the walker's strict DER, so the facts come from
+ * OpenSSL's full parse (test_noncanonical_der shows the certificate stays the same). */
+static cf_cert *full_parse_copy(const cf_cert *c)
+{
+	size_t len = 0;
+	const uint8_t *der = cf_cert_der(c, &len);
+	assert_true(der[0] == 0x30 && der[1] == 0x82);
+	uint8_t *longer = malloc(len + 2);
+	assert_non_null(longer);
+	longer[0] = 0x30;
+	longer[1] = 0x84;
+	longer[2] = 0;
+	longer[3] = 0;
+	memcpy(longer + 4, der + 2, len - 2);
+	cf_cert *d = cf_cert_from_der(longer, len + 2);
+	assert_non_null(d);
+	free(longer);
+	return d;
+}
+
+/* A NUL in a DNS SAN or a CN, and a SAN byte that is not IA5, give no facts (CF_E_INPUT, the name
+ * escaped in the message): the walked facts and OpenSSL's full parse refuse alike. Before, the NUL
+ * ended the name, so the facts said DNS:victim.example.com. */
+static void test_names_refused(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *what, *pem, *message;
+	} refused[] = {
+		{"nul_san", nul_san_pem,
+		 "its subjectAltName DNS name \"victim.example.com\\x00.attacker.example\" holds a NUL byte"},
+		{"high_san", high_san_pem,
+		 "its subjectAltName DNS name \"ucm1\\xff.example.com\" holds byte 0xff, which is not IA5 text"},
+		{"nul_cn", nul_cn_pem,
+		 "its subject CN \"victim.example.com\\x00.attacker.example\" holds a NUL character"},
+	};
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		cf_cert *c = parse_one(refused[i].what, refused[i].pem, strlen(refused[i].pem));
+		cf_cert *full = full_parse_copy(c);
+		cf_cert *const both[] = {c, full};
+		for (size_t k = 0; k < 2; k++) {
+			cf_facts f = {0};
+			cf_err e = {0};
+			if (cf_cert_facts(both[k], &f, &e) != CF_E_INPUT)
+				fail_msg("%s (%s): not refused", refused[i].what, k ? "full parse" : "walker");
+			assert_string_equal(e.subject, "certificate");
+			assert_string_equal(e.message, refused[i].message);
+			assert_null(f.subject);
+			assert_int_equal(f.san.n, 0);
+		}
+		/* many at once (bulk imports) refuse too, naming the certificate */
+		cf_facts out[2];
+		cf_err e = {0};
+		memset(out, 0, sizeof(out));
+		assert_int_equal(cf_certs_facts(both, 2, out, &e), CF_E_INPUT);
+		assert_string_equal(e.subject, "certificate 1");
+		assert_null(out[0].subject);
+		assert_null(out[1].subject);
+		cf_cert_free(full);
+		cf_cert_free(c);
+	}
+}
+
+/* Other control bytes are kept exactly, in both paths: a line feed inside an e-mail SAN stays in
+ * that one SAN (no DNS:ucm2.example.com appears), an escape stays in the CN and the DNS name. */
+static void test_control_bytes_kept(void **state)
+{
+	(void)state;
+	const struct {
+		const char *what, *pem, *cn;
+		const char *const *san;
+	} kept[] = {
+		{"lf_san", lf_san_pem, "ucm1.example.com",
+		 LIST("email:pki@example.com\nDNS:ucm2.example.com", "DNS:ucm1.example.com",
+		      "URI:file:\\\\server\\new")},
+		{"esc", esc_pem, "Evil\x1b[2J Root", LIST("DNS:ucm1\x1b[2J.example.com", "DNS:ucm1.example.com")},
+	};
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+		cf_cert *c = parse_one(kept[i].what, kept[i].pem, strlen(kept[i].pem));
+		cf_cert *full = full_parse_copy(c);
+		cf_facts f = {0}, g = {0};
+		cf_err e = {0};
+		assert_int_equal(cf_cert_facts(c, &f, &e), CF_OK);
+		assert_int_equal(cf_cert_facts(full, &g, &e), CF_OK);
+		assert_string_equal(f.cn, kept[i].cn);
+		assert_strv(kept[i].what, &f.san, kept[i].san);
+		assert_same_facts(kept[i].what, &f, &g);
+		cf_facts_free(&g);
+		cf_facts_free(&f);
+		cf_cert_free(full);
+		cf_cert_free(c);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -858,6 +1020,7 @@ int main(void)
 		cmocka_unit_test(test_generated_keys),	       cmocka_unit_test(test_noncanonical_der),
 		cmocka_unit_test(test_off_curve_key),	       cmocka_unit_test(test_pem_variants),
 		cmocka_unit_test(test_lazy_decode_concurrent), cmocka_unit_test(test_strict_dates),
+		cmocka_unit_test(test_names_refused),	       cmocka_unit_test(test_control_bytes_kept),
 	};
 	return cmocka_run_group_tests_name("der facts", tests, NULL, NULL);
 }

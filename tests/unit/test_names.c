@@ -12,6 +12,7 @@
 
 #include "core/names.h"
 #include "core/profile.h"
+#include "core/validate.h"
 
 /* ---- fixtures ------------------------------------------------------------------------------ */
 
@@ -612,6 +613,40 @@ static void test_cms_dbclient(void **state)
 	cf_cluster_free(&cl);
 }
 
+/* ---- names with control bytes against a host ---------------------------------------------------- */
+
+/* A DNS SAN or CN holding a control character or a blank matches no host, not even one spelled
+ * with the same bytes (no host name holds them), and a line feed inside an e-mail SAN hides no DNS
+ * name: only real DNS names match. */
+static void test_host_control_bytes(void **state)
+{
+	(void)state;
+	static const char *const hostile[] = {
+		"victim.example.com\n", "victim.example.com\x1b[2J", "victim\t.example.com",   "victim .example.com",
+		"*.example.com\x7f",	"victim.example.com\r",	     "\x01victim.example.com",
+	};
+	for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+		cf_facts f = {0};
+		cf_strv_pushf(&f.san, "DNS:%s", hostile[i]);
+		f.cn = (char *)"";
+		if (cf_host_matches(&f, hostile[i]))
+			fail_msg("DNS SAN \"%s\" matched itself", hostile[i]);
+		assert_false(cf_host_matches(&f, "victim.example.com"));
+		cf_strv_clear(&f.san);
+		f.cn = (char *)hostile[i]; /* no DNS SAN: the CN is compared */
+		if (cf_host_matches(&f, hostile[i]))
+			fail_msg("CN \"%s\" matched itself", hostile[i]);
+	}
+	cf_facts f = {0};
+	f.cn = (char *)"ucm1.example.com";
+	cf_strv_push(&f.san, "email:pki@example.com\nDNS:ucm2.example.com");
+	cf_strv_push(&f.san, "DNS:ucm1.example.com");
+	assert_false(cf_host_matches(&f, "ucm2.example.com"));
+	assert_true(cf_host_matches(&f, "ucm1.example.com"));
+	assert_true(cf_host_matches(&f, "UCM1.example.com"));
+	cf_strv_clear(&f.san);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -634,6 +669,7 @@ int main(void)
 		cmocka_unit_test(test_expressway_c_bad_phone_profile),
 		cmocka_unit_test(test_expressway_bad_additional_name),
 		cmocka_unit_test(test_cms_dbclient),
+		cmocka_unit_test(test_host_control_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

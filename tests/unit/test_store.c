@@ -1386,6 +1386,100 @@ static void test_nested_walks_beyond_cache(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* ---- list columns hold any item ------------------------------------------------------------------ */
+
+/* SANs as awkward as a certificate's names can be (a NUL is the only byte refused before). */
+static const char *const awkward_san[] = {"email:pki@example.com\nDNS:ucm2.example.com",
+					  "URI:file:\\\\server\\new\\n",
+					  " DNS:leading.example.com ",
+					  "DNS:ucm1\x1b[2J.example.com",
+					  "DNS:ucm1.example.com",
+					  NULL};
+
+static void assert_list(const cf_strv *got, const char *const *want)
+{
+	size_t n = 0;
+	while (want[n] != NULL)
+		n++;
+	assert_int_equal(got->n, n);
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(got->v[i], want[i]);
+}
+
+/* SANs, OCSP and CRL DP URIs come back from the store item for item, exactly: a line feed or a
+ * backslash inside an item, and blanks around it, are kept (a line feed used to split the item in
+ * two, and blanks were trimmed). */
+static void test_cert_lists_exact(void **state)
+{
+	struct fx *f = *state;
+	cf_err e = {0};
+	add_uc(f);
+	cf_cert *c = make_cert(f, "ucm-pub.example.com", 30);
+	cf_certrow r = {.node_id = f->pub_id, .kind = CF_TRUST, .name = (char *)"tomcat-trust"};
+	size_t len = 0;
+	r.der = (uint8_t *)cf_cert_der(c, &len);
+	r.der_len = len;
+	assert_int_equal(cf_cert_facts(c, &r.facts, &e), CF_OK);
+	cf_strv_clear(&r.facts.san);
+	for (size_t i = 0; awkward_san[i] != NULL; i++)
+		cf_strv_push(&r.facts.san, awkward_san[i]);
+	cf_strv_push(&r.facts.ocsp, "http://ocsp.example.com/a\\b");
+	cf_strv_push(&r.facts.crl_dp, "http://crl.example.com/x\ny");
+	cf_strv_push(&r.facts.crl_dp, "\\");
+	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
+	assert_int_equal(cf_store_cert_insert(f->st, &r, &e), CF_OK);
+	assert_int_equal(cf_store_commit(f->st, &e), CF_OK);
+
+	cf_certrow got = {0};
+	assert_int_equal(cf_store_cert_get(f->st, r.id, false, &got, &e), CF_OK);
+	assert_list(&got.facts.san, awkward_san);
+	assert_list(&got.facts.ocsp, (const char *const[]){"http://ocsp.example.com/a\\b", NULL});
+	assert_list(&got.facts.crl_dp, (const char *const[]){"http://crl.example.com/x\ny", "\\", NULL});
+	cf_certrow_free(&got);
+	cf_strv urls = {0};
+	assert_int_equal(cf_store_cdp_urls(f->st, &urls, &e), CF_OK);
+	assert_list(&urls, (const char *const[]){"http://crl.example.com/x\ny", "\\", NULL});
+	cf_strv_clear(&urls);
+	cf_facts_free(&r.facts);
+	cf_cert_free(c);
+}
+
+/* A store written before schema 9 joined list items with line feeds and kept backslashes as they
+ * were: opening it doubles them, so every item reads as it did before. */
+static void test_cert_lists_migrated(void **state)
+{
+	struct fx *f = *state;
+	cf_err e = {0};
+	add_uc(f);
+	int64_t id = insert(f, f->pub_id, CF_IDENTITY, "tomcat", "ucm-pub.example.com", 30, NULL);
+	int64_t plain = insert(f, f->sub_id, CF_IDENTITY, "tomcat", "ucm-sub.example.com", 30, NULL);
+	cf_store_close(f->st);
+	f->st = NULL;
+	sqlite3 *db = NULL;
+	char sql[512];
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	snprintf(sql, sizeof(sql),
+		 "UPDATE certificates SET san = 'URI:file:\\\\server\\new' || char(10) || 'DNS:a\\nb.example.com',"
+		 " crl_dp = 'http://crl.example.com/a\\b', eku_other = '1.2.3' WHERE id = %lld;"
+		 " UPDATE schema_version SET version = 8",
+		 (long long)id);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	assert_int_equal(cf_store_open(f->path, false, &f->st, &e), CF_OK);
+	assert_int_equal(cf_store_schema_version(f->st), 9);
+	cf_certrow got = {0};
+	assert_int_equal(cf_store_cert_get(f->st, id, false, &got, &e), CF_OK);
+	assert_list(&got.facts.san, (const char *const[]){"URI:file:\\\\server\\new", "DNS:a\\nb.example.com", NULL});
+	assert_list(&got.facts.crl_dp, (const char *const[]){"http://crl.example.com/a\\b", NULL});
+	assert_list(&got.facts.eku_other, (const char *const[]){"1.2.3", NULL});
+	cf_certrow_free(&got);
+	/* a row without a backslash is left as it was */
+	assert_int_equal(cf_store_cert_get(f->st, plain, false, &got, &e), CF_OK);
+	assert_list(&got.facts.san, (const char *const[]){"DNS:ucm-sub.example.com", "IP:10.1.2.3", NULL});
+	cf_certrow_free(&got);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1394,6 +1488,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_not_a_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_newer_schema_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cert_lists_exact, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cert_lists_migrated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clusters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nodes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_node_duplicate_differing_in_case, setup, teardown),

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "util/err.h"
 #include "util/fileio.h"
 #include "util/secret.h"
 #include "util/strv.h"
@@ -288,6 +289,51 @@ static void test_text_clean(void **state)
 	assert_false(cf_text_clean("a\0b", 3)); /* NUL is a control character */
 }
 
+/* Text for a terminal or a log: control characters (C0, DEL, C1) and bytes that are not UTF-8 as
+ * \xHH, NULs included; other text (UTF-8 too) as it is; cut only between characters. */
+static void test_text_escape(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *s;
+		size_t len;
+		const char *want;
+	} cases[] = {
+		{"plain text", 10, "plain text"},
+		{"a\nb", 3, "a\\x0ab"},
+		{"Evil\x1b[2J Root", 13, "Evil\\x1b[2J Root"},
+		{"victim.example.com\0.attacker", 28, "victim.example.com\\x00.attacker"},
+		{"tab\tdel\x7f", 8, "tab\\x09del\\x7f"},
+		{"Z\xc3\xbcrich \xe6\x97\xa5", 11, "Z\xc3\xbcrich \xe6\x97\xa5"},
+		{"c1 \xc2\x9b", 5, "c1 \\xc2\\x9b"},
+		{"bad \xff\xc3", 6, "bad \\xff\\xc3"},
+		{"back\\slash", 10, "back\\slash"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = cf_text_escaped(cases[i].s, cases[i].len);
+		assert_non_null(got);
+		assert_string_equal(got, cases[i].want);
+		free(got);
+	}
+	char out[8];
+	assert_string_equal(cf_text_escape("abc\ndef", 7, out, 7), "abc");		    /* no half escape */
+	assert_string_equal(cf_text_escape("ab\xc3\xbc\xc3\xbc", 6, out, 6), "ab\xc3\xbc"); /* no half char */
+}
+
+/* An error's subject and message are one line: a file name with a line feed is escaped. */
+static void test_err_one_line(void **state)
+{
+	(void)state;
+	cf_err e = {0};
+	assert_int_equal(cf_err_set(&e, CF_E_INPUT, "bad\nforged: ok.pem", "%s\r\n%s", "first", "second"), CF_E_INPUT);
+	assert_string_equal(e.subject, "bad\\x0aforged: ok.pem");
+	assert_string_equal(e.message, "first\\x0d\\x0asecond");
+	cf_err_subject(&e, "x\x1b[2Jy");
+	assert_string_equal(e.subject, "x\\x1b[2Jy");
+	cf_err_subject(&e, e.subject); /* its own subject again: unchanged */
+	assert_string_equal(e.subject, "x\\x1b[2Jy");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -297,6 +343,8 @@ int main(void)
 		cmocka_unit_test(test_atomic_write_and_prev),
 		cmocka_unit_test(test_read_limits),
 		cmocka_unit_test(test_text_clean),
+		cmocka_unit_test(test_text_escape),
+		cmocka_unit_test(test_err_one_line),
 		cmocka_unit_test(test_secret_grow_wipes),
 		cmocka_unit_test(test_read_pipe_leaves_no_copy),
 		cmocka_unit_test(test_process_harden), /* last: it changes the process */
