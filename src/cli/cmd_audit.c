@@ -61,7 +61,8 @@ int cmd_audit(cli *c, int argc, char **argv)
 							"at", at, "account", r->account, "client", r->client, "action",
 							r->action, "object", r->object, "result", r->result));
 		else
-			printf("%s %s@%s %s [%s] %s\n", at, r->account, r->client, r->action, r->object, r->result);
+			printf("%s %s@%s %s [%s] %s\n", at, cli_text(r->account), cli_text(r->client), r->action,
+			       cli_text(r->object), cli_text(r->result));
 	}
 	if (c->json)
 		cli_json(json_pack("{s:o, s:I}", "items", items, "total", (json_int_t)total));

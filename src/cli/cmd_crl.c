@@ -40,7 +40,7 @@ int cmd_crl_add(cli *c, int argc, char **argv)
 			json_object_set_new(o, "expired", json_boolean(im.expired));
 			cli_json(o);
 		} else {
-			printf("added CRL %lld of \"%s\" (%lld entries)\n", (long long)row->id, row->issuer,
+			printf("added CRL %lld of \"%s\" (%lld entries)\n", (long long)row->id, cli_text(row->issuer),
 			       (long long)row->entries);
 		}
 	}
@@ -72,7 +72,7 @@ int cmd_crl_list(cli *c, int argc, char **argv)
 			printf("%-6lld %-20s %-20s %-10lld %-10s %s\n", (long long)v[i].id,
 			       json_string_value(json_object_get(o, "this_update")),
 			       v[i].next_update != 0 ? json_string_value(json_object_get(o, "next_update")) : "-",
-			       (long long)v[i].entries, v[i].source, v[i].issuer);
+			       (long long)v[i].entries, v[i].source, cli_text(v[i].issuer));
 		json_array_append_new(items, o);
 	}
 	if (c->json)
@@ -213,11 +213,11 @@ int cmd_revocation_check(cli *c, int argc, char **argv)
 			continue;
 		json_array_append_new(items, revcheck_item_json(&it));
 		if (!c->json)
-			printf("%-28s %-22s %-28s %-8s %s%s%s\n", it.node, it.name, it.cn, it.answer->status,
-			       it.answer->trust, it.answer->trust[0] != '\0' ? ": " : "", it.answer->message);
+			printf("%-28s %-22s %-28s %-8s %s%s%s\n", it.node, it.name, cli_text(it.cn), it.answer->status,
+			       it.answer->trust, it.answer->trust[0] != '\0' ? ": " : "", cli_text(it.answer->message));
 		if (it.newly_revoked)
 			fprintf(stderr, "certfleet: revocation: %s %s \"%s\" is revoked: OCSP %s: %s\n", it.node,
-				it.name, it.cn, it.answer->responder, it.answer->message);
+				it.name, cli_text(it.cn), cli_text(it.answer->responder), cli_text(it.answer->message));
 	}
 	cf_revcheck_totals_get(p, &n);
 	if (c->json)
@@ -262,7 +262,7 @@ int cmd_crl_dp(cli *c, int argc, char **argv)
 	for (size_t i = 0; i < v.n; i++) {
 		json_array_append_new(items, json_string(v.v[i]));
 		if (!c->json)
-			printf("%s\n", v.v[i]);
+			printf("%s\n", cli_text(v.v[i]));
 	}
 	if (c->json)
 		cli_json(json_pack("{s:o}", "items", items));
@@ -293,9 +293,9 @@ int cmd_crl_update(cli *c, int argc, char **argv)
 		json_array_append_new(items, json_pack("{s:s, s:b, s:s}", "url", v[i].url, "ok", v[i].rc == CF_OK,
 						       "message", v[i].message));
 		if (v[i].rc != CF_OK)
-			fprintf(stderr, "certfleet: %s: %s\n", v[i].url, v[i].message);
+			fprintf(stderr, "certfleet: %s: %s\n", cli_text(v[i].url), cli_text(v[i].message));
 		else if (!c->json)
-			printf("%s: %s\n", v[i].url, v[i].message);
+			printf("%s: %s\n", cli_text(v[i].url), cli_text(v[i].message));
 	}
 	if (c->json)
 		cli_json(json_pack("{s:o}", "items", items));

@@ -119,8 +119,8 @@ static void print_answer(const cf_ocsp_answer *a, const char *url)
 	const cf_ocsp_result *r = &a->result;
 	char t[32];
 	printf("%s (%s)\n", cf_ocsp_status_name(r->status), cf_ocsp_trust_name(r->trust));
-	printf("responder    %s\n", r->responder);
-	printf("url          %s\n", url);
+	printf("responder    %s\n", cli_text(r->responder));
+	printf("url          %s\n", cli_text(url));
 	if (r->status == CF_OCSP_REVOKED) {
 		cf_time_rfc3339(r->revoked_at, t);
 		printf("revoked at   %s%s%s\n", t, r->reason[0] != '\0' ? ", " : "", r->reason);
