@@ -20,7 +20,9 @@ if [ -z "$(ls -A tests/fuzz/corpus/cert)" ]; then
 	rm -rf "$d"
 fi
 # http: certfleetd's request handling; its seeds (tests/fuzz/corpus/http/) are committed requests
-# for every route, carrying the harness's fixed session cookie and CSRF token (see fuzz_http.c).
+# for every route, carrying the harness's fixed session cookie and CSRF token (see fuzz_http.c);
+# the limits_* seeds reach the connection limits (bodies declared over 1 MiB, chunked past it,
+# uploads with and without the admin session and token, pipelined heads, an unfinished head).
 # crl: the CRL walker; its seeds (tests/fuzz/corpus/crl/) are committed CRLs made with openssl
 # (empty, a few entries, reason codes, CRL number, v1, no nextUpdate, delta; PEM and DER; RSA and
 # EC issuers, whose certificates fuzz_crl.c carries to check signatures against).

@@ -2,7 +2,9 @@
  * HTTP/1.1 parser, the route table, query strings, the session cookie and CSRF header, JSON and
  * multipart bodies. One input is the raw byte stream a client sends (plain TCP, no TLS): it is
  * written into a connection to a real evhttp server on 127.0.0.1 whose callback is the daemon's
- * own cf_daemon_handle, with the settings certfleetd's main.c gives its server.
+ * own cf_daemon_handle, with the limits certfleetd's main.c puts on its server (cf_conns_new: body
+ * limits decided from the request line and headers, the upload's larger one only with the admin
+ * session and CSRF token in them, pipelined requests watched from the previous reply on).
  *
  * The daemon state is made once: a temporary SQLite store (a ucm publisher with its default
  * identities, one trust CA, a pending CSR, an admin and a read-only account) and two logged-in
@@ -19,6 +21,7 @@
  * and libFuzzer reports, which write to file descriptor 2 or their own stream, still appear. */
 #include <dirent.h>
 #include <errno.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <fcntl.h>
@@ -39,6 +42,7 @@
 #include "core/identity.h"
 #include "core/trust.h"
 #include "crypto/password.h"
+#include "daemon/conn_limits.h"
 #include "daemon/daemon.h"
 #include "util/clock.h"
 
@@ -71,6 +75,7 @@ static const char trust_ca_pem[] = "-----BEGIN CERTIFICATE-----\n"
 static struct {
 	struct event_base *base;
 	struct evhttp *http;
+	cf_conns *conns;
 	struct sockaddr_in addr;
 	cf_daemon d;
 	char dir[64], db[96], wal[96], shm[96];
@@ -212,6 +217,7 @@ static void remove_files(void)
 
 static void cleanup(void)
 {
+	cf_conns_free(F.conns);
 	if (F.http != NULL)
 		evhttp_free(F.http);
 	if (F.base != NULL)
@@ -222,6 +228,13 @@ static void cleanup(void)
 	free(F.d.dummy_hash);
 	free(F.image);
 	remove_files();
+}
+
+/* A connection's bufferevent: a plain socket (certfleetd's are TLS). */
+static struct bufferevent *plain_bev(struct event_base *base, void *arg)
+{
+	(void)arg;
+	return bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -251,23 +264,19 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	restore_store();
 	reset_memory_state();
 
-	/* the server, as serve() in certfleetd's main.c sets it up (a copy: keep the two alike), on a
-	 * plain socket */
+	/* the server as serve() in certfleetd's main.c sets it up, with plain sockets instead of TLS */
 	F.base = event_base_new();
 	F.http = F.base != NULL ? evhttp_new(F.base) : NULL;
 	if (F.http == NULL)
 		die("cannot make the evhttp server", NULL);
 	evhttp_set_gencb(F.http, cf_daemon_handle, &F.d);
-	evhttp_set_max_body_size(F.http, CF_DAEMON_UPLOAD_MAX + 64 * 1024);
-	evhttp_set_max_headers_size(F.http, 64 * 1024);
-	evhttp_set_timeout(F.http, 30);
-	evhttp_set_allowed_methods(F.http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE | EVHTTP_REQ_PUT |
-						   EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_HEAD);
-	evhttp_set_flags(F.http, EVHTTP_SERVER_LINGERING_CLOSE);
 	struct evhttp_bound_socket *bound = evhttp_bind_socket_with_handle(F.http, "127.0.0.1", 0);
 	socklen_t alen = sizeof(F.addr);
 	if (bound == NULL || getsockname(evhttp_bound_socket_get_fd(bound), (struct sockaddr *)&F.addr, &alen) != 0)
 		die("cannot listen on 127.0.0.1", NULL);
+	const cf_conn_limits limits = {CF_CONN_HEADER_TIMEOUT, CF_CONN_REQUEST_TIMEOUT, CF_CONN_MAX_DEFAULT};
+	if (cf_conns_new(F.base, F.http, bound, &F.d, &limits, plain_bev, NULL, &F.conns, &e) != CF_OK)
+		die("cf_conns_new", &e);
 	atexit(cleanup);
 	__sanitizer_set_death_callback(remove_files); /* a crash leaves no temporary store behind */
 	F.fds = count_fds();
