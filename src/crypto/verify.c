@@ -1,6 +1,9 @@
-/* The trust index: anchors and intermediates by subject name, each intermediate's path to an
- * anchor verified once (signatures, CA flags) and cached; validity dates are checked on every
- * call because they depend on the time asked about. */
+/* The trust index: anchors and intermediates by subject name. What never changes about a
+ * certificate (its RFC 5280 profile, its key, whether it may issue, and which index entries
+ * verify its signature) is worked out once per index entry; a leaf then costs one signature
+ * check per candidate issuer and a walk over those cached edges, which tries every candidate
+ * (backtracking when a path fails its constraints or dates) within a fixed budget. */
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
 #include <pthread.h>
@@ -13,18 +16,35 @@
 #include "crypto/verify.h"
 #include "util/grow.h"
 
+/* The walk's budget for one leaf: issuers placed on a path, and signature checks of the
+ * certificates given with the leaf (index entries' checks are cached and not counted). Real
+ * chains need a handful of each; a bundle built to make path building explode hits these. */
+#define WALK_MAX_STEPS 2048
+#define WALK_MAX_SIGS 256
+
 typedef struct entry {
 	cf_cert *cert;
 	X509 *x;      /* borrowed from cert */
 	EVP_PKEY *pk; /* borrowed from x */
+	cf_certder der;
+	bool have_der;
 	unsigned long name_hash;
-	bool anchor, is_ca;
+	unsigned char key_id[20]; /* SHA-1 of the public key bits: same subject and key = same CA */
+	bool anchor, local;	  /* local: given with one leaf, freed after it */
+	bool self_issued;	  /* subject = issuer */
+	bool weak_sig;		  /* signed with a hash under 112 bits of security (SHA-1, MD5) */
+	bool no_aki;		  /* a v3 certificate without an authorityKeyIdentifier */
 	int64_t not_before, not_after;
-	/* Whether a path above this entry is verified, and every issuer that verifies it and has a
-	 * verified path itself. Time plays no part (dates are checked per call), so this is worked
-	 * out once; state is read and published under the index lock, ups never change after. */
-	int state; /* 0 unknown, 1 verified, 2 failed */
-	cf_vfail fail;
+	/* Why the certificate may be in no chain at all, and why it may not issue certificates
+	 * (CF_V_OK: no reason), each with a phrase for the message. */
+	cf_vfail flaw, ca_flaw;
+	const char *flaw_why, *ca_flaw_why;
+	NAME_CONSTRAINTS *nc; /* decoded once (owned) */
+	/* Every certificate whose subject is this one's issuer, whose key verifies its signature and
+	 * that may issue; worked out once and published under the index lock for index entries (ups
+	 * never change after), per call for local ones. up_fail: why there is none. */
+	int state; /* 0 unknown, 1 known */
+	cf_vfail up_fail;
 	struct entry **ups;
 	size_t n_ups;
 } entry;
@@ -52,29 +72,156 @@ static const struct sigalg {
 };
 
 static EVP_MD *fetched_md[sizeof(sigalgs) / sizeof(sigalgs[0])];
+static EVP_MD *fetched_sha1;
 static pthread_once_t md_once = PTHREAD_ONCE_INIT;
 
 static void fetch_mds(void)
 {
 	for (size_t i = 0; i < sizeof(sigalgs) / sizeof(sigalgs[0]); i++)
 		fetched_md[i] = EVP_MD_fetch(NULL, sigalgs[i].md, NULL);
+	fetched_sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
 }
 
-static entry *entry_new(cf_cert *c, bool anchor)
+/* ---- what a certificate is (RFC 5280's profile, the key and the hash it is signed with) ------- */
+
+/* Why pk is too weak a key for a chain (NULL: it is not). RSA of at least 2048 bits, a multiple
+ * of 8; EC on P-256, P-384 or P-521, named; Ed25519 and Ed448. */
+static const char *key_weakness(EVP_PKEY *pk)
+{
+	if (pk == NULL)
+		return "its public key does not decode";
+	switch (EVP_PKEY_get_base_id(pk)) {
+	case EVP_PKEY_RSA:
+	case EVP_PKEY_RSA_PSS: {
+		int bits = EVP_PKEY_get_bits(pk);
+		if (bits < 2048)
+			return "an RSA key under 2048 bits";
+		return bits % 8 != 0 ? "an RSA key whose size is not a multiple of 8 bits" : NULL;
+	}
+	case EVP_PKEY_EC: {
+		int explicit = 0;
+		char group[64] = "";
+		size_t len = 0;
+		if (EVP_PKEY_get_int_param(pk, OSSL_PKEY_PARAM_EC_DECODED_FROM_EXPLICIT_PARAMS, &explicit) == 1 &&
+		    explicit != 0)
+			return "an EC key with explicit curve parameters";
+		if (EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), &len) != 1)
+			return "an EC key on an unnamed curve";
+		if (strcmp(group, "prime256v1") == 0 || strcmp(group, "secp384r1") == 0 ||
+		    strcmp(group, "secp521r1") == 0 || strcmp(group, "P-256") == 0 || strcmp(group, "P-384") == 0 ||
+		    strcmp(group, "P-521") == 0)
+			return NULL;
+		return "an EC key on a curve other than P-256, P-384 and P-521";
+	}
+	case EVP_PKEY_ED25519:
+	case EVP_PKEY_ED448: return NULL;
+	default: return "a key type other than RSA, EC and EdDSA";
+	}
+}
+
+/* Whether the extension nid is present and, when it is, how many names or usages it lists. */
+static int ext_count(X509 *x, int nid, bool *present)
+{
+	int crit = -1;
+	void *v = X509_get_ext_d2i(x, nid, &crit, NULL);
+	*present = crit >= 0;
+	int n = v != NULL ? (nid == NID_ext_key_usage ? sk_ASN1_OBJECT_num(v) : sk_GENERAL_NAME_num(v)) : 0;
+	if (nid == NID_ext_key_usage)
+		sk_ASN1_OBJECT_pop_free(v, ASN1_OBJECT_free);
+	else
+		GENERAL_NAMES_free(v);
+	return n;
+}
+
+/* RFC 5280's profile, as `openssl verify -x509_strict` holds every certificate of a chain to it,
+ * plus the key and hash strength of `-auth_level 2`: sets flaw (may be in no chain) and ca_flaw
+ * (may not issue), weak_sig and no_aki (matter only below the top of a path). */
+static void entry_profile(entry *en)
+{
+	X509 *x = en->x;
+	uint32_t fl = X509_get_extension_flags(x); /* fills OpenSSL's extension cache */
+	uint32_t ku = X509_get_key_usage(x);
+	bool v3 = X509_get_version(x) >= 2, ca = (fl & EXFLAG_BCONS) && (fl & EXFLAG_CA);
+	bool san = false, eku = false;
+	int n_san = ext_count(x, NID_subject_alt_name, &san);
+	int n_eku = (fl & EXFLAG_XKUSAGE) ? ext_count(x, NID_ext_key_usage, &eku) : 0;
+	bool empty_subject = X509_NAME_entry_count(X509_get_subject_name(x)) == 0;
+	const X509_ALGOR *outer = NULL;
+	const char *weak = key_weakness(en->pk);
+	int secbits = -1;
+
+	X509_get0_signature(NULL, &outer, x);
+	en->self_issued = (fl & EXFLAG_SI) != 0;
+	en->no_aki = v3 && X509_get_ext_by_NID(x, NID_authority_key_identifier, -1) < 0;
+	en->weak_sig = X509_get_signature_info(x, NULL, NULL, &secbits, NULL) == 1 && secbits >= 0 && secbits < 112;
+	en->flaw = CF_V_MALFORMED;
+	if (fl & EXFLAG_INVALID)
+		en->flaw_why = "an extension that does not decode, or one given twice";
+	else if (fl & EXFLAG_CRITICAL)
+		en->flaw = CF_V_CRITICAL_EXTENSION, en->flaw_why = "an unknown critical extension";
+	else if (!v3 && X509_get_ext_count(x) > 0)
+		en->flaw_why = "extensions in a version 1 or 2 certificate";
+	else if (X509_NAME_entry_count(X509_get_issuer_name(x)) == 0)
+		en->flaw_why = "an empty issuer name";
+	else if (empty_subject && (ca || (ku & KU_CRL_SIGN) || !san))
+		en->flaw_why = "an empty subject name";
+	else if (empty_subject && !(fl & EXFLAG_SAN_CRITICAL))
+		en->flaw_why = "an empty subject name and a subjectAltName that is not critical";
+	else if (san && n_san == 0)
+		en->flaw_why = "an empty subjectAltName";
+	else if (eku && n_eku == 0)
+		en->flaw_why = "an empty extendedKeyUsage";
+	else if (outer == NULL || X509_ALGOR_cmp(outer, X509_get0_tbs_sigalg(x)) != 0)
+		en->flaw_why = "two different signature algorithms";
+	else if (fl & (EXFLAG_AKID_CRITICAL | EXFLAG_SKID_CRITICAL))
+		en->flaw_why = "a critical key identifier";
+	else if (!ca && (ku & KU_KEY_CERT_SIGN) && (fl & EXFLAG_KUSAGE))
+		en->flaw_why = "keyCertSign in the key usage of a certificate that is not a CA";
+	else if (weak != NULL)
+		en->flaw = CF_V_WEAK_KEY, en->flaw_why = weak;
+	else
+		en->flaw = CF_V_OK;
+
+	en->ca_flaw = CF_V_NOT_CA;
+	if (!ca)
+		en->ca_flaw_why = (fl & EXFLAG_BCONS) ? "not a CA (basicConstraints cA is false)"
+						      : "not a CA (no basicConstraints)";
+	else if ((fl & EXFLAG_KUSAGE) && !(ku & KU_KEY_CERT_SIGN))
+		en->ca_flaw_why = "not allowed to sign certificates (keyUsage without keyCertSign)";
+	else if (!(fl & EXFLAG_BCONS_CRITICAL))
+		en->ca_flaw = CF_V_MALFORMED, en->ca_flaw_why = "a CA whose basicConstraints are not critical";
+	else if (v3 && X509_get0_subject_key_id(x) == NULL)
+		en->ca_flaw = CF_V_MALFORMED, en->ca_flaw_why = "a CA without a subjectKeyIdentifier";
+	else
+		en->ca_flaw = CF_V_OK;
+	if (ca && X509_get_ext_by_NID(x, NID_name_constraints, -1) >= 0) {
+		en->nc = X509_get_ext_d2i(x, NID_name_constraints, NULL, NULL);
+		if (en->nc == NULL && en->flaw == CF_V_OK)
+			en->flaw = CF_V_MALFORMED, en->flaw_why = "name constraints that do not decode";
+	}
+	ERR_clear_error();
+}
+
+static entry *entry_new(cf_cert *c, bool anchor, bool local)
 {
 	X509 *x = cf_cert_x(c);
 	entry *en = x ? calloc(1, sizeof(*en)) : NULL;
 	if (en == NULL)
 		return NULL;
 	int ok = 0;
+	unsigned int len = 0;
 	en->cert = cf_cert_ref(c);
 	en->x = x;
 	en->pk = X509_get0_pubkey(x);
+	en->have_der = cf_certder_split(c->der, c->der_len, &en->der);
 	en->name_hash = X509_NAME_hash_ex(X509_get_subject_name(x), NULL, NULL, &ok);
+	if (fetched_sha1 == NULL || X509_pubkey_digest(x, fetched_sha1, en->key_id, &len) != 1)
+		memset(en->key_id, 0, sizeof(en->key_id));
 	en->anchor = anchor;
-	en->is_ca = X509_check_ca(x) > 0;
+	en->local = local;
 	en->not_before = cf_asn1_epoch(X509_get0_notBefore(x));
 	en->not_after = cf_asn1_epoch(X509_get0_notAfter(x));
+	entry_profile(en);
 	ERR_clear_error();
 	return en;
 }
@@ -84,6 +231,7 @@ static void entry_free(entry *en)
 	if (en == NULL)
 		return;
 	cf_cert_free(en->cert);
+	NAME_CONSTRAINTS_free(en->nc);
 	free(en->ups);
 	free(en);
 }
@@ -110,7 +258,7 @@ void cf_trustidx_free(cf_trustidx *idx)
 
 cf_code cf_trustidx_add(cf_trustidx *idx, cf_cert *c, bool anchor, cf_err *e)
 {
-	entry *en = entry_new(c, anchor);
+	entry *en = entry_new(c, anchor, false);
 	if (en == NULL)
 		return cf_err_set(e, CF_E_INPUT, "trust store", "a certificate OpenSSL does not accept");
 	if (cf_grow(&idx->v, &idx->cap, idx->n, sizeof(*idx->v)) != 0) {
@@ -177,36 +325,26 @@ static bool signature_ok(const cf_cert *c, const cf_certder *d, EVP_PKEY *pk)
 	return ok;
 }
 
-/* ---- issuer search ---------------------------------------------------------------------------- */
+/* ---- issuers ---------------------------------------------------------------------------------- */
 
-/* A certificate being placed in a chain: an index entry or one given with the leaf. */
-typedef struct node {
-	entry *en;
-	cf_certder der;
-	bool have_der;
-} node;
-
-typedef struct search {
+/* One leaf's walk: its candidates, the path being tried, the budget and the outcome. */
+typedef struct walk {
 	cf_trustidx *idx;
-	entry **extra; /* entries of the certificates given with the leaf (not cached) */
+	entry **extra; /* the certificates given with the leaf (local entries) */
 	size_t n_extra;
-	int64_t now; /* issuers valid at this time are tried first */
-} search;
-
-static bool name_is(const entry *en, const X509_NAME *name)
-{
-	return X509_NAME_cmp(X509_get_subject_name(en->x), name) == 0;
-}
-
-static bool cacheable(const search *s, const entry *en)
-{
-	for (size_t i = 0; i < s->n_extra; i++)
-		if (s->extra[i] == en)
-			return false;
-	return true;
-}
-
-static cf_vfail path_of(search *s, entry *en, int depth);
+	int64_t now;
+	entry *path[CF_VERIFY_MAX_DEPTH]; /* path[0] is the leaf */
+	size_t n;
+	unsigned steps, sigs;
+	bool exhausted, found;
+	/* the failure kept when no path passes: the one of the highest rank, the first of it */
+	int rank;
+	cf_vfail fail;
+	char message[256];
+	entry *kept[CF_VERIFY_MAX_DEPTH];
+	size_t n_kept;
+	bool cn_outside;
+} walk;
 
 /* The canonical hash the index is sorted by. */
 static unsigned long name_hash(const X509_NAME *name)
@@ -229,39 +367,58 @@ static size_t first_with_hash(const cf_trustidx *idx, unsigned long h)
 	return lo;
 }
 
-/* Every issuer of the certificate (child) among anchors, intermediates and (use_extra) the
- * certificates given with the leaf whose key verifies child's signature and whose own path is
- * verified, anchors first. Returns CF_V_OK when there is one, else the best reason there is none. */
-static cf_vfail issuers_of(search *s, const cf_cert *child, const cf_certder *d, const X509_NAME *issuer,
-			   const entry *self, bool use_extra, int depth, entry ***out, size_t *n_out)
+/* How strongly a reason for having no issuer explains the failure: an issuer whose key verifies
+ * but that may not issue says most, a key that does not verify less, no such name least. */
+static int up_rank(cf_vfail f)
 {
-	cf_vfail worst = CF_V_NO_ISSUER;
+	return f == CF_V_NO_ISSUER ? 0 : f == CF_V_BAD_SIGNATURE ? 1 : 2;
+}
+
+/* Works out child's issuers: among the index (and, for a local child, the certificates given with
+ * the leaf) those named as its issuer whose key verifies its signature and that may issue. One
+ * signature check per distinct key; a local child's checks count against the walk's budget. */
+static void find_ups(walk *w, entry *child, entry ***out, size_t *n_out, cf_vfail *why)
+{
+	struct {
+		const unsigned char *key_id;
+		bool ok;
+	} seen[16];
+	size_t n_seen = 0, n_found = 0, cap = 0;
 	entry **found = NULL;
-	size_t n_found = 0, cap = 0;
+	cf_vfail worst = CF_V_NO_ISSUER;
+	const X509_NAME *issuer = X509_get_issuer_name(child->x);
 	unsigned long h = name_hash(issuer);
-	entry **v = s->idx->v;
-	size_t n = s->idx->n, lo = first_with_hash(s->idx, h);
+	entry **v = w->idx->v;
+	size_t n = w->idx->n, lo = first_with_hash(w->idx, h);
 	/* an index entry's cached issuers must not include certificates given with one leaf */
-	for (int pass = 0; pass < (use_extra ? 2 : 1); pass++) {
-		size_t i = pass == 0 ? lo : 0, end = pass == 0 ? n : s->n_extra;
+	for (int pass = 0; pass < (child->local ? 2 : 1); pass++) {
+		size_t i = pass == 0 ? lo : 0, end = pass == 0 ? n : w->n_extra;
 		for (; i < end; i++) {
-			entry *cand = pass == 0 ? v[i] : s->extra[i];
+			entry *cand = pass == 0 ? v[i] : w->extra[i];
 			if (pass == 0 && cand->name_hash != h)
 				break;
-			if (cand == self || !name_is(cand, issuer))
+			if (cand == child || X509_NAME_cmp(X509_get_subject_name(cand->x), issuer) != 0)
 				continue;
-			if (!cand->is_ca) {
-				if (worst == CF_V_NO_ISSUER)
-					worst = CF_V_NOT_CA;
-				continue;
+			bool ok = false, known = false;
+			for (size_t k = 0; k < n_seen && !known; k++)
+				if (memcmp(seen[k].key_id, cand->key_id, sizeof(cand->key_id)) == 0)
+					known = true, ok = seen[k].ok;
+			if (!known) {
+				if (child->local && w->sigs++ >= WALK_MAX_SIGS) {
+					w->exhausted = true;
+					break;
+				}
+				ok = signature_ok(child->cert, child->have_der ? &child->der : NULL, cand->pk);
+				if (n_seen < sizeof(seen) / sizeof(seen[0]))
+					seen[n_seen].key_id = cand->key_id, seen[n_seen++].ok = ok;
 			}
-			if (!signature_ok(child, d, cand->pk)) {
-				worst = CF_V_BAD_SIGNATURE;
-				continue;
-			}
-			cf_vfail f = path_of(s, cand, depth + 1);
+			cf_vfail f = !ok			? CF_V_BAD_SIGNATURE
+				     : cand->ca_flaw != CF_V_OK ? cand->ca_flaw
+				     : cand->flaw != CF_V_OK	? cand->flaw
+								: CF_V_OK;
 			if (f != CF_V_OK) {
-				worst = f;
+				if (up_rank(f) > up_rank(worst))
+					worst = f;
 				continue;
 			}
 			if (cf_grow(&found, &cap, n_found, sizeof(*found)) == 0)
@@ -271,60 +428,209 @@ static cf_vfail issuers_of(search *s, const cf_cert *child, const cf_certder *d,
 	ERR_clear_error();
 	*out = found;
 	*n_out = n_found;
-	return n_found > 0 ? CF_V_OK : worst;
+	*why = n_found > 0 ? CF_V_OK : worst;
 }
 
-/* Of the verified issuers, one valid at now (a renewed CA beside its expired predecessor),
- * else the first. */
-static entry *pick(entry *const *ups, size_t n, int64_t now)
+/* child's issuers, worked out the first time they are asked for. */
+static void ups_of(walk *w, entry *child)
 {
-	for (size_t i = 0; i < n; i++)
-		if (now >= ups[i]->not_before && now <= ups[i]->not_after)
-			return ups[i];
-	return n > 0 ? ups[0] : NULL;
-}
-
-/* Whether a verified path leads from en to an anchor (worked out once for index entries). An
- * anchor is trusted as it is, but its own trusted issuers are kept too, so chains reach their
- * root. */
-static cf_vfail path_of(search *s, entry *en, int depth)
-{
-	if (depth >= CF_VERIFY_MAX_DEPTH)
-		return en->anchor ? CF_V_OK : CF_V_TOO_LONG;
-	bool cache = cacheable(s, en);
-	pthread_mutex_lock(&s->idx->lock);
-	int state = en->state;
-	cf_vfail fail = en->fail;
-	pthread_mutex_unlock(&s->idx->lock);
+	if (child->local) {
+		if (child->state == 0) {
+			find_ups(w, child, &child->ups, &child->n_ups, &child->up_fail);
+			child->state = 1;
+		}
+		return;
+	}
+	pthread_mutex_lock(&w->idx->lock);
+	int state = child->state;
+	pthread_mutex_unlock(&w->idx->lock);
 	if (state != 0)
-		return fail;
+		return;
 	entry **ups = NULL;
 	size_t n_ups = 0;
-	cf_vfail f = CF_V_OK;
-	const X509_NAME *issuer = X509_get_issuer_name(en->x);
-	if (!en->anchor || X509_NAME_cmp(issuer, X509_get_subject_name(en->x)) != 0) {
-		cf_certder d;
-		bool have = cf_certder_split(en->cert->der, en->cert->der_len, &d);
-		f = issuers_of(s, en->cert, have ? &d : NULL, issuer, en, !cache, depth, &ups, &n_ups);
-		if (en->anchor)
-			f = CF_V_OK;
-	}
-	if (f == CF_V_TOO_LONG) { /* depends on where the walk started: not remembered */
-		free(ups);
-		return f;
-	}
-	pthread_mutex_lock(&s->idx->lock);
-	if (en->state == 0) {
-		en->ups = ups;
-		en->n_ups = n_ups;
-		en->fail = f;
-		en->state = f == CF_V_OK ? 1 : 2;
+	cf_vfail why = CF_V_OK;
+	find_ups(w, child, &ups, &n_ups, &why);
+	pthread_mutex_lock(&w->idx->lock);
+	if (child->state == 0) {
+		child->ups = ups;
+		child->n_ups = n_ups;
+		child->up_fail = why;
+		child->state = 1;
 		ups = NULL;
 	}
-	f = en->fail;
-	pthread_mutex_unlock(&s->idx->lock);
+	pthread_mutex_unlock(&w->idx->lock);
 	free(ups); /* another thread published first */
-	return f;
+}
+
+/* ---- the walk --------------------------------------------------------------------------------- */
+
+/* Keeps a failure when it outranks the one kept: 1 a path that ends without an anchor, 2 a
+ * complete path that breaks a rule, 3 a complete path whose only fault is a date. The path is
+ * kept for ranks 2 and 3. fmt has one %s: the subject of at. */
+static void note(walk *w, int rank, cf_vfail f, const entry *at, const char *fmt)
+{
+	if (rank <= w->rank)
+		return;
+	char *name = cf_name_str(X509_get_subject_name(at->x));
+	snprintf(w->message, sizeof(w->message), fmt, name ? name : "");
+	free(name);
+	w->rank = rank;
+	w->fail = f;
+	w->n_kept = rank >= 2 ? w->n - 1 : 0;
+	memcpy(w->kept, w->path + 1, w->n_kept * sizeof(*w->kept));
+}
+
+/* A certificate of the path that has no usable issuer, f saying why. */
+static void note_dead_end(walk *w, const entry *en, cf_vfail f)
+{
+	if (w->rank >= 1)
+		return;
+	char *issuer = cf_name_str(X509_get_issuer_name(en->x));
+	char safe[100], fmt[240];
+	size_t o = 0;
+	for (const char *p = issuer ? issuer : ""; *p && o + 3 < sizeof(safe); p++) {
+		if (*p == '%') /* the name goes into a format */
+			safe[o++] = '%';
+		safe[o++] = *p;
+	}
+	safe[o] = '\0';
+	free(issuer);
+	const char *above = w->n == 1 ? "" : "above \"%s\": ";
+	switch (f) {
+	case CF_V_NO_ISSUER:
+		snprintf(fmt, sizeof(fmt), "%sno issuer \"%s\" among the trusted and intermediate certificates", above,
+			 safe);
+		break;
+	case CF_V_BAD_SIGNATURE:
+		snprintf(fmt, sizeof(fmt), "%sthe signature does not verify with the key of \"%s\"", above, safe);
+		break;
+	case CF_V_NOT_CA: snprintf(fmt, sizeof(fmt), "%sthe issuer \"%s\" is not a CA certificate", above, safe); break;
+	case CF_V_WEAK_KEY:
+		snprintf(fmt, sizeof(fmt), "%sthe issuer \"%s\" has a weak or forbidden key", above, safe);
+		break;
+	case CF_V_CRITICAL_EXTENSION:
+		snprintf(fmt, sizeof(fmt), "%sthe issuer \"%s\" has an unknown critical extension", above, safe);
+		break;
+	default:
+		snprintf(fmt, sizeof(fmt), "%sthe issuer \"%s\" breaks RFC 5280's certificate profile", above, safe);
+		break;
+	}
+	note(w, 1, f, en, fmt);
+}
+
+/* RFC 5280's checks that depend on the whole path (path[0..n), the last an anchor): path
+ * lengths, name constraints, then every issuer's dates at now. True when it passes. */
+static bool path_ok(walk *w)
+{
+	entry **p = w->path;
+	size_t n = w->n;
+	long below = 0; /* intermediate CAs below the current issuer, which its path length counts */
+	bool cn_outside = false;
+	/* the leaf's extended key usages (when it lists known ones) must survive every issuer's */
+	uint32_t leaf_xku = X509_get_extended_key_usage(p[0]->x);
+	bool leaf_restricted = leaf_xku != UINT32_MAX && leaf_xku != 0 && !(leaf_xku & XKU_ANYEKU);
+	for (size_t i = 1; i < n; i++) {
+		X509 *x = p[i]->x;
+		uint32_t xku = X509_get_extended_key_usage(x);
+		if (leaf_restricted && xku != UINT32_MAX && !(xku & XKU_ANYEKU) && (xku & leaf_xku) == 0) {
+			note(w, 2, CF_V_ISSUER_EKU, p[i],
+			     "the extended key usage of the issuer \"%s\" allows none of the certificate's");
+			return false;
+		}
+		if (X509_get_pathlen(x) >= 0 && below > X509_get_pathlen(x)) {
+			note(w, 2, CF_V_PATH_LENGTH, p[i], "the issuer \"%s\" allows fewer intermediate CAs below it");
+			return false;
+		}
+		for (size_t j = 0; p[i]->nc != NULL && j < i; j++) {
+			if (j > 0 && p[j]->self_issued)
+				continue; /* self-issued intermediates are exempt (RFC 5280 6.1.4) */
+			int rc = NAME_CONSTRAINTS_check(p[j]->x, p[i]->nc);
+			/* the leaf's subject CN is a name only when it has no subjectAltName (RFC 6125);
+			 * otherwise a CN outside the constraints is remembered for host matching */
+			if (rc == X509_V_OK && j == 0 && NAME_CONSTRAINTS_check_CN(p[0]->x, p[i]->nc) != X509_V_OK) {
+				if (X509_get_ext_by_NID(p[0]->x, NID_subject_alt_name, -1) < 0)
+					rc = X509_V_ERR_PERMITTED_VIOLATION;
+				else
+					cn_outside = true;
+			}
+			if (rc != X509_V_OK) {
+				ERR_clear_error();
+				note(w, 2, CF_V_NAME_CONSTRAINTS, p[i], "a name is outside the constraints of \"%s\"");
+				return false;
+			}
+		}
+		if (!p[i]->self_issued)
+			below++;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if (w->now > p[i]->not_after) {
+			note(w, 3, CF_V_EXPIRED, p[i], "the issuer \"%s\" has expired");
+			return false;
+		}
+		if (w->now < p[i]->not_before) {
+			note(w, 3, CF_V_NOT_YET_VALID, p[i], "the issuer \"%s\" is not valid yet");
+			return false;
+		}
+	}
+	w->cn_outside = cn_outside;
+	return true;
+}
+
+static bool on_path(const walk *w, const entry *cand)
+{
+	for (size_t i = 0; i < w->n; i++) {
+		const entry *p = w->path[i];
+		if (p == cand ||
+		    (p->name_hash == cand->name_hash && memcmp(p->key_id, cand->key_id, sizeof(p->key_id)) == 0 &&
+		     X509_NAME_cmp(X509_get_subject_name(p->x), X509_get_subject_name(cand->x)) == 0))
+			return true;
+	}
+	return false;
+}
+
+/* Extends the path above its last certificate with every issuer in turn (anchors first, then
+ * those valid at now), depth first; a path ending at an anchor is checked after every longer one
+ * through it has been tried. True when a path passed (it is left in w->path). */
+static bool extend(walk *w)
+{
+	entry *top = w->path[w->n - 1];
+	bool go_up = !top->anchor || !top->self_issued;
+	if (go_up && w->n >= CF_VERIFY_MAX_DEPTH) {
+		if (!top->anchor)
+			note(w, 1, CF_V_TOO_LONG, top, "no anchor within ten certificates of the leaf (at \"%s\")");
+		go_up = false;
+	} else if (go_up && top->weak_sig) {
+		if (!top->anchor)
+			note(w, 1, CF_V_WEAK_SIGNATURE, top, "\"%s\" is signed with a weak hash (SHA-1 or older)");
+		go_up = false;
+	} else if (go_up && top->no_aki) {
+		if (!top->anchor)
+			note(w, 1, CF_V_MALFORMED, top, "\"%s\" has no authorityKeyIdentifier");
+		go_up = false;
+	}
+	if (go_up) {
+		ups_of(w, top);
+		if (top->n_ups == 0 && !top->anchor)
+			note_dead_end(w, top, top->up_fail);
+		for (int pass = 0; pass < 3 && !w->exhausted; pass++) {
+			for (size_t i = 0; i < top->n_ups && !w->exhausted; i++) {
+				entry *cand = top->ups[i];
+				bool valid = w->now >= cand->not_before && w->now <= cand->not_after;
+				int want = cand->anchor && valid ? 0 : valid ? 1 : 2;
+				if (want != pass || on_path(w, cand))
+					continue;
+				if (++w->steps > WALK_MAX_STEPS) {
+					w->exhausted = true;
+					break;
+				}
+				w->path[w->n++] = cand;
+				if (extend(w))
+					return true;
+				w->n--;
+			}
+		}
+	}
+	return top->anchor && w->n > 1 && !w->exhausted && path_ok(w);
 }
 
 /* ---- public ------------------------------------------------------------------------------------- */
@@ -352,86 +658,13 @@ const char *cf_vfail_name(cf_vfail f)
 	case CF_V_PATH_LENGTH: return "path-length";
 	case CF_V_NAME_CONSTRAINTS: return "name-constraints";
 	case CF_V_CRITICAL_EXTENSION: return "unknown-critical-extension";
+	case CF_V_WEAK_KEY: return "weak-key";
+	case CF_V_WEAK_SIGNATURE: return "weak-signature";
+	case CF_V_MALFORMED: return "malformed-certificate";
+	case CF_V_BUDGET: return "path-building-limit";
+	case CF_V_ISSUER_EKU: return "issuer-eku";
 	}
 	return "unknown";
-}
-
-static void fail_msg(cf_vresult *out, cf_vfail f, const char *fmt, const char *arg)
-{
-	out->fail = f;
-	snprintf(out->message, sizeof(out->message), fmt, arg);
-}
-
-/* A critical extension the leaf carries that OpenSSL cannot process (from its own bytes when
- * they were walked); its OID goes to oid. */
-static bool leaf_unknown_critical(const cf_cert *leaf, const cf_certder *d, char *oid, size_t len)
-{
-	bool found = false;
-	snprintf(oid, len, "%s", "");
-	if (d == NULL) {
-		X509 *x = cf_cert_x(leaf);
-		return x != NULL && (X509_get_extension_flags(x) & EXFLAG_CRITICAL);
-	}
-	if (d->exts.len == 0)
-		return false;
-	const unsigned char *p = d->exts.p;
-	STACK_OF(X509_EXTENSION) *exts = d2i_X509_EXTENSIONS(NULL, &p, (long)d->exts.len);
-	for (int i = 0; !found && i < sk_X509_EXTENSION_num(exts); i++) {
-		X509_EXTENSION *ext = sk_X509_EXTENSION_value(exts, i);
-		if (X509_EXTENSION_get_critical(ext) && !X509_supported_extension(ext)) {
-			OBJ_obj2txt(oid, (int)len, X509_EXTENSION_get_object(ext), 1);
-			found = true;
-		}
-	}
-	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
-	return found;
-}
-
-/* RFC 5280 checks over the built chain (leaf first): unknown critical extensions, path length
- * constraints and name constraints. Sets out->fail. */
-static cf_vfail chain_constraints(cf_vresult *out, const cf_certder *d)
-{
-	char oid[128];
-	if (leaf_unknown_critical(out->chain[0], d, oid, sizeof(oid))) {
-		fail_msg(out, CF_V_CRITICAL_EXTENSION, "the certificate has an unknown critical extension %s", oid);
-		return out->fail;
-	}
-	long below = 0; /* intermediate CAs below the current issuer, which its path length counts */
-	for (size_t i = 1; i < out->n && out->fail == CF_V_OK; i++) {
-		X509 *x = cf_cert_x(out->chain[i]);
-		cf_vfail f = CF_V_OK;
-		const char *what = NULL;
-		uint32_t flags = X509_get_extension_flags(x);
-		if (flags & EXFLAG_CRITICAL) {
-			f = CF_V_CRITICAL_EXTENSION;
-			what = "the issuer \"%s\" has an unknown critical extension";
-		} else if (X509_get_pathlen(x) >= 0 && below > X509_get_pathlen(x)) {
-			f = CF_V_PATH_LENGTH;
-			what = "the issuer \"%s\" allows fewer intermediate CAs below it";
-		} else if (X509_get_ext_by_NID(x, NID_name_constraints, -1) >= 0) {
-			NAME_CONSTRAINTS *nc = X509_get_ext_d2i(x, NID_name_constraints, NULL, NULL);
-			for (size_t j = 0; j < i && f == CF_V_OK; j++) {
-				X509 *xj = cf_cert_x(out->chain[j]);
-				if (xj == NULL || (j > 0 && (X509_get_extension_flags(xj) & EXFLAG_SI)))
-					continue; /* self-issued intermediates are exempt (RFC 5280 6.1.4) */
-				if (nc == NULL || NAME_CONSTRAINTS_check(xj, nc) != X509_V_OK ||
-				    (j == 0 && NAME_CONSTRAINTS_check_CN(xj, nc) != X509_V_OK)) {
-					f = CF_V_NAME_CONSTRAINTS;
-					what = "a name is outside the constraints of \"%s\"";
-				}
-			}
-			NAME_CONSTRAINTS_free(nc);
-		}
-		if (f != CF_V_OK) {
-			char *name = cf_name_str(X509_get_subject_name(x));
-			fail_msg(out, f, what, name);
-			free(name);
-		}
-		if (!(flags & EXFLAG_SI))
-			below++;
-	}
-	ERR_clear_error();
-	return out->fail;
 }
 
 /* Whether the leaf is itself one of the anchors (a peer's self-signed certificate trusted
@@ -448,82 +681,119 @@ static bool leaf_is_anchor(cf_trustidx *idx, const cf_cert *leaf, const X509_NAM
 	return false;
 }
 
+/* The leaf's own faults, as the message names them. */
+static void leaf_flaw(cf_vresult *out, const entry *leaf)
+{
+	out->fail = leaf->flaw;
+	if (leaf->flaw == CF_V_CRITICAL_EXTENSION) {
+		char oid[128] = "";
+		const STACK_OF(X509_EXTENSION) *exts = X509_get0_extensions(leaf->x);
+		for (int i = 0; i < sk_X509_EXTENSION_num(exts); i++) {
+			X509_EXTENSION *ext = sk_X509_EXTENSION_value(exts, i);
+			if (X509_EXTENSION_get_critical(ext) && !X509_supported_extension(ext)) {
+				OBJ_obj2txt(oid, (int)sizeof(oid), X509_EXTENSION_get_object(ext), 1);
+				break;
+			}
+		}
+		snprintf(out->message, sizeof(out->message), "the certificate has an unknown critical extension %s",
+			 oid);
+	} else {
+		snprintf(out->message, sizeof(out->message), "the certificate has %s", leaf->flaw_why);
+	}
+}
+
 cf_code cf_trustidx_verify(cf_trustidx *idx, const cf_cert *leaf, cf_cert *const *extra, size_t n_extra, int64_t now,
 			   cf_vresult *out)
 {
 	memset(out, 0, sizeof(*out));
 	ensure_sorted(idx);
-	entry *locals[CF_VERIFY_MAX_DEPTH * 2];
-	size_t n_locals = 0;
-	X509_NAME *issuer = NULL, *subject = NULL;
-	cf_certder d;
-	bool have = cf_certder_split(leaf->der, leaf->der_len, &d);
-	search s = {.idx = idx, .extra = locals, .now = now};
-
-	for (size_t i = 0; i < n_extra && n_locals < sizeof(locals) / sizeof(locals[0]); i++) {
-		entry *en = entry_new(extra[i], false);
-		if (en != NULL)
-			locals[n_locals++] = en;
-	}
-	s.n_extra = n_locals;
-	if (have) {
-		const unsigned char *p = d.issuer.p, *q = d.subject.p;
-		issuer = d2i_X509_NAME(NULL, &p, (long)d.issuer.len);
-		subject = d2i_X509_NAME(NULL, &q, (long)d.subject.len);
-	} else {
-		X509 *x = cf_cert_x(leaf);
-		issuer = x ? X509_NAME_dup(X509_get_issuer_name(x)) : NULL;
-		subject = x ? X509_NAME_dup(X509_get_subject_name(x)) : NULL;
-	}
+	walk w = {.idx = idx, .now = now};
+	entry *me = NULL;
 	out->chain[out->n++] = cf_cert_ref((cf_cert *)leaf);
-	if (issuer == NULL || subject == NULL) {
-		fail_msg(out, CF_V_UNREADABLE, "%s", "the certificate's names do not decode");
+	X509 *x = cf_cert_x(leaf);
+	if (x == NULL) {
+		out->fail = CF_V_UNREADABLE;
+		snprintf(out->message, sizeof(out->message), "%s", "the certificate does not decode");
 		goto done;
 	}
-	if (idx->n_anchors > 0 && leaf_is_anchor(idx, leaf, subject))
+	if (idx->n_anchors > 0 && leaf_is_anchor(idx, leaf, X509_get_subject_name(x)))
 		goto done; /* trusted as it is */
-	entry **leaf_ups = NULL;
-	size_t n_leaf_ups = 0;
-	cf_vfail f = issuers_of(&s, leaf, have ? &d : NULL, issuer, NULL, true, 0, &leaf_ups, &n_leaf_ups);
-	if (f != CF_V_OK) {
-		char *name = cf_name_str(issuer);
-		switch (f) {
-		case CF_V_NO_ISSUER:
-			fail_msg(out, f, "no issuer \"%s\" among the trusted and intermediate certificates", name);
-			break;
-		case CF_V_BAD_SIGNATURE:
-			fail_msg(out, f, "the signature does not verify with the key of \"%s\"", name);
-			break;
-		case CF_V_NOT_CA: fail_msg(out, f, "the issuer \"%s\" is not a CA certificate", name); break;
-		default: fail_msg(out, f, "the chain above \"%s\" does not verify", name); break;
-		}
-		free(name);
+	if ((me = entry_new((cf_cert *)leaf, false, true)) == NULL ||
+	    (n_extra > 0 && (w.extra = calloc(n_extra, sizeof(*w.extra))) == NULL)) {
+		out->fail = CF_V_UNREADABLE;
+		snprintf(out->message, sizeof(out->message), "%s", "out of memory");
 		goto done;
 	}
-	/* every entry on the way has published its issuers, which never change: no lock needed */
-	for (entry *en = pick(leaf_ups, n_leaf_ups, now); en != NULL && out->n < CF_VERIFY_MAX_DEPTH;
-	     en = pick(en->ups, en->n_ups, now))
-		out->chain[out->n++] = cf_cert_ref(en->cert);
-	free(leaf_ups);
-	leaf_ups = NULL;
-	/* the path is verified; now what depends on the whole chain, and the dates */
-	if (chain_constraints(out, have ? &d : NULL) != CF_V_OK)
+	if (me->flaw != CF_V_OK) {
+		leaf_flaw(out, me);
 		goto done;
-	for (size_t i = 1; i < out->n && out->fail == CF_V_OK; i++) {
-		X509 *x = cf_cert_x(out->chain[i]);
-		int64_t nb = cf_asn1_epoch(X509_get0_notBefore(x)), na = cf_asn1_epoch(X509_get0_notAfter(x));
-		char *name = cf_name_str(X509_get_subject_name(x));
-		if (now > na)
-			fail_msg(out, CF_V_EXPIRED, "the issuer \"%s\" has expired", name);
-		else if (now < nb)
-			fail_msg(out, CF_V_NOT_YET_VALID, "the issuer \"%s\" is not valid yet", name);
-		free(name);
+	}
+	for (size_t i = 0; i < n_extra; i++) {
+		entry *en = entry_new(extra[i], false, true);
+		if (en != NULL)
+			w.extra[w.n_extra++] = en;
+	}
+	w.path[w.n++] = me;
+	w.found = extend(&w);
+	if (w.found) {
+		for (size_t i = 1; i < w.n; i++)
+			out->chain[out->n++] = cf_cert_ref(w.path[i]->cert);
+		out->cn_outside_constraints = w.cn_outside;
+	} else if (w.exhausted) {
+		out->fail = CF_V_BUDGET;
+		snprintf(out->message, sizeof(out->message),
+			 "path building gave up after %u issuers tried and %u signatures checked (at most %d and %d)",
+			 w.steps > WALK_MAX_STEPS ? WALK_MAX_STEPS : w.steps,
+			 w.sigs > WALK_MAX_SIGS ? WALK_MAX_SIGS : w.sigs, WALK_MAX_STEPS, WALK_MAX_SIGS);
+	} else {
+		out->fail = w.rank > 0 ? w.fail : CF_V_NO_ISSUER;
+		snprintf(out->message, sizeof(out->message), "%s", w.rank > 0 ? w.message : "no path to an anchor");
+		for (size_t i = 0; i < w.n_kept; i++)
+			out->chain[out->n++] = cf_cert_ref(w.kept[i]->cert);
 	}
 done:
-	X509_NAME_free(issuer);
-	X509_NAME_free(subject);
-	for (size_t i = 0; i < n_locals; i++)
-		entry_free(locals[i]);
+	if (w.extra != NULL)
+		for (size_t i = 0; i < w.n_extra; i++)
+			entry_free(w.extra[i]);
+	free(w.extra);
+	entry_free(me);
 	ERR_clear_error();
 	return CF_OK;
+}
+
+/* The extended key usages of bits (CF_EKU_*) as OpenSSL's NIDs. */
+static const struct {
+	unsigned bit;
+	int nid;
+} eku_nids[] = {
+	{CF_EKU_SERVER_AUTH, NID_server_auth},
+	{CF_EKU_CLIENT_AUTH, NID_client_auth},
+	{CF_EKU_IPSEC_END_SYSTEM, NID_ipsecEndSystem},
+	{CF_EKU_OCSP_SIGNING, NID_OCSP_sign},
+};
+
+unsigned cf_vresult_issuer_eku_lacks(const cf_vresult *r, unsigned eku, size_t *at)
+{
+	for (size_t i = 1; i < r->n; i++) {
+		X509 *x = cf_cert_x(r->chain[i]);
+		EXTENDED_KEY_USAGE *list = x ? X509_get_ext_d2i(x, NID_ext_key_usage, NULL, NULL) : NULL;
+		if (list == NULL)
+			continue; /* no extendedKeyUsage: any */
+		unsigned has = 0;
+		for (int k = 0; k < sk_ASN1_OBJECT_num(list); k++) {
+			int nid = OBJ_obj2nid(sk_ASN1_OBJECT_value(list, k));
+			if (nid == NID_anyExtendedKeyUsage)
+				has = ~0u;
+			for (size_t j = 0; j < sizeof(eku_nids) / sizeof(eku_nids[0]); j++)
+				if (eku_nids[j].nid == nid)
+					has |= eku_nids[j].bit;
+		}
+		sk_ASN1_OBJECT_pop_free(list, ASN1_OBJECT_free);
+		if (eku & ~has) {
+			*at = i;
+			return eku & ~has;
+		}
+	}
+	ERR_clear_error();
+	return 0;
 }
