@@ -95,6 +95,40 @@ static void check_usage(cf_validation *v, const cf_purpose *p, const cf_facts *f
 	cf_strv_clear(&names);
 }
 
+/* An issuer of the verified chain whose extendedKeyUsage leaves out what the purpose needs
+ * fails the key-usage check too (RFC 5280 lets a CA restrict the usages below it). */
+static void check_issuer_usage(cf_validation *v, const cf_purpose *p)
+{
+	cf_check *c = NULL;
+	for (size_t i = 0; i < v->n; i++)
+		if (strcmp(v->checks[i].check, "key-usage") == 0)
+			c = &v->checks[i];
+	size_t at = 0;
+	unsigned lost = cf_vresult_issuer_eku_lacks(&v->chain, p->eku, &at);
+	if (c == NULL || !c->ok || lost == 0)
+		return;
+	cf_strv names = {0};
+	cf_eku_names(lost, &names);
+	char *list = cf_strv_join(&names, ", ");
+	cf_facts f = {0};
+	char msg[320];
+	bool named = cf_cert_facts(v->chain.chain[at], &f, NULL) == CF_OK;
+	snprintf(msg, sizeof(msg), "the issuer \"%.160s\" restricts extended key usage to leave out %s, which %s needs",
+		 named ? f.subject : "?", list ? list : "", p->name);
+	fail(v, c, "eku-missing", msg);
+	cf_facts_free(&f);
+	free(list);
+	cf_strv_clear(&names);
+}
+
+/* Whether host matches one of the certificate's subjectAltNames (not its CN). */
+static bool host_matches_san(const cf_facts *f, const char *host)
+{
+	cf_facts san_only = *f;
+	san_only.cn = "";
+	return cf_host_matches(&san_only, host);
+}
+
 static const char *chain_rule(cf_vfail f)
 {
 	switch (f) {
@@ -102,6 +136,9 @@ static const char *chain_rule(cf_vfail f)
 	case CF_V_NOT_CA: return "ca-no-basic-constraints";
 	case CF_V_EXPIRED: return "expired";
 	case CF_V_NOT_YET_VALID: return "not-yet-valid";
+	case CF_V_WEAK_KEY: return "weak-key";
+	case CF_V_WEAK_SIGNATURE: return "sha1";
+	case CF_V_ISSUER_EKU: return "eku-missing";
 	default: return cf_vfail_name(f);
 	}
 }
@@ -141,13 +178,20 @@ cf_code cf_validate_cert(const cf_validate_opts *o, const cf_cert *leaf, cf_cert
 	} else {
 		snprintf(c->message, sizeof(c->message), "valid from %s to %s", nb, na);
 	}
-	if (o->purpose != NULL)
+	if (o->trust != NULL)
+		cf_trustidx_verify(o->trust, leaf, extra, n_extra, o->now, &out->chain);
+	if (o->purpose != NULL) {
 		check_usage(out, o->purpose, &f);
+		if (o->trust != NULL && out->chain.fail == CF_V_OK)
+			check_issuer_usage(out, o->purpose);
+	}
 	if (o->trust != NULL) {
 		c = add_check(out, "chain");
-		cf_trustidx_verify(o->trust, leaf, extra, n_extra, o->now, &out->chain);
 		if (out->chain.fail != CF_V_OK)
 			fail(out, c, chain_rule(out->chain.fail), out->chain.message);
+		else if (o->host != NULL && out->chain.cn_outside_constraints && !host_matches_san(&f, o->host))
+			fail(out, c, "name-constraints",
+			     "the host matches only the subject CN, which is outside an issuer's name constraints");
 		else
 			snprintf(c->message, sizeof(c->message), "%zu certificate%s to a trusted certificate",
 				 out->chain.n, out->chain.n == 1 ? " (itself trusted)" : "s");
