@@ -16,6 +16,7 @@
 #include "daemon/session.h"
 #include "daemon/throttle.h"
 #include "store/store.h"
+#include "util/buf.h"
 
 #define CF_DAEMON_BODY_MAX (1024 * 1024)	/* bytes of a JSON request */
 #define CF_DAEMON_UPLOAD_MAX (20 * 1024 * 1024) /* bytes of a multipart upload */
@@ -38,9 +39,12 @@ typedef struct cf_daemon {
 	int64_t crls_version;		/* the store's data version they were read at */
 	int64_t crls_generation;	/* and the CRLs' own (cf_store_crl_generation) */
 	struct cf_scheduler *scheduler; /* the expiry monitor's schedule (NULL: none) */
-	bool metrics_open;		/* listening on a loopback address: /metrics without a token */
+	bool metrics_open;		/* listening on a loopback address: /metrics open without metrics_token */
 	char *metrics_token;		/* else the bearer token /metrics needs (NULL: /metrics refused) */
 	struct cf_conns *conns;		/* the connection limits (conn_limits.h; NULL: none) */
+	int metrics_cache_s;		/* --metrics-cache: seconds a built /metrics answer is served again */
+	cf_buf metrics_body;		/* that answer (len 0: none yet); cf_metrics_cache_free */
+	int64_t metrics_built_us;	/* when it was built (monotonic clock) */
 } cf_daemon;
 
 /* One request being answered: the daemon, the request, when it started, its client address. */
@@ -159,6 +163,8 @@ void cf_route_monitor_get(cf_req *q);
 void cf_route_monitor_put(cf_req *q);
 void cf_route_monitor_run(cf_req *q);
 void cf_route_metrics(cf_req *q);
+/* Frees the cached /metrics answer (at exit). */
+void cf_metrics_cache_free(cf_daemon *d);
 void cf_route_revocation_get(cf_req *q);
 void cf_route_revocation_put(cf_req *q);
 void cf_route_crls(cf_req *q);

@@ -27,13 +27,16 @@
 #define DEFAULT_LISTEN "127.0.0.1:8443"
 
 static const char usage[] = "usage: certfleetd [--store PATH] [--node FQDN] [--listen ADDR:PORT] "
-			    "[--log-level info|debug] [--metrics-token-file FILE] [--header-timeout SECONDS] "
-			    "[--request-timeout SECONDS] [--max-connections N] | --print-routes\n";
+			    "[--log-level info|debug] [--metrics-token-file FILE] [--metrics-cache SECONDS] "
+			    "[--header-timeout SECONDS] [--request-timeout SECONDS] [--max-connections N] "
+			    "| --print-routes\n";
 
-#define TOKEN_MIN 16 /* characters of a /metrics bearer token */
+#define TOKEN_MIN 16		 /* characters of a /metrics bearer token */
+#define METRICS_CACHE_DEFAULT 10 /* seconds a /metrics answer is served again */
+#define METRICS_CACHE_MAX 3600
 
 typedef struct options {
-	const char *store, *node, *listen, *loglevel, *metrics_token_file;
+	const char *store, *node, *listen, *loglevel, *metrics_token_file, *metrics_cache;
 	bool print_routes;
 	cf_conn_limits limits;
 } options;
@@ -115,12 +118,17 @@ static bool number_option(const char *s, int lo, int hi, int *out)
 
 static bool parse_options(int argc, char **argv, options *o)
 {
-	static const struct option opts[] = {
-		{"store", required_argument, NULL, 's'},	   {"node", required_argument, NULL, 'n'},
-		{"listen", required_argument, NULL, 'l'},	   {"log-level", required_argument, NULL, 'v'},
-		{"print-routes", no_argument, NULL, 'r'},	   {"metrics-token-file", required_argument, NULL, 'm'},
-		{"header-timeout", required_argument, NULL, 'H'},  {"request-timeout", required_argument, NULL, 'R'},
-		{"max-connections", required_argument, NULL, 'C'}, {0}};
+	static const struct option opts[] = {{"store", required_argument, NULL, 's'},
+					     {"node", required_argument, NULL, 'n'},
+					     {"listen", required_argument, NULL, 'l'},
+					     {"log-level", required_argument, NULL, 'v'},
+					     {"print-routes", no_argument, NULL, 'r'},
+					     {"metrics-token-file", required_argument, NULL, 'm'},
+					     {"metrics-cache", required_argument, NULL, 'c'},
+					     {"header-timeout", required_argument, NULL, 'H'},
+					     {"request-timeout", required_argument, NULL, 'R'},
+					     {"max-connections", required_argument, NULL, 'C'},
+					     {0}};
 	int c;
 	o->store = getenv("CERTFLEET_STORE");
 	if (o->store == NULL || o->store[0] == '\0')
@@ -137,6 +145,7 @@ static bool parse_options(int argc, char **argv, options *o)
 		case 'v': o->loglevel = optarg; break;
 		case 'r': o->print_routes = true; break;
 		case 'm': o->metrics_token_file = optarg; break;
+		case 'c': o->metrics_cache = optarg; break;
 		case 'H': good = good && number_option(optarg, 1, 3600, &o->limits.header_timeout); break;
 		case 'R': good = good && number_option(optarg, 1, 3600, &o->limits.request_timeout); break;
 		case 'C': good = good && long_option(optarg, 8, 100000, &o->limits.max_connections); break;
@@ -228,9 +237,9 @@ static int serve(cf_daemon *d, const cf_node *node, const char *host, unsigned s
 		"(plus 1 s per 16 KiB of body)",
 		cf_conns_cap(conns), limits->header_timeout, limits->request_timeout);
 	cf_dlog(d, CF_LOG_INFO, "/metrics: %s",
-		d->metrics_open		   ? "open (a loopback listen address)"
-		: d->metrics_token != NULL ? "needs Authorization: Bearer <the --metrics-token-file token>"
-					   : "refused (not a loopback listen address and no --metrics-token-file)");
+		d->metrics_token != NULL ? "needs Authorization: Bearer <the --metrics-token-file token>"
+		: d->metrics_open	 ? "open (a loopback listen address)"
+					 : "refused (not a loopback listen address and no --metrics-token-file)");
 	if (cf_scheduler_new(base, d, &sched, &e) != CF_OK) {
 		fprintf(stderr, "certfleetd: %s: %s\n", e.subject, e.message);
 		goto out;
@@ -285,6 +294,12 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	d.metrics_cache_s = METRICS_CACHE_DEFAULT;
+	if (o.metrics_cache != NULL && !number_option(o.metrics_cache, 0, METRICS_CACHE_MAX, &d.metrics_cache_s)) {
+		fprintf(stderr, "certfleetd: --metrics-cache: expected whole seconds from 0 to %d, got \"%s\"\n",
+			METRICS_CACHE_MAX, o.metrics_cache);
+		return 2;
+	}
 	d.metrics_open = cf_listen_is_loopback(host);
 	if (o.metrics_token_file != NULL && read_token(o.metrics_token_file, &d.metrics_token, &e) != CF_OK) {
 		fprintf(stderr, "certfleetd: %s: %s\n", e.subject, e.message);
@@ -311,6 +326,7 @@ out:
 	if (d.metrics_token != NULL)
 		cf_secret_wipe(d.metrics_token, strlen(d.metrics_token));
 	free(d.metrics_token);
+	cf_metrics_cache_free(&d);
 	cf_sessions_free(d.sessions);
 	cf_throttle_free(d.throttle);
 	cf_store_close(d.st);

@@ -1,6 +1,7 @@
 /* certfleetd's expiry monitor routes (SPEC §5): the settings (as `certfleet monitor show` and
  * `monitor config`), one pass on request (as `monitor run`), and /metrics in the Prometheus text
- * exposition format 0.0.4: every certificate's validity dates and the monitor's health. */
+ * exposition format 0.0.4 (built by core/metrics, cached here): every certificate's validity dates and
+ * the monitor's health. */
 #include <arpa/inet.h>
 #include <event2/http.h>
 #include <netinet/in.h>
@@ -8,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "core/certjson.h"
+#include "core/metrics.h"
 #include "core/monitor.h"
 #include "crypto/password.h"
 #include "daemon/daemon.h"
@@ -17,6 +20,8 @@
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/text.h"
+
+#define CF_METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 /* ---- settings ----------------------------------------------------------------------------------- */
 
@@ -277,56 +282,13 @@ bool cf_listen_is_loopback(const char *host)
 	return false;
 }
 
-/* Appends s as a label value: backslash, double quote and line feed escaped (format 0.0.4). */
-static void label_value(cf_buf *b, const char *s)
-{
-	const char *p = s != NULL ? s : "";
-	cf_buf_add(b, "\"", 1);
-	for (;;) {
-		size_t n = strcspn(p, "\\\"\n");
-		cf_buf_add(b, p, n);
-		p += n;
-		if (*p == '\0')
-			break;
-		cf_buf_add(b, *p == '\\' ? "\\\\" : *p == '"' ? "\\\"" : "\\n", 2);
-		p++;
-	}
-	cf_buf_add(b, "\"", 1);
-}
-
-typedef struct metrics_walk {
-	cf_buf after, before, labels;
-} metrics_walk;
-
-static int metrics_row(void *ctx, const cf_certrow *r)
-{
-	metrics_walk *w = ctx;
-	cf_buf_reset(&w->labels);
-	cf_buf_adds(&w->labels, "{node=");
-	label_value(&w->labels, r->node);
-	cf_buf_addf(&w->labels, ",%s=", cf_certkind_field(r->kind));
-	label_value(&w->labels, r->name);
-	cf_buf_adds(&w->labels, ",cn=");
-	label_value(&w->labels, r->facts.cn);
-	cf_buf_adds(&w->labels, ",serial=");
-	label_value(&w->labels, r->facts.serial);
-	cf_buf_adds(&w->labels, "} ");
-	if (w->labels.oom)
-		return CF_E_INTERNAL;
-	cf_buf_adds(&w->after, "certfleet_certificate_not_after_seconds");
-	cf_buf_add(&w->after, w->labels.p, w->labels.len);
-	cf_buf_addf(&w->after, "%lld\n", (long long)r->facts.not_after);
-	cf_buf_adds(&w->before, "certfleet_certificate_not_before_seconds");
-	cf_buf_add(&w->before, w->labels.p, w->labels.len);
-	cf_buf_addf(&w->before, "%lld\n", (long long)r->facts.not_before);
-	return w->after.oom || w->before.oom ? CF_E_INTERNAL : 0;
-}
-
 /* Whether the request may read /metrics; replies (401/403) when not. */
 static bool metrics_allowed(cf_req *q)
 {
 	static const char bearer[] = "Bearer ";
-	if (q->d->metrics_open)
+	/* A token, when there is one, is needed on every listen address: behind a reverse proxy the
+	 * loopback address is anyone's who reaches the proxy. */
+	if (q->d->metrics_token == NULL && q->d->metrics_open)
 		return true;
 	if (q->d->metrics_token == NULL) {
 		cf_reply_error(q, 403, "forbidden",
@@ -346,52 +308,49 @@ static bool metrics_allowed(cf_req *q)
 	return false;
 }
 
+static int64_t monotonic_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void cf_metrics_cache_free(cf_daemon *d)
+{
+	cf_buf_free(&d->metrics_body);
+	d->metrics_built_us = 0;
+}
+
+/* The answer is built at most once per --metrics-cache seconds (a store of 30,000 LSCs is some
+ * 30 MB of text and a second of the loop) and the same bytes served in between. The cache sits
+ * behind the token check, which runs on every request: a cached answer is only ever sent to a
+ * caller allowed to read a fresh one. */
 void cf_route_metrics(cf_req *q)
 {
-	metrics_walk w = {0};
-	cf_certfilter f = {0};
-	cf_monitor_health h = {0};
+	cf_daemon *d = q->d;
+	cf_buf fresh = {0};
+	size_t n = 0;
 	cf_err e = {0};
 	if (!metrics_allowed(q))
 		return;
-	/* One walk of the store (rows in display order, no DER) writes both families, each to its
-	 * own buffer; the second is appended to the first. No JSON, no per-row allocation. */
-	cf_buf_adds(&w.after, "# HELP certfleet_certificate_not_after_seconds The certificate's notAfter "
-			      "(end of validity), seconds since the epoch.\n"
-			      "# TYPE certfleet_certificate_not_after_seconds gauge\n");
-	cf_buf_adds(&w.before, "# HELP certfleet_certificate_not_before_seconds The certificate's notBefore "
-			       "(start of validity), seconds since the epoch.\n"
-			       "# TYPE certfleet_certificate_not_before_seconds gauge\n");
-	cf_certfilter lscs = {.kind = CF_LSC};
-	cf_monitor_settings s;
-	if (cf_store_cert_each(q->d->st, &f, metrics_row, &w, &e) != CF_OK ||
-	    cf_monitor_settings_get(q->d->st, &s, &e) != CF_OK ||
-	    (s.lsc && cf_store_cert_each(q->d->st, &lscs, metrics_row, &w, &e) != CF_OK) ||
-	    cf_monitor_health_get(q->d->st, &h, &e) != CF_OK) {
-		if (e.code == CF_OK)
-			cf_err_set(&e, CF_E_INTERNAL, "/metrics", "out of memory");
-		cf_reply_err(q, &e);
-		goto out;
+	int64_t t0 = monotonic_us();
+	if (d->metrics_body.len > 0 && t0 - d->metrics_built_us < (int64_t)d->metrics_cache_s * 1000000) {
+		cf_dlog(d, CF_LOG_DEBUG, "/metrics: the answer built %lld ms ago (cached for %d s)",
+			(long long)((t0 - d->metrics_built_us) / 1000), d->metrics_cache_s);
+		cf_reply_bytes(q, 200, CF_METRICS_TYPE, d->metrics_body.p, d->metrics_body.len);
+		return;
 	}
-	cf_buf_add(&w.after, w.before.p, w.before.len);
-	cf_buf_addf(&w.after,
-		    "# HELP certfleet_monitor_last_run_timestamp_seconds When the expiry monitor last ran, seconds "
-		    "since the epoch (0: never).\n"
-		    "# TYPE certfleet_monitor_last_run_timestamp_seconds gauge\n"
-		    "certfleet_monitor_last_run_timestamp_seconds %lld\n"
-		    "# HELP certfleet_monitor_notifications_pending Expiry notifications queued for delivery.\n"
-		    "# TYPE certfleet_monitor_notifications_pending gauge\n"
-		    "certfleet_monitor_notifications_pending %lld\n"
-		    "# HELP certfleet_monitor_smtp_failures_total Failed deliveries of notification digests.\n"
-		    "# TYPE certfleet_monitor_smtp_failures_total counter\n"
-		    "certfleet_monitor_smtp_failures_total %lld\n",
-		    (long long)h.last_run, (long long)h.pending, (long long)h.smtp_failures);
-	if (w.after.oom)
-		cf_reply_error(q, 500, "internal error", "out of memory");
-	else
-		cf_reply_bytes(q, 200, "text/plain; version=0.0.4; charset=utf-8", w.after.p, w.after.len);
-out:
-	cf_buf_free(&w.after);
-	cf_buf_free(&w.before);
-	cf_buf_free(&w.labels);
+	if (cf_metrics_write(d->st, cf_clock_now(), &fresh, &n, &e) != CF_OK) {
+		cf_buf_free(&fresh);
+		cf_reply_err(q, &e);
+		return;
+	}
+	cf_metrics_cache_free(d);
+	d->metrics_body = fresh;
+	d->metrics_built_us = monotonic_us();
+	cf_dlog(d, CF_LOG_DEBUG, "/metrics: built for %zu certificates, %zu bytes, in %lld ms", n, fresh.len,
+		(long long)((d->metrics_built_us - t0) / 1000));
+	cf_reply_bytes(q, 200, CF_METRICS_TYPE, d->metrics_body.p, d->metrics_body.len);
+	if (d->metrics_cache_s == 0)
+		cf_metrics_cache_free(d);
 }

@@ -224,7 +224,7 @@ assert_eq "LSCs off: the schedule is daily again" "$(rfc $((a0_end + 5 * HOUR + 
 cf monitor config --email off >/dev/null
 
 # ---- 4. /metrics ---------------------------------------------------------------------------------
-start_certfleetd --node "$PUB"
+start_certfleetd --node "$PUB" --metrics-cache 0 # each answer built afresh: the setting shows at once
 curl -sk "$ORIGIN/metrics" >m-off.txt
 assert_eq "no LSC series with LSCs off" 0 "$(grep -c 'endpoint=' m-off.txt || true)"
 cf monitor config --lsc on >/dev/null

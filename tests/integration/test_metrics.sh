@@ -5,8 +5,13 @@
 #     here (HELP/TYPE once per family before its samples, label escaping that round-trips CNs with
 #     a double quote, a backslash and a line feed — certificates made with openssl and added with
 #     `certfleet trust add`), values equal to not_after/not_before of `certfleet --json cert list`,
-#     and the monitor's health.
-#  2. the token: a bad --metrics-token-file stops the start; on a non-loopback listen address
+#     and the monitor's health. x509-certificate-exporter's families beside certfleet's: for a
+#     known certificate exactly what `openssl x509 -noout -subject -issuer -serial -dates` says
+#     (subject and issuer CN, the serial in decimal, the dates), for all of them the CLI's facts.
+#  1b. the cache (--metrics-cache): within the cache time the same bytes though a certificate came
+#     in between, after it the certificate; a bad value stops the start with one line.
+#  2. the token: a bad --metrics-token-file stops the start; with one the token is needed on a
+#     loopback address too, a cached answer included; on a non-loopback listen address
 #     (the machine's own, from `hostname -I`) /metrics is 403 without --metrics-token-file and
 #     needs the bearer token with it. Without such an address only the loopback decision's unit
 #     test (unit_loopback) covers it; the test says which case ran.
@@ -14,7 +19,8 @@
 #     certificates (e-mail off) logs one notification line per certificate at start-up, and
 #     `certfleet monitor show` has the pass (last_run, nothing pending); the next pass is due in
 #     24 hours, or in one hour once a certificate is within a day of expiry or expired. A pass on request
-#     (POST /api/v1/monitor/run) sends nothing twice.
+#     (POST /api/v1/monitor/run) sends nothing twice. x509_cert_expired at the daemon's clock:
+#     1 for what expired by then.
 #  4. the settings over the API: GET /api/v1/monitor is `monitor show`; PUT changes them (audited,
 #     the password never echoed or logged) and a bad address is refused naming the field, with
 #     nothing changed.
@@ -55,6 +61,14 @@ ca quote '/O=certfleet test/CN=certfleet "Quoted" CA \\ back\\slash'
 ca lf $'/O=certfleet test/CN=two\nlines CA'
 cf trust add --node "$PUB" --store tomcat-trust quote.pem >/dev/null
 cf trust add --node ucm2.example.com --store CallManager-trust lf.pem >/dev/null
+# A known certificate for x509-certificate-exporter's labels: an intermediate issued by the quoted
+# CA (its issuer_CN needs escaping) with a serial whose top bit is set (DER adds a zero byte).
+printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n' >sub.ext
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout known.key \
+	-subj '/O=certfleet test/CN=known intermediate' 2>/dev/null |
+	openssl x509 -req -CA quote.pem -CAkey quote.key -set_serial 0xf1e2d3c4b5a697887766554433221100ffeedd -days 90 \
+		-extfile sub.ext -out known.pem 2>/dev/null
+cf trust add --node "$PUB" --store tomcat-trust known.pem >/dev/null
 # (tomcat-trust is the cluster's: the CA goes into every node's store)
 NQUOTE=$(cf --json cert list | json 'sum(1 for i in d["items"] if "Quoted" in i["cn"])')
 CNS=$(cf --json cert list | json '"|".join(sorted(set(repr(i["cn"]) for i in d["items"] if "CA" in i["cn"])))')
@@ -64,18 +78,21 @@ assert_eq "the CNs with a quote, backslashes and a line feed are stored as made"
 
 # ---- the checker: grammar line by line, then python3-prometheus-client, then the CLI's values ------
 cat >check.py <<'EOF'
-"""check.py METRICS CERTLIST.json: the text exposition format 0.0.4, line by line and with
-prometheus_client's parser; the certificate families against `certfleet --json cert list`.
+"""check.py METRICS CERTLIST.json [NOW]: the text exposition format 0.0.4, line by line and with
+prometheus_client's parser; the certificate families (certfleet's and x509-certificate-exporter's)
+against `certfleet --json cert list`, x509_cert_expired at NOW (default: this machine's time).
 Prints one line per problem; the last line is "families N samples M"."""
 import datetime
 import json
 import re
 import sys
+import time
 
 from prometheus_client.parser import text_string_to_metric_families
 
 text = open(sys.argv[1], encoding="utf-8").read()
 certs = json.load(open(sys.argv[2], encoding="utf-8"))["items"]
+now = int(sys.argv[3]) if len(sys.argv) > 3 else time.time()
 problems = []
 bad = problems.append
 
@@ -161,7 +178,8 @@ if parsed != samples:
 ftypes = {f.name: f.type for f in fams}
 want = {"certfleet_certificate_not_after_seconds": "gauge", "certfleet_certificate_not_before_seconds": "gauge",
         "certfleet_monitor_last_run_timestamp_seconds": "gauge", "certfleet_monitor_notifications_pending": "gauge",
-        "certfleet_monitor_smtp_failures": "counter"}
+        "certfleet_monitor_smtp_failures": "counter", "x509_cert_not_after": "gauge",
+        "x509_cert_not_before": "gauge", "x509_cert_expired": "gauge", "x509_read_errors": "gauge"}
 for name, typ in want.items():
     if ftypes.get(name) != typ:
         bad("family %s: type %s, expected %s" % (name, ftypes.get(name), typ))
@@ -183,15 +201,47 @@ for fam, field in (("certfleet_certificate_not_after_seconds", "not_after"),
         extra = sorted(set(got) - set(expect), key=str)[:2]
         wrong = [(k, got[k], expect[k]) for k in got if k in expect and got[k] != expect[k]][:2]
         bad("%s: %d samples for %d certificates; missing %s; extra %s; wrong %s" % (fam, len(got), len(certs), missing, extra, wrong))
+
+# x509-certificate-exporter's families: subject_CN and issuer_CN (only when the name has a CN),
+# serial_number in decimal, filepath NODE/PLACE, and certfleet's node and place. The issuer's CN
+# is taken from the listed certificate whose subject is this one's issuer (every certificate of
+# these stores has its issuer listed).
+by_subject = {c["subject"]: c for c in certs}
+unmatched = [c["cn"] for c in certs if c["issuer"] not in by_subject]
+if unmatched:
+    bad("issuers not in the list (the check needs them): %s" % unmatched[:3])
+for fam, value in (("x509_cert_not_after", lambda c: epoch(c["not_after"])),
+                   ("x509_cert_not_before", lambda c: epoch(c["not_before"])),
+                   ("x509_cert_expired", lambda c: 1.0 if now > epoch(c["not_after"]) else 0.0)):
+    expect = {}
+    for c in certs:
+        kind = "purpose" if "purpose" in c else "store"
+        labels = {"node": c["node"], kind: c[kind], "filepath": c["node"] + "/" + c[kind],
+                  "serial_number": str(int(c["serial"], 16))}
+        if c["cn"]:
+            labels["subject_CN"] = c["cn"]
+        issuer = by_subject.get(c["issuer"])
+        if issuer is not None and issuer["cn"]:
+            labels["issuer_CN"] = issuer["cn"]
+        expect[(fam, frozenset(labels.items()))] = value(c)
+    got = {k: v for k, v in samples.items() if k[0] == fam}
+    if got != expect:
+        missing = sorted(set(expect) - set(got), key=str)[:2]
+        extra = sorted(set(got) - set(expect), key=str)[:2]
+        wrong = [(k, got[k], expect[k]) for k in got if k in expect and got[k] != expect[k]][:2]
+        bad("%s: %d samples for %d certificates; missing %s; extra %s; wrong %s" % (fam, len(got), len(certs), missing, extra, wrong))
+if samples.get(("x509_read_errors", frozenset())) != 0.0:
+    bad("x509_read_errors: %s, expected 0" % samples.get(("x509_read_errors", frozenset())))
 print("families %d samples %d" % (len(fams), len(samples)))
 EOF
-# metrics_check WHAT FILE: the checker on FILE against the current certificate list
+# metrics_check WHAT FILE [NOW]: the checker on FILE against the current certificate list
+# (x509_cert_expired at NOW, default the real time)
 metrics_check() {
 	cf --json cert list >certs.json
-	"$PYP" check.py "$2" certs.json >check.out 2>&1 || true
+	"$PYP" check.py "$2" certs.json ${3:+"$3"} >check.out 2>&1 || true
 	assert_eq "$1: grammar, prometheus_client and the CLI's dates agree" "" "$(grep -v '^families ' check.out | head -5)"
 	NCERTS=$(json 'len(d["items"])' <certs.json)
-	assert_eq "$1: families and samples" "families 5 samples $((2 * NCERTS + 3))" "$(grep '^families ' check.out || echo none)"
+	assert_eq "$1: families and samples" "families 9 samples $((5 * NCERTS + 4))" "$(grep '^families ' check.out || echo none)"
 }
 # sanitizer_clean WHAT: the daemon's log so far has no sanitizer report (the sanitizer build)
 sanitizer_clean() {
@@ -203,7 +253,8 @@ sample() { # sample FILE NAME: the value of an unlabelled sample
 }
 
 # ==== 1. /metrics on loopback ===========================================================================
-start_certfleetd --log-level debug
+# (--metrics-cache 0: every request builds its answer, so a change shows at the next one)
+start_certfleetd --log-level debug --metrics-cache 0
 CODE=$(curl -sk -D m1.hdr -o m1.txt -w '%{http_code}' "$ORIGIN/metrics") || CODE="curl failed"
 assert_eq "GET /metrics on 127.0.0.1 without any credentials" 200 "$CODE"
 assert_contains "Content-Type of /metrics" "text/plain; version=0.0.4" "$(grep -i '^content-type:' m1.hdr | tr -d '\r')"
@@ -212,6 +263,47 @@ metrics_check "/metrics on loopback" m1.txt
 assert_eq "a CN with a quote and backslashes, escaped" $((2 * NQUOTE)) \
 	"$(grep -cF 'cn="certfleet \"Quoted\" CA \\ back\\slash"' m1.txt || true)"
 assert_eq "a CN with a line feed, escaped" 2 "$(grep -cF 'cn="two\nlines CA"' m1.txt || true)"
+assert_eq "x509-certificate-exporter's labels escaped too" 3 \
+	"$(grep -cF 'subject_CN="two\nlines CA",issuer_CN="two\nlines CA"' m1.txt || true)"
+# x509-certificate-exporter's series of the known certificate, through prometheus_client, against
+# what `openssl x509 -noout -subject -issuer -serial -dates` says of its file
+# (names one attribute a line, unescaped: no name here has a line feed)
+openssl x509 -in known.pem -noout -subject -issuer -serial -dates -nameopt multiline,-esc_msb,-esc_ctrl,utf8 >known.txt
+EXPECT=$("$PYP" - known.txt "$PUB" ucm2.example.com <<'EOF'
+import calendar, sys, time
+fields, part = {}, None
+for line in open(sys.argv[1], encoding="utf-8").read().split("\n"):
+    if line.endswith("=") and not line.startswith(" "):
+        part = line[:-1]  # "subject=" / "issuer=": their attributes follow, one a line
+    elif line.strip().startswith("commonName") and part is not None:
+        fields[part + "_CN"] = line.split(" = ", 1)[1]
+    elif "=" in line and not line.startswith(" "):
+        key, value = line.split("=", 1)
+        fields[key] = value
+        part = None
+date = lambda v: calendar.timegm(time.strptime(v, "%b %d %H:%M:%S %Y GMT"))
+values = {"x509_cert_not_after": date(fields["notAfter"]), "x509_cert_not_before": date(fields["notBefore"]),
+          "x509_cert_expired": int(time.time() > date(fields["notAfter"]))}
+for node in sys.argv[2:]:
+    for fam, v in sorted(values.items()):
+        print(fam, sorted({"node": node, "store": "tomcat-trust", "filepath": node + "/tomcat-trust",
+                           "subject_CN": fields["subject_CN"], "issuer_CN": fields["issuer_CN"],
+                           "serial_number": str(int(fields["serial"], 16))}.items()), int(v))
+EOF
+)
+GOT=$("$PYP" - m1.txt <<'EOF'
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+for f in text_string_to_metric_families(open(sys.argv[1], encoding="utf-8").read()):
+    for s in f.samples:
+        if s.name.startswith("x509_cert_") and s.labels.get("subject_CN") == "known intermediate":
+            print(s.name, sorted(s.labels.items()), int(s.value))
+EOF
+)
+assert_eq "x509_cert_* of a known certificate as openssl x509 reads it (serial in decimal)" \
+	"$(sort <<<"$EXPECT")" "$(sort <<<"$GOT")"
+assert_contains "  its serial_number" "('serial_number', '5394239030517750101787403360659429389364096733')" "$GOT"
+assert_contains "  its issuer_CN, the quoted CA's" "('issuer_CN', 'certfleet \"Quoted\" CA \\\\ back\\\\slash')" "$GOT"
 RT=$("$PYP" - m1.txt <<'EOF'
 import sys
 from prometheus_client.parser import text_string_to_metric_families
@@ -249,6 +341,46 @@ echo "/metrics: $(wc -c <m2.txt) bytes for $NCERTS certificates; $(grep 'GET /me
 stop_certfleetd
 wait 2>/dev/null || true
 
+# ==== 1b. the cache =======================================================================================
+# A bad --metrics-cache stops the start with one line naming it.
+for bad in soon -1 3601 1.5 10s ""; do
+	assert_exit "--metrics-cache [$bad] stops certfleetd" 2 \
+		"$CERTFLEETD" --store "$CERTFLEET_STORE" --listen "127.0.0.1:$(free_port)" --metrics-cache "$bad"
+	assert_eq "  with one line naming the option" "1 1" \
+		"$(wc -l <"$T/err") $(grep -c -- '--metrics-cache' "$T/err" || true)"
+done
+# --metrics-cache 8: an answer is served again, byte for byte, for 8 seconds after it was built,
+# though a certificate came in between; the first request after them shows it. (The cache time
+# starts once the first answer is built: after T0, before T1.)
+now_ms() { date +%s%3N; }
+sanitizer_clean "before the next daemon"
+: >"$T/daemon.err"
+start_certfleetd --log-level debug --metrics-cache 8
+T0=$(now_ms)
+curl -sk -o c1.txt "$ORIGIN/metrics"
+T1=$(now_ms)
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout cached.key -out cached.pem -days 30 \
+	-subj '/CN=arrived while cached' 2>/dev/null
+cf trust add --node ucm2.example.com --store tomcat-trust cached.pem >/dev/null
+assert_eq "the certificate is stored" 1 "$(cf --json cert list | json 'sum(1 for i in d["items"] if i["cn"] == "arrived while cached")')"
+curl -sk -o c2.txt "$ORIGIN/metrics"
+T2=$(now_ms)
+if [ $((T2 - T0)) -lt 8000 ]; then
+	assert_eq "a second request within the cache time: the same bytes" "" "$(cmp c1.txt c2.txt 2>&1 || true)"
+	assert_eq "  without the certificate stored in between" 0 "$(grep -c 'arrived while cached' c2.txt || true)"
+else
+	fail "the two requests took $((T2 - T0)) ms, more than the cache time: nothing learnt about the cache"
+fi
+sleep "$(awk -v w=$((T1 + 8500 - $(now_ms))) 'BEGIN { printf "%.3f", (w > 0 ? w : 0) / 1000 }')"
+curl -sk -o c3.txt "$ORIGIN/metrics"
+assert_eq "after the cache time: the certificate is in the answer (5 families)" 5 \
+	"$(grep -c 'arrived while cached' c3.txt || true)"
+metrics_check "/metrics after the cache time" c3.txt
+assert_eq "the answers were built twice, and served once from the cache" "2 1" \
+	"$(grep -c '/metrics: built for' "$T/daemon.err") $(grep -c '/metrics: the answer built' "$T/daemon.err")"
+stop_certfleetd
+wait 2>/dev/null || true
+
 # ==== 2. the token ========================================================================================
 openssl rand -hex 32 >token
 chmod 600 token
@@ -259,6 +391,18 @@ assert_exit "a token file with a too short token stops certfleetd" 3 \
 assert_contains "  and says why" "metrics token" "$(cat "$T/err")"
 assert_exit "a missing token file stops certfleetd" 3 \
 	"$CERTFLEETD" --store "$CERTFLEET_STORE" --listen "127.0.0.1:$(free_port)" --metrics-token-file no-such-file
+
+# With a token file the token is needed on a loopback address too (a reverse proxy in front).
+start_certfleetd --metrics-token-file token
+CODE=$(curl -sk -D t0.hdr -o t0.json -w '%{http_code}' "$ORIGIN/metrics")
+assert_eq "127.0.0.1 with a token file: no Authorization" "401 0" "$CODE $(grep -c 'certfleet_\|x509_' t0.json || true)"
+assert_eq "127.0.0.1 with a token file: the right bearer token" 200 \
+	"$(curl -sk -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$ORIGIN/metrics")"
+assert_eq "127.0.0.1 with a token file and the answer cached: a wrong token" 401 \
+	"$(curl -sk -o /dev/null -w '%{http_code}' -H "Authorization: Bearer ${TOKEN}x" "$ORIGIN/metrics")"
+assert_contains "  the start-up line says so" "/metrics: needs Authorization: Bearer" "$(cat "$T/daemon.err")"
+stop_certfleetd
+wait 2>/dev/null || true
 
 # A non-loopback address of this machine (IPv4 first), if there is one.
 ADDR=""
@@ -292,7 +436,7 @@ if [ -n "$ADDR" ]; then
 	assert_eq "$ADDR without --metrics-token-file: a token does not help" 403 "$CODE"
 	stop_certfleetd
 	wait 2>/dev/null || true
-	start_on "$ADDR" --metrics-token-file token
+	start_on "$ADDR" --metrics-token-file token --metrics-cache 600
 	CODE=$(curl -sk -D t2.hdr -o /dev/null -w '%{http_code}' "$MORIGIN/metrics")
 	assert_eq "$ADDR with a token file: no Authorization" 401 "$CODE"
 	assert_contains "  with WWW-Authenticate: Bearer" "Bearer" "$(grep -i '^www-authenticate:' t2.hdr | tr -d '\r')"
@@ -305,6 +449,12 @@ if [ -n "$ADDR" ]; then
 	CODE=$(curl -sk -o m3.txt -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$MORIGIN/metrics")
 	assert_eq "$ADDR with the right bearer token" 200 "$CODE"
 	metrics_check "/metrics with the bearer token on $ADDR" m3.txt
+	# the answer is cached now; the token is still checked on every request
+	CODE=$(curl -sk -o t3.json -w '%{http_code}' -H "Authorization: Bearer ${TOKEN}x" "$MORIGIN/metrics")
+	assert_eq "$ADDR with the answer cached: a wrong token" 401 "$CODE"
+	assert_eq "  gets no metric" 0 "$(grep -c 'certfleet_\|x509_' t3.json || true)"
+	CODE=$(curl -sk -o t4.json -w '%{http_code}' "$MORIGIN/metrics")
+	assert_eq "$ADDR with the answer cached: no Authorization" "401 0" "$CODE $(grep -c 'certfleet_\|x509_' t4.json || true)"
 	# the session cookie is no way in
 	SESSION_CODE=$(curl -sk -c ses.jar -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
 		-d "{\"user\":\"admin\",\"password\":\"$PW_ADMIN\"}" "$MORIGIN/api/v1/login")
@@ -350,6 +500,11 @@ assert_eq "POST /monitor/run: audited" "admin|monitor run|ok" \
 	"$(cf --json audit --limit 1 | json '"|".join(d["items"][0][k] for k in ("account", "action", "result"))')"
 assert_eq "one notification line per certificate in all" "$DUE" "$(grep -c 'info monitor: .* expires ' "$T/daemon.err" || true)"
 curl -sk -o m4.txt "$ORIGIN/metrics"
+metrics_check "/metrics at the daemon's clock (x509_cert_expired then)" m4.txt "$NOW1"
+assert_eq "x509_cert_expired: 1 for the certificates expired at the daemon's clock" \
+	"$(json "sum(1 for i in d['items'] if __import__('calendar').timegm(__import__('time').strptime(i['not_after'], '%Y-%m-%dT%H:%M:%SZ')) < $NOW1)" <certs.json)" \
+	"$(grep -c '^x509_cert_expired{.* 1$' m4.txt || true)"
+assert_eq "  some are" 1 "$([ "$(grep -c '^x509_cert_expired{.* 1$' m4.txt || true)" -gt 0 ] && echo 1 || echo 0)"
 assert_eq "health after the passes: last run" "$NOW1" "$(sample m4.txt certfleet_monitor_last_run_timestamp_seconds)"
 assert_eq "health after the passes: pending" 0 "$(sample m4.txt certfleet_monitor_notifications_pending)"
 assert_clean_stop
