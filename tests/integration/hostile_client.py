@@ -58,6 +58,18 @@ def rss_kib(pid):
     return -1
 
 
+def unread(port):
+    """Bytes the daemon has received on PORT but not read yet (the rx_queue of /proc/net/tcp)."""
+    total = 0
+    with open("/proc/net/tcp") as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            if int(fields[1].split(":")[1], 16) == port:
+                total += int(fields[4].split(":")[1], 16)
+    return total
+
+
 def cpu_s(pid):
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -90,7 +102,11 @@ def flood(port, pid, n, path, length):
         t.start()
     for t in threads:
         t.join()
-    time.sleep(1)  # what was sent is in the daemon
+    # the daemon has read what was sent (a sanitizer build takes its time)
+    deadline = time.time() + 120
+    while unread(port) > 0 and time.time() < deadline:
+        time.sleep(0.2)
+    time.sleep(0.5)
     # a connection the daemon gave up reads as closed now
     for c in held:
         c.setblocking(False)
