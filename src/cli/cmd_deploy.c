@@ -29,7 +29,12 @@ int cmd_deploy(cli *c, int argc, char **argv)
 		return rc;
 	cf_code code = cf_deploy_run(c->st, v[0], v[1], &rep, &e);
 	if (c->json && (code == CF_OK || rep.n > 0)) {
-		json_t *o = json_pack("{s:s, s:o}", "node", v[0], "items", cf_json_deploy(&rep));
+		json_t *items = cf_json_deploy(&rep);
+		for (size_t k = 0; k < rep.n; k++)
+			if (rep.v[k].repaired != NULL)
+				json_object_set_new(json_array_get(items, k), "repaired",
+						    json_string(rep.v[k].repaired));
+		json_t *o = json_pack("{s:s, s:o}", "node", v[0], "items", items);
 		if (code != CF_OK)
 			json_object_set_new(o, "error",
 					    json_pack("{s:i, s:s}", "code", (int)code, "message", e.message));
@@ -42,6 +47,8 @@ int cmd_deploy(cli *c, int argc, char **argv)
 		}
 	} else {
 		for (size_t k = 0; k < rep.n; k++) {
+			if (rep.v[k].repaired != NULL)
+				printf("%s: %s\n", rep.v[k].purpose, rep.v[k].repaired);
 			for (size_t f = 0; f < rep.v[k].files.n; f++)
 				printf("%s: wrote %s\n", rep.v[k].purpose, rep.v[k].files.v[f]);
 			if (rep.v[k].reload != NULL)

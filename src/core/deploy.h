@@ -23,6 +23,7 @@ typedef struct cf_deploy_result {
 	cf_strv files;	   /* paths written */
 	char *reload;	   /* command run, or NULL */
 	int reload_status; /* exit status; -1 when it could not run */
+	char *repaired;	   /* what was repaired of an interrupted deploy first, or NULL */
 } cf_deploy_result;
 
 typedef struct cf_deploy_report {
@@ -32,9 +33,13 @@ typedef struct cf_deploy_report {
 
 void cf_deploy_report_free(cf_deploy_report *r);
 
-/* Writes the current identity of each target of node (one purpose when non-NULL): files
- * atomically (temp + fsync + rename, the previous kept as .prev), then runs its reload.
- * A failed reload is CF_E_REMOTE after every target was tried; the report says which. */
+/* Writes the current identity of each target of node (one purpose when non-NULL), then runs its
+ * reload. A target's files are replaced together: every crash or failure leaves the old set or
+ * the new one, or a journal "<key>.journal" from which the next deploy repairs the old or new set
+ * before anything else (docs/architecture.md, "Deploys"); stale "*.tmp.*" files are removed.
+ * The replaced files become ".prev" only when they had reloaded successfully, so .prev is the
+ * last working set. A failed reload is CF_E_REMOTE after every target was tried; the report
+ * says which. */
 cf_code cf_deploy_run(cf_store *st, const char *node, const char *purpose, cf_deploy_report *out, cf_err *e);
 
 #endif

@@ -82,25 +82,26 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-static void fsync_dir_of(const char *path)
+int cf_file_sync_dir(const char *path)
 {
 	char *copy = strdup(path);
 	if (copy == NULL)
-		return;
-	int dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		return -1;
+	int rc = -1, dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0) {
-		fsync(dfd);
+		rc = fsync(dfd);
 		close(dfd);
 	}
 	free(copy);
+	return rc;
 }
 
-cf_code cf_file_write_atomic(const char *path, const void *data, size_t len, const cf_write_opts *opts, cf_err *e)
+cf_code cf_file_write_temp(const char *path, const void *data, size_t len, const cf_write_opts *opts, char *tmp,
+			   size_t tmp_size, cf_err *e)
 {
-	char tmp[4096];
 	int fd = -1;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp))
+	if (snprintf(tmp, tmp_size, "%s.tmp.XXXXXX", path) >= (int)tmp_size)
 		return cf_err_set(e, CF_E_INPUT, path, "path is too long");
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0 && (errno == ENOENT || errno == ENOTDIR))
@@ -117,7 +118,21 @@ cf_code cf_file_write_atomic(const char *path, const void *data, size_t len, con
 		fd = -1;
 		goto fail;
 	}
-	fd = -1;
+	return CF_OK;
+fail:;
+	int saved = errno;
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return cf_err_set(e, CF_E_INTERNAL, path, "cannot write: %s", strerror(saved));
+}
+
+cf_code cf_file_write_atomic(const char *path, const void *data, size_t len, const cf_write_opts *opts, cf_err *e)
+{
+	char tmp[4096];
+	cf_code rc = cf_file_write_temp(path, data, len, opts, tmp, sizeof(tmp), e);
+	if (rc != CF_OK)
+		return rc;
 	if (opts->keep_prev && access(path, F_OK) == 0) {
 		char prev[4200];
 		snprintf(prev, sizeof(prev), "%s.prev", path);
@@ -127,12 +142,10 @@ cf_code cf_file_write_atomic(const char *path, const void *data, size_t len, con
 	}
 	if (rename(tmp, path) != 0)
 		goto fail;
-	fsync_dir_of(path);
+	cf_file_sync_dir(path);
 	return CF_OK;
 fail:;
 	int saved = errno;
-	if (fd >= 0)
-		close(fd);
 	unlink(tmp);
 	return cf_err_set(e, CF_E_INTERNAL, path, "cannot write: %s", strerror(saved));
 }

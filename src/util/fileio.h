@@ -29,6 +29,16 @@ typedef struct cf_write_opts {
  * and a crash leaves one of them. */
 cf_code cf_file_write_atomic(const char *path, const void *data, size_t len, const cf_write_opts *opts, cf_err *e);
 
+/* The first half of an atomic write, for callers that replace several files together: data in
+ * a new file "<path>.tmp.XXXXXX" beside path (mode and owner set, fsynced, closed), whose name
+ * goes to tmp (tmp_size bytes). The caller renames it into place; on failure nothing is left. */
+cf_code cf_file_write_temp(const char *path, const void *data, size_t len, const cf_write_opts *opts, char *tmp,
+			   size_t tmp_size, cf_err *e);
+
+/* fsyncs the directory that holds path, so renames, links and unlinks in it survive a power
+ * loss. 0, or -1 with errno set. */
+int cf_file_sync_dir(const char *path);
+
 /* The public root CAs the doctor compares against: $CERTFLEET_CA_BUNDLE, else the system bundle
  * (/etc/ssl/certs/ca-certificates.crt). *buf is NULL (and *len 0) when there is none. */
 void cf_public_roots_read(uint8_t **buf, size_t *len);
