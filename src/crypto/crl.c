@@ -163,6 +163,8 @@ static cf_code crl_extensions(walk *w, cf_derreader *r)
 		if (critical && !known)
 			return cf_err_set(w->e, CF_E_INPUT, w->name,
 					  "the CRL has a critical extension certfleet does not know");
+		if (critical && oid_is(&oid, crl_known[0])) /* RFC 5280 5.2.3: MUST be non-critical */
+			return cf_err_set(w->e, CF_E_INPUT, w->name, "the CRL's cRLNumber extension is critical");
 		if (oid_is(&oid, crl_known[0]) || oid_is(&oid, crl_known[1])) {
 			cf_derreader num;
 			if (!cf_der_expect(&val, 0x02, &tlv, &num) || num.end - num.p > 20)

@@ -15,8 +15,8 @@
 typedef struct cf_crl cf_crl;
 
 /* Parses a CRL from DER or PEM (name is used in messages). Malformed input is CF_E_INPUT naming
- * name and what is wrong, and so is a CRL without a cRLNumber or with a critical one (RFC 5280
- * 5.2.3). The signature is not checked here (cf_crl_verify). */
+ * name and what is wrong, and so is a CRL whose cRLNumber is critical (RFC 5280 5.2.3). The
+ * signature is not checked here (cf_crl_verify). */
 cf_code cf_crl_parse(const char *name, const uint8_t *buf, size_t len, cf_crl **out, cf_err *e);
 void cf_crl_free(cf_crl *c);
 
@@ -36,7 +36,7 @@ typedef struct cf_crl_info {
 	char issuer[512];		  /* the issuer's name, one line (RFC 2253 order as OpenSSL prints it) */
 	char issuer_hash[65];		  /* SHA-256 of the issuer Name's DER: matches a certificate's issuer */
 	int64_t this_update, next_update; /* next_update 0 when absent */
-	char number[48];		  /* the CRL number in hex ("" only in a CRL stored before it was required) */
+	char number[48];		  /* the CRL number in hex, "" when absent */
 	size_t entries;			  /* revoked serials */
 	bool delta;			  /* a delta CRL (deltaCRLIndicator) */
 } cf_crl_info;
