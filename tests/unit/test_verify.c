@@ -442,6 +442,59 @@ static void test_bad_signature(void **state)
 	cf_trustidx_free(idx);
 }
 
+/* A peer file may hold any number of certificates: the issuer after 24 others is found. */
+static void test_many_extras(void **state)
+{
+	struct pki *p = *state;
+	cf_key *k = ec_key();
+	cf_trustidx *idx = cf_trustidx_new();
+	add(idx, p->root, true);
+	cf_cert *extra[25];
+	for (size_t i = 0; i < 24; i++) {
+		char cn[64];
+		snprintf(cn, sizeof(cn), "Filler CA %zu", i);
+		extra[i] = sub_ca(k, cn, true, p->root, p->root_key, T0, 100);
+	}
+	extra[24] = p->inter;
+	cf_cert *want[] = {p->inter, p->root};
+	verify_chain(idx, p->leaves[0], extra, 25, T0 + DAY, want, 2);
+	verify_fails(idx, p->leaves[0], extra, 24, T0 + DAY, CF_V_NO_ISSUER);
+	for (size_t i = 0; i < 24; i++)
+		cf_cert_free(extra[i]);
+	cf_trustidx_free(idx);
+	cf_key_free(k);
+}
+
+/* Five CAs with one subject and one key, each issued by that subject with that key, all verify
+ * one another: path building must neither explore every ordering (it took minutes) nor put the
+ * same subject and key twice in a path. Without an anchor above them the answer is no issuer;
+ * with one of them issued by the root, that one. The bound is generous: the answer takes
+ * milliseconds. */
+static void test_same_subject_same_key(void **state)
+{
+	struct pki *p = *state;
+	cf_key *k = ec_key(), *lk = ec_key();
+	cf_cert *loop[6];
+	loop[0] = root_ca(k, "Loop CA", T0, 100);
+	for (size_t i = 1; i < 5; i++)
+		loop[i] = sub_ca(k, "Loop CA", true, loop[0], k, T0, 100);
+	loop[5] = sub_ca(k, "Loop CA", true, p->root, p->root_key, T0, 100);
+	cf_cert *leaf = leaf_cert(lk, "loop.example.com", loop[0], k, T0, 30);
+	cf_trustidx *idx = cf_trustidx_new();
+	add(idx, p->root, true);
+	time_t start = time(NULL);
+	verify_fails(idx, leaf, loop, 5, T0 + DAY, CF_V_NO_ISSUER);
+	cf_cert *want[] = {loop[5], p->root};
+	verify_chain(idx, leaf, loop, 6, T0 + DAY, want, 2);
+	assert_true(time(NULL) - start < 10);
+	cf_trustidx_free(idx);
+	cf_cert_free(leaf);
+	for (size_t i = 0; i < 6; i++)
+		cf_cert_free(loop[i]);
+	cf_key_free(lk);
+	cf_key_free(k);
+}
+
 /* ---- pathLenConstraint (certificates made with the openssl command) ------------------------------ */
 
 static const char pathlen_cnf[] = "[req]\n"
@@ -644,6 +697,8 @@ int main(void)
 		cmocka_unit_test(test_not_ca),
 		cmocka_unit_test(test_bad_signature),
 		cmocka_unit_test(test_path_length),
+		cmocka_unit_test(test_many_extras),
+		cmocka_unit_test(test_same_subject_same_key),
 		cmocka_unit_test(test_concurrent),
 	};
 	return cmocka_run_group_tests_name("trust index", tests, pki_setup, pki_teardown);
