@@ -1,4 +1,4 @@
-/* init, cluster add|set|show, node add|list */
+/* init, cluster add|set|show|list|delete, node add|list|delete */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -104,6 +104,53 @@ int cmd_cluster_show(cli *c, int argc, char **argv)
 	return 0;
 }
 
+int cmd_cluster_list(cli *c, int argc, char **argv)
+{
+	(void)argv;
+	cf_err e = {0};
+	cf_clusterinfo *v = NULL;
+	size_t n = 0;
+	if (argc != 1)
+		return cli_usage(c, "certfleet cluster list");
+	int rc = cli_store(c, false);
+	if (rc != 0)
+		return rc;
+	if (cf_store_clusters(c->st, &v, &n, &e) != CF_OK)
+		return cli_fail(c, &e);
+	if (c->json) {
+		json_t *items = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(items, json_pack("{s:s, s:s, s:I}", "name", v[i].name, "fqdn", v[i].fqdn,
+							       "nodes", (json_int_t)v[i].nodes));
+		cli_json(json_pack("{s:o}", "items", items));
+	} else {
+		printf("%-24s %-40s %s\n", "CLUSTER", "FQDN", "NODES");
+		for (size_t i = 0; i < n; i++)
+			printf("%-24s %-40s %lld\n", cli_text(v[i].name), v[i].fqdn[0] ? v[i].fqdn : "-",
+			       (long long)v[i].nodes);
+	}
+	cf_clusterinfos_free(v, n);
+	return 0;
+}
+
+int cmd_cluster_delete(cli *c, int argc, char **argv)
+{
+	cf_err e = {0};
+	if (argc != 2)
+		return cli_usage(c, "certfleet cluster delete NAME");
+	cli_audit_object(c, "%s", argv[1]);
+	int rc = cli_store(c, false);
+	if (rc != 0)
+		return rc;
+	if (cf_cluster_delete(c->st, argv[1], &e) != CF_OK)
+		return cli_fail(c, &e);
+	if (c->json)
+		cli_json(json_pack("{s:s}", "deleted", argv[1]));
+	else
+		printf("cluster %s deleted\n", cli_text(argv[1]));
+	return 0;
+}
+
 int cmd_node_add(cli *c, int argc, char **argv)
 {
 	static const char usage[] =
@@ -151,6 +198,43 @@ int cmd_node_add(cli *c, int argc, char **argv)
 		cli_print_outcome(&out);
 	}
 	cf_node_free(&n);
+	cf_outcome_free(&out);
+	return 0;
+}
+
+int cmd_node_delete(cli *c, int argc, char **argv)
+{
+	static const char usage[] = "certfleet node delete FQDN [--force]";
+	static const struct option opts[] = {{"force", no_argument, NULL, 0}, {0}};
+	const char *v[1] = {0};
+	cf_err e = {0};
+	cf_outcome out = {0};
+	int i = cli_parse(c, argc, argv, opts, v, usage);
+	if (i < 0)
+		return 2;
+	if (argc - i != 1)
+		return cli_usage(c, usage);
+	cli_audit_object(c, "%s%s", argv[i], v[0] ? " (forced)" : "");
+	int rc = cli_store(c, false);
+	if (rc != 0)
+		return rc;
+	if (cf_node_delete(c->st, argv[i], v[0] != NULL, &out, &e) != CF_OK) {
+		cf_outcome_free(&out);
+		return cli_fail(c, &e);
+	}
+	if (c->json) {
+		json_t *o = json_pack("{s:s}", "deleted", argv[i]);
+		json_t *ids = json_array();
+		for (size_t k = 0; k < out.n_ids; k++)
+			json_array_append_new(ids, json_integer(out.ids[k]));
+		json_object_set_new(o, "trust_copies_deleted", ids);
+		cf_json_outcome(o, &out);
+		cli_json(o);
+	} else {
+		printf("node %s deleted; %zu cop%s of its self-signed certificates taken out of peers' trust stores\n",
+		       cli_text(argv[i]), out.n_ids, out.n_ids == 1 ? "y" : "ies");
+		cli_print_outcome(&out);
+	}
 	cf_outcome_free(&out);
 	return 0;
 }

@@ -222,3 +222,95 @@ out:
 	cf_nodes_free(nodes, n);
 	return rc;
 }
+
+/* The SHA-256 of each self-signed identity of a node. */
+static int collect_self_signed(void *ctx, const cf_certrow *r)
+{
+	if (r->facts.self_signed)
+		cf_strv_push(ctx, r->facts.sha256);
+	return 0;
+}
+
+/* Inside the transaction: deletes the copies of the self-signed identities (sha256s) from every
+ * trust store of the cluster's other nodes. */
+static cf_code drop_peer_copies(cf_store *st, const cf_nodectx *c, const cf_strv *sha256s, cf_outcome *out, cf_err *e)
+{
+	cf_code rc = CF_OK;
+	for (size_t i = 0; i < c->n_nodes && rc == CF_OK; i++) {
+		const cf_node *peer = &c->nodes[i];
+		const cf_product *product = cf_product_find(peer->product);
+		cf_strv stores = {0};
+		if (peer->id == c->node.id || product == NULL)
+			continue;
+		cf_strv_split(&stores, product->trust_stores, " ");
+		for (size_t k = 0; k < stores.n && rc == CF_OK; k++) {
+			bool dropped = false;
+			for (size_t j = 0; j < sha256s->n && rc == CF_OK; j++) {
+				int64_t id = cf_store_trust_find(st, peer->id, stores.v[k], sha256s->v[j]);
+				if (id > 0 && (rc = cf_store_cert_delete(st, id, e)) == CF_OK) {
+					cf_outcome_add_id(out, id);
+					dropped = true;
+				}
+			}
+			if (dropped) {
+				cf_strv_push_unique(&out->nodes, peer->fqdn);
+				cf_plan_trust(&out->plan, stores.v[k], peer, false);
+			}
+		}
+		cf_strv_clear(&stores);
+	}
+	return rc;
+}
+
+cf_code cf_node_delete(cf_store *st, const char *fqdn, bool force, cf_outcome *out, cf_err *e)
+{
+	cf_nodectx c = {0};
+	cf_strv own = {0};
+	cf_code rc = cf_store_begin(st, e);
+	if (rc == CF_OK)
+		rc = cf_nodectx_load(st, fqdn, &c, e);
+	if (rc == CF_OK && c.node.publisher && c.n_nodes > 1 && !force)
+		rc = cf_err_set(e, CF_E_STATE, c.node.fqdn,
+				"is the %s publisher of cluster %s, which has %zu other node%s; delete them first, or "
+				"force it (the cluster is then left without this publisher)",
+				c.node.product, c.cluster.name, c.n_nodes - 1, c.n_nodes == 2 ? "" : "s");
+	if (rc == CF_OK) {
+		cf_certfilter f = {.node = c.node.fqdn, .kind = CF_IDENTITY};
+		rc = cf_store_cert_each(st, &f, collect_self_signed, &own, e);
+	}
+	if (rc == CF_OK)
+		rc = drop_peer_copies(st, &c, &own, out, e);
+	if (rc == CF_OK)
+		rc = cf_store_node_delete(st, c.node.id, e);
+	if (rc == CF_OK) {
+		cf_plan_finish(&out->plan);
+		rc = cf_store_commit(st, e);
+	}
+	cf_store_rollback(st);
+	cf_strv_clear(&own);
+	cf_nodectx_free(&c);
+	return rc;
+}
+
+cf_code cf_cluster_delete(cf_store *st, const char *name, cf_err *e)
+{
+	cf_cluster cl = {0};
+	cf_node *nodes = NULL;
+	size_t n = 0;
+	cf_code rc = cf_store_begin(st, e);
+	if (rc == CF_OK)
+		rc = cf_store_cluster_get(st, name, 0, &cl, e);
+	if (rc == CF_OK)
+		rc = cf_store_nodes(st, cl.id, &nodes, &n, e);
+	if (rc == CF_OK && n > 0)
+		rc = cf_err_set(e, CF_E_STATE, name, "the cluster still has %zu node%s (%s%s); delete them first", n,
+				n == 1 ? "" : "s", nodes[0].fqdn, n > 1 ? ", ..." : "");
+	if (rc == CF_OK)
+		rc = cf_store_cluster_delete(st, cl.id, e);
+	if (rc == CF_OK)
+		rc = cf_store_commit(st, e);
+	cf_store_rollback(st);
+	cf_nodes_free(nodes, n);
+	cf_cluster_free(&cl);
+	return rc;
+}

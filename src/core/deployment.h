@@ -36,5 +36,11 @@ typedef struct cf_node_spec {
 /* Adds a node; unless no_defaults, creates the self-signed identity of every purpose of the
  * product and places each into its trust store on every node of the cluster (SPEC §3.1). */
 cf_code cf_node_add(cf_store *st, const cf_node_spec *spec, cf_outcome *out, cf_err *e);
+/* Deletes a node and everything kept on it, and takes the copies of its self-signed identities
+ * out of the trust stores of the other nodes of its cluster (out: those copies, their nodes and
+ * the restart plan). A publisher with other nodes in its cluster is CF_E_STATE unless force. */
+cf_code cf_node_delete(cf_store *st, const char *fqdn, bool force, cf_outcome *out, cf_err *e);
+/* Deletes a cluster with no nodes (CF_E_STATE while it has any). */
+cf_code cf_cluster_delete(cf_store *st, const char *name, cf_err *e);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/certjson.h"
+#include "core/deployment.h"
 #include "core/doctor.h"
 #include "core/status.h"
 #include "crypto/password.h"
@@ -25,6 +26,9 @@ static const struct route {
 	{EVHTTP_REQ_POST, "/api/v1/logout", cf_route_logout},
 	{EVHTTP_REQ_GET, "/api/v1/session", cf_route_session},
 	{EVHTTP_REQ_GET, "/api/v1/nodes", cf_route_nodes},
+	{EVHTTP_REQ_DELETE, "/api/v1/nodes/{name}", cf_route_node_delete},
+	{EVHTTP_REQ_GET, "/api/v1/clusters", cf_route_clusters},
+	{EVHTTP_REQ_DELETE, "/api/v1/clusters/{name}", cf_route_cluster_delete},
 	{EVHTTP_REQ_GET, "/api/v1/status", cf_route_status},
 	{EVHTTP_REQ_GET, "/api/v1/certificates", cf_route_certs},
 	{EVHTTP_REQ_GET, "/api/v1/certificates/{id}", cf_route_cert_get},
@@ -280,6 +284,60 @@ void cf_route_nodes(cf_req *q)
 		json_array_append_new(items, node_json(&v[i]));
 	cf_nodes_free(v, n);
 	cf_reply_json(q, 200, json_pack("{s:o}", "items", items));
+}
+
+void cf_route_node_delete(cf_req *q)
+{
+	cf_err e = {0};
+	cf_change c;
+	cf_outcome out = {0};
+	const char *force = cf_req_param(q, "force");
+	if (!cf_req_change(q, true))
+		return;
+	if (force != NULL && strcmp(force, "true") != 0 && strcmp(force, "false") != 0) {
+		cf_reply_field(q, 400, "force", "force: must be true or false");
+		return;
+	}
+	bool forced = force != NULL && strcmp(force, "true") == 0;
+	cf_change_begin(q, &c, "node delete", "%s%s", q->arg, forced ? " (forced)" : "");
+	cf_code rc = cf_node_delete(q->d->st, q->arg, forced, &out, &e);
+	if (cf_change_end(q, &c, rc, &e)) {
+		json_t *o = cf_change_json(q, &out);
+		json_object_set_new(o, "deleted", json_string(q->arg));
+		cf_reply_json(q, 200, o);
+	}
+	cf_outcome_free(&out);
+}
+
+void cf_route_clusters(cf_req *q)
+{
+	cf_clusterinfo *v = NULL;
+	size_t n = 0;
+	cf_err e = {0};
+	if (!cf_req_session(q))
+		return;
+	if (cf_store_clusters(q->d->st, &v, &n, &e) != CF_OK) {
+		cf_reply_err(q, &e);
+		return;
+	}
+	json_t *items = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(items, json_pack("{s:s, s:s, s:I}", "name", v[i].name, "fqdn", v[i].fqdn, "nodes",
+						       (json_int_t)v[i].nodes));
+	cf_clusterinfos_free(v, n);
+	cf_reply_json(q, 200, json_pack("{s:o}", "items", items));
+}
+
+void cf_route_cluster_delete(cf_req *q)
+{
+	cf_err e = {0};
+	cf_change c;
+	if (!cf_req_change(q, true))
+		return;
+	cf_change_begin(q, &c, "cluster delete", "%s", q->arg);
+	cf_code rc = cf_cluster_delete(q->d->st, q->arg, &e);
+	if (cf_change_end(q, &c, rc, &e))
+		cf_reply_json(q, 200, json_pack("{s:s}", "deleted", q->arg));
 }
 
 void cf_route_status(cf_req *q)

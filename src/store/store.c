@@ -250,6 +250,57 @@ cf_code cf_store_cluster_get(cf_store *st, const char *name, int64_t id, cf_clus
 	return CF_OK;
 }
 
+cf_code cf_store_cluster_delete(cf_store *st, int64_t id, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc = prep(st, "DELETE FROM clusters WHERE id = $1", &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_int(s, 1, id);
+	return run(st, s, e);
+}
+
+void cf_clusterinfos_free(cf_clusterinfo *v, size_t n)
+{
+	for (size_t i = 0; v != NULL && i < n; i++) {
+		free(v[i].name);
+		free(v[i].fqdn);
+	}
+	free(v);
+}
+
+cf_code cf_store_clusters(cf_store *st, cf_clusterinfo **out, size_t *n, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc = prep(st,
+			  "SELECT c.name, c.fqdn, (SELECT count(*) FROM nodes n WHERE n.cluster_id = c.id) "
+			  "FROM clusters c ORDER BY c.name",
+			  &s, e);
+	if (rc != CF_OK)
+		return rc;
+	cf_clusterinfo *v = NULL;
+	size_t count = 0, cap = 0;
+	int r;
+	while ((r = D->step(s, e)) == 1) {
+		if (cf_grow(&v, &cap, count, sizeof(*v)) != 0) {
+			r = -1;
+			cf_err_set(e, CF_E_INTERNAL, "clusters", "out of memory");
+			break;
+		}
+		v[count].name = dup0(D->col_text(s, 0));
+		v[count].fqdn = dup0(D->col_text(s, 1));
+		v[count++].nodes = D->col_int(s, 2);
+	}
+	release(st, s);
+	if (r < 0) {
+		cf_clusterinfos_free(v, count);
+		return e ? e->code : CF_E_INTERNAL;
+	}
+	*out = v;
+	*n = count;
+	return CF_OK;
+}
+
 cf_code cf_store_cluster_setting(cf_store *st, int64_t id, const char *key, const char *value, cf_err *e)
 {
 	cf_stmt *s = NULL;
@@ -375,6 +426,16 @@ cf_code cf_store_nodes(cf_store *st, int64_t cluster_id, cf_node **out, size_t *
 	*out = v;
 	*n = count;
 	return CF_OK;
+}
+
+cf_code cf_store_node_delete(cf_store *st, int64_t id, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc = prep(st, "DELETE FROM nodes WHERE id = $1", &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_int(s, 1, id);
+	return run(st, s, e);
 }
 
 /* ---- certificates ------------------------------------------------------------------------------ */

@@ -46,6 +46,17 @@ cf_code cf_store_cluster_set_fqdn(cf_store *st, int64_t id, const char *fqdn, cf
 cf_code cf_store_cluster_get(cf_store *st, const char *name, int64_t id, cf_cluster *out, cf_err *e);
 /* Sets (value non-NULL) or removes (NULL) one setting. */
 cf_code cf_store_cluster_setting(cf_store *st, int64_t id, const char *key, const char *value, cf_err *e);
+/* Deletes a cluster and its settings (the caller checks it has no nodes: the store refuses). */
+cf_code cf_store_cluster_delete(cf_store *st, int64_t id, cf_err *e);
+
+/* A cluster as `cluster list` shows it. */
+typedef struct cf_clusterinfo {
+	char *name, *fqdn; /* fqdn "" when not set */
+	int64_t nodes;
+} cf_clusterinfo;
+void cf_clusterinfos_free(cf_clusterinfo *v, size_t n);
+/* Every cluster, by name, with its number of nodes. */
+cf_code cf_store_clusters(cf_store *st, cf_clusterinfo **out, size_t *n, cf_err *e);
 
 /* ---- nodes ------------------------------------------------------------------------------------ */
 
@@ -68,6 +79,9 @@ cf_code cf_store_node_get(cf_store *st, const char *fqdn, cf_node *out, cf_err *
 /* All nodes, or those of one cluster (cluster_id > 0): by cluster name, publishers first, then
  * by FQDN. */
 cf_code cf_store_nodes(cf_store *st, int64_t cluster_id, cf_node **out, size_t *n, cf_err *e);
+/* Deletes a node with everything kept on it: identities, trust certificates, LSCs, pending CSRs,
+ * deploy targets, notifications. */
+cf_code cf_store_node_delete(cf_store *st, int64_t id, cf_err *e);
 
 /* ---- certificates ------------------------------------------------------------------------------ */
 

@@ -182,6 +182,8 @@ op_args() {
 	"POST /api/v1/csr") A=(-H "$CTJ" --data-binary @b/csr_refused.json) ;;
 	"POST /api/v1/endpoints") A=(-H "$CTJ" --data-binary @b/endpoints_refused.json) ;;
 	"DELETE /api/v1/endpoints/{name}") U="$U?node=$PUB" ;;
+	"DELETE /api/v1/nodes/{name}") U="$ORIGIN/api/v1/nodes/$PUB?force=true" ;;
+	"DELETE /api/v1/clusters/{name}") U="$ORIGIN/api/v1/clusters/spare" ;;
 	"GET /api/v1/csr" | "DELETE /api/v1/csr") U="$U?node=$PUB&purpose=TVS" ;;
 	"GET /api/v1/csr/preview") U="$U?node=$PUB&purpose=tomcat" ;;
 	"POST /api/v1/users") A=(-H "$CTJ" --data-binary @b/user_refused.json) ;;
@@ -404,6 +406,36 @@ req csr_discard "${AUTH_A[@]}" -X DELETE "$API/csr?node=$PUB&purpose=TVS"
 change_ok "CSR discard TVS" admin "csr discard" "TVS on $PUB"
 req trust_delete "${AUTH_A[@]}" -X DELETE "$API/certificates/$TRUST_ID2"
 change_ok "trust delete" admin "trust delete" "$TRUST_ID2"
+
+# topology: clusters listed, a publisher with peers refused without force, a subscriber and an
+# empty cluster deleted (the subscriber's self-signed copies leave the publisher's trust stores)
+cf cluster add spare >/dev/null
+cf node add sub1.example.com --cluster cl1 --product ucm >/dev/null
+AUDIT_N=$(audit_total)
+req clusters -b reader.jar "$API/clusters"
+assert_eq "GET clusters" "200 cl1::2 spare::0" "$CODE $(jb '" ".join("%s:%s:%d" % (c["name"], c["fqdn"], c["nodes"]) for c in d["items"])')"
+BEFORE_NODES=$(cf --json node list)
+req node_delete_pub "${AUTH_A[@]}" -X DELETE "$API/nodes/$PUB"
+assert_eq "deleting the publisher of a cluster with peers is refused" "409" "$CODE"
+assert_contains "the refusal says why" "publisher" "$(jb 'd["error"]["message"]')"
+assert_eq "refused node delete changes nothing" "$BEFORE_NODES" "$(cf --json node list)"
+assert_eq "refused node delete is audited" "node delete|$PUB" "$(cf --json audit --limit 1 | json '"%s|%s" % (d["items"][0]["action"], d["items"][0]["object"])')"
+AUDIT_N=$(audit_total)
+COPIES=$(cf --json cert list --node "$PUB" | json "sum(1 for i in d['items'] if 'store' in i and i['cn'] == 'sub1.example.com')")
+req node_delete_sub "${AUTH_A[@]}" -X DELETE "$API/nodes/sub1.example.com"
+change_ok "node delete" admin "node delete" "sub1.example.com"
+assert_eq "node delete answer: the copies taken out" "sub1.example.com $COPIES" "$(jb '"%s %d" % (d["deleted"], len(d["ids"]))')"
+assert_eq "no copy of sub1 left on the publisher" 0 \
+	"$(cf --json cert list --node "$PUB" | json "sum(1 for i in d['items'] if i['cn'] == 'sub1.example.com')")"
+req node_delete_gone "${AUTH_A[@]}" -X DELETE "$API/nodes/sub1.example.com"
+assert_eq "deleting an unknown node" 404 "$CODE"
+AUDIT_N=$(audit_total)
+req cluster_delete_cl1 "${AUTH_A[@]}" -X DELETE "$API/clusters/cl1"
+assert_eq "a cluster with nodes is not deleted" 409 "$CODE"
+AUDIT_N=$(audit_total)
+req cluster_delete_spare "${AUTH_A[@]}" -X DELETE "$API/clusters/spare"
+change_ok "cluster delete" admin "cluster delete" "spare"
+assert_eq "cluster list after the delete" "cl1" "$(cf --json cluster list | json '" ".join(c["name"] for c in d["items"])')"
 
 # phones' LSCs: import (JSON), list, delete, as the command line has them
 cf trust add --node "$PUB" --store CallManager-trust root.pem >/dev/null
