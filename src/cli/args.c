@@ -12,11 +12,12 @@ int cli_parse(cli *c, int argc, char **argv, const struct option *opts, const ch
 	int idx = 0, ch;
 	opterr = 0;
 	optind = 0; /* GNU: restart scanning */
-	while ((ch = getopt_long(argc, argv, "", opts, &idx)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":", opts, &idx)) != -1) {
 		if (ch != 0 || opts[idx].flag != NULL) {
-			char msg[512];
-			snprintf(msg, sizeof(msg), "%s: bad option %s; usage: %s", argv[0],
-				 optind > 0 && optind <= argc ? argv[optind - 1] : "", usage);
+			char msg[1024];
+			const char *bad = optind > 1 && optind <= argc ? argv[optind - 1] : argv[argc - 1];
+			snprintf(msg, sizeof(msg), "%s: %s %s; usage: %s", c->command ? c->command : argv[0],
+				 ch == ':' ? "option needs a value:" : "bad option", bad, usage);
 			cf_err e;
 			cf_err_set(&e, CF_E_USAGE, NULL, "%s", msg);
 			return cli_fail(c, &e), -1;

@@ -12,6 +12,7 @@
 #include "util/err.h"
 
 typedef struct cli {
+	const char *command; /* "node add": what usage errors name */
 	bool json;
 	const char *store_path;
 	cf_store *st; /* opened on demand by cli_store */

@@ -90,12 +90,28 @@ static const struct command {
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
+/* The commands of one group (or every command when group is NULL), one line each. */
+static void list_commands(FILE *out, const char *group)
+{
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (group == NULL || strcmp(commands[i].group, group) == 0)
+			fprintf(out, "  %s%s%s %s\n", commands[i].group, commands[i].name ? " " : "",
+				commands[i].name ? commands[i].name : "", commands[i].help);
+}
+
+static bool asks_help(int n, char **args)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(args[i], "--help") == 0 || strcmp(args[i], "-h") == 0)
+			return true;
+	return false;
+}
+
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: certfleet [--store PATH] [--json] COMMAND ...\n\ncommands:\n");
-	for (size_t i = 0; i < N_COMMANDS; i++)
-		fprintf(out, "  %s%s%s %s\n", commands[i].group, commands[i].name ? " " : "",
-			commands[i].name ? commands[i].name : "", commands[i].help);
+	fprintf(out, "usage: certfleet [--store PATH] [--json] COMMAND ...\n       certfleet COMMAND --help\n"
+		     "       certfleet --version\n\ncommands:\n");
+	list_commands(out, NULL);
 	fprintf(out, "\nThe store is --store, else $CERTFLEET_STORE, else /var/lib/certfleet/certfleet.db.\n"
 		     "Exit codes: 0 ok, 2 usage, 3 input rejected, 4 not found, 5 wrong state,\n"
 		     "6 remote failure, 7 errors found, 10 internal error.\n");
@@ -126,6 +142,10 @@ int main(int argc, char **argv)
 			usage(stdout);
 			free(args);
 			return 0;
+		} else if (strcmp(argv[i], "--version") == 0 && n == 0) {
+			printf("certfleet %s\n", CERTFLEET_VERSION);
+			free(args);
+			return 0;
 		} else {
 			args[n++] = argv[i];
 		}
@@ -148,6 +168,12 @@ int main(int argc, char **argv)
 		char action[64];
 		snprintf(action, sizeof(action), "%s%s%s", cmd->group, cmd->name ? " " : "",
 			 cmd->name ? cmd->name : "");
+		c.command = action;
+		if (asks_help(n, args)) {
+			printf("usage: certfleet %s %s\n", action, cmd->help);
+			rc = 0;
+			goto out;
+		}
 		if (cmd->changes) {
 			cf_audit_actor_local(&c.actor);
 			c.audit_action = action;
@@ -158,8 +184,21 @@ int main(int argc, char **argv)
 		c.audit_action = NULL;
 		goto out;
 	}
+	bool group = false;
+	for (size_t i = 0; i < N_COMMANDS && !group; i++)
+		group = strcmp(commands[i].group, args[0]) == 0;
+	if (group && (n == 1 || asks_help(n - 1, args + 1))) { /* "certfleet node": its commands */
+		rc = n == 1 ? 2 : 0;
+		fprintf(rc ? stderr : stdout, "usage: certfleet %s COMMAND ...\n\ncommands:\n", args[0]);
+		list_commands(rc ? stderr : stdout, args[0]);
+		goto out;
+	}
 	cf_err e;
-	cf_err_set(&e, CF_E_USAGE, n >= 2 ? args[1] : args[0], "unknown command; see certfleet --help");
+	if (group)
+		cf_err_set(&e, CF_E_USAGE, args[0], "unknown command %s %s; see certfleet %s --help", args[0], args[1],
+			   args[0]);
+	else
+		cf_err_set(&e, CF_E_USAGE, args[0], "unknown command; see certfleet --help");
 	rc = cli_fail(&c, &e);
 out:
 	cf_store_close(c.st);

@@ -113,6 +113,8 @@ int cli_store(cli *c, bool create)
 	cf_err e = {0};
 	if (c->st != NULL)
 		return 0;
+	if (cf_store_target_check(c->store_path, &e) != CF_OK)
+		return cli_fail(c, &e);
 	if (create) {
 		char *copy = strdup(c->store_path);
 		if (copy != NULL) {

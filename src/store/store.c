@@ -55,8 +55,23 @@ static cf_code run(cf_store *st, cf_stmt *s, cf_err *e)
 	return r < 0 ? (e ? e->code : CF_E_INTERNAL) : CF_OK;
 }
 
+cf_code cf_store_target_check(const char *target, cf_err *e)
+{
+	const char *scheme_end = strstr(target, "://");
+	if (scheme_end == NULL)
+		return CF_OK;
+	if (strncmp(target, "postgresql://", 13) == 0 || strncmp(target, "postgres://", 11) == 0)
+		return cf_err_set(e, CF_E_USAGE, "--store",
+				  "PostgreSQL stores are not in this build; give a file path");
+	return cf_err_set(e, CF_E_USAGE, "--store", "unknown store URL scheme \"%.*s\"; give a file path",
+			  (int)(scheme_end - target < 32 ? scheme_end - target : 32), target);
+}
+
 cf_code cf_store_open(const char *path, bool create, cf_store **out, cf_err *e)
 {
+	cf_code checked = cf_store_target_check(path, e);
+	if (checked != CF_OK)
+		return checked;
 	cf_store *st = calloc(1, sizeof(*st));
 	if (st == NULL)
 		return cf_err_set(e, CF_E_INTERNAL, path, "out of memory");

@@ -16,6 +16,9 @@ typedef struct cf_store cf_store;
 
 /* Opens the store at path (a file name for SQLite). create: make it (mode 0600) when absent.
  * Brings the schema up to date in one transaction. */
+/* Whether target names a store this build can open (a file path): a URL is CF_E_USAGE, naming
+ * the engine when it is one certfleet knows. */
+cf_code cf_store_target_check(const char *target, cf_err *e);
 cf_code cf_store_open(const char *path, bool create, cf_store **out, cf_err *e);
 void cf_store_close(cf_store *st);
 /* The schema version the store is at. */
