@@ -523,7 +523,9 @@ alive "70 KB header"
 for route in self-signed users csr upload login; do
 	req "big_json_$route" "${AUTH_A[@]}" -H "$CTJ" --data-binary @b/big.json "$API/$route"
 	assert_eq "JSON body over 1 MiB to /$route" 413 "$CODE"
-	assert_eq "JSON body over 1 MiB to /$route: JSON error" "too large" "$(errcode)"
+	# the upload (admin session and token in its headers) reads it and answers the Error shape;
+	# every other route refuses it once the headers are in, unread (libevent's own 413 page)
+	[ "$route" != upload ] || assert_eq "JSON body over 1 MiB to /$route: JSON error" "too large" "$(errcode)"
 	alive "JSON body over 1 MiB to /$route"
 done
 "$PY" -c "import json; print(json.dumps({'node':'$PUB','store':'tomcat-trust','pem':'x'*(1000*1000)}))" >b/almost1m.json
