@@ -148,7 +148,14 @@ assert_eq "validate text output: only check, chain and verdict lines" 0 \
 assert_contains "validate text output: the line feed escaped" 'email:pki@example.com\x0aDNS:ucm2.example.com' "$OUT"
 cfx validate lf.pem --host $U1 --ca-file ca.pem
 expect_rc "validate --host $U1: its real DNS name matches" 0
-must "cert upload with the line-feed SAN" cert upload --node $U1 --purpose CallManager lf.pem
+# the upload sees the SAN lacking ucm2 too: it refuses (or, without the refusal, warns) with
+# san-missing-node; --force stores it
+cfx cert upload --node $U1 --purpose CallManager lf.pem
+assert_contains "cert upload with the line-feed SAN: san-missing-node" "[san-missing-node]" "$ERR"
+if [ "$RC" != 0 ]; then
+	expect_rc "cert upload with the line-feed SAN: refused" 3
+	must "cert upload --force with the line-feed SAN" cert upload --node $U1 --purpose CallManager lf.pem --force
+fi
 for n in $U1 $U2; do
 	cfx --json cert show --node $n --purpose CallManager
 	assert_eq "stored SAN set on $n: exactly the certificate's two names" \
