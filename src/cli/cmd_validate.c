@@ -41,7 +41,7 @@ static int load_trust(cli *c, const char **v, cf_trustidx **idx)
 	int rc = 0;
 	if (v[CA_FILE] == NULL && v[STORE] == NULL && v[UNTRUSTED] == NULL)
 		return 0;
-	if ((*idx = cf_trustidx_new()) == NULL) {
+	if ((*idx = cf_trustidx_new_strict()) == NULL) {
 		cf_err_set(&e, CF_E_INTERNAL, "validate", "out of memory");
 		return cli_fail(c, &e);
 	}

@@ -53,6 +53,7 @@ struct cf_trustidx {
 	entry **v;
 	size_t n, cap, n_anchors;
 	bool sorted; /* v ordered by name_hash */
+	bool strict; /* every certificate held to RFC 5280's profile and key strength */
 	pthread_mutex_t lock;
 };
 
@@ -135,8 +136,10 @@ static int ext_count(X509 *x, int nid, bool *present)
 
 /* RFC 5280's profile, as `openssl verify -x509_strict` holds every certificate of a chain to it,
  * plus the key and hash strength of `-auth_level 2`: sets flaw (may be in no chain) and ca_flaw
- * (may not issue), weak_sig and no_aki (matter only below the top of a path). */
-static void entry_profile(entry *en)
+ * (may not issue), weak_sig and no_aki (matter only below the top of a path). Not strict: what
+ * the platforms store (weak keys, SHA-1, a CA as X509_check_ca sees one, the profile's details
+ * are the doctor's findings), only undecodable, repeated or unknown critical extensions refused. */
+static void entry_profile(entry *en, bool strict)
 {
 	X509 *x = en->x;
 	uint32_t fl = X509_get_extension_flags(x); /* fills OpenSSL's extension cache */
@@ -194,15 +197,24 @@ static void entry_profile(entry *en)
 		en->ca_flaw = CF_V_MALFORMED, en->ca_flaw_why = "a CA without a subjectKeyIdentifier";
 	else
 		en->ca_flaw = CF_V_OK;
-	if (ca && X509_get_ext_by_NID(x, NID_name_constraints, -1) >= 0) {
+	if (X509_get_ext_by_NID(x, NID_name_constraints, -1) >= 0) {
 		en->nc = X509_get_ext_d2i(x, NID_name_constraints, NULL, NULL);
 		if (en->nc == NULL && en->flaw == CF_V_OK)
 			en->flaw = CF_V_MALFORMED, en->flaw_why = "name constraints that do not decode";
 	}
+	if (!strict) {
+		bool broken = (fl & (EXFLAG_INVALID | EXFLAG_CRITICAL)) != 0 ||
+			      (en->nc == NULL && X509_get_ext_by_NID(x, NID_name_constraints, -1) >= 0);
+		if (!broken)
+			en->flaw = CF_V_OK;
+		en->ca_flaw = X509_check_ca(x) > 0 ? CF_V_OK : CF_V_NOT_CA;
+		en->ca_flaw_why = "not a CA";
+		en->weak_sig = en->no_aki = false;
+	}
 	ERR_clear_error();
 }
 
-static entry *entry_new(cf_cert *c, bool anchor, bool local)
+static entry *entry_new(cf_cert *c, bool anchor, bool local, bool strict)
 {
 	X509 *x = cf_cert_x(c);
 	entry *en = x ? calloc(1, sizeof(*en)) : NULL;
@@ -221,7 +233,7 @@ static entry *entry_new(cf_cert *c, bool anchor, bool local)
 	en->local = local;
 	en->not_before = cf_asn1_epoch(X509_get0_notBefore(x));
 	en->not_after = cf_asn1_epoch(X509_get0_notAfter(x));
-	entry_profile(en);
+	entry_profile(en, strict);
 	ERR_clear_error();
 	return en;
 }
@@ -245,6 +257,14 @@ cf_trustidx *cf_trustidx_new(void)
 	return idx;
 }
 
+cf_trustidx *cf_trustidx_new_strict(void)
+{
+	cf_trustidx *idx = cf_trustidx_new();
+	if (idx != NULL)
+		idx->strict = true;
+	return idx;
+}
+
 void cf_trustidx_free(cf_trustidx *idx)
 {
 	if (idx == NULL)
@@ -258,7 +278,7 @@ void cf_trustidx_free(cf_trustidx *idx)
 
 cf_code cf_trustidx_add(cf_trustidx *idx, cf_cert *c, bool anchor, cf_err *e)
 {
-	entry *en = entry_new(c, anchor, false);
+	entry *en = entry_new(c, anchor, false, idx->strict);
 	if (en == NULL)
 		return cf_err_set(e, CF_E_INPUT, "trust store", "a certificate OpenSSL does not accept");
 	if (cf_grow(&idx->v, &idx->cap, idx->n, sizeof(*idx->v)) != 0) {
@@ -718,7 +738,7 @@ cf_code cf_trustidx_verify(cf_trustidx *idx, const cf_cert *leaf, cf_cert *const
 	}
 	if (idx->n_anchors > 0 && leaf_is_anchor(idx, leaf, X509_get_subject_name(x)))
 		goto done; /* trusted as it is */
-	if ((me = entry_new((cf_cert *)leaf, false, true)) == NULL ||
+	if ((me = entry_new((cf_cert *)leaf, false, true, idx->strict)) == NULL ||
 	    (n_extra > 0 && (w.extra = calloc(n_extra, sizeof(*w.extra))) == NULL)) {
 		out->fail = CF_V_UNREADABLE;
 		snprintf(out->message, sizeof(out->message), "%s", "out of memory");
@@ -729,7 +749,7 @@ cf_code cf_trustidx_verify(cf_trustidx *idx, const cf_cert *leaf, cf_cert *const
 		goto done;
 	}
 	for (size_t i = 0; i < n_extra; i++) {
-		entry *en = entry_new(extra[i], false, true);
+		entry *en = entry_new(extra[i], false, true, idx->strict);
 		if (en != NULL)
 			w.extra[w.n_extra++] = en;
 	}

@@ -46,7 +46,14 @@ typedef struct cf_vresult {
 	bool cn_outside_constraints;
 } cf_vresult;
 
+/* An index for what the platforms store (uploads): weak keys, SHA-1 signatures, CAs without
+ * basicConstraints and RFC 5280's finer points pass (the doctor reports them); certificates with
+ * undecodable, repeated or unknown critical extensions, and everything about paths (signatures,
+ * backtracking, path length, name constraints, EKU, dates), are checked as in a strict one. */
 cf_trustidx *cf_trustidx_new(void);
+/* An index for validation as a TLS peer would do it: every certificate of a chain also held to
+ * RFC 5280's profile (openssl verify -x509_strict) and keys and hashes of 112 bits or more. */
+cf_trustidx *cf_trustidx_new_strict(void);
 /* NULL-safe. */
 void cf_trustidx_free(cf_trustidx *idx);
 /* Adds a certificate as a trust anchor or as an untrusted intermediate (takes a reference).
