@@ -92,7 +92,10 @@ static cf_code expressway_names(const cf_cluster *cl, const cf_node *nodes, size
 			rc = add_dns(out, peers.v[i], "peer FQDN", false, e);
 		cf_strv_clear(&peers);
 	} else {
+		/* SPEC §3.3: the vendor's form leaves the SAN blank here, but clients match the SAN alone
+		 * once it has a DNS name (RFC 6125) and public CAs require the CN in it */
 		out->cn = strdup(node->fqdn);
+		rc = add_dns(out, node->fqdn, "node FQDN", false, e);
 	}
 	if (rc == CF_OK && !edge)
 		rc = add_setting(out, cl, "phone-security-profiles", NULL, false, e);

@@ -487,12 +487,31 @@ must "exc1 chat-aliases" cluster set exc1 chat-aliases "chat.$D"
 must "exc1 additional-names" cluster set exc1 additional-names "extra.$D"
 must "exc1 ucm-registration-domains (E only)" cluster set exc1 ucm-registration-domains "$D"
 must "exc1 xmpp-federation-domains (E only)" cluster set exc1 xmpp-federation-domains "fed.$D"
-EXC_SAN="DNS:secure-7841.$D DNS:sip-tls.profiles.$D DNS:chat.$D DNS:extra.$D"
+EXC_SAN="DNS:vcsc-a.$D DNS:secure-7841.$D DNS:sip-tls.profiles.$D DNS:chat.$D DNS:extra.$D"
 for p in server server-ECDSA; do
 	gen "Expressway-C $p not clustered" --node vcsc-a.$D --purpose $p
 	check_csr "Expressway-C $p not clustered" "$T/csr.pem" "ku=$(ku_for $p)" "eku=$EKU_SC" \
 		"san=$EXC_SAN" "subject=CN=vcsc-a.$D" "key=$(key_for $p)" "ca=CA:FALSE"
 done
+# the node's own FQDN in the SAN: the CA-signed certificate certfleet asked for validates for the
+# node's name (with openssl as the CA, copying the request's extensions); uploading it, or making a
+# self-signed one, has a restart plan that restarts the Expressway (seed 002)
+gen "Expressway-C server for the CA" --node vcsc-a.$D --purpose server
+openssl req -x509 -newkey rsa:2048 -nodes -keyout exp-ca.key -out exp-ca.pem -days 3650 -subj "/CN=Expressway Test CA" \
+	-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+openssl x509 -req -in "$T/csr.pem" -CA exp-ca.pem -CAkey exp-ca.key -days 365 -copy_extensions copy \
+	-out exp-server.pem 2>/dev/null
+cfx validate exp-server.pem --host vcsc-a.$D --ca-file exp-ca.pem --purpose server
+expect_rc "the Expressway certificate certfleet asked for validates for the node's FQDN" 0
+must "trust the Expressway CA" trust add --node vcsc-a.$D --store trusted-ca exp-ca.pem
+cfx --json cert upload --node vcsc-a.$D --purpose server exp-server.pem
+expect_rc "upload the Expressway-C server certificate" 0
+assert_eq "upload: the restart plan restarts the Expressway" "restart Expressway vcsc-a.$D" \
+	"$(json '" ".join("%s %s %s" % (s["action"], s.get("service", ""), s["node"]) for s in d["restart_plan"])' <"$LAST")"
+cfx cert self-signed --node vcsc-a.$D --purpose server-ECDSA
+expect_rc "self-signed Expressway-C server-ECDSA" 0
+assert_contains "self-signed: the restart plan names the Expressway" "Expressway on vcsc-a.$D" "$OUT"
+gen "Expressway-C server pending again" --node vcsc-a.$D --purpose server
 # the EC server certificate: digitalSignature + keyAgreement
 gen "Expressway-C server-ECDSA" --node vcsc-a.$D --purpose server-ECDSA
 check_csr "Expressway-C server-ECDSA key usage" "$T/csr.pem" "ku=$KU_EC"
@@ -528,7 +547,7 @@ cfx csr show --node vcsc-a.$D --purpose server --pem
 assert_eq "refused settings keep the pending CSR" "$before" "$OUT"
 must "exc1 63-character label" cluster set exc1 phone-security-profiles "${LONG:1}.$D"
 gen "phone security profile with a 63-character label" --node vcsc-a.$D --purpose server
-check_csr "phone security profile with a 63-character label" "$T/csr.pem" "san=DNS:${LONG:1}.$D DNS:chat.$D DNS:extra.$D"
+check_csr "phone security profile with a 63-character label" "$T/csr.pem" "san=DNS:vcsc-a.$D DNS:${LONG:1}.$D DNS:chat.$D DNS:extra.$D"
 must "exc1 phone-security-profiles reset" cluster set exc1 phone-security-profiles "secure-7841.$D"
 must "exc1 additional-names reset" cluster set exc1 additional-names ""
 
@@ -551,12 +570,12 @@ check_csr "Expressway-C clustered with features" "$T/csr.pem" \
 must "cluster add exc3 --fqdn (one node)" cluster add exc3 --fqdn lonely.$D
 must "node add vcsc-l" node add vcsc-l.$D --cluster exc3 --product expressway-c --no-defaults
 gen "Expressway-C one node with a cluster FQDN" --node vcsc-l.$D --purpose server
-check_csr "Expressway-C one node with a cluster FQDN" "$T/csr.pem" "san=" "subject=CN=vcsc-l.$D"
+check_csr "Expressway-C one node with a cluster FQDN" "$T/csr.pem" "san=DNS:vcsc-l.$D" "subject=CN=vcsc-l.$D"
 must "cluster add exc4 (two nodes, no FQDN)" cluster add exc4
 must "node add vcsc-m" node add vcsc-m.$D --cluster exc4 --product expressway-c --no-defaults
 must "node add vcsc-n" node add vcsc-n.$D --cluster exc4 --product expressway-c --no-defaults
 gen "Expressway-C two nodes without a cluster FQDN" --node vcsc-n.$D --purpose server
-check_csr "Expressway-C two nodes without a cluster FQDN" "$T/csr.pem" "san=" "subject=CN=vcsc-n.$D"
+check_csr "Expressway-C two nodes without a cluster FQDN" "$T/csr.pem" "san=DNS:vcsc-n.$D" "subject=CN=vcsc-n.$D"
 must "exc4 gets a cluster FQDN" cluster set exc4 fqdn vcsc4.$D
 gen "Expressway-C two nodes, cluster FQDN set later" --node vcsc-m.$D --purpose server
 check_csr "Expressway-C two nodes, cluster FQDN set later" "$T/csr.pem" "san=DNS:vcsc4.$D DNS:vcsc-m.$D DNS:vcsc-n.$D" \
@@ -574,14 +593,14 @@ must "exe1 phone-security-profiles (C only)" cluster set exe1 phone-security-pro
 EXE_FEAT="DNS:fed.$D DNS:chat.$D DNS:alt.$E DNS:alt2.$E"
 for p in server server-ECDSA; do
 	gen "Expressway-E $p (format dns)" --node vcse-a.$E --purpose $p
-	check_csr "Expressway-E $p (format dns)" "$T/csr.pem" "san=DNS:$D DNS:example.org $EXE_FEAT" \
+	check_csr "Expressway-E $p (format dns)" "$T/csr.pem" "san=DNS:vcse-a.$E DNS:$D DNS:example.org $EXE_FEAT" \
 		"subject=CN=vcse-a.$E" "eku=$EKU_SC" "key=$(key_for $p)"
 done
 must "exe1 registration-domain-format collab-edge" cluster set exe1 registration-domain-format collab-edge
 for p in server server-ECDSA; do
 	gen "Expressway-E $p (format collab-edge)" --node vcse-a.$E --purpose $p
 	check_csr "Expressway-E $p (format collab-edge)" "$T/csr.pem" \
-		"san=DNS:collab-edge.$D DNS:collab-edge.example.org $EXE_FEAT" "subject=CN=vcse-a.$E"
+		"san=DNS:vcse-a.$E DNS:collab-edge.$D DNS:collab-edge.example.org $EXE_FEAT" "subject=CN=vcse-a.$E"
 done
 cfx cluster set exe1 registration-domain-format srv
 expect_rc "registration-domain-format must be dns or collab-edge" 3
