@@ -48,6 +48,8 @@ cf csr generate --node cucm-pub.example.com --purpose tomcat --multi-server | se
 openssl x509 -req -in "$DEMO/tomcat.csr" -CA "$DEMO/ca.pem" -CAkey "$DEMO/ca.key" -CAcreateserial \
 	-days 730 -copy_extensions copy -out "$DEMO/tomcat.pem" 2>/dev/null
 cf cert upload --node cucm-pub.example.com --purpose tomcat "$DEMO/tomcat.pem"
+# The self-signed tomcat copies in the peers' trust stores are stale now: the doctor's most common fix.
+cf trust prune | sed -n '1p'
 
 # Three phones' LSCs from the same CA (in the publisher's CAPF-trust), one expiring within a month;
 # the expiry monitor includes them (LSC monitoring on).
@@ -96,10 +98,13 @@ echo
 echo "certfleetd: https://$LISTEN/"
 echo "  its certificate (SHA-256, to check against the browser's warning): $SHA"
 echo "  the browser does not know the demo CA: $DEMO/ca.pem"
+REL_CF=$(realpath --relative-to=. "$CF_BIN" 2>/dev/null || echo "$CF_BIN")
+SET_PW="CERTFLEET_STORE=$CERTFLEET_STORE $REL_CF user passwd admin"
 if [ -n "$PASSWORD" ]; then
-	echo "  log in as admin with the password $PASSWORD (shown only now; certfleet user passwd admin sets another)"
+	echo "  log in as admin with the password $PASSWORD (shown only now; $SET_PW sets another)"
 else
-	echo "  log in as admin with the password printed when the store was made (certfleet user passwd admin sets another)"
+	echo "  log in as admin with the password printed when the store was made ($SET_PW sets another)"
 fi
+echo "  the command line on this store: CERTFLEET_STORE=$CERTFLEET_STORE $REL_CF status"
 echo "  Ctrl-C stops it."
 exec "$CFD_BIN" --store "$CERTFLEET_STORE" --node cucm-pub.example.com --listen "$LISTEN"

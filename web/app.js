@@ -41,6 +41,7 @@
       this.status = status;
       this.code = e.code || '';
       this.field = e.field || '';
+      this.reason = e.reason || '';
     }
   }
 
@@ -68,6 +69,18 @@
       throw err;
     }
     return data || {};
+  }
+
+  // A change the server refuses until the operator confirms (an upload gate, a self-signed
+  // certificate over a CA-signed one): ask, naming what breaks, and send it again with force.
+  async function withConfirm(send) {
+    try {
+      return await send(false);
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.reason !== 'needs-force') throw err;
+      if (!window.confirm(`${err.message}\n\nDo it anyway?`)) throw new ApiError(409, { error: { message: 'Not changed: you chose not to go ahead.' } });
+      return send(true);
+    }
   }
 
   const query = (params) => {
@@ -453,7 +466,8 @@
       if (!Number.isInteger(days) || days < 1) throw new ApiError(400, { error: { message: 'Enter a whole number of days, 1 or more.', field: 'days' } });
       body.days = days;
     }
-    showChange(await api('POST', '/self-signed', body), `Self-signed ${body.purpose} certificate generated on ${body.node}`);
+    const res = await withConfirm((force) => api('POST', '/self-signed', force ? { ...body, force: true } : body));
+    showChange(res, `Self-signed ${body.purpose} certificate generated on ${body.node}`);
   }
 
   // ---- CSR --------------------------------------------------------------------------------------
@@ -541,7 +555,10 @@
     if (!f.file.files.length) throw new ApiError(400, { error: { message: 'Choose the certificate file to upload.', field: 'file' } });
     fd.append('file', f.file.files[0]);
     if (!trust && f.key.files.length) fd.append('key', f.key.files[0]);
-    const res = await api('POST', '/upload', fd);
+    const res = await withConfirm((force) => {
+      if (force) fd.set('force', 'true');
+      return api('POST', '/upload', fd);
+    });
     const where = trust ? f.store.value : f.purpose.value;
     f.reset();
     syncUploadKind();
@@ -806,12 +823,41 @@
 
   async function viewStatus() {
     show('status');
-    const data = await api('GET', '/status');
+    const [data, clusters] = await Promise.all([api('GET', '/status'), api('GET', '/clusters')]);
+    const del = (what, value) => (isAdmin() ? el('td', {}, el('button', { type: 'button', class: 'danger', 'data-delete': what, 'data-name': value }, 'Delete')) : null);
     $('#status-table tbody').replaceChildren(...(data.items || []).map((s) => el('tr', {},
       el('td', {}, s.node), el('td', {}, s.cluster), el('td', {}, s.product),
       el('td', {}, s.publisher ? 'publisher' : 'subscriber'), el('td', {}, s.identities), el('td', {}, s.self_signed),
       el('td', {}, s.ca_signed), el('td', {}, s.trust_certificates), el('td', {}, s.pending_csrs),
-      s.first_expiry ? el('td', {}, `${s.first_expiry} (${s.first_expiry_purpose}, ${s.days_left} days left)`) : el('td', {}, '—'))));
+      s.first_expiry ? el('td', {}, `${s.first_expiry} (${s.first_expiry_purpose}, ${s.days_left} days left)`) : el('td', {}, '—'),
+      del('node', s.node))));
+    $('#clusters-table tbody').replaceChildren(...(clusters.items || []).map((c) => el('tr', {},
+      el('td', {}, c.name), el('td', {}, c.fqdn || '—'), el('td', {}, c.nodes),
+      c.nodes === 0 ? del('cluster', c.name) : (isAdmin() ? el('td', {}, 'delete its nodes first') : null))));
+  }
+
+  // Deleting a node (with its certificates; a publisher with peers only after a second, named
+  // confirmation) or an empty cluster, from the status view.
+  async function deleteTopology(ev) {
+    const b = ev.target.closest('button[data-delete]');
+    if (!b) return;
+    const what = b.dataset.delete, name = b.dataset.name;
+    const question = what === 'node'
+      ? `Delete the node ${name} with its certificates, pending CSRs and deploy targets? Its self-signed certificates leave the other nodes' trust stores.`
+      : `Delete the cluster ${name}?`;
+    if (!window.confirm(question)) return;
+    try {
+      const path = what === 'node' ? '/nodes/' : '/clusters/';
+      const res = await withConfirm((force) => api('DELETE', path + encodeURIComponent(name) + (force ? '?force=true' : '')));
+      await loadNodes();
+      if (what === 'node') showChange(res, `Deleted node ${name}`);
+      else {
+        say(`Cluster ${name} deleted.`);
+        await viewStatus();
+      }
+    } catch (err) {
+      say(err.message, true);
+    }
   }
 
   async function loadAudit() {
@@ -987,6 +1033,7 @@
     pageButtons($('#cert-pager'), 'certOffset', loadCerts);
     pageButtons($('#audit-pager'), 'auditOffset', loadAudit);
     $('#cert-delete').addEventListener('click', deleteCert);
+    $('#view-status').addEventListener('click', deleteTopology);
     $('#csr-discard').addEventListener('click', discardCsr);
     $('#mon-run').addEventListener('click', runMonitor);
     $('#soon-show').addEventListener('click', showSoonInList);

@@ -182,16 +182,14 @@ static int print_change(cli *c, const cf_outcome *out, const char *verb)
 int cmd_cert_self_signed(cli *c, int argc, char **argv)
 {
 	static const char usage[] = "certfleet cert self-signed --node FQDN --purpose P [--key SPEC] [--hash H] "
-				    "[--days N] [--multi-server]";
-	enum { NODE, PURPOSE, KEY, HASH, DAYS, MULTI };
-	static const struct option opts[] = {{"node", required_argument, NULL, 0},
-					     {"purpose", required_argument, NULL, 0},
-					     {"key", required_argument, NULL, 0},
-					     {"hash", required_argument, NULL, 0},
-					     {"days", required_argument, NULL, 0},
-					     {"multi-server", no_argument, NULL, 0},
-					     {0}};
-	const char *v[6] = {0};
+				    "[--days N] [--multi-server] [--force]";
+	enum { NODE, PURPOSE, KEY, HASH, DAYS, MULTI, FORCE };
+	static const struct option opts[] = {
+		{"node", required_argument, NULL, 0}, {"purpose", required_argument, NULL, 0},
+		{"key", required_argument, NULL, 0},  {"hash", required_argument, NULL, 0},
+		{"days", required_argument, NULL, 0}, {"multi-server", no_argument, NULL, 0},
+		{"force", no_argument, NULL, 0},      {0}};
+	const char *v[7] = {0};
 	cf_err e = {0};
 	cf_outcome out = {0};
 	int i = cli_parse(c, argc, argv, opts, v, usage);
@@ -199,8 +197,8 @@ int cmd_cert_self_signed(cli *c, int argc, char **argv)
 		return 2;
 	if (i != argc || v[NODE] == NULL || v[PURPOSE] == NULL)
 		return cli_usage(c, usage);
-	cli_audit_object(c, "%s on %s", v[PURPOSE], v[NODE]);
-	cf_issue_opts o = {.key = v[KEY], .hash = v[HASH], .multi_server = v[MULTI] != NULL};
+	cli_audit_object(c, "%s on %s%s", v[PURPOSE], v[NODE], v[FORCE] ? " (forced)" : "");
+	cf_issue_opts o = {.key = v[KEY], .hash = v[HASH], .multi_server = v[MULTI] != NULL, .force = v[FORCE] != NULL};
 	if (v[DAYS] != NULL) {
 		char *end = NULL;
 		long days = strtol(v[DAYS], &end, 10);
@@ -225,14 +223,13 @@ int cmd_cert_self_signed(cli *c, int argc, char **argv)
 int cmd_cert_upload(cli *c, int argc, char **argv)
 {
 	static const char usage[] =
-		"certfleet cert upload --node FQDN --purpose P FILE [--key KEYFILE] [--description TEXT]";
-	enum { NODE, PURPOSE, KEY, DESC };
-	static const struct option opts[] = {{"node", required_argument, NULL, 0},
-					     {"purpose", required_argument, NULL, 0},
-					     {"key", required_argument, NULL, 0},
-					     {"description", required_argument, NULL, 0},
-					     {0}};
-	const char *v[4] = {0};
+		"certfleet cert upload --node FQDN --purpose P FILE [--key KEYFILE] [--description TEXT] [--force]";
+	enum { NODE, PURPOSE, KEY, DESC, FORCE };
+	static const struct option opts[] = {
+		{"node", required_argument, NULL, 0}, {"purpose", required_argument, NULL, 0},
+		{"key", required_argument, NULL, 0},  {"description", required_argument, NULL, 0},
+		{"force", no_argument, NULL, 0},      {0}};
+	const char *v[5] = {0};
 	cf_err e = {0};
 	cf_outcome out = {0};
 	uint8_t *buf = NULL, *key = NULL;
@@ -242,14 +239,14 @@ int cmd_cert_upload(cli *c, int argc, char **argv)
 		return 2;
 	if (argc - i != 1 || v[NODE] == NULL || v[PURPOSE] == NULL)
 		return cli_usage(c, usage);
-	cli_audit_object(c, "%s on %s", v[PURPOSE], v[NODE]);
+	cli_audit_object(c, "%s on %s%s", v[PURPOSE], v[NODE], v[FORCE] ? " (forced)" : "");
 	int rc = cli_read(c, argv[i], CF_INPUT_MAX, &buf, &len);
 	if (rc == 0 && v[KEY] != NULL)
 		rc = cli_read(c, v[KEY], CF_INPUT_MAX, &key, &key_len);
 	if (rc == 0)
 		rc = cli_store(c, false);
 	if (rc == 0 && cf_identity_upload(c->st, v[NODE], v[PURPOSE], argv[i], buf, len, v[KEY], key, key_len, v[DESC],
-					  &out, &e) != CF_OK)
+					  v[FORCE] != NULL, &out, &e) != CF_OK)
 		rc = cli_fail(c, &e);
 	if (rc == 0)
 		rc = print_change(c, &out, "uploaded");

@@ -274,6 +274,8 @@ cf_code cf_node_delete(cf_store *st, const char *fqdn, bool force, cf_outcome *o
 				"is the %s publisher of cluster %s, which has %zu other node%s; delete them first, or "
 				"force it (the cluster is then left without this publisher)",
 				c.node.product, c.cluster.name, c.n_nodes - 1, c.n_nodes == 2 ? "" : "s");
+	if (rc == CF_E_STATE)
+		cf_err_reason(e, CF_REASON_NEEDS_FORCE);
 	if (rc == CF_OK) {
 		cf_certfilter f = {.node = c.node.fqdn, .kind = CF_IDENTITY};
 		rc = cf_store_cert_each(st, &f, collect_self_signed, &own, e);

@@ -167,6 +167,7 @@ static char *expand_fix(doc *d, const char *tmpl, const subj *s, const char *nam
 		{"{store}", store},
 		{"{id}", id},
 		{"{ms}", multi_server(s) ? " --multi-server" : ""},
+		{"{publisher}", pub != NULL ? pub->fqdn : d->ctx.node.fqdn},
 	};
 	cf_strv parts = {0};
 	for (const char *p = tmpl; *p;) {
@@ -579,6 +580,33 @@ static void check_san_missing_node(doc *d, const rule *r, const subj *s)
 	cf_strv_clear(&missing);
 }
 
+/* A multi-server set is one certificate on every node of its scope: a node holding another (a
+ * self-signed replacement made on one node, an upload that reached some nodes only) breaks it.
+ * Judged against the first node of the scope (the publisher the set is made on). */
+static void check_multi_server_drift(doc *d, const rule *r, const subj *s)
+{
+	const cf_purpose *p = s->c->p;
+	cf_strv scope = {0};
+	cf_node ref = {0};
+	cf_certrow set = {0};
+	if (p == NULL || p->scope == NULL)
+		return;
+	cf_names_scope(d->ctx.nodes, d->ctx.n_nodes, &d->ctx.node, p, true, &scope);
+	if (scope.n > 1 && strcasecmp(scope.v[0], d->ctx.node.fqdn) != 0 &&
+	    cf_store_node_get(d->st, scope.v[0], &ref, NULL) == CF_OK &&
+	    cf_store_identity_get(d->st, ref.id, p->name, false, &set, NULL) == CF_OK &&
+	    (multi_server(s) || strcmp(set.distribution, "multi-server") == 0) &&
+	    strcmp(set.facts.sha256, s->c->row.facts.sha256) != 0)
+		report(d, r, s,
+		       "the multi-server %s set is broken: this node holds \"%s\" (%s, SHA-256 %.16s...), %s holds "
+		       "\"%s\" (%s, SHA-256 %.16s...); peers see different certificates per node",
+		       p->name, s->c->row.facts.issuer, s->c->row.distribution, s->c->row.facts.sha256, ref.fqdn,
+		       set.facts.issuer, set.distribution, set.facts.sha256);
+	cf_certrow_free(&set);
+	cf_node_free(&ref);
+	cf_strv_clear(&scope);
+}
+
 /* Expressway refuses names that are not strict FQDNs; elsewhere a wildcard is judged by
  * wildcard-unsupported, not here. */
 static const char *name_problem(const doc *d, const char *name)
@@ -929,6 +957,11 @@ static const rule rules[] = {
 	 "--store {store}, then upload the identity again",
 	 NULL},
 	{"san-missing-node", CF_SEV_ERROR, ON_IDENTITY, check_san_missing_node, fix_reissue, renew_self_signed},
+	{"multi-server-drift", CF_SEV_ERROR, ON_IDENTITY, check_multi_server_drift,
+	 "put one certificate on every node again from the publisher: certfleet cert upload --node {publisher} "
+	 "--purpose {purpose} FILE (the multi-server certificate), or certfleet cert self-signed --node {publisher} "
+	 "--purpose {purpose} --multi-server --force",
+	 NULL},
 	{"cn-not-fqdn", CF_SEV_WARNING, ON_IDENTITY, check_cn_fqdn, fix_reissue, renew_self_signed},
 	{"san-not-fqdn", CF_SEV_WARNING, ON_IDENTITY, check_san_fqdn, fix_reissue, renew_self_signed},
 	{"wildcard-unsupported", CF_SEV_WARNING, ON_IDENTITY, check_wildcard,

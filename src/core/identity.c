@@ -191,18 +191,57 @@ cf_code cf_identity_check_multi(const cf_nodectx *ctx, const cf_purpose *p, cf_e
 	return CF_OK;
 }
 
+/* Self-signed over CA-signed (SPEC §3.1, §3.4): refused without force; forced over a multi-server
+ * identity, the replacement is multi-server (made on the publisher). *o is opts as it applies. */
+static cf_code over_ca_signed(cf_store *st, const cf_nodectx *ctx, const cf_purpose *p, const cf_issue_opts *opts,
+			      cf_issue_opts *o, cf_err *e)
+{
+	cf_certrow cur = {0};
+	*o = *opts;
+	cf_code rc = cf_store_identity_get(st, ctx->node.id, p->name, false, &cur, e);
+	if (rc == CF_E_NOTFOUND)
+		return CF_OK;
+	if (rc != CF_OK)
+		return rc;
+	bool multi = strcmp(cur.distribution, "multi-server") == 0;
+	if (cur.facts.self_signed) {
+		rc = CF_OK;
+	} else if (!opts->force) {
+		rc = cf_err_set(e, CF_E_STATE, p->name,
+				"%s on %s is CA-signed (issued by \"%s\"); a self-signed one breaks every peer that "
+				"trusts it through that CA%s; force it to replace it anyway",
+				p->name, ctx->node.fqdn, cur.facts.issuer,
+				multi ? ", on every node of its multi-server set" : "");
+		cf_err_reason(e, CF_REASON_NEEDS_FORCE);
+	} else if (multi && !ctx->node.publisher) {
+		const cf_node *pub = cf_nodectx_publisher(ctx);
+		rc = cf_err_set(
+			e, CF_E_STATE, ctx->node.fqdn,
+			"%s is one multi-server certificate for every node in scope; replace it on the publisher "
+			"(%s), never on one node alone",
+			p->name, pub ? pub->fqdn : "none");
+	} else {
+		o->multi_server = o->multi_server || multi;
+	}
+	cf_certrow_free(&cur);
+	return rc;
+}
+
 cf_code cf_identity_self_signed(cf_store *st, const char *node, const char *purpose, const cf_issue_opts *opts,
 				cf_outcome *out, cf_err *e)
 {
 	cf_nodectx ctx = {0};
 	const cf_purpose *p = NULL;
+	cf_issue_opts o;
 	cf_code rc = cf_store_begin(st, e);
 	if (rc == CF_OK)
 		rc = cf_nodectx_load(st, node, &ctx, e);
 	if (rc == CF_OK)
 		rc = cf_nodectx_purpose(&ctx, purpose, &p, e);
 	if (rc == CF_OK)
-		rc = self_signed_in_tx(st, &ctx, p, opts, out, e);
+		rc = over_ca_signed(st, &ctx, p, opts, &o, e);
+	if (rc == CF_OK)
+		rc = self_signed_in_tx(st, &ctx, p, &o, out, e);
 	if (rc == CF_OK) {
 		cf_plan_finish(&out->plan);
 		rc = cf_store_commit(st, e);

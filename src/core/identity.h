@@ -13,8 +13,13 @@ typedef struct cf_issue_opts {
 	bool multi_server;
 	const char *cn; /* CSR: overrides the default CN */
 	bool reuse_key; /* CSR: use the current identity's key */
+	bool force;	/* self-signed: replace a CA-signed identity anyway */
 } cf_issue_opts;
 
+/* Replaces the identity of (node, purpose) with a new self-signed certificate. A CA-signed
+ * identity is replaced only with opts->force (CF_E_STATE otherwise: every peer that trusts its CA
+ * breaks); a forced replacement of a multi-server identity is multi-server too, made on the
+ * publisher (a subscriber is CF_E_STATE naming it), so it covers every node in scope. */
 cf_code cf_identity_self_signed(cf_store *st, const char *node, const char *purpose, const cf_issue_opts *opts,
 				cf_outcome *out, cf_err *e);
 
@@ -47,9 +52,12 @@ cf_code cf_csr_discard(cf_store *st, const char *node, const char *purpose, cf_e
 /* Uploads a CA-signed certificate (leaf, then optionally its chain; PEM or DER) for
  * (node, purpose): the checks of SPEC §3.4 in order, then the warnings; on success the
  * certificate replaces the identity on every node in scope and the CSR is consumed.
- * key (may be NULL) is an unencrypted PEM private key given with the certificate. */
+ * key (may be NULL) is an unencrypted PEM private key given with the certificate. force uploads
+ * past the gates peers need (a SAN without a node of the scope or the node's own name, usage bits
+ * the CSR asked for and the purpose needs, each CF_E_INPUT naming its rule id); they are then the
+ * upload's warnings. */
 cf_code cf_identity_upload(cf_store *st, const char *node, const char *purpose, const char *name, const uint8_t *buf,
 			   size_t len, const char *key_name, const uint8_t *key, size_t key_len,
-			   const char *description, cf_outcome *out, cf_err *e);
+			   const char *description, bool force, cf_outcome *out, cf_err *e);
 
 #endif

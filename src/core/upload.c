@@ -1,4 +1,5 @@
-/* Upload of a CA-signed identity certificate: SPEC §3.4 checks 1–5, then the warnings. */
+/* Upload of a CA-signed identity certificate: SPEC §3.4 checks 1–5, the gates peers need (6), then
+ * the warnings. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,17 +8,38 @@
 #include "core/identity_int.h"
 #include "core/revcheck.h"
 #include "core/revocation.h"
+#include "core/validate.h"
 #include "crypto/verify.h"
 #include "util/clock.h"
 
 #define YEAR_2050 2524608000LL /* 2050-01-01T00:00:00Z */
 
-/* The key usage bits that a certificate of p should carry, with those its CSR asked for. */
+/* The key usages a service cannot work without: signing the handshake, RSA key transport (TLS 1.2
+ * RSA key exchange), and a CA's signing of certificates and CRLs (CAPF). dataEncipherment and
+ * keyAgreement are in the profiles but no handshake uses them. */
+#define KU_NEEDED (CF_KU_DIGITAL_SIGNATURE | CF_KU_KEY_ENCIPHERMENT | CF_KU_KEY_CERT_SIGN | CF_KU_CRL_SIGN)
+
+/* Usage bits the CA dropped although the pending CSR asked for them and the purpose needs them to
+ * work: peers refuse such a certificate (a gate, see peer_gates). 0 without a CSR or without the
+ * extension (no extension: no restriction). */
+static unsigned gated_ku(const cf_purpose *p, const cf_facts *f, const cf_facts *csr)
+{
+	return csr && f->has_ku ? cf_purpose_ku(p, f->key_type) & KU_NEEDED & csr->ku & ~f->ku : 0;
+}
+
+static unsigned gated_eku(const cf_purpose *p, const cf_facts *f, const cf_facts *csr)
+{
+	return csr && f->has_eku ? p->eku & csr->eku & ~f->eku : 0;
+}
+
+/* The other usage bits a certificate of p should carry, with those its CSR asked for (warnings). */
 static void usage_warnings(const cf_purpose *p, const cf_facts *f, const cf_facts *csr, cf_warnings *w)
 {
 	/* a certificate without the extension is not restricted, so it lacks nothing */
 	unsigned lost_ku = f->has_ku ? (cf_purpose_ku(p, f->key_type) | (csr ? csr->ku : 0)) & ~f->ku : 0;
 	unsigned lost_eku = f->has_eku ? (p->eku | (csr ? csr->eku : 0)) & ~f->eku : 0;
+	lost_ku &= ~gated_ku(p, f, csr);
+	lost_eku &= ~gated_eku(p, f, csr);
 	if (lost_ku) {
 		cf_strv names = {0};
 		cf_ku_names(lost_ku, &names);
@@ -38,8 +60,7 @@ static void usage_warnings(const cf_purpose *p, const cf_facts *f, const cf_fact
 }
 
 /* The warnings of SPEC §3.4 (the upload proceeds). */
-static void upload_warnings(const cf_purpose *p, const cf_facts *f, const cf_facts *csr, const cf_strv *scope,
-			    bool multi, cf_warnings *w)
+static void upload_warnings(const cf_purpose *p, const cf_facts *f, const cf_facts *csr, cf_warnings *w)
 {
 	int64_t now = cf_clock_now();
 	usage_warnings(p, f, csr, w);
@@ -60,12 +81,75 @@ static void upload_warnings(const cf_purpose *p, const cf_facts *f, const cf_fac
 		cf_warn(w, "expired", "the certificate has already expired");
 	if (f->not_before > now)
 		cf_warn(w, "not-yet-valid", "the certificate is not valid yet");
-	for (size_t i = 0; multi && i < scope->n; i++) {
+}
+
+/* Whether a DNS name of the SAN (not the CN: clients match the SAN alone once it has any DNS
+ * name, and public CAs put the CN there) covers host. */
+static bool san_covers(const cf_facts *f, const char *host)
+{
+	cf_facts san_only = *f;
+	san_only.cn = (char *)"";
+	return cf_host_matches(&san_only, host);
+}
+
+static void usage_gate(cf_warnings *gates, const char *rule, unsigned lost, void (*names)(unsigned, cf_strv *),
+		       const char *what, const cf_purpose *p)
+{
+	if (lost == 0)
+		return;
+	cf_strv v = {0};
+	names(lost, &v);
+	char *list = cf_strv_join(&v, ", ");
+	bool client = strstr(list ? list : "", "clientAuth") != NULL;
+	cf_warn(gates, rule, "%s lacks %s, which the CSR asked for and %s needs%s", what, list ? list : "", p->name,
+		client ? " (public CAs dropped clientAuth in 2026: have a private CA issue it, such as certfleet's "
+			 "local CA, which serves the client side)"
+		       : "; have the CA issue it again keeping the request's extensions");
+	free(list);
+	cf_strv_clear(&v);
+}
+
+/* The refusals added after the first users (SPEC §3.4): a SAN that lacks a node of the scope or
+ * the name peers use for this node, and usage bits the CSR asked for that the purpose needs. Each
+ * is a gate unless forced; forced, they are kept as the upload's warnings. */
+static cf_code peer_gates(const char *name, const cf_nodectx *ctx, const cf_purpose *p, const cf_facts *f,
+			  const cf_facts *csr, const cf_strv *scope, bool multi, bool force, cf_warnings *w, cf_err *e)
+{
+	cf_warnings gates = {0};
+	cf_names expected = {0};
+	for (size_t i = 0; multi && i < scope->n; i++)
+		if (!san_covers(f, scope->v[i]))
+			cf_warn(&gates, "san-missing-node",
+				"the multi-server certificate's SAN lacks %s, a node of its scope", scope->v[i]);
+	if (!multi &&
+	    cf_names_compute(&ctx->cluster, ctx->nodes, ctx->n_nodes, &ctx->node, p, false, &expected, NULL) == CF_OK) {
 		char want[300];
-		snprintf(want, sizeof(want), "DNS:%s", scope->v[i]);
-		if (!cf_strv_contains(&f->san, want))
-			cf_warn(w, "san-missing-node", "the multi-server certificate lacks %s in its SAN", scope->v[i]);
+		snprintf(want, sizeof(want), "DNS:%s", ctx->node.fqdn);
+		if (cf_strv_contains(&expected.san, want) && !san_covers(f, ctx->node.fqdn))
+			cf_warn(&gates, "san-missing-node",
+				"the SAN does not hold %s, the name peers use for this node (a CA that did not copy "
+				"the request's subjectAltName?)",
+				ctx->node.fqdn);
 	}
+	cf_names_free(&expected);
+	usage_gate(&gates, "ku-missing", gated_ku(p, f, csr), cf_ku_names, "key usage", p);
+	usage_gate(&gates, "eku-missing", gated_eku(p, f, csr), cf_eku_names, "extended key usage", p);
+	cf_code rc = CF_OK;
+	if (gates.rules.n > 0 && !force) {
+		cf_strv lines = {0};
+		for (size_t i = 0; i < gates.rules.n; i++)
+			cf_strv_pushf(&lines, "%s [%s]", gates.messages.v[i], gates.rules.v[i]);
+		char *all = cf_strv_join(&lines, "; ");
+		rc = cf_err_set(e, CF_E_INPUT, name, "%s; peers would fail with it (force to upload it anyway)",
+				all ? all : "");
+		cf_err_reason(e, CF_REASON_NEEDS_FORCE);
+		free(all);
+		cf_strv_clear(&lines);
+	}
+	for (size_t i = 0; rc == CF_OK && i < gates.rules.n; i++)
+		cf_warn(w, gates.rules.v[i], "%s (uploaded with force)", gates.messages.v[i]);
+	cf_warnings_free(&gates);
+	return rc;
 }
 
 /* Check 5: Expressway names must be valid FQDNs. */
@@ -184,7 +268,7 @@ static char *issuer_pem(cf_cert *const *chain, size_t n)
 
 cf_code cf_identity_upload(cf_store *st, const char *node, const char *purpose, const char *name, const uint8_t *buf,
 			   size_t len, const char *key_name, const uint8_t *keybuf, size_t key_len,
-			   const char *description, cf_outcome *out, cf_err *e)
+			   const char *description, bool force, cf_outcome *out, cf_err *e)
 {
 	cf_nodectx ctx = {0};
 	const cf_purpose *p = NULL;
@@ -291,8 +375,12 @@ cf_code cf_identity_upload(cf_store *st, const char *node, const char *purpose, 
 	if (ctx.product->expressway && (rc = expressway_names_check(name, &f, e)) != CF_OK)
 		goto out;
 
+	/* 6: what peers need of its names and usages (forced: warnings) */
 	cf_names_scope(ctx.nodes, ctx.n_nodes, &ctx.node, p, multi, &scope);
-	upload_warnings(p, &f, have_csr ? &csr_facts : NULL, &scope, multi, &out->warnings);
+	if ((rc = peer_gates(name, &ctx, p, &f, have_csr ? &csr_facts : NULL, &scope, multi, force, &out->warnings,
+			     e)) != CF_OK)
+		goto out;
+	upload_warnings(p, &f, have_csr ? &csr_facts : NULL, &out->warnings);
 	chain_pem = issuer_pem(chain.chain, chain.n);
 	cf_facts anchor = {0};
 	if (cf_cert_facts(chain.chain[chain.n - 1], &anchor, e) != CF_OK) {

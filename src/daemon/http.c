@@ -143,6 +143,8 @@ void cf_reply_err(cf_req *q, const cf_err *e)
 	const char *field = error_field(q, e->subject);
 	if (field != NULL)
 		json_object_set_new(err, "field", json_string(field));
+	if (e->reason != NULL)
+		json_object_set_new(err, "reason", json_string(e->reason));
 	cf_reply_json(q, status, json_pack("{s:o}", "error", err));
 }
 

@@ -29,7 +29,7 @@
 static const char usage[] = "usage: certfleetd [--store PATH] [--node FQDN] [--listen ADDR:PORT] "
 			    "[--log-level info|debug] [--metrics-token-file FILE] [--metrics-cache SECONDS] "
 			    "[--header-timeout SECONDS] [--request-timeout SECONDS] [--max-connections N] "
-			    "| --print-routes\n";
+			    "| --print-routes | --help | --version\n";
 
 #define TOKEN_MIN 16		 /* characters of a /metrics bearer token */
 #define METRICS_CACHE_DEFAULT 10 /* seconds a /metrics answer is served again */
@@ -38,6 +38,7 @@ static const char usage[] = "usage: certfleetd [--store PATH] [--node FQDN] [--l
 typedef struct options {
 	const char *store, *node, *listen, *loglevel, *metrics_token_file, *metrics_cache;
 	bool print_routes;
+	bool help, version;
 	cf_conn_limits limits;
 } options;
 
@@ -128,6 +129,8 @@ static bool parse_options(int argc, char **argv, options *o)
 					     {"header-timeout", required_argument, NULL, 'H'},
 					     {"request-timeout", required_argument, NULL, 'R'},
 					     {"max-connections", required_argument, NULL, 'C'},
+					     {"help", no_argument, NULL, 'h'},
+					     {"version", no_argument, NULL, 'V'},
 					     {0}};
 	int c;
 	o->store = getenv("CERTFLEET_STORE");
@@ -144,6 +147,8 @@ static bool parse_options(int argc, char **argv, options *o)
 		case 'l': o->listen = optarg; break;
 		case 'v': o->loglevel = optarg; break;
 		case 'r': o->print_routes = true; break;
+		case 'h': o->help = true; break;
+		case 'V': o->version = true; break;
 		case 'm': o->metrics_token_file = optarg; break;
 		case 'c': o->metrics_cache = optarg; break;
 		case 'H': good = good && number_option(optarg, 1, 3600, &o->limits.header_timeout); break;
@@ -213,7 +218,13 @@ static int serve(cf_daemon *d, const cf_node *node, const char *host, unsigned s
 	evhttp_set_gencb(http, cf_daemon_handle, d);
 	struct evhttp_bound_socket *listener = evhttp_bind_socket_with_handle(http, host, port);
 	if (listener == NULL) {
-		fprintf(stderr, "certfleetd: cannot listen on %s port %u\n", host, (unsigned)port);
+		int err = errno;
+		fprintf(stderr, "certfleetd: cannot listen on %s port %u: %s%s\n", host, (unsigned)port,
+			err != 0 ? strerror(err) : "bind failed",
+			err == EADDRINUSE
+				? "; another program uses it: pick another with --listen ADDR:PORT (make run: "
+				  "CERTFLEET_LISTEN=127.0.0.1:8444 make run)"
+				: "");
 		goto out;
 	}
 	/* body and header limits, deadlines, the connection cap; TLS bufferevents from tls */
@@ -288,6 +299,18 @@ int main(int argc, char **argv)
 	if (!parse_options(argc, argv, &o) || !split_listen(o.listen, host, sizeof(host), &port)) {
 		fputs(usage, stderr);
 		return 2;
+	}
+	if (o.help) {
+		fputs(usage, stdout);
+		fputs("The store is --store, else $CERTFLEET_STORE, else /var/lib/certfleet/certfleet.db; the node "
+		      "is --node, else the first ucm publisher; it serves the page and the API on --listen "
+		      "(" DEFAULT_LISTEN ") with that node's tomcat certificate.\n",
+		      stdout);
+		return 0;
+	}
+	if (o.version) {
+		printf("certfleetd %s\n", CERTFLEET_VERSION);
+		return 0;
 	}
 	if (o.print_routes) {
 		cf_routes_print(stdout);

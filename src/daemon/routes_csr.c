@@ -50,10 +50,14 @@ void cf_route_self_signed(cf_req *q)
 	cf_outcome out = {0};
 	cf_err e = {0};
 	cf_change c;
+	bool bad = false;
 	if (!cf_req_change(q, true) || cf_req_json(q) == NULL || !node_purpose(q, &node, &purpose) ||
 	    !issue_opts(q, &o, false))
 		return;
-	cf_change_begin(q, &c, "cert self-signed", "%s on %s", purpose, node);
+	o.force = cf_req_bool(q, "force", &bad); /* the page asked to confirm */
+	if (bad)
+		return;
+	cf_change_begin(q, &c, "cert self-signed", "%s on %s%s", purpose, node, o.force ? " (forced)" : "");
 	if (cf_change_end(q, &c, cf_identity_self_signed(q->d->st, node, purpose, &o, &out, &e), &e))
 		cf_reply_json(q, 200, cf_change_json(q, &out));
 	cf_outcome_free(&out);

@@ -1,7 +1,7 @@
 /* POST /api/v1/upload: a CA-signed certificate (with its chain, and optionally its key) for a
  * purpose, or certificates for a trust store; as JSON {"node","purpose"|"store","pem","key",
- * "description"} or as the page's multipart form (parts node, purpose|store, description, file,
- * key). The same library calls as `certfleet cert upload` and `trust add`. */
+ * "description","force"} or as the page's multipart form (parts node, purpose|store, description,
+ * force, file, key). The same library calls as `certfleet cert upload` and `trust add`. */
 #include <event2/buffer.h>
 #include <event2/http.h>
 #include <stdio.h>
@@ -20,6 +20,7 @@
 /* What to upload, wherever it came from. Pointers borrow from the request. */
 typedef struct upload {
 	const char *node, *purpose, *store, *description;
+	bool force;	  /* past the gates peers need (the page asked to confirm) */
 	const char *name; /* the file's name, for messages */
 	const uint8_t *cert;
 	size_t cert_len;
@@ -31,21 +32,22 @@ typedef struct upload {
 /* The text parts of the form as q->fields and into u; false (replied) when one is malformed. */
 static bool form_fields(cf_req *q, const cf_form *f, upload *u)
 {
-	static const char *const text[] = {"node", "purpose", "store", "description"};
-	const char **dest[] = {&u->node, &u->purpose, &u->store, &u->description};
+	static const char *const text[] = {"node", "purpose", "store", "description", "force"};
+	const char *force = NULL;
+	const char **dest[] = {&u->node, &u->purpose, &u->store, &u->description, &force};
 	q->fields = json_object();
 	for (size_t i = 0; i < f->n; i++) {
 		const cf_part *p = &f->parts[i];
 		size_t k = 0;
-		while (k < 4 && strcmp(p->name, text[k]) != 0)
+		while (k < 5 && strcmp(p->name, text[k]) != 0)
 			k++;
-		if (k == 4 && strcmp(p->name, "file") != 0 && strcmp(p->name, "key") != 0) {
+		if (k == 5 && strcmp(p->name, "file") != 0 && strcmp(p->name, "key") != 0) {
 			cf_reply_field(q, 400, p->name,
 				       "unknown form field (expected node, purpose or store, "
-				       "description, file, key)");
+				       "description, force, file, key)");
 			return false;
 		}
-		if (k == 4)
+		if (k == 5)
 			continue;
 		json_t *s = p->len <= TEXT_PART_MAX && cf_text_clean((const char *)p->data, p->len)
 				    ? json_stringn((const char *)p->data, p->len)
@@ -60,6 +62,11 @@ static bool form_fields(cf_req *q, const cf_form *f, upload *u)
 		json_object_set_new(q->fields, p->name, s);
 		*dest[k] = json_string_value(s)[0] != '\0' ? json_string_value(s) : NULL;
 	}
+	if (force != NULL && strcmp(force, "true") != 0 && strcmp(force, "false") != 0) {
+		cf_reply_field(q, 400, "force", "force: true or false");
+		return false;
+	}
+	u->force = force != NULL && strcmp(force, "true") == 0;
 	const cf_part *file = cf_form_get(f, "file"), *key = cf_form_get(f, "key");
 	if (file == NULL || file->len == 0) {
 		cf_reply_field(q, 400, "file", "choose the certificate file to upload");
@@ -88,6 +95,7 @@ static bool json_fields(cf_req *q, upload *u)
 	u->purpose = cf_req_str(q, "purpose", false, &bad);
 	u->store = cf_req_str(q, "store", false, &bad);
 	u->description = cf_req_str(q, "description", false, &bad);
+	u->force = cf_req_bool(q, "force", &bad);
 	const char *pem = cf_req_text(q, "pem", true, &bad), *key = cf_req_text(q, "key", false, &bad);
 	if (bad)
 		return false;
@@ -139,12 +147,13 @@ void cf_route_upload(cf_req *q)
 		cf_reply_field(q, 400, "key", "a trust store takes certificates only, never a private key");
 		goto out;
 	}
-	cf_change_begin(q, &c, u.store != NULL ? "trust add" : "cert upload", "%s on %s",
-			u.store != NULL ? u.store : u.purpose, u.node);
-	cf_code rc = u.store != NULL ? cf_trust_add(q->d->st, u.node, u.store, u.name, u.cert, u.cert_len,
-						    u.description, &out, &e)
-				     : cf_identity_upload(q->d->st, u.node, u.purpose, u.name, u.cert, u.cert_len,
-							  u.key_name, u.key, u.key_len, u.description, &out, &e);
+	cf_change_begin(q, &c, u.store != NULL ? "trust add" : "cert upload", "%s on %s%s",
+			u.store != NULL ? u.store : u.purpose, u.node, u.force && u.store == NULL ? " (forced)" : "");
+	cf_code rc =
+		u.store != NULL
+			? cf_trust_add(q->d->st, u.node, u.store, u.name, u.cert, u.cert_len, u.description, &out, &e)
+			: cf_identity_upload(q->d->st, u.node, u.purpose, u.name, u.cert, u.cert_len, u.key_name, u.key,
+					     u.key_len, u.description, u.force, &out, &e);
 	if (cf_change_end(q, &c, rc, &e))
 		cf_reply_json(q, 200, cf_change_json(q, &out));
 out:

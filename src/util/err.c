@@ -23,12 +23,21 @@ cf_code cf_err_set(cf_err *e, cf_code code, const char *subject, const char *fmt
 	va_list ap;
 	char message[sizeof(e->message)];
 	e->code = code;
+	e->reason = NULL;
 	one_line(e->subject, sizeof(e->subject), subject ? subject : "");
 	va_start(ap, fmt);
 	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
 	cf_text_escape(message, strlen(message), e->message, sizeof(e->message));
 	return code;
+}
+
+cf_code cf_err_reason(cf_err *e, const char *reason)
+{
+	if (e == NULL)
+		return CF_OK;
+	e->reason = reason;
+	return e->code;
 }
 
 void cf_err_subject(cf_err *e, const char *subject)

@@ -18,11 +18,19 @@ typedef struct cf_err {
 	cf_code code;
 	char subject[512]; /* what failed: a file name, "node x.example.com", ... */
 	char message[1024];
+	const char *reason; /* a short machine reason a client can act on (static text), or NULL */
 } cf_err;
+
+/* The reason an operator can override with force (an upload gate, self-signed over CA-signed):
+ * the page asks to confirm and sends the change again with force. */
+#define CF_REASON_NEEDS_FORCE "needs-force"
 
 /* Records an error in *e (if e is non-NULL) and returns code. subject may be NULL. */
 cf_code cf_err_set(cf_err *e, cf_code code, const char *subject, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/* Sets the machine reason (static text) of an error already set; returns its code. */
+cf_code cf_err_reason(cf_err *e, const char *reason);
 
 /* Replaces the subject of an error already set, keeping code and message. */
 void cf_err_subject(cf_err *e, const char *subject);

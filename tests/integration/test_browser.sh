@@ -105,7 +105,7 @@ NODE_RC=0
 NODE_PATH="$NPM_DIR/node_modules" BASE_URL="https://127.0.0.1:$PORT" CERTFLEET="$CERTFLEET" \
 	CHROMIUM="$CHROMIUM" SHOTS="$SHOTS" WORK="$T" PW_ADMIN="$PW_ADMIN" SIGN="$T/ca/sign.sh" \
 	CA_DIR="$T/ca" COUNTS="$T/counts" \
-	timeout 120 node "$SRCDIR/tests/browser/browser_test.js" || NODE_RC=$?
+	timeout 540 node "$SRCDIR/tests/browser/browser_test.js" || NODE_RC=$?
 # The node script's own checks count here; it reports them even when it stops early.
 if [ -s "$T/counts" ]; then
 	read -r P F <"$T/counts"

@@ -58,4 +58,24 @@ done
 cfx --store "postgresql://u@127.0.0.1/db" node list
 assert_contains "PostgreSQL named" "PostgreSQL stores are not in this build" "$ERR"
 assert_eq "nothing created for a URL" "" "$(ls -d postgres* mysql* 2>/dev/null || true)"
+
+# certfleetd: --help and --version exit 0; a port in use says so and how to pick another
+: "${CERTFLEETD:?set CERTFLEETD to the certfleetd binary (ctest does)}"
+RC=0
+"$CERTFLEETD" --help >d.out 2>d.err || RC=$?
+assert_eq "certfleetd --help" 0 "$RC"
+assert_contains "certfleetd --help: usage" "usage: certfleetd" "$(cat d.out)"
+RC=0
+"$CERTFLEETD" --version >d.out 2>d.err || RC=$?
+assert_eq "certfleetd --version" "0 1" "$RC $([[ "$(cat d.out)" =~ ^certfleetd\ [0-9]+\.[0-9]+\.[0-9]+$ ]] && echo 1 || echo 0)"
+cf node add ucm1.example.com --cluster cl1 --product ucm --publisher >/dev/null
+python3 -c 'import socket,time,sys; s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(); print(s.getsockname()[1], flush=True); time.sleep(60)' >busy.port &
+BUSY=$!
+until [ -s busy.port ]; do sleep 0.1; done
+RC=0
+timeout 60 "$CERTFLEETD" --store "$CERTFLEET_STORE" --listen "127.0.0.1:$(cat busy.port)" >d.out 2>d.err || RC=$?
+kill $BUSY 2>/dev/null || true
+assert_eq "certfleetd on a port in use fails" 1 "$([ "$RC" -ne 0 ] && echo 1 || echo 0)"
+assert_contains "port in use: said so" "Address already in use" "$(cat d.err)"
+assert_contains "port in use: how to pick another" "--listen ADDR:PORT" "$(cat d.err)"
 finish

@@ -135,7 +135,7 @@ op_args() {
 	1) read -r -a u <<<"${UPLOADS[n % ${#UPLOADS[@]}]}"
 	   ARGS=(cert upload --node $PUB --purpose "${u[0]}" "${u[1]}.pem" --key "${u[1]}.key") ;;
 	2) read -r -a u <<<"${SELF_SIGNED[n % ${#SELF_SIGNED[@]}]}"
-	   ARGS=(cert self-signed --node $PUB --purpose "${u[@]}") ;;
+	   ARGS=(cert self-signed --force --node $PUB --purpose "${u[@]}") ;;
 	3) ARGS=(trust add --node $PUB --store "${STORES[n % ${#STORES[@]}]}" "bundle$(((n / ${#STORES[@]}) % BUNDLES + 1)).pem") ;;
 	esac
 }
@@ -224,7 +224,7 @@ rc=0
 cf cert upload --node $PUB --purpose CallManager cm1.pem --key cm1.key >/dev/null 2>err || rc=$?
 assert_eq "after the kills: cert upload --key (stderr: $(cat err))" 0 "$rc"
 rc=0
-cf cert self-signed --node $PUB --purpose tomcat --multi-server >/dev/null 2>err || rc=$?
+cf cert self-signed --node $PUB --purpose tomcat --multi-server --force >/dev/null 2>err || rc=$?
 assert_eq "after the kills: cert self-signed --multi-server (stderr: $(cat err))" 0 "$rc"
 for b in $(seq 1 $BUNDLES); do
 	rc=0

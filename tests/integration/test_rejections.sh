@@ -530,7 +530,35 @@ extendedKeyUsage = serverAuth
 subjectAltName = DNS:$UCM
 EOF
 openssl x509 -req -in w.csr -CA ca.pem -CAkey ca.key -days 365 -extfile noclient.ext -out w-eku.pem 2>/dev/null
-upload_warns "CA dropped clientAuth" eku-missing w-eku.pem
+# clientAuth is asked for by the CSR and needed by tomcat: refused, saying why and where to go
+BEFORE_GATE=$(cf --json cert list)
+rc=0
+cf cert upload --node $UCM --purpose tomcat w-eku.pem >w.out 2>w.err || rc=$?
+assert_eq "CA dropped clientAuth: refused" 3 "$rc"
+assert_contains "CA dropped clientAuth: the rule" "[eku-missing]" "$(cat w.err)"
+assert_contains "CA dropped clientAuth: public CAs" "public CAs dropped clientAuth in 2026" "$(cat w.err)"
+assert_contains "CA dropped clientAuth: the local CA" "local CA" "$(cat w.err)"
+assert_eq "CA dropped clientAuth: one line" 1 "$(wc -l <w.err)"
+assert_eq "CA dropped clientAuth: nothing changed" "$BEFORE_GATE" "$(cf --json cert list)"
+upload_warns "CA dropped clientAuth, forced" eku-missing w-eku.pem --force
+assert_contains "forced: the warning says so" "uploaded with force" "$(json 'd["warnings"]' <w.json 2>&1)"
+cf --json audit --limit 1 >w-audit.json
+assert_eq "forced: the audit row says so" "cert upload|tomcat on $UCM (forced)|ok" \
+	"$(json '"%s|%s|%s" % (d["items"][0]["action"], d["items"][0]["object"], d["items"][0]["result"])' <w-audit.json)"
+
+# the README's naive signing (openssl x509 -req without copying the request's extensions): no SAN,
+# so peers cannot match the node's name: refused; a multi-server certificate that lacks a node of its
+# scope likewise, and each needs --force
+new_csr
+openssl x509 -req -in w.csr -CA ca.pem -CAkey ca.key -days 365 -out w-nosan.pem 2>/dev/null
+BEFORE_GATE=$(cf --json cert list)
+rc=0
+cf cert upload --node $UCM --purpose tomcat w-nosan.pem >w.out 2>w.err || rc=$?
+assert_eq "no SAN: refused" 3 "$rc"
+assert_contains "no SAN: the rule and the node" "$UCM, the name peers use for this node" "$(cat w.err)"
+assert_contains "no SAN: the rule id" "[san-missing-node]" "$(cat w.err)"
+assert_eq "no SAN: nothing changed" "$BEFORE_GATE" "$(cf --json cert list)"
+upload_warns "no SAN, forced" san-missing-node w-nosan.pem --force
 
 ee rsa.key "/O=Example/OU=Voice" ca w-nocn.pem -addext "subjectAltName=DNS:$UCM"
 upload_warns "no CN" no-cn w-nocn.pem --purpose CallManager --key rsa.key

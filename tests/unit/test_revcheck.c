@@ -66,7 +66,7 @@ static cf_code upload(struct fx *f, const char *node, cf_err *e)
 	strcpy(bundle, leaf);
 	strcat(bundle, inter);
 	cf_code rc = cf_identity_upload(f->st, node, "tomcat-ECDSA", "leaf.pem", (const uint8_t *)bundle,
-					strlen(bundle), "leaf.key", (const uint8_t *)key, strlen(key), NULL, &out, e);
+					strlen(bundle), "leaf.key", (const uint8_t *)key, strlen(key), NULL, false, &out, e);
 	cf_outcome_free(&out);
 	free(bundle);
 	free(leaf);
