@@ -811,12 +811,30 @@
 
   // ---- doctor, status, audit, users ----------------------------------------------------------------
 
+  // A finding's fix as the page does it: a button where one click fixes it, else the advice.
+  function fixCell(x) {
+    if (x.rule === 'stale-selfsigned-trust' && isAdmin())
+      return el('td', {}, el('button', { type: 'button', 'data-prune': x.node }, `Prune stale copies on ${x.node}`));
+    return el('td', {}, x.fix || '—');
+  }
+
+  async function pruneFromDoctor(ev) {
+    const b = ev.target.closest('button[data-prune]');
+    if (!b) return;
+    try {
+      const res = await api('POST', '/trust/prune', { node: b.dataset.prune });
+      showChange(res, `Pruned ${(res.ids || []).length} stale self-signed copies on ${b.dataset.prune}`);
+    } catch (err) {
+      say(err.message, true);
+    }
+  }
+
   async function loadDoctor() {
     const f = $('#doctor-form');
     const data = await api('GET', '/doctor' + query({ node: f.node.value }));
     const rows = (data.findings || []).map((x) => el('tr', {},
       el('td', { class: 'sev-' + x.severity }, x.severity), el('td', {}, x.rule),
-      el('td', {}, x.node + (x.purpose ? ' / ' + x.purpose : '')), el('td', {}, x.message), el('td', {}, x.fix || '—')));
+      el('td', {}, x.node + (x.purpose ? ' / ' + x.purpose : '')), el('td', {}, x.message), fixCell(x)));
     if (!rows.length) rows.push(el('tr', {}, el('td', { colspan: 5 }, 'No findings.')));
     $('#doctor-table tbody').replaceChildren(...rows);
   }
@@ -1034,6 +1052,7 @@
     pageButtons($('#audit-pager'), 'auditOffset', loadAudit);
     $('#cert-delete').addEventListener('click', deleteCert);
     $('#view-status').addEventListener('click', deleteTopology);
+    $('#doctor-table').addEventListener('click', pruneFromDoctor);
     $('#csr-discard').addEventListener('click', discardCsr);
     $('#mon-run').addEventListener('click', runMonitor);
     $('#soon-show').addEventListener('click', showSoonInList);

@@ -146,6 +146,7 @@ void cf_route_status(cf_req *q);
 void cf_route_certs(cf_req *q);
 void cf_route_cert_get(cf_req *q);
 void cf_route_cert_delete(cf_req *q);
+void cf_route_trust_prune(cf_req *q);
 void cf_route_endpoints(cf_req *q);
 void cf_route_endpoint_import(cf_req *q);
 void cf_route_endpoint_delete(cf_req *q);

@@ -151,3 +151,22 @@ void cf_route_cert_delete(cf_req *q)
 	cf_outcome_free(&out);
 	cf_certrow_free(&r);
 }
+
+/* POST /api/v1/trust/prune {"node"?}: certfleet trust prune — the self-signed copies of peers whose
+ * identity is now CA-signed, on one node or all (the doctor's stale-selfsigned-trust fix). */
+void cf_route_trust_prune(cf_req *q)
+{
+	cf_outcome out = {0};
+	cf_err e = {0};
+	cf_change c;
+	bool bad = false;
+	if (!cf_req_change(q, true) || cf_req_json(q) == NULL)
+		return;
+	const char *node = cf_req_str(q, "node", false, &bad);
+	if (bad)
+		return;
+	cf_change_begin(q, &c, "trust prune", "%s", node ? node : "all nodes");
+	if (cf_change_end(q, &c, cf_trust_prune(q->d->st, node, &out, &e), &e))
+		cf_reply_json(q, 200, cf_change_json(q, &out));
+	cf_outcome_free(&out);
+}

@@ -342,6 +342,19 @@ async function main() {
   await page.click('#nav a[href="#doctor"]');
   check('doctor findings listed', await until(async () => (await page.$$('#doctor-table tbody tr')).length > 0));
   await shot(page, 'doctor');
+  // the doctor's most common fix is a button: prune the stale self-signed copies on ucm1
+  const staleOn = (n) => { // the doctor exits 7 when it finds errors: its JSON is there either way
+    let out;
+    try { out = execFileSync(env('CERTFLEET'), ['--json', 'doctor', '--node', n], { encoding: 'utf8' }); } catch (e) { out = e.stdout; }
+    return JSON.parse(out).findings.filter((f) => f.rule === 'stale-selfsigned-trust').length;
+  };
+  const staleBefore = staleOn(UCM1);
+  check('doctor: stale copies on ucm1 to prune', staleBefore > 0, staleBefore);
+  check('doctor: a prune button for them', await until(async () => (await page.$(`#doctor-table button[data-prune="${UCM1}"]`)) !== null));
+  await page.click(`#doctor-table button[data-prune="${UCM1}"]`);
+  check('prune: result shown', await until(async () => (await visible('#view-result')) && (await text('#result-title')).startsWith('Pruned')));
+  checkEq('prune: no stale copy left on ucm1 (CLI doctor)', 0, staleOn(UCM1));
+  await shot(page, 'doctor-prune-result');
   await page.click('#nav a[href="#status"]');
   const statusNodes = await until(async () => {
     const n = await page.$$eval('#status-table tbody tr td:first-child', (tds) => tds.map((t) => t.textContent));

@@ -92,6 +92,7 @@ jbody "{'start_days':30}" >b/monitor.json
 jbody "{'interval':'12h'}" >b/revocation.json
 jbody "{'pem':$(pemof other.crl)}" >b/crl.json
 jbody "{'url':'http://127.0.0.1:9/api-test.crl'}" >b/crl_dp.json
+jbody "{'node':'$PUB'}" >b/prune.json
 jbody "{'daily_at':'03:00'}" >b/crl_schedule.json
 
 # ---- the daemon -----------------------------------------------------------------------------------
@@ -184,6 +185,7 @@ op_args() {
 	"DELETE /api/v1/endpoints/{name}") U="$U?node=$PUB" ;;
 	"DELETE /api/v1/nodes/{name}") U="$ORIGIN/api/v1/nodes/$PUB?force=true" ;;
 	"DELETE /api/v1/clusters/{name}") U="$ORIGIN/api/v1/clusters/spare" ;;
+	"POST /api/v1/trust/prune") A=(-H "$CTJ" --data-binary @b/prune.json) ;;
 	"GET /api/v1/csr" | "DELETE /api/v1/csr") U="$U?node=$PUB&purpose=TVS" ;;
 	"GET /api/v1/csr/preview") U="$U?node=$PUB&purpose=tomcat" ;;
 	"POST /api/v1/users") A=(-H "$CTJ" --data-binary @b/user_refused.json) ;;
@@ -406,6 +408,14 @@ req csr_discard "${AUTH_A[@]}" -X DELETE "$API/csr?node=$PUB&purpose=TVS"
 change_ok "CSR discard TVS" admin "csr discard" "TVS on $PUB"
 req trust_delete "${AUTH_A[@]}" -X DELETE "$API/certificates/$TRUST_ID2"
 change_ok "trust delete" admin "trust delete" "$TRUST_ID2"
+
+# trust prune: the CA-signed tomcat made the peers' self-signed tomcat copies stale (if any)
+STALE_N=$(cf --json doctor | json "sum(1 for f in d['findings'] if f['rule'] == 'stale-selfsigned-trust' and f['node'] == '$PUB')" || true)
+req trust_prune "${AUTH_A[@]}" -H "$CTJ" --data-binary @b/prune.json "$API/trust/prune"
+change_ok "trust prune" admin "trust prune" "$PUB"
+assert_eq "trust prune: what the doctor called stale is gone" "$STALE_N 0" \
+	"$(jb 'len(d["ids"])') $(cf --json doctor | json "sum(1 for f in d['findings'] if f['rule'] == 'stale-selfsigned-trust' and f['node'] == '$PUB')" || true)"
+AUDIT_N=$(audit_total)
 
 # topology: clusters listed, a publisher with peers refused without force, a subscriber and an
 # empty cluster deleted (the subscriber's self-signed copies leave the publisher's trust stores)
