@@ -434,9 +434,9 @@ static void test_expressway_c_not_clustered(void **state)
 	set_expressway_features(&cl);
 	assert_int_equal(compute(&cl, one, 1, &one[0], "server", false, &nm, &e), CF_OK);
 	assert_string_equal(nm.cn, "expc1.example.com");
-	/* no node FQDN, no cluster FQDN: only the C feature entries */
-	assert_strv(&nm.san, LIST("DNS:secure-8865.example.com", "DNS:secure-7821.example.com", "DNS:chat.example.com",
-				  "DNS:alt1.example.com", "DNS:alt2.example.com"));
+	/* not clustered: the node's own FQDN, then the C feature entries (SPEC §3.3) */
+	assert_strv(&nm.san, LIST("DNS:expc1.example.com", "DNS:secure-8865.example.com", "DNS:secure-7821.example.com",
+				  "DNS:chat.example.com", "DNS:alt1.example.com", "DNS:alt2.example.com"));
 	assert_strv(&nm.scope, LIST("expc1.example.com"));
 	cf_names_free(&nm);
 	cf_cluster_free(&cl);
@@ -446,16 +446,17 @@ static void test_expressway_c_not_clustered(void **state)
 	set_expressway_features(&cl);
 	assert_int_equal(compute(&cl, two, 2, &two[1], "server-ECDSA", false, &nm, &e), CF_OK);
 	assert_string_equal(nm.cn, "expc2.example.com");
-	assert_strv(&nm.san, LIST("DNS:secure-8865.example.com", "DNS:secure-7821.example.com", "DNS:chat.example.com",
-				  "DNS:alt1.example.com", "DNS:alt2.example.com"));
+	assert_strv(&nm.san, LIST("DNS:expc2.example.com", "DNS:secure-8865.example.com", "DNS:secure-7821.example.com",
+				  "DNS:chat.example.com", "DNS:alt1.example.com", "DNS:alt2.example.com"));
 	cf_names_free(&nm);
 	cf_cluster_free(&cl);
 
-	/* nothing configured: no SAN at all */
+	/* nothing configured: the node's FQDN alone (clients match the SAN, and public CAs want the CN
+	 * there) */
 	cluster_init(&cl, NULL);
 	assert_int_equal(compute(&cl, one, 1, &one[0], "server", false, &nm, &e), CF_OK);
 	assert_string_equal(nm.cn, "expc1.example.com");
-	assert_int_equal(nm.san.n, 0);
+	assert_strv(&nm.san, LIST("DNS:expc1.example.com"));
 	cf_names_free(&nm);
 	cf_cluster_free(&cl);
 }
@@ -509,7 +510,7 @@ static void test_expressway_e(void **state)
 	cluster_set(&cl, "registration-domain-format", "dns");
 	assert_int_equal(compute(&cl, nodes, 1, &nodes[0], "server", false, &nm, &e), CF_OK);
 	assert_string_equal(nm.cn, "expe2.example.com");
-	assert_strv(&nm.san, LIST("DNS:example.com"));
+	assert_strv(&nm.san, LIST("DNS:expe2.example.com", "DNS:example.com"));
 	cf_names_free(&nm);
 	cf_cluster_free(&cl);
 }
@@ -528,8 +529,8 @@ static void test_expressway_e_collab_edge(void **state)
 	assert_int_equal(compute(&cl, nodes, 1, &nodes[0], "server-ECDSA", false, &nm, &e), CF_OK);
 	assert_string_equal(nm.cn, "expe1.example.com");
 	/* collab-edge applies to registration domains only */
-	assert_strv(&nm.san,
-		    LIST("DNS:collab-edge.example.com", "DNS:collab-edge.example.org", "DNS:xmpp.example.com"));
+	assert_strv(&nm.san, LIST("DNS:expe1.example.com", "DNS:collab-edge.example.com", "DNS:collab-edge.example.org",
+				  "DNS:xmpp.example.com"));
 	cf_names_free(&nm);
 	cf_cluster_free(&cl);
 }
@@ -563,7 +564,7 @@ static void test_expressway_c_bad_phone_profile(void **state)
 	cluster_init(&cl, NULL);
 	cluster_set(&cl, "phone-security-profiles", "Cisco 8865 - Standard SIP Secure Profile");
 	assert_int_equal(compute(&cl, edge, 1, &edge[0], "server", false, &nm, &e), CF_OK);
-	assert_int_equal(nm.san.n, 0);
+	assert_strv(&nm.san, LIST("DNS:expe1.example.com"));
 	cf_names_free(&nm);
 	cf_cluster_free(&cl);
 }
