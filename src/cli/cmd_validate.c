@@ -11,6 +11,7 @@
 #include "core/validate.h"
 #include "util/clock.h"
 #include "util/fileio.h"
+#include "util/secret.h"
 
 enum { HOST, NODE, STORE, CA_FILE, UNTRUSTED, PURPOSE, BATCH, STORED, REVOCATION, N_OPTS };
 
@@ -147,18 +148,46 @@ static int collect_files(cli *c, char **args, int n, cf_strv *files)
 	return 0;
 }
 
+/* One certificate's result as a batch item. */
+static json_t *batch_item(const char *file, size_t index, const cf_validation *v, const char **message)
+{
+	json_t *failed = json_array();
+	*message = "";
+	for (size_t j = 0; j < v->n; j++) {
+		if (!v->checks[j].ok) {
+			json_array_append_new(failed, json_string(v->checks[j].check));
+			if ((*message)[0] == '\0')
+				*message = v->checks[j].message;
+		}
+	}
+	return json_pack("{s:s, s:i, s:b, s:s, s:o, s:s}", "file", file, "index", (json_int_t)index, "ok", v->ok,
+			 "outcome", cf_validation_outcome(v), "failed", failed, "message", *message);
+}
+
+/* Every file is reported: its certificates one item each, a file that cannot be read or holds no
+ * certificate one failed item ("unreadable") that does not stop the batch. */
 static int validate_batch(cli *c, char **args, int n_args, const cf_validate_opts *o)
 {
-	cf_strv files = {0};
+	cf_strv files = {0}, file_err = {0}; /* file_err: "" or why the file was not read, per file */
 	cf_cert **leaves = NULL;
 	size_t n = 0, cap = 0;
 	size_t *file_of = NULL, *index_in = NULL;
 	int rc = collect_files(c, args, n_args, &files);
 	for (size_t f = 0; rc == 0 && f < files.n; f++) {
 		cf_cert **certs = NULL;
-		size_t k = 0;
-		if ((rc = read_certs(c, files.v[f], CF_BUNDLE_MAX, &certs, &k)) != 0)
-			break;
+		size_t k = 0, len = 0;
+		uint8_t *buf = NULL;
+		cf_err e = {0};
+		if (cf_file_read(files.v[f], CF_BUNDLE_MAX, &buf, &len, &e) != CF_OK ||
+		    cf_cert_parse_bundle(files.v[f], buf, len, &certs, &k, &e) != CF_OK) {
+			cf_strv_push(&file_err, e.message);
+			cf_secret_wipe(buf, len); /* a key given by mistake was read too */
+			free(buf);
+			continue;
+		}
+		cf_secret_wipe(buf, len);
+		free(buf);
+		cf_strv_push(&file_err, "");
 		if (n + k > cap) {
 			cap = (n + k) * 2;
 			leaves = realloc(leaves, cap * sizeof(*leaves));
@@ -176,36 +205,40 @@ static int validate_batch(cli *c, char **args, int n_args, const cf_validate_opt
 	if (val != NULL) {
 		cf_validate_batch(o, leaves, n, val);
 		json_t *summary = json_object(), *items = json_array();
-		size_t bad = 0;
-		for (size_t i = 0; i < n; i++) {
-			const char *outcome = cf_validation_outcome(&val[i]);
-			json_int_t cnt = json_integer_value(json_object_get(summary, outcome));
-			json_object_set_new(summary, outcome, json_integer(cnt + 1));
-			bad += !val[i].ok;
-			if (c->json) {
-				json_t *failed = json_array();
-				const char *message = "";
-				for (size_t j = 0; j < val[i].n; j++) {
-					if (!val[i].checks[j].ok) {
-						json_array_append_new(failed, json_string(val[i].checks[j].check));
-						if (message[0] == '\0')
-							message = val[i].checks[j].message;
-					}
-				}
-				json_array_append_new(
-					items, json_pack("{s:s, s:i, s:b, s:s, s:o, s:s}", "file", files.v[file_of[i]],
-							 "index", (json_int_t)index_in[i], "ok", val[i].ok, "outcome",
-							 outcome, "failed", failed, "message", message));
+		size_t bad = 0, unreadable = 0, i = 0;
+		for (size_t f = 0; f < files.n; f++) { /* in file order, each file's certificates in order */
+			const char *message = "";
+			if (file_err.v[f][0] != '\0') {
+				unreadable++;
+				json_array_append_new(items,
+						      json_pack("{s:s, s:i, s:b, s:s, s:[s], s:s}", "file", files.v[f],
+								"index", 0, "ok", 0, "outcome", "unreadable", "failed",
+								"parse", "message", file_err.v[f]));
+				if (!c->json)
+					printf("FAIL %s: %s\n", cli_text(files.v[f]), cli_text(file_err.v[f]));
 			}
-			cf_validation_clear(&val[i]);
+			for (; i < n && file_of[i] == f; i++) {
+				const char *outcome = cf_validation_outcome(&val[i]);
+				json_int_t cnt = json_integer_value(json_object_get(summary, outcome));
+				json_object_set_new(summary, outcome, json_integer(cnt + 1));
+				bad += !val[i].ok;
+				json_array_append_new(items, batch_item(files.v[f], index_in[i], &val[i], &message));
+				if (!c->json && !val[i].ok)
+					printf("FAIL %s#%zu: [%s] %s\n", cli_text(files.v[f]), index_in[i], outcome,
+					       cli_text(message));
+				cf_validation_clear(&val[i]);
+			}
 		}
-		json_object_set_new(summary, "total", json_integer((json_int_t)n));
+		if (unreadable > 0)
+			json_object_set_new(summary, "unreadable", json_integer((json_int_t)unreadable));
+		json_object_set_new(summary, "total", json_integer((json_int_t)(n + unreadable)));
 		if (c->json) {
 			cli_json(json_pack("{s:o, s:o}", "summary", summary, "items", items));
 		} else {
 			const char *key;
 			json_t *value;
-			printf("%zu certificate%s validated, %zu valid, %zu not\n", n, n == 1 ? "" : "s", n - bad, bad);
+			printf("%zu certificate%s validated, %zu valid, %zu not; %zu file%s not read\n", n,
+			       n == 1 ? "" : "s", n - bad, bad, unreadable, unreadable == 1 ? "" : "s");
 			json_object_foreach(summary, key, value)
 			{
 				if (strcmp(key, "total") != 0)
@@ -214,13 +247,14 @@ static int validate_batch(cli *c, char **args, int n_args, const cf_validate_opt
 			json_decref(summary);
 			json_decref(items);
 		}
-		rc = bad > 0 ? CF_E_FINDINGS : 0;
+		rc = bad + unreadable > 0 ? CF_E_FINDINGS : 0;
 		free(val);
 	}
 	cf_certs_free(leaves, n);
 	free(file_of);
 	free(index_in);
 	cf_strv_clear(&files);
+	cf_strv_clear(&file_err);
 	return rc;
 }
 
