@@ -24,12 +24,16 @@
 
 typedef struct entry {
 	cf_cert *cert;
-	X509 *x;      /* borrowed from cert */
+	X509 *x;      /* borrowed from cert; NULL for a leaf read from its DER alone */
 	EVP_PKEY *pk; /* borrowed from x */
 	cf_certder der;
-	bool have_der;
+	bool have_der, own_names;
+	X509_NAME *subject, *issuer; /* borrowed from x, or owned (own_names) */
+	uint32_t xku;		     /* extended key usages as XKU_* bits; UINT32_MAX: no extension */
+	bool has_san;
+	char crit_oid[64]; /* the unknown critical extension, when that is the flaw */
 	unsigned long name_hash;
-	unsigned char key_id[20]; /* SHA-1 of the public key bits: same subject and key = same CA */
+	unsigned char key_id[20]; /* SHA-1 of the SubjectPublicKeyInfo: same subject and key = same CA */
 	bool anchor, local;	  /* local: given with one leaf, freed after it */
 	bool self_issued;	  /* subject = issuer */
 	bool weak_sig;		  /* signed with a hash under 112 bits of security (SHA-1, MD5) */
@@ -160,9 +164,17 @@ static void entry_profile(entry *en, bool strict)
 	en->flaw = CF_V_MALFORMED;
 	if (fl & EXFLAG_INVALID)
 		en->flaw_why = "an extension that does not decode, or one given twice";
-	else if (fl & EXFLAG_CRITICAL)
+	else if (fl & EXFLAG_CRITICAL) {
 		en->flaw = CF_V_CRITICAL_EXTENSION, en->flaw_why = "an unknown critical extension";
-	else if (!v3 && X509_get_ext_count(x) > 0)
+		const STACK_OF(X509_EXTENSION) *exts = X509_get0_extensions(x);
+		for (int i = 0; i < sk_X509_EXTENSION_num(exts); i++) {
+			X509_EXTENSION *ext = sk_X509_EXTENSION_value(exts, i);
+			if (X509_EXTENSION_get_critical(ext) && !X509_supported_extension(ext)) {
+				OBJ_obj2txt(en->crit_oid, (int)sizeof(en->crit_oid), X509_EXTENSION_get_object(ext), 1);
+				break;
+			}
+		}
+	} else if (!v3 && X509_get_ext_count(x) > 0)
 		en->flaw_why = "extensions in a version 1 or 2 certificate";
 	else if (X509_NAME_entry_count(X509_get_issuer_name(x)) == 0)
 		en->flaw_why = "an empty issuer name";
@@ -214,6 +226,18 @@ static void entry_profile(entry *en, bool strict)
 	ERR_clear_error();
 }
 
+/* key_id: SHA-1 of the SubjectPublicKeyInfo's DER (from the walked bytes when there are). */
+static void key_id_of(entry *en)
+{
+	unsigned char *buf = NULL;
+	const unsigned char *p = en->have_der ? en->der.spki.p : NULL;
+	int len = en->have_der ? (int)en->der.spki.len : i2d_X509_PUBKEY(X509_get_X509_PUBKEY(en->x), &buf);
+	if (fetched_sha1 == NULL || len <= 0 ||
+	    EVP_Digest(p ? p : buf, (size_t)len, en->key_id, NULL, fetched_sha1, NULL) != 1)
+		memset(en->key_id, 0, sizeof(en->key_id));
+	OPENSSL_free(buf);
+}
+
 static entry *entry_new(cf_cert *c, bool anchor, bool local, bool strict)
 {
 	X509 *x = cf_cert_x(c);
@@ -221,14 +245,16 @@ static entry *entry_new(cf_cert *c, bool anchor, bool local, bool strict)
 	if (en == NULL)
 		return NULL;
 	int ok = 0;
-	unsigned int len = 0;
 	en->cert = cf_cert_ref(c);
 	en->x = x;
 	en->pk = X509_get0_pubkey(x);
-	en->have_der = cf_certder_split(c->der, c->der_len, &en->der);
-	en->name_hash = X509_NAME_hash_ex(X509_get_subject_name(x), NULL, NULL, &ok);
-	if (fetched_sha1 == NULL || X509_pubkey_digest(x, fetched_sha1, en->key_id, &len) != 1)
-		memset(en->key_id, 0, sizeof(en->key_id));
+	en->have_der = cf_certder_split(c->der, c->der_len, &en->der) && en->der.len == c->der_len;
+	en->subject = X509_get_subject_name(x);
+	en->issuer = X509_get_issuer_name(x);
+	en->xku = X509_get_extended_key_usage(x);
+	en->has_san = X509_get_ext_by_NID(x, NID_subject_alt_name, -1) >= 0;
+	en->name_hash = local ? 0 : X509_NAME_hash_ex(en->subject, NULL, NULL, &ok);
+	key_id_of(en);
 	en->anchor = anchor;
 	en->local = local;
 	en->not_before = cf_asn1_epoch(X509_get0_notBefore(x));
@@ -238,11 +264,192 @@ static entry *entry_new(cf_cert *c, bool anchor, bool local, bool strict)
 	return en;
 }
 
+static void entry_free(entry *en);
+
+/* XKU_* bits of an extendedKeyUsage list (as OpenSSL's extension cache sets them). */
+static uint32_t xku_of(const EXTENDED_KEY_USAGE *eku)
+{
+	static const struct {
+		int nid;
+		uint32_t bit;
+	} map[] = {{NID_server_auth, XKU_SSL_SERVER},
+		   {NID_client_auth, XKU_SSL_CLIENT},
+		   {NID_email_protect, XKU_SMIME},
+		   {NID_code_sign, XKU_CODE_SIGN},
+		   {NID_OCSP_sign, XKU_OCSP_SIGN},
+		   {NID_time_stamp, XKU_TIMESTAMP},
+		   {NID_dvcs, XKU_DVCS},
+		   {NID_anyExtendedKeyUsage, XKU_ANYEKU}};
+	uint32_t bits = 0;
+	for (int i = 0; i < sk_ASN1_OBJECT_num(eku); i++) {
+		int nid = OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, i));
+		for (size_t k = 0; k < sizeof(map) / sizeof(map[0]); k++)
+			if (map[k].nid == nid)
+				bits |= map[k].bit;
+	}
+	return bits;
+}
+
+/* What leaf_new reads from a leaf's extensions. */
+typedef struct leafexts {
+	bool invalid, dup, unknown_crit, ca, pathlen, san_crit, aki, ki_crit, eku, has_ku;
+	int n_san, n_eku;
+	uint32_t ku;
+} leafexts;
+
+/* Walks the leaf's extensions once, decoding each one OpenSSL knows (one that does not decode,
+ * or a repeated one, is what OpenSSL's cache calls invalid). */
+static void leaf_exts(entry *en, leafexts *le)
+{
+	const cf_certder *d = &en->der;
+	STACK_OF(X509_EXTENSION) *exts = NULL;
+	if (d->exts.len > 0) {
+		const unsigned char *e = d->exts.p;
+		exts = d2i_X509_EXTENSIONS(NULL, &e, (long)d->exts.len);
+		le->invalid = exts == NULL || e != d->exts.p + d->exts.len;
+	}
+	for (int i = 0; i < sk_X509_EXTENSION_num(exts); i++) {
+		X509_EXTENSION *ext = sk_X509_EXTENSION_value(exts, i);
+		const ASN1_OBJECT *obj = X509_EXTENSION_get_object(ext);
+		int nid = OBJ_obj2nid(obj), crit = X509_EXTENSION_get_critical(ext);
+		for (int j = 0; j < i; j++)
+			le->dup = le->dup ||
+				  OBJ_cmp(obj, X509_EXTENSION_get_object(sk_X509_EXTENSION_value(exts, j))) == 0;
+		if (crit && !X509_supported_extension(ext) && !le->unknown_crit) {
+			le->unknown_crit = true;
+			OBJ_obj2txt(en->crit_oid, (int)sizeof(en->crit_oid), obj, 1);
+		}
+		const X509V3_EXT_METHOD *m = X509V3_EXT_get(ext);
+		if (m == NULL)
+			continue;
+		void *v = X509V3_EXT_d2i(ext);
+		if (v == NULL) {
+			le->invalid = true;
+			continue;
+		}
+		switch (nid) {
+		case NID_subject_alt_name:
+			en->has_san = true;
+			le->san_crit = crit;
+			le->n_san = sk_GENERAL_NAME_num(v);
+			break;
+		case NID_ext_key_usage:
+			le->eku = true;
+			le->n_eku = sk_ASN1_OBJECT_num(v);
+			en->xku = xku_of(v);
+			break;
+		case NID_basic_constraints:
+			le->ca = ((BASIC_CONSTRAINTS *)v)->ca != 0;
+			le->pathlen = ((BASIC_CONSTRAINTS *)v)->pathlen != NULL;
+			break;
+		case NID_key_usage: {
+			const ASN1_BIT_STRING *bits = v;
+			le->has_ku = true;
+			le->ku = (bits->length > 0 ? bits->data[0] : 0u) |
+				 (bits->length > 1 ? (uint32_t)bits->data[1] << 8 : 0u);
+			break;
+		}
+		case NID_authority_key_identifier:
+			le->aki = true;
+			le->ki_crit = le->ki_crit || crit;
+			break;
+		case NID_subject_key_identifier: le->ki_crit = le->ki_crit || crit; break;
+		default: break;
+		}
+		if (m->it != NULL)
+			ASN1_item_free(v, ASN1_ITEM_ptr(m->it));
+		else if (m->ext_free != NULL)
+			m->ext_free(v);
+	}
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+}
+
+/* A leaf read from its walked DER without decoding it whole: OpenSSL 3 decodes the public key in
+ * every d2i_X509 (provider decoders, under locks), which costs more than the leaf's signature
+ * check. Its profile is worked out from its extensions as entry_profile does from OpenSSL's cache;
+ * NULL when the DER is outside the walker's subset (then entry_new). */
+static entry *leaf_new(cf_cert *c, bool strict)
+{
+	entry *en = calloc(1, sizeof(*en));
+	leafexts le = {0};
+	if (en == NULL)
+		return NULL;
+	en->cert = cf_cert_ref(c);
+	en->local = true;
+	en->own_names = true;
+	en->xku = UINT32_MAX;
+	cf_certder *d = &en->der;
+	en->have_der = cf_certder_split(c->der, c->der_len, d) && d->len == c->der_len;
+	const unsigned char *p = en->have_der ? d->subject.p : NULL, *q = en->have_der ? d->issuer.p : NULL;
+	if (!en->have_der || (en->subject = d2i_X509_NAME(NULL, &p, (long)d->subject.len)) == NULL ||
+	    (en->issuer = d2i_X509_NAME(NULL, &q, (long)d->issuer.len)) == NULL) {
+		ERR_clear_error();
+		entry_free(en);
+		return NULL;
+	}
+	key_id_of(en);
+	en->self_issued = X509_NAME_cmp(en->subject, en->issuer) == 0;
+	leaf_exts(en, &le);
+	bool v3 = d->exts.len > 0, empty_subject = X509_NAME_entry_count(en->subject) == 0, strong_sig = false;
+	for (size_t i = 0; i < sizeof(sigalgs) / sizeof(sigalgs[0]); i++)
+		strong_sig = strong_sig || (d->sig_alg.len == sigalgs[i].len &&
+					    memcmp(d->sig_alg.p, sigalgs[i].oid, sigalgs[i].len) == 0);
+	const char *weak = NULL;
+	if (d->key_type == CF_KEY_RSA)
+		weak = d->key_bits < 2048     ? "an RSA key under 2048 bits"
+		       : d->key_bits % 8 != 0 ? "an RSA key whose size is not a multiple of 8 bits"
+					      : NULL;
+	else if (d->key_type != CF_KEY_EC) /* not a shape the walker knows: decode the key */
+		weak = key_weakness(cf_cert_x(c) ? X509_get0_pubkey(cf_cert_x(c)) : NULL);
+	if (strict && !strong_sig) {
+		int secbits = -1;
+		X509 *x = cf_cert_x(c);
+		en->weak_sig = x != NULL && X509_get_signature_info(x, NULL, NULL, &secbits, NULL) == 1 &&
+			       secbits >= 0 && secbits < 112;
+	}
+	en->no_aki = strict && v3 && !le.aki;
+	en->flaw = CF_V_MALFORMED;
+	if (le.invalid || le.dup)
+		en->flaw_why = "an extension that does not decode, or one given twice";
+	else if (le.unknown_crit)
+		en->flaw = CF_V_CRITICAL_EXTENSION, en->flaw_why = "an unknown critical extension";
+	else if (!strict)
+		en->flaw = CF_V_OK;
+	else if (X509_NAME_entry_count(en->issuer) == 0)
+		en->flaw_why = "an empty issuer name";
+	else if (empty_subject && (le.ca || (le.ku & KU_CRL_SIGN) || !en->has_san))
+		en->flaw_why = "an empty subject name";
+	else if (empty_subject && !le.san_crit)
+		en->flaw_why = "an empty subject name and a subjectAltName that is not critical";
+	else if (en->has_san && le.n_san == 0)
+		en->flaw_why = "an empty subjectAltName";
+	else if (le.eku && le.n_eku == 0)
+		en->flaw_why = "an empty extendedKeyUsage";
+	else if (d->sig_alg.len != d->tbs_alg.len || memcmp(d->sig_alg.p, d->tbs_alg.p, d->sig_alg.len) != 0)
+		en->flaw_why = "two different signature algorithms";
+	else if (le.ki_crit)
+		en->flaw_why = "a critical key identifier";
+	else if (!le.ca && le.pathlen)
+		en->flaw_why = "a path length in a certificate that is not a CA";
+	else if (!le.ca && le.has_ku && (le.ku & KU_KEY_CERT_SIGN))
+		en->flaw_why = "keyCertSign in the key usage of a certificate that is not a CA";
+	else if (weak != NULL)
+		en->flaw = CF_V_WEAK_KEY, en->flaw_why = weak;
+	else
+		en->flaw = CF_V_OK;
+	ERR_clear_error();
+	return en;
+}
+
 static void entry_free(entry *en)
 {
 	if (en == NULL)
 		return;
 	cf_cert_free(en->cert);
+	if (en->own_names) {
+		X509_NAME_free(en->subject);
+		X509_NAME_free(en->issuer);
+	}
 	NAME_CONSTRAINTS_free(en->nc);
 	free(en->ups);
 	free(en);
@@ -406,7 +613,7 @@ static void find_ups(walk *w, entry *child, entry ***out, size_t *n_out, cf_vfai
 	size_t n_seen = 0, n_found = 0, cap = 0;
 	entry **found = NULL;
 	cf_vfail worst = CF_V_NO_ISSUER;
-	const X509_NAME *issuer = X509_get_issuer_name(child->x);
+	const X509_NAME *issuer = child->issuer;
 	unsigned long h = name_hash(issuer);
 	entry **v = w->idx->v;
 	size_t n = w->idx->n, lo = first_with_hash(w->idx, h);
@@ -417,7 +624,7 @@ static void find_ups(walk *w, entry *child, entry ***out, size_t *n_out, cf_vfai
 			entry *cand = pass == 0 ? v[i] : w->extra[i];
 			if (pass == 0 && cand->name_hash != h)
 				break;
-			if (cand == child || X509_NAME_cmp(X509_get_subject_name(cand->x), issuer) != 0)
+			if (cand == child || X509_NAME_cmp(cand->subject, issuer) != 0)
 				continue;
 			bool ok = false, known = false;
 			for (size_t k = 0; k < n_seen && !known; k++)
@@ -491,7 +698,7 @@ static void note(walk *w, int rank, cf_vfail f, const entry *at, const char *fmt
 {
 	if (rank <= w->rank)
 		return;
-	char *name = cf_name_str(X509_get_subject_name(at->x));
+	char *name = cf_name_str(at->subject);
 	snprintf(w->message, sizeof(w->message), fmt, name ? name : "");
 	free(name);
 	w->rank = rank;
@@ -505,7 +712,7 @@ static void note_dead_end(walk *w, const entry *en, cf_vfail f)
 {
 	if (w->rank >= 1)
 		return;
-	char *issuer = cf_name_str(X509_get_issuer_name(en->x));
+	char *issuer = cf_name_str(en->issuer);
 	char safe[100], fmt[240];
 	size_t o = 0;
 	for (const char *p = issuer ? issuer : ""; *p && o + 3 < sizeof(safe); p++) {
@@ -547,7 +754,7 @@ static bool path_ok(walk *w)
 	long below = 0; /* intermediate CAs below the current issuer, which its path length counts */
 	bool cn_outside = false;
 	/* the leaf's extended key usages (when it lists known ones) must survive every issuer's */
-	uint32_t leaf_xku = X509_get_extended_key_usage(p[0]->x);
+	uint32_t leaf_xku = p[0]->xku;
 	bool leaf_restricted = leaf_xku != UINT32_MAX && leaf_xku != 0 && !(leaf_xku & XKU_ANYEKU);
 	for (size_t i = 1; i < n; i++) {
 		X509 *x = p[i]->x;
@@ -564,11 +771,15 @@ static bool path_ok(walk *w)
 		for (size_t j = 0; p[i]->nc != NULL && j < i; j++) {
 			if (j > 0 && p[j]->self_issued)
 				continue; /* self-issued intermediates are exempt (RFC 5280 6.1.4) */
-			int rc = NAME_CONSTRAINTS_check(p[j]->x, p[i]->nc);
+			/* a leaf read from its DER is decoded only here, where its names are checked */
+			X509 *xj = p[j]->x ? p[j]->x : cf_cert_x(p[j]->cert);
+			if (xj != NULL && p[j]->x == NULL)
+				X509_get_extension_flags(xj); /* fills the extension cache the check reads */
+			int rc = xj ? NAME_CONSTRAINTS_check(xj, p[i]->nc) : X509_V_ERR_UNSPECIFIED;
 			/* the leaf's subject CN is a name only when it has no subjectAltName (RFC 6125);
 			 * otherwise a CN outside the constraints is remembered for host matching */
-			if (rc == X509_V_OK && j == 0 && NAME_CONSTRAINTS_check_CN(p[0]->x, p[i]->nc) != X509_V_OK) {
-				if (X509_get_ext_by_NID(p[0]->x, NID_subject_alt_name, -1) < 0)
+			if (rc == X509_V_OK && j == 0 && NAME_CONSTRAINTS_check_CN(xj, p[i]->nc) != X509_V_OK) {
+				if (!p[0]->has_san)
 					rc = X509_V_ERR_PERMITTED_VIOLATION;
 				else
 					cn_outside = true;
@@ -600,9 +811,8 @@ static bool on_path(const walk *w, const entry *cand)
 {
 	for (size_t i = 0; i < w->n; i++) {
 		const entry *p = w->path[i];
-		if (p == cand ||
-		    (p->name_hash == cand->name_hash && memcmp(p->key_id, cand->key_id, sizeof(p->key_id)) == 0 &&
-		     X509_NAME_cmp(X509_get_subject_name(p->x), X509_get_subject_name(cand->x)) == 0))
+		if (p == cand || (memcmp(p->key_id, cand->key_id, sizeof(p->key_id)) == 0 &&
+				  X509_NAME_cmp(p->subject, cand->subject) == 0))
 			return true;
 	}
 	return false;
@@ -706,17 +916,8 @@ static void leaf_flaw(cf_vresult *out, const entry *leaf)
 {
 	out->fail = leaf->flaw;
 	if (leaf->flaw == CF_V_CRITICAL_EXTENSION) {
-		char oid[128] = "";
-		const STACK_OF(X509_EXTENSION) *exts = X509_get0_extensions(leaf->x);
-		for (int i = 0; i < sk_X509_EXTENSION_num(exts); i++) {
-			X509_EXTENSION *ext = sk_X509_EXTENSION_value(exts, i);
-			if (X509_EXTENSION_get_critical(ext) && !X509_supported_extension(ext)) {
-				OBJ_obj2txt(oid, (int)sizeof(oid), X509_EXTENSION_get_object(ext), 1);
-				break;
-			}
-		}
 		snprintf(out->message, sizeof(out->message), "the certificate has an unknown critical extension %s",
-			 oid);
+			 leaf->crit_oid);
 	} else {
 		snprintf(out->message, sizeof(out->message), "the certificate has %s", leaf->flaw_why);
 	}
@@ -730,16 +931,15 @@ cf_code cf_trustidx_verify(cf_trustidx *idx, const cf_cert *leaf, cf_cert *const
 	walk w = {.idx = idx, .now = now};
 	entry *me = NULL;
 	out->chain[out->n++] = cf_cert_ref((cf_cert *)leaf);
-	X509 *x = cf_cert_x(leaf);
-	if (x == NULL) {
+	if ((me = leaf_new((cf_cert *)leaf, idx->strict)) == NULL &&
+	    (me = entry_new((cf_cert *)leaf, false, true, idx->strict)) == NULL) {
 		out->fail = CF_V_UNREADABLE;
 		snprintf(out->message, sizeof(out->message), "%s", "the certificate does not decode");
 		goto done;
 	}
-	if (idx->n_anchors > 0 && leaf_is_anchor(idx, leaf, X509_get_subject_name(x)))
+	if (idx->n_anchors > 0 && leaf_is_anchor(idx, leaf, me->subject))
 		goto done; /* trusted as it is */
-	if ((me = entry_new((cf_cert *)leaf, false, true, idx->strict)) == NULL ||
-	    (n_extra > 0 && (w.extra = calloc(n_extra, sizeof(*w.extra))) == NULL)) {
+	if (n_extra > 0 && (w.extra = calloc(n_extra, sizeof(*w.extra))) == NULL) {
 		out->fail = CF_V_UNREADABLE;
 		snprintf(out->message, sizeof(out->message), "%s", "out of memory");
 		goto done;
