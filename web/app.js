@@ -226,13 +226,14 @@
 
   // Logged out: nothing of the last user's work stays on the page.
   function forget() {
-    Object.assign(state, { user: null, role: null, csrf: null, certOffset: 0, auditOffset: 0, change: null, cert: null, csr: null, trustView: undefined, monitor: null });
+    Object.assign(state, { user: null, role: null, csrf: null, certOffset: 0, auditOffset: 0, change: null, cert: null, csr: null, trustView: undefined, monitor: null, cluster: null });
     for (const f of $$('form')) {
       f.reset();
       clearErrors(f);
     }
     for (const t of $$('table tbody')) t.replaceChildren();
     $('#csr-view').hidden = true;
+    $('#cluster-form').hidden = true;
     for (const t of $$('textarea')) t.value = '';
     for (const d of $$('dl.decoded, #result-body, #cert-warnings, #csr-preview-san, #csr-preview-cn, #mon-report, #soon-list, #soon-text, #dp-list, #crl-update-report')) d.replaceChildren();
     $('#soon-panel').hidden = true;
@@ -851,7 +852,46 @@
       del('node', s.node))));
     $('#clusters-table tbody').replaceChildren(...(clusters.items || []).map((c) => el('tr', {},
       el('td', {}, c.name), el('td', {}, c.fqdn || '—'), el('td', {}, c.nodes),
+      el('td', {}, el('button', { type: 'button', 'data-cluster': c.name }, isAdmin() ? 'Edit settings' : 'Show settings')),
       c.nodes === 0 ? del('cluster', c.name) : (isAdmin() ? el('td', {}, 'delete its nodes first') : null))));
+  }
+
+  // A cluster's settings (DN, domains, phone security profiles, Expressway names, ...) as a form:
+  // each changed setting is saved with PUT /clusters/{name}; a refused one shows its error on its row.
+  async function showClusterSettings(name) {
+    const c = await api('GET', '/clusters/' + encodeURIComponent(name));
+    const f = $('#cluster-form');
+    state.cluster = c;
+    clearErrors(f);
+    $('#cluster-form-title').textContent = `Settings of cluster ${c.name}`;
+    $('#cluster-fields').replaceChildren(...c.about.map((a) => el('div', { class: 'row' },
+      el('label', { for: 'cs-' + a.key }, a.key),
+      el('input', { id: 'cs-' + a.key, name: a.key, value: c.settings[a.key] || '', 'data-was': c.settings[a.key] || '', disabled: isAdmin() ? null : 'disabled' }),
+      el('span', { class: 'hint' }, a.help + (a.choices ? ` (${a.choices.split(' ').join(', ')})` : '')),
+      el('span', { class: 'field-err', id: 'cs-' + a.key + '-err', role: 'alert' }))));
+    f.hidden = false;
+    $('#cluster-form-title').focus();
+  }
+
+  async function submitClusterSettings(f) {
+    const c = state.cluster;
+    const changed = [...$$('#cluster-fields input')].filter((i) => i.value !== i.dataset.was);
+    if (!changed.length) { say('No setting changed.'); return; }
+    const errOf = (i) => document.getElementById(i.id + '-err'); // ids hold dots (dn.O): no selector
+    for (const i of changed) errOf(i).textContent = '';
+    let saved = 0;
+    for (const i of changed) {
+      const values = i.value.split(',').map((v) => v.trim()).filter((v) => v !== '');
+      try {
+        await api('PUT', '/clusters/' + encodeURIComponent(c.name), { key: i.name, values });
+        i.dataset.was = i.value;
+        saved++;
+      } catch (err) {
+        errOf(i).textContent = err.message;
+      }
+    }
+    if (saved === changed.length) say(`Cluster ${c.name}: ${saved} setting${saved === 1 ? '' : 's'} saved.`);
+    else throw new ApiError(400, { error: { message: `${changed.length - saved} of ${changed.length} settings were refused; see the fields below.` } });
   }
 
   // Deleting a node (with its certificates; a publisher with peers only after a second, named
@@ -1052,6 +1092,11 @@
     pageButtons($('#audit-pager'), 'auditOffset', loadAudit);
     $('#cert-delete').addEventListener('click', deleteCert);
     $('#view-status').addEventListener('click', deleteTopology);
+    $('#clusters-table').addEventListener('click', (ev) => {
+      const b = ev.target.closest('button[data-cluster]');
+      if (b) showClusterSettings(b.dataset.cluster).catch((err) => say(err.message, true));
+    });
+    onSubmit($('#cluster-form'), submitClusterSettings);
     $('#doctor-table').addEventListener('click', pruneFromDoctor);
     $('#csr-discard').addEventListener('click', discardCsr);
     $('#mon-run').addEventListener('click', runMonitor);

@@ -141,6 +141,8 @@ void cf_route_session(cf_req *q);
 void cf_route_nodes(cf_req *q);
 void cf_route_node_delete(cf_req *q);
 void cf_route_clusters(cf_req *q);
+void cf_route_cluster_get(cf_req *q);
+void cf_route_cluster_set(cf_req *q);
 void cf_route_cluster_delete(cf_req *q);
 void cf_route_status(cf_req *q);
 void cf_route_certs(cf_req *q);

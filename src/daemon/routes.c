@@ -8,10 +8,12 @@
 #include "core/certjson.h"
 #include "core/deployment.h"
 #include "core/doctor.h"
+#include "core/settings.h"
 #include "core/status.h"
 #include "crypto/password.h"
 #include "daemon/daemon.h"
 #include "util/clock.h"
+#include "util/text.h"
 
 #define AUDIT_LIMIT_MAX 1000
 
@@ -28,6 +30,8 @@ static const struct route {
 	{EVHTTP_REQ_GET, "/api/v1/nodes", cf_route_nodes},
 	{EVHTTP_REQ_DELETE, "/api/v1/nodes/{name}", cf_route_node_delete},
 	{EVHTTP_REQ_GET, "/api/v1/clusters", cf_route_clusters},
+	{EVHTTP_REQ_GET, "/api/v1/clusters/{name}", cf_route_cluster_get},
+	{EVHTTP_REQ_PUT, "/api/v1/clusters/{name}", cf_route_cluster_set},
 	{EVHTTP_REQ_DELETE, "/api/v1/clusters/{name}", cf_route_cluster_delete},
 	{EVHTTP_REQ_GET, "/api/v1/status", cf_route_status},
 	{EVHTTP_REQ_GET, "/api/v1/certificates", cf_route_certs},
@@ -327,6 +331,73 @@ void cf_route_clusters(cf_req *q)
 						       (json_int_t)v[i].nodes));
 	cf_clusterinfos_free(v, n);
 	cf_reply_json(q, 200, json_pack("{s:o}", "items", items));
+}
+
+/* The cluster as `certfleet --json cluster show` prints it: every setting with its value (the
+ * default when not set), and the table's own words for the page's form. */
+void cf_route_cluster_get(cf_req *q)
+{
+	cf_cluster cl = {0};
+	cf_err e = {0};
+	if (!cf_req_session(q))
+		return;
+	if (cf_store_cluster_get(q->d->st, q->arg, 0, &cl, &e) != CF_OK) {
+		cf_reply_err(q, &e);
+		return;
+	}
+	json_t *settings = json_object(), *about = json_array();
+	const cf_setting *s;
+	int i = 0;
+	while ((s = cf_setting_next(&i)) != NULL) {
+		if (strcmp(s->key, "fqdn") == 0)
+			continue;
+		const char *val = cf_cluster_get(&cl, s->key);
+		json_object_set_new(settings, s->key, json_string(val ? val : s->def));
+		json_array_append_new(about, json_pack("{s:s, s:s, s:s}", "key", s->key, "help", s->help, "choices",
+						       s->choices ? s->choices : ""));
+	}
+	cf_reply_json(q, 200,
+		      json_pack("{s:s, s:s, s:o, s:o}", "name", cl.name, "fqdn", cl.fqdn, "settings", settings, "about",
+				about));
+	cf_cluster_free(&cl);
+}
+
+/* PUT {"key", "values": [...]}: certfleet cluster set NAME KEY VALUE... (an empty list clears a
+ * list or text setting); every entry checked before anything is stored. */
+void cf_route_cluster_set(cf_req *q)
+{
+	cf_err e = {0};
+	cf_change c;
+	bool bad = false;
+	if (!cf_req_change(q, true) || cf_req_json(q) == NULL)
+		return;
+	const char *key = cf_req_str(q, "key", true, &bad);
+	json_t *values = json_object_get(q->fields, "values");
+	if (bad)
+		return;
+	size_t n = json_array_size(values);
+	if (!json_is_array(values) || n > 256) {
+		cf_reply_field(q, 400, "values", "values: a list of at most 256 strings");
+		return;
+	}
+	char **v = calloc(n ? n : 1, sizeof(*v));
+	for (size_t k = 0; v != NULL && k < n; k++) {
+		const char *t = json_string_value(json_array_get(values, k));
+		if (t == NULL || !cf_text_clean(t, strlen(t))) {
+			cf_reply_field(q, 400, "values", "values: each one line of text");
+			free(v);
+			return;
+		}
+		v[k] = (char *)t;
+	}
+	if (v == NULL) {
+		cf_reply_error(q, 500, "internal error", "out of memory");
+		return;
+	}
+	cf_change_begin(q, &c, "cluster set", "%s %s", q->arg, key);
+	if (cf_change_end(q, &c, cf_cluster_set(q->d->st, q->arg, key, v, n, &e), &e))
+		cf_reply_json(q, 200, json_pack("{s:s, s:s, s:O}", "cluster", q->arg, "key", key, "values", values));
+	free(v);
 }
 
 void cf_route_cluster_delete(cf_req *q)

@@ -580,6 +580,22 @@ async function main() {
     return c.length ? c : null;
   }));
   await shot(page, 'status-after-node-delete');
+  // cluster settings from the page: a good list saved, a bad entry refused on its own row
+  await page.click('#clusters-table button[data-cluster="cl1"]');
+  check('cluster settings form shown', await until(() => visible('#cs-presence-domains')));
+  await page.fill('#cs-presence-domains', 'example.com, presence.example.org');
+  await page.fill('#cs-dn\\.O', 'Example Corp');
+  await page.click('#cluster-form button[type="submit"]');
+  check('cluster settings saved', await until(async () => /2 settings saved/.test(await text('#msg'))));
+  const shown = cli('cluster', 'show', 'cl1').settings;
+  checkEq('cluster settings: as the CLI shows them', 'example.com,presence.example.org|Example Corp', `${shown['presence-domains']}|${shown['dn.O']}`);
+  allow('PUT', '/api/v1/clusters/cl1', 400);
+  await page.fill('#cs-phone-security-profiles', 'secure.example.com, bad..profile');
+  await page.click('#cluster-form button[type="submit"]');
+  const rowErr = await until(() => text('#cs-phone-security-profiles-err'));
+  check('cluster settings: the bad entry named on its row', /bad\.\.profile/.test(rowErr), rowErr);
+  checkEq('cluster settings: the refused setting is not stored', '', cli('cluster', 'show', 'cl1').settings['phone-security-profiles']);
+  await shot(page, 'cluster-settings');
 
   // ---- users: add a read-only account -------------------------------------------------------------------------
   await page.click('#nav a[href="#users"]');

@@ -93,6 +93,8 @@ jbody "{'interval':'12h'}" >b/revocation.json
 jbody "{'pem':$(pemof other.crl)}" >b/crl.json
 jbody "{'url':'http://127.0.0.1:9/api-test.crl'}" >b/crl_dp.json
 jbody "{'node':'$PUB'}" >b/prune.json
+jbody "{'key':'presence-domains','values':['example.com','presence.example.org']}" >b/cluster_set.json
+jbody "{'key':'phone-security-profiles','values':['good.example.com','bad..profile']}" >b/cluster_set_bad.json
 jbody "{'daily_at':'03:00'}" >b/crl_schedule.json
 
 # ---- the daemon -----------------------------------------------------------------------------------
@@ -185,6 +187,8 @@ op_args() {
 	"DELETE /api/v1/endpoints/{name}") U="$U?node=$PUB" ;;
 	"DELETE /api/v1/nodes/{name}") U="$ORIGIN/api/v1/nodes/$PUB?force=true" ;;
 	"DELETE /api/v1/clusters/{name}") U="$ORIGIN/api/v1/clusters/spare" ;;
+	"GET /api/v1/clusters/{name}") U="$ORIGIN/api/v1/clusters/cl1" ;;
+	"PUT /api/v1/clusters/{name}") U="$ORIGIN/api/v1/clusters/cl1" A=(-H "$CTJ" --data-binary @b/cluster_set.json) ;;
 	"POST /api/v1/trust/prune") A=(-H "$CTJ" --data-binary @b/prune.json) ;;
 	"GET /api/v1/csr" | "DELETE /api/v1/csr") U="$U?node=$PUB&purpose=TVS" ;;
 	"GET /api/v1/csr/preview") U="$U?node=$PUB&purpose=tomcat" ;;
@@ -415,6 +419,20 @@ req trust_prune "${AUTH_A[@]}" -H "$CTJ" --data-binary @b/prune.json "$API/trust
 change_ok "trust prune" admin "trust prune" "$PUB"
 assert_eq "trust prune: what the doctor called stale is gone" "$STALE_N 0" \
 	"$(jb 'len(d["ids"])') $(cf --json doctor | json "sum(1 for f in d['findings'] if f['rule'] == 'stale-selfsigned-trust' and f['node'] == '$PUB')" || true)"
+AUDIT_N=$(audit_total)
+
+# cluster settings, as cluster show and cluster set have them: a bad entry refused naming it
+req cluster_get -b reader.jar "$API/clusters/cl1"
+assert_eq "GET cluster: as cluster show" "$(cf --json cluster show cl1 | json 'd["settings"]')" "$(jb 'd["settings"]')"
+assert_eq "GET cluster: what each setting is" True "$(jb 'any(a["key"] == "phone-security-profiles" and a["help"] for a in d["about"])')"
+req cluster_set "${AUTH_A[@]}" -X PUT -H "$CTJ" --data-binary @b/cluster_set.json "$API/clusters/cl1"
+change_ok "cluster set" admin "cluster set" "cl1 presence-domains"
+assert_eq "cluster set: stored" "example.com,presence.example.org" "$(cf --json cluster show cl1 | json 'd["settings"]["presence-domains"]')"
+BEFORE_SET=$(cf --json cluster show cl1)
+req cluster_set_bad "${AUTH_A[@]}" -X PUT -H "$CTJ" --data-binary @b/cluster_set_bad.json "$API/clusters/cl1"
+assert_eq "cluster set: a bad entry is refused" 400 "$CODE"
+assert_contains "cluster set: the refusal names the entry" "bad..profile" "$(jb 'd["error"]["message"]')"
+assert_eq "cluster set: refused changes nothing" "$BEFORE_SET" "$(cf --json cluster show cl1)"
 AUDIT_N=$(audit_total)
 
 # topology: clusters listed, a publisher with peers refused without force, a subscriber and an
