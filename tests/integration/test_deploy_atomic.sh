@@ -256,7 +256,7 @@ assert_eq "deploy C: .prev is B, which worked" B "$(previous)"
 # a reload that kills certfleet itself: the next deploy must not take C for a working set
 must "reload that kills certfleet" deploy-target set --node $NODE \
 	--purpose tomcat --reload 'kill -KILL $PPID'
-must "self-signed D" cert self-signed --node $NODE --purpose tomcat
+must "self-signed D (over the CA-signed C: forced)" cert self-signed --node $NODE --purpose tomcat --force
 { cfx deploy --node $NODE; } 2>/dev/null
 [ "$RC" == 137 ] && ok || fail "the reload did not kill certfleet (exit $RC)"
 [ -e "$JOURNAL" ] && ok || fail "no journal after a deploy killed during its reload"
