@@ -180,6 +180,11 @@ cf_code cf_crl_import(cf_store *st, const char *name, const uint8_t *buf, size_t
 	else if (rc == CF_OK && !s.verified)
 		rc = cf_err_set(e, CF_E_INPUT, name, "the signature does not verify with the key of \"%s\": %s",
 				info.issuer, s.why.message);
+	else if (rc == CF_OK && info.number[0] == '\0') /* which CRL is newer cannot be told without it */
+		rc = cf_err_set(e, CF_E_INPUT, name,
+				"the CRL of \"%s\" has no cRLNumber, which RFC 5280 (5.2.3) requires of every CRL "
+				"issuer; have the CA issue numbered CRLs",
+				info.issuer);
 	cf_crlrow *row = &out->row;
 	if (rc == CF_OK) {
 		*row = (cf_crlrow){.issuer = strdup(info.issuer),

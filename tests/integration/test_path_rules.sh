@@ -14,7 +14,7 @@
 #   - a peer file with more than 20 certificates (the issuer last);
 #   - path building bounded: five intermediates with one subject and one key that certify each
 #     other answer at once (the bound in the test is a generous 10 s);
-#   - a CRL whose cRLNumber is critical is refused by `crl add`.
+#   - a CRL whose cRLNumber is critical, or that has none, is refused by `crl add`.
 . "$(dirname "$0")/lib.sh"
 trap 'echo "FAIL: $(basename "$0"): command failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 CERTFLEET=$(realpath "$CERTFLEET") # the script works inside $T
@@ -339,9 +339,12 @@ default_crl_days = 7
 EOF
 openssl ca -gencrl -config ca/ca.cnf -crlexts crl_critical -out critnum.crl 2>/dev/null
 assert_contains "the critical CRL number is critical" "critical" "$(openssl crl -in critnum.crl -noout -text | grep 'CRL Number')"
+openssl ca -gencrl -config ca/ca.cnf -out nonum.crl 2>/dev/null # no crlnumber file: no cRLNumber
+assert_eq "the CRL without a number has none" "" "$(openssl crl -in nonum.crl -noout -text | grep 'CRL Number' || true)"
 echo 1000 >ca/db/crlnumber
-printf 'crlnumber = %s\n' "$T/ca/db/crlnumber" >>ca/ca.cnf
+sed -i "/^\[c\]\$/a crlnumber = $T/ca/db/crlnumber" ca/ca.cnf # in the CA's section
 openssl ca -gencrl -config ca/ca.cnf -out good.crl 2>/dev/null
+assert_contains "the good CRL has a number, not critical" "CRL Number: " "$(openssl crl -in good.crl -noout -text | grep -A0 'CRL Number')"
 new_store
 cf node add rules.example.com --cluster cl1 --product cms >/dev/null
 cf trust add --node rules.example.com --store cms-trust root.pem >/dev/null
@@ -350,6 +353,10 @@ expect_rc "crl add: a critical cRLNumber" 3
 assert_contains "crl add: a critical cRLNumber: why" "cRLNumber extension is critical" "$ERR"
 openssl verify -crl_check -CAfile root.pem -CRLfile critnum.crl good_leaf.pem >"$T/ossl.out" 2>&1 &&
 	fail "openssl verify -crl_check refuses a critical cRLNumber: it accepted it" || ok
+cfx crl add nonum.crl
+expect_rc "crl add: a CRL without a cRLNumber (RFC 5280 5.2.3)" 3
+assert_contains "crl add: no cRLNumber: why" "has no cRLNumber" "$ERR"
+assert_eq "crl add: refused CRLs are not stored" 0 "$(cf --json crl list | json 'len(d["items"])')"
 cfx crl add good.crl
 expect_rc "crl add: the same CA's CRL with a non-critical cRLNumber" 0
 

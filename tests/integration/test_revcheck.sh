@@ -201,7 +201,8 @@ SUBCA_SHA=$(openssl x509 -in subca.pem -outform DER | sha256sum | cut -d' ' -f1)
 assert_eq "its OCSP answer recorded" "good delegated" \
 	"$(sqlite3 "$CERTFLEET_STORE" "SELECT status || ' ' || trust FROM revocation_checks WHERE sha256 = '$SUBCA_SHA'")"
 # a stored CRL refuses a trust upload too (its issuer already trusted), unless checking is off
-printf '[ca]\ndefault_ca=c\n[c]\ndatabase=%s/index.txt\ndefault_md=sha256\ndefault_crl_days=7\n' "$T" >crl.cnf
+printf '[ca]\ndefault_ca=c\n[c]\ndatabase=%s/index.txt\ncrlnumber=%s/crlnumber\ndefault_md=sha256\ndefault_crl_days=7\n' "$T" "$T" >crl.cnf
+echo 01 >"$T/crlnumber"
 index revoked subca
 openssl ca -gencrl -config crl.cnf -keyfile issuing.key -cert issuing.pem -out issuing.crl 2>/dev/null
 index revoked
