@@ -269,13 +269,14 @@ cf_code cf_node_delete(cf_store *st, const char *fqdn, bool force, cf_outcome *o
 	cf_code rc = cf_store_begin(st, e);
 	if (rc == CF_OK)
 		rc = cf_nodectx_load(st, fqdn, &c, e);
-	if (rc == CF_OK && c.node.publisher && c.n_nodes > 1 && !force)
-		rc = cf_err_set(e, CF_E_STATE, c.node.fqdn,
-				"is the %s publisher of cluster %s, which has %zu other node%s; delete them first, or "
-				"force it (the cluster is then left without this publisher)",
-				c.node.product, c.cluster.name, c.n_nodes - 1, c.n_nodes == 2 ? "" : "s");
-	if (rc == CF_E_STATE)
+	if (rc == CF_OK && c.node.publisher && c.n_nodes > 1 && !force) {
+		rc = cf_err_set(
+			e, CF_E_STATE, c.node.fqdn,
+			"is the %s publisher of cluster %s, which has %zu other node%s; delete them first, or force "
+			"it (the cluster is then left without this publisher)",
+			c.node.product, c.cluster.name, c.n_nodes - 1, c.n_nodes == 2 ? "" : "s");
 		cf_err_reason(e, CF_REASON_NEEDS_FORCE);
+	}
 	if (rc == CF_OK) {
 		cf_certfilter f = {.node = c.node.fqdn, .kind = CF_IDENTITY};
 		rc = cf_store_cert_each(st, &f, collect_self_signed, &own, e);

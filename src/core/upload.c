@@ -83,15 +83,6 @@ static void upload_warnings(const cf_purpose *p, const cf_facts *f, const cf_fac
 		cf_warn(w, "not-yet-valid", "the certificate is not valid yet");
 }
 
-/* Whether a DNS name of the SAN (not the CN: clients match the SAN alone once it has any DNS
- * name, and public CAs put the CN there) covers host. */
-static bool san_covers(const cf_facts *f, const char *host)
-{
-	cf_facts san_only = *f;
-	san_only.cn = (char *)"";
-	return cf_host_matches(&san_only, host);
-}
-
 static void usage_gate(cf_warnings *gates, const char *rule, unsigned lost, void (*names)(unsigned, cf_strv *),
 		       const char *what, const cf_purpose *p)
 {
@@ -118,14 +109,14 @@ static cf_code peer_gates(const char *name, const cf_nodectx *ctx, const cf_purp
 	cf_warnings gates = {0};
 	cf_names expected = {0};
 	for (size_t i = 0; multi && i < scope->n; i++)
-		if (!san_covers(f, scope->v[i]))
+		if (!cf_host_matches_san(f, scope->v[i]))
 			cf_warn(&gates, "san-missing-node",
 				"the multi-server certificate's SAN lacks %s, a node of its scope", scope->v[i]);
 	if (!multi &&
 	    cf_names_compute(&ctx->cluster, ctx->nodes, ctx->n_nodes, &ctx->node, p, false, &expected, NULL) == CF_OK) {
 		char want[300];
 		snprintf(want, sizeof(want), "DNS:%s", ctx->node.fqdn);
-		if (cf_strv_contains(&expected.san, want) && !san_covers(f, ctx->node.fqdn))
+		if (cf_strv_contains(&expected.san, want) && !cf_host_matches_san(f, ctx->node.fqdn))
 			cf_warn(&gates, "san-missing-node",
 				"the SAN does not hold %s, the name peers use for this node (a CA that did not copy "
 				"the request's subjectAltName?)",

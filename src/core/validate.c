@@ -121,8 +121,7 @@ static void check_issuer_usage(cf_validation *v, const cf_purpose *p)
 	cf_strv_clear(&names);
 }
 
-/* Whether host matches one of the certificate's subjectAltNames (not its CN). */
-static bool host_matches_san(const cf_facts *f, const char *host)
+bool cf_host_matches_san(const cf_facts *f, const char *host)
 {
 	cf_facts san_only = *f;
 	san_only.cn = "";
@@ -189,7 +188,7 @@ cf_code cf_validate_cert(const cf_validate_opts *o, const cf_cert *leaf, cf_cert
 		c = add_check(out, "chain");
 		if (out->chain.fail != CF_V_OK)
 			fail(out, c, chain_rule(out->chain.fail), out->chain.message);
-		else if (o->host != NULL && out->chain.cn_outside_constraints && !host_matches_san(&f, o->host))
+		else if (o->host != NULL && out->chain.cn_outside_constraints && !cf_host_matches_san(&f, o->host))
 			fail(out, c, "name-constraints",
 			     "the host matches only the subject CN, which is outside an issuer's name constraints");
 		else

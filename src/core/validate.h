@@ -55,6 +55,9 @@ const char *cf_validation_outcome(const cf_validation *v);
 /* Whether host matches the certificate's names: DNS SANs (the CN only when there is no DNS
  * SAN; a wildcard covers exactly one left-most label), IP addresses only against IP SANs. */
 bool cf_host_matches(const cf_facts *f, const char *host);
+/* The same against the subjectAltNames alone, never the CN (what clients do once the SAN has a
+ * DNS name; an upload's gate asks this of the node's name). */
+bool cf_host_matches_san(const cf_facts *f, const char *host);
 
 /* Adds every trust certificate of (node, store) to idx as anchors (an empty store adds none). */
 cf_code cf_validate_load_store(cf_store *st, const char *node, const char *store, cf_trustidx *idx, cf_err *e);
