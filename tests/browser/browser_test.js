@@ -474,7 +474,8 @@ async function main() {
   const serial = execFileSync('openssl', ['x509', '-in', leafFile, '-noout', '-serial'], { encoding: 'utf8' }).replace(/.*=/, '').trim();
   const crlDir = fs.mkdtempSync(path.join(WORK, 'crl-'));
   fs.writeFileSync(path.join(crlDir, 'index.txt'), `R\t301231000000Z\t261101000000Z\t${serial}\tunknown\t/CN=x\n`);
-  fs.writeFileSync(path.join(crlDir, 'ca.cnf'), `[ca]\ndefault_ca = d\n[d]\ndatabase = ${crlDir}/index.txt\ndefault_md = sha256\ndefault_crl_days = 7\n`);
+  fs.writeFileSync(path.join(crlDir, 'crlnumber'), '01\n'); // numbered, as crl add requires (RFC 5280 5.2.3)
+  fs.writeFileSync(path.join(crlDir, 'ca.cnf'), `[ca]\ndefault_ca = d\n[d]\ndatabase = ${crlDir}/index.txt\ncrlnumber = ${crlDir}/crlnumber\ndefault_md = sha256\ndefault_crl_days = 7\n`);
   const crlFile = path.join(crlDir, 'inter.crl');
   execFileSync('openssl', ['ca', '-gencrl', '-config', path.join(crlDir, 'ca.cnf'), '-keyfile', path.join(CA, 'inter.key'),
     '-cert', path.join(CA, 'inter.pem'), '-out', crlFile], { stdio: 'ignore' });
