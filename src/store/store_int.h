@@ -38,4 +38,20 @@ int cf_schema_latest(void);
 /* Brings the schema to the latest version; runs inside the caller's transaction. */
 cf_code cf_schema_migrate(cf_store *st, cf_err *e);
 
+/* Shared by the aggregates' queries (store.c). */
+
+/* A copy of s, "" for NULL (NULL only when out of memory). */
+char *cf_store_dup(const char *s);
+/* A prepared statement for sql, from the cache when one is free (sql is compared by address:
+ * pass string literals). */
+cf_code cf_store_prep(cf_store *st, const char *sql, cf_stmt **out, cf_err *e);
+/* Gives a statement back: cached ones are reset for the next use, others finalized. */
+void cf_store_release(cf_store *st, cf_stmt *s);
+/* Runs a statement that returns no rows, then gives it back. */
+cf_code cf_store_run(cf_store *st, cf_stmt *s, cf_err *e);
+/* One whole number from a one-row query with up to one parameter (0 when NULL). */
+cf_code cf_store_query_int(cf_store *st, const char *sql, const int64_t *param, int64_t *out, cf_err *e);
+/* The items of a list column (certs.c writes them: one per line, '\\' and '\n' escaped). */
+void cf_store_split_list(const char *text, cf_strv *out);
+
 #endif

@@ -1,0 +1,492 @@
+/* The store's certificates: identities, trust certificates and LSCs. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_int.h"
+#include "util/clock.h"
+#include "util/grow.h"
+
+#define D (st->drv)
+
+/* ---- certificates ------------------------------------------------------------------------------ */
+
+void cf_certrow_free(cf_certrow *r)
+{
+	if (r == NULL)
+		return;
+	free(r->node);
+	free(r->name);
+	free(r->der);
+	cf_facts_free(&r->facts);
+	free(r->distribution);
+	free(r->source);
+	free(r->description);
+	free(r->chain_pem);
+	cf_secret_free(r->key_pem);
+	free(r->warnings);
+	memset(r, 0, sizeof(*r));
+}
+
+/* A list of facts (SANs, OCSP and CRL DP URIs, EKU and subject OIDs) in one TEXT column: the
+ * items joined by line feeds, a backslash in an item written as two and a line feed as a backslash
+ * and an 'n', so an item that holds a line feed (a SAN "email:a@example.com<LF>DNS:b.example.com")
+ * stays one item. Items without either are stored as they were before schema 9. New string;
+ * NULL when out of memory. */
+static char *joined(const cf_strv *sv)
+{
+	size_t len = 1;
+	for (size_t i = 0; i < sv->n; i++)
+		for (const char *p = sv->v[i];; p++) {
+			len += *p == '\\' || *p == '\n' ? 2 : 1; /* the NUL counts the separator */
+			if (*p == '\0')
+				break;
+		}
+	char *out = malloc(len), *o = out;
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < sv->n; i++) {
+		if (i > 0)
+			*o++ = '\n';
+		for (const char *p = sv->v[i]; *p != '\0'; p++) {
+			if (*p == '\\' || *p == '\n')
+				*o++ = '\\';
+			*o++ = *p == '\n' ? 'n' : *p;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+cf_code cf_store_cert_insert(cf_store *st, cf_certrow *r, cf_err *e)
+{
+	static const char sql[] =
+		"INSERT INTO certificates (node_id, kind, name, der, sha256, spki_sha256, subject, issuer,"
+		" cn, serial, not_before, not_after, key_type, key_bits, curve, sig_hash, self_signed, ca,"
+		" has_bc, has_ku, ku, has_eku, eku, eku_other, san, ocsp, crl_dp, unsupported_oids,"
+		" distribution, source, description, chain_pem, key_pem, warnings, created, anchor_sha256) VALUES"
+		" ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,"
+		" $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36) RETURNING id";
+	cf_stmt *s = NULL;
+	const cf_facts *f = &r->facts;
+	cf_code rc = cf_store_prep(st, sql, &s, e);
+	if (rc != CF_OK)
+		return rc;
+	char *eku_other = joined(&f->eku_other), *san = joined(&f->san), *ocsp = joined(&f->ocsp),
+	     *crl_dp = joined(&f->crl_dp), *oids = joined(&f->unsupported_oids);
+	D->bind_int(s, 1, r->node_id);
+	D->bind_int(s, 2, r->kind);
+	D->bind_text(s, 3, r->name);
+	D->bind_blob(s, 4, r->der, r->der_len);
+	D->bind_text(s, 5, f->sha256);
+	D->bind_text(s, 6, f->spki_sha256);
+	D->bind_text(s, 7, f->subject);
+	D->bind_text(s, 8, f->issuer);
+	D->bind_text(s, 9, f->cn);
+	D->bind_text(s, 10, f->serial);
+	D->bind_int(s, 11, f->not_before);
+	D->bind_int(s, 12, f->not_after);
+	D->bind_int(s, 13, f->key_type);
+	D->bind_int(s, 14, f->key_bits);
+	D->bind_text(s, 15, f->curve);
+	D->bind_text(s, 16, f->sig_hash);
+	D->bind_int(s, 17, f->self_signed);
+	D->bind_int(s, 18, f->ca);
+	D->bind_int(s, 19, f->has_basic_constraints);
+	D->bind_int(s, 20, f->has_ku);
+	D->bind_int(s, 21, f->ku);
+	D->bind_int(s, 22, f->has_eku);
+	D->bind_int(s, 23, f->eku);
+	D->bind_text(s, 24, eku_other);
+	D->bind_text(s, 25, san);
+	D->bind_text(s, 26, ocsp);
+	D->bind_text(s, 27, crl_dp);
+	D->bind_text(s, 28, oids);
+	D->bind_text(s, 29, r->distribution ? r->distribution : "single-server");
+	D->bind_text(s, 30, r->source ? r->source : "upload");
+	D->bind_text(s, 31, r->description ? r->description : "");
+	D->bind_text(s, 32, r->chain_pem ? r->chain_pem : "");
+	D->bind_text(s, 33, r->key_pem);
+	D->bind_text(s, 34, r->warnings ? r->warnings : "[]");
+	D->bind_int(s, 35, r->created ? r->created : cf_clock_now());
+	D->bind_text(s, 36, r->anchor_sha256);
+	free(eku_other);
+	free(san);
+	free(ocsp);
+	free(crl_dp);
+	free(oids);
+	int res = D->step(s, e);
+	if (res == 1)
+		r->id = D->col_int(s, 0);
+	cf_store_release(st, s);
+	return res == 1 ? CF_OK : (e ? e->code : CF_E_INTERNAL);
+}
+
+cf_code cf_store_cert_delete(cf_store *st, int64_t id, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc = cf_store_prep(st, "DELETE FROM certificates WHERE id = $1", &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_int(s, 1, id);
+	return cf_store_run(st, s, e);
+}
+
+cf_code cf_store_identity_delete(cf_store *st, int64_t node_id, const char *purpose, cf_err *e)
+{
+	return cf_store_named_delete(st, node_id, CF_IDENTITY, purpose, e);
+}
+
+cf_code cf_store_named_delete(cf_store *st, int64_t node_id, cf_certkind kind, const char *name, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc =
+		cf_store_prep(st, "DELETE FROM certificates WHERE node_id = $1 AND name = $2 AND kind = $3", &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_int(s, 1, node_id);
+	D->bind_text(s, 2, name);
+	D->bind_int(s, 3, kind);
+	return cf_store_run(st, s, e);
+}
+
+/* Columns read into a cf_certrow, in this order; DER and key are appended when asked. */
+#define CERT_COLS                                                                                                      \
+	"c.id, c.node_id, n.fqdn, c.kind, c.name, c.sha256, c.spki_sha256, c.subject, c.issuer, c.cn,"                 \
+	" c.serial, c.not_before, c.not_after, c.key_type, c.key_bits, c.curve, c.sig_hash,"                           \
+	" c.self_signed, c.ca, c.has_bc, c.has_ku, c.ku, c.has_eku, c.eku, c.eku_other, c.san, c.ocsp,"                \
+	" c.crl_dp, c.unsupported_oids, c.distribution, c.source, c.description, c.chain_pem,"                         \
+	" c.warnings, c.created, c.anchor_sha256"
+
+static void read_cert(cf_store *st, cf_stmt *s, cf_certrow *r, bool der, bool key)
+{
+	cf_facts *f = &r->facts;
+	int i = 0;
+	r->id = D->col_int(s, i++);
+	r->node_id = D->col_int(s, i++);
+	r->node = cf_store_dup(D->col_text(s, i++));
+	r->kind = (cf_certkind)D->col_int(s, i++);
+	r->name = cf_store_dup(D->col_text(s, i++));
+	snprintf(f->sha256, sizeof(f->sha256), "%s", D->col_text(s, i++));
+	snprintf(f->spki_sha256, sizeof(f->spki_sha256), "%s", D->col_text(s, i++));
+	f->subject = cf_store_dup(D->col_text(s, i++));
+	f->issuer = cf_store_dup(D->col_text(s, i++));
+	f->cn = cf_store_dup(D->col_text(s, i++));
+	f->serial = cf_store_dup(D->col_text(s, i++));
+	f->not_before = D->col_int(s, i++);
+	f->not_after = D->col_int(s, i++);
+	f->key_type = (cf_keytype)D->col_int(s, i++);
+	f->key_bits = (int)D->col_int(s, i++);
+	snprintf(f->curve, sizeof(f->curve), "%s", D->col_text(s, i++));
+	snprintf(f->sig_hash, sizeof(f->sig_hash), "%s", D->col_text(s, i++));
+	f->self_signed = D->col_int(s, i++) != 0;
+	f->ca = D->col_int(s, i++) != 0;
+	f->has_basic_constraints = D->col_int(s, i++) != 0;
+	f->has_ku = D->col_int(s, i++) != 0;
+	f->ku = (unsigned)D->col_int(s, i++);
+	f->has_eku = D->col_int(s, i++) != 0;
+	f->eku = (unsigned)D->col_int(s, i++);
+	cf_store_split_list(D->col_text(s, i++), &f->eku_other);
+	cf_store_split_list(D->col_text(s, i++), &f->san);
+	cf_store_split_list(D->col_text(s, i++), &f->ocsp);
+	cf_store_split_list(D->col_text(s, i++), &f->crl_dp);
+	cf_store_split_list(D->col_text(s, i++), &f->unsupported_oids);
+	r->distribution = cf_store_dup(D->col_text(s, i++));
+	r->source = cf_store_dup(D->col_text(s, i++));
+	r->description = cf_store_dup(D->col_text(s, i++));
+	r->chain_pem = cf_store_dup(D->col_text(s, i++));
+	r->warnings = cf_store_dup(D->col_text(s, i++));
+	r->created = D->col_int(s, i++);
+	snprintf(r->anchor_sha256, sizeof(r->anchor_sha256), "%s", D->col_text(s, i++));
+	if (der) {
+		size_t len = 0;
+		const void *p = D->col_blob(s, i++, &len);
+		r->der = malloc(len ? len : 1);
+		if (r->der != NULL && len > 0)
+			memcpy(r->der, p, len);
+		r->der_len = len;
+	}
+	if (key)
+		r->key_pem = cf_store_dup(D->col_text(s, i++));
+}
+
+static cf_code get_one(cf_store *st, cf_stmt *s, bool with_key, cf_certrow *out, const char *what, cf_err *e)
+{
+	int r = D->step(s, e);
+	if (r == 1) {
+		memset(out, 0, sizeof(*out));
+		read_cert(st, s, out, true, with_key);
+	}
+	cf_store_release(st, s);
+	if (r == 0)
+		return cf_err_set(e, CF_E_NOTFOUND, what, "no such certificate");
+	return r == 1 ? CF_OK : (e ? e->code : CF_E_INTERNAL);
+}
+
+cf_code cf_store_cert_get(cf_store *st, int64_t id, bool with_key, cf_certrow *out, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc = cf_store_prep(st,
+				   "SELECT " CERT_COLS ", c.der, c.key_pem FROM certificates c "
+				   "JOIN nodes n ON n.id = c.node_id WHERE c.id = $1",
+				   &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_int(s, 1, id);
+	char what[32];
+	snprintf(what, sizeof(what), "certificate %lld", (long long)id);
+	return get_one(st, s, with_key, out, what, e);
+}
+
+cf_code cf_store_identity_get(cf_store *st, int64_t node_id, const char *purpose, bool with_key, cf_certrow *out,
+			      cf_err *e)
+{
+	return cf_store_named_get(st, node_id, CF_IDENTITY, purpose, with_key, out, e);
+}
+
+cf_code cf_store_named_get(cf_store *st, int64_t node_id, cf_certkind kind, const char *name, bool with_key,
+			   cf_certrow *out, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc =
+		cf_store_prep(st,
+			      "SELECT " CERT_COLS ", c.der, c.key_pem FROM certificates c "
+			      "JOIN nodes n ON n.id = c.node_id WHERE c.node_id = $1 AND c.name = $2 AND c.kind = $3",
+			      &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_int(s, 1, node_id);
+	D->bind_text(s, 2, name);
+	D->bind_int(s, 3, kind);
+	return get_one(st, s, with_key, out, name, e);
+}
+
+/* The filter's WHERE clause over certificates c JOIN nodes n, parameters $1..$6 (cert_bind). */
+#define CERT_WHERE                                                                                                     \
+	" ($1 = '' OR lower(n.fqdn) = lower($1))"                                                                      \
+	" AND ($2 = '' OR (c.kind = 1 AND c.name = $2))"                                                               \
+	" AND ($3 = '' OR (c.kind = 2 AND c.name = $3))"                                                               \
+	" AND ($4 = '' OR substr(lower(c.cn), 1, length($4)) = lower($4)"                                              \
+	"      OR substr(lower(c.name), 1, length($4)) = lower($4))"                                                   \
+	" AND ($5 = 0 OR c.not_after <= $5)"                                                                           \
+	" AND ($6 = 0 OR c.kind = $6) AND ($6 <> 0 OR c.kind <> 3)"
+
+static void cert_bind(cf_store *st, cf_stmt *s, const cf_certfilter *f)
+{
+	D->bind_text(s, 1, f->node ? f->node : "");
+	D->bind_text(s, 2, f->purpose ? f->purpose : "");
+	D->bind_text(s, 3, f->store ? f->store : "");
+	D->bind_text(s, 4, f->begins_with ? f->begins_with : "");
+	D->bind_int(s, 5, f->expiring_before);
+	D->bind_int(s, 6, f->kind);
+}
+
+cf_code cf_store_cert_count(cf_store *st, const cf_certfilter *f, int64_t *n, cf_err *e)
+{
+	static const char sql[] =
+		"SELECT count(*) FROM certificates c JOIN nodes n ON n.id = c.node_id WHERE" CERT_WHERE;
+	char *key = NULL;
+	int64_t version = cf_store_data_version(st);
+	/* a key no filter text can forge: the fields separated by a byte they cannot hold */
+	if (asprintf(&key, "%s%c%s%c%s%c%s%c%lld%c%d", f->node ? f->node : "", 0x1f, f->purpose ? f->purpose : "", 0x1f,
+		     f->store ? f->store : "", 0x1f, f->begins_with ? f->begins_with : "", 0x1f,
+		     (long long)f->expiring_before, 0x1f, f->kind) < 0)
+		return cf_err_set(e, CF_E_INTERNAL, "store", "out of memory");
+	for (int i = 0; i < CF_COUNT_CACHE; i++) {
+		struct cf_count_slot *c = &st->counts[i];
+		if (c->key != NULL && c->version == version && !st->in_tx && strcmp(c->key, key) == 0) {
+			*n = c->n;
+			free(key);
+			return CF_OK;
+		}
+	}
+	cf_stmt *s = NULL;
+	cf_code rc = cf_store_prep(st, sql, &s, e);
+	if (rc != CF_OK) {
+		free(key);
+		return rc;
+	}
+	cert_bind(st, s, f);
+	int r = D->step(s, e);
+	*n = r == 1 ? D->col_int(s, 0) : 0;
+	cf_store_release(st, s);
+	if (r != 1) {
+		free(key);
+		return e ? e->code : CF_E_INTERNAL;
+	}
+	if (st->in_tx) { /* uncommitted changes do not move the data version */
+		free(key);
+		return CF_OK;
+	}
+	struct cf_count_slot *c = &st->counts[st->counts_next++ % CF_COUNT_CACHE];
+	free(c->key);
+	*c = (struct cf_count_slot){.key = key, .version = version, .n = *n};
+	return CF_OK;
+}
+
+cf_code cf_store_cert_each(cf_store *st, const cf_certfilter *f, int (*fn)(void *ctx, const cf_certrow *r), void *ctx,
+			   cf_err *e)
+{
+	/* nodes in name order, each node's certificates from the certificates_list index: a page
+	 * is read without sorting the whole table */
+	static const char sql[] =
+		"SELECT " CERT_COLS " FROM nodes n JOIN certificates c ON n.id = c.node_id WHERE" CERT_WHERE
+		" ORDER BY n.fqdn, c.kind, c.name, c.id LIMIT $7 OFFSET $8";
+	cf_stmt *s = NULL;
+	cf_code rc = cf_store_prep(st, sql, &s, e);
+	if (rc != CF_OK)
+		return rc;
+	cert_bind(st, s, f);
+	D->bind_int(s, 7, f->limit > 0 ? f->limit : INT64_MAX);
+	D->bind_int(s, 8, f->offset > 0 ? f->offset : 0);
+	int r, stop = 0;
+	while ((r = D->step(s, e)) == 1) {
+		cf_certrow row = {0};
+		read_cert(st, s, &row, false, false);
+		stop = fn(ctx, &row);
+		cf_certrow_free(&row);
+		if (stop)
+			break;
+	}
+	cf_store_release(st, s);
+	if (r < 0)
+		return e ? e->code : CF_E_INTERNAL;
+	return stop ? (cf_code)stop : CF_OK;
+}
+
+cf_code cf_store_revalidate(cf_store *st, const char *node, int64_t now,
+			    int (*fn)(void *ctx, const cf_certrow *r, const char *rule), void *ctx,
+			    cf_revalidation *out, cf_err *e)
+{
+	static const char sql[] =
+		"SELECT c.id, n.fqdn, c.kind, c.name, c.cn, c.not_before, c.not_after,"
+		" c.kind = 2 OR c.anchor_sha256 = '' OR c.anchor_sha256 = c.sha256 OR EXISTS (SELECT 1 FROM"
+		" certificates a WHERE a.node_id = c.node_id AND a.kind = 2 AND a.sha256 = c.anchor_sha256)"
+		" FROM certificates c JOIN nodes n ON n.id = c.node_id WHERE c.kind < 3 AND"
+		" ($1 = '' OR lower(n.fqdn) = lower($1)) ORDER BY c.id";
+	cf_stmt *s = NULL;
+	cf_revalidation rv = {0};
+	cf_code rc = cf_store_prep(st, sql, &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_text(s, 1, node ? node : "");
+	int r;
+	while ((r = D->step(s, e)) == 1) {
+		int64_t nb = D->col_int(s, 5), na = D->col_int(s, 6);
+		bool anchored = D->col_int(s, 7) != 0;
+		const char *rule = now > na    ? "expired"
+				   : now < nb  ? "not-yet-valid"
+				   : !anchored ? "untrusted-issuer"
+					       : NULL;
+		rv.total++;
+		if (rule == NULL) {
+			rv.ok++;
+			continue;
+		}
+		rv.expired += rule[0] == 'e';
+		rv.not_yet_valid += rule[0] == 'n';
+		rv.anchor_missing += rule[0] == 'u';
+		if (fn != NULL) {
+			cf_certrow row = {.id = D->col_int(s, 0), .kind = (cf_certkind)D->col_int(s, 2)};
+			row.node = (char *)D->col_text(s, 1);
+			row.name = (char *)D->col_text(s, 3);
+			row.facts.cn = (char *)D->col_text(s, 4);
+			row.facts.not_before = nb;
+			row.facts.not_after = na;
+			fn(ctx, &row, rule);
+		}
+	}
+	cf_store_release(st, s);
+	if (r < 0)
+		return e ? e->code : CF_E_INTERNAL;
+	*out = rv;
+	return CF_OK;
+}
+
+int64_t cf_store_trust_find(cf_store *st, int64_t node_id, const char *store, const char *sha256)
+{
+	cf_stmt *s = NULL;
+	int64_t id = 0;
+	if (cf_store_prep(st,
+			  "SELECT id FROM certificates WHERE node_id = $1 AND name = $2 AND kind = 2 AND sha256 = $3",
+			  &s, NULL) != CF_OK)
+		return 0;
+	D->bind_int(s, 1, node_id);
+	D->bind_text(s, 2, store);
+	D->bind_text(s, 3, sha256);
+	if (D->step(s, NULL) == 1)
+		id = D->col_int(s, 0);
+	cf_store_release(st, s);
+	return id;
+}
+
+int64_t cf_store_trust_count(cf_store *st, int64_t node_id, const char *store)
+{
+	cf_stmt *s = NULL;
+	int64_t n = 0;
+	if (cf_store_prep(st, "SELECT count(*) FROM certificates WHERE node_id = $1 AND name = $2 AND kind = 2", &s,
+			  NULL) != CF_OK)
+		return 0;
+	D->bind_int(s, 1, node_id);
+	D->bind_text(s, 2, store);
+	if (D->step(s, NULL) == 1)
+		n = D->col_int(s, 0);
+	cf_store_release(st, s);
+	return n;
+}
+
+bool cf_store_trust_cn_exists(cf_store *st, int64_t node_id, const char *store, const char *cn, const char *sha256)
+{
+	cf_stmt *s = NULL;
+	bool found = false;
+	if (cf_store_prep(st,
+			  "SELECT 1 FROM certificates WHERE node_id = $1 AND name = $2 AND kind = 2"
+			  " AND cn = $3 AND sha256 <> $4 LIMIT 1",
+			  &s, NULL) != CF_OK)
+		return false;
+	D->bind_int(s, 1, node_id);
+	D->bind_text(s, 2, store);
+	D->bind_text(s, 3, cn);
+	D->bind_text(s, 4, sha256);
+	found = D->step(s, NULL) == 1;
+	cf_store_release(st, s);
+	return found;
+}
+
+cf_code cf_store_trust_certs(cf_store *st, int64_t node_id, const char *store, cf_cert ***out, size_t *n, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc = cf_store_prep(st,
+				   "SELECT der FROM certificates WHERE node_id = $1 AND kind = 2"
+				   " AND ($2 = '' OR name = $2) ORDER BY id",
+				   &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_int(s, 1, node_id);
+	D->bind_text(s, 2, store ? store : "");
+	cf_cert **v = NULL;
+	size_t count = 0, cap = 0;
+	int r;
+	while ((r = D->step(s, e)) == 1) {
+		size_t len = 0;
+		const void *der = D->col_blob(s, 0, &len);
+		cf_cert *c = cf_cert_from_der(der, len);
+		if (c == NULL)
+			continue; /* stored DER always parsed once; nothing else to do */
+		if (cf_grow(&v, &cap, count, sizeof(*v)) != 0) {
+			cf_cert_free(c);
+			r = -1;
+			cf_err_set(e, CF_E_INTERNAL, "trust store", "out of memory");
+			break;
+		}
+		v[count++] = c;
+	}
+	cf_store_release(st, s);
+	if (r < 0) {
+		cf_certs_free(v, count);
+		return e ? e->code : CF_E_INTERNAL;
+	}
+	*out = v;
+	*n = count;
+	return CF_OK;
+}
