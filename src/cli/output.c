@@ -1,11 +1,9 @@
 /* Printing results and errors, and opening the store. */
 #include <errno.h>
-#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -113,22 +111,6 @@ int cli_store(cli *c, bool create)
 	cf_err e = {0};
 	if (c->st != NULL)
 		return 0;
-	if (cf_store_target_check(c->store_path, &e) != CF_OK)
-		return cli_fail(c, &e);
-	if (create) {
-		char *copy = strdup(c->store_path);
-		if (copy != NULL) {
-			const char *dir = dirname(copy);
-			struct stat st;
-			if (stat(dir, &st) != 0 && mkdir(dir, 0700) != 0 && errno != EEXIST) {
-				cf_err_set(&e, CF_E_INTERNAL, dir, "cannot create the store's directory: %s",
-					   strerror(errno));
-				free(copy);
-				return cli_fail(c, &e);
-			}
-			free(copy);
-		}
-	}
 	if (cf_store_open(c->store_path, create, &c->st, &e) != CF_OK)
 		return cli_fail(c, &e);
 	cli_audit_arm(c);

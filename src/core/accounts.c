@@ -52,8 +52,8 @@ static cf_code finish(cf_store *st, cf_code rc, cf_err *e)
 	return rc;
 }
 
-cf_code cf_account_add(cf_store *st, const cf_audit_actor *a, const char *name, const char *role, const char *password,
-		       cf_err *e)
+static cf_code account_add_once(cf_store *st, const cf_audit_actor *a, const char *name, const char *role,
+				const char *password, cf_err *e)
 {
 	char *hash = NULL;
 	cf_code rc;
@@ -72,7 +72,15 @@ cf_code cf_account_add(cf_store *st, const cf_audit_actor *a, const char *name, 
 	return rc;
 }
 
-cf_code cf_account_delete(cf_store *st, const cf_audit_actor *a, const char *name, cf_err *e)
+cf_code cf_account_add(cf_store *st, const cf_audit_actor *a, const char *name, const char *role, const char *password,
+		       cf_err *e)
+{
+	cf_code rc;
+	CF_STORE_WRITE(st, e, rc, account_add_once(st, a, name, role, password, e));
+	return rc;
+}
+
+static cf_code account_delete_once(cf_store *st, const cf_audit_actor *a, const char *name, cf_err *e)
 {
 	cf_code rc = cf_store_begin(st, e);
 	if (rc != CF_OK)
@@ -83,7 +91,15 @@ cf_code cf_account_delete(cf_store *st, const cf_audit_actor *a, const char *nam
 	return finish(st, rc, e);
 }
 
-cf_code cf_account_passwd(cf_store *st, const cf_audit_actor *a, const char *name, const char *password, cf_err *e)
+cf_code cf_account_delete(cf_store *st, const cf_audit_actor *a, const char *name, cf_err *e)
+{
+	cf_code rc;
+	CF_STORE_WRITE(st, e, rc, account_delete_once(st, a, name, e));
+	return rc;
+}
+
+static cf_code account_passwd_once(cf_store *st, const cf_audit_actor *a, const char *name, const char *password,
+				   cf_err *e)
 {
 	char *hash = NULL;
 	cf_code rc;
@@ -97,5 +113,12 @@ cf_code cf_account_passwd(cf_store *st, const cf_audit_actor *a, const char *nam
 		rc = finish(st, rc, e);
 	}
 	free(hash);
+	return rc;
+}
+
+cf_code cf_account_passwd(cf_store *st, const cf_audit_actor *a, const char *name, const char *password, cf_err *e)
+{
+	cf_code rc;
+	CF_STORE_WRITE(st, e, rc, account_passwd_once(st, a, name, password, e));
 	return rc;
 }

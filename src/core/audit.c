@@ -32,13 +32,21 @@ cf_code cf_audit_append(cf_store *st, const cf_audit_actor *a, const char *actio
 	return cf_store_audit_append(st, &row, NULL, e);
 }
 
-cf_code cf_audit_record(cf_store *st, const cf_audit_actor *a, const char *action, const char *object,
-			const char *result, cf_err *e)
+static cf_code audit_record_once(cf_store *st, const cf_audit_actor *a, const char *action, const char *object,
+				 const char *result, cf_err *e)
 {
 	cf_code rc = cf_store_begin(st, e);
 	if (rc == CF_OK && (rc = cf_audit_append(st, a, action, object, result, e)) == CF_OK)
 		rc = cf_store_commit(st, e);
 	if (rc != CF_OK)
 		cf_store_rollback(st);
+	return rc;
+}
+
+cf_code cf_audit_record(cf_store *st, const cf_audit_actor *a, const char *action, const char *object,
+			const char *result, cf_err *e)
+{
+	cf_code rc;
+	CF_STORE_WRITE(st, e, rc, audit_record_once(st, a, action, object, result, e));
 	return rc;
 }

@@ -143,7 +143,7 @@ static cf_code dps_get(cf_store *st, cf_strv *out, cf_err *e)
 	return rc;
 }
 
-static cf_code dps_set(cf_store *st, const cf_strv *v, cf_err *e)
+static cf_code dps_set_once(cf_store *st, const cf_strv *v, cf_err *e)
 {
 	char *text = cf_strv_join(v, "\n");
 	cf_code rc = cf_store_begin(st, e);
@@ -153,6 +153,13 @@ static cf_code dps_set(cf_store *st, const cf_strv *v, cf_err *e)
 		rc = cf_store_commit(st, e);
 	cf_store_rollback(st);
 	free(text);
+	return rc;
+}
+
+static cf_code dps_set(cf_store *st, const cf_strv *v, cf_err *e)
+{
+	cf_code rc;
+	CF_STORE_WRITE(st, e, rc, dps_set_once(st, v, e));
 	return rc;
 }
 
@@ -215,7 +222,7 @@ cf_code cf_crl_schedule_get(cf_store *st, cf_crl_schedule *out, cf_err *e)
 	return rc;
 }
 
-cf_code cf_crl_configure(cf_store *st, const char *daily_at, const char *use_cdp, cf_err *e)
+static cf_code crl_configure_once(cf_store *st, const char *daily_at, const char *use_cdp, cf_err *e)
 {
 	char minutes[16];
 	int h = -1, m = -1, used = 0;
@@ -233,6 +240,13 @@ cf_code cf_crl_configure(cf_store *st, const char *daily_at, const char *use_cdp
 	if (rc == CF_OK)
 		rc = cf_store_commit(st, e);
 	cf_store_rollback(st);
+	return rc;
+}
+
+cf_code cf_crl_configure(cf_store *st, const char *daily_at, const char *use_cdp, cf_err *e)
+{
+	cf_code rc;
+	CF_STORE_WRITE(st, e, rc, crl_configure_once(st, daily_at, use_cdp, e));
 	return rc;
 }
 

@@ -58,7 +58,7 @@ cf_code cf_nodectx_purpose(const cf_nodectx *c, const char *purpose, const cf_pu
 	return CF_OK;
 }
 
-cf_code cf_cluster_add(cf_store *st, const char *name, const char *fqdn, cf_err *e)
+static cf_code cluster_add_once(cf_store *st, const char *name, const char *fqdn, cf_err *e)
 {
 	int64_t id = 0;
 	const char *why = NULL;
@@ -75,7 +75,15 @@ cf_code cf_cluster_add(cf_store *st, const char *name, const char *fqdn, cf_err 
 	return rc;
 }
 
-cf_code cf_cluster_set(cf_store *st, const char *name, const char *key, char *const *values, size_t n, cf_err *e)
+cf_code cf_cluster_add(cf_store *st, const char *name, const char *fqdn, cf_err *e)
+{
+	cf_code rc;
+	CF_STORE_WRITE(st, e, rc, cluster_add_once(st, name, fqdn, e));
+	return rc;
+}
+
+static cf_code cluster_set_once(cf_store *st, const char *name, const char *key, char *const *values, size_t n,
+				cf_err *e)
 {
 	const cf_setting *s = cf_setting_find(key);
 	cf_cluster c = {0};
@@ -99,6 +107,13 @@ out:
 	cf_store_rollback(st);
 	cf_cluster_free(&c);
 	free(value);
+	return rc;
+}
+
+cf_code cf_cluster_set(cf_store *st, const char *name, const char *key, char *const *values, size_t n, cf_err *e)
+{
+	cf_code rc;
+	CF_STORE_WRITE(st, e, rc, cluster_set_once(st, name, key, values, n, e));
 	return rc;
 }
 
@@ -166,7 +181,7 @@ static cf_code sync_joining_node(cf_store *st, const cf_nodectx *ctx, cf_err *e)
 	return rc;
 }
 
-cf_code cf_node_add(cf_store *st, const cf_node_spec *spec, cf_outcome *out, cf_err *e)
+static cf_code node_add_once(cf_store *st, const cf_node_spec *spec, cf_outcome *out, cf_err *e)
 {
 	const char *why = cf_fqdn_problem(spec->fqdn);
 	cf_cluster cl = {0};
@@ -223,6 +238,13 @@ out:
 	return rc;
 }
 
+cf_code cf_node_add(cf_store *st, const cf_node_spec *spec, cf_outcome *out, cf_err *e)
+{
+	cf_code rc;
+	CF_STORE_WRITE_RESETTING(st, e, rc, node_add_once(st, spec, out, e), cf_outcome_free(out));
+	return rc;
+}
+
 /* The SHA-256 of each self-signed identity of a node. */
 static int collect_self_signed(void *ctx, const cf_certrow *r)
 {
@@ -246,8 +268,9 @@ static cf_code drop_peer_copies(cf_store *st, const cf_nodectx *c, const cf_strv
 		for (size_t k = 0; k < stores.n && rc == CF_OK; k++) {
 			bool dropped = false;
 			for (size_t j = 0; j < sha256s->n && rc == CF_OK; j++) {
-				int64_t id = cf_store_trust_find(st, peer->id, stores.v[k], sha256s->v[j]);
-				if (id > 0 && (rc = cf_store_cert_delete(st, id, e)) == CF_OK) {
+				int64_t id = 0;
+				rc = cf_store_trust_find(st, peer->id, stores.v[k], sha256s->v[j], &id, e);
+				if (rc == CF_OK && id > 0 && (rc = cf_store_cert_delete(st, id, e)) == CF_OK) {
 					cf_outcome_add_id(out, id);
 					dropped = true;
 				}
@@ -262,7 +285,7 @@ static cf_code drop_peer_copies(cf_store *st, const cf_nodectx *c, const cf_strv
 	return rc;
 }
 
-cf_code cf_node_delete(cf_store *st, const char *fqdn, bool force, cf_outcome *out, cf_err *e)
+static cf_code node_delete_once(cf_store *st, const char *fqdn, bool force, cf_outcome *out, cf_err *e)
 {
 	cf_nodectx c = {0};
 	cf_strv own = {0};
@@ -295,7 +318,14 @@ cf_code cf_node_delete(cf_store *st, const char *fqdn, bool force, cf_outcome *o
 	return rc;
 }
 
-cf_code cf_cluster_delete(cf_store *st, const char *name, cf_err *e)
+cf_code cf_node_delete(cf_store *st, const char *fqdn, bool force, cf_outcome *out, cf_err *e)
+{
+	cf_code rc;
+	CF_STORE_WRITE_RESETTING(st, e, rc, node_delete_once(st, fqdn, force, out, e), cf_outcome_free(out));
+	return rc;
+}
+
+static cf_code cluster_delete_once(cf_store *st, const char *name, cf_err *e)
 {
 	cf_cluster cl = {0};
 	cf_node *nodes = NULL;
@@ -315,5 +345,12 @@ cf_code cf_cluster_delete(cf_store *st, const char *name, cf_err *e)
 	cf_store_rollback(st);
 	cf_nodes_free(nodes, n);
 	cf_cluster_free(&cl);
+	return rc;
+}
+
+cf_code cf_cluster_delete(cf_store *st, const char *name, cf_err *e)
+{
+	cf_code rc;
+	CF_STORE_WRITE(st, e, rc, cluster_delete_once(st, name, e));
 	return rc;
 }

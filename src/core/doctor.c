@@ -890,7 +890,13 @@ static void check_store_full(doc *d, const rule *r, const subj *s)
 		const cf_truststore *ts = cf_truststore_find(stores.v[i]);
 		if (ts == NULL || ts->limit <= 0)
 			continue;
-		long long n = (long long)cf_store_trust_count(d->st, d->ctx.node.id, ts->name);
+		int64_t count = 0;
+		cf_err e = {0};
+		if (cf_store_trust_count(d->st, d->ctx.node.id, ts->name, &count, &e) != CF_OK) {
+			report_as(d, r, s, -1, ts->name, NULL, "cannot count %s: %s", ts->name, e.message);
+			continue;
+		}
+		long long n = (long long)count;
 		if (n > ts->limit)
 			report_as(d, r, s, -1, ts->name, NULL, "%s holds %lld certificates; the limit is %d", ts->name,
 				  n, ts->limit);

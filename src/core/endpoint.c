@@ -218,8 +218,8 @@ static cf_code first_duplicate(const cf_facts *facts, size_t n, size_t *first, s
 	return CF_OK;
 }
 
-cf_code cf_lsc_import(cf_store *st, const char *node, const char *name, const uint8_t *buf, size_t len,
-		      cf_lsc_counts *counts, cf_outcome *out, cf_err *e)
+static cf_code lsc_import_once(cf_store *st, const char *node, const char *name, const uint8_t *buf, size_t len,
+			       cf_lsc_counts *counts, cf_outcome *out, cf_err *e)
 {
 	cf_cert **certs = NULL;
 	size_t n = 0;
@@ -270,7 +270,16 @@ out:
 	return rc;
 }
 
-cf_code cf_lsc_delete(cf_store *st, const char *node, const char *device, cf_err *e)
+cf_code cf_lsc_import(cf_store *st, const char *node, const char *name, const uint8_t *buf, size_t len,
+		      cf_lsc_counts *counts, cf_outcome *out, cf_err *e)
+{
+	cf_code rc;
+	CF_STORE_WRITE_RESETTING(st, e, rc, lsc_import_once(st, node, name, buf, len, counts, out, e),
+				 (cf_outcome_free(out), memset(counts, 0, sizeof(*counts))));
+	return rc;
+}
+
+static cf_code lsc_delete_once(cf_store *st, const char *node, const char *device, cf_err *e)
 {
 	cf_node nd = {0};
 	cf_certrow old = {0};
@@ -289,5 +298,12 @@ cf_code cf_lsc_delete(cf_store *st, const char *node, const char *device, cf_err
 	cf_store_rollback(st);
 	cf_certrow_free(&old);
 	cf_node_free(&nd);
+	return rc;
+}
+
+cf_code cf_lsc_delete(cf_store *st, const char *node, const char *device, cf_err *e)
+{
+	cf_code rc;
+	CF_STORE_WRITE(st, e, rc, lsc_delete_once(st, node, device, e));
 	return rc;
 }

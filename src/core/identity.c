@@ -71,8 +71,9 @@ static cf_code place_self_signed_copies(cf_store *st, const cf_nodectx *ctx, con
 		if (prod == NULL || !cf_product_has_store(prod, p->trust_store))
 			continue;
 		for (size_t k = 0; k < old->n && rc == CF_OK; k++) {
-			int64_t id = cf_store_trust_find(st, n->id, p->trust_store, old->v[k]);
-			if (id != 0)
+			int64_t id = 0;
+			rc = cf_store_trust_find(st, n->id, p->trust_store, old->v[k], &id, e);
+			if (rc == CF_OK && id != 0)
 				rc = cf_store_cert_delete(st, id, e);
 		}
 		bool added = false;
@@ -227,8 +228,8 @@ static cf_code over_ca_signed(cf_store *st, const cf_nodectx *ctx, const cf_purp
 	return rc;
 }
 
-cf_code cf_identity_self_signed(cf_store *st, const char *node, const char *purpose, const cf_issue_opts *opts,
-				cf_outcome *out, cf_err *e)
+static cf_code identity_self_signed_once(cf_store *st, const char *node, const char *purpose, const cf_issue_opts *opts,
+					 cf_outcome *out, cf_err *e)
 {
 	cf_nodectx ctx = {0};
 	const cf_purpose *p = NULL;
@@ -248,6 +249,15 @@ cf_code cf_identity_self_signed(cf_store *st, const char *node, const char *purp
 	}
 	cf_store_rollback(st);
 	cf_nodectx_free(&ctx);
+	return rc;
+}
+
+cf_code cf_identity_self_signed(cf_store *st, const char *node, const char *purpose, const cf_issue_opts *opts,
+				cf_outcome *out, cf_err *e)
+{
+	cf_code rc;
+	CF_STORE_WRITE_RESETTING(st, e, rc, identity_self_signed_once(st, node, purpose, opts, out, e),
+				 cf_outcome_free(out));
 	return rc;
 }
 
@@ -328,8 +338,8 @@ static cf_code csr_key(cf_store *st, const cf_nodectx *ctx, const cf_purpose *p,
 	return rc;
 }
 
-cf_code cf_csr_generate(cf_store *st, const char *node, const char *purpose, const cf_issue_opts *opts,
-			cf_csr_view *out, cf_err *e)
+static cf_code csr_generate_once(cf_store *st, const char *node, const char *purpose, const cf_issue_opts *opts,
+				 cf_csr_view *out, cf_err *e)
 {
 	cf_nodectx ctx = {0};
 	const cf_purpose *p = NULL;
@@ -394,6 +404,14 @@ cf_code cf_csr_generate(cf_store *st, const char *node, const char *purpose, con
 	return rc;
 }
 
+cf_code cf_csr_generate(cf_store *st, const char *node, const char *purpose, const cf_issue_opts *opts,
+			cf_csr_view *out, cf_err *e)
+{
+	cf_code rc;
+	CF_STORE_WRITE(st, e, rc, csr_generate_once(st, node, purpose, opts, out, e));
+	return rc;
+}
+
 cf_code cf_csr_preview(cf_store *st, const char *node, const char *purpose, bool multi_server, cf_names *names,
 		       char key[32], cf_err *e)
 {
@@ -434,7 +452,7 @@ cf_code cf_csr_show(cf_store *st, const char *node, const char *purpose, cf_csr_
 	return rc;
 }
 
-cf_code cf_csr_discard(cf_store *st, const char *node, const char *purpose, cf_err *e)
+static cf_code csr_discard_once(cf_store *st, const char *node, const char *purpose, cf_err *e)
 {
 	cf_node n = {0};
 	cf_csrrow row = {0};
@@ -450,5 +468,12 @@ cf_code cf_csr_discard(cf_store *st, const char *node, const char *purpose, cf_e
 	cf_store_rollback(st);
 	cf_csrrow_free(&row);
 	cf_node_free(&n);
+	return rc;
+}
+
+cf_code cf_csr_discard(cf_store *st, const char *node, const char *purpose, cf_err *e)
+{
+	cf_code rc;
+	CF_STORE_WRITE(st, e, rc, csr_discard_once(st, node, purpose, e));
 	return rc;
 }

@@ -380,7 +380,7 @@ static cf_code mark_alarms_sent(cf_store *st, int64_t now, cf_err *e)
 }
 
 /* Records the outcome of the delivery of the ready notifications, in one transaction. */
-static cf_code record(run_ctx *r, bool delivered, cf_err *e)
+static cf_code record_once(run_ctx *r, bool delivered, cf_err *e)
 {
 	char failures[24];
 	cf_code rc = cf_store_begin(r->st, e);
@@ -407,6 +407,13 @@ static cf_code record(run_ctx *r, bool delivered, cf_err *e)
 	return rc;
 }
 
+static cf_code record(run_ctx *r, bool delivered, cf_err *e)
+{
+	cf_code rc;
+	CF_STORE_WRITE(r->st, e, rc, record_once(r, delivered, e));
+	return rc;
+}
+
 /* The next run after now (cf_monitor_next_run), the queue's state and the LSC setting known. */
 static cf_code next_run(cf_store *st, bool lsc, int64_t now, int64_t pending, int64_t retry, int64_t *out, cf_err *e)
 {
@@ -419,6 +426,33 @@ static cf_code next_run(cf_store *st, bool lsc, int64_t now, int64_t pending, in
 	if (pending > 0 && retry > now && retry < *out)
 		*out = retry;
 	return CF_OK;
+}
+
+/* Step 1 of a run in one transaction: the ledger pruned, what is due queued (r->out->due,
+ * r->ready), the run noted. */
+static cf_code queue_due(run_ctx *r, int64_t until, const char *last)
+{
+	cf_code rc = cf_store_begin(r->st, r->e);
+	if (rc == CF_OK)
+		rc = cf_store_ledger_prune(r->st, until, r->s->lsc, r->e);
+	if (rc == CF_OK)
+		rc = cf_store_watch_each(r->st, until, r->s->lsc, watch_row, r, r->e);
+	if (rc == CF_OK)
+		rc = cf_store_setting_set(r->st, KEY "last_run", last, r->e);
+	if (rc == CF_OK)
+		rc = cf_store_commit(r->st, r->e);
+	cf_store_rollback(r->st);
+	return rc;
+}
+
+/* What a failed queue_due collected, dropped before it runs again. */
+static void forget_due(run_ctx *r)
+{
+	cf_monitor_report_free(r->out);
+	memset(r->out, 0, sizeof(*r->out));
+	r->cap = 0;
+	r->n_ready = 0;
+	r->logged = 0;
 }
 
 cf_code cf_monitor_run(cf_store *st, int64_t now, cf_monitor_deliver_fn deliver, void *ctx, cf_monitor_report *out,
@@ -434,16 +468,7 @@ cf_code cf_monitor_run(cf_store *st, int64_t now, cf_monitor_deliver_fn deliver,
 	snprintf(last, sizeof(last), "%lld", (long long)now);
 	/* 1: queue what is due, drop what no longer is, note the run */
 	if (rc == CF_OK)
-		rc = cf_store_begin(st, e);
-	if (rc == CF_OK)
-		rc = cf_store_ledger_prune(st, until, s.lsc, e);
-	if (rc == CF_OK)
-		rc = cf_store_watch_each(st, until, s.lsc, watch_row, &r, e);
-	if (rc == CF_OK)
-		rc = cf_store_setting_set(st, KEY "last_run", last, e);
-	if (rc == CF_OK)
-		rc = cf_store_commit(st, e);
-	cf_store_rollback(st);
+		CF_STORE_WRITE_RESETTING(st, e, rc, queue_due(&r, until, last), forget_due(&r));
 	/* 2: the alarms of failing CRL downloads are due once per frequency too */
 	cf_strv alarms = {0};
 	bool alarms_due = rc == CF_OK && cf_crl_alarms(st, &alarms, NULL) == CF_OK && alarms.n > 0 &&

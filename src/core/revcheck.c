@@ -403,6 +403,18 @@ int64_t cf_revcheck_next_due(const cf_revcheck *p)
 
 /* ---- asking ---------------------------------------------------------------------------------------- */
 
+/* Records one answer in a transaction of its own. */
+static cf_code record_answer(cf_store *st, const cf_revcheckrow *ans, cf_err *e)
+{
+	cf_code rc = cf_store_begin(st, e);
+	if (rc == CF_OK)
+		rc = cf_store_revcheck_put(st, ans, e);
+	if (rc == CF_OK)
+		rc = cf_store_commit(st, e);
+	cf_store_rollback(st);
+	return rc;
+}
+
 cf_code cf_revcheck_step(cf_store *st, cf_revcheck *p, int64_t now, cf_err *e)
 {
 	cf_ocsp_verdict v;
@@ -431,16 +443,12 @@ cf_code cf_revcheck_step(cf_store *st, cf_revcheck *p, int64_t now, cf_err *e)
 	if (!row_from(q->sha256, &v, now, &q->ans))
 		return cf_err_set(e, CF_E_INTERNAL, "revocation check", "out of memory");
 	q->asked = true;
-	cf_code rc = cf_store_begin(st, e);
-	if (rc == CF_OK)
-		rc = cf_store_revcheck_put(st, &q->ans, e);
-	if (rc == CF_OK)
-		rc = cf_store_commit(st, e);
-	cf_store_rollback(st);
+	cf_code rc;
+	CF_STORE_WRITE(st, e, rc, record_answer(st, &q->ans, e));
 	return rc;
 }
 
-cf_code cf_revcheck_finish(cf_store *st, cf_revcheck *p, cf_err *e)
+static cf_code revcheck_finish_once(cf_store *st, cf_revcheck *p, cf_err *e)
 {
 	if (!p->on)
 		return CF_OK;
@@ -450,6 +458,13 @@ cf_code cf_revcheck_finish(cf_store *st, cf_revcheck *p, cf_err *e)
 	if (rc == CF_OK)
 		rc = cf_store_commit(st, e);
 	cf_store_rollback(st);
+	return rc;
+}
+
+cf_code cf_revcheck_finish(cf_store *st, cf_revcheck *p, cf_err *e)
+{
+	cf_code rc;
+	CF_STORE_WRITE(st, e, rc, revcheck_finish_once(st, p, e));
 	return rc;
 }
 

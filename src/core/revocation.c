@@ -156,8 +156,8 @@ static cf_code have_newer(cf_store *st, const cf_crl_info *info, bool *out, cf_e
 	return rc;
 }
 
-cf_code cf_crl_import(cf_store *st, const char *name, const uint8_t *buf, size_t len, const char *source, int64_t now,
-		      cf_crl_imported *out, cf_err *e)
+static cf_code crl_import_once(cf_store *st, const char *name, const uint8_t *buf, size_t len, const char *source,
+			       int64_t now, cf_crl_imported *out, cf_err *e)
 {
 	cf_crl *crl = NULL;
 	cf_crl_info info;
@@ -217,6 +217,15 @@ cf_code cf_crl_import(cf_store *st, const char *name, const uint8_t *buf, size_t
 	row->der = row->idx = NULL;
 	row->der_len = row->idx_len = 0;
 	cf_crl_free(crl);
+	return rc;
+}
+
+cf_code cf_crl_import(cf_store *st, const char *name, const uint8_t *buf, size_t len, const char *source, int64_t now,
+		      cf_crl_imported *out, cf_err *e)
+{
+	cf_code rc;
+	CF_STORE_WRITE_RESETTING(st, e, rc, crl_import_once(st, name, buf, len, source, now, out, e),
+				 (cf_crlrow_free(&out->row), memset(out, 0, sizeof(*out))));
 	return rc;
 }
 

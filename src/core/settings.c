@@ -122,8 +122,8 @@ out:
 	return rc;
 }
 
-cf_code cf_settings_apply(cf_store *st, const cf_setting_change *changes, size_t n,
-			  cf_code (*apply_one)(cf_store *st, const cf_setting_change *c, cf_err *e), cf_err *e)
+static cf_code settings_apply_once(cf_store *st, const cf_setting_change *changes, size_t n,
+				   cf_code (*apply_one)(cf_store *st, const cf_setting_change *c, cf_err *e), cf_err *e)
 {
 	cf_code rc = cf_store_begin(st, e);
 	for (size_t i = 0; rc == CF_OK && i < n; i++)
@@ -131,5 +131,13 @@ cf_code cf_settings_apply(cf_store *st, const cf_setting_change *changes, size_t
 	if (rc == CF_OK)
 		rc = cf_store_commit(st, e);
 	cf_store_rollback(st);
+	return rc;
+}
+
+cf_code cf_settings_apply(cf_store *st, const cf_setting_change *changes, size_t n,
+			  cf_code (*apply_one)(cf_store *st, const cf_setting_change *c, cf_err *e), cf_err *e)
+{
+	cf_code rc;
+	CF_STORE_WRITE(st, e, rc, settings_apply_once(st, changes, n, apply_one, e));
 	return rc;
 }

@@ -16,8 +16,10 @@ cf_code cf_trust_place(cf_store *st, const cf_node *node, const char *store, con
 		       const char *source, const char *description, bool *added, int64_t *id, cf_err *e)
 {
 	*added = false;
-	if (cf_store_trust_find(st, node->id, store, facts->sha256) != 0)
-		return CF_OK;
+	int64_t have = 0;
+	cf_code found = cf_store_trust_find(st, node->id, store, facts->sha256, &have, e);
+	if (found != CF_OK || have != 0)
+		return found;
 	size_t der_len = 0;
 	const uint8_t *der = cf_cert_der(cert, &der_len);
 	cf_certrow row = {.node_id = node->id,
@@ -215,8 +217,8 @@ static cf_code trust_rev_decide(cf_store *st, const trust_rev *tr, const char *n
 	return rc;
 }
 
-cf_code cf_trust_add(cf_store *st, const char *node, const char *store, const char *name, const uint8_t *buf,
-		     size_t len, const char *description, cf_outcome *out, cf_err *e)
+static cf_code trust_add_once(cf_store *st, const char *node, const char *store, const char *name, const uint8_t *buf,
+			      size_t len, const char *description, cf_outcome *out, cf_err *e)
 {
 	cf_cert **certs = NULL;
 	size_t n = 0;
@@ -266,8 +268,11 @@ cf_code cf_trust_add(cf_store *st, const char *node, const char *store, const ch
 		for (size_t i = 0; i < n && rc == CF_OK; i++) {
 			bool added = false;
 			int64_t id = 0;
-			bool same_cn = facts[i].cn[0] != '\0' &&
-				       cf_store_trust_cn_exists(st, target->id, store, facts[i].cn, facts[i].sha256);
+			bool same_cn = false;
+			if (facts[i].cn[0] != '\0' &&
+			    (rc = cf_store_trust_cn_exists(st, target->id, store, facts[i].cn, facts[i].sha256,
+							   &same_cn, e)) != CF_OK)
+				break;
 			rc = cf_trust_place(st, target, store, certs[i], &facts[i], "upload",
 					    description ? description : "", &added, &id, e);
 			if (rc != CF_OK)
@@ -288,13 +293,16 @@ cf_code cf_trust_add(cf_store *st, const char *node, const char *store, const ch
 					store, facts[i].cn);
 			cf_plan_trust(&out->plan, store, target, is_ucm_cert(&ucm, &facts[i]));
 		}
-		if (rc == CF_OK && ts->limit > 0 && cf_store_trust_count(st, target->id, store) > ts->limit) {
+		int64_t held = 0;
+		if (rc == CF_OK && ts->limit > 0 &&
+		    (rc = cf_store_trust_count(st, target->id, store, &held, e)) == CF_OK && held > ts->limit) {
 			rc = cf_err_set(e, CF_E_INPUT, name,
 					"%s on %s would hold %lld certificates; the limit is %d [trust-store-full]",
-					store, target->fqdn, (long long)cf_store_trust_count(st, target->id, store),
-					ts->limit);
+					store, target->fqdn, (long long)held, ts->limit);
 			break;
 		}
+		if (rc != CF_OK)
+			break;
 		if (added_here > 0)
 			cf_strv_push_unique(&out->nodes, target->fqdn);
 	}
@@ -317,7 +325,17 @@ out:
 	return rc;
 }
 
-cf_code cf_trust_delete(cf_store *st, const char *node, const char *store, int64_t id, cf_outcome *out, cf_err *e)
+cf_code cf_trust_add(cf_store *st, const char *node, const char *store, const char *name, const uint8_t *buf,
+		     size_t len, const char *description, cf_outcome *out, cf_err *e)
+{
+	cf_code rc;
+	CF_STORE_WRITE_RESETTING(st, e, rc, trust_add_once(st, node, store, name, buf, len, description, out, e),
+				 cf_outcome_free(out));
+	return rc;
+}
+
+static cf_code trust_delete_once(cf_store *st, const char *node, const char *store, int64_t id, cf_outcome *out,
+				 cf_err *e)
 {
 	cf_node n = {0};
 	cf_certrow row = {0};
@@ -342,6 +360,13 @@ cf_code cf_trust_delete(cf_store *st, const char *node, const char *store, int64
 	cf_store_rollback(st);
 	cf_certrow_free(&row);
 	cf_node_free(&n);
+	return rc;
+}
+
+cf_code cf_trust_delete(cf_store *st, const char *node, const char *store, int64_t id, cf_outcome *out, cf_err *e)
+{
+	cf_code rc;
+	CF_STORE_WRITE_RESETTING(st, e, rc, trust_delete_once(st, node, store, id, out, e), cf_outcome_free(out));
 	return rc;
 }
 
@@ -392,7 +417,7 @@ static int prune_visit(void *ctx, const cf_certrow *r)
 	return 0;
 }
 
-cf_code cf_trust_prune(cf_store *st, const char *node, cf_outcome *out, cf_err *e)
+static cf_code trust_prune_once(cf_store *st, const char *node, cf_outcome *out, cf_err *e)
 {
 	struct prune_walk w = {.st = st};
 	cf_certfilter filter = {.node = node, .kind = CF_TRUST};
@@ -423,5 +448,12 @@ cf_code cf_trust_prune(cf_store *st, const char *node, cf_outcome *out, cf_err *
 	free(w.ids);
 	cf_strv_clear(&w.nodes);
 	cf_strv_clear(&w.stores);
+	return rc;
+}
+
+cf_code cf_trust_prune(cf_store *st, const char *node, cf_outcome *out, cf_err *e)
+{
+	cf_code rc;
+	CF_STORE_WRITE_RESETTING(st, e, rc, trust_prune_once(st, node, out, e), cf_outcome_free(out));
 	return rc;
 }

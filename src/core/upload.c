@@ -257,9 +257,9 @@ static char *issuer_pem(cf_cert *const *chain, size_t n)
 	return out;
 }
 
-cf_code cf_identity_upload(cf_store *st, const char *node, const char *purpose, const char *name, const uint8_t *buf,
-			   size_t len, const char *key_name, const uint8_t *keybuf, size_t key_len,
-			   const char *description, bool force, cf_outcome *out, cf_err *e)
+static cf_code identity_upload_once(cf_store *st, const char *node, const char *purpose, const char *name,
+				    const uint8_t *buf, size_t len, const char *key_name, const uint8_t *keybuf,
+				    size_t key_len, const char *description, bool force, cf_outcome *out, cf_err *e)
 {
 	cf_nodectx ctx = {0};
 	const cf_purpose *p = NULL;
@@ -414,5 +414,17 @@ out:
 	cf_certs_free(anchors, n_anchors);
 	cf_certs_free(certs, n_certs);
 	cf_nodectx_free(&ctx);
+	return rc;
+}
+
+cf_code cf_identity_upload(cf_store *st, const char *node, const char *purpose, const char *name, const uint8_t *buf,
+			   size_t len, const char *key_name, const uint8_t *keybuf, size_t key_len,
+			   const char *description, bool force, cf_outcome *out, cf_err *e)
+{
+	cf_code rc;
+	CF_STORE_WRITE_RESETTING(st, e, rc,
+				 identity_upload_once(st, node, purpose, name, buf, len, key_name, keybuf, key_len,
+						      description, force, out, e),
+				 cf_outcome_free(out));
 	return rc;
 }

@@ -132,6 +132,11 @@ void cf_reply_err(cf_req *q, const cf_err *e)
 	case CF_E_STATE: status = 409; break;
 	default: break;
 	}
+	/* the store was busy or changed at the same moment: the same request may succeed soon */
+	if (e->reason != NULL && strcmp(e->reason, CF_REASON_RETRY) == 0) {
+		status = 503;
+		evhttp_add_header(evhttp_request_get_output_headers(q->r), "Retry-After", "1");
+	}
 	char msg[sizeof(e->subject) + sizeof(e->message) + 4];
 	if (e->subject[0] != '\0')
 		snprintf(msg, sizeof(msg), "%s: %s", e->subject, e->message);

@@ -107,20 +107,22 @@ cf_code cf_store_users(cf_store *st, cf_user **out, size_t *n, cf_err *e)
 
 cf_code cf_store_user_delete(cf_store *st, const char *name, cf_err *e)
 {
+	int64_t changed = 0;
 	cf_stmt *s = NULL;
 	cf_code rc = cf_store_prep(st, "DELETE FROM users WHERE name = $1", &s, e);
 	if (rc != CF_OK)
 		return rc;
 	D->bind_text(s, 1, name);
-	if ((rc = cf_store_run(st, s, e)) != CF_OK)
+	if ((rc = cf_store_run_counted(st, s, &changed, e)) != CF_OK)
 		return rc;
-	if (D->changes(st->db) == 0)
+	if (changed == 0)
 		return cf_err_set(e, CF_E_NOTFOUND, name, "no such user");
 	return CF_OK;
 }
 
 cf_code cf_store_user_set_password(cf_store *st, const char *name, const char *password_hash, cf_err *e)
 {
+	int64_t changed = 0;
 	cf_stmt *s = NULL;
 	cf_code rc = cf_store_prep(st,
 				   "UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = 0 "
@@ -130,9 +132,9 @@ cf_code cf_store_user_set_password(cf_store *st, const char *name, const char *p
 		return rc;
 	D->bind_text(s, 1, password_hash);
 	D->bind_text(s, 2, name);
-	if ((rc = cf_store_run(st, s, e)) != CF_OK)
+	if ((rc = cf_store_run_counted(st, s, &changed, e)) != CF_OK)
 		return rc;
-	if (D->changes(st->db) == 0)
+	if (changed == 0)
 		return cf_err_set(e, CF_E_NOTFOUND, name, "no such user");
 	return CF_OK;
 }
@@ -226,6 +228,7 @@ cf_code cf_store_audit_list(cf_store *st, int64_t limit, int64_t offset, cf_audi
 cf_code cf_store_user_set_login_state(cf_store *st, const char *name, int64_t failed_logins, int64_t locked_until,
 				      cf_err *e)
 {
+	int64_t changed = 0;
 	cf_stmt *s = NULL;
 	cf_code rc = cf_store_prep(st, "UPDATE users SET failed_logins = $1, locked_until = $2 WHERE name = $3", &s, e);
 	if (rc != CF_OK)
@@ -233,9 +236,9 @@ cf_code cf_store_user_set_login_state(cf_store *st, const char *name, int64_t fa
 	D->bind_int(s, 1, failed_logins);
 	D->bind_int(s, 2, locked_until);
 	D->bind_text(s, 3, name);
-	if ((rc = cf_store_run(st, s, e)) != CF_OK)
+	if ((rc = cf_store_run_counted(st, s, &changed, e)) != CF_OK)
 		return rc;
-	if (D->changes(st->db) == 0)
+	if (changed == 0)
 		return cf_err_set(e, CF_E_NOTFOUND, name, "no such user");
 	return CF_OK;
 }

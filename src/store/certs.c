@@ -403,54 +403,56 @@ cf_code cf_store_revalidate(cf_store *st, const char *node, int64_t now,
 	return CF_OK;
 }
 
-int64_t cf_store_trust_find(cf_store *st, int64_t node_id, const char *store, const char *sha256)
+cf_code cf_store_trust_find(cf_store *st, int64_t node_id, const char *store, const char *sha256, int64_t *id,
+			    cf_err *e)
 {
 	cf_stmt *s = NULL;
-	int64_t id = 0;
-	if (cf_store_prep(st,
-			  "SELECT id FROM certificates WHERE node_id = $1 AND name = $2 AND kind = 2 AND sha256 = $3",
-			  &s, NULL) != CF_OK)
-		return 0;
+	cf_code rc = cf_store_prep(
+		st, "SELECT id FROM certificates WHERE node_id = $1 AND name = $2 AND kind = 2 AND sha256 = $3", &s, e);
+	if (rc != CF_OK)
+		return rc;
 	D->bind_int(s, 1, node_id);
 	D->bind_text(s, 2, store);
 	D->bind_text(s, 3, sha256);
-	if (D->step(s, NULL) == 1)
-		id = D->col_int(s, 0);
+	int r = D->step(s, e);
+	*id = r == 1 ? D->col_int(s, 0) : 0;
 	cf_store_release(st, s);
-	return id;
+	return r < 0 ? (e ? e->code : CF_E_INTERNAL) : CF_OK;
 }
 
-int64_t cf_store_trust_count(cf_store *st, int64_t node_id, const char *store)
+cf_code cf_store_trust_count(cf_store *st, int64_t node_id, const char *store, int64_t *n, cf_err *e)
 {
 	cf_stmt *s = NULL;
-	int64_t n = 0;
-	if (cf_store_prep(st, "SELECT count(*) FROM certificates WHERE node_id = $1 AND name = $2 AND kind = 2", &s,
-			  NULL) != CF_OK)
-		return 0;
+	cf_code rc = cf_store_prep(
+		st, "SELECT count(*) FROM certificates WHERE node_id = $1 AND name = $2 AND kind = 2", &s, e);
+	if (rc != CF_OK)
+		return rc;
 	D->bind_int(s, 1, node_id);
 	D->bind_text(s, 2, store);
-	if (D->step(s, NULL) == 1)
-		n = D->col_int(s, 0);
+	int r = D->step(s, e);
+	*n = r == 1 ? D->col_int(s, 0) : 0;
 	cf_store_release(st, s);
-	return n;
+	return r < 0 ? (e ? e->code : CF_E_INTERNAL) : CF_OK;
 }
 
-bool cf_store_trust_cn_exists(cf_store *st, int64_t node_id, const char *store, const char *cn, const char *sha256)
+cf_code cf_store_trust_cn_exists(cf_store *st, int64_t node_id, const char *store, const char *cn, const char *sha256,
+				 bool *found, cf_err *e)
 {
 	cf_stmt *s = NULL;
-	bool found = false;
-	if (cf_store_prep(st,
-			  "SELECT 1 FROM certificates WHERE node_id = $1 AND name = $2 AND kind = 2"
-			  " AND cn = $3 AND sha256 <> $4 LIMIT 1",
-			  &s, NULL) != CF_OK)
-		return false;
+	cf_code rc = cf_store_prep(st,
+				   "SELECT 1 FROM certificates WHERE node_id = $1 AND name = $2 AND kind = 2"
+				   " AND cn = $3 AND sha256 <> $4 LIMIT 1",
+				   &s, e);
+	if (rc != CF_OK)
+		return rc;
 	D->bind_int(s, 1, node_id);
 	D->bind_text(s, 2, store);
 	D->bind_text(s, 3, cn);
 	D->bind_text(s, 4, sha256);
-	found = D->step(s, NULL) == 1;
+	int r = D->step(s, e);
+	*found = r == 1;
 	cf_store_release(st, s);
-	return found;
+	return r < 0 ? (e ? e->code : CF_E_INTERNAL) : CF_OK;
 }
 
 cf_code cf_store_trust_certs(cf_store *st, int64_t node_id, const char *store, cf_cert ***out, size_t *n, cf_err *e)

@@ -77,12 +77,14 @@ cf_code cf_store_cert_each(cf_store *st, const cf_certfilter *f, int (*fn)(void 
 cf_code cf_store_revalidate(cf_store *st, const char *node, int64_t now,
 			    int (*fn)(void *ctx, const cf_certrow *r, const char *rule), void *ctx,
 			    cf_revalidation *out, cf_err *e);
-/* The id of a trust certificate with this SHA-256 in (node, store), or 0. */
-int64_t cf_store_trust_find(cf_store *st, int64_t node_id, const char *store, const char *sha256);
+/* The id of a trust certificate with this SHA-256 in (node, store) in *id, 0 when there is none. */
+cf_code cf_store_trust_find(cf_store *st, int64_t node_id, const char *store, const char *sha256, int64_t *id,
+			    cf_err *e);
 /* How many trust certificates (node, store) holds. */
-int64_t cf_store_trust_count(cf_store *st, int64_t node_id, const char *store);
+cf_code cf_store_trust_count(cf_store *st, int64_t node_id, const char *store, int64_t *n, cf_err *e);
 /* Whether (node, store) holds a trust certificate with this CN but another SHA-256. */
-bool cf_store_trust_cn_exists(cf_store *st, int64_t node_id, const char *store, const char *cn, const char *sha256);
+cf_code cf_store_trust_cn_exists(cf_store *st, int64_t node_id, const char *store, const char *cn, const char *sha256,
+				 bool *found, cf_err *e);
 /* DER of every trust certificate of (node, store), or of every store of the node when store
  * is NULL. *out is an array of *n owned certificates. */
 cf_code cf_store_trust_certs(cf_store *st, int64_t node_id, const char *store, cf_cert ***out, size_t *n, cf_err *e);

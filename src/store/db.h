@@ -1,6 +1,7 @@
-/* The database driver table behind the store: just enough of a SQL client for portable
- * SQL with $1..$n parameters. store.c holds every query; a backend (SQLite now, PostgreSQL
- * for cluster mode) implements only this table. */
+/* The database driver table behind the store: just enough of a SQL client for portable SQL with
+ * $1..$n parameters. The aggregates' files (fleet.c, certs.c, ...) and schema.c hold every
+ * query; an engine implements only this table (db_sqlite.c, db_pg.c). A third engine is one
+ * more table and one more line in store.c's list of drivers. */
 #ifndef CF_DB_H
 #define CF_DB_H
 
@@ -13,36 +14,69 @@
 typedef struct cf_db cf_db;
 typedef struct cf_stmt cf_stmt;
 
+/* What kind of failure the last error of a connection was: what the store's write helper decides
+ * on (a collision with another writer is run again; a lost connection is a remote failure). */
+typedef enum cf_db_class {
+	CF_DB_OK = 0,	  /* no error since the transaction began */
+	CF_DB_FAILED,	  /* anything else: a bug, a full disk, a corrupt file */
+	CF_DB_CONSTRAINT, /* a unique, foreign-key or check constraint refused the change */
+	CF_DB_RETRY,	  /* the transaction collided with another: serialization, deadlock, busy */
+	CF_DB_CONNECTION, /* the server went away or could not be reached */
+} cf_db_class;
+
+/* A transaction that only reads, or one that writes (takes the write lock at once on SQLite,
+ * serializable on PostgreSQL). */
+typedef enum cf_tx_kind { CF_TX_READ, CF_TX_WRITE } cf_tx_kind;
+
 typedef struct cf_db_driver {
 	const char *name;
-	/* Words substituted into schema text: @ID@ (auto-increment primary key), @BLOB@. */
-	const char *id_type, *blob_type;
+	/* Whether target is this engine's (a URL scheme, or a file path for SQLite). */
+	bool (*claims)(const char *target);
+	/* Words substituted into schema text: @ID@ (auto-increment 64-bit primary key), @BLOB@, and
+	 * the type of text columns (" TEXT" in the schema), which sorts by bytes on every engine. */
+	const char *id_type, *blob_type, *text_type;
+	/* Opens a connection; create: make the store when absent (SQLite: the file, mode 0600). An
+	 * unreachable or refusing server is CF_E_REMOTE. */
 	cf_code (*open)(const char *target, bool create, cf_db **out, cf_err *e);
 	void (*close)(cf_db *db);
-	/* Runs parameterless SQL (may hold several statements). */
+	/* Runs parameterless SQL (may hold several statements); errors as step's. */
 	cf_code (*exec)(cf_db *db, const char *sql, cf_err *e);
+	/* Transactions. commit of a write transaction also tells other connections that the store
+	 * changed (the change feed). rollback is safe without an open transaction. */
+	cf_code (*begin)(cf_db *db, cf_tx_kind kind, cf_err *e);
+	cf_code (*commit)(cf_db *db, cf_err *e);
+	void (*rollback)(cf_db *db);
+	/* Inside a write transaction: holds the lock that schema migrations run under until the
+	 * transaction ends (other processes opening the same store wait for it). */
+	cf_code (*lock_schema)(cf_db *db, cf_err *e);
 	cf_code (*prepare)(cf_db *db, const char *sql, cf_stmt **out, cf_err *e);
-	/* Parameters are numbered from 1 as $1, $2, ... in the SQL. text/blob are copied. */
-	cf_code (*bind_int)(cf_stmt *st, int idx, int64_t v);
-	cf_code (*bind_text)(cf_stmt *st, int idx, const char *v); /* NULL binds SQL NULL */
-	cf_code (*bind_blob)(cf_stmt *st, int idx, const void *v, size_t len);
-	/* 1: a row is ready; 0: done; -1: error (in e). */
+	/* Parameters are numbered from 1 as $1, $2, ... in the SQL; text and blobs are copied. A bind
+	 * that fails (an unknown $n, no memory) is kept and makes the next step fail with it. */
+	void (*bind_int)(cf_stmt *st, int idx, int64_t v);
+	void (*bind_text)(cf_stmt *st, int idx, const char *v); /* NULL binds SQL NULL */
+	void (*bind_blob)(cf_stmt *st, int idx, const void *v, size_t len);
+	/* 1: a row is ready; 0: done; -1: error, in e with its code by class (constraint and retry:
+	 * CF_E_STATE, the latter with reason CF_REASON_RETRY; connection: CF_E_REMOTE; else
+	 * CF_E_INTERNAL), and its class in err_class. */
 	int (*step)(cf_stmt *st, cf_err *e);
 	/* Columns are numbered from 0; results are borrowed until the next step. */
 	int64_t (*col_int)(cf_stmt *st, int col);
 	const char *(*col_text)(cf_stmt *st, int col); /* "" for NULL */
 	const void *(*col_blob)(cf_stmt *st, int col, size_t *len);
+	/* Number of rows the statement's last run inserted, updated or deleted. */
+	int64_t (*changes)(cf_stmt *st);
 	/* Makes the statement ready to bind and run again. */
 	void (*reset)(cf_stmt *st);
 	void (*finalize)(cf_stmt *st);
-	/* Number of rows the last INSERT/UPDATE/DELETE changed. */
-	int64_t (*changes)(cf_db *db);
-	/* A number that changes whenever any connection (this one included, other processes too)
-	 * has committed a change to the database, up to date when it is asked: what cached results
-	 * are checked against. */
-	int64_t (*data_version)(cf_db *db);
+	/* The class of the connection's last error since begin (CF_DB_OK: none). */
+	cf_db_class (*err_class)(cf_db *db);
+	/* The change feed: a number that moves whenever any connection (this one included, other
+	 * processes too) has committed a change, up to date when it is asked (-1 when it cannot be
+	 * told): what cached results are checked against. */
+	int64_t (*change_seq)(cf_db *db);
 } cf_db_driver;
 
 extern const cf_db_driver cf_db_sqlite;
+extern const cf_db_driver cf_db_pg;
 
 #endif

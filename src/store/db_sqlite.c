@@ -1,6 +1,8 @@
-/* SQLite driver for the store: WAL journal, full sync, busy waiting, file mode 0600. */
+/* SQLite driver for the store: WAL journal, full sync, busy waiting (10 s, then the change is
+ * "busy, try again"), file mode 0600. */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,22 +15,56 @@
 struct cf_db {
 	sqlite3 *h;
 	char *path;
-	sqlite3_stmt *touch; /* a read of the file's header: refreshes the data version (s_data_version) */
+	sqlite3_stmt *touch; /* a read of the file's header: refreshes the data version (s_change_seq) */
+	cf_db_class last_class;
 };
-
-#define MAX_PARAMS 64
 
 struct cf_stmt {
 	sqlite3_stmt *s;
 	cf_db *db;
-	int index[MAX_PARAMS + 1]; /* SQLite's index of $n, worked out once at prepare */
+	int *index;	 /* SQLite's index of $n (index[n]), worked out once at prepare */
+	int n_index;	 /* the highest n */
+	int bind_failed; /* the first failed bind's $n (0: none), reported by the next step */
+	int64_t changes; /* rows the last run changed */
 };
 
-static cf_code sql_err(cf_db *db, cf_err *e, const char *what)
+/* The class of an SQLite result code: what the store's write helper decides on. */
+static cf_db_class class_of(int code)
 {
-	int code = sqlite3_extended_errcode(db->h);
-	cf_code c = (code & 0xff) == SQLITE_CONSTRAINT ? CF_E_STATE : CF_E_INTERNAL;
-	return cf_err_set(e, c, db->path, "%s: %s", what, sqlite3_errmsg(db->h));
+	switch (code & 0xff) {
+	case SQLITE_CONSTRAINT: return CF_DB_CONSTRAINT;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED: return CF_DB_RETRY;
+	default: return CF_DB_FAILED;
+	}
+}
+
+/* Sets e from the connection's last error (or from code when the connection has none). */
+static cf_code sql_err(cf_db *db, int code, const char *msg, cf_err *e, const char *what)
+{
+	db->last_class = class_of(code);
+	switch (db->last_class) {
+	case CF_DB_CONSTRAINT: return cf_err_set(e, CF_E_STATE, db->path, "%s: %s", what, msg);
+	case CF_DB_RETRY:
+		cf_err_set(e, CF_E_STATE, db->path, "the store is busy with another change; try again");
+		return cf_err_reason(e, CF_REASON_RETRY);
+	default: return cf_err_set(e, CF_E_INTERNAL, db->path, "%s: %s", what, msg);
+	}
+}
+
+/* Makes the directory the store's file goes in (one level, mode 0700) when it is missing. */
+static cf_code make_parent(const char *path, cf_err *e)
+{
+	char *copy = strdup(path);
+	if (copy == NULL)
+		return cf_err_set(e, CF_E_INTERNAL, path, "out of memory");
+	const char *dir = dirname(copy);
+	struct stat st;
+	cf_code rc = CF_OK;
+	if (stat(dir, &st) != 0 && mkdir(dir, 0700) != 0 && errno != EEXIST)
+		rc = cf_err_set(e, CF_E_INTERNAL, dir, "cannot create the store's directory: %s", strerror(errno));
+	free(copy);
+	return rc;
 }
 
 static cf_code s_open(const char *path, bool create, cf_db **out, cf_err *e)
@@ -37,6 +73,9 @@ static cf_code s_open(const char *path, bool create, cf_db **out, cf_err *e)
 	if (stat(path, &st) != 0) {
 		if (!create)
 			return cf_err_set(e, CF_E_NOTFOUND, path, "no store here; run 'certfleet init' first");
+		cf_code made = make_parent(path, e);
+		if (made != CF_OK)
+			return made;
 		/* Create the file 0600 before SQLite does, so keys are never readable by others;
 		 * SQLite gives its journal and WAL files the same mode. */
 		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -87,12 +126,48 @@ static void s_close(cf_db *db)
 static cf_code s_exec(cf_db *db, const char *sql, cf_err *e)
 {
 	char *msg = NULL;
-	if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		cf_code c = cf_err_set(e, CF_E_INTERNAL, db->path, "database error: %s", msg ? msg : "unknown");
+	int r = sqlite3_exec(db->h, sql, NULL, NULL, &msg);
+	if (r != SQLITE_OK) {
+		cf_code c = sql_err(db, r, msg ? msg : "unknown", e, "database error");
 		sqlite3_free(msg);
 		return c;
 	}
 	return CF_OK;
+}
+
+static cf_code s_begin(cf_db *db, cf_tx_kind kind, cf_err *e)
+{
+	/* a writer takes the write lock at once: what it read stays true until it commits */
+	db->last_class = CF_DB_OK;
+	return s_exec(db, kind == CF_TX_WRITE ? "BEGIN IMMEDIATE" : "BEGIN", e);
+}
+
+static cf_code s_commit(cf_db *db, cf_err *e)
+{
+	return s_exec(db, "COMMIT", e);
+}
+
+static void s_rollback(cf_db *db)
+{
+	if (!sqlite3_get_autocommit(db->h))
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* BEGIN IMMEDIATE already holds the one write lock a migration needs. */
+static cf_code s_lock_schema(cf_db *db, cf_err *e)
+{
+	(void)db;
+	(void)e;
+	return CF_OK;
+}
+
+static void s_finalize_stmt(cf_stmt *st)
+{
+	if (st == NULL)
+		return;
+	sqlite3_finalize(st->s);
+	free(st->index);
+	free(st);
 }
 
 static cf_code s_prepare(cf_db *db, const char *sql, cf_stmt **out, cf_err *e)
@@ -100,51 +175,85 @@ static cf_code s_prepare(cf_db *db, const char *sql, cf_stmt **out, cf_err *e)
 	cf_stmt *st = calloc(1, sizeof(*st));
 	if (st == NULL)
 		return cf_err_set(e, CF_E_INTERNAL, db->path, "out of memory");
-	if (sqlite3_prepare_v2(db->h, sql, -1, &st->s, NULL) != SQLITE_OK) {
+	int r = sqlite3_prepare_v2(db->h, sql, -1, &st->s, NULL);
+	if (r != SQLITE_OK) {
 		free(st);
-		return sql_err(db, e, "cannot prepare a query");
+		return sql_err(db, r, sqlite3_errmsg(db->h), e, "cannot prepare a query");
 	}
 	st->db = db;
-	for (int i = 1; i <= MAX_PARAMS; i++) {
-		char name[16];
-		snprintf(name, sizeof(name), "$%d", i);
-		st->index[i] = sqlite3_bind_parameter_index(st->s, name);
+	/* $n is a named parameter to SQLite: map each n to SQLite's index once */
+	int count = sqlite3_bind_parameter_count(st->s);
+	for (int i = 1; i <= count; i++) {
+		const char *name = sqlite3_bind_parameter_name(st->s, i);
+		int n = name != NULL && name[0] == '$' ? atoi(name + 1) : 0;
+		if (n > st->n_index) {
+			int *grown = realloc(st->index, (size_t)(n + 1) * sizeof(int));
+			if (grown == NULL) {
+				s_finalize_stmt(st);
+				return cf_err_set(e, CF_E_INTERNAL, db->path, "out of memory");
+			}
+			memset(grown + st->n_index + 1, 0, (size_t)(n - st->n_index) * sizeof(int));
+			st->index = grown;
+			st->n_index = n;
+		}
+		if (n > 0)
+			st->index[n] = i;
 	}
 	*out = st;
 	return CF_OK;
 }
 
+/* SQLite's index of $idx; a failed bind (an unknown $n, or r not SQLITE_OK) is kept for step. */
 static int param(cf_stmt *st, int idx)
 {
-	return idx >= 1 && idx <= MAX_PARAMS ? st->index[idx] : 0;
+	int i = idx >= 1 && idx <= st->n_index ? st->index[idx] : 0;
+	if (i == 0 && st->bind_failed == 0)
+		st->bind_failed = idx;
+	return i;
 }
 
-static cf_code s_bind_int(cf_stmt *st, int idx, int64_t v)
+static void bound(cf_stmt *st, int idx, int r)
 {
-	return sqlite3_bind_int64(st->s, param(st, idx), v) == SQLITE_OK ? CF_OK : CF_E_INTERNAL;
+	if (r != SQLITE_OK && st->bind_failed == 0)
+		st->bind_failed = idx;
 }
 
-static cf_code s_bind_text(cf_stmt *st, int idx, const char *v)
+static void s_bind_int(cf_stmt *st, int idx, int64_t v)
 {
 	int i = param(st, idx);
-	int r = v ? sqlite3_bind_text(st->s, i, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st->s, i);
-	return r == SQLITE_OK ? CF_OK : CF_E_INTERNAL;
+	if (i > 0)
+		bound(st, idx, sqlite3_bind_int64(st->s, i, v));
 }
 
-static cf_code s_bind_blob(cf_stmt *st, int idx, const void *v, size_t len)
+static void s_bind_text(cf_stmt *st, int idx, const char *v)
 {
-	return sqlite3_bind_blob64(st->s, param(st, idx), v, len, SQLITE_TRANSIENT) == SQLITE_OK ? CF_OK
-												 : CF_E_INTERNAL;
+	int i = param(st, idx);
+	if (i > 0)
+		bound(st, idx, v ? sqlite3_bind_text(st->s, i, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st->s, i));
+}
+
+static void s_bind_blob(cf_stmt *st, int idx, const void *v, size_t len)
+{
+	int i = param(st, idx);
+	if (i > 0)
+		bound(st, idx, sqlite3_bind_blob64(st->s, i, v, len, SQLITE_TRANSIENT));
 }
 
 static int s_step(cf_stmt *st, cf_err *e)
 {
+	if (st->bind_failed != 0) {
+		st->db->last_class = CF_DB_FAILED;
+		cf_err_set(e, CF_E_INTERNAL, st->db->path, "cannot bind parameter $%d of a query", st->bind_failed);
+		return -1;
+	}
 	int r = sqlite3_step(st->s);
 	if (r == SQLITE_ROW)
 		return 1;
-	if (r == SQLITE_DONE)
+	if (r == SQLITE_DONE) {
+		st->changes = sqlite3_changes64(st->db->h);
 		return 0;
-	sql_err(st->db, e, "query failed");
+	}
+	sql_err(st->db, r, sqlite3_errmsg(st->db->h), e, "query failed");
 	return -1;
 }
 
@@ -170,22 +279,31 @@ static void s_reset(cf_stmt *st)
 {
 	sqlite3_reset(st->s);
 	sqlite3_clear_bindings(st->s);
+	st->bind_failed = 0;
 }
 
 static void s_finalize(cf_stmt *st)
 {
-	if (st == NULL)
-		return;
-	sqlite3_finalize(st->s);
-	free(st);
+	s_finalize_stmt(st);
 }
 
-static int64_t s_changes(cf_db *db)
+static int64_t s_changes(cf_stmt *st)
 {
-	return sqlite3_changes64(db->h);
+	return st->changes;
 }
 
-static int64_t s_data_version(cf_db *db)
+static cf_db_class s_err_class(cf_db *db)
+{
+	return db->last_class;
+}
+
+/* Whether target is a file path: everything that is not a URL. */
+static bool s_claims(const char *target)
+{
+	return strstr(target, "://") == NULL;
+}
+
+static int64_t s_change_seq(cf_db *db)
 {
 	unsigned int v = 0;
 	/* The pager learns of other processes' commits when a read transaction starts: outside a
@@ -204,11 +322,17 @@ static int64_t s_data_version(cf_db *db)
 
 const cf_db_driver cf_db_sqlite = {
 	.name = "sqlite",
+	.claims = s_claims,
 	.id_type = "INTEGER PRIMARY KEY",
 	.blob_type = "BLOB",
+	.text_type = " TEXT",
 	.open = s_open,
 	.close = s_close,
 	.exec = s_exec,
+	.begin = s_begin,
+	.commit = s_commit,
+	.rollback = s_rollback,
+	.lock_schema = s_lock_schema,
 	.prepare = s_prepare,
 	.bind_int = s_bind_int,
 	.bind_text = s_bind_text,
@@ -220,5 +344,6 @@ const cf_db_driver cf_db_sqlite = {
 	.reset = s_reset,
 	.finalize = s_finalize,
 	.changes = s_changes,
-	.data_version = s_data_version,
+	.err_class = s_err_class,
+	.change_seq = s_change_seq,
 };

@@ -88,7 +88,8 @@ cf_code cf_store_crl_each(cf_store *st, const char *issuer_hash, unsigned with,
 	cf_code rc = cf_store_prep(
 		st,
 		"SELECT id, issuer, issuer_hash, this_update, next_update, number, entries, source, added,"
-		" CASE WHEN $2 <> 0 OR ($3 <> 0 AND length(idx) IS NULL) THEN der END, length(idx) IS NOT NULL,"
+		" CASE WHEN $2 <> 0 OR ($3 <> 0 AND length(idx) IS NULL) THEN der END, CASE WHEN length(idx) IS NULL "
+		"THEN 0 ELSE 1 END,"
 		" CASE WHEN $4 <> 0 THEN idx END FROM crls WHERE $1 = '' OR issuer_hash = $1"
 		" ORDER BY issuer, this_update DESC, id DESC",
 		&s, e);
@@ -199,28 +200,30 @@ cf_code cf_store_crl_der(cf_store *st, int64_t id, uint8_t **der, size_t *len, c
 
 cf_code cf_store_crl_delete(cf_store *st, int64_t id, cf_err *e)
 {
+	int64_t changed = 0;
 	cf_stmt *s = NULL;
 	cf_code rc = cf_store_prep(st, "DELETE FROM crls WHERE id = $1", &s, e);
 	if (rc != CF_OK)
 		return rc;
 	D->bind_int(s, 1, id);
-	if ((rc = cf_store_run(st, s, e)) != CF_OK)
+	if ((rc = cf_store_run_counted(st, s, &changed, e)) != CF_OK)
 		return rc;
-	return D->changes(st->db) > 0 ? crls_changed(st, e)
-				      : cf_err_set(e, CF_E_NOTFOUND, "crl", "no CRL with id %lld", (long long)id);
+	return changed > 0 ? crls_changed(st, e)
+			   : cf_err_set(e, CF_E_NOTFOUND, "crl", "no CRL with id %lld", (long long)id);
 }
 
 cf_code cf_store_crl_delete_source(cf_store *st, const char *issuer_hash, const char *source, cf_err *e)
 {
+	int64_t changed = 0;
 	cf_stmt *s = NULL;
 	cf_code rc = cf_store_prep(st, "DELETE FROM crls WHERE issuer_hash = $1 AND source = $2", &s, e);
 	if (rc != CF_OK)
 		return rc;
 	D->bind_text(s, 1, issuer_hash);
 	D->bind_text(s, 2, source);
-	if ((rc = cf_store_run(st, s, e)) != CF_OK)
+	if ((rc = cf_store_run_counted(st, s, &changed, e)) != CF_OK)
 		return rc;
-	return D->changes(st->db) > 0 ? crls_changed(st, e) : CF_OK;
+	return changed > 0 ? crls_changed(st, e) : CF_OK;
 }
 
 cf_code cf_store_trust_by_subject(cf_store *st, const char *subject,
@@ -333,7 +336,8 @@ cf_code cf_store_revcheck_get(cf_store *st, const char *sha256, cf_revcheckrow *
 bool cf_store_revcheck_any(cf_store *st)
 {
 	int64_t any = 1; /* when it cannot be read: look each one up */
-	cf_store_query_int(st, "SELECT EXISTS (SELECT 1 FROM revocation_checks)", NULL, &any, NULL);
+	cf_store_query_int(st, "SELECT CASE WHEN EXISTS (SELECT 1 FROM revocation_checks) THEN 1 ELSE 0 END", NULL,
+			   &any, NULL);
 	return any != 0;
 }
 

@@ -1,5 +1,6 @@
 /* Versioned schema migrations in portable SQL. Each step runs in the opening transaction;
- * @ID@ and @BLOB@ are replaced with the driver's words. Add a step; never edit one. */
+ * @ID@, @BLOB@ and " TEXT" are replaced with the driver's words (text sorts by bytes on every
+ * engine). Add a step; never edit one. */
 #include "store/store_int.h"
 
 #include <stdio.h>
@@ -94,6 +95,12 @@ static const char *const migrations[] = {
 	"  unsupported_oids = replace(unsupported_oids, '\\', '\\\\')"
 	"  WHERE replace(eku_other || san || ocsp || crl_dp || unsupported_oids, '\\', '') <>"
 	"  eku_other || san || ocsp || crl_dp || unsupported_oids;",
+	/* 10: the invariants the code checks, as constraints, so two writers at the same moment cannot
+	 * both pass the check: one trust certificate per node, store and SHA-256 (copies a store kept
+	 * before are dropped, the oldest stays) */
+	"DELETE FROM certificates WHERE kind = 2 AND id NOT IN"
+	"  (SELECT min(id) FROM certificates WHERE kind = 2 GROUP BY node_id, name, sha256);"
+	"CREATE UNIQUE INDEX certificates_trust ON certificates (node_id, name, sha256) WHERE kind = 2;",
 };
 
 int cf_schema_latest(void)
@@ -137,8 +144,10 @@ cf_code cf_schema_migrate(cf_store *st, cf_err *e)
 				  version, cf_schema_latest());
 	for (int v = version; v < cf_schema_latest(); v++) {
 		char *a = replace_all(migrations[v], "@ID@", d->id_type);
-		char *sql = a ? replace_all(a, "@BLOB@", d->blob_type) : NULL;
+		char *b = a ? replace_all(a, "@BLOB@", d->blob_type) : NULL;
+		char *sql = b ? replace_all(b, " TEXT", d->text_type) : NULL;
 		free(a);
+		free(b);
 		if (sql == NULL)
 			return cf_err_set(e, CF_E_INTERNAL, "store", "out of memory");
 		rc = d->exec(st->db, sql, e);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "store/store_int.h"
 #include "util/clock.h"
@@ -48,39 +49,103 @@ void cf_store_release(cf_store *st, cf_stmt *s)
 
 cf_code cf_store_run(cf_store *st, cf_stmt *s, cf_err *e)
 {
+	int64_t changed = 0;
+	return cf_store_run_counted(st, s, &changed, e);
+}
+
+cf_code cf_store_run_counted(cf_store *st, cf_stmt *s, int64_t *changed, cf_err *e)
+{
 	int r = D->step(s, e);
+	*changed = r >= 0 ? D->changes(s) : 0;
 	cf_store_release(st, s);
 	return r < 0 ? (e ? e->code : CF_E_INTERNAL) : CF_OK;
 }
 
-cf_code cf_store_target_check(const char *target, cf_err *e)
+/* The engines, in the order they are asked whether a target is theirs (SQLite takes every path). */
+static const cf_db_driver *const drivers[] = {&cf_db_sqlite};
+
+/* The driver whose target this is, or NULL with the reason in e. */
+static const cf_db_driver *driver_for(const char *target, cf_err *e)
 {
+	for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++)
+		if (drivers[i]->claims(target))
+			return drivers[i];
 	const char *scheme_end = strstr(target, "://");
-	if (scheme_end == NULL)
-		return CF_OK;
+	int len = scheme_end != NULL && scheme_end - target < 32 ? (int)(scheme_end - target) : 32;
 	if (strncmp(target, "postgresql://", 13) == 0 || strncmp(target, "postgres://", 11) == 0)
-		return cf_err_set(e, CF_E_USAGE, "--store",
-				  "PostgreSQL stores are not in this build; give a file path");
-	return cf_err_set(e, CF_E_USAGE, "--store", "unknown store URL scheme \"%.*s\"; give a file path",
-			  (int)(scheme_end - target < 32 ? scheme_end - target : 32), target);
+		cf_err_set(e, CF_E_USAGE, "--store", "PostgreSQL stores are not in this build; give a file path");
+	else
+		cf_err_set(e, CF_E_USAGE, "--store",
+			   "unknown store URL scheme \"%.*s\"; give a file path or a "
+			   "postgresql:// URL",
+			   len, target);
+	return NULL;
 }
 
-cf_code cf_store_open(const char *path, bool create, cf_store **out, cf_err *e)
+cf_code cf_store_target_check(const char *target, cf_err *e)
 {
-	cf_code checked = cf_store_target_check(path, e);
-	if (checked != CF_OK)
-		return checked;
+	return driver_for(target, e) != NULL ? CF_OK : (e ? e->code : CF_E_USAGE);
+}
+
+/* The schema version recorded in the store, 0 for a store without one (a new one: the table is
+ * missing, which every engine words differently, so any failure but a lost connection is that). */
+static cf_code read_version(cf_store *st, int *out, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_err quiet = {0};
+	*out = 0;
+	if (cf_store_prep(st, "SELECT version FROM schema_version", &s, &quiet) != CF_OK)
+		goto absent;
+	int r = D->step(s, &quiet);
+	if (r == 1)
+		*out = (int)D->col_int(s, 0);
+	cf_store_release(st, s);
+	if (r >= 0)
+		return CF_OK;
+absent:
+	if (D->err_class(st->db) == CF_DB_CONNECTION) {
+		if (e != NULL)
+			*e = quiet;
+		return quiet.code;
+	}
+	return CF_OK;
+}
+
+/* Brings the schema up to date: nothing to do (and no lock taken) when it is; otherwise once,
+ * under the engine's schema lock, whichever process gets there first. */
+static cf_code bring_up_to_date(cf_store *st, cf_err *e)
+{
+	int version = 0;
+	cf_code rc = read_version(st, &version, e);
+	if (rc == CF_OK && version > cf_schema_latest())
+		return cf_err_set(e, CF_E_STATE, "store",
+				  "the store is at schema version %d, newer than this certfleet knows (%d); use a "
+				  "newer certfleet",
+				  version, cf_schema_latest());
+	if (rc != CF_OK || version == cf_schema_latest())
+		return rc;
+	if ((rc = cf_store_begin(st, e)) == CF_OK && (rc = D->lock_schema(st->db, e)) == CF_OK &&
+	    (rc = cf_schema_migrate(st, e)) == CF_OK)
+		rc = cf_store_commit(st, e);
+	cf_store_rollback(st);
+	return rc;
+}
+
+cf_code cf_store_open(const char *target, bool create, cf_store **out, cf_err *e)
+{
+	const cf_db_driver *drv = driver_for(target, e);
+	if (drv == NULL)
+		return e ? e->code : CF_E_USAGE;
 	cf_store *st = calloc(1, sizeof(*st));
 	if (st == NULL)
-		return cf_err_set(e, CF_E_INTERNAL, path, "out of memory");
-	st->drv = &cf_db_sqlite;
-	cf_code rc = D->open(path, create, &st->db, e);
+		return cf_err_set(e, CF_E_INTERNAL, "store", "out of memory");
+	st->drv = drv;
+	cf_code rc = D->open(target, create, &st->db, e);
 	if (rc != CF_OK) {
 		free(st);
 		return rc;
 	}
-	if ((rc = cf_store_begin(st, e)) != CF_OK || (rc = cf_schema_migrate(st, e)) != CF_OK ||
-	    (rc = cf_store_commit(st, e)) != CF_OK) {
+	if ((rc = bring_up_to_date(st, e)) != CF_OK) {
 		cf_store_close(st);
 		return rc;
 	}
@@ -104,19 +169,18 @@ void cf_store_close(cf_store *st)
 
 int cf_store_schema_version(cf_store *st)
 {
-	cf_stmt *s = NULL;
 	int v = 0;
-	if (cf_store_prep(st, "SELECT version FROM schema_version", &s, NULL) != CF_OK)
-		return 0;
-	if (D->step(s, NULL) == 1)
-		v = (int)D->col_int(s, 0);
-	cf_store_release(st, s);
-	return v;
+	return read_version(st, &v, NULL) == CF_OK ? v : 0;
+}
+
+const char *cf_store_engine(const cf_store *st)
+{
+	return st->drv->name;
 }
 
 cf_code cf_store_begin(cf_store *st, cf_err *e)
 {
-	cf_code rc = D->exec(st->db, "BEGIN IMMEDIATE", e);
+	cf_code rc = D->begin(st->db, CF_TX_WRITE, e);
 	if (rc == CF_OK)
 		st->in_tx = true;
 	return rc;
@@ -135,7 +199,7 @@ cf_code cf_store_commit(cf_store *st, cf_err *e)
 		rc = cf_store_audit_append(st, &row, NULL, e);
 	}
 	if (rc == CF_OK)
-		rc = D->exec(st->db, "COMMIT", e);
+		rc = D->commit(st->db, e);
 	if (rc == CF_OK) {
 		st->in_tx = false;
 		if (st->audit_armed)
@@ -148,15 +212,61 @@ cf_code cf_store_commit(cf_store *st, cf_err *e)
 void cf_store_rollback(cf_store *st)
 {
 	if (st != NULL && st->in_tx) {
-		D->exec(st->db, "ROLLBACK", NULL);
+		D->rollback(st->db);
 		st->in_tx = false;
 		st->audit_armed = false;
 	}
 }
 
+/* Reruns: at most this many tries, and none begun after this long (SQLite has already waited
+ * its busy timeout before it says busy). */
+#define RETRY_TRIES 8
+#define RETRY_WITHIN_MS 5000
+
+/* A number that differs between processes and calls (xorshift seeded by pid and clock). */
+static unsigned jitter(void)
+{
+	static unsigned x;
+	if (x == 0)
+		x = ((unsigned)getpid() * 2654435761u ^ (unsigned)cf_clock_mono_ms()) | 1u;
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return x;
+}
+
+void cf_store_attempt_start(cf_store *st, cf_store_attempt *a)
+{
+	*a = (cf_store_attempt){.started_ms = cf_clock_mono_ms(), .audit_armed = st->audit_armed};
+}
+
+bool cf_store_attempt_again(cf_store *st, cf_store_attempt *a, cf_code rc, cf_err *e)
+{
+	if (rc == CF_OK || st->in_tx)
+		return false;
+	cf_db_class cls = D->err_class(st->db);
+	/* a constraint is tried once more: if another writer's row caused it, the code's own check
+	 * now sees that row and says what is wrong; if not, the same error stands */
+	if (cls == CF_DB_CONSTRAINT && a->tries > 0)
+		return false;
+	if (cls != CF_DB_RETRY && cls != CF_DB_CONSTRAINT)
+		return false;
+	if (++a->tries >= RETRY_TRIES || cf_clock_mono_ms() - a->started_ms > RETRY_WITHIN_MS) {
+		cf_err_set(e, CF_E_STATE, "store",
+			   "the store was changed by another writer at the same moment; try again");
+		cf_err_reason(e, CF_REASON_RETRY);
+		return false;
+	}
+	/* a short pause, longer each time and never in step with the other writer */
+	cf_clock_sleep_ms(1 + (int64_t)(jitter() % (4u << a->tries)));
+	st->audit_armed = a->audit_armed;
+	cf_err_clear(e);
+	return true;
+}
+
 int64_t cf_store_data_version(cf_store *st)
 {
-	return D->data_version(st->db);
+	return D->change_seq(st->db);
 }
 
 void cf_store_audit_pending(cf_store *st, const char *account, const char *client, const char *action,

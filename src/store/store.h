@@ -23,11 +23,44 @@ void cf_store_close(cf_store *st);
 /* The schema version the store is at. */
 int cf_store_schema_version(cf_store *st);
 
-/* Transactions: begin takes the write lock at once; rollback is NULL-safe on a store
- * without an open transaction. */
+/* The engine's name: "sqlite" or "postgresql". */
+const char *cf_store_engine(const cf_store *st);
+
+/* Transactions: begin starts a write transaction (SQLite: takes the write lock at once;
+ * PostgreSQL: serializable); rollback is NULL-safe on a store without an open transaction.
+ * A function that makes a change runs begin..commit/rollback once and is called through
+ * CF_STORE_WRITE, which runs it again when the engine says it collided with another writer. */
 cf_code cf_store_begin(cf_store *st, cf_err *e);
 cf_code cf_store_commit(cf_store *st, cf_err *e);
 void cf_store_rollback(cf_store *st);
+
+/* The state of CF_STORE_WRITE's tries. */
+typedef struct cf_store_attempt {
+	int64_t started_ms;
+	int tries;
+	bool audit_armed;
+} cf_store_attempt;
+void cf_store_attempt_start(cf_store *st, cf_store_attempt *a);
+/* Whether a change that ended with rc (its transaction rolled back) should run again: the engine
+ * said it collided with another writer (serialization failure, deadlock, busy: up to 8 tries
+ * within 5 s, then e says "changed at the same moment; try again", CF_E_STATE with reason
+ * CF_REASON_RETRY), or a constraint refused it (once more: if another writer's row caused it,
+ * the code's own check now sees that row; else the error stands). Before the next try it pauses
+ * a few random milliseconds, re-arms the audit row and clears e. */
+bool cf_store_attempt_again(cf_store *st, cf_store_attempt *a, cf_code rc, cf_err *e);
+
+/* rc = call, run again while cf_store_attempt_again says so. call must be a function that runs
+ * its own transaction from begin to commit or rollback; reset (an expression) drops what a failed
+ * try left in the caller's output before the next. */
+#define CF_STORE_WRITE_RESETTING(st, e, rc, call, reset)                                                               \
+	do {                                                                                                           \
+		cf_store_attempt attempt_;                                                                             \
+		cf_store_attempt_start((st), &attempt_);                                                               \
+		do                                                                                                     \
+			(rc) = (call);                                                                                 \
+		while (cf_store_attempt_again((st), &attempt_, (rc), (e)) && ((void)(reset), 1));                      \
+	} while (0)
+#define CF_STORE_WRITE(st, e, rc, call) CF_STORE_WRITE_RESETTING(st, e, rc, call, 0)
 
 /* Arms the audit row of the change about to be made: the next cf_store_commit appends it (result
  * "ok") inside the same transaction, so a change and its row land together or not at all. A

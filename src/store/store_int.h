@@ -49,6 +49,8 @@ cf_code cf_store_prep(cf_store *st, const char *sql, cf_stmt **out, cf_err *e);
 void cf_store_release(cf_store *st, cf_stmt *s);
 /* Runs a statement that returns no rows, then gives it back. */
 cf_code cf_store_run(cf_store *st, cf_stmt *s, cf_err *e);
+/* The same, with the number of rows it inserted, updated or deleted in *changed. */
+cf_code cf_store_run_counted(cf_store *st, cf_stmt *s, int64_t *changed, cf_err *e);
 /* One whole number from a one-row query with up to one parameter (0 when NULL). */
 cf_code cf_store_query_int(cf_store *st, const char *sql, const int64_t *param, int64_t *out, cf_err *e);
 /* The items of a list column (certs.c writes them: one per line, '\\' and '\n' escaped). */

@@ -1,5 +1,6 @@
 #include "util/clock.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,4 +56,18 @@ bool cf_time_parse_rfc3339(const char *s, int64_t *out)
 	int64_t t = (int64_t)timegm(&tm);
 	*out = t - (sign == '-' ? -1 : 1) * (sign ? (oh * 3600 + om * 60) : 0);
 	return true;
+}
+
+int64_t cf_clock_mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void cf_clock_sleep_ms(int64_t ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
 }

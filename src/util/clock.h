@@ -11,6 +11,10 @@
 int64_t cf_clock_now(void);
 /* Sets a fixed time for this process (0 returns to the system clock). */
 void cf_clock_set(int64_t now);
+/* Milliseconds of a monotonic clock (not moved by CERTFLEET_NOW): for timeouts and pauses. */
+int64_t cf_clock_mono_ms(void);
+/* Sleeps ms milliseconds (resumes after signals). */
+void cf_clock_sleep_ms(int64_t ms);
 /* Formats t as RFC 3339 UTC with a Z ("2026-11-22T06:45:38Z") into buf (>= 21 bytes). */
 void cf_time_rfc3339(int64_t t, char buf[static 32]);
 

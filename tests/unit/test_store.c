@@ -34,6 +34,28 @@ struct fx {
 	cf_key *key;	/* one EC key for every test certificate (fast) */
 };
 
+/* The store's trust predicates, each asserting that the store answered. */
+static int64_t trust_find(cf_store *st, int64_t node_id, const char *store, const char *sha256)
+{
+	int64_t id = -1;
+	assert_int_equal(cf_store_trust_find(st, node_id, store, sha256, &id, NULL), CF_OK);
+	return id;
+}
+
+static int64_t trust_count(cf_store *st, int64_t node_id, const char *store)
+{
+	int64_t n = -1;
+	assert_int_equal(cf_store_trust_count(st, node_id, store, &n, NULL), CF_OK);
+	return n;
+}
+
+static bool trust_cn_exists(cf_store *st, int64_t node_id, const char *store, const char *cn, const char *sha256)
+{
+	bool found = false;
+	assert_int_equal(cf_store_trust_cn_exists(st, node_id, store, cn, sha256, &found, NULL), CF_OK);
+	return found;
+}
+
 static void rm_store_files(const char *path)
 {
 	const char *suffix[] = {"", "-wal", "-shm", "-journal"};
@@ -148,6 +170,42 @@ static int64_t insert(struct fx *f, int64_t node_id, cf_certkind kind, const cha
 
 /* ---- opening ---------------------------------------------------------------------------------- */
 
+/* One trust certificate per node, store and SHA-256 is a constraint (two writers cannot both pass
+ * the check), and opening a store kept before the constraint drops the copies it held. */
+static void test_trust_unique(void **state)
+{
+	struct fx *f = *state;
+	cf_err e = {0};
+	char sha[65];
+	add_uc(f);
+	int64_t first = insert(f, f->pub_id, CF_TRUST, "tomcat-trust", "Example Root CA", 100, sha);
+	cf_certrow again = {0};
+	assert_int_equal(cf_store_cert_get(f->st, first, false, &again, &e), CF_OK);
+	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
+	assert_int_equal(cf_store_cert_insert(f->st, &again, &e), CF_E_STATE);
+	cf_store_rollback(f->st);
+	cf_certrow_free(&again);
+	assert_int_equal(trust_count(f->st, f->pub_id, "tomcat-trust"), 1);
+
+	/* a store from before the constraint, holding the same certificate twice */
+	cf_store_close(f->st);
+	f->st = NULL;
+	sqlite3 *db = NULL;
+	char sql[1024];
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	snprintf(sql, sizeof(sql),
+		 "DROP INDEX certificates_trust; CREATE TEMP TABLE copy AS SELECT * FROM certificates WHERE id = %lld;"
+		 " UPDATE copy SET id = NULL; INSERT INTO certificates SELECT * FROM copy;"
+		 " UPDATE schema_version SET version = 9",
+		 (long long)first);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(cf_store_open(f->path, false, &f->st, &e), CF_OK);
+	assert_int_equal(cf_store_schema_version(f->st), 10);
+	assert_int_equal(trust_count(f->st, f->pub_id, "tomcat-trust"), 1);
+	assert_int_equal(trust_find(f->st, f->pub_id, "tomcat-trust", sha), first);
+}
+
 static void test_open_creates_0600(void **state)
 {
 	struct fx *f = *state;
@@ -155,7 +213,7 @@ static void test_open_creates_0600(void **state)
 	assert_int_equal(stat(f->path, &sb), 0);
 	assert_true(S_ISREG(sb.st_mode));
 	assert_int_equal(sb.st_mode & 07777, 0600);
-	assert_int_equal(cf_store_schema_version(f->st), 9);
+	assert_int_equal(cf_store_schema_version(f->st), 10);
 
 	/* 0600 whatever the umask says */
 	char other[160];
@@ -236,7 +294,7 @@ static void test_reopen_keeps_data(void **state)
 	cf_store_close(f->st);
 	f->st = NULL;
 	assert_int_equal(cf_store_open(f->path, false, &f->st, &e), CF_OK);
-	assert_int_equal(cf_store_schema_version(f->st), 9);
+	assert_int_equal(cf_store_schema_version(f->st), 10);
 	cf_node n = {0};
 	assert_int_equal(cf_store_node_get(f->st, "ucm-pub.example.com", &n, &e), CF_OK);
 	assert_int_equal(n.id, f->pub_id);
@@ -591,7 +649,7 @@ static void test_identity_unique(void **state)
 	assert_int_equal(cf_store_identity_delete(f->st, f->pub_id, "tomcat", &e), CF_OK);
 	assert_int_equal(cf_store_commit(f->st, &e), CF_OK);
 	assert_int_equal(cf_store_identity_get(f->st, f->pub_id, "tomcat", false, &g, &e), CF_E_NOTFOUND);
-	assert_int_equal(cf_store_trust_count(f->st, f->pub_id, "tomcat"), 2); /* trust rows untouched */
+	assert_int_equal(trust_count(f->st, f->pub_id, "tomcat"), 2); /* trust rows untouched */
 	int64_t again = insert(f, f->pub_id, CF_IDENTITY, "tomcat", "new.example.com", 100, NULL);
 	assert_true(again != first);
 
@@ -734,24 +792,24 @@ static void test_trust_queries(void **state)
 	insert(f, f->pub_id, CF_IDENTITY, "tomcat", "ucm-pub.example.com", 100, sha_id);
 	assert_string_not_equal(sha_a, sha_b);
 
-	assert_int_equal(cf_store_trust_find(f->st, f->pub_id, "tomcat-trust", sha_a), a);
-	assert_int_equal(cf_store_trust_find(f->st, f->pub_id, "tomcat-trust", sha_b), b);
-	assert_int_equal(cf_store_trust_find(f->st, f->pub_id, "CallManager-trust", sha_c), c);
-	assert_int_equal(cf_store_trust_find(f->st, f->pub_id, "CallManager-trust", sha_a), 0); /* other store */
-	assert_int_equal(cf_store_trust_find(f->st, f->sub_id, "tomcat-trust", sha_a), 0);	/* other node */
-	assert_int_equal(cf_store_trust_find(f->st, f->pub_id, "tomcat", sha_id), 0);		/* identities */
+	assert_int_equal(trust_find(f->st, f->pub_id, "tomcat-trust", sha_a), a);
+	assert_int_equal(trust_find(f->st, f->pub_id, "tomcat-trust", sha_b), b);
+	assert_int_equal(trust_find(f->st, f->pub_id, "CallManager-trust", sha_c), c);
+	assert_int_equal(trust_find(f->st, f->pub_id, "CallManager-trust", sha_a), 0); /* other store */
+	assert_int_equal(trust_find(f->st, f->sub_id, "tomcat-trust", sha_a), 0);      /* other node */
+	assert_int_equal(trust_find(f->st, f->pub_id, "tomcat", sha_id), 0);	       /* identities */
 
-	assert_int_equal(cf_store_trust_count(f->st, f->pub_id, "tomcat-trust"), 2);
-	assert_int_equal(cf_store_trust_count(f->st, f->pub_id, "CallManager-trust"), 1);
-	assert_int_equal(cf_store_trust_count(f->st, f->pub_id, "tomcat"), 0);
-	assert_int_equal(cf_store_trust_count(f->st, f->sub_id, "tomcat-trust"), 0);
+	assert_int_equal(trust_count(f->st, f->pub_id, "tomcat-trust"), 2);
+	assert_int_equal(trust_count(f->st, f->pub_id, "CallManager-trust"), 1);
+	assert_int_equal(trust_count(f->st, f->pub_id, "tomcat"), 0);
+	assert_int_equal(trust_count(f->st, f->sub_id, "tomcat-trust"), 0);
 
 	/* a certificate with this CN but another fingerprint */
-	assert_true(cf_store_trust_cn_exists(f->st, f->pub_id, "tomcat-trust", "Example Root CA", sha_a));
-	assert_true(cf_store_trust_cn_exists(f->st, f->pub_id, "tomcat-trust", "Example Root CA", sha_c));
-	assert_false(cf_store_trust_cn_exists(f->st, f->pub_id, "CallManager-trust", "CM CA", sha_c)); /* only itself */
-	assert_false(cf_store_trust_cn_exists(f->st, f->pub_id, "CallManager-trust", "Example Root CA", sha_c));
-	assert_false(cf_store_trust_cn_exists(f->st, f->sub_id, "tomcat-trust", "Example Root CA", sha_c));
+	assert_true(trust_cn_exists(f->st, f->pub_id, "tomcat-trust", "Example Root CA", sha_a));
+	assert_true(trust_cn_exists(f->st, f->pub_id, "tomcat-trust", "Example Root CA", sha_c));
+	assert_false(trust_cn_exists(f->st, f->pub_id, "CallManager-trust", "CM CA", sha_c)); /* only itself */
+	assert_false(trust_cn_exists(f->st, f->pub_id, "CallManager-trust", "Example Root CA", sha_c));
+	assert_false(trust_cn_exists(f->st, f->sub_id, "tomcat-trust", "Example Root CA", sha_c));
 
 	/* the certificates themselves */
 	cf_cert **v = NULL;
@@ -1461,13 +1519,13 @@ static void test_cert_lists_migrated(void **state)
 	snprintf(sql, sizeof(sql),
 		 "UPDATE certificates SET san = 'URI:file:\\\\server\\new' || char(10) || 'DNS:a\\nb.example.com',"
 		 " crl_dp = 'http://crl.example.com/a\\b', eku_other = '1.2.3' WHERE id = %lld;"
-		 " UPDATE schema_version SET version = 8",
+		 " DROP INDEX certificates_trust; UPDATE schema_version SET version = 8",
 		 (long long)id);
 	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 
 	assert_int_equal(cf_store_open(f->path, false, &f->st, &e), CF_OK);
-	assert_int_equal(cf_store_schema_version(f->st), 9);
+	assert_int_equal(cf_store_schema_version(f->st), 10);
 	cf_certrow got = {0};
 	assert_int_equal(cf_store_cert_get(f->st, id, false, &got, &e), CF_OK);
 	assert_list(&got.facts.san, (const char *const[]){"URI:file:\\\\server\\new", "DNS:a\\nb.example.com", NULL});
@@ -1487,6 +1545,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_missing_without_create, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_not_a_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_newer_schema_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trust_unique, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cert_lists_exact, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cert_lists_migrated, setup, teardown),
