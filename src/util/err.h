@@ -24,6 +24,7 @@ typedef struct cf_err {
 /* The reason an operator can override with force (an upload gate, self-signed over CA-signed):
  * the page asks to confirm and sends the change again with force. */
 #define CF_REASON_NEEDS_FORCE "needs-force"
+#define CF_REASON_RETRY "retry"
 
 /* Records an error in *e (if e is non-NULL) and returns code. subject may be NULL. */
 cf_code cf_err_set(cf_err *e, cf_code code, const char *subject, const char *fmt, ...)
