@@ -2,7 +2,8 @@
 # Installs the Debian packages that building and testing certfleet need, if any are missing.
 set -eu
 PKGS="build-essential cmake pkg-config clang clang-format libclang-rt-14-dev openssl libssl-dev libsqlite3-dev sqlite3 \
-libjansson-dev libcmocka-dev libevent-dev python3 python3-aiosmtpd python3-yaml python3-prometheus-client chromium wrk curl libcurl4-openssl-dev libarchive-dev strace"
+libjansson-dev libcmocka-dev libevent-dev python3 python3-aiosmtpd python3-yaml python3-prometheus-client chromium wrk curl libcurl4-openssl-dev libarchive-dev strace \
+postgresql libpq-dev"
 # Node.js and npm drive the browser tests; use the machine's own when it has them.
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 missing=""

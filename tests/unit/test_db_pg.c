@@ -1,0 +1,620 @@
+/* The PostgreSQL driver's table (src/store/db_pg.c) against a throwaway server on loopback:
+ * ctest starts it with tests/pg/pgserver.sh (PGSERVER, PGTEST_DIR) before this test and stops it
+ * after; this test makes its own database there. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store/db.h"
+
+static const cf_db_driver *const D = &cf_db_pg;
+static char url[256];	   /* postgresql://certfleet@127.0.0.1:PORT/unit_db_pg */
+static char password[128]; /* the role's, also in PGPASSWORD */
+static char port[16];
+
+/* The first line printed by a command, into buf. */
+static int command_line(const char *cmd, char *buf, size_t size)
+{
+	FILE *f = popen(cmd, "r");
+	if (f == NULL)
+		return -1;
+	char *got = fgets(buf, (int)size, f);
+	int status = pclose(f);
+	if (got == NULL || status != 0)
+		return -1;
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	const char *server = getenv("PGSERVER"), *dir = getenv("PGTEST_DIR");
+	char cmd[1024], path[512];
+	if (server == NULL || dir == NULL) {
+		fprintf(stderr, "test_db_pg: set PGSERVER and PGTEST_DIR (ctest does)\n");
+		return -1;
+	}
+	snprintf(cmd, sizeof(cmd), "sh '%s' createdb '%s' unit_db_pg", server, dir);
+	snprintf(path, sizeof(path), "cat '%s/password'", dir);
+	if (command_line(cmd, url, sizeof(url)) != 0 || command_line(path, password, sizeof(password)) != 0) {
+		fprintf(stderr, "test_db_pg: no server in %s (pgserver.sh start)\n", dir);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "cat '%s/port'", dir);
+	if (command_line(path, port, sizeof(port)) != 0)
+		return -1;
+	setenv("PGPASSWORD", password, 1);
+	return 0;
+}
+
+static cf_db *open_ok(void)
+{
+	cf_db *db = NULL;
+	cf_err e = {0};
+	if (D->open(url, false, &db, &e) != CF_OK)
+		fail_msg("open %s: %s: %s", url, e.subject, e.message);
+	return db;
+}
+
+static void exec_ok(cf_db *db, const char *sql)
+{
+	cf_err e = {0};
+	if (D->exec(db, sql, &e) != CF_OK)
+		fail_msg("%s: %s", sql, e.message);
+}
+
+static cf_stmt *prep_ok(cf_db *db, const char *sql)
+{
+	cf_stmt *st = NULL;
+	cf_err e = {0};
+	if (D->prepare(db, sql, &st, &e) != CF_OK)
+		fail_msg("%s: %s", sql, e.message);
+	return st;
+}
+
+/* One whole number from a query without parameters. */
+static int64_t query_int(cf_db *db, const char *sql)
+{
+	cf_stmt *st = prep_ok(db, sql);
+	cf_err e = {0};
+	int r = D->step(st, &e);
+	if (r != 1)
+		fail_msg("%s: %d %s", sql, r, e.message);
+	int64_t v = D->col_int(st, 0);
+	D->finalize(st);
+	return v;
+}
+
+/* Schema text with the driver's words, as schema.c substitutes them (" TEXT" in test SQL is
+ * written TXT here). */
+static void create_table(cf_db *db, const char *name, const char *cols)
+{
+	char sql[1024];
+	snprintf(sql, sizeof(sql), "CREATE TABLE %s (id %s, %s)", name, D->id_type, cols);
+	exec_ok(db, sql);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---- tests ---------------------------------------------------------------------------------- */
+
+static void test_claims(void **state)
+{
+	(void)state;
+	assert_true(D->claims("postgresql://certfleet@db.example.com/certfleet"));
+	assert_true(D->claims("postgres://db.example.com/certfleet"));
+	assert_false(D->claims("/var/lib/certfleet/store.db"));
+	assert_false(D->claims("store.db"));
+	assert_false(D->claims("postgresqlx://db.example.com/certfleet"));
+	assert_false(D->claims("sqlite:///var/lib/certfleet/store.db"));
+	assert_string_equal(D->blob_type, "BYTEA");
+	assert_string_equal(D->text_type, " TEXT COLLATE \"C\"");
+}
+
+/* An error's subject and message, which must hold no password. */
+static void assert_no_secret(const cf_err *e, const char *secret)
+{
+	assert_null(strstr(e->subject, secret));
+	assert_null(strstr(e->message, secret));
+	assert_null(strchr(e->message, '\n'));
+}
+
+static void test_open_errors(void **state)
+{
+	(void)state;
+	cf_db *db = NULL;
+	cf_err e = {0};
+	char bad[512];
+
+	/* a wrong password in PGPASSWORD */
+	setenv("PGPASSWORD", "Wr0ngSecret-env", 1);
+	assert_int_equal(D->open(url, false, &db, &e), CF_E_REMOTE);
+	assert_null(db);
+	assert_non_null(strstr(e.message, "password authentication failed"));
+	assert_no_secret(&e, "Wr0ngSecret");
+	assert_string_equal(e.subject, url);
+	setenv("PGPASSWORD", password, 1);
+
+	/* a wrong password in the URL itself, and one in a parameter (percent-encoded name) */
+	snprintf(bad, sizeof(bad), "postgresql://certfleet:Wr0ngSecret@127.0.0.1:%s/unit_db_pg?sslmode=disable", port);
+	assert_int_equal(D->open(bad, false, &db, &e), CF_E_REMOTE);
+	assert_no_secret(&e, "Wr0ngSecret");
+	char want[512];
+	snprintf(want, sizeof(want), "postgresql://certfleet@127.0.0.1:%s/unit_db_pg?sslmode=disable", port);
+	assert_string_equal(e.subject, want);
+	snprintf(bad, sizeof(bad),
+		 "postgresql://certfleet@127.0.0.1:%s/unit_db_pg?p%%61ssword=Wr0ngSecret&sslmode=disable", port);
+	assert_int_equal(D->open(bad, false, &db, &e), CF_E_REMOTE);
+	assert_no_secret(&e, "Wr0ngSecret");
+	assert_non_null(strstr(e.subject, "?sslmode=disable"));
+
+	/* the right password in the URL opens, and later errors do not show it either */
+	snprintf(bad, sizeof(bad), "postgresql://certfleet:%s@127.0.0.1:%s/unit_db_pg", password, port);
+	unsetenv("PGPASSWORD");
+	assert_int_equal(D->open(bad, false, &db, &e), CF_OK);
+	setenv("PGPASSWORD", password, 1);
+	assert_int_equal(D->exec(db, "SELECT * FROM no_such_table", &e), CF_E_INTERNAL);
+	assert_int_equal(D->err_class(db), CF_DB_FAILED);
+	assert_no_secret(&e, password);
+	assert_non_null(strstr(e.message, "no_such_table"));
+	D->close(db);
+	db = NULL;
+
+	/* no such database: PostgreSQL databases are not made by certfleet, create or not */
+	snprintf(bad, sizeof(bad), "postgresql://certfleet@127.0.0.1:%s/no_such_db", port);
+	assert_int_equal(D->open(bad, true, &db, &e), CF_E_REMOTE);
+	assert_non_null(strstr(e.message, "database \"no_such_db\" does not exist"));
+
+	/* nobody listening */
+	assert_int_equal(D->open("postgresql://certfleet@127.0.0.1:1/certfleet", false, &db, &e), CF_E_REMOTE);
+	assert_non_null(strstr(e.message, "cannot connect"));
+
+	/* not a URL libpq reads */
+	assert_int_equal(D->open("postgresql://certfleet:Wr0ngSecret@h/db?nonsense=1", false, &db, &e), CF_E_USAGE);
+	assert_no_secret(&e, "Wr0ngSecret");
+	assert_null(db);
+}
+
+static void test_values(void **state)
+{
+	(void)state;
+	cf_db *db = open_ok();
+	cf_err e = {0};
+	char cols[512];
+	snprintf(cols, sizeof(cols), "name%s NOT NULL, n BIGINT, small INTEGER, data %s, data2 %s", D->text_type,
+		 D->blob_type, D->blob_type);
+	create_table(db, "vals", cols);
+
+	static const unsigned char blob[] = {0x00, 0xff, '\\', 'x', '0', 0x01, 0x80, '\'', 0x00};
+	cf_stmt *ins =
+		prep_ok(db, "INSERT INTO vals (name, n, small, data, data2) VALUES ($1, $2, $3, $4, $5) RETURNING id");
+	struct {
+		const char *name;
+		int64_t n;
+		const void *data;
+		size_t len;
+	} rows[] = {
+		{"b-second 'quoted' \\ back", INT64_MAX, blob, sizeof(blob)},
+		{"B-upper", INT64_MIN, "", 0},
+		{"\xc3\xa9t\xc3\xa9", -1, NULL, 0}, /* UTF-8: sorts after ASCII by bytes */
+		{"a-first", 4102444800, blob, 1},   /* a time past 2038 */
+	};
+	int64_t ids[4];
+	for (int i = 0; i < 4; i++) {
+		D->bind_text(ins, 1, rows[i].name);
+		D->bind_int(ins, 2, rows[i].n);
+		D->bind_int(ins, 3, i);
+		D->bind_blob(ins, 4, rows[i].data, rows[i].len);
+		D->bind_blob(ins, 5, blob, sizeof(blob));
+		assert_int_equal(D->step(ins, &e), 1);
+		ids[i] = D->col_int(ins, 0);
+		assert_int_equal(D->step(ins, &e), 0);
+		assert_int_equal(D->changes(ins), 1);
+		D->reset(ins);
+	}
+	assert_true(ids[0] > 0 && ids[1] > ids[0]);
+	D->finalize(ins);
+
+	/* byte order (COLLATE "C"), as SQLite sorts */
+	cf_stmt *sel = prep_ok(db, "SELECT name, n, small, data, data2, data IS NULL, n > $1, NULL FROM vals"
+				   " WHERE $2 = 0 OR n <= $2 ORDER BY name");
+	D->bind_int(sel, 1, 0);
+	D->bind_int(sel, 2, 0);
+	const int order[] = {1, 3, 0, 2};
+	for (int i = 0; i < 4; i++) {
+		int k = order[i];
+		assert_int_equal(D->step(sel, &e), 1);
+		assert_string_equal(D->col_text(sel, 0), rows[k].name);
+		assert_int_equal(D->col_int(sel, 1), rows[k].n);
+		assert_int_equal(D->col_int(sel, 2), k);
+		size_t len = 99, len2 = 99;
+		const void *p = D->col_blob(sel, 3, &len);
+		const void *p2 = D->col_blob(sel, 4, &len2); /* two blobs of one row, both readable */
+		assert_int_equal(len, rows[k].len);
+		if (rows[k].data == NULL)
+			assert_null(p);
+		else
+			assert_memory_equal(p, rows[k].data, len);
+		assert_int_equal(len2, sizeof(blob));
+		assert_memory_equal(p2, blob, sizeof(blob));
+		assert_int_equal(D->col_int(sel, 5), rows[k].data == NULL); /* booleans read as 1 and 0 */
+		assert_int_equal(D->col_int(sel, 6), rows[k].n > 0);
+		assert_string_equal(D->col_text(sel, 7), ""); /* NULL */
+		assert_int_equal(D->col_int(sel, 7), 0);
+		assert_string_equal(D->col_text(sel, 42), ""); /* no such column */
+	}
+	assert_int_equal(D->step(sel, &e), 0);
+	assert_int_equal(D->step(sel, &e), 0);
+
+	/* a 64-bit bound: "$2 = 0" does not make $2 a 32-bit integer */
+	D->reset(sel);
+	D->bind_int(sel, 1, 0);
+	D->bind_int(sel, 2, 4102444800);
+	int n = 0;
+	while (D->step(sel, &e) == 1)
+		n++;
+	assert_int_equal(n, 3);
+
+	/* SQL NULL text, and text bound where the server infers another type */
+	D->finalize(sel);
+	sel = prep_ok(db, "SELECT $1::text IS NULL, $2 || 'x', $3::bigint + 1");
+	D->bind_text(sel, 1, NULL);
+	D->bind_text(sel, 2, "y");
+	D->bind_text(sel, 3, "41");
+	assert_int_equal(D->step(sel, &e), 1);
+	assert_int_equal(D->col_int(sel, 0), 1);
+	assert_string_equal(D->col_text(sel, 1), "yx");
+	assert_int_equal(D->col_int(sel, 2), 42);
+	D->finalize(sel);
+	D->close(db);
+}
+
+static void test_changes_and_binds(void **state)
+{
+	(void)state;
+	cf_db *db = open_ok();
+	cf_err e = {0};
+	create_table(db, "ch", "v BIGINT NOT NULL");
+	exec_ok(db, "INSERT INTO ch (v) SELECT g FROM generate_series(1, 10) g");
+
+	cf_stmt *up = prep_ok(db, "UPDATE ch SET v = v + 100 WHERE v <= $1");
+	D->bind_int(up, 1, 7);
+	assert_int_equal(D->step(up, &e), 0);
+	assert_int_equal(D->changes(up), 7);
+	D->reset(up);
+	assert_int_equal(D->changes(up), 7); /* the last run's, until the next run */
+	D->bind_int(up, 1, 0);
+	assert_int_equal(D->step(up, &e), 0);
+	assert_int_equal(D->changes(up), 0);
+	D->reset(up);
+
+	/* a bind to a parameter the query does not have fails the next step, and stays failed */
+	D->bind_int(up, 99, 1);
+	D->bind_int(up, 1, 1000);
+	assert_int_equal(D->step(up, &e), -1);
+	assert_int_equal(e.code, CF_E_INTERNAL);
+	assert_int_equal(D->err_class(db), CF_DB_FAILED);
+	assert_non_null(strstr(e.message, "$99"));
+	assert_int_equal(D->step(up, &e), -1);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM ch WHERE v > 1000"), 0); /* nothing ran */
+	D->reset(up);
+	D->bind_text(up, 0, "x");
+	assert_int_equal(D->step(up, &e), -1);
+	D->reset(up); /* clears it */
+	D->bind_int(up, 1, 1000);
+	assert_int_equal(D->step(up, &e), 0);
+	assert_int_equal(D->changes(up), 10);
+	D->finalize(up);
+
+	/* $n inside quotes and comments is no parameter */
+	cf_stmt *q = prep_ok(db, "SELECT '$2', v FROM (SELECT $1::int AS v) t -- $3\n /* $4 */");
+	D->bind_int(q, 1, 5);
+	assert_int_equal(D->step(q, &e), 1);
+	assert_string_equal(D->col_text(q, 0), "$2");
+	assert_int_equal(D->col_int(q, 1), 5);
+	D->reset(q);
+	D->bind_int(q, 2, 5);
+	assert_int_equal(D->step(q, &e), -1);
+	D->finalize(q);
+	D->close(db);
+}
+
+static void test_constraint(void **state)
+{
+	(void)state;
+	cf_db *db = open_ok();
+	cf_err e = {0};
+	char cols[256];
+	snprintf(cols, sizeof(cols), "name%s NOT NULL UNIQUE", D->text_type);
+	create_table(db, "uniq", cols);
+	cf_stmt *ins = prep_ok(db, "INSERT INTO uniq (name) VALUES ($1)");
+	D->bind_text(ins, 1, "one");
+	assert_int_equal(D->step(ins, &e), 0);
+	D->reset(ins);
+	D->bind_text(ins, 1, "one");
+	assert_int_equal(D->step(ins, &e), -1);
+	assert_int_equal(e.code, CF_E_STATE);
+	assert_null(e.reason);
+	assert_int_equal(D->err_class(db), CF_DB_CONSTRAINT);
+	assert_non_null(strstr(e.message, "duplicate key"));
+	assert_string_equal(e.subject, url);
+	D->reset(ins);
+	D->bind_text(ins, 1, NULL); /* NOT NULL */
+	assert_int_equal(D->step(ins, &e), -1);
+	assert_int_equal(D->err_class(db), CF_DB_CONSTRAINT);
+	D->finalize(ins);
+	D->close(db);
+}
+
+static void test_transactions(void **state)
+{
+	(void)state;
+	cf_db *a = open_ok(), *b = open_ok();
+	cf_err e = {0};
+	create_table(a, "tx", "v BIGINT NOT NULL");
+
+	/* a read transaction cannot write */
+	assert_int_equal(D->begin(a, CF_TX_READ, &e), CF_OK);
+	assert_int_equal(D->exec(a, "INSERT INTO tx (v) VALUES (1)", &e), CF_E_INTERNAL);
+	assert_int_equal(D->commit(a, &e), CF_E_INTERNAL); /* after an error: rolled back, not committed */
+	D->rollback(a);
+	D->rollback(a); /* safe without a transaction */
+
+	/* a rolled back write leaves nothing; a statement prepared in it is still there after */
+	assert_int_equal(D->begin(a, CF_TX_WRITE, &e), CF_OK);
+	assert_int_equal(D->begin(a, CF_TX_WRITE, &e), CF_E_INTERNAL); /* one at a time */
+	cf_stmt *ins = prep_ok(a, "INSERT INTO tx (v) VALUES ($1)");
+	D->bind_int(ins, 1, 1);
+	assert_int_equal(D->step(ins, &e), 0);
+	D->reset(ins);
+	D->rollback(a);
+	assert_int_equal(query_int(a, "SELECT count(*) FROM tx"), 0);
+	D->bind_int(ins, 1, 2);
+	assert_int_equal(D->step(ins, &e), 0);
+	D->reset(ins);
+	assert_int_equal(query_int(a, "SELECT count(*) FROM tx"), 1);
+
+	/* the schema lock is held until the transaction ends */
+	int64_t pid = query_int(a, "SELECT pg_backend_pid()");
+	char sql[256];
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = %lld",
+		 (long long)pid);
+	assert_int_equal(D->begin(a, CF_TX_WRITE, &e), CF_OK);
+	assert_int_equal(D->lock_schema(a, &e), CF_OK);
+	assert_int_equal(query_int(b, sql), 1);
+	assert_int_equal(D->commit(a, &e), CF_OK);
+	assert_int_equal(query_int(b, sql), 0);
+	D->finalize(ins);
+	D->close(a);
+	D->close(b);
+}
+
+static void test_collisions(void **state)
+{
+	(void)state;
+	cf_db *a = open_ok(), *b = open_ok();
+	cf_err e = {0};
+	create_table(a, "acct", "v BIGINT NOT NULL");
+	exec_ok(a, "INSERT INTO acct (v) VALUES (0)");
+	cf_stmt *up_a = prep_ok(a, "UPDATE acct SET v = v + $1");
+	cf_stmt *up_b = prep_ok(b, "UPDATE acct SET v = v + $1");
+
+	/* both write the same row: the one whose snapshot is older than the other's commit is told
+	 * to run again */
+	assert_int_equal(D->begin(a, CF_TX_WRITE, &e), CF_OK);
+	assert_int_equal(query_int(a, "SELECT v FROM acct"), 0);
+	assert_int_equal(D->begin(b, CF_TX_WRITE, &e), CF_OK);
+	D->bind_int(up_b, 1, 1);
+	assert_int_equal(D->step(up_b, &e), 0);
+	D->reset(up_b);
+	assert_int_equal(D->commit(b, &e), CF_OK);
+	D->bind_int(up_a, 1, 10);
+	assert_int_equal(D->step(up_a, &e), -1);
+	assert_int_equal(D->err_class(a), CF_DB_RETRY);
+	assert_int_equal(e.code, CF_E_STATE);
+	assert_non_null(e.reason);
+	assert_string_equal(e.reason, CF_REASON_RETRY);
+	D->reset(up_a);
+	D->rollback(a);
+
+	/* a row lock held longer than lock_timeout: run again too */
+	exec_ok(b, "SET lock_timeout = '100ms'");
+	assert_int_equal(D->begin(a, CF_TX_WRITE, &e), CF_OK);
+	D->bind_int(up_a, 1, 10);
+	assert_int_equal(D->step(up_a, &e), 0);
+	D->reset(up_a);
+	assert_int_equal(D->begin(b, CF_TX_WRITE, &e), CF_OK);
+	D->bind_int(up_b, 1, 1);
+	assert_int_equal(D->step(up_b, &e), -1);
+	assert_int_equal(D->err_class(b), CF_DB_RETRY);
+	assert_string_equal(e.reason, CF_REASON_RETRY);
+	D->reset(up_b);
+	D->rollback(b);
+	assert_int_equal(D->commit(a, &e), CF_OK);
+	assert_int_equal(query_int(b, "SELECT v FROM acct"), 11);
+	D->finalize(up_a);
+	D->finalize(up_b);
+	D->close(a);
+	D->close(b);
+}
+
+/* Waits (up to a generous limit) until db's change feed is past seq; returns it. */
+static int64_t seq_after(cf_db *db, int64_t seq)
+{
+	double deadline = now_s() + 20;
+	int64_t v;
+	while ((v = D->change_seq(db)) == seq && now_s() < deadline) {
+		struct timespec ts = {0, 5 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	return v;
+}
+
+static void test_change_feed(void **state)
+{
+	(void)state;
+	cf_db *a = open_ok(), *b = open_ok();
+	cf_err e = {0};
+	create_table(b, "feed", "v BIGINT NOT NULL");
+	int64_t a0 = D->change_seq(a), b0 = D->change_seq(b);
+	assert_true(a0 >= 0 && b0 >= 0);
+
+	/* reads and rolled back writes are no change */
+	assert_int_equal(D->begin(b, CF_TX_READ, &e), CF_OK);
+	assert_int_equal(D->commit(b, &e), CF_OK);
+	assert_int_equal(D->begin(b, CF_TX_WRITE, &e), CF_OK);
+	exec_ok(b, "INSERT INTO feed (v) VALUES (1)");
+	D->rollback(b);
+	assert_int_equal(D->change_seq(b), b0);
+
+	/* a committed write moves this connection's feed at once and the other's when told */
+	assert_int_equal(D->begin(b, CF_TX_WRITE, &e), CF_OK);
+	exec_ok(b, "INSERT INTO feed (v) VALUES (2)");
+	assert_int_equal(D->commit(b, &e), CF_OK);
+	assert_int_equal(D->change_seq(b), b0 + 1);
+	assert_int_equal(seq_after(a, a0), a0 + 1); /* once: the rollback told nothing */
+
+	/* a connection in a transaction sees the change after it */
+	assert_int_equal(D->begin(a, CF_TX_READ, &e), CF_OK);
+	assert_int_equal(query_int(a, "SELECT count(*) FROM feed"), 1);
+	assert_int_equal(D->begin(b, CF_TX_WRITE, &e), CF_OK);
+	exec_ok(b, "INSERT INTO feed (v) VALUES (3)");
+	assert_int_equal(D->commit(b, &e), CF_OK);
+	assert_int_equal(query_int(a, "SELECT count(*) FROM feed"), 1); /* its snapshot */
+	assert_int_equal(D->commit(a, &e), CF_OK);
+	assert_int_equal(seq_after(a, a0 + 1), a0 + 2);
+	assert_int_equal(D->change_seq(b), b0 + 2);
+	D->close(a);
+	D->close(b);
+}
+
+static void test_streaming(void **state)
+{
+	(void)state;
+	cf_db *db = open_ok();
+	cf_err e = {0};
+	cf_stmt *st = prep_ok(db, "SELECT g, repeat('x', 100) FROM generate_series(1, $1) g ORDER BY g");
+	D->bind_int(st, 1, 10000);
+	int64_t n = 0;
+	int r;
+	while ((r = D->step(st, &e)) == 1) {
+		if (D->col_int(st, 0) != ++n)
+			fail_msg("row %lld is %lld", (long long)n, (long long)D->col_int(st, 0));
+		assert_int_equal(strlen(D->col_text(st, 1)), 100);
+	}
+	assert_int_equal(r, 0);
+	assert_int_equal(n, 10000);
+
+	/* rows come one at a time: those before a late error are read before it is reported */
+	cf_stmt *late = prep_ok(db, "SELECT 1 / ($1 - g) FROM generate_series(1, $1) g");
+	D->bind_int(late, 1, 10000);
+	n = 0;
+	while ((r = D->step(late, &e)) == 1)
+		n++;
+	assert_int_equal(r, -1);
+	assert_true(n > 0);
+	assert_int_equal(D->err_class(db), CF_DB_FAILED);
+	assert_non_null(strstr(e.message, "division by zero"));
+	D->finalize(late);
+
+	/* reset in the middle of the rows, then run again from the start */
+	D->reset(st);
+	D->bind_int(st, 1, 10000);
+	for (int i = 1; i <= 5; i++) {
+		assert_int_equal(D->step(st, &e), 1);
+		assert_int_equal(D->col_int(st, 0), i);
+	}
+	D->reset(st);
+	D->bind_int(st, 1, 3);
+	for (int i = 1; i <= 3; i++) {
+		assert_int_equal(D->step(st, &e), 1);
+		assert_int_equal(D->col_int(st, 0), i);
+	}
+	assert_int_equal(D->step(st, &e), 0);
+	D->reset(st);
+
+	/* another statement in the middle of a walk: the walk's row stays readable and its rows go on */
+	cf_stmt *inner = prep_ok(db, "SELECT $1::bigint * 2");
+	D->bind_int(st, 1, 2000);
+	n = 0;
+	while ((r = D->step(st, &e)) == 1) {
+		const char *text = D->col_text(st, 1);
+		int64_t v = D->col_int(st, 0);
+		assert_int_equal(v, ++n);
+		if (n % 500 == 1) {
+			D->bind_int(inner, 1, v);
+			assert_int_equal(D->step(inner, &e), 1);
+			assert_int_equal(D->col_int(inner, 0), 2 * v);
+			D->reset(inner);
+			exec_ok(db, "SELECT 1");
+			assert_int_equal(strlen(text), 100);
+			assert_int_equal(D->col_int(st, 0), v);
+		}
+	}
+	assert_int_equal(r, 0);
+	assert_int_equal(n, 2000);
+	D->finalize(inner);
+	D->finalize(st);
+
+	/* finalized statements leave the server (outside transactions) */
+	for (int i = 0; i < 5; i++) {
+		cf_stmt *s = prep_ok(db, "SELECT 1");
+		assert_int_equal(D->step(s, &e), 1);
+		D->finalize(s);
+	}
+	exec_ok(db, "SELECT 1");
+	assert_int_equal(query_int(db, "SELECT count(*) FROM pg_prepared_statements"), 1); /* this query */
+	D->close(db);
+}
+
+static void test_connection_lost(void **state)
+{
+	(void)state;
+	cf_db *a = open_ok(), *b = open_ok();
+	cf_err e = {0};
+	char sql[128];
+	cf_stmt *st = prep_ok(a, "SELECT 1");
+	assert_int_equal(D->step(st, &e), 1);
+	D->reset(st);
+	snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%lld, 20000)",
+		 (long long)query_int(a, "SELECT pg_backend_pid()"));
+	assert_int_equal(query_int(b, sql), 1);
+
+	assert_int_equal(D->step(st, &e), -1);
+	assert_int_equal(e.code, CF_E_REMOTE);
+	assert_int_equal(D->err_class(a), CF_DB_CONNECTION);
+	assert_string_equal(e.subject, url);
+	assert_int_equal(D->change_seq(a), -1);
+	assert_int_equal(D->exec(a, "SELECT 1", &e), CF_E_REMOTE);
+	assert_int_equal(D->begin(a, CF_TX_WRITE, &e), CF_E_REMOTE);
+	D->rollback(a);
+	D->finalize(st);
+	D->close(a);
+	assert_true(D->change_seq(b) >= 0);
+	D->close(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_claims),	   cmocka_unit_test(test_open_errors),
+		cmocka_unit_test(test_values),	   cmocka_unit_test(test_changes_and_binds),
+		cmocka_unit_test(test_constraint), cmocka_unit_test(test_transactions),
+		cmocka_unit_test(test_collisions), cmocka_unit_test(test_change_feed),
+		cmocka_unit_test(test_streaming),  cmocka_unit_test(test_connection_lost),
+	};
+	return cmocka_run_group_tests(tests, group_setup, NULL);
+}
