@@ -61,8 +61,9 @@ cf_code cf_store_run_counted(cf_store *st, cf_stmt *s, int64_t *changed, cf_err 
 	return r < 0 ? (e ? e->code : CF_E_INTERNAL) : CF_OK;
 }
 
-/* The engines, in the order they are asked whether a target is theirs (SQLite takes every path). */
-static const cf_db_driver *const drivers[] = {&cf_db_sqlite};
+/* The engines, in the order they are asked whether a target is theirs (SQLite takes every path,
+ * so it comes last); a third engine is one more entry. */
+static const cf_db_driver *const drivers[] = {&cf_db_pg, &cf_db_sqlite};
 
 /* The driver whose target this is, or NULL with the reason in e. */
 static const cf_db_driver *driver_for(const char *target, cf_err *e)

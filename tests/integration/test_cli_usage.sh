@@ -47,17 +47,28 @@ cfx cert list --expiring
 expect_rc "cert list --expiring without days" 2
 assert_contains "cert list: the whole command" "cert list: option needs a value: --expiring" "$ERR"
 
-# store URLs: PostgreSQL is not in this build, other schemes are unknown; both exit 2, one line
-for url in "postgresql://certfleet@127.0.0.1:5432/certfleet" "postgres://127.0.0.1/x" "mysql://127.0.0.1/x"; do
+# store URLs: an unknown scheme is exit 2; a PostgreSQL server that is not there is exit 6; one
+# line each, naming the store without its password, and nothing created
+NOPG=$(free_port)
+for url in "mysql://127.0.0.1/x" "ldap://u:pw@127.0.0.1/x"; do
 	cfx --store "$url" node list
 	expect_rc "--store $url" 2
 	assert_eq "--store $url: one line" 1 "$(printf '%s\n' "$ERR" | wc -l)"
 	CERTFLEET_STORE=$url cfx init
 	expect_rc "CERTFLEET_STORE=$url init" 2
 done
-cfx --store "postgresql://u@127.0.0.1/db" node list
-assert_contains "PostgreSQL named" "PostgreSQL stores are not in this build" "$ERR"
-assert_eq "nothing created for a URL" "" "$(ls -d postgres* mysql* 2>/dev/null || true)"
+cfx --store mysql://127.0.0.1/x node list
+assert_contains "unknown scheme named" 'unknown store URL scheme "mysql"' "$ERR"
+for url in "postgresql://certfleet:s3cret-pw@127.0.0.1:$NOPG/certfleet" "postgres://127.0.0.1:$NOPG/x"; do
+	cfx --store "$url" node list
+	expect_rc "--store $url (no server)" 6
+	assert_eq "--store $url: one line" 1 "$(printf '%s\n' "$ERR" | wc -l)"
+	assert_eq "--store $url: no password in the error" "" "$(grep -o 's3cret-pw' <<<"$ERR" || true)"
+	PGPASSWORD=s3cret-pw CERTFLEET_STORE=$url cfx init
+	expect_rc "CERTFLEET_STORE=$url init (no server)" 6
+	assert_eq "no password in init's error" "" "$(grep -o 's3cret-pw' <<<"$ERR" || true)"
+done
+assert_eq "nothing created for a URL" "" "$(ls -d postgres* mysql* ldap* 2>/dev/null || true)"
 
 # certfleetd: --help and --version exit 0; a port in use says so and how to pick another
 : "${CERTFLEETD:?set CERTFLEETD to the certfleetd binary (ctest does)}"
