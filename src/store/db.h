@@ -46,9 +46,10 @@ typedef struct cf_db_driver {
 	cf_code (*begin)(cf_db *db, cf_tx_kind kind, cf_err *e);
 	cf_code (*commit)(cf_db *db, cf_err *e);
 	void (*rollback)(cf_db *db);
-	/* Inside a write transaction: holds the lock that schema migrations run under until the
-	 * transaction ends (other processes opening the same store wait for it). */
-	cf_code (*lock_schema)(cf_db *db, cf_err *e);
+	/* Outside a transaction: takes (on) or gives back (off) the lock schema migrations run under;
+	 * other processes opening the same store wait for it. Taken before the migration's
+	 * transaction begins, so that transaction sees what an earlier holder committed. */
+	cf_code (*lock_schema)(cf_db *db, bool on, cf_err *e);
 	cf_code (*prepare)(cf_db *db, const char *sql, cf_stmt **out, cf_err *e);
 	/* Parameters are numbered from 1 as $1, $2, ... in the SQL; text and blobs are copied. A bind
 	 * that fails (an unknown $n, no memory) is kept and makes the next step fail with it. */

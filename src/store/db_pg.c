@@ -798,9 +798,12 @@ static void p_rollback(cf_db *db)
 	db->write_tx = false;
 }
 
-static cf_code p_lock_schema(cf_db *db, cf_err *e)
+/* A session lock, taken before the migration's serializable transaction begins: that
+ * transaction's snapshot then holds what a process that migrated first committed. */
+static cf_code p_lock_schema(cf_db *db, bool on, cf_err *e)
 {
-	return command(db, "SELECT pg_advisory_xact_lock(" SCHEMA_LOCK ")", "cannot lock the schema", NULL, e);
+	return on ? command(db, "SELECT pg_advisory_lock(" SCHEMA_LOCK ")", "cannot lock the schema", NULL, e)
+		  : command(db, "SELECT pg_advisory_unlock(" SCHEMA_LOCK ")", "cannot unlock the schema", NULL, e);
 }
 
 static cf_db_class p_err_class(cf_db *db)

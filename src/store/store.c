@@ -73,13 +73,8 @@ static const cf_db_driver *driver_for(const char *target, cf_err *e)
 			return drivers[i];
 	const char *scheme_end = strstr(target, "://");
 	int len = scheme_end != NULL && scheme_end - target < 32 ? (int)(scheme_end - target) : 32;
-	if (strncmp(target, "postgresql://", 13) == 0 || strncmp(target, "postgres://", 11) == 0)
-		cf_err_set(e, CF_E_USAGE, "--store", "PostgreSQL stores are not in this build; give a file path");
-	else
-		cf_err_set(e, CF_E_USAGE, "--store",
-			   "unknown store URL scheme \"%.*s\"; give a file path or a "
-			   "postgresql:// URL",
-			   len, target);
+	cf_err_set(e, CF_E_USAGE, "--store",
+		   "unknown store URL scheme \"%.*s\"; give a file path or a postgresql:// URL", len, target);
 	return NULL;
 }
 
@@ -125,10 +120,12 @@ static cf_code bring_up_to_date(cf_store *st, cf_err *e)
 				  version, cf_schema_latest());
 	if (rc != CF_OK || version == cf_schema_latest())
 		return rc;
-	if ((rc = cf_store_begin(st, e)) == CF_OK && (rc = D->lock_schema(st->db, e)) == CF_OK &&
-	    (rc = cf_schema_migrate(st, e)) == CF_OK)
+	if ((rc = D->lock_schema(st->db, true, e)) != CF_OK)
+		return rc;
+	if ((rc = cf_store_begin(st, e)) == CF_OK && (rc = cf_schema_migrate(st, e)) == CF_OK)
 		rc = cf_store_commit(st, e);
 	cf_store_rollback(st);
+	D->lock_schema(st->db, false, NULL);
 	return rc;
 }
 

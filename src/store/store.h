@@ -13,8 +13,8 @@
 
 typedef struct cf_store cf_store;
 
-/* Whether target names a store this build can open (a file path): a URL is CF_E_USAGE, naming
- * the engine when it is one certfleet knows. */
+/* Whether target names a store an engine of this build takes (a file path, a postgresql:// or
+ * postgres:// URL); anything else is CF_E_USAGE naming the scheme. */
 cf_code cf_store_target_check(const char *target, cf_err *e);
 /* Opens the store at path (a file name for SQLite). create: make it (mode 0600) when absent.
  * Brings the schema up to date in one transaction. */

@@ -387,15 +387,17 @@ static void test_transactions(void **state)
 	D->reset(ins);
 	assert_int_equal(query_int(a, "SELECT count(*) FROM tx"), 1);
 
-	/* the schema lock is held until the transaction ends */
+	/* the schema lock is held from on to off, across the migration's transaction */
 	int64_t pid = query_int(a, "SELECT pg_backend_pid()");
 	char sql[256];
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = %lld",
 		 (long long)pid);
+	assert_int_equal(D->lock_schema(a, true, &e), CF_OK);
 	assert_int_equal(D->begin(a, CF_TX_WRITE, &e), CF_OK);
-	assert_int_equal(D->lock_schema(a, &e), CF_OK);
 	assert_int_equal(query_int(b, sql), 1);
 	assert_int_equal(D->commit(a, &e), CF_OK);
+	assert_int_equal(query_int(b, sql), 1);
+	assert_int_equal(D->lock_schema(a, false, &e), CF_OK);
 	assert_int_equal(query_int(b, sql), 0);
 	D->finalize(ins);
 	D->close(a);
