@@ -1,6 +1,7 @@
 #!/bin/sh
 # Style checks run by `make check`: OpenSSL only inside src/crypto/, no printf-built SQL or
-# JSON, and clang-format clean sources.
+# JSON, SQL only in src/store/ and nothing engine-specific outside its driver, every source file
+# named in docs/architecture.md, and clang-format clean sources.
 set -eu
 cd "$(dirname "$0")/.."
 status=0
@@ -14,6 +15,32 @@ if [ -n "$sqlfmt" ]; then
 	echo "check-style: SQL built with printf (use bound parameters): $sqlfmt" >&2
 	status=1
 fi
+# SQL is the store's: no SQLite or libpq calls outside their drivers, and no SQLite-only SQL
+# (PRAGMA, INSERT OR ..., BEGIN IMMEDIATE, ifnull, rowid) in the portable queries.
+engine=$(grep -rlE '#[[:space:]]*include[[:space:]]*<(sqlite3|libpq-fe)\.h>' src --include='*.[ch]' |
+	grep -vE '^src/store/db_(sqlite|pg)\.c$' || true)
+if [ -n "$engine" ]; then
+	echo "check-style: database engine headers outside src/store/db_*.c: $engine" >&2
+	status=1
+fi
+sqlite_sql=$(grep -rniE '"[^"]*(PRAGMA|INSERT OR (REPLACE|IGNORE)|BEGIN IMMEDIATE|ifnull\(|last_insert_rowid|[^_a-z]rowid)' \
+	src --include='*.c' | grep -v '^src/store/db_sqlite\.c:' || true)
+if [ -n "$sqlite_sql" ]; then
+	echo "check-style: SQLite-only SQL outside src/store/db_sqlite.c: $sqlite_sql" >&2
+	status=1
+fi
+# docs/architecture.md names every source file by its file name, as a word of its own ("db.h"
+# names db.h, "db_pg.c" does not name pg.c), or a header beside its .c as "identity.c/.h"
+word() { printf '(^|[^A-Za-z0-9_])%s([^A-Za-z0-9_]|$)' "$(printf '%s' "$1" | sed 's/\./\\./g')"; }
+for f in $(find src -name '*.[ch]' | sort); do
+	name=$(basename "$f")
+	pattern=$(word "$name")
+	case $name in *.h) pattern="$pattern|$(word "${name%.h}.c/.h")" ;; esac
+	grep -qE "$pattern" docs/architecture.md || {
+		echo "check-style: $f is not named in docs/architecture.md" >&2
+		status=1
+	}
+done
 if command -v clang-format >/dev/null 2>&1; then
 	bad=""
 	for f in $(find src -name '*.[ch]'); do
