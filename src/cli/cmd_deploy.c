@@ -2,10 +2,21 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
 #include "core/certjson.h"
 #include "core/deploy.h"
+
+/* What a reload printed (already escaped, util/spawn.h), each line indented under it. */
+static void print_output(const char *out)
+{
+	for (const char *p = out; p != NULL && *p != '\0';) {
+		size_t len = strcspn(p, "\n");
+		printf("  %.*s\n", (int)len, p);
+		p += len + (p[len] == '\n');
+	}
+}
 
 int cmd_deploy(cli *c, int argc, char **argv)
 {
@@ -29,12 +40,7 @@ int cmd_deploy(cli *c, int argc, char **argv)
 		return rc;
 	cf_code code = cf_deploy_run(c->st, v[0], v[1], &rep, &e);
 	if (c->json && (code == CF_OK || rep.n > 0)) {
-		json_t *items = cf_json_deploy(&rep);
-		for (size_t k = 0; k < rep.n; k++)
-			if (rep.v[k].repaired != NULL)
-				json_object_set_new(json_array_get(items, k), "repaired",
-						    json_string(rep.v[k].repaired));
-		json_t *o = json_pack("{s:s, s:o}", "node", v[0], "items", items);
+		json_t *o = json_pack("{s:s, s:o}", "node", v[0], "items", cf_json_deploy(&rep));
 		if (code != CF_OK)
 			json_object_set_new(o, "error",
 					    json_pack("{s:i, s:s}", "code", (int)code, "message", e.message));
@@ -51,9 +57,15 @@ int cmd_deploy(cli *c, int argc, char **argv)
 				printf("%s: %s\n", rep.v[k].purpose, rep.v[k].repaired);
 			for (size_t f = 0; f < rep.v[k].files.n; f++)
 				printf("%s: wrote %s\n", rep.v[k].purpose, rep.v[k].files.v[f]);
-			if (rep.v[k].reload != NULL)
+			if (rep.v[k].reload == NULL)
+				continue;
+			if (rep.v[k].reload_timed_out)
+				printf("%s: reload \"%s\" FAILED (killed after %d s)\n", rep.v[k].purpose,
+				       rep.v[k].reload, CF_DEPLOY_RELOAD_TIMEOUT_S);
+			else
 				printf("%s: reload \"%s\" %s (status %d)\n", rep.v[k].purpose, rep.v[k].reload,
 				       rep.v[k].reload_status == 0 ? "succeeded" : "FAILED", rep.v[k].reload_status);
+			print_output(rep.v[k].reload_output);
 		}
 		if (code != CF_OK)
 			cli_fail(c, &e);
@@ -97,10 +109,19 @@ int cmd_target_set(cli *c, int argc, char **argv)
 			       .reload = v[RELOAD]};
 	if (cf_deploy_target_set(c->st, &spec, &e) != CF_OK)
 		return cli_fail(c, &e);
-	if (c->json)
-		cli_json(json_pack("{s:s, s:s}", "node", v[NODE], "purpose", v[PURPOSE]));
-	else
+	if (c->json) { /* the target as it is now stored */
+		cf_node n = {0};
+		cf_target *t = NULL;
+		size_t nt = 0;
+		if (cf_deploy_targets(c->st, v[NODE], v[PURPOSE], &n, &t, &nt, &e) == CF_OK && nt == 1)
+			cli_json(cf_json_target(n.fqdn, &t[0]));
+		else /* set, but not read back: what was set */
+			cli_json(json_pack("{s:s, s:s}", "node", v[NODE], "purpose", v[PURPOSE]));
+		cf_targets_free(t, nt);
+		cf_node_free(&n);
+	} else {
 		printf("deploy target for %s on %s set\n", v[PURPOSE], v[NODE]);
+	}
 	return 0;
 }
 
@@ -121,30 +142,14 @@ int cmd_target_list(cli *c, int argc, char **argv)
 	int rc = cli_store(c, false);
 	if (rc != 0)
 		return rc;
-	if (cf_store_node_get(c->st, v[0], &n, &e) != CF_OK ||
-	    cf_store_targets(c->st, n.id, NULL, &t, &nt, &e) != CF_OK) {
-		cf_node_free(&n);
+	if (cf_deploy_targets(c->st, v[0], NULL, &n, &t, &nt, &e) != CF_OK)
 		return cli_fail(c, &e);
-	}
-	json_t *items = json_array();
-	for (size_t k = 0; k < nt; k++) {
-		json_array_append_new(items,
-				      json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "purpose", t[k].purpose, "cert",
-						t[k].cert_path, "key", t[k].key_path, "chain", t[k].chain_path, "owner",
-						t[k].owner, "mode", (char[8]){0}, "reload", t[k].reload));
-		char mode[8];
-		snprintf(mode, sizeof(mode), "%04o", t[k].mode);
-		json_object_set_new(json_array_get(items, k), "mode", json_string(mode));
-		if (!c->json)
-			printf("%-20s cert=%s key=%s chain=%s owner=%s mode=%s reload=%s\n", t[k].purpose,
-			       t[k].cert_path, t[k].key_path, t[k].chain_path, t[k].owner, mode, t[k].reload);
-		cf_target_free(&t[k]);
-	}
-	free(t);
+	for (size_t k = 0; k < nt && !c->json; k++)
+		printf("%-20s cert=%s key=%s chain=%s owner=%s mode=%04o reload=%s\n", t[k].purpose, t[k].cert_path,
+		       t[k].key_path, t[k].chain_path, t[k].owner, (unsigned)t[k].mode, t[k].reload);
 	if (c->json)
-		cli_json(json_pack("{s:s, s:o}", "node", n.fqdn, "items", items));
-	else
-		json_decref(items);
+		cli_json(cf_json_targets(n.fqdn, t, nt));
+	cf_targets_free(t, nt);
 	cf_node_free(&n);
 	return 0;
 }

@@ -191,10 +191,32 @@ json_t *cf_json_deploy(const cf_deploy_report *r)
 		if (o != NULL && d->reload != NULL) {
 			json_object_set_new(o, "reload", json_string(d->reload));
 			json_object_set_new(o, "reload_status", json_integer(d->reload_status));
+			json_object_set_new(o, "reload_output", json_string(d->reload_output ? d->reload_output : ""));
+			if (d->reload_timed_out)
+				json_object_set_new(o, "reload_timed_out", json_true());
 		}
+		if (o != NULL && d->repaired != NULL)
+			json_object_set_new(o, "repaired", json_string(d->repaired));
 		json_array_append_new(a, o);
 	}
 	return a;
+}
+
+json_t *cf_json_target(const char *node, const cf_target *t)
+{
+	char mode[8];
+	snprintf(mode, sizeof(mode), "%04o", (unsigned)t->mode & 07777);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "node", node, "purpose", t->purpose, "cert",
+			 t->cert_path, "key", t->key_path, "chain", t->chain_path, "owner", t->owner, "mode", mode,
+			 "reload", t->reload);
+}
+
+json_t *cf_json_targets(const char *node, const cf_target *v, size_t n)
+{
+	json_t *items = json_array();
+	for (size_t i = 0; items != NULL && i < n; i++)
+		json_array_append_new(items, cf_json_target(node, &v[i]));
+	return json_pack("{s:s, s:o}", "node", node, "items", items);
 }
 
 json_t *cf_json_status(const cf_node_status *v, size_t n, int64_t now)

@@ -26,7 +26,14 @@ json_t *cf_json_csr(const cf_csr_view *v);
 json_t *cf_json_node(const cf_node *n);
 json_t *cf_json_plan(const cf_plan *p);
 json_t *cf_json_warnings(const cf_warnings *w);
+/* What `deploy --json` lists: per target purpose, files, and when it has one the reload, its
+ * reload_status, reload_output (and reload_timed_out), and what was repaired first. */
 json_t *cf_json_deploy(const cf_deploy_report *r);
+/* A deploy target as `deploy-target list --json` lists it: node, purpose, cert, key, chain (paths,
+ * "" when not written), owner, mode (octal text, "0644"), reload. */
+json_t *cf_json_target(const char *node, const cf_target *t);
+/* {"node", "items": [target...]}: `deploy-target list --json`. */
+json_t *cf_json_targets(const char *node, const cf_target *v, size_t n);
 /* The status list {"items":[{node, cluster, product, ..., first_expiry, days_left}]} at now. */
 json_t *cf_json_status(const cf_node_status *v, size_t n, int64_t now);
 /* The monitor's settings and health as `monitor show --json` prints them (never the password). */

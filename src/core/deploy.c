@@ -13,16 +13,31 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/profile.h"
 #include "util/fileio.h"
+#include "util/spawn.h"
+#include "util/text.h"
 
+/* A target's text field: NULL (keep) or one line of UTF-8. what names the field. */
+static cf_code check_text(const char *what, const char *text, cf_err *e)
+{
+	if (text != NULL && !cf_text_clean(text, strlen(text)))
+		return cf_err_set(e, CF_E_INPUT, what, "must be one line of text (UTF-8, no control characters)");
+	return CF_OK;
+}
+
+/* A target's path: NULL (keep), "" (not written) or absolute. what names the field. */
 static cf_code check_path(const char *what, const char *path, cf_err *e)
 {
-	if (path != NULL && path[0] != '/')
+	cf_code rc = check_text(what, path, e);
+	if (rc != CF_OK)
+		return rc;
+	if (path != NULL && path[0] != '\0' && path[0] != '/')
 		return cf_err_set(e, CF_E_INPUT, what, "must be an absolute path, not \"%s\"", path);
+	if (path != NULL && strlen(path) > PATH_MAX - 64)
+		return cf_err_set(e, CF_E_INPUT, what, "is longer than %d bytes", PATH_MAX - 64);
 	return CF_OK;
 }
 
@@ -41,14 +56,14 @@ static cf_code parse_owner(const char *owner, uid_t *uid, gid_t *gid, cf_err *e)
 	if (user[0] != '\0') {
 		struct passwd *pw = getpwnam(user);
 		if (pw == NULL)
-			return cf_err_set(e, CF_E_INPUT, "--owner", "no such user \"%s\"", user);
+			return cf_err_set(e, CF_E_INPUT, "owner", "no such user \"%s\"", user);
 		*uid = pw->pw_uid;
 		*gid = pw->pw_gid;
 	}
 	if (group != NULL && group[0] != '\0') {
 		struct group *gr = getgrnam(group);
 		if (gr == NULL)
-			return cf_err_set(e, CF_E_INPUT, "--owner", "no such group \"%s\"", group);
+			return cf_err_set(e, CF_E_INPUT, "owner", "no such group \"%s\"", group);
 		*gid = gr->gr_gid;
 	}
 	return CF_OK;
@@ -69,17 +84,21 @@ static cf_code deploy_target_set_once(cf_store *st, const cf_target_spec *spec, 
 	gid_t gid;
 	long mode = -1;
 	if (spec->mode != NULL) {
-		char *end = NULL;
-		mode = strtol(spec->mode, &end, 8);
-		if (*end != '\0' || mode < 0 || mode > 0777)
-			return cf_err_set(e, CF_E_INPUT, "--mode",
-					  "expected an octal file mode such as 0644, not \"%s\"", spec->mode);
+		size_t len = strlen(spec->mode);
+		mode = len >= 1 && len <= 4 && strspn(spec->mode, "01234567") == len ? strtol(spec->mode, NULL, 8) : -1;
+		if (mode < 0 || mode > 0777)
+			return cf_err_set(e, CF_E_INPUT, "mode", "expected an octal file mode such as 0644, not \"%s\"",
+					  spec->mode);
 	}
-	cf_code rc = check_path("--cert", spec->cert_path, e);
+	cf_code rc = check_path("cert path", spec->cert_path, e);
 	if (rc == CF_OK)
-		rc = check_path("--key", spec->key_path, e);
+		rc = check_path("key path", spec->key_path, e);
 	if (rc == CF_OK)
-		rc = check_path("--chain", spec->chain_path, e);
+		rc = check_path("chain path", spec->chain_path, e);
+	if (rc == CF_OK)
+		rc = check_text("owner", spec->owner, e);
+	if (rc == CF_OK)
+		rc = check_text("reload", spec->reload, e);
 	if (rc == CF_OK)
 		rc = parse_owner(spec->owner, &uid, &gid, e);
 	if (rc == CF_OK)
@@ -103,7 +122,8 @@ static cf_code deploy_target_set_once(cf_store *st, const cf_target_spec *spec, 
 						 : 0644,
 			       .reload = (char *)merged(spec->reload, old ? old->reload : NULL)};
 		if (t.cert_path[0] == '\0' && t.key_path[0] == '\0' && t.chain_path[0] == '\0')
-			rc = cf_err_set(e, CF_E_USAGE, "deploy-target", "give at least one of --cert, --key, --chain");
+			rc = cf_err_set(e, CF_E_USAGE, "deploy target",
+					"give at least one of the certificate, key or chain paths");
 		else
 			rc = cf_store_target_set(st, &t, e);
 	}
@@ -124,6 +144,24 @@ cf_code cf_deploy_target_set(cf_store *st, const cf_target_spec *spec, cf_err *e
 	return rc;
 }
 
+cf_code cf_deploy_targets(cf_store *st, const char *node, const char *purpose, cf_node *nd, cf_target **out, size_t *n,
+			  cf_err *e)
+{
+	cf_code rc = cf_store_node_get(st, node, nd, e);
+	if (rc == CF_OK)
+		rc = cf_store_targets(st, nd->id, purpose, out, n, e);
+	if (rc != CF_OK)
+		cf_node_free(nd);
+	return rc;
+}
+
+void cf_targets_free(cf_target *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		cf_target_free(&v[i]);
+	free(v);
+}
+
 void cf_deploy_report_free(cf_deploy_report *r)
 {
 	if (r == NULL)
@@ -132,6 +170,7 @@ void cf_deploy_report_free(cf_deploy_report *r)
 		free(r->v[i].purpose);
 		cf_strv_clear(&r->v[i].files);
 		free(r->v[i].reload);
+		free(r->v[i].reload_output);
 		free(r->v[i].repaired);
 	}
 	free(r->v);
@@ -540,13 +579,18 @@ static cf_code replace_files(const char *jpath, const dfile *df, size_t n, uid_t
 	return rc;
 }
 
-static int run_reload(const char *cmd)
+/* Runs the target's reload command, bounded in time, keeping what it printed. */
+static cf_code run_reload(const char *cmd, cf_deploy_result *res, cf_err *e)
 {
-	fflush(NULL);
-	int status = system(cmd);
-	if (status == -1 || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
+	cf_spawn_result sr;
+	if ((res->reload = strdup(cmd)) == NULL)
+		return cf_err_set(e, CF_E_INTERNAL, res->purpose, "out of memory");
+	res->reload_status = cf_spawn_shell(cmd, CF_DEPLOY_RELOAD_TIMEOUT_S, &sr);
+	res->reload_timed_out = sr.timed_out != 0;
+	res->reload_output = sr.output;
+	if (sr.output == NULL)
+		return cf_err_set(e, CF_E_INTERNAL, res->purpose, "out of memory");
+	return CF_OK;
 }
 
 /* An exclusive lock on the directory of path (the journal's), held by *fd until closed, so two
@@ -607,7 +651,7 @@ static cf_code deploy_one(cf_store *st, int64_t node_id, const cf_target *t, cf_
 			rc = cf_err_set(e, CF_E_INPUT, df[i].path, "path is too long");
 	if (rc == CF_OK) {
 		snprintf(jpath, sizeof(jpath), "%s.journal", df[0].path);
-		rc = lock_dir(jpath, &lockfd, e);
+		rc = lock_dir(df[0].path, &lockfd, e); /* the journal's directory, named by its file */
 	}
 	if (rc == CF_OK)
 		rc = replace_files(jpath, df, n, uid, gid, res, e);
@@ -615,12 +659,13 @@ static cf_code deploy_one(cf_store *st, int64_t node_id, const cf_target *t, cf_
 		goto out;
 	bool reloaded = true;
 	if (t->reload[0] != '\0') {
-		res->reload = strdup(t->reload);
-		res->reload_status = run_reload(t->reload);
-		reloaded = res->reload_status == 0;
+		rc = run_reload(t->reload, res, e);
+		reloaded = rc == CF_OK && res->reload_status == 0;
 	}
 	/* files whose reload failed stay marked (an empty "installed" journal): never .prev */
-	rc = journal_settle(jpath, reloaded, e);
+	cf_code src = journal_settle(jpath, reloaded, rc == CF_OK ? e : NULL);
+	if (rc == CF_OK)
+		rc = src;
 out:
 	if (lockfd >= 0)
 		close(lockfd);
@@ -639,24 +684,34 @@ cf_code cf_deploy_run(cf_store *st, const char *node, const char *purpose, cf_de
 	if (rc == CF_OK)
 		rc = cf_store_targets(st, n.id, purpose, &targets, &nt, e);
 	if (rc == CF_OK && nt == 0)
-		rc = cf_err_set(e, CF_E_NOTFOUND, node,
-				"no deploy targets%s%s; set them with 'certfleet deploy-target set'",
+		rc = cf_err_set(e, CF_E_NOTFOUND, node, "no deploy targets%s%s; set a deploy target first",
 				purpose ? " for " : "", purpose ? purpose : "");
 	if (rc == CF_OK && (out->v = calloc(nt, sizeof(*out->v))) == NULL)
 		rc = cf_err_set(e, CF_E_INTERNAL, node, "out of memory");
-	const char *failed = NULL;
+	const cf_deploy_result *failed = NULL;
 	for (size_t i = 0; i < nt && rc == CF_OK; i++) {
 		cf_deploy_result *res = &out->v[out->n++];
-		res->purpose = strdup(targets[i].purpose);
+		if ((res->purpose = strdup(targets[i].purpose)) == NULL) {
+			rc = cf_err_set(e, CF_E_INTERNAL, node, "out of memory");
+			break;
+		}
 		rc = deploy_one(st, n.id, &targets[i], res, e);
 		if (res->reload != NULL && res->reload_status != 0 && failed == NULL)
-			failed = res->purpose;
+			failed = res;
 	}
-	if (rc == CF_OK && failed != NULL)
-		rc = cf_err_set(
-			e, CF_E_REMOTE, node,
-			"reload for %s failed; the new files are in place and the last working ones are kept as .prev",
-			failed);
+	if (rc == CF_OK && failed != NULL) {
+		char why[64];
+		if (failed->reload_timed_out)
+			snprintf(why, sizeof(why), "was killed after %d s", CF_DEPLOY_RELOAD_TIMEOUT_S);
+		else if (failed->reload_status < 0)
+			snprintf(why, sizeof(why), "could not run or was killed");
+		else
+			snprintf(why, sizeof(why), "failed with exit status %d", failed->reload_status);
+		rc = cf_err_set(e, CF_E_REMOTE, node,
+				"the reload for %s %s; the new files are in place and the last working ones are kept "
+				"as .prev",
+				failed->purpose, why);
+	}
 	for (size_t i = 0; i < nt; i++)
 		cf_target_free(&targets[i]);
 	free(targets);

@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <malloc.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -22,6 +24,7 @@
 #include "util/err.h"
 #include "util/fileio.h"
 #include "util/secret.h"
+#include "util/spawn.h"
 #include "util/strv.h"
 #include "util/text.h"
 
@@ -334,6 +337,59 @@ static void test_err_one_line(void **state)
 	assert_string_equal(e.subject, "x\\x1b[2Jy");
 }
 
+/* A reload command: status, stdout and stderr kept as escaped lines, stdin empty, certfleet's
+ * descriptors and ignored SIGPIPE not passed on, the time bounded, background work not waited
+ * for, long output cut. */
+static void test_spawn_shell(void **state)
+{
+	(void)state;
+	cf_spawn_result r;
+	assert_int_equal(cf_spawn_shell("echo out; echo err >&2; printf 'ctl\\001\\n'; cat; exit 3", 10, &r), 3);
+	assert_int_equal(r.timed_out, 0);
+	assert_int_equal(r.output_cut, 0);
+	assert_string_equal(r.output, "out\nerr\nctl\\x01\n");
+	free(r.output);
+
+	/* a descriptor certfleet holds without O_CLOEXEC (as the store or a lock might) */
+	int fd = open("/dev/null", O_RDONLY);
+	assert_true(fd > 2);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "[ -e /proc/self/fd/%d ] && echo leaked; true", fd);
+	assert_int_equal(cf_spawn_shell(cmd, 10, &r), 0);
+	assert_string_equal(r.output, "");
+	free(r.output);
+	close(fd);
+
+	/* SIGPIPE at its default: `yes` ends quietly when head has its line */
+	void (*old)(int) = signal(SIGPIPE, SIG_IGN);
+	assert_int_equal(cf_spawn_shell("yes | head -1", 10, &r), 0);
+	assert_string_equal(r.output, "y\n");
+	free(r.output);
+	signal(SIGPIPE, old);
+
+	/* the shell is waited for, not what it left in the background (killed here by its pid) */
+	assert_int_equal(cf_spawn_shell("sleep 60 >/dev/null 2>&1 & echo $!", 20, &r), 0);
+	assert_int_equal(r.timed_out, 0);
+	long bg = strtol(r.output, NULL, 10);
+	assert_true(bg > 1);
+	kill((pid_t)bg, SIGKILL);
+	free(r.output);
+
+	/* past the limit: killed, with its children */
+	assert_int_equal(cf_spawn_shell("echo started; sleep 60; echo never", 1, &r), -1);
+	assert_int_equal(r.timed_out, 1);
+	assert_string_equal(r.output, "started\n");
+	free(r.output);
+
+	assert_int_equal(cf_spawn_shell("head -c 5000 /dev/zero | tr '\\0' a", 10, &r), 0);
+	assert_int_equal(r.output_cut, 1);
+	assert_int_equal(strlen(r.output), CF_SPAWN_OUTPUT_MAX);
+	free(r.output);
+
+	assert_int_equal(cf_spawn_shell("exec /nonexistent/command 2>/dev/null", 10, &r), 127);
+	free(r.output);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -347,6 +403,7 @@ int main(void)
 		cmocka_unit_test(test_err_one_line),
 		cmocka_unit_test(test_secret_grow_wipes),
 		cmocka_unit_test(test_read_pipe_leaves_no_copy),
+		cmocka_unit_test(test_spawn_shell),
 		cmocka_unit_test(test_process_harden), /* last: it changes the process */
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
