@@ -68,9 +68,14 @@ void cf_reply_bytes(cf_req *q, int status, const char *type, const void *p, size
 void cf_reply_json(cf_req *q, int status, json_t *body);
 /* Sends {"error":{"code","message"}} with status. */
 void cf_reply_error(cf_req *q, int status, const char *code, const char *message);
-/* Sends the error e with the status its code maps to (400, 404, 409, 500). When e's subject
- * names a request field (or is its value), the error carries "field": that field's name. */
+/* Sends the error e with the status its code maps to (400, 404, 409, 502 for a remote failure,
+ * 500; 503 with Retry-After for the reason "retry"). When e's subject names a request field (or is
+ * its value), the error carries "field": that field's name. */
 void cf_reply_err(cf_req *q, const cf_err *e);
+/* The "error" object cf_reply_err sends ({code, message, field?, reason?}, a new reference) and its
+ * status into *status (a Retry-After header set on q when 503): for answers that carry more beside
+ * it. */
+json_t *cf_err_json(cf_req *q, const cf_err *e, int *status);
 /* Sends {"error":{"code","message","field"}}: a field of the request is wrong. */
 void cf_reply_field(cf_req *q, int status, const char *field, const char *message);
 /* The request body parsed as a JSON object (borrowed: kept as q->fields, freed with the
@@ -112,6 +117,9 @@ void cf_change_begin(cf_req *q, cf_change *c, const char *action, const char *fm
  * true (the caller replies); on failure rolls back, records the refusal with its error line,
  * replies the error and returns false. */
 bool cf_change_end(cf_req *q, cf_change *c, cf_code rc, const cf_err *e);
+/* The refusal half of cf_change_end without the reply: rolls back and records the refusal with
+ * its error line (for a route whose refused answer carries more than the error). */
+void cf_change_refused(cf_req *q, cf_change *c, const cf_err *e);
 /* The change object (SPEC §11.2): the certificates made (ids), nodes, notes, warnings and the
  * restart plan of an outcome. */
 json_t *cf_change_json(cf_req *q, const cf_outcome *out);
@@ -183,6 +191,9 @@ void cf_route_crl_dp_delete(cf_req *q);
 void cf_route_crl_schedule_get(cf_req *q);
 void cf_route_crl_schedule_put(cf_req *q);
 void cf_route_cert_revocation(cf_req *q);
+void cf_route_targets_get(cf_req *q);
+void cf_route_targets_put(cf_req *q);
+void cf_route_deploy(cf_req *q);
 
 /* Whether host (a listen address as given to --listen, without brackets) is a loopback address:
  * 127.0.0.0/8, ::1 or an IPv4-mapped 127.x. Names (even "localhost") and wildcard addresses are

@@ -122,7 +122,7 @@ static const char *error_field(const cf_req *q, const char *subject)
 	return NULL;
 }
 
-void cf_reply_err(cf_req *q, const cf_err *e)
+json_t *cf_err_json(cf_req *q, const cf_err *e, int *status_out)
 {
 	int status = 500;
 	switch (e->code) {
@@ -130,6 +130,7 @@ void cf_reply_err(cf_req *q, const cf_err *e)
 	case CF_E_INPUT: status = 400; break;
 	case CF_E_NOTFOUND: status = 404; break;
 	case CF_E_STATE: status = 409; break;
+	case CF_E_REMOTE: status = 502; break; /* a peer or an operator's command failed */
 	default: break;
 	}
 	/* the store was busy or changed at the same moment: the same request may succeed soon */
@@ -150,6 +151,14 @@ void cf_reply_err(cf_req *q, const cf_err *e)
 		json_object_set_new(err, "field", json_string(field));
 	if (e->reason != NULL)
 		json_object_set_new(err, "reason", json_string(e->reason));
+	*status_out = status;
+	return err;
+}
+
+void cf_reply_err(cf_req *q, const cf_err *e)
+{
+	int status = 500;
+	json_t *err = cf_err_json(q, e, &status);
 	cf_reply_json(q, status, json_pack("{s:o}", "error", err));
 }
 
@@ -338,7 +347,16 @@ bool cf_change_end(cf_req *q, cf_change *c, cf_code rc, const cf_err *e)
 		cf_reply_error(q, 500, "internal error", "the change was made but its audit row was not written");
 		return false;
 	}
+	cf_change_refused(q, c, e);
+	cf_reply_err(q, e);
+	return false;
+}
+
+void cf_change_refused(cf_req *q, cf_change *c, const cf_err *e)
+{
+	cf_err ae = {0};
 	char result[sizeof(e->subject) + sizeof(e->message) + 16];
+	cf_store_audit_disarm(q->d->st);
 	cf_store_rollback(q->d->st);
 	if (e->subject[0] != '\0')
 		snprintf(result, sizeof(result), "refused: %s: %s", e->subject, e->message);
@@ -346,8 +364,6 @@ bool cf_change_end(cf_req *q, cf_change *c, cf_code rc, const cf_err *e)
 		snprintf(result, sizeof(result), "refused: %s", e->message);
 	if (cf_audit_record(q->d->st, &c->actor, c->action, c->object, result, &ae) != CF_OK)
 		cf_dlog(q->d, CF_LOG_ERROR, "audit log: %s", ae.message);
-	cf_reply_err(q, e);
-	return false;
 }
 
 json_t *cf_change_json(cf_req *q, const cf_outcome *out)

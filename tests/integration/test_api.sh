@@ -96,6 +96,10 @@ jbody "{'node':'$PUB'}" >b/prune.json
 jbody "{'key':'presence-domains','values':['example.com','presence.example.org']}" >b/cluster_set.json
 jbody "{'key':'phone-security-profiles','values':['good.example.com','bad..profile']}" >b/cluster_set_bad.json
 jbody "{'daily_at':'03:00'}" >b/crl_schedule.json
+DEP=$T/deploy # where the deploy target's files go
+mkdir -p "$DEP"
+jbody "{'purpose':'tomcat','cert':'$DEP/tomcat.pem','key':'$DEP/tomcat.key','chain':'$DEP/chain.pem','reload':'touch $DEP/reloaded; echo reloaded'}" >b/target_set.json
+jbody "{'node':'$PUB'}" >b/deploy.json
 
 # ---- the daemon -----------------------------------------------------------------------------------
 start_daemon() {
@@ -202,6 +206,9 @@ op_args() {
 	"POST /api/v1/crl-dps") A=(-H "$CTJ" --data-binary @b/crl_dp.json) ;;
 	"DELETE /api/v1/crl-dps") U="$U?url=http://127.0.0.1:9/api-test.crl" ;;
 	"PUT /api/v1/crl-schedule") A=(-H "$CTJ" --data-binary @b/crl_schedule.json) ;;
+	"GET /api/v1/nodes/{name}/deploy-targets") U="$ORIGIN/api/v1/nodes/$PUB/deploy-targets" ;;
+	"PUT /api/v1/nodes/{name}/deploy-targets") U="$ORIGIN/api/v1/nodes/$PUB/deploy-targets" A=(-H "$CTJ" --data-binary @b/target_set.json) ;;
+	"POST /api/v1/deploy") A=(-H "$CTJ" --data-binary @b/deploy.json) ;;
 	"POST /api/v1/logout" | "GET /api/v1/"* | "DELETE /api/v1/certificates/{id}" | "DELETE /api/v1/users/{name}" | \
 		"GET /" | "GET /app.js" | "GET /app.css" | "GET /favicon.svg") ;;
 	*)
@@ -419,6 +426,73 @@ req trust_prune "${AUTH_A[@]}" -H "$CTJ" --data-binary @b/prune.json "$API/trust
 change_ok "trust prune" admin "trust prune" "$PUB"
 assert_eq "trust prune: what the doctor called stale is gone" "$STALE_N 0" \
 	"$(jb 'len(d["ids"])') $(cf --json doctor | json "sum(1 for f in d['findings'] if f['rule'] == 'stale-selfsigned-trust' and f['node'] == '$PUB')" || true)"
+AUDIT_N=$(audit_total)
+
+# deploy targets and deploys, as deploy-target set|list and deploy have them (test_deploy_api.sh
+# checks the files themselves)
+req target_set "${AUTH_A[@]}" -X PUT -H "$CTJ" --data-binary @b/target_set.json "$API/nodes/$PUB/deploy-targets"
+change_ok "deploy-target set" admin "deploy-target set" "tomcat on $PUB"
+assert_eq "deploy-target set: the target stored" "$PUB tomcat $DEP/tomcat.pem $DEP/tomcat.key $DEP/chain.pem 0644" \
+	"$(jb '" ".join(d[k] for k in ("node", "purpose", "cert", "key", "chain", "mode"))')"
+req targets_get -b reader.jar "$API/nodes/$PUB/deploy-targets"
+assert_eq "GET deploy targets (read-only role): as deploy-target list --json" \
+	"$(cf --json deploy-target list --node "$PUB" | json 'd')" "$(jb 'd')"
+req targets_unknown -b reader.jar "$API/nodes/nosuch.example.com/deploy-targets"
+assert_eq "GET deploy targets of an unknown node" "404 not found" "$CODE $(errcode)"
+BEFORE_T=$(cf --json deploy-target list --node "$PUB")
+req target_reader "${AUTH_R[@]}" -X PUT -H "$CTJ" --data-binary @b/target_set.json "$API/nodes/$PUB/deploy-targets"
+assert_eq "deploy-target set: read-only role refused" "403 forbidden" "$CODE $(errcode)"
+req deploy_reader "${AUTH_R[@]}" -H "$CTJ" --data-binary @b/deploy.json "$API/deploy"
+assert_eq "deploy: read-only role refused" "403 forbidden" "$CODE $(errcode)"
+assert_eq "read-only refusals: no audit row" "$AUDIT_N" "$(audit_total)"
+# bad fields: 400 naming the field as the page has it, no command-line flag in the words, nothing
+# changed; each refusal that reached the library is audited (the last: the owner)
+for c in "certificate|{'purpose':'tomcat','certificate':'/etc/x.pem'}|not a field" \
+	"purpose|{'purpose':'cup-xmpp','cert':'$DEP/x.pem'}|not a certificate purpose of ucm nodes" \
+	"cert|{'purpose':'tomcat','cert':'relative/tomcat.pem'}|cert path: must be an absolute path" \
+	"chain|{'purpose':'tomcat','chain':7}|expected a string" \
+	"mode|{'purpose':'tomcat','mode':'0999'}|mode: expected an octal file mode" \
+	"owner|{'purpose':'tomcat','owner':'no-such-user-6f1e'}|owner: no such user"; do
+	IFS='|' read -r field body words <<<"$c"
+	jbody "$body" >b/target_bad.json
+	req "target_bad_$field" "${AUTH_A[@]}" -X PUT -H "$CTJ" --data-binary @b/target_bad.json "$API/nodes/$PUB/deploy-targets"
+	assert_eq "deploy-target set, bad $field: 400 naming the field" "400 $field" "$CODE $(jb 'd["error"].get("field")')"
+	assert_contains "deploy-target set, bad $field: the message" "$words" "$(jb 'd["error"]["message"]')"
+	assert_eq "deploy-target set, bad $field: no command-line flag in the message" "" "$(jb 'd["error"]["message"]' | grep -oE -- '--[a-z]+' || true)"
+done
+jbody "{'purpose':'tomcat','cert':'','key':'','chain':''}" >b/target_none.json
+req target_none "${AUTH_A[@]}" -X PUT -H "$CTJ" --data-binary @b/target_none.json "$API/nodes/$PUB/deploy-targets"
+assert_eq "deploy-target set: every path cleared is refused" "400 give at least one of the certificate, key or chain paths" \
+	"$CODE $(jb 'd["error"]["message"].split(": ", 1)[1]')"
+assert_eq "refused target sets changed nothing" "$BEFORE_T" "$(cf --json deploy-target list --node "$PUB")"
+assert_eq "refused target set audited" "admin|deploy-target set|tomcat on $PUB|refused: owner: no such user \"no-such-user-6f1e\"" \
+	"$(cf --json audit --limit 2 | json '"|".join(d["items"][1][k] for k in ("account", "action", "object", "result"))')"
+AUDIT_N=$(audit_total)
+req deploy "${AUTH_A[@]}" -H "$CTJ" --data-binary @b/deploy.json "$API/deploy"
+change_ok "deploy" admin "deploy" "$PUB"
+assert_eq "deploy: what deploy --json lists" "$PUB|tomcat|$DEP/tomcat.key $DEP/chain.pem $DEP/tomcat.pem|0|reloaded" \
+	"$(jb '"|".join([d["node"], d["items"][0]["purpose"], " ".join(d["items"][0]["files"]), str(d["items"][0]["reload_status"]), d["items"][0]["reload_output"].strip()])')"
+if [ -e "$DEP/reloaded" ] && [ "$(openssl pkey -in "$DEP/tomcat.key" -pubout 2>/dev/null)" == "$(openssl x509 -in "$DEP/tomcat.pem" -noout -pubkey 2>/dev/null)" ]; then
+	ok
+else
+	fail "deploy: no reload, or the key written does not match the certificate"
+fi
+jbody "{'purpose':'tomcat','reload':'echo the service said no; exit 4'}" >b/target_fail.json
+req target_fail "${AUTH_A[@]}" -X PUT -H "$CTJ" --data-binary @b/target_fail.json "$API/nodes/$PUB/deploy-targets"
+change_ok "deploy-target set (a failing reload; the paths kept)" admin "deploy-target set" "tomcat on $PUB"
+assert_eq "the paths were kept" "$DEP/tomcat.pem $DEP/tomcat.key" "$(jb 'd["cert"] + " " + d["key"]')"
+jbody "{'node':'$PUB','purpose':'tomcat'}" >b/deploy_tomcat.json
+req deploy_fail "${AUTH_A[@]}" -H "$CTJ" --data-binary @b/deploy_tomcat.json "$API/deploy"
+assert_eq "deploy, failing reload: the command line's exit 6 as 502" "502 remote failure" "$CODE $(errcode)"
+assert_eq "deploy, failing reload: the results beside the error" "4|the service said no|$DEP/tomcat.key" \
+	"$(jb '"|".join([str(d["items"][0]["reload_status"]), d["items"][0]["reload_output"].strip(), d["items"][0]["files"][0]])')"
+assert_contains "deploy, failing reload: the error line" "the reload for tomcat failed with exit status 4" "$(jb 'd["error"]["message"]')"
+assert_eq "deploy, failing reload: audited as refused" "admin|deploy|tomcat on $PUB|refused: $PUB: the reload for tomcat failed" \
+	"$(cf --json audit --limit 1 | json '"|".join(d["items"][0][k] for k in ("account", "action", "object")) + "|" + d["items"][0]["result"].split(" with ")[0]')"
+jbody "{'node':'$PUB','purpose':'ipsec'}" >b/deploy_none.json
+req deploy_none "${AUTH_A[@]}" -H "$CTJ" --data-binary @b/deploy_none.json "$API/deploy"
+assert_eq "deploy of a purpose without a target" "404 not found" "$CODE $(errcode)"
+assert_contains "deploy of a purpose without a target: page words" "set a deploy target first" "$(jb 'd["error"]["message"]')"
 AUDIT_N=$(audit_total)
 
 # cluster settings, as cluster show and cluster set have them: a bad entry refused naming it
