@@ -42,6 +42,7 @@
       this.code = e.code || '';
       this.field = e.field || '';
       this.reason = e.reason || '';
+      this.body = body || {}; // what else a refusal carries (a deploy's results)
     }
   }
 
@@ -226,7 +227,7 @@
 
   // Logged out: nothing of the last user's work stays on the page.
   function forget() {
-    Object.assign(state, { user: null, role: null, csrf: null, certOffset: 0, auditOffset: 0, change: null, cert: null, csr: null, trustView: undefined, monitor: null, cluster: null });
+    Object.assign(state, { user: null, role: null, csrf: null, certOffset: 0, auditOffset: 0, change: null, cert: null, csr: null, trustView: undefined, monitor: null, cluster: null, deploy: null });
     for (const f of $$('form')) {
       f.reset();
       clearErrors(f);
@@ -234,8 +235,9 @@
     for (const t of $$('table tbody')) t.replaceChildren();
     $('#csr-view').hidden = true;
     $('#cluster-form').hidden = true;
+    $('#deploy-box').hidden = true;
     for (const t of $$('textarea')) t.value = '';
-    for (const d of $$('dl.decoded, #result-body, #cert-warnings, #csr-preview-san, #csr-preview-cn, #mon-report, #soon-list, #soon-text, #dp-list, #crl-update-report')) d.replaceChildren();
+    for (const d of $$('dl.decoded, #result-body, #cert-warnings, #csr-preview-san, #csr-preview-cn, #mon-report, #soon-list, #soon-text, #dp-list, #crl-update-report, #deploy-result')) d.replaceChildren();
     $('#soon-panel').hidden = true;
     applyRole();
   }
@@ -849,7 +851,13 @@
       el('td', {}, s.publisher ? 'publisher' : 'subscriber'), el('td', {}, s.identities), el('td', {}, s.self_signed),
       el('td', {}, s.ca_signed), el('td', {}, s.trust_certificates), el('td', {}, s.pending_csrs),
       s.first_expiry ? el('td', {}, `${s.first_expiry} (${s.first_expiry_purpose}, ${s.days_left} days left)`) : el('td', {}, '—'),
+      el('td', {}, el('button', { type: 'button', 'data-deploy-node': s.node, 'aria-label': `Deploy targets of ${s.node}` }, isAdmin() ? 'Deploy targets' : 'Show deploy targets')),
       del('node', s.node))));
+    // the deploy section stays on its node while that node is there
+    if (state.deploy && !(data.items || []).some((s) => s.node === state.deploy.node)) {
+      state.deploy = null;
+      $('#deploy-box').hidden = true;
+    }
     $('#clusters-table tbody').replaceChildren(...(clusters.items || []).map((c) => el('tr', {},
       el('td', {}, c.name), el('td', {}, c.fqdn || '—'), el('td', {}, c.nodes),
       el('td', {}, el('button', { type: 'button', 'data-cluster': c.name }, isAdmin() ? 'Edit settings' : 'Show settings')),
@@ -892,6 +900,120 @@
     }
     if (saved === changed.length) say(`Cluster ${c.name}: ${saved} setting${saved === 1 ? '' : 's'} saved.`);
     else throw new ApiError(400, { error: { message: `${changed.length - saved} of ${changed.length} settings were refused; see the fields below.` } });
+  }
+
+  // ---- deploy targets and deploys of a node (in the status view) ------------------------------------
+
+  // The node's targets (GET /nodes/{name}/deploy-targets) as a table, the form for one purpose's
+  // target, and the deploy buttons with their result.
+  async function showDeploy(fqdn) {
+    const data = await api('GET', '/nodes/' + encodeURIComponent(fqdn) + '/deploy-targets');
+    state.deploy = { node: data.node || fqdn, targets: data.items || [] };
+    $('#deploy-title').textContent = `Deploy: ${state.deploy.node}`;
+    $('#deploy-result').replaceChildren();
+    const f = $('#target-form');
+    clearErrors(f);
+    fillSelect(f.purpose, choices(state.deploy.node, 'purposes'));
+    renderTargets();
+    fillTargetForm();
+    $('#deploy-box').hidden = false;
+    $('#deploy-title').focus();
+  }
+
+  const dash = (v) => (v === '' || v == null ? '—' : v);
+
+  function renderTargets() {
+    const { node, targets } = state.deploy;
+    const rows = targets.map((t) => el('tr', { 'data-purpose': t.purpose },
+      el('td', {}, t.purpose), el('td', {}, dash(t.cert)), el('td', {}, dash(t.key)), el('td', {}, dash(t.chain)),
+      el('td', {}, dash(t.owner)), el('td', {}, t.mode), el('td', {}, dash(t.reload)),
+      isAdmin() ? el('td', {},
+        el('button', { type: 'button', 'data-edit-target': t.purpose, 'aria-label': `Change the ${t.purpose} target` }, 'Change'), ' ',
+        el('button', { type: 'button', 'data-deploy': t.purpose, 'aria-label': `Deploy ${t.purpose} on ${node} now` }, 'Deploy now')) : null));
+    if (!rows.length) rows.push(el('tr', {}, el('td', { colspan: isAdmin() ? 8 : 7 }, `No deploy targets on ${node}.` + (isAdmin() ? ' Set one with the form below.' : ''))));
+    $('#target-table tbody').replaceChildren(...rows);
+    $('#deploy-all').disabled = !targets.length;
+  }
+
+  // The form shows the chosen purpose's target as it is stored (empty for a new one).
+  function fillTargetForm() {
+    const f = $('#target-form');
+    const t = state.deploy.targets.find((x) => x.purpose === f.purpose.value) || {};
+    for (const k of ['cert', 'key', 'chain', 'owner', 'mode', 'reload']) f[k].value = t[k] || '';
+  }
+
+  async function submitTarget(f) {
+    const { node } = state.deploy;
+    // every path, the owner and the reload as shown (an emptied one is cleared); the mode only when given
+    const body = { purpose: f.purpose.value };
+    for (const k of ['cert', 'key', 'chain', 'owner', 'reload']) body[k] = f[k].value.trim();
+    if (f.mode.value.trim() !== '') body.mode = f.mode.value.trim();
+    const t = await api('PUT', '/nodes/' + encodeURIComponent(node) + '/deploy-targets', body);
+    if (!state.deploy || state.deploy.node !== node) return;
+    state.deploy.targets = state.deploy.targets.filter((x) => x.purpose !== t.purpose).concat([t])
+      .sort((a, b) => (a.purpose < b.purpose ? -1 : a.purpose > b.purpose ? 1 : 0));
+    renderTargets();
+    fillTargetForm();
+    say(`Deploy target for ${t.purpose} on ${t.node} saved.`);
+  }
+
+  function reloadText(i) {
+    if (i.reload_timed_out) return `reload "${i.reload}" FAILED: killed after 120 seconds`;
+    if (i.reload_status === 0) return `reload "${i.reload}" succeeded`;
+    return `reload "${i.reload}" FAILED (exit status ${i.reload_status})`;
+  }
+
+  // What a deploy did: per target the files written and the reload with its output; a refusal's
+  // error line first (a failed reload comes with every target's result).
+  function renderDeploy(node, res, err) {
+    const items = res.items || [];
+    $('#deploy-result').replaceChildren(...[
+      el('h3', {}, `Deploy on ${node}`),
+      err ? el('p', { class: 'form-err', id: 'deploy-error' }, err instanceof ApiError ? err.message : 'The server could not be reached: ' + err.message)
+        : el('p', { id: 'deploy-ok' }, `${items.length === 1 ? '1 target' : items.length + ' targets'} deployed.`),
+      items.length ? el('ul', { id: 'deploy-items' }, items.map((i) => el('li', { 'data-purpose': i.purpose },
+        el('strong', {}, i.purpose),
+        el('ul', {}, [
+          i.repaired ? el('li', {}, i.repaired) : null,
+          ...(i.files || []).map((f) => el('li', {}, `wrote ${f}`)),
+          i.reload ? el('li', { class: i.reload_status === 0 ? 'reload-ok' : 'form-err' }, reloadText(i)) : el('li', {}, 'no reload command'),
+        ]),
+        i.reload_output ? el('pre', { class: 'output', 'aria-label': `Output of the ${i.purpose} reload` }, i.reload_output) : null))) : null,
+    ].filter(Boolean));
+  }
+
+  async function runDeploy(purpose) {
+    const { node } = state.deploy;
+    const t = purpose ? state.deploy.targets.find((x) => x.purpose === purpose) : null;
+    const question = purpose
+      ? `Write the ${purpose} files on ${node}${t && t.reload ? ` and run "${t.reload}"` : ''}?`
+      : `Write the files of every deploy target on ${node} and run their reload commands?`;
+    if (!window.confirm(question)) return;
+    const buttons = $$('#deploy-box button[data-deploy], #deploy-all');
+    for (const b of buttons) b.disabled = true;
+    say('');
+    $('#deploy-result').replaceChildren(el('p', {}, purpose ? `Deploying ${purpose} on ${node}…` : `Deploying every target on ${node}…`));
+    try {
+      renderDeploy(node, await api('POST', '/deploy', purpose ? { node, purpose } : { node }), null);
+    } catch (err) {
+      renderDeploy(node, (err instanceof ApiError && err.body) || {}, err);
+    } finally {
+      for (const b of buttons) b.disabled = false;
+      if (state.deploy) $('#deploy-all').disabled = !state.deploy.targets.length;
+    }
+  }
+
+  function deployClick(ev) {
+    const b = ev.target.closest('button[data-deploy-node], button[data-edit-target], button[data-deploy], #deploy-all');
+    if (!b) return;
+    if (b.dataset.deployNode) showDeploy(b.dataset.deployNode).catch((err) => say(err.message, true));
+    else if (b.dataset.editTarget) {
+      const f = $('#target-form');
+      f.purpose.value = b.dataset.editTarget;
+      clearErrors(f);
+      fillTargetForm();
+      f.cert.focus();
+    } else runDeploy(b.dataset.deploy || null);
   }
 
   // Deleting a node (with its certificates; a publisher with peers only after a second, named
@@ -1097,6 +1219,9 @@
       if (b) showClusterSettings(b.dataset.cluster).catch((err) => say(err.message, true));
     });
     onSubmit($('#cluster-form'), submitClusterSettings);
+    $('#view-status').addEventListener('click', deployClick);
+    $('#tg-purpose').addEventListener('change', () => { clearErrors($('#target-form')); fillTargetForm(); });
+    onSubmit($('#target-form'), submitTarget);
     $('#doctor-table').addEventListener('click', pruneFromDoctor);
     $('#csr-discard').addEventListener('click', discardCsr);
     $('#mon-run').addEventListener('click', runMonitor);

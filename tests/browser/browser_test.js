@@ -3,6 +3,7 @@
 // passes everything in the environment. The certfleet CLI on the same store is the oracle for
 // what the page should show. Writes "PASSED FAILED" to $COUNTS.
 'use strict';
+const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
 const { execFileSync } = require('child_process');
@@ -598,6 +599,55 @@ async function main() {
   checkEq('cluster settings: the refused setting is not stored', '', cli('cluster', 'show', 'cl1').settings['phone-security-profiles']);
   await shot(page, 'cluster-settings');
 
+  // ---- deploy, from the node's deploy section: a target set (a bad mode first), then deployed --------------------
+  const DEP = path.join(WORK, 'deploy');
+  fs.mkdirSync(DEP, { recursive: true });
+  await page.click(`#status-table button[data-deploy-node="${UCM1}"]`);
+  check('deploy section shown', await until(async () => (await visible('#deploy-box')) && (await text('#deploy-title')) === `Deploy: ${UCM1}`));
+  check('deploy: no targets yet', /No deploy targets/.test(await text('#target-table tbody')));
+  check('deploy: "deploy all" waits for a target', await page.isDisabled('#deploy-all'));
+  await page.selectOption('#tg-purpose', 'tomcat');
+  await page.fill('#tg-cert', `${DEP}/tomcat.pem`);
+  await page.fill('#tg-key', `${DEP}/tomcat.key`);
+  await page.fill('#tg-chain', `${DEP}/chain.pem`);
+  await page.fill('#tg-mode', '0999');
+  await page.fill('#tg-reload', `touch ${DEP}/reloaded; echo reloaded by the browser test`);
+  allow('PUT', `/api/v1/nodes/${UCM1}/deploy-targets`, 400);
+  await page.click('#target-form button[type="submit"]');
+  const modeErr = await until(() => text('#tg-mode-err'));
+  check('deploy target: a bad mode named next to its field', /^mode: expected an octal file mode such as 0644/.test(modeErr), modeErr);
+  check('deploy target: page words, no command-line flag', !/--[a-z]/.test(modeErr), modeErr);
+  checkEq('deploy target: the bad one not stored (CLI)', [], cli('deploy-target', 'list', '--node', UCM1).items);
+  await page.fill('#tg-mode', '0640');
+  await page.click('#target-form button[type="submit"]');
+  check('deploy target saved', await until(async () => /Deploy target for tomcat on ucm1\.example\.com saved/.test(await text('#msg'))));
+  checkEq('deploy target: as the CLI lists it', [`tomcat ${DEP}/tomcat.pem ${DEP}/tomcat.key ${DEP}/chain.pem 0640`],
+    cli('deploy-target', 'list', '--node', UCM1).items.map((t) => `${t.purpose} ${t.cert} ${t.key} ${t.chain} ${t.mode}`));
+  check('deploy target: in the table', await until(async () => (await page.$('#target-table button[data-deploy="tomcat"]')) !== null));
+  check('deploy: "deploy all" offered', !(await page.isDisabled('#deploy-all')));
+  await shot(page, 'deploy-target-set');
+  page.removeAllListeners('dialog');
+  let deployDialog = '';
+  page.once('dialog', (d) => { deployDialog = d.message(); d.accept(); });
+  await page.click('#target-table button[data-deploy="tomcat"]');
+  check('deploy: result shown', await until(() => visible('#deploy-ok')));
+  page.on('dialog', (d) => problems.push(`unexpected dialog: ${d.message()}`));
+  check('deploy: confirmation names the reload', deployDialog.includes('echo reloaded by the browser test'), deployDialog);
+  const deployed = await text('#deploy-items');
+  check('deploy: the files written shown', deployed.includes(`wrote ${DEP}/tomcat.key`) && deployed.includes(`wrote ${DEP}/tomcat.pem`) &&
+    deployed.includes(`wrote ${DEP}/chain.pem`), deployed);
+  check('deploy: the reload and its output shown', /reload ".*" succeeded/.test(deployed) && /reloaded by the browser test/.test(await text('#deploy-items pre.output')), deployed);
+  check('deploy: the reload ran', fs.existsSync(`${DEP}/reloaded`));
+  const x509 = new crypto.X509Certificate(fs.readFileSync(`${DEP}/tomcat.pem`));
+  checkEq('deploy: the certificate written is the stored tomcat (CLI)', cli('cert', 'list', '--node', UCM1, '--purpose', 'tomcat').items[0].sha256,
+    x509.fingerprint256.replace(/:/g, '').toLowerCase());
+  const spki = (k) => k.export({ type: 'spki', format: 'der' }).toString('hex');
+  checkEq('deploy: the key written belongs to it', spki(x509.publicKey), spki(crypto.createPublicKey(fs.readFileSync(`${DEP}/tomcat.key`))));
+  checkEq('deploy: modes (key 0600)', '600 640', [`${DEP}/tomcat.key`, `${DEP}/tomcat.pem`].map((f) => (fs.statSync(f).mode & 0o777).toString(8)).join(' '));
+  checkEq('deploy: audited as the CLI\'s deploy', `deploy tomcat on ${UCM1} ok`,
+    (({ action, object, result }) => `${action} ${object} ${result}`)(cli('audit', '--limit', '1').items[0]));
+  await shot(page, 'deploy-result');
+
   // ---- users: add a read-only account -------------------------------------------------------------------------
   await page.click('#nav a[href="#users"]');
   await page.fill('#ua-name', 'reader');
@@ -661,6 +711,13 @@ async function main() {
   check('reader: no CRL upload, update or save', !(await visible('#crl-upload-form')) && !(await visible('#crl-update')) &&
     !(await visible('#rev-form button[type="submit"]')));
   await shot(page, 'readonly-revocation');
+  await page.click('#nav a[href="#status"]');
+  await until(async () => (await page.$(`#status-table button[data-deploy-node="${UCM1}"]`)) !== null);
+  await page.click(`#status-table button[data-deploy-node="${UCM1}"]`);
+  check('reader: deploy targets shown', await until(async () => (await page.$('#target-table tr[data-purpose="tomcat"]')) !== null));
+  check('reader: no target form, no deploy buttons', !(await visible('#target-form')) && !(await visible('#deploy-all')) &&
+    (await page.$('#target-table button')) === null);
+  await shot(page, 'readonly-deploy');
   await page.click('#nav a[href="#csr"]');
   check('reader: CSR download form', await until(() => visible('#csr-get-form')));
   check('reader: no CSR generate form', !(await visible('#csr-form')));

@@ -4,6 +4,7 @@
 # made here with openssl, chain and certificate upload with the restart plan, details, trust
 # delete, the certificate monitor (the expiring-soon panel following the monitor's window, the
 # settings saved and checked against the CLI, a bad address shown next to its field, a run now),
+# a node's deploy target set (a bad mode named next to its field) and deployed with its result,
 # users, read-only view, logout. tests/browser/browser_test.js does the clicking; any
 # console error, page error, failed request or 5xx answer fails the test. Screenshots of each
 # state go to $CERTFLEET_TEST_OUT, else ./browser-shots (ctest runs in the build directory).
