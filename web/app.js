@@ -851,7 +851,7 @@
       el('td', {}, s.publisher ? 'publisher' : 'subscriber'), el('td', {}, s.identities), el('td', {}, s.self_signed),
       el('td', {}, s.ca_signed), el('td', {}, s.trust_certificates), el('td', {}, s.pending_csrs),
       s.first_expiry ? el('td', {}, `${s.first_expiry} (${s.first_expiry_purpose}, ${s.days_left} days left)`) : el('td', {}, '—'),
-      el('td', {}, el('button', { type: 'button', 'data-deploy-node': s.node, 'aria-label': `Deploy targets of ${s.node}` }, isAdmin() ? 'Deploy targets' : 'Show deploy targets')),
+      el('td', {}, el('button', { type: 'button', 'data-deploy-node': s.node, 'aria-label': `Deploy targets of ${s.node}` }, isAdmin() ? 'Deploy targets' : 'Show targets')),
       del('node', s.node))));
     // the deploy section stays on its node while that node is there
     if (state.deploy && !(data.items || []).some((s) => s.node === state.deploy.node)) {
