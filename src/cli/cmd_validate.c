@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "core/revocation.h"
+#include "core/tooljson.h"
 #include "core/validate.h"
 #include "util/clock.h"
 #include "util/fileio.h"
@@ -33,12 +34,23 @@ static int read_certs(cli *c, const char *path, size_t max, cf_cert ***certs, si
 	return rc;
 }
 
+/* Adds the certificates of a file to idx (anchors or untrusted); 0 or an exit code after printing. */
+static int add_file(cli *c, cf_trustidx *idx, const char *path, bool anchor)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	cf_err e = {0};
+	int rc = cli_read(c, path, CF_BUNDLE_MAX, &buf, &len);
+	if (rc == 0 && cf_validate_add_bundle(idx, path, buf, len, anchor, &e) != CF_OK)
+		rc = cli_fail(c, &e);
+	free(buf);
+	return rc;
+}
+
 /* Builds the trust index from the options; *idx stays NULL when no trust source was given. */
 static int load_trust(cli *c, const char **v, cf_trustidx **idx)
 {
 	cf_err e = {0};
-	cf_cert **certs = NULL;
-	size_t n = 0;
 	int rc = 0;
 	if (v[CA_FILE] == NULL && v[STORE] == NULL && v[UNTRUSTED] == NULL)
 		return 0;
@@ -46,37 +58,16 @@ static int load_trust(cli *c, const char **v, cf_trustidx **idx)
 		cf_err_set(&e, CF_E_INTERNAL, "validate", "out of memory");
 		return cli_fail(c, &e);
 	}
-	if (v[CA_FILE] != NULL && (rc = read_certs(c, v[CA_FILE], CF_BUNDLE_MAX, &certs, &n)) == 0) {
-		for (size_t i = 0; rc == 0 && i < n; i++)
-			if (cf_trustidx_add(*idx, certs[i], true, &e) != CF_OK)
-				rc = cli_fail(c, &e);
-		cf_certs_free(certs, n);
-	}
+	if (v[CA_FILE] != NULL)
+		rc = add_file(c, *idx, v[CA_FILE], true);
 	if (rc == 0 && v[STORE] != NULL) {
 		if ((rc = cli_store(c, false)) == 0 &&
 		    cf_validate_load_store(c->st, v[NODE], v[STORE], *idx, &e) != CF_OK)
 			rc = cli_fail(c, &e);
 	}
-	if (rc == 0 && v[UNTRUSTED] != NULL && (rc = read_certs(c, v[UNTRUSTED], CF_BUNDLE_MAX, &certs, &n)) == 0) {
-		for (size_t i = 0; rc == 0 && i < n; i++)
-			if (cf_trustidx_add(*idx, certs[i], false, &e) != CF_OK)
-				rc = cli_fail(c, &e);
-		cf_certs_free(certs, n);
-	}
+	if (rc == 0 && v[UNTRUSTED] != NULL)
+		rc = add_file(c, *idx, v[UNTRUSTED], false);
 	return rc;
-}
-
-static json_t *checks_json(const cf_validation *val)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; i < val->n; i++) {
-		const cf_check *k = &val->checks[i];
-		json_t *o = json_pack("{s:s, s:b, s:s}", "check", k->check, "ok", k->ok, "message", k->message);
-		if (!k->ok)
-			json_object_set_new(o, "rule", json_string(k->rule));
-		json_array_append_new(a, o);
-	}
-	return a;
 }
 
 static int validate_one(cli *c, const char *file, const cf_validate_opts *o)
@@ -92,17 +83,11 @@ static int validate_one(cli *c, const char *file, const cf_validate_opts *o)
 		cf_certs_free(certs, n);
 		return cli_fail(c, &e);
 	}
-	json_t *chain = json_array();
-	for (size_t i = 0; i < val.chain.n; i++) {
-		cf_facts f = {0};
-		if (cf_cert_facts(val.chain.chain[i], &f, NULL) == CF_OK)
-			json_array_append_new(chain, json_pack("{s:s, s:s, s:s}", "subject", f.subject, "issuer",
-							       f.issuer, "sha256", f.sha256));
-		cf_facts_free(&f);
-	}
+	json_t *res = cf_json_validation(&val);
 	if (c->json) {
-		cli_json(json_pack("{s:b, s:o, s:o}", "ok", val.ok, "checks", checks_json(&val), "chain", chain));
+		cli_json(res);
 	} else {
+		json_t *chain = json_object_get(res, "chain");
 		for (size_t i = 0; i < val.n; i++) {
 			const cf_check *k = &val.checks[i];
 			printf("%-5s %-10s %s%s%s%s\n", k->ok ? "ok" : "FAIL", k->check, k->ok ? "" : "[",
@@ -112,7 +97,7 @@ static int validate_one(cli *c, const char *file, const cf_validate_opts *o)
 			printf("chain %zu: %s\n", i,
 			       cli_text(json_string_value(json_object_get(json_array_get(chain, i), "subject"))));
 		printf("%s\n", val.ok ? "valid" : "NOT valid");
-		json_decref(chain);
+		json_decref(res);
 	}
 	rc = val.ok ? 0 : CF_E_FINDINGS;
 	cf_validation_clear(&val);

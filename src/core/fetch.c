@@ -19,7 +19,7 @@ static cf_code check_sni(const char *sni, cf_err *e)
 	snprintf(text, sizeof(text), "%s:1", sni);
 	if (sni[0] == '\0' || sni[0] == '[' || strlen(sni) >= sizeof(hp.host) ||
 	    cf_hostport_parse(text, &hp, NULL) != CF_OK || hp.ip)
-		return cf_err_set(e, CF_E_USAGE, "--sni", "\"%s\" is not a host name", sni);
+		return cf_err_set(e, CF_E_USAGE, "sni", "\"%s\" is not a host name", sni);
 	return CF_OK;
 }
 
@@ -35,12 +35,16 @@ cf_code cf_fetch(const cf_fetch_req *req, cf_fetch_result *out, cf_err *e)
 	if (rc != CF_OK)
 		return rc;
 	if (req->starttls != NULL && !cf_starttls_known(req->starttls))
-		return cf_err_set(e, CF_E_USAGE, "--starttls", "unknown protocol \"%s\"; expected %s", req->starttls,
+		return cf_err_set(e, CF_E_USAGE, "starttls", "unknown protocol \"%s\"; expected %s", req->starttls,
 				  cf_starttls_names());
 	if (req->sni != NULL && (rc = check_sni(req->sni, e)) != CF_OK)
 		return rc;
 	snprintf(r.sni, sizeof(r.sni), "%s", req->sni != NULL ? req->sni : r.peer.ip ? "" : r.peer.host);
 	const char *sni = r.sni[0] != '\0' ? r.sni : NULL;
+	/* the XMPP stream names the server's domain: an address is none (checked before connecting) */
+	if (sni == NULL && req->starttls != NULL && strcmp(req->starttls, "xmpp") == 0)
+		return cf_err_set(e, CF_E_USAGE, "sni",
+				  "STARTTLS (xmpp) to an address needs the server's domain name as the SNI name");
 
 	deadline = cf_net_deadline(timeout);
 	if ((rc = cf_net_connect(&r.peer, deadline, &fd, e)) != CF_OK)

@@ -30,7 +30,9 @@ typedef struct cf_fetch_result {
  * peer presents; the peer need not be trusted (whether it verifies is reported). A bad target,
  * SNI or protocol is CF_E_USAGE; a refused or closed connection, a failed name lookup, a
  * refused STARTTLS, a failed handshake or the timeout is CF_E_REMOTE; every error names
- * req->target unless it names an option. *out is written only on success; free it with
+ * req->target unless it names a field of the request ("sni", "starttls": the words the command
+ * line's options and the API's fields share). STARTTLS xmpp to an address needs sni (the
+ * server's domain), refused before connecting. *out is written only on success; free it with
  * cf_fetch_result_free. */
 cf_code cf_fetch(const cf_fetch_req *req, cf_fetch_result *out, cf_err *e);
 /* Frees what a result owns; leaves it zeroed. NULL-safe. */

@@ -265,3 +265,15 @@ cf_code cf_validate_load_store(cf_store *st, const char *node, const char *store
 	cf_node_free(&n);
 	return rc;
 }
+
+cf_code cf_validate_add_bundle(cf_trustidx *idx, const char *name, const uint8_t *buf, size_t len, bool anchor,
+			       cf_err *e)
+{
+	cf_cert **certs = NULL;
+	size_t n = 0;
+	cf_code rc = cf_cert_parse_bundle(name, buf, len, &certs, &n, e);
+	for (size_t i = 0; rc == CF_OK && i < n; i++)
+		rc = cf_trustidx_add(idx, certs[i], anchor, e);
+	cf_certs_free(certs, n);
+	return rc;
+}

@@ -61,5 +61,9 @@ bool cf_host_matches_san(const cf_facts *f, const char *host);
 
 /* Adds every trust certificate of (node, store) to idx as anchors (an empty store adds none). */
 cf_code cf_validate_load_store(cf_store *st, const char *node, const char *store, cf_trustidx *idx, cf_err *e);
+/* Adds every certificate of a PEM bundle or DER certificate (buf, len; errors name `name`) to
+ * idx: as trust anchors when anchor, else as untrusted intermediates. */
+cf_code cf_validate_add_bundle(cf_trustidx *idx, const char *name, const uint8_t *buf, size_t len, bool anchor,
+			       cf_err *e);
 
 #endif

@@ -198,7 +198,7 @@ static const char *wrong_type(const char *label)
 	if (strstr(label, "CERTIFICATE REQUEST"))
 		return "is a certificate request (CSR), not a certificate";
 	if (strstr(label, "PRIVATE KEY"))
-		return "holds a private key where a certificate was expected; give keys with --key";
+		return "holds a private key where a certificate was expected";
 	if (strstr(label, "X509 CRL"))
 		return "is a CRL, not a certificate";
 	return NULL;

@@ -223,7 +223,7 @@ static cf_code xmpp_starttls(conv *c, const char *domain)
 	char head[512];
 	size_t at = 0, end = 0;
 	if (domain == NULL || domain[0] == '\0' || strpbrk(domain, "'\"<>&") != NULL)
-		return cf_err_set(c->e, CF_E_USAGE, NULL, "STARTTLS (xmpp) needs the server's domain name (--sni)");
+		return cf_err_set(c->e, CF_E_USAGE, NULL, "STARTTLS (xmpp) needs the server's domain name");
 	int n = snprintf(head, sizeof(head),
 			 "<?xml version='1.0'?><stream:stream to='%s' version='1.0' xmlns='jabber:client' "
 			 "xmlns:stream='http://etherx.jabber.org/streams'>",
@@ -410,8 +410,8 @@ cf_code cf_starttls(int fd, const char *proto, const char *domain, int64_t deadl
 {
 	const struct starttls_proto *p = find_proto(proto);
 	if (p == NULL)
-		return cf_err_set(e, CF_E_USAGE, "--starttls", "unknown protocol \"%s\"; expected %s",
-				  proto ? proto : "", cf_starttls_names());
+		return cf_err_set(e, CF_E_USAGE, "starttls", "unknown protocol \"%s\"; expected %s", proto ? proto : "",
+				  cf_starttls_names());
 	cf_err scratch = {0};
 	conv c = {.fd = fd, .deadline = deadline, .proto = p->name, .e = e != NULL ? e : &scratch};
 	return p->run(&c, domain);

@@ -240,6 +240,8 @@ assert_eq "STARTTLS XMPP: sha256" "$(fp rsa.pem)" "$(json 'd["chain"][0]["sha256
 assert_exit "STARTTLS XMPP, wrong domain" 6 cf trust fetch "127.0.0.1:$P_XMPP" --starttls xmpp --sni other.example.com
 assert_contains "STARTTLS XMPP, wrong domain: the stream error" host-unknown "$(cat "$T/err")"
 assert_exit "STARTTLS XMPP to an address without --sni" 2 cf trust fetch "127.0.0.1:$P_XMPP" --starttls xmpp
+assert_contains "STARTTLS XMPP to an address without --sni: names sni, says what it needs" \
+	"certfleet: sni: STARTTLS (xmpp) to an address needs the server's domain name" "$(cat "$T/err")"
 
 P_LDAP=$(free_port)
 stub ldap "$P_LDAP" ec.pem ec.key
@@ -281,9 +283,11 @@ one_line_named "silent peer" "127.0.0.1:$P_SILENT" "timed out during the TLS han
 assert_exit "no port" 2 cf trust fetch 127.0.0.1
 assert_exit "bare IPv6" 2 cf trust fetch ::1:443
 assert_exit "unknown STARTTLS protocol" 2 cf trust fetch "127.0.0.1:$P_RSA" --starttls imap
+assert_contains "unknown STARTTLS protocol: names the field" "certfleet: starttls: unknown protocol \"imap\"" "$(cat "$T/err")"
 assert_exit "--import without --node" 2 cf trust fetch "127.0.0.1:$P_RSA" --import --store tomcat-trust
 assert_exit "--node without --import" 2 cf trust fetch "127.0.0.1:$P_RSA" --node ucm1.example.com --store x
 assert_exit "an address as SNI" 2 cf trust fetch "127.0.0.1:$P_RSA" --sni 10.0.0.1
+assert_contains "an address as SNI: names the field" "certfleet: sni: \"10.0.0.1\" is not a host name" "$(cat "$T/err")"
 
 stop_servers
 finish
