@@ -194,6 +194,8 @@ void cf_route_cert_revocation(cf_req *q);
 void cf_route_targets_get(cf_req *q);
 void cf_route_targets_put(cf_req *q);
 void cf_route_deploy(cf_req *q);
+void cf_route_validate(cf_req *q);
+void cf_route_trust_fetch(cf_req *q);
 
 /* Whether host (a listen address as given to --listen, without brackets) is a loopback address:
  * 127.0.0.0/8, ::1 or an IPv4-mapped 127.x. Names (even "localhost") and wildcard addresses are

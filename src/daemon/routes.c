@@ -38,6 +38,8 @@ static const struct route {
 	{EVHTTP_REQ_GET, "/api/v1/certificates/{id}", cf_route_cert_get},
 	{EVHTTP_REQ_DELETE, "/api/v1/certificates/{id}", cf_route_cert_delete},
 	{EVHTTP_REQ_POST, "/api/v1/trust/prune", cf_route_trust_prune},
+	{EVHTTP_REQ_POST, "/api/v1/trust/fetch", cf_route_trust_fetch},
+	{EVHTTP_REQ_POST, "/api/v1/validate", cf_route_validate},
 	{EVHTTP_REQ_GET, "/api/v1/endpoints", cf_route_endpoints},
 	{EVHTTP_REQ_POST, "/api/v1/endpoints", cf_route_endpoint_import},
 	{EVHTTP_REQ_DELETE, "/api/v1/endpoints/{name}", cf_route_endpoint_delete},
