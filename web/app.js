@@ -104,7 +104,7 @@
   // Every named control gets an error slot right after it, tied to it with aria-describedby.
   function addErrorSlots() {
     for (const form of $$('form')) {
-      for (const input of $$('input[name], select[name]', form)) {
+      for (const input of $$('input[name], select[name], textarea[name]', form)) {
         if (!input.id) continue;
         const radios = input.type === 'radio' ? $$(`input[name="${input.name}"]`, form) : [input];
         if (radios[0] !== input) continue; // one slot per radio group, at the end of its fieldset
@@ -128,7 +128,9 @@
   const FIELD_ALIASES = { pem: 'file', smtp: 'smtp_host' };
   function showError(form, err, fallback) {
     if (!(err instanceof ApiError)) err = { message: 'The server could not be reached: ' + err.message };
-    const name = FIELD_ALIASES[err.field] || err.field || fallback;
+    // a form with a control of the field's own name shows it there (the validate form's pem)
+    const own = err.field && $$('.field-err', form).some((s) => s.dataset.errFor === err.field);
+    const name = own ? err.field : FIELD_ALIASES[err.field] || err.field || fallback;
     const slot = name ? $$('.field-err', form).find((s) => s.dataset.errFor === name) : null;
     if (slot) {
       slot.textContent = err.message;
@@ -195,6 +197,7 @@
     const fqdns = state.nodes.map((n) => n.fqdn);
     for (const s of $$('.node-select')) fillSelect(s, fqdns);
     for (const s of ['#f-node', '#doc-node']) fillSelect($(s), fqdns, 'All nodes');
+    fillSelect($('#val-purpose'), union('purposes'), 'None (no key usage check)');
     syncFilterChoices();
     for (const sync of nodeSyncs) sync();
   }
@@ -227,7 +230,7 @@
 
   // Logged out: nothing of the last user's work stays on the page.
   function forget() {
-    Object.assign(state, { user: null, role: null, csrf: null, certOffset: 0, auditOffset: 0, change: null, cert: null, csr: null, trustView: undefined, monitor: null, cluster: null, deploy: null });
+    Object.assign(state, { user: null, role: null, csrf: null, certOffset: 0, auditOffset: 0, change: null, cert: null, csr: null, trustView: undefined, monitor: null, cluster: null, deploy: null, fetched: null });
     for (const f of $$('form')) {
       f.reset();
       clearErrors(f);
@@ -236,8 +239,10 @@
     $('#csr-view').hidden = true;
     $('#cluster-form').hidden = true;
     $('#deploy-box').hidden = true;
+    $('#import-form').hidden = true;
+    syncValTrust();
     for (const t of $$('textarea')) t.value = '';
-    for (const d of $$('dl.decoded, #result-body, #cert-warnings, #csr-preview-san, #csr-preview-cn, #mon-report, #soon-list, #soon-text, #dp-list, #crl-update-report, #deploy-result')) d.replaceChildren();
+    for (const d of $$('dl.decoded, #result-body, #cert-warnings, #csr-preview-san, #csr-preview-cn, #mon-report, #soon-list, #soon-text, #dp-list, #crl-update-report, #deploy-result, #val-result, #fetch-result')) d.replaceChildren();
     $('#soon-panel').hidden = true;
     applyRole();
   }
@@ -812,6 +817,149 @@
     }
   }
 
+  // ---- tools: validate a certificate, the certificate import tool --------------------------------
+
+  function syncValTrust() {
+    const trust = $('#val-form').trust.value;
+    $('#val-store-rows').hidden = trust !== 'store';
+    $('#val-ca-row').hidden = trust !== 'ca';
+  }
+
+  // A certificate file read in the browser (it never goes to the daemon as a file): PEM as it is,
+  // a DER certificate wrapped as PEM.
+  async function readCertFile(file) {
+    if (file.size > 1024 * 1024) throw fieldError('val_file', 'The file is larger than 1 MiB; no certificate is that large.');
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const text = new TextDecoder().decode(bytes);
+    if (text.includes('-----BEGIN')) return text;
+    let bin = '';
+    for (const b of bytes) bin += String.fromCharCode(b);
+    return `-----BEGIN CERTIFICATE-----\n${btoa(bin).replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE-----\n`;
+  }
+
+  async function loadValFile(ev) {
+    const f = $('#val-form');
+    clearErrors(f);
+    const file = ev.target.files[0];
+    if (!file) return;
+    try {
+      f.pem.value = await readCertFile(file);
+    } catch (err) {
+      showError(f, err instanceof ApiError ? err : fieldError('val_file', 'The file could not be read: ' + err.message));
+    }
+  }
+
+  async function submitValidate(f) {
+    const body = { pem: f.pem.value.trim() };
+    if (!body.pem) throw fieldError('pem', 'Paste the certificate (PEM) or choose its file.');
+    const host = f.host.value.trim();
+    if (host) body.host = host;
+    const trust = f.trust.value;
+    if (trust === 'store') Object.assign(body, { node: f.node.value, store: f.store.value });
+    if (trust === 'ca') {
+      if (!f.ca_pem.value.trim()) throw fieldError('ca_pem', 'Paste the CA certificates to trust (PEM), or choose another trust.');
+      body.ca_pem = f.ca_pem.value;
+    }
+    if (f.purpose.value) body.purpose = f.purpose.value;
+    if (f.revocation.checked) {
+      if (trust === 'none') throw fieldError('revocation', 'Revocation is checked on the verified chain: choose a trust store or paste CA certificates.');
+      body.revocation = true;
+    }
+    $('#val-result').replaceChildren();
+    renderValidation(await api('POST', '/validate', body), trust);
+  }
+
+  const CHECK_NAMES = { identity: 'Host name', validity: 'Validity', 'key-usage': 'Key usage', chain: 'Chain', revocation: 'Revocation' };
+  function renderValidation(v, trust) {
+    const chain = v.chain || [];
+    $('#val-result').replaceChildren(
+      el('h3', { id: 'val-verdict', tabindex: '-1', class: v.ok ? 'verdict good' : 'verdict bad' }, v.ok ? 'Valid' : 'Not valid'),
+      el('table', { id: 'val-checks' }, el('caption', {}, 'Checks'),
+        el('thead', {}, el('tr', {}, ['Check', 'Result', 'Rule', 'Details'].map((h) => el('th', { scope: 'col' }, h)))),
+        el('tbody', {}, (v.checks || []).map((c) => el('tr', { 'data-check': c.check, class: c.ok ? null : 'failed' },
+          el('td', {}, CHECK_NAMES[c.check] || c.check), el('td', { class: c.ok ? 'pass' : 'fail' }, c.ok ? 'passed' : 'failed'),
+          el('td', {}, c.rule || '—'), el('td', {}, c.message))))),
+      chain.length ? el('table', { id: 'val-chain' }, el('caption', {}, 'Chain to the trusted certificate, the certificate first'),
+        el('thead', {}, el('tr', {}, ['#', 'Subject', 'Issuer', 'SHA-256'].map((h) => el('th', { scope: 'col' }, h)))),
+        el('tbody', {}, chain.map((c, i) => el('tr', {}, el('td', {}, i + 1), el('td', {}, c.subject), el('td', {}, c.issuer), el('td', { class: 'hash' }, c.sha256)))))
+        : el('p', {}, trust === 'none' ? 'The chain was not checked: no trust was chosen.' : 'No chain to a trusted certificate was built.'));
+    $('#val-verdict').focus();
+  }
+
+  function fetchBody(f) {
+    const host = f.host.value.trim();
+    if (!host) throw fieldError('host', "Enter the peer's host name or address.");
+    const port = f.port.value.trim() || '443';
+    if (!wholeNumber(port, 1, 65535)) throw fieldError('port', 'Enter a port from 1 to 65535.');
+    const body = { host, port: Number(port) };
+    if (f.starttls.value) body.starttls = f.starttls.value;
+    if (f.sni.value.trim()) body.sni = f.sni.value.trim();
+    return body;
+  }
+
+  async function submitFetch(f) {
+    const body = fetchBody(f);
+    state.fetched = null;
+    $('#import-form').hidden = true;
+    const box = $('#fetch-result');
+    box.replaceChildren(el('p', {}, `Connecting to ${body.host} port ${body.port}…`));
+    let res;
+    try {
+      res = await api('POST', '/trust/fetch', body);
+    } catch (err) {
+      box.replaceChildren();
+      throw err;
+    }
+    state.fetched = { body, res };
+    renderFetch(res);
+    clearErrors($('#import-form'));
+    $('#import-form').hidden = false;
+  }
+
+  function renderFetch(r) {
+    const chain = r.chain || [];
+    const n = chain.length;
+    $('#fetch-result').replaceChildren(
+      el('h3', { id: 'fetch-title', tabindex: '-1' }, `${n === 1 ? '1 certificate' : n + ' certificates'} from ${r.target}`),
+      el('dl', { id: 'fetch-dl', class: 'decoded' }, [
+        ['STARTTLS', r.starttls || 'none'], ['SNI sent', r.sni || 'none'],
+        ['TLS', `${r.tls_version || '—'}, ${r.cipher || 'no cipher'}`],
+        ['Key type', r.key_type + (r.signature ? ` (handshake signature ${r.signature})` : '')],
+        ['Handshake', r.handshake_completed ? 'completed' : `failed after the certificates arrived: ${r.handshake_error}`],
+        ['Verified', r.verified ? "yes, to the daemon's system CAs" : `no (${r.verify_error})`],
+      ].flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)])),
+      el('table', { id: 'fetch-chain' }, el('caption', {}, 'Certificates as the peer presented them, its own first'),
+        el('thead', {}, el('tr', {}, ['#', 'Subject', 'Issuer', 'Not after', 'SHA-256'].map((h) => el('th', { scope: 'col' }, h)))),
+        el('tbody', {}, chain.map((c, i) => el('tr', { class: rowClass(c.not_after) },
+          el('td', {}, i + 1), el('td', {}, c.subject, el('span', { class: 'kind' }, c.ca ? 'CA' : c.self_signed ? 'self-signed' : 'not a CA')),
+          el('td', {}, c.issuer), expiryCell(c.not_after), el('td', { class: 'hash' }, c.sha256))))));
+    $('#fetch-title').focus();
+  }
+
+  // Imports what the peer presents (fetched again: the import is its own request), after a
+  // confirmation that says what goes where.
+  async function submitImport(f) {
+    const fetched = state.fetched;
+    if (!fetched) throw new ApiError(400, { error: { message: 'Fetch the certificates first.' } });
+    const { body, res } = fetched;
+    const n = res.chain.length;
+    const leafOut = n > 1 && !res.chain[0].ca && !res.chain[0].self_signed;
+    const what = leafOut
+      ? `the ${n === 2 ? 'CA certificate' : n - 1 + ' CA certificates'} of ${res.target} (its own certificate is not a CA and is left out)`
+      : `the ${n === 1 ? 'certificate' : n + ' certificates'} of ${res.target}`;
+    if (!window.confirm(`Import ${what} into ${f.store.value} on ${f.node.value}?`)) return;
+    const r = await api('POST', '/trust/fetch', { ...body, import: { node: f.node.value, store: f.store.value } });
+    const imp = r.import;
+    if ((r.chain || []).map((c) => c.sha256).join() !== res.chain.map((c) => c.sha256).join())
+      imp.notes = (imp.notes || []).concat('The peer presented other certificates for the import than the ones shown before: check what was imported.');
+    if (!imp.count && !(imp.notes || []).length) imp.notes = ['Nothing was imported.'];
+    state.fetched = null;
+    f.hidden = true;
+    // (as the command line says it: an import on a publisher reaches every node of its cluster)
+    const nodes = (imp.nodes || []).length ? imp.nodes.join(', ') : imp.node;
+    showChange(imp, `Imported from ${r.target}: ${imp.count === 1 ? '1 trust certificate' : imp.count + ' trust certificates'} added to ${imp.store} on ${nodes}`);
+  }
+
   // ---- doctor, status, audit, users ----------------------------------------------------------------
 
   // A finding's fix as the page does it: a button where one click fixes it, else the advice.
@@ -1131,6 +1279,7 @@
     upload: () => show('upload'),
     result: renderChange,
     doctor: () => { show('doctor'); return loadDoctor(); },
+    tools: () => { show('tools'); syncValTrust(); },
     monitor: viewMonitor,
     revocation: viewRevocation,
     status: viewStatus,
@@ -1174,7 +1323,7 @@
     $('#mon-freq-unit').after($('#mon-freq-err')); // the frequency's error after its unit
     for (const s of $$('.key-select')) fillSelect(s, KEYS, 'Purpose default');
     for (const s of $$('.hash-select')) fillSelect(s, HASHES, 'Default (sha256)');
-    for (const f of ['#ss-form', '#csr-form', '#csr-get-form', '#up-form']) nodeSyncs.push(linkNodeSelect($(f)));
+    for (const f of ['#ss-form', '#csr-form', '#csr-get-form', '#up-form', '#val-form', '#import-form']) nodeSyncs.push(linkNodeSelect($(f)));
 
     onSubmit($('#login-form'), submitLogin);
     onSubmit($('#filter-form'), async () => { state.certOffset = 0; await loadCerts(); });
@@ -1183,6 +1332,11 @@
     onSubmit($('#csr-get-form'), submitCsrGet);
     onSubmit($('#up-form'), submitUpload);
     onSubmit($('#doctor-form'), loadDoctor);
+    onSubmit($('#val-form'), submitValidate);
+    onSubmit($('#fetch-form'), submitFetch);
+    onSubmit($('#import-form'), submitImport);
+    for (const r of $$('#val-form input[name="trust"]')) r.addEventListener('change', syncValTrust);
+    $('#val-file').addEventListener('change', loadValFile);
     onSubmit($('#user-add-form'), submitUserAdd);
     onSubmit($('#pw-form'), submitPassword);
     onSubmit($('#monitor-form'), submitMonitor);

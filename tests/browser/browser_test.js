@@ -315,6 +315,51 @@ async function main() {
   check('details: no delete for an identity', !(await visible('#cert-delete')));
   await shot(page, 'details-tomcat');
 
+  // ---- tools: validate the signed certificate, pasted with its intermediate, against the pasted root ------
+  // openssl verify is the oracle for the verdict; the chain's first SHA-256 is the one above.
+  const verifies = (host) => {
+    try {
+      execFileSync('openssl', ['verify', '-CAfile', path.join(CA, 'root.pem'), '-untrusted', path.join(CA, 'inter.pem'),
+        '-verify_hostname', host, leafFile], { stdio: 'ignore' });
+      return true;
+    } catch (e) {
+      return false;
+    }
+  };
+  const leafAndInter = fs.readFileSync(leafFile, 'utf8') + fs.readFileSync(path.join(CA, 'inter.pem'), 'utf8');
+  await page.click('#nav a[href="#tools"]');
+  check('tools: validate form shown', await until(() => visible('#val-form')));
+  check('tools: import tool shown to an admin', await visible('#fetch-form'));
+  await page.fill('#val-pem', leafAndInter);
+  await page.fill('#val-host', UCM1);
+  await page.check('#val-trust-ca');
+  await page.fill('#val-ca', fs.readFileSync(path.join(CA, 'root.pem'), 'utf8'));
+  await page.selectOption('#val-purpose', 'tomcat');
+  await page.click('#val-form button[type="submit"]');
+  checkEq('validate: the verdict, as openssl verify has it', verifies(UCM1) ? 'Valid' : 'Not valid', await until(() => text('#val-verdict')));
+  const valRows = () => page.$$eval('#val-checks tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+  checkEq('validate: every check passed', ['Host name passed', 'Validity passed', 'Key usage passed', 'Chain passed'],
+    (await valRows()).map((r) => `${r[0]} ${r[1]}`));
+  const valChain = await page.$$eval('#val-chain tbody tr', (trs) => trs.map((tr) => tr.cells[3].textContent));
+  checkEq('validate: the chain to the root, the certificate first', 3, valChain.length);
+  checkEq('validate: the certificate as openssl fingerprints it', fp, valChain[0]);
+  await shot(page, 'tools-validate-valid');
+  await page.fill('#val-host', 'elsewhere.example.com');
+  await page.click('#val-form button[type="submit"]');
+  await until(async () => (await text('#val-verdict')) === 'Not valid');
+  checkEq('validate, another host: the verdict, as openssl verify has it', verifies('elsewhere.example.com') ? 'Valid' : 'Not valid', await text('#val-verdict'));
+  const failedRows = (await valRows()).filter((r) => r[1] === 'failed');
+  checkEq('validate, another host: the finding', [['Host name', 'name-mismatch']], failedRows.map((r) => [r[0], r[2]]));
+  check('validate, another host: the finding says why', /elsewhere\.example\.com is not among its names/.test((failedRows[0] || [])[3]), JSON.stringify(failedRows));
+  await shot(page, 'tools-validate-finding');
+  await page.fill('#val-pem', 'this is not a certificate');
+  allow('POST', '/api/v1/validate', 400);
+  await page.click('#val-form button[type="submit"]');
+  const pemErr = await until(() => text('#val-pem-err'));
+  check('validate, no certificate: the error next to the certificate field', pemErr.length > 0 && !/--/.test(pemErr), JSON.stringify(pemErr));
+  checkEq('validate, no certificate: field marked invalid', 'true', await page.getAttribute('#val-pem', 'aria-invalid'));
+  await shot(page, 'tools-validate-bad-pem');
+
   // ---- delete a trust certificate: ucm2's old self-signed tomcat in ucm1's tomcat-trust ---------------------
   await page.click('#nav a[href="#trust"]');
   await page.selectOption('#f-node', UCM1);
@@ -679,6 +724,39 @@ async function main() {
   check('users: password changed', await until(async () => (await text('#msg')).includes('Password of reader changed')));
   await shot(page, 'users');
 
+  // ---- tools: the certificate import tool against openssl s_server, its CA imported after a confirmation -------
+  const sha = (file) => execFileSync('openssl', ['x509', '-in', file, '-noout', '-fingerprint', '-sha256'], { encoding: 'utf8' })
+    .replace(/.*=/, '').replace(/:/g, '').trim().toLowerCase();
+  const peerPort = env('PEER_PORT');
+  await page.click('#nav a[href="#tools"]');
+  check('import tool: the form', await until(() => visible('#fetch-form')));
+  check('import tool: no import before a fetch', !(await visible('#import-form')));
+  await page.fill('#fetch-host', '127.0.0.1');
+  await page.fill('#fetch-port', peerPort);
+  await page.click('#fetch-form button[type="submit"]');
+  const fetchedRows = () => page.$$eval('#fetch-chain tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+  const peerRows = (await until(async () => { const r = await fetchedRows(); return r.length ? r : null; })) || [];
+  checkEq('import tool: the chain as openssl fingerprints it', [sha(path.join(CA, 'peer.pem')), sha(path.join(CA, 'inter.pem'))], peerRows.map((r) => r[4]));
+  check('import tool: subject, issuer and expiry shown', /CN=peer\.example\.com/.test((peerRows[0] || [])[1]) &&
+    /certfleet Test Intermediate CA/.test((peerRows[0] || [])[2]) && /days left/.test((peerRows[0] || [])[3]), JSON.stringify(peerRows[0]));
+  checkEq('import tool: the target', `2 certificates from 127.0.0.1:${peerPort}`, await text('#fetch-title'));
+  check('import tool: the import control shown', await visible('#import-form'));
+  await shot(page, 'tools-fetch');
+  await page.selectOption('#imp-node', UCM1);
+  await page.selectOption('#imp-store', 'CAPF-trust');
+  page.removeAllListeners('dialog');
+  let importDialog = '';
+  page.once('dialog', (d) => { importDialog = d.message(); d.accept(); });
+  await page.click('#import-form button[type="submit"]');
+  check('import: result shown', await until(async () => (await visible('#view-result')) && (await text('#result-title')).startsWith('Imported')));
+  page.on('dialog', (d) => problems.push(`unexpected dialog: ${d.message()}`));
+  check('import: the confirmation says what goes where', /CA certificate of 127\.0\.0\.1:\d+ .*left out.* into CAPF-trust on ucm1\.example\.com\?$/.test(importDialog), importDialog);
+  checkEq('import: the intermediate is in CAPF-trust (CLI)', true,
+    cli('cert', 'list', '--node', UCM1, '--store', 'CAPF-trust').items.some((c) => c.sha256 === sha(path.join(CA, 'inter.pem'))));
+  checkEq('import: audited', 'trust fetch', cli('audit', '--limit', '1').items[0].action);
+  check('import: the restart plan shown', await visible('#restart-plan') || /No service restarts/.test(await text('#result-body')));
+  await shot(page, 'tools-import-result');
+
   // ---- logout; the read-only view ---------------------------------------------------------------------------------
   await logout();
   await shot(page, 'logged-out');
@@ -721,6 +799,18 @@ async function main() {
   await page.click('#nav a[href="#csr"]');
   check('reader: CSR download form', await until(() => visible('#csr-get-form')));
   check('reader: no CSR generate form', !(await visible('#csr-form')));
+  // the reader validates too, trusting a node's store (the chain's CAs are in ucm1's tomcat-trust)
+  await page.click('#nav a[href="#tools"]');
+  check('reader: validate form shown', await until(() => visible('#val-form')));
+  check('reader: no import tool', !(await visible('#fetch-form')) && !(await visible('#import-form')));
+  await page.fill('#val-pem', leafAndInter);
+  await page.fill('#val-host', UCM1);
+  await page.check('#val-trust-store');
+  await page.selectOption('#val-node', UCM1);
+  await page.selectOption('#val-store', 'tomcat-trust');
+  await page.click('#val-form button[type="submit"]');
+  checkEq('reader: valid against ucm1\'s tomcat-trust', 'Valid', await until(() => text('#val-verdict')));
+  await shot(page, 'readonly-tools-validate');
   await page.goto(`${BASE}/#upload`);
   check('reader: upload page refused', await until(async () => (await text('#msg')).includes('admin role')));
   check('reader: no upload form', !(await visible('#up-form')));

@@ -5,7 +5,8 @@
 # delete, the certificate monitor (the expiring-soon panel following the monitor's window, the
 # settings saved and checked against the CLI, a bad address shown next to its field, a run now),
 # a node's deploy target set (a bad mode named next to its field) and deployed with its result,
-# users, read-only view, logout. tests/browser/browser_test.js does the clicking; any
+# users, the tools (validate a pasted certificate, fetch an openssl s_server's chain and import
+# its CA), read-only view, logout. tests/browser/browser_test.js does the clicking; any
 # console error, page error, failed request or 5xx answer fails the test. Screenshots of each
 # state go to $CERTFLEET_TEST_OUT, else ./browser-shots (ctest runs in the build directory).
 . "$(dirname "$0")/lib.sh"
@@ -95,17 +96,29 @@ openssl x509 -req -in "\$1" -CA "$T/ca/inter.pem" -CAkey "$T/ca/inter.key" -CAcr
 	-days 730 -sha256 -copy_extensions copyall -extfile "$T/ca/ca.ext" -extensions leaf -out "\$2" 2>/dev/null
 EOF
 assert_eq "test CA chain verifies" "inter.pem: OK" "$(openssl verify -CAfile root.pem inter.pem 2>&1 | tail -1)"
+# a TLS peer for the certificate import tool: openssl s_server presenting a leaf and the intermediate
+openssl req -newkey rsa:2048 -nodes -keyout peer.key -subj "/CN=peer.example.com" 2>/dev/null |
+	openssl x509 -req -CA inter.pem -CAkey inter.key -CAcreateserial -days 90 -sha256 -extfile ca.ext -extensions leaf \
+		-out peer.pem 2>/dev/null
 cd "$T"
+PEER_PORT=$(free_port)
+openssl s_server -accept "127.0.0.1:$PEER_PORT" -cert ca/peer.pem -key ca/peer.key -cert_chain ca/inter.pem -www \
+	>s_server.log 2>&1 </dev/null &
+PEER_PID=$!
+trap 'kill "$PEER_PID" 2>/dev/null || true; rm -rf "$T"' EXIT
+for _ in $(seq 1 100); do grep -q ACCEPT s_server.log && break; sleep 0.1; done
+assert_contains "the TLS peer listens" ACCEPT "$(cat s_server.log)"
 
 # ---- the daemon ---------------------------------------------------------------------------------
 start_certfleetd
+trap 'kill "$PEER_PID" 2>/dev/null || true; stop_certfleetd; rm -rf "$T"' EXIT
 assert_eq "the page is served" 200 "$(curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$PORT/")"
 
 # ---- the browser ----------------------------------------------------------------------------------
 NODE_RC=0
 NODE_PATH="$NPM_DIR/node_modules" BASE_URL="https://127.0.0.1:$PORT" CERTFLEET="$CERTFLEET" \
 	CHROMIUM="$CHROMIUM" SHOTS="$SHOTS" WORK="$T" PW_ADMIN="$PW_ADMIN" SIGN="$T/ca/sign.sh" \
-	CA_DIR="$T/ca" COUNTS="$T/counts" \
+	CA_DIR="$T/ca" COUNTS="$T/counts" PEER_PORT="$PEER_PORT" \
 	timeout 540 node "$SRCDIR/tests/browser/browser_test.js" || NODE_RC=$?
 # The node script's own checks count here; it reports them even when it stops early.
 if [ -s "$T/counts" ]; then
@@ -120,6 +133,8 @@ fi
 assert_eq "no private key in the downloads" "" "$(grep -rl 'PRIVATE KEY' "$T/downloads" 2>/dev/null || true)"
 assert_eq "no admin password in the daemon log" "" "$(grep -F "$PW_ADMIN" "$T/daemon.err" || true)"
 assert_clean_stop
+kill "$PEER_PID" 2>/dev/null || true
+wait "$PEER_PID" 2>/dev/null || true
 if [ "$FAILED" -ne 0 ]; then
 	echo "last lines of the daemon's log:" >&2
 	tail -8 "$T/daemon.err" >&2

@@ -40,7 +40,7 @@ sed -e "s|8443|$PORT|g" -e "s|build/demo/|$T/demo/|g" -e "s|\"PASSWORD\"|\"$PASS
 RC=0
 bash -euo pipefail run.sh >api.out 2>api.err || RC=$?
 assert_eq "the README's API block runs (stderr: $(head -c 300 api.err))" 0 "$RC"
-# the answers, in order: the list, the CSR, the upload (JSON objects, one a line)
+# the answers, in order: the list, the CSR, the upload, the validation (JSON objects, one a line)
 python3 - api.out >answers.txt <<-'EOF'
 import json, sys
 dec = json.JSONDecoder()
@@ -53,11 +53,12 @@ while i < len(text):
     d, i = dec.raw_decode(text, i)
     print(",".join(sorted(d)))
 EOF
-assert_eq "answers: list, CSR, upload" 3 "$(wc -l <answers.txt)"
+assert_eq "answers: list, CSR, upload, validation" 4 "$(wc -l <answers.txt)"
 assert_contains "the list answer" "items" "$(sed -n 1p answers.txt)"
 assert_contains "the CSR answer" "pem" "$(sed -n 2p answers.txt)"
 assert_contains "the upload answer: restart plan" "restart_plan" "$(sed -n 3p answers.txt)"
 assert_contains "the upload answer: warnings" "warnings" "$(sed -n 3p answers.txt)"
+assert_eq "the validation answer" "chain,checks,ok" "$(sed -n 4p answers.txt)"
 kill $DEMO 2>/dev/null || true
 wait $DEMO 2>/dev/null || true
 finish
