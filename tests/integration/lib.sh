@@ -1,13 +1,17 @@
 # Shared helpers for certfleet's integration tests (bash). Source it first:
 #   . "$(dirname "$0")/lib.sh"
-# It makes a scratch directory $T (removed on exit), points $CERTFLEET_STORE into it, and
-# gives small assertion helpers. Each test script ends with `finish`.
+# It makes a scratch directory $T and a store for the script ($CERTFLEET_STORE), both removed on
+# exit, and gives small assertion helpers. Each test script ends with `finish`.
+#
+# The engine comes from the environment: by default the store is an SQLite file in $T; when
+# CERTFLEET_TEST_PG names a running tests/pg/pgserver.sh directory, the script gets its own
+# PostgreSQL database (t_<script>_<pid>) and $CERTFLEET_STORE is its postgresql:// URL (password in
+# $PGPASSWORD). Tests read the store only through store_sql and store_dump, so they run on both.
+# Scripts add their own clean-up with on_exit; they do not set an EXIT trap of their own.
 set -euo pipefail
 
 : "${CERTFLEET:?set CERTFLEET to the certfleet binary (ctest does)}"
 T=$(mktemp -d /tmp/certfleet-test.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-export CERTFLEET_STORE="$T/store.db"
 PASSED=0
 FAILED=0
 
@@ -68,12 +72,92 @@ must() {
 	expect_rc "$what" 0
 }
 
-# A minimal deployment: cluster cl1, presence domain, DN.
+# ---- the store on either engine -------------------------------------------------------------------
+
+# store_engine: sqlite or postgresql, as this run's store is.
+store_engine() { if [ -n "${CERTFLEET_TEST_PG:-}" ]; then echo postgresql; else echo sqlite; fi; }
+
+if [ -n "${CERTFLEET_TEST_PG:-}" ]; then
+	PGSERVER_SH=${PGSERVER_SH:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../pg" && pwd)/pgserver.sh}
+	PSQL=$(ls -d /usr/lib/postgresql/*/bin/psql 2>/dev/null | sort -V | tail -n 1)
+	PSQL=${PSQL:-psql}
+	[ -f "$CERTFLEET_TEST_PG/password" ] || {
+		echo "FAIL: CERTFLEET_TEST_PG=$CERTFLEET_TEST_PG holds no running pgserver.sh server" >&2
+		exit 1
+	}
+	export PGPASSWORD
+	PGPASSWORD=$(cat "$CERTFLEET_TEST_PG/password")
+	STORE_DB=$(basename "$0" .sh)
+	STORE_DB=t_${STORE_DB#test_}_$$
+	export CERTFLEET_STORE
+	CERTFLEET_STORE=$(sh "$PGSERVER_SH" createdb "$CERTFLEET_TEST_PG" "$STORE_DB")
+	# psql on the script's database (the store's own role; no .psqlrc)
+	store_psql() { "$PSQL" -X -q -v ON_ERROR_STOP=1 "$CERTFLEET_STORE" "$@"; }
+else
+	export CERTFLEET_STORE="$T/store.db"
+fi
+
+# store_sql "SQL": runs SQL on the store; one line per row, columns separated by "|" (as the
+# sqlite3 command prints them; NULL is empty). Several statements print each one's rows.
+store_sql() {
+	if [ -n "${CERTFLEET_TEST_PG:-}" ]; then
+		printf '%s\n' "$1" | store_psql -At -F '|' -f -
+	else
+		sqlite3 "$CERTFLEET_STORE" "$1"
+	fi
+}
+
+# store_dump: every table's rows, in a fixed order, for before/after comparisons: SQLite's .dump;
+# on PostgreSQL one "INSERT INTO table VALUES(...);" line per row, tables by name, rows sorted.
+store_dump() {
+	if [ -z "${CERTFLEET_TEST_PG:-}" ]; then
+		sqlite3 "$CERTFLEET_STORE" .dump
+		return
+	fi
+	local tables
+	tables=$(store_sql "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
+	for t in $tables; do
+		echo "SELECT 'INSERT INTO $t VALUES' || r::text || ';' FROM $t r ORDER BY r;"
+	done | store_psql -At -f -
+}
+
+# store_drop: removes the script's store (at exit, once the daemon has stopped).
+store_drop() {
+	if [ -n "${CERTFLEET_TEST_PG:-}" ]; then
+		# the owner drops its own database, from the server's first one
+		"$PSQL" -X -q "${CERTFLEET_STORE%/*}/certfleet" -c "DROP DATABASE IF EXISTS $STORE_DB WITH (FORCE)" \
+			>/dev/null 2>&1 || echo "warning: could not drop the test database $STORE_DB" >&2
+	fi
+}
+
+# A minimal deployment: cluster cl1, presence domain, DN. On PostgreSQL the script's database is
+# emptied (its schema dropped and made again) instead of the file removed.
 new_store() {
-	rm -f "$CERTFLEET_STORE"*
+	if [ -n "${CERTFLEET_TEST_PG:-}" ]; then
+		store_psql -c "DROP SCHEMA public CASCADE" -c "CREATE SCHEMA public" 2>/dev/null
+	else
+		rm -f "$CERTFLEET_STORE"*
+	fi
 	cf init >/dev/null
 	cf cluster add "${1:-cl1}" >/dev/null
 }
+
+# ---- clean-up at exit --------------------------------------------------------------------------
+
+# on_exit "COMMANDS": run when the script exits, before the daemon stops and the store and $T go
+# (last registered first).
+EXIT_HOOKS=()
+on_exit() { EXIT_HOOKS=("$1" "${EXIT_HOOKS[@]}"); }
+lib_exit() {
+	local h
+	for h in "${EXIT_HOOKS[@]}"; do
+		eval "$h" || true
+	done
+	stop_certfleetd || true
+	store_drop
+	rm -rf "$T"
+}
+trap lib_exit EXIT
 
 # free_port: a free TCP port on 127.0.0.1.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
@@ -88,16 +172,27 @@ start_certfleetd() {
 	BASE="$ORIGIN/api/v1"
 	"$CERTFLEETD" --store "$CERTFLEET_STORE" --listen "127.0.0.1:$PORT" "$@" 2>>"$T/daemon.err" &
 	DPID=$!
-	trap 'stop_certfleetd; rm -rf "$T"' EXIT
 	for _ in $(seq 1 300); do
 		curl -sk -o /dev/null "$ORIGIN/app.css" && return 0
 		sleep 0.1
 	done
 	fail "certfleetd did not answer on $ORIGIN"
 }
+# proc_running PID: the process exists and has not exited (an exited child not yet waited for is
+# a zombie, which kill -0 still finds).
+proc_running() { [ -r "/proc/$1/stat" ] && [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
+# stop_certfleetd: stops it (SIGTERM) and waits until it has gone (SIGKILL after 20 s).
 stop_certfleetd() {
-	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null
+	[ -n "$DPID" ] || return 0
+	local pid=$DPID
 	DPID=""
+	kill "$pid" 2>/dev/null || return 0
+	for _ in $(seq 1 400); do
+		proc_running "$pid" || break
+		sleep 0.05
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
 }
 # assert_clean_stop: SIGTERM stops certfleetd with exit 0.
 assert_clean_stop() {

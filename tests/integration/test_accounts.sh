@@ -13,8 +13,8 @@ PW2='second password, with spaces'
 UCM=ucm1.example.com
 new_store
 
-# stored_hash NAME: the password_hash column of a user, read with the sqlite3 command
-stored_hash() { sqlite3 "$CERTFLEET_STORE" "SELECT password_hash FROM users WHERE name = '$1'"; }
+# stored_hash NAME: the password_hash column of a user, read from the store
+stored_hash() { store_sql "SELECT password_hash FROM users WHERE name = '$1'"; }
 
 # scrypt_ok PASSWORD HASH: recomputes the hash with hashlib.scrypt from the parameters in the string
 scrypt_ok() {
@@ -58,7 +58,7 @@ cfx user add carol --role admin </dev/null
 expect_rc "no password on stdin" 3
 cfx user add carol
 expect_rc "no role" 2
-assert_eq "refused adds stored nothing" 2 "$(sqlite3 "$CERTFLEET_STORE" 'SELECT count(*) FROM users')"
+assert_eq "refused adds stored nothing" 2 "$(store_sql 'SELECT count(*) FROM users')"
 
 must "user list" user list
 assert_contains "list shows alice" alice "$OUT"
@@ -91,7 +91,7 @@ expect_rc "delete unknown" 4
 openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -subj "/CN=Audit Test CA" -days 30 \
 	-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
 echo "not a certificate" >junk.pem
-BEFORE=$(sqlite3 "$CERTFLEET_STORE" 'SELECT count(*) FROM audit')
+BEFORE=$(store_sql 'SELECT count(*) FROM audit')
 must "node add" node add $UCM --cluster cl1 --product ucm --publisher --no-defaults
 must "trust add" trust add --node $UCM --store tomcat-trust ca.pem
 cfx trust add --node $UCM --store tomcat-trust junk.pem
@@ -128,7 +128,7 @@ assert_contains "human audit" "trust add [tomcat-trust on $UCM]" "$OUT"
 
 # ---- no secrets anywhere --------------------------------------------------------------------------
 
-sqlite3 "$CERTFLEET_STORE" 'SELECT * FROM audit' >audit.txt
+store_sql 'SELECT * FROM audit' >audit.txt
 for secret in "$PW1" "$PW2" short-pw too-short 'PRIVATE KEY' 'BEGIN CERTIFICATE' 'not a certificate$'; do
 	if grep -q -e "$secret" audit.txt "$T"/log/*; then fail "secret [$secret] found in the audit log or output"; else ok; fi
 done

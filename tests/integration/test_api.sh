@@ -239,7 +239,7 @@ snapshot() {
 		echo "== user list"; cf --json user list
 		echo "== status"; cf --json status
 		echo "== audit"; cf --json audit --limit 1000
-		echo "== store"; sqlite3 "$CERTFLEET_STORE" .dump
+		echo "== store"; store_dump
 	} >"$1" 2>&1
 }
 
@@ -353,7 +353,7 @@ assert_eq "refusals: certificates unchanged" "$(sed -n '/^== cert list/,/^== use
 assert_eq "refusals: accounts unchanged" "$(sed -n '/^== user list/,/^== status/p' before.txt | md5sum)" \
 	"$(sed -n '/^== user list/,/^== status/p' after.txt | md5sum)"
 assert_eq "refusals: no audit rows" "$AUDIT0" "$(audit_total)"
-assert_eq "refusals: the whole store unchanged (sqlite3 .dump)" "" "$(differs before.txt after.txt)"
+assert_eq "refusals: the whole store unchanged (store_dump)" "" "$(differs before.txt after.txt)"
 for k in admin reader; do
 	req "still-$k" -b "$k.jar" "$API/nodes"
 	assert_eq "the $k session survived the refusals" 200 "$CODE"
@@ -565,7 +565,7 @@ req lsc_get -b reader.jar "$API/certificates/$LSC_ID"
 assert_eq "GET an LSC by id" "200 SEP00112233AABB $PUB True False" \
 	"$CODE $(jb 'd["endpoint"] + " " + d["node"] + " " + str("pem" in d) + " " + str("chain_pem" in d)')"
 # DELETE /certificates/{id} deletes trust certificates only: an LSC is deleted by device
-cert_rows() { sqlite3 "$CERTFLEET_STORE" 'SELECT id, node_id, kind, name, sha256 FROM certificates ORDER BY id'; }
+cert_rows() { store_sql 'SELECT id, node_id, kind, name, sha256 FROM certificates ORDER BY id'; }
 rows_before=$(cert_rows)
 req lsc_delete_by_id "${AUTH_A[@]}" -X DELETE "$API/certificates/$LSC_ID"
 assert_eq "DELETE /certificates/{an LSC's id}" "409 wrong state" "$CODE $(errcode)"
@@ -916,7 +916,7 @@ for pw in "${ALL_PW[@]}"; do
 	assert_eq "password ${pw:0:8}… not in the daemon's log" "" "$(grep -aF "$pw" daemon.err | head -3 || true)"
 	assert_eq "password ${pw:0:8}… not in the audit log" "" "$(grep -aF "$pw" audit_all.json || true)"
 done
-for hash in $(sqlite3 "$CERTFLEET_STORE" "SELECT password_hash FROM users"); do
+for hash in $(store_sql "SELECT password_hash FROM users"); do
 	assert_eq "no password hash in any response" "" "$(grep -laF "$hash" "$T"/r/* "$T"/h/* | head -3 || true)"
 done
 SID=$(awk '$6 == "certfleet_session" {print $7}' admin.jar)

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# engines: sqlite — about SQLite's own recovery of a writer killed mid-transaction (its journal and
+# WAL files); a PostgreSQL server rolls back a lost connection's transaction itself
 # Crash safety: certfleet commands that write the store are killed with SIGKILL at random
 # moments (0-150 ms after start). After that the store must pass SQLite's integrity check and
 # storecheck (every identity's key matches its certificate), every change must be all or

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# engines: sqlite — it uses no store (the CRL module through crlcheck)
 # The CRL module (src/crypto/crl.h, through tests/tools/crlcheck) against openssl as the oracle:
 # an RSA CA and an EC CA each issue 2,000 certificates with `openssl ca -infiles` (serials of 1 to
 # 20 octets, across the 0x7f/0x80 boundaries), a random half of them is revoked in index.txt (some

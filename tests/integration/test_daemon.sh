@@ -173,7 +173,7 @@ req victim_locked -D "$T/locked.hdr" -d "{\"user\":\"victim\",\"password\":\"$PW
 assert_eq "locked account" 401 "$CODE"
 assert_eq "locked: no Retry-After" "" "$(grep -i '^retry-after' "$T/locked.hdr" || true)"
 assert_eq "locked: the message of a wrong password" "$MSG_BAD" "$(json 'd["error"]["message"]' <"$T/r/victim_locked")"
-sq() { sqlite3 "$CERTFLEET_STORE" "$1"; }
+sq() { store_sql "$1"; }
 assert_eq "failures stored" 5 "$(sq "SELECT failed_logins FROM users WHERE name = 'victim'")"
 LEFT=$(($(sq "SELECT locked_until FROM users WHERE name = 'victim'") - $(date +%s)))
 assert_eq "locked for 60 s after the 5th failure" 1 "$((LEFT > 40 && LEFT <= 60))"

@@ -186,7 +186,7 @@ cp revoked.der www/ca-crl.bin # recognised by content, whatever the name
 HPORT=$(free_port)
 (cd www && exec python3 -m http.server "$HPORT" --bind 127.0.0.1 >/dev/null 2>&1) &
 HPID=$!
-trap 'kill $HPID 2>/dev/null || true; stop_certfleetd || true; rm -rf "$T"' EXIT
+on_exit 'kill $HPID 2>/dev/null'
 for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$HPORT/" && break; sleep 0.1; done
 URL="http://127.0.0.1:$HPORT/ca-crl.bin"
 BAD="http://127.0.0.1:$HPORT/missing.crl"

@@ -19,7 +19,7 @@ D=$T/d
 KEY=$D/private/tomcat.key CERT=$D/certs/tomcat.pem CHAIN=$D/certs/chain.pem
 JOURNAL=$KEY.journal
 SYS=rename,renameat,renameat2,link,linkat,unlink,unlinkat
-trap 'chattr -i "$D/certs" 2>/dev/null; chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT
+on_exit 'chattr -i "$D/certs" 2>/dev/null; chmod -R u+w "$T" 2>/dev/null'
 mkdir -p "$D/private" "$D/certs" "$T/gen" "$T/ca"
 
 # ---- generations of the tomcat identity: Z and A self-signed (empty chain), B and C CA-signed --

@@ -7,11 +7,11 @@
 # because certfleet refuses to create them (a key that does not match its certificate, an RSA
 # certificate filed under an -ECDSA purpose, an end-entity certificate in a trust store, a
 # trusted-ca list over its limit, a bad name on an Expressway); those are made by editing the
-# SQLite store with the sqlite3 command, as a damaged or hand-migrated store would be.
+# store with SQL (store_sql: the sqlite3 command or psql), as a damaged or hand-migrated store would be.
 . "$(dirname "$0")/lib.sh"
 trap 'echo "FAIL: $(basename "$0"): command failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 CERTFLEET=$(realpath "$CERTFLEET") # the script works inside $T
-command -v sqlite3 >/dev/null || { echo "FAIL: $(basename "$0") needs the sqlite3 command (Debian: sqlite3)" >&2; exit 1; }
+[ "$(store_engine)" != sqlite ] || command -v sqlite3 >/dev/null || { echo "FAIL: $(basename "$0") needs the sqlite3 command (Debian: sqlite3)" >&2; exit 1; }
 cd "$T" || exit 1
 NOW=$(date +%s)
 DAY=86400
@@ -141,7 +141,7 @@ self_signed() {
 	assert_eq "self-signed $purpose on $node (stderr: $(cat ss.err))" 0 "$rc"
 }
 
-sql() { sqlite3 "$CERTFLEET_STORE" "$@"; }
+sql() { store_sql "$1"; }
 node_id() { sql "SELECT id FROM nodes WHERE fqdn = '$1'"; }
 
 rsakey k1.key # one RSA key serves every upload but two
@@ -574,12 +574,14 @@ cf trust add --node $EXPF --store trusted-ca ca.pem >/dev/null 2>&1
 doctor --node $EXPF
 lacks "one CA in trusted-ca" trust-store-full $EXPF
 # copies of the CA row under 999 made-up fingerprints: trust add refuses the 1001st, so a list over
-# the limit only comes from outside certfleet (a migrated or hand-edited store)
+# the limit only comes from outside certfleet (a migrated or hand-edited store); each engine spells
+# "i as 64 hex digits" its own way
 FID=$(node_id $EXPF)
+if [ "$(store_engine)" = sqlite ]; then HEX64="printf('%064x', n.i)"; else HEX64="lpad(to_hex(n.i), 64, '0')"; fi
 fill() {
 	sql "WITH RECURSIVE n(i) AS (SELECT $1 UNION ALL SELECT i + 1 FROM n WHERE i < $2)
 	     INSERT INTO certificates (node_id, kind, name, der, $COLS, distribution, source, description, chain_pem,
-	     key_pem, warnings, created) SELECT c.node_id, 2, 'trusted-ca', c.der, printf('%064x', n.i), c.spki_sha256,
+	     key_pem, warnings, created) SELECT c.node_id, 2, 'trusted-ca', c.der, $HEX64, c.spki_sha256,
 	     c.subject, c.issuer, c.cn, c.serial, c.not_before, c.not_after, c.key_type, c.key_bits, c.curve, c.sig_hash,
 	     c.self_signed, c.ca, c.has_bc, c.has_ku, c.ku, c.has_eku, c.eku, c.eku_other, c.san, c.ocsp, c.crl_dp,
 	     c.unsupported_oids, 'single-server', 'upload', '', '', NULL, '[]', c.created FROM n,

@@ -18,7 +18,7 @@ stop_servers() {
 	done
 	SERVERS=()
 }
-trap 'stop_servers; rm -rf "$T"' EXIT
+on_exit stop_servers
 
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'

@@ -419,7 +419,6 @@ start_on() { # start_on ADDR ARGS...: certfleetd on ADDR (a free port); sets MOR
 	if [[ "$host" == *:* ]]; then MORIGIN="https://[$host]:$port"; else MORIGIN="https://$host:$port"; fi
 	"$CERTFLEETD" --store "$CERTFLEET_STORE" --listen "$(if [[ "$host" == *:* ]]; then echo "[$host]"; else echo "$host"; fi):$port" "$@" 2>>"$T/daemon.err" &
 	DPID=$!
-	trap 'stop_certfleetd; rm -rf "$T"' EXIT
 	for _ in $(seq 1 300); do
 		curl -sk -o /dev/null "$MORIGIN/app.css" && return 0
 		sleep 0.1

@@ -73,7 +73,7 @@ stop_all() {
 	local n
 	for n in "${!SPID[@]}"; do sink_down "$n"; done
 }
-trap 'stop_all; rm -rf "$T"' EXIT
+on_exit stop_all
 
 # Messages: take_mail MAILDIR moves what arrived into a new directory $GOT, NGOT = how many,
 # $GOT/sum.json = a summary of each (envelope, headers, parts) for mj.

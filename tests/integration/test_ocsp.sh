@@ -133,7 +133,7 @@ stop_all() {
 		wait "${RPID[$n]}" 2>/dev/null || true
 	done
 }
-trap 'stop_all; rm -rf "$T"' EXIT
+on_exit stop_all
 
 responder ca "$PORT_CA" issuing -nmin 5
 responder del "$PORT_DEL" delegate -nmin 5

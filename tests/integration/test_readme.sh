@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# engines: sqlite — the README's demo (make run) keeps its store in an SQLite file of its own
 # The README stays true: `make run`'s demo (scripts/demo.sh) is started on a free port in a scratch
 # directory, and the README's API block (the fenced commands after "Everything the page does is an
 # API call") is run against it as written, with only the port, the demo directory and the printed
@@ -16,7 +17,7 @@ PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 DEMO_DIR="$T/demo" CERTFLEET_LISTEN="127.0.0.1:$PORT" bash "$SRCDIR/scripts/demo.sh" "$CERTFLEET" "$CERTFLEETD" \
 	>demo.out 2>demo.err &
 DEMO=$!
-trap 'kill $DEMO 2>/dev/null || true; rm -rf "$T"' EXIT
+on_exit 'kill $DEMO 2>/dev/null'
 # the demo is up once it has printed how to log in and the daemon answers
 for _ in $(seq 1 600); do
 	grep -q 'Ctrl-C stops it' demo.out 2>/dev/null &&

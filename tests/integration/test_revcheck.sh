@@ -106,15 +106,9 @@ PYEOF
 python3 ocspfront.py "$PORT_CA" -index index.txt -rsigner issuing.pem -rkey issuing.key -CA issuing.pem \
 	>ocsp.log 2>&1 &
 RESPONDER=$!
-cleanup() {
-	stop_certfleetd
-	kill $RESPONDER 2>/dev/null || true
-	rm -rf "$T"
-}
-trap cleanup EXIT
+on_exit 'kill $RESPONDER 2>/dev/null'
 start() { # certfleetd, stopped with the responder when the script exits
 	start_certfleetd
-	trap cleanup EXIT
 }
 for _ in $(seq 1 100); do
 	grep -q READY ocsp.log 2>/dev/null && break
@@ -199,7 +193,7 @@ cfx --json trust add --node "$N1" --store tomcat-trust subca-chain.pem
 expect_rc "a good sub-CA: accepted" 0
 SUBCA_SHA=$(openssl x509 -in subca.pem -outform DER | sha256sum | cut -d' ' -f1)
 assert_eq "its OCSP answer recorded" "good delegated" \
-	"$(sqlite3 "$CERTFLEET_STORE" "SELECT status || ' ' || trust FROM revocation_checks WHERE sha256 = '$SUBCA_SHA'")"
+	"$(store_sql "SELECT status || ' ' || trust FROM revocation_checks WHERE sha256 = '$SUBCA_SHA'")"
 # a stored CRL refuses a trust upload too (its issuer already trusted), unless checking is off
 printf '[ca]\ndefault_ca=c\n[c]\ndatabase=%s/index.txt\ncrlnumber=%s/crlnumber\ndefault_md=sha256\ndefault_crl_days=7\n' "$T" "$T" >crl.cnf
 echo 01 >"$T/crlnumber"

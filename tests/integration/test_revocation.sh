@@ -151,7 +151,7 @@ EOF2
 PORT=$(free_port)
 (cd www && exec python3 -m http.server "$PORT" --bind 127.0.0.1 >/dev/null 2>&1) &
 HTTP=$!
-trap 'kill $HTTP 2>/dev/null || true; rm -rf "$T"' EXIT
+on_exit 'kill $HTTP 2>/dev/null'
 for _ in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break; sleep 0.1; done
 URL="http://127.0.0.1:$PORT"
 must "dp add" crl dp add "$URL/crl3.pem"

@@ -52,7 +52,7 @@ login() {
 	local jar=${5:-/dev/null}
 	req "$1" --from "$2" -c "$jar" -d "{\"user\":\"$3\",\"password\":\"$4\"}" "$BASE/login"
 }
-sq() { sqlite3 "$CERTFLEET_STORE" "$1"; }
+sq() { store_sql "$1"; }
 state() { sq "SELECT failed_logins, locked_until FROM users WHERE name = '$1'"; }
 # answer NAME: status line and the headers a client could tell apart, then the body
 answer() { { grep -i -E '^(HTTP/|retry-after|set-cookie|content-type|content-length)' "r/$1.h" | tr -d '\r' | sed 's/^HTTP\/[0-9.]* //'; cat "r/$1"; }; }

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# engines: sqlite — it uses no store (certfleet validate reads only files)
 # `certfleet validate` against `openssl verify` (the oracle), SPEC §4 / §11, issue 3's acceptance:
 # a corpus of ~3,300 leaf certificates generated at test time (gen_validate_corpus.py: DER written
 # by hand, signed through libcrypto; ~5-10 s) under four roots and their intermediates: good,
