@@ -4,6 +4,7 @@
 
 #include "store/store_int.h"
 #include "util/grow.h"
+#include "util/text.h"
 
 #define D (st->drv)
 
@@ -155,24 +156,36 @@ void cf_auditrows_free(cf_auditrow *v, size_t n)
 
 cf_code cf_store_audit_append(cf_store *st, const cf_auditrow *a, int64_t *id, cf_err *e)
 {
+	/* the row records what was asked, even a name that is not UTF-8 (which a change refuses on
+	 * PostgreSQL): bytes that are not UTF-8 are written as \xHH, so every engine takes the row */
+	const char *in[5] = {a->account, a->client, a->action, a->object, a->result};
+	char *fixed[5] = {NULL};
 	cf_stmt *s = NULL;
-	cf_code rc = cf_store_prep(st,
+	cf_code rc = CF_OK;
+	for (int i = 0; i < 5; i++) {
+		if (in[i] == NULL)
+			in[i] = "";
+		else if (!cf_text_utf8(in[i], strlen(in[i])) && (in[i] = fixed[i] = cf_text_utf8_fixed(in[i])) == NULL)
+			rc = cf_err_set(e, CF_E_INTERNAL, "audit", "out of memory");
+	}
+	if (rc == CF_OK)
+		rc = cf_store_prep(st,
 				   "INSERT INTO audit (at, account, client, action, object, result) "
 				   "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
 				   &s, e);
-	if (rc != CF_OK)
-		return rc;
-	D->bind_int(s, 1, a->at);
-	D->bind_text(s, 2, a->account ? a->account : "");
-	D->bind_text(s, 3, a->client ? a->client : "");
-	D->bind_text(s, 4, a->action ? a->action : "");
-	D->bind_text(s, 5, a->object ? a->object : "");
-	D->bind_text(s, 6, a->result ? a->result : "");
-	int r = D->step(s, e);
-	if (r == 1 && id != NULL)
-		*id = D->col_int(s, 0);
-	cf_store_release(st, s);
-	return r == 1 ? CF_OK : (e ? e->code : CF_E_INTERNAL);
+	if (rc == CF_OK) {
+		D->bind_int(s, 1, a->at);
+		for (int i = 0; i < 5; i++)
+			D->bind_text(s, i + 2, in[i]);
+		int r = D->step(s, e);
+		if (r == 1 && id != NULL)
+			*id = D->col_int(s, 0);
+		cf_store_release(st, s);
+		rc = r == 1 ? CF_OK : (e ? e->code : CF_E_INTERNAL);
+	}
+	for (int i = 0; i < 5; i++)
+		free(fixed[i]);
+	return rc;
 }
 
 cf_code cf_store_audit_list(cf_store *st, int64_t limit, int64_t offset, cf_auditrow **out, size_t *n, int64_t *total,

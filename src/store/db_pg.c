@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "store/db.h"
+#include "util/text.h"
 
 /* the channel every write transaction's commit notifies (the change feed) */
 #define CHANNEL "certfleet_changes"
@@ -63,7 +64,7 @@ struct cf_stmt {
 	int *lengths, *formats;
 	/* the first failed bind, returned by the next step */
 	int bad_param;
-	bool bind_oom;
+	bool bind_oom, not_utf8;
 	enum stmt_state state;
 	PGresult *row; /* the current row: a one-row result */
 	/* ST_BUFFERED: the rows read ahead and how the run ended (end_err: the error it ended with) */
@@ -492,7 +493,11 @@ static void p_bind_text(cf_stmt *st, int idx, const char *v)
 	if (p == NULL)
 		return;
 	p->type = 0; /* the server infers it from where $idx stands */
-	if (v != NULL && (p->val = strdup(v)) == NULL)
+	/* the server would refuse it, and with it the whole transaction: refused here, as input (as
+	 * the SQLite driver does) */
+	if (v != NULL && !cf_text_utf8(v, strlen(v)))
+		st->not_utf8 = true;
+	else if (v != NULL && (p->val = strdup(v)) == NULL)
 		st->bind_oom = true;
 }
 
@@ -591,6 +596,11 @@ static int next_row(cf_stmt *st, cf_err *e)
 
 static int p_step(cf_stmt *st, cf_err *e)
 {
+	if (st->not_utf8 && st->state == ST_IDLE) {
+		st->db->last = CF_DB_FAILED;
+		cf_err_set(e, CF_E_INPUT, "store", "text that is not UTF-8; the store keeps only UTF-8 text");
+		return -1;
+	}
 	if (st->bad_param != 0 || st->bind_oom) {
 		char what[64];
 		if (st->bind_oom)
@@ -704,7 +714,7 @@ static void p_reset(cf_stmt *st)
 		p->len = p->format = 0;
 	}
 	st->bad_param = 0;
-	st->bind_oom = false;
+	st->bind_oom = st->not_utf8 = false;
 	st->state = ST_IDLE;
 }
 

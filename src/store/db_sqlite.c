@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "store/db.h"
+#include "util/text.h"
 
 struct cf_db {
 	sqlite3 *h;
@@ -25,6 +26,7 @@ struct cf_stmt {
 	int *index;	 /* SQLite's index of $n (index[n]), worked out once at prepare */
 	int n_index;	 /* the highest n */
 	int bind_failed; /* the first failed bind's $n (0: none), reported by the next step */
+	bool not_utf8;	 /* a text bound is not UTF-8: refused by the next step, as on PostgreSQL */
 	int64_t changes; /* rows the last run changed */
 };
 
@@ -230,7 +232,9 @@ static void s_bind_int(cf_stmt *st, int idx, int64_t v)
 static void s_bind_text(cf_stmt *st, int idx, const char *v)
 {
 	int i = param(st, idx);
-	if (i > 0)
+	if (v != NULL && !cf_text_utf8(v, strlen(v)))
+		st->not_utf8 = true; /* SQLite would keep it, but JSON output could not show it */
+	else if (i > 0)
 		bound(st, idx, v ? sqlite3_bind_text(st->s, i, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st->s, i));
 }
 
@@ -243,6 +247,11 @@ static void s_bind_blob(cf_stmt *st, int idx, const void *v, size_t len)
 
 static int s_step(cf_stmt *st, cf_err *e)
 {
+	if (st->not_utf8) {
+		st->db->last_class = CF_DB_FAILED;
+		cf_err_set(e, CF_E_INPUT, "store", "text that is not UTF-8; the store keeps only UTF-8 text");
+		return -1;
+	}
 	if (st->bind_failed != 0) {
 		st->db->last_class = CF_DB_FAILED;
 		cf_err_set(e, CF_E_INTERNAL, st->db->path, "cannot bind parameter $%d of a query", st->bind_failed);
@@ -282,6 +291,7 @@ static void s_reset(cf_stmt *st)
 	sqlite3_reset(st->s);
 	sqlite3_clear_bindings(st->s);
 	st->bind_failed = 0;
+	st->not_utf8 = false;
 }
 
 static void s_finalize(cf_stmt *st)

@@ -4,13 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool cf_text_clean(const char *s, size_t len)
+/* Whether s is well-formed UTF-8; controls: C0, DEL and C1 control characters are allowed. */
+static bool utf8_scan(const char *s, size_t len, bool controls)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 	while (p < end) {
 		unsigned c = *p;
 		if (c < 0x80) {
-			if (c < 0x20 || c == 0x7f)
+			if (!controls && (c < 0x20 || c == 0x7f))
 				return false;
 			p++;
 			continue;
@@ -26,11 +27,52 @@ bool cf_text_clean(const char *s, size_t len)
 			cp = cp << 6 | (p[i] & 0x3f);
 		}
 		if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0))
+		    (cp >= 0xd800 && cp <= 0xdfff) || (!controls && cp >= 0x80 && cp < 0xa0))
 			return false; /* overlong, out of range, surrogate, C1 control */
 		p += n;
 	}
 	return true;
+}
+
+bool cf_text_clean(const char *s, size_t len)
+{
+	return utf8_scan(s, len, false);
+}
+
+bool cf_text_utf8(const char *s, size_t len)
+{
+	return utf8_scan(s, len, true);
+}
+
+char *cf_text_utf8_fixed(const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t len = strlen(s);
+	char *out = malloc(len * 4 + 1), *o = out;
+	if (out == NULL)
+		return NULL;
+	for (const char *p = s; *p != '\0';) {
+		/* the longest well-formed character here: 1 to 4 bytes */
+		size_t n = 0;
+		for (size_t k = 1; k <= 4 && p[k - 1] != '\0'; k++)
+			if (utf8_scan(p, k, true)) {
+				n = k;
+				break;
+			}
+		if (n > 0) {
+			memcpy(o, p, n);
+			o += n;
+			p += n;
+		} else {
+			unsigned char c = (unsigned char)*p++;
+			*o++ = '\\';
+			*o++ = 'x';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 0x0f];
+		}
+	}
+	*o = '\0';
+	return out;
 }
 
 void cf_text_one_line(char *s)

@@ -201,6 +201,24 @@ cfx --json cert show --node $U1 --store tomcat-trust --id "$id"
 assert_eq "cert show --json: the URI SAN exactly" "$(printf 'URI:http://pki.example.com/\x1b]0;owned\x07')" \
 	"$(json 'd["san"][0]' <"$LAST")"
 
+# ---- text that is not UTF-8 --------------------------------------------------------------------------
+# A store keeps only UTF-8 text (PostgreSQL refuses anything else; JSON cannot carry it): such a name
+# or description is refused as input on both engines, in one line, with nothing stored but the
+# refusal's audit row, which shows the bytes as \xHH.
+store_dump | grep -v '^INSERT INTO "\{0,1\}audit' >dump.before
+cfx cluster add $'bad\xffname'
+expect_rc "cluster add of a name that is not UTF-8" 3
+one_line "cluster add of a name that is not UTF-8"
+assert_contains "  and the line says why" "not UTF-8" "$ERR"
+cfx --json audit --limit 1
+assert_eq "  the refusal is audited, the byte as \\xff" 'cluster add bad\xffname' \
+	"$(json 'd["items"][0]["action"] + " " + d["items"][0]["object"]' <"$LAST")"
+cfx trust add --node $U1 --store tomcat-trust --description $'caf\xe9 root' ca.pem
+expect_rc "trust add with a description that is not UTF-8" 3
+one_line "trust add with a description that is not UTF-8"
+store_dump | grep -v '^INSERT INTO "\{0,1\}audit' >dump.after
+assert_eq "  nothing stored but the audit rows" "" "$(diff dump.before dump.after | head -3 | cut -c1-120)"
+
 # ---- error lines for file names with a line feed ----------------------------------------------------
 bad=$'bad\nforged: ok.pem'
 cp nul.pem "$bad"

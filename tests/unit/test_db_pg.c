@@ -359,6 +359,32 @@ static void test_constraint(void **state)
 	D->close(db);
 }
 
+/* Text that is not UTF-8 is refused as input before it reaches the server, so the transaction
+ * it was meant for goes on (the server would have aborted it). */
+static void test_not_utf8(void **state)
+{
+	(void)state;
+	cf_db *db = open_ok();
+	cf_err e = {0};
+	char cols[256];
+	snprintf(cols, sizeof(cols), "name%s NOT NULL", D->text_type);
+	create_table(db, "utf", cols);
+	assert_int_equal(D->begin(db, CF_TX_WRITE, &e), CF_OK);
+	cf_stmt *ins = prep_ok(db, "INSERT INTO utf (name) VALUES ($1)");
+	D->bind_text(ins, 1, "bad\xffname");
+	assert_int_equal(D->step(ins, &e), -1);
+	assert_int_equal(e.code, CF_E_INPUT);
+	assert_non_null(strstr(e.message, "not UTF-8"));
+	assert_int_equal(D->err_class(db), CF_DB_FAILED);
+	D->reset(ins);
+	D->bind_text(ins, 1, "caf\xc3\xa9 \x1b[31m"); /* UTF-8 with a control character is text */
+	assert_int_equal(D->step(ins, &e), 0);
+	D->finalize(ins);
+	assert_int_equal(D->commit(db, &e), CF_OK);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM utf"), 1);
+	D->close(db);
+}
+
 static void test_transactions(void **state)
 {
 	(void)state;
@@ -612,11 +638,12 @@ static void test_connection_lost(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_claims),	   cmocka_unit_test(test_open_errors),
-		cmocka_unit_test(test_values),	   cmocka_unit_test(test_changes_and_binds),
-		cmocka_unit_test(test_constraint), cmocka_unit_test(test_transactions),
-		cmocka_unit_test(test_collisions), cmocka_unit_test(test_change_feed),
-		cmocka_unit_test(test_streaming),  cmocka_unit_test(test_connection_lost),
+		cmocka_unit_test(test_claims),		cmocka_unit_test(test_open_errors),
+		cmocka_unit_test(test_values),		cmocka_unit_test(test_changes_and_binds),
+		cmocka_unit_test(test_constraint),	cmocka_unit_test(test_not_utf8),
+		cmocka_unit_test(test_transactions),	cmocka_unit_test(test_collisions),
+		cmocka_unit_test(test_change_feed),	cmocka_unit_test(test_streaming),
+		cmocka_unit_test(test_connection_lost),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
 }

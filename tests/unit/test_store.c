@@ -994,6 +994,41 @@ static void test_cdp_urls_without_lsc(void **state)
 	assert_string_equal(got, "http://pki.example.com/id.crl http://pki.example.com/root.crl");
 }
 
+/* ---- text that is not UTF-8 -------------------------------------------------------------------------- */
+
+/* Refused as input (as a PostgreSQL store must: it keeps only UTF-8), the transaction going on;
+ * an audit row of such a request is kept with the bytes written as \xHH. */
+static void test_not_utf8(void **state)
+{
+	struct fx *f = *state;
+	cf_err e = {0};
+	int64_t id = 0;
+	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
+	assert_int_equal(cf_store_cluster_add(f->st, "bad\xffname", NULL, &id, &e), CF_E_INPUT);
+	assert_non_null(strstr(e.message, "not UTF-8"));
+	cf_err_clear(&e);
+	assert_int_equal(cf_store_cluster_add(f->st, "caf\xc3\xa9", NULL, &id, &e), CF_OK);
+	cf_auditrow row = {.at = 1,
+			   .account = (char *)"root",
+			   .client = (char *)"local",
+			   .action = (char *)"cluster add",
+			   .object = (char *)"bad\xffname\xc3",
+			   .result = (char *)"ok"};
+	assert_int_equal(cf_store_audit_append(f->st, &row, NULL, &e), CF_OK);
+	assert_int_equal(cf_store_commit(f->st, &e), CF_OK);
+	cf_auditrow *rows = NULL;
+	size_t n = 0;
+	int64_t total = 0;
+	assert_int_equal(cf_store_audit_list(f->st, 1, 0, &rows, &n, &total, &e), CF_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(rows[0].object, "bad\\xffname\\xc3");
+	cf_auditrows_free(rows, n);
+	cf_clusterinfo *cl = NULL;
+	assert_int_equal(cf_store_clusters(f->st, &cl, &n, &e), CF_OK);
+	assert_int_equal(n, 1);
+	cf_clusterinfos_free(cl, n);
+}
+
 /* ---- the LSC import on a store that fails (core/endpoint) ------------------------------------------ */
 
 /* The SQLite driver, except that one statement (its SQL holding fail_sql) fails on its
@@ -1565,6 +1600,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rollback_leaves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_targets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nested_walks_beyond_cache, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_utf8, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
