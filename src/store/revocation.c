@@ -250,9 +250,10 @@ cf_code cf_store_trust_by_subject(cf_store *st, const char *subject,
 cf_code cf_store_cdp_urls(cf_store *st, cf_strv *out, cf_err *e)
 {
 	cf_stmt *s = NULL;
-	/* identities and trust certificates (kind < 3): the daily download does not follow phones' LSCs */
-	cf_code rc =
-		cf_store_prep(st, "SELECT DISTINCT crl_dp FROM certificates WHERE kind < 3 AND crl_dp <> ''", &s, e);
+	/* identities and trust certificates (kind < 3): the daily download does not follow phones' LSCs;
+	 * in URL order on every engine (PostgreSQL's DISTINCT keeps no order of its own) */
+	cf_code rc = cf_store_prep(
+		st, "SELECT DISTINCT crl_dp FROM certificates WHERE kind < 3 AND crl_dp <> '' ORDER BY crl_dp", &s, e);
 	if (rc != CF_OK)
 		return rc;
 	int r;
