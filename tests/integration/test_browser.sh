@@ -105,13 +105,12 @@ PEER_PORT=$(free_port)
 openssl s_server -accept "127.0.0.1:$PEER_PORT" -cert ca/peer.pem -key ca/peer.key -cert_chain ca/inter.pem -www \
 	>s_server.log 2>&1 </dev/null &
 PEER_PID=$!
-trap 'kill "$PEER_PID" 2>/dev/null || true; rm -rf "$T"' EXIT
+on_exit 'kill "$PEER_PID" 2>/dev/null'
 for _ in $(seq 1 100); do grep -q ACCEPT s_server.log && break; sleep 0.1; done
 assert_contains "the TLS peer listens" ACCEPT "$(cat s_server.log)"
 
 # ---- the daemon ---------------------------------------------------------------------------------
 start_certfleetd
-trap 'kill "$PEER_PID" 2>/dev/null || true; stop_certfleetd; rm -rf "$T"' EXIT
 assert_eq "the page is served" 200 "$(curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$PORT/")"
 
 # ---- the browser ----------------------------------------------------------------------------------

@@ -88,7 +88,7 @@ cf node add "$EXP" --cluster cl1 --product expressway-c --publisher --no-default
 cf user add admin --role admin <<<"$PW_ADMIN" >/dev/null
 cf user add reader --role read-only <<<"$PW_READER" >/dev/null
 start_certfleetd
-trap 'stop_servers; stop_certfleetd; rm -rf "$T"' EXIT
+on_exit stop_servers
 CTJ='Content-Type: application/json'
 login() { # login JAR USER PASSWORD: prints the CSRF token
 	curl -sk -c "$1" -H "$CTJ" --data-binary "$(jbody "{'user':'$2','password':'$3'}")" "$BASE/login" |
