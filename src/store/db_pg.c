@@ -1,11 +1,14 @@
 /* PostgreSQL driver for the store (libpq): a URL target, named prepared statements per
  * connection, rows streamed one at a time, serializable write transactions, and the change feed
- * over LISTEN/NOTIFY. Errors name the target without its password. */
+ * over LISTEN/NOTIFY. A connection found lost outside a transaction is made again (a server
+ * restart does not end a long-lived process's store); inside one, the transaction is gone. Errors
+ * name the target without its password. */
 #include <ctype.h>
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "store/db.h"
 #include "util/text.h"
@@ -26,7 +29,11 @@ struct cf_db {
 	cf_db_class last;   /* the class of the last error */
 	unsigned next_name; /* statements are stmt_1, stmt_2, ... */
 	cf_stmt *busy;	    /* the statement whose rows are still coming from the server */
+	bool in_tx;	    /* a transaction is open: begun, not yet committed or rolled back */
 	bool write_tx;	    /* a write transaction is open: its commit notifies */
+	bool own_lock;	    /* the session sets lock_timeout (the URL's options do not) */
+	bool own_statement; /* the session sets statement_timeout */
+	unsigned gen;	    /* the connection's generation: moves at each reconnect */
 	int64_t seq;	    /* the change feed: commits seen, other connections' and this one's */
 	char *garbage;	    /* DEALLOCATE commands of finalized statements, run when idle */
 	size_t garbage_len;
@@ -57,7 +64,8 @@ struct cf_stmt {
 	cf_db *db;
 	char *sql;
 	char name[24];
-	bool prepared;
+	bool prepared; /* on the server, by the connection of generation gen */
+	unsigned gen;
 	int nparams;
 	struct param *params;
 	const char **values;
@@ -220,17 +228,17 @@ static void p_close(cf_db *db)
 	free(db);
 }
 
-/* Runs the SETs and the LISTEN every connection starts with: byte-exact text, timeouts a command
- * line can wait for (lock_timeout as SQLite's busy timeout), unless the URL's options set them. */
-static cf_code session_setup(cf_db *db, const char *options, cf_err *e)
+/* Runs the SETs and the LISTEN every connection starts with (at open and at each reconnect):
+ * byte-exact text, timeouts a command line can wait for (lock_timeout as SQLite's busy timeout),
+ * unless the URL's options set them. */
+static cf_code session_setup(cf_db *db, cf_err *e)
 {
 	char sql[512];
-	bool own_lock = options == NULL || strstr(options, "lock_timeout") == NULL;
-	bool own_statement = options == NULL || strstr(options, "statement_timeout") == NULL;
 	snprintf(sql, sizeof(sql),
 		 "SET standard_conforming_strings = on; SET bytea_output = 'hex'; SET client_min_messages = warning;"
 		 "%s%s LISTEN " CHANNEL,
-		 own_lock ? " SET lock_timeout = '10s';" : "", own_statement ? " SET statement_timeout = '300s';" : "");
+		 db->own_lock ? " SET lock_timeout = '10s';" : "",
+		 db->own_statement ? " SET statement_timeout = '300s';" : "");
 	PGresult *r = PQexec(db->conn, sql);
 	cf_code rc = PQresultStatus(r) == PGRES_COMMAND_OK ? CF_OK : fail_result(db, r, e, "cannot set up the session");
 	PQclear(r);
@@ -292,8 +300,11 @@ static cf_code p_open(const char *target, bool create, cf_db **out, cf_err *e)
 					PQdb(db->conn), enc ? enc : "unknown");
 	}
 	if (rc == CF_OK) {
+		const char *options = url_option(opts, "options");
+		db->own_lock = options == NULL || strstr(options, "lock_timeout") == NULL;
+		db->own_statement = options == NULL || strstr(options, "statement_timeout") == NULL;
 		PQsetNoticeProcessor(db->conn, quiet, NULL);
-		rc = session_setup(db, url_option(opts, "options"), e);
+		rc = session_setup(db, e);
 	}
 	PQconninfoFree(opts);
 	if (rc != CF_OK) {
@@ -386,6 +397,30 @@ static void take_connection(cf_db *db)
 {
 	finish_busy(db, true);
 	collect_garbage(db);
+}
+
+/* Outside a transaction: makes a lost connection again (PQreset, once per call) and sets it up as
+ * open did. Statements prepared on the old connection are prepared again at their next run (the
+ * generation moved); commits missed while it was away move the change feed. */
+static cf_code reconnect(cf_db *db, cf_err *e)
+{
+	finish_busy(db, false);
+	PQreset(db->conn);
+	if (PQstatus(db->conn) != CONNECTION_OK)
+		return fail(db, CF_DB_CONNECTION, e, "", PQerrorMessage(db->conn));
+	db->gen++;
+	db->seq++;
+	db->in_tx = db->write_tx = false;
+	db->garbage_len = 0; /* the old connection's statements went with it */
+	if (db->garbage != NULL)
+		db->garbage[0] = '\0';
+	return session_setup(db, e);
+}
+
+/* Whether the connection is known lost (libpq saw it go). */
+static bool lost(const cf_db *db)
+{
+	return PQstatus(db->conn) == CONNECTION_BAD;
 }
 
 /* ---- statements: prepare, bind, step ------------------------------------------------------- */
@@ -518,12 +553,14 @@ static void p_bind_blob(cf_stmt *st, int idx, const void *v, size_t len)
 	p->format = 1;
 }
 
-/* Prepares (once) and sends the statement; its rows then come one at a time. */
-static cf_code start(cf_stmt *st, cf_err *e)
+/* Prepares (once per connection) and sends the statement; its rows then come one at a time. *sent:
+ * whether it reached the point where the server may have run it. */
+static cf_code start(cf_stmt *st, bool *sent, cf_err *e)
 {
 	cf_db *db = st->db;
+	*sent = false;
 	take_connection(db);
-	if (!st->prepared) {
+	if (!st->prepared || st->gen != db->gen) {
 		Oid *types = st->nparams ? calloc((size_t)st->nparams, sizeof(*types)) : NULL;
 		if (st->nparams && types == NULL)
 			return fail(db, CF_DB_FAILED, e, "cannot prepare a query", "out of memory");
@@ -537,6 +574,7 @@ static cf_code start(cf_stmt *st, cf_err *e)
 		if (rc != CF_OK)
 			return rc;
 		st->prepared = true;
+		st->gen = db->gen;
 	}
 	for (int i = 0; i < st->nparams; i++) {
 		st->values[i] = st->params[i].val;
@@ -546,6 +584,7 @@ static cf_code start(cf_stmt *st, cf_err *e)
 	st->changes = 0;
 	if (!PQsendQueryPrepared(db->conn, st->name, st->nparams, st->values, st->lengths, st->formats, 0))
 		return fail_result(db, NULL, e, "query failed");
+	*sent = true;
 	PQsetSingleRowMode(db->conn); /* a long list is not held in memory whole */
 	db->busy = st;
 	st->state = ST_STREAM;
@@ -594,6 +633,13 @@ static int next_row(cf_stmt *st, cf_err *e)
 	return ret;
 }
 
+/* Whether sql is a plain query (SELECT), which changes nothing wherever it ran. */
+static bool reads_only(const char *sql)
+{
+	sql += strspn(sql, " \t\r\n(");
+	return strncasecmp(sql, "SELECT", 6) == 0 && !isalnum((unsigned char)sql[6]) && sql[6] != '_';
+}
+
 static int p_step(cf_stmt *st, cf_err *e)
 {
 	if (st->not_utf8 && st->state == ST_IDLE) {
@@ -613,11 +659,34 @@ static int p_step(cf_stmt *st, cf_err *e)
 	}
 	if (st->state == ST_DONE)
 		return 0;
-	if (st->state == ST_IDLE && start(st, e) != CF_OK) {
-		st->state = ST_DONE;
-		return -1;
+	if (st->state != ST_IDLE)
+		return next_row(st, e);
+	/* the first step: outside a transaction a lost connection is made again, once, and the
+	 * statement run on the new one when it cannot have run on the old (it was not sent, or it
+	 * only reads); inside one, the loss is the transaction's end */
+	cf_db *db = st->db;
+	bool outside = !db->in_tx, reconnected = false, sent = false;
+	if (outside && lost(db)) {
+		if (reconnect(db, e) != CF_OK) {
+			st->state = ST_DONE;
+			return -1;
+		}
+		reconnected = true;
 	}
-	return next_row(st, e);
+	for (;;) {
+		int r = start(st, &sent, e) == CF_OK ? next_row(st, e) : -1;
+		if (r >= 0)
+			return r;
+		st->state = ST_DONE;
+		if (!outside || reconnected || db->last != CF_DB_CONNECTION || (sent && !reads_only(st->sql)))
+			return -1;
+		if (reconnect(db, e) != CF_OK)
+			return -1;
+		reconnected = true;
+		clear_row(st);
+		drop_ahead(st);
+		st->state = ST_IDLE;
+	}
 }
 
 /* ---- statements: columns ------------------------------------------------------------------- */
@@ -724,7 +793,7 @@ static void p_finalize(cf_stmt *st)
 		return;
 	cf_db *db = st->db;
 	p_reset(st);
-	if (st->prepared) {
+	if (st->prepared && st->gen == db->gen) {
 		/* dropped from the server at the next command outside a transaction */
 		size_t need = db->garbage_len + strlen(st->name) + 16;
 		char *g = realloc(db->garbage, need);
@@ -764,6 +833,12 @@ static cf_code command(cf_db *db, const char *sql, const char *what, PGresult **
 
 static cf_code p_exec(cf_db *db, const char *sql, cf_err *e)
 {
+	take_connection(db);
+	if (!db->in_tx && lost(db)) {
+		cf_code rc = reconnect(db, e);
+		if (rc != CF_OK)
+			return rc;
+	}
 	return command(db, sql, "query failed", NULL, e);
 }
 
@@ -771,30 +846,52 @@ static cf_code p_begin(cf_db *db, cf_tx_kind kind, cf_err *e)
 {
 	take_connection(db);
 	PGTransactionStatusType t = PQtransactionStatus(db->conn);
-	if (t == PQTRANS_INTRANS || t == PQTRANS_INERROR)
+	if (db->in_tx || t == PQTRANS_INTRANS || t == PQTRANS_INERROR)
 		return fail(db, CF_DB_FAILED, e, "cannot begin a transaction", "a transaction is already open");
-	cf_code rc = command(db,
-			     kind == CF_TX_WRITE ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
-						 : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
-			     "cannot begin a transaction", NULL, e);
+	db->last = CF_DB_OK; /* err_class tells of this transaction's errors only */
+	const char *sql = kind == CF_TX_WRITE ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
+					      : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+	/* a connection lost since the last command (the server restarted, an idle connection was
+	 * cut) is made again once, whether libpq knew it already or BEGIN finds it out: nothing
+	 * has been done in the transaction yet */
+	bool reconnected = false;
+	cf_code rc = CF_OK;
+	if (lost(db)) {
+		rc = reconnect(db, e);
+		reconnected = true;
+	}
 	if (rc == CF_OK)
+		rc = command(db, sql, "cannot begin a transaction", NULL, e);
+	if (rc != CF_OK && !reconnected && db->last == CF_DB_CONNECTION && (rc = reconnect(db, e)) == CF_OK)
+		rc = command(db, sql, "cannot begin a transaction", NULL, e);
+	if (rc == CF_OK) {
+		db->in_tx = true;
 		db->write_tx = kind == CF_TX_WRITE;
+	}
 	return rc;
 }
 
 static cf_code p_commit(cf_db *db, cf_err *e)
 {
 	PGresult *r = NULL;
+	bool was_lost = lost(db);
 	/* the notification is delivered to the listeners when (and only if) the commit succeeds */
 	cf_code rc = command(db, db->write_tx ? "NOTIFY " CHANNEL "; COMMIT" : "COMMIT", "cannot commit", &r, e);
 	if (rc == CF_OK && strcmp(PQcmdStatus(r), "COMMIT") != 0) /* an aborted transaction commits as ROLLBACK */
 		rc = fail(db, CF_DB_FAILED, e, "cannot commit",
 			  "the transaction was rolled back after an earlier error");
 	PQclear(r);
-	if (PQtransactionStatus(db->conn) == PQTRANS_IDLE) {
+	/* lost on the way: the COMMIT may have reached the server, so the user is not told that
+	 * nothing was saved (lost before it was sent: the server rolled the transaction back) */
+	if (rc != CF_OK && !was_lost && lost(db))
+		cf_err_set(e, CF_E_REMOTE, db->target,
+			   "lost the connection to the database server while committing; whether the change was "
+			   "saved is not known: look before trying again");
+	/* ended, committed or not */
+	if (PQtransactionStatus(db->conn) == PQTRANS_IDLE || lost(db)) {
 		if (rc == CF_OK && db->write_tx)
 			db->seq++;
-		db->write_tx = false;
+		db->in_tx = db->write_tx = false;
 	}
 	return rc;
 }
@@ -803,9 +900,9 @@ static void p_rollback(cf_db *db)
 {
 	finish_busy(db, true);
 	PGTransactionStatusType t = PQtransactionStatus(db->conn);
-	if (t == PQTRANS_INTRANS || t == PQTRANS_INERROR)
+	if (!lost(db) && (t == PQTRANS_INTRANS || t == PQTRANS_INERROR))
 		PQclear(PQexec(db->conn, "ROLLBACK"));
-	db->write_tx = false;
+	db->in_tx = db->write_tx = false;
 }
 
 /* A session lock, taken before the migration's serializable transaction begins: that

@@ -25,8 +25,10 @@ struct cf_stmt {
 	cf_db *db;
 	int *index;	 /* SQLite's index of $n (index[n]), worked out once at prepare */
 	int n_index;	 /* the highest n */
-	int bind_failed; /* the first failed bind's $n (0: none), reported by the next step */
+	int bind_failed; /* the first failed bind's $n (0: none; -1: $0), reported by the next step */
 	bool not_utf8;	 /* a text bound is not UTF-8: refused by the next step, as on PostgreSQL */
+	bool running;	 /* stepped since the last reset */
+	int64_t total0;	 /* the connection's total changes when this run began */
 	int64_t changes; /* rows the last run changed */
 };
 
@@ -212,14 +214,14 @@ static int param(cf_stmt *st, int idx)
 {
 	int i = idx >= 1 && idx <= st->n_index ? st->index[idx] : 0;
 	if (i == 0 && st->bind_failed == 0)
-		st->bind_failed = idx;
+		st->bind_failed = idx == 0 ? -1 : idx;
 	return i;
 }
 
 static void bound(cf_stmt *st, int idx, int r)
 {
 	if (r != SQLITE_OK && st->bind_failed == 0)
-		st->bind_failed = idx;
+		st->bind_failed = idx == 0 ? -1 : idx;
 }
 
 static void s_bind_int(cf_stmt *st, int idx, int64_t v)
@@ -254,14 +256,23 @@ static int s_step(cf_stmt *st, cf_err *e)
 	}
 	if (st->bind_failed != 0) {
 		st->db->last_class = CF_DB_FAILED;
-		cf_err_set(e, CF_E_INTERNAL, st->db->path, "cannot bind parameter $%d of a query", st->bind_failed);
+		cf_err_set(e, CF_E_INTERNAL, st->db->path, "cannot bind parameter $%d of a query",
+			   st->bind_failed < 0 ? 0 : st->bind_failed);
 		return -1;
+	}
+	if (!st->running) {
+		st->running = true;
+		st->total0 = sqlite3_total_changes64(st->db->h);
 	}
 	int r = sqlite3_step(st->s);
 	if (r == SQLITE_ROW)
 		return 1;
 	if (r == SQLITE_DONE) {
-		st->changes = sqlite3_changes64(st->db->h);
+		/* sqlite3_changes64 is the connection's last INSERT, UPDATE or DELETE: this statement's
+		 * own only when it is one and something changed while it ran (after a query or a DDL
+		 * statement it is still another statement's count) */
+		bool changed = !sqlite3_stmt_readonly(st->s) && sqlite3_total_changes64(st->db->h) != st->total0;
+		st->changes = changed ? sqlite3_changes64(st->db->h) : 0;
 		return 0;
 	}
 	sql_err(st->db, r, sqlite3_errmsg(st->db->h), e, "query failed");
@@ -292,6 +303,7 @@ static void s_reset(cf_stmt *st)
 	sqlite3_clear_bindings(st->s);
 	st->bind_failed = 0;
 	st->not_utf8 = false;
+	st->running = false;
 }
 
 static void s_finalize(cf_stmt *st)

@@ -608,30 +608,122 @@ static void test_streaming(void **state)
 	D->close(db);
 }
 
+/* Ends db's server process from other (as a server restart or an idle-connection cut would). */
+static void terminate(cf_db *db, cf_db *other)
+{
+	char sql[128];
+	snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%lld, 20000)",
+		 (long long)query_int(db, "SELECT pg_backend_pid()"));
+	assert_int_equal(query_int(other, sql), 1);
+}
+
+/* A connection lost outside a transaction is made again at the next begin or step (statements
+ * prepared before are prepared anew, the change feed listens again); inside a transaction the loss
+ * is CF_E_REMOTE until the rollback, and nothing of the transaction is kept. */
 static void test_connection_lost(void **state)
 {
 	(void)state;
 	cf_db *a = open_ok(), *b = open_ok();
 	cf_err e = {0};
-	char sql[128];
-	cf_stmt *st = prep_ok(a, "SELECT 1");
-	assert_int_equal(D->step(st, &e), 1);
-	D->reset(st);
-	snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%lld, 20000)",
-		 (long long)query_int(a, "SELECT pg_backend_pid()"));
-	assert_int_equal(query_int(b, sql), 1);
+	create_table(a, "lost", "v BIGINT NOT NULL");
+	cf_stmt *sel = prep_ok(a, "SELECT $1::bigint + 1");
+	cf_stmt *ins = prep_ok(a, "INSERT INTO lost (v) VALUES ($1)");
+	D->bind_int(sel, 1, 1);
+	assert_int_equal(D->step(sel, &e), 1);
+	D->reset(sel);
+	int64_t pid = query_int(a, "SELECT pg_backend_pid()");
 
-	assert_int_equal(D->step(st, &e), -1);
+	/* at begin: the new connection, with the statement prepared on the old one run again */
+	int64_t seq = D->change_seq(a);
+	terminate(a, b);
+	assert_int_equal(D->begin(a, CF_TX_WRITE, &e), CF_OK);
+	assert_int_equal(D->err_class(a), CF_DB_OK);
+	assert_true(query_int(a, "SELECT pg_backend_pid()") != pid);
+	D->bind_int(sel, 1, 41);
+	assert_int_equal(D->step(sel, &e), 1);
+	assert_int_equal(D->col_int(sel, 0), 42);
+	D->reset(sel);
+	D->bind_int(ins, 1, 1);
+	assert_int_equal(D->step(ins, &e), 0);
+	D->reset(ins);
+	assert_int_equal(D->commit(a, &e), CF_OK);
+	assert_int_equal(query_int(b, "SELECT count(*) FROM lost"), 1);
+	/* commits it may have missed while away move its change feed; it hears the others again */
+	int64_t after = D->change_seq(a);
+	assert_true(after >= seq + 2);
+	assert_int_equal(D->begin(b, CF_TX_WRITE, &e), CF_OK);
+	exec_ok(b, "INSERT INTO lost (v) VALUES (2)");
+	assert_int_equal(D->commit(b, &e), CF_OK);
+	assert_int_equal(seq_after(a, after), after + 1);
+
+	/* at a query outside a transaction: run again on the new connection */
+	terminate(a, b);
+	D->bind_int(sel, 1, 1);
+	assert_int_equal(D->step(sel, &e), 1);
+	assert_int_equal(D->col_int(sel, 0), 2);
+	D->reset(sel);
+
+	/* inside a transaction: the transaction is gone, every statement of it fails until the
+	 * rollback, and nothing of it is kept */
+	assert_int_equal(D->begin(a, CF_TX_WRITE, &e), CF_OK);
+	D->bind_int(ins, 1, 3);
+	assert_int_equal(D->step(ins, &e), 0);
+	D->reset(ins);
+	terminate(a, b);
+	D->bind_int(sel, 1, 1);
+	assert_int_equal(D->step(sel, &e), -1);
 	assert_int_equal(e.code, CF_E_REMOTE);
 	assert_int_equal(D->err_class(a), CF_DB_CONNECTION);
 	assert_string_equal(e.subject, url);
-	assert_int_equal(D->change_seq(a), -1);
+	assert_non_null(strstr(e.message, "lost the connection to the database server"));
+	D->reset(sel);
+	D->bind_int(ins, 1, 4);
+	assert_int_equal(D->step(ins, &e), -1);
+	assert_int_equal(e.code, CF_E_REMOTE);
+	D->reset(ins);
 	assert_int_equal(D->exec(a, "SELECT 1", &e), CF_E_REMOTE);
-	assert_int_equal(D->begin(a, CF_TX_WRITE, &e), CF_E_REMOTE);
+	assert_int_equal(D->commit(a, &e), CF_E_REMOTE);
 	D->rollback(a);
-	D->finalize(st);
+	assert_int_equal(query_int(b, "SELECT count(*) FROM lost WHERE v >= 3"), 0);
+	assert_int_equal(D->begin(a, CF_TX_WRITE, &e), CF_OK);
+	assert_int_equal(query_int(a, "SELECT count(*) FROM lost"), 2);
+	D->rollback(a);
+
+	/* a write outside a transaction that finds the loss may have run: not run again, the next
+	 * statement reconnects */
+	terminate(a, b);
+	D->bind_int(ins, 1, 5);
+	int r = D->step(ins, &e);
+	D->reset(ins);
+	if (r == -1)
+		assert_int_equal(e.code, CF_E_REMOTE);
+	assert_int_equal(query_int(a, "SELECT count(*) FROM lost WHERE v = 5"), r == -1 ? 0 : 1);
+
+	/* the server refuses the new connection: CF_E_REMOTE, and the next begin tries again (the
+	 * database's owner turns connections off from another database) */
+	char other_url[300];
+	cf_db *c = NULL;
+	snprintf(other_url, sizeof(other_url), "%.*s/certfleet", (int)(strrchr(url, '/') - url), url);
+	assert_int_equal(D->open(other_url, false, &c, &e), CF_OK);
+	exec_ok(c, "ALTER DATABASE unit_db_pg ALLOW_CONNECTIONS false");
+	terminate(a, b);
+	assert_int_equal(D->begin(a, CF_TX_WRITE, &e), CF_E_REMOTE);
+	assert_int_equal(D->err_class(a), CF_DB_CONNECTION);
+	assert_string_equal(e.subject, url);
+	assert_null(strchr(e.message, '\n'));
+	assert_int_equal(D->change_seq(a), -1);
+	D->rollback(a);
+	assert_int_equal(D->exec(a, "SELECT 1", &e), CF_E_REMOTE);
+	exec_ok(c, "ALTER DATABASE unit_db_pg ALLOW_CONNECTIONS true");
+	D->close(c);
+	assert_int_equal(D->begin(a, CF_TX_READ, &e), CF_OK);
+	assert_int_equal(query_int(a, "SELECT count(*) FROM lost WHERE v < 3"), 2);
+	assert_int_equal(D->commit(a, &e), CF_OK);
+	assert_true(D->change_seq(a) >= 0);
+
+	D->finalize(sel);
+	D->finalize(ins);
 	D->close(a);
-	assert_true(D->change_seq(b) >= 0);
 	D->close(b);
 }
 

@@ -1,4 +1,7 @@
-/* Unit tests for src/store: the SQLite store in a fresh temporary directory per test. */
+/* The store's contract, on each engine: `test_store` runs it on SQLite (a fresh file per test),
+ * `test_store pg` on PostgreSQL (a database on the server ctest started with tests/pg/pgserver.sh,
+ * PGSERVER and PGTEST_DIR, emptied before each test). Every test runs on both, except those about
+ * SQLite's file itself, listed apart in main(). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,7 +10,6 @@
 
 #include <errno.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,9 +26,13 @@
 #define T0 INT64_C(1700000000)
 #define DAY INT64_C(86400)
 
+/* The engine under test: PostgreSQL (pg_url, the database every test empties) or SQLite. */
+static bool on_pg;
+static char pg_url[256];
+
 struct fx {
 	char dir[64];
-	char path[128];
+	char target[256]; /* the store: dir/store.db, or pg_url */
 	cf_store *st;
 	int64_t cl;	/* cluster "uc" */
 	int64_t pub_id; /* ucm-pub.example.com */
@@ -66,6 +72,59 @@ static void rm_store_files(const char *path)
 	}
 }
 
+/* The engine's driver, for SQL the store has no query for (making an old or a newer store). */
+static const cf_db_driver *engine(void)
+{
+	return on_pg ? &cf_db_pg : &cf_db_sqlite;
+}
+
+/* Runs sql on its own connection to target, as another program would. */
+static void raw_exec(const char *target, const char *sql)
+{
+	cf_db *db = NULL;
+	cf_err e = {0};
+	if (engine()->open(target, false, &db, &e) != CF_OK)
+		fail_msg("open %s: %s", target, e.message);
+	if (engine()->exec(db, sql, &e) != CF_OK)
+		fail_msg("%s: %s", sql, e.message);
+	engine()->close(db);
+}
+
+/* The first line a shell command prints, into buf. */
+static int command_line(const char *cmd, char *buf, size_t size)
+{
+	FILE *p = popen(cmd, "r");
+	if (p == NULL)
+		return -1;
+	char *got = fgets(buf, (int)size, p);
+	int status = pclose(p);
+	if (got == NULL || status != 0)
+		return -1;
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/* PostgreSQL: the suite's database (made afresh) and the role's password in PGPASSWORD. */
+static int pg_group_setup(void)
+{
+	const char *server = getenv("PGSERVER"), *dir = getenv("PGTEST_DIR");
+	char cmd[1024], password[128];
+	if (server == NULL || dir == NULL) {
+		fprintf(stderr, "test_store pg: set PGSERVER and PGTEST_DIR (ctest does)\n");
+		return -1;
+	}
+	snprintf(cmd, sizeof(cmd), "sh '%s' createdb '%s' unit_store_pg", server, dir);
+	if (command_line(cmd, pg_url, sizeof(pg_url)) != 0) {
+		fprintf(stderr, "test_store pg: no server in %s (pgserver.sh start)\n", dir);
+		return -1;
+	}
+	snprintf(cmd, sizeof(cmd), "cat '%s/password'", dir);
+	if (command_line(cmd, password, sizeof(password)) != 0)
+		return -1;
+	setenv("PGPASSWORD", password, 1);
+	return 0;
+}
+
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
@@ -73,8 +132,14 @@ static int setup(void **state)
 	snprintf(f->dir, sizeof(f->dir), "/tmp/cf-store-test.XXXXXX");
 	if (mkdtemp(f->dir) == NULL)
 		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/store.db", f->dir);
-	if (cf_store_open(f->path, true, &f->st, &e) != CF_OK) {
+	if (on_pg) {
+		/* an empty database: what the last test made goes with its schema */
+		snprintf(f->target, sizeof(f->target), "%s", pg_url);
+		raw_exec(f->target, "DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+	} else {
+		snprintf(f->target, sizeof(f->target), "%s/store.db", f->dir);
+	}
+	if (cf_store_open(f->target, true, &f->st, &e) != CF_OK) {
 		fprintf(stderr, "cf_store_open: %s: %s\n", e.subject, e.message);
 		return -1;
 	}
@@ -91,7 +156,8 @@ static int teardown(void **state)
 	struct fx *f = *state;
 	cf_store_close(f->st);
 	cf_key_free(f->key);
-	rm_store_files(f->path);
+	if (!on_pg)
+		rm_store_files(f->target);
 	char other[160];
 	snprintf(other, sizeof(other), "%s/other.db", f->dir);
 	rm_store_files(other);
@@ -190,17 +256,15 @@ static void test_trust_unique(void **state)
 	/* a store from before the constraint, holding the same certificate twice */
 	cf_store_close(f->st);
 	f->st = NULL;
-	sqlite3 *db = NULL;
 	char sql[1024];
-	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	snprintf(sql, sizeof(sql),
-		 "DROP INDEX certificates_trust; CREATE TEMP TABLE copy AS SELECT * FROM certificates WHERE id = %lld;"
-		 " UPDATE copy SET id = NULL; INSERT INTO certificates SELECT * FROM copy;"
-		 " UPDATE schema_version SET version = 9",
+		 "DROP INDEX certificates_trust;"
+		 " CREATE TEMP TABLE cert_copy AS SELECT * FROM certificates WHERE id = %lld;"
+		 " UPDATE cert_copy SET id = (SELECT max(id) + 1 FROM certificates);"
+		 " INSERT INTO certificates SELECT * FROM cert_copy; UPDATE schema_version SET version = 9",
 		 (long long)first);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
-	assert_int_equal(cf_store_open(f->path, false, &f->st, &e), CF_OK);
+	raw_exec(f->target, sql);
+	assert_int_equal(cf_store_open(f->target, false, &f->st, &e), CF_OK);
 	assert_int_equal(cf_store_schema_version(f->st), 10);
 	assert_int_equal(trust_count(f->st, f->pub_id, "tomcat-trust"), 1);
 	assert_int_equal(trust_find(f->st, f->pub_id, "tomcat-trust", sha), first);
@@ -210,7 +274,7 @@ static void test_open_creates_0600(void **state)
 {
 	struct fx *f = *state;
 	struct stat sb;
-	assert_int_equal(stat(f->path, &sb), 0);
+	assert_int_equal(stat(f->target, &sb), 0);
 	assert_true(S_ISREG(sb.st_mode));
 	assert_int_equal(sb.st_mode & 07777, 0600);
 	assert_int_equal(cf_store_schema_version(f->st), 10);
@@ -276,14 +340,15 @@ static void test_open_newer_schema_refused(void **state)
 	struct fx *f = *state;
 	cf_store_close(f->st);
 	f->st = NULL;
-	sqlite3 *db = NULL;
-	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "UPDATE schema_version SET version = 99", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	raw_exec(f->target, "UPDATE schema_version SET version = 99");
 	cf_err e = {0};
-	assert_int_equal(cf_store_open(f->path, false, &f->st, &e), CF_E_STATE);
+	assert_int_equal(cf_store_open(f->target, false, &f->st, &e), CF_E_STATE);
 	assert_null(f->st);
 	assert_non_null(strstr(e.message, "99"));
+	assert_non_null(strstr(e.message, "newer"));
+	/* and nothing was changed in it: it is still refused */
+	assert_int_equal(cf_store_open(f->target, false, &f->st, &e), CF_E_STATE);
+	assert_null(f->st);
 }
 
 static void test_reopen_keeps_data(void **state)
@@ -293,7 +358,7 @@ static void test_reopen_keeps_data(void **state)
 	add_uc(f);
 	cf_store_close(f->st);
 	f->st = NULL;
-	assert_int_equal(cf_store_open(f->path, false, &f->st, &e), CF_OK);
+	assert_int_equal(cf_store_open(f->target, false, &f->st, &e), CF_OK);
 	assert_int_equal(cf_store_schema_version(f->st), 10);
 	cf_node n = {0};
 	assert_int_equal(cf_store_node_get(f->st, "ucm-pub.example.com", &n, &e), CF_OK);
@@ -313,9 +378,15 @@ static void test_clusters(void **state)
 	assert_int_equal(cf_store_cluster_add(f->st, "uc", NULL, &a, &e), CF_OK);
 	assert_int_equal(cf_store_cluster_add(f->st, "edge", "exp.example.com", &b, &e), CF_OK);
 	assert_true(a > 0 && b > 0 && a != b);
+	assert_int_equal(cf_store_commit(f->st, &e), CF_OK);
+	/* a refused statement ends the transaction's use (PostgreSQL aborts it): roll back and begin
+	 * again, as the product does */
+	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
 	assert_int_equal(cf_store_cluster_add(f->st, "uc", NULL, &dup, &e), CF_E_STATE);
 	assert_string_equal(e.subject, "uc");
 	assert_int_equal(dup, 0);
+	cf_store_rollback(f->st);
+	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
 	assert_int_equal(cf_store_cluster_setting(f->st, a, "presence-domains", "example.com", &e), CF_OK);
 	assert_int_equal(cf_store_cluster_setting(f->st, a, "dn.O", "Example", &e), CF_OK);
 	assert_int_equal(cf_store_cluster_setting(f->st, a, "presence-domains", "example.com,example.org", &e), CF_OK);
@@ -1031,7 +1102,7 @@ static void test_not_utf8(void **state)
 
 /* ---- the LSC import on a store that fails (core/endpoint) ------------------------------------------ */
 
-/* The SQLite driver, except that one statement (its SQL holding fail_sql) fails on its
+/* The engine's driver, except that one statement (its SQL holding fail_sql) fails on its
  * fail_countdown-th step, as a disk or lock error would. */
 static const char *fail_sql;
 static int fail_countdown;
@@ -1039,7 +1110,7 @@ static cf_stmt *fail_stmt;
 
 static cf_code failing_prepare(cf_db *db, const char *sql, cf_stmt **out, cf_err *e)
 {
-	cf_code rc = cf_db_sqlite.prepare(db, sql, out, e);
+	cf_code rc = engine()->prepare(db, sql, out, e);
 	if (rc == CF_OK && fail_sql != NULL && strstr(sql, fail_sql) != NULL)
 		fail_stmt = *out;
 	return rc;
@@ -1051,7 +1122,7 @@ static int failing_step(cf_stmt *s, cf_err *e)
 		cf_err_set(e, CF_E_INTERNAL, "store", "disk I/O error (injected)");
 		return -1;
 	}
-	return cf_db_sqlite.step(s, e);
+	return engine()->step(s, e);
 }
 
 static cf_db_driver failing_driver;
@@ -1062,8 +1133,8 @@ static cf_store *open_failing(struct fx *f, int countdown)
 {
 	cf_store *st = NULL;
 	cf_err e = {0};
-	assert_int_equal(cf_store_open(f->path, false, &st, &e), CF_OK);
-	failing_driver = cf_db_sqlite;
+	assert_int_equal(cf_store_open(f->target, false, &st, &e), CF_OK);
+	failing_driver = *engine();
 	failing_driver.prepare = failing_prepare;
 	failing_driver.step = failing_step;
 	fail_sql = "c.node_id = $1 AND c.name = $2 AND c.kind = $3";
@@ -1265,7 +1336,7 @@ static void test_rollback_leaves_nothing(void **state)
 	struct fx *f = *state;
 	cf_err e = {0};
 	cf_store *reader = NULL;
-	assert_int_equal(cf_store_open(f->path, false, &reader, &e), CF_OK);
+	assert_int_equal(cf_store_open(f->target, false, &reader, &e), CF_OK);
 
 	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
 	int64_t cl = 0;
@@ -1459,7 +1530,7 @@ static void test_nested_walks_beyond_cache(void **state)
 		alarm(5);
 		cf_store *st = NULL;
 		cf_err e = {0};
-		if (cf_store_open(f->path, false, &st, &e) != CF_OK)
+		if (cf_store_open(f->target, false, &st, &e) != CF_OK)
 			_exit(3);
 		struct nest n = {.st = st, .max_depth = 64};
 		cf_code rc = cf_store_cert_each(st, &(cf_certfilter){0}, nest_fn, &n, &e);
@@ -1548,18 +1619,16 @@ static void test_cert_lists_migrated(void **state)
 	int64_t plain = insert(f, f->sub_id, CF_IDENTITY, "tomcat", "ucm-sub.example.com", 30, NULL);
 	cf_store_close(f->st);
 	f->st = NULL;
-	sqlite3 *db = NULL;
 	char sql[512];
-	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	/* items joined by a line feed (written into the literal as itself: both engines take it) */
 	snprintf(sql, sizeof(sql),
-		 "UPDATE certificates SET san = 'URI:file:\\\\server\\new' || char(10) || 'DNS:a\\nb.example.com',"
+		 "UPDATE certificates SET san = 'URI:file:\\\\server\\new\nDNS:a\\nb.example.com',"
 		 " crl_dp = 'http://crl.example.com/a\\b', eku_other = '1.2.3' WHERE id = %lld;"
 		 " DROP INDEX certificates_trust; UPDATE schema_version SET version = 8",
 		 (long long)id);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	raw_exec(f->target, sql);
 
-	assert_int_equal(cf_store_open(f->path, false, &f->st, &e), CF_OK);
+	assert_int_equal(cf_store_open(f->target, false, &f->st, &e), CF_OK);
 	assert_int_equal(cf_store_schema_version(f->st), 10);
 	cf_certrow got = {0};
 	assert_int_equal(cf_store_cert_get(f->st, id, false, &got, &e), CF_OK);
@@ -1573,12 +1642,363 @@ static void test_cert_lists_migrated(void **state)
 	cf_certrow_free(&got);
 }
 
-int main(void)
+/* ---- the driver's contract, through the store --------------------------------------------------- */
+
+/* A bind to a parameter the statement does not have is kept: the next step fails with it, and
+ * every step after, until the statement is reset. */
+static void test_bind_errors_sticky(void **state)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_open_creates_0600, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_open_missing_without_create, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_open_not_a_store, setup, teardown),
+	struct fx *f = *state;
+	const cf_db_driver *d = f->st->drv;
+	cf_err e = {0};
+	cf_stmt *s = NULL;
+	add_uc(f);
+	assert_int_equal(d->prepare(f->st->db, "SELECT count(*) FROM nodes WHERE cluster_id = $1", &s, &e), CF_OK);
+	d->bind_int(s, 2, f->cl); /* no $2 */
+	d->bind_int(s, 1, f->cl);
+	assert_int_equal(d->step(s, &e), -1);
+	assert_int_equal(e.code, CF_E_INTERNAL);
+	assert_non_null(strstr(e.message, "$2"));
+	assert_int_equal(d->err_class(f->st->db), CF_DB_FAILED);
+	cf_err_clear(&e);
+	assert_int_equal(d->step(s, &e), -1); /* still */
+	assert_int_equal(e.code, CF_E_INTERNAL);
+	d->reset(s);
+	d->bind_text(s, 0, "x"); /* $0 is no parameter either */
+	assert_int_equal(d->step(s, &e), -1);
+	d->reset(s); /* clears it */
+	d->bind_int(s, 1, f->cl);
+	assert_int_equal(d->step(s, &e), 1);
+	assert_int_equal(d->col_int(s, 0), 2);
+	assert_int_equal(d->step(s, &e), 0);
+	d->finalize(s);
+
+	/* inside a transaction too, and the transaction goes on (nothing reached the engine) */
+	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
+	assert_int_equal(d->prepare(f->st->db, "UPDATE nodes SET ip = $1 WHERE id = $2", &s, &e), CF_OK);
+	d->bind_text(s, 1, "10.9.9.9");
+	d->bind_int(s, 3, f->pub_id);
+	assert_int_equal(d->step(s, &e), -1);
+	d->reset(s);
+	d->bind_text(s, 1, "10.9.9.9");
+	d->bind_int(s, 2, f->pub_id);
+	assert_int_equal(d->step(s, &e), 0);
+	assert_int_equal(d->changes(s), 1);
+	d->finalize(s);
+	assert_int_equal(cf_store_commit(f->st, &e), CF_OK);
+	cf_node n = {0};
+	assert_int_equal(cf_store_node_get(f->st, "ucm-pub.example.com", &n, &e), CF_OK);
+	assert_string_equal(n.ip, "10.9.9.9");
+	cf_node_free(&n);
+}
+
+/* changes() is the statement's own: the rows its last run inserted, updated or deleted, whatever
+ * other statements ran since; a query changes none. */
+static void test_changes_per_statement(void **state)
+{
+	struct fx *f = *state;
+	const cf_db_driver *d = f->st->drv;
+	cf_err e = {0};
+	cf_stmt *all = NULL, *one = NULL, *sel = NULL, *ins = NULL, *none = NULL;
+	add_uc(f);
+	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
+	assert_int_equal(d->prepare(f->st->db, "UPDATE nodes SET ip = $1 WHERE cluster_id = $2", &all, &e), CF_OK);
+	assert_int_equal(d->prepare(f->st->db, "UPDATE nodes SET ip = $1 WHERE id = $2", &one, &e), CF_OK);
+	assert_int_equal(d->prepare(f->st->db, "SELECT fqdn FROM nodes ORDER BY fqdn", &sel, &e), CF_OK);
+	assert_int_equal(
+		d->prepare(f->st->db, "INSERT INTO clusters (name, fqdn) VALUES ($1, '') RETURNING id", &ins, &e),
+		CF_OK);
+	assert_int_equal(d->prepare(f->st->db, "DELETE FROM nodes WHERE fqdn = $1", &none, &e), CF_OK);
+
+	d->bind_text(all, 1, "10.0.0.1");
+	d->bind_int(all, 2, f->cl);
+	assert_int_equal(d->step(all, &e), 0);
+	assert_int_equal(d->changes(all), 2);
+	d->bind_text(one, 1, "10.0.0.2");
+	d->bind_int(one, 2, f->sub_id);
+	assert_int_equal(d->step(one, &e), 0);
+	assert_int_equal(d->changes(one), 1);
+	assert_int_equal(d->changes(all), 2); /* not the connection's last count */
+
+	/* a query after a change: none of its own */
+	assert_int_equal(d->step(sel, &e), 1);
+	assert_int_equal(d->step(sel, &e), 1);
+	assert_int_equal(d->step(sel, &e), 0);
+	assert_int_equal(d->changes(sel), 0);
+
+	/* an insert returning its id: the row is read first, the count once it is done */
+	d->bind_text(ins, 1, "edge");
+	assert_int_equal(d->step(ins, &e), 1);
+	assert_true(d->col_int(ins, 0) > 0);
+	assert_int_equal(d->step(ins, &e), 0);
+	assert_int_equal(d->changes(ins), 1);
+
+	/* a change that matched nothing; then the first statement again, with a count of its own */
+	d->bind_text(none, 1, "nope.example.com");
+	assert_int_equal(d->step(none, &e), 0);
+	assert_int_equal(d->changes(none), 0);
+	d->reset(all);
+	d->bind_text(all, 1, "10.0.0.3");
+	d->bind_int(all, 2, -1);
+	assert_int_equal(d->step(all, &e), 0);
+	assert_int_equal(d->changes(all), 0);
+	assert_int_equal(d->changes(one), 1);
+	d->finalize(all);
+	d->finalize(one);
+	d->finalize(sel);
+	d->finalize(ins);
+	d->finalize(none);
+
+	/* through the store's helper */
+	cf_stmt *s = NULL;
+	int64_t changed = -1;
+	assert_int_equal(cf_store_prep(f->st, "DELETE FROM clusters WHERE name = $1", &s, &e), CF_OK);
+	d->bind_text(s, 1, "edge");
+	assert_int_equal(cf_store_run_counted(f->st, s, &changed, &e), CF_OK);
+	assert_int_equal(changed, 1);
+	cf_store_rollback(f->st);
+}
+
+/* A unique violation is CF_E_STATE of class constraint (no "try again"); the next transaction
+ * starts without an error class. */
+static void test_unique_violation_class(void **state)
+{
+	struct fx *f = *state;
+	const cf_db_driver *d = f->st->drv;
+	cf_err e = {0};
+	int64_t id = 0;
+	add_uc(f);
+	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
+	assert_int_equal(d->err_class(f->st->db), CF_DB_OK);
+	assert_int_equal(cf_store_cluster_add(f->st, "uc", NULL, &id, &e), CF_E_STATE);
+	assert_int_equal(d->err_class(f->st->db), CF_DB_CONSTRAINT);
+	assert_null(e.reason);
+	cf_store_rollback(f->st);
+
+	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
+	assert_int_equal(d->err_class(f->st->db), CF_DB_OK);
+	cf_user u = {.name = (char *)"alice", .role = (char *)"admin", .password_hash = (char *)"x", .created = T0};
+	assert_int_equal(cf_store_user_add(f->st, &u, &e), CF_OK);
+	assert_int_equal(cf_store_commit(f->st, &e), CF_OK);
+	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
+	cf_err_clear(&e);
+	assert_int_equal(cf_store_user_add(f->st, &u, &e), CF_E_STATE);
+	assert_int_equal(d->err_class(f->st->db), CF_DB_CONSTRAINT);
+	assert_null(e.reason);
+	cf_store_rollback(f->st);
+
+	/* the same node twice, and a node whose FQDN differs only in case (an index on lower(fqdn)) */
+	cf_node twin = {.fqdn = (char *)"UCM-PUB.example.com", .cluster_id = f->cl, .product = (char *)"ucm"};
+	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
+	assert_int_equal(cf_store_node_add(f->st, &twin, &e), CF_E_STATE);
+	assert_int_equal(d->err_class(f->st->db), CF_DB_CONSTRAINT);
+	cf_store_rollback(f->st);
+}
+
+/* A driver that says "collided with another writer" (as the engine would: CF_E_STATE, reason
+ * retry, class retry) at the first `collide_left` runs of a statement whose SQL holds collide_sql,
+ * or fails it as a broken disk would (collide_class CF_DB_FAILED). */
+static const char *collide_sql;
+static int collide_left;
+static cf_db_class collide_class, injected;
+static cf_db_driver colliding_driver;
+
+static cf_code colliding_begin(cf_db *db, cf_tx_kind kind, cf_err *e)
+{
+	injected = CF_DB_OK;
+	return engine()->begin(db, kind, e);
+}
+
+static cf_db_class colliding_err_class(cf_db *db)
+{
+	return injected != CF_DB_OK ? injected : engine()->err_class(db);
+}
+
+/* the statements whose SQL holds collide_sql, made by colliding_prepare */
+static cf_stmt *colliding[4];
+
+static cf_code colliding_prepare(cf_db *db, const char *sql, cf_stmt **out, cf_err *e)
+{
+	cf_code rc = engine()->prepare(db, sql, out, e);
+	if (rc == CF_OK && strstr(sql, collide_sql) != NULL)
+		for (size_t i = 0; i < 4; i++)
+			if (colliding[i] == NULL) {
+				colliding[i] = *out;
+				break;
+			}
+	return rc;
+}
+
+static int colliding_step(cf_stmt *s, cf_err *e)
+{
+	bool marked = false;
+	for (size_t i = 0; i < 4; i++)
+		marked = marked || colliding[i] == s;
+	if (!marked || collide_left == 0)
+		return engine()->step(s, e);
+	collide_left--;
+	injected = collide_class;
+	if (collide_class == CF_DB_RETRY) {
+		cf_err_set(e, CF_E_STATE, "store", "could not serialize access (injected)");
+		cf_err_reason(e, CF_REASON_RETRY);
+	} else {
+		cf_err_set(e, CF_E_INTERNAL, "store", "disk I/O error (injected)");
+	}
+	return -1;
+}
+
+/* One change run through CF_STORE_WRITE: a cluster added, its audit row armed by the caller. */
+struct change {
+	cf_store *st;
+	const char *name;
+	int tries;
+	cf_store *other;  /* non-NULL: another writer changes the cluster first (a real collision) */
+	const char *fqdn; /* what this writer sets */
+};
+
+static cf_code add_cluster_once(struct change *c, cf_err *e)
+{
+	int64_t id = 0;
+	c->tries++;
+	cf_code rc = cf_store_begin(c->st, e);
+	if (rc == CF_OK)
+		rc = cf_store_cluster_add(c->st, c->name, NULL, &id, e);
+	if (rc == CF_OK)
+		rc = cf_store_commit(c->st, e);
+	cf_store_rollback(c->st);
+	return rc;
+}
+
+/* Reads the cluster, lets the other writer change it (first try only), then changes it itself. */
+static cf_code set_fqdn_once(struct change *c, cf_err *e)
+{
+	cf_cluster cl = {0};
+	cf_err oe = {0};
+	c->tries++;
+	cf_code rc = cf_store_begin(c->st, e);
+	if (rc == CF_OK)
+		rc = cf_store_cluster_get(c->st, c->name, 0, &cl, e);
+	if (rc == CF_OK && c->tries == 1) {
+		assert_int_equal(cf_store_begin(c->other, &oe), CF_OK);
+		assert_int_equal(cf_store_cluster_set_fqdn(c->other, cl.id, "other.example.com", &oe), CF_OK);
+		assert_int_equal(cf_store_commit(c->other, &oe), CF_OK);
+	}
+	if (rc == CF_OK)
+		rc = cf_store_cluster_set_fqdn(c->st, cl.id, c->fqdn, e);
+	if (rc == CF_OK)
+		rc = cf_store_commit(c->st, e);
+	cf_store_rollback(c->st);
+	cf_cluster_free(&cl);
+	return rc;
+}
+
+static int64_t audit_rows(cf_store *st, const char *action)
+{
+	int64_t n = -1;
+	cf_stmt *s = NULL;
+	cf_err e = {0};
+	assert_int_equal(st->drv->prepare(st->db, "SELECT count(*) FROM audit WHERE action = $1", &s, &e), CF_OK);
+	st->drv->bind_text(s, 1, action);
+	assert_int_equal(st->drv->step(s, &e), 1);
+	n = st->drv->col_int(s, 0);
+	st->drv->finalize(s);
+	return n;
+}
+
+/* CF_STORE_WRITE runs a change again when the engine says it collided with another writer:
+ * once the collision is over it lands once, with one audit row; a collision that does not end
+ * is "try again" after 8 tries; a constraint is tried once more; other failures are not rerun. */
+static void test_write_reruns_collisions(void **state)
+{
+	struct fx *f = *state;
+	cf_err e = {0};
+	cf_code rc;
+	cf_store *st = NULL;
+	assert_int_equal(cf_store_open(f->target, false, &st, &e), CF_OK);
+	colliding_driver = *engine();
+	colliding_driver.begin = colliding_begin;
+	colliding_driver.prepare = colliding_prepare;
+	colliding_driver.step = colliding_step;
+	colliding_driver.err_class = colliding_err_class;
+	collide_sql = "INSERT INTO clusters";
+	memset(colliding, 0, sizeof(colliding));
+	injected = CF_DB_OK;
+	st->drv = &colliding_driver; /* its statement cache is empty: every statement is prepared anew */
+
+	/* the first try collides, the second lands: one cluster, one audit row, no error left */
+	struct change c = {.st = st, .name = "uc"};
+	collide_left = 1;
+	collide_class = CF_DB_RETRY;
+	cf_store_audit_pending(st, "tester", "local", "cluster add", "uc");
+	CF_STORE_WRITE(st, &e, rc, add_cluster_once(&c, &e));
+	assert_int_equal(rc, CF_OK);
+	assert_int_equal(c.tries, 2);
+	assert_int_equal(e.code, CF_OK);
+	assert_true(cf_store_audit_written(st));
+	assert_int_equal(audit_rows(f->st, "cluster add"), 1);
+	cf_cluster cl = {0};
+	assert_int_equal(cf_store_cluster_get(f->st, "uc", 0, &cl, &e), CF_OK);
+	cf_cluster_free(&cl);
+
+	/* it never ends: "try again" (exit 5, HTTP 503) after 8 tries, nothing written */
+	c = (struct change){.st = st, .name = "edge"};
+	collide_left = 1000;
+	cf_store_audit_pending(st, "tester", "local", "cluster add", "edge");
+	CF_STORE_WRITE(st, &e, rc, add_cluster_once(&c, &e));
+	assert_int_equal(rc, CF_E_STATE);
+	assert_int_equal(c.tries, 8);
+	assert_non_null(e.reason);
+	assert_string_equal(e.reason, CF_REASON_RETRY);
+	assert_non_null(strstr(e.message, "changed by another writer at the same moment; try again"));
+	assert_false(cf_store_audit_written(st));
+	assert_int_equal(audit_rows(f->st, "cluster add"), 1);
+	assert_int_equal(cf_store_cluster_get(f->st, "edge", 0, &cl, &e), CF_E_NOTFOUND);
+
+	/* a constraint: once more (the code's own check would now see the other writer's row), then
+	 * its error stands */
+	c = (struct change){.st = st, .name = "uc"};
+	collide_left = 0;
+	cf_err_clear(&e);
+	CF_STORE_WRITE(st, &e, rc, add_cluster_once(&c, &e));
+	assert_int_equal(rc, CF_E_STATE);
+	assert_int_equal(c.tries, 2);
+	assert_null(e.reason);
+	assert_non_null(strstr(e.message, "already exists"));
+
+	/* any other failure is not rerun */
+	c = (struct change){.st = st, .name = "edge"};
+	collide_left = 1;
+	collide_class = CF_DB_FAILED;
+	cf_err_clear(&e);
+	CF_STORE_WRITE(st, &e, rc, add_cluster_once(&c, &e));
+	assert_int_equal(rc, CF_E_INTERNAL);
+	assert_int_equal(c.tries, 1);
+	assert_string_equal(e.message, "disk I/O error (injected)");
+	cf_store_close(st);
+
+	/* a real collision, where the engine reports one at once: PostgreSQL's serializable write saw
+	 * the row it read change under it. (SQLite's writers take the one write lock at begin: the
+	 * other writer waits its busy timeout instead, which the integration tests cover.) */
+	if (on_pg) {
+		cf_store *other = NULL;
+		assert_int_equal(cf_store_open(f->target, false, &other, &e), CF_OK);
+		c = (struct change){.st = f->st, .name = "uc", .other = other, .fqdn = "mine.example.com"};
+		cf_store_audit_pending(f->st, "tester", "local", "cluster set", "uc fqdn");
+		CF_STORE_WRITE(f->st, &e, rc, set_fqdn_once(&c, &e));
+		assert_int_equal(rc, CF_OK);
+		assert_int_equal(c.tries, 2);
+		assert_int_equal(audit_rows(f->st, "cluster set"), 1);
+		assert_int_equal(cf_store_cluster_get(other, "uc", 0, &cl, &e), CF_OK);
+		assert_string_equal(cl.fqdn, "mine.example.com");
+		cf_cluster_free(&cl);
+		cf_store_close(other);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	/* the contract: every engine */
+	const struct CMUnitTest both[] = {
 		cmocka_unit_test_setup_teardown(test_open_newer_schema_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trust_unique, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
@@ -1601,6 +2021,25 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_targets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nested_walks_beyond_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_utf8, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bind_errors_sticky, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_changes_per_statement, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unique_violation_class, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_reruns_collisions, setup, teardown),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	/* SQLite only: they are about the store's file itself (its mode whatever the umask, a path
+	 * with no file, a file that is not a database); a PostgreSQL database is the administrator's
+	 * to make and secure, and test_db_pg covers a server or database that is not there */
+	const struct CMUnitTest sqlite_only[] = {
+		cmocka_unit_test_setup_teardown(test_open_creates_0600, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_missing_without_create, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_not_a_store, setup, teardown),
+	};
+	on_pg = argc > 1 && strcmp(argv[1], "pg") == 0;
+	if (on_pg) {
+		if (pg_group_setup() != 0)
+			return 1;
+		return cmocka_run_group_tests_name("store on postgresql", both, NULL, NULL);
+	}
+	int failed = cmocka_run_group_tests_name("store on sqlite", both, NULL, NULL);
+	return failed + cmocka_run_group_tests_name("store on sqlite (its file)", sqlite_only, NULL, NULL);
 }
