@@ -21,7 +21,9 @@ void cli_audit_refused(cli *c, const char *line)
 	c->audit_action = NULL;
 	cf_store_rollback(c->st);
 	cf_store_audit_disarm(c->st);
-	if (cf_audit_record(c->st, &c->actor, action, c->audit_object, line, &e) != CF_OK)
+	/* a store that is away (the failure being refused, most likely) is said once */
+	if (cf_audit_record(c->st, &c->actor, action, c->audit_object, line, &e) != CF_OK &&
+	    !(e.reason != NULL && strcmp(e.reason, CF_REASON_STORE_DOWN) == 0 && strstr(line, e.subject) == line))
 		fprintf(stderr, "certfleet: audit log: %s\n", e.message);
 }
 

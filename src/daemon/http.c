@@ -133,17 +133,19 @@ json_t *cf_err_json(cf_req *q, const cf_err *e, int *status_out)
 	case CF_E_REMOTE: status = 502; break; /* a peer or an operator's command failed */
 	default: break;
 	}
-	/* the store was busy or changed at the same moment: the same request may succeed soon */
-	if (e->reason != NULL && strcmp(e->reason, CF_REASON_RETRY) == 0) {
+	/* the store was busy or changed at the same moment, or its database server is away (it is
+	 * reconnected at the next request): the same request may succeed soon */
+	bool down = e->reason != NULL && strcmp(e->reason, CF_REASON_STORE_DOWN) == 0;
+	if (down || (e->reason != NULL && strcmp(e->reason, CF_REASON_RETRY) == 0)) {
 		status = 503;
-		evhttp_add_header(evhttp_request_get_output_headers(q->r), "Retry-After", "1");
+		evhttp_add_header(evhttp_request_get_output_headers(q->r), "Retry-After", down ? "5" : "1");
 	}
 	char msg[sizeof(e->subject) + sizeof(e->message) + 4];
 	if (e->subject[0] != '\0')
 		snprintf(msg, sizeof(msg), "%s: %s", e->subject, e->message);
 	else
 		snprintf(msg, sizeof(msg), "%s", e->message);
-	if (status == 500)
+	if (status == 500 || down)
 		cf_dlog(q->d, CF_LOG_ERROR, "%s %s: %s", method_name(q), q->path, msg);
 	json_t *err = json_pack("{s:s, s:s}", "code", cf_code_str(e->code), "message", msg);
 	const char *field = error_field(q, e->subject);

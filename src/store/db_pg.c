@@ -128,6 +128,8 @@ static cf_code fail(cf_db *db, cf_db_class cls, cf_err *e, const char *what, con
 	cf_err_set(e, code, db->target, "%s: %s", what, first_line(detail, line, sizeof(line)));
 	if (cls == CF_DB_RETRY)
 		cf_err_reason(e, CF_REASON_RETRY);
+	if (cls == CF_DB_CONNECTION)
+		cf_err_reason(e, CF_REASON_STORE_DOWN);
 	return code;
 }
 
@@ -883,10 +885,12 @@ static cf_code p_commit(cf_db *db, cf_err *e)
 	PQclear(r);
 	/* lost on the way: the COMMIT may have reached the server, so the user is not told that
 	 * nothing was saved (lost before it was sent: the server rolled the transaction back) */
-	if (rc != CF_OK && !was_lost && lost(db))
+	if (rc != CF_OK && !was_lost && lost(db)) {
 		cf_err_set(e, CF_E_REMOTE, db->target,
 			   "lost the connection to the database server while committing; whether the change was "
 			   "saved is not known: look before trying again");
+		cf_err_reason(e, CF_REASON_STORE_DOWN);
+	}
 	/* ended, committed or not */
 	if (PQtransactionStatus(db->conn) == PQTRANS_IDLE || lost(db)) {
 		if (rc == CF_OK && db->write_tx)

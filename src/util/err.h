@@ -27,6 +27,9 @@ typedef struct cf_err {
 /* The store was changed by another writer at the same moment, or is busy: the same request may
  * succeed when sent again (CLI exit 5, API 503 with Retry-After). */
 #define CF_REASON_RETRY "retry"
+/* The store's database server cannot be reached (stopped, restarting): the same request may
+ * succeed once it is back (CLI exit 6, API 503 with Retry-After). */
+#define CF_REASON_STORE_DOWN "store-unavailable"
 
 /* Records an error in *e (if e is non-NULL) and returns code. subject may be NULL. */
 cf_code cf_err_set(cf_err *e, cf_code code, const char *subject, const char *fmt, ...)

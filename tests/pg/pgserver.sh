@@ -10,13 +10,16 @@
 #                                  when it exists); prints its URL
 #   pgserver.sh url DIR [NAME]     prints the URL of database NAME (by default "certfleet")
 #   pgserver.sh stop DIR           stops the server and removes DIR
+#   pgserver.sh pause DIR [MODE]   stops the server and keeps its data: MODE fast (the default: its
+#                                  clients are told the server is going) or immediate (as a crash)
+#   pgserver.sh resume DIR         starts a paused server again, on the same port
 #
 # URLs name no password: clients pass it in PGPASSWORD (PGPASSWORD=$(cat DIR/password)).
 # Run as root, the server runs as the user postgres (initdb refuses root).
 set -eu
 
 usage() {
-	echo "usage: pgserver.sh start DIR [PORT] | createdb DIR NAME | url DIR [NAME] | stop DIR" >&2
+	echo "usage: pgserver.sh start DIR [PORT] | createdb DIR NAME | url DIR [NAME] | stop DIR | pause DIR [fast|immediate] | resume DIR" >&2
 	exit 2
 }
 
@@ -74,6 +77,13 @@ port_taken() {
 	command -v ss >/dev/null 2>&1 && [ -n "$(ss -Htln "sport = :$1" 2>/dev/null)" ]
 }
 
+# Starts the server in DIR/data on port $1 (the log: DIR/server.log); fails when it does not start.
+server_start() {
+	as_owner "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+		-o "-k $dir -c listen_addresses=127.0.0.1 -p $1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=16MB" \
+		start >/dev/null
+}
+
 start() {
 	want=${1:-}
 	if running; then
@@ -97,9 +107,7 @@ start() {
 			continue
 		fi
 		echo "$port" >"$dir/port"
-		if as_owner "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-			-o "-k $dir -c listen_addresses=127.0.0.1 -p $port -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=16MB" \
-			start >/dev/null; then
+		if server_start "$port"; then
 			break
 		fi
 		tries=$((tries + 1))
@@ -147,6 +155,26 @@ url)
 		exit 1
 	}
 	url "${3:-certfleet}"
+	;;
+pause)
+	mode=${3:-fast}
+	case "$mode" in
+	fast | immediate) ;;
+	*) usage ;;
+	esac
+	if running; then
+		as_owner "$PGBIN/pg_ctl" -D "$dir/data" -m "$mode" -w stop >/dev/null
+	fi
+	;;
+resume)
+	[ -f "$dir/port" ] && [ -d "$dir/data" ] || {
+		echo "pgserver.sh: no server in $dir" >&2
+		exit 1
+	}
+	running || server_start "$(cat "$dir/port")" || {
+		cat "$dir/server.log" >&2
+		exit 1
+	}
 	;;
 stop)
 	if running; then

@@ -676,6 +676,8 @@ static void test_connection_lost(void **state)
 	assert_int_equal(D->err_class(a), CF_DB_CONNECTION);
 	assert_string_equal(e.subject, url);
 	assert_non_null(strstr(e.message, "lost the connection to the database server"));
+	assert_non_null(e.reason);
+	assert_string_equal(e.reason, CF_REASON_STORE_DOWN); /* the API's 503 */
 	D->reset(sel);
 	D->bind_int(ins, 1, 4);
 	assert_int_equal(D->step(ins, &e), -1);
