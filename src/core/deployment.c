@@ -150,9 +150,17 @@ static cf_code copy_peer_self_signed(cf_store *st, const cf_nodectx *ctx, const 
 	const cf_purpose *p;
 	while (rc == CF_OK && (p = cf_purpose_next(peer->product, &i)) != NULL) {
 		cf_certrow id = {0};
-		if (p->trust_store == NULL || !cf_product_has_store(ctx->product, p->trust_store) ||
-		    cf_store_identity_get(st, peer->id, p->name, false, &id, NULL) != CF_OK)
+		cf_err le = {0};
+		if (p->trust_store == NULL || !cf_product_has_store(ctx->product, p->trust_store))
 			continue;
+		cf_code got = cf_store_identity_get(st, peer->id, p->name, false, &id, &le);
+		if (got == CF_E_NOTFOUND)
+			continue;
+		if (got != CF_OK) { /* the store failed: not "the peer has none" */
+			if (e != NULL)
+				*e = le;
+			return got;
+		}
 		cf_cert *c = id.facts.self_signed ? cf_cert_from_der(id.der, id.der_len) : NULL;
 		bool added = false;
 		if (c != NULL)

@@ -102,10 +102,17 @@ cf_code cf_identity_install(cf_store *st, const cf_nodectx *ctx, const cf_purpos
 			break;
 		}
 		cf_certrow old = {0};
-		if (cf_store_identity_get(st, n->id, p->name, false, &old, NULL) == CF_OK) {
+		cf_err le = {0};
+		cf_code got = cf_store_identity_get(st, n->id, p->name, false, &old, &le);
+		if (got == CF_OK) {
 			if (old.facts.self_signed && f.self_signed)
 				cf_strv_push_unique(&old_self, old.facts.sha256);
 			cf_certrow_free(&old);
+		} else if (got != CF_E_NOTFOUND) { /* the store failed: not "no identity yet" */
+			rc = got;
+			if (e != NULL)
+				*e = le;
+			break;
 		}
 		if ((rc = cf_store_identity_delete(st, n->id, p->name, e)) != CF_OK)
 			break;

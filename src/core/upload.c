@@ -299,7 +299,15 @@ static cf_code identity_upload_once(cf_store *st, const char *node, const char *
 	}
 
 	/* 2: the public key matches the pending CSR's key, or the key given with the upload */
-	have_csr = cf_store_csr_get(st, ctx.node.id, p->name, &csr, NULL) == CF_OK;
+	cf_err le = {0};
+	cf_code got = cf_store_csr_get(st, ctx.node.id, p->name, &csr, &le);
+	have_csr = got == CF_OK;
+	if (got != CF_OK && !(got == CF_E_STATE && le.reason == NULL)) { /* the store failed: not "none pending" */
+		rc = got;
+		if (e != NULL)
+			*e = le;
+		goto out;
+	}
 	if (key != NULL) {
 		if (have_csr) {
 			rc = cf_err_set(e, CF_E_STATE, name,

@@ -25,8 +25,14 @@
 
 struct cf_db {
 	PGconn *conn;
-	char *target;	    /* the URL without its password: what errors name */
-	cf_db_class last;   /* the class of the last error */
+	char *target;	  /* the URL without its password: what errors name */
+	cf_db_class last; /* the class of the last error */
+	/* the open transaction's first error from the server: PostgreSQL refuses every later
+	 * statement of that transaction ("current transaction is aborted"), and those refusals are
+	 * reported as this error, so its class (a collision, a constraint) is what callers see */
+	bool has_first;
+	cf_db_class first_class;
+	cf_err first;
 	unsigned next_name; /* statements are stmt_1, stmt_2, ... */
 	cf_stmt *busy;	    /* the statement whose rows are still coming from the server */
 	bool in_tx;	    /* a transaction is open: begun, not yet committed or rolled back */
@@ -133,14 +139,36 @@ static cf_code fail(cf_db *db, cf_db_class cls, cf_err *e, const char *what, con
 	return code;
 }
 
+/* The transaction's first error again (for a statement refused because of it). */
+static cf_code repeat_first(cf_db *db, cf_err *e)
+{
+	db->last = db->first_class;
+	if (e != NULL)
+		*e = db->first;
+	return db->first.code;
+}
+
 /* The error of a failed result r (NULL: the connection's own error). */
 static cf_code fail_result(cf_db *db, const PGresult *r, cf_err *e, const char *what)
 {
 	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
 	const char *msg = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	if (state != NULL && strcmp(state, "25P02") == 0 && db->has_first)
+		return repeat_first(db, e);
 	if (msg == NULL)
 		msg = r && *PQresultErrorMessage(r) ? PQresultErrorMessage(r) : PQerrorMessage(db->conn);
-	return fail(db, classify(db, state), e, what, msg);
+	cf_err err = {0};
+	cf_db_class cls = classify(db, state);
+	cf_code code = fail(db, cls, &err, what, msg);
+	/* an error from the server (or the server gone) ends the transaction's use */
+	if (db->in_tx && !db->has_first && (state != NULL || cls == CF_DB_CONNECTION)) {
+		db->has_first = true;
+		db->first_class = cls;
+		db->first = err;
+	}
+	if (e != NULL)
+		*e = err;
+	return code;
 }
 
 /* ---- the connection ------------------------------------------------------------------------- */
@@ -412,7 +440,7 @@ static cf_code reconnect(cf_db *db, cf_err *e)
 		return fail(db, CF_DB_CONNECTION, e, "", PQerrorMessage(db->conn));
 	db->gen++;
 	db->seq++;
-	db->in_tx = db->write_tx = false;
+	db->in_tx = db->write_tx = db->has_first = false;
 	db->garbage_len = 0; /* the old connection's statements went with it */
 	if (db->garbage != NULL)
 		db->garbage[0] = '\0';
@@ -851,6 +879,7 @@ static cf_code p_begin(cf_db *db, cf_tx_kind kind, cf_err *e)
 	if (db->in_tx || t == PQTRANS_INTRANS || t == PQTRANS_INERROR)
 		return fail(db, CF_DB_FAILED, e, "cannot begin a transaction", "a transaction is already open");
 	db->last = CF_DB_OK; /* err_class tells of this transaction's errors only */
+	db->has_first = false;
 	const char *sql = kind == CF_TX_WRITE ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
 					      : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
 	/* a connection lost since the last command (the server restarted, an idle connection was
@@ -880,8 +909,9 @@ static cf_code p_commit(cf_db *db, cf_err *e)
 	/* the notification is delivered to the listeners when (and only if) the commit succeeds */
 	cf_code rc = command(db, db->write_tx ? "NOTIFY " CHANNEL "; COMMIT" : "COMMIT", "cannot commit", &r, e);
 	if (rc == CF_OK && strcmp(PQcmdStatus(r), "COMMIT") != 0) /* an aborted transaction commits as ROLLBACK */
-		rc = fail(db, CF_DB_FAILED, e, "cannot commit",
-			  "the transaction was rolled back after an earlier error");
+		rc = db->has_first ? repeat_first(db, e)
+				   : fail(db, CF_DB_FAILED, e, "cannot commit",
+					  "the transaction was rolled back after an earlier error");
 	PQclear(r);
 	/* lost on the way: the COMMIT may have reached the server, so the user is not told that
 	 * nothing was saved (lost before it was sent: the server rolled the transaction back) */
@@ -895,7 +925,7 @@ static cf_code p_commit(cf_db *db, cf_err *e)
 	if (PQtransactionStatus(db->conn) == PQTRANS_IDLE || lost(db)) {
 		if (rc == CF_OK && db->write_tx)
 			db->seq++;
-		db->in_tx = db->write_tx = false;
+		db->in_tx = db->write_tx = db->has_first = false;
 	}
 	return rc;
 }
@@ -906,7 +936,7 @@ static void p_rollback(cf_db *db)
 	PGTransactionStatusType t = PQtransactionStatus(db->conn);
 	if (!lost(db) && (t == PQTRANS_INTRANS || t == PQTRANS_INERROR))
 		PQclear(PQexec(db->conn, "ROLLBACK"));
-	db->in_tx = db->write_tx = false;
+	db->in_tx = db->write_tx = db->has_first = false;
 }
 
 /* A session lock, taken before the migration's serializable transaction begins: that

@@ -456,6 +456,25 @@ static void test_collisions(void **state)
 	assert_non_null(e.reason);
 	assert_string_equal(e.reason, CF_REASON_RETRY);
 	D->reset(up_a);
+	/* the server refuses everything else in that transaction ("current transaction is aborted"):
+	 * those refusals are the collision again, so the caller runs the change again */
+	cf_err later = {0};
+	assert_int_equal(D->exec(a, "SELECT 1", &later), CF_E_STATE);
+	assert_non_null(later.reason);
+	assert_string_equal(later.reason, CF_REASON_RETRY);
+	assert_string_equal(later.message, e.message);
+	assert_int_equal(D->err_class(a), CF_DB_RETRY);
+	D->bind_int(up_a, 1, 10);
+	assert_int_equal(D->step(up_a, &later), -1);
+	assert_string_equal(later.message, e.message);
+	D->reset(up_a);
+	assert_int_equal(D->commit(a, &later), CF_E_STATE);
+	assert_string_equal(later.message, e.message);
+	assert_int_equal(D->err_class(a), CF_DB_RETRY);
+	D->rollback(a);
+	/* and the next transaction starts afresh */
+	assert_int_equal(D->begin(a, CF_TX_WRITE, &e), CF_OK);
+	assert_int_equal(D->err_class(a), CF_DB_OK);
 	D->rollback(a);
 
 	/* a row lock held longer than lock_timeout: run again too */
