@@ -85,6 +85,15 @@ api_rc() { # api_rc METHOD PATH [CURL-ARGS]: api, with the status mapped onto th
 	esac
 }
 
+# daemon_done WHAT: stops certfleetd, waits for it, and finds no sanitizer report in its log
+daemon_done() {
+	kill -TERM "$DPID" 2>/dev/null || true
+	wait "$DPID" 2>/dev/null || true
+	DPID=""
+	assert_eq "$1: no sanitizer report from certfleetd" "" \
+		"$(grep -aE 'runtime error|AddressSanitizer|LeakSanitizer' "$T/daemon.err" | head -3 || true)"
+}
+
 # ---- one engine ------------------------------------------------------------------------------------
 run_engine() {
 	local engine=$1 r t0=$SECONDS
@@ -171,7 +180,7 @@ run_engine() {
 		duplicates=$((duplicates + n_dup))
 		assert_eq "$engine round $r: nobody failed, and the store after the round" ok "$verdict"
 	done
-	stop_certfleetd
+	daemon_done "$engine"
 	# which said "try again", how often: "csr1 x2,user2 x1"
 	[ -z "$retried" ] || retried=" ($(echo $retried | tr ' ,' '\n\n' | sort | uniq -c | awk '{print $2 " x" $1}' | paste -sd, -))"
 	echo "$engine: $rounds rounds, $successes changes succeeded, $refusals refused as expected (already there)," \

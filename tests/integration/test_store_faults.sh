@@ -47,6 +47,14 @@ PGPASSWORD=$(cat "$PGDIR/password")
 CERTFLEET_STORE=$(cd / && sh "$PGSERVER" createdb "$PGDIR" faults)
 export CERTFLEET_STORE
 
+# daemon_done WHAT: stops certfleetd, waits for it, and finds no sanitizer report in its log
+daemon_done() {
+	kill -TERM "$DPID" 2>/dev/null || true
+	wait "$DPID" 2>/dev/null || true
+	DPID=""
+	assert_eq "$1: no sanitizer report from certfleetd" "" \
+		"$(grep -aE 'runtime error|AddressSanitizer|LeakSanitizer' "$T/daemon.err" | head -3 || true)"
+}
 # one_line WHAT: the last cfx failed with exit 6, one line on stderr, without the password
 one_line() {
 	expect_rc "$1: exit 6" 6
@@ -189,7 +197,7 @@ assert_eq "certfleetd answers again after the crash" 200 "$CODE"
 must "the command line works after the crash" trust add --node $PUB --store CallManager-trust small.pem
 api GET "/certificates?node=$PUB&store=CallManager-trust"
 assert_eq "certfleetd sees it" 6 "$(json 'd["total"] if "total" in d else len(d["items"])' <"$T/body")"
-stop_certfleetd
+daemon_done "after the restarts"
 
 # ---- b. SIGKILL of a big trust import ---------------------------------------------------------------
 held() { cf --json cert list --node $LONE --store cms-trust | json 'len(d["items"])'; }
