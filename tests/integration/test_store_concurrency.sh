@@ -32,9 +32,8 @@ PGDIR=""
 cleanup() {
 	stop_certfleetd
 	[ -z "$PGDIR" ] || sh "$PGSERVER" stop "$PGDIR" >/dev/null 2>&1 || true
-	rm -rf "$T"
 }
-trap cleanup EXIT
+on_exit cleanup # certfleetd first, then its server
 
 # a python3 that starts fast (a version manager's shim costs more than the check it runs)
 PY=python3
@@ -114,7 +113,6 @@ run_engine() {
 	cf user add admin --role admin <<<"$PW_ADMIN" >/dev/null
 	PORT=$(free_port)
 	start_certfleetd --node $PUB
-	trap cleanup EXIT
 	curl -sk -c "$T/jar" -H 'Content-Type: application/json' -d "{\"user\":\"admin\",\"password\":\"$PW_ADMIN\"}" \
 		"$BASE/login" >"$T/login.json"
 	CSRF=$(json 'd["csrf"]' <"$T/login.json")

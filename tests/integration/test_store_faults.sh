@@ -35,9 +35,8 @@ PGDIR=$(mktemp -u /tmp/certfleet-pg-faults.XXXXXX)
 cleanup() {
 	stop_certfleetd
 	(cd / && sh "$PGSERVER" stop "$PGDIR" >/dev/null 2>&1) || true
-	rm -rf "$T"
 }
-trap cleanup EXIT
+on_exit cleanup # certfleetd first, then its server
 pg() { (cd / && sh "$PGSERVER" "$@" "$PGDIR"); }
 pg_mode() { (cd / && sh "$PGSERVER" "$1" "$PGDIR" "$2"); }
 
@@ -83,7 +82,6 @@ cf user add admin --role admin <<<"$PW_ADMIN" >/dev/null
 must "trust add" trust add --node $PUB --store tomcat-trust small.pem
 must "cluster set" cluster set cl1 presence-domains before.example.com
 start_certfleetd --node $PUB
-trap cleanup EXIT
 curl -sk -c "$T/jar" -H 'Content-Type: application/json' -d "{\"user\":\"admin\",\"password\":\"$PW_ADMIN\"}" \
 	"$BASE/login" >"$T/login.json"
 CSRF=$(json 'd["csrf"]' <"$T/login.json")
