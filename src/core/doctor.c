@@ -54,14 +54,76 @@ size_t cf_findings_count(const cf_findings *f, cf_severity s)
 	return n;
 }
 
+/* ---- page actions ----------------------------------------------------------------------------- */
+
+/* The kinds of cf_action (doctor.h), each with the members it carries. */
+typedef enum act {
+	A_NONE = 0,
+	A_PRUNE,
+	A_CSR,
+	A_SELF_SIGNED,
+	A_UPLOAD,
+	A_TRUST_ADD,
+	A_TRUST_DELETE,
+	A_TRUST_LIST,
+	A_CSR_DISCARD,
+	A_CRL_UPDATE,
+} act;
+
+enum { M_NODE = 1, M_PURPOSE = 2, M_STORE = 4, M_ID = 8, M_MS = 16, M_PUBLISHER = 32 };
+
+static const struct akind {
+	const char *kind;
+	unsigned members; /* M_*; M_PUBLISHER: node is the cluster's publisher */
+} akinds[] = {
+	[A_NONE] = {NULL, 0},
+	[A_PRUNE] = {"prune", M_NODE},
+	[A_CSR] = {"csr", M_NODE | M_PURPOSE | M_MS},
+	[A_SELF_SIGNED] = {"self-signed", M_NODE | M_PURPOSE | M_MS},
+	[A_UPLOAD] = {"upload", M_NODE | M_PURPOSE | M_PUBLISHER}, /* a multi-server set is put again from there */
+	[A_TRUST_ADD] = {"trust-add", M_NODE | M_STORE},
+	[A_TRUST_DELETE] = {"trust-delete", M_NODE | M_STORE | M_ID},
+	[A_TRUST_LIST] = {"trust-list", M_NODE | M_STORE},
+	[A_CSR_DISCARD] = {"csr-discard", M_NODE | M_PURPOSE},
+	[A_CRL_UPDATE] = {"crl-update", 0},
+};
+
+static unsigned action_members(const char *kind)
+{
+	for (size_t i = 1; kind != NULL && i < sizeof(akinds) / sizeof(akinds[0]); i++)
+		if (strcmp(akinds[i].kind, kind) == 0)
+			return akinds[i].members;
+	return 0;
+}
+
+static json_t *action_json(const cf_action *a)
+{
+	if (a->kind == NULL)
+		return json_null();
+	unsigned m = action_members(a->kind);
+	json_t *o = json_pack("{s:s}", "kind", a->kind);
+	if (o != NULL && (m & M_NODE))
+		json_object_set_new(o, "node", json_string(a->node));
+	if (o != NULL && (m & M_PURPOSE))
+		json_object_set_new(o, "purpose", json_string(a->purpose));
+	if (o != NULL && (m & M_STORE))
+		json_object_set_new(o, "store", json_string(a->store));
+	if (o != NULL && (m & M_ID))
+		json_object_set_new(o, "id", json_integer(a->id));
+	if (o != NULL && (m & M_MS))
+		json_object_set_new(o, "multi_server", json_boolean(a->multi_server));
+	return o;
+}
+
 json_t *cf_doctor_json(const cf_findings *f)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; a && i < f->n; i++) {
 		const cf_finding *x = &f->v[i];
-		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "rule", x->rule, "severity",
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "rule", x->rule, "severity",
 						   cf_severity_name(x->severity), "node", x->node, "purpose",
-						   x->purpose, "message", x->message, "fix", x->fix));
+						   x->purpose, "message", x->message, "fix", x->fix, "action",
+						   action_json(&x->action)));
 	}
 	return a ? json_pack("{s:o}", "findings", a) : NULL;
 }
@@ -128,6 +190,8 @@ typedef struct rule {
 	const char *fix_self_signed; /* for a self-signed identity, when it differs */
 	/* fixes name {node}: where to act (the publisher for a multi-server identity), {purpose},
 	 * {store}, {id}, {ms}: " --multi-server" for a multi-server identity */
+	act action;		/* the fix as the page does it (A_NONE: the page has no way to) */
+	act action_self_signed; /* with fix_self_signed */
 } rule;
 
 static cf_cert *dcert_cert(dcert *c)
@@ -144,30 +208,48 @@ static bool multi_server(const subj *s)
 
 /* ---- reporting ----------------------------------------------------------------------------------- */
 
-/* The fix template with its placeholders filled in (new string). */
-static char *expand_fix(doc *d, const char *tmpl, const subj *s, const char *name)
+/* What a fix names, for one finding: where to act and on what. */
+typedef struct where {
+	const char *node;      /* the node, or the publisher for a multi-server identity */
+	const char *publisher; /* the cluster's publisher (the node itself when there is none) */
+	char store[128];       /* the trust store concerned */
+	char id[32];	       /* the certificate's id, "" for none */
+	bool ms;	       /* a multi-server identity */
+} where;
+
+static void where_of(doc *d, const subj *s, const char *name, where *w)
 {
 	const cf_node *pub = cf_nodectx_publisher(&d->ctx);
-	char id[32] = "", store[64] = "";
+	memset(w, 0, sizeof(*w));
+	w->ms = multi_server(s);
+	w->node = w->ms && pub != NULL ? pub->fqdn : d->ctx.node.fqdn;
+	w->publisher = pub != NULL ? pub->fqdn : d->ctx.node.fqdn;
 	/* a purpose without a trust store of its own is validated against any: name the first */
-	snprintf(store, sizeof(store), "%.*s", (int)strcspn(d->ctx.product->trust_stores, " "),
+	snprintf(w->store, sizeof(w->store), "%.*s", (int)strcspn(d->ctx.product->trust_stores, " "),
 		 d->ctx.product->trust_stores);
 	if (s->c != NULL) {
-		snprintf(id, sizeof(id), "%lld", (long long)s->c->row.id);
+		snprintf(w->id, sizeof(w->id), "%lld", (long long)s->c->row.id);
 		if (s->c->row.kind == CF_TRUST)
-			snprintf(store, sizeof(store), "%s", s->c->row.name);
+			snprintf(w->store, sizeof(w->store), "%s", s->c->row.name);
 		else if (s->c->p != NULL && s->c->p->trust_store != NULL)
-			snprintf(store, sizeof(store), "%s", s->c->p->trust_store);
+			snprintf(w->store, sizeof(w->store), "%s", s->c->p->trust_store);
+	} else if (s->csr == NULL && cf_truststore_find(name) != NULL) {
+		snprintf(w->store, sizeof(w->store), "%s", name); /* a node rule about one store */
 	}
+}
+
+/* The fix template with its placeholders filled in (new string). */
+static char *expand_fix(const char *tmpl, const where *w, const char *name)
+{
 	const struct {
 		const char *key, *value;
 	} vars[] = {
-		{"{node}", multi_server(s) && pub != NULL ? pub->fqdn : d->ctx.node.fqdn},
+		{"{node}", w->node},
 		{"{purpose}", name},
-		{"{store}", store},
-		{"{id}", id},
-		{"{ms}", multi_server(s) ? " --multi-server" : ""},
-		{"{publisher}", pub != NULL ? pub->fqdn : d->ctx.node.fqdn},
+		{"{store}", w->store},
+		{"{id}", w->id},
+		{"{ms}", w->ms ? " --multi-server" : ""},
+		{"{publisher}", w->publisher},
 	};
 	cf_strv parts = {0};
 	for (const char *p = tmpl; *p;) {
@@ -189,6 +271,24 @@ static char *expand_fix(doc *d, const char *tmpl, const subj *s, const char *nam
 	return out;
 }
 
+/* The page's action of kind k for a finding about name at w. */
+static cf_action action_of(act k, const where *w, const char *name, const subj *s)
+{
+	cf_action a = {.kind = akinds[k].kind};
+	unsigned m = akinds[k].members;
+	if (k == A_NONE)
+		return a;
+	snprintf(a.node, sizeof(a.node), "%s", (m & M_PUBLISHER) ? w->publisher : w->node);
+	if (m & M_PURPOSE)
+		snprintf(a.purpose, sizeof(a.purpose), "%s", name);
+	if (m & M_STORE)
+		snprintf(a.store, sizeof(a.store), "%s", w->store);
+	if ((m & M_ID) && s->c != NULL)
+		a.id = s->c->row.id;
+	a.multi_server = (m & M_MS) && w->ms;
+	return a;
+}
+
 /* Adds a finding of rule r about s. sev < 0: the rule's severity; name: the finding's purpose
  * (NULL: the subject's); fix: NULL for the rule's (its self-signed variant for a self-signed identity). */
 static void report_as(doc *d, const rule *r, const subj *s, int sev, const char *name, const char *fix, const char *fmt,
@@ -208,17 +308,19 @@ static void report_as(doc *d, const rule *r, const subj *s, int sev, const char 
 		d->oom = true;
 		return;
 	}
+	bool ss = r->fix_self_signed != NULL && s->c != NULL && s->c->row.kind == CF_IDENTITY &&
+		  s->c->row.facts.self_signed;
 	if (fix == NULL)
-		fix = r->fix_self_signed != NULL && s->c != NULL && s->c->row.kind == CF_IDENTITY &&
-				      s->c->row.facts.self_signed
-			      ? r->fix_self_signed
-			      : r->fix;
+		fix = ss ? r->fix_self_signed : r->fix;
+	where w;
+	where_of(d, s, name, &w);
 	cf_finding f = {.rule = r->id,
 			.severity = sev < 0 ? r->severity : (cf_severity)sev,
 			.node = strdup(d->ctx.node.fqdn),
 			.purpose = strdup(name),
 			.message = strdup(msg),
-			.fix = expand_fix(d, fix, s, name)};
+			.fix = expand_fix(fix, &w, name),
+			.action = action_of(ss ? r->action_self_signed : r->action, &w, name, s)};
 	if (f.node == NULL || f.purpose == NULL || f.message == NULL || f.fix == NULL) {
 		free(f.node);
 		free(f.purpose);
@@ -927,114 +1029,129 @@ static const char fix_reissue[] = "have the CA issue it again from a new CSR: ce
 				  "--purpose {purpose}{ms}, then certfleet cert upload --node {node} --purpose "
 				  "{purpose} FILE";
 
-/* One row per (rule, subject): the order is the order of the findings for one subject. */
+/* One row per (rule, subject): the order is the order of the findings for one subject. The last two
+ * columns are the page's actions for fix and fix_self_signed. The one fix the page cannot do is
+ * not-yet-valid's on a CA-signed identity (this host's clock, or waiting): A_NONE, null in JSON. */
 static const rule rules[] = {
 	/* the node as a whole */
 	{"duplicate-selfsigned-cn", CF_SEV_WARNING, ON_NODE, check_duplicate_cn,
 	 "have one of them CA-signed, e.g. certfleet csr generate --node {node} --purpose {purpose}, have the CA "
 	 "sign it, certfleet cert upload",
-	 NULL},
+	 NULL, A_CSR, A_NONE},
 	{"crl-update-failed", CF_SEV_WARNING, ON_NODE, check_crl_alarms,
 	 "the last good CRL stays in use until it expires; check the URL and the network, then certfleet crl update",
-	 NULL},
+	 NULL, A_CRL_UPDATE, A_NONE},
 	{"trust-store-full", CF_SEV_ERROR, ON_NODE, check_store_full,
 	 "delete CA certificates nobody uses: certfleet cert list --node {node} --store {purpose}, then certfleet "
 	 "trust delete",
-	 NULL},
+	 NULL, A_TRUST_LIST, A_NONE},
 	/* identities */
-	{"expired", CF_SEV_ERROR, ON_IDENTITY, check_expired, renew_ca_signed, renew_self_signed},
+	{"expired", CF_SEV_ERROR, ON_IDENTITY, check_expired, renew_ca_signed, renew_self_signed, A_CSR, A_SELF_SIGNED},
 	{"not-yet-valid", CF_SEV_WARNING, ON_IDENTITY, check_not_yet_valid,
-	 "check this host's clock; otherwise wait, or issue it again with a current start date", renew_self_signed},
-	{"expiring", CF_SEV_WARNING, ON_IDENTITY, check_expiring, renew_ca_signed, renew_self_signed},
+	 "check this host's clock; otherwise wait, or issue it again with a current start date", renew_self_signed,
+	 A_NONE, A_SELF_SIGNED},
+	{"expiring", CF_SEV_WARNING, ON_IDENTITY, check_expiring, renew_ca_signed, renew_self_signed, A_CSR,
+	 A_SELF_SIGNED},
 	{"mismatched-key", CF_SEV_ERROR, ON_IDENTITY, check_mismatched_key,
 	 "the identity cannot be served as stored; issue a new key and certificate: certfleet csr generate --node "
 	 "{node} --purpose {purpose}{ms}",
-	 renew_self_signed},
+	 renew_self_signed, A_CSR, A_SELF_SIGNED},
 	{"key-type-mismatch", CF_SEV_ERROR, ON_IDENTITY, check_key_type,
 	 "replace it with a certificate of the right key type: certfleet csr generate --node {node} --purpose "
 	 "{purpose}{ms}",
-	 renew_self_signed},
+	 renew_self_signed, A_CSR, A_SELF_SIGNED},
 	{"chain-incomplete", CF_SEV_ERROR, ON_IDENTITY, check_chain_incomplete,
-	 "add the missing CA certificate: certfleet trust add --node {node} --store {store} CA.pem", NULL},
+	 "add the missing CA certificate: certfleet trust add --node {node} --store {store} CA.pem", NULL, A_TRUST_ADD,
+	 A_NONE},
 	{"untrusted-issuer", CF_SEV_ERROR, ON_IDENTITY, check_untrusted_issuer,
-	 "add the root CA certificate: certfleet trust add --node {node} --store {store} ROOT.pem", NULL},
+	 "add the root CA certificate: certfleet trust add --node {node} --store {store} ROOT.pem", NULL, A_TRUST_ADD,
+	 A_NONE},
 	{"ca-no-basic-constraints", CF_SEV_ERROR, ON_IDENTITY, check_chain_ca,
 	 "use a CA whose certificate carries basicConstraints CA:TRUE: add it with certfleet trust add --node {node} "
 	 "--store {store}, then upload the identity again",
-	 NULL},
-	{"san-missing-node", CF_SEV_ERROR, ON_IDENTITY, check_san_missing_node, fix_reissue, renew_self_signed},
+	 NULL, A_TRUST_ADD, A_NONE},
+	{"san-missing-node", CF_SEV_ERROR, ON_IDENTITY, check_san_missing_node, fix_reissue, renew_self_signed, A_CSR,
+	 A_SELF_SIGNED},
 	{"multi-server-drift", CF_SEV_ERROR, ON_IDENTITY, check_multi_server_drift,
 	 "put one certificate on every node again from the publisher: certfleet cert upload --node {publisher} "
 	 "--purpose {purpose} FILE (the multi-server certificate), or certfleet cert self-signed --node {publisher} "
 	 "--purpose {purpose} --multi-server --force",
-	 NULL},
-	{"cn-not-fqdn", CF_SEV_WARNING, ON_IDENTITY, check_cn_fqdn, fix_reissue, renew_self_signed},
-	{"san-not-fqdn", CF_SEV_WARNING, ON_IDENTITY, check_san_fqdn, fix_reissue, renew_self_signed},
+	 NULL, A_UPLOAD, A_NONE},
+	{"cn-not-fqdn", CF_SEV_WARNING, ON_IDENTITY, check_cn_fqdn, fix_reissue, renew_self_signed, A_CSR,
+	 A_SELF_SIGNED},
+	{"san-not-fqdn", CF_SEV_WARNING, ON_IDENTITY, check_san_fqdn, fix_reissue, renew_self_signed, A_CSR,
+	 A_SELF_SIGNED},
 	{"wildcard-unsupported", CF_SEV_WARNING, ON_IDENTITY, check_wildcard,
 	 "use a certificate naming the node FQDNs: certfleet csr generate --node {node} --purpose {purpose}{ms}",
-	 renew_self_signed},
-	{"no-cn", CF_SEV_WARNING, ON_IDENTITY, check_no_cn, fix_reissue, renew_self_signed},
+	 renew_self_signed, A_CSR, A_SELF_SIGNED},
+	{"no-cn", CF_SEV_WARNING, ON_IDENTITY, check_no_cn, fix_reissue, renew_self_signed, A_CSR, A_SELF_SIGNED},
 	{"ku-missing", CF_SEV_WARNING, ON_IDENTITY, check_ku,
 	 "have the CA issue it again keeping the CSR's key usage (a template that copies the request's extensions)",
-	 renew_self_signed},
+	 renew_self_signed, A_CSR, A_SELF_SIGNED},
 	{"eku-missing", CF_SEV_WARNING, ON_IDENTITY, check_eku,
 	 "have the CA issue it again with the purpose's extended key usage (a template that copies the request's "
 	 "extensions)",
-	 renew_self_signed},
+	 renew_self_signed, A_CSR, A_SELF_SIGNED},
 	{"weak-key", CF_SEV_WARNING, ON_IDENTITY, check_weak_key,
 	 "issue a new key of 2048 bits or more: certfleet csr generate --node {node} --purpose {purpose}{ms}",
-	 renew_self_signed},
+	 renew_self_signed, A_CSR, A_SELF_SIGNED},
 	{"large-key-8192", CF_SEV_WARNING, ON_IDENTITY, check_large_key,
 	 "use 2048 to 4096 bits unless policy demands more: certfleet csr generate --node {node} --purpose "
 	 "{purpose}{ms} --key rsa:3072",
 	 "make a new one with 2048 to 4096 bits: certfleet cert self-signed --node {node} --purpose {purpose}{ms} "
-	 "--key rsa:3072"},
-	{"sha1", CF_SEV_WARNING, ON_IDENTITY, check_sha1, "have the CA sign it again with SHA-256", renew_self_signed},
+	 "--key rsa:3072",
+	 A_CSR, A_SELF_SIGNED},
+	{"sha1", CF_SEV_WARNING, ON_IDENTITY, check_sha1, "have the CA sign it again with SHA-256", renew_self_signed,
+	 A_CSR, A_SELF_SIGNED},
 	{"date-2050", CF_SEV_WARNING, ON_IDENTITY, check_2050,
 	 "ask the CA for a validity ending before 2050, and upload the new certificate",
 	 "make a new one ending before 2050: certfleet cert self-signed --node {node} --purpose {purpose}{ms} --days "
-	 "1825"},
+	 "1825",
+	 A_CSR, A_SELF_SIGNED},
 	{"unsupported-oid", CF_SEV_WARNING, ON_IDENTITY, check_unsupported_oid,
 	 "request it again with only CN, O, OU, L, ST, C (certfleet cluster set dn.*, then certfleet csr generate)",
-	 renew_self_signed},
+	 renew_self_signed, A_CSR, A_SELF_SIGNED},
 	{"expressway-e-private-ca", CF_SEV_INFO, ON_IDENTITY, check_edge_public,
-	 "for MRA and B2B, have a public CA sign it: certfleet csr generate --node {node} --purpose {purpose}", NULL},
+	 "for MRA and B2B, have a public CA sign it: certfleet csr generate --node {node} --purpose {purpose}", NULL,
+	 A_CSR, A_NONE},
 	{"crl-expired", CF_SEV_ERROR, ON_IDENTITY, check_crl_expired,
-	 "get the issuing CA's current CRL: certfleet crl update, or certfleet crl add FILE", NULL},
-	{"revoked", CF_SEV_ERROR, ON_IDENTITY, check_revoked, fix_reissue, renew_self_signed},
+	 "get the issuing CA's current CRL: certfleet crl update, or certfleet crl add FILE", NULL, A_CRL_UPDATE,
+	 A_NONE},
+	{"revoked", CF_SEV_ERROR, ON_IDENTITY, check_revoked, fix_reissue, renew_self_signed, A_CSR, A_SELF_SIGNED},
 	/* trust certificates */
 	{"expired", CF_SEV_WARNING, ON_TRUST, check_expired,
 	 "delete it unless a peer still presents a chain through it: certfleet trust delete --node {node} --store "
 	 "{store} --id {id}",
-	 NULL},
+	 NULL, A_TRUST_DELETE, A_NONE},
 	{"ca-no-basic-constraints", CF_SEV_ERROR, ON_TRUST, check_trust_ca,
 	 "delete it (certfleet trust delete --node {node} --store {store} --id {id}) and add its issuing CA instead",
-	 NULL},
-	{"stale-selfsigned-trust", CF_SEV_WARNING, ON_TRUST, check_stale, "certfleet trust prune --node {node}", NULL},
+	 NULL, A_TRUST_DELETE, A_NONE},
+	{"stale-selfsigned-trust", CF_SEV_WARNING, ON_TRUST, check_stale, "certfleet trust prune --node {node}", NULL,
+	 A_PRUNE, A_NONE},
 	{"weak-key", CF_SEV_WARNING, ON_TRUST, check_ca_weak_key,
 	 "get the CA's certificate with a key of 2048 bits or more, add it, then delete this one: certfleet trust "
 	 "delete "
 	 "--node {node} --store {store} --id {id}",
-	 NULL},
+	 NULL, A_TRUST_DELETE, A_NONE},
 	{"date-2050", CF_SEV_WARNING, ON_TRUST, check_ca_2050,
 	 "phones that read this store may fail on it; replace it with a CA certificate ending before 2050 where "
 	 "phones must trust it",
-	 NULL},
+	 NULL, A_TRUST_ADD, A_NONE},
 	{"unsupported-oid", CF_SEV_WARNING, ON_TRUST, check_ca_unsupported_oid,
 	 "the product may refuse the store; delete it (certfleet trust delete --node {node} --store {store} --id {id}) "
 	 "unless peers need it",
-	 NULL},
+	 NULL, A_TRUST_DELETE, A_NONE},
 	{"crl-expired", CF_SEV_ERROR, ON_TRUST, check_ca_crl_expired,
-	 "get the CA's current CRL: certfleet crl update, or certfleet crl add FILE", NULL},
+	 "get the CA's current CRL: certfleet crl update, or certfleet crl add FILE", NULL, A_CRL_UPDATE, A_NONE},
 	{"revoked", CF_SEV_ERROR, ON_TRUST, check_revoked,
 	 "delete it (certfleet trust delete --node {node} --store {store} --id {id}) and add the CA's new certificate; "
 	 "identities issued under it need new certificates too",
-	 NULL},
+	 NULL, A_TRUST_DELETE, A_NONE},
 	/* pending CSRs */
 	{"pending-csr-old", CF_SEV_WARNING, ON_CSR, check_csr_age,
 	 "upload the signed certificate (certfleet cert upload --node {node} --purpose {purpose} FILE) or discard the "
 	 "CSR: certfleet csr discard --node {node} --purpose {purpose}",
-	 NULL},
+	 NULL, A_CSR_DISCARD, A_NONE},
 };
 
 #define N_RULES (sizeof(rules) / sizeof(rules[0]))

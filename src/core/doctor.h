@@ -15,6 +15,26 @@ typedef enum cf_severity { CF_SEV_INFO = 0, CF_SEV_WARNING = 1, CF_SEV_ERROR = 2
 /* "info", "warning" or "error". */
 const char *cf_severity_name(cf_severity s);
 
+/* What the page can do about a finding, as data (the fix is the same advice as text): a kind and
+ * the object it acts on. Kinds and the members each carries in JSON:
+ *   prune {node}                       delete the stale self-signed trust copies on node
+ *   csr {node, purpose, multi_server}  generate a CSR (then upload what the CA issues)
+ *   self-signed {node, purpose, multi_server}
+ *   upload {node, purpose}             upload a CA-signed certificate (node: the publisher)
+ *   trust-add {node, store}            upload a CA certificate into the store
+ *   trust-delete {node, store, id}     delete that trust certificate
+ *   trust-list {node, store}           the store's certificates, to delete those nobody uses
+ *   csr-discard {node, purpose}        discard the pending CSR (or upload what it was signed as)
+ *   crl-update {}                      download the distribution points (or add a CRL by hand) */
+typedef struct cf_action {
+	const char *kind; /* borrowed static text; NULL: no page action */
+	char node[256];	  /* where to act: the publisher for a multi-server identity */
+	char purpose[128];
+	char store[128];
+	int64_t id; /* trust-delete: the certificate */
+	bool multi_server;
+} cf_action;
+
 /* One finding. rule is borrowed from the rule table; the strings are owned. */
 typedef struct cf_finding {
 	const char *rule;
@@ -22,7 +42,8 @@ typedef struct cf_finding {
 	char *node;    /* FQDN */
 	char *purpose; /* identity purpose, trust store name, or "" for the node as a whole */
 	char *message; /* one line, with the specifics */
-	char *fix;     /* one line */
+	char *fix;     /* one line: the certfleet command line that fixes it */
+	cf_action action;
 } cf_finding;
 
 typedef struct cf_findings {
@@ -51,8 +72,9 @@ cf_code cf_doctor_run(cf_store *st, const cf_doctor_opts *opts, cf_findings *out
 /* Iterates the distinct rule ids in table order: start with *i = 0; NULL at the end. */
 const char *cf_doctor_rule_next(int *i);
 
-/* The SPEC §11.2 doctor object {"findings":[{rule, severity, node, purpose, message, fix}]}
- * (new reference, NULL when out of memory). */
+/* The SPEC §11.2 doctor object {"findings":[{rule, severity, node, purpose, message, fix, action}]},
+ * action an object {kind, ...} (see cf_action) or null; the command line's --json and the API's
+ * GET /doctor both print it (new reference, NULL when out of memory). */
 json_t *cf_doctor_json(const cf_findings *f);
 
 #endif

@@ -35,11 +35,21 @@ doctor() {
 	    print("not one JSON object: %s" % ex); sys.exit()
 	if not isinstance(d, dict) or list(d) != ["findings"] or not isinstance(d["findings"], list):
 	    print("not {\"findings\":[...]}: %r" % d); sys.exit()
+	kinds = {"prune": ["node"], "csr": ["multi_server", "node", "purpose"],
+	         "self-signed": ["multi_server", "node", "purpose"], "upload": ["node", "purpose"],
+	         "trust-add": ["node", "store"], "trust-delete": ["id", "node", "store"],
+	         "trust-list": ["node", "store"], "csr-discard": ["node", "purpose"], "crl-update": []}
 	for f in d["findings"]:
-	    if sorted(f) != ["fix", "message", "node", "purpose", "rule", "severity"]:
+	    if sorted(f) != ["action", "fix", "message", "node", "purpose", "rule", "severity"]:
 	        print("bad keys %r" % sorted(f)); sys.exit()
-	    if not all(isinstance(v, str) for v in f.values()):
+	    if not all(isinstance(v, str) for k, v in f.items() if k != "action"):
 	        print("non-string member in %r" % f); sys.exit()
+	    a = f["action"]
+	    if a is not None and (not isinstance(a, dict) or a.get("kind") not in kinds or
+	                          sorted(k for k in a if k != "kind") != kinds[a["kind"]]):
+	        print("bad action %r" % f); sys.exit()
+	    if a is None and f["rule"] != "not-yet-valid":
+	        print("no page action for %r" % f); sys.exit()
 	    if f["severity"] not in ("error", "warning", "info"):
 	        print("bad severity %r" % f); sys.exit()
 	    if not f["message"] or not f["fix"] or "\n" in f["message"] + f["fix"]:
@@ -87,6 +97,17 @@ field() {
 	for f in json.load(open(sys.argv[1]))["findings"]:
 	    if f["rule"] == rule and f["node"] == node and f["purpose"] == purpose:
 	        print(f[key]); break
+	EOF
+}
+
+# action RULE NODE PURPOSE: the page's action of the first matching finding, as sorted JSON.
+action() {
+	python3 - doc.json "$@" <<-'EOF'
+	import json, sys
+	rule, node, purpose = sys.argv[2:5]
+	for f in json.load(open(sys.argv[1]))["findings"]:
+	    if f["rule"] == rule and f["node"] == node and f["purpose"] == purpose:
+	        print(json.dumps(f["action"], sort_keys=True)); break
 	EOF
 }
 
@@ -167,6 +188,9 @@ for n in $PUB $SUB; do
 	has "fresh: tomcat-ECDSA/CallManager-ECDSA share a CN" duplicate-selfsigned-cn $n CallManager-ECDSA warning
 done
 has "fresh: tomcat/cup-xmpp share a CN" duplicate-selfsigned-cn $IMPN cup-xmpp warning
+assert_eq "duplicate-selfsigned-cn: the page's action is a CSR for the second of the pair" \
+	"{\"kind\": \"csr\", \"multi_server\": false, \"node\": \"$SUB\", \"purpose\": \"CallManager\"}" \
+	"$(action duplicate-selfsigned-cn $SUB CallManager)"
 has "fresh: tomcat-ECDSA/cup-xmpp-ECDSA share a CN" duplicate-selfsigned-cn $IMPN cup-xmpp-ECDSA warning
 assert_eq "fresh: duplicate-selfsigned-cn is the only rule" "duplicate-selfsigned-cn" \
 	"$(python3 -c 'import json; print(" ".join(sorted({f["rule"] for f in json.load(open("doc.json"))["findings"]})))')"
@@ -223,11 +247,21 @@ assert_contains "stale: the message names the peer" "$PUB's CallManager" \
 	"$(field stale-selfsigned-trust $PUB CallManager-trust message)"
 assert_contains "stale: the fix is trust prune" "certfleet trust prune --node $PUB" \
 	"$(field stale-selfsigned-trust $PUB CallManager-trust fix)"
+assert_eq "stale: the page's action is prune on that node" "{\"kind\": \"prune\", \"node\": \"$SUB\"}" \
+	"$(action stale-selfsigned-trust $SUB CallManager-trust)"
 stale=$(count stale-selfsigned-trust)
 pruned=$(cf --json trust prune | json 'd["count"]')
 assert_eq "stale-selfsigned-trust lists exactly what trust prune deletes" "$stale" "$pruned"
 doctor
 lacks "after trust prune: nothing stale" stale-selfsigned-trust
+# a node joins: the CA-signed multi-server CallManager lacks it; the page's action is a new
+# multi-server CSR on the publisher, from the subscriber's finding too
+cf node add sub2.example.com --cluster uc --product ucm --no-defaults >/dev/null
+doctor
+has "a node outside the CA-signed multi-server SAN" san-missing-node $SUB CallManager error
+assert_eq "san-missing-node (CA-signed): a multi-server CSR on the publisher" \
+	"{\"kind\": \"csr\", \"multi_server\": true, \"node\": \"$PUB\", \"purpose\": \"CallManager\"}" \
+	"$(action san-missing-node $SUB CallManager)"
 
 # =====================================================================================================
 # 2. One store where each rule has its own node and purpose (nodes without defaults).
@@ -414,12 +448,24 @@ has "1024-bit CA in CAPF-trust" weak-key $U4 CAPF-trust warning
 assert_contains "weak-key names the CA" "1024 bits" "$(field weak-key $U4 CAPF-trust message)"
 has "CA valid past 2050 in CAPF-trust" date-2050 $U4 CAPF-trust warning
 has "CA with unstructuredName in CAPF-trust" unsupported-oid $U4 CAPF-trust warning
+WEAK_ID=$(cf --json cert list --node $U4 --store CAPF-trust | json '[c["id"] for c in d["items"] if c["cn"] == "Weak Key CA"][0]')
+assert_eq "weak-key CA: the page's action deletes it by the id cert list shows" \
+	"{\"id\": $WEAK_ID, \"kind\": \"trust-delete\", \"node\": \"$U4\", \"store\": \"CAPF-trust\"}" \
+	"$(action weak-key $U4 CAPF-trust)"
+assert_eq "date-2050 CA: the page's action adds a replacement to the store" \
+	"{\"kind\": \"trust-add\", \"node\": \"$U4\", \"store\": \"CAPF-trust\"}" "$(action date-2050 $U4 CAPF-trust)"
 assert_eq "each trust rule once on CAPF-trust (one CA each)" "1 1 1" \
 	"$(count weak-key $U4 CAPF-trust) $(count date-2050 $U4 CAPF-trust) $(count unsupported-oid $U4 CAPF-trust)"
 lacks "2048-bit CAs are not weak" weak-key $U4 tomcat-trust
 assert_contains "unsupported-oid names the OID" "1.2.840.113549.1.9.2" "$(field unsupported-oid $U1 ipsec message)"
 lacks "CN only" unsupported-oid $U1 tomcat
 has "old pending CSR" pending-csr-old $U1 CAPF warning
+assert_eq "pending-csr-old: the page's action discards it" "{\"kind\": \"csr-discard\", \"node\": \"$U1\", \"purpose\": \"CAPF\"}" \
+	"$(action pending-csr-old $U1 CAPF)"
+assert_eq "not-yet-valid self-signed: the page's action makes a new one" \
+	"{\"kind\": \"self-signed\", \"multi_server\": false, \"node\": \"$U2\", \"purpose\": \"TVS\"}" "$(action not-yet-valid $U2 TVS)"
+assert_eq "sha1 on a CA-signed identity: the page's action is a CSR" \
+	"{\"kind\": \"csr\", \"multi_server\": false, \"node\": \"$U1\", \"purpose\": \"CallManager\"}" "$(action sha1 $U1 CallManager)"
 lacks "fresh pending CSR" pending-csr-old $U2 CallManager-ECDSA
 # ucm3
 has "key usage without dataEncipherment" ku-missing $U3 tomcat warning
@@ -539,6 +585,11 @@ has "a node outside the multi-server SAN (subscriber copy)" san-missing-node $M2
 assert_contains "san-missing-node names the node" "$M3" "$(field san-missing-node $M1 CallManager message)"
 assert_contains "san-missing-node fix: multi-server on the publisher" "--node $M1 --purpose CallManager --multi-server" \
 	"$(field san-missing-node $M2 CallManager fix)"
+assert_eq "san-missing-node (self-signed): a new multi-server self-signed on the publisher" \
+	"{\"kind\": \"self-signed\", \"multi_server\": true, \"node\": \"$M1\", \"purpose\": \"CallManager\"}" \
+	"$(action san-missing-node $M2 CallManager)"
+assert_eq "chain-incomplete: the page's action adds a CA to the purpose's store" \
+	"{\"kind\": \"trust-add\", \"node\": \"$U4\", \"store\": \"CallManager-trust\"}" "$(action chain-incomplete $U4 CallManager)"
 has "wildcards off: *.D is a wildcard identity" wildcard-unsupported $IM1 cup-xmpp-s2s warning
 lacks "no wildcard in cup" wildcard-unsupported $IM1 cup
 has "key does not match" mismatched-key $U5 CallManager error
@@ -600,6 +651,8 @@ assert_eq "(trust add refuses the 1001st CA)" 3 "$rc"
 fill 1000 1000
 doctor --node $EXPF
 has "1001 CAs: over the limit" trust-store-full $EXPF trusted-ca error
+assert_eq "trust-store-full: the page's action lists the store" "{\"kind\": \"trust-list\", \"node\": \"$EXPF\", \"store\": \"trusted-ca\"}" \
+	"$(action trust-store-full $EXPF trusted-ca)"
 assert_eq "over the limit: exit 7" 7 "$DRC"
 
 # ---- large-key-8192 (an 8192-bit key made of five primes: seconds, not a minute) -------------------

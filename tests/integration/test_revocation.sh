@@ -224,6 +224,8 @@ assert_eq "doctor: crl-expired once the CRL is past its nextUpdate" crl-expired 
 CERTFLEET_NOW=$LATER cf --json doctor --node "$NODE" >later.json || true
 assert_eq "doctor: crl-expired on the trusted CA itself too, as an error" "error" \
 	"$(json '" ".join(f["severity"] for f in d["findings"] if f["rule"] == "crl-expired" and f["purpose"].endswith("-trust") and "\"CN=Revocation Test CA\"" in f["message"])' <later.json)"
+assert_eq "doctor: crl-expired's page action is a CRL update" '{"kind": "crl-update"}' \
+	"$(json '" ".join(sorted({json.dumps(f["action"], sort_keys=True) for f in d["findings"] if f["rule"] == "crl-expired"}))' <later.json)"
 assert_eq "doctor: no crl-expired on the trusted CA while its CRL is current" "" \
 	"$(cf --json doctor --node "$NODE" | json '" ".join(f["purpose"] for f in d["findings"] if f["rule"] == "crl-expired")')"
 # uploads are checked against the stored CRLs too

@@ -79,6 +79,16 @@ static size_t count(const cf_findings *f, const char *rule, const char *node, co
 	return n;
 }
 
+/* The first finding that matches, or NULL. */
+static const cf_finding *find(const cf_findings *f, const char *rule, const char *node, const char *purpose)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (strcmp(f->v[i].rule, rule) == 0 && strcmp(f->v[i].node, node) == 0 &&
+		    strcmp(f->v[i].purpose, purpose) == 0)
+			return &f->v[i];
+	return NULL;
+}
+
 static void run(struct fx *f, const char *node, cf_findings *out)
 {
 	cf_err e = {0};
@@ -139,24 +149,49 @@ static void test_json_shape(void **state)
 {
 	(void)state;
 	cf_findings f = {0};
-	f.cap = 1;
-	f.v = calloc(1, sizeof(*f.v));
+	f.cap = 3;
+	f.v = calloc(3, sizeof(*f.v));
 	f.v[0] = (cf_finding){.rule = "sha1",
 			      .severity = CF_SEV_WARNING,
 			      .node = strdup("a.example.com"),
 			      .purpose = strdup(""),
 			      .message = strdup("say \"hi\""),
 			      .fix = strdup("fix it")};
-	f.n = 1;
+	/* an action carries the members of its kind only */
+	f.v[1] = (cf_finding){
+		.rule = "weak-key",
+		.severity = CF_SEV_WARNING,
+		.node = strdup("a.example.com"),
+		.purpose = strdup("CAPF-trust"),
+		.message = strdup("m"),
+		.fix = strdup("f"),
+		.action = {.kind = "trust-delete", .node = "a.example.com", .store = "CAPF-trust", .id = 7}};
+	f.v[2] = (cf_finding){
+		.rule = "expired",
+		.severity = CF_SEV_ERROR,
+		.node = strdup("b.example.com"),
+		.purpose = strdup("tomcat"),
+		.message = strdup("m"),
+		.fix = strdup("f"),
+		.action = {.kind = "csr", .node = "a.example.com", .purpose = "tomcat", .multi_server = true}};
+	f.n = 3;
 	json_t *j = cf_doctor_json(&f);
 	char *text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
-	assert_string_equal(text,
-			    "{\"findings\":[{\"fix\":\"fix it\",\"message\":\"say \\\"hi\\\"\",\"node\":\"a.example."
-			    "com\",\"purpose\":\"\",\"rule\":\"sha1\",\"severity\":\"warning\"}]}");
+	assert_string_equal(
+		text,
+		"{\"findings\":[{\"action\":null,\"fix\":\"fix it\",\"message\":\"say "
+		"\\\"hi\\\"\",\"node\":\"a.example."
+		"com\",\"purpose\":\"\",\"rule\":\"sha1\",\"severity\":\"warning\"},"
+		"{\"action\":{\"id\":7,\"kind\":\"trust-delete\",\"node\":\"a.example.com\",\"store\":\"CAPF-trust\"},"
+		"\"fix\":\"f\",\"message\":\"m\",\"node\":\"a.example.com\",\"purpose\":\"CAPF-trust\",\"rule\":"
+		"\"weak-key\",\"severity\":\"warning\"},"
+		"{\"action\":{\"kind\":\"csr\",\"multi_server\":true,\"node\":\"a.example.com\",\"purpose\":"
+		"\"tomcat\"},\"fix\":\"f\",\"message\":\"m\",\"node\":\"b.example.com\",\"purpose\":\"tomcat\","
+		"\"rule\":\"expired\",\"severity\":\"error\"}]}");
 	free(text);
 	json_decref(j);
-	assert_int_equal(cf_findings_count(&f, CF_SEV_WARNING), 1);
-	assert_int_equal(cf_findings_count(&f, CF_SEV_ERROR), 0);
+	assert_int_equal(cf_findings_count(&f, CF_SEV_WARNING), 2);
+	assert_int_equal(cf_findings_count(&f, CF_SEV_ERROR), 1);
 	cf_findings_free(&f);
 	assert_null(f.v);
 	cf_findings_free(NULL);
@@ -171,6 +206,12 @@ static void test_fresh_pair(void **state)
 			 1);
 	assert_int_equal(count(&out, NULL, NULL, NULL, CF_SEV_ERROR), 0);
 	assert_int_equal(out.n, 1);
+	/* the page's action: a CSR for the second of the pair, on its node */
+	const cf_action *a = &out.v[0].action;
+	assert_string_equal(a->kind, "csr");
+	assert_string_equal(a->node, "pub.example.com");
+	assert_string_equal(a->purpose, "CallManager-ECDSA");
+	assert_false(a->multi_server);
 	cf_findings_free(&out);
 }
 
@@ -191,6 +232,17 @@ static void test_clock_moves(void **state)
 	assert_int_equal(count(&out, "expired", "sub.example.com", "tomcat-trust", CF_SEV_WARNING), 1);
 	assert_int_equal(count(&out, "expired", "sub.example.com", NULL, CF_SEV_WARNING), 2);
 	assert_int_equal(count(&out, "expiring", NULL, NULL, -1), 0);
+	/* a self-signed identity is made again; a trust copy is deleted by its id */
+	const cf_finding *x = find(&out, "expired", "pub.example.com", "tomcat-ECDSA");
+	assert_non_null(x);
+	assert_string_equal(x->action.kind, "self-signed");
+	assert_string_equal(x->action.purpose, "tomcat-ECDSA");
+	x = find(&out, "expired", "sub.example.com", "tomcat-trust");
+	assert_non_null(x);
+	assert_string_equal(x->action.kind, "trust-delete");
+	assert_string_equal(x->action.node, "sub.example.com");
+	assert_string_equal(x->action.store, "tomcat-trust");
+	assert_true(x->action.id > 0);
 	cf_findings_free(&out);
 	/* --node: only that node */
 	run(f, "sub.example.com", &out);
