@@ -162,19 +162,6 @@ int cmd_revocation_show(cli *c, int argc, char **argv)
 	return rc != 0 ? rc : print_revocation(c);
 }
 
-/* One certificate place of a pass as JSON. */
-static json_t *revcheck_item_json(const cf_revcheck_item *it)
-{
-	const cf_revcheckrow *a = it->answer;
-	char checked[32], next[32];
-	cf_time_rfc3339(a->checked, checked);
-	cf_time_rfc3339(a->next_update, next);
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:b}", "node", it->node,
-			 cf_certkind_field(it->kind), it->name, "cn", it->cn, "sha256", it->sha256, "status", a->status,
-			 "trust", a->trust, "responder", a->responder, "message", a->message, "checked", checked,
-			 "next_update", a->next_update != 0 ? next : NULL, "newly_revoked", it->newly_revoked);
-}
-
 int cmd_revocation_check(cli *c, int argc, char **argv)
 {
 	static const char usage[] = "certfleet revocation check [--now RFC3339]";
@@ -201,17 +188,14 @@ int cmd_revocation_check(cli *c, int argc, char **argv)
 		return cli_fail(c, &e);
 	if (!cf_revcheck_on(p)) {
 		cf_revcheck_free(p);
-		cf_err_set(&e, CF_E_STATE, "revocation",
-			   "OCSP is not asked: turn it on with certfleet revocation config --ocsp on --check on");
+		cf_revcheck_off(&e);
 		return cli_fail(c, &e);
 	}
-	json_t *items = json_array();
 	if (!c->json)
 		printf("%-28s %-22s %-28s %-8s %s\n", "NODE", "PURPOSE/STORE", "CN", "STATUS", "TRUST: MESSAGE");
 	for (size_t k = 0; cf_revcheck_item_get(p, k, &it); k++) {
 		if (it.answer == NULL)
 			continue;
-		json_array_append_new(items, revcheck_item_json(&it));
 		if (!c->json)
 			printf("%-28s %-22s %-28s %-8s %s%s%s\n", it.node, it.name, cli_text(it.cn), it.answer->status,
 			       it.answer->trust, it.answer->trust[0] != '\0' ? ": " : "", cli_text(it.answer->message));
@@ -221,14 +205,13 @@ int cmd_revocation_check(cli *c, int argc, char **argv)
 	}
 	cf_revcheck_totals_get(p, &n);
 	if (c->json)
-		cli_json(json_pack("{s:o, s:I, s:I, s:I, s:I}", "items", items, "checked", (json_int_t)n.checked,
-				   "good", (json_int_t)n.good, "revoked", (json_int_t)n.revoked, "unknown",
-				   (json_int_t)n.unknown));
-	else {
-		json_decref(items);
+		cli_json(cf_json_revcheck(p));
+	else if (n.errors > 0)
+		printf("%zu certificates asked: %zu good, %zu revoked, %zu unknown (%zu without an answer)\n",
+		       n.checked, n.good, n.revoked, n.unknown, n.errors);
+	else
 		printf("%zu certificates asked: %zu good, %zu revoked, %zu unknown\n", n.checked, n.good, n.revoked,
 		       n.unknown);
-	}
 	/* as ocsp check and the doctor: revoked fails, and so does unknown in strict mode */
 	rc = n.revoked > 0 || (cf_revcheck_settings(p)->strict && n.unknown > 0) ? CF_E_FINDINGS : 0;
 	cf_revcheck_free(p);

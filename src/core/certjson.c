@@ -327,3 +327,32 @@ json_t *cf_json_revocation(const cf_revocation_settings *s)
 			 "ocsp_from_cert", s->ocsp_uri[0] == '\0', "check", s->check, "interval", interval, "strict",
 			 s->strict, "fallback", s->fallback_revoked ? "revoked" : "not-revoked", "timeout", s->timeout);
 }
+
+/* One place of a pass. */
+static json_t *revcheck_item_json(const cf_revcheck_item *it)
+{
+	const cf_revcheckrow *a = it->answer;
+	char checked[32], next[32];
+	cf_time_rfc3339(a->checked, checked);
+	cf_time_rfc3339(a->next_update, next);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:b}", "node", it->node,
+			 cf_certkind_field(it->kind), it->name, "cn", it->cn, "sha256", it->sha256, "status", a->status,
+			 "trust", a->trust, "responder", a->responder, "message", a->message, "checked", checked,
+			 "next_update", a->next_update != 0 ? next : NULL, "newly_revoked", it->newly_revoked);
+}
+
+json_t *cf_json_revcheck(const cf_revcheck *p)
+{
+	cf_revcheck_item it;
+	cf_revcheck_totals n;
+	json_t *items = json_array();
+	for (size_t k = 0; items != NULL && cf_revcheck_item_get(p, k, &it); k++)
+		if (it.answer != NULL)
+			json_array_append_new(items, revcheck_item_json(&it));
+	cf_revcheck_totals_get(p, &n);
+	return items == NULL
+		       ? NULL
+		       : json_pack("{s:o, s:I, s:I, s:I, s:I, s:I}", "items", items, "checked", (json_int_t)n.checked,
+				   "good", (json_int_t)n.good, "revoked", (json_int_t)n.revoked, "unknown",
+				   (json_int_t)n.unknown, "errors", (json_int_t)n.errors);
+}

@@ -9,6 +9,7 @@
 #include "core/identity.h"
 #include "core/monitor.h"
 #include "core/plan.h"
+#include "core/revcheck.h"
 #include "core/revocation.h"
 #include "core/status.h"
 #include "store/store.h"
@@ -46,6 +47,11 @@ void cf_monitor_run_write(cf_buf *b, const cf_monitor_report *r);
 /* A stored CRL as `crl list --json` prints it: id, issuer, issuer_hash, this_update, next_update
  * (absent when the CRL has none), number, entries, source, added. */
 json_t *cf_json_crl(const cf_crlrow *r);
+/* An OCSP pass as `revocation check --json` prints it and POST /revocation/check answers:
+ * {"items":[{node, purpose|store, cn, sha256, status, trust, responder, message, checked,
+ * next_update, newly_revoked}], "checked", "good", "revoked", "unknown", "errors"}, the items the
+ * places of the certificates asked, the counts over distinct certificates. */
+json_t *cf_json_revcheck(const cf_revcheck *p);
 /* Adds an outcome's nodes, notes, warnings (unless obj has them) and restart plan to obj. */
 void cf_json_outcome(json_t *obj, const cf_outcome *o);
 

@@ -188,7 +188,7 @@ cf_code cf_crl_dp_remove(cf_store *st, const char *url, cf_err *e)
 		if (strcmp(v.v[i], url) != 0)
 			cf_strv_push(&kept, v.v[i]);
 	if (rc == CF_OK && kept.n == v.n)
-		rc = cf_err_set(e, CF_E_NOTFOUND, url, "not a distribution point (certfleet crl dp list)");
+		rc = cf_err_set(e, CF_E_NOTFOUND, url, "not a distribution point");
 	if (rc == CF_OK)
 		rc = dps_set(st, &kept, e);
 	cf_strv_clear(&v);
@@ -228,9 +228,9 @@ static cf_code crl_configure_once(cf_store *st, const char *daily_at, const char
 	int h = -1, m = -1, used = 0;
 	if (daily_at != NULL && (sscanf(daily_at, "%2d:%2d%n", &h, &m, &used) != 2 || daily_at[used] != '\0' || h < 0 ||
 				 h > 23 || m < 0 || m > 59 || strlen(daily_at) != 5))
-		return cf_err_set(e, CF_E_INPUT, "--daily-at", "expected a UTC time like 02:30, not \"%s\"", daily_at);
+		return cf_err_set(e, CF_E_INPUT, "daily_at", "expected a UTC time like 02:30, not \"%s\"", daily_at);
 	if (use_cdp != NULL && strcmp(use_cdp, "on") != 0 && strcmp(use_cdp, "off") != 0)
-		return cf_err_set(e, CF_E_INPUT, "--use-cdp", "expected on or off, not \"%s\"", use_cdp);
+		return cf_err_set(e, CF_E_INPUT, "use_cdp", "expected on or off, not \"%s\"", use_cdp);
 	snprintf(minutes, sizeof(minutes), "%d", h * 60 + m);
 	cf_code rc = cf_store_begin(st, e);
 	if (rc == CF_OK && daily_at != NULL)

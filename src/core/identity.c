@@ -16,7 +16,7 @@ cf_code cf_identity_keyspec(const cf_purpose *p, const char *key, cf_keyspec *ou
 	if (key != NULL && cf_keyspec_parse(key, &ks, e) != CF_OK)
 		return CF_E_INPUT;
 	if (p->ecdsa != (ks.type == CF_KEY_EC))
-		return cf_err_set(e, CF_E_INPUT, "--key", "%s needs an %s key, not %s", p->name,
+		return cf_err_set(e, CF_E_INPUT, "key", "%s needs an %s key, not %s", p->name,
 				  p->ecdsa ? "EC (ec:prime256v1, ec:secp384r1, ec:secp521r1)" : "RSA (rsa:2048 ...)",
 				  key ? key : "the default");
 	if (ks.type == CF_KEY_RSA && ks.bits >= 8192 && w != NULL)

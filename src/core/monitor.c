@@ -132,9 +132,9 @@ static cf_code parse_emails(const char *v, char *out, size_t outlen, cf_err *e)
 		if (len == 0)
 			break;
 		if (!address_ok(p, len))
-			return cf_err_set(e, CF_E_INPUT, "--emails", "\"%.*s\" is not an e-mail address", (int)len, p);
+			return cf_err_set(e, CF_E_INPUT, "emails", "\"%.*s\" is not an e-mail address", (int)len, p);
 		if (used + len + 2 > outlen)
-			return cf_err_set(e, CF_E_INPUT, "--emails", "the list is longer than %zu characters",
+			return cf_err_set(e, CF_E_INPUT, "emails", "the list is longer than %zu characters",
 					  outlen - 1);
 		used += (size_t)snprintf(out + used, outlen - used, "%s%.*s", used > 0 ? ";" : "", (int)len, p);
 		p += len;
@@ -157,7 +157,7 @@ static cf_code parse_frequency(const char *v, int64_t *out, cf_err *e)
 	long n = strtol(v, &end, 10);
 	if (v[0] < '1' || v[0] > '9' || end == NULL || (strcmp(end, "h") != 0 && strcmp(end, "d") != 0) || n < 1 ||
 	    n * (end[0] == 'd' ? 24 : 1) > FREQ_MAX_HOURS)
-		return cf_err_set(e, CF_E_INPUT, "--frequency",
+		return cf_err_set(e, CF_E_INPUT, "frequency",
 				  "expected hours (12h) or days (1d) up to a year, not \"%s\"", v);
 	*out = (int64_t)n * (end[0] == 'd' ? CF_MONITOR_DAY : CF_MONITOR_HOUR);
 	return CF_OK;
@@ -176,7 +176,7 @@ static cf_code parse_smtp(const char *v, char *host, size_t hostlen, int *port, 
 	size_t n = colon != NULL ? (size_t)(colon - v) : 0;
 	if (colon == NULL || colon[1] == '\0' || *end != '\0' || p < 1 || p > 65535 || n == 0 || n >= hostlen ||
 	    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") < n)
-		return cf_err_set(e, CF_E_INPUT, "--smtp", "expected HOST:PORT, not \"%s\"", v);
+		return cf_err_set(e, CF_E_INPUT, "smtp", "expected HOST:PORT, not \"%s\"", v);
 	memcpy(host, v, n);
 	host[n] = '\0';
 	*port = (int)p;
@@ -186,11 +186,11 @@ static cf_code parse_smtp(const char *v, char *host, size_t hostlen, int *port, 
 /* One change into the settings table. */
 static cf_code apply(cf_store *st, const cf_setting_change *c, cf_err *e)
 {
-	char buf[1024], opt[40];
+	char buf[1024];
 	const char *val = c->value;
 	int64_t num = 0;
 	cf_code rc = CF_OK;
-	snprintf(opt, sizeof(opt), "--%s", c->key);
+	const char *opt = c->key; /* errors name the setting, not an option: the page shows them too */
 	if (strcmp(c->key, "start-days") == 0) {
 		char *end = NULL;
 		long d = strtol(val, &end, 10);
@@ -481,7 +481,7 @@ cf_code cf_monitor_run(cf_store *st, int64_t now, cf_monitor_deliver_fn deliver,
 		cf_code sent = CF_OK;
 		cf_err de = {0};
 		if (s.smtp_host[0] == '\0') {
-			sent = cf_err_set(&de, CF_E_STATE, "--smtp", "e-mail is on but no SMTP server is set");
+			sent = cf_err_set(&de, CF_E_STATE, "smtp", "e-mail is on but no SMTP server is set");
 		} else {
 			cf_monitor_report digest = *out;
 			char *password = s.smtp_password_set ? cf_monitor_smtp_password(st) : NULL;

@@ -468,6 +468,13 @@ cf_code cf_revcheck_finish(cf_store *st, cf_revcheck *p, cf_err *e)
 	return rc;
 }
 
+cf_code cf_revcheck_off(cf_err *e)
+{
+	cf_err_set(e, CF_E_STATE, "revocation",
+		   "OCSP is not asked: turn on revocation checking and OCSP in the revocation settings (check, ocsp)");
+	return cf_err_reason(e, CF_REASON_OCSP_OFF);
+}
+
 cf_code cf_revcheck_run(cf_store *st, int64_t now, bool all, cf_revcheck **out, cf_err *e)
 {
 	cf_revcheck *p = NULL;
@@ -515,5 +522,6 @@ void cf_revcheck_totals_get(const cf_revcheck *p, cf_revcheck_totals *out)
 		out->good += strcmp(q->ans.status, "good") == 0;
 		out->revoked += strcmp(q->ans.status, "revoked") == 0;
 		out->unknown += strcmp(q->ans.status, "unknown") == 0;
+		out->errors += q->ans.trust[0] == '\0';
 	}
 }

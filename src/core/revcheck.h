@@ -46,6 +46,11 @@ cf_code cf_revcheck_step(cf_store *st, cf_revcheck *p, int64_t now, cf_err *e);
 cf_code cf_revcheck_finish(cf_store *st, cf_revcheck *p, cf_err *e);
 /* Plan, every step and finish at once (the command line's `revocation check`). */
 cf_code cf_revcheck_run(cf_store *st, int64_t now, bool all, cf_revcheck **out, cf_err *e);
+/* The machine reason of cf_revcheck_off. */
+#define CF_REASON_OCSP_OFF "ocsp-off"
+/* Sets e for a pass asked for while revocation checking or OCSP is off (CF_E_STATE, reason
+ * "ocsp-off", naming the two settings); returns the code. */
+cf_code cf_revcheck_off(cf_err *e);
 /* When the next certificate not in this pass falls due (0: none; the ones asked now are due
  * an interval after they were asked). */
 int64_t cf_revcheck_next_due(const cf_revcheck *p);
@@ -64,9 +69,10 @@ typedef struct cf_revcheck_item {
 /* The places, node by node in store order: false when i is past the last. */
 bool cf_revcheck_item_get(const cf_revcheck *p, size_t i, cf_revcheck_item *out);
 
-/* Counts over the distinct certificates asked so far. */
+/* Counts over the distinct certificates asked so far. errors: those without a verified answer
+ * (no responder, none reachable, a response that did not verify), counted in unknown too. */
 typedef struct cf_revcheck_totals {
-	size_t planned, checked, good, revoked, unknown;
+	size_t planned, checked, good, revoked, unknown, errors;
 } cf_revcheck_totals;
 void cf_revcheck_totals_get(const cf_revcheck *p, cf_revcheck_totals *out);
 

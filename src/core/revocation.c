@@ -64,10 +64,10 @@ static cf_code set_flag(cf_store *st, const char *opt, const char *key, const ch
 
 static cf_code apply(cf_store *st, const cf_setting_change *c, cf_err *e)
 {
-	char opt[40], buf[32];
+	char buf[32];
 	const char *v = c->value;
 	char *end = NULL;
-	snprintf(opt, sizeof(opt), "--%s", c->key);
+	const char *opt = c->key; /* errors name the setting, not an option: the page shows them too */
 	if (strcmp(c->key, "ocsp") == 0 || strcmp(c->key, "check") == 0 || strcmp(c->key, "strict") == 0) {
 		char key[40];
 		snprintf(key, sizeof(key), KEY "%s", c->key);
@@ -527,7 +527,7 @@ cf_revstatus cf_revsource_status(void *ctx, const cf_vresult *chain, int64_t now
 	char ocsp_msg[320] = "";
 	bool answered = false; /* a verified OCSP response, if only "unknown": a status, not none */
 	if (!s->settings.check) {
-		snprintf(msg, msg_len, "revocation checking is off (certfleet revocation config --check on)");
+		snprintf(msg, msg_len, "revocation checking is off (the revocation setting check)");
 		return CF_REV_UNKNOWN;
 	}
 	if (leaf == NULL || issuer == NULL) {
@@ -661,7 +661,7 @@ cf_code cf_revocation_upload_ocsp(const cf_revocation_settings *rs, const cf_ocs
 				  "no revocation status: %s: %s, and no CRL of its issuer; %s [revoked]", src,
 				  v->message,
 				  rs->strict ? "strict mode refuses an unknown status"
-					     : "the fallback treats that as revoked (revocation config --fallback)");
+					     : "the fallback treats that as revoked (the revocation setting fallback)");
 	cf_warn(w, "revocation-unknown",
 		"no revocation status: %s: %s, and no CRL of its issuer; accepted as not revoked", src, v->message);
 	return CF_OK;

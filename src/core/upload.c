@@ -310,10 +310,12 @@ static cf_code identity_upload_once(cf_store *st, const char *node, const char *
 	}
 	if (key != NULL) {
 		if (have_csr) {
-			rc = cf_err_set(e, CF_E_STATE, name,
-					"a CSR is pending for %s on %s; upload the certificate issued from it without "
-					"--key, or discard the CSR first",
-					p->name, ctx.node.fqdn);
+			rc = cf_err_set(
+				e, CF_E_STATE, name,
+				"a CSR is pending for %s on %s; upload the certificate issued from it without a "
+				"private key, or discard the CSR first",
+				p->name, ctx.node.fqdn);
+			cf_err_reason(e, CF_REASON_CSR_PENDING);
 			goto out;
 		}
 		if (!cf_key_matches_cert(key, certs[0])) {
@@ -327,9 +329,10 @@ static cf_code identity_upload_once(cf_store *st, const char *node, const char *
 		}
 	} else if (!have_csr) {
 		rc = cf_err_set(e, CF_E_STATE, name,
-				"no pending CSR for %s on %s; generate one with 'certfleet csr generate' or give the "
-				"key with --key",
+				"no pending CSR for %s on %s; generate a CSR first, or give the certificate's private "
+				"key with the upload",
 				p->name, ctx.node.fqdn);
+		cf_err_reason(e, CF_REASON_NO_CSR);
 		goto out;
 	} else {
 		if ((rc = cf_csr_parse("stored CSR", csr.der, csr.der_len, &req, e)) != CF_OK ||

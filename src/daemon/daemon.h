@@ -181,6 +181,7 @@ void cf_route_metrics(cf_req *q);
 void cf_metrics_cache_free(cf_daemon *d);
 void cf_route_revocation_get(cf_req *q);
 void cf_route_revocation_put(cf_req *q);
+void cf_route_revocation_check(cf_req *q);
 void cf_route_crls(cf_req *q);
 void cf_route_crl_add(cf_req *q);
 void cf_route_crl_delete(cf_req *q);

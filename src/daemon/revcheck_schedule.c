@@ -50,22 +50,28 @@ static const char *log_text(const char *s, char *out, size_t cap)
 	return out;
 }
 
+void cf_revcheck_log_revoked(cf_daemon *d, const cf_revcheck *p)
+{
+	cf_revcheck_item it;
+	char cn[3 * 256];
+	for (size_t i = 0; cf_revcheck_item_get(p, i, &it); i++)
+		if (it.newly_revoked)
+			cf_dlog(d, CF_LOG_ERROR, "revocation: %s %s %s \"%s\" is revoked: OCSP %s: %s", it.node,
+				cf_certkind_field(it.kind), it.name, log_text(it.cn, cn, sizeof(cn)),
+				it.answer->responder, it.answer->message);
+}
+
 /* The end of a pass: what it found in the log, and when the next is due. */
 static void pass_done(cf_revcheck_timer *t, int64_t now)
 {
 	cf_revcheck *p = t->pass;
 	cf_revcheck_totals n;
-	cf_revcheck_item it;
 	cf_err e = {0};
-	char cn[3 * 256], when[32];
+	char when[32];
 	if (cf_revcheck_finish(t->d->st, p, &e) != CF_OK)
 		cf_dlog(t->d, CF_LOG_ERROR, "revocation: answers of certificates gone could not be dropped: %s",
 			e.message);
-	for (size_t i = 0; cf_revcheck_item_get(p, i, &it); i++)
-		if (it.newly_revoked)
-			cf_dlog(t->d, CF_LOG_ERROR, "revocation: %s %s %s \"%s\" is revoked: OCSP %s: %s", it.node,
-				cf_certkind_field(it.kind), it.name, log_text(it.cn, cn, sizeof(cn)),
-				it.answer->responder, it.answer->message);
+	cf_revcheck_log_revoked(t->d, p);
 	cf_revcheck_totals_get(p, &n);
 	/* every certificate of this pass is due an interval after it was asked: after now at the latest */
 	int64_t next = now + t->interval, soonest = cf_revcheck_next_due(p);

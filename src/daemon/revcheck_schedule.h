@@ -7,6 +7,7 @@
 #ifndef CF_REVCHECK_SCHEDULE_H
 #define CF_REVCHECK_SCHEDULE_H
 
+#include "core/revcheck.h"
 #include "daemon/daemon.h"
 
 #define CF_REVCHECK_TICK 60 /* seconds between looks at the settings while idle */
@@ -19,6 +20,8 @@ typedef struct cf_revcheck_timer cf_revcheck_timer;
 cf_code cf_revcheck_schedule_start(struct event_base *base, cf_daemon *d, cf_revcheck_timer **out, cf_err *e);
 /* NULL-safe; a pass under way is dropped (what it recorded stays). */
 void cf_revcheck_schedule_stop(cf_revcheck_timer *t);
+/* Logs one error line for each place of a certificate the pass p found newly revoked. */
+void cf_revcheck_log_revoked(cf_daemon *d, const cf_revcheck *p);
 /* Seconds to sleep at now before a pass due at due_at: 0 when it is due, else until then but
  * never more than CF_REVCHECK_TICK. */
 int64_t cf_revcheck_schedule_wait(int64_t now, int64_t due_at);

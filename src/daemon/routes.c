@@ -60,6 +60,7 @@ static const struct route {
 	{EVHTTP_REQ_POST, "/api/v1/monitor/run", cf_route_monitor_run},
 	{EVHTTP_REQ_GET, "/api/v1/revocation", cf_route_revocation_get},
 	{EVHTTP_REQ_PUT, "/api/v1/revocation", cf_route_revocation_put},
+	{EVHTTP_REQ_POST, "/api/v1/revocation/check", cf_route_revocation_check},
 	{EVHTTP_REQ_GET, "/api/v1/crls", cf_route_crls},
 	{EVHTTP_REQ_POST, "/api/v1/crls", cf_route_crl_add},
 	{EVHTTP_REQ_POST, "/api/v1/crls/update", cf_route_crl_update},

@@ -132,8 +132,9 @@ static bool setting_value(cf_req *q, const struct setting *st, json_t *v, char *
 	return false;
 }
 
-/* The request field an error of cf_monitor_configure is about: its subject is the option
- * ("--start-days", "start-days") or a value (one address of emails). */
+/* The request field an error of cf_monitor_configure is about: its subject is the setting
+ * ("start-days", "smtp-tls"; an option with "--" is read the same) or a value (one address of
+ * emails). */
 static const char *error_field_of(const char *subject, const char *emails)
 {
 	char name[64];

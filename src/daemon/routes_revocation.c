@@ -1,5 +1,5 @@
 /* certfleetd's revocation routes (SPEC §6): the settings (as `certfleet revocation show` and
- * `revocation config`), the stored CRLs (as `crl list|add|remove`), the distribution points and
+ * `revocation config`), an OCSP pass now (as `revocation check`), the stored CRLs (as `crl list|add|remove`), the distribution points and
  * their daily download (as `crl dp`, `crl update`, `crl config`), and one certificate's status
  * from the stored CRLs. */
 #include <event2/buffer.h>
@@ -16,6 +16,7 @@
 #include "crypto/x509.h"
 #include "daemon/daemon.h"
 #include "daemon/multipart.h"
+#include "daemon/revcheck_schedule.h"
 #include "net/http_get.h"
 #include "util/clock.h"
 #include "util/text.h"
@@ -151,13 +152,34 @@ void cf_route_revocation_put(cf_req *q)
 	cf_change_begin(q, &c, "revocation config", "%s", object);
 	cf_code rc = cf_revocation_configure(q->d->st, changes, n, &e);
 	if (rc != CF_OK) {
-		/* the subject is the option ("--interval"): name the request's field */
-		const struct rsetting *st = rsetting_find(strncmp(e.subject, "--", 2) == 0 ? e.subject + 2 : e.subject);
+		/* the subject is the setting ("ocsp-uri"): name the request's field (ocsp_uri) */
+		const struct rsetting *st = rsetting_find(e.subject);
 		if (st != NULL)
 			cf_err_subject(&e, st->field);
 	}
 	if (cf_change_end(q, &c, rc, &e))
 		reply_revocation(q);
+}
+
+/* POST: every certificate that can be asked, asked now (as `certfleet revocation check`, audited
+ * the same); the answer is that command's JSON. Runs on the event loop, each exchange bounded by
+ * the settings' timeout, a responder that failed once not asked again in the pass. */
+void cf_route_revocation_check(cf_req *q)
+{
+	cf_revcheck *p = NULL;
+	cf_err e = {0};
+	cf_change c;
+	if (!cf_req_change(q, true))
+		return;
+	cf_change_begin(q, &c, "revocation check", "OCSP status of every certificate");
+	cf_code rc = cf_revcheck_run(q->d->st, cf_clock_now(), true, &p, &e);
+	if (rc == CF_OK && !cf_revcheck_on(p))
+		rc = cf_revcheck_off(&e);
+	if (cf_change_end(q, &c, rc, &e)) {
+		cf_revcheck_log_revoked(q->d, p);
+		cf_reply_json(q, 200, cf_json_revcheck(p));
+	}
+	cf_revcheck_free(p);
 }
 
 /* ---- CRLs --------------------------------------------------------------------------------------- */
@@ -403,15 +425,7 @@ void cf_route_crl_schedule_put(cf_req *q)
 			daily_at != NULL ? daily_at : "",
 			use_cdp != NULL ? (daily_at != NULL ? " use-cdp=" : "use-cdp=") : "",
 			use_cdp != NULL ? use_cdp : "");
-	cf_code rc = cf_crl_configure(q->d->st, daily_at, use_cdp, &e);
-	if (rc != CF_OK && strncmp(e.subject, "--", 2) == 0) {
-		char field[32];
-		snprintf(field, sizeof(field), "%.30s", e.subject + 2);
-		for (char *p = field; *p != '\0'; p++)
-			if (*p == '-')
-				*p = '_';
-		cf_err_subject(&e, field);
-	}
+	cf_code rc = cf_crl_configure(q->d->st, daily_at, use_cdp, &e); /* errors name daily_at or use_cdp */
 	if (cf_change_end(q, &c, rc, &e))
 		reply_schedule(q);
 }

@@ -206,7 +206,7 @@ op_args() {
 	"POST /api/v1/monitor/run" | "GET /metrics") ;;
 	"PUT /api/v1/revocation") A=(-H "$CTJ" --data-binary @b/revocation.json) ;;
 	"POST /api/v1/crls") A=(-H "$CTJ" --data-binary @b/crl.json) ;;
-	"POST /api/v1/crls/update" | "DELETE /api/v1/crls/{id}") ;;
+	"POST /api/v1/crls/update" | "DELETE /api/v1/crls/{id}" | "POST /api/v1/revocation/check") ;;
 	"POST /api/v1/crl-dps") A=(-H "$CTJ" --data-binary @b/crl_dp.json) ;;
 	"DELETE /api/v1/crl-dps") U="$U?url=http://127.0.0.1:9/api-test.crl" ;;
 	"PUT /api/v1/crl-schedule") A=(-H "$CTJ" --data-binary @b/crl_schedule.json) ;;

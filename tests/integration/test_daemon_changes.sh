@@ -197,6 +197,23 @@ change up_both POST /upload -F "node=$UCM" -F purpose=tomcat -F store=tomcat-tru
 assert_eq "purpose and store both" 400 "$CODE"
 change up_garbage POST /upload -F "node=$UCM" -F purpose=tomcat -F "file=@$T/ca/ca.cnf"
 assert_eq "a file that is no certificate" "400 file" "$CODE $(json 'd["error"].get("field")' <"$T/r/up_garbage")"
+# the page's errors give page advice, never a command-line option; the reason lets it link the fix
+change up_nocsr POST /upload -F "node=$UCM" -F purpose=tomcat -F "file=@$T/ca/leaf.pem;filename=leaf.pem"
+assert_eq "upload without a key and without a pending CSR" "409 no-csr" "$CODE $(json 'd["error"].get("reason")' <"$T/r/up_nocsr")"
+MSG=$(json 'd["error"]["message"]' <"$T/r/up_nocsr")
+assert_contains "no pending CSR: says to generate a CSR first" "generate a CSR first" "$MSG"
+assert_eq "no pending CSR: names no option or command" "" "$(grep -oE -- '--|certfleet ' <<<"$MSG" || true)"
+change csr_ipsec POST /csr -d "{\"node\":\"$UCM\",\"purpose\":\"ipsec\"}"
+assert_eq "a pending ipsec CSR" 200 "$CODE"
+KEY_JSON2=$(python3 -c 'import json,sys; print(json.dumps({"node": sys.argv[1], "purpose": "ipsec", "pem": open(sys.argv[2]).read(), "key": open(sys.argv[3]).read()}))' \
+	"$UCM" "$T/ca/leaf.pem" "$T/ca/int.key")
+change up_pending POST /upload -H 'Content-Type: application/json' --data-binary "$KEY_JSON2"
+assert_eq "upload with a key while a CSR is pending" "409 csr-pending" "$CODE $(json 'd["error"].get("reason")' <"$T/r/up_pending")"
+MSG=$(json 'd["error"]["message"]' <"$T/r/up_pending")
+assert_contains "CSR pending: says what to do" "without a private key, or discard the CSR first" "$MSG"
+assert_eq "CSR pending: names no option or command" "" "$(grep -oE -- '--|certfleet ' <<<"$MSG" || true)"
+change csr_ipsec_discard DELETE "/csr?node=$UCM&purpose=ipsec"
+assert_eq "the ipsec CSR discarded" 200 "$CODE"
 
 # ---- accounts -------------------------------------------------------------------------------------
 PW_OP='operator password of the change test'

@@ -9,7 +9,10 @@
 #      refuses the same way
 #   2. `revocation check` asks about every certificate once (the same certificate on two nodes:
 #      one request) and records good, revoked and unknown; the doctor then reports `revoked` for
-#      the revoked one only (and, in strict mode, the unknown one), naming the responder
+#      the revoked one only (and, in strict mode, the unknown one), naming the responder; the
+#      daemon's POST /revocation/check does the same pass (the answers it returns are the ones
+#      stored, one audit row as the command line's), counts a dead responder's as errors and is
+#      refused (409 ocsp-off, audited) while OCSP is off
 #   3. certfleetd with a 10 s interval asks again by itself: a certificate revoked at the
 #      responder after the last check shows up in the doctor, in the list route's revocation
 #      column (source ocsp) and as one log line
@@ -286,6 +289,45 @@ CODE=$(curl -sk -o resp.json -w '%{http_code}' "${A[@]}" -H "$CTJ" --data-binary
 assert_eq "POST /upload of a revoked certificate" 400 "$CODE"
 assert_contains "POST /upload says why" "[revoked]" "$(cat resp.json)"
 assert_eq "store unchanged by the route's refusal" "$BEFORE" "$(list)"
+
+# ---- 2b. the same pass from the page: POST /revocation/check ------------------------------------------
+audit_last() { cf --json audit --limit 1 | json '"|".join(d["items"][0][k] for k in ("account", "client", "action", "object", "result"))'; }
+post_check() { CODE=$(curl -sk --max-time 120 -o check.json -w '%{http_code}' "${A[@]}" -X POST "$BASE/revocation/check"); }
+R2=$(requests)
+AUDIT0=$(cf --json audit --limit 1 | json 'd["total"]')
+post_check
+assert_eq "POST /revocation/check" 200 "$CODE"
+cj() { json "$1" <check.json; }
+assert_eq "route: counts (checked good revoked unknown errors)" "3 1 1 1 0" \
+	"$(cj '" ".join(str(d[k]) for k in ("checked", "good", "revoked", "unknown", "errors"))')"
+assert_eq "route: one request per certificate" 3 $(($(requests) - R2))
+assert_eq "route: every place listed" "$N1/CallManager-ECDSA/revoked $N1/tomcat-ECDSA/good $N2/CallManager-ECDSA/unknown $N2/tomcat-ECDSA/good" \
+	"$(cj '" ".join(sorted(i["node"] + "/" + i["purpose"] + "/" + i["status"] for i in d["items"]))')"
+assert_eq "route: the answers are the ones stored" "$(sqlite3 "$CERTFLEET_STORE" \
+	"SELECT sha256 || ' ' || status || ' ' || trust || ' ' || responder || ' ' || message FROM revocation_checks ORDER BY sha256")" \
+	"$(cj '"\n".join(sorted(set(" ".join((i["sha256"], i["status"], i["trust"], i["responder"], i["message"])) for i in d["items"])))')"
+assert_eq "route: asked now (the stored time is the answer's)" "$(sqlite3 "$CERTFLEET_STORE" "SELECT max(checked) FROM revocation_checks")" \
+	"$(cj 'max(__import__("calendar").timegm(__import__("time").strptime(i["checked"], "%Y-%m-%dT%H:%M:%SZ")) for i in d["items"])')"
+assert_eq "route: one audit row" $((AUDIT0 + 1)) "$(cf --json audit --limit 1 | json 'd["total"]')"
+assert_eq "route: audited as the command line's revocation check" "admin|127.0.0.1|revocation check|OCSP status of every certificate|ok" "$(audit_last)"
+cfx --json revocation check
+assert_eq "route: the command line's JSON has the same members and answers" \
+	"$(json 'sorted((sorted(d), sorted((i["node"], i["purpose"], i["status"], i["trust"]) for i in d["items"])))' <"$LAST")" \
+	"$(cj 'sorted((sorted(d), sorted((i["node"], i["purpose"], i["status"], i["trust"]) for i in d["items"])))')"
+# a responder that is down: no answers, said as errors; OCSP off: refused, audited, nothing asked
+must "a responder that is down" revocation config --ocsp-uri "http://127.0.0.1:$PORT_DOWN/"
+post_check
+assert_eq "route, responder down: all unknown, without an answer" "200 3 3 3" \
+	"$CODE $(cj '"%d %d %d" % (d["checked"], d["unknown"], d["errors"])')"
+must "OCSP off" revocation config --ocsp off --ocsp-from-cert
+R3=$(requests)
+post_check
+assert_eq "route, OCSP off: refused with the reason" "409 ocsp-off" "$CODE $(cj 'd["error"].get("reason")')"
+assert_eq "route, OCSP off: names no command-line option" "" "$(cj 'd["error"]["message"]' | grep -oE -- '--|certfleet ' || true)"
+assert_eq "route, OCSP off: nobody asked" 0 $(($(requests) - R3))
+assert_contains "route, OCSP off: the refusal audited" "admin|127.0.0.1|revocation check|OCSP status of every certificate|refused" "$(audit_last)"
+must "OCSP on again" revocation config --ocsp on
+cf revocation check >/dev/null || true
 stop_certfleetd
 
 # ---- 3. certfleetd asks again on the interval -----------------------------------------------------
