@@ -140,11 +140,12 @@
         target.setAttribute('aria-invalid', 'true');
         target.focus();
       }
-      return;
+      return slot;
     }
     const top = $('.form-err', form);
     top.textContent = err.message;
     top.hidden = false;
+    return top;
   }
 
   // Runs a form's submit handler with errors cleared first and shown after.
@@ -158,7 +159,9 @@
       try {
         await fn(form);
       } catch (err) {
-        showError(form, err, fallbackField);
+        const at = showError(form, err, fallbackField);
+        const link = reasonLink(err, form);
+        if (link) at.append(' ', link);
       } finally {
         button.disabled = false;
       }
@@ -242,7 +245,7 @@
     $('#import-form').hidden = true;
     syncValTrust();
     for (const t of $$('textarea')) t.value = '';
-    for (const d of $$('dl.decoded, #result-body, #cert-warnings, #csr-preview-san, #csr-preview-cn, #mon-report, #soon-list, #soon-text, #dp-list, #crl-update-report, #deploy-result, #val-result, #fetch-result')) d.replaceChildren();
+    for (const d of $$('dl.decoded, #result-body, #cert-warnings, #csr-preview-san, #csr-preview-cn, #mon-report, #soon-list, #soon-text, #dp-list, #crl-update-report, #deploy-result, #val-result, #fetch-result, #rev-check-report')) d.replaceChildren();
     $('#soon-panel').hidden = true;
     applyRole();
   }
@@ -461,6 +464,64 @@
         : el('p', {}, 'No service restarts are needed.'),
       res.notes && res.notes.length ? el('div', {}, el('h2', {}, 'Notes'), el('ul', { id: 'result-notes' }, res.notes.map((n) => el('li', {}, n)))) : null,
     ].filter(Boolean));
+  }
+
+  // ---- forms filled from a link (#csr?node=...&purpose=...) -----------------------------------------
+
+  // Sets a form's node (its purpose and store choices follow), purpose, store and multi-server
+  // choice from p; what p does not name stays as it was.
+  function fillFrom(form, p) {
+    if (!p || !p.node) return;
+    const node = $('.node-select', form);
+    if (!nodeByFqdn(p.node)) return;
+    node.value = p.node;
+    node.dispatchEvent(new Event('change'));
+    const purpose = $('.purpose-select', form);
+    const store = $('.store-select', form);
+    if (purpose && p.purpose) purpose.value = p.purpose;
+    if (store && p.store) store.value = p.store;
+    const multi = form.elements.namedItem('multi_server');
+    if (multi instanceof RadioNodeList) multi.value = p.multi_server ? '1' : '0';
+    else if (multi) multi.checked = !!p.multi_server;
+  }
+
+  async function viewCsr(arg, p) {
+    fillFrom($('#csr-form'), p);
+    fillFrom($('#csr-get-form'), p);
+    show('csr');
+    if (isAdmin()) previewCsr();
+    if (p && p.pending && p.node && p.purpose) renderCsr(await api('GET', '/csr' + query({ node: p.node, purpose: p.purpose })));
+  }
+
+  function fillUpload(p) {
+    if (!p || !p.node) return;
+    $(p.store ? '#up-kind-trust' : '#up-kind-id').checked = true;
+    syncUploadKind();
+    fillFrom($('#up-form'), p);
+  }
+
+  // The trust-store view held to one node and store (the doctor's trust-store-full).
+  async function viewTrust(p) {
+    if (p && p.node && p.store && nodeByFqdn(p.node)) {
+      const f = $('#filter-form');
+      f.reset();
+      f.node.value = p.node;
+      syncFilterChoices();
+      f.store.value = p.store;
+      state.certOffset = 0;
+    }
+    await viewList(true);
+  }
+
+  // An error whose machine reason names a view that fixes it gets a link there.
+  function reasonLink(err, form) {
+    const node = form.elements.namedItem('node');
+    const purpose = form.elements.namedItem('purpose');
+    if (!(err instanceof ApiError) || !node || !purpose) return null;
+    const p = { node: node.value, purpose: purpose.value };
+    if (err.reason === 'no-csr') return el('a', { href: hashFor('csr', p) }, `Generate a CSR for ${p.purpose} on ${p.node}`);
+    if (err.reason === 'csr-pending') return el('a', { href: hashFor('csr', { ...p, pending: 1 }) }, `Show the pending CSR for ${p.purpose} on ${p.node}`);
+    return null;
   }
 
   // ---- generate self-signed ---------------------------------------------------------------------
@@ -735,6 +796,36 @@
     say('Revocation settings saved.');
   }
 
+  // "Check now": POST /revocation/check asks OCSP about every certificate that can be asked and
+  // answers as `certfleet revocation check --json`: the counts, then a row per place.
+  async function checkRevocationNow() {
+    const b = $('#rev-check-now');
+    const box = $('#rev-check-report');
+    b.disabled = true;
+    say('');
+    box.replaceChildren(el('p', {}, 'Asking the OCSP responders…'));
+    try {
+      const r = await api('POST', '/revocation/check');
+      const items = r.items || [];
+      const certs = (n) => (n === 1 ? '1 certificate' : `${n} certificates`);
+      box.replaceChildren(...[
+        el('h2', {}, 'OCSP check'),
+        el('p', { id: 'rev-check-summary' }, `${certs(r.checked)} asked: ${r.good} good, ${r.revoked} revoked, ${r.unknown} unknown` +
+          (r.errors ? ` (${r.errors} without an answer)` : '') + '.'),
+        items.length ? el('table', { id: 'rev-check-items' }, el('caption', {}, 'Answers'),
+          el('thead', {}, el('tr', {}, ['Node', 'Purpose / store', 'Common name', 'Status', 'Responder', 'Message'].map((h) => el('th', { scope: 'col' }, h)))),
+          el('tbody', {}, items.map((i) => el('tr', { class: i.status === 'revoked' ? 'expired' : null },
+            el('td', {}, i.node), el('td', {}, i.purpose || i.store), el('td', {}, i.cn),
+            el('td', { class: 'revocation' + (i.status === 'revoked' ? ' bad' : '') }, i.status + (i.trust ? ` (${i.trust})` : '')),
+            el('td', {}, i.responder || '—'), el('td', {}, i.message))))) : null,
+      ].filter(Boolean));
+    } catch (err) {
+      box.replaceChildren(el('p', { class: 'form-err', id: 'rev-check-error' }, err.message));
+    } finally {
+      b.disabled = false;
+    }
+  }
+
   async function submitCrlUpload(f) {
     if (!f.file.files.length) throw fieldError('file', 'Choose the CRL file to upload.');
     const fd = new FormData();
@@ -962,21 +1053,74 @@
 
   // ---- doctor, status, audit, users ----------------------------------------------------------------
 
-  // A finding's fix as the page does it: a button where one click fixes it, else the advice.
-  function fixCell(x) {
-    if (x.rule === 'stale-selfsigned-trust' && isAdmin())
-      return el('td', {}, el('button', { type: 'button', 'data-prune': x.node }, `Prune stale copies on ${x.node}`));
-    return el('td', {}, x.fix || '—');
+  // A finding's fix as the page does it (its "action", GET /doctor): a button where one click
+  // fixes it, a link to the form that fixes it with node, purpose or store filled in, and the
+  // command line's fix under a "CLI" disclosure. Read-only accounts see what an admin would do.
+  const hashFor = (view, params) => `#${view}${query(params)}`;
+  function actionControls(a) {
+    const n = a.node;
+    const btn = (attrs, label) => el('button', { type: 'button', 'data-action': a.kind, ...attrs }, label);
+    const link = (view, params, label) => el('a', { href: hashFor(view, params), 'data-action': a.kind }, label);
+    const ms = a.multi_server ? { multi_server: 1 } : {};
+    switch (a.kind) {
+      case 'prune': return { admin: [btn({ 'data-prune': n }, `Prune stale copies on ${n}`)] };
+      case 'csr': return { admin: [link('csr', { node: n, purpose: a.purpose, ...ms }, `Generate a ${a.multi_server ? 'multi-server ' : ''}CSR for ${a.purpose} on ${n}`)] };
+      case 'self-signed': return { admin: [link('self-signed', { node: n, purpose: a.purpose, ...ms }, `Make a new ${a.multi_server ? 'multi-server ' : ''}self-signed ${a.purpose} on ${n}`)] };
+      case 'upload': return { admin: [link('upload', { node: n, purpose: a.purpose }, `Upload the ${a.purpose} certificate on ${n}`)] };
+      case 'trust-add': return { admin: [link('upload', { node: n, store: a.store }, `Upload a CA certificate into ${a.store} on ${n}`)] };
+      case 'trust-delete': return {
+        admin: [btn({ class: 'danger', 'data-trust-delete': a.id, 'data-node': n, 'data-store': a.store }, `Delete it from ${a.store}`)],
+        all: [el('a', { href: '#cert/' + a.id }, `Certificate ${a.id}`)],
+      };
+      case 'trust-list': return { all: [link('trust', { node: n, store: a.store }, `Show ${a.store} on ${n}`)] };
+      case 'csr-discard': return {
+        admin: [btn({ class: 'danger', 'data-csr-discard': a.purpose, 'data-node': n }, 'Discard the CSR'),
+          link('upload', { node: n, purpose: a.purpose }, 'Upload the signed certificate')],
+      };
+      case 'crl-update': return { admin: [btn({ 'data-crl-update': '1' }, 'Update CRLs now')], all: [link('revocation', {}, 'CRLs')] };
+      default: return {};
+    }
   }
 
-  async function pruneFromDoctor(ev) {
-    const b = ev.target.closest('button[data-prune]');
+  function fixCell(x) {
+    const a = x.action;
+    if (!a) return el('td', {}, x.fix || '—'); // no page action: the advice itself
+    const c = actionControls(a);
+    const shown = [...(isAdmin() ? c.admin || [] : []), ...(c.all || [])];
+    if (!isAdmin() && c.admin) shown.unshift(el('span', { class: 'needs-admin' }, 'An admin can fix this here.'));
+    return el('td', {}, el('div', { class: 'fix-actions' }, shown),
+      el('details', { class: 'cli' }, el('summary', {}, 'CLI'), el('code', {}, x.fix)));
+  }
+
+  // The doctor's buttons: each change is confirmed where it deletes something.
+  async function doctorAction(ev) {
+    const b = ev.target.closest('button[data-action]');
     if (!b) return;
+    const d = b.dataset;
+    b.disabled = true;
     try {
-      const res = await api('POST', '/trust/prune', { node: b.dataset.prune });
-      showChange(res, `Pruned ${(res.ids || []).length} stale self-signed copies on ${b.dataset.prune}`);
+      if (d.prune) {
+        const res = await api('POST', '/trust/prune', { node: d.prune });
+        showChange(res, `Pruned ${(res.ids || []).length} stale self-signed copies on ${d.prune}`);
+      } else if (d.trustDelete) {
+        if (!window.confirm(`Delete trust certificate ${d.trustDelete} from ${d.store} on ${d.node}?`)) return;
+        showChange(await api('DELETE', '/certificates/' + encodeURIComponent(d.trustDelete)), `Deleted trust certificate ${d.trustDelete}`);
+      } else if (d.csrDiscard) {
+        if (!window.confirm(`Discard the pending CSR for ${d.csrDiscard} on ${d.node}? Its private key is deleted too.`)) return;
+        await api('DELETE', '/csr' + query({ node: d.node, purpose: d.csrDiscard }));
+        say(`CSR for ${d.csrDiscard} on ${d.node} discarded.`);
+        await loadDoctor();
+      } else if (d.crlUpdate) {
+        const items = (await api('POST', '/crls/update')).items || [];
+        const bad = items.filter((i) => !i.ok);
+        say(!items.length ? 'No distribution points to download: add one, or upload a CRL, in Certificate revocation.'
+          : `${items.length - bad.length} of ${items.length} distribution points downloaded` + (bad.length ? `; ${bad.map((i) => `${i.url}: ${i.message}`).join('; ')}` : '.'), bad.length > 0 || !items.length);
+        await loadDoctor();
+      }
     } catch (err) {
       say(err.message, true);
+    } finally {
+      b.disabled = false;
     }
   }
 
@@ -1272,11 +1416,11 @@
   const ADMIN_VIEWS = ['self-signed', 'upload'];
   const views = {
     certs: () => viewList(false),
-    trust: () => viewList(true),
+    trust: (arg, p) => viewTrust(p),
     cert: (id) => viewCert(id),
-    'self-signed': () => show('self-signed'),
-    csr: () => { show('csr'); if (isAdmin()) previewCsr(); },
-    upload: () => show('upload'),
+    'self-signed': (arg, p) => { fillFrom($('#ss-form'), p); show('self-signed'); },
+    csr: viewCsr,
+    upload: (arg, p) => { fillUpload(p); show('upload'); },
     result: renderChange,
     doctor: () => { show('doctor'); return loadDoctor(); },
     tools: () => { show('tools'); syncValTrust(); },
@@ -1288,7 +1432,10 @@
   };
 
   async function route() {
-    const [name, arg] = location.hash.replace(/^#/, '').split('/');
+    // #view/arg?key=value&...: the query fills the view's form (links from the doctor and errors)
+    const [where, qs] = location.hash.replace(/^#/, '').split('?');
+    const [name, arg] = where.split('/');
+    const params = Object.fromEntries(new URLSearchParams(qs || ''));
     if (!state.user) {
       show('login');
       $('#login-user').focus();
@@ -1301,7 +1448,7 @@
       return;
     }
     try {
-      await views[view](arg);
+      await views[view](arg, params);
     } catch (err) {
       if (err.status !== 401) say(err.message, true);
     }
@@ -1345,6 +1492,7 @@
     onSubmit($('#dp-form'), submitDp);
     onSubmit($('#crl-sched-form'), submitSchedule);
     $('#crl-update').addEventListener('click', updateCrls);
+    $('#rev-check-now').addEventListener('click', checkRevocationNow);
     $('#crl-table').addEventListener('click', (ev) => {
       const b = ev.target.closest('button[data-crl-remove]');
       if (b) removeCrl(b.dataset.crlRemove);
@@ -1376,7 +1524,7 @@
     $('#view-status').addEventListener('click', deployClick);
     $('#tg-purpose').addEventListener('change', () => { clearErrors($('#target-form')); fillTargetForm(); });
     onSubmit($('#target-form'), submitTarget);
-    $('#doctor-table').addEventListener('click', pruneFromDoctor);
+    $('#doctor-table').addEventListener('click', doctorAction);
     $('#csr-discard').addEventListener('click', discardCsr);
     $('#mon-run').addEventListener('click', runMonitor);
     $('#soon-show').addEventListener('click', showSoonInList);

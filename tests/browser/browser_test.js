@@ -112,6 +112,8 @@ async function main() {
 
   const visible = (sel) => page.isVisible(sel);
   const text = (sel) => page.textContent(sel).then((t) => (t || '').trim());
+  // The text of an element that may not be there yet ('' until it is), without waiting for it.
+  const textNow = (sel) => page.evaluate((q) => { const e = document.querySelector(q); return e ? e.textContent.trim() : ''; }, sel);
   const ids = () => page.$$eval('#cert-table tbody tr td:first-child', (tds) => tds.map((td) => td.textContent.trim()));
   const pagerText = () => text('#cert-pager .pager-text');
   // Waits until the list shows exactly the given ids.
@@ -360,6 +362,24 @@ async function main() {
   checkEq('validate, no certificate: field marked invalid', 'true', await page.getAttribute('#val-pem', 'aria-invalid'));
   await shot(page, 'tools-validate-bad-pem');
 
+  // The same certificate again: its CSR is consumed. The error speaks of the page, not of
+  // command-line options, and links to the CSR form for the node and purpose.
+  await page.click('#nav a[href="#upload"]');
+  await page.selectOption('#up-node', UCM1);
+  await page.check('#up-kind-id');
+  await page.selectOption('#up-purpose', 'tomcat');
+  await page.setInputFiles('#up-file', leafFile);
+  allow('POST', '/api/v1/upload', 409);
+  await page.click('#up-form button[type="submit"]');
+  const noCsrLink = '#up-form .field-err a, #up-form .form-err a';
+  check('no pending CSR: a link to generate one', await until(async () => (await page.$(noCsrLink)) !== null));
+  const noCsrErr = await page.$eval(noCsrLink, (a) => a.parentElement.textContent);
+  check('no pending CSR: page advice, no command-line option', /generate a CSR first/.test(noCsrErr) && !/--|certfleet /.test(noCsrErr), noCsrErr);
+  await shot(page, 'upload-no-csr');
+  await page.click(noCsrLink);
+  check('no pending CSR: the link opens the CSR form', await until(() => visible('#csr-form')));
+  checkEq('no pending CSR: node and purpose filled', [UCM1, 'tomcat'], [await page.inputValue('#csr-node'), await page.inputValue('#csr-purpose')]);
+
   // ---- delete a trust certificate: ucm2's old self-signed tomcat in ucm1's tomcat-trust ---------------------
   await page.click('#nav a[href="#trust"]');
   await page.selectOption('#f-node', UCM1);
@@ -388,6 +408,28 @@ async function main() {
   await page.click('#nav a[href="#doctor"]');
   check('doctor findings listed', await until(async () => (await page.$$('#doctor-table tbody tr')).length > 0));
   await shot(page, 'doctor');
+  // each fix is a button or a link the page acts on; the command line is there, folded away
+  const fixCells = await page.$$eval('#doctor-table tbody tr td:last-child', (tds) => tds.map((td) => ({
+    controls: td.querySelectorAll('[data-action]').length,
+    cli: td.querySelector('details.cli code') ? td.querySelector('details.cli code').textContent : null,
+    open: !!td.querySelector('details[open]'),
+  })));
+  check('doctor: every fix is a button or a link', fixCells.length > 0 && fixCells.every((c) => c.controls > 0), JSON.stringify(fixCells));
+  check('doctor: the CLI text is kept, folded', fixCells.every((c) => c.cli && !c.open), JSON.stringify(fixCells));
+  check('doctor: no CLI text shown', !(await page.isVisible('#doctor-table details.cli code')));
+  // a CSR action opens the CSR form with its node and purpose
+  const csrLink = await page.$('#doctor-table a[data-action="csr"]');
+  check('doctor: a CSR link', csrLink !== null);
+  const want = new URLSearchParams((await csrLink.getAttribute('href')).split('?')[1]);
+  await csrLink.click();
+  check('doctor CSR link: the CSR form', await until(() => visible('#csr-form')));
+  checkEq('doctor CSR link: node and purpose filled', [want.get('node'), want.get('purpose')],
+    [await page.inputValue('#csr-node'), await page.inputValue('#csr-purpose')]);
+  checkEq('doctor CSR link: distribution as the finding says', want.get('multi_server') ? '1' : '0',
+    await page.$eval('#csr-form', (f) => f.elements.namedItem('multi_server').value));
+  await shot(page, 'doctor-csr-link');
+  await page.click('#nav a[href="#doctor"]');
+  check('doctor listed again', await until(async () => (await page.$$('#doctor-table [data-action]')).length > 0));
   // the doctor's most common fix is a button: prune the stale self-signed copies on ucm1
   const staleOn = (n) => { // the doctor exits 7 when it finds errors: its JSON is there either way
     let out;
@@ -578,6 +620,27 @@ async function main() {
   checkEq('CRL: removed (CLI)', 0, cli('crl', 'list').items.length);
   checkEq('CRL: audited', 'crl remove', cli('audit', '--limit', '1').items[0].action);
   await shot(page, 'revocation-crl-removed');
+
+  // "Check now": refused while OCSP is off (the page says what to turn on), then, with OCSP on and
+  // a responder that is not there, every certificate that can be asked is unknown, without an answer
+  allow('POST', '/api/v1/revocation/check', 409);
+  await page.click('#rev-check-now');
+  const offErr = await until(() => textNow('#rev-check-error'));
+  check('check now, OCSP off: said on the page', /OCSP is not asked/.test(offErr) && !/--|certfleet /.test(offErr), offErr);
+  await page.check('#rev-ocsp');
+  await page.fill('#rev-ocsp-uri', 'http://127.0.0.1:9/');
+  await page.click('#rev-form button[type="submit"]');
+  check('OCSP on: saved', await until(() => cli('revocation', 'show').ocsp === true));
+  await page.click('#rev-check-now');
+  const summary = await until(() => textNow('#rev-check-summary'), 60000);
+  checkEq('check now: audited', 'revocation check', cli('audit', '--limit', '1').items[0].action);
+  const asked = cli('revocation', 'check'); // the same pass from the command line: the same counts
+  checkEq('check now: the summary', `${asked.checked === 1 ? '1 certificate' : asked.checked + ' certificates'} asked: ${asked.good} good, ` +
+    `${asked.revoked} revoked, ${asked.unknown} unknown (${asked.errors} without an answer).`, summary);
+  check('check now: something was asked', asked.checked > 0, asked.checked);
+  checkEq('check now: a row per place', asked.items.length, (await page.$$('#rev-check-items tbody tr')).length);
+  await shot(page, 'revocation-check-now');
+  cli('revocation', 'config', '--ocsp', 'off', '--ocsp-from-cert');
 
   // ---- self-signed over the CA-signed multi-server tomcat: a confirmation naming what breaks ------------------
   const tomcatSha = () => NODES.map((n) => cli('cert', 'list', '--node', n, '--purpose', 'tomcat').items[0].sha256);
