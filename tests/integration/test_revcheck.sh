@@ -303,10 +303,10 @@ assert_eq "route: counts (checked good revoked unknown errors)" "3 1 1 1 0" \
 assert_eq "route: one request per certificate" 3 $(($(requests) - R2))
 assert_eq "route: every place listed" "$N1/CallManager-ECDSA/revoked $N1/tomcat-ECDSA/good $N2/CallManager-ECDSA/unknown $N2/tomcat-ECDSA/good" \
 	"$(cj '" ".join(sorted(i["node"] + "/" + i["purpose"] + "/" + i["status"] for i in d["items"]))')"
-assert_eq "route: the answers are the ones stored" "$(sqlite3 "$CERTFLEET_STORE" \
+assert_eq "route: the answers are the ones stored" "$(store_sql \
 	"SELECT sha256 || ' ' || status || ' ' || trust || ' ' || responder || ' ' || message FROM revocation_checks ORDER BY sha256")" \
 	"$(cj '"\n".join(sorted(set(" ".join((i["sha256"], i["status"], i["trust"], i["responder"], i["message"])) for i in d["items"])))')"
-assert_eq "route: asked now (the stored time is the answer's)" "$(sqlite3 "$CERTFLEET_STORE" "SELECT max(checked) FROM revocation_checks")" \
+assert_eq "route: asked now (the stored time is the answer's)" "$(store_sql "SELECT max(checked) FROM revocation_checks")" \
 	"$(cj 'max(__import__("calendar").timegm(__import__("time").strptime(i["checked"], "%Y-%m-%dT%H:%M:%SZ")) for i in d["items"])')"
 assert_eq "route: one audit row" $((AUDIT0 + 1)) "$(cf --json audit --limit 1 | json 'd["total"]')"
 assert_eq "route: audited as the command line's revocation check" "admin|127.0.0.1|revocation check|OCSP status of every certificate|ok" "$(audit_last)"
