@@ -135,9 +135,8 @@ void cf_route_cert_delete(cf_req *q)
 		c.action = "endpoint delete";
 		snprintf(c.object, sizeof(c.object), "LSC of %s on %s (id %lld)", r.name, r.node, (long long)id);
 		rc = cf_err_set(&e, CF_E_STATE, "certificate",
-				"id %lld is the LSC of %s on %s; delete it with DELETE /api/v1/endpoints/%s?node=%s "
-				"or certfleet endpoint delete --node %s --device %s",
-				(long long)id, r.name, r.node, r.name, r.node, r.node, r.name);
+				"id %lld is the LSC of %s on %s; delete it with DELETE /api/v1/endpoints/%s?node=%s",
+				(long long)id, r.name, r.node, r.name, r.node);
 	} else if (rc == CF_OK) {
 		snprintf(c.object, sizeof(c.object), "id %lld in %s on %s", (long long)id, r.name, r.node);
 		cf_store_audit_pending(q->d->st, c.actor.account, c.actor.client, c.action, c.object);

@@ -570,7 +570,7 @@ rows_before=$(cert_rows)
 req lsc_delete_by_id "${AUTH_A[@]}" -X DELETE "$API/certificates/$LSC_ID"
 assert_eq "DELETE /certificates/{an LSC's id}" "409 wrong state" "$CODE $(errcode)"
 assert_eq "DELETE /certificates/{an LSC's id}: why" \
-	"certificate: id $LSC_ID is the LSC of SEP00112233AABB on $PUB; delete it with DELETE /api/v1/endpoints/SEP00112233AABB?node=$PUB or certfleet endpoint delete --node $PUB --device SEP00112233AABB" \
+	"certificate: id $LSC_ID is the LSC of SEP00112233AABB on $PUB; delete it with DELETE /api/v1/endpoints/SEP00112233AABB?node=$PUB" \
 	"$(jb 'd["error"]["message"]')"
 assert_eq "DELETE /certificates/{an LSC's id}: the certificates unchanged" "$rows_before" "$(cert_rows)"
 assert_eq "DELETE /certificates/{an LSC's id}: the refusal audited as an endpoint delete" \
