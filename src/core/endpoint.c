@@ -138,47 +138,95 @@ static cf_code check_lsc(const char *name, size_t index, size_t total, const cf_
 	return CF_OK;
 }
 
-/* Stores one checked LSC: added, replacing the device's previous one, or unchanged. */
-static cf_code place(cf_store *st, const cf_node *node, const cf_cert *cert, const cf_facts *f, const issuer *by,
-		     cf_lsc_counts *counts, cf_outcome *out, cf_err *e)
+/* A device's stored LSC, as much of it as placing a new one needs (id 0: none). */
+typedef struct lsc_ref {
+	int64_t id;
+	int64_t not_after;
+	char sha256[65];
+} lsc_ref;
+
+/* LSCs given to the store at once: bounds the copies of facts held (a row is ≈ 450 bytes). */
+#define LSC_BATCH 1024
+
+/* Stores the n checked LSCs of a file, in its order: each added, replacing the device's previous
+ * one, or unchanged, with the rows, ids, counts and warnings of placing them one at a time, in
+ * batches. The first change is placed alone: its device's old row is deleted before any other, so
+ * the new rows are numbered as before (SQLite numbers a row one above the largest id, which
+ * deleting the newest row lowers). */
+static cf_code place_all(cf_store *st, const cf_node *node, cf_cert **certs, const cf_facts *facts,
+			 const issuer *const *by, size_t n, cf_lsc_counts *counts, cf_outcome *out, cf_err *e)
 {
-	cf_certrow old = {0};
-	bool had = false;
-	cf_code rc = named_find(st, node->id, CF_LSC, f->cn, &old, &had, e);
-	if (rc != CF_OK)
-		return rc;
-	if (had && strcmp(old.facts.sha256, f->sha256) == 0) {
-		counts->unchanged++;
-		cf_certrow_free(&old);
-		return CF_OK;
+	size_t cap = n < LSC_BATCH ? n : LSC_BATCH;
+	lsc_ref *old = malloc(n * sizeof(*old));
+	cf_certrow *rows = malloc(cap * sizeof(*rows));
+	int64_t *gone = malloc(cap * sizeof(*gone));
+	size_t *which = malloc(cap * sizeof(*which));
+	cf_code rc = CF_OK;
+	if (old == NULL || rows == NULL || gone == NULL || which == NULL) {
+		rc = cf_err_set(e, CF_E_INTERNAL, "endpoint", "out of memory");
+		goto out;
 	}
-	if (had && old.facts.not_after > f->not_after)
-		cf_warn(&out->warnings, "older-lsc", "%s: the LSC imported expires before the one it replaces", f->cn);
-	cf_certrow_free(&old);
-	if (had && (rc = cf_store_named_delete(st, node->id, CF_LSC, f->cn, e)) != CF_OK)
-		return rc;
-	size_t der_len = 0;
-	const uint8_t *der = cf_cert_der(cert, &der_len);
-	cf_certrow row = {.node_id = node->id,
-			  .kind = CF_LSC,
-			  .name = f->cn,
-			  .der = (uint8_t *)der,
-			  .der_len = der_len,
-			  .facts = *f,
-			  .distribution = (char *)"single-server",
-			  .source = (char *)"upload",
-			  .warnings = (char *)"[]"};
-	snprintf(row.anchor_sha256, sizeof(row.anchor_sha256), "%s", by->sha256);
-	if ((rc = cf_store_cert_insert(st, &row, e)) != CF_OK)
-		return rc;
-	cf_outcome_add_id(out, row.id);
-	if (had)
-		counts->replaced++;
-	else
-		counts->added++;
-	if (f->not_after < cf_clock_now())
-		cf_warn(&out->warnings, "expired", "%s: the LSC has already expired", f->cn);
-	return CF_OK;
+	/* each device's LSC as stored now: nothing of the file is stored yet, and its devices differ */
+	for (size_t i = 0; i < n && rc == CF_OK; i++) {
+		cf_certrow row = {0};
+		bool had = false;
+		rc = named_find(st, node->id, CF_LSC, facts[i].cn, &row, &had, e);
+		old[i] = (lsc_ref){.id = had ? row.id : 0, .not_after = row.facts.not_after};
+		snprintf(old[i].sha256, sizeof(old[i].sha256), "%s", row.facts.sha256);
+		cf_certrow_free(&row);
+	}
+	if (rc != CF_OK)
+		goto out;
+	bool first = true;
+	for (size_t at = 0; rc == CF_OK && at < n;) {
+		size_t k = 0, n_gone = 0;
+		for (; at < n && k < (first ? 1 : cap); at++) {
+			const cf_facts *f = &facts[at];
+			if (old[at].id != 0 && strcmp(old[at].sha256, f->sha256) == 0) {
+				counts->unchanged++;
+				continue;
+			}
+			if (old[at].id != 0)
+				gone[n_gone++] = old[at].id;
+			size_t der_len = 0;
+			const uint8_t *der = cf_cert_der(certs[at], &der_len);
+			rows[k] = (cf_certrow){.node_id = node->id,
+					       .kind = CF_LSC,
+					       .name = f->cn,
+					       .der = (uint8_t *)der,
+					       .der_len = der_len,
+					       .facts = *f,
+					       .distribution = (char *)"single-server",
+					       .source = (char *)"upload",
+					       .warnings = (char *)"[]"};
+			snprintf(rows[k].anchor_sha256, sizeof(rows[k].anchor_sha256), "%s", by[at]->sha256);
+			which[k++] = at;
+		}
+		first = first && k == 0;
+		if ((rc = cf_store_cert_delete_many(st, gone, n_gone, e)) != CF_OK ||
+		    (rc = cf_store_cert_insert_many(st, rows, k, e)) != CF_OK)
+			break;
+		for (size_t r = 0; r < k; r++) {
+			const cf_facts *f = &facts[which[r]];
+			const lsc_ref *had = &old[which[r]];
+			if (had->id != 0 && had->not_after > f->not_after)
+				cf_warn(&out->warnings, "older-lsc",
+					"%s: the LSC imported expires before the one it replaces", f->cn);
+			cf_outcome_add_id(out, rows[r].id);
+			if (had->id != 0)
+				counts->replaced++;
+			else
+				counts->added++;
+			if (f->not_after < cf_clock_now())
+				cf_warn(&out->warnings, "expired", "%s: the LSC has already expired", f->cn);
+		}
+	}
+out:
+	free(old);
+	free(rows);
+	free(gone);
+	free(which);
+	return rc;
 }
 
 /* An LSC's CN and its place in the file, sorted to find a device named twice. */
@@ -254,8 +302,8 @@ static cf_code lsc_import_once(cf_store *st, const char *node, const char *name,
 			rc = cf_err_set(e, CF_E_INPUT, name, "certificates %zu and %zu are both LSCs of %s",
 					dup_first + 1, i + 1, facts[i].cn);
 	}
-	for (size_t i = 0; i < n && rc == CF_OK; i++)
-		rc = place(st, &nd, certs[i], &facts[i], by[i], counts, out, e);
+	if (rc == CF_OK)
+		rc = place_all(st, &nd, certs, facts, by, n, counts, out, e);
 	if (rc == CF_OK)
 		rc = cf_store_commit(st, e);
 out:

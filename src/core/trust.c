@@ -217,6 +217,126 @@ static cf_code trust_rev_decide(cf_store *st, const trust_rev *tr, const char *n
 	return rc;
 }
 
+/* ---- a bundle into the stores of its targets, in batches --------------------------------------- */
+
+#define NONE ((size_t)-1)
+/* Rows given to the store at once: bounds the copies of facts held (a row is ≈ 450 bytes). */
+#define TRUST_BATCH 1024
+
+typedef struct keyed {
+	const char *key;
+	size_t at;
+} keyed;
+
+static int keyed_cmp(const void *a, const void *b)
+{
+	const keyed *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+	return c != 0 ? c : (x->at > y->at) - (x->at < y->at);
+}
+
+/* prev[i]: the certificate before i in the bundle with the same SHA-256 (by_cn false) or the same
+ * non-empty CN, NONE when there is none. Sorted, neighbours compared: bundles hold 100,000. */
+static cf_code previous_same(const cf_facts *facts, size_t n, bool by_cn, size_t *prev, cf_err *e)
+{
+	keyed *v = malloc((n + 1) * sizeof(*v));
+	if (v == NULL)
+		return cf_err_set(e, CF_E_INTERNAL, "trust", "out of memory");
+	for (size_t i = 0; i < n; i++)
+		v[i] = (keyed){by_cn ? facts[i].cn : facts[i].sha256, i};
+	qsort(v, n, sizeof(*v), keyed_cmp);
+	for (size_t i = 0; i < n; i++)
+		prev[v[i].at] =
+			i > 0 && v[i].key[0] != '\0' && strcmp(v[i - 1].key, v[i].key) == 0 ? v[i - 1].at : NONE;
+	free(v);
+	return CF_OK;
+}
+
+/* What the bundle says of itself, whatever the target. */
+typedef struct bundle {
+	const char *name, *store, *description;
+	cf_cert **certs;
+	const cf_facts *facts;
+	size_t n;
+	size_t *prev_sha, *prev_cn;
+	const cf_strv *ucm;
+} bundle;
+
+/* What one target's store makes of the bundle, decided before anything is written, as placing the
+ * certificates one by one would: a certificate is added unless the store holds its SHA-256 or an
+ * earlier one of the bundle had it; a CN is held twice when the store had it under another
+ * SHA-256 or an earlier certificate added now has it. */
+typedef struct target_plan {
+	unsigned char *known; /* cf_store_trust_known's flags */
+	bool *add, *same_cn;
+	cf_certrow *rows; /* a batch being inserted */
+} target_plan;
+
+static void target_plan_free(target_plan *tp)
+{
+	free(tp->known);
+	free(tp->add);
+	free(tp->same_cn);
+	free(tp->rows);
+}
+
+/* Adds the bundle to one target's store; duplicates counts those the origin node held. */
+static cf_code place_bundle(cf_store *st, const bundle *b, const cf_node *target, bool origin, target_plan *tp,
+			    size_t *duplicates, size_t *added, cf_outcome *out, cf_err *e)
+{
+	const cf_facts *facts = b->facts;
+	size_t n = b->n;
+	cf_code rc = cf_store_trust_known(st, target->id, b->store, facts, n, tp->known, e);
+	if (rc != CF_OK)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		size_t p = b->prev_cn[i];
+		tp->add[i] = (tp->known[i] & CF_TRUST_HELD) == 0 && b->prev_sha[i] == NONE;
+		/* carried along the CN's certificates: one added before, or the store's copy under another
+		 * SHA-256 (a later certificate with that very SHA-256 is held, so never added) */
+		tp->same_cn[i] =
+			(tp->known[i] & CF_TRUST_OTHER_CN) != 0 || (p != NONE && (tp->add[p] || tp->same_cn[p]));
+		if (!tp->add[i] && origin)
+			(*duplicates)++;
+	}
+	for (size_t at = 0; rc == CF_OK && at < n;) {
+		size_t k = 0, from = at;
+		for (; at < n && k < TRUST_BATCH; at++) {
+			if (!tp->add[at])
+				continue;
+			size_t der_len = 0;
+			const uint8_t *der = cf_cert_der(b->certs[at], &der_len);
+			tp->rows[k++] = (cf_certrow){.node_id = target->id,
+						     .kind = CF_TRUST,
+						     .name = (char *)b->store,
+						     .der = (uint8_t *)der,
+						     .der_len = der_len,
+						     .facts = facts[at],
+						     .distribution = (char *)"single-server",
+						     .source = (char *)"upload",
+						     .description = (char *)(b->description ? b->description : ""),
+						     .warnings = (char *)"[]"};
+		}
+		if ((rc = cf_store_cert_insert_many(st, tp->rows, k, e)) != CF_OK)
+			break;
+		for (size_t i = from, r = 0; i < at; i++) {
+			if (!tp->add[i])
+				continue;
+			cf_outcome_add_id(out, tp->rows[r++].id);
+			(*added)++;
+			if (origin)
+				trust_warnings(&out->warnings, b->store, &facts[i]);
+			if (tp->same_cn[i] && origin)
+				cf_warn(&out->warnings, "duplicate-cn",
+					"%s already holds another certificate with CN \"%s\"; peers that pick a CA by "
+					"name may use the wrong one",
+					b->store, facts[i].cn);
+			cf_plan_trust(&out->plan, b->store, target, is_ucm_cert(b->ucm, &facts[i]));
+		}
+	}
+	return rc;
+}
+
 static cf_code trust_add_once(cf_store *st, const char *node, const char *store, const char *name, const uint8_t *buf,
 			      size_t len, const char *description, cf_outcome *out, cf_err *e)
 {
@@ -228,15 +348,25 @@ static cf_code trust_add_once(cf_store *st, const char *node, const char *store,
 	size_t duplicates = 0;
 	cf_strv ucm = {0};
 	trust_rev rev = {0};
+	target_plan tp = {0};
+	bundle b = {.name = name, .store = store, .description = description, .ucm = &ucm};
 
 	cf_code rc = cf_cert_parse_bundle(name, buf, len, &certs, &n, e);
 	if (rc != CF_OK)
 		return rc;
-	if ((facts = calloc(n, sizeof(*facts))) == NULL) {
-		cf_certs_free(certs, n);
-		return cf_err_set(e, CF_E_INTERNAL, name, "out of memory");
+	b.certs = certs;
+	b.n = n;
+	if ((facts = calloc(n, sizeof(*facts))) == NULL || (b.prev_sha = malloc(n * sizeof(size_t))) == NULL ||
+	    (b.prev_cn = malloc(n * sizeof(size_t))) == NULL || (tp.known = malloc(n)) == NULL ||
+	    (tp.add = malloc(n * sizeof(bool))) == NULL || (tp.same_cn = malloc(n * sizeof(bool))) == NULL ||
+	    (tp.rows = malloc((n < TRUST_BATCH ? n : TRUST_BATCH) * sizeof(*tp.rows))) == NULL) {
+		rc = cf_err_set(e, CF_E_INTERNAL, name, "out of memory");
+		goto out;
 	}
-	if ((rc = cf_certs_facts(certs, n, facts, e)) != CF_OK)
+	b.facts = facts;
+	if ((rc = cf_certs_facts(certs, n, facts, e)) != CF_OK ||
+	    (rc = previous_same(facts, n, false, b.prev_sha, e)) != CF_OK ||
+	    (rc = previous_same(facts, n, true, b.prev_cn, e)) != CF_OK)
 		goto out;
 	if ((rc = trust_rev_ask(st, node, ts, certs, facts, n, &rev, e)) != CF_OK)
 		goto out;
@@ -265,34 +395,7 @@ static cf_code trust_add_once(cf_store *st, const char *node, const char *store,
 		    (!ctx.node.publisher || prod == NULL || !cf_product_has_store(prod, store)))
 			continue;
 		size_t added_here = 0;
-		for (size_t i = 0; i < n && rc == CF_OK; i++) {
-			bool added = false;
-			int64_t id = 0;
-			bool same_cn = false;
-			if (facts[i].cn[0] != '\0' &&
-			    (rc = cf_store_trust_cn_exists(st, target->id, store, facts[i].cn, facts[i].sha256,
-							   &same_cn, e)) != CF_OK)
-				break;
-			rc = cf_trust_place(st, target, store, certs[i], &facts[i], "upload",
-					    description ? description : "", &added, &id, e);
-			if (rc != CF_OK)
-				break;
-			if (!added) {
-				if (target->id == ctx.node.id)
-					duplicates++;
-				continue;
-			}
-			added_here++;
-			cf_outcome_add_id(out, id);
-			if (target->id == ctx.node.id)
-				trust_warnings(&out->warnings, store, &facts[i]);
-			if (same_cn && target->id == ctx.node.id)
-				cf_warn(&out->warnings, "duplicate-cn",
-					"%s already holds another certificate with CN \"%s\"; peers that pick a CA by "
-					"name may use the wrong one",
-					store, facts[i].cn);
-			cf_plan_trust(&out->plan, store, target, is_ucm_cert(&ucm, &facts[i]));
-		}
+		rc = place_bundle(st, &b, target, target->id == ctx.node.id, &tp, &duplicates, &added_here, out, e);
 		int64_t held = 0;
 		if (rc == CF_OK && ts->limit > 0 &&
 		    (rc = cf_store_trust_count(st, target->id, store, &held, e)) == CF_OK && held > ts->limit) {
@@ -318,6 +421,9 @@ out:
 	cf_nodectx_free(&ctx);
 	cf_strv_clear(&ucm);
 	trust_rev_free(&rev);
+	target_plan_free(&tp);
+	free(b.prev_sha);
+	free(b.prev_cn);
 	for (size_t i = 0; facts && i < n; i++)
 		cf_facts_free(&facts[i]);
 	free(facts);

@@ -1,4 +1,5 @@
 /* The store's certificates: identities, trust certificates and LSCs. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,68 +59,299 @@ static char *joined(const cf_strv *sv)
 	return out;
 }
 
-cf_code cf_store_cert_insert(cf_store *st, cf_certrow *r, cf_err *e)
+/* ---- bulk statements: many rows or keys per statement ------------------------------------------ */
+
+/* Rows per multi-row INSERT (36 parameters a row: 9,216 of PostgreSQL's 65,535) and keys per IN
+ * list of a lookup. A statement's text is fixed, so each is prepared once and cached: an insert
+ * of BULK_ROWS, of 16 or of 1 row (the tail of a batch); lookups pad their last list. */
+#define BULK_ROWS 256
+#define BULK_KEYS 256
+#define CERT_PARAMS 36
+static const int insert_sizes[] = {BULK_ROWS, 16, 1};
+#define N_INSERT (int)(sizeof(insert_sizes) / sizeof(insert_sizes[0]))
+
+static struct {
+	char *insert[N_INSERT]; /* insert[i]: insert_sizes[i] rows */
+	char *held, *cn, *del;
+	bool ok;
+} bulk;
+static pthread_once_t bulk_once = PTHREAD_ONCE_INIT;
+
+/* Builds the texts once for the process (cf_store_prep keys its cache by the text's address). */
+static void bulk_build(void)
 {
-	static const char sql[] =
+	static const char insert_head[] =
 		"INSERT INTO certificates (node_id, kind, name, der, sha256, spki_sha256, subject, issuer,"
 		" cn, serial, not_before, not_after, key_type, key_bits, curve, sig_hash, self_signed, ca,"
 		" has_bc, has_ku, ku, has_eku, eku, eku_other, san, ocsp, crl_dp, unsupported_oids,"
-		" distribution, source, description, chain_pem, key_pem, warnings, created, anchor_sha256) VALUES"
-		" ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,"
-		" $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36) RETURNING id";
-	cf_stmt *s = NULL;
+		" distribution, source, description, chain_pem, key_pem, warnings, created, anchor_sha256) VALUES ";
+	bool ok = true;
+	for (int i = 0; i < N_INSERT; i++)
+		ok &= (bulk.insert[i] = cf_store_sql_groups(insert_head, 1, insert_sizes[i], CERT_PARAMS,
+							    " RETURNING id")) != NULL;
+	ok &= (bulk.held = cf_store_sql_groups("SELECT sha256 FROM certificates WHERE node_id = $1 AND name = $2"
+					       " AND kind = 2 AND sha256 IN (",
+					       3, BULK_KEYS, 1, ")")) != NULL;
+	ok &= (bulk.cn = cf_store_sql_groups("SELECT cn, min(sha256), max(sha256) FROM certificates WHERE"
+					     " node_id = $1 AND name = $2 AND kind = 2 AND cn IN (",
+					     3, BULK_KEYS, 1, ") GROUP BY cn")) != NULL;
+	ok &= (bulk.del = cf_store_sql_groups("DELETE FROM certificates WHERE id IN (", 1, BULK_KEYS, 1, ")")) != NULL;
+	bulk.ok = ok;
+}
+
+static cf_code bulk_ready(cf_err *e)
+{
+	pthread_once(&bulk_once, bulk_build);
+	return bulk.ok ? CF_OK : cf_err_set(e, CF_E_INTERNAL, "store", "out of memory");
+}
+
+/* Binds row r to parameters $base+1 .. $base+36 of s. */
+static cf_code bind_row(cf_store *st, cf_stmt *s, int base, const cf_certrow *r, cf_err *e)
+{
 	const cf_facts *f = &r->facts;
-	cf_code rc = cf_store_prep(st, sql, &s, e);
-	if (rc != CF_OK)
-		return rc;
 	char *eku_other = joined(&f->eku_other), *san = joined(&f->san), *ocsp = joined(&f->ocsp),
 	     *crl_dp = joined(&f->crl_dp), *oids = joined(&f->unsupported_oids);
-	D->bind_int(s, 1, r->node_id);
-	D->bind_int(s, 2, r->kind);
-	D->bind_text(s, 3, r->name);
-	D->bind_blob(s, 4, r->der, r->der_len);
-	D->bind_text(s, 5, f->sha256);
-	D->bind_text(s, 6, f->spki_sha256);
-	D->bind_text(s, 7, f->subject);
-	D->bind_text(s, 8, f->issuer);
-	D->bind_text(s, 9, f->cn);
-	D->bind_text(s, 10, f->serial);
-	D->bind_int(s, 11, f->not_before);
-	D->bind_int(s, 12, f->not_after);
-	D->bind_int(s, 13, f->key_type);
-	D->bind_int(s, 14, f->key_bits);
-	D->bind_text(s, 15, f->curve);
-	D->bind_text(s, 16, f->sig_hash);
-	D->bind_int(s, 17, f->self_signed);
-	D->bind_int(s, 18, f->ca);
-	D->bind_int(s, 19, f->has_basic_constraints);
-	D->bind_int(s, 20, f->has_ku);
-	D->bind_int(s, 21, f->ku);
-	D->bind_int(s, 22, f->has_eku);
-	D->bind_int(s, 23, f->eku);
-	D->bind_text(s, 24, eku_other);
-	D->bind_text(s, 25, san);
-	D->bind_text(s, 26, ocsp);
-	D->bind_text(s, 27, crl_dp);
-	D->bind_text(s, 28, oids);
-	D->bind_text(s, 29, r->distribution ? r->distribution : "single-server");
-	D->bind_text(s, 30, r->source ? r->source : "upload");
-	D->bind_text(s, 31, r->description ? r->description : "");
-	D->bind_text(s, 32, r->chain_pem ? r->chain_pem : "");
-	D->bind_text(s, 33, r->key_pem);
-	D->bind_text(s, 34, r->warnings ? r->warnings : "[]");
-	D->bind_int(s, 35, r->created ? r->created : cf_clock_now());
-	D->bind_text(s, 36, r->anchor_sha256);
+	cf_code rc = CF_OK;
+	if (eku_other == NULL || san == NULL || ocsp == NULL || crl_dp == NULL || oids == NULL)
+		rc = cf_err_set(e, CF_E_INTERNAL, "store", "out of memory");
+	D->bind_int(s, base + 1, r->node_id);
+	D->bind_int(s, base + 2, r->kind);
+	D->bind_text(s, base + 3, r->name);
+	D->bind_blob(s, base + 4, r->der, r->der_len);
+	D->bind_text(s, base + 5, f->sha256);
+	D->bind_text(s, base + 6, f->spki_sha256);
+	D->bind_text(s, base + 7, f->subject);
+	D->bind_text(s, base + 8, f->issuer);
+	D->bind_text(s, base + 9, f->cn);
+	D->bind_text(s, base + 10, f->serial);
+	D->bind_int(s, base + 11, f->not_before);
+	D->bind_int(s, base + 12, f->not_after);
+	D->bind_int(s, base + 13, f->key_type);
+	D->bind_int(s, base + 14, f->key_bits);
+	D->bind_text(s, base + 15, f->curve);
+	D->bind_text(s, base + 16, f->sig_hash);
+	D->bind_int(s, base + 17, f->self_signed);
+	D->bind_int(s, base + 18, f->ca);
+	D->bind_int(s, base + 19, f->has_basic_constraints);
+	D->bind_int(s, base + 20, f->has_ku);
+	D->bind_int(s, base + 21, f->ku);
+	D->bind_int(s, base + 22, f->has_eku);
+	D->bind_int(s, base + 23, f->eku);
+	D->bind_text(s, base + 24, eku_other);
+	D->bind_text(s, base + 25, san);
+	D->bind_text(s, base + 26, ocsp);
+	D->bind_text(s, base + 27, crl_dp);
+	D->bind_text(s, base + 28, oids);
+	D->bind_text(s, base + 29, r->distribution ? r->distribution : "single-server");
+	D->bind_text(s, base + 30, r->source ? r->source : "upload");
+	D->bind_text(s, base + 31, r->description ? r->description : "");
+	D->bind_text(s, base + 32, r->chain_pem ? r->chain_pem : "");
+	D->bind_text(s, base + 33, r->key_pem);
+	D->bind_text(s, base + 34, r->warnings ? r->warnings : "[]");
+	D->bind_int(s, base + 35, r->created ? r->created : cf_clock_now());
+	D->bind_text(s, base + 36, r->anchor_sha256);
 	free(eku_other);
 	free(san);
 	free(ocsp);
 	free(crl_dp);
 	free(oids);
-	int res = D->step(s, e);
-	if (res == 1)
-		r->id = D->col_int(s, 0);
+	return rc;
+}
+
+static int id_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* One multi-row INSERT of the first insert_sizes[size] rows of r. Each engine takes the ids in the
+ * order of the VALUES rows (SQLite: one more than the largest, PostgreSQL: the next of a sequence),
+ * as one INSERT a row did; RETURNING's rows come in no promised order, so they are sorted. */
+static cf_code insert_rows(cf_store *st, int size, cf_certrow *r, cf_err *e)
+{
+	int rows = insert_sizes[size];
+	int64_t ids[BULK_ROWS];
+	cf_stmt *s = NULL;
+	cf_code rc = cf_store_prep(st, bulk.insert[size], &s, e);
+	for (int i = 0; rc == CF_OK && i < rows; i++)
+		rc = bind_row(st, s, i * CERT_PARAMS, &r[i], e);
+	if (rc != CF_OK) {
+		if (s != NULL)
+			cf_store_release(st, s);
+		return rc;
+	}
+	int got = 0, res;
+	while ((res = D->step(s, e)) == 1)
+		if (got < rows)
+			ids[got++] = D->col_int(s, 0);
 	cf_store_release(st, s);
-	return res == 1 ? CF_OK : (e ? e->code : CF_E_INTERNAL);
+	if (res < 0)
+		return e ? e->code : CF_E_INTERNAL;
+	if (got != rows)
+		return cf_err_set(e, CF_E_INTERNAL, "store", "an insert of %d certificates returned %d ids", rows, got);
+	qsort(ids, (size_t)rows, sizeof(ids[0]), id_cmp);
+	for (int i = 0; i < rows; i++)
+		r[i].id = ids[i];
+	return CF_OK;
+}
+
+cf_code cf_store_cert_insert_many(cf_store *st, cf_certrow *rows, size_t n, cf_err *e)
+{
+	cf_code rc = bulk_ready(e);
+	for (size_t done = 0; rc == CF_OK && done < n;) {
+		int size = 0;
+		while ((size_t)insert_sizes[size] > n - done)
+			size++; /* the last size is 1 */
+		rc = insert_rows(st, size, rows + done, e);
+		done += (size_t)insert_sizes[size];
+	}
+	return rc;
+}
+
+cf_code cf_store_cert_insert(cf_store *st, cf_certrow *r, cf_err *e)
+{
+	return cf_store_cert_insert_many(st, r, 1, e);
+}
+
+cf_code cf_store_cert_delete_many(cf_store *st, const int64_t *ids, size_t n, cf_err *e)
+{
+	cf_code rc = bulk_ready(e);
+	for (size_t at = 0; rc == CF_OK && at < n; at += BULK_KEYS) {
+		cf_stmt *s = NULL;
+		if ((rc = cf_store_prep(st, bulk.del, &s, e)) != CF_OK)
+			break;
+		/* a short last list repeats its last id */
+		for (size_t i = 0; i < BULK_KEYS; i++)
+			D->bind_int(s, (int)i + 1, ids[at + i < n ? at + i : n - 1]);
+		rc = cf_store_run(st, s, e);
+	}
+	return rc;
+}
+
+/* Positions 0..n-1 ordered by key(i) (strcmp), ties by position: what lookups map their answers
+ * back with. */
+typedef struct keyed {
+	const char *key;
+	size_t at;
+} keyed;
+
+static int keyed_cmp(const void *a, const void *b)
+{
+	const keyed *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+	return c != 0 ? c : (x->at > y->at) - (x->at < y->at);
+}
+
+/* The first entry of v[0..n) whose key is key, or n. */
+static size_t keyed_first(const keyed *v, size_t n, const char *key)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(v[mid].key, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && strcmp(v[lo].key, key) == 0 ? lo : n;
+}
+
+/* Runs a lookup in a trust store (sql: $1 the node, $2 the store, $3.. the keys of an IN list)
+ * over the n keys, BULK_KEYS at a time (a short last list repeats its last key), calling fn for
+ * every row. Empty keys are not asked for. */
+static cf_code lookup(cf_store *st, const char *sql, int64_t node_id, const char *store, const char *const *keys,
+		      size_t n, void (*fn)(void *ctx, cf_store *st, cf_stmt *s), void *ctx, cf_err *e)
+{
+	cf_code rc = CF_OK;
+	size_t at = 0;
+	while (rc == CF_OK && at < n) {
+		const char *list[BULK_KEYS];
+		size_t k = 0;
+		for (; at < n && k < BULK_KEYS; at++)
+			if (keys[at][0] != '\0')
+				list[k++] = keys[at];
+		if (k == 0)
+			break;
+		cf_stmt *s = NULL;
+		if ((rc = cf_store_prep(st, sql, &s, e)) != CF_OK)
+			break;
+		D->bind_int(s, 1, node_id);
+		D->bind_text(s, 2, store);
+		for (size_t i = 0; i < BULK_KEYS; i++)
+			D->bind_text(s, (int)i + 3, list[i < k ? i : k - 1]);
+		int r;
+		while ((r = D->step(s, e)) == 1)
+			fn(ctx, st, s);
+		cf_store_release(st, s);
+		if (r < 0)
+			rc = e ? e->code : CF_E_INTERNAL;
+	}
+	return rc;
+}
+
+/* ---- trust lookups ---- */
+
+typedef struct trust_known {
+	const cf_facts *facts;
+	keyed *by_sha, *by_cn;
+	size_t n;
+	unsigned char *known;
+} trust_known;
+
+static void held_row(void *ctx, cf_store *st, cf_stmt *s)
+{
+	trust_known *k = ctx;
+	const char *sha = D->col_text(s, 0);
+	for (size_t i = keyed_first(k->by_sha, k->n, sha); i < k->n && strcmp(k->by_sha[i].key, sha) == 0; i++)
+		k->known[k->by_sha[i].at] |= CF_TRUST_HELD;
+}
+
+static void cn_row(void *ctx, cf_store *st, cf_stmt *s)
+{
+	trust_known *k = ctx;
+	const char *cn = D->col_text(s, 0);
+	char lo[65], hi[65];
+	snprintf(lo, sizeof(lo), "%s", D->col_text(s, 1));
+	snprintf(hi, sizeof(hi), "%s", D->col_text(s, 2));
+	for (size_t i = keyed_first(k->by_cn, k->n, cn); i < k->n && strcmp(k->by_cn[i].key, cn) == 0; i++) {
+		size_t at = k->by_cn[i].at;
+		/* another SHA-256 under this CN: the stored ones are not all this one */
+		if (strcmp(lo, hi) != 0 || strcmp(lo, k->facts[at].sha256) != 0)
+			k->known[at] |= CF_TRUST_OTHER_CN;
+	}
+}
+
+cf_code cf_store_trust_known(cf_store *st, int64_t node_id, const char *store, const cf_facts *facts, size_t n,
+			     unsigned char *known, cf_err *e)
+{
+	trust_known k = {.facts = facts, .n = n, .known = known};
+	const char **keys = NULL;
+	cf_code rc = bulk_ready(e);
+	memset(known, 0, n);
+	if (rc == CF_OK && n > 0 &&
+	    ((k.by_sha = malloc(n * sizeof(*k.by_sha))) == NULL || (k.by_cn = malloc(n * sizeof(*k.by_cn))) == NULL ||
+	     (keys = malloc(n * sizeof(*keys))) == NULL))
+		rc = cf_err_set(e, CF_E_INTERNAL, "store", "out of memory");
+	for (size_t i = 0; rc == CF_OK && i < n; i++) {
+		k.by_sha[i] = (keyed){facts[i].sha256, i};
+		k.by_cn[i] = (keyed){facts[i].cn ? facts[i].cn : "", i};
+	}
+	if (rc == CF_OK && n > 0) {
+		qsort(k.by_sha, n, sizeof(*k.by_sha), keyed_cmp);
+		qsort(k.by_cn, n, sizeof(*k.by_cn), keyed_cmp);
+		for (size_t i = 0; i < n; i++)
+			keys[i] = facts[i].sha256;
+		rc = lookup(st, bulk.held, node_id, store, keys, n, held_row, &k, e);
+	}
+	if (rc == CF_OK && n > 0) {
+		for (size_t i = 0; i < n; i++)
+			keys[i] = facts[i].cn ? facts[i].cn : "";
+		rc = lookup(st, bulk.cn, node_id, store, keys, n, cn_row, &k, e);
+	}
+	free(keys);
+	free(k.by_sha);
+	free(k.by_cn);
+	return rc;
 }
 
 cf_code cf_store_cert_delete(cf_store *st, int64_t id, cf_err *e)

@@ -85,6 +85,14 @@ cf_code cf_store_trust_count(cf_store *st, int64_t node_id, const char *store, i
 /* Whether (node, store) holds a trust certificate with this CN but another SHA-256. */
 cf_code cf_store_trust_cn_exists(cf_store *st, int64_t node_id, const char *store, const char *cn, const char *sha256,
 				 bool *found, cf_err *e);
+/* What (node, store) already holds of each of n certificates about to be added (facts[i]), as
+ * flags in known[i]: CF_TRUST_HELD, a trust certificate with its SHA-256; CF_TRUST_OTHER_CN, one
+ * with its CN (when not empty) and another SHA-256. A few queries for any number: a bundle of
+ * 100,000 is asked about 256 at a time. */
+#define CF_TRUST_HELD 1
+#define CF_TRUST_OTHER_CN 2
+cf_code cf_store_trust_known(cf_store *st, int64_t node_id, const char *store, const cf_facts *facts, size_t n,
+			     unsigned char *known, cf_err *e);
 /* DER of every trust certificate of (node, store), or of every store of the node when store
  * is NULL. *out is an array of *n owned certificates. */
 cf_code cf_store_trust_certs(cf_store *st, int64_t node_id, const char *store, cf_cert ***out, size_t *n, cf_err *e);
@@ -92,7 +100,13 @@ cf_code cf_store_trust_certs(cf_store *st, int64_t node_id, const char *store, c
 /* ---- writes (inside cf_store_begin/commit) ---- */
 
 cf_code cf_store_cert_insert(cf_store *st, cf_certrow *r, cf_err *e); /* sets r->id */
+/* Inserts rows[0..n) as n cf_store_cert_insert calls in that order would (the same ids, each in
+ * rows[i].id), with multi-row INSERTs of up to 256 rows: a bundle's thousands of rows take a
+ * statement each 256, not one each. */
+cf_code cf_store_cert_insert_many(cf_store *st, cf_certrow *rows, size_t n, cf_err *e);
 cf_code cf_store_cert_delete(cf_store *st, int64_t id, cf_err *e);
+/* Deletes the certificates with these ids (256 a statement). */
+cf_code cf_store_cert_delete_many(cf_store *st, const int64_t *ids, size_t n, cf_err *e);
 cf_code cf_store_identity_delete(cf_store *st, int64_t node_id, const char *purpose, cf_err *e);
 /* Deletes the certificates of one kind and name on a node (an identity, a device's LSC). */
 cf_code cf_store_named_delete(cf_store *st, int64_t node_id, cf_certkind kind, const char *name, cf_err *e);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "store/store_int.h"
+#include "util/buf.h"
 #include "util/clock.h"
 
 #define D (st->drv)
@@ -45,6 +46,25 @@ void cf_store_release(cf_store *st, cf_stmt *s)
 		}
 	}
 	D->finalize(s);
+}
+
+char *cf_store_sql_groups(const char *head, int first, int groups, int per_group, const char *tail)
+{
+	cf_buf b = {0};
+	cf_buf_adds(&b, head);
+	for (int g = 0, n = first; g < groups; g++) {
+		cf_buf_adds(&b, g == 0 ? (per_group > 1 ? "(" : "") : (per_group > 1 ? ", (" : ", "));
+		for (int i = 0; i < per_group; i++, n++)
+			cf_buf_addf(&b, i == 0 ? "$%d" : ", $%d", n);
+		if (per_group > 1)
+			cf_buf_adds(&b, ")");
+	}
+	cf_buf_adds(&b, tail);
+	if (b.oom) {
+		cf_buf_free(&b);
+		return NULL;
+	}
+	return b.p;
 }
 
 cf_code cf_store_run(cf_store *st, cf_stmt *s, cf_err *e)

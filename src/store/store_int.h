@@ -51,6 +51,10 @@ void cf_store_release(cf_store *st, cf_stmt *s);
 cf_code cf_store_run(cf_store *st, cf_stmt *s, cf_err *e);
 /* The same, with the number of rows it inserted, updated or deleted in *changed. */
 cf_code cf_store_run_counted(cf_store *st, cf_stmt *s, int64_t *changed, cf_err *e);
+/* Statement text for many rows or values at once: head, then `groups` groups of `per_group`
+ * parameters numbered on from $first ("($3, $4), ($5, $6)"; with per_group 1 a bare list "$3, $4"),
+ * then tail. New string, NULL when out of memory. Only parameter numbers go into the text. */
+char *cf_store_sql_groups(const char *head, int first, int groups, int per_group, const char *tail);
 /* One whole number from a one-row query with up to one parameter (0 when NULL). */
 cf_code cf_store_query_int(cf_store *st, const char *sql, const int64_t *param, int64_t *out, cf_err *e);
 /* The items of a list column (certs.c writes them: one per line, '\\' and '\n' escaped). */
