@@ -204,6 +204,7 @@ cf_code cf_store_cert_insert_many(cf_store *st, cf_certrow *rows, size_t n, cf_e
 			size++; /* the last size is 1 */
 		rc = insert_rows(st, size, rows + done, e);
 		done += (size_t)insert_sizes[size];
+		st->bulk_rows += insert_sizes[size];
 	}
 	return rc;
 }
@@ -513,23 +514,60 @@ static void cert_bind(cf_store *st, cf_stmt *s, const cf_certfilter *f)
 	D->bind_int(s, 6, f->kind);
 }
 
-cf_code cf_store_cert_count(cf_store *st, const cf_certfilter *f, int64_t *n, cf_err *e)
+/* Appends a node's count to c; -1 when out of memory. */
+static int count_push(struct cf_count_slot *c, int64_t node_id, int64_t n)
+{
+	if (c->nodes == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 8;
+		int64_t *ids = realloc(c->node_ids, cap * sizeof(*ids));
+		if (ids == NULL)
+			return -1;
+		c->node_ids = ids;
+		int64_t *ns = realloc(c->node_ns, cap * sizeof(*ns));
+		if (ns == NULL)
+			return -1;
+		c->node_ns = ns;
+		c->cap = cap;
+	}
+	c->node_ids[c->nodes] = node_id;
+	c->node_ns[c->nodes++] = n;
+	c->n += n;
+	return 0;
+}
+
+/* A copy of src's counts (not its key) into dst; -1 when out of memory (dst then empty). */
+static int count_copy(struct cf_count_slot *dst, const struct cf_count_slot *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	for (size_t i = 0; i < src->nodes; i++)
+		if (count_push(dst, src->node_ids[i], src->node_ns[i]) != 0) {
+			cf_count_slot_clear(dst);
+			return -1;
+		}
+	return 0;
+}
+
+/* The filter's certificates on each node, the nodes in display order (by FQDN), into out (its own
+ * arrays). Cached per filter until the store changes, in this process or any other: listing pages
+ * of 100,000 certificates does not count them again for every page. */
+static cf_code node_counts(cf_store *st, const cf_certfilter *f, struct cf_count_slot *out, cf_err *e)
 {
 	static const char sql[] =
-		"SELECT count(*) FROM certificates c JOIN nodes n ON n.id = c.node_id WHERE" CERT_WHERE;
+		"SELECT n.id, count(*) FROM nodes n JOIN certificates c ON n.id = c.node_id WHERE" CERT_WHERE
+		" GROUP BY n.id, n.fqdn ORDER BY n.fqdn";
 	char *key = NULL;
 	int64_t version = cf_store_data_version(st);
+	memset(out, 0, sizeof(*out));
 	/* a key no filter text can forge: the fields separated by a byte they cannot hold */
 	if (asprintf(&key, "%s%c%s%c%s%c%s%c%lld%c%d", f->node ? f->node : "", 0x1f, f->purpose ? f->purpose : "", 0x1f,
 		     f->store ? f->store : "", 0x1f, f->begins_with ? f->begins_with : "", 0x1f,
 		     (long long)f->expiring_before, 0x1f, f->kind) < 0)
 		return cf_err_set(e, CF_E_INTERNAL, "store", "out of memory");
 	for (int i = 0; i < CF_COUNT_CACHE; i++) {
-		struct cf_count_slot *c = &st->counts[i];
+		const struct cf_count_slot *c = &st->counts[i];
 		if (c->key != NULL && c->version == version && !st->in_tx && strcmp(c->key, key) == 0) {
-			*n = c->n;
 			free(key);
-			return CF_OK;
+			return count_copy(out, c) == 0 ? CF_OK : cf_err_set(e, CF_E_INTERNAL, "store", "out of memory");
 		}
 	}
 	cf_stmt *s = NULL;
@@ -539,50 +577,108 @@ cf_code cf_store_cert_count(cf_store *st, const cf_certfilter *f, int64_t *n, cf
 		return rc;
 	}
 	cert_bind(st, s, f);
-	int r = D->step(s, e);
-	*n = r == 1 ? D->col_int(s, 0) : 0;
+	int r;
+	while ((r = D->step(s, e)) == 1)
+		if (count_push(out, D->col_int(s, 0), D->col_int(s, 1)) != 0) {
+			rc = cf_err_set(e, CF_E_INTERNAL, "store", "out of memory");
+			break;
+		}
 	cf_store_release(st, s);
-	if (r != 1) {
-		free(key);
-		return e ? e->code : CF_E_INTERNAL;
+	if (rc == CF_OK && r < 0)
+		rc = e ? e->code : CF_E_INTERNAL;
+	/* kept when counted outside a transaction (uncommitted changes do not move the data version) */
+	struct cf_count_slot *c = &st->counts[st->counts_next % CF_COUNT_CACHE];
+	if (rc == CF_OK && !st->in_tx) {
+		cf_count_slot_clear(c);
+		if (count_copy(c, out) == 0) {
+			c->key = key;
+			c->version = version;
+			st->counts_next++;
+			key = NULL;
+		}
 	}
-	if (st->in_tx) { /* uncommitted changes do not move the data version */
-		free(key);
-		return CF_OK;
-	}
-	struct cf_count_slot *c = &st->counts[st->counts_next++ % CF_COUNT_CACHE];
-	free(c->key);
-	*c = (struct cf_count_slot){.key = key, .version = version, .n = *n};
-	return CF_OK;
+	free(key);
+	if (rc != CF_OK)
+		cf_count_slot_clear(out);
+	return rc;
 }
 
-cf_code cf_store_cert_each(cf_store *st, const cf_certfilter *f, int (*fn)(void *ctx, const cf_certrow *r), void *ctx,
-			   cf_err *e)
+cf_code cf_store_cert_count(cf_store *st, const cf_certfilter *f, int64_t *n, cf_err *e)
 {
-	/* nodes in name order, each node's certificates from the certificates_list index: a page
-	 * is read without sorting the whole table */
+	struct cf_count_slot c;
+	cf_code rc = node_counts(st, f, &c, e);
+	if (rc == CF_OK)
+		*n = c.n;
+	cf_count_slot_clear(&c);
+	return rc;
+}
+
+/* Walks one node's page: its certificates from the certificates_list index (node, kind, name,
+ * id), in display order without a sort (a join ordered by the node's FQDN first is sorted whole by
+ * PostgreSQL, whose plans keep only the outer side's order). *walked counts the rows. */
+static cf_code node_page(cf_store *st, const cf_certfilter *f, int64_t node_id, int64_t offset, int64_t limit,
+			 int (*fn)(void *ctx, const cf_certrow *r), void *ctx, int64_t *walked, int *stop, cf_err *e)
+{
 	static const char sql[] =
-		"SELECT " CERT_COLS " FROM nodes n JOIN certificates c ON n.id = c.node_id WHERE" CERT_WHERE
-		" ORDER BY n.fqdn, c.kind, c.name, c.id LIMIT $7 OFFSET $8";
+		"SELECT " CERT_COLS " FROM nodes n JOIN certificates c ON n.id = c.node_id"
+		" WHERE c.node_id = $9 AND" CERT_WHERE " ORDER BY c.kind, c.name, c.id LIMIT $7 OFFSET $8";
 	cf_stmt *s = NULL;
 	cf_code rc = cf_store_prep(st, sql, &s, e);
 	if (rc != CF_OK)
 		return rc;
 	cert_bind(st, s, f);
-	D->bind_int(s, 7, f->limit > 0 ? f->limit : INT64_MAX);
-	D->bind_int(s, 8, f->offset > 0 ? f->offset : 0);
-	int r, stop = 0;
+	D->bind_int(s, 7, limit);
+	D->bind_int(s, 8, offset);
+	D->bind_int(s, 9, node_id);
+	int r;
 	while ((r = D->step(s, e)) == 1) {
 		cf_certrow row = {0};
 		read_cert(st, s, &row, false, false);
-		stop = fn(ctx, &row);
+		(*walked)++;
+		*stop = fn(ctx, &row);
 		cf_certrow_free(&row);
-		if (stop)
+		if (*stop)
 			break;
 	}
 	cf_store_release(st, s);
-	if (r < 0)
-		return e ? e->code : CF_E_INTERNAL;
+	return r < 0 ? (e ? e->code : CF_E_INTERNAL) : CF_OK;
+}
+
+cf_code cf_store_cert_each(cf_store *st, const cf_certfilter *f, int (*fn)(void *ctx, const cf_certrow *r), void *ctx,
+			   cf_err *e)
+{
+	/* nodes in name order (with how many certificates of each match: whole nodes before the offset
+	 * are skipped), then each node's page; in one read transaction, so the walk sees one state of
+	 * the store as one query did */
+	struct cf_count_slot c = {0};
+	bool own_tx = !st->in_tx && st->reading == 0;
+	cf_code rc = own_tx ? D->begin(st->db, CF_TX_READ, e) : CF_OK;
+	if (rc != CF_OK)
+		return rc;
+	st->reading++;
+	int stop = 0;
+	int64_t skip = f->offset > 0 ? f->offset : 0, left = f->limit > 0 ? f->limit : INT64_MAX;
+	rc = node_counts(st, f, &c, e);
+	for (size_t i = 0; rc == CF_OK && !stop && left > 0 && i < c.nodes; i++) {
+		int64_t walked = 0;
+		if (skip >= c.node_ns[i]) {
+			skip -= c.node_ns[i];
+			continue;
+		}
+		rc = node_page(st, f, c.node_ids[i], skip, left, fn, ctx, &walked, &stop, e);
+		skip = 0;
+		left -= walked;
+	}
+	st->reading--;
+	cf_count_slot_clear(&c);
+	if (own_tx) {
+		if (rc == CF_OK)
+			rc = D->commit(st->db, e);
+		if (rc != CF_OK)
+			D->rollback(st->db);
+	}
+	if (rc != CF_OK)
+		return rc;
 	return stop ? (cf_code)stop : CF_OK;
 }
 

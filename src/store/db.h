@@ -50,6 +50,10 @@ typedef struct cf_db_driver {
 	 * other processes opening the same store wait for it. Taken before the migration's
 	 * transaction begins, so that transaction sees what an earlier holder committed. */
 	cf_code (*lock_schema)(cf_db *db, bool on, cf_err *e);
+	/* Outside a transaction, after one that inserted many rows into table: brings what the engine
+	 * plans queries with up to date (PostgreSQL: ANALYZE). NULL when the engine needs nothing. A
+	 * failure is ignored: the change is committed. */
+	void (*analyze)(cf_db *db, const char *table);
 	cf_code (*prepare)(cf_db *db, const char *sql, cf_stmt **out, cf_err *e);
 	/* Parameters are numbered from 1 as $1, $2, ... in the SQL; text and blobs are copied. A bind
 	 * that fails (an unknown $n, no memory) is kept and makes the next step fail with it. */

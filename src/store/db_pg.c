@@ -39,7 +39,6 @@ struct cf_db {
 	bool write_tx;	    /* a write transaction is open: its commit notifies */
 	bool own_lock;	    /* the session sets lock_timeout (the URL's options do not) */
 	bool own_statement; /* the session sets statement_timeout */
-	bool own_plans;	    /* the session sets plan_cache_mode (PostgreSQL 12 and later) */
 	unsigned gen;	    /* the connection's generation: moves at each reconnect */
 	int64_t seq;	    /* the change feed: commits seen, other connections' and this one's */
 	char *garbage;	    /* DEALLOCATE commands of finalized statements, run when idle */
@@ -261,21 +260,15 @@ static void p_close(cf_db *db)
 
 /* Runs the SETs and the LISTEN every connection starts with (at open and at each reconnect):
  * byte-exact text, timeouts a command line can wait for (lock_timeout as SQLite's busy timeout),
- * unless the URL's options set them; and a plan for each run of a prepared statement (PostgreSQL
- * 12 and later): a plan cached once is made from the table's size at the time, and a store's
- * tables grow from empty, by 100,000 rows inside one import's transaction (no ANALYZE can run in
- * it): a generic plan made on the empty table walked every trust certificate of the store for
- * each one imported. Planning each run costs tens of microseconds; the filters' "$1 = '' OR ..."
- * fold away in it too. */
+ * unless the URL's options set them. */
 static cf_code session_setup(cf_db *db, cf_err *e)
 {
 	char sql[512];
 	snprintf(sql, sizeof(sql),
 		 "SET standard_conforming_strings = on; SET bytea_output = 'hex'; SET client_min_messages = warning;"
-		 "%s%s%s LISTEN " CHANNEL,
+		 "%s%s LISTEN " CHANNEL,
 		 db->own_lock ? " SET lock_timeout = '10s';" : "",
-		 db->own_statement ? " SET statement_timeout = '300s';" : "",
-		 db->own_plans ? " SET plan_cache_mode = force_custom_plan;" : "");
+		 db->own_statement ? " SET statement_timeout = '300s';" : "");
 	PGresult *r = PQexec(db->conn, sql);
 	cf_code rc = PQresultStatus(r) == PGRES_COMMAND_OK ? CF_OK : fail_result(db, r, e, "cannot set up the session");
 	PQclear(r);
@@ -340,8 +333,6 @@ static cf_code p_open(const char *target, bool create, cf_db **out, cf_err *e)
 		const char *options = url_option(opts, "options");
 		db->own_lock = options == NULL || strstr(options, "lock_timeout") == NULL;
 		db->own_statement = options == NULL || strstr(options, "statement_timeout") == NULL;
-		db->own_plans = (options == NULL || strstr(options, "plan_cache_mode") == NULL) &&
-				PQserverVersion(db->conn) >= 120000;
 		PQsetNoticeProcessor(db->conn, quiet, NULL);
 		rc = session_setup(db, e);
 	}
@@ -956,6 +947,21 @@ static cf_code p_lock_schema(cf_db *db, bool on, cf_err *e)
 		  : command(db, "SELECT pg_advisory_unlock(" SCHEMA_LOCK ")", "cannot unlock the schema", NULL, e);
 }
 
+/* The planner's statistics of a table that just took many rows: without them every equality
+ * looks selective, and a lookup of one certificate may read a whole trust store; plans cached
+ * before, in this connection and every other (the daemon's), stay made for the empty table until
+ * the statistics change. PostgreSQL's manual advises ANALYZE after a bulk load; autovacuum would
+ * run it only later. A failure (another role owns the table, a lost connection) changes nothing
+ * the transaction did. */
+static void p_analyze(cf_db *db, const char *table)
+{
+	char sql[128];
+	snprintf(sql, sizeof(sql), "ANALYZE %s", table);
+	take_connection(db);
+	if (PQtransactionStatus(db->conn) == PQTRANS_IDLE)
+		PQclear(PQexec(db->conn, sql));
+}
+
 static cf_db_class p_err_class(cf_db *db)
 {
 	return db->last;
@@ -988,6 +994,7 @@ const cf_db_driver cf_db_pg = {
 	.commit = p_commit,
 	.rollback = p_rollback,
 	.lock_schema = p_lock_schema,
+	.analyze = p_analyze,
 	.prepare = p_prepare,
 	.bind_int = p_bind_int,
 	.bind_text = p_bind_text,

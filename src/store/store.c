@@ -12,6 +12,14 @@
 
 #define D (st->drv)
 
+void cf_count_slot_clear(struct cf_count_slot *c)
+{
+	free(c->key);
+	free(c->node_ids);
+	free(c->node_ns);
+	memset(c, 0, sizeof(*c));
+}
+
 char *cf_store_dup(const char *s)
 {
 	return strdup(s ? s : "");
@@ -180,7 +188,7 @@ void cf_store_close(cf_store *st)
 		if (st->cache[i].stmt != NULL)
 			D->finalize(st->cache[i].stmt);
 	for (int i = 0; i < CF_COUNT_CACHE; i++)
-		free(st->counts[i].key);
+		cf_count_slot_clear(&st->counts[i]);
 	D->close(st->db);
 	free(st);
 }
@@ -199,8 +207,10 @@ const char *cf_store_engine(const cf_store *st)
 cf_code cf_store_begin(cf_store *st, cf_err *e)
 {
 	cf_code rc = D->begin(st->db, CF_TX_WRITE, e);
-	if (rc == CF_OK)
+	if (rc == CF_OK) {
 		st->in_tx = true;
+		st->bulk_rows = 0;
+	}
 	return rc;
 }
 
@@ -223,6 +233,9 @@ cf_code cf_store_commit(cf_store *st, cf_err *e)
 		if (st->audit_armed)
 			st->audit_written = true;
 		st->audit_armed = false;
+		if (st->bulk_rows >= CF_ANALYZE_ROWS && D->analyze != NULL)
+			D->analyze(st->db, "certificates");
+		st->bulk_rows = 0;
 	}
 	return rc;
 }

@@ -9,6 +9,8 @@
  * each new statement parse again on every call) */
 #define CF_STMT_CACHE 128
 #define CF_COUNT_CACHE 8
+/* a transaction that inserted this many rows in bulk is followed by the driver's analyze */
+#define CF_ANALYZE_ROWS 1000
 
 /* Prepared statements are kept per SQL text (queries run thousands of times in a bulk
  * import); a statement in use is never handed out twice. */
@@ -22,17 +24,25 @@ struct cf_store {
 	const cf_db_driver *drv;
 	cf_db *db;
 	bool in_tx;
+	int64_t bulk_rows; /* rows the open transaction inserted in bulk (cf_store_cert_insert_many) */
 	struct cf_stmt_slot cache[CF_STMT_CACHE];
 	/* the audit row the next commit appends (cf_store_audit_pending) */
 	bool audit_armed, audit_written;
 	char audit_account[128], audit_client[128], audit_action[64], audit_object[512];
-	/* recent certificate counts: filter key, the data version they were counted at */
+	int reading; /* certificate walks under way: the outermost holds a read transaction */
+	/* recent certificate counts: filter key, the data version they were counted at, the total and
+	 * each node's (node_ids in display order) */
 	struct cf_count_slot {
 		char *key;
 		int64_t version, n;
+		int64_t *node_ids, *node_ns;
+		size_t nodes, cap;
 	} counts[CF_COUNT_CACHE];
 	unsigned counts_next;
 };
+
+/* Frees what a count slot holds; leaves it empty. */
+void cf_count_slot_clear(struct cf_count_slot *c);
 
 int cf_schema_latest(void);
 /* Brings the schema to the latest version; runs inside the caller's transaction. */

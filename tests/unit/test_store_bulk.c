@@ -1,6 +1,7 @@
 /* The store's bulk paths (src/store/certs.c: multi-row inserts, IN-list lookups, many deletes) and
  * the two imports built on them (core/trust.c bundles, core/endpoint.c LSCs): the same rows, ids,
- * counts, notes and warnings as placing each certificate one at a time. On SQLite in a temporary
+ * counts, notes and warnings as placing each certificate one at a time; and certificate lists
+ * read a node's page at a time, in the order of one query over all nodes. On SQLite in a temporary
  * directory; on PostgreSQL when ctest gives PGSERVER and PGTEST_DIR (unit_store_bulk_pg, a
  * throwaway server started by the pg fixture). */
 #include <setjmp.h>
@@ -523,6 +524,95 @@ static void test_lsc_import_as_one_by_one(void **state)
 	cf_cert_free(ca);
 }
 
+/* ---- certificate lists: a node's page at a time ----------------------------------------------------- */
+
+typedef struct walk {
+	int64_t ids[256];
+	char keys[256][96]; /* fqdn, kind, name and id, as they sort */
+	size_t n;
+} walk;
+
+static int walk_row(void *ctx, const cf_certrow *r)
+{
+	walk *w = ctx;
+	if (w->n < 256) {
+		w->ids[w->n] = r->id;
+		snprintf(w->keys[w->n++], sizeof(w->keys[0]), "%s|%d|%s|%012lld", r->node, r->kind, r->name,
+			 (long long)r->id);
+	}
+	return 0;
+}
+
+/* Pages across nodes whose ids are not in name order: every window (offset, limit) of a filter is
+ * that window of the whole walk, which is in (node FQDN, kind, name, id) order; counts agree. */
+static void test_pages_across_nodes(void **state)
+{
+	struct fx *f = *state;
+	cf_err e = {0};
+	int64_t cl = 0, ids[3];
+	const char *fqdns[] = {"zz-exp.example.com", "aa-exp.example.com", "mm-exp.example.com"};
+	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
+	assert_int_equal(cf_store_cluster_add(f->st, "exp", NULL, &cl, &e), CF_OK);
+	for (int i = 0; i < 3; i++) {
+		cf_node n = {
+			.fqdn = (char *)fqdns[i], .cluster_id = cl, .product = (char *)"expressway", .ip = (char *)""};
+		assert_int_equal(cf_store_node_add(f->st, &n, &e), CF_OK);
+		ids[i] = n.id;
+	}
+	/* interleaved: ids do not follow names, nodes or kinds */
+	const char *stores[] = {"trusted-ca", "server", "tomcat-trust"};
+	for (int k = 0; k < 60; k++) {
+		char cn[32];
+		snprintf(cn, sizeof(cn), "%s CA %02d", k % 3 ? "Page" : "Other", k);
+		cf_cert *c = make_ca(f, cn, 365);
+		int node = (k * 7) % 5; /* 0..2: the Expressways, 3: the publisher, 4: none (no certificate) */
+		if (node == 4)
+			node = 1;
+		int64_t nid = node < 3 ? ids[node] : f->pub_id;
+		cf_certrow r =
+			row_of(c, nid, k % 4 == 0 ? CF_IDENTITY : CF_TRUST, node < 3 ? stores[k % 2] : stores[2]);
+		if (r.kind == CF_IDENTITY)
+			r.name = (char *)(k % 8 == 0 ? "server-a" : "server-b");
+		if (r.kind == CF_IDENTITY) { /* one identity per node and purpose */
+			cf_certrow old = {0};
+			if (cf_store_identity_get(f->st, nid, r.name, false, &old, NULL) == CF_OK)
+				r.kind = CF_TRUST, r.name = (char *)"trusted-ca";
+			cf_certrow_free(&old);
+		}
+		assert_int_equal(cf_store_cert_insert(f->st, &r, &e), CF_OK);
+		cf_facts_free(&r.facts);
+		cf_cert_free(c);
+	}
+	assert_int_equal(cf_store_commit(f->st, &e), CF_OK);
+
+	const cf_certfilter filters[] = {{0}, {.store = "trusted-ca"}, {.begins_with = "page"}, {.kind = CF_IDENTITY}};
+	for (size_t fi = 0; fi < sizeof(filters) / sizeof(filters[0]); fi++) {
+		walk all = {0};
+		cf_certfilter flt = filters[fi];
+		assert_int_equal(cf_store_cert_each(f->st, &flt, walk_row, &all, &e), CF_OK);
+		int64_t total = -1;
+		assert_int_equal(cf_store_cert_count(f->st, &flt, &total, &e), CF_OK);
+		assert_int_equal(total, (int64_t)all.n);
+		assert_true(all.n > 3);
+		for (size_t i = 1; i < all.n; i++)
+			if (strcmp(all.keys[i - 1], all.keys[i]) >= 0)
+				fail_msg("filter %zu: %s before %s", fi, all.keys[i - 1], all.keys[i]);
+		const int64_t limits[] = {1, 2, 7, 50};
+		for (size_t li = 0; li < sizeof(limits) / sizeof(limits[0]); li++)
+			for (int64_t off = 0; off <= (int64_t)all.n; off++) {
+				walk page = {0};
+				flt.offset = off;
+				flt.limit = limits[li];
+				assert_int_equal(cf_store_cert_each(f->st, &flt, walk_row, &page, &e), CF_OK);
+				size_t want = all.n - (size_t)off < (size_t)limits[li] ? all.n - (size_t)off
+										       : (size_t)limits[li];
+				assert_int_equal(page.n, want);
+				for (size_t i = 0; i < page.n; i++)
+					assert_int_equal(page.ids[i], all.ids[off + (int64_t)i]);
+			}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -530,6 +620,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_trust_known, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trust_bundle_as_one_by_one, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lsc_import_as_one_by_one, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pages_across_nodes, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
