@@ -41,9 +41,9 @@ fuzz: deps
 	scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
 
 bench: build
-	bench/import.sh $(BUILD)
+	bench/import.sh $(BUILD) 100000 both
 	bench/validate.sh $(BUILD)
-	bench/api.sh $(BUILD)
+	bench/api.sh $(BUILD) 100000 both
 	bench/monitor.sh $(BUILD)
 
 clean:

@@ -1,21 +1,29 @@
 #!/usr/bin/env bash
 # certfleet import benchmark (not a test): 100,000 CA certificates in one PEM bundle imported into
 # one trust store, then `cert list` three ways, each next to a standard-tool baseline measured in
-# the same run on the same input. See bench/README.md for what every line means.
+# the same run on the same input; on SQLite, on PostgreSQL, or on both with the PostgreSQL/SQLite
+# ratio. See bench/README.md for what every line means.
 #
-# usage: bench/import.sh BUILD_DIR [N]        (N defaults to 100000; the targets are for 100000)
+# usage: bench/import.sh BUILD_DIR [N] [STORE]    (N defaults to 100000; the targets are for 100000)
+#
+# STORE: sqlite (the default: a store file in a temporary directory); both (SQLite and a throwaway
+# PostgreSQL server started with tests/pg/pgserver.sh, each import on a fresh store, the engines
+# taking turns, IMPORT_RUNS times each: 3 by default); or a postgresql:// URL of an empty database
+# (its password from PGPASSWORD or ~/.pgpass; one import).
 #
 # The bundle is generated once by BUILD_DIR/bench/gen_certs and cached as
 # ${BENCH_CACHE:-/tmp}/certfleet-bench-N-TAG.pem, TAG being a hash of bench/gen_certs.c, so it is
 # regenerated when the generator changes (not on every relink); BENCH_REGEN=1 forces it.
 set -euo pipefail
 
-if [[ $# -lt 1 || $# -gt 2 ]]; then
-	echo "usage: $0 BUILD_DIR [N]" >&2
+usage() {
+	echo "usage: $0 BUILD_DIR [N] [sqlite|both|postgresql://USER@HOST:PORT/DB]" >&2
 	exit 2
-fi
+}
+[[ $# -ge 1 && $# -le 3 ]] || usage
 BUILD=$1
 N=${2:-100000}
+STORE_ARG=${3:-sqlite}
 CERTFLEET=$BUILD/certfleet
 GEN=$BUILD/bench/gen_certs
 for exe in "$CERTFLEET" "$GEN"; do
@@ -23,25 +31,34 @@ for exe in "$CERTFLEET" "$GEN"; do
 done
 [[ $N =~ ^[1-9][0-9]*$ ]] || { echo "$0: N must be a positive number" >&2; exit 2; }
 command -v openssl >/dev/null || { echo "$0: openssl not found" >&2; exit 2; }
+case $STORE_ARG in
+sqlite) ENGINES=(sqlite) ;;
+both) ENGINES=(sqlite postgresql) ;;
+postgresql://* | postgres://*) ENGINES=(postgresql) ;;
+*) usage ;;
+esac
+if [[ $STORE_ARG == both ]]; then RUNS_IMPORT=${IMPORT_RUNS:-3}; else RUNS_IMPORT=1; fi
+[[ $RUNS_IMPORT =~ ^[1-9][0-9]*$ ]] || { echo "$0: IMPORT_RUNS must be a positive number" >&2; exit 2; }
 
 IMPORT_TARGET=15 # seconds, for 100,000 certificates
 LIST_TARGET=1    # seconds
+PG_RATIO_TARGET=3 # the PostgreSQL import takes at most this many times the SQLite one
 CERTMONGER_RATE=1 # certificates per second (getcert start-tracking, one by one; PERFORMANCE.md)
 RUNS=3           # list commands: median of this many runs
 SAMPLE=200       # certificates in the process-per-certificate sample
 
 unset CERTFLEET_STORE CERTFLEET_NOW
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/certfleet-bench.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
-STORE=$WORK/store.db
 NODE=ucm1.example.com
 TS=tomcat-trust
 
 # ---- clocks and measuring ------------------------------------------------------------------
 
 . "$(dirname "$0")/lib.sh"
+trap 'pg_stop; rm -rf "$WORK"' EXIT
 lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
-max() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b ? a : b) }'; }
+le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
+add() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a + b }'; }
 
 # timed_runs LABEL CMD...: RUNS runs with stdout to /dev/null; sets MED (median seconds) and the
 # list of times in TIMES; fails the benchmark on a non-zero exit.
@@ -111,81 +128,137 @@ echo "          $N certificates, $(mib "$SIZE") PEM (EC P-256, CA:TRUE, one root
 if ((N >= 99999)); then FILTERED=100; elif ((N >= 99900)); then FILTERED=$((N - 99899)); else FILTERED=0; fi
 EXPIRING=$((N / 100))
 
-# ---- the store ---------------------------------------------------------------------------------
+# ---- the stores ----------------------------------------------------------------------------------
 
-cf() { "$CERTFLEET" --store "$STORE" "$@"; }
-cf init >/dev/null
-cf cluster add c >/dev/null
-cf node add "$NODE" --cluster c --product ucm --no-defaults >/dev/null
-
-echo
-echo "== certfleet"
-
-# ---- import --------------------------------------------------------------------------------------
-
-IMPORT_MODE="one bundle"
-timed "$WORK/import.out" "$CERTFLEET" --store "$STORE" trust add --node "$NODE" --store "$TS" "$BUNDLE"
-if [[ $RC -eq 0 ]]; then
-	IMPORT_T=$T
-	IMPORT_RSS=$RSS
-	printf 'import    %8.3f s  peak %s KB   trust add, one %s bundle of %d\n' "$IMPORT_T" "$IMPORT_RSS" "$(mib "$SIZE")" "$N"
-else
-	ERR=$(head -n 1 "$WORK/err")
-	printf 'import    FAILED (exit %d after %.3f s): %s\n' "$RC" "$T" "$ERR"
-	if [[ $RC -ne 3 || $ERR != *"larger than"* ]]; then
-		exit 1
-	fi
-	# The CLI reads at most 16 MiB per input file (CF_INPUT_MAX). Fall back to bundles just under
-	# that, split outside the timing, so the rest of the benchmark still has 100,000 certificates.
-	per=$(awk -v s="$SIZE" -v n="$N" 'BEGIN { p = int(15 * 1048576 / (s / n)); p = int(p / 1000) * 1000; print (p < 1000 ? 1000 : p) }')
-	awk -v per="$per" -v pfx="$WORK/chunk." '
-		{ print > (pfx sprintf("%04d", int(n / per)) ".pem") }
-		/^-----END CERTIFICATE-----/ { if (++n % per == 0) close(pfx sprintf("%04d", int((n - 1) / per)) ".pem") }' "$BUNDLE"
-	chunks=("$WORK"/chunk.*.pem)
-	IMPORT_MODE="${#chunks[@]} bundles of <= $per (one bundle refused)"
-	IMPORT_T=0
-	IMPORT_RSS=0
-	((${#TIMECMD[@]} > 0)) || IMPORT_RSS=n/a
-	for ch in "${chunks[@]}"; do
-		timed "$WORK/import.out" "$CERTFLEET" --store "$STORE" trust add --node "$NODE" --store "$TS" "$ch"
-		if [[ $RC -ne 0 ]]; then
-			echo "FAILED: trust add $ch exited $RC: $(head -n 1 "$WORK/err")" >&2
-			exit 1
-		fi
-		IMPORT_T=$(awk -v a="$IMPORT_T" -v b="$T" 'BEGIN { printf "%.3f", a + b }')
-		[[ $IMPORT_RSS == n/a ]] || IMPORT_RSS=$(max "$IMPORT_RSS" "$RSS")
-	done
-	printf 'import    %8.3f s  peak %s KB   trust add, %d bundles of <= %d certificates each (sum)\n' \
-		"$IMPORT_T" "$IMPORT_RSS" "${#chunks[@]}" "$per"
+if [[ $STORE_ARG == both ]]; then
+	pg_start
+	echo "engines:  SQLite $(sqlite3 --version 2>/dev/null | cut -d' ' -f1 || echo '(version n/a)') (WAL, synchronous=FULL), file in $WORK;"
+	echo "          $(pg_version) on 127.0.0.1, a throwaway server (tests/pg/pgserver.sh) run with $PG_SETTINGS"
+elif [[ ${ENGINES[0]} == postgresql ]]; then
+	echo "engine:   PostgreSQL at $STORE_ARG (given; the server's CPU is not measured)"
 fi
 
-# ---- correctness, once, outside the timing ------------------------------------------------------
+cf() { "$CERTFLEET" --store "$STORE" "$@"; }
+# fresh_store ENGINE RUN: a new, empty store of the engine in STORE, with the benchmark's node.
+fresh_store() {
+	case $1 in
+	sqlite) STORE=$WORK/store-$2.db ;;
+	postgresql) if [[ $STORE_ARG == both ]]; then STORE=$(pg_fresh "bench_$2"); else STORE=$STORE_ARG; fi ;;
+	esac
+	local have
+	have=$("$CERTFLEET" --store "$STORE" --json node list 2>/dev/null | tr -d ' \n' || true)
+	if [[ $1 == postgresql && $STORE_ARG != both && $have != '{"items":[]}' && -n $have ]]; then
+		echo "$0: $STORE_ARG already holds a store; give an empty database" >&2
+		exit 2
+	fi
+	cf init >/dev/null
+	cf cluster add c >/dev/null
+	cf node add "$NODE" --cluster c --product ucm --no-defaults >/dev/null
+}
 
-cf cert list --json >"$WORK/list.json"
-check_items "$WORK/list.json" "$N" "cert list --json"
-cf cert list --json --store "$TS" --begins-with "Bench CA 0999" >"$WORK/filtered.json"
-check_items "$WORK/filtered.json" "$FILTERED" "the filtered list"
-cf cert list --json --expiring 30 >"$WORK/expiring.json"
-check_items "$WORK/expiring.json" "$EXPIRING" "cert list --json --expiring 30"
-echo "checked   cert list --json: valid JSON, $N items; filtered: $FILTERED items; expiring: $EXPIRING items"
-rm -f "$WORK/list.json"
+# ---- import: each engine on a fresh store, the engines taking turns ---------------------------------
 
-# ---- lists -----------------------------------------------------------------------------------------
+declare -A IMPORT_TIMES IMPORT_RSS IMPORT_CPU IMPORT_SRV LAST_STORE
+for e in "${ENGINES[@]}"; do IMPORT_TIMES[$e]=""; IMPORT_CPU[$e]=""; IMPORT_SRV[$e]=""; IMPORT_RSS[$e]=0; done
+echo
+echo "== certfleet: import"
+for ((run = 1; run <= RUNS_IMPORT; run++)); do
+	for e in "${ENGINES[@]}"; do
+		fresh_store "$e" "$run"
+		srv0=""
+		[[ $e == postgresql && -n $PGDIR ]] && srv0=$(pg_cpu)
+		timed "$WORK/import.out" "$CERTFLEET" --store "$STORE" trust add --node "$NODE" --store "$TS" "$BUNDLE"
+		if [[ $RC -ne 0 ]]; then
+			printf 'import    FAILED on %s (exit %d after %.3f s): %s\n' "$e" "$RC" "$T" "$(head -n 1 "$WORK/err")"
+			exit 1
+		fi
+		srv="-"
+		if [[ -n $srv0 ]]; then
+			pg_idle "bench_$run"
+			srv=$(awk -v a="$srv0" -v b="$(pg_cpu)" 'BEGIN { printf "%.2f", b - a }')
+		fi
+		IMPORT_TIMES[$e]+="$T "
+		IMPORT_CPU[$e]+="$CPU "
+		IMPORT_SRV[$e]+="$srv "
+		[[ $RSS == n/a ]] || IMPORT_RSS[$e]=$(awk -v a="${IMPORT_RSS[$e]}" -v b="$RSS" 'BEGIN { print (a > b ? a : b) }')
+		LAST_STORE[$e]=$STORE
+		if [[ $srv == - ]]; then
+			printf 'import    %-10s %8.3f s  cpu %s s  peak %s KB   trust add, one %s bundle of %d (run %d)\n' \
+				"$e" "$T" "$CPU" "$RSS" "$(mib "$SIZE")" "$N" "$run"
+		else
+			printf 'import    %-10s %8.3f s  cpu %s s + server %s s  peak %s KB   trust add, one %s bundle of %d (run %d)\n' \
+				"$e" "$T" "$CPU" "$srv" "$RSS" "$(mib "$SIZE")" "$N" "$run"
+		fi
+	done
+done
+declare -A IMPORT_T IMPORT_C
+for e in "${ENGINES[@]}"; do
+	# shellcheck disable=SC2086
+	IMPORT_T[$e]=$(median ${IMPORT_TIMES[$e]})
+	# the CPU of the median run: certfleet's, plus the server's on PostgreSQL
+	read -r -a ts <<<"${IMPORT_TIMES[$e]}"
+	read -r -a cs <<<"${IMPORT_CPU[$e]}"
+	read -r -a ss <<<"${IMPORT_SRV[$e]}"
+	for i in "${!ts[@]}"; do
+		if [[ ${ts[$i]} == "${IMPORT_T[$e]}" ]]; then
+			if [[ ${ss[$i]} == - || ${cs[$i]} == n/a ]]; then IMPORT_C[$e]=${cs[$i]}; else IMPORT_C[$e]=$(add "${cs[$i]}" "${ss[$i]}"); fi
+			break
+		fi
+	done
+	if ((RUNS_IMPORT > 1)); then
+		printf 'import    %-10s %8.3f s  median of %d (runs: %s); cpu of that run %s s\n' "$e" "${IMPORT_T[$e]}" \
+			"$RUNS_IMPORT" "${IMPORT_TIMES[$e]% }" "${IMPORT_C[$e]}"
+	fi
+done
 
-timed_runs "cert list --json" "$CERTFLEET" --store "$STORE" cert list --json
-LIST_T=$MED
-printf 'list      %8.3f s  peak %s KB   cert list --json (%s items; runs: %s)\n' "$LIST_T" "$MEDRSS" "$N" "$TIMES"
-timed_runs "filtered list" "$CERTFLEET" --store "$STORE" cert list --json --store "$TS" --begins-with "Bench CA 0999"
-FILT_T=$MED
-printf 'filtered  %8.3f s  peak %s KB   cert list --json --store %s --begins-with "Bench CA 0999" (%d items)\n' \
-	"$FILT_T" "$MEDRSS" "$TS" "$FILTERED"
-timed_runs "expiring list" "$CERTFLEET" --store "$STORE" cert list --expiring 30
-EXP_T=$MED
-printf 'expiring  %8.3f s  peak %s KB   cert list --expiring 30 (%d items, text)\n' "$EXP_T" "$MEDRSS" "$EXPIRING"
-timed_runs "stored re-validation" "$CERTFLEET" --store "$STORE" validate --stored
-REVAL_T=$MED
-printf 'revalid   %8.3f s  peak %s KB   validate --stored (expiry + trust anchor presence of all %s, from stored facts)\n' \
-	"$REVAL_T" "$MEDRSS" "$N"
+# ---- correctness, once per engine, outside the timing -------------------------------------------------
+
+for e in "${ENGINES[@]}"; do
+	STORE=${LAST_STORE[$e]}
+	cf cert list --json >"$WORK/list.json"
+	check_items "$WORK/list.json" "$N" "cert list --json ($e)"
+	cf cert list --json --store "$TS" --begins-with "Bench CA 0999" >"$WORK/filtered.json"
+	check_items "$WORK/filtered.json" "$FILTERED" "the filtered list ($e)"
+	cf cert list --json --expiring 30 >"$WORK/expiring.json"
+	check_items "$WORK/expiring.json" "$EXPIRING" "cert list --json --expiring 30 ($e)"
+	echo "checked   $e: cert list --json: valid JSON, $N items; filtered: $FILTERED items; expiring: $EXPIRING items"
+	rm -f "$WORK/list.json"
+done
+
+# ---- lists, the engines taking turns line by line --------------------------------------------------
+
+echo
+echo "== certfleet: lists"
+declare -A LIST_T FILT_T EXP_T REVAL_T
+for what in list filtered expiring revalid; do
+	for e in "${ENGINES[@]}"; do
+		STORE=${LAST_STORE[$e]}
+		case $what in
+		list)
+			timed_runs "cert list --json ($e)" "$CERTFLEET" --store "$STORE" cert list --json
+			LIST_T[$e]=$MED
+			printf 'list      %-10s %8.3f s  peak %s KB   cert list --json (%s items; runs: %s)\n' "$e" "$MED" "$MEDRSS" "$N" "$TIMES"
+			;;
+		filtered)
+			timed_runs "filtered list ($e)" "$CERTFLEET" --store "$STORE" cert list --json --store "$TS" --begins-with "Bench CA 0999"
+			FILT_T[$e]=$MED
+			printf 'filtered  %-10s %8.3f s  peak %s KB   cert list --json --store %s --begins-with "Bench CA 0999" (%d items)\n' \
+				"$e" "$MED" "$MEDRSS" "$TS" "$FILTERED"
+			;;
+		expiring)
+			timed_runs "expiring list ($e)" "$CERTFLEET" --store "$STORE" cert list --expiring 30
+			EXP_T[$e]=$MED
+			printf 'expiring  %-10s %8.3f s  peak %s KB   cert list --expiring 30 (%d items, text)\n' "$e" "$MED" "$MEDRSS" "$EXPIRING"
+			;;
+		revalid)
+			timed_runs "stored re-validation ($e)" "$CERTFLEET" --store "$STORE" validate --stored
+			REVAL_T[$e]=$MED
+			printf 'revalid   %-10s %8.3f s  peak %s KB   validate --stored (expiry + trust anchor presence of all %s, from stored facts)\n' \
+				"$e" "$MED" "$MEDRSS" "$N"
+			;;
+		esac
+	done
+done
 
 # ---- baselines: standard tools on the same bundle ---------------------------------------------------
 
@@ -226,23 +299,42 @@ printf 'certmonger %7s s  (quoted, not measured) getcert start-tracking one by o
 
 echo
 echo "== ratios (baseline time / certfleet time; above 1 means certfleet is faster)"
-printf 'import    vs openssl storeutl %sx   vs openssl crl2pkcs7 %sx   vs process per cert %sx   vs certmonger %sx\n' \
-	"$(ratio "$STOREUTL_T" "$IMPORT_T")" "$(ratio "$CRL2P7_T" "$IMPORT_T")" "$(ratio "$PERPROC_T" "$IMPORT_T")" \
-	"$(ratio "$CERTMONGER_T" "$IMPORT_T")"
-printf 'list      vs openssl storeutl %sx   (re-reading the bundle is what listing it takes without a store)\n' \
-	"$(ratio "$STOREUTL_T" "$LIST_T")"
-printf 'filtered  vs openssl storeutl %sx\n' "$(ratio "$STOREUTL_T" "$FILT_T")"
-printf 'expiring  vs openssl storeutl %sx\n' "$(ratio "$STOREUTL_T" "$EXP_T")"
+for e in "${ENGINES[@]}"; do
+	printf 'import    %-10s vs openssl storeutl %sx   vs openssl crl2pkcs7 %sx   vs process per cert %sx   vs certmonger %sx\n' \
+		"$e" "$(ratio "$STOREUTL_T" "${IMPORT_T[$e]}")" "$(ratio "$CRL2P7_T" "${IMPORT_T[$e]}")" \
+		"$(ratio "$PERPROC_T" "${IMPORT_T[$e]}")" "$(ratio "$CERTMONGER_T" "${IMPORT_T[$e]}")"
+	printf 'list      %-10s vs openssl storeutl %sx   (re-reading the bundle is what listing it takes without a store)\n' \
+		"$e" "$(ratio "$STOREUTL_T" "${LIST_T[$e]}")"
+	printf 'filtered  %-10s vs openssl storeutl %sx\n' "$e" "$(ratio "$STOREUTL_T" "${FILT_T[$e]}")"
+	printf 'expiring  %-10s vs openssl storeutl %sx\n' "$e" "$(ratio "$STOREUTL_T" "${EXP_T[$e]}")"
+done
+if [[ $STORE_ARG == both ]]; then
+	PG_RATIO=$(ratio "${IMPORT_T[postgresql]}" "${IMPORT_T[sqlite]}")
+	echo
+	echo "== PostgreSQL / SQLite (time on PostgreSQL / time on SQLite, same run; below 1 means PostgreSQL is faster)"
+	printf 'import    %sx (median %s s / %s s)   cpu %sx (certfleet + server %s s / %s s)\n' "$PG_RATIO" \
+		"${IMPORT_T[postgresql]}" "${IMPORT_T[sqlite]}" "$(ratio "${IMPORT_C[postgresql]}" "${IMPORT_C[sqlite]}")" \
+		"${IMPORT_C[postgresql]}" "${IMPORT_C[sqlite]}"
+	printf 'list      %sx   filtered %sx   expiring %sx   revalid %sx\n' "$(ratio "${LIST_T[postgresql]}" "${LIST_T[sqlite]}")" \
+		"$(ratio "${FILT_T[postgresql]}" "${FILT_T[sqlite]}")" "$(ratio "${EXP_T[postgresql]}" "${EXP_T[sqlite]}")" \
+		"$(ratio "${REVAL_T[postgresql]}" "${REVAL_T[sqlite]}")"
+fi
 
 echo
 if ((N == 100000)); then
 	echo "== targets (100,000 certificates, this 2-core machine)"
-	printf 'import    < %2d s: %s (%s s, %s)\n' "$IMPORT_TARGET" "$(verdict "$IMPORT_T" "$IMPORT_TARGET")" "$IMPORT_T" "$IMPORT_MODE"
-	printf 'list      < %2d s: %s (%s s)\n' "$LIST_TARGET" "$(verdict "$LIST_T" "$LIST_TARGET")" "$LIST_T"
-	printf 'filtered  < %2d s: %s (%s s)\n' "$LIST_TARGET" "$(verdict "$FILT_T" "$LIST_TARGET")" "$FILT_T"
-	printf 'expiring  < %2d s: %s (%s s)\n' "$LIST_TARGET" "$(verdict "$EXP_T" "$LIST_TARGET")" "$EXP_T"
-	printf 'revalid   < 0.2 s: %s (%s s)\n' "$(verdict "$REVAL_T" 0.2)" "$REVAL_T"
-	[[ $IMPORT_MODE == "one bundle" ]] || echo "note      the single 100,000-certificate bundle was refused; see the import line above"
+	for e in "${ENGINES[@]}"; do
+		printf 'import    %-10s < %2d s: %s (%s s)\n' "$e" "$IMPORT_TARGET" "$(verdict "${IMPORT_T[$e]}" "$IMPORT_TARGET")" "${IMPORT_T[$e]}"
+		printf 'list      %-10s < %2d s: %s (%s s)\n' "$e" "$LIST_TARGET" "$(verdict "${LIST_T[$e]}" "$LIST_TARGET")" "${LIST_T[$e]}"
+		printf 'filtered  %-10s < %2d s: %s (%s s)\n' "$e" "$LIST_TARGET" "$(verdict "${FILT_T[$e]}" "$LIST_TARGET")" "${FILT_T[$e]}"
+		printf 'expiring  %-10s < %2d s: %s (%s s)\n' "$e" "$LIST_TARGET" "$(verdict "${EXP_T[$e]}" "$LIST_TARGET")" "${EXP_T[$e]}"
+		printf 'revalid   %-10s < 0.2 s: %s (%s s)\n' "$e" "$(verdict "${REVAL_T[$e]}" 0.2)" "${REVAL_T[$e]}"
+	done
+	if [[ $STORE_ARG == both ]]; then
+		if le "$PG_RATIO" "$PG_RATIO_TARGET"; then v=met; else v=MISSED; fi
+		printf 'import    postgresql <= %dx sqlite: %s (%sx)\n' "$PG_RATIO_TARGET" "$v" "$PG_RATIO"
+	fi
 else
 	echo "== targets apply to N = 100000 (this run: N = $N)"
 fi
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo n/a)"

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "store/store_int.h"
+#include "util/buf.h"
 #include "util/clock.h"
 #include "util/grow.h"
 
@@ -383,13 +384,16 @@ cf_code cf_store_named_delete(cf_store *st, int64_t node_id, cf_certkind kind, c
 	return cf_store_run(st, s, e);
 }
 
-/* Columns read into a cf_certrow, in this order; DER and key are appended when asked. */
-#define CERT_COLS                                                                                                      \
-	"c.id, c.node_id, n.fqdn, c.kind, c.name, c.sha256, c.spki_sha256, c.subject, c.issuer, c.cn,"                 \
+/* Columns read into a cf_certrow, in this order; DER and key are appended when asked. A node's
+ * page reads its node's FQDN from the node list instead (CERT_COLS_OF_NODE: one table to plan). */
+#define CERT_COLS_REST                                                                                                 \
+	" c.kind, c.name, c.sha256, c.spki_sha256, c.subject, c.issuer, c.cn,"                                         \
 	" c.serial, c.not_before, c.not_after, c.key_type, c.key_bits, c.curve, c.sig_hash,"                           \
 	" c.self_signed, c.ca, c.has_bc, c.has_ku, c.ku, c.has_eku, c.eku, c.eku_other, c.san, c.ocsp,"                \
 	" c.crl_dp, c.unsupported_oids, c.distribution, c.source, c.description, c.chain_pem,"                         \
 	" c.warnings, c.created, c.anchor_sha256"
+#define CERT_COLS "c.id, c.node_id, n.fqdn," CERT_COLS_REST
+#define CERT_COLS_OF_NODE "c.id, c.node_id, '' AS fqdn," CERT_COLS_REST
 
 static void read_cert(cf_store *st, cf_stmt *s, cf_certrow *r, bool der, bool key)
 {
@@ -494,28 +498,116 @@ cf_code cf_store_named_get(cf_store *st, int64_t node_id, cf_certkind kind, cons
 	return get_one(st, s, with_key, out, name, e);
 }
 
-/* The filter's WHERE clause over certificates c JOIN nodes n, parameters $1..$6 (cert_bind). */
-#define CERT_WHERE                                                                                                     \
-	" ($1 = '' OR lower(n.fqdn) = lower($1))"                                                                      \
-	" AND ($2 = '' OR (c.kind = 1 AND c.name = $2))"                                                               \
-	" AND ($3 = '' OR (c.kind = 2 AND c.name = $3))"                                                               \
-	" AND ($4 = '' OR substr(lower(c.cn), 1, length($4)) = lower($4)"                                              \
-	"      OR substr(lower(c.name), 1, length($4)) = lower($4))"                                                   \
-	" AND ($5 = 0 OR c.not_after <= $5)"                                                                           \
-	" AND ($6 = 0 OR c.kind = $6) AND ($6 <> 0 OR c.kind <> 3)"
+/* Certificate filters: each set in a cf_certfilter adds its condition on certificates c JOIN
+ * nodes n, '$' standing for its parameter (numbered in this order among those set). A query's
+ * text holds only the filters it sets, one text per combination, so PostgreSQL can plan it once
+ * for every run: with all of them as "$1 = '' OR ..." its plan for any values sorted a node's
+ * whole list, and planning each run cost more than reading the page. */
+enum { F_NODE, F_PURPOSE, F_STORE, F_BEGINS, F_EXPIRING, F_KIND, N_FILTERS };
+static const char *const filter_sql[N_FILTERS] = {
+	"lower(n.fqdn) = lower($)",
+	"c.kind = 1 AND c.name = $",
+	"c.kind = 2 AND c.name = $",
+	"(substr(lower(c.cn), 1, length($)) = lower($) OR substr(lower(c.name), 1, length($)) = lower($))",
+	"c.not_after <= $",
+	"c.kind = $",
+};
+#define N_MASKS (1 << N_FILTERS)
 
-static void cert_bind(cf_store *st, cf_stmt *s, const cf_certfilter *f)
+/* The filters f sets, as a mask of (1 << F_...). */
+static unsigned filter_mask(const cf_certfilter *f)
 {
-	D->bind_text(s, 1, f->node ? f->node : "");
-	D->bind_text(s, 2, f->purpose ? f->purpose : "");
-	D->bind_text(s, 3, f->store ? f->store : "");
-	D->bind_text(s, 4, f->begins_with ? f->begins_with : "");
-	D->bind_int(s, 5, f->expiring_before);
-	D->bind_int(s, 6, f->kind);
+	return (f->node && *f->node ? 1u << F_NODE : 0) | (f->purpose && *f->purpose ? 1u << F_PURPOSE : 0) |
+	       (f->store && *f->store ? 1u << F_STORE : 0) | (f->begins_with && *f->begins_with ? 1u << F_BEGINS : 0) |
+	       (f->expiring_before != 0 ? 1u << F_EXPIRING : 0) | (f->kind != 0 ? 1u << F_KIND : 0);
+}
+
+/* head, the conditions of mask with parameters numbered from first, then tail, in which '#' and
+ * '%' stand for the next two parameter numbers. New string, NULL when out of memory. */
+static char *filtered_sql(const char *head, unsigned mask, int first, const char *tail)
+{
+	cf_buf b = {0};
+	int n = first;
+	cf_buf_adds(&b, head);
+	for (int i = 0; i < N_FILTERS; i++) {
+		if ((mask & (1u << i)) == 0)
+			continue;
+		cf_buf_adds(&b, " AND ");
+		for (const char *p = filter_sql[i]; *p != '\0'; p++)
+			if (*p == '$')
+				cf_buf_addf(&b, "$%d", n);
+			else
+				cf_buf_add(&b, p, 1);
+		n++;
+	}
+	if ((mask & (1u << F_KIND)) == 0)
+		cf_buf_adds(&b, " AND c.kind <> 3"); /* phones' LSCs only when asked for by kind */
+	for (const char *p = tail; *p != '\0'; p++)
+		if (*p == '#' || *p == '%')
+			cf_buf_addf(&b, "$%d", *p == '#' ? n : n + 1);
+		else
+			cf_buf_add(&b, p, 1);
+	if (b.oom) {
+		cf_buf_free(&b);
+		return NULL;
+	}
+	return b.p;
+}
+
+/* The texts of the two filtered queries for every mask, built once for the process. */
+static struct {
+	char *count[N_MASKS], *page[N_MASKS];
+	bool ok;
+} filtered;
+static pthread_once_t filtered_once = PTHREAD_ONCE_INIT;
+
+static void filtered_build(void)
+{
+	bool ok = true;
+	for (unsigned m = 0; m < N_MASKS; m++) {
+		ok &= (filtered.count[m] = filtered_sql("SELECT n.id, n.fqdn, count(*) FROM nodes n JOIN certificates c"
+							" ON n.id = c.node_id WHERE 1 = 1",
+							m, 1, " GROUP BY n.id, n.fqdn ORDER BY n.fqdn")) != NULL;
+		/* the node is chosen by the count: a page reads one table */
+		if ((m & (1u << F_NODE)) == 0)
+			ok &= (filtered.page[m] =
+				       filtered_sql("SELECT " CERT_COLS_OF_NODE " FROM certificates c"
+						    " WHERE c.node_id = $1",
+						    m, 2, " ORDER BY c.kind, c.name, c.id LIMIT # OFFSET %")) != NULL;
+	}
+	filtered.ok = ok;
+}
+
+/* A prepared filtered query (count: the count per node, with its FQDN; else a node's page, its
+ * node $1, without the node filter) with the filters' parameters bound; *next is the number of the
+ * parameter after them. */
+static cf_code filtered_prep(cf_store *st, const cf_certfilter *f, bool count, cf_stmt **s, int *next, cf_err *e)
+{
+	pthread_once(&filtered_once, filtered_build);
+	if (!filtered.ok)
+		return cf_err_set(e, CF_E_INTERNAL, "store", "out of memory");
+	unsigned mask = filter_mask(f) & (count ? ~0u : ~(1u << F_NODE));
+	cf_code rc = cf_store_prep(st, count ? filtered.count[mask] : filtered.page[mask], s, e);
+	if (rc != CF_OK)
+		return rc;
+	int n = count ? 1 : 2;
+	const char *text[N_FILTERS] = {f->node, f->purpose, f->store, f->begins_with};
+	for (int i = 0; i < N_FILTERS; i++) {
+		if ((mask & (1u << i)) == 0)
+			continue;
+		if (i == F_EXPIRING)
+			D->bind_int(*s, n++, f->expiring_before);
+		else if (i == F_KIND)
+			D->bind_int(*s, n++, f->kind);
+		else
+			D->bind_text(*s, n++, text[i]);
+	}
+	*next = n;
+	return CF_OK;
 }
 
 /* Appends a node's count to c; -1 when out of memory. */
-static int count_push(struct cf_count_slot *c, int64_t node_id, int64_t n)
+static int count_push(struct cf_count_slot *c, int64_t node_id, const char *fqdn, int64_t n)
 {
 	if (c->nodes == c->cap) {
 		size_t cap = c->cap ? 2 * c->cap : 8;
@@ -527,8 +619,14 @@ static int count_push(struct cf_count_slot *c, int64_t node_id, int64_t n)
 		if (ns == NULL)
 			return -1;
 		c->node_ns = ns;
+		char **names = realloc(c->node_fqdns, cap * sizeof(*names));
+		if (names == NULL)
+			return -1;
+		c->node_fqdns = names;
 		c->cap = cap;
 	}
+	if ((c->node_fqdns[c->nodes] = strdup(fqdn)) == NULL)
+		return -1;
 	c->node_ids[c->nodes] = node_id;
 	c->node_ns[c->nodes++] = n;
 	c->n += n;
@@ -540,7 +638,7 @@ static int count_copy(struct cf_count_slot *dst, const struct cf_count_slot *src
 {
 	memset(dst, 0, sizeof(*dst));
 	for (size_t i = 0; i < src->nodes; i++)
-		if (count_push(dst, src->node_ids[i], src->node_ns[i]) != 0) {
+		if (count_push(dst, src->node_ids[i], src->node_fqdns[i], src->node_ns[i]) != 0) {
 			cf_count_slot_clear(dst);
 			return -1;
 		}
@@ -552,9 +650,6 @@ static int count_copy(struct cf_count_slot *dst, const struct cf_count_slot *src
  * of 100,000 certificates does not count them again for every page. */
 static cf_code node_counts(cf_store *st, const cf_certfilter *f, struct cf_count_slot *out, cf_err *e)
 {
-	static const char sql[] =
-		"SELECT n.id, count(*) FROM nodes n JOIN certificates c ON n.id = c.node_id WHERE" CERT_WHERE
-		" GROUP BY n.id, n.fqdn ORDER BY n.fqdn";
 	char *key = NULL;
 	int64_t version = cf_store_data_version(st);
 	memset(out, 0, sizeof(*out));
@@ -571,15 +666,15 @@ static cf_code node_counts(cf_store *st, const cf_certfilter *f, struct cf_count
 		}
 	}
 	cf_stmt *s = NULL;
-	cf_code rc = cf_store_prep(st, sql, &s, e);
+	int next = 0;
+	cf_code rc = filtered_prep(st, f, true, &s, &next, e);
 	if (rc != CF_OK) {
 		free(key);
 		return rc;
 	}
-	cert_bind(st, s, f);
 	int r;
 	while ((r = D->step(s, e)) == 1)
-		if (count_push(out, D->col_int(s, 0), D->col_int(s, 1)) != 0) {
+		if (count_push(out, D->col_int(s, 0), D->col_text(s, 1), D->col_int(s, 2)) != 0) {
 			rc = cf_err_set(e, CF_E_INTERNAL, "store", "out of memory");
 			break;
 		}
@@ -616,26 +711,27 @@ cf_code cf_store_cert_count(cf_store *st, const cf_certfilter *f, int64_t *n, cf
 /* Walks one node's page: its certificates from the certificates_list index (node, kind, name,
  * id), in display order without a sort (a join ordered by the node's FQDN first is sorted whole by
  * PostgreSQL, whose plans keep only the outer side's order). *walked counts the rows. */
-static cf_code node_page(cf_store *st, const cf_certfilter *f, int64_t node_id, int64_t offset, int64_t limit,
-			 int (*fn)(void *ctx, const cf_certrow *r), void *ctx, int64_t *walked, int *stop, cf_err *e)
+static cf_code node_page(cf_store *st, const cf_certfilter *f, int64_t node_id, const char *fqdn, int64_t offset,
+			 int64_t limit, int (*fn)(void *ctx, const cf_certrow *r), void *ctx, int64_t *walked,
+			 int *stop, cf_err *e)
 {
-	static const char sql[] =
-		"SELECT " CERT_COLS " FROM nodes n JOIN certificates c ON n.id = c.node_id"
-		" WHERE c.node_id = $9 AND" CERT_WHERE " ORDER BY c.kind, c.name, c.id LIMIT $7 OFFSET $8";
 	cf_stmt *s = NULL;
-	cf_code rc = cf_store_prep(st, sql, &s, e);
+	int next = 0;
+	cf_code rc = filtered_prep(st, f, false, &s, &next, e);
 	if (rc != CF_OK)
 		return rc;
-	cert_bind(st, s, f);
-	D->bind_int(s, 7, limit);
-	D->bind_int(s, 8, offset);
-	D->bind_int(s, 9, node_id);
+	D->bind_int(s, 1, node_id);
+	D->bind_int(s, next, limit);
+	D->bind_int(s, next + 1, offset);
 	int r;
 	while ((r = D->step(s, e)) == 1) {
 		cf_certrow row = {0};
 		read_cert(st, s, &row, false, false);
+		free(row.node);
+		row.node = (char *)fqdn; /* borrowed from the node list */
 		(*walked)++;
 		*stop = fn(ctx, &row);
+		row.node = NULL;
 		cf_certrow_free(&row);
 		if (*stop)
 			break;
@@ -644,28 +740,49 @@ static cf_code node_page(cf_store *st, const cf_certfilter *f, int64_t node_id, 
 	return r < 0 ? (e ? e->code : CF_E_INTERNAL) : CF_OK;
 }
 
+/* How many nodes of c the window [skip, skip + left) takes rows from. */
+static size_t nodes_spanned(const struct cf_count_slot *c, int64_t skip, int64_t left)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < c->nodes && left > 0; i++) {
+		if (skip >= c->node_ns[i]) {
+			skip -= c->node_ns[i];
+			continue;
+		}
+		n++;
+		left -= c->node_ns[i] - skip;
+		skip = 0;
+	}
+	return n;
+}
+
 cf_code cf_store_cert_each(cf_store *st, const cf_certfilter *f, int (*fn)(void *ctx, const cf_certrow *r), void *ctx,
 			   cf_err *e)
 {
-	/* nodes in name order (with how many certificates of each match: whole nodes before the offset
-	 * are skipped), then each node's page; in one read transaction, so the walk sees one state of
-	 * the store as one query did */
+	/* nodes in name order, with how many certificates of each match (whole nodes before the
+	 * offset are skipped), then each node's page. A walk over more than one node holds a read
+	 * transaction, counted again in it, so it sees one state of the store as one query did; one
+	 * node's page is one query anyway (a page of the API: no BEGIN and COMMIT to wait for) */
 	struct cf_count_slot c = {0};
-	bool own_tx = !st->in_tx && st->reading == 0;
-	cf_code rc = own_tx ? D->begin(st->db, CF_TX_READ, e) : CF_OK;
-	if (rc != CF_OK)
-		return rc;
+	int64_t skip = f->offset > 0 ? f->offset : 0, left = f->limit > 0 ? f->limit : INT64_MAX;
+	bool own_tx = false;
+	cf_code rc = node_counts(st, f, &c, e);
+	if (rc == CF_OK && !st->in_tx && st->reading == 0 && nodes_spanned(&c, skip, left) > 1) {
+		cf_count_slot_clear(&c);
+		if ((rc = D->begin(st->db, CF_TX_READ, e)) == CF_OK) {
+			own_tx = true;
+			rc = node_counts(st, f, &c, e);
+		}
+	}
 	st->reading++;
 	int stop = 0;
-	int64_t skip = f->offset > 0 ? f->offset : 0, left = f->limit > 0 ? f->limit : INT64_MAX;
-	rc = node_counts(st, f, &c, e);
 	for (size_t i = 0; rc == CF_OK && !stop && left > 0 && i < c.nodes; i++) {
 		int64_t walked = 0;
 		if (skip >= c.node_ns[i]) {
 			skip -= c.node_ns[i];
 			continue;
 		}
-		rc = node_page(st, f, c.node_ids[i], skip, left, fn, ctx, &walked, &stop, e);
+		rc = node_page(st, f, c.node_ids[i], c.node_fqdns[i], skip, left, fn, ctx, &walked, &stop, e);
 		skip = 0;
 		left -= walked;
 	}

@@ -336,9 +336,17 @@ cf_code cf_store_revcheck_get(cf_store *st, const char *sha256, cf_revcheckrow *
 
 bool cf_store_revcheck_any(cf_store *st)
 {
-	int64_t any = 1; /* when it cannot be read: look each one up */
-	cf_store_query_int(st, "SELECT CASE WHEN EXISTS (SELECT 1 FROM revocation_checks) THEN 1 ELSE 0 END", NULL,
-			   &any, NULL);
+	/* asked for every page of the certificate list: kept until the store changes */
+	int64_t version = cf_store_data_version(st), any = 1; /* when it cannot be read: look each one up */
+	if (!st->in_tx && version >= 0 && st->revcheck_any_version == version + 1)
+		return st->revcheck_any;
+	cf_err e = {0};
+	if (cf_store_query_int(st, "SELECT CASE WHEN EXISTS (SELECT 1 FROM revocation_checks) THEN 1 ELSE 0 END", NULL,
+			       &any, &e) == CF_OK &&
+	    !st->in_tx && version >= 0) {
+		st->revcheck_any = any != 0;
+		st->revcheck_any_version = version + 1; /* 0: nothing kept */
+	}
 	return any != 0;
 }
 

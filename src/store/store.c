@@ -14,6 +14,9 @@
 
 void cf_count_slot_clear(struct cf_count_slot *c)
 {
+	for (size_t i = 0; i < c->nodes; i++)
+		free(c->node_fqdns[i]);
+	free(c->node_fqdns);
 	free(c->key);
 	free(c->node_ids);
 	free(c->node_ns);

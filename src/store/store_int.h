@@ -31,14 +31,18 @@ struct cf_store {
 	char audit_account[128], audit_client[128], audit_action[64], audit_object[512];
 	int reading; /* certificate walks under way: the outermost holds a read transaction */
 	/* recent certificate counts: filter key, the data version they were counted at, the total and
-	 * each node's (node_ids in display order) */
+	 * each node's (node_ids and node_fqdns in display order) */
 	struct cf_count_slot {
 		char *key;
 		int64_t version, n;
 		int64_t *node_ids, *node_ns;
+		char **node_fqdns;
 		size_t nodes, cap;
 	} counts[CF_COUNT_CACHE];
 	unsigned counts_next;
+	/* cf_store_revcheck_any's answer and the data version it was read at, plus one (0: none) */
+	bool revcheck_any;
+	int64_t revcheck_any_version;
 };
 
 /* Frees what a count slot holds; leaves it empty. */

@@ -16,6 +16,9 @@
 #
 # URLs name no password: clients pass it in PGPASSWORD (PGPASSWORD=$(cat DIR/password)).
 # Run as root, the server runs as the user postgres (initdb refuses root).
+# The server trades durability for speed (fsync, synchronous_commit and full_page_writes off, 16 MB
+# of shared buffers); PGSERVER_OPTIONS (e.g. "-c fsync=on -c shared_buffers=128MB") is appended to
+# its options at start and restart, and a later setting wins.
 set -eu
 
 usage() {
@@ -80,7 +83,7 @@ port_taken() {
 # Starts the server in DIR/data on port $1 (the log: DIR/server.log); fails when it does not start.
 server_start() {
 	as_owner "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-		-o "-k $dir -c listen_addresses=127.0.0.1 -p $1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=16MB" \
+		-o "-k $dir -c listen_addresses=127.0.0.1 -p $1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=16MB ${PGSERVER_OPTIONS:-}" \
 		start >/dev/null
 }
 

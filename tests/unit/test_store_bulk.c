@@ -171,7 +171,8 @@ static void test_insert_many_ids(void **state)
 		certs[i] = make_ca(f, cn, 365);
 		rows[i] = row_of(certs[i], f->pub_id, CF_TRUST, "tomcat-trust");
 	}
-	cf_certrow first = row_of(make_ca(f, "First", 365), f->pub_id, CF_TRUST, "tomcat-trust");
+	cf_cert *first_cert = make_ca(f, "First", 365);
+	cf_certrow first = row_of(first_cert, f->pub_id, CF_TRUST, "tomcat-trust");
 	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
 	assert_int_equal(cf_store_cert_insert(f->st, &first, &e), CF_OK);
 	if (cf_store_cert_insert_many(f->st, rows, N, &e) != CF_OK)
@@ -211,6 +212,7 @@ static void test_insert_many_ids(void **state)
 		cf_cert_free(certs[i]);
 	}
 	cf_facts_free(&first.facts);
+	cf_cert_free(first_cert);
 }
 
 /* What a store holds of certificates about to be added, asked 256 at a time: its SHA-256, or its
