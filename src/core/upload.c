@@ -302,7 +302,8 @@ static cf_code identity_upload_once(cf_store *st, const char *node, const char *
 	cf_err le = {0};
 	cf_code got = cf_store_csr_get(st, ctx.node.id, p->name, &csr, &le);
 	have_csr = got == CF_OK;
-	if (got != CF_OK && !(got == CF_E_STATE && le.reason == NULL)) { /* the store failed: not "none pending" */
+	bool none_pending = got == CF_E_STATE && le.reason != NULL && strcmp(le.reason, CF_REASON_NO_CSR) == 0;
+	if (got != CF_OK && !none_pending) { /* the store failed */
 		rc = got;
 		if (e != NULL)
 			*e = le;

@@ -647,8 +647,9 @@ static int count_copy(struct cf_count_slot *dst, const struct cf_count_slot *src
 
 /* The filter's certificates on each node, the nodes in display order (by FQDN), into out (its own
  * arrays). Cached per filter until the store changes, in this process or any other: listing pages
- * of 100,000 certificates does not count them again for every page. */
-static cf_code node_counts(cf_store *st, const cf_certfilter *f, struct cf_count_slot *out, cf_err *e)
+ * of 100,000 certificates does not count them again for every page. fresh: counted now, in the
+ * caller's snapshot, and not kept. */
+static cf_code node_counts(cf_store *st, const cf_certfilter *f, bool fresh, struct cf_count_slot *out, cf_err *e)
 {
 	char *key = NULL;
 	int64_t version = cf_store_data_version(st);
@@ -660,7 +661,8 @@ static cf_code node_counts(cf_store *st, const cf_certfilter *f, struct cf_count
 		return cf_err_set(e, CF_E_INTERNAL, "store", "out of memory");
 	for (int i = 0; i < CF_COUNT_CACHE; i++) {
 		const struct cf_count_slot *c = &st->counts[i];
-		if (c->key != NULL && c->version == version && !st->in_tx && strcmp(c->key, key) == 0) {
+		if (!fresh && c->key != NULL && version >= 0 && c->version == version && !st->in_tx &&
+		    strcmp(c->key, key) == 0) {
 			free(key);
 			return count_copy(out, c) == 0 ? CF_OK : cf_err_set(e, CF_E_INTERNAL, "store", "out of memory");
 		}
@@ -681,9 +683,10 @@ static cf_code node_counts(cf_store *st, const cf_certfilter *f, struct cf_count
 	cf_store_release(st, s);
 	if (rc == CF_OK && r < 0)
 		rc = e ? e->code : CF_E_INTERNAL;
-	/* kept when counted outside a transaction (uncommitted changes do not move the data version) */
+	/* kept when counted outside a transaction (uncommitted changes do not move the data version)
+	 * at a known version (-1: the store's version could not be read) */
 	struct cf_count_slot *c = &st->counts[st->counts_next % CF_COUNT_CACHE];
-	if (rc == CF_OK && !st->in_tx) {
+	if (rc == CF_OK && !st->in_tx && !fresh && version >= 0) {
 		cf_count_slot_clear(c);
 		if (count_copy(c, out) == 0) {
 			c->key = key;
@@ -701,7 +704,7 @@ static cf_code node_counts(cf_store *st, const cf_certfilter *f, struct cf_count
 cf_code cf_store_cert_count(cf_store *st, const cf_certfilter *f, int64_t *n, cf_err *e)
 {
 	struct cf_count_slot c;
-	cf_code rc = node_counts(st, f, &c, e);
+	cf_code rc = node_counts(st, f, false, &c, e);
 	if (rc == CF_OK)
 		*n = c.n;
 	cf_count_slot_clear(&c);
@@ -766,12 +769,12 @@ cf_code cf_store_cert_each(cf_store *st, const cf_certfilter *f, int (*fn)(void 
 	struct cf_count_slot c = {0};
 	int64_t skip = f->offset > 0 ? f->offset : 0, left = f->limit > 0 ? f->limit : INT64_MAX;
 	bool own_tx = false;
-	cf_code rc = node_counts(st, f, &c, e);
+	cf_code rc = node_counts(st, f, false, &c, e);
 	if (rc == CF_OK && !st->in_tx && st->reading == 0 && nodes_spanned(&c, skip, left) > 1) {
 		cf_count_slot_clear(&c);
 		if ((rc = D->begin(st->db, CF_TX_READ, e)) == CF_OK) {
 			own_tx = true;
-			rc = node_counts(st, f, &c, e);
+			rc = node_counts(st, f, true, &c, e);
 		}
 	}
 	st->reading++;

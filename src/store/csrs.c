@@ -69,8 +69,11 @@ cf_code cf_store_csr_get(cf_store *st, int64_t node_id, const char *purpose, cf_
 		out->created = D->col_int(s, 4);
 	}
 	cf_store_release(st, s);
-	if (r == 0)
-		return cf_err_set(e, CF_E_STATE, purpose, "no pending CSR for this purpose");
+	if (r == 0) { /* the reason tells "none pending" from a store failure of the same code */
+		cf_err_set(e, CF_E_STATE, purpose, "no pending CSR for this purpose");
+		cf_err_reason(e, CF_REASON_NO_CSR);
+		return CF_E_STATE;
+	}
 	return r == 1 ? CF_OK : (e ? e->code : CF_E_INTERNAL);
 }
 

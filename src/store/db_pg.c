@@ -11,12 +11,16 @@
 #include <strings.h>
 
 #include "store/db.h"
+#include "util/clock.h"
 #include "util/text.h"
 
 /* the channel every write transaction's commit notifies (the change feed) */
 #define CHANNEL "certfleet_changes"
 /* the advisory lock schema migrations run under: "certflt1" in ASCII, as a 64-bit number */
 #define SCHEMA_LOCK "7162256626662798385"
+/* a reconnect that took SLOW_CONNECT_MS to fail is not tried again for RECONNECT_PAUSE_MS */
+#define SLOW_CONNECT_MS 1000
+#define RECONNECT_PAUSE_MS 3000
 
 /* type OIDs (pg_type.h is server-side) */
 #define BOOLOID 16
@@ -39,8 +43,8 @@ struct cf_db {
 	bool write_tx;	    /* a write transaction is open: its commit notifies */
 	bool own_lock;	    /* the session sets lock_timeout (the URL's options do not) */
 	bool own_statement; /* the session sets statement_timeout */
-	bool own_plans;	    /* the session sets plan_cache_mode (PostgreSQL 12 and later) */
 	unsigned gen;	    /* the connection's generation: moves at each reconnect */
+	int64_t down_until; /* a reconnect failed: none tried before this (monotonic ms) */
 	int64_t seq;	    /* the change feed: commits seen, other connections' and this one's */
 	char *garbage;	    /* DEALLOCATE commands of finalized statements, run when idle */
 	size_t garbage_len;
@@ -174,24 +178,29 @@ static cf_code fail_result(cf_db *db, const PGresult *r, cf_err *e, const char *
 
 /* ---- the connection ------------------------------------------------------------------------- */
 
-/* Whether the percent-encoded text [p, end) decodes to word. */
-static bool decodes_to(const char *p, const char *end, const char *word)
+/* Whether the percent-encoded parameter name [p, end) names a secret: password, sslpassword or
+ * any other name ending in "password" (a name too long to decode here counts as one). */
+static bool names_password(const char *p, const char *end)
 {
-	while (p < end && *word != '\0') {
+	char name[64];
+	size_t n = 0;
+	while (p < end) {
 		int c = (unsigned char)*p++;
 		if (c == '%' && end - p >= 2 && isxdigit((unsigned char)p[0]) && isxdigit((unsigned char)p[1])) {
 			char hex[3] = {p[0], p[1], '\0'};
 			c = (int)strtol(hex, NULL, 16);
 			p += 2;
 		}
-		if (c != (unsigned char)*word++)
-			return false;
+		if (n == sizeof(name) - 1)
+			return true;
+		name[n++] = (char)c;
 	}
-	return p == end && *word == '\0';
+	name[n] = '\0';
+	return n >= 8 && strcasecmp(name + n - 8, "password") == 0;
 }
 
 /* A copy of url without a password: one after the user name ("user:secret@host", found as libpq
- * finds it) or in a password= parameter. What errors name. NULL when out of memory. */
+ * finds it) or in a password= (sslpassword=, ...) parameter. What errors name. NULL when out of memory. */
 static char *without_password(const char *url)
 {
 	char *out = malloc(strlen(url) + 1), *o = out;
@@ -217,7 +226,7 @@ static char *without_password(const char *url)
 		for (const char *q = query + 1; *q != '\0';) {
 			size_t len = strcspn(q, "&");
 			const char *eq = memchr(q, '=', len);
-			if (!decodes_to(q, eq ? eq : q + len, "password")) {
+			if (!names_password(q, eq ? eq : q + len)) {
 				*o++ = sep;
 				memcpy(o, q, len);
 				o += len;
@@ -260,24 +269,19 @@ static void p_close(cf_db *db)
 }
 
 /* Runs the SETs and the LISTEN every connection starts with (at open and at each reconnect):
- * byte-exact text, timeouts a command line can wait for (lock_timeout as SQLite's busy timeout),
- * and one plan per prepared statement, made for any values (plan_cache_mode = force_generic_plan,
- * PostgreSQL 12 and later), unless the URL's options set them. The store's queries hold only the
- * conditions they use, so a plan for any values is the plan for these values; a 256-row INSERT's
- * 9,216 parameters are planned once, not at every run. Importing 100,000 trust certificates took
- * 7.2 s so, 8.1 s with PostgreSQL's own choice and 16.4 s with a plan per run (force_custom_plan);
- * the certificate list's page cost the same in all three within the noise of a shared machine
- * (bench/README.md). Plans are made again when a table's statistics change (the analyze after a
- * bulk load, autovacuum). */
+ * byte-exact text and timeouts a command line can wait for (lock_timeout as SQLite's busy
+ * timeout), unless the URL's options set them. Plans are PostgreSQL's own choice: some queries
+ * still hold "$1 = '' OR ..." conditions, for which a plan made for any values reads whole tables
+ * (importing 100,000 trust certificates: 8.1 s so, 7.2 s with generic plans, 16.4 s with a plan at
+ * every run; bench/README.md). */
 static cf_code session_setup(cf_db *db, cf_err *e)
 {
 	char sql[512];
 	snprintf(sql, sizeof(sql),
 		 "SET standard_conforming_strings = on; SET bytea_output = 'hex'; SET client_min_messages = warning;"
-		 "%s%s%s LISTEN " CHANNEL,
+		 "%s%s LISTEN " CHANNEL,
 		 db->own_lock ? " SET lock_timeout = '10s';" : "",
-		 db->own_statement ? " SET statement_timeout = '300s';" : "",
-		 db->own_plans ? " SET plan_cache_mode = force_generic_plan;" : "");
+		 db->own_statement ? " SET statement_timeout = '300s';" : "");
 	PGresult *r = PQexec(db->conn, sql);
 	cf_code rc = PQresultStatus(r) == PGRES_COMMAND_OK ? CF_OK : fail_result(db, r, e, "cannot set up the session");
 	PQclear(r);
@@ -342,8 +346,6 @@ static cf_code p_open(const char *target, bool create, cf_db **out, cf_err *e)
 		const char *options = url_option(opts, "options");
 		db->own_lock = options == NULL || strstr(options, "lock_timeout") == NULL;
 		db->own_statement = options == NULL || strstr(options, "statement_timeout") == NULL;
-		db->own_plans = (options == NULL || strstr(options, "plan_cache_mode") == NULL) &&
-				PQserverVersion(db->conn) >= 120000;
 		PQsetNoticeProcessor(db->conn, quiet, NULL);
 		rc = session_setup(db, e);
 	}
@@ -402,6 +404,10 @@ static void finish_busy(cf_db *db, bool keep)
 		if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK)
 			st->changes = affected(r);
 		else if (s != PGRES_SINGLE_TUPLE && st->end_err == NULL) {
+			/* the transaction's first error may be this one: remembered now, since
+			 * the next statement is refused for it (and this run may never be read) */
+			if (db->in_tx && !db->has_first)
+				fail_result(db, r, NULL, "query failed");
 			st->end_err = r;
 			continue;
 		}
@@ -446,9 +452,20 @@ static void take_connection(cf_db *db)
 static cf_code reconnect(cf_db *db, cf_err *e)
 {
 	finish_busy(db, false);
+	/* a server that does not answer at all costs up to connect_timeout per try: after such a
+	 * slow failure statements fail at once for a few seconds (certfleetd's requests answer 503
+	 * meanwhile); a refused connection is tried again at once */
+	int64_t t0 = cf_clock_mono_ms();
+	if (t0 < db->down_until)
+		return fail(db, CF_DB_CONNECTION, e, "", "the server did not answer; tried again in a few seconds");
 	PQreset(db->conn);
-	if (PQstatus(db->conn) != CONNECTION_OK)
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		int64_t t1 = cf_clock_mono_ms();
+		if (t1 - t0 >= SLOW_CONNECT_MS)
+			db->down_until = t1 + RECONNECT_PAUSE_MS;
 		return fail(db, CF_DB_CONNECTION, e, "", PQerrorMessage(db->conn));
+	}
+	db->down_until = 0;
 	db->gen++;
 	db->seq++;
 	db->in_tx = db->write_tx = db->has_first = false;
@@ -685,7 +702,10 @@ static int p_step(cf_stmt *st, cf_err *e)
 {
 	if (st->not_utf8 && st->state == ST_IDLE) {
 		st->db->last = CF_DB_FAILED;
-		cf_err_set(e, CF_E_INPUT, "store", "text that is not UTF-8; the store keeps only UTF-8 text");
+		cf_err_set(e, CF_E_INPUT, "input",
+			   "text that is not UTF-8 (a name or description written in another encoding); the store "
+			   "keeps only "
+			   "UTF-8 text");
 		return -1;
 	}
 	if (st->bad_param != 0 || st->bind_oom) {

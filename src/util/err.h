@@ -30,7 +30,8 @@ typedef struct cf_err {
 /* The store's database server cannot be reached (stopped, restarting): the same request may
  * succeed once it is back (CLI exit 6, API 503 with Retry-After). */
 #define CF_REASON_STORE_DOWN "store-unavailable"
-/* An upload without a key finds no pending CSR: the page offers to generate one. */
+/* No pending CSR for a node and purpose (an upload without a key, showing or discarding one): the
+ * page offers to generate one. */
 #define CF_REASON_NO_CSR "no-csr"
 /* An upload with a key while a CSR is pending: the page offers the pending CSR (to discard it). */
 #define CF_REASON_CSR_PENDING "csr-pending"

@@ -14,7 +14,11 @@ set -euo pipefail
 T=$(mktemp -d /tmp/certfleet-test.XXXXXX)
 # python3 is Debian's (which has the test peers' modules: yaml, aiosmtpd), not a version
 # manager's shim earlier in PATH, whose start-up (half a second) cost more than the checks.
-if [ -x /usr/bin/python3 ]; then python3() { /usr/bin/python3 "$@"; }; fi
+if [ -x /usr/bin/python3 ]; then
+	mkdir "$T/bin"
+	ln -s /usr/bin/python3 "$T/bin/python3"
+	PATH=$T/bin:$PATH
+fi
 PASSED=0
 FAILED=0
 
