@@ -508,7 +508,9 @@ static const char *const filter_sql[N_FILTERS] = {
 	"lower(n.fqdn) = lower($)",
 	"c.kind = 1 AND c.name = $",
 	"c.kind = 2 AND c.name = $",
-	"(substr(lower(c.cn), 1, length($)) = lower($) OR substr(lower(c.name), 1, length($)) = lower($))",
+	/* the text is lowered in C (ASCII only): lower() of a parameter follows the database's locale
+	 * on PostgreSQL, where the columns' "C" collation (and SQLite) lower ASCII only */
+	"(substr(lower(c.cn), 1, length($)) = $ OR substr(lower(c.name), 1, length($)) = $)",
 	"c.not_after <= $",
 	"c.kind = $",
 };
@@ -599,7 +601,18 @@ static cf_code filtered_prep(cf_store *st, const cf_certfilter *f, bool count, c
 			D->bind_int(*s, n++, f->expiring_before);
 		else if (i == F_KIND)
 			D->bind_int(*s, n++, f->kind);
-		else
+		else if (i == F_BEGINS) {
+			char *low = strdup(text[i]);
+			if (low == NULL) {
+				cf_store_release(st, *s);
+				return cf_err_set(e, CF_E_INTERNAL, "store", "out of memory");
+			}
+			for (char *p = low; *p != '\0'; p++)
+				if (*p >= 'A' && *p <= 'Z')
+					*p = (char)(*p - 'A' + 'a');
+			D->bind_text(*s, n++, low);
+			free(low);
+		} else
 			D->bind_text(*s, n++, text[i]);
 	}
 	*next = n;
