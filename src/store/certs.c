@@ -205,7 +205,8 @@ cf_code cf_store_cert_insert_many(cf_store *st, cf_certrow *rows, size_t n, cf_e
 			size++; /* the last size is 1 */
 		rc = insert_rows(st, size, rows + done, e);
 		done += (size_t)insert_sizes[size];
-		st->bulk_rows += insert_sizes[size];
+		if (rc == CF_OK)
+			st->bulk_rows += insert_sizes[size];
 	}
 	return rc;
 }
@@ -892,26 +893,6 @@ cf_code cf_store_trust_count(cf_store *st, int64_t node_id, const char *store, i
 	D->bind_text(s, 2, store);
 	int r = D->step(s, e);
 	*n = r == 1 ? D->col_int(s, 0) : 0;
-	cf_store_release(st, s);
-	return r < 0 ? (e ? e->code : CF_E_INTERNAL) : CF_OK;
-}
-
-cf_code cf_store_trust_cn_exists(cf_store *st, int64_t node_id, const char *store, const char *cn, const char *sha256,
-				 bool *found, cf_err *e)
-{
-	cf_stmt *s = NULL;
-	cf_code rc = cf_store_prep(st,
-				   "SELECT 1 FROM certificates WHERE node_id = $1 AND name = $2 AND kind = 2"
-				   " AND cn = $3 AND sha256 <> $4 LIMIT 1",
-				   &s, e);
-	if (rc != CF_OK)
-		return rc;
-	D->bind_int(s, 1, node_id);
-	D->bind_text(s, 2, store);
-	D->bind_text(s, 3, cn);
-	D->bind_text(s, 4, sha256);
-	int r = D->step(s, e);
-	*found = r == 1;
 	cf_store_release(st, s);
 	return r < 0 ? (e ? e->code : CF_E_INTERNAL) : CF_OK;
 }

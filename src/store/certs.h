@@ -82,9 +82,6 @@ cf_code cf_store_trust_find(cf_store *st, int64_t node_id, const char *store, co
 			    cf_err *e);
 /* How many trust certificates (node, store) holds. */
 cf_code cf_store_trust_count(cf_store *st, int64_t node_id, const char *store, int64_t *n, cf_err *e);
-/* Whether (node, store) holds a trust certificate with this CN but another SHA-256. */
-cf_code cf_store_trust_cn_exists(cf_store *st, int64_t node_id, const char *store, const char *cn, const char *sha256,
-				 bool *found, cf_err *e);
 /* What (node, store) already holds of each of n certificates about to be added (facts[i]), as
  * flags in known[i]: CF_TRUST_HELD, a trust certificate with its SHA-256; CF_TRUST_OTHER_CN, one
  * with its CN (when not empty) and another SHA-256. A few queries for any number: a bundle of

@@ -24,7 +24,7 @@ struct cf_store {
 	const cf_db_driver *drv;
 	cf_db *db;
 	bool in_tx;
-	int64_t bulk_rows; /* rows the open transaction inserted in bulk (cf_store_cert_insert_many) */
+	int64_t bulk_rows; /* certificate rows the open transaction inserted (then ANALYZE: a big load) */
 	struct cf_stmt_slot cache[CF_STMT_CACHE];
 	/* the audit row the next commit appends (cf_store_audit_pending) */
 	bool audit_armed, audit_written;

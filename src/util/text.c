@@ -52,7 +52,7 @@ char *cf_text_utf8_fixed(const char *s)
 	if (out == NULL)
 		return NULL;
 	for (const char *p = s; *p != '\0';) {
-		/* the longest well-formed character here: 1 to 4 bytes */
+		/* the well-formed character here, 1 to 4 bytes (the first length that scans) */
 		size_t n = 0;
 		for (size_t k = 1; k <= 4 && p[k - 1] != '\0'; k++)
 			if (utf8_scan(p, k, true)) {

@@ -55,11 +55,15 @@ static int64_t trust_count(cf_store *st, int64_t node_id, const char *store)
 	return n;
 }
 
+/* Whether (node, store) holds a trust certificate with this CN but another SHA-256. */
 static bool trust_cn_exists(cf_store *st, int64_t node_id, const char *store, const char *cn, const char *sha256)
 {
-	bool found = false;
-	assert_int_equal(cf_store_trust_cn_exists(st, node_id, store, cn, sha256, &found, NULL), CF_OK);
-	return found;
+	cf_facts facts = {0};
+	unsigned char known = 0;
+	snprintf(facts.sha256, sizeof(facts.sha256), "%s", sha256);
+	facts.cn = (char *)cn;
+	assert_int_equal(cf_store_trust_known(st, node_id, store, &facts, 1, &known, NULL), CF_OK);
+	return (known & CF_TRUST_OTHER_CN) != 0;
 }
 
 static void rm_store_files(const char *path)
