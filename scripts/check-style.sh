@@ -1,13 +1,25 @@
 #!/bin/sh
-# Style checks run by `make check`: OpenSSL only inside src/crypto/, no printf-built SQL or
-# JSON, SQL only in src/store/ and nothing engine-specific outside its driver, every source file
-# named in docs/architecture.md, and clang-format clean sources.
+# Style checks run by `make check`: OpenSSL only inside src/crypto/, libcurl only inside src/net/,
+# src/net/ never including src/core/, no printf-built SQL or JSON, SQL only in src/store/ and
+# nothing engine-specific outside its driver, every source file named in docs/architecture.md,
+# and clang-format clean sources.
 set -eu
 cd "$(dirname "$0")/.."
 status=0
 stray=$(grep -rlE '#[[:space:]]*include[[:space:]]*<openssl/' src tests bench --include='*.[ch]' | grep -v '^src/crypto/' || true)
 if [ -n "$stray" ]; then
 	echo "check-style: OpenSSL headers outside src/crypto/: $stray" >&2
+	status=1
+fi
+curl=$(grep -rlE '#[[:space:]]*include[[:space:]]*<curl/' src tests bench --include='*.[ch]' | grep -v '^src/net/' || true)
+if [ -n "$curl" ]; then
+	echo "check-style: libcurl headers outside src/net/: $curl" >&2
+	status=1
+fi
+# the network layer sits below core: it takes what it needs as plain parameters
+upward=$(grep -rlE '#[[:space:]]*include[[:space:]]*"core/' src/net --include='*.[ch]' || true)
+if [ -n "$upward" ]; then
+	echo "check-style: src/net/ includes src/core/: $upward" >&2
 	status=1
 fi
 sqlfmt=$(grep -rnE 'printf\([^;]*"(SELECT|INSERT|UPDATE|DELETE) ' src --include='*.c' | grep -v 'schema_version' || true)

@@ -9,7 +9,7 @@
 #include "core/crlfetch.h"
 #include "core/revcheck.h"
 #include "core/revocation.h"
-#include "net/http_get.h"
+#include "net/http_client.h"
 #include "util/clock.h"
 #include "util/fileio.h"
 
@@ -267,7 +267,7 @@ int cmd_crl_update(cli *c, int argc, char **argv)
 	int rc = cli_store(c, false);
 	if (rc != 0)
 		return rc;
-	if (cf_crl_update(c->st, cf_clock_now(), cf_http_get, &v, &n, &e) != CF_OK)
+	if (cf_crl_update(c->st, cf_clock_now(), cf_http_client_download, &v, &n, &e) != CF_OK)
 		return cli_fail(c, &e);
 	json_t *items = json_array();
 	int failed = 0;

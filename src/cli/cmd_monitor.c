@@ -8,7 +8,6 @@
 #include "core/certjson.h"
 #include "core/monitor.h"
 #include "crypto/password.h"
-#include "net/smtp.h"
 #include "util/clock.h"
 
 #define SECRET_MAX 1026
@@ -95,7 +94,7 @@ int cmd_monitor_run(cli *c, int argc, char **argv)
 	int rc = cli_store(c, false);
 	if (rc != 0)
 		return rc;
-	if (cf_monitor_run(c->st, now, cf_smtp_send, NULL, &r, &e) != CF_OK) {
+	if (cf_monitor_run(c->st, now, cf_monitor_smtp_deliver, NULL, &r, &e) != CF_OK) {
 		cf_monitor_report_free(&r);
 		return cli_fail(c, &e);
 	}

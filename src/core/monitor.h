@@ -65,9 +65,14 @@ void cf_monitor_report_free(cf_monitor_report *r);
 int64_t cf_monitor_days_left(int64_t not_after, int64_t now);
 
 /* Delivers one digest message (RFC 5322 text) from `from` to the addresses; CF_OK when the
- * server accepted it. The command line and daemon pass cf_smtp_send; tests may pass others. */
+ * server accepted it. The command line and daemon pass cf_monitor_smtp_deliver; tests may pass
+ * others. */
 typedef cf_code (*cf_monitor_deliver_fn)(void *ctx, const cf_monitor_settings *s, const char *password,
 					 const char *message, cf_err *e);
+/* The deliver function over SMTP (net/smtp.h) with the settings' server, TLS mode, CA, user and
+ * the password given; ctx is unused. */
+cf_code cf_monitor_smtp_deliver(void *ctx, const cf_monitor_settings *s, const char *password, const char *message,
+				cf_err *e);
 
 /* One run at `now`: every certificate inside the start window whose frequency interval has
  * passed since its last notification is queued in the ledger (one transaction); then every

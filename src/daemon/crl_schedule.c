@@ -5,7 +5,7 @@
 #include <stdlib.h>
 
 #include "core/crlfetch.h"
-#include "net/http_get.h"
+#include "net/http_client.h"
 #include "util/clock.h"
 
 struct cf_crl_schedule_timer {
@@ -40,7 +40,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	/* synchronous downloads on the loop, bounded by their timeouts; once a day */
-	if (cf_crl_update(t->d->st, cf_clock_now(), cf_http_get, &v, &n, &e) != CF_OK)
+	if (cf_crl_update(t->d->st, cf_clock_now(), cf_http_client_download, &v, &n, &e) != CF_OK)
 		cf_dlog(t->d, CF_LOG_ERROR, "crl: the daily download did not run: %s", e.message);
 	for (size_t i = 0; i < n; i++)
 		cf_dlog(t->d, v[i].rc == CF_OK ? CF_LOG_INFO : CF_LOG_ERROR, "crl: %s: %s", v[i].url, v[i].message);

@@ -17,7 +17,7 @@
 #include "daemon/daemon.h"
 #include "daemon/multipart.h"
 #include "daemon/revcheck_schedule.h"
-#include "net/http_get.h"
+#include "net/http_client.h"
 #include "util/clock.h"
 #include "util/text.h"
 
@@ -296,7 +296,7 @@ void cf_route_crl_update(cf_req *q)
 	if (!cf_req_change(q, true))
 		return;
 	cf_change_begin(q, &c, "crl update", "distribution points");
-	cf_code rc = cf_crl_update(q->d->st, cf_clock_now(), cf_http_get, &v, &n, &e);
+	cf_code rc = cf_crl_update(q->d->st, cf_clock_now(), cf_http_client_download, &v, &n, &e);
 	if (cf_change_end(q, &c, rc, &e)) {
 		json_t *items = json_array();
 		for (size_t i = 0; i < n; i++)

@@ -7,7 +7,6 @@
 #include <string.h>
 #include <sys/time.h>
 
-#include "net/smtp.h"
 #include "util/clock.h"
 
 #define RETRY_FAILED_PASS 300 /* seconds until a pass that could not run (store busy, ...) is tried again */
@@ -57,7 +56,7 @@ cf_code cf_scheduler_run(cf_scheduler *s, cf_daemon *d, int64_t now, cf_monitor_
 	 * synchronous SMTP exchange (libcurl, bounded by its connect and transfer timeouts), during
 	 * which requests wait. Passes are rare (daily, at most hourly, or on an admin's request). */
 	/* a delivery failure is not an error of the pass: the report says why (out->error) */
-	cf_code rc = cf_monitor_run(d->st, now, cf_smtp_send, NULL, out, e);
+	cf_code rc = cf_monitor_run(d->st, now, cf_monitor_smtp_deliver, NULL, out, e);
 	if (rc != CF_OK) {
 		cf_dlog(d, CF_LOG_ERROR, "monitor: the pass failed: %s%s%s", e->subject,
 			e->subject[0] != '\0' ? ": " : "", e->message);

@@ -1,91 +1,57 @@
-/* OCSP over HTTP with libcurl, the SHA-1 fallback and the answer cache (see ocsp_http.h). */
+/* OCSP over HTTP through the HTTP client, the SHA-1 fallback and the answer cache (see ocsp_http.h). */
 #include "net/ocsp_http.h"
 
-#include <curl/curl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define CONNECT_TIMEOUT 10L /* seconds */
+#include "net/http_client.h"
+
 #define CACHE_SLOTS 64
 
 /* ---- HTTP -------------------------------------------------------------------------------------- */
 
-typedef struct resp_body {
-	uint8_t *p;
-	size_t len;
-	bool too_big;
-} resp_body;
-
-static size_t take_body(char *data, size_t size, size_t n, void *arg)
-{
-	resp_body *b = arg;
-	size_t add = size * n;
-	if (add > CF_OCSP_MAX_RESPONSE - b->len) {
-		b->too_big = true;
-		return 0; /* makes libcurl stop with CURLE_WRITE_ERROR */
-	}
-	uint8_t *p = realloc(b->p, b->len + add + 1);
-	if (p == NULL)
-		return 0;
-	memcpy(p + b->len, data, add);
-	b->p = p;
-	b->len += add;
-	return add;
-}
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static void curl_init(void)
-{
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
+/* The exchange's failures in the words of a responder: unreachable, too large, an HTTP status
+ * other than 200, an empty body. */
 cf_code cf_ocsp_http_post(const char *url, const uint8_t *req, size_t len, long timeout, uint8_t **out, size_t *out_len,
 			  cf_err *e)
 {
-	char errbuf[CURL_ERROR_SIZE] = "";
-	struct curl_slist *hdrs = NULL;
-	resp_body b = {0};
-	long status = 0;
-	pthread_once(&curl_once, curl_init);
-	CURL *c = curl_easy_init();
-	if (c == NULL)
-		return cf_err_set(e, CF_E_INTERNAL, url, "cannot start libcurl");
-	hdrs = curl_slist_append(hdrs, "Content-Type: application/ocsp-request");
-	hdrs = curl_slist_append(hdrs, "Accept: application/ocsp-response");
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)req);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, take_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout > 0 ? timeout : CF_OCSP_TIMEOUT);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	CURLcode rc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl_slist_free_all(hdrs);
-	curl_easy_cleanup(c);
-	cf_code ret = CF_OK;
-	if (b.too_big)
-		ret = cf_err_set(e, CF_E_REMOTE, url, "the response is larger than %d bytes", CF_OCSP_MAX_RESPONSE);
-	else if (rc != CURLE_OK)
-		ret = cf_err_set(e, CF_E_REMOTE, url, "responder unreachable: %s",
-				 errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
-	else if (status != 200)
-		ret = cf_err_set(e, CF_E_REMOTE, url, "the responder answered HTTP %ld", status);
-	else if (b.len == 0)
-		ret = cf_err_set(e, CF_E_REMOTE, url, "the responder sent an empty body");
+	static const char *const hdrs[] = {"Content-Type: application/ocsp-request",
+					   "Accept: application/ocsp-response"};
+	cf_http_client_request rq = {.method = "POST",
+				     .url = url,
+				     .headers = hdrs,
+				     .n_headers = 2,
+				     .body = req,
+				     .body_len = len,
+				     .max = CF_OCSP_MAX_RESPONSE,
+				     .timeout = timeout > 0 ? timeout : CF_OCSP_TIMEOUT};
+	cf_http_client_response *r = NULL;
+	cf_err fail = {0};
+	char where[512];
+	cf_http_client_url_public(url, where, sizeof(where));
+	cf_code ret = cf_http_client_perform(&rq, &r, &fail);
+	if (ret == CF_E_REMOTE && fail.reason != NULL && strcmp(fail.reason, CF_HTTP_CLIENT_TOO_LARGE) == 0)
+		return cf_err_set(e, ret, where, "the response is larger than %d bytes", CF_OCSP_MAX_RESPONSE);
+	if (ret == CF_E_REMOTE)
+		return cf_err_set(e, ret, where, "responder unreachable: %s", fail.message);
 	if (ret != CF_OK) {
-		free(b.p);
+		if (e != NULL)
+			*e = fail;
 		return ret;
 	}
-	*out = b.p;
-	*out_len = b.len;
-	return CF_OK;
+	size_t body_len;
+	cf_http_client_response_body(r, &body_len);
+	if (cf_http_client_response_status(r) != 200)
+		ret = cf_err_set(e, CF_E_REMOTE, where, "the responder answered HTTP %ld",
+				 cf_http_client_response_status(r));
+	else if (body_len == 0)
+		ret = cf_err_set(e, CF_E_REMOTE, where, "the responder sent an empty body");
+	else
+		*out = cf_http_client_response_take_body(r, out_len);
+	cf_http_client_response_free(r);
+	return ret;
 }
 
 /* ---- the cache ------------------------------------------------------------------------------ */

@@ -1,4 +1,4 @@
-/* Asking an OCSP responder over HTTP with libcurl (SPEC §6.1, RFC 6960 appendix A): POST the
+/* Asking an OCSP responder over HTTP (net/http_client.h) (SPEC §6.1, RFC 6960 appendix A): POST the
  * request, check the answer with crypto/ocsp.h, retry once with a SHA-1 CertID when the responder
  * refuses the SHA-256 one, and keep verified answers in memory until their nextUpdate. */
 #ifndef CF_OCSP_HTTP_H

@@ -3,6 +3,7 @@
 
 #include <curl/curl.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,20 +31,19 @@ static void curl_init(void)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-cf_code cf_smtp_send(void *ctx, const cf_monitor_settings *s, const char *password, const char *message, cf_err *e)
+cf_code cf_smtp_send(const cf_smtp_mail *s, const char *message, cf_err *e)
 {
 	char url[300], from[260], errbuf[CURL_ERROR_SIZE] = "";
 	struct curl_slist *rcpts = NULL;
 	upload u = {message, strlen(message)};
-	(void)ctx;
 	pthread_once(&curl_once, curl_init);
 	CURL *c = curl_easy_init();
 	if (c == NULL)
 		return cf_err_set(e, CF_E_INTERNAL, "smtp", "cannot start libcurl");
-	bool implicit = strcmp(s->smtp_tls, "implicit") == 0;
-	snprintf(url, sizeof(url), "%s://%s:%d", implicit ? "smtps" : "smtp", s->smtp_host, s->smtp_port);
+	bool implicit = strcmp(s->tls, "implicit") == 0;
+	snprintf(url, sizeof(url), "%s://%s:%d", implicit ? "smtps" : "smtp", s->host, s->port);
 	snprintf(from, sizeof(from), "<%s>", s->from);
-	for (const char *p = s->emails; *p != '\0';) {
+	for (const char *p = s->to; *p != '\0';) {
 		size_t len = strcspn(p, ";");
 		char to[260];
 		snprintf(to, sizeof(to), "<%.*s>", (int)len, p);
@@ -53,14 +53,14 @@ cf_code cf_smtp_send(void *ctx, const cf_monitor_settings *s, const char *passwo
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 	curl_easy_setopt(c, CURLOPT_USE_SSL,
-			 strcmp(s->smtp_tls, "none") == 0 ? (long)CURLUSESSL_NONE : (long)CURLUSESSL_ALL);
+			 strcmp(s->tls, "none") == 0 ? (long)CURLUSESSL_NONE : (long)CURLUSESSL_ALL);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (s->smtp_ca[0] != '\0')
-		curl_easy_setopt(c, CURLOPT_CAINFO, s->smtp_ca);
-	if (s->smtp_user[0] != '\0') {
-		curl_easy_setopt(c, CURLOPT_USERNAME, s->smtp_user);
-		curl_easy_setopt(c, CURLOPT_PASSWORD, password != NULL ? password : "");
+	if (s->ca != NULL && s->ca[0] != '\0')
+		curl_easy_setopt(c, CURLOPT_CAINFO, s->ca);
+	if (s->user != NULL && s->user[0] != '\0') {
+		curl_easy_setopt(c, CURLOPT_USERNAME, s->user);
+		curl_easy_setopt(c, CURLOPT_PASSWORD, s->password != NULL ? s->password : "");
 	}
 	curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
 	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpts);
