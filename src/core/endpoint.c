@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "util/clock.h"
+#include "util/keyed.h"
 
 #define LSC_KEY_BITS_MIN 2048
 
@@ -229,33 +230,20 @@ out:
 	return rc;
 }
 
-/* An LSC's CN and its place in the file, sorted to find a device named twice. */
-typedef struct cn_at {
-	const char *cn;
-	size_t at;
-} cn_at;
-
-static int cn_at_cmp(const void *a, const void *b)
-{
-	const cn_at *x = a, *y = b;
-	int c = strcmp(x->cn, y->cn);
-	return c != 0 ? c : (x->at > y->at) - (x->at < y->at);
-}
-
 /* The first certificate of the n (in file order) whose CN an earlier one has too: its index in
  * *second, the earliest of those in *first (*second is n when every CN differs). Sorted by CN,
  * neighbours compared: bundles hold hundreds of thousands of LSCs. */
 static cf_code first_duplicate(const cf_facts *facts, size_t n, size_t *first, size_t *second, cf_err *e)
 {
-	cn_at *v = malloc((n + 1) * sizeof(*v));
+	cf_keyed *v = malloc((n + 1) * sizeof(*v));
 	if (v == NULL)
 		return cf_err_set(e, CF_E_INTERNAL, "endpoint", "out of memory");
 	for (size_t i = 0; i < n; i++)
-		v[i] = (cn_at){facts[i].cn, i};
-	qsort(v, n, sizeof(*v), cn_at_cmp);
+		v[i] = (cf_keyed){facts[i].cn, i};
+	cf_keyed_sort(v, n);
 	*first = *second = n;
 	for (size_t i = 1, start = 0; i < n; i++) {
-		if (strcmp(v[i - 1].cn, v[i].cn) != 0)
+		if (strcmp(v[i - 1].key, v[i].key) != 0)
 			start = i;
 		else if (v[i].at < *second) {
 			*first = v[start].at;

@@ -11,6 +11,7 @@
 #include "crypto/crl.h"
 #include "util/clock.h"
 #include "util/grow.h"
+#include "util/keyed.h"
 
 cf_code cf_trust_place(cf_store *st, const cf_node *node, const char *store, const cf_cert *cert, const cf_facts *facts,
 		       const char *source, const char *description, bool *added, int64_t *id, cf_err *e)
@@ -223,28 +224,16 @@ static cf_code trust_rev_decide(cf_store *st, const trust_rev *tr, const char *n
 /* Rows given to the store at once: bounds the copies of facts held (a row is ≈ 450 bytes). */
 #define TRUST_BATCH 1024
 
-typedef struct keyed {
-	const char *key;
-	size_t at;
-} keyed;
-
-static int keyed_cmp(const void *a, const void *b)
-{
-	const keyed *x = a, *y = b;
-	int c = strcmp(x->key, y->key);
-	return c != 0 ? c : (x->at > y->at) - (x->at < y->at);
-}
-
 /* prev[i]: the certificate before i in the bundle with the same SHA-256 (by_cn false) or the same
  * non-empty CN, NONE when there is none. Sorted, neighbours compared: bundles hold 100,000. */
 static cf_code previous_same(const cf_facts *facts, size_t n, bool by_cn, size_t *prev, cf_err *e)
 {
-	keyed *v = malloc((n + 1) * sizeof(*v));
+	cf_keyed *v = malloc((n + 1) * sizeof(*v));
 	if (v == NULL)
 		return cf_err_set(e, CF_E_INTERNAL, "trust", "out of memory");
 	for (size_t i = 0; i < n; i++)
-		v[i] = (keyed){by_cn ? facts[i].cn : facts[i].sha256, i};
-	qsort(v, n, sizeof(*v), keyed_cmp);
+		v[i] = (cf_keyed){by_cn ? facts[i].cn : facts[i].sha256, i};
+	cf_keyed_sort(v, n);
 	for (size_t i = 0; i < n; i++)
 		prev[v[i].at] =
 			i > 0 && v[i].key[0] != '\0' && strcmp(v[i - 1].key, v[i].key) == 0 ? v[i - 1].at : NONE;

@@ -8,6 +8,7 @@
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/grow.h"
+#include "util/keyed.h"
 
 #define D (st->drv)
 
@@ -231,34 +232,6 @@ cf_code cf_store_cert_delete_many(cf_store *st, const int64_t *ids, size_t n, cf
 	return rc;
 }
 
-/* Positions 0..n-1 ordered by key(i) (strcmp), ties by position: what lookups map their answers
- * back with. */
-typedef struct keyed {
-	const char *key;
-	size_t at;
-} keyed;
-
-static int keyed_cmp(const void *a, const void *b)
-{
-	const keyed *x = a, *y = b;
-	int c = strcmp(x->key, y->key);
-	return c != 0 ? c : (x->at > y->at) - (x->at < y->at);
-}
-
-/* The first entry of v[0..n) whose key is key, or n. */
-static size_t keyed_first(const keyed *v, size_t n, const char *key)
-{
-	size_t lo = 0, hi = n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (strcmp(v[mid].key, key) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < n && strcmp(v[lo].key, key) == 0 ? lo : n;
-}
-
 /* Runs a lookup in a trust store (sql: $1 the node, $2 the store, $3.. the keys of an IN list)
  * over the n keys, BULK_KEYS at a time (a short last list repeats its last key), calling fn for
  * every row. Empty keys are not asked for. */
@@ -296,7 +269,7 @@ static cf_code lookup(cf_store *st, const char *sql, int64_t node_id, const char
 
 typedef struct trust_known {
 	const cf_facts *facts;
-	keyed *by_sha, *by_cn;
+	cf_keyed *by_sha, *by_cn;
 	size_t n;
 	unsigned char *known;
 } trust_known;
@@ -305,7 +278,7 @@ static void held_row(void *ctx, cf_store *st, cf_stmt *s)
 {
 	trust_known *k = ctx;
 	const char *sha = D->col_text(s, 0);
-	for (size_t i = keyed_first(k->by_sha, k->n, sha); i < k->n && strcmp(k->by_sha[i].key, sha) == 0; i++)
+	for (size_t i = cf_keyed_first(k->by_sha, k->n, sha); i < k->n && strcmp(k->by_sha[i].key, sha) == 0; i++)
 		k->known[k->by_sha[i].at] |= CF_TRUST_HELD;
 }
 
@@ -316,7 +289,7 @@ static void cn_row(void *ctx, cf_store *st, cf_stmt *s)
 	char lo[65], hi[65];
 	snprintf(lo, sizeof(lo), "%s", D->col_text(s, 1));
 	snprintf(hi, sizeof(hi), "%s", D->col_text(s, 2));
-	for (size_t i = keyed_first(k->by_cn, k->n, cn); i < k->n && strcmp(k->by_cn[i].key, cn) == 0; i++) {
+	for (size_t i = cf_keyed_first(k->by_cn, k->n, cn); i < k->n && strcmp(k->by_cn[i].key, cn) == 0; i++) {
 		size_t at = k->by_cn[i].at;
 		/* another SHA-256 under this CN: the stored ones are not all this one */
 		if (strcmp(lo, hi) != 0 || strcmp(lo, k->facts[at].sha256) != 0)
@@ -336,12 +309,12 @@ cf_code cf_store_trust_known(cf_store *st, int64_t node_id, const char *store, c
 	     (keys = malloc(n * sizeof(*keys))) == NULL))
 		rc = cf_err_set(e, CF_E_INTERNAL, "store", "out of memory");
 	for (size_t i = 0; rc == CF_OK && i < n; i++) {
-		k.by_sha[i] = (keyed){facts[i].sha256, i};
-		k.by_cn[i] = (keyed){facts[i].cn ? facts[i].cn : "", i};
+		k.by_sha[i] = (cf_keyed){facts[i].sha256, i};
+		k.by_cn[i] = (cf_keyed){facts[i].cn ? facts[i].cn : "", i};
 	}
 	if (rc == CF_OK && n > 0) {
-		qsort(k.by_sha, n, sizeof(*k.by_sha), keyed_cmp);
-		qsort(k.by_cn, n, sizeof(*k.by_cn), keyed_cmp);
+		cf_keyed_sort(k.by_sha, n);
+		cf_keyed_sort(k.by_cn, n);
 		for (size_t i = 0; i < n; i++)
 			keys[i] = facts[i].sha256;
 		rc = lookup(st, bulk.held, node_id, store, keys, n, held_row, &k, e);
