@@ -24,6 +24,16 @@ typedef enum cf_db_class {
 	CF_DB_CONNECTION, /* the server went away or could not be reached */
 } cf_db_class;
 
+/* The error of a statement with a text parameter that is not UTF-8, which every driver refuses
+ * before the engine sees it (PostgreSQL would abort the transaction; SQLite would keep bytes that
+ * JSON cannot show). */
+static inline cf_code cf_db_not_utf8(cf_err *e)
+{
+	return cf_err_set(e, CF_E_INPUT, "input",
+			  "text that is not UTF-8 (a name or description written in another encoding); the store keeps "
+			  "only UTF-8 text");
+}
+
 /* A transaction that only reads, or one that writes (takes the write lock at once on SQLite,
  * serializable on PostgreSQL). */
 typedef enum cf_tx_kind { CF_TX_READ, CF_TX_WRITE } cf_tx_kind;

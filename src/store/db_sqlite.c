@@ -251,10 +251,7 @@ static int s_step(cf_stmt *st, cf_err *e)
 {
 	if (st->not_utf8) {
 		st->db->last_class = CF_DB_FAILED;
-		cf_err_set(e, CF_E_INPUT, "input",
-			   "text that is not UTF-8 (a name or description written in another encoding); the store "
-			   "keeps only "
-			   "UTF-8 text");
+		cf_db_not_utf8(e);
 		return -1;
 	}
 	if (st->bind_failed != 0) {
