@@ -8,6 +8,7 @@
 
 #include "core/audit.h"
 #include "core/plan.h"
+#include "crypto/x509.h"
 #include "store/store.h"
 #include "util/err.h"
 
@@ -41,6 +42,9 @@ void cli_json(json_t *v);
 void cli_print_outcome(const cf_outcome *o);
 /* Reads an input file of at most max bytes or fails with its name; 0 or an exit code. */
 int cli_read(cli *c, const char *path, size_t max, uint8_t **buf, size_t *len);
+/* The certificates of a PEM bundle or DER file (at most max bytes); 0 or an exit code after
+ * printing. */
+int cli_read_certs(cli *c, const char *path, size_t max, cf_cert ***certs, size_t *n);
 /* getopt_long over argv (argv[0] is the subcommand); returns the index of the first operand,
  * or -1 after printing a usage error. opts are the long options; every value is stored in
  * vals[i] for option i (flags get "1"). */

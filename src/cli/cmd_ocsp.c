@@ -34,18 +34,6 @@ static void input_free(ocsp_input *in)
 	cf_facts_free(&in->facts);
 }
 
-static int read_certs(cli *c, const char *path, cf_cert ***certs, size_t *n)
-{
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	cf_err e = {0};
-	int rc = cli_read(c, path, CF_INPUT_MAX, &buf, &len);
-	if (rc == 0 && cf_cert_parse_bundle(path, buf, len, certs, n, &e) != CF_OK)
-		rc = cli_fail(c, &e);
-	free(buf);
-	return rc;
-}
-
 /* The trust certificates of a node's store ("tomcat-trust" for responders). */
 static int store_certs(cli *c, const char *node, const char *store, cf_cert ***out, size_t *n)
 {
@@ -72,13 +60,13 @@ static cf_cert *issuer_in(const cf_cert *cert, cf_cert **v, size_t n)
 static int load_input(cli *c, const char *file, const char **v, ocsp_input *in)
 {
 	cf_err e = {0};
-	int rc = read_certs(c, file, &in->file, &in->n_file);
+	int rc = cli_read_certs(c, file, CF_INPUT_MAX, &in->file, &in->n_file);
 	if (rc != 0)
 		return rc;
 	if (cf_cert_facts(in->file[0], &in->facts, &e) != CF_OK)
 		return cli_fail(c, &e);
 	if (v[ISSUER] != NULL)
-		rc = read_certs(c, v[ISSUER], &in->issuers, &in->n_issuers);
+		rc = cli_read_certs(c, v[ISSUER], CF_INPUT_MAX, &in->issuers, &in->n_issuers);
 	else if ((in->issuer = issuer_in(in->file[0], in->file + 1, in->n_file - 1)) == NULL && v[STORE] != NULL)
 		rc = store_certs(c, v[NODE], v[STORE], &in->issuers, &in->n_issuers);
 	if (rc == 0 && in->issuer == NULL &&

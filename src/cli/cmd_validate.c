@@ -21,19 +21,6 @@ static const char usage[] = "certfleet validate FILE [--host NAME] [--node FQDN 
 			    "       certfleet validate --batch DIR|FILE... [same options]\n"
 			    "       certfleet validate --stored [--node FQDN]";
 
-/* Reads a PEM bundle or DER file into certificates; 0 or an exit code after printing. */
-static int read_certs(cli *c, const char *path, size_t max, cf_cert ***certs, size_t *n)
-{
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	cf_err e = {0};
-	int rc = cli_read(c, path, max, &buf, &len);
-	if (rc == 0 && cf_cert_parse_bundle(path, buf, len, certs, n, &e) != CF_OK)
-		rc = cli_fail(c, &e);
-	free(buf);
-	return rc;
-}
-
 /* Adds the certificates of a file to idx (anchors or untrusted); 0 or an exit code after printing. */
 static int add_file(cli *c, cf_trustidx *idx, const char *path, bool anchor)
 {
@@ -76,7 +63,7 @@ static int validate_one(cli *c, const char *file, const cf_validate_opts *o)
 	size_t n = 0;
 	cf_err e = {0};
 	cf_validation val = {0};
-	int rc = read_certs(c, file, CF_INPUT_MAX, &certs, &n);
+	int rc = cli_read_certs(c, file, CF_INPUT_MAX, &certs, &n);
 	if (rc != 0)
 		return rc;
 	if (cf_validate_cert(o, certs[0], certs + 1, n - 1, &val, &e) != CF_OK) {

@@ -127,6 +127,18 @@ int cli_read(cli *c, const char *path, size_t max, uint8_t **buf, size_t *len)
 	return 0;
 }
 
+int cli_read_certs(cli *c, const char *path, size_t max, cf_cert ***certs, size_t *n)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	cf_err e = {0};
+	int rc = cli_read(c, path, max, &buf, &len);
+	if (rc == 0 && cf_cert_parse_bundle(path, buf, len, certs, n, &e) != CF_OK)
+		rc = cli_fail(c, &e);
+	free(buf);
+	return rc;
+}
+
 void cli_print_outcome(const cf_outcome *o)
 {
 	for (size_t i = 0; i < o->notes.n; i++)
