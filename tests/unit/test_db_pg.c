@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "pgtest.h"
 #include "store/db.h"
 
 static const cf_db_driver *const D = &cf_db_pg;
@@ -19,40 +20,12 @@ static char url[256];	   /* postgresql://certfleet@127.0.0.1:PORT/unit_db_pg */
 static char password[128]; /* the role's, also in PGPASSWORD */
 static char port[16];
 
-/* The first line printed by a command, into buf. */
-static int command_line(const char *cmd, char *buf, size_t size)
-{
-	FILE *f = popen(cmd, "r");
-	if (f == NULL)
-		return -1;
-	char *got = fgets(buf, (int)size, f);
-	int status = pclose(f);
-	if (got == NULL || status != 0)
-		return -1;
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
 static int group_setup(void **state)
 {
 	(void)state;
-	const char *server = getenv("PGSERVER"), *dir = getenv("PGTEST_DIR");
-	char cmd[1024], path[512];
-	if (server == NULL || dir == NULL) {
-		fprintf(stderr, "test_db_pg: set PGSERVER and PGTEST_DIR (ctest does)\n");
+	if (pgtest_database("unit_db_pg", url, sizeof(url), password, sizeof(password)) != 0)
 		return -1;
-	}
-	snprintf(cmd, sizeof(cmd), "sh '%s' createdb '%s' unit_db_pg", server, dir);
-	snprintf(path, sizeof(path), "cat '%s/password'", dir);
-	if (command_line(cmd, url, sizeof(url)) != 0 || command_line(path, password, sizeof(password)) != 0) {
-		fprintf(stderr, "test_db_pg: no server in %s (pgserver.sh start)\n", dir);
-		return -1;
-	}
-	snprintf(path, sizeof(path), "cat '%s/port'", dir);
-	if (command_line(path, port, sizeof(port)) != 0)
-		return -1;
-	setenv("PGPASSWORD", password, 1);
-	return 0;
+	return pgtest_port(port, sizeof(port));
 }
 
 static cf_db *open_ok(void)

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "pgtest.h"
 #include "core/endpoint.h"
 #include "crypto/x509.h"
 #include "store/store.h"
@@ -94,39 +95,10 @@ static void raw_exec(const char *target, const char *sql)
 	engine()->close(db);
 }
 
-/* The first line a shell command prints, into buf. */
-static int command_line(const char *cmd, char *buf, size_t size)
-{
-	FILE *p = popen(cmd, "r");
-	if (p == NULL)
-		return -1;
-	char *got = fgets(buf, (int)size, p);
-	int status = pclose(p);
-	if (got == NULL || status != 0)
-		return -1;
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
 /* PostgreSQL: the suite's database (made afresh) and the role's password in PGPASSWORD. */
 static int pg_group_setup(void)
 {
-	const char *server = getenv("PGSERVER"), *dir = getenv("PGTEST_DIR");
-	char cmd[1024], password[128];
-	if (server == NULL || dir == NULL) {
-		fprintf(stderr, "test_store pg: set PGSERVER and PGTEST_DIR (ctest does)\n");
-		return -1;
-	}
-	snprintf(cmd, sizeof(cmd), "sh '%s' createdb '%s' unit_store_pg", server, dir);
-	if (command_line(cmd, pg_url, sizeof(pg_url)) != 0) {
-		fprintf(stderr, "test_store pg: no server in %s (pgserver.sh start)\n", dir);
-		return -1;
-	}
-	snprintf(cmd, sizeof(cmd), "cat '%s/password'", dir);
-	if (command_line(cmd, password, sizeof(password)) != 0)
-		return -1;
-	setenv("PGPASSWORD", password, 1);
-	return 0;
+	return pgtest_database("unit_store_pg", pg_url, sizeof(pg_url), NULL, 0);
 }
 
 static int setup(void **state)

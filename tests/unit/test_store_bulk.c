@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pgtest.h"
 #include "core/endpoint.h"
 #include "core/trust.h"
 #include "crypto/x509.h"
@@ -35,37 +36,16 @@ struct fx {
 	cf_key *rsa; /* one RSA key for every LSC */
 };
 
-/* The first line printed by a command, into buf. */
-static int command_line(const char *cmd, char *buf, size_t size)
-{
-	FILE *f = popen(cmd, "r");
-	if (f == NULL)
-		return -1;
-	char *got = fgets(buf, (int)size, f);
-	int status = pclose(f);
-	if (got == NULL || status != 0)
-		return -1;
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	cf_err e = {0};
-	const char *server = getenv("PGSERVER"), *dir = getenv("PGTEST_DIR");
 	if (f == NULL)
 		return -1;
-	if (server != NULL && dir != NULL) {
-		char cmd[1024], password[128];
+	if (pgtest_named()) {
 		f->pg = true;
-		snprintf(cmd, sizeof(cmd), "sh '%s' createdb '%s' unit_store_bulk", server, dir);
-		if (command_line(cmd, f->target, sizeof(f->target)) != 0)
+		if (pgtest_database("unit_store_bulk", f->target, sizeof(f->target), NULL, 0) != 0)
 			return -1;
-		snprintf(cmd, sizeof(cmd), "cat '%s/password'", dir);
-		if (command_line(cmd, password, sizeof(password)) != 0)
-			return -1;
-		setenv("PGPASSWORD", password, 1);
 	} else {
 		snprintf(f->dir, sizeof(f->dir), "/tmp/cf-bulk-test.XXXXXX");
 		if (mkdtemp(f->dir) == NULL)
