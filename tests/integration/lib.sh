@@ -166,6 +166,40 @@ lib_exit() {
 }
 trap lib_exit EXIT
 
+# ---- peers on loopback ------------------------------------------------------------------------
+
+# Servers a script starts in the background (SERVERS+=($!)): stopped at exit or by stop_servers.
+SERVERS=()
+stop_servers() {
+	local pid
+	for pid in "${SERVERS[@]}"; do
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	SERVERS=()
+}
+on_exit stop_servers
+# wait_ready LOG WORD PID: until the server's log says WORD (it listens), at most 10 s.
+wait_ready() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		kill -0 "$3" 2>/dev/null || break
+		sleep 0.1
+	done
+	fail "server did not start: $(cat "$1")"
+	return 1
+}
+# s_server PORT CERT KEY [openssl s_server options...]: a TLS peer on 127.0.0.1:PORT (-www: it
+# never reads stdin).
+s_server() {
+	local port=$1 cert=$2 key=$3 log="$T/s_server.$1.log"
+	shift 3
+	openssl s_server -accept "127.0.0.1:$port" -cert "$cert" -key "$key" -www "$@" >"$log" 2>&1 </dev/null &
+	SERVERS+=($!)
+	wait_ready "$log" ACCEPT $!
+}
+
 # free_port: a free TCP port on 127.0.0.1.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
@@ -208,6 +242,13 @@ assert_clean_stop() {
 	wait "$DPID" || rc=$?
 	DPID=""
 	assert_eq "certfleetd exits 0 on SIGTERM" 0 "$rc"
+}
+
+# assert_no_sanitizer_report WHAT: certfleetd's log ($T/daemon.err) holds no ASan/UBSan report (the
+# sanitizer build; leaks show once it has stopped).
+assert_no_sanitizer_report() {
+	assert_eq "$1: no sanitizer report from certfleetd" "" \
+		"$(grep -aE 'runtime error|AddressSanitizer|LeakSanitizer' "$T/daemon.err" | head -3 || true)"
 }
 
 finish() {

@@ -9,42 +9,6 @@ CERTFLEET=$(realpath "$CERTFLEET")
 HERE=$(cd "$(dirname "$0")" && pwd)
 cd "$T" || exit 1
 
-SERVERS=()
-stop_servers() {
-	local pid
-	for pid in "${SERVERS[@]}"; do
-		kill "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
-	SERVERS=()
-}
-on_exit stop_servers
-
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# wait_ready LOG WORD PID: until the server's log says WORD (it listens), at most 10 s.
-wait_ready() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		kill -0 "$3" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "server did not start: $(cat "$1")" >&2
-	return 1
-}
-
-# s_server PORT CERT KEY [openssl s_server options...]: an HTTPS-ish peer (-www: never reads stdin).
-s_server() {
-	local port=$1 cert=$2 key=$3 log="$T/s_server.$1.log"
-	shift 3
-	openssl s_server -accept "127.0.0.1:$port" -cert "$cert" -key "$key" -www "$@" >"$log" 2>&1 </dev/null &
-	SERVERS+=($!)
-	wait_ready "$log" ACCEPT $!
-}
-
 # stub MODE PORT CERT KEY [DOMAIN]: starttls_stub.py
 stub() {
 	local log="$T/stub.$2.log"

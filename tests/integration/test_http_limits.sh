@@ -32,11 +32,6 @@ rss_below() {
 		fail "$1: the daemon grew from $BASE_RSS KiB to $RSS KiB (budget: $(($2 / 1024)) MiB more)"
 	fi
 }
-# sanitizer_clean WHAT: the daemon's log has no sanitizer report (the sanitizer build)
-sanitizer_clean() {
-	assert_eq "$1: no sanitizer report" "" \
-		"$(grep -aE 'runtime error|AddressSanitizer|LeakSanitizer' "$T/daemon.err" | head -3 || true)"
-}
 
 # ---- bodies: refused before they are read ----------------------------------------------------
 start_certfleetd
@@ -98,7 +93,7 @@ CODE=$(curl -sk -o /dev/null -w '%{http_code}/%{num_connects} ' -b "$JAR" -H "X-
 	"$BASE/login")
 assert_eq "keep-alive: an upload, then a 2 MiB login on the same connection" "400/1 413/0" "$CODE"
 assert_clean_stop
-sanitizer_clean "bodies"
+assert_no_sanitizer_report "bodies"
 
 # ---- slow clients: deadlines and the connection cap -----------------------------------------
 # Under `ulimit -n 128` with short deadlines: 150 clients trickling header lines used to hold
@@ -147,7 +142,7 @@ assert_contains "the deadline is logged" "did not send a request's line and head
 assert_eq "a client is answered after the clients left" 200 \
 	"$(curl -sk -o /dev/null -w '%{http_code}' --max-time 10 "https://127.0.0.1:$PORT/app.css")"
 assert_clean_stop
-sanitizer_clean "slow clients"
+assert_no_sanitizer_report "slow clients"
 
 # options are checked
 assert_exit "--header-timeout 0" 2 "$CERTFLEETD" --store "$CERTFLEET_STORE" --header-timeout 0

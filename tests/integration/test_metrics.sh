@@ -243,11 +243,6 @@ metrics_check() {
 	NCERTS=$(json 'len(d["items"])' <certs.json)
 	assert_eq "$1: families and samples" "families 9 samples $((5 * NCERTS + 4))" "$(grep '^families ' check.out || echo none)"
 }
-# sanitizer_clean WHAT: the daemon's log so far has no sanitizer report (the sanitizer build)
-sanitizer_clean() {
-	assert_eq "$1: no sanitizer report in the daemon's log" "" \
-		"$(grep -aE 'runtime error|AddressSanitizer|LeakSanitizer' "$T/daemon.err" | head -3 || true)"
-}
 sample() { # sample FILE NAME: the value of an unlabelled sample
 	awk -v n="$2" '$1 == n {print $2}' "$1"
 }
@@ -353,7 +348,7 @@ done
 # though a certificate came in between; the first request after them shows it. (The cache time
 # starts once the first answer is built: after T0, before T1.)
 now_ms() { date +%s%3N; }
-sanitizer_clean "before the next daemon"
+assert_no_sanitizer_report "before the next daemon"
 : >"$T/daemon.err"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout cached.key -out cached.pem -days 30 \
 	-subj '/CN=arrived while cached' 2>/dev/null
@@ -474,7 +469,7 @@ NA_EPOCH=$("$PYP" -c 'import calendar,sys,time; print(calendar.timegm(time.strpt
 NOW1=$((NA_EPOCH - 10 * 86400))
 DUE=$(CERTFLEET_NOW=$NOW1 cf --json cert list --expiring 30 | json 'len(d["items"])')
 assert_eq "certificates inside the window at the daemon's time" 1 "$([ "$DUE" -ge 10 ] && echo 1 || echo 0)"
-sanitizer_clean "before the next daemon"
+assert_no_sanitizer_report "before the next daemon"
 : >"$T/daemon.err"
 CERTFLEET_NOW=$NOW1 start_certfleetd --log-level debug
 for _ in $(seq 1 50); do grep -q 'monitor: pass done' "$T/daemon.err" && break; sleep 0.1; done
@@ -508,7 +503,7 @@ assert_eq "health after the passes: last run" "$NOW1" "$(sample m4.txt certfleet
 assert_eq "health after the passes: pending" 0 "$(sample m4.txt certfleet_monitor_notifications_pending)"
 assert_clean_stop
 # Half a day before expiry: every hour.
-sanitizer_clean "before the next daemon"
+assert_no_sanitizer_report "before the next daemon"
 : >"$T/daemon.err"
 NOW2=$((NA_EPOCH - 43200))
 CERTFLEET_NOW=$NOW2 start_certfleetd --log-level debug
@@ -549,5 +544,5 @@ assert_eq "  three audit rows: the two refusals of the library and the change" 3
 assert_eq "the SMTP password is in no answer, log line or audit row" "" \
 	"$(grep -lF "$PW_SMTP" put.json get.json "$T/daemon.err" 2>/dev/null; cf --json audit --limit 100 | grep -F "$PW_SMTP" || true)"
 assert_clean_stop
-sanitizer_clean "the end"
+assert_no_sanitizer_report "the end"
 finish

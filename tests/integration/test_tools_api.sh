@@ -15,34 +15,6 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 cd "$T" || exit 1
 mkdir -p r
 
-SERVERS=()
-stop_servers() {
-	local pid
-	for pid in "${SERVERS[@]}"; do
-		kill "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
-	SERVERS=()
-}
-# wait_ready LOG WORD PID: until the server's log says WORD (it listens), at most 10 s.
-wait_ready() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		kill -0 "$3" 2>/dev/null || break
-		sleep 0.1
-	done
-	fail "server did not start: $(cat "$1")"
-	return 1
-}
-# s_server PORT CERT KEY [options...]: openssl s_server on 127.0.0.1:PORT (-www: never reads stdin)
-s_server() {
-	local port=$1 cert=$2 key=$3 log="$T/s_server.$1.log"
-	shift 3
-	openssl s_server -accept "127.0.0.1:$port" -cert "$cert" -key "$key" -www "$@" >"$log" 2>&1 </dev/null &
-	SERVERS+=($!)
-	wait_ready "$log" ACCEPT $!
-}
 fp() { openssl x509 -in "$1" -noout -fingerprint -sha256 | sed 's/.*=//; s/://g' | tr 'A-F' 'a-f'; }
 jbody() { python3 -c 'import json,sys; print(json.dumps(eval(sys.argv[1])))' "$1"; }
 pemof() { printf 'open("%s").read()' "$1"; }
@@ -88,7 +60,6 @@ cf node add "$EXP" --cluster cl1 --product expressway-c --publisher --no-default
 cf user add admin --role admin <<<"$PW_ADMIN" >/dev/null
 cf user add reader --role read-only <<<"$PW_READER" >/dev/null
 start_certfleetd
-on_exit stop_servers
 CTJ='Content-Type: application/json'
 login() { # login JAR USER PASSWORD: prints the CSRF token
 	curl -sk -c "$1" -H "$CTJ" --data-binary "$(jbody "{'user':'$2','password':'$3'}")" "$BASE/login" |
@@ -303,7 +274,6 @@ assert_eq "no private key in any answer" "" "$(grep -l 'BEGIN PRIVATE KEY' "$T"/
 assert_eq "no key material of the pasted key in the daemon's log" "" "$(grep -F "$KEY_LINE" daemon.err || true)"
 assert_eq "the log names each outbound connection" 1 "$([ "$(grep -c 'trust fetch by admin: connecting to' daemon.err)" -ge 10 ] && echo 1 || echo 0)"
 assert_clean_stop
-assert_eq "no sanitizer report (the build-san run: leaks show at exit)" "" \
-	"$(grep -aE 'runtime error|AddressSanitizer|LeakSanitizer' daemon.err | head -3 || true)"
+assert_no_sanitizer_report "at exit"
 stop_servers
 finish
