@@ -149,34 +149,33 @@ must "and the same change works now" cluster set cl1 presence-domains waiting.ex
 # ---- a. the server restarts while a command has its connection open --------------------------------
 # user add opens the store, then reads the password: the restart comes in between
 mkfifo pwpipe
-"$CERTFLEET" user add carol --role read-only <pwpipe >carol.out 2>carol.err &
-ADDER=$!
-exec 9>pwpipe
-for _ in $(seq 1 300); do
-	[ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'certfleet' AND state = 'idle'")" -ge 2 ] && break
-	sleep 0.1
-done
+# add_waiting NAME: `user add NAME` started, waiting for its password (pwpipe) with its connection
+# open (generous limit); password_given PASSWORD: sends it, and the command's exit code is in rc
+add_waiting() {
+	"$CERTFLEET" user add "$1" --role read-only <pwpipe >"$1.out" 2>"$1.err" &
+	ADDER=$!
+	exec 9>pwpipe
+	for _ in $(seq 1 300); do
+		[ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'certfleet' AND state = 'idle'")" -ge 2 ] && break
+		sleep 0.1
+	done
+}
+password_given() {
+	echo "$1" >&9
+	exec 9>&-
+	rc=0
+	wait "$ADDER" || rc=$?
+}
+add_waiting carol
 pg pause
 pg resume
-echo "carol-Pw-restart-1d3f" >&9
-exec 9>&-
-rc=0
-wait "$ADDER" || rc=$?
+password_given "carol-Pw-restart-1d3f"
 assert_eq "a command whose connection went with a restart goes on ($(cat carol.err))" 0 "$rc"
 assert_contains "carol was added" carol "$(cf user list)"
 # and when the server is still down at its next step: exit 6, one line, nothing half made
-"$CERTFLEET" user add dave --role read-only <pwpipe >dave.out 2>dave.err &
-ADDER=$!
-exec 9>pwpipe
-for _ in $(seq 1 300); do
-	[ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'certfleet' AND state = 'idle'")" -ge 2 ] && break
-	sleep 0.1
-done
+add_waiting dave
 pg pause
-echo "dave-Pw-down-77b0" >&9
-exec 9>&-
-rc=0
-wait "$ADDER" || rc=$?
+password_given "dave-Pw-down-77b0"
 assert_eq "a command whose server is down at its change: exit 6 ($(cat dave.err))" 6 "$rc"
 assert_eq "one line" 1 "$(wc -l <dave.err)"
 pg resume
