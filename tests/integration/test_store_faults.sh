@@ -191,6 +191,34 @@ assert_eq "certfleetd answers again after the crash" 200 "$CODE"
 must "the command line works after the crash" trust add --node $PUB --store CallManager-trust small.pem
 api GET "/certificates?node=$PUB&store=CallManager-trust"
 assert_eq "certfleetd sees it" 6 "$(json 'd["total"] if "total" in d else len(d["items"])' <"$T/body")"
+
+# ---- a. in the server's place, one that takes connections and never answers ------------------------
+# certfleetd's first try waits out libpq's connect timeout; asked again at once, it answers 503 without
+# waiting on the server a second time; once the server is back (and the pause over) it answers again.
+pg pause
+python3 -c 'import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(64)
+print("READY", flush=True)
+time.sleep(600)' "$(cat "$PGDIR/port")" >silent.log 2>&1 &
+SILENT=$!
+SERVERS+=("$SILENT")
+wait_ready silent.log READY "$SILENT"
+api GET /certificates
+assert_eq "certfleetd with a server that does not answer: 503" 503 "$CODE"
+api GET /certificates
+assert_eq "asked again at once: 503" 503 "$CODE"
+assert_contains "  without waiting on that server again" "tried again in a few seconds" "$(cat "$T/body")"
+stop_servers
+pg resume
+for _ in $(seq 1 100); do
+	api GET /certificates
+	[ "$CODE" = 200 ] && break
+	sleep 0.1
+done
+assert_eq "certfleetd answers once the server is back" 200 "$CODE"
 daemon_done "after the restarts"
 
 # ---- b. SIGKILL of a big trust import ---------------------------------------------------------------
