@@ -5,7 +5,9 @@
 #     lock, or for its input with the connection open) and while certfleetd runs. The command line
 #     exits 6 with one line and no password; nothing committed before is lost; once the server is
 #     back the command line works, a command that waited through the restart goes on, and
-#     certfleetd answers again (and sees changes made by others) without a restart.
+#     certfleetd answers again (and sees changes made by others) without a restart. In the
+#     server's place, one that takes connections and never answers: certfleetd waits for it once,
+#     then answers 503 at once for a few seconds.
 #  b. `certfleet trust add` of a 5,000-certificate bundle killed (SIGKILL) at random moments: the
 #     store holds the whole bundle or none of it, and the next import works.
 . "$(dirname "$0")/lib.sh"
