@@ -589,6 +589,18 @@ static void test_streaming(void **state)
 	D->finalize(inner);
 	D->finalize(st);
 
+	/* in a transaction, a walk whose rest is read ahead when another statement runs, and which ends
+	 * in an error there: that error is the transaction's first, reported by what runs after it */
+	assert_int_equal(D->begin(db, CF_TX_READ, &e), CF_OK);
+	cf_stmt *failing = prep_ok(db, "SELECT 1 / ($1 - g) FROM generate_series(1, $1) g");
+	D->bind_int(failing, 1, 10000);
+	assert_int_equal(D->step(failing, &e), 1);
+	cf_err later = {0};
+	assert_int_not_equal(D->exec(db, "SELECT 1", &later), CF_OK);
+	assert_non_null(strstr(later.message, "division by zero"));
+	D->finalize(failing);
+	D->rollback(db);
+
 	/* finalized statements leave the server (outside transactions) */
 	for (int i = 0; i < 5; i++) {
 		cf_stmt *s = prep_ok(db, "SELECT 1");
