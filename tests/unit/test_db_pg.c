@@ -134,6 +134,16 @@ static void test_open_errors(void **state)
 	assert_no_secret(&e, "Wr0ngSecret");
 	assert_non_null(strstr(e.subject, "?sslmode=disable"));
 
+	/* the key's passphrase (sslpassword) is no more shown than the password */
+	snprintf(bad, sizeof(bad),
+		 "postgresql://certfleet@127.0.0.1:%s/unit_db_pg?sslmode=disable&sslpassword=K3ySecret", port);
+	assert_int_equal(D->open(bad, false, &db, &e), CF_OK);
+	assert_int_equal(D->exec(db, "SELECT * FROM no_such_table", &e), CF_E_INTERNAL);
+	assert_no_secret(&e, "K3ySecret");
+	assert_non_null(strstr(e.subject, "?sslmode=disable"));
+	D->close(db);
+	db = NULL;
+
 	/* the right password in the URL opens, and later errors do not show it either */
 	snprintf(bad, sizeof(bad), "postgresql://certfleet:%s@127.0.0.1:%s/unit_db_pg", password, port);
 	unsetenv("PGPASSWORD");
