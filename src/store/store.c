@@ -279,12 +279,16 @@ bool cf_store_attempt_again(cf_store *st, cf_store_attempt *a, cf_code rc, cf_er
 	if (rc == CF_OK || st->in_tx)
 		return false;
 	cf_db_class cls = D->err_class(st->db);
-	/* a constraint is tried once more: if another writer's row caused it, the code's own check
-	 * now sees that row and says what is wrong; if not, the same error stands */
-	if (cls == CF_DB_CONSTRAINT && a->tries > 0)
-		return false;
 	if (cls != CF_DB_RETRY && cls != CF_DB_CONSTRAINT)
 		return false;
+	/* a constraint is tried once more: if another writer's row caused it, the code's own check
+	 * now sees that row and says what is wrong; if not, the same error stands. Counted apart
+	 * from collisions: two writers that collided and retried together can meet this way after. */
+	if (cls == CF_DB_CONSTRAINT) {
+		if (a->constraint_retried)
+			return false;
+		a->constraint_retried = true;
+	}
 	if (++a->tries >= RETRY_TRIES || cf_clock_mono_ms() - a->started_ms > RETRY_WITHIN_MS) {
 		cf_err_set(e, CF_E_STATE, "store",
 			   "the store was changed by another writer at the same moment; try again");

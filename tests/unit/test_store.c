@@ -1910,7 +1910,8 @@ static int64_t audit_rows(cf_store *st, const char *action)
 
 /* CF_STORE_WRITE runs a change again when the engine says it collided with another writer:
  * once the collision is over it lands once, with one audit row; a collision that does not end
- * is "try again" after 8 tries; a constraint is tried once more; other failures are not rerun. */
+ * is "try again" after 8 tries; a constraint is tried once more, after collisions too; other
+ * failures are not rerun. */
 static void test_write_reruns_collisions(void **state)
 {
 	struct fx *f = *state;
@@ -1965,6 +1966,18 @@ static void test_write_reruns_collisions(void **state)
 	CF_STORE_WRITE(st, &e, rc, add_cluster_once(&c, &e));
 	assert_int_equal(rc, CF_E_STATE);
 	assert_int_equal(c.tries, 2);
+	assert_null(e.reason);
+	assert_non_null(strstr(e.message, "already exists"));
+
+	/* a collision, then a constraint (two writers that collided retried together, and the other
+	 * landed first): the constraint still has its one more try */
+	c = (struct change){.st = st, .name = "uc"};
+	collide_left = 1;
+	collide_class = CF_DB_RETRY;
+	cf_err_clear(&e);
+	CF_STORE_WRITE(st, &e, rc, add_cluster_once(&c, &e));
+	assert_int_equal(rc, CF_E_STATE);
+	assert_int_equal(c.tries, 3);
 	assert_null(e.reason);
 	assert_non_null(strstr(e.message, "already exists"));
 
