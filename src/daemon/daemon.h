@@ -13,6 +13,7 @@
 #include "core/audit.h"
 #include "core/plan.h"
 #include "core/validate.h"
+#include "daemon/login_budget.h"
 #include "daemon/session.h"
 #include "daemon/throttle.h"
 #include "store/store.h"
@@ -30,8 +31,9 @@ enum cf_loglevel { CF_LOG_INFO = 0, CF_LOG_DEBUG = 1, CF_LOG_ERROR = 2 };
 typedef struct cf_daemon {
 	cf_store *st;
 	cf_sessions *sessions;
-	cf_throttle *throttle; /* failed logins per client address */
-	char *dummy_hash;      /* verified against for unknown users, so both cases cost the same */
+	cf_throttle *throttle;	       /* failed logins per client address */
+	cf_login_budget *login_budget; /* password checks of logins, all addresses together */
+	char *dummy_hash;	       /* verified against for unknown users, so both cases cost the same */
 	int loglevel;
 	uint8_t *public_cas; /* the system's public roots, for the doctor (NULL when none) */
 	size_t public_cas_len;

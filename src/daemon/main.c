@@ -29,7 +29,7 @@
 static const char usage[] = "usage: certfleetd [--store PATH] [--node FQDN] [--listen ADDR:PORT] "
 			    "[--log-level info|debug] [--metrics-token-file FILE] [--metrics-cache SECONDS] "
 			    "[--header-timeout SECONDS] [--request-timeout SECONDS] [--max-connections N] "
-			    "| --print-routes | --help | --version\n";
+			    "[--login-budget PERCENT] | --print-routes | --help | --version\n";
 
 #define TOKEN_MIN 16		 /* characters of a /metrics bearer token */
 #define METRICS_CACHE_DEFAULT 10 /* seconds a /metrics answer is served again */
@@ -40,6 +40,7 @@ typedef struct options {
 	bool print_routes;
 	bool help, version;
 	cf_conn_limits limits;
+	int login_budget; /* --login-budget: percent of the loop for password checks (login_budget.h) */
 } options;
 
 /* Splits "ADDR:PORT" or "[V6]:PORT" into host (in buf) and port; false when malformed. */
@@ -129,6 +130,7 @@ static bool parse_options(int argc, char **argv, options *o)
 					     {"header-timeout", required_argument, NULL, 'H'},
 					     {"request-timeout", required_argument, NULL, 'R'},
 					     {"max-connections", required_argument, NULL, 'C'},
+					     {"login-budget", required_argument, NULL, 'B'},
 					     {"help", no_argument, NULL, 'h'},
 					     {"version", no_argument, NULL, 'V'},
 					     {0}};
@@ -139,6 +141,7 @@ static bool parse_options(int argc, char **argv, options *o)
 	o->listen = DEFAULT_LISTEN;
 	o->loglevel = "info";
 	o->limits = (cf_conn_limits){CF_CONN_HEADER_TIMEOUT, CF_CONN_REQUEST_TIMEOUT, CF_CONN_MAX_DEFAULT};
+	o->login_budget = CF_LOGIN_BUDGET_PERCENT;
 	bool good = true;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -154,6 +157,7 @@ static bool parse_options(int argc, char **argv, options *o)
 		case 'H': good = good && number_option(optarg, 1, 3600, &o->limits.header_timeout); break;
 		case 'R': good = good && number_option(optarg, 1, 3600, &o->limits.request_timeout); break;
 		case 'C': good = good && long_option(optarg, 8, 100000, &o->limits.max_connections); break;
+		case 'B': good = good && number_option(optarg, 1, 100, &o->login_budget); break;
 		default: return false;
 		}
 	}
@@ -331,8 +335,9 @@ int main(int argc, char **argv)
 	d.loglevel = strcmp(o.loglevel, "debug") == 0 ? CF_LOG_DEBUG : CF_LOG_INFO;
 	d.sessions = cf_sessions_new();
 	d.throttle = cf_throttle_new();
-	if (d.sessions == NULL || d.throttle == NULL || cf_store_open(o.store, false, &d.st, &e) != CF_OK ||
-	    pick_node(d.st, o.node, &node, &e) != CF_OK ||
+	d.login_budget = cf_login_budget_new(o.login_budget);
+	if (d.sessions == NULL || d.throttle == NULL || d.login_budget == NULL ||
+	    cf_store_open(o.store, false, &d.st, &e) != CF_OK || pick_node(d.st, o.node, &node, &e) != CF_OK ||
 	    cf_password_hash("certfleetd: no such user", &d.dummy_hash, &e) != CF_OK) {
 		fprintf(stderr, "certfleetd: %s%s%s\n", e.subject, e.subject[0] != '\0' ? ": " : "", e.message);
 		rc = e.code == CF_OK ? 1 : (int)e.code;
@@ -352,6 +357,7 @@ out:
 	cf_metrics_cache_free(&d);
 	cf_sessions_free(d.sessions);
 	cf_throttle_free(d.throttle);
+	cf_login_budget_free(d.login_budget);
 	cf_store_close(d.st);
 	return rc;
 }

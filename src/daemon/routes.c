@@ -151,16 +151,30 @@ bool cf_req_id(cf_req *q, int64_t *id)
 	return true;
 }
 
-/* 429 with Retry-After: the caller may try again in wait seconds. */
-static void reply_throttled(cf_req *q, int64_t wait)
+/* 429 with Retry-After: the caller may try again in wait seconds; what says why. */
+static void reply_throttled(cf_req *q, int64_t wait, const char *what)
 {
-	char retry[24], msg[96];
+	char retry[24], msg[128];
 	if (wait < 1)
 		wait = 1;
 	snprintf(retry, sizeof(retry), "%lld", (long long)wait);
-	snprintf(msg, sizeof(msg), "too many failed logins; try again in %lld s", (long long)wait);
+	snprintf(msg, sizeof(msg), "%s; try again in %lld s", what, (long long)wait);
 	evhttp_add_header(evhttp_request_get_output_headers(q->r), "Retry-After", retry);
 	cf_reply_error(q, 429, "too many requests", msg);
+}
+
+/* 429 for a login refused because the budget of password checks is spent (login_budget.h): the
+ * same answer whether the name exists or not; logged once a minute with a count, not per request. */
+static void reply_budget_spent(cf_req *q, int64_t mono)
+{
+	unsigned long n = 0;
+	if (cf_login_budget_refused(q->d->login_budget, mono, &n))
+		cf_dlog(q->d, CF_LOG_INFO,
+			"login refused: too many failed logins on this server, password checks paused "
+			"(%lu refused since the last such line, the last from %s)",
+			n, q->client);
+	reply_throttled(q, (cf_login_budget_wait_ms(q->d->login_budget, mono) + 999) / 1000,
+			"too many failed logins on this server just now");
 }
 
 void cf_route_login(cf_req *q)
@@ -187,7 +201,7 @@ void cf_route_login(cf_req *q)
 	int64_t wait = cf_throttle_addr_wait(q->d->throttle, q->client, now);
 	if (wait > 0) {
 		cf_dlog(q->d, CF_LOG_INFO, "%s login refused: too many failed logins from this address", q->client);
-		reply_throttled(q, wait);
+		reply_throttled(q, wait, "too many failed logins from this address");
 		goto out;
 	}
 	/* A locked account is tried only from a clean address, a few times per lock (throttle.h);
@@ -196,8 +210,20 @@ void cf_route_login(cf_req *q)
 	bool locked = rc == CF_OK && u.locked_until > now;
 	bool may_try = rc == CF_OK &&
 		       (!locked || cf_throttle_locked_may_try(q->d->throttle, u.name, u.locked_until, q->client, now));
+	/* A password is checked only while the budget of checking time is not spent (login_budget.h);
+	 * when it is, an account that may be tried still gets its own check now and then, so a flood
+	 * of other names never keeps its user out. Failed checks are charged with the time they took. */
+	int64_t mono = cf_clock_mono_ms();
+	bool budgeted = cf_login_budget_open(q->d->login_budget, mono);
+	if (!budgeted && !(may_try && cf_login_budget_take_reserve(q->d->login_budget, u.name, mono))) {
+		reply_budget_spent(q, mono);
+		goto out;
+	}
 	bool good = cf_password_verify(password, may_try ? u.password_hash : q->d->dummy_hash) && may_try;
 	if (!good) {
+		int64_t end = cf_clock_mono_ms();
+		cf_login_budget_charge(q->d->login_budget, end - mono, end);
+		mono = end;
 		cf_throttle_addr_fail(q->d->throttle, q->client, now);
 		if (locked && may_try) {
 			/* Counted against this lock only: attempts while locked never lengthen it. */
@@ -214,8 +240,12 @@ void cf_route_login(cf_req *q)
 				may_try ? "; wrong password" : "");
 		else
 			cf_dlog(q->d, CF_LOG_INFO, "%s login refused: wrong user name or password", q->client);
-		cf_reply_error(q, 401, "unauthenticated",
-			       "wrong user name or password, or the account is locked for a while after failed logins");
+		if (!budgeted) /* while the budget is spent, every refusal answers alike */
+			reply_budget_spent(q, mono);
+		else
+			cf_reply_error(q, 401, "unauthenticated",
+				       "wrong user name or password, or the account is locked for a while after failed "
+				       "logins");
 		goto out;
 	}
 	if ((u.failed_logins != 0 || u.locked_until != 0) &&

@@ -11,7 +11,7 @@
  * sessions with fixed ids and CSRF tokens, so seeds can carry them and reach the change routes:
  *   admin:     Cookie: certfleet_session=0123456789abcdef... (FUZZ_ADMIN_ID), X-CSRF-Token FUZZ_ADMIN_CSRF
  *   read-only: FUZZ_READER_ID, FUZZ_READER_CSRF
- * Every input starts from the same state: the clock is fixed, the login throttle and the sessions
+ * Every input starts from the same state: the clock is fixed, the login throttle, its budget and the sessions
  * are made afresh, and when an input changed the store (its files changed) the pristine store
  * image is written back before the next one. The accounts' password hashes use scrypt's lowest
  * cost, so a login costs microseconds, not 0.1 s.
@@ -150,14 +150,16 @@ static void fixed_session(const char *account, bool admin, const char *id, const
 	snprintf(w->csrf, sizeof(w->csrf), "%s", csrf);
 }
 
-/* The sessions and the login throttle as at the start, for every input. */
+/* The sessions, the login throttle and budget as at the start, for every input. */
 static void reset_memory_state(void)
 {
 	cf_sessions_free(F.d.sessions);
 	cf_throttle_free(F.d.throttle);
+	cf_login_budget_free(F.d.login_budget);
 	F.d.sessions = cf_sessions_new();
 	F.d.throttle = cf_throttle_new();
-	if (F.d.sessions == NULL || F.d.throttle == NULL)
+	F.d.login_budget = cf_login_budget_new(CF_LOGIN_BUDGET_PERCENT);
+	if (F.d.sessions == NULL || F.d.throttle == NULL || F.d.login_budget == NULL)
 		die("out of memory", NULL);
 	fixed_session("admin", true, FUZZ_ADMIN_ID, FUZZ_ADMIN_CSRF);
 	fixed_session("reader", false, FUZZ_READER_ID, FUZZ_READER_CSRF);
@@ -225,6 +227,7 @@ static void cleanup(void)
 	cf_store_close(F.d.st);
 	cf_sessions_free(F.d.sessions);
 	cf_throttle_free(F.d.throttle);
+	cf_login_budget_free(F.d.login_budget);
 	free(F.d.dummy_hash);
 	free(F.image);
 	remove_files();

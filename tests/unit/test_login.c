@@ -1,6 +1,7 @@
 /* Unit tests for certfleetd's login rules: the session table's per-account cap and its
  * least-recently-used eviction (src/daemon/session), and the lock and throttle arithmetic
- * (src/daemon/throttle). Time is passed in; nothing here waits. */
+ * (src/daemon/throttle), and the global budget of password checks (src/daemon/login_budget). Time
+ * is passed in; nothing here waits. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "daemon/login_budget.h"
 #include "daemon/session.h"
 #include "daemon/throttle.h"
 
@@ -182,6 +184,99 @@ static void test_locked_tries_table_reuse(void **state)
 	cf_throttle_free(t);
 }
 
+/* The budget is checking time: a burst, then a share of the time that passes; only failed checks
+ * are charged, and at 100 % a check earns back what it cost. */
+static void test_budget_time(void **state)
+{
+	(void)state;
+	cf_login_budget *b = cf_login_budget_new(25);
+	int64_t t = 5000;
+	assert_non_null(b);
+	assert_null(cf_login_budget_new(0));
+	assert_null(cf_login_budget_new(101));
+	/* Four failed checks of 300 ms back to back: the burst (1 s) is spent after the fourth. */
+	for (int i = 0; i < 4; i++) {
+		assert_true(cf_login_budget_open(b, t));
+		cf_login_budget_charge(b, 300, t + 300);
+		t += 300;
+	}
+	/* 1000 - 1200 + 25 % of 1200 = 100 left: open for one more. */
+	assert_true(cf_login_budget_open(b, t));
+	cf_login_budget_charge(b, 300, t + 300);
+	t += 300;
+	/* 100 - 300 + 75 = -125: spent; 25 % earns it back in 500 ms. */
+	assert_false(cf_login_budget_open(b, t));
+	assert_int_equal(cf_login_budget_wait_ms(b, t), 501);
+	assert_false(cf_login_budget_open(b, t + 500));
+	assert_true(cf_login_budget_open(b, t + 501));
+	/* Earned one millisecond at a time, nothing is lost to rounding. */
+	cf_login_budget_charge(b, 200, t + 501);
+	for (int64_t m = t + 502; m < t + 501 + 800; m++)
+		assert_false(cf_login_budget_open(b, m));
+	assert_true(cf_login_budget_open(b, t + 501 + 800));
+	/* Overdrawn by one burst at most; full after a long pause, no more. */
+	cf_login_budget_charge(b, 100000, t + 2000);
+	assert_int_equal(cf_login_budget_wait_ms(b, t + 2000), 4001);
+	cf_login_budget_charge(b, 1, t + 10000000);
+	assert_true(cf_login_budget_open(b, t + 10000000));
+	/* A clock that stands still or steps back earns nothing. */
+	for (int i = 0; i < 4; i++)
+		cf_login_budget_charge(b, 300, t + 10000000);
+	assert_false(cf_login_budget_open(b, t));
+	cf_login_budget_free(b);
+	/* At 100 % the budget never runs out for checks one after another. */
+	b = cf_login_budget_new(100);
+	assert_non_null(b);
+	t = 0;
+	for (int i = 0; i < 1000; i++) {
+		assert_true(cf_login_budget_open(b, t));
+		cf_login_budget_charge(b, 700, t + 700);
+		t += 700;
+	}
+	cf_login_budget_free(b);
+}
+
+/* Each account's own check while the budget is spent: one per CF_LOGIN_RESERVE_MS, per account,
+ * whatever other names are tried. */
+static void test_budget_reserve(void **state)
+{
+	(void)state;
+	cf_login_budget *b = cf_login_budget_new(25);
+	char name[32];
+	int64_t t = 1000;
+	assert_non_null(b);
+	assert_true(cf_login_budget_take_reserve(b, "admin", t));
+	assert_false(cf_login_budget_take_reserve(b, "admin", t + CF_LOGIN_RESERVE_MS - 1));
+	assert_true(cf_login_budget_take_reserve(b, "reader", t + 1));
+	/* More accounts than the table holds: the one taken longest ago is forgotten, the others kept. */
+	for (int i = 0; i < CF_LOGIN_RESERVE_MAX - 2; i++) {
+		snprintf(name, sizeof(name), "user%d", i);
+		assert_true(cf_login_budget_take_reserve(b, name, t + 2));
+	}
+	assert_false(cf_login_budget_take_reserve(b, "reader", t + 3));
+	assert_true(cf_login_budget_take_reserve(b, "another", t + 3)); /* reuses admin's entry */
+	assert_false(cf_login_budget_take_reserve(b, "reader", t + 3));
+	assert_true(cf_login_budget_take_reserve(b, "admin", t + CF_LOGIN_RESERVE_MS));
+	cf_login_budget_free(b);
+}
+
+/* Refusals are logged once per CF_LOGIN_BUDGET_LOG_MS with the count since the last line. */
+static void test_budget_log(void **state)
+{
+	(void)state;
+	cf_login_budget *b = cf_login_budget_new(25);
+	unsigned long n = 0;
+	assert_non_null(b);
+	assert_true(cf_login_budget_refused(b, 0, &n));
+	assert_int_equal(n, 1);
+	for (int i = 1; i < 100; i++)
+		assert_false(cf_login_budget_refused(b, i * 10, &n));
+	assert_true(cf_login_budget_refused(b, CF_LOGIN_BUDGET_LOG_MS, &n));
+	assert_int_equal(n, 100);
+	assert_false(cf_login_budget_refused(b, CF_LOGIN_BUDGET_LOG_MS + 1, &n));
+	cf_login_budget_free(b);
+}
+
 static void test_token_equal(void **state)
 {
 	(void)state;
@@ -202,6 +297,9 @@ int main(void)
 		cmocka_unit_test(test_addr_window),
 		cmocka_unit_test(test_locked_tries),
 		cmocka_unit_test(test_locked_tries_table_reuse),
+		cmocka_unit_test(test_budget_time),
+		cmocka_unit_test(test_budget_reserve),
+		cmocka_unit_test(test_budget_log),
 		cmocka_unit_test(test_token_equal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
