@@ -670,6 +670,17 @@
     show('monitor');
     clearErrors($('#monitor-form'));
     fillMonitor(await api('GET', '/monitor'));
+    await loadJobs();
+  }
+
+  // The job table: what certfleetd runs by itself (GET /jobs), one row a duty.
+  const JOB_NAMES = { monitor: 'Monitor pass', 'crl-download': 'CRL download', 'ocsp-check': 'OCSP check' };
+  async function loadJobs() {
+    const items = (await api('GET', '/jobs')).items || [];
+    $('#jobs-table tbody').replaceChildren(...items.map((j) => el('tr', { 'data-kind': j.kind },
+      el('td', {}, JOB_NAMES[j.kind] || j.kind), el('td', {}, j.plan || '—'), el('td', {}, j.next_run),
+      el('td', {}, j.last_run || 'never'), el('td', {}, j.last_status || '—'),
+      el('td', {}, j.running ? `running in ${j.running.by}` : j.attempts ? `${j.attempts} failed in a row: ${j.last_error}` : ''))));
   }
 
   const wholeNumber = (v, lo, hi) => /^\d+$/.test(v.trim()) && Number(v) >= lo && Number(v) <= hi;
@@ -719,6 +730,7 @@
     try {
       renderReport(await api('POST', '/monitor/run'));
       fillMonitor(await api('GET', '/monitor'));
+      await loadJobs();
     } catch (err) {
       say(err.message, true);
     } finally {

@@ -112,6 +112,7 @@ int cmd_user_list(cli *c, int argc, char **argv);
 int cmd_user_delete(cli *c, int argc, char **argv);
 int cmd_user_passwd(cli *c, int argc, char **argv);
 int cmd_audit(cli *c, int argc, char **argv);
+int cmd_job_list(cli *c, int argc, char **argv);
 int cmd_monitor_config(cli *c, int argc, char **argv);
 int cmd_monitor_show(cli *c, int argc, char **argv);
 int cmd_monitor_run(cli *c, int argc, char **argv);

@@ -59,6 +59,8 @@ static const struct command {
 	{"user", "delete", cmd_user_delete, "NAME", true},
 	{"user", "passwd", cmd_user_passwd, "NAME (password on stdin, else prompted)", true},
 	{"audit", NULL, cmd_audit, "[--limit N] [--offset N]: the audit log, newest first", false},
+	{"job", "list", cmd_job_list,
+	 "the duties certfleetd runs by itself: next and last run, failures, the process running one", false},
 	{"monitor", "config", cmd_monitor_config,
 	 "[--start-days N] [--frequency Nh|Nd] [--email on|off] [--emails \"a@x;b@y\"] [--lsc on|off] [--smtp "
 	 "HOST:PORT] "

@@ -356,3 +356,24 @@ json_t *cf_json_revcheck(const cf_revcheck *p)
 				   "good", (json_int_t)n.good, "revoked", (json_int_t)n.revoked, "unknown",
 				   (json_int_t)n.unknown, "errors", (json_int_t)n.errors);
 }
+
+json_t *cf_json_jobs(const cf_job *v, size_t n, int64_t now)
+{
+	json_t *items = json_array();
+	for (size_t i = 0; items != NULL && i < n; i++) {
+		const cf_job *j = &v[i];
+		bool running = j->lease_holder[0] != '\0' && j->lease_until > now;
+		json_array_append_new(
+			items,
+			json_pack("{s:s, s:s, s:s, s:o, s:i, s:o, s:o, s:o, s:o}", "kind", j->kind, "subject",
+				  j->subject, "plan", j->plan, "next_run", time_str(j->next_run), "attempts",
+				  j->attempts, "last_run", j->last_run != 0 ? time_str(j->last_run) : json_null(),
+				  "last_status", j->last_status[0] != '\0' ? json_string(j->last_status) : json_null(),
+				  "last_error", j->last_error[0] != '\0' ? json_string(j->last_error) : json_null(),
+				  "running",
+				  running ? json_pack("{s:s, s:o}", "by", j->lease_holder, "until",
+						      time_str(j->lease_until))
+					  : json_null()));
+	}
+	return json_pack("{s:o}", "items", items);
+}

@@ -12,6 +12,7 @@
 #include "core/revcheck.h"
 #include "core/revocation.h"
 #include "core/status.h"
+#include "store/jobs.h"
 #include "store/store.h"
 #include "util/buf.h"
 
@@ -52,6 +53,10 @@ json_t *cf_json_crl(const cf_crlrow *r);
  * next_update, newly_revoked}], "checked", "good", "revoked", "unknown", "errors"}, the items the
  * places of the certificates asked, the counts over distinct certificates. */
 json_t *cf_json_revcheck(const cf_revcheck *p);
+/* The job table as `job list --json` prints it and GET /jobs answers: {"items":[{kind, subject,
+ * plan, next_run, attempts, last_run, last_status, last_error, running}]}, running null or
+ * {"by", "until"} while a process holds the job's lease at now. */
+json_t *cf_json_jobs(const cf_job *v, size_t n, int64_t now);
 /* Adds an outcome's nodes, notes, warnings (unless obj has them) and restart plan to obj. */
 void cf_json_outcome(json_t *obj, const cf_outcome *o);
 

@@ -23,7 +23,7 @@
 #define CF_DAEMON_UPLOAD_MAX (20 * 1024 * 1024) /* bytes of a multipart upload */
 
 struct cf_reload;
-struct cf_scheduler;
+struct cf_runner;
 struct cf_conns;
 
 enum cf_loglevel { CF_LOG_INFO = 0, CF_LOG_DEBUG = 1, CF_LOG_ERROR = 2 };
@@ -37,16 +37,16 @@ typedef struct cf_daemon {
 	int loglevel;
 	uint8_t *public_cas; /* the system's public roots, for the doctor (NULL when none) */
 	size_t public_cas_len;
-	struct cf_crlset *crls;		/* the stored CRLs, parsed once (cf_daemon_crls) */
-	int64_t crls_version;		/* the store's data version they were read at */
-	int64_t crls_generation;	/* and the CRLs' own (cf_store_crl_generation) */
-	struct cf_scheduler *scheduler; /* the expiry monitor's schedule (NULL: none) */
-	bool metrics_open;		/* listening on a loopback address: /metrics open without metrics_token */
-	char *metrics_token;		/* else the bearer token /metrics needs (NULL: /metrics refused) */
-	struct cf_conns *conns;		/* the connection limits (conn_limits.h; NULL: none) */
-	int metrics_cache_s;		/* --metrics-cache: seconds a built /metrics answer is served again */
-	cf_buf metrics_body;		/* that answer (len 0: none yet); cf_metrics_cache_free */
-	int64_t metrics_built_us;	/* when it was built (monotonic clock) */
+	struct cf_crlset *crls;	  /* the stored CRLs, parsed once (cf_daemon_crls) */
+	int64_t crls_version;	  /* the store's data version they were read at */
+	int64_t crls_generation;  /* and the CRLs' own (cf_store_crl_generation) */
+	struct cf_runner *runner; /* the job runner (daemon/jobs.h) */
+	bool metrics_open;	  /* listening on a loopback address: /metrics open without metrics_token */
+	char *metrics_token;	  /* else the bearer token /metrics needs (NULL: /metrics refused) */
+	struct cf_conns *conns;	  /* the connection limits (conn_limits.h; NULL: none) */
+	int metrics_cache_s;	  /* --metrics-cache: seconds a built /metrics answer is served again */
+	cf_buf metrics_body;	  /* that answer (len 0: none yet); cf_metrics_cache_free */
+	int64_t metrics_built_us; /* when it was built (monotonic clock) */
 } cf_daemon;
 
 /* One request being answered: the daemon, the request, when it started, its client address. */
@@ -169,6 +169,7 @@ void cf_route_csr_get(cf_req *q);
 void cf_route_csr_delete(cf_req *q);
 void cf_route_upload(cf_req *q);
 void cf_route_doctor(cf_req *q);
+void cf_route_jobs(cf_req *q);
 void cf_route_audit(cf_req *q);
 void cf_route_users(cf_req *q);
 void cf_route_user_add(cf_req *q);

@@ -30,11 +30,13 @@ void cf_dlog(const cf_daemon *d, int level, const char *fmt, ...)
 	if (level == CF_LOG_DEBUG && d->loglevel < CF_LOG_DEBUG)
 		return;
 	cf_time_rfc3339(time(NULL), at);
+	flockfile(stderr); /* the job runner's thread logs too: one line at a time */
 	fprintf(stderr, "certfleetd: %s %s ", at, level_names[level]);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 static int64_t now_us(void)

@@ -17,9 +17,7 @@
 #include "daemon/conn_limits.h"
 #include "daemon/daemon.h"
 #include "daemon/reload.h"
-#include "daemon/crl_schedule.h"
-#include "daemon/revcheck_schedule.h"
-#include "daemon/scheduler.h"
+#include "daemon/jobs.h"
 #include "util/fileio.h"
 #include "util/secret.h"
 #include "util/text.h"
@@ -199,16 +197,15 @@ static cf_code read_token(const char *path, char **out, cf_err *e)
 }
 
 /* Serves as node until a signal; the exit code. */
-static int serve(cf_daemon *d, const cf_node *node, const char *host, unsigned short port, const cf_conn_limits *limits)
+static int serve(cf_daemon *d, const char *store, const cf_node *node, const char *host, unsigned short port,
+		 const cf_conn_limits *limits)
 {
 	int rc = 1;
 	struct event_base *base = event_base_new();
 	struct evhttp *http = base != NULL ? evhttp_new(base) : NULL;
 	struct event *sigterm = NULL, *sigint = NULL;
 	cf_reload *tls = NULL;
-	cf_scheduler *sched = NULL;
-	cf_crl_schedule_timer *crl_timer = NULL;
-	cf_revcheck_timer *revcheck = NULL;
+	cf_runner *runner = NULL;
 	cf_conns *conns = NULL;
 	cf_err e = {0};
 	if (http == NULL)
@@ -255,25 +252,15 @@ static int serve(cf_daemon *d, const cf_node *node, const char *host, unsigned s
 		d->metrics_token != NULL ? "needs Authorization: Bearer <the --metrics-token-file token>"
 		: d->metrics_open	 ? "open (a loopback listen address)"
 					 : "refused (not a loopback listen address and no --metrics-token-file)");
-	if (cf_scheduler_new(base, d, &sched, &e) != CF_OK) {
+	if (cf_runner_start(d, store, &runner, &e) != CF_OK) {
 		fprintf(stderr, "certfleetd: %s: %s\n", e.subject, e.message);
 		goto out;
 	}
-	d->scheduler = sched;
-	if (cf_crl_schedule_start(base, d, &crl_timer, &e) != CF_OK) {
-		fprintf(stderr, "certfleetd: %s: %s\n", e.subject, e.message);
-		goto out;
-	}
-	if (cf_revcheck_schedule_start(base, d, &revcheck, &e) != CF_OK) {
-		fprintf(stderr, "certfleetd: %s: %s\n", e.subject, e.message);
-		goto out;
-	}
+	d->runner = runner;
 	rc = event_base_dispatch(base) < 0 ? 1 : 0;
 out:
-	d->scheduler = NULL;
-	cf_scheduler_free(sched);
-	cf_crl_schedule_stop(crl_timer);
-	cf_revcheck_schedule_stop(revcheck);
+	d->runner = NULL;
+	cf_runner_stop(runner); /* waits for the run in hand */
 	if (sigterm != NULL)
 		event_free(sigterm);
 	if (sigint != NULL)
@@ -344,7 +331,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	cf_public_roots_read(&d.public_cas, &d.public_cas_len);
-	rc = serve(&d, &node, host, port, &o.limits);
+	rc = serve(&d, o.store, &node, host, port, &o.limits);
 	cf_dlog(&d, CF_LOG_INFO, "stopped");
 out:
 	cf_node_free(&node);

@@ -51,6 +51,7 @@ static const struct route {
 	{EVHTTP_REQ_POST, "/api/v1/upload", cf_route_upload},
 	{EVHTTP_REQ_GET, "/api/v1/doctor", cf_route_doctor},
 	{EVHTTP_REQ_GET, "/api/v1/audit", cf_route_audit},
+	{EVHTTP_REQ_GET, "/api/v1/jobs", cf_route_jobs},
 	{EVHTTP_REQ_GET, "/api/v1/users", cf_route_users},
 	{EVHTTP_REQ_POST, "/api/v1/users", cf_route_user_add},
 	{EVHTTP_REQ_DELETE, "/api/v1/users/{name}", cf_route_user_delete},

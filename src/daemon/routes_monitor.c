@@ -16,7 +16,8 @@
 #include "core/monitor.h"
 #include "crypto/password.h"
 #include "daemon/daemon.h"
-#include "daemon/scheduler.h"
+#include "core/jobs/duties.h"
+#include "daemon/jobs.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/text.h"
@@ -251,11 +252,22 @@ void cf_route_monitor_run(cf_req *q)
 	memset(&r, 0, sizeof(r));
 	if (!cf_req_change(q, true))
 		return;
+	/* the monitor job's lease first (outside the change's transaction): one pass at a time on
+	 * the store, this process's runner and other processes included */
+	const cf_jobs_env *env = cf_runner_env(q->d->runner);
 	int64_t now = cf_clock_now();
+	if (cf_jobs_take(q->d->st, env, CF_DUTY_MONITOR, now, &e) != CF_OK) {
+		cf_reply_err(q, &e);
+		return;
+	}
 	cf_time_rfc3339(now, at);
 	cf_change_begin(q, &c, "monitor run", "pass at %s", at);
-	cf_code rc = cf_scheduler_run(q->d->scheduler, q->d, now, &r, &e);
-	if (cf_change_end(q, &c, rc, &e)) {
+	cf_code rc = cf_duty_monitor_pass(q->d->st, env, now, &r, &e);
+	bool ok = cf_change_end(q, &c, rc, &e);
+	/* a pass on request brings the schedule forward when the next pass is due sooner, never later */
+	cf_jobs_give_back(q->d->st, env, CF_DUTY_MONITOR, cf_clock_now(), rc == CF_OK ? r.next_run : 0, rc, &e);
+	cf_runner_poke(q->d->runner);
+	if (ok) {
 		cf_buf b = {0};
 		cf_monitor_run_write(&b, &r);
 		cf_buf_add(&b, "\n", 1);
@@ -266,6 +278,24 @@ void cf_route_monitor_run(cf_req *q)
 		cf_buf_free(&b);
 	}
 	cf_monitor_report_free(&r);
+}
+
+/* ---- the job table ------------------------------------------------------------------------------ */
+
+/* GET: the duties certfleetd runs by itself, as `certfleet job list --json` prints them. */
+void cf_route_jobs(cf_req *q)
+{
+	cf_job *v = NULL;
+	size_t n = 0;
+	cf_err e = {0};
+	if (!cf_req_session(q))
+		return;
+	if (cf_store_job_list(q->d->st, &v, &n, &e) != CF_OK) {
+		cf_reply_err(q, &e);
+		return;
+	}
+	cf_reply_json(q, 200, cf_json_jobs(v, n, cf_clock_now()));
+	cf_jobs_free(v, n);
 }
 
 /* ---- /metrics ------------------------------------------------------------------------------------ */

@@ -16,7 +16,8 @@
 #include "crypto/x509.h"
 #include "daemon/daemon.h"
 #include "daemon/multipart.h"
-#include "daemon/revcheck_schedule.h"
+#include "core/jobs/duties.h"
+#include "daemon/jobs.h"
 #include "net/http_client.h"
 #include "util/clock.h"
 #include "util/text.h"
@@ -157,8 +158,10 @@ void cf_route_revocation_put(cf_req *q)
 		if (st != NULL)
 			cf_err_subject(&e, st->field);
 	}
-	if (cf_change_end(q, &c, rc, &e))
+	if (cf_change_end(q, &c, rc, &e)) {
+		cf_runner_poke(q->d->runner); /* the schedule follows the settings */
 		reply_revocation(q);
+	}
 }
 
 /* POST: every certificate that can be asked, asked now (as `certfleet revocation check`, audited
@@ -176,7 +179,7 @@ void cf_route_revocation_check(cf_req *q)
 	if (rc == CF_OK && !cf_revcheck_on(p))
 		rc = cf_revcheck_off(&e);
 	if (cf_change_end(q, &c, rc, &e)) {
-		cf_revcheck_log_revoked(q->d, p);
+		cf_duty_log_revoked(cf_runner_env(q->d->runner), p);
 		cf_reply_json(q, 200, cf_json_revcheck(p));
 	}
 	cf_revcheck_free(p);
@@ -426,8 +429,10 @@ void cf_route_crl_schedule_put(cf_req *q)
 			use_cdp != NULL ? (daily_at != NULL ? " use-cdp=" : "use-cdp=") : "",
 			use_cdp != NULL ? use_cdp : "");
 	cf_code rc = cf_crl_configure(q->d->st, daily_at, use_cdp, &e); /* errors name daily_at or use_cdp */
-	if (cf_change_end(q, &c, rc, &e))
+	if (cf_change_end(q, &c, rc, &e)) {
+		cf_runner_poke(q->d->runner); /* the schedule follows the settings */
 		reply_schedule(q);
+	}
 }
 
 /* ---- one certificate's status ------------------------------------------------------------------- */

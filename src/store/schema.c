@@ -106,6 +106,13 @@ static const char *const migrations[] = {
 	 * anyway; PostgreSQL sorted a node's 100,000 certificates for each page of 50 */
 	"DROP INDEX certificates_list;"
 	"CREATE INDEX certificates_list ON certificates (node_id, kind, name, id);",
+	/* 12: the job table: each scheduled duty's next run, last outcome and lease (store/jobs.h) */
+	"CREATE TABLE jobs ("
+	"  kind TEXT NOT NULL, subject TEXT NOT NULL, next_run BIGINT NOT NULL, plan TEXT NOT NULL DEFAULT '',"
+	"  attempts INTEGER NOT NULL DEFAULT 0, last_run BIGINT NOT NULL DEFAULT 0,"
+	"  last_status TEXT NOT NULL DEFAULT '', last_error TEXT NOT NULL DEFAULT '',"
+	"  lease_holder TEXT NOT NULL DEFAULT '', lease_until BIGINT NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (kind, subject));",
 };
 
 int cf_schema_latest(void)

@@ -555,6 +555,14 @@ async function main() {
   check('run: the daemon logged the notification', /info monitor: ucm2\.example\.com CallManager "ucm2\.example\.com" expires \S+ \((9|10) days\): breaks /.test(dlog));
   check('run: last run updated', await until(async () => (await dd('#mon-state', 'Last run')) === cli('monitor', 'show').last_run));
   checkEq('run: audited', 'monitor run', cli('audit', '--limit', '1').items[0].action);
+  // The job table, as `job list` has it: the monitor's last run is this one.
+  const jobRows = async () => page.$$eval('#jobs-table tbody tr', (trs) => trs.map((tr) => [tr.dataset.kind, ...[...tr.cells].map((c) => c.textContent)]));
+  const cliJobs = cli('job', 'list').items;
+  const monitorJob = cliJobs.find((j) => j.kind === 'monitor');
+  check('jobs: the monitor row shows its last run as job list has it',
+    await until(async () => (await jobRows()).some((r) => r[0] === 'monitor' && r[4] === monitorJob.last_run && r[5] === 'ok')), JSON.stringify(await jobRows()));
+  checkEq('jobs: one row a job, as job list has them', cliJobs.map((j) => [j.kind, j.plan || '—', j.next_run]),
+    (await jobRows()).map((r) => [r[0], r[2], r[3]]));
   await shot(page, 'monitor-run');
 
   // ---- certificate revocation: a bad interval, a CRL of the test CA revoking the tomcat certificate -------------

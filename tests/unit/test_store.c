@@ -19,6 +19,8 @@
 
 #include "pgtest.h"
 #include "core/endpoint.h"
+#include "core/crlfetch.h"
+#include "core/jobs/duties.h"
 #include "crypto/x509.h"
 #include "store/store.h"
 #include "store/store_int.h" /* the driver table, for a store that fails on purpose */
@@ -238,7 +240,8 @@ static void test_trust_unique(void **state)
 		 "DROP INDEX certificates_trust;"
 		 " CREATE TEMP TABLE cert_copy AS SELECT * FROM certificates WHERE id = %lld;"
 		 " UPDATE cert_copy SET id = (SELECT max(id) + 1 FROM certificates);"
-		 " INSERT INTO certificates SELECT * FROM cert_copy; UPDATE schema_version SET version = 9",
+		 " INSERT INTO certificates SELECT * FROM cert_copy; DROP TABLE jobs;"
+		 " UPDATE schema_version SET version = 9",
 		 (long long)first);
 	raw_exec(f->target, sql);
 	assert_int_equal(cf_store_open(f->target, false, &f->st, &e), CF_OK);
@@ -1617,7 +1620,7 @@ static void test_cert_lists_migrated(void **state)
 	snprintf(sql, sizeof(sql),
 		 "UPDATE certificates SET san = 'URI:file:\\\\server\\new\nDNS:a\\nb.example.com',"
 		 " crl_dp = 'http://crl.example.com/a\\b', eku_other = '1.2.3' WHERE id = %lld;"
-		 " DROP INDEX certificates_trust; UPDATE schema_version SET version = 8",
+		 " DROP INDEX certificates_trust; DROP TABLE jobs; UPDATE schema_version SET version = 8",
 		 (long long)id);
 	raw_exec(f->target, sql);
 
@@ -2011,6 +2014,145 @@ static void test_write_reruns_collisions(void **state)
 	}
 }
 
+/* One write of the job table in its own transaction, on st. */
+#define JOB_TX(st, call)                                                                                               \
+	do {                                                                                                           \
+		cf_err tx_e = {0};                                                                                     \
+		assert_int_equal(cf_store_begin((st), &tx_e), CF_OK);                                                  \
+		assert_int_equal((call), CF_OK);                                                                       \
+		assert_int_equal(cf_store_commit((st), &tx_e), CF_OK);                                                 \
+	} while (0)
+
+/* The job table's lease, between two connections as between two processes: one holder at a time,
+ * only when due (unless asked any time), kept and given back only by its holder, nobody's once
+ * past its time. */
+static void test_job_lease(void **state)
+{
+	struct fx *f = *state;
+	cf_err e = {0};
+	cf_store *b = NULL;
+	cf_job j = {0};
+	bool ok = false;
+	assert_int_equal(cf_store_open(f->target, false, &b, &e), CF_OK);
+	JOB_TX(f->st, cf_store_job_ensure(f->st, "monitor", "", 1000, "p1", &e));
+	JOB_TX(b, cf_store_job_ensure(b, "monitor", "", 5000, "p2", &e)); /* already there: kept as it is */
+	assert_int_equal(cf_store_job_get(b, "monitor", "", &j, &e), CF_OK);
+	assert_int_equal(j.next_run, 1000);
+	assert_string_equal(j.plan, "p1");
+	cf_job_clear(&j);
+
+	JOB_TX(f->st, cf_store_job_claim(f->st, "monitor", "", "A", 999, 1600, false, &ok, &e));
+	assert_false(ok); /* not due yet */
+	JOB_TX(f->st, cf_store_job_claim(f->st, "monitor", "", "A", 1000, 1600, false, &ok, &e));
+	assert_true(ok);
+	JOB_TX(b, cf_store_job_claim(b, "monitor", "", "B", 1001, 1601, true, &ok, &e));
+	assert_false(ok); /* A holds it, even any time */
+	JOB_TX(b, cf_store_job_extend(b, "monitor", "", "B", 2000, &ok, &e));
+	assert_false(ok);
+	JOB_TX(b, cf_store_job_finish(b, "monitor", "", "B", 1001, 9000, 0, "ok", "", &ok, &e));
+	assert_false(ok); /* only the holder ends its run */
+	JOB_TX(f->st, cf_store_job_extend(f->st, "monitor", "", "A", 2000, &ok, &e));
+	assert_true(ok);
+	JOB_TX(b, cf_store_job_claim(b, "monitor", "", "B", 1700, 2300, false, &ok, &e));
+	assert_false(ok); /* kept past its first time */
+	JOB_TX(f->st, cf_store_job_finish(f->st, "monitor", "", "A", 1100, 4000, 2, "failed", "smtp down", &ok, &e));
+	assert_true(ok);
+	assert_int_equal(cf_store_job_get(b, "monitor", "", &j, &e), CF_OK);
+	assert_int_equal(j.next_run, 4000);
+	assert_int_equal(j.attempts, 2);
+	assert_int_equal(j.last_run, 1100);
+	assert_string_equal(j.last_status, "failed");
+	assert_string_equal(j.last_error, "smtp down");
+	assert_string_equal(j.lease_holder, "");
+	cf_job_clear(&j);
+
+	/* a holder that died: its lease is nobody's once past its time */
+	JOB_TX(b, cf_store_job_claim(b, "monitor", "", "B", 1200, 1800, true, &ok, &e));
+	assert_true(ok);
+	JOB_TX(f->st, cf_store_job_claim(f->st, "monitor", "", "A", 1799, 2400, true, &ok, &e));
+	assert_false(ok);
+	JOB_TX(f->st, cf_store_job_claim(f->st, "monitor", "", "A", 1800, 2400, true, &ok, &e));
+	assert_true(ok);
+	JOB_TX(f->st, cf_store_job_plan(f->st, "monitor", "", 7000, "p3", &e));
+	cf_job *v = NULL;
+	size_t n = 0;
+	assert_int_equal(cf_store_job_list(b, &v, &n, &e), CF_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].next_run, 7000);
+	assert_string_equal(v[0].plan, "p3");
+	assert_string_equal(v[0].lease_holder, "A");
+	cf_jobs_free(v, n);
+	cf_store_close(b);
+}
+
+/* The runner's tick over two connections (two certfleetd processes): the duties' rows are made,
+ * a due job runs in one of them, a job another holds is left alone, a run on request is refused
+ * while another holds it, and a setting that moves a duty's plan re-plans its row. */
+static int passes;
+static void count_passes(void *arg, cf_job_level level, const char *line)
+{
+	(void)arg;
+	(void)level;
+	if (strncmp(line, "monitor: pass done", 18) == 0)
+		passes++;
+}
+
+static void test_jobs_tick(void **state)
+{
+	struct fx *f = *state;
+	cf_err e = {0};
+	cf_store *b = NULL;
+	cf_job j = {0};
+	int64_t now = 1795305600, wake = 0; /* 2026-11-22T00:00:00Z */
+	cf_transport net = {0}; /* no mail set up: a pass sends nothing */
+	cf_jobs_env ea = {.holder = "A", .transport = &net, .log = count_passes};
+	cf_jobs_env eb = {.holder = "B", .transport = &net, .log = count_passes};
+	assert_int_equal(cf_store_open(f->target, false, &b, &e), CF_OK);
+	passes = 0;
+
+	assert_int_equal(cf_jobs_tick(f->st, &ea, now, &wake, &e), CF_OK);
+	assert_int_equal(passes, 1); /* a new store: the monitor's first pass at once */
+	assert_int_equal(cf_jobs_tick(b, &eb, now, &wake, &e), CF_OK);
+	assert_int_equal(passes, 1); /* done: not due again in the other process */
+	assert_true(wake > now && wake <= now + 60);
+	assert_int_equal(cf_store_job_get(b, CF_DUTY_MONITOR, "", &j, &e), CF_OK);
+	assert_string_equal(j.last_status, "ok");
+	assert_true(j.next_run > now);
+	int64_t next = j.next_run;
+	cf_job_clear(&j);
+	assert_int_equal(cf_store_job_get(b, CF_DUTY_CRL, "", &j, &e), CF_OK);
+	assert_string_equal(j.plan, "daily at 02:00 UTC");
+	assert_int_equal(j.next_run, now + 7200);
+	cf_job_clear(&j);
+	assert_int_equal(cf_store_job_get(b, CF_DUTY_OCSP, "", &j, &e), CF_OK);
+	assert_string_equal(j.plan, "off");
+	cf_job_clear(&j);
+
+	/* due again, but B holds it: A leaves it alone, and a run on request in A is refused */
+	bool ok = false;
+	JOB_TX(b, cf_store_job_claim(b, CF_DUTY_MONITOR, "", "B", next, next + CF_JOB_LEASE, false, &ok, &e));
+	assert_true(ok);
+	assert_int_equal(cf_jobs_tick(f->st, &ea, next, &wake, &e), CF_OK);
+	assert_int_equal(passes, 1);
+	assert_int_equal(cf_jobs_take(f->st, &ea, CF_DUTY_MONITOR, next, &e), CF_E_STATE);
+	assert_string_equal(e.reason, CF_REASON_RETRY);
+	assert_non_null(strstr(e.message, "a run is under way in B"));
+	cf_err_clear(&e);
+	/* B dies: once its lease is past its time, A runs the pass */
+	assert_int_equal(cf_jobs_tick(f->st, &ea, next + CF_JOB_LEASE, &wake, &e), CF_OK);
+	assert_int_equal(passes, 2);
+
+	/* the CRL schedule moves: the row is re-planned at the next tick */
+	cf_err_clear(&e);
+	assert_int_equal(cf_crl_configure(b, "05:30", NULL, &e), CF_OK);
+	assert_int_equal(cf_jobs_tick(f->st, &ea, now + 60, &wake, &e), CF_OK);
+	assert_int_equal(cf_store_job_get(b, CF_DUTY_CRL, "", &j, &e), CF_OK);
+	assert_string_equal(j.plan, "daily at 05:30 UTC");
+	assert_int_equal(j.next_run, now + 5 * 3600 + 1800);
+	cf_job_clear(&j);
+	cf_store_close(b);
+}
+
 int main(int argc, char **argv)
 {
 	/* the contract: every engine */
@@ -2041,6 +2183,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_changes_per_statement, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unique_violation_class, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_reruns_collisions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_job_lease, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_jobs_tick, setup, teardown),
 	};
 	/* SQLite only: they are about the store's file itself (its mode whatever the umask, a path
 	 * with no file, a file that is not a database); a PostgreSQL database is the administrator's
