@@ -15,14 +15,20 @@ static size_t n_row_opts(const cli_command *cmd)
 	return n;
 }
 
+/* How many options the command has: its row's, then one a field of its settings group. */
 static size_t n_opts(const cli_command *cmd)
 {
-	return n_row_opts(cmd);
+	return n_row_opts(cmd) + (cmd->settings != NULL ? cmd->settings->n : 0);
 }
 
+/* Option i of the command (i < n_opts). */
 static cli_opt opt_at(const cli_command *cmd, size_t i)
 {
-	return cmd->opts[i];
+	size_t k = n_row_opts(cmd);
+	if (i < k)
+		return cmd->opts[i];
+	const cf_field *f = &cmd->settings->fields[i - k];
+	return (cli_opt){f->option, f->value, f->help, false};
 }
 
 void cli_usage_line(const cli_command *cmd, char *buf, size_t cap)
@@ -66,7 +72,7 @@ int cli_usage(cli *c)
 int cli_parse(cli *c, int argc, char **argv)
 {
 	const cli_command *cmd = c->cmd;
-	struct option opts[CLI_OPTS_MAX + 1];
+	struct option opts[CLI_OPTS_MAX + CF_FIELDS_MAX + 1];
 	size_t n = n_opts(cmd);
 	int idx = 0, ch;
 	for (size_t i = 0; i < n; i++) {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "core/audit.h"
+#include "core/fields.h"
 #include "core/plan.h"
 #include "crypto/x509.h"
 #include "store/store.h"
@@ -37,6 +38,7 @@ typedef struct cli_command {
 	cli_opt opts[CLI_OPTS_MAX];	/* ends at the first without a name */
 	const char *rule;		/* how options combine, when the usage line cannot say it */
 	bool changes;			/* audited: one row per run */
+	const cf_fieldgroup *settings;	/* a config command: one more option a field of the group */
 } cli_command;
 
 /* The command table, in the order --help lists it. */
@@ -56,7 +58,8 @@ struct cli {
 	const char *audit_action;
 	char audit_object[512];
 	cf_audit_actor actor;
-	const char *vals[CLI_OPTS_MAX]; /* cli_parse: each option's value ("1" for a flag), by row */
+	/* cli_parse: each option's value ("1" for a flag): the row's, then its settings fields' */
+	const char *vals[CLI_OPTS_MAX + CF_FIELDS_MAX];
 };
 
 /* Opens the store (creating it only for init). Returns 0 or an exit code after printing. */
@@ -148,8 +151,12 @@ int cmd_user_list(cli *c, int argc, char **argv);
 int cmd_user_delete(cli *c, int argc, char **argv);
 int cmd_user_passwd(cli *c, int argc, char **argv);
 int cmd_audit(cli *c, int argc, char **argv);
-int cmd_monitor_config(cli *c, int argc, char **argv);
-int cmd_monitor_show(cli *c, int argc, char **argv);
+/* `GROUP config` and `GROUP show` of the row's settings group (cmd_settings.c); config prints the
+ * settings as show does. */
+int cmd_settings_config(cli *c, int argc, char **argv);
+int cmd_settings_show(cli *c, int argc, char **argv);
+/* config with a text printer of its own (crl config) for the settings object (which it steals). */
+int cli_settings_config(cli *c, int argc, char **argv, int (*print)(cli *c, json_t *o));
 int cmd_monitor_run(cli *c, int argc, char **argv);
 int cmd_ocsp_check(cli *c, int argc, char **argv);
 int cmd_crl_add(cli *c, int argc, char **argv);
@@ -158,8 +165,6 @@ int cmd_crl_remove(cli *c, int argc, char **argv);
 int cmd_crl_dp(cli *c, int argc, char **argv);
 int cmd_crl_update(cli *c, int argc, char **argv);
 int cmd_crl_config(cli *c, int argc, char **argv);
-int cmd_revocation_config(cli *c, int argc, char **argv);
-int cmd_revocation_show(cli *c, int argc, char **argv);
 int cmd_revocation_check(cli *c, int argc, char **argv);
 int cmd_endpoint_import(cli *c, int argc, char **argv);
 int cmd_endpoint_list(cli *c, int argc, char **argv);

@@ -105,45 +105,6 @@ int cmd_crl_remove(cli *c, int argc, char **argv)
 	return 0;
 }
 
-static int print_revocation(cli *c)
-{
-	cf_revocation_settings s;
-	cf_err e = {0};
-	if (cf_revocation_settings_get(c->st, &s, &e) != CF_OK)
-		return cli_fail(c, &e);
-	return cli_print_object(c, cf_json_revocation(&s));
-}
-
-int cmd_revocation_config(cli *c, int argc, char **argv)
-{
-	cf_setting_change changes[CLI_OPTS_MAX];
-	size_t n = 0;
-	cf_err e = {0};
-	if (cli_parse(c, argc, argv) < 0)
-		return 2;
-	if (cli_val(c, "ocsp-uri") != NULL && cli_val(c, "ocsp-from-cert") != NULL)
-		return cli_usage(c);
-	cli_audit_object(c, "revocation settings");
-	/* the option names are the keys of cf_revocation_configure */
-	for (int k = 0; c->cmd->opts[k].name != NULL; k++)
-		if (c->vals[k] != NULL)
-			changes[n++] =
-				(cf_setting_change){c->cmd->opts[k].name, c->cmd->opts[k].value ? c->vals[k] : ""};
-	int rc = cli_store(c, false);
-	if (rc == 0 && n > 0 && cf_revocation_configure(c->st, changes, n, &e) != CF_OK)
-		rc = cli_fail(c, &e);
-	return rc != 0 ? rc : print_revocation(c);
-}
-
-int cmd_revocation_show(cli *c, int argc, char **argv)
-{
-	(void)argv;
-	if (argc != 1)
-		return cli_usage(c);
-	int rc = cli_store(c, false);
-	return rc != 0 ? rc : print_revocation(c);
-}
-
 int cmd_revocation_check(cli *c, int argc, char **argv)
 {
 	cf_revcheck *p = NULL;
@@ -270,26 +231,20 @@ int cmd_crl_update(cli *c, int argc, char **argv)
 	return 0;
 }
 
+/* The schedule as `crl config` has always printed it: the time with its zone, on or off. */
+static int print_schedule(cli *c, json_t *o)
+{
+	if (c->json) {
+		cli_json(o);
+		return 0;
+	}
+	printf("daily_at  %s UTC\nuse_cdp   %s\n", json_string_value(json_object_get(o, "daily_at")),
+	       json_is_true(json_object_get(o, "use_cdp")) ? "on" : "off");
+	json_decref(o);
+	return 0;
+}
+
 int cmd_crl_config(cli *c, int argc, char **argv)
 {
-	cf_crl_schedule s;
-	cf_err e = {0};
-	if (cli_parse(c, argc, argv) < 0)
-		return 2;
-	const char *daily_at = cli_val(c, "daily-at"), *use_cdp = cli_val(c, "use-cdp");
-	cli_audit_object(c, "CRL schedule");
-	int rc = cli_store(c, false);
-	if (rc == 0 && (daily_at != NULL || use_cdp != NULL) && cf_crl_configure(c->st, daily_at, use_cdp, &e) != CF_OK)
-		rc = cli_fail(c, &e);
-	if (rc == 0 && cf_crl_schedule_get(c->st, &s, &e) != CF_OK)
-		rc = cli_fail(c, &e);
-	if (rc != 0)
-		return rc;
-	char at[24];
-	snprintf(at, sizeof(at), "%02d:%02d", s.daily_at / 60, s.daily_at % 60);
-	if (c->json)
-		cli_json(json_pack("{s:s, s:b}", "daily_at", at, "use_cdp", s.use_cdp));
-	else
-		printf("daily_at  %s UTC\nuse_cdp   %s\n", at, s.use_cdp ? "on" : "off");
-	return 0;
+	return cli_settings_config(c, argc, argv, print_schedule);
 }

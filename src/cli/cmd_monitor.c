@@ -9,55 +9,6 @@
 #include "crypto/password.h"
 #include "util/clock.h"
 
-#define SECRET_MAX 1026
-
-static int print_settings(cli *c)
-{
-	cf_monitor_settings s;
-	cf_monitor_health h = {0};
-	cf_err e = {0};
-	if (cf_monitor_settings_get(c->st, &s, &e) != CF_OK || cf_monitor_health_get(c->st, &h, &e) != CF_OK)
-		return cli_fail(c, &e);
-	return cli_print_object(c, cf_json_monitor(&s, &h));
-}
-
-int cmd_monitor_config(cli *c, int argc, char **argv)
-{
-	cf_setting_change changes[CLI_OPTS_MAX];
-	size_t n = 0;
-	char password[SECRET_MAX];
-	cf_err e = {0};
-	if (cli_parse(c, argc, argv) < 0)
-		return 2;
-	cli_audit_object(c, "expiry monitor");
-	/* the option names are the keys of cf_monitor_configure */
-	for (int k = 0; c->cmd->opts[k].name != NULL; k++)
-		if (c->vals[k] != NULL && c->cmd->opts[k].value != NULL)
-			changes[n++] = (cf_setting_change){c->cmd->opts[k].name, c->vals[k]};
-	if (cli_val(c, "smtp-password-stdin") != NULL) {
-		if (!cli_read_line(stdin, password, sizeof(password))) {
-			cf_err_set(&e, CF_E_INPUT, "--smtp-password-stdin",
-				   "expected the password as the first line of stdin");
-			return cli_fail(c, &e);
-		}
-		changes[n++] = (cf_setting_change){"smtp-password", password};
-	}
-	int rc = cli_store(c, false);
-	if (rc == 0 && n > 0 && cf_monitor_configure(c->st, changes, n, &e) != CF_OK)
-		rc = cli_fail(c, &e);
-	cf_secret_wipe(password, sizeof(password));
-	return rc != 0 ? rc : print_settings(c);
-}
-
-int cmd_monitor_show(cli *c, int argc, char **argv)
-{
-	(void)argv;
-	if (argc != 1)
-		return cli_usage(c);
-	int rc = cli_store(c, false);
-	return rc != 0 ? rc : print_settings(c);
-}
-
 int cmd_monitor_run(cli *c, int argc, char **argv)
 {
 	cf_monitor_report r = {0};
