@@ -5,15 +5,49 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "core/audit.h"
+#include "core/fields.h"
 #include "core/plan.h"
 #include "crypto/x509.h"
 #include "store/store.h"
 #include "util/err.h"
 
-typedef struct cli {
-	const char *command; /* "node add": what usage errors name */
+typedef struct cli cli;
+typedef int (*cli_fn)(cli *c, int argc, char **argv);
+
+/* One option of a command: --name VALUE, or a flag when value is NULL. */
+typedef struct cli_opt {
+	const char *name;  /* without "--" */
+	const char *value; /* what the value is ("FQDN"); NULL: a flag */
+	const char *help;  /* a few words for --help */
+	bool required;
+} cli_opt;
+
+#define CLI_OPTS_MAX 16
+
+/* One command of the command table (commands.c): everything its parsing, its usage line and
+ * its --help need. */
+typedef struct cli_command {
+	const char *group, *name; /* name NULL: the group is the command */
+	cli_fn fn;
+	const char *summary;		/* what it does, one line */
+	const char *operands;		/* "FQDN", "NAME KEY VALUE...", "" */
+	int min_operands, max_operands; /* max -1: any number */
+	cli_opt opts[CLI_OPTS_MAX];	/* ends at the first without a name */
+	const char *rule;		/* how options combine, when the usage line cannot say it */
+	bool changes;			/* audited: one row per run */
+	const cf_fieldgroup *settings;	/* a config command: one more option a field of the group */
+} cli_command;
+
+/* The command table, in the order --help lists it. */
+extern const cli_command cli_commands[];
+extern const size_t cli_n_commands;
+
+struct cli {
+	const cli_command *cmd; /* the command being run */
+	const char *command;	/* "node add": what usage errors name */
 	bool json;
 	const char *store_path;
 	cf_store *st; /* opened on demand by cli_store */
@@ -24,16 +58,20 @@ typedef struct cli {
 	const char *audit_action;
 	char audit_object[512];
 	cf_audit_actor actor;
-} cli;
-
-typedef int (*cli_fn)(cli *c, int argc, char **argv);
+	/* cli_parse: each option's value ("1" for a flag): the row's, then its settings fields' */
+	const char *vals[CLI_OPTS_MAX + CF_FIELDS_MAX];
+};
 
 /* Opens the store (creating it only for init). Returns 0 or an exit code after printing. */
 int cli_store(cli *c, bool create);
 /* Prints the error as one line on stderr (and a JSON error object with --json); returns its code. */
 int cli_fail(cli *c, const cf_err *e);
-/* Prints a usage error for a command and returns 2. */
-int cli_usage(cli *c, const char *usage);
+/* Prints a usage error for the command (its usage line) and returns 2. */
+int cli_usage(cli *c);
+/* The usage line of a command, without "usage: " ("certfleet node add FQDN --cluster NAME ..."). */
+void cli_usage_line(const cli_command *cmd, char *buf, size_t cap);
+/* The command's --help: its usage line, what it does, how options combine, each option. */
+void cli_help(const cli_command *cmd, FILE *out);
 /* Prints a settings object (steals it): as JSON with --json, else one "key value" line a member. */
 int cli_print_object(cli *c, json_t *o);
 /* Prints a JSON value compactly on stdout with a newline, then drops the reference. */
@@ -45,10 +83,6 @@ int cli_read(cli *c, const char *path, size_t max, uint8_t **buf, size_t *len);
 /* The certificates of a PEM bundle or DER file (at most max bytes); 0 or an exit code after
  * printing. */
 int cli_read_certs(cli *c, const char *path, size_t max, cf_cert ***certs, size_t *n);
-/* getopt_long over argv (argv[0] is the subcommand); returns the index of the first operand,
- * or -1 after printing a usage error. opts are the long options; every value is stored in
- * vals[i] for option i (flags get "1"). */
-struct option;
 /* Names the object of the change the command is about to make (for the audit log; never a
  * secret or file contents). */
 void cli_audit_object(cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -79,7 +113,12 @@ const char *cli_text(const char *s);
  * keeps a copy: it is used for passwords); false, with buf wiped, at end of input or when it
  * does not fit. Nothing may have read in through stdio before. */
 bool cli_read_line(FILE *in, char *buf, size_t size);
-int cli_parse(cli *c, int argc, char **argv, const struct option *opts, const char **vals, const char *usage);
+/* getopt_long over argv (argv[0] is the subcommand) with the options of the command's row; checks
+ * its required options and how many operands it has. Returns the index of the first operand, or
+ * -1 after printing a usage error. */
+int cli_parse(cli *c, int argc, char **argv);
+/* The value of the command's option name after cli_parse (NULL when not given, "1" for a flag). */
+const char *cli_val(const cli *c, const char *name);
 
 int cmd_init(cli *c, int argc, char **argv);
 int cmd_cluster_add(cli *c, int argc, char **argv);
@@ -113,8 +152,12 @@ int cmd_user_delete(cli *c, int argc, char **argv);
 int cmd_user_passwd(cli *c, int argc, char **argv);
 int cmd_audit(cli *c, int argc, char **argv);
 int cmd_job_list(cli *c, int argc, char **argv);
-int cmd_monitor_config(cli *c, int argc, char **argv);
-int cmd_monitor_show(cli *c, int argc, char **argv);
+/* `GROUP config` and `GROUP show` of the row's settings group (cmd_settings.c); config prints the
+ * settings as show does. */
+int cmd_settings_config(cli *c, int argc, char **argv);
+int cmd_settings_show(cli *c, int argc, char **argv);
+/* config with a text printer of its own (crl config) for the settings object (which it steals). */
+int cli_settings_config(cli *c, int argc, char **argv, int (*print)(cli *c, json_t *o));
 int cmd_monitor_run(cli *c, int argc, char **argv);
 int cmd_ocsp_check(cli *c, int argc, char **argv);
 int cmd_crl_add(cli *c, int argc, char **argv);
@@ -123,8 +166,6 @@ int cmd_crl_remove(cli *c, int argc, char **argv);
 int cmd_crl_dp(cli *c, int argc, char **argv);
 int cmd_crl_update(cli *c, int argc, char **argv);
 int cmd_crl_config(cli *c, int argc, char **argv);
-int cmd_revocation_config(cli *c, int argc, char **argv);
-int cmd_revocation_show(cli *c, int argc, char **argv);
 int cmd_revocation_check(cli *c, int argc, char **argv);
 int cmd_endpoint_import(cli *c, int argc, char **argv);
 int cmd_endpoint_list(cli *c, int argc, char **argv);

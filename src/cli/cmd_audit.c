@@ -1,5 +1,4 @@
 /* audit: the audit log, newest first */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -22,27 +21,21 @@ static bool number(const char *s, long long lo, long long hi, long long *out)
 
 int cmd_audit(cli *c, int argc, char **argv)
 {
-	static const char usage[] = "certfleet audit [--limit N] [--offset N]";
-	enum { LIMIT, OFFSET };
-	static const struct option opts[] = {
-		{"limit", required_argument, NULL, 0}, {"offset", required_argument, NULL, 0}, {0}};
-	const char *v[2] = {0};
 	cf_err e = {0};
 	long long limit = AUDIT_LIMIT_DEFAULT, offset = 0;
 	cf_auditrow *rows = NULL;
 	size_t n = 0;
 	int64_t total = 0;
-	int i = cli_parse(c, argc, argv, opts, v, usage);
+	int i = cli_parse(c, argc, argv);
 	if (i < 0)
 		return 2;
-	if (i != argc)
-		return cli_usage(c, usage);
-	if (v[LIMIT] != NULL && !number(v[LIMIT], 1, AUDIT_LIMIT_MAX, &limit)) {
-		cf_err_set(&e, CF_E_USAGE, "--limit", "expected 1 to %d, not \"%s\"", AUDIT_LIMIT_MAX, v[LIMIT]);
+	if (cli_val(c, "limit") != NULL && !number(cli_val(c, "limit"), 1, AUDIT_LIMIT_MAX, &limit)) {
+		cf_err_set(&e, CF_E_USAGE, "--limit", "expected 1 to %d, not \"%s\"", AUDIT_LIMIT_MAX,
+			   cli_val(c, "limit"));
 		return cli_fail(c, &e);
 	}
-	if (v[OFFSET] != NULL && !number(v[OFFSET], 0, INT64_MAX, &offset)) {
-		cf_err_set(&e, CF_E_USAGE, "--offset", "expected a number of rows, not \"%s\"", v[OFFSET]);
+	if (cli_val(c, "offset") != NULL && !number(cli_val(c, "offset"), 0, INT64_MAX, &offset)) {
+		cf_err_set(&e, CF_E_USAGE, "--offset", "expected a number of rows, not \"%s\"", cli_val(c, "offset"));
 		return cli_fail(c, &e);
 	}
 	int rc = cli_store(c, false);

@@ -1,5 +1,4 @@
 /* cert list|show|self-signed|upload */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,21 +21,14 @@ static void cert_line(const cf_certrow *r)
 
 int cmd_cert_list(cli *c, int argc, char **argv)
 {
-	static const char usage[] =
-		"certfleet cert list [--node FQDN] [--purpose P] [--store S] [--begins-with TEXT] [--expiring DAYS]";
-	enum { NODE, PURPOSE, STORE, BEGINS, EXPIRING };
-	static const struct option opts[] = {
-		{"node", required_argument, NULL, 0},	  {"purpose", required_argument, NULL, 0},
-		{"store", required_argument, NULL, 0},	  {"begins-with", required_argument, NULL, 0},
-		{"expiring", required_argument, NULL, 0}, {0}};
-	const char *v[5] = {0};
-	int i = cli_parse(c, argc, argv, opts, v, usage);
+	int i = cli_parse(c, argc, argv);
 	if (i < 0)
 		return 2;
-	if (i != argc)
-		return cli_usage(c, usage);
-	cf_certfilter f = {.node = v[NODE], .purpose = v[PURPOSE], .store = v[STORE], .begins_with = v[BEGINS]};
-	return cli_cert_list(c, &f, v[EXPIRING],
+	cf_certfilter f = {.node = cli_val(c, "node"),
+			   .purpose = cli_val(c, "purpose"),
+			   .store = cli_val(c, "store"),
+			   .begins_with = cli_val(c, "begins-with")};
+	return cli_cert_list(c, &f, cli_val(c, "expiring"),
 			     "ID       NODE                             KIND     PURPOSE/STORE        SIGNED      "
 			     "NOT AFTER            CN",
 			     cert_line);
@@ -93,38 +85,34 @@ static void print_decoded(const cf_certrow *r)
 
 int cmd_cert_show(cli *c, int argc, char **argv)
 {
-	static const char usage[] = "certfleet cert show --node FQDN (--purpose P | --store S --id ID) [--pem]";
-	enum { NODE, PURPOSE, STORE, ID, PEM };
-	static const struct option opts[] = {
-		{"node", required_argument, NULL, 0},  {"purpose", required_argument, NULL, 0},
-		{"store", required_argument, NULL, 0}, {"id", required_argument, NULL, 0},
-		{"pem", no_argument, NULL, 0},	       {0}};
-	const char *v[5] = {0};
 	cf_err e = {0};
 	cf_node n = {0};
 	cf_certrow r = {0};
-	int i = cli_parse(c, argc, argv, opts, v, usage);
+	int i = cli_parse(c, argc, argv);
 	if (i < 0)
 		return 2;
-	if (i != argc || v[NODE] == NULL || (v[PURPOSE] == NULL) == (v[STORE] == NULL) ||
-	    (v[STORE] != NULL && v[ID] == NULL))
-		return cli_usage(c, usage);
+	if (i != argc || cli_val(c, "node") == NULL ||
+	    (cli_val(c, "purpose") == NULL) == (cli_val(c, "store") == NULL) ||
+	    (cli_val(c, "store") != NULL && cli_val(c, "id") == NULL))
+		return cli_usage(c);
 	int rc = cli_store(c, false);
 	if (rc != 0)
 		return rc;
-	cf_code code = cf_store_node_get(c->st, v[NODE], &n, &e);
-	if (code == CF_OK && v[PURPOSE] != NULL)
-		code = cf_store_identity_get(c->st, n.id, v[PURPOSE], false, &r, &e);
-	if (code == CF_OK && v[STORE] != NULL) {
+	cf_code code = cf_store_node_get(c->st, cli_val(c, "node"), &n, &e);
+	if (code == CF_OK && cli_val(c, "purpose") != NULL)
+		code = cf_store_identity_get(c->st, n.id, cli_val(c, "purpose"), false, &r, &e);
+	if (code == CF_OK && cli_val(c, "store") != NULL) {
 		char *end = NULL;
-		long long id = strtoll(v[ID], &end, 10);
+		long long id = strtoll(cli_val(c, "id"), &end, 10);
 		if (*end != '\0' || id <= 0)
-			code = cf_err_set(&e, CF_E_USAGE, "--id", "expected a certificate id, not \"%s\"", v[ID]);
+			code = cf_err_set(&e, CF_E_USAGE, "--id", "expected a certificate id, not \"%s\"",
+					  cli_val(c, "id"));
 		else
 			code = cf_store_cert_get(c->st, id, false, &r, &e);
-		if (code == CF_OK && (r.kind != CF_TRUST || r.node_id != n.id || strcmp(r.name, v[STORE]) != 0))
-			code = cf_err_set(&e, CF_E_NOTFOUND, v[ID], "no such certificate in %s on %s", v[STORE],
-					  n.fqdn);
+		if (code == CF_OK &&
+		    (r.kind != CF_TRUST || r.node_id != n.id || strcmp(r.name, cli_val(c, "store")) != 0))
+			code = cf_err_set(&e, CF_E_NOTFOUND, cli_val(c, "id"), "no such certificate in %s on %s",
+					  cli_val(c, "store"), n.fqdn);
 	}
 	if (code != CF_OK) {
 		cf_node_free(&n);
@@ -139,7 +127,7 @@ int cmd_cert_show(cli *c, int argc, char **argv)
 		if (r.kind == CF_IDENTITY)
 			json_object_set_new(o, "chain_pem", json_string(r.chain_pem));
 		cli_json(o);
-	} else if (v[PEM] != NULL) {
+	} else if (cli_val(c, "pem") != NULL) {
 		fputs(pem ? pem : "", stdout);
 		fputs(r.chain_pem, stdout);
 	} else {
@@ -181,29 +169,23 @@ static int print_change(cli *c, const cf_outcome *out, const char *verb)
 
 int cmd_cert_self_signed(cli *c, int argc, char **argv)
 {
-	static const char usage[] = "certfleet cert self-signed --node FQDN --purpose P [--key SPEC] [--hash H] "
-				    "[--days N] [--multi-server] [--force]";
-	enum { NODE, PURPOSE, KEY, HASH, DAYS, MULTI, FORCE };
-	static const struct option opts[] = {
-		{"node", required_argument, NULL, 0}, {"purpose", required_argument, NULL, 0},
-		{"key", required_argument, NULL, 0},  {"hash", required_argument, NULL, 0},
-		{"days", required_argument, NULL, 0}, {"multi-server", no_argument, NULL, 0},
-		{"force", no_argument, NULL, 0},      {0}};
-	const char *v[7] = {0};
 	cf_err e = {0};
 	cf_outcome out = {0};
-	int i = cli_parse(c, argc, argv, opts, v, usage);
+	int i = cli_parse(c, argc, argv);
 	if (i < 0)
 		return 2;
-	if (i != argc || v[NODE] == NULL || v[PURPOSE] == NULL)
-		return cli_usage(c, usage);
-	cli_audit_object(c, "%s on %s%s", v[PURPOSE], v[NODE], v[FORCE] ? " (forced)" : "");
-	cf_issue_opts o = {.key = v[KEY], .hash = v[HASH], .multi_server = v[MULTI] != NULL, .force = v[FORCE] != NULL};
-	if (v[DAYS] != NULL) {
+	cli_audit_object(c, "%s on %s%s", cli_val(c, "purpose"), cli_val(c, "node"),
+			 cli_val(c, "force") ? " (forced)" : "");
+	cf_issue_opts o = {.key = cli_val(c, "key"),
+			   .hash = cli_val(c, "hash"),
+			   .multi_server = cli_val(c, "multi-server") != NULL,
+			   .force = cli_val(c, "force") != NULL};
+	if (cli_val(c, "days") != NULL) {
 		char *end = NULL;
-		long days = strtol(v[DAYS], &end, 10);
+		long days = strtol(cli_val(c, "days"), &end, 10);
 		if (*end != '\0' || days < 1 || days > 36500) {
-			cf_err_set(&e, CF_E_INPUT, "--days", "expected 1 to 36500 days, not \"%s\"", v[DAYS]);
+			cf_err_set(&e, CF_E_INPUT, "--days", "expected 1 to 36500 days, not \"%s\"",
+				   cli_val(c, "days"));
 			return cli_fail(c, &e);
 		}
 		o.days = (int)days;
@@ -211,7 +193,7 @@ int cmd_cert_self_signed(cli *c, int argc, char **argv)
 	int rc = cli_store(c, false);
 	if (rc != 0)
 		return rc;
-	if (cf_identity_self_signed(c->st, v[NODE], v[PURPOSE], &o, &out, &e) != CF_OK) {
+	if (cf_identity_self_signed(c->st, cli_val(c, "node"), cli_val(c, "purpose"), &o, &out, &e) != CF_OK) {
 		cf_outcome_free(&out);
 		return cli_fail(c, &e);
 	}
@@ -222,31 +204,23 @@ int cmd_cert_self_signed(cli *c, int argc, char **argv)
 
 int cmd_cert_upload(cli *c, int argc, char **argv)
 {
-	static const char usage[] =
-		"certfleet cert upload --node FQDN --purpose P FILE [--key KEYFILE] [--description TEXT] [--force]";
-	enum { NODE, PURPOSE, KEY, DESC, FORCE };
-	static const struct option opts[] = {
-		{"node", required_argument, NULL, 0}, {"purpose", required_argument, NULL, 0},
-		{"key", required_argument, NULL, 0},  {"description", required_argument, NULL, 0},
-		{"force", no_argument, NULL, 0},      {0}};
-	const char *v[5] = {0};
 	cf_err e = {0};
 	cf_outcome out = {0};
 	uint8_t *buf = NULL, *key = NULL;
 	size_t len = 0, key_len = 0;
-	int i = cli_parse(c, argc, argv, opts, v, usage);
+	int i = cli_parse(c, argc, argv);
 	if (i < 0)
 		return 2;
-	if (argc - i != 1 || v[NODE] == NULL || v[PURPOSE] == NULL)
-		return cli_usage(c, usage);
-	cli_audit_object(c, "%s on %s%s", v[PURPOSE], v[NODE], v[FORCE] ? " (forced)" : "");
+	cli_audit_object(c, "%s on %s%s", cli_val(c, "purpose"), cli_val(c, "node"),
+			 cli_val(c, "force") ? " (forced)" : "");
 	int rc = cli_read(c, argv[i], CF_INPUT_MAX, &buf, &len);
-	if (rc == 0 && v[KEY] != NULL)
-		rc = cli_read(c, v[KEY], CF_INPUT_MAX, &key, &key_len);
+	if (rc == 0 && cli_val(c, "key") != NULL)
+		rc = cli_read(c, cli_val(c, "key"), CF_INPUT_MAX, &key, &key_len);
 	if (rc == 0)
 		rc = cli_store(c, false);
-	if (rc == 0 && cf_identity_upload(c->st, v[NODE], v[PURPOSE], argv[i], buf, len, v[KEY], key, key_len, v[DESC],
-					  v[FORCE] != NULL, &out, &e) != CF_OK)
+	if (rc == 0 &&
+	    cf_identity_upload(c->st, cli_val(c, "node"), cli_val(c, "purpose"), argv[i], buf, len, cli_val(c, "key"),
+			       key, key_len, cli_val(c, "description"), cli_val(c, "force") != NULL, &out, &e) != CF_OK)
 		rc = cli_fail(c, &e);
 	if (rc == 0)
 		rc = print_change(c, &out, "uploaded");

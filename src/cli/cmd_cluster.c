@@ -1,5 +1,4 @@
 /* init, cluster add|set|show|list|delete, node add|list|delete */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,23 +26,19 @@ int cmd_init(cli *c, int argc, char **argv)
 
 int cmd_cluster_add(cli *c, int argc, char **argv)
 {
-	static const char usage[] = "certfleet cluster add NAME [--fqdn CLUSTER_FQDN]";
-	static const struct option opts[] = {{"fqdn", required_argument, NULL, 0}, {0}};
-	const char *v[1] = {0};
 	cf_err e = {0};
-	int i = cli_parse(c, argc, argv, opts, v, usage);
+	int i = cli_parse(c, argc, argv);
 	if (i < 0)
 		return 2;
-	if (argc - i != 1)
-		return cli_usage(c, usage);
 	cli_audit_object(c, "%s", argv[i]);
 	int rc = cli_store(c, false);
 	if (rc != 0)
 		return rc;
-	if (cf_cluster_add(c->st, argv[i], v[0], &e) != CF_OK)
+	if (cf_cluster_add(c->st, argv[i], cli_val(c, "fqdn"), &e) != CF_OK)
 		return cli_fail(c, &e);
 	if (c->json)
-		cli_json(json_pack("{s:s, s:s}", "name", argv[i], "fqdn", v[0] ? v[0] : ""));
+		cli_json(
+			json_pack("{s:s, s:s}", "name", argv[i], "fqdn", cli_val(c, "fqdn") ? cli_val(c, "fqdn") : ""));
 	else
 		printf("cluster %s added\n", argv[i]);
 	return 0;
@@ -51,10 +46,9 @@ int cmd_cluster_add(cli *c, int argc, char **argv)
 
 int cmd_cluster_set(cli *c, int argc, char **argv)
 {
-	static const char usage[] = "certfleet cluster set NAME KEY VALUE...";
 	cf_err e = {0};
 	if (argc < 3)
-		return cli_usage(c, usage);
+		return cli_usage(c);
 	cli_audit_object(c, "%s %s", argv[1], argv[2]);
 	int rc = cli_store(c, false);
 	if (rc != 0)
@@ -77,7 +71,7 @@ int cmd_cluster_show(cli *c, int argc, char **argv)
 	cf_err e = {0};
 	cf_cluster cl = {0};
 	if (argc != 2)
-		return cli_usage(c, "certfleet cluster show NAME");
+		return cli_usage(c);
 	int rc = cli_store(c, false);
 	if (rc != 0)
 		return rc;
@@ -111,7 +105,7 @@ int cmd_cluster_list(cli *c, int argc, char **argv)
 	cf_clusterinfo *v = NULL;
 	size_t n = 0;
 	if (argc != 1)
-		return cli_usage(c, "certfleet cluster list");
+		return cli_usage(c);
 	int rc = cli_store(c, false);
 	if (rc != 0)
 		return rc;
@@ -137,7 +131,7 @@ int cmd_cluster_delete(cli *c, int argc, char **argv)
 {
 	cf_err e = {0};
 	if (argc != 2)
-		return cli_usage(c, "certfleet cluster delete NAME");
+		return cli_usage(c);
 	cli_audit_object(c, "%s", argv[1]);
 	int rc = cli_store(c, false);
 	if (rc != 0)
@@ -153,31 +147,21 @@ int cmd_cluster_delete(cli *c, int argc, char **argv)
 
 int cmd_node_add(cli *c, int argc, char **argv)
 {
-	static const char usage[] =
-		"certfleet node add FQDN --cluster NAME --product KEY [--publisher] [--ip ADDR] [--no-defaults]";
-	enum { CLUSTER, PRODUCT, PUBLISHER, IP, NO_DEFAULTS };
-	static const struct option opts[] = {
-		{"cluster", required_argument, NULL, 0}, {"product", required_argument, NULL, 0},
-		{"publisher", no_argument, NULL, 0},	 {"ip", required_argument, NULL, 0},
-		{"no-defaults", no_argument, NULL, 0},	 {0}};
-	const char *v[5] = {0};
 	cf_err e = {0};
 	cf_outcome out = {0};
-	int i = cli_parse(c, argc, argv, opts, v, usage);
+	int i = cli_parse(c, argc, argv);
 	if (i < 0)
 		return 2;
-	if (argc - i != 1 || v[CLUSTER] == NULL || v[PRODUCT] == NULL)
-		return cli_usage(c, usage);
 	cli_audit_object(c, "%s", argv[i]);
 	int rc = cli_store(c, false);
 	if (rc != 0)
 		return rc;
 	cf_node_spec spec = {.fqdn = argv[i],
-			     .cluster = v[CLUSTER],
-			     .product = v[PRODUCT],
-			     .ip = v[IP],
-			     .publisher = v[PUBLISHER] != NULL,
-			     .no_defaults = v[NO_DEFAULTS] != NULL};
+			     .cluster = cli_val(c, "cluster"),
+			     .product = cli_val(c, "product"),
+			     .ip = cli_val(c, "ip"),
+			     .publisher = cli_val(c, "publisher") != NULL,
+			     .no_defaults = cli_val(c, "no-defaults") != NULL};
 	if (cf_node_add(c->st, &spec, &out, &e) != CF_OK) {
 		cf_outcome_free(&out);
 		return cli_fail(c, &e);
@@ -204,21 +188,16 @@ int cmd_node_add(cli *c, int argc, char **argv)
 
 int cmd_node_delete(cli *c, int argc, char **argv)
 {
-	static const char usage[] = "certfleet node delete FQDN [--force]";
-	static const struct option opts[] = {{"force", no_argument, NULL, 0}, {0}};
-	const char *v[1] = {0};
 	cf_err e = {0};
 	cf_outcome out = {0};
-	int i = cli_parse(c, argc, argv, opts, v, usage);
+	int i = cli_parse(c, argc, argv);
 	if (i < 0)
 		return 2;
-	if (argc - i != 1)
-		return cli_usage(c, usage);
-	cli_audit_object(c, "%s%s", argv[i], v[0] ? " (forced)" : "");
+	cli_audit_object(c, "%s%s", argv[i], cli_val(c, "force") ? " (forced)" : "");
 	int rc = cli_store(c, false);
 	if (rc != 0)
 		return rc;
-	if (cf_node_delete(c->st, argv[i], v[0] != NULL, &out, &e) != CF_OK) {
+	if (cf_node_delete(c->st, argv[i], cli_val(c, "force") != NULL, &out, &e) != CF_OK) {
 		cf_outcome_free(&out);
 		return cli_fail(c, &e);
 	}
@@ -246,7 +225,7 @@ int cmd_node_list(cli *c, int argc, char **argv)
 	cf_node *nodes = NULL;
 	size_t n = 0;
 	if (argc != 1)
-		return cli_usage(c, "certfleet node list");
+		return cli_usage(c);
 	int rc = cli_store(c, false);
 	if (rc != 0)
 		return rc;
@@ -274,7 +253,7 @@ int cmd_status(cli *c, int argc, char **argv)
 	cf_node_status *v = NULL;
 	size_t n = 0;
 	if (argc != 1)
-		return cli_usage(c, "certfleet status");
+		return cli_usage(c);
 	int rc = cli_store(c, false);
 	if (rc != 0)
 		return rc;

@@ -1,5 +1,4 @@
 /* crl add|list|remove|dp|update|config, revocation config|show|check (SPEC §6) */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,13 +14,12 @@
 
 int cmd_crl_add(cli *c, int argc, char **argv)
 {
-	static const char usage[] = "certfleet crl add FILE";
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	cf_crl_imported im = {0};
 	cf_err e = {0};
 	if (argc != 2)
-		return cli_usage(c, usage);
+		return cli_usage(c);
 	cli_audit_object(c, "%s", argv[1]);
 	int rc = cli_read(c, argv[1], CF_INPUT_MAX, &buf, &len);
 	if (rc == 0)
@@ -56,7 +54,7 @@ int cmd_crl_list(cli *c, int argc, char **argv)
 	size_t n = 0;
 	cf_err e = {0};
 	if (argc != 1)
-		return cli_usage(c, "certfleet crl list");
+		return cli_usage(c);
 	int rc = cli_store(c, false);
 	if (rc != 0)
 		return rc;
@@ -88,7 +86,7 @@ int cmd_crl_remove(cli *c, int argc, char **argv)
 	char *end = NULL;
 	cf_err e = {0};
 	if (argc != 2)
-		return cli_usage(c, "certfleet crl remove ID");
+		return cli_usage(c);
 	cli_audit_object(c, "CRL %s", argv[1]);
 	long long id = strtoll(argv[1], &end, 10);
 	if (*end != '\0' || id <= 0) {
@@ -107,77 +105,17 @@ int cmd_crl_remove(cli *c, int argc, char **argv)
 	return 0;
 }
 
-static int print_revocation(cli *c)
-{
-	cf_revocation_settings s;
-	cf_err e = {0};
-	if (cf_revocation_settings_get(c->st, &s, &e) != CF_OK)
-		return cli_fail(c, &e);
-	return cli_print_object(c, cf_json_revocation(&s));
-}
-
-int cmd_revocation_config(cli *c, int argc, char **argv)
-{
-	static const char usage[] = "certfleet revocation config [--ocsp on|off] [--ocsp-uri URL | --ocsp-from-cert] "
-				    "[--check on|off] [--interval Nh|Nm|Ns] [--strict on|off] "
-				    "[--fallback revoked|not-revoked] [--timeout S]";
-	/* the option names are the keys of cf_revocation_configure */
-	static const struct option opts[] = {{"ocsp", required_argument, NULL, 0},
-					     {"ocsp-uri", required_argument, NULL, 0},
-					     {"check", required_argument, NULL, 0},
-					     {"interval", required_argument, NULL, 0},
-					     {"strict", required_argument, NULL, 0},
-					     {"fallback", required_argument, NULL, 0},
-					     {"timeout", required_argument, NULL, 0},
-					     {"ocsp-from-cert", no_argument, NULL, 0},
-					     {0}};
-	enum { N_VALUED = 7, FROM_CERT = 7 };
-	const char *v[8] = {0};
-	cf_setting_change changes[8];
-	size_t n = 0;
-	cf_err e = {0};
-	int i = cli_parse(c, argc, argv, opts, v, usage);
-	if (i < 0)
-		return 2;
-	if (i != argc || (v[1] != NULL && v[FROM_CERT] != NULL))
-		return cli_usage(c, usage);
-	cli_audit_object(c, "revocation settings");
-	for (int k = 0; k < N_VALUED; k++)
-		if (v[k] != NULL)
-			changes[n++] = (cf_setting_change){opts[k].name, v[k]};
-	if (v[FROM_CERT] != NULL)
-		changes[n++] = (cf_setting_change){"ocsp-from-cert", ""};
-	int rc = cli_store(c, false);
-	if (rc == 0 && n > 0 && cf_revocation_configure(c->st, changes, n, &e) != CF_OK)
-		rc = cli_fail(c, &e);
-	return rc != 0 ? rc : print_revocation(c);
-}
-
-int cmd_revocation_show(cli *c, int argc, char **argv)
-{
-	(void)argv;
-	if (argc != 1)
-		return cli_usage(c, "certfleet revocation show");
-	int rc = cli_store(c, false);
-	return rc != 0 ? rc : print_revocation(c);
-}
-
 int cmd_revocation_check(cli *c, int argc, char **argv)
 {
-	static const char usage[] = "certfleet revocation check [--now RFC3339]";
-	static const struct option opts[] = {{"now", required_argument, NULL, 0}, {0}};
-	const char *v[1] = {0};
 	cf_revcheck *p = NULL;
 	cf_revcheck_item it;
 	cf_revcheck_totals n;
 	cf_err e = {0};
 	int64_t now = cf_clock_now();
-	int i = cli_parse(c, argc, argv, opts, v, usage);
+	int i = cli_parse(c, argc, argv);
 	if (i < 0)
 		return 2;
-	if (i != argc)
-		return cli_usage(c, usage);
-	if (v[0] != NULL && cli_now(c, v[0], &now) != 0)
+	if (cli_val(c, "now") != NULL && cli_now(c, cli_val(c, "now"), &now) != 0)
 		return 2;
 	cli_audit_object(c, "OCSP status of every certificate");
 	int rc = cli_store(c, false);
@@ -220,11 +158,10 @@ int cmd_revocation_check(cli *c, int argc, char **argv)
 
 int cmd_crl_dp(cli *c, int argc, char **argv)
 {
-	static const char usage[] = "certfleet crl dp add|remove URL | crl dp list";
 	cf_err e = {0};
 	bool add = argc == 3 && strcmp(argv[1], "add") == 0, remove = argc == 3 && strcmp(argv[1], "remove") == 0;
 	if (!add && !remove && !(argc == 2 && strcmp(argv[1], "list") == 0))
-		return cli_usage(c, usage);
+		return cli_usage(c);
 	if (add || remove) {
 		c->audit_action = add ? "crl dp add" : "crl dp remove";
 		cli_audit_object(c, "%s", argv[2]);
@@ -262,7 +199,7 @@ int cmd_crl_update(cli *c, int argc, char **argv)
 	size_t n = 0;
 	cf_err e = {0};
 	if (argc != 1)
-		return cli_usage(c, "certfleet crl update");
+		return cli_usage(c);
 	cli_audit_object(c, "distribution points");
 	int rc = cli_store(c, false);
 	if (rc != 0)
@@ -294,32 +231,20 @@ int cmd_crl_update(cli *c, int argc, char **argv)
 	return 0;
 }
 
+/* The schedule as `crl config` has always printed it: the time with its zone, on or off. */
+static int print_schedule(cli *c, json_t *o)
+{
+	if (c->json) {
+		cli_json(o);
+		return 0;
+	}
+	printf("daily_at  %s UTC\nuse_cdp   %s\n", json_string_value(json_object_get(o, "daily_at")),
+	       json_is_true(json_object_get(o, "use_cdp")) ? "on" : "off");
+	json_decref(o);
+	return 0;
+}
+
 int cmd_crl_config(cli *c, int argc, char **argv)
 {
-	static const char usage[] = "certfleet crl config [--daily-at HH:MM] [--use-cdp on|off]";
-	static const struct option opts[] = {
-		{"daily-at", required_argument, NULL, 0}, {"use-cdp", required_argument, NULL, 0}, {0}};
-	const char *v[2] = {0};
-	cf_crl_schedule s;
-	cf_err e = {0};
-	int i = cli_parse(c, argc, argv, opts, v, usage);
-	if (i < 0)
-		return 2;
-	if (i != argc)
-		return cli_usage(c, usage);
-	cli_audit_object(c, "CRL schedule");
-	int rc = cli_store(c, false);
-	if (rc == 0 && (v[0] != NULL || v[1] != NULL) && cf_crl_configure(c->st, v[0], v[1], &e) != CF_OK)
-		rc = cli_fail(c, &e);
-	if (rc == 0 && cf_crl_schedule_get(c->st, &s, &e) != CF_OK)
-		rc = cli_fail(c, &e);
-	if (rc != 0)
-		return rc;
-	char at[24];
-	snprintf(at, sizeof(at), "%02d:%02d", s.daily_at / 60, s.daily_at % 60);
-	if (c->json)
-		cli_json(json_pack("{s:s, s:b}", "daily_at", at, "use_cdp", s.use_cdp));
-	else
-		printf("daily_at  %s UTC\nuse_cdp   %s\n", at, s.use_cdp ? "on" : "off");
-	return 0;
+	return cli_settings_config(c, argc, argv, print_schedule);
 }

@@ -1,5 +1,4 @@
 /* csr generate|show|discard */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -43,32 +42,24 @@ static void print_csr(cli *c, const cf_csr_view *v, bool pem_only)
 
 int cmd_csr_generate(cli *c, int argc, char **argv)
 {
-	static const char usage[] = "certfleet csr generate --node FQDN --purpose P [--multi-server] [--key SPEC] "
-				    "[--hash H] [--cn CN] [--reuse-key]";
-	enum { NODE, PURPOSE, MULTI, KEY, HASH, CN, REUSE };
-	static const struct option opts[] = {
-		{"node", required_argument, NULL, 0},	{"purpose", required_argument, NULL, 0},
-		{"multi-server", no_argument, NULL, 0}, {"key", required_argument, NULL, 0},
-		{"hash", required_argument, NULL, 0},	{"cn", required_argument, NULL, 0},
-		{"reuse-key", no_argument, NULL, 0},	{0}};
-	const char *v[7] = {0};
 	cf_err e = {0};
 	cf_csr_view view = {0};
-	int i = cli_parse(c, argc, argv, opts, v, usage);
+	int i = cli_parse(c, argc, argv);
 	if (i < 0)
 		return 2;
-	if (i != argc || v[NODE] == NULL || v[PURPOSE] == NULL || (v[REUSE] && v[KEY]))
-		return cli_usage(c, usage);
-	cli_audit_object(c, "%s on %s", v[PURPOSE], v[NODE]);
+	const char *node = cli_val(c, "node"), *purpose = cli_val(c, "purpose");
+	if (cli_val(c, "reuse-key") && cli_val(c, "key"))
+		return cli_usage(c);
+	cli_audit_object(c, "%s on %s", purpose, node);
 	int rc = cli_store(c, false);
 	if (rc != 0)
 		return rc;
-	cf_issue_opts o = {.key = v[KEY],
-			   .hash = v[HASH],
-			   .multi_server = v[MULTI] != NULL,
-			   .cn = v[CN],
-			   .reuse_key = v[REUSE] != NULL};
-	if (cf_csr_generate(c->st, v[NODE], v[PURPOSE], &o, &view, &e) != CF_OK)
+	cf_issue_opts o = {.key = cli_val(c, "key"),
+			   .hash = cli_val(c, "hash"),
+			   .multi_server = cli_val(c, "multi-server") != NULL,
+			   .cn = cli_val(c, "cn"),
+			   .reuse_key = cli_val(c, "reuse-key") != NULL};
+	if (cf_csr_generate(c->st, node, purpose, &o, &view, &e) != CF_OK)
 		return cli_fail(c, &e);
 	print_csr(c, &view, false);
 	if (!c->json)
@@ -77,41 +68,28 @@ int cmd_csr_generate(cli *c, int argc, char **argv)
 	return 0;
 }
 
-static int node_purpose(cli *c, int argc, char **argv, const char *usage, bool *pem, const char **node,
-			const char **purpose)
+/* --node and --purpose (csr show, csr discard), the change's object named; opens the store. */
+static int node_purpose(cli *c, int argc, char **argv, const char **node, const char **purpose)
 {
-	enum { NODE, PURPOSE, PEM };
-	static const struct option opts[] = {{"node", required_argument, NULL, 0},
-					     {"purpose", required_argument, NULL, 0},
-					     {"pem", no_argument, NULL, 0},
-					     {0}};
-	const char *v[3] = {0};
-	int i = cli_parse(c, argc, argv, opts, v, usage);
-	if (i < 0)
+	if (cli_parse(c, argc, argv) < 0)
 		return 2;
-	if (i != argc || v[NODE] == NULL || v[PURPOSE] == NULL || (pem == NULL && v[PEM] != NULL))
-		return cli_usage(c, usage);
-	if (pem != NULL)
-		*pem = v[PEM] != NULL;
-	*node = v[NODE];
-	*purpose = v[PURPOSE];
-	cli_audit_object(c, "%s on %s", v[PURPOSE], v[NODE]);
+	*node = cli_val(c, "node");
+	*purpose = cli_val(c, "purpose");
+	cli_audit_object(c, "%s on %s", *purpose, *node);
 	return cli_store(c, false);
 }
 
 int cmd_csr_show(cli *c, int argc, char **argv)
 {
 	const char *node = NULL, *purpose = NULL;
-	bool pem = false;
 	cf_err e = {0};
 	cf_csr_view view = {0};
-	int rc = node_purpose(c, argc, argv, "certfleet csr show --node FQDN --purpose P [--pem]", &pem, &node,
-			      &purpose);
+	int rc = node_purpose(c, argc, argv, &node, &purpose);
 	if (rc != 0)
 		return rc;
 	if (cf_csr_show(c->st, node, purpose, &view, &e) != CF_OK)
 		return cli_fail(c, &e);
-	print_csr(c, &view, pem);
+	print_csr(c, &view, cli_val(c, "pem") != NULL);
 	cf_csr_view_free(&view);
 	return 0;
 }
@@ -120,7 +98,7 @@ int cmd_csr_discard(cli *c, int argc, char **argv)
 {
 	const char *node = NULL, *purpose = NULL;
 	cf_err e = {0};
-	int rc = node_purpose(c, argc, argv, "certfleet csr discard --node FQDN --purpose P", NULL, &node, &purpose);
+	int rc = node_purpose(c, argc, argv, &node, &purpose);
 	if (rc != 0)
 		return rc;
 	if (cf_csr_discard(c->st, node, purpose, &e) != CF_OK)

@@ -1,5 +1,4 @@
 /* deploy, deploy-target set|list */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,27 +19,21 @@ static void print_output(const char *out)
 
 int cmd_deploy(cli *c, int argc, char **argv)
 {
-	static const char usage[] = "certfleet deploy --node FQDN [--purpose P]";
-	static const struct option opts[] = {
-		{"node", required_argument, NULL, 0}, {"purpose", required_argument, NULL, 0}, {0}};
-	const char *v[2] = {0};
 	cf_err e = {0};
 	cf_deploy_report rep = {0};
-	int i = cli_parse(c, argc, argv, opts, v, usage);
+	int i = cli_parse(c, argc, argv);
 	if (i < 0)
 		return 2;
-	if (i != argc || v[0] == NULL)
-		return cli_usage(c, usage);
-	if (v[1] != NULL)
-		cli_audit_object(c, "%s on %s", v[1], v[0]);
+	if (cli_val(c, "purpose") != NULL)
+		cli_audit_object(c, "%s on %s", cli_val(c, "purpose"), cli_val(c, "node"));
 	else
-		cli_audit_object(c, "%s", v[0]);
+		cli_audit_object(c, "%s", cli_val(c, "node"));
 	int rc = cli_store(c, false);
 	if (rc != 0)
 		return rc;
-	cf_code code = cf_deploy_run(c->st, v[0], v[1], &rep, &e);
+	cf_code code = cf_deploy_run(c->st, cli_val(c, "node"), cli_val(c, "purpose"), &rep, &e);
 	if (c->json && (code == CF_OK || rep.n > 0)) {
-		json_t *o = json_pack("{s:s, s:o}", "node", v[0], "items", cf_json_deploy(&rep));
+		json_t *o = json_pack("{s:s, s:o}", "node", cli_val(c, "node"), "items", cf_json_deploy(&rep));
 		if (code != CF_OK)
 			json_object_set_new(o, "error",
 					    json_pack("{s:i, s:s}", "code", (int)code, "message", e.message));
@@ -76,73 +69,54 @@ int cmd_deploy(cli *c, int argc, char **argv)
 
 int cmd_target_set(cli *c, int argc, char **argv)
 {
-	static const char usage[] = "certfleet deploy-target set --node FQDN --purpose P [--cert PATH] [--key PATH] "
-				    "[--chain PATH] [--owner USER[:GROUP]] [--mode MODE] [--reload CMD]";
-	enum { NODE, PURPOSE, CERT, KEY, CHAIN, OWNER, MODE, RELOAD };
-	static const struct option opts[] = {{"node", required_argument, NULL, 0},
-					     {"purpose", required_argument, NULL, 0},
-					     {"cert", required_argument, NULL, 0},
-					     {"key", required_argument, NULL, 0},
-					     {"chain", required_argument, NULL, 0},
-					     {"owner", required_argument, NULL, 0},
-					     {"mode", required_argument, NULL, 0},
-					     {"reload", required_argument, NULL, 0},
-					     {0}};
-	const char *v[8] = {0};
 	cf_err e = {0};
-	int i = cli_parse(c, argc, argv, opts, v, usage);
+	int i = cli_parse(c, argc, argv);
 	if (i < 0)
 		return 2;
-	if (i != argc || v[NODE] == NULL || v[PURPOSE] == NULL)
-		return cli_usage(c, usage);
-	cli_audit_object(c, "%s on %s", v[PURPOSE], v[NODE]);
+	cli_audit_object(c, "%s on %s", cli_val(c, "purpose"), cli_val(c, "node"));
 	int rc = cli_store(c, false);
 	if (rc != 0)
 		return rc;
-	cf_target_spec spec = {.node = v[NODE],
-			       .purpose = v[PURPOSE],
-			       .cert_path = v[CERT],
-			       .key_path = v[KEY],
-			       .chain_path = v[CHAIN],
-			       .owner = v[OWNER],
-			       .mode = v[MODE],
-			       .reload = v[RELOAD]};
+	cf_target_spec spec = {.node = cli_val(c, "node"),
+			       .purpose = cli_val(c, "purpose"),
+			       .cert_path = cli_val(c, "cert"),
+			       .key_path = cli_val(c, "key"),
+			       .chain_path = cli_val(c, "chain"),
+			       .owner = cli_val(c, "owner"),
+			       .mode = cli_val(c, "mode"),
+			       .reload = cli_val(c, "reload")};
 	if (cf_deploy_target_set(c->st, &spec, &e) != CF_OK)
 		return cli_fail(c, &e);
 	if (c->json) { /* the target as it is now stored */
 		cf_node n = {0};
 		cf_target *t = NULL;
 		size_t nt = 0;
-		if (cf_deploy_targets(c->st, v[NODE], v[PURPOSE], &n, &t, &nt, &e) == CF_OK && nt == 1)
+		if (cf_deploy_targets(c->st, cli_val(c, "node"), cli_val(c, "purpose"), &n, &t, &nt, &e) == CF_OK &&
+		    nt == 1)
 			cli_json(cf_json_target(n.fqdn, &t[0]));
 		else /* set, but not read back: what was set */
-			cli_json(json_pack("{s:s, s:s}", "node", v[NODE], "purpose", v[PURPOSE]));
+			cli_json(json_pack("{s:s, s:s}", "node", cli_val(c, "node"), "purpose", cli_val(c, "purpose")));
 		cf_targets_free(t, nt);
 		cf_node_free(&n);
 	} else {
-		printf("deploy target for %s on %s set\n", v[PURPOSE], v[NODE]);
+		printf("deploy target for %s on %s set\n", cli_val(c, "purpose"), cli_val(c, "node"));
 	}
 	return 0;
 }
 
 int cmd_target_list(cli *c, int argc, char **argv)
 {
-	static const char usage[] = "certfleet deploy-target list --node FQDN";
-	static const struct option opts[] = {{"node", required_argument, NULL, 0}, {0}};
-	const char *v[1] = {0};
 	cf_err e = {0};
 	cf_node n = {0};
 	cf_target *t = NULL;
 	size_t nt = 0;
-	int i = cli_parse(c, argc, argv, opts, v, usage);
+	int i = cli_parse(c, argc, argv);
 	if (i < 0)
 		return 2;
-	if (i != argc || v[0] == NULL)
-		return cli_usage(c, usage);
 	int rc = cli_store(c, false);
 	if (rc != 0)
 		return rc;
-	if (cf_deploy_targets(c->st, v[0], NULL, &n, &t, &nt, &e) != CF_OK)
+	if (cf_deploy_targets(c->st, cli_val(c, "node"), NULL, &n, &t, &nt, &e) != CF_OK)
 		return cli_fail(c, &e);
 	for (size_t k = 0; k < nt && !c->json; k++)
 		printf("%-20s cert=%s key=%s chain=%s owner=%s mode=%04o reload=%s\n", t[k].purpose, t[k].cert_path,

@@ -1,5 +1,4 @@
 /* doctor */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -27,18 +26,13 @@ static void print_findings(const cf_findings *f)
 /* certfleet doctor [--node FQDN]: prints every finding with its fix; exit 7 when any is an error. */
 int cmd_doctor(cli *c, int argc, char **argv)
 {
-	static const char usage[] = "certfleet doctor [--node FQDN]";
-	static const struct option opts[] = {{"node", required_argument, NULL, 0}, {0}};
-	const char *v[1] = {0};
 	cf_err e = {0};
 	cf_findings findings = {0};
 	uint8_t *bundle = NULL;
 	size_t bundle_len = 0;
-	int i = cli_parse(c, argc, argv, opts, v, usage);
+	int i = cli_parse(c, argc, argv);
 	if (i < 0)
 		return 2;
-	if (i != argc)
-		return cli_usage(c, usage);
 	int rc = cli_store(c, false);
 	if (rc != 0)
 		return rc;
@@ -46,7 +40,7 @@ int cmd_doctor(cli *c, int argc, char **argv)
 	/* the public roots are read here (the core does no I/O); a missing bundle means "none" */
 	cf_public_roots_read(&bundle, &bundle_len);
 
-	cf_doctor_opts o = {.node = v[0], .public_cas = bundle, .public_cas_len = bundle_len};
+	cf_doctor_opts o = {.node = cli_val(c, "node"), .public_cas = bundle, .public_cas_len = bundle_len};
 	if (cf_doctor_run(c->st, &o, &findings, &e) != CF_OK) {
 		rc = cli_fail(c, &e);
 		goto out;

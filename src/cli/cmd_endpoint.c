@@ -1,5 +1,4 @@
 /* endpoint import|list|delete: phones' LSCs on their CAPF node */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -11,24 +10,19 @@
 
 int cmd_endpoint_import(cli *c, int argc, char **argv)
 {
-	static const char usage[] = "certfleet endpoint import --node FQDN FILE";
-	static const struct option opts[] = {{"node", required_argument, NULL, 0}, {0}};
-	const char *v[1] = {0};
 	cf_err e = {0};
 	cf_outcome out = {0};
 	cf_lsc_counts counts = {0};
 	uint8_t *buf = NULL;
 	size_t len = 0;
-	int i = cli_parse(c, argc, argv, opts, v, usage);
+	int i = cli_parse(c, argc, argv);
 	if (i < 0)
 		return 2;
-	if (argc - i != 1 || v[0] == NULL)
-		return cli_usage(c, usage);
-	cli_audit_object(c, "LSCs on %s", v[0]);
+	cli_audit_object(c, "LSCs on %s", cli_val(c, "node"));
 	int rc = cli_read(c, argv[i], CF_BUNDLE_MAX, &buf, &len);
 	if (rc == 0)
 		rc = cli_store(c, false);
-	if (rc == 0 && cf_lsc_import(c->st, v[0], argv[i], buf, len, &counts, &out, &e) != CF_OK)
+	if (rc == 0 && cf_lsc_import(c->st, cli_val(c, "node"), argv[i], buf, len, &counts, &out, &e) != CF_OK)
 		rc = cli_fail(c, &e);
 	if (rc == 0 && c->json) {
 		json_t *o = json_object(), *ids = json_array();
@@ -41,8 +35,8 @@ int cmd_endpoint_import(cli *c, int argc, char **argv)
 		cf_json_outcome(o, &out);
 		cli_json(o);
 	} else if (rc == 0) {
-		printf("LSCs on %s: %zu added, %zu replaced, %zu unchanged\n", v[0], counts.added, counts.replaced,
-		       counts.unchanged);
+		printf("LSCs on %s: %zu added, %zu replaced, %zu unchanged\n", cli_val(c, "node"), counts.added,
+		       counts.replaced, counts.unchanged);
 		cli_print_outcome(&out);
 	}
 	free(buf);
@@ -60,44 +54,29 @@ static void lsc_line(const cf_certrow *r)
 
 int cmd_endpoint_list(cli *c, int argc, char **argv)
 {
-	static const char usage[] = "certfleet endpoint list [--node FQDN] [--begins-with TEXT] [--expiring DAYS]";
-	enum { NODE, BEGINS, EXPIRING };
-	static const struct option opts[] = {{"node", required_argument, NULL, 0},
-					     {"begins-with", required_argument, NULL, 0},
-					     {"expiring", required_argument, NULL, 0},
-					     {0}};
-	const char *v[3] = {0};
-	int i = cli_parse(c, argc, argv, opts, v, usage);
+	int i = cli_parse(c, argc, argv);
 	if (i < 0)
 		return 2;
-	if (i != argc)
-		return cli_usage(c, usage);
-	cf_certfilter f = {.node = v[NODE], .begins_with = v[BEGINS], .kind = CF_LSC};
+	cf_certfilter f = {.node = cli_val(c, "node"), .begins_with = cli_val(c, "begins-with"), .kind = CF_LSC};
 	return cli_cert_list(
-		c, &f, v[EXPIRING],
+		c, &f, cli_val(c, "expiring"),
 		"ID       CAPF NODE                        DEVICE               NOT AFTER            ISSUER", lsc_line);
 }
 
 int cmd_endpoint_delete(cli *c, int argc, char **argv)
 {
-	static const char usage[] = "certfleet endpoint delete --node FQDN --device NAME";
-	enum { NODE, DEVICE };
-	static const struct option opts[] = {
-		{"node", required_argument, NULL, 0}, {"device", required_argument, NULL, 0}, {0}};
-	const char *v[2] = {0};
 	cf_err e = {0};
-	int i = cli_parse(c, argc, argv, opts, v, usage);
+	int i = cli_parse(c, argc, argv);
 	if (i < 0)
 		return 2;
-	if (i != argc || v[NODE] == NULL || v[DEVICE] == NULL)
-		return cli_usage(c, usage);
-	cli_audit_object(c, "LSC of %s on %s", v[DEVICE], v[NODE]);
+	cli_audit_object(c, "LSC of %s on %s", cli_val(c, "device"), cli_val(c, "node"));
 	int rc = cli_store(c, false);
-	if (rc == 0 && cf_lsc_delete(c->st, v[NODE], v[DEVICE], &e) != CF_OK)
+	if (rc == 0 && cf_lsc_delete(c->st, cli_val(c, "node"), cli_val(c, "device"), &e) != CF_OK)
 		rc = cli_fail(c, &e);
 	if (rc == 0 && c->json)
-		cli_json(json_pack("{s:s, s:s, s:b}", "node", v[NODE], "endpoint", v[DEVICE], "deleted", 1));
+		cli_json(json_pack("{s:s, s:s, s:b}", "node", cli_val(c, "node"), "endpoint", cli_val(c, "device"),
+				   "deleted", 1));
 	else if (rc == 0)
-		printf("LSC of %s deleted from %s\n", v[DEVICE], v[NODE]);
+		printf("LSC of %s deleted from %s\n", cli_val(c, "device"), cli_val(c, "node"));
 	return rc;
 }

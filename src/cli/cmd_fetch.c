@@ -1,5 +1,4 @@
 /* trust fetch: the certificate import tool (SPEC §3.6). */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -45,44 +44,40 @@ static void report_text(const cf_fetch_result *r, const char *starttls)
 
 int cmd_trust_fetch(cli *c, int argc, char **argv)
 {
-	static const char usage[] = "certfleet trust fetch HOST:PORT [--starttls xmpp|smtp|ldap] [--sni NAME] "
-				    "[--import --node FQDN --store S]";
-	enum { STARTTLS, SNI, IMPORT, NODE, STORE };
-	static const struct option opts[] = {
-		{"starttls", required_argument, NULL, 0}, {"sni", required_argument, NULL, 0},
-		{"import", no_argument, NULL, 0},	  {"node", required_argument, NULL, 0},
-		{"store", required_argument, NULL, 0},	  {0}};
-	const char *v[5] = {0};
 	cf_err e = {0};
 	cf_fetch_result r = {0};
 	cf_outcome out = {0};
 	size_t skipped = 0;
-	int i = cli_parse(c, argc, argv, opts, v, usage);
+	int i = cli_parse(c, argc, argv);
 	if (i < 0)
 		return 2;
-	bool import = v[IMPORT] != NULL;
-	if (argc - i != 1 || import != (v[NODE] != NULL) || import != (v[STORE] != NULL))
-		return cli_usage(c, usage);
+	bool import = cli_val(c, "import") != NULL;
+	if (import != (cli_val(c, "node") != NULL) || import != (cli_val(c, "store") != NULL))
+		return cli_usage(c);
 
 	if (import)
-		cli_audit_object(c, "%s from %s", v[STORE], argv[i]); /* refused imports are audited too */
+		cli_audit_object(c, "%s from %s", cli_val(c, "store"), argv[i]); /* refused imports are audited too */
 	else
 		c->audit_action = NULL;		   /* only looking changes nothing */
 	int rc = import ? cli_store(c, false) : 0; /* a missing store fails before the network */
-	cf_fetch_req req = {.target = argv[i], .starttls = v[STARTTLS], .sni = v[SNI]};
+	cf_fetch_req req = {.target = argv[i], .starttls = cli_val(c, "starttls"), .sni = cli_val(c, "sni")};
 	if (rc == 0 && cf_fetch(&req, &r, &e) != CF_OK)
 		rc = cli_fail(c, &e);
 	if (rc == 0 && !c->json)
-		report_text(&r, v[STARTTLS]);
-	if (rc == 0 && import && cf_fetch_import(c->st, &r, v[NODE], v[STORE], &out, &skipped, &e) != CF_OK)
+		report_text(&r, cli_val(c, "starttls"));
+	if (rc == 0 && import &&
+	    cf_fetch_import(c->st, &r, cli_val(c, "node"), cli_val(c, "store"), &out, &skipped, &e) != CF_OK)
 		rc = cli_fail(c, &e);
 	if (rc == 0 && c->json) {
-		json_t *o = cf_json_fetch(&r, v[STARTTLS]);
+		json_t *o = cf_json_fetch(&r, cli_val(c, "starttls"));
 		if (import)
-			json_object_set_new(o, "import", cf_json_fetch_import(&r, v[NODE], v[STORE], &out, skipped));
+			json_object_set_new(
+				o, "import",
+				cf_json_fetch_import(&r, cli_val(c, "node"), cli_val(c, "store"), &out, skipped));
 		cli_json(o);
 	} else if (rc == 0 && import) {
-		printf("%zu trust certificate%s added to %s", out.n_ids, out.n_ids == 1 ? "" : "s", v[STORE]);
+		printf("%zu trust certificate%s added to %s", out.n_ids, out.n_ids == 1 ? "" : "s",
+		       cli_val(c, "store"));
 		if (out.nodes.n > 0) {
 			char *nodes = cf_strv_join(&out.nodes, ", ");
 			printf(" on %s", nodes);

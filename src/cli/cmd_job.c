@@ -10,13 +10,11 @@
 
 int cmd_job_list(cli *c, int argc, char **argv)
 {
-	static const char usage[] = "certfleet job list";
 	cf_err e = {0};
 	cf_job *v = NULL;
 	size_t n = 0;
-	if (argc != 1)
-		return cli_usage(c, usage);
-	(void)argv;
+	if (cli_parse(c, argc, argv) < 0)
+		return 2;
 	int rc = cli_store(c, false);
 	if (rc != 0)
 		return rc;

@@ -1,5 +1,4 @@
 /* monitor config|show|run: the expiry monitor (SPEC §5) */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,85 +12,15 @@
 #include "net/http_client.h"
 #include "util/clock.h"
 
-#define SECRET_MAX 1026
-
-static int print_settings(cli *c)
-{
-	cf_monitor_settings s;
-	cf_monitor_health h = {0};
-	cf_err e = {0};
-	if (cf_monitor_settings_get(c->st, &s, &e) != CF_OK || cf_monitor_health_get(c->st, &h, &e) != CF_OK)
-		return cli_fail(c, &e);
-	return cli_print_object(c, cf_json_monitor(&s, &h));
-}
-
-int cmd_monitor_config(cli *c, int argc, char **argv)
-{
-	static const char usage[] = "certfleet monitor config [--start-days N] [--frequency Nh|Nd] [--email on|off] "
-				    "[--emails \"a@x;b@y\"] [--lsc on|off] [--smtp HOST:PORT] "
-				    "[--smtp-tls none|starttls|implicit] [--smtp-user U] [--smtp-password-stdin] "
-				    "[--smtp-ca FILE] [--from ADDR]";
-	/* the option names are the keys of cf_monitor_configure */
-	static const struct option opts[] = {
-		{"start-days", required_argument, NULL, 0},    {"frequency", required_argument, NULL, 0},
-		{"email", required_argument, NULL, 0},	       {"emails", required_argument, NULL, 0},
-		{"lsc", required_argument, NULL, 0},	       {"smtp", required_argument, NULL, 0},
-		{"smtp-tls", required_argument, NULL, 0},      {"smtp-user", required_argument, NULL, 0},
-		{"smtp-ca", required_argument, NULL, 0},       {"from", required_argument, NULL, 0},
-		{"smtp-password-stdin", no_argument, NULL, 0}, {0}};
-	enum { N_VALUED = 10, PASSWORD = 10 };
-	const char *v[11] = {0};
-	cf_setting_change changes[11];
-	size_t n = 0;
-	char password[SECRET_MAX];
-	cf_err e = {0};
-	int i = cli_parse(c, argc, argv, opts, v, usage);
-	if (i < 0)
-		return 2;
-	if (i != argc)
-		return cli_usage(c, usage);
-	cli_audit_object(c, "expiry monitor");
-	for (int k = 0; k < N_VALUED; k++)
-		if (v[k] != NULL)
-			changes[n++] = (cf_setting_change){opts[k].name, v[k]};
-	if (v[PASSWORD] != NULL) {
-		if (!cli_read_line(stdin, password, sizeof(password))) {
-			cf_err_set(&e, CF_E_INPUT, "--smtp-password-stdin",
-				   "expected the password as the first line of stdin");
-			return cli_fail(c, &e);
-		}
-		changes[n++] = (cf_setting_change){"smtp-password", password};
-	}
-	int rc = cli_store(c, false);
-	if (rc == 0 && n > 0 && cf_monitor_configure(c->st, changes, n, &e) != CF_OK)
-		rc = cli_fail(c, &e);
-	cf_secret_wipe(password, sizeof(password));
-	return rc != 0 ? rc : print_settings(c);
-}
-
-int cmd_monitor_show(cli *c, int argc, char **argv)
-{
-	(void)argv;
-	if (argc != 1)
-		return cli_usage(c, "certfleet monitor show");
-	int rc = cli_store(c, false);
-	return rc != 0 ? rc : print_settings(c);
-}
-
 int cmd_monitor_run(cli *c, int argc, char **argv)
 {
-	static const char usage[] = "certfleet monitor run [--now RFC3339]";
-	static const struct option opts[] = {{"now", required_argument, NULL, 0}, {0}};
-	const char *v[1] = {0};
 	cf_monitor_report r = {0};
 	cf_err e = {0};
 	int64_t now = cf_clock_now();
-	int i = cli_parse(c, argc, argv, opts, v, usage);
+	int i = cli_parse(c, argc, argv);
 	if (i < 0)
 		return 2;
-	if (i != argc)
-		return cli_usage(c, usage);
-	if (v[0] != NULL && cli_now(c, v[0], &now) != 0)
+	if (cli_val(c, "now") != NULL && cli_now(c, cli_val(c, "now"), &now) != 0)
 		return 2;
 	cli_audit_object(c, "expiry monitor");
 	int rc = cli_store(c, false);

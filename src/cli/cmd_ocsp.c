@@ -1,5 +1,4 @@
 /* ocsp check: a certificate's status from its OCSP responder (SPEC §6.1) */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,11 +7,6 @@
 #include "net/ocsp_http.h"
 #include "util/clock.h"
 #include "util/fileio.h"
-
-enum { ISSUER, NODE, STORE, URL, STRICT, SHA1, N_OPTS };
-
-static const char usage[] = "certfleet ocsp check FILE [--issuer FILE] [--node FQDN [--store S]] [--url URL] "
-			    "[--strict] [--sha1]";
 
 /* What the check works with; every field owned. */
 typedef struct ocsp_input {
@@ -57,7 +51,7 @@ static cf_cert *issuer_in(const cf_cert *cert, cf_cert **v, size_t n)
 }
 
 /* Reads the certificate, finds its issuer and the trusted responders. */
-static int load_input(cli *c, const char *file, const char **v, ocsp_input *in)
+static int load_input(cli *c, const char *file, ocsp_input *in)
 {
 	cf_err e = {0};
 	int rc = cli_read_certs(c, file, CF_INPUT_MAX, &in->file, &in->n_file);
@@ -65,19 +59,21 @@ static int load_input(cli *c, const char *file, const char **v, ocsp_input *in)
 		return rc;
 	if (cf_cert_facts(in->file[0], &in->facts, &e) != CF_OK)
 		return cli_fail(c, &e);
-	if (v[ISSUER] != NULL)
-		rc = cli_read_certs(c, v[ISSUER], CF_INPUT_MAX, &in->issuers, &in->n_issuers);
-	else if ((in->issuer = issuer_in(in->file[0], in->file + 1, in->n_file - 1)) == NULL && v[STORE] != NULL)
-		rc = store_certs(c, v[NODE], v[STORE], &in->issuers, &in->n_issuers);
+	if (cli_val(c, "issuer") != NULL)
+		rc = cli_read_certs(c, cli_val(c, "issuer"), CF_INPUT_MAX, &in->issuers, &in->n_issuers);
+	else if ((in->issuer = issuer_in(in->file[0], in->file + 1, in->n_file - 1)) == NULL &&
+		 cli_val(c, "store") != NULL)
+		rc = store_certs(c, cli_val(c, "node"), cli_val(c, "store"), &in->issuers, &in->n_issuers);
 	if (rc == 0 && in->issuer == NULL &&
 	    (in->issuer = issuer_in(in->file[0], in->issuers, in->n_issuers)) == NULL) {
 		cf_err_set(&e, CF_E_INPUT, file,
-			   v[ISSUER] != NULL ? "the certificate was not issued by any certificate of --issuer"
-					     : "no issuer: give --issuer, the chain after the certificate, or --store");
+			   cli_val(c, "issuer") != NULL
+				   ? "the certificate was not issued by any certificate of --issuer"
+				   : "no issuer: give --issuer, the chain after the certificate, or --store");
 		rc = cli_fail(c, &e);
 	}
-	if (rc == 0 && v[NODE] != NULL)
-		rc = store_certs(c, v[NODE], "tomcat-trust", &in->trusted, &in->n_trusted);
+	if (rc == 0 && cli_val(c, "node") != NULL)
+		rc = store_certs(c, cli_val(c, "node"), "tomcat-trust", &in->trusted, &in->n_trusted);
 	return rc;
 }
 
@@ -127,31 +123,26 @@ static void print_answer(const cf_ocsp_answer *a, const char *url)
 
 int cmd_ocsp_check(cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {{"issuer", required_argument, NULL, 0},
-					     {"node", required_argument, NULL, 0},
-					     {"store", required_argument, NULL, 0},
-					     {"url", required_argument, NULL, 0},
-					     {"strict", no_argument, NULL, 0},
-					     {"sha1", no_argument, NULL, 0},
-					     {0}};
-	const char *v[N_OPTS] = {0};
 	ocsp_input in = {0};
 	cf_ocsp_answer a = {0};
 	cf_err e = {0};
-	int i = cli_parse(c, argc, argv, opts, v, usage);
+	int i = cli_parse(c, argc, argv);
 	if (i < 0)
 		return 2;
-	if (i != argc - 1 || (v[STORE] != NULL && v[NODE] == NULL))
-		return cli_usage(c, usage);
-	int rc = load_input(c, argv[i], v, &in);
-	const char *url = v[URL] != NULL ? v[URL] : in.facts.ocsp.n > 0 ? in.facts.ocsp.v[0] : NULL;
+	if (i != argc - 1 || (cli_val(c, "store") != NULL && cli_val(c, "node") == NULL))
+		return cli_usage(c);
+	int rc = load_input(c, argv[i], &in);
+	const char *url = cli_val(c, "url") != NULL ? cli_val(c, "url")
+			  : in.facts.ocsp.n > 0	    ? in.facts.ocsp.v[0]
+						    : NULL;
 	if (rc == 0 && url == NULL) {
 		cf_err_set(&e, CF_E_INPUT, argv[i], "the certificate names no OCSP responder (AIA); give --url");
 		rc = cli_fail(c, &e);
 	}
 	if (rc == 0) {
-		cf_ocsp_query q = {url,	 in.file[0],	 in.issuer, in.trusted, in.n_trusted, v[SHA1] != NULL,
-				   true, cf_clock_now(), 0};
+		cf_ocsp_query q = {url,	       in.file[0],     in.issuer,
+				   in.trusted, in.n_trusted,   cli_val(c, "sha1") != NULL,
+				   true,       cf_clock_now(), 0};
 		if (cf_ocsp_ask(&q, &a, &e) != CF_OK)
 			rc = cli_fail(c, &e);
 	}
@@ -160,7 +151,8 @@ int cmd_ocsp_check(cli *c, int argc, char **argv)
 			cli_json(answer_json(&a, url));
 		else
 			print_answer(&a, url);
-		bool bad = a.result.status == CF_OCSP_REVOKED || (a.result.status == CF_OCSP_UNKNOWN && v[STRICT]);
+		bool bad = a.result.status == CF_OCSP_REVOKED ||
+			   (a.result.status == CF_OCSP_UNKNOWN && cli_val(c, "strict"));
 		rc = bad ? CF_E_FINDINGS : 0;
 	}
 	cf_ocsp_answer_clear(&a);

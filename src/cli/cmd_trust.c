@@ -1,5 +1,4 @@
 /* trust add|delete|prune */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -33,27 +32,19 @@ static void print_trust_change(cli *c, const cf_outcome *out, const char *verb)
 
 int cmd_trust_add(cli *c, int argc, char **argv)
 {
-	static const char usage[] = "certfleet trust add --node FQDN --store S FILE [--description TEXT]";
-	enum { NODE, STORE, DESC };
-	static const struct option opts[] = {{"node", required_argument, NULL, 0},
-					     {"store", required_argument, NULL, 0},
-					     {"description", required_argument, NULL, 0},
-					     {0}};
-	const char *v[3] = {0};
 	cf_err e = {0};
 	cf_outcome out = {0};
 	uint8_t *buf = NULL;
 	size_t len = 0;
-	int i = cli_parse(c, argc, argv, opts, v, usage);
+	int i = cli_parse(c, argc, argv);
 	if (i < 0)
 		return 2;
-	if (argc - i != 1 || v[NODE] == NULL || v[STORE] == NULL)
-		return cli_usage(c, usage);
-	cli_audit_object(c, "%s on %s", v[STORE], v[NODE]);
+	cli_audit_object(c, "%s on %s", cli_val(c, "store"), cli_val(c, "node"));
 	int rc = cli_read(c, argv[i], CF_BUNDLE_MAX, &buf, &len);
 	if (rc == 0)
 		rc = cli_store(c, false);
-	if (rc == 0 && cf_trust_add(c->st, v[NODE], v[STORE], argv[i], buf, len, v[DESC], &out, &e) != CF_OK)
+	if (rc == 0 && cf_trust_add(c->st, cli_val(c, "node"), cli_val(c, "store"), argv[i], buf, len,
+				    cli_val(c, "description"), &out, &e) != CF_OK)
 		rc = cli_fail(c, &e);
 	if (rc == 0)
 		print_trust_change(c, &out, "added");
@@ -64,29 +55,20 @@ int cmd_trust_add(cli *c, int argc, char **argv)
 
 int cmd_trust_delete(cli *c, int argc, char **argv)
 {
-	static const char usage[] = "certfleet trust delete --node FQDN --store S --id ID";
-	enum { NODE, STORE, ID };
-	static const struct option opts[] = {{"node", required_argument, NULL, 0},
-					     {"store", required_argument, NULL, 0},
-					     {"id", required_argument, NULL, 0},
-					     {0}};
-	const char *v[3] = {0};
 	cf_err e = {0};
 	cf_outcome out = {0};
-	int i = cli_parse(c, argc, argv, opts, v, usage);
+	int i = cli_parse(c, argc, argv);
 	if (i < 0)
 		return 2;
-	if (i != argc || v[NODE] == NULL || v[STORE] == NULL || v[ID] == NULL)
-		return cli_usage(c, usage);
 	char *end = NULL;
-	long long id = strtoll(v[ID], &end, 10);
+	long long id = strtoll(cli_val(c, "id"), &end, 10);
 	if (*end != '\0' || id <= 0) {
-		cf_err_set(&e, CF_E_USAGE, "--id", "expected a certificate id, not \"%s\"", v[ID]);
+		cf_err_set(&e, CF_E_USAGE, "--id", "expected a certificate id, not \"%s\"", cli_val(c, "id"));
 		return cli_fail(c, &e);
 	}
-	cli_audit_object(c, "id %lld in %s on %s", id, v[STORE], v[NODE]);
+	cli_audit_object(c, "id %lld in %s on %s", id, cli_val(c, "store"), cli_val(c, "node"));
 	int rc = cli_store(c, false);
-	if (rc == 0 && cf_trust_delete(c->st, v[NODE], v[STORE], id, &out, &e) != CF_OK)
+	if (rc == 0 && cf_trust_delete(c->st, cli_val(c, "node"), cli_val(c, "store"), id, &out, &e) != CF_OK)
 		rc = cli_fail(c, &e);
 	if (rc == 0)
 		print_trust_change(c, &out, "deleted");
@@ -96,19 +78,14 @@ int cmd_trust_delete(cli *c, int argc, char **argv)
 
 int cmd_trust_prune(cli *c, int argc, char **argv)
 {
-	static const char usage[] = "certfleet trust prune [--node FQDN]";
-	static const struct option opts[] = {{"node", required_argument, NULL, 0}, {0}};
-	const char *v[1] = {0};
 	cf_err e = {0};
 	cf_outcome out = {0};
-	int i = cli_parse(c, argc, argv, opts, v, usage);
+	int i = cli_parse(c, argc, argv);
 	if (i < 0)
 		return 2;
-	if (i != argc)
-		return cli_usage(c, usage);
-	cli_audit_object(c, "%s", v[0] ? v[0] : "all nodes");
+	cli_audit_object(c, "%s", cli_val(c, "node") ? cli_val(c, "node") : "all nodes");
 	int rc = cli_store(c, false);
-	if (rc == 0 && cf_trust_prune(c->st, v[0], &out, &e) != CF_OK)
+	if (rc == 0 && cf_trust_prune(c->st, cli_val(c, "node"), &out, &e) != CF_OK)
 		rc = cli_fail(c, &e);
 	if (rc == 0)
 		print_trust_change(c, &out, "pruned (stale self-signed copies of peers now CA-signed)");

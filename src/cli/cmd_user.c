@@ -1,5 +1,4 @@
 /* user add|list|delete|passwd */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,34 +58,29 @@ static int read_password(cli *c, char buf[PW_BUF])
 
 int cmd_user_add(cli *c, int argc, char **argv)
 {
-	static const char usage[] = "certfleet user add NAME --role admin|read-only";
-	static const struct option opts[] = {{"role", required_argument, NULL, 0}, {0}};
-	const char *v[1] = {0};
 	cf_err e = {0};
 	char pw[PW_BUF];
-	int i = cli_parse(c, argc, argv, opts, v, usage);
+	int i = cli_parse(c, argc, argv);
 	if (i < 0)
 		return 2;
-	if (argc - i != 1 || v[0] == NULL)
-		return cli_usage(c, usage);
 	const char *name = argv[i];
 	cli_audit_object(c, "%s", name);
 	int rc = cli_store(c, false);
 	if (rc != 0)
 		return rc;
-	if (cf_account_check_name(name, &e) != CF_OK || cf_account_check_role(v[0], &e) != CF_OK)
+	if (cf_account_check_name(name, &e) != CF_OK || cf_account_check_role(cli_val(c, "role"), &e) != CF_OK)
 		return cli_fail(c, &e);
 	if ((rc = read_password(c, pw)) != 0)
 		goto out;
-	if (cf_account_add(c->st, &c->actor, name, v[0], pw, &e) != CF_OK) {
+	if (cf_account_add(c->st, &c->actor, name, cli_val(c, "role"), pw, &e) != CF_OK) {
 		rc = cli_fail(c, &e);
 		goto out;
 	}
 	c->audit_action = NULL; /* recorded with the change */
 	if (c->json)
-		cli_json(json_pack("{s:s, s:s}", "name", name, "role", v[0]));
+		cli_json(json_pack("{s:s, s:s}", "name", name, "role", cli_val(c, "role")));
 	else
-		printf("user %s added (%s)\n", name, v[0]);
+		printf("user %s added (%s)\n", name, cli_val(c, "role"));
 out:
 	cf_secret_wipe(pw, sizeof(pw));
 	return rc;
@@ -99,7 +93,7 @@ int cmd_user_list(cli *c, int argc, char **argv)
 	size_t n = 0;
 	(void)argv;
 	if (argc != 1)
-		return cli_usage(c, "certfleet user list");
+		return cli_usage(c);
 	int rc = cli_store(c, false);
 	if (rc != 0)
 		return rc;
@@ -127,7 +121,7 @@ int cmd_user_delete(cli *c, int argc, char **argv)
 {
 	cf_err e = {0};
 	if (argc != 2)
-		return cli_usage(c, "certfleet user delete NAME");
+		return cli_usage(c);
 	cli_audit_object(c, "%s", argv[1]);
 	int rc = cli_store(c, false);
 	if (rc != 0)
@@ -148,7 +142,7 @@ int cmd_user_passwd(cli *c, int argc, char **argv)
 	cf_user u = {0};
 	char pw[PW_BUF];
 	if (argc != 2)
-		return cli_usage(c, "certfleet user passwd NAME");
+		return cli_usage(c);
 	cli_audit_object(c, "%s", argv[1]);
 	int rc = cli_store(c, false);
 	if (rc != 0)

@@ -1,6 +1,5 @@
 /* validate FILE | validate --batch DIR|FILE... */
 #include <dirent.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,13 +12,6 @@
 #include "util/clock.h"
 #include "util/fileio.h"
 #include "util/secret.h"
-
-enum { HOST, NODE, STORE, CA_FILE, UNTRUSTED, PURPOSE, BATCH, STORED, REVOCATION, N_OPTS };
-
-static const char usage[] = "certfleet validate FILE [--host NAME] [--node FQDN --store S | --ca-file FILE] "
-			    "[--untrusted FILE] [--purpose P] [--revocation]\n"
-			    "       certfleet validate --batch DIR|FILE... [same options]\n"
-			    "       certfleet validate --stored [--node FQDN]";
 
 /* Adds the certificates of a file to idx (anchors or untrusted); 0 or an exit code after printing. */
 static int add_file(cli *c, cf_trustidx *idx, const char *path, bool anchor)
@@ -35,25 +27,25 @@ static int add_file(cli *c, cf_trustidx *idx, const char *path, bool anchor)
 }
 
 /* Builds the trust index from the options; *idx stays NULL when no trust source was given. */
-static int load_trust(cli *c, const char **v, cf_trustidx **idx)
+static int load_trust(cli *c, cf_trustidx **idx)
 {
 	cf_err e = {0};
 	int rc = 0;
-	if (v[CA_FILE] == NULL && v[STORE] == NULL && v[UNTRUSTED] == NULL)
+	if (cli_val(c, "ca-file") == NULL && cli_val(c, "store") == NULL && cli_val(c, "untrusted") == NULL)
 		return 0;
 	if ((*idx = cf_trustidx_new_strict()) == NULL) {
 		cf_err_set(&e, CF_E_INTERNAL, "validate", "out of memory");
 		return cli_fail(c, &e);
 	}
-	if (v[CA_FILE] != NULL)
-		rc = add_file(c, *idx, v[CA_FILE], true);
-	if (rc == 0 && v[STORE] != NULL) {
+	if (cli_val(c, "ca-file") != NULL)
+		rc = add_file(c, *idx, cli_val(c, "ca-file"), true);
+	if (rc == 0 && cli_val(c, "store") != NULL) {
 		if ((rc = cli_store(c, false)) == 0 &&
-		    cf_validate_load_store(c->st, v[NODE], v[STORE], *idx, &e) != CF_OK)
+		    cf_validate_load_store(c->st, cli_val(c, "node"), cli_val(c, "store"), *idx, &e) != CF_OK)
 			rc = cli_fail(c, &e);
 	}
-	if (rc == 0 && v[UNTRUSTED] != NULL)
-		rc = add_file(c, *idx, v[UNTRUSTED], false);
+	if (rc == 0 && cli_val(c, "untrusted") != NULL)
+		rc = add_file(c, *idx, cli_val(c, "untrusted"), false);
 	return rc;
 }
 
@@ -281,41 +273,36 @@ static int validate_stored(cli *c, const char *node)
 
 int cmd_validate(cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"host", required_argument, NULL, 0},	   {"node", required_argument, NULL, 0},
-		{"store", required_argument, NULL, 0},	   {"ca-file", required_argument, NULL, 0},
-		{"untrusted", required_argument, NULL, 0}, {"purpose", required_argument, NULL, 0},
-		{"batch", no_argument, NULL, 0},	   {"stored", no_argument, NULL, 0},
-		{"revocation", no_argument, NULL, 0},	   {0}};
-	const char *v[N_OPTS] = {0};
 	cf_err e = {0};
 	cf_trustidx *idx = NULL;
-	int i = cli_parse(c, argc, argv, opts, v, usage);
+	int i = cli_parse(c, argc, argv);
 	if (i < 0)
 		return 2;
-	if (v[STORED] != NULL)
-		return i == argc && !v[BATCH] && !v[STORE] && !v[CA_FILE] ? validate_stored(c, v[NODE])
-									  : cli_usage(c, usage);
-	if ((v[BATCH] == NULL && argc - i != 1) || (v[BATCH] != NULL && argc - i < 1) ||
-	    (v[STORE] != NULL) != (v[NODE] != NULL) || (v[STORE] != NULL && v[CA_FILE] != NULL))
-		return cli_usage(c, usage);
-	cf_validate_opts o = {.host = v[HOST], .now = cf_clock_now()};
-	if (v[PURPOSE] != NULL && (o.purpose = cf_purpose_find(v[PURPOSE], NULL)) == NULL) {
-		cf_err_set(&e, CF_E_INPUT, v[PURPOSE], "not a certificate purpose");
+	if (cli_val(c, "stored") != NULL)
+		return i == argc && !cli_val(c, "batch") && !cli_val(c, "store") && !cli_val(c, "ca-file")
+			       ? validate_stored(c, cli_val(c, "node"))
+			       : cli_usage(c);
+	if ((cli_val(c, "batch") == NULL && argc - i != 1) || (cli_val(c, "batch") != NULL && argc - i < 1) ||
+	    (cli_val(c, "store") != NULL) != (cli_val(c, "node") != NULL) ||
+	    (cli_val(c, "store") != NULL && cli_val(c, "ca-file") != NULL))
+		return cli_usage(c);
+	cf_validate_opts o = {.host = cli_val(c, "host"), .now = cf_clock_now()};
+	if (cli_val(c, "purpose") != NULL && (o.purpose = cf_purpose_find(cli_val(c, "purpose"), NULL)) == NULL) {
+		cf_err_set(&e, CF_E_INPUT, cli_val(c, "purpose"), "not a certificate purpose");
 		return cli_fail(c, &e);
 	}
-	int rc = load_trust(c, v, &idx);
+	int rc = load_trust(c, &idx);
 	cf_revsource *rev = NULL;
 	o.trust = idx;
 	/* --revocation: every configured source (OCSP, the stored CRLs) */
-	if (rc == 0 && v[REVOCATION] != NULL) {
-		if ((rc = cli_store(c, false)) == 0 && cf_revsource_load(c->st, v[NODE], &rev, &e) != CF_OK)
+	if (rc == 0 && cli_val(c, "revocation") != NULL) {
+		if ((rc = cli_store(c, false)) == 0 && cf_revsource_load(c->st, cli_val(c, "node"), &rev, &e) != CF_OK)
 			rc = cli_fail(c, &e);
 		o.revocation = cf_revsource_status;
 		o.revocation_ctx = rev;
 	}
 	if (rc == 0)
-		rc = v[BATCH] ? validate_batch(c, argv + i, argc - i, &o) : validate_one(c, argv[i], &o);
+		rc = cli_val(c, "batch") ? validate_batch(c, argv + i, argc - i, &o) : validate_one(c, argv[i], &o);
 	cf_revsource_free(rev);
 	cf_trustidx_free(idx);
 	return rc;

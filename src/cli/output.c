@@ -74,13 +74,6 @@ int cli_audit_ok(cli *c)
 	return 0;
 }
 
-int cli_usage(cli *c, const char *usage)
-{
-	cf_err e;
-	cf_err_set(&e, CF_E_USAGE, "usage", "%s", usage);
-	return cli_fail(c, &e);
-}
-
 const char *cli_text(const char *s)
 {
 	static char *ring[16];

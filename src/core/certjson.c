@@ -252,31 +252,6 @@ void cf_json_outcome(json_t *obj, const cf_outcome *o)
 	json_object_set_new(obj, "restart_plan", cf_json_plan(&o->plan));
 }
 
-json_t *cf_json_monitor(const cf_monitor_settings *s, const cf_monitor_health *h)
-{
-	char freq[24], smtp[300] = "";
-	json_t *emails = json_array();
-	if (s->frequency % CF_MONITOR_DAY == 0)
-		snprintf(freq, sizeof(freq), "%lldd", (long long)(s->frequency / CF_MONITOR_DAY));
-	else
-		snprintf(freq, sizeof(freq), "%lldh", (long long)(s->frequency / CF_MONITOR_HOUR));
-	if (s->smtp_host[0] != '\0')
-		snprintf(smtp, sizeof(smtp), "%s:%d", s->smtp_host, s->smtp_port);
-	for (const char *p = s->emails; *p != '\0';) {
-		size_t len = strcspn(p, ";");
-		json_array_append_new(emails, json_stringn(p, len));
-		p += len + (p[len] == ';');
-	}
-	json_t *o =
-		json_pack("{s:i, s:s, s:b, s:o, s:b, s:s, s:s, s:s, s:b, s:s, s:s, s:I}", "start_days", s->start_days,
-			  "frequency", freq, "email", s->email, "emails", emails, "lsc", s->lsc, "smtp", smtp,
-			  "smtp_tls", s->smtp_tls, "smtp_user", s->smtp_user, "smtp_password_set", s->smtp_password_set,
-			  "smtp_ca", s->smtp_ca, "from", s->from, "pending", (json_int_t)h->pending);
-	json_object_set_new(o, "last_run", h->last_run != 0 ? time_str(h->last_run) : json_null());
-	json_object_set_new(o, "smtp_failures", json_integer(h->smtp_failures));
-	return o;
-}
-
 void cf_monitor_run_write(cf_buf *b, const cf_monitor_report *r)
 {
 	cf_buf_adds(b, "{\"due\":[");
@@ -315,17 +290,6 @@ json_t *cf_json_crl(const cf_crlrow *r)
 			 "issuer_hash", r->issuer_hash, "this_update", tu, "next_update",
 			 r->next_update != 0 ? nu : NULL, "number", r->number, "entries", (json_int_t)r->entries,
 			 "source", r->source, "added", added);
-}
-
-json_t *cf_json_revocation(const cf_revocation_settings *s)
-{
-	char interval[24];
-	/* in the largest unit that divides it: 24h, 90m, 45s */
-	long long n = (long long)s->interval, unit = n % 3600 == 0 ? 3600 : n % 60 == 0 ? 60 : 1;
-	snprintf(interval, sizeof(interval), "%lld%c", n / unit, unit == 3600 ? 'h' : unit == 60 ? 'm' : 's');
-	return json_pack("{s:b, s:s, s:b, s:b, s:s, s:b, s:s, s:i}", "ocsp", s->ocsp, "ocsp_uri", s->ocsp_uri,
-			 "ocsp_from_cert", s->ocsp_uri[0] == '\0', "check", s->check, "interval", interval, "strict",
-			 s->strict, "fallback", s->fallback_revoked ? "revoked" : "not-revoked", "timeout", s->timeout);
 }
 
 /* One place of a pass. */

@@ -38,10 +38,6 @@ json_t *cf_json_target(const char *node, const cf_target *t);
 json_t *cf_json_targets(const char *node, const cf_target *v, size_t n);
 /* The status list {"items":[{node, cluster, product, ..., first_expiry, days_left}]} at now. */
 json_t *cf_json_status(const cf_node_status *v, size_t n, int64_t now);
-/* The monitor's settings and health as `monitor show --json` prints them (never the password). */
-json_t *cf_json_monitor(const cf_monitor_settings *s, const cf_monitor_health *h);
-/* The revocation settings as `revocation show --json` prints them. */
-json_t *cf_json_revocation(const cf_revocation_settings *s);
 /* A monitor run as `monitor run --json` prints it, {"due","sent","queued","next_run"}, written
  * directly (a pass may report 100,000 certificates). */
 void cf_monitor_run_write(cf_buf *b, const cf_monitor_report *r);

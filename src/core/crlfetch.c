@@ -209,44 +209,43 @@ cf_code cf_crl_dp_list(cf_store *st, bool with_cdp, cf_strv *out, cf_err *e)
 	return rc;
 }
 
+/* The daily download's schedule (`crl config`, PUT /crl-schedule). */
+static const cf_field schedule_fields[] = {
+	{.name = "daily_at",
+	 .option = "daily-at",
+	 .value = "HH:MM",
+	 .kind = CF_FIELD_TIME,
+	 .def = "120",
+	 .key = "daily_at",
+	 .expect = "a UTC time like 02:30",
+	 .help = "the time of the download (UTC)"},
+	{.name = "use_cdp",
+	 .option = "use-cdp",
+	 .value = "on|off",
+	 .kind = CF_FIELD_BOOL,
+	 .def = "off",
+	 .key = "use_cdp",
+	 .expect = "on or off",
+	 .help = "download the certificates' own distribution points too"},
+};
+
+const cf_fieldgroup cf_crl_schedule_fields = {"CRL schedule",
+					      "crl config",
+					      "CRL schedule",
+					      "crl.",
+					      schedule_fields,
+					      sizeof(schedule_fields) / sizeof(schedule_fields[0]),
+					      NULL};
+
 cf_code cf_crl_schedule_get(cf_store *st, cf_crl_schedule *out, cf_err *e)
 {
-	char *at = NULL, *cdp = NULL;
-	cf_code rc = cf_store_setting_get(st, "crl.daily_at", &at, e);
-	if (rc == CF_OK)
-		rc = cf_store_setting_get(st, "crl.use_cdp", &cdp, e);
-	out->daily_at = at != NULL ? atoi(at) : 120;
-	out->use_cdp = cdp != NULL && strcmp(cdp, "on") == 0;
-	free(at);
-	free(cdp);
-	return rc;
-}
-
-static cf_code crl_configure_once(cf_store *st, const char *daily_at, const char *use_cdp, cf_err *e)
-{
-	char minutes[16];
-	int h = -1, m = -1, used = 0;
-	if (daily_at != NULL && (sscanf(daily_at, "%2d:%2d%n", &h, &m, &used) != 2 || daily_at[used] != '\0' || h < 0 ||
-				 h > 23 || m < 0 || m > 59 || strlen(daily_at) != 5))
-		return cf_err_set(e, CF_E_INPUT, "daily_at", "expected a UTC time like 02:30, not \"%s\"", daily_at);
-	if (use_cdp != NULL && strcmp(use_cdp, "on") != 0 && strcmp(use_cdp, "off") != 0)
-		return cf_err_set(e, CF_E_INPUT, "use_cdp", "expected on or off, not \"%s\"", use_cdp);
-	snprintf(minutes, sizeof(minutes), "%d", h * 60 + m);
-	cf_code rc = cf_store_begin(st, e);
-	if (rc == CF_OK && daily_at != NULL)
-		rc = cf_store_setting_set(st, "crl.daily_at", minutes, e);
-	if (rc == CF_OK && use_cdp != NULL)
-		rc = cf_store_setting_set(st, "crl.use_cdp", use_cdp, e);
-	if (rc == CF_OK)
-		rc = cf_store_commit(st, e);
-	cf_store_rollback(st);
-	return rc;
-}
-
-cf_code cf_crl_configure(cf_store *st, const char *daily_at, const char *use_cdp, cf_err *e)
-{
-	cf_code rc;
-	CF_STORE_WRITE(st, e, rc, crl_configure_once(st, daily_at, use_cdp, e));
+	cf_fieldvals *v = malloc(sizeof(*v));
+	if (v == NULL)
+		return cf_err_set(e, CF_E_INTERNAL, "crl", "out of memory");
+	cf_code rc = cf_fields_load(st, &cf_crl_schedule_fields, v, e);
+	out->daily_at = (int)cf_fieldvals_int(v, "daily_at");
+	out->use_cdp = cf_fieldvals_on(v, "use_cdp");
+	free(v);
 	return rc;
 }
 

@@ -20,7 +20,7 @@ typedef struct cf_blob {
 cf_code cf_crl_unpack(const char *name, const uint8_t *buf, size_t len, cf_blob **out, size_t *n, cf_err *e);
 void cf_blobs_free(cf_blob *v, size_t n);
 
-/* `crl dp add|remove|list` and `crl config`. */
+/* `crl dp add|remove|list`. */
 cf_code cf_crl_dp_add(cf_store *st, const char *url, cf_err *e);
 cf_code cf_crl_dp_remove(cf_store *st, const char *url, cf_err *e);
 /* The configured URLs, then (use_cdp) the stored certificates' CDP URLs not configured. */
@@ -30,7 +30,8 @@ typedef struct cf_crl_schedule {
 	bool use_cdp;
 } cf_crl_schedule;
 cf_code cf_crl_schedule_get(cf_store *st, cf_crl_schedule *out, cf_err *e);
-cf_code cf_crl_configure(cf_store *st, const char *daily_at, const char *use_cdp, cf_err *e);
+/* The schedule as a table (core/fields.h): `crl config`, GET and PUT /crl-schedule. */
+extern const cf_fieldgroup cf_crl_schedule_fields;
 
 /* The outcome of one URL in an update. */
 typedef struct cf_crl_fetched {

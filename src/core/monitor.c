@@ -9,29 +9,18 @@
 #include "core/crlfetch.h"
 #include "core/profile.h"
 #include "crypto/x509.h"
+#include "util/clock.h"
 #include "util/grow.h"
 
 #define RETRY_FIRST 60	    /* seconds: the first retry of a failed delivery */
 #define RETRY_MAX 3600	    /* the longest wait between retries */
 #define KEY "monitor."	    /* prefix of the monitor's keys in the settings table */
 #define FREQ_MAX_HOURS 8760 /* a year */
+#define EMAILS_MAX 1023	    /* characters of the address list kept (cf_monitor_settings) */
 
 /* ---- settings --------------------------------------------------------------------------------- */
 
-static void defaults(cf_monitor_settings *s)
-{
-	char host[200] = "localhost";
-	memset(s, 0, sizeof(*s));
-	s->start_days = 30;
-	s->frequency = CF_MONITOR_DAY;
-	s->email = true;
-	s->smtp_port = 25;
-	snprintf(s->smtp_tls, sizeof(s->smtp_tls), "starttls");
-	gethostname(host, sizeof(host) - 1);
-	snprintf(s->from, sizeof(s->from), "certfleet@%s", host);
-}
-
-/* The stored text of one monitor setting into buf (unchanged when never set). */
+/* The stored text of one of the monitor's own keys into buf (unchanged when never set). */
 static cf_code text_setting(cf_store *st, const char *name, char *buf, size_t len, cf_err *e)
 {
 	char key[64], *v = NULL;
@@ -51,34 +40,36 @@ static int64_t number_setting(cf_store *st, const char *name, int64_t dflt, cf_e
 	return strtoll(buf, NULL, 10);
 }
 
+/* The sender when none is set: certfleet@<this host>. */
+static void default_from(char *out, size_t cap)
+{
+	char host[200] = "localhost";
+	gethostname(host, sizeof(host) - 1);
+	host[sizeof(host) - 1] = '\0';
+	snprintf(out, cap, "certfleet@%s", host);
+}
+
 cf_code cf_monitor_settings_get(cf_store *st, cf_monitor_settings *out, cf_err *e)
 {
-	char on[8] = "", lsc[8] = "", password[8] = "";
-	cf_err ignored = {0};
-	defaults(out);
-	out->start_days = (int)number_setting(st, "start_days", out->start_days, &ignored);
-	out->frequency = number_setting(st, "frequency", out->frequency, &ignored);
-	out->smtp_port = (int)number_setting(st, "smtp_port", out->smtp_port, &ignored);
-	cf_code rc = text_setting(st, "email", on, sizeof(on), e);
-	if (rc == CF_OK)
-		rc = text_setting(st, "lsc", lsc, sizeof(lsc), e);
-	if (rc == CF_OK)
-		rc = text_setting(st, "emails", out->emails, sizeof(out->emails), e);
-	if (rc == CF_OK)
-		rc = text_setting(st, "smtp_host", out->smtp_host, sizeof(out->smtp_host), e);
-	if (rc == CF_OK)
-		rc = text_setting(st, "smtp_tls", out->smtp_tls, sizeof(out->smtp_tls), e);
-	if (rc == CF_OK)
-		rc = text_setting(st, "smtp_user", out->smtp_user, sizeof(out->smtp_user), e);
-	if (rc == CF_OK)
-		rc = text_setting(st, "smtp_ca", out->smtp_ca, sizeof(out->smtp_ca), e);
-	if (rc == CF_OK)
-		rc = text_setting(st, "from", out->from, sizeof(out->from), e);
-	if (rc == CF_OK)
-		rc = text_setting(st, "smtp_password_set", password, sizeof(password), e);
-	out->email = strcmp(on, "off") != 0;
-	out->lsc = strcmp(lsc, "on") == 0;
-	out->smtp_password_set = strcmp(password, "yes") == 0;
+	cf_fieldvals *v = malloc(sizeof(*v));
+	memset(out, 0, sizeof(*out));
+	if (v == NULL)
+		return cf_err_set(e, CF_E_INTERNAL, "monitor", "out of memory");
+	cf_code rc = cf_fields_load(st, &cf_monitor_fields, v, e);
+	const char *smtp = cf_fieldvals_text(v, "smtp"), *colon = strrchr(smtp, ':');
+	out->start_days = (int)cf_fieldvals_int(v, "start_days");
+	out->frequency = cf_fieldvals_int(v, "frequency");
+	out->email = cf_fieldvals_on(v, "email");
+	out->lsc = cf_fieldvals_on(v, "lsc");
+	snprintf(out->emails, sizeof(out->emails), "%s", cf_fieldvals_text(v, "emails"));
+	snprintf(out->smtp_host, sizeof(out->smtp_host), "%.*s", colon ? (int)(colon - smtp) : 0, smtp);
+	out->smtp_port = colon != NULL ? atoi(colon + 1) : 25;
+	snprintf(out->smtp_tls, sizeof(out->smtp_tls), "%s", cf_fieldvals_text(v, "smtp_tls"));
+	snprintf(out->smtp_user, sizeof(out->smtp_user), "%s", cf_fieldvals_text(v, "smtp_user"));
+	out->smtp_password_set = strcmp(cf_fieldvals_text(v, "smtp_password"), "yes") == 0;
+	snprintf(out->smtp_ca, sizeof(out->smtp_ca), "%s", cf_fieldvals_text(v, "smtp_ca"));
+	snprintf(out->from, sizeof(out->from), "%s", cf_fieldvals_text(v, "from"));
+	free(v);
 	return rc;
 }
 
@@ -119,8 +110,9 @@ static bool address_ok(const char *a, size_t len)
 	return true;
 }
 
-/* Checks a ';'-separated address list and writes it normalised (no spaces, no empties). */
-static cf_code parse_emails(const char *v, char *out, size_t outlen, cf_err *e)
+/* emails: a ';'-separated address list, each address checked, written normalised (no spaces, no
+ * empties). */
+static cf_code check_emails(const cf_field *f, const char *v, char *out, size_t outlen, cf_err *e)
 {
 	size_t used = 0;
 	out[0] = '\0';
@@ -132,132 +124,202 @@ static cf_code parse_emails(const char *v, char *out, size_t outlen, cf_err *e)
 		if (len == 0)
 			break;
 		if (!address_ok(p, len))
-			return cf_err_set(e, CF_E_INPUT, "emails", "\"%.*s\" is not an e-mail address", (int)len, p);
-		if (used + len + 2 > outlen)
-			return cf_err_set(e, CF_E_INPUT, "emails", "the list is longer than %zu characters",
-					  outlen - 1);
+			return cf_err_set(e, CF_E_INPUT, f->name, "\"%.*s\" is not an e-mail address", (int)len, p);
+		if (used + len + 2 > outlen || used + len + 1 > EMAILS_MAX)
+			return cf_err_set(e, CF_E_INPUT, f->name, "the list is longer than %d characters", EMAILS_MAX);
 		used += (size_t)snprintf(out + used, outlen - used, "%s%.*s", used > 0 ? ";" : "", (int)len, p);
 		p += len;
 	}
 	return CF_OK;
 }
 
-static cf_code parse_onoff(const char *opt, const char *v, const char **out, cf_err *e)
+/* from: one address. */
+static cf_code check_from(const cf_field *f, const char *v, char *out, size_t cap, cf_err *e)
 {
-	if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0)
-		return cf_err_set(e, CF_E_INPUT, opt, "expected on or off, not \"%s\"", v);
-	*out = v;
+	if (!address_ok(v, strlen(v)))
+		return cf_err_set(e, CF_E_INPUT, f->name, "\"%s\" is not an e-mail address", v);
+	snprintf(out, cap, "%s", v);
 	return CF_OK;
 }
 
-/* "12h" or "2d" into seconds. */
-static cf_code parse_frequency(const char *v, int64_t *out, cf_err *e)
+/* smtp_ca: a file certfleet can read ("" for the system's CAs). */
+static cf_code check_ca(const cf_field *f, const char *v, char *out, size_t cap, cf_err *e)
 {
-	char *end = NULL;
-	long n = strtol(v, &end, 10);
-	if (v[0] < '1' || v[0] > '9' || end == NULL || (strcmp(end, "h") != 0 && strcmp(end, "d") != 0) || n < 1 ||
-	    n * (end[0] == 'd' ? 24 : 1) > FREQ_MAX_HOURS)
-		return cf_err_set(e, CF_E_INPUT, "frequency",
-				  "expected hours (12h) or days (1d) up to a year, not \"%s\"", v);
-	*out = (int64_t)n * (end[0] == 'd' ? CF_MONITOR_DAY : CF_MONITOR_HOUR);
+	if (v[0] != '\0' && access(v, R_OK) != 0)
+		return cf_err_set(e, CF_E_INPUT, f->name, "cannot read the CA file \"%s\"", v);
+	snprintf(out, cap, "%s", v);
 	return CF_OK;
 }
 
-/* "HOST:PORT" or "[V6]:PORT"; "" or "none" clears. */
-static cf_code parse_smtp(const char *v, char *host, size_t hostlen, int *port, cf_err *e)
+/* smtp: "HOST:PORT" or "[V6]:PORT"; "" or "none" clears. */
+static cf_code check_smtp(const cf_field *f, const char *v, char *out, size_t cap, cf_err *e)
 {
-	host[0] = '\0';
-	*port = 25;
+	out[0] = '\0';
 	if (v[0] == '\0' || strcmp(v, "none") == 0)
 		return CF_OK;
 	const char *colon = strrchr(v, ':');
 	char *end = NULL;
 	long p = colon != NULL ? strtol(colon + 1, &end, 10) : 0;
 	size_t n = colon != NULL ? (size_t)(colon - v) : 0;
-	if (colon == NULL || colon[1] == '\0' || *end != '\0' || p < 1 || p > 65535 || n == 0 || n >= hostlen ||
+	if (colon == NULL || colon[1] == '\0' || *end != '\0' || p < 1 || p > 65535 || n == 0 || n >= 256 ||
 	    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") < n)
-		return cf_err_set(e, CF_E_INPUT, "smtp", "expected HOST:PORT, not \"%s\"", v);
-	memcpy(host, v, n);
-	host[n] = '\0';
-	*port = (int)p;
+		return cf_err_set(e, CF_E_INPUT, f->name, "expected %s, not \"%s\"", f->expect, v);
+	snprintf(out, cap, "%.*s:%ld", (int)n, v, p);
 	return CF_OK;
 }
 
-/* One change into the settings table. */
-static cf_code apply(cf_store *st, const cf_setting_change *c, cf_err *e)
+/* smtp is kept as two keys, smtp_host and smtp_port (as stores have always kept it). */
+static cf_code load_smtp(cf_store *st, const cf_field *f, char *out, size_t cap, cf_err *e)
 {
-	char buf[1024];
-	const char *val = c->value;
-	int64_t num = 0;
-	cf_code rc = CF_OK;
-	const char *opt = c->key; /* errors name the setting, not an option: the page shows them too */
-	if (strcmp(c->key, "start-days") == 0) {
-		char *end = NULL;
-		long d = strtol(val, &end, 10);
-		if (val[0] < '0' || val[0] > '9' || *end != '\0' || d < 1 || d > 3650)
-			return cf_err_set(e, CF_E_INPUT, opt, "expected 1 to 3650 days, not \"%s\"", val);
-		snprintf(buf, sizeof(buf), "%ld", d);
-		return cf_store_setting_set(st, KEY "start_days", buf, e);
-	}
-	if (strcmp(c->key, "frequency") == 0) {
-		if ((rc = parse_frequency(val, &num, e)) != CF_OK)
-			return rc;
-		snprintf(buf, sizeof(buf), "%lld", (long long)num);
-		return cf_store_setting_set(st, KEY "frequency", buf, e);
-	}
-	if (strcmp(c->key, "email") == 0 || strcmp(c->key, "lsc") == 0) {
-		const char *v = NULL;
-		snprintf(buf, sizeof(buf), KEY "%s", c->key);
-		return (rc = parse_onoff(opt, val, &v, e)) != CF_OK ? rc : cf_store_setting_set(st, buf, v, e);
-	}
-	if (strcmp(c->key, "emails") == 0)
-		return (rc = parse_emails(val, buf, sizeof(buf), e)) != CF_OK
-			       ? rc
-			       : cf_store_setting_set(st, KEY "emails", buf, e);
-	if (strcmp(c->key, "smtp") == 0) {
-		int port = 0;
-		if ((rc = parse_smtp(val, buf, 256, &port, e)) != CF_OK)
-			return rc;
-		char p[16];
-		snprintf(p, sizeof(p), "%d", port);
-		rc = cf_store_setting_set(st, KEY "smtp_host", buf[0] != '\0' ? buf : NULL, e);
-		return rc != CF_OK ? rc : cf_store_setting_set(st, KEY "smtp_port", p, e);
-	}
-	if (strcmp(c->key, "smtp-tls") == 0) {
-		if (strcmp(val, "none") != 0 && strcmp(val, "starttls") != 0 && strcmp(val, "implicit") != 0)
-			return cf_err_set(e, CF_E_INPUT, opt, "expected none, starttls or implicit, not \"%s\"", val);
-		return cf_store_setting_set(st, KEY "smtp_tls", val, e);
-	}
-	if (strcmp(c->key, "smtp-user") == 0) {
-		if (strlen(val) >= 128 || strpbrk(val, "\r\n") != NULL)
-			return cf_err_set(e, CF_E_INPUT, opt, "expected a user name of at most 127 characters");
-		return cf_store_setting_set(st, KEY "smtp_user", val[0] != '\0' ? val : NULL, e);
-	}
-	if (strcmp(c->key, "smtp-password") == 0) { /* never in a message: only its length is looked at */
-		if (strlen(val) > 1024 || strpbrk(val, "\r\n") != NULL)
-			return cf_err_set(e, CF_E_INPUT, opt, "expected one line of at most 1024 bytes");
-		rc = cf_store_setting_set(st, KEY "smtp_password", val[0] != '\0' ? val : NULL, e);
-		return rc != CF_OK
-			       ? rc
-			       : cf_store_setting_set(st, KEY "smtp_password_set", val[0] != '\0' ? "yes" : NULL, e);
-	}
-	if (strcmp(c->key, "smtp-ca") == 0) {
-		if (val[0] != '\0' && (strlen(val) >= 512 || access(val, R_OK) != 0))
-			return cf_err_set(e, CF_E_INPUT, opt, "cannot read the CA file \"%s\"", val);
-		return cf_store_setting_set(st, KEY "smtp_ca", val[0] != '\0' ? val : NULL, e);
-	}
-	if (strcmp(c->key, "from") == 0) {
-		if (!address_ok(val, strlen(val)))
-			return cf_err_set(e, CF_E_INPUT, opt, "\"%s\" is not an e-mail address", val);
-		return cf_store_setting_set(st, KEY "from", val, e);
-	}
-	return cf_err_set(e, CF_E_USAGE, opt, "not a monitor setting");
+	char *host = NULL, *port = NULL;
+	(void)f;
+	cf_code rc = cf_store_setting_get(st, KEY "smtp_host", &host, e);
+	if (rc == CF_OK)
+		rc = cf_store_setting_get(st, KEY "smtp_port", &port, e);
+	if (host != NULL && host[0] != '\0')
+		snprintf(out, cap, "%s:%s", host, port != NULL ? port : "25");
+	free(host);
+	free(port);
+	return rc;
 }
 
-cf_code cf_monitor_configure(cf_store *st, const cf_setting_change *changes, size_t n, cf_err *e)
+static cf_code save_smtp(cf_store *st, const cf_field *f, const char *kept, cf_err *e)
 {
-	return cf_settings_apply(st, changes, n, apply, e);
+	const char *colon = strrchr(kept, ':');
+	char host[256] = "";
+	(void)f;
+	snprintf(host, sizeof(host), "%.*s", colon != NULL ? (int)(colon - kept) : 0, kept);
+	cf_code rc = cf_store_setting_set(st, KEY "smtp_host", host[0] != '\0' ? host : NULL, e);
+	return rc != CF_OK ? rc : cf_store_setting_set(st, KEY "smtp_port", colon != NULL ? colon + 1 : "25", e);
 }
+
+/* The monitor's health after its settings in `monitor show` and GET /monitor. */
+static cf_code show_health(cf_store *st, json_t *o, cf_err *e)
+{
+	cf_monitor_health h = {0};
+	cf_code rc = cf_monitor_health_get(st, &h, e);
+	char at[32];
+	cf_time_rfc3339(h.last_run, at);
+	json_object_set_new(o, "pending", json_integer(h.pending));
+	json_object_set_new(o, "last_run", h.last_run != 0 ? json_string(at) : json_null());
+	json_object_set_new(o, "smtp_failures", json_integer(h.smtp_failures));
+	return rc;
+}
+
+/* The expiry monitor's settings (`monitor config`, PUT /monitor). */
+static const cf_field monitor_fields[] = {
+	{.name = "start_days",
+	 .option = "start-days",
+	 .value = "N",
+	 .kind = CF_FIELD_INT,
+	 .min = 1,
+	 .max = 3650,
+	 .def = "30",
+	 .key = "start_days",
+	 .expect = "1 to 3650 days",
+	 .help = "notify this many days before expiry"},
+	{.name = "frequency",
+	 .option = "frequency",
+	 .value = "Nh|Nd",
+	 .kind = CF_FIELD_DURATION,
+	 .min = CF_MONITOR_HOUR,
+	 .max = (int64_t)FREQ_MAX_HOURS * CF_MONITOR_HOUR,
+	 .choices = "dh",
+	 .def = "86400",
+	 .key = "frequency",
+	 .expect = "hours (12h) or days (1d) up to a year",
+	 .help = "how often one certificate is notified"},
+	{.name = "email",
+	 .option = "email",
+	 .value = "on|off",
+	 .kind = CF_FIELD_BOOL,
+	 .def = "on",
+	 .key = "email",
+	 .expect = "on or off",
+	 .help = "send e-mail (nothing is sent without addresses)"},
+	{.name = "emails",
+	 .option = "emails",
+	 .value = "\"a@x;b@y\"",
+	 .kind = CF_FIELD_LIST,
+	 .max = 2000,
+	 .def = "",
+	 .key = "emails",
+	 .expect = "addresses separated by ';'",
+	 .help = "the addresses notified",
+	 .check = check_emails},
+	{.name = "lsc",
+	 .option = "lsc",
+	 .value = "on|off",
+	 .kind = CF_FIELD_BOOL,
+	 .def = "off",
+	 .key = "lsc",
+	 .expect = "on or off",
+	 .help = "include phones' LSCs"},
+	{.name = "smtp",
+	 .option = "smtp",
+	 .value = "HOST:PORT",
+	 .kind = CF_FIELD_TEXT,
+	 .max = 300,
+	 .def = "",
+	 .key = "smtp_host",
+	 .expect = "HOST:PORT",
+	 .help = "the mail server (none: no server)",
+	 .check = check_smtp,
+	 .load = load_smtp,
+	 .save = save_smtp},
+	{.name = "smtp_tls",
+	 .option = "smtp-tls",
+	 .value = "none|starttls|implicit",
+	 .kind = CF_FIELD_CHOICE,
+	 .choices = "none starttls implicit",
+	 .def = "starttls",
+	 .key = "smtp_tls",
+	 .expect = "none, starttls or implicit",
+	 .help = "TLS to the mail server"},
+	{.name = "smtp_user",
+	 .option = "smtp-user",
+	 .value = "U",
+	 .kind = CF_FIELD_TEXT,
+	 .max = 127,
+	 .def = "",
+	 .key = "smtp_user",
+	 .expect = "a user name of at most 127 characters",
+	 .help = "the mail server's user (\"\": no AUTH)"},
+	{.name = "smtp_password",
+	 .option = "smtp-password-stdin",
+	 .kind = CF_FIELD_TEXT,
+	 .max = 1024,
+	 .def = "",
+	 .secret = true,
+	 .key = "smtp_password",
+	 .expect = "one line of at most 1024 bytes",
+	 .help = "the mail server's password: the first line of stdin"},
+	{.name = "smtp_ca",
+	 .option = "smtp-ca",
+	 .value = "FILE",
+	 .kind = CF_FIELD_TEXT,
+	 .max = 511,
+	 .def = "",
+	 .key = "smtp_ca",
+	 .expect = "a CA bundle file",
+	 .help = "the CA bundle the mail server is checked against",
+	 .check = check_ca},
+	{.name = "from",
+	 .option = "from",
+	 .value = "ADDR",
+	 .kind = CF_FIELD_TEXT,
+	 .max = 255,
+	 .key = "from",
+	 .expect = "an e-mail address",
+	 .help = "the sender address",
+	 .check = check_from,
+	 .def_fn = default_from},
+};
+
+const cf_fieldgroup cf_monitor_fields = {"monitor",	   "monitor config",
+					 "expiry monitor", KEY,
+					 monitor_fields,   sizeof(monitor_fields) / sizeof(monitor_fields[0]),
+					 show_health};
 
 /* ---- the run ------------------------------------------------------------------------------------ */
 

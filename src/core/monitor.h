@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/settings.h"
+#include "core/fields.h"
 #include "store/store.h"
 #include "util/strv.h"
 
@@ -35,11 +35,9 @@ cf_code cf_monitor_settings_get(cf_store *st, cf_monitor_settings *out, cf_err *
 /* The SMTP password (a new string to free with cf_secret_free), or NULL when none is set. */
 char *cf_monitor_smtp_password(cf_store *st);
 
-/* Applies the changes of `monitor config` in one transaction (with the audit row the caller
- * armed): keys start-days, frequency, email, emails, lsc, smtp, smtp-tls, smtp-user, smtp-ca,
- * from, smtp-password. Every value is checked (addresses one by one); a bad one is CF_E_INPUT
- * naming the option. */
-cf_code cf_monitor_configure(cf_store *st, const cf_setting_change *changes, size_t n, cf_err *e);
+/* The settings as a table (core/fields.h): `monitor config`, `monitor show`, GET and PUT /monitor.
+ * The SMTP password is its secret. */
+extern const cf_fieldgroup cf_monitor_fields;
 
 /* A certificate due for a notification. */
 typedef struct cf_monitor_due {

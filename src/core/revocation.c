@@ -17,101 +17,115 @@
 
 /* ---- settings ----------------------------------------------------------------------------------- */
 
-static bool flag(cf_store *st, const char *name, bool dflt)
+/* ocsp_uri: an http:// or https:// URL. */
+static cf_code check_uri(const cf_field *f, const char *v, char *out, size_t cap, cf_err *e)
 {
-	char key[64], *v = NULL;
-	snprintf(key, sizeof(key), KEY "%s", name);
-	if (cf_store_setting_get(st, key, &v, NULL) != CF_OK || v == NULL)
-		return dflt;
-	bool on = strcmp(v, "on") == 0;
-	free(v);
-	return on;
+	if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
+		return cf_err_set(e, CF_E_INPUT, f->name, "expected an http:// or https:// URL, not \"%s\"", v);
+	if (strpbrk(v, " \t\"<>") != NULL)
+		return cf_err_set(e, CF_E_INPUT, f->name, "not a URL: \"%s\"", v);
+	snprintf(out, cap, "%s", v);
+	return CF_OK;
 }
 
-static int64_t number(cf_store *st, const char *name, int64_t dflt)
-{
-	char key[64], *v = NULL;
-	snprintf(key, sizeof(key), KEY "%s", name);
-	if (cf_store_setting_get(st, key, &v, NULL) != CF_OK || v == NULL)
-		return dflt;
-	int64_t n = strtoll(v, NULL, 10);
-	free(v);
-	return n;
-}
+/* The revocation settings (`revocation config`, PUT /revocation). */
+static const cf_field revocation_fields[] = {
+	{.name = "ocsp",
+	 .option = "ocsp",
+	 .value = "on|off",
+	 .kind = CF_FIELD_BOOL,
+	 .def = "off",
+	 .key = "ocsp",
+	 .expect = "on or off",
+	 .help = "ask OCSP"},
+	{.name = "ocsp_uri",
+	 .option = "ocsp-uri",
+	 .value = "URL",
+	 .kind = CF_FIELD_TEXT,
+	 .max = 511,
+	 .def = "",
+	 .empty_keeps = true,
+	 .key = "ocsp_uri",
+	 .expect = "an http:// or https:// URL",
+	 .help = "this responder for every certificate",
+	 .check = check_uri},
+	{.name = "ocsp_from_cert",
+	 .option = "ocsp-from-cert",
+	 .kind = CF_FIELD_FLAG,
+	 .def = "",
+	 .excludes = "ocsp_uri",
+	 .key = "ocsp_uri",
+	 .help = "each certificate's own responder (AIA)"},
+	{.name = "check",
+	 .option = "check",
+	 .value = "on|off",
+	 .kind = CF_FIELD_BOOL,
+	 .def = "on",
+	 .key = "check",
+	 .expect = "on or off",
+	 .help = "check revocation"},
+	{.name = "interval",
+	 .option = "interval",
+	 .value = "Nh|Nm|Ns",
+	 .kind = CF_FIELD_DURATION,
+	 .min = 10,
+	 .max = 8760L * 3600,
+	 .choices = "hms",
+	 .def = "86400",
+	 .key = "interval",
+	 .expect = "hours like 12h (or 30m, 90s; 10s to 8760h)",
+	 .help = "between checks of the stored certificates"},
+	{.name = "strict",
+	 .option = "strict",
+	 .value = "on|off",
+	 .kind = CF_FIELD_BOOL,
+	 .def = "off",
+	 .key = "strict",
+	 .expect = "on or off",
+	 .help = "unknown fails like revoked"},
+	{.name = "fallback",
+	 .option = "fallback",
+	 .value = "revoked|not-revoked",
+	 .kind = CF_FIELD_CHOICE,
+	 .choices = "revoked not-revoked",
+	 .stored_as = "on off",
+	 .def = "off",
+	 .key = "fallback_revoked",
+	 .expect = "revoked or not-revoked",
+	 .help = "what no status at all counts as"},
+	{.name = "timeout",
+	 .option = "timeout",
+	 .value = "S",
+	 .kind = CF_FIELD_INT,
+	 .min = 1,
+	 .max = 300,
+	 .def = "10",
+	 .key = "timeout",
+	 .expect = "1 to 300 seconds",
+	 .help = "seconds per OCSP request"},
+};
+
+const cf_fieldgroup cf_revocation_fields = {
+	"revocation", "revocation config", "revocation settings",
+	KEY,	      revocation_fields,   sizeof(revocation_fields) / sizeof(revocation_fields[0]),
+	NULL};
 
 cf_code cf_revocation_settings_get(cf_store *st, cf_revocation_settings *out, cf_err *e)
 {
-	char *uri = NULL;
+	cf_fieldvals *v = malloc(sizeof(*v));
 	memset(out, 0, sizeof(*out));
-	cf_code rc = cf_store_setting_get(st, KEY "ocsp_uri", &uri, e);
-	snprintf(out->ocsp_uri, sizeof(out->ocsp_uri), "%s", uri != NULL ? uri : "");
-	free(uri);
-	out->ocsp = flag(st, "ocsp", false);
-	out->check = flag(st, "check", true);
-	out->strict = flag(st, "strict", false);
-	out->fallback_revoked = flag(st, "fallback_revoked", false);
-	out->interval = number(st, "interval", 24 * 3600);
-	out->timeout = (int)number(st, "timeout", 10);
+	if (v == NULL)
+		return cf_err_set(e, CF_E_INTERNAL, "revocation", "out of memory");
+	cf_code rc = cf_fields_load(st, &cf_revocation_fields, v, e);
+	snprintf(out->ocsp_uri, sizeof(out->ocsp_uri), "%s", cf_fieldvals_text(v, "ocsp_uri"));
+	out->ocsp = cf_fieldvals_on(v, "ocsp");
+	out->check = cf_fieldvals_on(v, "check");
+	out->strict = cf_fieldvals_on(v, "strict");
+	out->fallback_revoked = cf_fieldvals_on(v, "fallback");
+	out->interval = cf_fieldvals_int(v, "interval");
+	out->timeout = (int)cf_fieldvals_int(v, "timeout");
+	free(v);
 	return rc;
-}
-
-static cf_code set_flag(cf_store *st, const char *opt, const char *key, const char *v, cf_err *e)
-{
-	if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0)
-		return cf_err_set(e, CF_E_INPUT, opt, "expected on or off, not \"%s\"", v);
-	return cf_store_setting_set(st, key, v, e);
-}
-
-static cf_code apply(cf_store *st, const cf_setting_change *c, cf_err *e)
-{
-	char buf[32];
-	const char *v = c->value;
-	char *end = NULL;
-	const char *opt = c->key; /* errors name the setting, not an option: the page shows them too */
-	if (strcmp(c->key, "ocsp") == 0 || strcmp(c->key, "check") == 0 || strcmp(c->key, "strict") == 0) {
-		char key[40];
-		snprintf(key, sizeof(key), KEY "%s", c->key);
-		return set_flag(st, opt, key, v, e);
-	}
-	if (strcmp(c->key, "ocsp-uri") == 0) {
-		if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
-			return cf_err_set(e, CF_E_INPUT, opt, "expected an http:// or https:// URL, not \"%s\"", v);
-		if (strlen(v) >= 512 || strpbrk(v, " \t\r\n\"<>") != NULL)
-			return cf_err_set(e, CF_E_INPUT, opt, "not a URL: \"%s\"", v);
-		return cf_store_setting_set(st, KEY "ocsp_uri", v, e);
-	}
-	if (strcmp(c->key, "ocsp-from-cert") == 0)
-		return cf_store_setting_set(st, KEY "ocsp_uri", NULL, e);
-	if (strcmp(c->key, "fallback") == 0) {
-		if (strcmp(v, "revoked") != 0 && strcmp(v, "not-revoked") != 0)
-			return cf_err_set(e, CF_E_INPUT, opt, "expected revoked or not-revoked, not \"%s\"", v);
-		return cf_store_setting_set(st, KEY "fallback_revoked", strcmp(v, "revoked") == 0 ? "on" : "off", e);
-	}
-	if (strcmp(c->key, "interval") == 0) {
-		/* hours as a rule; minutes and seconds for a lab (and the tests), 10 s at the least */
-		long n = strtol(v, &end, 10), unit = strcmp(end, "h") == 0   ? 3600
-						     : strcmp(end, "m") == 0 ? 60
-						     : strcmp(end, "s") == 0 ? 1
-									     : 0;
-		if (v[0] < '1' || v[0] > '9' || unit == 0 || n < 1 || n > 8760L * 3600 / unit || n * unit < 10)
-			return cf_err_set(e, CF_E_INPUT, opt,
-					  "expected hours like 12h (or 30m, 90s; 10s to 8760h), not \"%s\"", v);
-		snprintf(buf, sizeof(buf), "%ld", n * unit);
-		return cf_store_setting_set(st, KEY "interval", buf, e);
-	}
-	if (strcmp(c->key, "timeout") == 0) {
-		long s = strtol(v, &end, 10);
-		if (v[0] < '1' || v[0] > '9' || *end != '\0' || s < 1 || s > 300)
-			return cf_err_set(e, CF_E_INPUT, opt, "expected 1 to 300 seconds, not \"%s\"", v);
-		snprintf(buf, sizeof(buf), "%ld", s);
-		return cf_store_setting_set(st, KEY "timeout", buf, e);
-	}
-	return cf_err_set(e, CF_E_USAGE, opt, "not a revocation setting");
-}
-
-cf_code cf_revocation_configure(cf_store *st, const cf_setting_change *changes, size_t n, cf_err *e)
-{
-	return cf_settings_apply(st, changes, n, apply, e);
 }
 
 /* ---- import ------------------------------------------------------------------------------------ */

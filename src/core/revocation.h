@@ -5,7 +5,7 @@
 #define CF_REVOCATION_H
 
 #include "core/plan.h"
-#include "core/settings.h"
+#include "core/fields.h"
 #include "core/validate.h"
 #include "store/store.h"
 
@@ -20,9 +20,8 @@ typedef struct cf_revocation_settings {
 } cf_revocation_settings;
 
 cf_code cf_revocation_settings_get(cf_store *st, cf_revocation_settings *out, cf_err *e);
-/* `revocation config`: keys ocsp, ocsp-uri, ocsp-from-cert, check, interval, strict, fallback,
- * timeout (the options without "--"), each checked; one transaction. */
-cf_code cf_revocation_configure(cf_store *st, const cf_setting_change *changes, size_t n, cf_err *e);
+/* The settings as a table (core/fields.h): `revocation config|show`, GET and PUT /revocation. */
+extern const cf_fieldgroup cf_revocation_fields;
 
 /* What an import did. */
 typedef struct cf_crl_imported {

@@ -121,23 +121,3 @@ out:
 	cf_strv_clear(&items);
 	return rc;
 }
-
-static cf_code settings_apply_once(cf_store *st, const cf_setting_change *changes, size_t n,
-				   cf_code (*apply_one)(cf_store *st, const cf_setting_change *c, cf_err *e), cf_err *e)
-{
-	cf_code rc = cf_store_begin(st, e);
-	for (size_t i = 0; rc == CF_OK && i < n; i++)
-		rc = apply_one(st, &changes[i], e);
-	if (rc == CF_OK)
-		rc = cf_store_commit(st, e);
-	cf_store_rollback(st);
-	return rc;
-}
-
-cf_code cf_settings_apply(cf_store *st, const cf_setting_change *changes, size_t n,
-			  cf_code (*apply_one)(cf_store *st, const cf_setting_change *c, cf_err *e), cf_err *e)
-{
-	cf_code rc;
-	CF_STORE_WRITE(st, e, rc, settings_apply_once(st, changes, n, apply_one, e));
-	return rc;
-}

@@ -27,16 +27,4 @@ cf_code cf_setting_parse(const cf_setting *s, char *const *values, size_t n, cha
 /* Splits a stored list value into items. */
 void cf_setting_list(const char *stored, cf_strv *out);
 
-/* One change of a deployment-wide settings command (`monitor config`, `revocation config`, the
- * daemon's PUT routes): key is the option name without "--", value its text. */
-typedef struct cf_setting_change {
-	const char *key, *value;
-} cf_setting_change;
-
-struct cf_store;
-/* Applies changes with apply_one, all in one transaction (with the audit row the caller armed);
- * the first refusal rolls everything back. */
-cf_code cf_settings_apply(struct cf_store *st, const cf_setting_change *changes, size_t n,
-			  cf_code (*apply_one)(struct cf_store *st, const cf_setting_change *c, cf_err *e), cf_err *e);
-
 #endif

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "core/audit.h"
+#include "core/fields.h"
 #include "core/plan.h"
 #include "core/validate.h"
 #include "daemon/login_budget.h"
@@ -176,6 +177,9 @@ void cf_route_user_add(cf_req *q);
 void cf_route_user_delete(cf_req *q);
 void cf_route_user_passwd(cf_req *q);
 void cf_route_static(cf_req *q);
+/* GET and PUT of a settings group (routes_settings.c): the routes below call them with theirs. */
+void cf_route_settings_get(cf_req *q, const cf_fieldgroup *g);
+void cf_route_settings_put(cf_req *q, const cf_fieldgroup *g);
 void cf_route_monitor_get(cf_req *q);
 void cf_route_monitor_put(cf_req *q);
 void cf_route_monitor_run(cf_req *q);

@@ -24,10 +24,53 @@
 
 #define DEFAULT_LISTEN "127.0.0.1:8443"
 
-static const char usage[] = "usage: certfleetd [--store PATH] [--node FQDN] [--listen ADDR:PORT] "
-			    "[--log-level info|debug] [--metrics-token-file FILE] [--metrics-cache SECONDS] "
-			    "[--header-timeout SECONDS] [--request-timeout SECONDS] [--max-connections N] "
-			    "[--login-budget PERCENT] | --print-routes | --help | --version\n";
+/* certfleetd's options: getopt's table, the usage line and --help are all made from it. */
+static const struct dopt {
+	const char *name, *value; /* value NULL: a flag */
+	int key;		  /* what getopt_long returns */
+	const char *help;
+} dopts[] = {
+	{"store", "PATH|URL", 's', "the store (else $CERTFLEET_STORE, else /var/lib/certfleet/certfleet.db)"},
+	{"node", "FQDN", 'n', "the node whose tomcat certificate it serves (else the first ucm publisher)"},
+	{"listen", "ADDR:PORT", 'l', "where it serves the page and the API (" DEFAULT_LISTEN ")"},
+	{"log-level", "info|debug", 'v', "how much it logs on stderr"},
+	{"metrics-token-file", "FILE", 'm', "the bearer token /metrics needs (first line of FILE)"},
+	{"metrics-cache", "SECONDS", 'c', "how long a /metrics answer is served again (10; 0 to 3600)"},
+	{"header-timeout", "SECONDS", 'H', "for a request's headers (1 to 3600)"},
+	{"request-timeout", "SECONDS", 'R', "for a whole request (1 to 3600)"},
+	{"max-connections", "N", 'C', "open connections at most (8 to 100000)"},
+	{"login-budget", "PERCENT", 'B', "of the loop's time for password checks (1 to 100)"},
+	{"print-routes", NULL, 'r', "print the API's routes and exit"},
+	{"help", NULL, 'h', "this help and exit"},
+	{"version", NULL, 'V', "the version and exit"},
+};
+#define N_DOPTS (sizeof(dopts) / sizeof(dopts[0]))
+
+/* The usage line: the options that take a value, then the flags as alternatives. */
+static void usage(FILE *out)
+{
+	fputs("usage: certfleetd", out);
+	for (size_t i = 0; i < N_DOPTS; i++)
+		if (dopts[i].value != NULL)
+			fprintf(out, " [--%s %s]", dopts[i].name, dopts[i].value);
+	for (size_t i = 0; i < N_DOPTS; i++)
+		if (dopts[i].value == NULL)
+			fprintf(out, " | --%s", dopts[i].name);
+	fputs("\n", out);
+}
+
+static void help(FILE *out)
+{
+	char opt[64];
+	usage(out);
+	fputs("serves the web page and the JSON API under /api/v1 with the node's tomcat certificate\n\noptions:\n",
+	      out);
+	for (size_t i = 0; i < N_DOPTS; i++) {
+		snprintf(opt, sizeof(opt), "--%s%s%s", dopts[i].name, dopts[i].value ? " " : "",
+			 dopts[i].value ? dopts[i].value : "");
+		fprintf(out, "  %-30s %s\n", opt, dopts[i].help);
+	}
+}
 
 #define TOKEN_MIN 16		 /* characters of a /metrics bearer token */
 #define METRICS_CACHE_DEFAULT 10 /* seconds a /metrics answer is served again */
@@ -118,20 +161,11 @@ static bool number_option(const char *s, int lo, int hi, int *out)
 
 static bool parse_options(int argc, char **argv, options *o)
 {
-	static const struct option opts[] = {{"store", required_argument, NULL, 's'},
-					     {"node", required_argument, NULL, 'n'},
-					     {"listen", required_argument, NULL, 'l'},
-					     {"log-level", required_argument, NULL, 'v'},
-					     {"print-routes", no_argument, NULL, 'r'},
-					     {"metrics-token-file", required_argument, NULL, 'm'},
-					     {"metrics-cache", required_argument, NULL, 'c'},
-					     {"header-timeout", required_argument, NULL, 'H'},
-					     {"request-timeout", required_argument, NULL, 'R'},
-					     {"max-connections", required_argument, NULL, 'C'},
-					     {"login-budget", required_argument, NULL, 'B'},
-					     {"help", no_argument, NULL, 'h'},
-					     {"version", no_argument, NULL, 'V'},
-					     {0}};
+	struct option opts[N_DOPTS + 1];
+	for (size_t i = 0; i < N_DOPTS; i++)
+		opts[i] = (struct option){dopts[i].name, dopts[i].value ? required_argument : no_argument, NULL,
+					  dopts[i].key};
+	opts[N_DOPTS] = (struct option){0};
 	int c;
 	o->store = getenv("CERTFLEET_STORE");
 	if (o->store == NULL || o->store[0] == '\0')
@@ -288,15 +322,11 @@ int main(int argc, char **argv)
 		return (int)e.code;
 	}
 	if (!parse_options(argc, argv, &o) || !split_listen(o.listen, host, sizeof(host), &port)) {
-		fputs(usage, stderr);
+		usage(stderr);
 		return 2;
 	}
 	if (o.help) {
-		fputs(usage, stdout);
-		fputs("The store is --store, else $CERTFLEET_STORE, else /var/lib/certfleet/certfleet.db; the node "
-		      "is --node, else the first ucm publisher; it serves the page and the API on --listen "
-		      "(" DEFAULT_LISTEN ") with that node's tomcat certificate.\n",
-		      stdout);
+		help(stdout);
 		return 0;
 	}
 	if (o.version) {

@@ -24,144 +24,14 @@
 
 /* ---- settings ----------------------------------------------------------------------------------- */
 
-static void reply_revocation(cf_req *q)
-{
-	cf_revocation_settings s;
-	cf_err e = {0};
-	if (cf_revocation_settings_get(q->d->st, &s, &e) != CF_OK)
-		cf_reply_err(q, &e);
-	else
-		cf_reply_json(q, 200, cf_json_revocation(&s));
-}
-
 void cf_route_revocation_get(cf_req *q)
 {
-	if (cf_req_session(q))
-		reply_revocation(q);
-}
-
-/* The members PUT takes: the JSON name, the `revocation config` option, and its type. */
-enum rkind { R_BOOL, R_TEXT, R_SECONDS };
-static const struct rsetting {
-	const char *field, *key;
-	enum rkind kind;
-} rsettings[] = {
-	{"ocsp", "ocsp", R_BOOL},
-	{"ocsp_uri", "ocsp-uri", R_TEXT},
-	{"ocsp_from_cert", "ocsp-from-cert", R_BOOL},
-	{"check", "check", R_BOOL},
-	{"interval", "interval", R_TEXT},
-	{"strict", "strict", R_BOOL},
-	{"fallback", "fallback", R_TEXT},
-	{"timeout", "timeout", R_SECONDS},
-};
-#define N_RSETTINGS (sizeof(rsettings) / sizeof(rsettings[0]))
-#define RVALUE_MAX 600
-
-static const struct rsetting *rsetting_find(const char *name)
-{
-	for (size_t i = 0; i < N_RSETTINGS; i++)
-		if (strcmp(rsettings[i].field, name) == 0 || strcmp(rsettings[i].key, name) == 0)
-			return &rsettings[i];
-	return NULL;
+	cf_route_settings_get(q, &cf_revocation_fields);
 }
 
 void cf_route_revocation_put(cf_req *q)
 {
-	char values[N_RSETTINGS][RVALUE_MAX];
-	cf_setting_change changes[N_RSETTINGS];
-	size_t n = 0, olen = 0;
-	char object[600] = "", msg[200];
-	const char *key;
-	json_t *v, *body;
-	bool from_cert = false, uri = false;
-	cf_err e = {0};
-	cf_change c;
-	if (!cf_req_change(q, true) || (body = cf_req_json(q)) == NULL)
-		return;
-	json_object_foreach(body, key, v)
-	{
-		const struct rsetting *st = rsetting_find(key);
-		const char *want = NULL;
-		if (st == NULL || strcmp(st->field, key) != 0) {
-			snprintf(msg, sizeof(msg),
-				 "%.60s: not a revocation setting (ocsp, ocsp_uri, ocsp_from_cert, check, interval, "
-				 "strict, fallback, timeout)",
-				 key);
-			cf_reply_field(q, 400, key, msg);
-			return;
-		}
-		switch (st->kind) {
-		case R_BOOL:
-			if (!json_is_boolean(v))
-				want = "true or false";
-			else
-				snprintf(values[n], RVALUE_MAX, "%s", json_is_true(v) ? "on" : "off");
-			break;
-		case R_SECONDS:
-			if (json_is_integer(v) && json_integer_value(v) >= -1000000 && json_integer_value(v) <= 1000000)
-				snprintf(values[n], RVALUE_MAX, "%lld", (long long)json_integer_value(v));
-			else if (json_is_string(v) && json_string_length(v) < 16 &&
-				 cf_text_clean(json_string_value(v), json_string_length(v)))
-				snprintf(values[n], RVALUE_MAX, "%s", json_string_value(v));
-			else
-				want = "a whole number of seconds";
-			break;
-		case R_TEXT:
-			if (!json_is_string(v) || json_string_length(v) >= RVALUE_MAX ||
-			    !cf_text_clean(json_string_value(v), json_string_length(v)))
-				want = "a string on one line";
-			else
-				snprintf(values[n], RVALUE_MAX, "%s", json_string_value(v));
-			break;
-		}
-		if (want != NULL) {
-			snprintf(msg, sizeof(msg), "%s: expected %s", st->field, want);
-			cf_reply_field(q, 400, st->field, msg);
-			return;
-		}
-		if (strcmp(st->field, "ocsp_from_cert") == 0) {
-			if (!json_is_true(v))
-				continue; /* false: whatever ocsp_uri says */
-			from_cert = true;
-			snprintf(values[n], RVALUE_MAX, "%s", "");
-		} else if (strcmp(st->field, "ocsp_uri") == 0) {
-			if (values[n][0] == '\0')
-				continue; /* "" is the certificate's own responder: ocsp_from_cert */
-			uri = true;
-		}
-		changes[n].key = st->key;
-		changes[n].value = values[n];
-		bool flag = strcmp(st->key, "ocsp-from-cert") == 0;
-		olen += (size_t)snprintf(object + olen, olen < sizeof(object) ? sizeof(object) - olen : 0, "%s%s%s%s",
-					 olen > 0 ? " " : "", st->key, flag ? "" : "=", flag ? "" : values[n]);
-		if (olen >= sizeof(object))
-			olen = sizeof(object) - 1;
-		n++;
-	}
-	if (from_cert && uri) {
-		cf_reply_field(q, 400, "ocsp_uri", "ocsp_uri: give either a responder URL or ocsp_from_cert, not both");
-		return;
-	}
-	if (n == 0) {
-		cf_reply_error(
-			q, 400, "input rejected",
-			"no settings given: send one or more of ocsp, ocsp_uri, ocsp_from_cert, check, interval, "
-			"strict, fallback, timeout");
-		return;
-	}
-	cf_change_begin(q, &c, "revocation config", "%s", object);
-	cf_code rc = cf_revocation_configure(q->d->st, changes, n, &e);
-	if (rc != CF_OK) {
-		/* the subject is the setting ("ocsp-uri"): name the request's field (ocsp_uri) */
-		const struct rsetting *st = rsetting_find(e.subject);
-		if (st != NULL)
-			cf_err_subject(&e, st->field);
-	}
-	if (cf_change_end(q, &c, rc, &e)) {
-		cf_runner_poke(q->d->runner); /* the schedule follows the settings */
-		reply_revocation(q);
-	}
+	cf_route_settings_put(q, &cf_revocation_fields);
 }
 
 /* POST: every certificate that can be asked, asked now (as `certfleet revocation check`, audited
@@ -371,68 +241,14 @@ void cf_route_crl_dp_delete(cf_req *q)
 		reply_dps(q);
 }
 
-static void reply_schedule(cf_req *q)
-{
-	cf_crl_schedule s;
-	cf_err e = {0};
-	char at[24];
-	if (cf_crl_schedule_get(q->d->st, &s, &e) != CF_OK) {
-		cf_reply_err(q, &e);
-		return;
-	}
-	snprintf(at, sizeof(at), "%02d:%02d", s.daily_at / 60, s.daily_at % 60);
-	cf_reply_json(q, 200, json_pack("{s:s, s:b}", "daily_at", at, "use_cdp", s.use_cdp));
-}
-
 void cf_route_crl_schedule_get(cf_req *q)
 {
-	if (cf_req_session(q))
-		reply_schedule(q);
+	cf_route_settings_get(q, &cf_crl_schedule_fields);
 }
 
 void cf_route_crl_schedule_put(cf_req *q)
 {
-	const char *key;
-	json_t *v, *body;
-	const char *daily_at = NULL, *use_cdp = NULL;
-	cf_err e = {0};
-	cf_change c;
-	if (!cf_req_change(q, true) || (body = cf_req_json(q)) == NULL)
-		return;
-	json_object_foreach(body, key, v)
-	{
-		if (strcmp(key, "daily_at") == 0) {
-			if (!json_is_string(v) || !cf_text_clean(json_string_value(v), json_string_length(v))) {
-				cf_reply_field(q, 400, key, "daily_at: expected a UTC time like 02:30");
-				return;
-			}
-			daily_at = json_string_value(v);
-		} else if (strcmp(key, "use_cdp") == 0) {
-			if (!json_is_boolean(v)) {
-				cf_reply_field(q, 400, key, "use_cdp: expected true or false");
-				return;
-			}
-			use_cdp = json_is_true(v) ? "on" : "off";
-		} else {
-			char msg[160];
-			snprintf(msg, sizeof(msg), "%.60s: not a CRL schedule setting (daily_at, use_cdp)", key);
-			cf_reply_field(q, 400, key, msg);
-			return;
-		}
-	}
-	if (daily_at == NULL && use_cdp == NULL) {
-		cf_reply_error(q, 400, "input rejected", "no settings given: send daily_at, use_cdp or both");
-		return;
-	}
-	cf_change_begin(q, &c, "crl config", "%s%.40s%s%s", daily_at != NULL ? "daily-at=" : "",
-			daily_at != NULL ? daily_at : "",
-			use_cdp != NULL ? (daily_at != NULL ? " use-cdp=" : "use-cdp=") : "",
-			use_cdp != NULL ? use_cdp : "");
-	cf_code rc = cf_crl_configure(q->d->st, daily_at, use_cdp, &e); /* errors name daily_at or use_cdp */
-	if (cf_change_end(q, &c, rc, &e)) {
-		cf_runner_poke(q->d->runner); /* the schedule follows the settings */
-		reply_schedule(q);
-	}
+	cf_route_settings_put(q, &cf_crl_schedule_fields);
 }
 
 /* ---- one certificate's status ------------------------------------------------------------------- */

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The command line's own help and usage errors: every command of `certfleet --help` answers
-# `certfleet COMMAND --help` with its usage and exit 0; a group alone lists its commands;
+# The command line's own help and usage errors: every command of `certfleet --help` (the command
+# table) answers `certfleet COMMAND --help` with its usage, each option of it explained, and exit 0; a group alone lists its commands;
 # `--version`; a usage error names the whole command and the option at fault; a store URL this
 # build cannot open is exit 2 with one line, and nothing is created.
 . "$(dirname "$0")/lib.sh"
@@ -9,16 +9,23 @@ cd "$T" || exit 1
 
 cfx --help
 expect_rc "--help" 0
-# the commands: "  group [name] usage..." lines; a name is a lower-case word
-mapfile -t COMMANDS < <(sed -n 's/^  \([a-z-]*\)\( [a-z-]*\)\?\( .*\)\?$/\1\2/p' "$LAST" |
-	awk '{ if (NF > 1 && $2 ~ /^[a-z][a-z-]*$/) print $1 " " $2; else print $1 }' | sort -u)
+HELP=$OUT
+# the commands, from the program's own list: "  GROUP [NAME]  synopsis or summary"
+mapfile -t COMMANDS < <(sed -n '/^commands:/,/^$/s/^  \([a-z][a-z-]*\( [a-z][a-z-]*\)\?\)\(  .*\)\?$/\1/p' "$LAST")
 assert_eq "the command table has its commands" 1 "$([ "${#COMMANDS[@]}" -ge 40 ] && echo 1 || echo 0)"
 for cmd in "${COMMANDS[@]}"; do
 	# shellcheck disable=SC2086
 	cfx $cmd --help
 	expect_rc "$cmd --help" 0
-	assert_contains "$cmd --help: its usage" "usage: certfleet $cmd" "$OUT"
+	assert_eq "$cmd --help: its usage first" "usage: certfleet $cmd" "$(head -n 1 <<<"$OUT" | cut -c1-$((17 + ${#cmd})))"
 	assert_eq "$cmd --help: nothing on stderr" "" "$ERR"
+	# every option of the usage line is described under options:, and nothing else is
+	USAGE_OPTS=$(head -n 1 <<<"$OUT" | grep -o -- '--[a-z][a-z0-9-]*' | sort || true)
+	LISTED_OPTS=$(sed -n '/^options:/,$s/^  \(--[a-z][a-z0-9-]*\).*/\1/p' <<<"$OUT" | sort)
+	assert_eq "$cmd --help: every option of its usage explained" "$USAGE_OPTS" "$LISTED_OPTS"
+	# the command's list line shows the same synopsis as its usage
+	SYN=$(head -n 1 <<<"$OUT" | cut -c$((19 + ${#cmd}))-)
+	[ -z "$SYN" ] || assert_contains "$cmd: --help lists it as its usage says" "$(printf '  %-20s %s' "$cmd" "$SYN")" "$HELP"
 done
 assert_eq "--help changed nothing (no store made)" 0 "$(ls "$T"/*.db 2>/dev/null | wc -l)"
 
@@ -76,6 +83,11 @@ RC=0
 "$CERTFLEETD" --help >d.out 2>d.err || RC=$?
 assert_eq "certfleetd --help" 0 "$RC"
 assert_contains "certfleetd --help: usage" "usage: certfleetd" "$(cat d.out)"
+assert_eq "certfleetd --help: nothing on stderr" "" "$(cat d.err)"
+assert_eq "certfleetd --help: every option of its usage explained" \
+	"$(head -n 1 d.out | grep -o -- '--[a-z][a-z-]*' | sort)" \
+	"$(sed -n '/^options:/,$s/^  \(--[a-z][a-z-]*\).*/\1/p' d.out | sort)"
+assert_eq "certfleetd --help: its options" 13 "$(sed -n '/^options:/,$p' d.out | grep -c '^  --')"
 RC=0
 "$CERTFLEETD" --version >d.out 2>d.err || RC=$?
 assert_eq "certfleetd --version" "0 1" "$RC $([[ "$(cat d.out)" =~ ^certfleetd\ [0-9]+\.[0-9]+\.[0-9]+$ ]] && echo 1 || echo 0)"

@@ -205,12 +205,12 @@ for v in 0h 5m abc -1d 1.5d ""; do
 	bad_config "--frequency '$v'" "frequency" --frequency "$v"
 done
 for v in -1 abc ""; do
-	bad_config "--start-days '$v'" "start-days" --start-days "$v"
+	bad_config "--start-days '$v'" "start_days:" --start-days "$v"
 done
 for v in 127.0.0.1:99999 127.0.0.1:abc :25 "mail host:25" 127.0.0.1:0; do
 	bad_config "--smtp '$v'" "smtp" --smtp "$v"
 done
-bad_config "--smtp-tls ssl" "smtp-tls" --smtp-tls ssl
+bad_config "--smtp-tls ssl" "smtp_tls:" --smtp-tls ssl
 bad_config "--email maybe" "email" --email maybe
 bad_config "--from without @" "from" --from nobody
 bad_config "a bad --from next to a good --frequency" "from" --frequency 2d --from "a b@example.com"

@@ -65,8 +65,9 @@ static cf_code upload(struct fx *f, const char *node, cf_err *e)
 	char *bundle = malloc(strlen(leaf) + strlen(inter) + 1);
 	strcpy(bundle, leaf);
 	strcat(bundle, inter);
-	cf_code rc = cf_identity_upload(f->st, node, "tomcat-ECDSA", "leaf.pem", (const uint8_t *)bundle,
-					strlen(bundle), "leaf.key", (const uint8_t *)key, strlen(key), NULL, false, &out, e);
+	cf_code rc =
+		cf_identity_upload(f->st, node, "tomcat-ECDSA", "leaf.pem", (const uint8_t *)bundle, strlen(bundle),
+				   "leaf.key", (const uint8_t *)key, strlen(key), NULL, false, &out, e);
 	cf_outcome_free(&out);
 	free(bundle);
 	free(leaf);
@@ -161,11 +162,11 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void configure(struct fx *f, const char *key, const char *value)
+static void configure(struct fx *f, const char *name, const char *value)
 {
-	cf_setting_change c = {key, value};
+	cf_fieldchange c = {cf_field_find(&cf_revocation_fields, name), value};
 	cf_err e = {0};
-	if (cf_revocation_configure(f->st, &c, 1, &e) != CF_OK)
+	if (c.f == NULL || cf_fields_apply(f->st, &cf_revocation_fields, &c, 1, &e) != CF_OK)
 		fail_msg("%s: %s", e.subject, e.message);
 }
 

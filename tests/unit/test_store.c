@@ -2144,7 +2144,8 @@ static void test_jobs_tick(void **state)
 
 	/* the CRL schedule moves: the row is re-planned at the next tick */
 	cf_err_clear(&e);
-	assert_int_equal(cf_crl_configure(b, "05:30", NULL, &e), CF_OK);
+	cf_fieldchange at = {cf_field_find(&cf_crl_schedule_fields, "daily_at"), "05:30"};
+	assert_int_equal(cf_fields_apply(b, &cf_crl_schedule_fields, &at, 1, &e), CF_OK);
 	assert_int_equal(cf_jobs_tick(f->st, &ea, now + 60, &wake, &e), CF_OK);
 	assert_int_equal(cf_store_job_get(b, CF_DUTY_CRL, "", &j, &e), CF_OK);
 	assert_string_equal(j.plan, "daily at 05:30 UTC");
