@@ -131,48 +131,60 @@ cf_code cf_store_job_plan(cf_store *st, const char *kind, const char *subject, i
 	return cf_store_run(st, s, e);
 }
 
+/* A statement about holder's run of a job: prepared with kind, subject and holder bound as $1, $2
+ * and $3 (the caller binds the rest). */
+static cf_code prep_held(cf_store *st, const char *sql, const char *kind, const char *subject, const char *holder,
+			 cf_stmt **s, cf_err *e)
+{
+	cf_code rc = cf_store_prep(st, sql, s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_text(*s, 1, kind);
+	D->bind_text(*s, 2, subject);
+	D->bind_text(*s, 3, holder);
+	return CF_OK;
+}
+
+/* Runs s; *done says whether it changed the job's row. */
+static cf_code run_one_row(cf_store *st, cf_stmt *s, bool *done, cf_err *e)
+{
+	int64_t changed = 0;
+	cf_code rc = cf_store_run_counted(st, s, &changed, e);
+	*done = rc == CF_OK && changed == 1;
+	return rc;
+}
+
 cf_code cf_store_job_claim(cf_store *st, const char *kind, const char *subject, const char *holder, int64_t now,
 			   int64_t lease_until, bool any_time, bool *taken, cf_err *e)
 {
 	cf_stmt *s = NULL;
-	int64_t changed = 0;
 	*taken = false;
 	/* one statement: the engine lets one of two writers at the same moment change the row */
-	cf_code rc = cf_store_prep(st,
-				   "UPDATE jobs SET lease_holder = $3, lease_until = $5"
-				   " WHERE kind = $1 AND subject = $2 AND (lease_holder = '' OR lease_until <= $4)"
-				   " AND ($6 <> 0 OR next_run <= $4)",
-				   &s, e);
+	cf_code rc = prep_held(st,
+			       "UPDATE jobs SET lease_holder = $3, lease_until = $5"
+			       " WHERE kind = $1 AND subject = $2 AND (lease_holder = '' OR lease_until <= $4)"
+			       " AND ($6 <> 0 OR next_run <= $4)",
+			       kind, subject, holder, &s, e);
 	if (rc != CF_OK)
 		return rc;
-	D->bind_text(s, 1, kind);
-	D->bind_text(s, 2, subject);
-	D->bind_text(s, 3, holder);
 	D->bind_int(s, 4, now);
 	D->bind_int(s, 5, lease_until);
 	D->bind_int(s, 6, any_time);
-	rc = cf_store_run_counted(st, s, &changed, e);
-	*taken = rc == CF_OK && changed == 1;
-	return rc;
+	return run_one_row(st, s, taken, e);
 }
 
 cf_code cf_store_job_extend(cf_store *st, const char *kind, const char *subject, const char *holder,
 			    int64_t lease_until, bool *kept, cf_err *e)
 {
 	cf_stmt *s = NULL;
-	int64_t changed = 0;
 	*kept = false;
-	cf_code rc = cf_store_prep(
-		st, "UPDATE jobs SET lease_until = $4 WHERE kind = $1 AND subject = $2 AND lease_holder = $3", &s, e);
+	cf_code rc =
+		prep_held(st, "UPDATE jobs SET lease_until = $4 WHERE kind = $1 AND subject = $2 AND lease_holder = $3",
+			  kind, subject, holder, &s, e);
 	if (rc != CF_OK)
 		return rc;
-	D->bind_text(s, 1, kind);
-	D->bind_text(s, 2, subject);
-	D->bind_text(s, 3, holder);
 	D->bind_int(s, 4, lease_until);
-	rc = cf_store_run_counted(st, s, &changed, e);
-	*kept = rc == CF_OK && changed == 1;
-	return rc;
+	return run_one_row(st, s, kept, e);
 }
 
 cf_code cf_store_job_finish(cf_store *st, const char *kind, const char *subject, const char *holder, int64_t now,
@@ -180,24 +192,18 @@ cf_code cf_store_job_finish(cf_store *st, const char *kind, const char *subject,
 			    cf_err *e)
 {
 	cf_stmt *s = NULL;
-	int64_t changed = 0;
 	*kept = false;
-	cf_code rc = cf_store_prep(st,
-				   "UPDATE jobs SET next_run = $5, attempts = $6, last_run = $4, last_status = $7,"
-				   " last_error = $8, lease_holder = '', lease_until = 0"
-				   " WHERE kind = $1 AND subject = $2 AND lease_holder = $3",
-				   &s, e);
+	cf_code rc = prep_held(st,
+			       "UPDATE jobs SET next_run = $5, attempts = $6, last_run = $4, last_status = $7,"
+			       " last_error = $8, lease_holder = '', lease_until = 0"
+			       " WHERE kind = $1 AND subject = $2 AND lease_holder = $3",
+			       kind, subject, holder, &s, e);
 	if (rc != CF_OK)
 		return rc;
-	D->bind_text(s, 1, kind);
-	D->bind_text(s, 2, subject);
-	D->bind_text(s, 3, holder);
 	D->bind_int(s, 4, now);
 	D->bind_int(s, 5, next_run);
 	D->bind_int(s, 6, attempts);
 	D->bind_text(s, 7, status);
 	D->bind_text(s, 8, error);
-	rc = cf_store_run_counted(st, s, &changed, e);
-	*kept = rc == CF_OK && changed == 1;
-	return rc;
+	return run_one_row(st, s, kept, e);
 }

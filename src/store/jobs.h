@@ -14,7 +14,7 @@ typedef struct cf_job {
 	int64_t next_run;   /* when it is due (the store's clock: seconds since the epoch) */
 	char *plan;	    /* the settings next_run was reckoned from (the duty's own words) */
 	int attempts;	    /* failed runs in a row */
-	int64_t last_run;   /* when the last run ended (0: never) */
+	int64_t last_run;   /* when the last run began (0: never) */
 	char *last_status;  /* "ok", "failed", "" (never run) */
 	char *last_error;   /* the last failed run's error line ("" after a success) */
 	char *lease_holder; /* the process running it ("" when none) */

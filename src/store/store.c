@@ -257,18 +257,6 @@ void cf_store_rollback(cf_store *st)
 #define RETRY_TRIES 8
 #define RETRY_WITHIN_MS 5000
 
-/* A number that differs between processes and calls (xorshift seeded by pid and clock). */
-static unsigned jitter(void)
-{
-	static unsigned x;
-	if (x == 0)
-		x = ((unsigned)getpid() * 2654435761u ^ (unsigned)cf_clock_mono_ms()) | 1u;
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	return x;
-}
-
 void cf_store_attempt_start(cf_store *st, cf_store_attempt *a)
 {
 	*a = (cf_store_attempt){.started_ms = cf_clock_mono_ms(), .audit_armed = st->audit_armed};
@@ -296,7 +284,7 @@ bool cf_store_attempt_again(cf_store *st, cf_store_attempt *a, cf_code rc, cf_er
 		return false;
 	}
 	/* a short pause, longer each time and never in step with the other writer */
-	cf_clock_sleep_ms(1 + (int64_t)(jitter() % (4u << a->tries)));
+	cf_clock_sleep_ms(1 + (int64_t)(cf_clock_jitter() % (4u << a->tries)));
 	st->audit_armed = a->audit_armed;
 	cf_err_clear(e);
 	return true;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static int64_t fixed_now;
 
@@ -70,4 +71,15 @@ void cf_clock_sleep_ms(int64_t ms)
 	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
+}
+
+unsigned cf_clock_jitter(void)
+{
+	static _Thread_local unsigned x;
+	if (x == 0)
+		x = ((unsigned)getpid() * 2654435761u ^ (unsigned)cf_clock_mono_ms() ^ (unsigned)(uintptr_t)&x) | 1u;
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return x;
 }

@@ -13,6 +13,9 @@ int64_t cf_clock_now(void);
 void cf_clock_set(int64_t now);
 /* Milliseconds of a monotonic clock (not moved by CERTFLEET_NOW): for timeouts and pauses. */
 int64_t cf_clock_mono_ms(void);
+/* A number that differs between processes, threads and calls, to keep retries out of step
+ * (xorshift seeded by pid, clock and thread; not for secrets). */
+unsigned cf_clock_jitter(void);
 /* Sleeps ms milliseconds (resumes after signals). */
 void cf_clock_sleep_ms(int64_t ms);
 /* Formats t as RFC 3339 UTC with a Z ("2026-11-22T06:45:38Z") into buf (>= 21 bytes). */

@@ -200,6 +200,18 @@ s_server() {
 	wait_ready "$log" ACCEPT $!
 }
 
+# smtp_python: the python3 that has Debian's aiosmtpd (the real SMTP server of the mail tests,
+# through smtpd_starttls.py), or nothing when none has it.
+smtp_python() {
+	local py
+	for py in python3 /usr/bin/python3; do
+		if "$py" -c 'import aiosmtpd' 2>/dev/null; then
+			echo "$py"
+			return 0
+		fi
+	done
+}
+
 # free_port: a free TCP port on 127.0.0.1.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 

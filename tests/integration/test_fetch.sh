@@ -166,13 +166,7 @@ assert_contains "refused import: its error line in the audit row" "is not a CA c
 
 # ---- STARTTLS --------------------------------------------------------------------------------------
 
-SMTP_PY=""
-for py in python3 /usr/bin/python3; do
-	if "$py" -c 'import aiosmtpd' 2>/dev/null; then
-		SMTP_PY=$py
-		break
-	fi
-done
+SMTP_PY=$(smtp_python)
 if [ -z "$SMTP_PY" ]; then
 	fail "STARTTLS SMTP: python3-aiosmtpd is not installed (scripts/deps.sh installs it)"
 else

@@ -13,13 +13,7 @@
 HERE=$(cd "$(dirname "$0")" && pwd)
 CTJ='Content-Type: application/json'
 
-SMTP_PY=""
-for py in /usr/bin/python3 python3; do
-	if "$py" -c 'import aiosmtpd' 2>/dev/null; then
-		SMTP_PY=$py
-		break
-	fi
-done
+SMTP_PY=$(smtp_python)
 if [ -z "$SMTP_PY" ]; then
 	fail "python3-aiosmtpd is not installed (scripts/deps.sh installs it)"
 	finish
@@ -30,18 +24,15 @@ P_SMTP=$(free_port)
 MAIL="$T/mail"
 mkdir -p "$MAIL"
 "$SMTP_PY" "$HERE/smtpd_starttls.py" "$P_SMTP" - - "$MAIL" >"$T/smtp.log" 2>&1 &
-SMTP_PID=$!
+SERVERS+=($!)
+wait_ready "$T/smtp.log" READY $!
 D1="" D2=""
-cleanup() {
+stop_daemons() {
 	local p
 	for p in $D1 $D2; do kill "$p" 2>/dev/null || true; done
 	for p in $D1 $D2; do wait "$p" 2>/dev/null || true; done
-	kill "$SMTP_PID" 2>/dev/null || true
-	wait "$SMTP_PID" 2>/dev/null || true
 }
-on_exit cleanup
-for _ in $(seq 1 100); do grep -q READY "$T/smtp.log" && break; sleep 0.1; done
-grep -q READY "$T/smtp.log" || fail "the SMTP server did not start: $(cat "$T/smtp.log")"
+on_exit stop_daemons # before the SMTP server (hooks run last registered first)
 
 # mails_about TEXT: how many messages arrived that name TEXT
 mails_about() { grep -l -- "$1" "$MAIL"/*.eml 2>/dev/null | wc -l; }

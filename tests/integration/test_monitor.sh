@@ -19,13 +19,7 @@ CERTFLEET=$(realpath "$CERTFLEET")
 HERE=$(cd "$(dirname "$0")" && pwd)
 cd "$T" || exit 1
 
-SMTP_PY=""
-for py in python3 /usr/bin/python3; do
-	if "$py" -c 'import aiosmtpd' 2>/dev/null; then
-		SMTP_PY=$py
-		break
-	fi
-done
+SMTP_PY=$(smtp_python)
 if [ -z "$SMTP_PY" ]; then
 	fail "python3-aiosmtpd is not installed (scripts/deps.sh installs it)"
 	finish

@@ -1,7 +1,6 @@
 /* The duties certfleetd runs by itself (see duties.h). */
 #include "core/jobs/duties.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,19 +31,6 @@ static const char *log_text(const char *s, char *out, size_t cap)
 	return out;
 }
 
-static void say(const cf_jobs_env *env, cf_job_level level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void say(const cf_jobs_env *env, cf_job_level level, const char *fmt, ...)
-{
-	char line[2048];
-	va_list ap;
-	if (env->log == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	env->log(env->log_arg, level, line);
-}
-
 int64_t cf_duty_daily_wait(int64_t now, int daily_at)
 {
 	int64_t today = now - now % DAY, at = today + (int64_t)daily_at * 60;
@@ -65,17 +51,19 @@ cf_code cf_duty_monitor_pass(cf_store *st, const cf_jobs_env *env, int64_t now, 
 	for (size_t i = 0; i < out->n_due; i++) {
 		const cf_monitor_due *u = &out->due[i];
 		cf_time_rfc3339(u->not_after, when);
-		say(env, CF_JOB_INFO, "monitor: %s %s \"%s\" expires %s (%lld days): breaks %s", u->node, u->name,
-		    log_text(u->cn, cn, sizeof(cn)), when, (long long)u->days_left, u->breaks != NULL ? u->breaks : "");
+		cf_jobs_say(env, CF_JOB_INFO, "monitor: %s %s \"%s\" expires %s (%lld days): breaks %s", u->node,
+			    u->name, log_text(u->cn, cn, sizeof(cn)), when, (long long)u->days_left,
+			    u->breaks != NULL ? u->breaks : "");
 	}
 	for (size_t i = 0; i < out->alarms.n; i++)
-		say(env, CF_JOB_INFO, "monitor: CRL download failing: %s", log_text(out->alarms.v[i], cn, sizeof(cn)));
+		cf_jobs_say(env, CF_JOB_INFO, "monitor: CRL download failing: %s",
+			    log_text(out->alarms.v[i], cn, sizeof(cn)));
 	if (out->error[0] != '\0')
-		say(env, CF_JOB_ERROR, "monitor: delivery failed: %s; %d notification(s) queued for a retry",
-		    log_text(out->error, cn, sizeof(cn)), out->queued);
+		cf_jobs_say(env, CF_JOB_ERROR, "monitor: delivery failed: %s; %d notification(s) queued for a retry",
+			    log_text(out->error, cn, sizeof(cn)), out->queued);
 	cf_time_rfc3339(out->next_run, next);
-	say(env, CF_JOB_DEBUG, "monitor: pass done: %zu due, %d sent, %d queued; next pass due %s", out->n_due,
-	    out->sent, out->queued, next);
+	cf_jobs_say(env, CF_JOB_DEBUG, "monitor: pass done: %zu due, %d sent, %d queued; next pass due %s", out->n_due,
+		    out->sent, out->queued, next);
 	return CF_OK;
 }
 
@@ -122,7 +110,8 @@ static cf_code crl_run(cf_job_run *r, int64_t now, int64_t *next, cf_err *e)
 	size_t n = 0;
 	cf_code rc = cf_crl_update(r->st, now, r->env->transport->download, &v, &n, e);
 	for (size_t i = 0; i < n; i++)
-		cf_job_log(r, v[i].rc == CF_OK ? CF_JOB_INFO : CF_JOB_ERROR, "crl: %s: %s", v[i].url, v[i].message);
+		cf_jobs_say(r->env, v[i].rc == CF_OK ? CF_JOB_INFO : CF_JOB_ERROR, "crl: %s: %s", v[i].url,
+			    v[i].message);
 	cf_crl_fetched_free(v, n);
 	if (rc == CF_OK) {
 		cf_err pe = {0};
@@ -141,9 +130,9 @@ void cf_duty_log_revoked(const cf_jobs_env *env, const cf_revcheck *p)
 	char cn[3 * 256];
 	for (size_t i = 0; cf_revcheck_item_get(p, i, &it); i++)
 		if (it.newly_revoked)
-			say(env, CF_JOB_ERROR, "revocation: %s %s %s \"%s\" is revoked: OCSP %s: %s", it.node,
-			    cf_certkind_field(it.kind), it.name, log_text(it.cn, cn, sizeof(cn)), it.answer->responder,
-			    it.answer->message);
+			cf_jobs_say(env, CF_JOB_ERROR, "revocation: %s %s %s \"%s\" is revoked: OCSP %s: %s", it.node,
+				    cf_certkind_field(it.kind), it.name, log_text(it.cn, cn, sizeof(cn)),
+				    it.answer->responder, it.answer->message);
 }
 
 /* On: due now when first planned or when the interval changed (the certificates due decide);
@@ -184,12 +173,13 @@ static cf_code ocsp_run(cf_job_run *r, int64_t now, int64_t *next, cf_err *e)
 	while (!cf_revcheck_done(p) && cf_job_keepalive(r, cf_clock_now())) {
 		cf_err se = {0};
 		if (cf_revcheck_step(r->st, p, now, &se) != CF_OK)
-			cf_job_log(r, CF_JOB_ERROR, "revocation: an OCSP answer could not be recorded: %s", se.message);
+			cf_jobs_say(r->env, CF_JOB_ERROR, "revocation: an OCSP answer could not be recorded: %s",
+				    se.message);
 	}
 	cf_err fe = {0};
 	if (cf_revcheck_finish(r->st, p, &fe) != CF_OK)
-		cf_job_log(r, CF_JOB_ERROR, "revocation: answers of certificates gone could not be dropped: %s",
-			   fe.message);
+		cf_jobs_say(r->env, CF_JOB_ERROR, "revocation: answers of certificates gone could not be dropped: %s",
+			    fe.message);
 	cf_duty_log_revoked(r->env, p);
 	cf_revcheck_totals_get(p, &n);
 	/* every certificate of this pass is due an interval after it was asked: after now at the latest */
@@ -200,8 +190,8 @@ static cf_code ocsp_run(cf_job_run *r, int64_t now, int64_t *next, cf_err *e)
 	if (*next < now + REVCHECK_MIN_GAP)
 		*next = now + REVCHECK_MIN_GAP;
 	cf_time_rfc3339(*next, when);
-	cf_job_log(
-		r, n.checked > 0 ? CF_JOB_INFO : CF_JOB_DEBUG,
+	cf_jobs_say(
+		r->env, n.checked > 0 ? CF_JOB_INFO : CF_JOB_DEBUG,
 		"revocation: OCSP check done: %zu certificates asked, %zu good, %zu revoked, %zu unknown; next due %s",
 		n.checked, n.good, n.revoked, n.unknown, when);
 	cf_revcheck_free(p);

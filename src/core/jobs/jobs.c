@@ -4,7 +4,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "util/clock.h"
 
@@ -19,33 +18,13 @@ int64_t cf_jobs_backoff(int attempts)
 	return ladder[i < n ? i : n - 1];
 }
 
-/* Up to a tenth of delay at random (xorshift seeded by pid and clock): processes retry apart. */
+/* Up to a tenth of delay at random: processes retry apart. */
 static int64_t jitter(int64_t delay)
 {
-	static unsigned x;
-	if (x == 0)
-		x = ((unsigned)getpid() * 2654435761u ^ (unsigned)cf_clock_mono_ms()) | 1u;
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	return (int64_t)(x % (unsigned)(delay / 10 + 1));
+	return (int64_t)(cf_clock_jitter() % (unsigned)(delay / 10 + 1));
 }
 
-void cf_job_log(const cf_job_run *r, cf_job_level level, const char *fmt, ...)
-{
-	char line[2048];
-	va_list ap;
-	if (r->env->log == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	r->env->log(r->env->log_arg, level, line);
-}
-
-static void env_log(const cf_jobs_env *env, cf_job_level level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void env_log(const cf_jobs_env *env, cf_job_level level, const char *fmt, ...)
+void cf_jobs_say(const cf_jobs_env *env, cf_job_level level, const char *fmt, ...)
 {
 	char line[2048];
 	va_list ap;
@@ -143,13 +122,13 @@ bool cf_job_keepalive(cf_job_run *r, int64_t now)
 	cf_code rc;
 	CF_STORE_WRITE(r->st, &e, rc, extend(r->st, r, now + CF_JOB_LEASE, &kept, &e));
 	if (rc != CF_OK) { /* the store is away: carry on while the lease lasts */
-		cf_job_log(r, CF_JOB_ERROR, "%s: the lease could not be kept: %s", r->kind, e.message);
+		cf_jobs_say(r->env, CF_JOB_ERROR, "%s: the lease could not be kept: %s", r->kind, e.message);
 		return now < r->lease_until;
 	}
 	if (kept)
 		r->lease_until = now + CF_JOB_LEASE;
 	else
-		cf_job_log(r, CF_JOB_ERROR, "%s: another process took the job over; this run stops", r->kind);
+		cf_jobs_say(r->env, CF_JOB_ERROR, "%s: another process took the job over; this run stops", r->kind);
 	return kept;
 }
 
@@ -174,12 +153,12 @@ static void run_held(cf_store *st, const cf_jobs_env *env, const cf_duty *d, con
 		o.status = "failed";
 		o.error = e.message;
 		cf_time_rfc3339(o.next, when);
-		env_log(env, CF_JOB_ERROR, "%s: the run failed (%d in a row): %s%s%s; next try %s", d->kind, o.attempts,
-			e.subject, e.subject[0] != '\0' ? ": " : "", e.message, when);
+		cf_jobs_say(env, CF_JOB_ERROR, "%s: the run failed (%d in a row): %s%s%s; next try %s", d->kind,
+			    o.attempts, e.subject, e.subject[0] != '\0' ? ": " : "", e.message, when);
 	}
 	CF_STORE_WRITE(st, &fe, rc, finish(st, &o, &fe));
 	if (rc != CF_OK)
-		env_log(env, CF_JOB_ERROR, "%s: the run's outcome could not be recorded: %s", d->kind, fe.message);
+		cf_jobs_say(env, CF_JOB_ERROR, "%s: the run's outcome could not be recorded: %s", d->kind, fe.message);
 }
 
 cf_code cf_jobs_tick(cf_store *st, const cf_jobs_env *env, int64_t now, int64_t *wake, cf_err *e)
@@ -199,8 +178,8 @@ cf_code cf_jobs_tick(cf_store *st, const cf_jobs_env *env, int64_t now, int64_t 
 		if (rc == CF_OK && job.next_run <= now)
 			CF_STORE_WRITE(st, &de, rc, claim(st, d->kind, env->holder, now, false, &taken, &de));
 		if (rc != CF_OK) {
-			env_log(env, CF_JOB_ERROR, "%s: the job table could not be read or written: %s", d->kind,
-				de.message);
+			cf_jobs_say(env, CF_JOB_ERROR, "%s: the job table could not be read or written: %s", d->kind,
+				    de.message);
 			if (first == CF_OK) {
 				first = rc;
 				*e = de;
@@ -212,8 +191,8 @@ cf_code cf_jobs_tick(cf_store *st, const cf_jobs_env *env, int64_t now, int64_t 
 			if (cf_store_job_get(st, d->kind, "", &job, &de) == CF_OK && job.next_run < *wake)
 				*wake = job.next_run;
 		} else if (job.next_run <= now) {
-			env_log(env, CF_JOB_DEBUG, "%s: due, and running in %s", d->kind,
-				job.lease_holder[0] != '\0' ? job.lease_holder : "another process");
+			cf_jobs_say(env, CF_JOB_DEBUG, "%s: due, and running in %s", d->kind,
+				    job.lease_holder[0] != '\0' ? job.lease_holder : "another process");
 		} else if (job.next_run < *wake) {
 			*wake = job.next_run;
 		}
@@ -221,7 +200,7 @@ cf_code cf_jobs_tick(cf_store *st, const cf_jobs_env *env, int64_t now, int64_t 
 	}
 	char when[32];
 	cf_time_rfc3339(*wake, when);
-	env_log(env, CF_JOB_DEBUG, "jobs: the table looked at; next look %s", when);
+	cf_jobs_say(env, CF_JOB_DEBUG, "jobs: the table looked at; next look %s", when);
 	return first;
 }
 
@@ -273,6 +252,6 @@ void cf_jobs_give_back(cf_store *st, const cf_jobs_env *env, const char *kind, i
 		CF_STORE_WRITE(st, &fe, frc, finish(st, &o, &fe));
 	}
 	if (frc != CF_OK)
-		env_log(env, CF_JOB_ERROR, "%s: the run's outcome could not be recorded: %s", kind, fe.message);
+		cf_jobs_say(env, CF_JOB_ERROR, "%s: the run's outcome could not be recorded: %s", kind, fe.message);
 	cf_job_clear(&job);
 }

@@ -41,8 +41,9 @@ typedef struct cf_job_run {
 	int64_t lease_until; /* the lease as last taken or kept */
 } cf_job_run;
 
-/* A line of the run's log, printf-style. */
-void cf_job_log(const cf_job_run *r, cf_job_level level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* A line of the runner's log, printf-style (nothing when env has no log). */
+void cf_jobs_say(const cf_jobs_env *env, cf_job_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* Keeps the lease while a long run goes on (call between items; it writes only once a third of
  * the lease has passed); false when another process has taken the job over: stop. */
 bool cf_job_keepalive(cf_job_run *r, int64_t now);
