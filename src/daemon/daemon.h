@@ -25,6 +25,7 @@
 
 struct cf_reload;
 struct cf_runner;
+struct cf_worker;
 struct cf_conns;
 
 enum cf_loglevel { CF_LOG_INFO = 0, CF_LOG_DEBUG = 1, CF_LOG_ERROR = 2 };
@@ -42,6 +43,7 @@ typedef struct cf_daemon {
 	int64_t crls_version;	  /* the store's data version they were read at */
 	int64_t crls_generation;  /* and the CRLs' own (cf_store_crl_generation) */
 	struct cf_runner *runner; /* the job runner (daemon/jobs.h) */
+	struct cf_worker *worker; /* the workers for network requests (daemon/worker.h) */
 	bool metrics_open;	  /* listening on a loopback address: /metrics open without metrics_token */
 	char *metrics_token;	  /* else the bearer token /metrics needs (NULL: /metrics refused) */
 	struct cf_conns *conns;	  /* the connection limits (conn_limits.h; NULL: none) */
@@ -110,6 +112,8 @@ typedef struct cf_change {
 	cf_audit_actor actor;
 	const char *action;
 	char object[600];
+	cf_daemon *d;
+	cf_store *st; /* where its row is armed: the loop's store, or a worker's (cf_change_move) */
 } cf_change;
 
 /* Starts an audited change: its row is armed on the store, to be written by the change's own
@@ -120,6 +124,14 @@ void cf_change_begin(cf_req *q, cf_change *c, const char *action, const char *fm
  * true (the caller replies); on failure rolls back, records the refusal with its error line,
  * replies the error and returns false. */
 bool cf_change_end(cf_req *q, cf_change *c, cf_code rc, const cf_err *e);
+/* A change a worker makes (worker.h): its row armed on the worker's store st instead (the loop
+ * first moves it to NULL, disarming its own store, then the worker to its store). */
+void cf_change_move(cf_change *c, cf_store *st);
+/* The store half of cf_change_end, for a worker: after the library call returned rc, makes sure
+ * the row is there (CF_OK), or rolls back and records the refusal (rc, e as it was), or says the
+ * change was made without its row (CF_E_INTERNAL in e). The loop then replies (cf_reply_err on
+ * failure). */
+cf_code cf_change_settle(cf_change *c, cf_code rc, cf_err *e);
 /* The refusal half of cf_change_end without the reply: rolls back and records the refusal with
  * its error line (for a route whose refused answer carries more than the error). */
 void cf_change_refused(cf_req *q, cf_change *c, const cf_err *e);

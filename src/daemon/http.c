@@ -335,39 +335,64 @@ void cf_change_begin(cf_req *q, cf_change *c, const char *action, const char *fm
 	va_start(ap, fmt);
 	vsnprintf(c->object, sizeof(c->object), fmt, ap);
 	va_end(ap);
-	cf_store_audit_pending(q->d->st, c->actor.account, c->actor.client, action, c->object);
+	c->d = q->d;
+	c->st = q->d->st;
+	cf_store_audit_pending(c->st, c->actor.account, c->actor.client, action, c->object);
+}
+
+void cf_change_move(cf_change *c, cf_store *st)
+{
+	if (c->st != NULL)
+		cf_store_audit_disarm(c->st);
+	c->st = st;
+	if (st != NULL)
+		cf_store_audit_pending(st, c->actor.account, c->actor.client, c->action, c->object);
+}
+
+/* Records the refusal of c with e's line (the change rolled back). */
+static void record_refusal(cf_change *c, const cf_err *e)
+{
+	cf_err ae = {0};
+	char result[sizeof(e->subject) + sizeof(e->message) + 16];
+	cf_store_audit_disarm(c->st);
+	cf_store_rollback(c->st);
+	if (e->subject[0] != '\0')
+		snprintf(result, sizeof(result), "refused: %s: %s", e->subject, e->message);
+	else
+		snprintf(result, sizeof(result), "refused: %s", e->message);
+	if (cf_audit_record(c->st, &c->actor, c->action, c->object, result, &ae) != CF_OK)
+		cf_dlog(c->d, CF_LOG_ERROR, "audit log: %s", ae.message);
+}
+
+cf_code cf_change_settle(cf_change *c, cf_code rc, cf_err *e)
+{
+	cf_err ae = {0};
+	cf_store_audit_disarm(c->st);
+	if (rc != CF_OK) {
+		record_refusal(c, e);
+		return rc;
+	}
+	/* the change's commit carried the row, unless it made no transaction of its own */
+	if (cf_store_audit_written(c->st) ||
+	    cf_audit_record(c->st, &c->actor, c->action, c->object, "ok", &ae) == CF_OK)
+		return CF_OK;
+	cf_dlog(c->d, CF_LOG_ERROR, "audit log: %s", ae.message);
+	return cf_err_set(e, CF_E_INTERNAL, NULL, "the change was made but its audit row was not written");
 }
 
 bool cf_change_end(cf_req *q, cf_change *c, cf_code rc, const cf_err *e)
 {
-	cf_err ae = {0};
-	cf_store_audit_disarm(q->d->st);
-	if (rc == CF_OK) {
-		/* the change's commit carried the row, unless it made no transaction of its own */
-		if (cf_store_audit_written(q->d->st) ||
-		    cf_audit_record(q->d->st, &c->actor, c->action, c->object, "ok", &ae) == CF_OK)
-			return true;
-		cf_dlog(q->d, CF_LOG_ERROR, "audit log: %s", ae.message);
-		cf_reply_error(q, 500, "internal error", "the change was made but its audit row was not written");
-		return false;
-	}
-	cf_change_refused(q, c, e);
-	cf_reply_err(q, e);
+	cf_err out = *e;
+	if (cf_change_settle(c, rc, &out) == CF_OK)
+		return true;
+	cf_reply_err(q, &out);
 	return false;
 }
 
 void cf_change_refused(cf_req *q, cf_change *c, const cf_err *e)
 {
-	cf_err ae = {0};
-	char result[sizeof(e->subject) + sizeof(e->message) + 16];
-	cf_store_audit_disarm(q->d->st);
-	cf_store_rollback(q->d->st);
-	if (e->subject[0] != '\0')
-		snprintf(result, sizeof(result), "refused: %s: %s", e->subject, e->message);
-	else
-		snprintf(result, sizeof(result), "refused: %s", e->message);
-	if (cf_audit_record(q->d->st, &c->actor, c->action, c->object, result, &ae) != CF_OK)
-		cf_dlog(q->d, CF_LOG_ERROR, "audit log: %s", ae.message);
+	(void)q;
+	record_refusal(c, e);
 }
 
 json_t *cf_change_json(cf_req *q, const cf_outcome *out)

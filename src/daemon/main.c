@@ -18,6 +18,7 @@
 #include "daemon/daemon.h"
 #include "daemon/reload.h"
 #include "daemon/jobs.h"
+#include "daemon/worker.h"
 #include "util/fileio.h"
 #include "util/secret.h"
 #include "util/text.h"
@@ -240,6 +241,7 @@ static int serve(cf_daemon *d, const char *store, const cf_node *node, const cha
 	struct event *sigterm = NULL, *sigint = NULL;
 	cf_reload *tls = NULL;
 	cf_runner *runner = NULL;
+	cf_worker *worker = NULL;
 	cf_conns *conns = NULL;
 	cf_err e = {0};
 	if (http == NULL)
@@ -291,8 +293,13 @@ static int serve(cf_daemon *d, const char *store, const cf_node *node, const cha
 		goto out;
 	}
 	d->runner = runner;
+	if (cf_worker_start(base, d, store, &worker, &e) != CF_OK) {
+		fprintf(stderr, "certfleetd: %s: %s\n", e.subject, e.message);
+		goto out;
+	}
 	rc = event_base_dispatch(base) < 0 ? 1 : 0;
 out:
+	cf_worker_stop(worker); /* waits for the work in hand */
 	d->runner = NULL;
 	cf_runner_stop(runner); /* waits for the run in hand */
 	if (sigterm != NULL)

@@ -18,6 +18,7 @@
 #include "daemon/multipart.h"
 #include "core/jobs/duties.h"
 #include "daemon/jobs.h"
+#include "daemon/worker.h"
 #include "net/http_client.h"
 #include "util/clock.h"
 #include "util/text.h"
@@ -34,25 +35,57 @@ void cf_route_revocation_put(cf_req *q)
 	cf_route_settings_put(q, &cf_revocation_fields);
 }
 
-/* POST: every certificate that can be asked, asked now (as `certfleet revocation check`, audited
- * the same); the answer is that command's JSON. Runs on the event loop, each exchange bounded by
- * the settings' timeout, a responder that failed once not asked again in the pass. */
+/* POST /revocation/check: every certificate that can be asked, asked now (as `certfleet revocation
+ * check`, audited the same); the answer is that command's JSON. Each exchange is bounded by the
+ * settings' timeout, a responder that failed once is not asked again in the pass. */
+struct revcheck_work {
+	cf_change c;
+	const cf_jobs_env *env;
+	int64_t now;
+	cf_revcheck *p;
+	cf_code rc;
+	cf_err e;
+};
+
+static void revcheck_work(cf_store *st, void *arg)
+{
+	struct revcheck_work *w = arg;
+	cf_change_move(&w->c, st);
+	w->rc = cf_revcheck_run(st, w->now, true, &w->p, &w->e);
+	if (w->rc == CF_OK && !cf_revcheck_on(w->p))
+		w->rc = cf_revcheck_off(&w->e);
+	w->rc = cf_change_settle(&w->c, w->rc, &w->e);
+	if (w->rc == CF_OK)
+		cf_duty_log_revoked(w->env, w->p);
+}
+
+static void revcheck_done(cf_req *q, void *arg)
+{
+	struct revcheck_work *w = arg;
+	if (w->rc == CF_OK)
+		cf_reply_json(q, 200, cf_json_revcheck(w->p));
+	else
+		cf_reply_err(q, &w->e);
+	cf_revcheck_free(w->p);
+	free(w);
+}
+
+/* On a worker, so the loop answers everyone else while responders are asked. */
 void cf_route_revocation_check(cf_req *q)
 {
-	cf_revcheck *p = NULL;
-	cf_err e = {0};
-	cf_change c;
+	struct revcheck_work *w = NULL;
 	if (!cf_req_change(q, true))
 		return;
-	cf_change_begin(q, &c, "revocation check", "OCSP status of every certificate");
-	cf_code rc = cf_revcheck_run(q->d->st, cf_clock_now(), true, &p, &e);
-	if (rc == CF_OK && !cf_revcheck_on(p))
-		rc = cf_revcheck_off(&e);
-	if (cf_change_end(q, &c, rc, &e)) {
-		cf_duty_log_revoked(cf_runner_env(q->d->runner), p);
-		cf_reply_json(q, 200, cf_json_revcheck(p));
+	if ((w = calloc(1, sizeof(*w))) == NULL) {
+		cf_reply_error(q, 500, "internal error", "out of memory");
+		return;
 	}
-	cf_revcheck_free(p);
+	cf_change_begin(q, &w->c, "revocation check", "OCSP status of every certificate");
+	cf_change_move(&w->c, NULL);
+	w->env = cf_runner_env(q->d->runner);
+	w->now = cf_clock_now();
+	if (!cf_worker_defer(q, revcheck_work, revcheck_done, w))
+		free(w);
 }
 
 /* ---- CRLs --------------------------------------------------------------------------------------- */
@@ -160,24 +193,55 @@ void cf_route_crl_delete(cf_req *q)
 		cf_reply_json(q, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id, "removed", 1));
 }
 
+struct crl_work {
+	cf_change c;
+	int64_t now;
+	cf_crl_fetched *v;
+	size_t n;
+	cf_code rc;
+	cf_err e;
+};
+
+static void crl_update_work(cf_store *st, void *arg)
+{
+	struct crl_work *w = arg;
+	cf_change_move(&w->c, st);
+	w->rc = cf_crl_update(st, w->now, cf_http_client_download, &w->v, &w->n, &w->e);
+	w->rc = cf_change_settle(&w->c, w->rc, &w->e);
+}
+
+static void crl_update_done(cf_req *q, void *arg)
+{
+	struct crl_work *w = arg;
+	if (w->rc == CF_OK) {
+		json_t *items = json_array();
+		for (size_t i = 0; i < w->n; i++)
+			json_array_append_new(items, json_pack("{s:s, s:b, s:s}", "url", w->v[i].url, "ok",
+							       w->v[i].rc == CF_OK, "message", w->v[i].message));
+		cf_reply_json(q, 200, json_pack("{s:o}", "items", items));
+	} else {
+		cf_reply_err(q, &w->e);
+	}
+	cf_crl_fetched_free(w->v, w->n);
+	free(w);
+}
+
+/* POST: every distribution point downloaded now, on a worker (each within its timeout) while the
+ * loop answers everyone else. */
 void cf_route_crl_update(cf_req *q)
 {
-	cf_crl_fetched *v = NULL;
-	size_t n = 0;
-	cf_err e = {0};
-	cf_change c;
+	struct crl_work *w = NULL;
 	if (!cf_req_change(q, true))
 		return;
-	cf_change_begin(q, &c, "crl update", "distribution points");
-	cf_code rc = cf_crl_update(q->d->st, cf_clock_now(), cf_http_client_download, &v, &n, &e);
-	if (cf_change_end(q, &c, rc, &e)) {
-		json_t *items = json_array();
-		for (size_t i = 0; i < n; i++)
-			json_array_append_new(items, json_pack("{s:s, s:b, s:s}", "url", v[i].url, "ok",
-							       v[i].rc == CF_OK, "message", v[i].message));
-		cf_reply_json(q, 200, json_pack("{s:o}", "items", items));
+	if ((w = calloc(1, sizeof(*w))) == NULL) {
+		cf_reply_error(q, 500, "internal error", "out of memory");
+		return;
 	}
-	cf_crl_fetched_free(v, n);
+	cf_change_begin(q, &w->c, "crl update", "distribution points");
+	cf_change_move(&w->c, NULL);
+	w->now = cf_clock_now();
+	if (!cf_worker_defer(q, crl_update_work, crl_update_done, w))
+		free(w);
 }
 
 /* ---- distribution points and the daily download -------------------------------------------------- */

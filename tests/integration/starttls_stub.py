@@ -11,7 +11,7 @@
 #                resultCode 0 answered), then TLS. A stub for the same reason (slapd).
 #   ldap-refuse  the same request answered with resultCode 52 (unavailable).
 #   close        reads the client's first bytes (its ClientHello) and closes: a handshake cut off.
-#   silent       accepts and never answers: the client must time out.
+#   silent       accepts and never answers (printing "accepted"): the client must time out.
 import socket
 import ssl
 import sys
@@ -88,6 +88,7 @@ def serve(conn):
             conn.recv(4096)
         elif mode == "silent":
             held.append(conn)
+            print("accepted", flush=True)
             return
     except (OSError, ssl.SSLError, ConnectionError):
         pass

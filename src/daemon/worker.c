@@ -1,0 +1,211 @@
+/* certfleetd's workers (see worker.h). */
+#include "daemon/worker.h"
+
+#include <errno.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <unistd.h>
+
+/* One request handed over: its copy, what to run where, and the link in the queue. */
+typedef struct task {
+	cf_req q;
+	char *path;
+	cf_work_fn work;
+	cf_done_fn done;
+	void *arg;
+	struct task *next;
+} task;
+
+struct cf_worker {
+	cf_daemon *d;
+	char *target;
+	pthread_t threads[CF_WORKER_THREADS];
+	int n_threads;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	task *head, *tail; /* waiting for a worker */
+	int queued;
+	bool stopping;
+	int pipe_r, pipe_w; /* finished tasks, as pointers, back to the loop */
+	struct event *back;
+};
+
+static void free_task(task *t)
+{
+	free(t->path);
+	free(t);
+}
+
+/* 503 with Retry-After: the same request may succeed soon. */
+static void reply_busy(cf_req *q, const char *why)
+{
+	cf_err e = {0};
+	cf_err_set(&e, CF_E_STATE, NULL, "%s; try again", why);
+	cf_err_reason(&e, CF_REASON_RETRY);
+	cf_reply_err(q, &e);
+}
+
+static void *run(void *arg)
+{
+	cf_worker *w = arg;
+	cf_store *st = NULL;
+	for (;;) {
+		pthread_mutex_lock(&w->mu);
+		while (w->head == NULL && !w->stopping)
+			pthread_cond_wait(&w->cv, &w->mu);
+		task *t = w->head;
+		if (t == NULL) { /* stopping, nothing left */
+			pthread_mutex_unlock(&w->mu);
+			break;
+		}
+		w->head = t->next;
+		if (w->head == NULL)
+			w->tail = NULL;
+		w->queued--;
+		pthread_mutex_unlock(&w->mu);
+		cf_err e = {0};
+		if (st == NULL && cf_store_open(w->target, false, &st, &e) != CF_OK) {
+			cf_dlog(w->d, CF_LOG_ERROR, "worker: the store could not be opened: %s", e.message);
+			st = NULL;
+		}
+		if (st != NULL)
+			t->work(st, t->arg);
+		else
+			t->work = NULL; /* done sees the work did not run */
+		cf_store_rollback(st);
+		/* a pointer is written whole or not at all (a pipe takes up to PIPE_BUF at once) */
+		while (write(w->pipe_w, &t, sizeof(t)) < 0 && errno == EINTR)
+			;
+	}
+	cf_store_close(st);
+	return NULL;
+}
+
+/* On the loop: the tasks the workers finished, answered. */
+static void on_back(evutil_socket_t fd, short what, void *arg)
+{
+	task *t = NULL;
+	(void)what;
+	(void)arg;
+	while (read(fd, &t, sizeof(t)) == (ssize_t)sizeof(t)) {
+		if (t->work == NULL) {
+			cf_err e = {0};
+			cf_err_set(&e, CF_E_REMOTE, "store", "the store cannot be reached just now; try again");
+			cf_err_reason(&e, CF_REASON_STORE_DOWN);
+			cf_reply_err(&t->q, &e);
+		} else
+			t->done(&t->q, t->arg);
+		free_task(t);
+	}
+}
+
+cf_code cf_worker_start(struct event_base *base, cf_daemon *d, const char *target, cf_worker **out, cf_err *e)
+{
+	cf_worker *w = calloc(1, sizeof(*w));
+	int fds[2] = {-1, -1};
+	if (w == NULL || (w->target = strdup(target)) == NULL) {
+		free(w);
+		return cf_err_set(e, CF_E_INTERNAL, "worker", "out of memory");
+	}
+	w->d = d;
+	w->pipe_r = w->pipe_w = -1;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	if (pipe2(fds, O_CLOEXEC) != 0 || fcntl(fds[0], F_SETFL, O_NONBLOCK) != 0) {
+		cf_err_set(e, CF_E_INTERNAL, "worker", "pipe: %s", strerror(errno));
+		goto err;
+	}
+	w->pipe_r = fds[0];
+	w->pipe_w = fds[1];
+	if ((w->back = event_new(base, w->pipe_r, EV_READ | EV_PERSIST, on_back, w)) == NULL ||
+	    event_add(w->back, NULL) != 0) {
+		cf_err_set(e, CF_E_INTERNAL, "worker", "the results' event could not be added");
+		goto err;
+	}
+	for (; w->n_threads < CF_WORKER_THREADS; w->n_threads++)
+		if (pthread_create(&w->threads[w->n_threads], NULL, run, w) != 0) {
+			cf_err_set(e, CF_E_INTERNAL, "worker", "a worker thread could not start");
+			goto err;
+		}
+	d->worker = w;
+	*out = w;
+	return CF_OK;
+err:
+	cf_worker_stop(w);
+	return e->code;
+}
+
+void cf_worker_stop(cf_worker *w)
+{
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->stopping = true;
+	task *left = w->head; /* not started: answered now */
+	w->head = w->tail = NULL;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	for (int i = 0; i < w->n_threads; i++)
+		pthread_join(w->threads[i], NULL);
+	while (left != NULL) {
+		task *next = left->next;
+		reply_busy(&left->q, "certfleetd is stopping");
+		free_task(left);
+		left = next;
+	}
+	if (w->pipe_r >= 0)
+		on_back(w->pipe_r, EV_READ, w); /* the finished ones, answered */
+	if (w->back != NULL)
+		event_free(w->back);
+	if (w->pipe_r >= 0)
+		close(w->pipe_r);
+	if (w->pipe_w >= 0)
+		close(w->pipe_w);
+	if (w->d->worker == w)
+		w->d->worker = NULL;
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	free(w->target);
+	free(w);
+}
+
+bool cf_worker_defer(cf_req *q, cf_work_fn work, cf_done_fn done, void *arg)
+{
+	cf_worker *w = q->d->worker;
+	task *t = calloc(1, sizeof(*t));
+	if (t == NULL || (t->path = strdup(q->path)) == NULL || w == NULL) {
+		free(t);
+		reply_busy(q, "certfleetd cannot take this request just now");
+		return false;
+	}
+	/* what a reply needs, without what goes with the handler (query, body fields) */
+	t->q = (cf_req){.d = q->d, .r = q->r, .path = t->path, .started_us = q->started_us, .session = NULL};
+	memcpy(t->q.client, q->client, sizeof(t->q.client));
+	TAILQ_INIT(&t->q.query);
+	t->work = work;
+	t->done = done;
+	t->arg = arg;
+	pthread_mutex_lock(&w->mu);
+	bool full = w->queued >= CF_WORKER_QUEUE || w->stopping;
+	if (!full) {
+		if (w->tail != NULL)
+			w->tail->next = t;
+		else
+			w->head = t;
+		w->tail = t;
+		w->queued++;
+		pthread_cond_signal(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	if (full) {
+		free_task(t);
+		reply_busy(q, "certfleetd has too much network work waiting");
+		return false;
+	}
+	return true;
+}
