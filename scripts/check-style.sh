@@ -1,6 +1,7 @@
 #!/bin/sh
 # Style checks run by `make check`: OpenSSL only inside src/crypto/, libcurl only inside src/net/,
-# src/net/ never including src/core/, no printf-built SQL or JSON, SQL only in src/store/ and
+# libevent only in certfleetd, libarchive only in util/unpack.c, src/net/ never including
+# src/core/, no printf-built SQL or JSON, SQL only in src/store/ and
 # nothing engine-specific outside its driver, every source file named in docs/architecture.md,
 # and clang-format clean sources.
 set -eu
@@ -16,6 +17,19 @@ if [ -n "$curl" ]; then
 	echo "check-style: libcurl headers outside src/net/: $curl" >&2
 	status=1
 fi
+# each outside library in its own place: libevent in certfleetd (and crypto/tlsserver.c, where its
+# TLS bufferevents meet OpenSSL), libarchive in util/unpack.c; so core never sees a socket loop or
+# an archive format
+confined() { # confined WHAT PATTERN ALLOWED-PATHS-REGEX
+	local hits
+	hits=$(grep -rlE "#[[:space:]]*include[[:space:]]*<$2" src tests bench --include='*.[ch]' | grep -vE "$3" || true)
+	if [ -n "$hits" ]; then
+		echo "check-style: $1 headers outside their place: $hits" >&2
+		status=1
+	fi
+}
+confined libevent 'event2/' '^(src/daemon/|src/crypto/tlsserver\.c$|tests/)'
+confined libarchive 'archive(_entry)?\.h>' '^src/util/unpack\.c$'
 # the network layer sits below core: it takes what it needs as plain parameters
 upward=$(grep -rlE '#[[:space:]]*include[[:space:]]*"core/' src/net --include='*.[ch]' || true)
 if [ -n "$upward" ]; then

@@ -2,13 +2,12 @@
  * crlfetch.h). */
 #include "core/crlfetch.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util/clock.h"
+#include "util/unpack.h"
 
 #define DPS "crl.dps"	   /* the configured URLs, one a line */
 #define ALARM "crl.alarm " /* + URL: the last failure, "time: why" */
@@ -51,58 +50,17 @@ static cf_code split_crls(const char *name, const uint8_t *p, size_t len, cf_blo
 	return found > 0 ? CF_OK : cf_err_set(e, CF_E_INPUT, name, "holds no CRL (neither DER nor PEM)");
 }
 
-/* The files of a ZIP or GZIP archive, each split into its CRLs. */
-static cf_code unpack_archive(const char *name, const uint8_t *buf, size_t len, cf_blob **v, size_t *n, cf_err *e)
+/* What unpacking an archive gathers: the CRLs of its files. */
+struct gathered {
+	const char *name;
+	cf_blob **v;
+	size_t *n;
+};
+
+static cf_code split_file(void *ctx, const uint8_t *data, size_t len, cf_err *e)
 {
-	struct archive *a = archive_read_new();
-	struct archive_entry *entry;
-	cf_code rc = CF_OK;
-	size_t total = 0, entries = 0;
-	if (a == NULL)
-		return cf_err_set(e, CF_E_INTERNAL, name, "out of memory");
-	archive_read_support_filter_gzip(a);
-	archive_read_support_format_zip(a);
-	archive_read_support_format_raw(a); /* a lone gzip'ed file */
-	if (archive_read_open_memory(a, buf, len) != ARCHIVE_OK)
-		rc = cf_err_set(e, CF_E_INPUT, name, "not a readable archive: %s", archive_error_string(a));
-	while (rc == CF_OK && archive_read_next_header(a, &entry) == ARCHIVE_OK) {
-		uint8_t *data = NULL;
-		size_t used = 0, cap = 0;
-		if (++entries > ARCHIVE_ENTRIES_MAX) {
-			rc = cf_err_set(e, CF_E_INPUT, name, "an archive of more than %d files", ARCHIVE_ENTRIES_MAX);
-			break;
-		}
-		for (;;) {
-			if (cap - used < 65536) {
-				uint8_t *nd = realloc(data, cap = cap ? cap * 2 : 262144);
-				if (nd == NULL) {
-					rc = cf_err_set(e, CF_E_INTERNAL, name, "out of memory");
-					break;
-				}
-				data = nd;
-			}
-			la_ssize_t got = archive_read_data(a, data + used, cap - used);
-			if (got < 0) {
-				rc = cf_err_set(e, CF_E_INPUT, name, "a damaged archive: %s", archive_error_string(a));
-				break;
-			}
-			if (got == 0)
-				break;
-			used += (size_t)got;
-			if ((total += (size_t)got) > CF_CRL_DOWNLOAD_MAX) {
-				rc = cf_err_set(e, CF_E_INPUT, name, "unpacks to more than %u MiB",
-						CF_CRL_DOWNLOAD_MAX >> 20);
-				break;
-			}
-		}
-		if (rc == CF_OK && used > 0)
-			rc = split_crls(name, data, used, v, n, e);
-		free(data);
-	}
-	archive_read_free(a);
-	if (rc == CF_OK && *n == 0)
-		rc = cf_err_set(e, CF_E_INPUT, name, "an archive without a CRL in it");
-	return rc;
+	struct gathered *g = ctx;
+	return split_crls(g->name, data, len, g->v, g->n, e);
 }
 
 cf_code cf_crl_unpack(const char *name, const uint8_t *buf, size_t len, cf_blob **out, size_t *n, cf_err *e)
@@ -110,12 +68,14 @@ cf_code cf_crl_unpack(const char *name, const uint8_t *buf, size_t len, cf_blob 
 	cf_code rc;
 	*out = NULL;
 	*n = 0;
-	if (len >= 4 && memcmp(buf, "PK\x03\x04", 4) == 0)
-		rc = unpack_archive(name, buf, len, out, n, e);
-	else if (len >= 2 && buf[0] == 0x1f && buf[1] == 0x8b)
-		rc = unpack_archive(name, buf, len, out, n, e);
-	else
+	if (cf_unpack_is_archive(buf, len)) {
+		struct gathered g = {name, out, n};
+		rc = cf_unpack_each(name, buf, len, ARCHIVE_ENTRIES_MAX, CF_CRL_DOWNLOAD_MAX, split_file, &g, e);
+		if (rc == CF_OK && *n == 0)
+			rc = cf_err_set(e, CF_E_INPUT, name, "an archive without a CRL in it");
+	} else {
 		rc = split_crls(name, buf, len, out, n, e);
+	}
 	if (rc != CF_OK) {
 		cf_blobs_free(*out, *n);
 		*out = NULL;
