@@ -221,9 +221,10 @@ static void signature_name(SSL *ssl, char *out, size_t cap)
  * empties). */
 static void handshake_failure(const sock_io *io, cf_err *e)
 {
-	if (io->timed_out)
+	if (io->timed_out) {
 		cf_err_set(e, CF_E_REMOTE, NULL, "timed out during the TLS handshake");
-	else if (io->eof && io->received == 0)
+		cf_err_reason(e, CF_REASON_TIMEOUT);
+	} else if (io->eof && io->received == 0)
 		cf_err_set(e, CF_E_REMOTE, NULL,
 			   "the server closed the connection without answering the TLS handshake");
 	else if (io->eof)
@@ -298,6 +299,7 @@ cf_code cf_tls_fetch(int fd, const char *sni, const char *verify_name, int timeo
 		handshake_failure(&io, &why);
 		if (cap.n == 0 && !cap.oom) {
 			rc = cf_err_set(e, why.code, NULL, "%s", why.message);
+			cf_err_reason(e, why.reason);
 			goto out;
 		}
 		snprintf(peer.failure, sizeof(peer.failure), "%.255s", why.message);

@@ -135,12 +135,17 @@ json_t *cf_err_json(cf_req *q, const cf_err *e, int *status_out)
 	case CF_E_REMOTE: status = 502; break; /* a peer or an operator's command failed */
 	default: break;
 	}
+	if (e->code == CF_E_REMOTE && e->reason != NULL && strcmp(e->reason, CF_REASON_TIMEOUT) == 0)
+		status = 504; /* the peer did not answer in time */
 	/* the store was busy or changed at the same moment, or its database server is away (it is
-	 * reconnected at the next request): the same request may succeed soon */
+	 * reconnected at the next request), or another process runs the job: the same request may
+	 * succeed soon, when the error says or after a default pause */
 	bool down = e->reason != NULL && strcmp(e->reason, CF_REASON_STORE_DOWN) == 0;
 	if (down || (e->reason != NULL && strcmp(e->reason, CF_REASON_RETRY) == 0)) {
+		char after[16];
+		snprintf(after, sizeof(after), "%d", e->retry_after > 0 ? e->retry_after : down ? 5 : 1);
 		status = 503;
-		evhttp_add_header(evhttp_request_get_output_headers(q->r), "Retry-After", down ? "5" : "1");
+		evhttp_add_header(evhttp_request_get_output_headers(q->r), "Retry-After", after);
 	}
 	char msg[sizeof(e->subject) + sizeof(e->message) + 4];
 	if (e->subject[0] != '\0')

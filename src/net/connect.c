@@ -90,6 +90,13 @@ int cf_net_left(int64_t deadline)
 	return left <= 0 ? 0 : left > 86400000 ? 86400000 : (int)left;
 }
 
+/* A peer that did not answer in time (reason timeout: the API's 504). */
+static cf_code timed_out(cf_err *e, const char *when)
+{
+	cf_err_set(e, CF_E_REMOTE, NULL, "timed out %s", when);
+	return cf_err_reason(e, CF_REASON_TIMEOUT);
+}
+
 /* Waits until fd is ready for events or deadline passes: 1 ready, 0 timed out, -1 error. */
 static int wait_fd(int fd, short events, int64_t deadline)
 {
@@ -159,7 +166,7 @@ cf_code cf_net_connect(const cf_hostport *hp, int64_t deadline, int *fd, cf_err 
 	}
 	freeaddrinfo(res);
 	if (err == ETIMEDOUT)
-		return cf_err_set(e, CF_E_REMOTE, NULL, "timed out while connecting");
+		return timed_out(e, "while connecting");
 	if (err != 0)
 		return cf_err_set(e, CF_E_REMOTE, NULL, "cannot connect: %s", strerror(err));
 	return CF_OK;
@@ -171,7 +178,7 @@ cf_code cf_net_send(int fd, const void *buf, size_t len, int64_t deadline, cf_er
 	while (len > 0) {
 		int ready = wait_fd(fd, POLLOUT, deadline);
 		if (ready == 0)
-			return cf_err_set(e, CF_E_REMOTE, NULL, "timed out while sending");
+			return timed_out(e, "while sending");
 		ssize_t n = ready < 0 ? -1 : send(fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 			continue;
@@ -188,7 +195,7 @@ cf_code cf_net_recv(int fd, void *buf, size_t cap, size_t *got, int64_t deadline
 	for (;;) {
 		int ready = wait_fd(fd, POLLIN, deadline);
 		if (ready == 0)
-			return cf_err_set(e, CF_E_REMOTE, NULL, "timed out waiting for the server");
+			return timed_out(e, "waiting for the server");
 		ssize_t n = ready < 0 ? -1 : recv(fd, buf, cap, MSG_DONTWAIT);
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 			continue;

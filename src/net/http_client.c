@@ -227,6 +227,8 @@ cf_code cf_http_client_perform(const cf_http_client_request *rq, cf_http_client_
 		cf_err_reason(e, CF_HTTP_CLIENT_TOO_LARGE);
 	} else if (rc != CURLE_OK) {
 		ret = cf_err_set(e, CF_E_REMOTE, where, "%s", errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
+		if (rc == CURLE_OPERATION_TIMEDOUT)
+			cf_err_reason(e, CF_REASON_TIMEOUT);
 	} else if (r->url == NULL || (r->body == NULL && (r->body = calloc(1, 1)) == NULL)) {
 		ret = cf_err_set(e, CF_E_INTERNAL, where, "out of memory");
 	}

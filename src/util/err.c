@@ -24,12 +24,21 @@ cf_code cf_err_set(cf_err *e, cf_code code, const char *subject, const char *fmt
 	char message[sizeof(e->message)];
 	e->code = code;
 	e->reason = NULL;
+	e->retry_after = 0;
 	one_line(e->subject, sizeof(e->subject), subject ? subject : "");
 	va_start(ap, fmt);
 	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
 	cf_text_escape(message, strlen(message), e->message, sizeof(e->message));
 	return code;
+}
+
+cf_code cf_err_retry_after(cf_err *e, int64_t seconds)
+{
+	if (e == NULL)
+		return CF_OK;
+	e->retry_after = seconds < 1 ? 1 : seconds > 86400 ? 86400 : (int)seconds;
+	return e->code;
 }
 
 cf_code cf_err_reason(cf_err *e, const char *reason)

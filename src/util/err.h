@@ -3,6 +3,8 @@
 #ifndef CF_ERR_H
 #define CF_ERR_H
 
+#include <stdint.h>
+
 typedef enum cf_code {
 	CF_OK = 0,
 	CF_E_USAGE = 2,	   /* bad command line */
@@ -19,6 +21,7 @@ typedef struct cf_err {
 	char subject[512]; /* what failed: a file name, "node x.example.com", ... */
 	char message[1024];
 	const char *reason; /* a short machine reason a client can act on (static text), or NULL */
+	int retry_after;    /* seconds until the same request may succeed (0: not said) */
 } cf_err;
 
 /* The reason an operator can override with force (an upload gate, self-signed over CA-signed):
@@ -35,6 +38,8 @@ typedef struct cf_err {
 #define CF_REASON_NO_CSR "no-csr"
 /* An upload with a key while a CSR is pending: the page offers the pending CSR (to discard it). */
 #define CF_REASON_CSR_PENDING "csr-pending"
+/* A peer did not answer within the time allowed (CLI exit 6, API 504). */
+#define CF_REASON_TIMEOUT "timeout"
 
 /* Records an error in *e (if e is non-NULL) and returns code. subject may be NULL. */
 cf_code cf_err_set(cf_err *e, cf_code code, const char *subject, const char *fmt, ...)
@@ -42,6 +47,10 @@ cf_code cf_err_set(cf_err *e, cf_code code, const char *subject, const char *fmt
 
 /* Sets the machine reason (static text) of an error already set; returns its code. */
 cf_code cf_err_reason(cf_err *e, const char *reason);
+
+/* Says when the same request may succeed (seconds, at least 1) of an error already set; returns
+ * its code. */
+cf_code cf_err_retry_after(cf_err *e, int64_t seconds);
 
 /* Replaces the subject of an error already set, keeping code and message. */
 void cf_err_subject(cf_err *e, const char *subject);

@@ -181,6 +181,10 @@ python3 "$HERE/starttls_stub.py" xmpp "$P_XMPP" leaf.pem leaf.key xmpp.example.c
 SERVERS+=($!)
 wait_ready xmpp.log READY $!
 P_CLOSED=$(free_port)
+P_SILENT=$(free_port) # accepts and never answers
+python3 "$HERE/starttls_stub.py" silent "$P_SILENT" leaf.pem leaf.key >"silent.log" 2>&1 &
+SERVERS+=($!)
+wait_ready silent.log READY $!
 # fetch AS BODY (python dict)
 fetch() {
 	jbody "$2" >"f$NREQ.json"
@@ -233,6 +237,10 @@ fetch admin "{'host':'127.0.0.1','port':$P_CLOSED}"
 assert_eq "a closed port: 502, remote failure" "502 remote failure" "$CODE $(jb 'd["error"]["code"]')"
 assert_eq "a closed port: names the peer and says why" "127.0.0.1:$P_CLOSED: cannot connect: Connection refused" \
 	"$(jb 'd["error"]["message"]')"
+fetch admin "{'host':'127.0.0.1','port':$P_SILENT}"
+assert_eq "a peer that never answers: 504 at fetch's time limit, remote failure" "504 remote failure timeout" \
+	"$CODE $(jb 'd["error"]["code"] + " " + d["error"]["reason"]')"
+assert_contains "it says it timed out" "timed out during the TLS handshake" "$(jb 'd["error"]["message"]')"
 fetch reader "{'host':'127.0.0.1','port':$P_CHAIN}"
 assert_eq "the read-only role may not fetch" "403 forbidden" "$CODE $(jb 'd["error"]["code"]')"
 assert_eq "fetching without import writes no audit row" "$AUDIT0" "$(audit_total)"

@@ -222,12 +222,15 @@ cf_code cf_jobs_take(cf_store *st, const cf_jobs_env *env, const char *kind, int
 		CF_STORE_WRITE(st, e, rc, claim(st, kind, env->holder, lease_now, true, &taken, e));
 	if (rc == CF_OK && !taken) {
 		cf_job_clear(&job);
-		if (cf_store_job_get(st, kind, "", &job, e) == CF_OK)
+		if (cf_store_job_get(st, kind, "", &job, e) == CF_OK) {
 			cf_err_set(e, CF_E_STATE, kind, "a run is under way in %s; try again when it ends",
 				   job.lease_holder[0] != '\0' ? job.lease_holder : "another process");
-		else
+			/* a run ends well before its lease runs out: a minute at most is a fair first guess */
+			cf_err_retry_after(e, job.lease_until - lease_now < 60 ? job.lease_until - lease_now : 60);
+		} else {
 			cf_err_set(e, CF_E_STATE, kind,
 				   "a run is under way in another process; try again when it ends");
+		}
 		rc = cf_err_reason(e, CF_REASON_RETRY);
 	}
 	cf_job_clear(&job);
