@@ -7,9 +7,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "core/audit.h"
-#include "core/fields.h"
-#include "core/plan.h"
+#include "core/admin/audit.h"
+#include "core/model/fields.h"
+#include "core/model/plan.h"
 #include "crypto/x509.h"
 #include "store/store.h"
 #include "util/err.h"

@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "core/certjson.h"
-#include "core/identity.h"
+#include "core/view/certjson.h"
+#include "core/lifecycle/identity.h"
 #include "util/clock.h"
 #include "util/fileio.h"
 #include "util/secret.h"

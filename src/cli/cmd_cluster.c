@@ -3,10 +3,10 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "core/certjson.h"
-#include "core/deployment.h"
-#include "core/settings.h"
-#include "core/status.h"
+#include "core/view/certjson.h"
+#include "core/fleet/deployment.h"
+#include "core/model/settings.h"
+#include "core/fleet/status.h"
 #include "util/clock.h"
 
 int cmd_init(cli *c, int argc, char **argv)

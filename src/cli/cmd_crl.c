@@ -4,10 +4,10 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "core/certjson.h"
-#include "core/crlfetch.h"
-#include "core/revcheck.h"
-#include "core/revocation.h"
+#include "core/view/certjson.h"
+#include "core/revocation/crlfetch.h"
+#include "core/revocation/revcheck.h"
+#include "core/revocation/revocation.h"
 #include "net/http_client.h"
 #include "util/clock.h"
 #include "util/fileio.h"

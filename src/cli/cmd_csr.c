@@ -3,8 +3,8 @@
 #include <stdlib.h>
 
 #include "cli/cli.h"
-#include "core/certjson.h"
-#include "core/identity.h"
+#include "core/view/certjson.h"
+#include "core/lifecycle/identity.h"
 
 static void print_csr(cli *c, const cf_csr_view *v, bool pem_only)
 {

@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "core/certjson.h"
-#include "core/deploy.h"
+#include "core/view/certjson.h"
+#include "core/lifecycle/deploy.h"
 
 /* What a reload printed (already escaped, util/spawn.h), each line indented under it. */
 static void print_output(const char *out)

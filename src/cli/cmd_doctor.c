@@ -3,7 +3,7 @@
 #include <stdlib.h>
 
 #include "cli/cli.h"
-#include "core/doctor.h"
+#include "core/check/doctor.h"
 #include "util/fileio.h"
 
 static void print_findings(const cf_findings *f)

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 
 #include "cli/cli.h"
-#include "core/certjson.h"
-#include "core/endpoint.h"
+#include "core/view/certjson.h"
+#include "core/lifecycle/endpoint.h"
 #include "util/clock.h"
 #include "util/fileio.h"
 

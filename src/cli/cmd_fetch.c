@@ -3,8 +3,8 @@
 #include <stdlib.h>
 
 #include "cli/cli.h"
-#include "core/fetch.h"
-#include "core/tooljson.h"
+#include "core/check/fetch.h"
+#include "core/view/tooljson.h"
 #include "util/clock.h"
 
 static void report_text(const cf_fetch_result *r, const char *starttls)

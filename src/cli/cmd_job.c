@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "core/certjson.h"
+#include "core/view/certjson.h"
 #include "store/jobs.h"
 #include "util/clock.h"
 

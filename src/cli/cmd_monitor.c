@@ -5,9 +5,9 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "core/certjson.h"
+#include "core/view/certjson.h"
 #include "core/jobs/duties.h"
-#include "core/monitor.h"
+#include "core/monitor/monitor.h"
 #include "crypto/password.h"
 #include "net/http_client.h"
 #include "util/clock.h"

@@ -1,4 +1,4 @@
-/* GROUP config|show of the deployment-wide settings groups (core/fields.h): monitor, revocation,
+/* GROUP config|show of the deployment-wide settings groups (core/model/fields.h): monitor, revocation,
  * the CRL schedule. The options are the group's fields; show prints the table's JSON. */
 #include <stdio.h>
 #include <string.h>

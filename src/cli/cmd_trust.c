@@ -3,8 +3,8 @@
 #include <stdlib.h>
 
 #include "cli/cli.h"
-#include "core/certjson.h"
-#include "core/trust.h"
+#include "core/view/certjson.h"
+#include "core/lifecycle/trust.h"
 #include "util/fileio.h"
 
 /* Lists the certificates a trust change touched, briefly (a bundle may hold thousands). */

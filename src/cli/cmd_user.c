@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "core/accounts.h"
+#include "core/admin/accounts.h"
 #include "crypto/password.h"
 #include "util/clock.h"
 

@@ -6,9 +6,9 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
-#include "core/revocation.h"
-#include "core/tooljson.h"
-#include "core/validate.h"
+#include "core/revocation/revocation.h"
+#include "core/view/tooljson.h"
+#include "core/check/validate.h"
 #include "util/clock.h"
 #include "util/fileio.h"
 #include "util/secret.h"

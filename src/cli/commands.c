@@ -2,9 +2,9 @@
  * Parsing (cli_parse), usage errors, `certfleet --help` and `certfleet COMMAND --help` are all
  * made from these rows. */
 #include "cli/cli.h"
-#include "core/crlfetch.h"
-#include "core/monitor.h"
-#include "core/revocation.h"
+#include "core/revocation/crlfetch.h"
+#include "core/monitor/monitor.h"
+#include "core/revocation/revocation.h"
 
 /* one command a row */
 /* clang-format off */

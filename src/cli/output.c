@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "core/certjson.h"
+#include "core/view/certjson.h"
 #include "util/fileio.h"
 #include "util/secret.h"
 #include "util/text.h"

@@ -3,8 +3,8 @@
 #ifndef CF_TRANSPORT_H
 #define CF_TRANSPORT_H
 
-#include "core/crlfetch.h"
-#include "core/monitor.h"
+#include "core/revocation/crlfetch.h"
+#include "core/monitor/monitor.h"
 
 typedef struct cf_transport {
 	cf_crl_fetch_fn download;   /* a GET of a URL, at most max bytes */

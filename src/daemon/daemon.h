@@ -10,10 +10,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "core/audit.h"
-#include "core/fields.h"
-#include "core/plan.h"
-#include "core/validate.h"
+#include "core/admin/audit.h"
+#include "core/model/fields.h"
+#include "core/model/plan.h"
+#include "core/check/validate.h"
 #include "daemon/login_budget.h"
 #include "daemon/session.h"
 #include "daemon/throttle.h"

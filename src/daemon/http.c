@@ -14,7 +14,7 @@
 #include <sys/queue.h>
 #include <time.h>
 
-#include "core/certjson.h"
+#include "core/view/certjson.h"
 #include "crypto/password.h"
 #include "daemon/conn_limits.h"
 #include "daemon/daemon.h"

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "crypto/password.h"
-#include "core/revocation.h"
+#include "core/revocation/revocation.h"
 #include "daemon/conn_limits.h"
 #include "daemon/daemon.h"
 #include "daemon/reload.h"

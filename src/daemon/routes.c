@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/certjson.h"
-#include "core/deployment.h"
-#include "core/doctor.h"
-#include "core/settings.h"
-#include "core/status.h"
+#include "core/view/certjson.h"
+#include "core/fleet/deployment.h"
+#include "core/check/doctor.h"
+#include "core/model/settings.h"
+#include "core/fleet/status.h"
 #include "crypto/password.h"
 #include "daemon/daemon.h"
 #include "util/clock.h"

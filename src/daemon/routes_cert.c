@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/certjson.h"
-#include "core/revocation.h"
-#include "core/trust.h"
+#include "core/view/certjson.h"
+#include "core/revocation/revocation.h"
+#include "core/lifecycle/trust.h"
 #include "crypto/x509.h"
 #include "daemon/daemon.h"
 #include "util/clock.h"

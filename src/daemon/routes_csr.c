@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/certjson.h"
-#include "core/identity.h"
+#include "core/view/certjson.h"
+#include "core/lifecycle/identity.h"
 #include "daemon/daemon.h"
 
 /* The options of a self-signed certificate or a CSR from the JSON body; false (replied) when

@@ -4,8 +4,8 @@
  * "deploy"). */
 #include <string.h>
 
-#include "core/certjson.h"
-#include "core/deploy.h"
+#include "core/view/certjson.h"
+#include "core/lifecycle/deploy.h"
 #include "daemon/daemon.h"
 #include "util/text.h"
 

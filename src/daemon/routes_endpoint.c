@@ -3,7 +3,7 @@
  * `certfleet endpoint import|delete` (the list is GET /api/v1/endpoints, in routes_cert.c). */
 #include <string.h>
 
-#include "core/endpoint.h"
+#include "core/lifecycle/endpoint.h"
 #include "daemon/daemon.h"
 
 void cf_route_endpoint_import(cf_req *q)

@@ -11,9 +11,9 @@
 #include <strings.h>
 #include <time.h>
 
-#include "core/certjson.h"
-#include "core/metrics.h"
-#include "core/monitor.h"
+#include "core/view/certjson.h"
+#include "core/monitor/metrics.h"
+#include "core/monitor/monitor.h"
 #include "crypto/password.h"
 #include "daemon/daemon.h"
 #include "core/jobs/duties.h"

@@ -9,10 +9,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/certjson.h"
-#include "core/crlfetch.h"
-#include "core/revcheck.h"
-#include "core/revocation.h"
+#include "core/view/certjson.h"
+#include "core/revocation/crlfetch.h"
+#include "core/revocation/revcheck.h"
+#include "core/revocation/revocation.h"
 #include "crypto/x509.h"
 #include "daemon/daemon.h"
 #include "daemon/multipart.h"

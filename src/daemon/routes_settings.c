@@ -1,4 +1,4 @@
-/* certfleetd's settings routes, one pair for every settings group (core/fields.h): GET answers
+/* certfleetd's settings routes, one pair for every settings group (core/model/fields.h): GET answers
  * what `GROUP show --json` prints, PUT changes the members given as `GROUP config` does (audited
  * the same) and answers the settings. */
 #include <stdlib.h>

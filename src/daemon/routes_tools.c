@@ -6,10 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/fetch.h"
-#include "core/revocation.h"
-#include "core/tooljson.h"
-#include "core/validate.h"
+#include "core/check/fetch.h"
+#include "core/revocation/revocation.h"
+#include "core/view/tooljson.h"
+#include "core/check/validate.h"
 #include "daemon/daemon.h"
 #include "util/clock.h"
 #include "util/secret.h"

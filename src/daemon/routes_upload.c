@@ -8,8 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/identity.h"
-#include "core/trust.h"
+#include "core/lifecycle/identity.h"
+#include "core/lifecycle/trust.h"
 #include "crypto/password.h"
 #include "daemon/daemon.h"
 #include "daemon/multipart.h"

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/accounts.h"
+#include "core/admin/accounts.h"
 #include "crypto/password.h"
 #include "daemon/daemon.h"
 #include "util/clock.h"

@@ -38,9 +38,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/deployment.h"
-#include "core/identity.h"
-#include "core/trust.h"
+#include "core/fleet/deployment.h"
+#include "core/lifecycle/identity.h"
+#include "core/lifecycle/trust.h"
 #include "crypto/password.h"
 #include "daemon/conn_limits.h"
 #include "daemon/daemon.h"

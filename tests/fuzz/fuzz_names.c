@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/fqdn.h"
-#include "core/settings.h"
+#include "core/model/fqdn.h"
+#include "core/model/settings.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The settings groups as tables (core/fields.h): for each group (monitor, revocation, the CRL
+# The settings groups as tables (core/model/fields.h): for each group (monitor, revocation, the CRL
 # schedule) every field is set through its config command and through PUT, and `show --json`
 # agrees with GET each time; a bad value is refused naming the field (its JSON name, never a CLI
 # option) on the command line and in the API, and changes nothing. Every option the config

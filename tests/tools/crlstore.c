@@ -1,4 +1,4 @@
-/* crlstore: a CRL in a store and the revocation source loading it (src/core/revocation.h), for the
+/* crlstore: a CRL in a store and the revocation source loading it (src/core/revocation/revocation.h), for the
  * benchmark (bench/crl.sh): from the index kept beside the DER, against walking the DER. Apart from
  * crlcheck, which links only the crypto it measures.
  *
@@ -16,7 +16,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "core/revocation.h"
+#include "core/revocation/revocation.h"
 #include "crypto/crl.h"
 #include "util/clock.h"
 #include "util/fileio.h"

@@ -16,9 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/deployment.h"
-#include "core/revocation.h"
-#include "core/trust.h"
+#include "core/fleet/deployment.h"
+#include "core/revocation/revocation.h"
+#include "core/lifecycle/trust.h"
 #include "crypto/crl.h"
 #include "crypto/x509.h"
 #include "util/fileio.h"

@@ -11,8 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/doctor.h"
-#include "core/identity.h"
+#include "core/check/doctor.h"
+#include "core/lifecycle/identity.h"
 #include "util/clock.h"
 
 #define DAY INT64_C(86400)

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/fqdn.h"
+#include "core/model/fqdn.h"
 
 /* A label of n copies of c (n < 256), in a static buffer per slot. */
 static const char *label(int slot, char c, size_t n)

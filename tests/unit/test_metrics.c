@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/metrics.h"
+#include "core/monitor/metrics.h"
 
 static void serial_is(const char *hex, const char *want)
 {

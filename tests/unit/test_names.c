@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/names.h"
-#include "core/profile.h"
-#include "core/validate.h"
+#include "core/model/names.h"
+#include "core/model/profile.h"
+#include "core/check/validate.h"
 
 /* ---- fixtures ------------------------------------------------------------------------------ */
 

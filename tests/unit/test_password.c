@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/accounts.h"
+#include "core/admin/accounts.h"
 #include "crypto/password.h"
 
 /* Cheap parameters keep the tests fast; the default cost is checked once. */

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/plan.h"
-#include "core/profile.h"
+#include "core/model/plan.h"
+#include "core/model/profile.h"
 
 static cf_node node(const char *fqdn, const char *product, bool publisher)
 {

@@ -12,10 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/deployment.h"
-#include "core/identity.h"
-#include "core/revcheck.h"
-#include "core/trust.h"
+#include "core/fleet/deployment.h"
+#include "core/lifecycle/identity.h"
+#include "core/revocation/revcheck.h"
+#include "core/lifecycle/trust.h"
 #include "util/clock.h"
 
 #define T0 INT64_C(1900000000)

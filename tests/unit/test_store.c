@@ -18,8 +18,8 @@
 #include <unistd.h>
 
 #include "pgtest.h"
-#include "core/endpoint.h"
-#include "core/crlfetch.h"
+#include "core/lifecycle/endpoint.h"
+#include "core/revocation/crlfetch.h"
 #include "core/jobs/duties.h"
 #include "crypto/x509.h"
 #include "store/store.h"

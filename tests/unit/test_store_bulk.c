@@ -1,5 +1,5 @@
 /* The store's bulk paths (src/store/certs.c: multi-row inserts, IN-list lookups, many deletes) and
- * the two imports built on them (core/trust.c bundles, core/endpoint.c LSCs): the same rows, ids,
+ * the two imports built on them (core/lifecycle/trust.c bundles, core/lifecycle/endpoint.c LSCs): the same rows, ids,
  * counts, notes and warnings as placing each certificate one at a time; and certificate lists
  * read a node's page at a time, in the order of one query over all nodes. On SQLite in a temporary
  * directory; on PostgreSQL when ctest gives PGSERVER and PGTEST_DIR (unit_store_bulk_pg, a
@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include "pgtest.h"
-#include "core/endpoint.h"
-#include "core/trust.h"
+#include "core/lifecycle/endpoint.h"
+#include "core/lifecycle/trust.h"
 #include "crypto/x509.h"
 #include "store/store.h"
 #include "util/clock.h"

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/validate.h"
+#include "core/check/validate.h"
 
 static cf_facts names(const char *cn, const char *const *san)
 {

@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/certjson.h"
-#include "core/crlfetch.h"
-#include "core/revocation.h"
+#include "core/view/certjson.h"
+#include "core/revocation/crlfetch.h"
+#include "core/revocation/revocation.h"
 #include "util/clock.h"
 
 #define DAY 86400

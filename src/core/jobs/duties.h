@@ -6,8 +6,8 @@
 #define CF_DUTIES_H
 
 #include "core/jobs/jobs.h"
-#include "core/monitor.h"
-#include "core/revcheck.h"
+#include "core/monitor/monitor.h"
+#include "core/revocation/revcheck.h"
 
 #define CF_DUTY_MONITOR "monitor"
 #define CF_DUTY_CRL "crl-download"
