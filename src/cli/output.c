@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "core/view/certjson.h"
+#include "util/clock.h"
 #include "util/fileio.h"
 #include "util/secret.h"
 #include "util/text.h"
@@ -212,6 +213,7 @@ struct cert_list {
 	bool json;
 	size_t count;
 	cf_buf buf;
+	cf_certjson_rev rev; /* with --json, each row's revocation status, as the API gives it */
 	void (*line)(const cf_certrow *r);
 };
 
@@ -222,7 +224,7 @@ static int cert_list_row(void *ctx, const cf_certrow *r)
 		cf_buf_reset(&l->buf);
 		if (l->count > 0)
 			cf_buf_add(&l->buf, ",", 1);
-		cf_certjson_write(&l->buf, r);
+		cf_certjson_write_rev(&l->buf, r, &l->rev);
 		fwrite(l->buf.p, 1, l->buf.len, stdout);
 	} else {
 		l->line(r);
@@ -246,12 +248,18 @@ int cli_cert_list(cli *c, cf_certfilter *f, const char *expiring, const char *he
 		cf_node_free(&n);
 	}
 	struct cert_list l = {.json = c->json, .line = line};
-	if (c->json)
+	cf_crlset *crls = NULL;
+	if (c->json) {
+		if (cf_crlset_load(c->st, NULL, &crls, &e) != CF_OK)
+			return cli_fail(c, &e);
+		l.rev = (cf_certjson_rev){
+			.crls = crls, .st = c->st, .ocsp = cf_store_revcheck_any(c->st), .now = cf_clock_now()};
 		fputs("{\"items\":[", stdout);
-	else
+	} else
 		printf("%s\n", header);
 	cf_code r = cf_store_cert_each(c->st, f, cert_list_row, &l, &e);
 	cf_buf_free(&l.buf);
+	cf_crlset_free(crls);
 	if (c->json)
 		fputs("]}\n", stdout);
 	if (r == CF_OK)

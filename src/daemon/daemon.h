@@ -142,11 +142,6 @@ json_t *cf_change_json(cf_req *q, const cf_outcome *out);
 /* The stored CRLs, parsed again only when the store changed (a page of certificates asks about
  * each of them); NULL with e set when they cannot be read. */
 const struct cf_crlset *cf_daemon_crls(cf_daemon *d, cf_err *e);
-/* The revocation status shown for a certificate (list column, details): the stored CRLs' word
- * (crl), or what OCSP last said of it (revocation_checks) when that is revoked and the CRL does
- * not say so, or when no CRL covers it; *source "crl" or "ocsp", rec the OCSP record (free it). */
-const char *cf_daemon_revocation(cf_store *st, cf_revstatus crl, const char *sha256, const char **source,
-				 cf_revcheckrow *rec);
 
 /* The evhttp callback for every request (arg: the cf_daemon): sets up a cf_req and dispatches. */
 void cf_daemon_handle(struct evhttp_request *r, void *arg);

@@ -317,18 +317,6 @@ void cf_route_crl_schedule_put(cf_req *q)
 
 /* ---- one certificate's status ------------------------------------------------------------------- */
 
-const char *cf_daemon_revocation(cf_store *st, cf_revstatus crl, const char *sha256, const char **source,
-				 cf_revcheckrow *rec)
-{
-	*source = "crl";
-	if (crl == CF_REV_REVOKED || cf_store_revcheck_get(st, sha256, rec, NULL) != CF_OK)
-		return cf_revstatus_name(crl);
-	if (crl != CF_REV_UNKNOWN && strcmp(rec->status, "revoked") != 0)
-		return cf_revstatus_name(crl); /* the CRL's word stands unless OCSP says revoked */
-	*source = "ocsp";
-	return strcmp(rec->status, "revoked") == 0 ? "revoked" : strcmp(rec->status, "good") == 0 ? "good" : "unknown";
-}
-
 const cf_crlset *cf_daemon_crls(cf_daemon *d, cf_err *e)
 {
 	int64_t version = cf_store_data_version(d->st), generation = 0;
@@ -371,7 +359,7 @@ void cf_route_cert_revocation(cf_req *q)
 		cf_revstatus crl = cf_crlset_lookup(set, cert, cf_clock_now(), msg, sizeof(msg));
 		const char *source = NULL;
 		cf_revcheckrow rec = {0};
-		const char *word = cf_daemon_revocation(q->d->st, crl, r.facts.sha256, &source, &rec);
+		const char *word = cf_revocation_word(q->d->st, crl, r.facts.sha256, &source, &rec);
 		if (strcmp(source, "ocsp") == 0) /* what OCSP said, where and when */
 			cf_revcheck_describe(&rec, msg, sizeof(msg));
 		cf_revcheckrow_free(&rec);

@@ -373,6 +373,13 @@ assert_contains "details: how the answer was trusted" "(delegated)" "$(json 'd["
 CODE=$(curl -sk -o certs.json -w '%{http_code}' -b admin.jar "$BASE/certificates?store=tomcat-trust&node=$N1")
 assert_eq "list: a root, never asked, no CRL" "unknown/crl" \
 	"$(json '" ".join(c["revocation"] + "/" + c["revocation_source"] for c in d["items"] if c["cn"] == "Revcheck Test Root")' <certs.json)"
+# the command line's list says the same of every certificate (one decision, in core)
+words='" ".join("%s:%s/%s" % (c["id"], c["revocation"], c["revocation_source"]) for c in sorted(d["items"], key=lambda c: c["id"]))'
+curl -sk -o all.json -b admin.jar "$BASE/certificates?limit=1000"
+cf --json cert list >cli.json
+assert_eq "cert list --json and the API agree on every certificate's revocation" "$(json "$words" <all.json)" \
+	"$(json "$words" <cli.json)"
+assert_contains "among them revoked from OCSP" "revoked/ocsp" "$(json "$words" <cli.json)"
 assert_clean_stop
 
 assert_eq "no sanitizer report" "" "$(grep -lE 'runtime error|Sanitizer' "$T"/log/* "$T/daemon.err" 2>/dev/null || true)"

@@ -680,3 +680,15 @@ cf_code cf_revocation_upload_ocsp(const cf_revocation_settings *rs, const cf_ocs
 		"no revocation status: %s: %s, and no CRL of its issuer; accepted as not revoked", src, v->message);
 	return CF_OK;
 }
+
+const char *cf_revocation_word(cf_store *st, cf_revstatus crl, const char *sha256, const char **source,
+			       cf_revcheckrow *rec)
+{
+	*source = "crl";
+	if (crl == CF_REV_REVOKED || cf_store_revcheck_get(st, sha256, rec, NULL) != CF_OK)
+		return cf_revstatus_name(crl);
+	if (crl != CF_REV_UNKNOWN && strcmp(rec->status, "revoked") != 0)
+		return cf_revstatus_name(crl); /* the CRL's word stands unless OCSP says revoked */
+	*source = "ocsp";
+	return strcmp(rec->status, "revoked") == 0 ? "revoked" : strcmp(rec->status, "good") == 0 ? "good" : "unknown";
+}

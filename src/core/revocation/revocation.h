@@ -88,6 +88,12 @@ cf_revstatus cf_revsource_status(void *ctx, const cf_vresult *chain, int64_t now
 
 /* "good", "revoked", "crl-expired", "unknown". */
 const char *cf_revstatus_name(cf_revstatus s);
+/* The revocation status a stored certificate shows (the certificate list of the command line and
+ * the API, its details): the stored CRLs' word (crl), or what OCSP last said of it when that is
+ * revoked and the CRL does not say so, or when no CRL covers it; *source "crl" or "ocsp", rec the
+ * OCSP record used (free it with cf_revcheckrow_free). */
+const char *cf_revocation_word(cf_store *st, cf_revstatus crl, const char *sha256, const char **source,
+			       cf_revcheckrow *rec);
 
 /* What OCSP said about a certificate, in the words the store keeps (revocation_checks). */
 typedef struct cf_ocsp_verdict {

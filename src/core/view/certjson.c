@@ -341,3 +341,18 @@ json_t *cf_json_jobs(const cf_job *v, size_t n, int64_t now)
 	}
 	return json_pack("{s:o}", "items", items);
 }
+
+void cf_certjson_write_rev(cf_buf *b, const cf_certrow *r, const cf_certjson_rev *rev)
+{
+	cf_certjson_write(b, r);
+	if (b->len == 0 || b->p[b->len - 1] != '}')
+		return; /* out of memory: the buffer says so */
+	cf_revstatus crl = cf_crlset_lookup_facts(rev->crls, r->facts.issuer, r->facts.serial, rev->now);
+	const char *source = "crl", *word = cf_revstatus_name(crl);
+	cf_revcheckrow rec = {0};
+	if (rev->ocsp)
+		word = cf_revocation_word(rev->st, crl, r->facts.sha256, &source, &rec);
+	cf_revcheckrow_free(&rec);
+	b->len--;
+	cf_buf_addf(b, ",\"revocation\":\"%s\",\"revocation_source\":\"%s\"}", word, source);
+}

@@ -23,6 +23,17 @@ json_t *cf_json_cert(const cf_certrow *r);
 const char *cf_certkind_field(cf_certkind kind);
 /* The same object as compact JSON text appended to b (what listings stream). */
 void cf_certjson_write(cf_buf *b, const cf_certrow *r);
+/* What a listing needs for each row's revocation status: the stored CRLs, the store (what OCSP
+ * last said), whether OCSP said anything of any certificate, the time. */
+typedef struct cf_certjson_rev {
+	const cf_crlset *crls;
+	cf_store *st;
+	bool ocsp;
+	int64_t now;
+} cf_certjson_rev;
+/* cf_certjson_write with two members more: "revocation" (cf_revocation_word) and
+ * "revocation_source" ("crl" or "ocsp"): the one writer of the command line's and the API's lists. */
+void cf_certjson_write_rev(cf_buf *b, const cf_certrow *r, const cf_certjson_rev *rev);
 /* CSR object: node, purpose, subject, san, key_usage, ext_key_usage, key_type, key_bits, hash, pem. */
 json_t *cf_json_csr(const cf_csr_view *v);
 json_t *cf_json_node(const cf_node *n);
