@@ -2112,6 +2112,7 @@ static void test_jobs_tick(void **state)
 
 	assert_int_equal(cf_jobs_tick(f->st, &ea, now, &wake, &e), CF_OK);
 	assert_int_equal(passes, 1); /* a new store: the monitor's first pass at once */
+	assert_int_equal(wake, now); /* after a run, a look again at once */
 	assert_int_equal(cf_jobs_tick(b, &eb, now, &wake, &e), CF_OK);
 	assert_int_equal(passes, 1); /* done: not due again in the other process */
 	assert_true(wake > now && wake <= now + 60);

@@ -185,11 +185,12 @@ cf_code cf_jobs_tick(cf_store *st, const cf_jobs_env *env, int64_t now, int64_t 
 				*e = de;
 			}
 		} else if (taken) {
+			/* one run a tick: a long one makes now stale for the leases of the rest, so the
+			 * runner looks again at once with the clock's time */
 			run_held(st, env, d, &job, now);
 			cf_job_clear(&job);
-			/* the row now says when it is due again */
-			if (cf_store_job_get(st, d->kind, "", &job, &de) == CF_OK && job.next_run < *wake)
-				*wake = job.next_run;
+			*wake = now;
+			break;
 		} else if (job.next_run <= now) {
 			cf_jobs_say(env, CF_JOB_DEBUG, "%s: due, and running in %s", d->kind,
 				    job.lease_holder[0] != '\0' ? job.lease_holder : "another process");

@@ -63,8 +63,8 @@ extern const cf_duty *const cf_duties[];
 const cf_duty *cf_duty_find(const char *kind);
 
 /* Brings the job table up to date (a row for each duty, re-planned when its settings changed),
- * then runs each job that is due at now and that no other process holds. *wake is when the next
- * job is due (for the runner's sleep). An error in e is one the table itself met; a run's failure
+ * then runs the first job that is due at now and that no other process holds. *wake is when the
+ * next job is due (for the runner's sleep), now itself after a run (look again at once). An error in e is one the table itself met; a run's failure
  * is recorded in its row and logged. */
 cf_code cf_jobs_tick(cf_store *st, const cf_jobs_env *env, int64_t now, int64_t *wake, cf_err *e);
 
