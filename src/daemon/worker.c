@@ -179,6 +179,8 @@ bool cf_worker_defer(cf_req *q, cf_work_fn work, cf_done_fn done, void *arg)
 	cf_worker *w = q->d->worker;
 	task *t = calloc(1, sizeof(*t));
 	if (t == NULL || (t->path = strdup(q->path)) == NULL || w == NULL) {
+		if (t != NULL)
+			free(t->path); /* the copy made before the worker was found missing */
 		free(t);
 		reply_busy(q, "certfleetd cannot take this request just now");
 		return false;
