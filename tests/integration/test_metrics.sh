@@ -249,7 +249,13 @@ sample() { # sample FILE NAME: the value of an unlabelled sample
 
 # ==== 1. /metrics on loopback ===========================================================================
 # (--metrics-cache 0: every request builds its answer, so a change shows at the next one)
+# the first "pass done" in the log: the runner's start-up pass has finished
+wait_pass_done() {
+	for _ in $(seq 1 300); do grep -q 'monitor: pass done' "$T/daemon.err" && return 0; sleep 0.1; done
+	fail "no monitor pass done within 30 s"
+}
 start_certfleetd --log-level debug --metrics-cache 0
+wait_pass_done # the start-up pass runs on the job runner beside the listener
 CODE=$(curl -sk -D m1.hdr -o m1.txt -w '%{http_code}' "$ORIGIN/metrics") || CODE="curl failed"
 assert_eq "GET /metrics on 127.0.0.1 without any credentials" 200 "$CODE"
 assert_contains "Content-Type of /metrics" "text/plain; version=0.0.4" "$(grep -i '^content-type:' m1.hdr | tr -d '\r')"
@@ -472,7 +478,7 @@ assert_eq "certificates inside the window at the daemon's time" 1 "$([ "$DUE" -g
 assert_no_sanitizer_report "before the next daemon"
 : >"$T/daemon.err"
 CERTFLEET_NOW=$NOW1 start_certfleetd --log-level debug
-for _ in $(seq 1 50); do grep -q 'monitor: pass done' "$T/daemon.err" && break; sleep 0.1; done
+wait_pass_done
 assert_eq "one log line per notification at start-up" "$DUE" "$(grep -c 'info monitor: .* expires ' "$T/daemon.err" || true)"
 assert_contains "the tomcat line as the command line writes it" \
 	"info monitor: $PUB tomcat \"$PUB\" expires $TOMCAT_NA (10 days): breaks " "$(cat "$T/daemon.err")"
@@ -507,7 +513,7 @@ assert_no_sanitizer_report "before the next daemon"
 : >"$T/daemon.err"
 NOW2=$((NA_EPOCH - 43200))
 CERTFLEET_NOW=$NOW2 start_certfleetd --log-level debug
-for _ in $(seq 1 50); do grep -q 'monitor: pass done' "$T/daemon.err" && break; sleep 0.1; done
+wait_pass_done
 NEXT=$(sed -n 's/.*monitor: pass done: .* next pass due \(.*\)$/\1/p' "$T/daemon.err" | head -1)
 assert_eq "within a day of expiry: the next pass in one hour" "$("$PYP" -c 'import sys,time; print(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(sys.argv[1]) + 3600)))' "$NOW2")" "$NEXT"
 assert_contains "within a day of expiry: notified again (0 days)" "info monitor: $PUB tomcat \"$PUB\" expires $TOMCAT_NA (0 days)" "$(cat "$T/daemon.err")"
