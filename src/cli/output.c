@@ -37,7 +37,10 @@ int cli_fail(cli *c, const cf_err *e)
 	else
 		snprintf(line, sizeof(line), "%s", e->message);
 	fprintf(stderr, "certfleet: %s\n", line);
-	cli_audit_refused(c, line);
+	if (cf_audit_refusal_recorded(e))
+		cli_audit_refused(c, line);
+	else
+		c->audit_action = NULL;
 	if (c->json)
 		cli_json(json_pack("{s:{s:i, s:s}}", "error", "code", (int)code, "message", line));
 	return (int)code;

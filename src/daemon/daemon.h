@@ -52,9 +52,17 @@ typedef struct cf_daemon {
 	int64_t metrics_built_us; /* when it was built (monotonic clock) */
 } cf_daemon;
 
+/* A reply made on a worker, kept for the loop to send: libevent's replies belong to the loop. */
+typedef struct cf_held_reply {
+	bool made;
+	int status;
+	struct evbuffer *body;
+} cf_held_reply;
+
 /* One request being answered: the daemon, the request, when it started, its client address. */
 typedef struct cf_req {
 	cf_daemon *d;
+	cf_store *st; /* the store it uses: the loop's (d->st) or, on a worker, the worker's own */
 	struct evhttp_request *r;
 	const char *path; /* decoded path, without the query */
 	const char *arg;  /* the {id} or {name} segment of the route's path, or NULL */
@@ -62,13 +70,18 @@ typedef struct cf_req {
 	json_t *fields; /* the request's fields (JSON body or form parts), to name the one at fault */
 	int64_t started_us;
 	char client[64];
-	const cf_session *session; /* set by cf_req_session */
+	const cf_session *session; /* set by cf_req_session: &session_copy */
+	cf_session session_copy;
+	cf_held_reply *held; /* on a worker: the reply, sent by the loop when the handler is done */
 } cf_req;
 
 /* Logs one line on stderr (level "info"/"debug"/"error"), printf-style. */
 void cf_dlog(const cf_daemon *d, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* Sends len bytes at p as the body (with the security headers) and logs the request line. */
+/* Sends len bytes at p as the body (with the security headers) and logs the request line; on a
+ * worker (q->held) the reply is kept for the loop to send (cf_reply_held). */
 void cf_reply_bytes(cf_req *q, int status, const char *type, const void *p, size_t len);
+/* On the loop: sends the reply a worker kept for q (500 when its handler made none) and frees it. */
+void cf_reply_held(cf_req *q);
 /* Sends body (steals the reference) with status and logs the request line. */
 void cf_reply_json(cf_req *q, int status, json_t *body);
 /* Sends {"error":{"code","message"}} with status. */
@@ -113,7 +126,7 @@ typedef struct cf_change {
 	const char *action;
 	char object[600];
 	cf_daemon *d;
-	cf_store *st; /* where its row is armed: the loop's store, or a worker's (cf_change_move) */
+	cf_store *st; /* where its row is armed: the request's store */
 } cf_change;
 
 /* Starts an audited change: its row is armed on the store, to be written by the change's own
@@ -124,14 +137,6 @@ void cf_change_begin(cf_req *q, cf_change *c, const char *action, const char *fm
  * true (the caller replies); on failure rolls back, records the refusal with its error line,
  * replies the error and returns false. */
 bool cf_change_end(cf_req *q, cf_change *c, cf_code rc, const cf_err *e);
-/* A change a worker makes (worker.h): its row armed on the worker's store st instead (the loop
- * first moves it to NULL, disarming its own store, then the worker to its store). */
-void cf_change_move(cf_change *c, cf_store *st);
-/* The store half of cf_change_end, for a worker: after the library call returned rc, makes sure
- * the row is there (CF_OK), or rolls back and records the refusal (rc, e as it was), or says the
- * change was made without its row (CF_E_INTERNAL in e). The loop then replies (cf_reply_err on
- * failure). */
-cf_code cf_change_settle(cf_change *c, cf_code rc, cf_err *e);
 /* The refusal half of cf_change_end without the reply: rolls back and records the refusal with
  * its error line (for a route whose refused answer carries more than the error). */
 void cf_change_refused(cf_req *q, cf_change *c, const cf_err *e);

@@ -58,9 +58,18 @@ static const char *method_name(const cf_req *q)
 	}
 }
 
+/* Sends body with status and logs the request line (on the loop). */
+static void send_reply(cf_req *q, int status, struct evbuffer *body)
+{
+	evhttp_send_reply(q->r, status, status < 400 ? "OK" : "Error", body);
+	int64_t us = now_us() - q->started_us;
+	cf_dlog(q->d, CF_LOG_INFO, "%s %s %s %d %" PRId64 ".%03" PRId64 "ms", q->client, method_name(q), q->path,
+		status, us / 1000, us % 1000);
+}
+
 void cf_reply_bytes(cf_req *q, int status, const char *type, const void *p, size_t len)
 {
-	struct evbuffer *out = evbuffer_new();
+	/* the headers go on the request on either thread: nothing else touches it until the reply */
 	struct evkeyvalq *h = evhttp_request_get_output_headers(q->r);
 	evhttp_add_header(h, "Content-Type", type);
 	evhttp_add_header(h, "Cache-Control", "no-store");
@@ -70,14 +79,32 @@ void cf_reply_bytes(cf_req *q, int status, const char *type, const void *p, size
 	evhttp_add_header(h, "Content-Security-Policy",
 			  "default-src 'self'; frame-ancestors 'none'; form-action 'self'");
 	evhttp_add_header(h, "Strict-Transport-Security", "max-age=31536000");
+	if (q->held != NULL) {
+		q->held->made = true;
+		q->held->status = status;
+		if (q->held->body != NULL && p != NULL)
+			evbuffer_add(q->held->body, p, len);
+		return;
+	}
+	struct evbuffer *out = evbuffer_new();
 	if (out != NULL && p != NULL)
 		evbuffer_add(out, p, len);
-	evhttp_send_reply(q->r, status, status < 400 ? "OK" : "Error", out);
+	send_reply(q, status, out);
 	if (out != NULL)
 		evbuffer_free(out);
-	int64_t us = now_us() - q->started_us;
-	cf_dlog(q->d, CF_LOG_INFO, "%s %s %s %d %" PRId64 ".%03" PRId64 "ms", q->client, method_name(q), q->path,
-		status, us / 1000, us % 1000);
+}
+
+void cf_reply_held(cf_req *q)
+{
+	cf_held_reply *held = q->held;
+	q->held = NULL;
+	if (held->made && held->body != NULL)
+		send_reply(q, held->status, held->body);
+	else
+		cf_reply_error(q, 500, "internal error", held->made ? "out of memory" : "the request got no answer");
+	if (held->body != NULL)
+		evbuffer_free(held->body);
+	held->body = NULL;
 }
 
 void cf_reply_json(cf_req *q, int status, json_t *body)
@@ -141,7 +168,8 @@ json_t *cf_err_json(cf_req *q, const cf_err *e, int *status_out)
 	 * reconnected at the next request), or another process runs the job: the same request may
 	 * succeed soon, when the error says or after a default pause */
 	bool down = e->reason != NULL && strcmp(e->reason, CF_REASON_STORE_DOWN) == 0;
-	if (down || (e->reason != NULL && strcmp(e->reason, CF_REASON_RETRY) == 0)) {
+	if (down || (e->reason != NULL &&
+		     (strcmp(e->reason, CF_REASON_RETRY) == 0 || strcmp(e->reason, CF_REASON_STORE_BUSY) == 0))) {
 		char after[16];
 		snprintf(after, sizeof(after), "%d", e->retry_after > 0 ? e->retry_after : down ? 5 : 1);
 		status = 503;
@@ -297,16 +325,17 @@ bool cf_daemon_upload_allowed(cf_daemon *d, const char *cookie, size_t cookie_le
 		return false;
 	memcpy(token, csrf, 64);
 	token[64] = '\0';
-	const cf_session *s = cf_session_find(d->sessions, id, cf_clock_now());
-	return s != NULL && s->admin && cf_token_equal(token, s->csrf);
+	cf_session s;
+	return cf_session_find(d->sessions, id, cf_clock_now(), &s) && s.admin && cf_token_equal(token, s.csrf);
 }
 
 bool cf_req_session(cf_req *q)
 {
 	char id[65];
 	const char *c = evhttp_find_header(evhttp_request_get_input_headers(q->r), "Cookie");
-	q->session = session_cookie(c, c != NULL ? strlen(c) : 0, id)
-			     ? cf_session_find(q->d->sessions, id, cf_clock_now())
+	q->session = session_cookie(c, c != NULL ? strlen(c) : 0, id) &&
+				     cf_session_find(q->d->sessions, id, cf_clock_now(), &q->session_copy)
+			     ? &q->session_copy
 			     : NULL;
 	if (q->session == NULL) {
 		cf_reply_error(q, 401, "unauthenticated", "log in first");
@@ -341,17 +370,8 @@ void cf_change_begin(cf_req *q, cf_change *c, const char *action, const char *fm
 	vsnprintf(c->object, sizeof(c->object), fmt, ap);
 	va_end(ap);
 	c->d = q->d;
-	c->st = q->d->st;
+	c->st = q->st;
 	cf_store_audit_pending(c->st, c->actor.account, c->actor.client, action, c->object);
-}
-
-void cf_change_move(cf_change *c, cf_store *st)
-{
-	if (c->st != NULL)
-		cf_store_audit_disarm(c->st);
-	c->st = st;
-	if (st != NULL)
-		cf_store_audit_pending(st, c->actor.account, c->actor.client, c->action, c->object);
 }
 
 /* Records the refusal of c with e's line (the change rolled back). */
@@ -361,6 +381,8 @@ static void record_refusal(cf_change *c, const cf_err *e)
 	char result[sizeof(e->subject) + sizeof(e->message) + 16];
 	cf_store_audit_disarm(c->st);
 	cf_store_rollback(c->st);
+	if (!cf_audit_refusal_recorded(e))
+		return;
 	if (e->subject[0] != '\0')
 		snprintf(result, sizeof(result), "refused: %s: %s", e->subject, e->message);
 	else
@@ -369,28 +391,21 @@ static void record_refusal(cf_change *c, const cf_err *e)
 		cf_dlog(c->d, CF_LOG_ERROR, "audit log: %s", ae.message);
 }
 
-cf_code cf_change_settle(cf_change *c, cf_code rc, cf_err *e)
+bool cf_change_end(cf_req *q, cf_change *c, cf_code rc, const cf_err *e)
 {
 	cf_err ae = {0};
 	cf_store_audit_disarm(c->st);
 	if (rc != CF_OK) {
 		record_refusal(c, e);
-		return rc;
+		cf_reply_err(q, e);
+		return false;
 	}
 	/* the change's commit carried the row, unless it made no transaction of its own */
 	if (cf_store_audit_written(c->st) ||
 	    cf_audit_record(c->st, &c->actor, c->action, c->object, "ok", &ae) == CF_OK)
-		return CF_OK;
-	cf_dlog(c->d, CF_LOG_ERROR, "audit log: %s", ae.message);
-	return cf_err_set(e, CF_E_INTERNAL, NULL, "the change was made but its audit row was not written");
-}
-
-bool cf_change_end(cf_req *q, cf_change *c, cf_code rc, const cf_err *e)
-{
-	cf_err out = *e;
-	if (cf_change_settle(c, rc, &out) == CF_OK)
 		return true;
-	cf_reply_err(q, &out);
+	cf_dlog(c->d, CF_LOG_ERROR, "audit log: %s", ae.message);
+	cf_reply_error(q, 500, "internal error", "the change was made but its audit row was not written");
 	return false;
 }
 
@@ -406,7 +421,7 @@ json_t *cf_change_json(cf_req *q, const cf_outcome *out)
 	for (size_t i = 0; i < out->n_ids; i++) {
 		cf_certrow r = {0};
 		json_array_append_new(ids, json_integer(out->ids[i]));
-		if (cf_store_cert_get(q->d->st, out->ids[i], false, &r, NULL) == CF_OK)
+		if (cf_store_cert_get(q->st, out->ids[i], false, &r, NULL) == CF_OK)
 			json_array_append_new(items, cf_json_cert(&r));
 		cf_certrow_free(&r);
 	}
@@ -449,6 +464,7 @@ static const char *request_problem(struct evhttp_request *r, const char *path, s
 void cf_daemon_handle(struct evhttp_request *r, void *arg)
 {
 	cf_req q = {.d = arg, .r = r, .path = "?", .started_us = now_us()};
+	q.st = q.d->st;
 	struct evhttp_connection *con = evhttp_request_get_connection(r);
 	char *addr = NULL;
 	ev_uint16_t port = 0;

@@ -1,4 +1,5 @@
 /* The global budget of login password checks (see login_budget.h). */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@ struct reserve {
 };
 
 struct cf_login_budget {
+	pthread_mutex_t mu;
 	int percent;	    /* of the time that passes, earned as checking time */
 	int64_t level;	    /* checking time available, in hundredths of ms (below 0: overdrawn) */
 	int64_t last_ms;    /* when level was last brought up to date (-1: never) */
@@ -28,6 +30,7 @@ cf_login_budget *cf_login_budget_new(int percent)
 	cf_login_budget *b = calloc(1, sizeof(*b));
 	if (b == NULL)
 		return NULL;
+	pthread_mutex_init(&b->mu, NULL);
 	b->percent = percent;
 	b->level = FULL;
 	b->last_ms = -1;
@@ -37,6 +40,8 @@ cf_login_budget *cf_login_budget_new(int percent)
 
 void cf_login_budget_free(cf_login_budget *b)
 {
+	if (b != NULL)
+		pthread_mutex_destroy(&b->mu);
 	free(b);
 }
 
@@ -54,13 +59,13 @@ static void refill(cf_login_budget *b, int64_t now_ms)
 		b->last_ms = now_ms;
 }
 
-bool cf_login_budget_open(cf_login_budget *b, int64_t now_ms)
+static bool open_held(cf_login_budget *b, int64_t now_ms)
 {
 	refill(b, now_ms);
 	return b->level > 0;
 }
 
-void cf_login_budget_charge(cf_login_budget *b, int64_t ms, int64_t now_ms)
+static void charge_held(cf_login_budget *b, int64_t ms, int64_t now_ms)
 {
 	/* taken before the share of the time the check itself took is earned: at 100 % a check
 	 * always earns back what it cost */
@@ -68,14 +73,14 @@ void cf_login_budget_charge(cf_login_budget *b, int64_t ms, int64_t now_ms)
 	refill(b, now_ms);
 }
 
-int64_t cf_login_budget_wait_ms(cf_login_budget *b, int64_t now_ms)
+static int64_t wait_ms_held(cf_login_budget *b, int64_t now_ms)
 {
 	refill(b, now_ms);
 	/* the time that earns the level back above zero */
 	return b->level > 0 ? 0 : -b->level / b->percent + 1;
 }
 
-bool cf_login_budget_take_reserve(cf_login_budget *b, const char *account, int64_t now_ms)
+static bool take_reserve_held(cf_login_budget *b, const char *account, int64_t now_ms)
 {
 	struct reserve *slot = NULL, *spare = NULL;
 	for (int i = 0; i < CF_LOGIN_RESERVE_MAX && slot == NULL; i++) {
@@ -97,7 +102,7 @@ bool cf_login_budget_take_reserve(cf_login_budget *b, const char *account, int64
 	return true;
 }
 
-bool cf_login_budget_refused(cf_login_budget *b, int64_t now_ms, unsigned long *count)
+static bool refused_held(cf_login_budget *b, int64_t now_ms, unsigned long *count)
 {
 	b->held++;
 	if (b->logged_ms >= 0 && now_ms - b->logged_ms < CF_LOGIN_BUDGET_LOG_MS)
@@ -106,4 +111,46 @@ bool cf_login_budget_refused(cf_login_budget *b, int64_t now_ms, unsigned long *
 	b->held = 0;
 	b->logged_ms = now_ms;
 	return true;
+}
+
+/* ---- the public calls: each the *_held function above under b->mu (the loop and the workers
+ * share the table) ---- */
+
+bool cf_login_budget_open(cf_login_budget *b, int64_t now_ms)
+{
+	pthread_mutex_lock(&b->mu);
+	bool r = open_held(b, now_ms);
+	pthread_mutex_unlock(&b->mu);
+	return r;
+}
+
+void cf_login_budget_charge(cf_login_budget *b, int64_t ms, int64_t now_ms)
+{
+	pthread_mutex_lock(&b->mu);
+	charge_held(b, ms, now_ms);
+	pthread_mutex_unlock(&b->mu);
+}
+
+int64_t cf_login_budget_wait_ms(cf_login_budget *b, int64_t now_ms)
+{
+	pthread_mutex_lock(&b->mu);
+	int64_t r = wait_ms_held(b, now_ms);
+	pthread_mutex_unlock(&b->mu);
+	return r;
+}
+
+bool cf_login_budget_take_reserve(cf_login_budget *b, const char *account, int64_t now_ms)
+{
+	pthread_mutex_lock(&b->mu);
+	bool r = take_reserve_held(b, account, now_ms);
+	pthread_mutex_unlock(&b->mu);
+	return r;
+}
+
+bool cf_login_budget_refused(cf_login_budget *b, int64_t now_ms, unsigned long *count)
+{
+	pthread_mutex_lock(&b->mu);
+	bool r = refused_held(b, now_ms, count);
+	pthread_mutex_unlock(&b->mu);
+	return r;
 }

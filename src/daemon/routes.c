@@ -12,6 +12,7 @@
 #include "core/fleet/status.h"
 #include "crypto/password.h"
 #include "daemon/daemon.h"
+#include "daemon/worker.h"
 #include "util/clock.h"
 #include "util/text.h"
 
@@ -132,7 +133,12 @@ void cf_routes_dispatch(cf_req *q)
 		path_known = true;
 		if (routes[i].method == m) {
 			q->arg = strchr(routes[i].path, '{') != NULL ? arg : NULL;
-			routes[i].fn(q);
+			/* Every change runs on a worker: it may wait on the store's write lock, a password
+			 * hash or the network. Reads stay on the loop (a read never waits on a writer). */
+			if (m != EVHTTP_REQ_GET && q->d->worker != NULL)
+				cf_worker_route(q, routes[i].fn);
+			else
+				routes[i].fn(q);
 			return;
 		}
 	}
@@ -182,7 +188,7 @@ void cf_route_login(cf_req *q)
 {
 	json_t *body = cf_req_json(q);
 	const char *user = NULL, *password = NULL;
-	const cf_session *s = NULL;
+	cf_session s = {0};
 	cf_user u = {0};
 	cf_err e = {0};
 	if (body == NULL)
@@ -193,7 +199,7 @@ void cf_route_login(cf_req *q)
 		cf_reply_error(q, 400, "input rejected", "expected {\"user\", \"password\"}");
 		goto out;
 	}
-	cf_code rc = cf_store_user_get(q->d->st, user, &u, &e);
+	cf_code rc = cf_store_user_get(q->st, user, &u, &e);
 	if (rc != CF_OK && rc != CF_E_NOTFOUND) {
 		cf_reply_err(q, &e);
 		goto out;
@@ -231,7 +237,7 @@ void cf_route_login(cf_req *q)
 			cf_throttle_locked_fail(q->d->throttle, u.name, u.locked_until, now);
 		} else if (!locked && rc == CF_OK) {
 			int64_t until = cf_throttle_account_lock(u.failed_logins + 1, now);
-			if (cf_store_user_set_login_state(q->d->st, u.name, u.failed_logins + 1, until, &e) != CF_OK) {
+			if (cf_store_user_set_login_state(q->st, u.name, u.failed_logins + 1, until, &e) != CF_OK) {
 				cf_reply_err(q, &e);
 				goto out;
 			}
@@ -250,7 +256,7 @@ void cf_route_login(cf_req *q)
 		goto out;
 	}
 	if ((u.failed_logins != 0 || u.locked_until != 0) &&
-	    cf_store_user_set_login_state(q->d->st, u.name, 0, 0, &e) != CF_OK) {
+	    cf_store_user_set_login_state(q->st, u.name, 0, 0, &e) != CF_OK) {
 		cf_reply_err(q, &e);
 		goto out;
 	}
@@ -259,11 +265,12 @@ void cf_route_login(cf_req *q)
 		goto out;
 	}
 	char cookie[160];
-	snprintf(cookie, sizeof(cookie), "certfleet_session=%s; HttpOnly; Secure; SameSite=Strict; Path=/", s->id);
+	snprintf(cookie, sizeof(cookie), "certfleet_session=%s; HttpOnly; Secure; SameSite=Strict; Path=/", s.id);
 	evhttp_add_header(evhttp_request_get_output_headers(q->r), "Set-Cookie", cookie);
 	cf_dlog(q->d, CF_LOG_DEBUG, "%s login %s (%s)", q->client, u.name, u.role);
-	cf_reply_json(q, 200, json_pack("{s:s, s:s, s:s}", "csrf", s->csrf, "user", u.name, "role", u.role));
+	cf_reply_json(q, 200, json_pack("{s:s, s:s, s:s}", "csrf", s.csrf, "user", u.name, "role", u.role));
 out:
+	cf_secret_wipe(&s, sizeof(s));
 	if (password != NULL)
 		cf_secret_wipe((char *)password, strlen(password));
 	cf_user_free(&u);
@@ -317,7 +324,7 @@ void cf_route_nodes(cf_req *q)
 	cf_err e = {0};
 	if (!cf_req_session(q))
 		return;
-	if (cf_store_nodes(q->d->st, 0, &v, &n, &e) != CF_OK) {
+	if (cf_store_nodes(q->st, 0, &v, &n, &e) != CF_OK) {
 		cf_reply_err(q, &e);
 		return;
 	}
@@ -342,7 +349,7 @@ void cf_route_node_delete(cf_req *q)
 	}
 	bool forced = force != NULL && strcmp(force, "true") == 0;
 	cf_change_begin(q, &c, "node delete", "%s%s", q->arg, forced ? " (forced)" : "");
-	cf_code rc = cf_node_delete(q->d->st, q->arg, forced, &out, &e);
+	cf_code rc = cf_node_delete(q->st, q->arg, forced, &out, &e);
 	if (cf_change_end(q, &c, rc, &e)) {
 		json_t *o = cf_change_json(q, &out);
 		json_object_set_new(o, "deleted", json_string(q->arg));
@@ -358,7 +365,7 @@ void cf_route_clusters(cf_req *q)
 	cf_err e = {0};
 	if (!cf_req_session(q))
 		return;
-	if (cf_store_clusters(q->d->st, &v, &n, &e) != CF_OK) {
+	if (cf_store_clusters(q->st, &v, &n, &e) != CF_OK) {
 		cf_reply_err(q, &e);
 		return;
 	}
@@ -378,7 +385,7 @@ void cf_route_cluster_get(cf_req *q)
 	cf_err e = {0};
 	if (!cf_req_session(q))
 		return;
-	if (cf_store_cluster_get(q->d->st, q->arg, 0, &cl, &e) != CF_OK) {
+	if (cf_store_cluster_get(q->st, q->arg, 0, &cl, &e) != CF_OK) {
 		cf_reply_err(q, &e);
 		return;
 	}
@@ -432,7 +439,7 @@ void cf_route_cluster_set(cf_req *q)
 		return;
 	}
 	cf_change_begin(q, &c, "cluster set", "%s %s", q->arg, key);
-	if (cf_change_end(q, &c, cf_cluster_set(q->d->st, q->arg, key, v, n, &e), &e))
+	if (cf_change_end(q, &c, cf_cluster_set(q->st, q->arg, key, v, n, &e), &e))
 		cf_reply_json(q, 200, json_pack("{s:s, s:s, s:O}", "cluster", q->arg, "key", key, "values", values));
 	free(v);
 }
@@ -444,7 +451,7 @@ void cf_route_cluster_delete(cf_req *q)
 	if (!cf_req_change(q, true))
 		return;
 	cf_change_begin(q, &c, "cluster delete", "%s", q->arg);
-	cf_code rc = cf_cluster_delete(q->d->st, q->arg, &e);
+	cf_code rc = cf_cluster_delete(q->st, q->arg, &e);
 	if (cf_change_end(q, &c, rc, &e))
 		cf_reply_json(q, 200, json_pack("{s:s}", "deleted", q->arg));
 }
@@ -456,7 +463,7 @@ void cf_route_status(cf_req *q)
 	cf_err e = {0};
 	if (!cf_req_session(q))
 		return;
-	if (cf_status(q->d->st, &v, &n, &e) != CF_OK) {
+	if (cf_status(q->st, &v, &n, &e) != CF_OK) {
 		cf_reply_err(q, &e);
 		return;
 	}
@@ -473,7 +480,7 @@ void cf_route_doctor(cf_req *q)
 	cf_doctor_opts o = {.node = cf_req_param(q, "node"),
 			    .public_cas = q->d->public_cas,
 			    .public_cas_len = q->d->public_cas_len};
-	if (cf_doctor_run(q->d->st, &o, &f, &e) != CF_OK)
+	if (cf_doctor_run(q->st, &o, &f, &e) != CF_OK)
 		cf_reply_err(q, &e);
 	else
 		cf_reply_json(q, 200, cf_doctor_json(&f));
@@ -489,7 +496,7 @@ void cf_route_audit(cf_req *q)
 	if (!cf_req_session(q) || !cf_req_number(q, "limit", 1, AUDIT_LIMIT_MAX, 50, &limit) ||
 	    !cf_req_number(q, "offset", 0, INT64_MAX, 0, &offset))
 		return;
-	if (cf_store_audit_list(q->d->st, limit, offset, &rows, &n, &total, &e) != CF_OK) {
+	if (cf_store_audit_list(q->st, limit, offset, &rows, &n, &total, &e) != CF_OK) {
 		cf_reply_err(q, &e);
 		return;
 	}

@@ -47,16 +47,16 @@ static void list_page(cf_req *q, cf_certfilter f)
 		f.expiring_before = cf_clock_now() + days * 86400;
 	if (f.node != NULL) {
 		cf_node n = {0};
-		if (cf_store_node_get(q->d->st, f.node, &n, &e) != CF_OK) {
+		if (cf_store_node_get(q->st, f.node, &n, &e) != CF_OK) {
 			cf_reply_err(q, &e);
 			return;
 		}
 		cf_node_free(&n);
 	}
-	page p = {.rev = {.st = q->d->st, .ocsp = cf_store_revcheck_any(q->d->st), .now = cf_clock_now()}};
+	page p = {.rev = {.st = q->st, .ocsp = cf_store_revcheck_any(q->st), .now = cf_clock_now()}};
 	cf_buf_adds(&p.b, "{\"items\":[");
-	if (cf_store_cert_count(q->d->st, &f, &total, &e) != CF_OK || (p.rev.crls = cf_daemon_crls(q->d, &e)) == NULL ||
-	    (f.offset < total && cf_store_cert_each(q->d->st, &f, add_row, &p, &e) != CF_OK)) {
+	if (cf_store_cert_count(q->st, &f, &total, &e) != CF_OK || (p.rev.crls = cf_daemon_crls(q->d, &e)) == NULL ||
+	    (f.offset < total && cf_store_cert_each(q->st, &f, add_row, &p, &e) != CF_OK)) {
 		cf_reply_err(q, &e);
 	} else {
 		cf_buf_addf(&p.b, "],\"total\":%lld}\n", (long long)total);
@@ -85,7 +85,7 @@ void cf_route_cert_get(cf_req *q)
 	int64_t id = 0;
 	if (!cf_req_session(q) || !cf_req_id(q, &id))
 		return;
-	if (cf_store_cert_get(q->d->st, id, false, &r, &e) != CF_OK) {
+	if (cf_store_cert_get(q->st, id, false, &r, &e) != CF_OK) {
 		cf_reply_err(q, &e);
 		return;
 	}
@@ -115,7 +115,7 @@ void cf_route_cert_delete(cf_req *q)
 	if (!cf_req_change(q, true) || !cf_req_id(q, &id))
 		return;
 	cf_change_begin(q, &c, "trust delete", "id %lld", (long long)id);
-	cf_code rc = cf_store_cert_get(q->d->st, id, false, &r, &e);
+	cf_code rc = cf_store_cert_get(q->st, id, false, &r, &e);
 	if (rc == CF_OK && r.kind == CF_LSC) {
 		c.action = "endpoint delete";
 		snprintf(c.object, sizeof(c.object), "LSC of %s on %s (id %lld)", r.name, r.node, (long long)id);
@@ -124,11 +124,11 @@ void cf_route_cert_delete(cf_req *q)
 				(long long)id, r.name, r.node, r.name, r.node);
 	} else if (rc == CF_OK) {
 		snprintf(c.object, sizeof(c.object), "id %lld in %s on %s", (long long)id, r.name, r.node);
-		cf_store_audit_pending(q->d->st, c.actor.account, c.actor.client, c.action, c.object);
+		cf_store_audit_pending(q->st, c.actor.account, c.actor.client, c.action, c.object);
 		rc = r.kind != CF_TRUST
 			     ? cf_err_set(&e, CF_E_STATE, "certificate",
 					  "id %lld is an identity; only trust certificates are deleted", (long long)id)
-			     : cf_trust_delete(q->d->st, r.node, r.name, id, &out, &e);
+			     : cf_trust_delete(q->st, r.node, r.name, id, &out, &e);
 	}
 	if (cf_change_end(q, &c, rc, &e))
 		cf_reply_json(q, 200, cf_change_json(q, &out));
@@ -150,7 +150,7 @@ void cf_route_trust_prune(cf_req *q)
 	if (bad)
 		return;
 	cf_change_begin(q, &c, "trust prune", "%s", node ? node : "all nodes");
-	if (cf_change_end(q, &c, cf_trust_prune(q->d->st, node, &out, &e), &e))
+	if (cf_change_end(q, &c, cf_trust_prune(q->st, node, &out, &e), &e))
 		cf_reply_json(q, 200, cf_change_json(q, &out));
 	cf_outcome_free(&out);
 }

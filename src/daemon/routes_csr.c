@@ -58,7 +58,7 @@ void cf_route_self_signed(cf_req *q)
 	if (bad)
 		return;
 	cf_change_begin(q, &c, "cert self-signed", "%s on %s%s", purpose, node, o.force ? " (forced)" : "");
-	if (cf_change_end(q, &c, cf_identity_self_signed(q->d->st, node, purpose, &o, &out, &e), &e))
+	if (cf_change_end(q, &c, cf_identity_self_signed(q->st, node, purpose, &o, &out, &e), &e))
 		cf_reply_json(q, 200, cf_change_json(q, &out));
 	cf_outcome_free(&out);
 }
@@ -74,7 +74,7 @@ void cf_route_csr_post(cf_req *q)
 	    !issue_opts(q, &o, true))
 		return;
 	cf_change_begin(q, &c, "csr generate", "%s on %s", purpose, node);
-	if (cf_change_end(q, &c, cf_csr_generate(q->d->st, node, purpose, &o, &v, &e), &e))
+	if (cf_change_end(q, &c, cf_csr_generate(q->st, node, purpose, &o, &v, &e), &e))
 		cf_reply_json(q, 200, cf_json_csr(&v));
 	cf_csr_view_free(&v);
 }
@@ -114,7 +114,7 @@ void cf_route_csr_preview(cf_req *q)
 	}
 	bool ms = multi != NULL && multi[0] == '1';
 	query_fields(q, node, purpose);
-	if (cf_csr_preview(q->d->st, node, purpose, ms, &names, key, &e) != CF_OK) {
+	if (cf_csr_preview(q->st, node, purpose, ms, &names, key, &e) != CF_OK) {
 		cf_reply_err(q, &e);
 		return;
 	}
@@ -143,7 +143,7 @@ void cf_route_csr_get(cf_req *q)
 		return;
 	}
 	query_fields(q, node, purpose);
-	if (cf_csr_show(q->d->st, node, purpose, &v, &e) != CF_OK) {
+	if (cf_csr_show(q->st, node, purpose, &v, &e) != CF_OK) {
 		cf_reply_err(q, &e);
 	} else if (format != NULL && strcmp(format, "pem") == 0) {
 		char disposition[400];
@@ -169,6 +169,6 @@ void cf_route_csr_delete(cf_req *q)
 		return;
 	query_fields(q, node, purpose);
 	cf_change_begin(q, &c, "csr discard", "%s on %s", purpose, node);
-	if (cf_change_end(q, &c, cf_csr_discard(q->d->st, node, purpose, &e), &e))
+	if (cf_change_end(q, &c, cf_csr_discard(q->st, node, purpose, &e), &e))
 		cf_reply_json(q, 200, json_pack("{s:s, s:s, s:b}", "node", node, "purpose", purpose, "discarded", 1));
 }

@@ -77,7 +77,7 @@ void cf_route_targets_get(cf_req *q)
 	cf_err e = {0};
 	if (!cf_req_session(q))
 		return;
-	if (cf_deploy_targets(q->d->st, q->arg, NULL, &n, &t, &nt, &e) != CF_OK) {
+	if (cf_deploy_targets(q->st, q->arg, NULL, &n, &t, &nt, &e) != CF_OK) {
 		cf_reply_err(q, &e);
 		return;
 	}
@@ -112,7 +112,7 @@ void cf_route_targets_put(cf_req *q)
 			       .mode = v[4],
 			       .reload = v[5]};
 	cf_change_begin(q, &c, "deploy-target set", "%s on %s", purpose, q->arg);
-	cf_code rc = cf_deploy_target_set(q->d->st, &spec, &e);
+	cf_code rc = cf_deploy_target_set(q->st, &spec, &e);
 	if (rc != CF_OK) {
 		cf_change_refused(q, &c, &e);
 		reply_target_err(q, &e);
@@ -124,7 +124,7 @@ void cf_route_targets_put(cf_req *q)
 	cf_node n = {0};
 	cf_target *t = NULL;
 	size_t nt = 0;
-	if (cf_deploy_targets(q->d->st, q->arg, purpose, &n, &t, &nt, &e) != CF_OK)
+	if (cf_deploy_targets(q->st, q->arg, purpose, &n, &t, &nt, &e) != CF_OK)
 		cf_reply_err(q, &e);
 	else if (nt != 1)
 		cf_reply_error(q, 500, "internal error", "the deploy target was set but cannot be read back");
@@ -152,7 +152,7 @@ void cf_route_deploy(cf_req *q)
 		cf_change_begin(q, &c, "deploy", "%s on %s", purpose, node);
 	else
 		cf_change_begin(q, &c, "deploy", "%s", node);
-	cf_code rc = cf_deploy_run(q->d->st, node, purpose, &rep, &e);
+	cf_code rc = cf_deploy_run(q->st, node, purpose, &rep, &e);
 	if (rc == CF_OK || rep.n == 0) {
 		if (cf_change_end(q, &c, rc, &e))
 			cf_reply_json(q, 200, json_pack("{s:s, s:o}", "node", node, "items", cf_json_deploy(&rep)));

@@ -19,7 +19,7 @@ void cf_route_endpoint_import(cf_req *q)
 	if (bad)
 		return;
 	cf_change_begin(q, &c, "endpoint import", "LSCs on %s", node);
-	cf_code rc = cf_lsc_import(q->d->st, node, "pem", (const uint8_t *)pem, strlen(pem), &counts, &out, &e);
+	cf_code rc = cf_lsc_import(q->st, node, "pem", (const uint8_t *)pem, strlen(pem), &counts, &out, &e);
 	if (cf_change_end(q, &c, rc, &e)) {
 		json_t *o = cf_change_json(q, &out);
 		json_object_set_new(o, "added", json_integer((json_int_t)counts.added));
@@ -42,7 +42,7 @@ void cf_route_endpoint_delete(cf_req *q)
 		return;
 	}
 	cf_change_begin(q, &c, "endpoint delete", "LSC of %s on %s", q->arg, node);
-	cf_code rc = cf_lsc_delete(q->d->st, node, q->arg, &e);
+	cf_code rc = cf_lsc_delete(q->st, node, q->arg, &e);
 	if (cf_change_end(q, &c, rc, &e))
 		cf_reply_json(q, 200, json_pack("{s:s, s:s, s:b}", "node", node, "endpoint", q->arg, "deleted", 1));
 }

@@ -18,7 +18,6 @@
 #include "daemon/daemon.h"
 #include "core/jobs/duties.h"
 #include "daemon/jobs.h"
-#include "daemon/worker.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/text.h"
@@ -39,71 +38,42 @@ void cf_route_monitor_put(cf_req *q)
 
 /* ---- one pass on request ------------------------------------------------------------------------ */
 
-struct monitor_work {
-	cf_change c;
-	const cf_jobs_env *env;
-	cf_runner *runner;
-	int64_t now;
-	cf_monitor_report r;
-	cf_code rc;
-	cf_err e;
-};
-
-static void monitor_work(cf_store *st, void *arg)
+/* POST /monitor/run: one pass now (on a worker: its mail may wait on the server's timeouts). */
+void cf_route_monitor_run(cf_req *q)
 {
-	struct monitor_work *w = arg;
+	cf_change c;
+	cf_monitor_report r = {0};
+	cf_err e = {0};
+	char at[32];
+	if (!cf_req_change(q, true))
+		return;
+	const cf_jobs_env *env = cf_runner_env(q->d->runner);
+	int64_t now = cf_clock_now();
 	/* the monitor job's lease first (outside the pass's transaction, which carries the audit
 	 * row): one pass at a time on the store, this process's runner and other processes included */
-	w->rc = cf_jobs_take(st, w->env, CF_DUTY_MONITOR, w->now, &w->e);
-	if (w->rc != CF_OK)
+	cf_code rc = cf_jobs_take(q->st, env, CF_DUTY_MONITOR, now, &e);
+	if (rc != CF_OK) {
+		cf_reply_err(q, &e);
 		return;
-	cf_change_move(&w->c, st);
-	w->rc = cf_duty_monitor_pass(st, w->env, w->now, &w->r, &w->e);
-	w->rc = cf_change_settle(&w->c, w->rc, &w->e);
+	}
+	cf_time_rfc3339(now, at);
+	cf_change_begin(q, &c, "monitor run", "pass at %s", at);
+	rc = cf_duty_monitor_pass(q->st, env, now, &r, &e);
+	bool made = cf_change_end(q, &c, rc, &e);
 	/* a pass on request brings the schedule forward when the next pass is due sooner, never later */
-	cf_jobs_give_back(st, w->env, CF_DUTY_MONITOR, cf_clock_now(), w->rc == CF_OK ? w->r.next_run : 0, w->rc,
-			  &w->e);
-	cf_runner_poke(w->runner);
-}
-
-static void monitor_done(cf_req *q, void *arg)
-{
-	struct monitor_work *w = arg;
-	if (w->rc == CF_OK) {
+	cf_jobs_give_back(q->st, env, CF_DUTY_MONITOR, cf_clock_now(), rc == CF_OK ? r.next_run : 0, rc, &e);
+	cf_runner_poke(q->d->runner);
+	if (made) {
 		cf_buf b = {0};
-		cf_monitor_run_write(&b, &w->r);
+		cf_monitor_run_write(&b, &r);
 		cf_buf_add(&b, "\n", 1);
 		if (b.oom)
 			cf_reply_error(q, 500, "internal error", "out of memory");
 		else
 			cf_reply_bytes(q, 200, "application/json", b.p, b.len);
 		cf_buf_free(&b);
-	} else {
-		cf_reply_err(q, &w->e);
 	}
-	cf_monitor_report_free(&w->r);
-	free(w);
-}
-
-/* POST /monitor/run: one pass now, on a worker (its mail may wait on the server's timeouts). */
-void cf_route_monitor_run(cf_req *q)
-{
-	struct monitor_work *w = NULL;
-	char at[32];
-	if (!cf_req_change(q, true))
-		return;
-	if ((w = calloc(1, sizeof(*w))) == NULL) {
-		cf_reply_error(q, 500, "internal error", "out of memory");
-		return;
-	}
-	w->now = cf_clock_now();
-	w->env = cf_runner_env(q->d->runner);
-	w->runner = q->d->runner;
-	cf_time_rfc3339(w->now, at);
-	cf_change_begin(q, &w->c, "monitor run", "pass at %s", at);
-	cf_change_move(&w->c, NULL);
-	if (!cf_worker_defer(q, monitor_work, monitor_done, w))
-		free(w);
+	cf_monitor_report_free(&r);
 }
 
 /* ---- the job table ------------------------------------------------------------------------------ */
@@ -116,7 +86,7 @@ void cf_route_jobs(cf_req *q)
 	cf_err e = {0};
 	if (!cf_req_session(q))
 		return;
-	if (cf_store_job_list(q->d->st, &v, &n, &e) != CF_OK) {
+	if (cf_store_job_list(q->st, &v, &n, &e) != CF_OK) {
 		cf_reply_err(q, &e);
 		return;
 	}

@@ -18,7 +18,6 @@
 #include "daemon/multipart.h"
 #include "core/jobs/duties.h"
 #include "daemon/jobs.h"
-#include "daemon/worker.h"
 #include "net/http_client.h"
 #include "util/clock.h"
 #include "util/text.h"
@@ -37,55 +36,24 @@ void cf_route_revocation_put(cf_req *q)
 
 /* POST /revocation/check: every certificate that can be asked, asked now (as `certfleet revocation
  * check`, audited the same); the answer is that command's JSON. Each exchange is bounded by the
- * settings' timeout, a responder that failed once is not asked again in the pass. */
-struct revcheck_work {
-	cf_change c;
-	const cf_jobs_env *env;
-	int64_t now;
-	cf_revcheck *p;
-	cf_code rc;
-	cf_err e;
-};
-
-static void revcheck_work(cf_store *st, void *arg)
-{
-	struct revcheck_work *w = arg;
-	cf_change_move(&w->c, st);
-	w->rc = cf_revcheck_run(st, w->now, true, &w->p, &w->e);
-	if (w->rc == CF_OK && !cf_revcheck_on(w->p))
-		w->rc = cf_revcheck_off(&w->e);
-	w->rc = cf_change_settle(&w->c, w->rc, &w->e);
-	if (w->rc == CF_OK)
-		cf_duty_log_revoked(w->env, w->p);
-}
-
-static void revcheck_done(cf_req *q, void *arg)
-{
-	struct revcheck_work *w = arg;
-	if (w->rc == CF_OK)
-		cf_reply_json(q, 200, cf_json_revcheck(w->p));
-	else
-		cf_reply_err(q, &w->e);
-	cf_revcheck_free(w->p);
-	free(w);
-}
-
-/* On a worker, so the loop answers everyone else while responders are asked. */
+ * settings' timeout, a responder that failed once is not asked again in the pass. On a worker, so
+ * the loop answers everyone else while responders are asked. */
 void cf_route_revocation_check(cf_req *q)
 {
-	struct revcheck_work *w = NULL;
+	cf_revcheck *p = NULL;
+	cf_change c;
+	cf_err e = {0};
 	if (!cf_req_change(q, true))
 		return;
-	if ((w = calloc(1, sizeof(*w))) == NULL) {
-		cf_reply_error(q, 500, "internal error", "out of memory");
-		return;
+	cf_change_begin(q, &c, "revocation check", "OCSP status of every certificate");
+	cf_code rc = cf_revcheck_run(q->st, cf_clock_now(), true, &p, &e);
+	if (rc == CF_OK && !cf_revcheck_on(p))
+		rc = cf_revcheck_off(&e);
+	if (cf_change_end(q, &c, rc, &e)) {
+		cf_duty_log_revoked(cf_runner_env(q->d->runner), p);
+		cf_reply_json(q, 200, cf_json_revcheck(p));
 	}
-	cf_change_begin(q, &w->c, "revocation check", "OCSP status of every certificate");
-	cf_change_move(&w->c, NULL);
-	w->env = cf_runner_env(q->d->runner);
-	w->now = cf_clock_now();
-	if (!cf_worker_defer(q, revcheck_work, revcheck_done, w))
-		free(w);
+	cf_revcheck_free(p);
 }
 
 /* ---- CRLs --------------------------------------------------------------------------------------- */
@@ -97,7 +65,7 @@ void cf_route_crls(cf_req *q)
 	cf_err e = {0};
 	if (!cf_req_session(q))
 		return;
-	if (cf_store_crls(q->d->st, NULL, 0, &v, &n, &e) != CF_OK) {
+	if (cf_store_crls(q->st, NULL, 0, &v, &n, &e) != CF_OK) {
 		cf_reply_err(q, &e);
 		return;
 	}
@@ -162,7 +130,7 @@ void cf_route_crl_add(cf_req *q)
 		crl_len = strlen(pem);
 	}
 	cf_change_begin(q, &c, "crl add", "%.200s", name);
-	cf_code rc = cf_crl_import(q->d->st, name, crl, crl_len, "manual", cf_clock_now(), &im, &e);
+	cf_code rc = cf_crl_import(q->st, name, crl, crl_len, "manual", cf_clock_now(), &im, &e);
 	if (cf_change_end(q, &c, rc, &e)) {
 		json_t *o = cf_json_crl(&im.row);
 		json_object_set_new(o, "expired", json_boolean(im.expired));
@@ -188,60 +156,31 @@ void cf_route_crl_delete(cf_req *q)
 		return;
 	}
 	cf_change_begin(q, &c, "crl remove", "CRL %lld", (long long)id);
-	cf_code rc = cf_store_crl_delete(q->d->st, id, &e);
+	cf_code rc = cf_store_crl_delete(q->st, id, &e);
 	if (cf_change_end(q, &c, rc, &e))
 		cf_reply_json(q, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id, "removed", 1));
 }
 
-struct crl_work {
-	cf_change c;
-	int64_t now;
-	cf_crl_fetched *v;
-	size_t n;
-	cf_code rc;
-	cf_err e;
-};
-
-static void crl_update_work(cf_store *st, void *arg)
-{
-	struct crl_work *w = arg;
-	cf_change_move(&w->c, st);
-	w->rc = cf_crl_update(st, w->now, cf_http_client_download, &w->v, &w->n, &w->e);
-	w->rc = cf_change_settle(&w->c, w->rc, &w->e);
-}
-
-static void crl_update_done(cf_req *q, void *arg)
-{
-	struct crl_work *w = arg;
-	if (w->rc == CF_OK) {
-		json_t *items = json_array();
-		for (size_t i = 0; i < w->n; i++)
-			json_array_append_new(items, json_pack("{s:s, s:b, s:s}", "url", w->v[i].url, "ok",
-							       w->v[i].rc == CF_OK, "message", w->v[i].message));
-		cf_reply_json(q, 200, json_pack("{s:o}", "items", items));
-	} else {
-		cf_reply_err(q, &w->e);
-	}
-	cf_crl_fetched_free(w->v, w->n);
-	free(w);
-}
-
-/* POST: every distribution point downloaded now, on a worker (each within its timeout) while the
- * loop answers everyone else. */
+/* POST: every distribution point downloaded now, each within its timeout (on a worker, while the
+ * loop answers everyone else). */
 void cf_route_crl_update(cf_req *q)
 {
-	struct crl_work *w = NULL;
+	cf_crl_fetched *v = NULL;
+	size_t n = 0;
+	cf_change c;
+	cf_err e = {0};
 	if (!cf_req_change(q, true))
 		return;
-	if ((w = calloc(1, sizeof(*w))) == NULL) {
-		cf_reply_error(q, 500, "internal error", "out of memory");
-		return;
+	cf_change_begin(q, &c, "crl update", "distribution points");
+	cf_code rc = cf_crl_update(q->st, cf_clock_now(), cf_http_client_download, &v, &n, &e);
+	if (cf_change_end(q, &c, rc, &e)) {
+		json_t *items = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(items, json_pack("{s:s, s:b, s:s}", "url", v[i].url, "ok",
+							       v[i].rc == CF_OK, "message", v[i].message));
+		cf_reply_json(q, 200, json_pack("{s:o}", "items", items));
 	}
-	cf_change_begin(q, &w->c, "crl update", "distribution points");
-	cf_change_move(&w->c, NULL);
-	w->now = cf_clock_now();
-	if (!cf_worker_defer(q, crl_update_work, crl_update_done, w))
-		free(w);
+	cf_crl_fetched_free(v, n);
 }
 
 /* ---- distribution points and the daily download -------------------------------------------------- */
@@ -250,7 +189,7 @@ static void reply_dps(cf_req *q)
 {
 	cf_strv v = {0};
 	cf_err e = {0};
-	if (cf_crl_dp_list(q->d->st, false, &v, &e) != CF_OK) {
+	if (cf_crl_dp_list(q->st, false, &v, &e) != CF_OK) {
 		cf_reply_err(q, &e);
 		return;
 	}
@@ -282,7 +221,7 @@ void cf_route_crl_dp_add(cf_req *q)
 		return;
 	}
 	cf_change_begin(q, &c, "crl dp add", "%.500s", url);
-	cf_code rc = cf_crl_dp_add(q->d->st, url, &e);
+	cf_code rc = cf_crl_dp_add(q->st, url, &e);
 	if (cf_change_end(q, &c, rc, &e))
 		reply_dps(q);
 }
@@ -300,7 +239,7 @@ void cf_route_crl_dp_delete(cf_req *q)
 	}
 	q->fields = json_pack("{s:s}", "url", url); /* errors name the parameter */
 	cf_change_begin(q, &c, "crl dp remove", "%.500s", url);
-	cf_code rc = cf_crl_dp_remove(q->d->st, url, &e);
+	cf_code rc = cf_crl_dp_remove(q->st, url, &e);
 	if (cf_change_end(q, &c, rc, &e))
 		reply_dps(q);
 }
@@ -346,7 +285,7 @@ void cf_route_cert_revocation(cf_req *q)
 	char msg[512] = "";
 	if (!cf_req_session(q) || !cf_req_id(q, &id))
 		return;
-	if (cf_store_cert_get(q->d->st, id, false, &r, &e) != CF_OK) {
+	if (cf_store_cert_get(q->st, id, false, &r, &e) != CF_OK) {
 		cf_reply_err(q, &e);
 		return;
 	}
@@ -359,7 +298,7 @@ void cf_route_cert_revocation(cf_req *q)
 		cf_revstatus crl = cf_crlset_lookup(set, cert, cf_clock_now(), msg, sizeof(msg));
 		const char *source = NULL;
 		cf_revcheckrow rec = {0};
-		const char *word = cf_revocation_word(q->d->st, crl, r.facts.sha256, &source, &rec);
+		const char *word = cf_revocation_word(q->st, crl, r.facts.sha256, &source, &rec);
 		if (strcmp(source, "ocsp") == 0) /* what OCSP said, where and when */
 			cf_revcheck_describe(&rec, msg, sizeof(msg));
 		cf_revcheckrow_free(&rec);

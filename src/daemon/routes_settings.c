@@ -14,7 +14,7 @@ void cf_route_settings_get(cf_req *q, const cf_fieldgroup *g)
 	json_t *o = NULL;
 	if (!cf_req_session(q))
 		return;
-	if ((o = cf_fields_show(q->d->st, g, &e)) == NULL)
+	if ((o = cf_fields_show(q->st, g, &e)) == NULL)
 		cf_reply_err(q, &e);
 	else
 		cf_reply_json(q, 200, o);
@@ -48,10 +48,10 @@ void cf_route_settings_put(cf_req *q, const cf_fieldgroup *g)
 	} else {
 		cf_fields_describe(changes, n, object, sizeof(object)); /* never a secret */
 		cf_change_begin(q, &c, g->action, "%s", object);
-		cf_code rc = cf_fields_apply(q->d->st, g, changes, n, &e);
+		cf_code rc = cf_fields_apply(q->st, g, changes, n, &e);
 		if (cf_change_end(q, &c, rc, &e)) {
 			cf_runner_poke(q->d->runner); /* the jobs' schedules follow the settings */
-			json_t *o = cf_fields_show(q->d->st, g, &e);
+			json_t *o = cf_fields_show(q->st, g, &e);
 			if (o != NULL)
 				cf_reply_json(q, 200, o);
 			else

@@ -34,7 +34,7 @@ static cf_code load_trust(cf_req *q, const char *ca_pem, const char *node, const
 		return cf_err_set(e, CF_E_INTERNAL, NULL, "out of memory");
 	if (ca_pem != NULL)
 		return cf_validate_add_bundle(*idx, "ca_pem", (const uint8_t *)ca_pem, strlen(ca_pem), true, e);
-	return cf_validate_load_store(q->d->st, node, store, *idx, e);
+	return cf_validate_load_store(q->st, node, store, *idx, e);
 }
 
 /* POST {"pem", "host"?, "node"?, "store"?, "ca_pem"?, "purpose"?, "revocation"?}: pem holds the
@@ -78,7 +78,7 @@ void cf_route_validate(cf_req *q)
 		rc = load_trust(q, ca_pem, node, store, &idx, &e);
 	o.trust = idx;
 	/* every configured source (OCSP, the stored CRLs), on the verified chain */
-	if (rc == CF_OK && revocation && (rc = cf_revsource_load(q->d->st, node, &rev, &e)) == CF_OK) {
+	if (rc == CF_OK && revocation && (rc = cf_revsource_load(q->st, node, &rev, &e)) == CF_OK) {
 		o.revocation = cf_revsource_status;
 		o.revocation_ctx = rev;
 	}
@@ -154,7 +154,7 @@ void cf_route_trust_fetch(cf_req *q)
 	if (rc == CF_E_USAGE && strcmp(e.subject, target) == 0)
 		cf_err_subject(&e, "host"); /* the port was checked above: the host is at fault */
 	if (rc == CF_OK && node != NULL)
-		rc = cf_fetch_import(q->d->st, &r, node, store, &out, &skipped, &e);
+		rc = cf_fetch_import(q->st, &r, node, store, &out, &skipped, &e);
 	bool done = node != NULL ? cf_change_end(q, &c, rc, &e) : rc == CF_OK;
 	if (done) {
 		json_t *o = cf_json_fetch(&r, starttls);

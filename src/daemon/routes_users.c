@@ -20,7 +20,7 @@ void cf_route_users(cf_req *q)
 		cf_reply_error(q, 403, "forbidden", "only administrators see the accounts");
 		return;
 	}
-	if (cf_store_users(q->d->st, &u, &n, &e) != CF_OK) {
+	if (cf_store_users(q->st, &u, &n, &e) != CF_OK) {
 		cf_reply_err(q, &e);
 		return;
 	}
@@ -60,7 +60,7 @@ void cf_route_user_add(cf_req *q)
 	}
 	if (!bad) {
 		cf_change_begin(q, &c, "user add", "%s", name);
-		if (cf_change_end(q, &c, cf_account_add(q->d->st, &c.actor, name, role, password, &e), &e))
+		if (cf_change_end(q, &c, cf_account_add(q->st, &c.actor, name, role, password, &e), &e))
 			cf_reply_json(q, 201, json_pack("{s:s, s:s}", "name", name, "role", role));
 	}
 	wipe_password(q);
@@ -78,7 +78,7 @@ void cf_route_user_delete(cf_req *q)
 		return;
 	}
 	cf_change_begin(q, &c, "user delete", "%s", q->arg);
-	if (cf_change_end(q, &c, cf_account_delete(q->d->st, &c.actor, q->arg, &e), &e)) {
+	if (cf_change_end(q, &c, cf_account_delete(q->st, &c.actor, q->arg, &e), &e)) {
 		cf_session_end_account(q->d->sessions, q->arg, NULL);
 		cf_reply_json(q, 200, json_pack("{s:s, s:b}", "name", q->arg, "deleted", 1));
 	}
@@ -100,7 +100,7 @@ void cf_route_user_passwd(cf_req *q)
 		char keep[sizeof(q->session->id)];
 		memcpy(keep, q->session->id, sizeof(keep));
 		cf_change_begin(q, &c, "user passwd", "%s", q->arg);
-		if (cf_change_end(q, &c, cf_account_passwd(q->d->st, &c.actor, q->arg, password, &e), &e)) {
+		if (cf_change_end(q, &c, cf_account_passwd(q->st, &c.actor, q->arg, password, &e), &e)) {
 			/* other sessions of the account end; the caller's own stays */
 			cf_session_end_account(q->d->sessions, q->arg, keep);
 			q->session = NULL;

@@ -1,4 +1,5 @@
 /* In-memory login sessions (see session.h). */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "daemon/session.h"
 
 struct cf_sessions {
+	pthread_mutex_t mu; /* the loop and the workers both look sessions up */
 	cf_session v[CF_SESSION_MAX];
 	size_t n;
 	uint64_t uses; /* starts and finds so far: the clock of the least-recently-used order */
@@ -15,13 +17,17 @@ struct cf_sessions {
 
 cf_sessions *cf_sessions_new(void)
 {
-	return calloc(1, sizeof(cf_sessions));
+	cf_sessions *s = calloc(1, sizeof(cf_sessions));
+	if (s != NULL)
+		pthread_mutex_init(&s->mu, NULL);
+	return s;
 }
 
 void cf_sessions_free(cf_sessions *s)
 {
 	if (s == NULL)
 		return;
+	pthread_mutex_destroy(&s->mu);
 	cf_secret_wipe(s, sizeof(*s));
 	free(s);
 }
@@ -74,9 +80,9 @@ static size_t to_evict(const cf_sessions *s, const char *account)
 	return s->n == CF_SESSION_MAX ? any_lru : s->n;
 }
 
-cf_code cf_session_start(cf_sessions *s, const char *account, bool admin, int64_t now, const cf_session **out,
-			 cf_err *e)
+cf_code cf_session_start(cf_sessions *s, const char *account, bool admin, int64_t now, cf_session *out, cf_err *e)
 {
+	pthread_mutex_lock(&s->mu);
 	expire(s, now);
 	size_t evict = to_evict(s, account);
 	if (evict < s->n)
@@ -85,6 +91,7 @@ cf_code cf_session_start(cf_sessions *s, const char *account, bool admin, int64_
 	memset(x, 0, sizeof(*x));
 	if (random_hex(x->id, 32, e) != CF_OK || random_hex(x->csrf, 32, e) != CF_OK) {
 		cf_secret_wipe(x, sizeof(*x));
+		pthread_mutex_unlock(&s->mu);
 		return CF_E_INTERNAL;
 	}
 	snprintf(x->account, sizeof(x->account), "%s", account);
@@ -92,8 +99,21 @@ cf_code cf_session_start(cf_sessions *s, const char *account, bool admin, int64_
 	x->last_used = now;
 	x->use = ++s->uses;
 	s->n++;
-	*out = x;
+	*out = *x;
+	pthread_mutex_unlock(&s->mu);
 	return CF_OK;
+}
+
+cf_code cf_session_insert(cf_sessions *s, const cf_session *x, cf_err *e)
+{
+	pthread_mutex_lock(&s->mu);
+	bool full = s->n == CF_SESSION_MAX;
+	if (!full) {
+		s->v[s->n] = *x;
+		s->v[s->n++].use = ++s->uses;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return full ? cf_err_set(e, CF_E_STATE, "sessions", "the session table is full") : CF_OK;
 }
 
 bool cf_token_equal(const char *a, const char *b)
@@ -105,39 +125,49 @@ bool cf_token_equal(const char *a, const char *b)
 	return d == 0;
 }
 
-const cf_session *cf_session_find(cf_sessions *s, const char *id, int64_t now)
+bool cf_session_find(cf_sessions *s, const char *id, int64_t now, cf_session *out)
 {
+	bool found = false;
+	pthread_mutex_lock(&s->mu);
 	expire(s, now);
-	for (size_t i = 0; i < s->n; i++)
+	for (size_t i = 0; i < s->n && !found; i++)
 		if (cf_token_equal(s->v[i].id, id)) {
 			s->v[i].last_used = now;
 			s->v[i].use = ++s->uses;
-			return &s->v[i];
+			*out = s->v[i];
+			found = true;
 		}
-	return NULL;
+	pthread_mutex_unlock(&s->mu);
+	return found;
 }
 
 void cf_session_end(cf_sessions *s, const char *id)
 {
+	pthread_mutex_lock(&s->mu);
 	for (size_t i = 0; i < s->n; i++)
 		if (cf_token_equal(s->v[i].id, id)) {
 			drop(s, i);
-			return;
+			break;
 		}
+	pthread_mutex_unlock(&s->mu);
 }
 
 void cf_session_end_account(cf_sessions *s, const char *account, const char *keep_id)
 {
+	pthread_mutex_lock(&s->mu);
 	for (size_t i = s->n; i-- > 0;)
 		if (strcmp(s->v[i].account, account) == 0 && (keep_id == NULL || strcmp(s->v[i].id, keep_id) != 0))
 			drop(s, i);
+	pthread_mutex_unlock(&s->mu);
 }
 
 size_t cf_session_count(cf_sessions *s, const char *account, int64_t now)
 {
 	size_t n = 0;
+	pthread_mutex_lock(&s->mu);
 	expire(s, now);
 	for (size_t i = 0; i < s->n; i++)
 		n += strcmp(s->v[i].account, account) == 0;
+	pthread_mutex_unlock(&s->mu);
 	return n;
 }

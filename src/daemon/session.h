@@ -28,13 +28,17 @@ typedef struct cf_sessions cf_sessions;
 
 cf_sessions *cf_sessions_new(void);
 void cf_sessions_free(cf_sessions *s);
-/* Starts a session for account at now; *out is borrowed (valid until the next call). When the
+/* The table is safe to use from several threads; what it hands out are copies. */
+
+/* Starts a session for account at now, a copy into *out. When the
  * account already has CF_SESSION_PER_ACCOUNT sessions, the one it used least recently ends; when
  * the whole table is full, the least recently used session of any account does. */
-cf_code cf_session_start(cf_sessions *s, const char *account, bool admin, int64_t now, const cf_session **out,
-			 cf_err *e);
-/* The live session with this id (touched: its idle time restarts), or NULL. */
-const cf_session *cf_session_find(cf_sessions *s, const char *id, int64_t now);
+cf_code cf_session_start(cf_sessions *s, const char *account, bool admin, int64_t now, cf_session *out, cf_err *e);
+/* Adds x as it is, its id and token chosen by the caller (the HTTP fuzzer's fixed sessions). */
+cf_code cf_session_insert(cf_sessions *s, const cf_session *x, cf_err *e);
+/* Whether a live session has this id; if so it is touched (its idle time restarts) and copied
+ * into *out. */
+bool cf_session_find(cf_sessions *s, const char *id, int64_t now, cf_session *out);
 /* Ends the session with this id (nothing when there is none). */
 void cf_session_end(cf_sessions *s, const char *id);
 /* Ends every session of account except the one with keep_id (NULL: all of them). */

@@ -1,4 +1,5 @@
 /* Login throttling (see throttle.h). */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,17 +30,23 @@ struct locked_tries {
 };
 
 struct cf_throttle {
+	pthread_mutex_t mu;
 	struct addr_window w[CF_THROTTLE_ADDR_MAX];
 	struct locked_tries l[CF_THROTTLE_LOCKED_MAX];
 };
 
 cf_throttle *cf_throttle_new(void)
 {
-	return calloc(1, sizeof(cf_throttle));
+	cf_throttle *t = calloc(1, sizeof(cf_throttle));
+	if (t != NULL)
+		pthread_mutex_init(&t->mu, NULL);
+	return t;
 }
 
 void cf_throttle_free(cf_throttle *t)
 {
+	if (t != NULL)
+		pthread_mutex_destroy(&t->mu);
 	free(t);
 }
 
@@ -61,7 +68,7 @@ static struct addr_window *find(cf_throttle *t, const char *addr, int64_t now)
 	return NULL;
 }
 
-int64_t cf_throttle_addr_wait(cf_throttle *t, const char *addr, int64_t now)
+static int64_t addr_wait_held(cf_throttle *t, const char *addr, int64_t now)
 {
 	const struct addr_window *w = find(t, addr, now);
 	if (w == NULL || w->count < CF_THROTTLE_ADDR_FAILURES)
@@ -69,13 +76,13 @@ int64_t cf_throttle_addr_wait(cf_throttle *t, const char *addr, int64_t now)
 	return w->start + CF_THROTTLE_ADDR_WINDOW - now;
 }
 
-bool cf_throttle_addr_clean(cf_throttle *t, const char *addr, int64_t now)
+static bool addr_clean_held(cf_throttle *t, const char *addr, int64_t now)
 {
 	const struct addr_window *w = find(t, addr, now);
 	return w == NULL || w->count == 0;
 }
 
-void cf_throttle_addr_fail(cf_throttle *t, const char *addr, int64_t now)
+static void addr_fail_held(cf_throttle *t, const char *addr, int64_t now)
 {
 	struct addr_window *w = find(t, addr, now);
 	if (w == NULL) {
@@ -105,13 +112,13 @@ static struct locked_tries *find_locked(cf_throttle *t, const char *account, int
 	return NULL;
 }
 
-bool cf_throttle_locked_may_try(cf_throttle *t, const char *account, int64_t until, const char *addr, int64_t now)
+static bool locked_may_try_held(cf_throttle *t, const char *account, int64_t until, const char *addr, int64_t now)
 {
 	const struct locked_tries *l = find_locked(t, account, until);
-	return cf_throttle_addr_clean(t, addr, now) && (l == NULL || l->count < CF_THROTTLE_LOCKED_TRIES);
+	return addr_clean_held(t, addr, now) && (l == NULL || l->count < CF_THROTTLE_LOCKED_TRIES);
 }
 
-void cf_throttle_locked_fail(cf_throttle *t, const char *account, int64_t until, int64_t now)
+static void locked_fail_held(cf_throttle *t, const char *account, int64_t until, int64_t now)
 {
 	struct locked_tries *l = find_locked(t, account, until);
 	if (l == NULL) {
@@ -125,4 +132,45 @@ void cf_throttle_locked_fail(cf_throttle *t, const char *account, int64_t until,
 		l->until = until;
 	}
 	l->count++;
+}
+
+/* ---- the public calls: each the *_held function above under t->mu (the loop and the workers
+ * share the table) ---- */
+
+int64_t cf_throttle_addr_wait(cf_throttle *t, const char *addr, int64_t now)
+{
+	pthread_mutex_lock(&t->mu);
+	int64_t r = addr_wait_held(t, addr, now);
+	pthread_mutex_unlock(&t->mu);
+	return r;
+}
+
+bool cf_throttle_addr_clean(cf_throttle *t, const char *addr, int64_t now)
+{
+	pthread_mutex_lock(&t->mu);
+	bool r = addr_clean_held(t, addr, now);
+	pthread_mutex_unlock(&t->mu);
+	return r;
+}
+
+void cf_throttle_addr_fail(cf_throttle *t, const char *addr, int64_t now)
+{
+	pthread_mutex_lock(&t->mu);
+	addr_fail_held(t, addr, now);
+	pthread_mutex_unlock(&t->mu);
+}
+
+bool cf_throttle_locked_may_try(cf_throttle *t, const char *account, int64_t until, const char *addr, int64_t now)
+{
+	pthread_mutex_lock(&t->mu);
+	bool r = locked_may_try_held(t, account, until, addr, now);
+	pthread_mutex_unlock(&t->mu);
+	return r;
+}
+
+void cf_throttle_locked_fail(cf_throttle *t, const char *account, int64_t until, int64_t now)
+{
+	pthread_mutex_lock(&t->mu);
+	locked_fail_held(t, account, until, now);
+	pthread_mutex_unlock(&t->mu);
 }

@@ -2,22 +2,25 @@
 #include "daemon/worker.h"
 
 #include <errno.h>
+#include <event2/buffer.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
 #include <unistd.h>
 
-/* One request handed over: its copy, what to run where, and the link in the queue. */
+/* One request handed over: its copy (owning its path, route argument and query), its handler,
+ * the reply the handler makes, and the link in the queue. */
 typedef struct task {
 	cf_req q;
-	char *path;
-	cf_work_fn work;
-	cf_done_fn done;
-	void *arg;
+	char *path, *arg;
+	cf_route_fn fn;
+	bool ran; /* false: no store could be opened for it */
+	cf_held_reply held;
 	struct task *next;
 } task;
 
@@ -37,7 +40,12 @@ struct cf_worker {
 
 static void free_task(task *t)
 {
+	evhttp_clear_headers(&t->q.query);
+	json_decref(t->q.fields);
+	if (t->held.body != NULL)
+		evbuffer_free(t->held.body);
 	free(t->path);
+	free(t->arg);
 	free(t);
 }
 
@@ -73,10 +81,13 @@ static void *run(void *arg)
 			cf_dlog(w->d, CF_LOG_ERROR, "worker: the store could not be opened: %s", e.message);
 			st = NULL;
 		}
-		if (st != NULL)
-			t->work(st, t->arg);
-		else
-			t->work = NULL; /* done sees the work did not run */
+		if (st != NULL) {
+			t->q.st = st;
+			t->fn(&t->q);
+			t->ran = true;
+			json_decref(t->q.fields); /* what the handler read, freed on its thread */
+			t->q.fields = NULL;
+		}
 		cf_store_rollback(st);
 		/* a pointer is written whole or not at all (a pipe takes up to PIPE_BUF at once) */
 		while (write(w->pipe_w, &t, sizeof(t)) < 0 && errno == EINTR)
@@ -93,13 +104,14 @@ static void on_back(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	(void)arg;
 	while (read(fd, &t, sizeof(t)) == (ssize_t)sizeof(t)) {
-		if (t->work == NULL) {
+		if (!t->ran) {
 			cf_err e = {0};
 			cf_err_set(&e, CF_E_REMOTE, "store", "the store cannot be reached just now; try again");
 			cf_err_reason(&e, CF_REASON_STORE_DOWN);
+			t->q.held = NULL;
 			cf_reply_err(&t->q, &e);
 		} else
-			t->done(&t->q, t->arg);
+			cf_reply_held(&t->q);
 		free_task(t);
 	}
 }
@@ -154,6 +166,7 @@ void cf_worker_stop(cf_worker *w)
 		pthread_join(w->threads[i], NULL);
 	while (left != NULL) {
 		task *next = left->next;
+		left->q.held = NULL;
 		reply_busy(&left->q, "certfleetd is stopping");
 		free_task(left);
 		left = next;
@@ -174,24 +187,28 @@ void cf_worker_stop(cf_worker *w)
 	free(w);
 }
 
-bool cf_worker_defer(cf_req *q, cf_work_fn work, cf_done_fn done, void *arg)
+bool cf_worker_route(cf_req *q, cf_route_fn fn)
 {
 	cf_worker *w = q->d->worker;
 	task *t = calloc(1, sizeof(*t));
-	if (t == NULL || (t->path = strdup(q->path)) == NULL || w == NULL) {
-		if (t != NULL)
-			free(t->path); /* the copy made before the worker was found missing */
-		free(t);
+	if (t == NULL || w == NULL || (t->path = strdup(q->path)) == NULL ||
+	    (q->arg != NULL && (t->arg = strdup(q->arg)) == NULL) || (t->held.body = evbuffer_new()) == NULL) {
+		if (t != NULL) { /* the copies made before something was found missing */
+			TAILQ_INIT(&t->q.query);
+			free_task(t);
+		}
 		reply_busy(q, "certfleetd cannot take this request just now");
 		return false;
 	}
-	/* what a reply needs, without what goes with the handler (query, body fields) */
-	t->q = (cf_req){.d = q->d, .r = q->r, .path = t->path, .started_us = q->started_us, .session = NULL};
-	memcpy(t->q.client, q->client, sizeof(t->q.client));
+	/* the request as the handler sees it, owning what the loop's copy would free on return */
+	t->q = *q;
+	t->q.path = t->path;
+	t->q.arg = t->arg;
+	t->q.session = NULL;
+	t->q.held = &t->held;
 	TAILQ_INIT(&t->q.query);
-	t->work = work;
-	t->done = done;
-	t->arg = arg;
+	TAILQ_CONCAT(&t->q.query, &q->query, next);
+	t->fn = fn;
 	pthread_mutex_lock(&w->mu);
 	bool full = w->queued >= CF_WORKER_QUEUE || w->stopping;
 	if (!full) {
@@ -205,8 +222,9 @@ bool cf_worker_defer(cf_req *q, cf_work_fn work, cf_done_fn done, void *arg)
 	}
 	pthread_mutex_unlock(&w->mu);
 	if (full) {
+		TAILQ_CONCAT(&q->query, &t->q.query, next); /* back to the loop's copy, which frees it */
 		free_task(t);
-		reply_busy(q, "certfleetd has too much network work waiting");
+		reply_busy(q, "certfleetd has too many requests waiting");
 		return false;
 	}
 	return true;

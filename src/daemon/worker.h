@@ -1,8 +1,9 @@
-/* certfleetd's workers: threads, each with a store connection of its own, that run the part of a
- * request which waits on the network (OCSP responders, CRL distribution points, a mail server)
- * so the event loop only accepts, parses, answers and posts results. A request handed over is
- * answered when its work is done; the loop serves everyone else meanwhile. Results come back to
- * the loop through a pipe. */
+/* certfleetd's workers: threads, each with a store connection of its own, that run the handlers
+ * of the requests which may wait: on the network (OCSP responders, CRL distribution points, a
+ * mail server, a node), on a password hash, or on the store's write lock. The event loop only
+ * accepts, parses, answers and posts results; it serves everyone else meanwhile. A handler on a
+ * worker makes its reply as on the loop (cf_reply_*), which keeps it; the loop sends it when the
+ * task comes back through a pipe. */
 #ifndef CF_DAEMON_WORKER_H
 #define CF_DAEMON_WORKER_H
 
@@ -10,7 +11,7 @@
 
 #include "daemon/daemon.h"
 
-#define CF_WORKER_THREADS 2 /* network work at once (more waits in the queue) */
+#define CF_WORKER_THREADS 4 /* requests handled at once off the loop (more wait in the queue) */
 #define CF_WORKER_QUEUE 64  /* requests waiting for a worker at most: then 503 "busy" */
 
 typedef struct cf_worker cf_worker;
@@ -21,12 +22,11 @@ cf_code cf_worker_start(struct event_base *base, cf_daemon *d, const char *targe
  * answered 503. NULL-safe. */
 void cf_worker_stop(cf_worker *w);
 
-/* Hands the rest of q to a worker: work(st, arg) runs on a worker thread with that worker's store
- * (it must not reply), then done(q, arg) on the loop, where q is a copy that lives until done
- * returns (done replies, and frees arg). Returns false when the queue is full or no store could be
- * opened: q has been answered 503 and arg is the caller's still. */
-typedef void (*cf_work_fn)(cf_store *st, void *arg);
-typedef void (*cf_done_fn)(cf_req *q, void *arg);
-bool cf_worker_defer(cf_req *q, cf_work_fn work, cf_done_fn done, void *arg);
+/* Hands q to a worker, where fn handles it with the worker's store (q->st) and its reply is kept
+ * (q->held) for the loop to send; the handler may use of q->d only what is safe across threads
+ * (the session table, the login throttle and budget, the runner's poke, the log). q's query moves
+ * with it. Returns false when the queue is full or no worker runs: q has been answered 503. */
+typedef void (*cf_route_fn)(cf_req *q);
+bool cf_worker_route(cf_req *q, cf_route_fn fn);
 
 #endif

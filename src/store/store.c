@@ -256,10 +256,12 @@ void cf_store_rollback(cf_store *st)
  * its busy timeout before it says busy). */
 #define RETRY_TRIES 8
 #define RETRY_WITHIN_MS 5000
+#define LOCK_WAITED_MS 2000 /* a try this long that ended busy waited on a lock, not a collision */
 
 void cf_store_attempt_start(cf_store *st, cf_store_attempt *a)
 {
-	*a = (cf_store_attempt){.started_ms = cf_clock_mono_ms(), .audit_armed = st->audit_armed};
+	int64_t now = cf_clock_mono_ms();
+	*a = (cf_store_attempt){.started_ms = now, .try_ms = now, .audit_armed = st->audit_armed};
 }
 
 bool cf_store_attempt_again(cf_store *st, cf_store_attempt *a, cf_code rc, cf_err *e)
@@ -277,7 +279,17 @@ bool cf_store_attempt_again(cf_store *st, cf_store_attempt *a, cf_code rc, cf_er
 			return false;
 		a->constraint_retried = true;
 	}
-	if (++a->tries >= RETRY_TRIES || cf_clock_mono_ms() - a->started_ms > RETRY_WITHIN_MS) {
+	int64_t now = cf_clock_mono_ms();
+	if (cls == CF_DB_RETRY && now - a->try_ms >= LOCK_WAITED_MS) {
+		/* it waited the engine's lock timeout: another change holds the store (a long import,
+		 * say); running again would only wait as long once more */
+		cf_err_set(e, CF_E_STATE, "store", "store busy: another change has held it for %lld s; try again",
+			   (long long)((now - a->try_ms + 500) / 1000));
+		cf_err_reason(e, CF_REASON_STORE_BUSY);
+		e->retry_after = 5;
+		return false;
+	}
+	if (++a->tries >= RETRY_TRIES || now - a->started_ms > RETRY_WITHIN_MS) {
 		cf_err_set(e, CF_E_STATE, "store",
 			   "the store was changed by another writer at the same moment; try again");
 		cf_err_reason(e, CF_REASON_RETRY);
@@ -285,6 +297,7 @@ bool cf_store_attempt_again(cf_store *st, cf_store_attempt *a, cf_code rc, cf_er
 	}
 	/* a short pause, longer each time and never in step with the other writer */
 	cf_clock_sleep_ms(1 + (int64_t)(cf_clock_jitter() % (4u << a->tries)));
+	a->try_ms = cf_clock_mono_ms();
 	st->audit_armed = a->audit_armed;
 	cf_err_clear(e);
 	return true;

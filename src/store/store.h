@@ -37,6 +37,7 @@ void cf_store_rollback(cf_store *st);
 /* The state of CF_STORE_WRITE's tries. */
 typedef struct cf_store_attempt {
 	int64_t started_ms;
+	int64_t try_ms; /* when the try that just ended began */
 	int tries;
 	bool constraint_retried; /* a constraint's one extra try is spent */
 	bool audit_armed;
@@ -45,7 +46,8 @@ void cf_store_attempt_start(cf_store *st, cf_store_attempt *a);
 /* Whether a change that ended with rc (its transaction rolled back) should run again: the engine
  * said it collided with another writer (serialization failure, deadlock, busy: up to 8 tries
  * within 5 s, then e says "changed at the same moment; try again", CF_E_STATE with reason
- * CF_REASON_RETRY), or a constraint refused it (once per change, whatever collisions came before:
+ * CF_REASON_RETRY; a try that waited the engine's lock timeout is not run again: e says "store
+ * busy"), or a constraint refused it (once per change, whatever collisions came before:
  * if another writer's row caused it, the code's own check now sees that row; else the error
  * stands). Before the next try it pauses
  * a few random milliseconds, re-arms the audit row and clears e. */

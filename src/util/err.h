@@ -30,6 +30,10 @@ typedef struct cf_err {
 /* The store was changed by another writer at the same moment, or is busy: the same request may
  * succeed when sent again (CLI exit 5, API 503 with Retry-After). */
 #define CF_REASON_RETRY "retry"
+/* Another change has held the store's write lock longer than the engine waits for it (a long
+ * import, say): the same request may succeed once it is done (CLI exit 5, API 503 with
+ * Retry-After). Such a refusal is not audited: nothing was tried, and its row would wait as long. */
+#define CF_REASON_STORE_BUSY "store-busy"
 /* The store's database server cannot be reached (stopped, restarting): the same request may
  * succeed once it is back (CLI exit 6, API 503 with Retry-After). */
 #define CF_REASON_STORE_DOWN "store-unavailable"

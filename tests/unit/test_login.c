@@ -16,14 +16,16 @@
 
 #define NOW INT64_C(1795305600) /* 2026-11-22T00:00:00Z */
 
+static cf_session found; /* where the finds copy a session to */
+
 /* Starts a session for account at now and copies its id into id (65 bytes). */
 static void start(cf_sessions *s, const char *account, int64_t now, char *id)
 {
-	const cf_session *x = NULL;
+	cf_session x = {0};
 	cf_err e = {0};
 	assert_int_equal(cf_session_start(s, account, false, now, &x, &e), CF_OK);
-	assert_string_equal(x->account, account);
-	memcpy(id, x->id, 65);
+	assert_string_equal(x.account, account);
+	memcpy(id, x.id, 65);
 }
 
 static void test_session_cap_evicts_lru(void **state)
@@ -38,17 +40,17 @@ static void test_session_cap_evicts_lru(void **state)
 		start(s, "alice", NOW, id[i]);
 	assert_int_equal(cf_session_count(s, "alice", NOW), CF_SESSION_PER_ACCOUNT);
 	/* The first session is used again: the second is now the least recently used. */
-	assert_non_null(cf_session_find(s, id[0], NOW));
+	assert_true(cf_session_find(s, id[0], NOW, &found));
 	for (int i = CF_SESSION_PER_ACCOUNT; i < CF_SESSION_PER_ACCOUNT + 8; i++)
 		start(s, "alice", NOW, id[i]);
 	assert_int_equal(cf_session_count(s, "alice", NOW), CF_SESSION_PER_ACCOUNT);
-	assert_non_null(cf_session_find(s, id[0], NOW));
+	assert_true(cf_session_find(s, id[0], NOW, &found));
 	for (int i = 1; i <= 8; i++)
-		assert_null(cf_session_find(s, id[i], NOW)); /* evicted oldest first */
+		assert_false(cf_session_find(s, id[i], NOW, &found)); /* evicted oldest first */
 	for (int i = 9; i < CF_SESSION_PER_ACCOUNT + 8; i++)
-		assert_non_null(cf_session_find(s, id[i], NOW));
+		assert_true(cf_session_find(s, id[i], NOW, &found));
 	/* Another account's session is untouched and another account may still log in. */
-	assert_non_null(cf_session_find(s, other, NOW));
+	assert_true(cf_session_find(s, other, NOW, &found));
 	assert_int_equal(cf_session_count(s, "bob", NOW), 1);
 	start(s, "carol", NOW, other);
 	assert_int_equal(cf_session_count(s, "carol", NOW), 1);
@@ -66,7 +68,7 @@ static void test_session_one_account_never_fills_table(void **state)
 		start(s, "mallory", NOW + i / 100, id);
 	assert_int_equal(cf_session_count(s, "mallory", NOW + CF_SESSION_MAX / 100), CF_SESSION_PER_ACCOUNT);
 	start(s, "admin", NOW + CF_SESSION_MAX / 100, admin);
-	assert_non_null(cf_session_find(s, admin, NOW + CF_SESSION_MAX / 100));
+	assert_true(cf_session_find(s, admin, NOW + CF_SESSION_MAX / 100, &found));
 	cf_sessions_free(s);
 }
 
@@ -84,8 +86,8 @@ static void test_session_full_table_evicts_lru(void **state)
 		start(s, name, NOW, id);
 	}
 	start(s, "late", NOW, id);
-	assert_non_null(cf_session_find(s, id, NOW));
-	assert_null(cf_session_find(s, first, NOW));
+	assert_true(cf_session_find(s, id, NOW, &found));
+	assert_false(cf_session_find(s, first, NOW, &found));
 	cf_sessions_free(s);
 }
 
@@ -97,8 +99,8 @@ static void test_session_idle_timeout(void **state)
 	assert_non_null(s);
 	start(s, "alice", NOW, a);
 	start(s, "alice", NOW + 100, b);
-	assert_non_null(cf_session_find(s, b, NOW + 100 + CF_SESSION_IDLE));
-	assert_null(cf_session_find(s, a, NOW + 100 + CF_SESSION_IDLE));
+	assert_true(cf_session_find(s, b, NOW + 100 + CF_SESSION_IDLE, &found));
+	assert_false(cf_session_find(s, a, NOW + 100 + CF_SESSION_IDLE, &found));
 	assert_int_equal(cf_session_count(s, "alice", NOW + 100 + CF_SESSION_IDLE), 1);
 	cf_sessions_free(s);
 }

@@ -3,6 +3,7 @@
 
 #include <pwd.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "util/clock.h"
@@ -41,6 +42,11 @@ static cf_code audit_record_once(cf_store *st, const cf_audit_actor *a, const ch
 	if (rc != CF_OK)
 		cf_store_rollback(st);
 	return rc;
+}
+
+bool cf_audit_refusal_recorded(const cf_err *e)
+{
+	return e->reason == NULL || strcmp(e->reason, CF_REASON_STORE_BUSY) != 0;
 }
 
 cf_code cf_audit_record(cf_store *st, const cf_audit_actor *a, const char *action, const char *object,

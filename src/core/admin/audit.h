@@ -17,6 +17,9 @@ void cf_audit_actor_local(cf_audit_actor *out);
 /* Appends one row at the current time, in the caller's transaction. */
 cf_code cf_audit_append(cf_store *st, const cf_audit_actor *a, const char *action, const char *object,
 			const char *result, cf_err *e);
+/* Whether a change refused with e is recorded as refused: not when the store itself was busy
+ * (nothing was tried, and the row would wait on the same lock). */
+bool cf_audit_refusal_recorded(const cf_err *e);
 /* Appends one row in a transaction of its own. */
 cf_code cf_audit_record(cf_store *st, const cf_audit_actor *a, const char *action, const char *object,
 			const char *result, cf_err *e);
