@@ -1,8 +1,9 @@
 /* The global budget of password checks for logins, across all client addresses (README
- * "certfleetd"). Each check is a 32 MiB scrypt on the event loop (about 0.1 s on an idle core,
+ * "certfleetd"). Each check is a 32 MiB scrypt on a worker (about 0.1 s on an idle core,
  * measured 0.17-0.65 s on a busy one): clients rotating source addresses, each under its own
- * per-address limit (throttle.h), could otherwise keep the loop hashing and every other client
- * waiting. So the budget is loop time: checks may use a share of it (--login-budget PERCENT),
+ * per-address limit (throttle.h), could otherwise keep the workers hashing, the machine's cores
+ * busy and every other change waiting. So the budget is one core's time: checks may use a share
+ * of it (--login-budget PERCENT),
  * measured as they run, with a small burst. A login checks a password only while the budget is
  * not spent, and only a check that fails is charged (a right password costs the budget nothing),
  * so failed and unknown logins alone spend it. When it is spent a login answers 429 with
@@ -18,10 +19,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* A quarter of the loop is a few checks a second on an idle core (fewer when each is slower),
- * while the other three quarters keep answering everyone else; a burst of one second of checks
- * lets a few users mistype at once without a noticeable stall. 100 % turns the budget off (the
- * loop cannot check for longer than it runs). */
+/* A quarter of a core is a few checks a second on an idle core (fewer when each is slower), while
+ * the workers keep serving everyone else; a burst of one second of checks lets a few users
+ * mistype at once without a noticeable stall. 100 % turns the budget off. */
 #define CF_LOGIN_BUDGET_PERCENT 25
 #define CF_LOGIN_BUDGET_BURST_MS 1000
 #define CF_LOGIN_RESERVE_MS 10000    /* an existing account's own check while the budget is spent */

@@ -40,7 +40,7 @@ static const struct dopt {
 	{"header-timeout", "SECONDS", 'H', "for a request's headers (1 to 3600)"},
 	{"request-timeout", "SECONDS", 'R', "for a whole request (1 to 3600)"},
 	{"max-connections", "N", 'C', "open connections at most (8 to 100000)"},
-	{"login-budget", "PERCENT", 'B', "of the loop's time for password checks (1 to 100)"},
+	{"login-budget", "PERCENT", 'B', "of one core's time for password checks (1 to 100)"},
 	{"print-routes", NULL, 'r', "print the API's routes and exit"},
 	{"help", NULL, 'h', "this help and exit"},
 	{"version", NULL, 'V', "the version and exit"},
@@ -82,7 +82,7 @@ typedef struct options {
 	bool print_routes;
 	bool help, version;
 	cf_conn_limits limits;
-	int login_budget; /* --login-budget: percent of the loop for password checks (login_budget.h) */
+	int login_budget; /* --login-budget: percent of one core for password checks (login_budget.h) */
 } options;
 
 /* Splits "ADDR:PORT" or "[V6]:PORT" into host (in buf) and port; false when malformed. */
