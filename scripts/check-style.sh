@@ -1,7 +1,8 @@
 #!/bin/sh
 # Style checks run by `make check`: OpenSSL only inside src/crypto/, libcurl only inside src/net/,
 # libevent only in certfleetd, libarchive only in util/unpack.c, src/net/ never including
-# src/core/, no printf-built SQL or JSON, SQL only in src/store/ and
+# src/core/ and src/core/ never including src/net/, no printf-built SQL or JSON, SQL text only in
+# src/store/, SQL only in src/store/ and
 # nothing engine-specific outside its driver, every source file named in docs/architecture.md,
 # and clang-format clean sources.
 set -eu
@@ -34,6 +35,20 @@ confined libarchive 'archive(_entry)?\.h>' '^src/util/unpack\.c$'
 upward=$(grep -rlE '#[[:space:]]*include[[:space:]]*"core/' src/net --include='*.[ch]' || true)
 if [ -n "$upward" ]; then
 	echo "check-style: src/net/ includes src/core/: $upward" >&2
+	status=1
+fi
+# core reaches the network only through the transport table it is handed (core/transport.h):
+# neither src/net nor the table filled with it (net_transport.h, above both)
+downward=$(grep -rlE '#[[:space:]]*include[[:space:]]*"(net/|net_transport\.h")' src/core --include='*.[ch]' || true)
+if [ -n "$downward" ]; then
+	echo "check-style: src/core/ includes src/net/ (use the transport table): $downward" >&2
+	status=1
+fi
+# SQL text is the store's: no statement (a string that starts as one) outside src/store/
+sqltext=$(grep -rnE '"[[:space:]]*(SELECT|INSERT INTO|UPDATE|DELETE FROM|CREATE (TABLE|INDEX))[[:space:]]' \
+	src --include='*.[ch]' | grep -v '^src/store/' || true)
+if [ -n "$sqltext" ]; then
+	echo "check-style: SQL outside src/store/: $sqltext" >&2
 	status=1
 fi
 sqlfmt=$(grep -rnE 'printf\([^;]*"(SELECT|INSERT|UPDATE|DELETE) ' src --include='*.c' | grep -v 'schema_version' || true)

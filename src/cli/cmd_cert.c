@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "core/view/certjson.h"
 #include "core/lifecycle/identity.h"
+#include "net_transport.h"
 #include "util/clock.h"
 #include "util/fileio.h"
 #include "util/secret.h"
@@ -218,9 +219,9 @@ int cmd_cert_upload(cli *c, int argc, char **argv)
 		rc = cli_read(c, cli_val(c, "key"), CF_INPUT_MAX, &key, &key_len);
 	if (rc == 0)
 		rc = cli_store(c, false);
-	if (rc == 0 &&
-	    cf_identity_upload(c->st, cli_val(c, "node"), cli_val(c, "purpose"), argv[i], buf, len, cli_val(c, "key"),
-			       key, key_len, cli_val(c, "description"), cli_val(c, "force") != NULL, &out, &e) != CF_OK)
+	if (rc == 0 && cf_identity_upload(c->st, cf_net_transport(), cli_val(c, "node"), cli_val(c, "purpose"), argv[i],
+					  buf, len, cli_val(c, "key"), key, key_len, cli_val(c, "description"),
+					  cli_val(c, "force") != NULL, &out, &e) != CF_OK)
 		rc = cli_fail(c, &e);
 	if (rc == 0)
 		rc = print_change(c, &out, "uploaded");

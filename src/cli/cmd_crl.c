@@ -8,7 +8,7 @@
 #include "core/revocation/crlfetch.h"
 #include "core/revocation/revcheck.h"
 #include "core/revocation/revocation.h"
-#include "net/http_client.h"
+#include "net_transport.h"
 #include "util/clock.h"
 #include "util/fileio.h"
 
@@ -122,7 +122,7 @@ int cmd_revocation_check(cli *c, int argc, char **argv)
 	if (rc != 0)
 		return rc;
 	/* every certificate that can be asked, due or not: certfleetd asks those due */
-	if (cf_revcheck_run(c->st, now, true, &p, &e) != CF_OK)
+	if (cf_revcheck_run(c->st, cf_net_transport(), now, true, &p, &e) != CF_OK)
 		return cli_fail(c, &e);
 	if (!cf_revcheck_on(p)) {
 		cf_revcheck_free(p);
@@ -204,7 +204,7 @@ int cmd_crl_update(cli *c, int argc, char **argv)
 	int rc = cli_store(c, false);
 	if (rc != 0)
 		return rc;
-	if (cf_crl_update(c->st, cf_clock_now(), cf_http_client_download, &v, &n, &e) != CF_OK)
+	if (cf_crl_update(c->st, cf_clock_now(), cf_net_transport()->download, &v, &n, &e) != CF_OK)
 		return cli_fail(c, &e);
 	json_t *items = json_array();
 	int failed = 0;

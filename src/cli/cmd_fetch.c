@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 #include "core/check/fetch.h"
 #include "core/view/tooljson.h"
+#include "net_transport.h"
 #include "util/clock.h"
 
 static void report_text(const cf_fetch_result *r, const char *starttls)
@@ -61,12 +62,13 @@ int cmd_trust_fetch(cli *c, int argc, char **argv)
 		c->audit_action = NULL;		   /* only looking changes nothing */
 	int rc = import ? cli_store(c, false) : 0; /* a missing store fails before the network */
 	cf_fetch_req req = {.target = argv[i], .starttls = cli_val(c, "starttls"), .sni = cli_val(c, "sni")};
-	if (rc == 0 && cf_fetch(&req, &r, &e) != CF_OK)
+	if (rc == 0 && cf_fetch(cf_net_transport(), &req, &r, &e) != CF_OK)
 		rc = cli_fail(c, &e);
 	if (rc == 0 && !c->json)
 		report_text(&r, cli_val(c, "starttls"));
 	if (rc == 0 && import &&
-	    cf_fetch_import(c->st, &r, cli_val(c, "node"), cli_val(c, "store"), &out, &skipped, &e) != CF_OK)
+	    cf_fetch_import(c->st, cf_net_transport(), &r, cli_val(c, "node"), cli_val(c, "store"), &out, &skipped,
+			    &e) != CF_OK)
 		rc = cli_fail(c, &e);
 	if (rc == 0 && c->json) {
 		json_t *o = cf_json_fetch(&r, cli_val(c, "starttls"));

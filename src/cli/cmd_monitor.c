@@ -9,7 +9,7 @@
 #include "core/jobs/duties.h"
 #include "core/monitor/monitor.h"
 #include "crypto/password.h"
-#include "net/http_client.h"
+#include "net_transport.h"
 #include "util/clock.h"
 
 int cmd_monitor_run(cli *c, int argc, char **argv)
@@ -28,17 +28,16 @@ int cmd_monitor_run(cli *c, int argc, char **argv)
 		return rc;
 	/* the monitor job's lease (outside the pass's transaction, which carries the audit row): one
 	 * pass at a time on the store, certfleetd's scheduled ones included */
-	cf_transport net = {.download = cf_http_client_download, .mail = cf_monitor_smtp_deliver};
 	char host[256] = "", holder[320];
 	gethostname(host, sizeof(host) - 1);
 	snprintf(holder, sizeof(holder), "certfleet monitor run on %s pid %ld", host, (long)getpid());
-	cf_jobs_env env = {.holder = holder, .transport = &net};
+	cf_jobs_env env = {.holder = holder, .transport = cf_net_transport()};
 	cf_store_audit_disarm(c->st);
 	rc = cf_jobs_take(c->st, &env, CF_DUTY_MONITOR, cf_clock_now(), &e);
 	cli_audit_arm(c);
 	if (rc != CF_OK)
 		return cli_fail(c, &e);
-	rc = cf_monitor_run(c->st, now, cf_monitor_smtp_deliver, NULL, &r, &e);
+	rc = cf_monitor_run(c->st, now, cf_net_transport(), &r, &e);
 	cf_jobs_give_back(c->st, &env, CF_DUTY_MONITOR, cf_clock_now(), rc == CF_OK ? r.next_run : 0, rc, &e);
 	if (rc != CF_OK) {
 		cf_monitor_report_free(&r);

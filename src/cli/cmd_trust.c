@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 #include "core/view/certjson.h"
 #include "core/lifecycle/trust.h"
+#include "net_transport.h"
 #include "util/fileio.h"
 
 /* Lists the certificates a trust change touched, briefly (a bundle may hold thousands). */
@@ -43,8 +44,8 @@ int cmd_trust_add(cli *c, int argc, char **argv)
 	int rc = cli_read(c, argv[i], CF_BUNDLE_MAX, &buf, &len);
 	if (rc == 0)
 		rc = cli_store(c, false);
-	if (rc == 0 && cf_trust_add(c->st, cli_val(c, "node"), cli_val(c, "store"), argv[i], buf, len,
-				    cli_val(c, "description"), &out, &e) != CF_OK)
+	if (rc == 0 && cf_trust_add(c->st, cf_net_transport(), cli_val(c, "node"), cli_val(c, "store"), argv[i], buf,
+				    len, cli_val(c, "description"), &out, &e) != CF_OK)
 		rc = cli_fail(c, &e);
 	if (rc == 0)
 		print_trust_change(c, &out, "added");

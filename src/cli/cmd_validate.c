@@ -9,6 +9,7 @@
 #include "core/revocation/revocation.h"
 #include "core/view/tooljson.h"
 #include "core/check/validate.h"
+#include "net_transport.h"
 #include "util/clock.h"
 #include "util/fileio.h"
 #include "util/secret.h"
@@ -296,7 +297,8 @@ int cmd_validate(cli *c, int argc, char **argv)
 	o.trust = idx;
 	/* --revocation: every configured source (OCSP, the stored CRLs) */
 	if (rc == 0 && cli_val(c, "revocation") != NULL) {
-		if ((rc = cli_store(c, false)) == 0 && cf_revsource_load(c->st, cli_val(c, "node"), &rev, &e) != CF_OK)
+		if ((rc = cli_store(c, false)) == 0 &&
+		    cf_revsource_load(c->st, cf_net_transport(), cli_val(c, "node"), &rev, &e) != CF_OK)
 			rc = cli_fail(c, &e);
 		o.revocation = cf_revsource_status;
 		o.revocation_ctx = rev;

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "core/jobs/duties.h"
-#include "net/http_client.h"
+#include "net_transport.h"
 #include "util/clock.h"
 
 #define STORE_RETRY 60 /* seconds until a store that could not be opened is tried again */
@@ -18,7 +18,6 @@ struct cf_runner {
 	cf_daemon *d;
 	char *target;
 	char holder[320];
-	cf_transport transport;
 	cf_jobs_env env;
 	pthread_t thread;
 	pthread_mutex_t mu;
@@ -86,8 +85,7 @@ cf_code cf_runner_start(cf_daemon *d, const char *target, cf_runner **out, cf_er
 	gethostname(host, sizeof(host) - 1);
 	snprintf(r->holder, sizeof(r->holder), "certfleetd on %s pid %ld", host, (long)getpid());
 	r->d = d;
-	r->transport = (cf_transport){.download = cf_http_client_download, .mail = cf_monitor_smtp_deliver};
-	r->env = (cf_jobs_env){.holder = r->holder, .transport = &r->transport, .log = log_line, .log_arg = d};
+	r->env = (cf_jobs_env){.holder = r->holder, .transport = cf_net_transport(), .log = log_line, .log_arg = d};
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

@@ -18,7 +18,7 @@
 #include "daemon/multipart.h"
 #include "core/jobs/duties.h"
 #include "daemon/jobs.h"
-#include "net/http_client.h"
+#include "net_transport.h"
 #include "util/clock.h"
 #include "util/text.h"
 
@@ -46,7 +46,7 @@ void cf_route_revocation_check(cf_req *q)
 	if (!cf_req_change(q, true))
 		return;
 	cf_change_begin(q, &c, "revocation check", "OCSP status of every certificate");
-	cf_code rc = cf_revcheck_run(q->st, cf_clock_now(), true, &p, &e);
+	cf_code rc = cf_revcheck_run(q->st, cf_net_transport(), cf_clock_now(), true, &p, &e);
 	if (rc == CF_OK && !cf_revcheck_on(p))
 		rc = cf_revcheck_off(&e);
 	if (cf_change_end(q, &c, rc, &e)) {
@@ -172,7 +172,7 @@ void cf_route_crl_update(cf_req *q)
 	if (!cf_req_change(q, true))
 		return;
 	cf_change_begin(q, &c, "crl update", "distribution points");
-	cf_code rc = cf_crl_update(q->st, cf_clock_now(), cf_http_client_download, &v, &n, &e);
+	cf_code rc = cf_crl_update(q->st, cf_clock_now(), cf_net_transport()->download, &v, &n, &e);
 	if (cf_change_end(q, &c, rc, &e)) {
 		json_t *items = json_array();
 		for (size_t i = 0; i < n; i++)

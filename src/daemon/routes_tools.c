@@ -11,6 +11,7 @@
 #include "core/view/tooljson.h"
 #include "core/check/validate.h"
 #include "daemon/daemon.h"
+#include "net_transport.h"
 #include "util/clock.h"
 #include "util/secret.h"
 #include "util/text.h"
@@ -78,7 +79,7 @@ void cf_route_validate(cf_req *q)
 		rc = load_trust(q, ca_pem, node, store, &idx, &e);
 	o.trust = idx;
 	/* every configured source (OCSP, the stored CRLs), on the verified chain */
-	if (rc == CF_OK && revocation && (rc = cf_revsource_load(q->st, node, &rev, &e)) == CF_OK) {
+	if (rc == CF_OK && revocation && (rc = cf_revsource_load(q->st, cf_net_transport(), node, &rev, &e)) == CF_OK) {
 		o.revocation = cf_revsource_status;
 		o.revocation_ctx = rev;
 	}
@@ -150,11 +151,11 @@ void cf_route_trust_fetch(cf_req *q)
 		cf_change_begin(q, &c, "trust fetch", "%s from %s", store, target);
 	cf_dlog(q->d, CF_LOG_INFO, "%s trust fetch by %s: connecting to %s", q->client, q->session->account, target);
 	cf_fetch_req req = {.target = target, .starttls = starttls, .sni = sni};
-	cf_code rc = cf_fetch(&req, &r, &e);
+	cf_code rc = cf_fetch(cf_net_transport(), &req, &r, &e);
 	if (rc == CF_E_USAGE && strcmp(e.subject, target) == 0)
 		cf_err_subject(&e, "host"); /* the port was checked above: the host is at fault */
 	if (rc == CF_OK && node != NULL)
-		rc = cf_fetch_import(q->st, &r, node, store, &out, &skipped, &e);
+		rc = cf_fetch_import(q->st, cf_net_transport(), &r, node, store, &out, &skipped, &e);
 	bool done = node != NULL ? cf_change_end(q, &c, rc, &e) : rc == CF_OK;
 	if (done) {
 		json_t *o = cf_json_fetch(&r, starttls);

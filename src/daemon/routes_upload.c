@@ -13,6 +13,7 @@
 #include "crypto/password.h"
 #include "daemon/daemon.h"
 #include "daemon/multipart.h"
+#include "net_transport.h"
 #include "util/text.h"
 
 #define TEXT_PART_MAX 1024
@@ -149,10 +150,11 @@ void cf_route_upload(cf_req *q)
 	}
 	cf_change_begin(q, &c, u.store != NULL ? "trust add" : "cert upload", "%s on %s%s",
 			u.store != NULL ? u.store : u.purpose, u.node, u.force && u.store == NULL ? " (forced)" : "");
-	cf_code rc = u.store != NULL
-			     ? cf_trust_add(q->st, u.node, u.store, u.name, u.cert, u.cert_len, u.description, &out, &e)
-			     : cf_identity_upload(q->st, u.node, u.purpose, u.name, u.cert, u.cert_len, u.key_name,
-						  u.key, u.key_len, u.description, u.force, &out, &e);
+	cf_code rc = u.store != NULL ? cf_trust_add(q->st, cf_net_transport(), u.node, u.store, u.name, u.cert,
+						    u.cert_len, u.description, &out, &e)
+				     : cf_identity_upload(q->st, cf_net_transport(), u.node, u.purpose, u.name, u.cert,
+							  u.cert_len, u.key_name, u.key, u.key_len, u.description,
+							  u.force, &out, &e);
 	if (cf_change_end(q, &c, rc, &e))
 		cf_reply_json(q, 200, cf_change_json(q, &out));
 out:

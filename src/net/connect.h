@@ -1,4 +1,4 @@
-/* Reaching a peer over TCP: HOST:PORT parsing, a connect bounded by a deadline, and send/receive
+/* Reaching a peer over TCP (HOST:PORT as util/hostport.h parses it): a connect bounded by a deadline, and send/receive
  * that never wait past it. Plain sockets only; TLS is src/crypto/tls.h. Every error leaves the
  * subject empty: the caller names the peer. */
 #ifndef CF_CONNECT_H
@@ -9,17 +9,7 @@
 #include <stdint.h>
 
 #include "util/err.h"
-
-/* A parsed "HOST:PORT": HOST a DNS name, an IPv4 address or a bracketed IPv6 address. */
-typedef struct cf_hostport {
-	char host[254]; /* without brackets */
-	char port[6];	/* 1..65535, decimal */
-	bool ip;	/* host is an IP address literal */
-} cf_hostport;
-
-/* Parses text as HOST:PORT ("name:443", "192.0.2.1:636", "[2001:db8::1]:5222"). Anything else
- * is CF_E_USAGE naming text. */
-cf_code cf_hostport_parse(const char *text, cf_hostport *out, cf_err *e);
+#include "util/hostport.h"
 
 /* A point timeout_ms milliseconds from now on the monotonic clock (network timeouts measure
  * elapsed time, not the time of day, so they do not go through util/clock.h). */

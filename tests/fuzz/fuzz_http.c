@@ -188,7 +188,7 @@ static void make_store(void)
 		die("cannot make the store", &e);
 	cf_outcome_free(&out);
 	memset(&out, 0, sizeof(out));
-	if (cf_trust_add(st, FUZZ_NODE, "tomcat-trust", "fuzz-ca.pem", (const uint8_t *)trust_ca_pem,
+	if (cf_trust_add(st, NULL, FUZZ_NODE, "tomcat-trust", "fuzz-ca.pem", (const uint8_t *)trust_ca_pem,
 			 strlen(trust_ca_pem), "fuzz trust CA", &out, &e) != CF_OK)
 		die("cannot add the trust CA", &e);
 	cf_outcome_free(&out);

@@ -41,7 +41,8 @@ static const char make_script[] =
 	"  echo 'unique_subject = no' >$1/index.txt.attr\n"
 	"  echo 1000 >$1/crlnumber\n"
 	"  printf '[ca]\\ndefault_ca = c\\n[c]\\ndatabase = %s\\ncertificate = %s\\nprivate_key = %s\\n"
-	"crlnumber = %s\\ndefault_md = sha256\\nunique_subject = no\\n[delta]\\ndeltaCRL = critical,DER:02:02:03:E7\\n' \\\n"
+	"crlnumber = %s\\ndefault_md = sha256\\nunique_subject = no\\n[delta]\\ndeltaCRL = "
+	"critical,DER:02:02:03:E7\\n' \\\n"
 	"    $d/$1/index.txt $d/$1/ca.pem $d/$1/ca.key $d/$1/crlnumber >$1/ca.cnf\n"
 	"}\n"
 	"rev() { printf 'R\\t361122000000Z\\t%s,keyCompromise\\t%s\\tunknown\\t/CN=r%s\\n' $3 $2 $2 >>$1/index.txt; }\n"
@@ -75,10 +76,17 @@ static const char make_script[] =
 	"done\n";
 
 /* The serials each CRL lists, as in the script (hex, the INTEGER's value). */
-static const char *const few_serials[] = {
-	"01", "7F", "80", "0100", "01020304050607", "0102030405060708", "01020304050607FF",
-	"7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF", "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF",
-	"123456789ABCDEF0123456789ABCDEF0", "00"};
+static const char *const few_serials[] = {"01",
+					  "7F",
+					  "80",
+					  "0100",
+					  "01020304050607",
+					  "0102030405060708",
+					  "01020304050607FF",
+					  "7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF",
+					  "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF",
+					  "123456789ABCDEF0123456789ABCDEF0",
+					  "00"};
 static const char *const ed_serials[] = {"0A", "0B0C0D0E0F101112131415"};
 
 enum { FEW, EMPTY, ED, N_CRLS };
@@ -627,8 +635,7 @@ static int teardown(void **state)
 
 /* Stores CRL `which` as a row with the given DER and index (either may be another's or damaged;
  * idx NULL: a row kept before schema 7). Returns its id. */
-static int64_t put_row(struct fx *f, int which, const uint8_t *der, size_t der_len, const uint8_t *idx,
-		       size_t idx_len)
+static int64_t put_row(struct fx *f, int which, const uint8_t *der, size_t der_len, const uint8_t *idx, size_t idx_len)
 {
 	cf_crl_info info;
 	cf_err e = {0};
@@ -661,12 +668,14 @@ static void test_store_blobs(void **state)
 	size_t n = 0;
 	cf_err e = {0};
 	/* the facts only; DER only (true as callers used to pass); the index; the DER only where no index */
-	static const unsigned with[] = {0, true, CF_CRLS_IDX, CF_CRLS_IDX | CF_CRLS_DER_NO_IDX, CF_CRLS_DER | CF_CRLS_IDX};
+	static const unsigned with[] = {0, true, CF_CRLS_IDX, CF_CRLS_IDX | CF_CRLS_DER_NO_IDX,
+					CF_CRLS_DER | CF_CRLS_IDX};
 	for (size_t w = 0; w < sizeof(with) / sizeof(with[0]); w++) {
 		assert_int_equal(cf_store_crls(f->st, NULL, with[w], &v, &n, &e), CF_OK);
 		assert_int_equal(n, 2);
 		for (size_t i = 0; i < n; i++) {
-			bool is_a = v[i].id == a, der = (with[w] & CF_CRLS_DER) || (!is_a && (with[w] & CF_CRLS_DER_NO_IDX));
+			bool is_a = v[i].id == a,
+			     der = (with[w] & CF_CRLS_DER) || (!is_a && (with[w] & CF_CRLS_DER_NO_IDX));
 			const one_crl *c = is_a ? few : empty;
 			assert_true(is_a || v[i].id == b);
 			assert_int_equal(v[i].der != NULL, der);
@@ -749,14 +758,14 @@ static void test_import_keeps_index(void **state)
 	struct fx *f = *state;
 	cf_err e = {0};
 	cf_outcome out = {0};
-	cf_node_spec spec = {.fqdn = "ucm1.example.com", .cluster = "c", .product = "ucm", .publisher = true,
-			     .no_defaults = true};
+	cf_node_spec spec = {
+		.fqdn = "ucm1.example.com", .cluster = "c", .product = "ucm", .publisher = true, .no_defaults = true};
 	assert_int_equal(cf_cluster_add(f->st, "c", NULL, &e), CF_OK);
 	assert_int_equal(cf_node_add(f->st, &spec, &out, &e), CF_OK);
 	cf_outcome_free(&out);
 	char *pem = cf_cert_pem(g.crl[FEW].ca);
 	memset(&out, 0, sizeof(out));
-	assert_int_equal(cf_trust_add(f->st, "ucm1.example.com", "tomcat-trust", "ca.pem", (const uint8_t *)pem,
+	assert_int_equal(cf_trust_add(f->st, NULL, "ucm1.example.com", "tomcat-trust", "ca.pem", (const uint8_t *)pem,
 				      strlen(pem), NULL, &out, &e),
 			 CF_OK);
 	cf_outcome_free(&out);

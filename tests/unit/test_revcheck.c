@@ -52,7 +52,7 @@ static cf_code trust_add(struct fx *f, const char *node, const char *store, cons
 {
 	cf_outcome out = {0};
 	char *pem = cf_cert_pem(c);
-	cf_code rc = cf_trust_add(f->st, node, store, "ca.pem", (const uint8_t *)pem, strlen(pem), NULL, &out, e);
+	cf_code rc = cf_trust_add(f->st, NULL, node, store, "ca.pem", (const uint8_t *)pem, strlen(pem), NULL, &out, e);
 	cf_outcome_free(&out);
 	free(pem);
 	return rc;
@@ -66,8 +66,8 @@ static cf_code upload(struct fx *f, const char *node, cf_err *e)
 	strcpy(bundle, leaf);
 	strcat(bundle, inter);
 	cf_code rc =
-		cf_identity_upload(f->st, node, "tomcat-ECDSA", "leaf.pem", (const uint8_t *)bundle, strlen(bundle),
-				   "leaf.key", (const uint8_t *)key, strlen(key), NULL, false, &out, e);
+		cf_identity_upload(f->st, NULL, node, "tomcat-ECDSA", "leaf.pem", (const uint8_t *)bundle,
+				   strlen(bundle), "leaf.key", (const uint8_t *)key, strlen(key), NULL, false, &out, e);
 	cf_outcome_free(&out);
 	free(bundle);
 	free(leaf);

@@ -316,16 +316,16 @@ static void test_trust_bundle_as_one_by_one(void **state)
 	assert_int_equal(cf_cert_facts(pre, &pre_facts, &e), CF_OK);
 	char *pem = bundle_pem(certs, 50);
 	cf_outcome out = {0};
-	assert_int_equal(
-		cf_trust_add(f->st, SUB, "tomcat-trust", "some.pem", (const uint8_t *)pem, strlen(pem), NULL, &out, &e),
-		CF_OK);
+	assert_int_equal(cf_trust_add(f->st, NULL, SUB, "tomcat-trust", "some.pem", (const uint8_t *)pem, strlen(pem),
+				      NULL, &out, &e),
+			 CF_OK);
 	model_place(&m[1], facts, 50);
 	cf_outcome_free(&out);
 	free(pem);
 	pem = bundle_pem(&pre, 1);
-	assert_int_equal(
-		cf_trust_add(f->st, SUB, "tomcat-trust", "pre.pem", (const uint8_t *)pem, strlen(pem), NULL, &out, &e),
-		CF_OK);
+	assert_int_equal(cf_trust_add(f->st, NULL, SUB, "tomcat-trust", "pre.pem", (const uint8_t *)pem, strlen(pem),
+				      NULL, &out, &e),
+			 CF_OK);
 	model_place(&m[1], &pre_facts, 1);
 	cf_outcome_free(&out);
 	free(pem);
@@ -335,8 +335,8 @@ static void test_trust_bundle_as_one_by_one(void **state)
 
 	/* the bundle on the publisher: the publisher's store first (ordered by name), then the subscriber's */
 	pem = bundle_pem(certs, N);
-	if (cf_trust_add(f->st, PUB, "tomcat-trust", "bundle.pem", (const uint8_t *)pem, strlen(pem), NULL, &out, &e) !=
-	    CF_OK)
+	if (cf_trust_add(f->st, NULL, PUB, "tomcat-trust", "bundle.pem", (const uint8_t *)pem, strlen(pem), NULL, &out,
+			 &e) != CF_OK)
 		fail_msg("trust add: %s", e.message);
 	model_place(&m[0], facts, N);
 	model_place(&m[1], facts, N);
@@ -377,8 +377,8 @@ static void test_trust_bundle_as_one_by_one(void **state)
 	cf_outcome_free(&out);
 
 	/* again: nothing added anywhere, every certificate a duplicate on the publisher */
-	assert_int_equal(cf_trust_add(f->st, PUB, "tomcat-trust", "bundle.pem", (const uint8_t *)pem, strlen(pem), NULL,
-				      &out, &e),
+	assert_int_equal(cf_trust_add(f->st, NULL, PUB, "tomcat-trust", "bundle.pem", (const uint8_t *)pem, strlen(pem),
+				      NULL, &out, &e),
 			 CF_OK);
 	assert_int_equal(out.n_ids, 0);
 	assert_int_equal(out.warnings.rules.n, 0);

@@ -45,7 +45,7 @@ cf_code cf_duty_monitor_pass(cf_store *st, const cf_jobs_env *env, int64_t now, 
 {
 	char cn[3 * 256], when[32], next[32];
 	memset(out, 0, sizeof(*out));
-	cf_code rc = cf_monitor_run(st, now, env->transport->mail, env->transport->mail_ctx, out, e);
+	cf_code rc = cf_monitor_run(st, now, env->transport, out, e);
 	if (rc != CF_OK)
 		return rc;
 	for (size_t i = 0; i < out->n_due; i++) {
@@ -172,7 +172,7 @@ static cf_code ocsp_run(cf_job_run *r, int64_t now, int64_t *next, cf_err *e)
 		return rc;
 	while (!cf_revcheck_done(p) && cf_job_keepalive(r, cf_clock_now())) {
 		cf_err se = {0};
-		if (cf_revcheck_step(r->st, p, now, &se) != CF_OK)
+		if (cf_revcheck_step(r->st, r->env->transport, p, now, &se) != CF_OK)
 			cf_jobs_say(r->env, CF_JOB_ERROR, "revocation: an OCSP answer could not be recorded: %s",
 				    se.message);
 	}

@@ -5,6 +5,7 @@
 
 #include "core/fleet/deployment.h"
 #include "core/model/names.h"
+#include "core/transport.h"
 
 typedef struct cf_issue_opts {
 	const char *key;  /* "rsa:2048", "ec:prime256v1", ...; NULL = the purpose's default */
@@ -55,9 +56,10 @@ cf_code cf_csr_discard(cf_store *st, const char *node, const char *purpose, cf_e
  * key (may be NULL) is an unencrypted PEM private key given with the certificate. force uploads
  * past the gates peers need (a SAN without a node of the scope or the node's own name, usage bits
  * the CSR asked for and the purpose needs, each CF_E_INPUT naming its rule id); they are then the
- * upload's warnings. */
-cf_code cf_identity_upload(cf_store *st, const char *node, const char *purpose, const char *name, const uint8_t *buf,
-			   size_t len, const char *key_name, const uint8_t *key, size_t key_len,
-			   const char *description, bool force, cf_outcome *out, cf_err *e);
+ * upload's warnings. With revocation checking and OCSP on, OCSP is asked through net before the
+ * change's transaction begins. */
+cf_code cf_identity_upload(cf_store *st, const cf_transport *net, const char *node, const char *purpose,
+			   const char *name, const uint8_t *buf, size_t len, const char *key_name, const uint8_t *key,
+			   size_t key_len, const char *description, bool force, cf_outcome *out, cf_err *e);
 
 #endif

@@ -136,8 +136,8 @@ static cf_code crl_issuer_hashes(cf_store *st, cf_strv *out, cf_err *e)
 	return rc;
 }
 
-static cf_code trust_rev_ask(cf_store *st, const char *node, const cf_truststore *ts, cf_cert **certs,
-			     const cf_facts *facts, size_t n, trust_rev *tr, cf_err *e)
+static cf_code trust_rev_ask(cf_store *st, const cf_transport *net, const char *node, const cf_truststore *ts,
+			     cf_cert **certs, const cf_facts *facts, size_t n, trust_rev *tr, cf_err *e)
 {
 	cf_node nd = {0};
 	cf_cert **responders = NULL;
@@ -184,7 +184,7 @@ static cf_code trust_rev_ask(cf_store *st, const char *node, const cf_truststore
 			continue;
 		tr->issuer[i] = cf_issuers_find(ix, certs[i]);
 		if (tr->issuer[i] >= 0 && tr->rs.ocsp)
-			cf_revocation_ask(&tr->rs, certs[i], tr->cand[tr->issuer[i]], responders, n_responders,
+			cf_revocation_ask(net, &tr->rs, certs[i], tr->cand[tr->issuer[i]], responders, n_responders,
 					  cf_clock_now(), &tr->v[i]);
 	}
 	cf_issuers_free(ix);
@@ -326,8 +326,9 @@ static cf_code place_bundle(cf_store *st, const bundle *b, const cf_node *target
 	return rc;
 }
 
-static cf_code trust_add_once(cf_store *st, const char *node, const char *store, const char *name, const uint8_t *buf,
-			      size_t len, const char *description, cf_outcome *out, cf_err *e)
+static cf_code trust_add_once(cf_store *st, const cf_transport *net, const char *node, const char *store,
+			      const char *name, const uint8_t *buf, size_t len, const char *description,
+			      cf_outcome *out, cf_err *e)
 {
 	cf_cert **certs = NULL;
 	size_t n = 0;
@@ -357,7 +358,7 @@ static cf_code trust_add_once(cf_store *st, const char *node, const char *store,
 	    (rc = previous_same(facts, n, false, b.prev_sha, e)) != CF_OK ||
 	    (rc = previous_same(facts, n, true, b.prev_cn, e)) != CF_OK)
 		goto out;
-	if ((rc = trust_rev_ask(st, node, ts, certs, facts, n, &rev, e)) != CF_OK)
+	if ((rc = trust_rev_ask(st, net, node, ts, certs, facts, n, &rev, e)) != CF_OK)
 		goto out;
 	if ((rc = cf_store_begin(st, e)) != CF_OK || (rc = cf_nodectx_load(st, node, &ctx, e)) != CF_OK)
 		goto out;
@@ -420,11 +421,11 @@ out:
 	return rc;
 }
 
-cf_code cf_trust_add(cf_store *st, const char *node, const char *store, const char *name, const uint8_t *buf,
-		     size_t len, const char *description, cf_outcome *out, cf_err *e)
+cf_code cf_trust_add(cf_store *st, const cf_transport *net, const char *node, const char *store, const char *name,
+		     const uint8_t *buf, size_t len, const char *description, cf_outcome *out, cf_err *e)
 {
 	cf_code rc;
-	CF_STORE_WRITE_RESETTING(st, e, rc, trust_add_once(st, node, store, name, buf, len, description, out, e),
+	CF_STORE_WRITE_RESETTING(st, e, rc, trust_add_once(st, net, node, store, name, buf, len, description, out, e),
 				 cf_outcome_free(out));
 	return rc;
 }

@@ -4,11 +4,13 @@
 #define CF_TRUST_H
 
 #include "core/fleet/deployment.h"
+#include "core/transport.h"
 
 /* Adds every certificate of a PEM bundle or DER file (name is used in messages) to store on
- * node; from a publisher, on every node of the cluster that has the store. All or nothing. */
-cf_code cf_trust_add(cf_store *st, const char *node, const char *store, const char *name, const uint8_t *buf,
-		     size_t len, const char *description, cf_outcome *out, cf_err *e);
+ * node; from a publisher, on every node of the cluster that has the store. All or nothing. With
+ * revocation checking and OCSP on, the certificates are asked about through net first. */
+cf_code cf_trust_add(cf_store *st, const cf_transport *net, const char *node, const char *store, const char *name,
+		     const uint8_t *buf, size_t len, const char *description, cf_outcome *out, cf_err *e);
 /* Deletes one trust certificate by id from (node, store). */
 cf_code cf_trust_delete(cf_store *st, const char *node, const char *store, int64_t id, cf_outcome *out, cf_err *e);
 /* Deletes the self-signed trust copies of peers whose identity is now CA-signed, on one node

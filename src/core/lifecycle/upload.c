@@ -203,8 +203,8 @@ typedef struct ocsp_first {
 /* With revocation checking and OCSP on: builds the chain as check 3 will (reading the store
  * outside any transaction) and asks OCSP about the certificate with the issuer that chain has.
  * Whatever fails here is left for the checks inside the transaction to report. */
-static void ocsp_ask_first(cf_store *st, const cf_revocation_settings *rs, const char *node, const char *purpose,
-			   const char *name, cf_cert **certs, size_t n_certs, ocsp_first *out)
+static void ocsp_ask_first(cf_store *st, const cf_transport *net, const cf_revocation_settings *rs, const char *node,
+			   const char *purpose, const char *name, cf_cert **certs, size_t n_certs, ocsp_first *out)
 {
 	cf_nodectx ctx = {0};
 	const cf_purpose *p = NULL;
@@ -218,7 +218,7 @@ static void ocsp_ask_first(cf_store *st, const cf_revocation_settings *rs, const
 	    chain_check(name, p, &ctx.node, certs, n_certs, anchors, n_anchors, &chain, &ignored, NULL) == CF_OK &&
 	    chain.n > 1 &&
 	    cf_store_trust_certs(st, ctx.node.id, "tomcat-trust", &responders, &n_responders, NULL) == CF_OK) {
-		cf_revocation_ask(rs, certs[0], chain.chain[1], responders, n_responders, cf_clock_now(), &out->v);
+		cf_revocation_ask(net, rs, certs[0], chain.chain[1], responders, n_responders, cf_clock_now(), &out->v);
 		out->issuer = cf_cert_ref(chain.chain[1]);
 	}
 	cf_warnings_free(&ignored);
@@ -257,9 +257,10 @@ static char *issuer_pem(cf_cert *const *chain, size_t n)
 	return out;
 }
 
-static cf_code identity_upload_once(cf_store *st, const char *node, const char *purpose, const char *name,
-				    const uint8_t *buf, size_t len, const char *key_name, const uint8_t *keybuf,
-				    size_t key_len, const char *description, bool force, cf_outcome *out, cf_err *e)
+static cf_code identity_upload_once(cf_store *st, const cf_transport *net, const char *node, const char *purpose,
+				    const char *name, const uint8_t *buf, size_t len, const char *key_name,
+				    const uint8_t *keybuf, size_t key_len, const char *description, bool force,
+				    cf_outcome *out, cf_err *e)
 {
 	cf_nodectx ctx = {0};
 	const cf_purpose *p = NULL;
@@ -289,7 +290,7 @@ static cf_code identity_upload_once(cf_store *st, const char *node, const char *
 		goto out;
 	/* OCSP, a network call, is asked before the change's transaction begins (check 3c) */
 	if (rs.check && rs.ocsp)
-		ocsp_ask_first(st, &rs, node, purpose, name, certs, n_certs, &ocsp);
+		ocsp_ask_first(st, net, &rs, node, purpose, name, certs, n_certs, &ocsp);
 	if ((rc = cf_store_begin(st, e)) != CF_OK || (rc = cf_nodectx_load(st, node, &ctx, e)) != CF_OK ||
 	    (rc = cf_nodectx_purpose(&ctx, purpose, &p, e)) != CF_OK)
 		goto out;
@@ -429,13 +430,14 @@ out:
 	return rc;
 }
 
-cf_code cf_identity_upload(cf_store *st, const char *node, const char *purpose, const char *name, const uint8_t *buf,
-			   size_t len, const char *key_name, const uint8_t *keybuf, size_t key_len,
-			   const char *description, bool force, cf_outcome *out, cf_err *e)
+cf_code cf_identity_upload(cf_store *st, const cf_transport *net, const char *node, const char *purpose,
+			   const char *name, const uint8_t *buf, size_t len, const char *key_name,
+			   const uint8_t *keybuf, size_t key_len, const char *description, bool force, cf_outcome *out,
+			   cf_err *e)
 {
 	cf_code rc;
 	CF_STORE_WRITE_RESETTING(st, e, rc,
-				 identity_upload_once(st, node, purpose, name, buf, len, key_name, keybuf, key_len,
+				 identity_upload_once(st, net, node, purpose, name, buf, len, key_name, keybuf, key_len,
 						      description, force, out, e),
 				 cf_outcome_free(out));
 	return rc;

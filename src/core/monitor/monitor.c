@@ -517,8 +517,7 @@ static void forget_due(run_ctx *r)
 	r->logged = 0;
 }
 
-cf_code cf_monitor_run(cf_store *st, int64_t now, cf_monitor_deliver_fn deliver, void *ctx, cf_monitor_report *out,
-		       cf_err *e)
+cf_code cf_monitor_run(cf_store *st, int64_t now, const cf_transport *net, cf_monitor_report *out, cf_err *e)
 {
 	cf_monitor_settings s;
 	run_ctx r = {.st = st, .now = now, .s = &s, .out = out, .e = e};
@@ -557,7 +556,7 @@ cf_code cf_monitor_run(cf_store *st, int64_t now, cf_monitor_deliver_fn deliver,
 				}
 			char *msg = digest.due != NULL ? cf_monitor_message(&s, &digest, now) : NULL;
 			sent = msg == NULL ? cf_err_set(&de, CF_E_INTERNAL, "monitor", "out of memory")
-					   : deliver(ctx, &s, password, msg, &de);
+					   : cf_monitor_mail_send(net, &s, password, msg, &de);
 			free(msg);
 			free(digest.due);
 			if (password != NULL)

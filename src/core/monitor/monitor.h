@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "core/model/fields.h"
+#include "core/transport.h"
 #include "store/store.h"
 #include "util/strv.h"
 
@@ -62,27 +63,22 @@ void cf_monitor_report_free(cf_monitor_report *r);
 /* Whole days until not_after, rounded down: 0 inside the last day, -1 in the first day after. */
 int64_t cf_monitor_days_left(int64_t not_after, int64_t now);
 
-/* Delivers one digest message (RFC 5322 text) from `from` to the addresses; CF_OK when the
- * server accepted it. The command line and daemon pass cf_monitor_smtp_deliver; tests may pass
- * others. */
-typedef cf_code (*cf_monitor_deliver_fn)(void *ctx, const cf_monitor_settings *s, const char *password,
-					 const char *message, cf_err *e);
-/* The deliver function over SMTP (net/smtp.h) with the settings' server, TLS mode, CA, user and
- * the password given; ctx is unused. */
-cf_code cf_monitor_smtp_deliver(void *ctx, const cf_monitor_settings *s, const char *password, const char *message,
-				cf_err *e);
+/* Sends one digest message (RFC 5322 text) through net's mail with the settings' server, TLS
+ * mode, CA, user and the password given, from s->from to s->emails; CF_OK when the server
+ * accepted it. */
+cf_code cf_monitor_mail_send(const cf_transport *net, const cf_monitor_settings *s, const char *password,
+			     const char *message, cf_err *e);
 
 /* One run at `now`: every certificate inside the start window whose frequency interval has
  * passed since its last notification is queued in the ledger (one transaction); then every
- * queued notification whose retry time has come goes out in one digest (when e-mail is on and
- * addresses are set; otherwise the log line is the notification). Delivered ones are recorded as
+ * queued notification whose retry time has come goes out in one digest through net's mail (when
+ * e-mail is on and addresses are set; otherwise the log line is the notification). Delivered ones are recorded as
  * sent; a failure keeps them queued with a bounded exponential backoff (1 minute doubling up to
  * 1 hour). Notifications of certificates no longer in the window (renewed, deleted) are dropped.
  * Inside the last day before expiry, and after it, a certificate is notified every hour. The
  * alarms of failing CRL downloads go out with the same frequency, in a digest of their own when
  * no certificate is due. */
-cf_code cf_monitor_run(cf_store *st, int64_t now, cf_monitor_deliver_fn deliver, void *ctx, cf_monitor_report *out,
-		       cf_err *e);
+cf_code cf_monitor_run(cf_store *st, int64_t now, const cf_transport *net, cf_monitor_report *out, cf_err *e);
 
 /* When the run after one at `now` is due: in 24 hours, or in one hour once any certificate is
  * within a day of expiry or expired (SPEC §5); sooner when a queued retry comes first. */

@@ -1,12 +1,11 @@
 /* The monitor's digest message (see cf_monitor_message in monitor.h): RFC 5322 headers and a
- * multipart/alternative body, plain text first, then a small HTML table; and its delivery by
- * SMTP (cf_monitor_smtp_deliver). */
+ * multipart/alternative body, plain text first, then a small HTML table; and its delivery through
+ * the transport's mail (cf_monitor_mail_send). */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "core/monitor/monitor.h"
-#include "net/smtp.h"
 #include "util/buf.h"
 #include "util/clock.h"
 
@@ -183,17 +182,18 @@ char *cf_monitor_message(const cf_monitor_settings *s, const cf_monitor_report *
 	return b.p;
 }
 
-cf_code cf_monitor_smtp_deliver(void *ctx, const cf_monitor_settings *s, const char *password, const char *message,
-				cf_err *e)
+cf_code cf_monitor_mail_send(const cf_transport *net, const cf_monitor_settings *s, const char *password,
+			     const char *message, cf_err *e)
 {
-	(void)ctx;
-	cf_smtp_mail m = {.host = s->smtp_host,
-			  .port = s->smtp_port,
-			  .tls = s->smtp_tls,
-			  .ca = s->smtp_ca,
-			  .user = s->smtp_user,
-			  .password = password,
-			  .from = s->from,
-			  .to = s->emails};
-	return cf_smtp_send(&m, message, e);
+	cf_mail_server m = {.host = s->smtp_host,
+			    .port = s->smtp_port,
+			    .tls = s->smtp_tls,
+			    .ca = s->smtp_ca,
+			    .user = s->smtp_user,
+			    .password = password,
+			    .from = s->from,
+			    .to = s->emails};
+	if (net == NULL || net->mail == NULL)
+		return cf_err_set(e, CF_E_INTERNAL, "smtp", "no mail transport in this process");
+	return net->mail(&m, message, e);
 }

@@ -7,6 +7,7 @@
 #define CF_CRLFETCH_H
 
 #include "core/revocation/revocation.h"
+#include "core/transport.h"
 #include "util/strv.h"
 
 #define CF_CRL_DOWNLOAD_MAX (64u * 1024 * 1024) /* bytes of one download, and of all it unpacks to */
@@ -40,9 +41,9 @@ typedef struct cf_crl_fetched {
 	char message[1700]; /* what happened, one line */
 } cf_crl_fetched;
 
-/* Downloads every distribution point now (fetch: cf_http_client_download in real use) and imports what it
- * holds; results per URL in *out (free with cf_crl_fetched_free). Alarms are set and cleared. */
-typedef cf_code (*cf_crl_fetch_fn)(const char *url, size_t max, long timeout, uint8_t **out, size_t *len, cf_err *e);
+/* Downloads every distribution point now (fetch: the transport's download, core/transport.h) and
+ * imports what it holds; results per URL in *out (free with cf_crl_fetched_free). Alarms are set
+ * and cleared. */
 cf_code cf_crl_update(cf_store *st, int64_t now, cf_crl_fetch_fn fetch, cf_crl_fetched **out, size_t *n, cf_err *e);
 void cf_crl_fetched_free(cf_crl_fetched *v, size_t n);
 

@@ -415,7 +415,7 @@ static cf_code record_answer(cf_store *st, const cf_revcheckrow *ans, cf_err *e)
 	return rc;
 }
 
-cf_code cf_revcheck_step(cf_store *st, cf_revcheck *p, int64_t now, cf_err *e)
+cf_code cf_revcheck_step(cf_store *st, const cf_transport *net, cf_revcheck *p, int64_t now, cf_err *e)
 {
 	cf_ocsp_verdict v;
 	if (cf_revcheck_done(p))
@@ -435,7 +435,7 @@ cf_code cf_revcheck_step(cf_store *st, cf_revcheck *p, int64_t now, cf_err *e)
 		snprintf(v.message, sizeof(v.message), "not asked: the responder failed earlier in this pass (%.300s)",
 			 p->down_why.v[d]);
 	} else {
-		cf_revocation_ask(&p->settings, q->cert, q->issuer, r->v, r->n, now, &v);
+		cf_revocation_ask(net, &p->settings, q->cert, q->issuer, r->v, r->n, now, &v);
 		if (v.unreachable && url[0] != '\0' &&
 		    (cf_strv_push(&p->down, url) != 0 || cf_strv_push(&p->down_why, v.message) != 0))
 			return cf_err_set(e, CF_E_INTERNAL, "revocation check", "out of memory");
@@ -475,12 +475,12 @@ cf_code cf_revcheck_off(cf_err *e)
 	return cf_err_reason(e, CF_REASON_OCSP_OFF);
 }
 
-cf_code cf_revcheck_run(cf_store *st, int64_t now, bool all, cf_revcheck **out, cf_err *e)
+cf_code cf_revcheck_run(cf_store *st, const cf_transport *net, int64_t now, bool all, cf_revcheck **out, cf_err *e)
 {
 	cf_revcheck *p = NULL;
 	cf_code rc = cf_revcheck_plan(st, now, all, &p, e);
 	while (rc == CF_OK && !cf_revcheck_done(p))
-		rc = cf_revcheck_step(st, p, now, e);
+		rc = cf_revcheck_step(st, net, p, now, e);
 	if (rc == CF_OK)
 		rc = cf_revcheck_finish(st, p, e);
 	if (rc != CF_OK) {

@@ -37,15 +37,15 @@ bool cf_revcheck_on(const cf_revcheck *p);
 const cf_revocation_settings *cf_revcheck_settings(const cf_revcheck *p);
 /* Whether every planned certificate has been asked. */
 bool cf_revcheck_done(const cf_revcheck *p);
-/* Asks about the next planned certificate at now (a network call) and records the answer in a
+/* Asks about the next planned certificate at now (net's ocsp: one network exchange) and records the answer in a
  * transaction of its own. A responder whose exchange failed once in the pass is not asked again in
  * it: the rest of its certificates are unknown, saying so (one dead responder would otherwise hold
  * each question for the whole timeout). An error is the store's; the pass goes on. */
-cf_code cf_revcheck_step(cf_store *st, cf_revcheck *p, int64_t now, cf_err *e);
+cf_code cf_revcheck_step(cf_store *st, const cf_transport *net, cf_revcheck *p, int64_t now, cf_err *e);
 /* After the last step: drops the answers recorded for certificates that are gone. */
 cf_code cf_revcheck_finish(cf_store *st, cf_revcheck *p, cf_err *e);
 /* Plan, every step and finish at once (the command line's `revocation check`). */
-cf_code cf_revcheck_run(cf_store *st, int64_t now, bool all, cf_revcheck **out, cf_err *e);
+cf_code cf_revcheck_run(cf_store *st, const cf_transport *net, int64_t now, bool all, cf_revcheck **out, cf_err *e);
 /* The machine reason of cf_revcheck_off. */
 #define CF_REASON_OCSP_OFF "ocsp-off"
 /* Sets e for a pass asked for while revocation checking or OCSP is off (CF_E_STATE, reason

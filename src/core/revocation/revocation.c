@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "crypto/crl.h"
-#include "net/ocsp_http.h"
 #include "util/clock.h"
 #include "util/fileio.h"
 #include "util/grow.h"
@@ -487,14 +486,16 @@ struct cf_revsource {
 	cf_crlset *crls;
 	cf_cert **responders; /* the node's tomcat-trust: trusted OCSP responders */
 	size_t n_responders;
+	const cf_transport *net; /* borrowed: how OCSP is asked */
 };
 
-cf_code cf_revsource_load(cf_store *st, const char *node, cf_revsource **out, cf_err *e)
+cf_code cf_revsource_load(cf_store *st, const cf_transport *net, const char *node, cf_revsource **out, cf_err *e)
 {
 	cf_revsource *s = calloc(1, sizeof(*s));
 	cf_node n = {0};
 	if (s == NULL)
 		return cf_err_set(e, CF_E_INTERNAL, "revocation", "out of memory");
+	s->net = net;
 	cf_code rc = cf_revocation_settings_get(st, &s->settings, e);
 	if (rc == CF_OK)
 		rc = cf_crlset_load(st, NULL, &s->crls, e);
@@ -524,7 +525,7 @@ static cf_revstatus ask_ocsp(const cf_revsource *s, const cf_cert *leaf, const c
 			     size_t msg_len, bool *answered)
 {
 	cf_ocsp_verdict v;
-	cf_revocation_ask(&s->settings, leaf, issuer, s->responders, s->n_responders, now, &v);
+	cf_revocation_ask(s->net, &s->settings, leaf, issuer, s->responders, s->n_responders, now, &v);
 	*answered = v.answered;
 	if (v.answered)
 		snprintf(msg, msg_len, "OCSP %s from %.200s (%s)", cf_revstatus_name(v.status), v.url, v.trust);
@@ -594,11 +595,12 @@ void cf_revocation_url(const cf_revocation_settings *s, const cf_cert *leaf, cha
 	cf_facts_free(&f);
 }
 
-void cf_revocation_ask(const cf_revocation_settings *s, const cf_cert *leaf, const cf_cert *issuer,
-		       cf_cert *const *trusted, size_t n_trusted, int64_t now, cf_ocsp_verdict *out)
+void cf_revocation_ask(const cf_transport *net, const cf_revocation_settings *s, const cf_cert *leaf,
+		       const cf_cert *issuer, cf_cert *const *trusted, size_t n_trusted, int64_t now,
+		       cf_ocsp_verdict *out)
 {
 	cf_err e = {0};
-	cf_ocsp_answer a = {0};
+	cf_ocsp_result r = {0};
 	memset(out, 0, sizeof(*out));
 	out->status = CF_REV_UNKNOWN;
 	cf_revocation_url(s, leaf, out->url, sizeof(out->url));
@@ -607,38 +609,40 @@ void cf_revocation_ask(const cf_revocation_settings *s, const cf_cert *leaf, con
 		snprintf(out->message, sizeof(out->message), "no responder (none configured, none in the certificate)");
 		return;
 	}
-	cf_ocsp_query q = {.url = url,
-			   .cert = leaf,
-			   .issuer = issuer,
-			   .trusted = trusted,
-			   .n_trusted = n_trusted,
-			   .now = now,
-			   .timeout = s->timeout};
-	if (cf_ocsp_ask(&q, &a, &e) != CF_OK) {
+	cf_ocsp_question q = {.url = url,
+			      .cert = leaf,
+			      .issuer = issuer,
+			      .trusted = trusted,
+			      .n_trusted = n_trusted,
+			      .now = now,
+			      .timeout = s->timeout};
+	cf_code rc = net != NULL && net->ocsp != NULL
+			     ? net->ocsp(&q, &r, &e)
+			     : cf_err_set(&e, CF_E_REMOTE, NULL, "%s: no network in this process", url);
+	if (rc != CF_OK) {
 		snprintf(out->message, sizeof(out->message), "%.390s", e.message);
 		cf_text_one_line(out->message);
 		out->unreachable = e.code == CF_E_REMOTE;
 		return;
 	}
-	const cf_ocsp_result *r = &a.result;
 	char when[32];
 	out->answered = true;
-	out->status = r->status == CF_OCSP_GOOD	     ? CF_REV_GOOD
-		      : r->status == CF_OCSP_REVOKED ? CF_REV_REVOKED
-						     : CF_REV_UNKNOWN;
-	out->next_update = r->next_update;
-	snprintf(out->trust, sizeof(out->trust), "%s", cf_ocsp_trust_name(r->trust));
-	if (r->status == CF_OCSP_REVOKED) {
-		cf_time_rfc3339(r->revoked_at, when);
+	out->status = r.status == CF_OCSP_GOOD	    ? CF_REV_GOOD
+		      : r.status == CF_OCSP_REVOKED ? CF_REV_REVOKED
+						    : CF_REV_UNKNOWN;
+	out->next_update = r.next_update;
+	snprintf(out->trust, sizeof(out->trust), "%s", cf_ocsp_trust_name(r.trust));
+	if (r.status == CF_OCSP_REVOKED) {
+		cf_time_rfc3339(r.revoked_at, when);
 		snprintf(out->message, sizeof(out->message), "revoked on %s%s%s%s, signed by %.250s", when,
-			 r->reason[0] != '\0' ? " (" : "", r->reason, r->reason[0] != '\0' ? ")" : "", r->responder);
+			 r.reason[0] != '\0' ? " (" : "", r.reason, r.reason[0] != '\0' ? ")" : "", r.responder);
 	} else {
 		snprintf(out->message, sizeof(out->message), "%s, signed by %.250s",
-			 r->status == CF_OCSP_GOOD ? "not revoked" : "the responder does not know the certificate",
-			 r->responder);
+			 r.status == CF_OCSP_GOOD ? "not revoked" : "the responder does not know the certificate",
+			 r.responder);
 	}
 	cf_text_one_line(out->message);
-	cf_ocsp_answer_clear(&a);
+	cf_ocsp_result_clear(&r);
 }
 
 cf_code cf_revocation_upload_crl(cf_store *st, const char *name, const cf_cert *cert, const cf_cert *issuer,

@@ -7,6 +7,7 @@
 #include "core/model/plan.h"
 #include "core/model/fields.h"
 #include "core/check/validate.h"
+#include "core/transport.h"
 #include "store/store.h"
 
 typedef struct cf_revocation_settings {
@@ -78,8 +79,9 @@ bool cf_crlset_signed_expired(const cf_crlset *s, const cf_cert *ca, int64_t now
  * fails an unknown status; otherwise the fallback decides only when there is no status at all (no
  * OCSP response, no CRL of the issuer): a responder's verified "unknown" is a status. */
 typedef struct cf_revsource cf_revsource;
-/* node (may be NULL): whose tomcat-trust holds the trusted OCSP responders. */
-cf_code cf_revsource_load(cf_store *st, const char *node, cf_revsource **out, cf_err *e);
+/* node (may be NULL): whose tomcat-trust holds the trusted OCSP responders; net (borrowed for the
+ * source's life): how OCSP is asked. */
+cf_code cf_revsource_load(cf_store *st, const cf_transport *net, const char *node, cf_revsource **out, cf_err *e);
 void cf_revsource_free(cf_revsource *s);
 /* A cf_revocation_fn (ctx: the cf_revsource). */
 cf_revstatus cf_revsource_status(void *ctx, const cf_vresult *chain, int64_t now, char *msg, size_t msg_len);
@@ -112,11 +114,13 @@ void cf_revocation_url(const cf_revocation_settings *s, const cf_cert *leaf, cha
 
 /* Asks OCSP about leaf, issued by issuer, with settings s: the configured responder, else the
  * leaf's AIA URI; a response signed in the delegated model, else by one of the n_trusted
- * certificates of trusted (a node's tomcat-trust). One network exchange bounded by s->timeout
- * (answers verified earlier come from the cache until their nextUpdate). It cannot fail: what
- * went wrong is an unanswered, unknown verdict that says why. */
-void cf_revocation_ask(const cf_revocation_settings *s, const cf_cert *leaf, const cf_cert *issuer,
-		       cf_cert *const *trusted, size_t n_trusted, int64_t now, cf_ocsp_verdict *out);
+ * certificates of trusted (a node's tomcat-trust). One exchange through net's ocsp bounded by
+ * s->timeout (answers verified earlier may come from its cache until their nextUpdate). It cannot
+ * fail: what went wrong is an unanswered, unknown verdict that says why (with no ocsp in net, an
+ * unreachable one). */
+void cf_revocation_ask(const cf_transport *net, const cf_revocation_settings *s, const cf_cert *leaf,
+		       const cf_cert *issuer, cf_cert *const *trusted, size_t n_trusted, int64_t now,
+		       cf_ocsp_verdict *out);
 
 /* Checks made at every upload (SPEC §6.1), identity or trust certificate. */
 
