@@ -4,7 +4,8 @@
 # src/core/ and src/core/ never including src/net/, no printf-built SQL or JSON, SQL text only in
 # src/store/, SQL only in src/store/ and
 # nothing engine-specific outside its driver, every source file named in docs/architecture.md,
-# and clang-format clean sources.
+# cf_ function prefixes owned by one module (scripts/check-prefixes.sh), and clang-format clean
+# sources.
 set -eu
 cd "$(dirname "$0")/.."
 status=0
@@ -82,6 +83,8 @@ for f in $(find src -name '*.[ch]' | sort); do
 		status=1
 	}
 done
+# a symbol's prefix is its folder or file: no two modules share one (scripts/check-prefixes.sh)
+scripts/check-prefixes.sh || status=1
 if command -v clang-format >/dev/null 2>&1; then
 	bad=""
 	for f in $(find src -name '*.[ch]'); do

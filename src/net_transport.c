@@ -13,20 +13,20 @@
 
 static cf_code net_ocsp(const cf_ocsp_question *q, cf_ocsp_result *out, cf_err *e)
 {
-	cf_ocsp_query query = {.url = q->url,
-			       .cert = q->cert,
-			       .issuer = q->issuer,
-			       .trusted = q->trusted,
-			       .n_trusted = q->n_trusted,
-			       .now = q->now,
-			       .timeout = q->timeout};
-	cf_ocsp_answer a = {0};
-	cf_code rc = cf_ocsp_ask(&query, &a, e);
+	cf_ocsp_http_query query = {.url = q->url,
+				    .cert = q->cert,
+				    .issuer = q->issuer,
+				    .trusted = q->trusted,
+				    .n_trusted = q->n_trusted,
+				    .now = q->now,
+				    .timeout = q->timeout};
+	cf_ocsp_http_answer a = {0};
+	cf_code rc = cf_ocsp_http_ask(&query, &a, e);
 	if (rc != CF_OK)
 		return rc;
 	*out = a.result; /* the result's owned parts move to the caller */
 	memset(&a.result, 0, sizeof(a.result));
-	cf_ocsp_answer_clear(&a);
+	cf_ocsp_http_answer_clear(&a);
 	return CF_OK;
 }
 

@@ -34,7 +34,7 @@ int cmd_cluster_add(cli *c, int argc, char **argv)
 	int rc = cli_store(c, false);
 	if (rc != 0)
 		return rc;
-	if (cf_cluster_add(c->st, argv[i], cli_val(c, "fqdn"), &e) != CF_OK)
+	if (cf_deployment_cluster_add(c->st, argv[i], cli_val(c, "fqdn"), &e) != CF_OK)
 		return cli_fail(c, &e);
 	if (c->json)
 		cli_json(
@@ -53,7 +53,7 @@ int cmd_cluster_set(cli *c, int argc, char **argv)
 	int rc = cli_store(c, false);
 	if (rc != 0)
 		return rc;
-	if (cf_cluster_set(c->st, argv[1], argv[2], argv + 3, (size_t)(argc - 3), &e) != CF_OK)
+	if (cf_deployment_cluster_set(c->st, argv[1], argv[2], argv + 3, (size_t)(argc - 3), &e) != CF_OK)
 		return cli_fail(c, &e);
 	if (c->json) {
 		json_t *vals = json_array();
@@ -136,7 +136,7 @@ int cmd_cluster_delete(cli *c, int argc, char **argv)
 	int rc = cli_store(c, false);
 	if (rc != 0)
 		return rc;
-	if (cf_cluster_delete(c->st, argv[1], &e) != CF_OK)
+	if (cf_deployment_cluster_delete(c->st, argv[1], &e) != CF_OK)
 		return cli_fail(c, &e);
 	if (c->json)
 		cli_json(json_pack("{s:s}", "deleted", argv[1]));
@@ -156,13 +156,13 @@ int cmd_node_add(cli *c, int argc, char **argv)
 	int rc = cli_store(c, false);
 	if (rc != 0)
 		return rc;
-	cf_node_spec spec = {.fqdn = argv[i],
-			     .cluster = cli_val(c, "cluster"),
-			     .product = cli_val(c, "product"),
-			     .ip = cli_val(c, "ip"),
-			     .publisher = cli_val(c, "publisher") != NULL,
-			     .no_defaults = cli_val(c, "no-defaults") != NULL};
-	if (cf_node_add(c->st, &spec, &out, &e) != CF_OK) {
+	cf_deployment_node_spec spec = {.fqdn = argv[i],
+					.cluster = cli_val(c, "cluster"),
+					.product = cli_val(c, "product"),
+					.ip = cli_val(c, "ip"),
+					.publisher = cli_val(c, "publisher") != NULL,
+					.no_defaults = cli_val(c, "no-defaults") != NULL};
+	if (cf_deployment_node_add(c->st, &spec, &out, &e) != CF_OK) {
 		cf_outcome_free(&out);
 		return cli_fail(c, &e);
 	}
@@ -197,7 +197,7 @@ int cmd_node_delete(cli *c, int argc, char **argv)
 	int rc = cli_store(c, false);
 	if (rc != 0)
 		return rc;
-	if (cf_node_delete(c->st, argv[i], cli_val(c, "force") != NULL, &out, &e) != CF_OK) {
+	if (cf_deployment_node_delete(c->st, argv[i], cli_val(c, "force") != NULL, &out, &e) != CF_OK) {
 		cf_outcome_free(&out);
 		return cli_fail(c, &e);
 	}

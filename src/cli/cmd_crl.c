@@ -16,7 +16,7 @@ int cmd_crl_add(cli *c, int argc, char **argv)
 {
 	uint8_t *buf = NULL;
 	size_t len = 0;
-	cf_crl_imported im = {0};
+	cf_revocation_crl_imported im = {0};
 	cf_err e = {0};
 	if (argc != 2)
 		return cli_usage(c);
@@ -24,7 +24,7 @@ int cmd_crl_add(cli *c, int argc, char **argv)
 	int rc = cli_read(c, argv[1], CF_INPUT_MAX, &buf, &len);
 	if (rc == 0)
 		rc = cli_store(c, false);
-	if (rc == 0 && cf_crl_import(c->st, argv[1], buf, len, "manual", cf_clock_now(), &im, &e) != CF_OK)
+	if (rc == 0 && cf_revocation_crl_import(c->st, argv[1], buf, len, "manual", cf_clock_now(), &im, &e) != CF_OK)
 		rc = cli_fail(c, &e);
 	const cf_crlrow *row = &im.row;
 	if (rc == 0) {
@@ -172,11 +172,11 @@ int cmd_crl_dp(cli *c, int argc, char **argv)
 	if (rc != 0)
 		return rc;
 	if (add || remove) {
-		if ((add ? cf_crl_dp_add(c->st, argv[2], &e) : cf_crl_dp_remove(c->st, argv[2], &e)) != CF_OK)
+		if ((add ? cf_crlfetch_dp_add(c->st, argv[2], &e) : cf_crlfetch_dp_remove(c->st, argv[2], &e)) != CF_OK)
 			return cli_fail(c, &e);
 	}
 	cf_strv v = {0};
-	if (cf_crl_dp_list(c->st, false, &v, &e) != CF_OK)
+	if (cf_crlfetch_dp_list(c->st, false, &v, &e) != CF_OK)
 		return cli_fail(c, &e);
 	json_t *items = json_array();
 	for (size_t i = 0; i < v.n; i++) {
@@ -195,7 +195,7 @@ int cmd_crl_dp(cli *c, int argc, char **argv)
 int cmd_crl_update(cli *c, int argc, char **argv)
 {
 	(void)argv;
-	cf_crl_fetched *v = NULL;
+	cf_crlfetch_result *v = NULL;
 	size_t n = 0;
 	cf_err e = {0};
 	if (argc != 1)
@@ -204,7 +204,7 @@ int cmd_crl_update(cli *c, int argc, char **argv)
 	int rc = cli_store(c, false);
 	if (rc != 0)
 		return rc;
-	if (cf_crl_update(c->st, cf_clock_now(), cf_net_transport()->download, &v, &n, &e) != CF_OK)
+	if (cf_crlfetch_update(c->st, cf_clock_now(), cf_net_transport()->download, &v, &n, &e) != CF_OK)
 		return cli_fail(c, &e);
 	json_t *items = json_array();
 	int failed = 0;
@@ -221,7 +221,7 @@ int cmd_crl_update(cli *c, int argc, char **argv)
 		cli_json(json_pack("{s:o}", "items", items));
 	else
 		json_decref(items);
-	cf_crl_fetched_free(v, n);
+	cf_crlfetch_results_free(v, n);
 	if (failed > 0) {
 		char line[96];
 		snprintf(line, sizeof(line), "%d of %zu distribution points failed", failed, n);

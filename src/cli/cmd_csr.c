@@ -6,7 +6,7 @@
 #include "core/view/certjson.h"
 #include "core/lifecycle/identity.h"
 
-static void print_csr(cli *c, const cf_csr_view *v, bool pem_only)
+static void print_csr(cli *c, const cf_identity_csr_view *v, bool pem_only)
 {
 	if (c->json) {
 		cli_json(cf_json_csr(v));
@@ -43,7 +43,7 @@ static void print_csr(cli *c, const cf_csr_view *v, bool pem_only)
 int cmd_csr_generate(cli *c, int argc, char **argv)
 {
 	cf_err e = {0};
-	cf_csr_view view = {0};
+	cf_identity_csr_view view = {0};
 	int i = cli_parse(c, argc, argv);
 	if (i < 0)
 		return 2;
@@ -59,12 +59,12 @@ int cmd_csr_generate(cli *c, int argc, char **argv)
 			   .multi_server = cli_val(c, "multi-server") != NULL,
 			   .cn = cli_val(c, "cn"),
 			   .reuse_key = cli_val(c, "reuse-key") != NULL};
-	if (cf_csr_generate(c->st, node, purpose, &o, &view, &e) != CF_OK)
+	if (cf_identity_csr_generate(c->st, node, purpose, &o, &view, &e) != CF_OK)
 		return cli_fail(c, &e);
 	print_csr(c, &view, false);
 	if (!c->json)
 		printf("Restart plan: no service restarts needed until the signed certificate is uploaded.\n");
-	cf_csr_view_free(&view);
+	cf_identity_csr_view_free(&view);
 	return 0;
 }
 
@@ -83,14 +83,14 @@ int cmd_csr_show(cli *c, int argc, char **argv)
 {
 	const char *node = NULL, *purpose = NULL;
 	cf_err e = {0};
-	cf_csr_view view = {0};
+	cf_identity_csr_view view = {0};
 	int rc = node_purpose(c, argc, argv, &node, &purpose);
 	if (rc != 0)
 		return rc;
-	if (cf_csr_show(c->st, node, purpose, &view, &e) != CF_OK)
+	if (cf_identity_csr_show(c->st, node, purpose, &view, &e) != CF_OK)
 		return cli_fail(c, &e);
 	print_csr(c, &view, cli_val(c, "pem") != NULL);
-	cf_csr_view_free(&view);
+	cf_identity_csr_view_free(&view);
 	return 0;
 }
 
@@ -101,7 +101,7 @@ int cmd_csr_discard(cli *c, int argc, char **argv)
 	int rc = node_purpose(c, argc, argv, &node, &purpose);
 	if (rc != 0)
 		return rc;
-	if (cf_csr_discard(c->st, node, purpose, &e) != CF_OK)
+	if (cf_identity_csr_discard(c->st, node, purpose, &e) != CF_OK)
 		return cli_fail(c, &e);
 	if (c->json)
 		cli_json(json_pack("{s:s, s:s, s:b}", "node", node, "purpose", purpose, "discarded", 1));

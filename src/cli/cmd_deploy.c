@@ -77,14 +77,14 @@ int cmd_target_set(cli *c, int argc, char **argv)
 	int rc = cli_store(c, false);
 	if (rc != 0)
 		return rc;
-	cf_target_spec spec = {.node = cli_val(c, "node"),
-			       .purpose = cli_val(c, "purpose"),
-			       .cert_path = cli_val(c, "cert"),
-			       .key_path = cli_val(c, "key"),
-			       .chain_path = cli_val(c, "chain"),
-			       .owner = cli_val(c, "owner"),
-			       .mode = cli_val(c, "mode"),
-			       .reload = cli_val(c, "reload")};
+	cf_deploy_target_spec spec = {.node = cli_val(c, "node"),
+				      .purpose = cli_val(c, "purpose"),
+				      .cert_path = cli_val(c, "cert"),
+				      .key_path = cli_val(c, "key"),
+				      .chain_path = cli_val(c, "chain"),
+				      .owner = cli_val(c, "owner"),
+				      .mode = cli_val(c, "mode"),
+				      .reload = cli_val(c, "reload")};
 	if (cf_deploy_target_set(c->st, &spec, &e) != CF_OK)
 		return cli_fail(c, &e);
 	if (c->json) { /* the target as it is now stored */

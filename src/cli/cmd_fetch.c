@@ -71,11 +71,11 @@ int cmd_trust_fetch(cli *c, int argc, char **argv)
 			    &e) != CF_OK)
 		rc = cli_fail(c, &e);
 	if (rc == 0 && c->json) {
-		json_t *o = cf_json_fetch(&r, cli_val(c, "starttls"));
+		json_t *o = cf_tooljson_fetch(&r, cli_val(c, "starttls"));
 		if (import)
 			json_object_set_new(
 				o, "import",
-				cf_json_fetch_import(&r, cli_val(c, "node"), cli_val(c, "store"), &out, skipped));
+				cf_tooljson_fetch_import(&r, cli_val(c, "node"), cli_val(c, "store"), &out, skipped));
 		cli_json(o);
 	} else if (rc == 0 && import) {
 		printf("%zu trust certificate%s added to %s", out.n_ids, out.n_ids == 1 ? "" : "s",

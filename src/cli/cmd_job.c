@@ -40,6 +40,6 @@ int cmd_job_list(cli *c, int argc, char **argv)
 			       cli_text(note));
 		}
 	}
-	cf_jobs_free(v, n);
+	cf_store_jobs_free(v, n);
 	return 0;
 }

@@ -58,7 +58,7 @@ int cmd_monitor_run(cli *c, int argc, char **argv)
 		fprintf(stderr, "certfleet: monitor: CRL download failing: %s\n", r.alarms.v[k]);
 	if (c->json) {
 		cf_buf b = {0};
-		cf_monitor_run_write(&b, &r);
+		cf_certjson_write_monitor_run(&b, &r);
 		cf_buf_add(&b, "\n", 1);
 		fwrite(b.p, 1, b.len, stdout);
 		cf_buf_free(&b);

@@ -77,7 +77,7 @@ static int load_input(cli *c, const char *file, ocsp_input *in)
 	return rc;
 }
 
-static json_t *answer_json(const cf_ocsp_answer *a, const char *url)
+static json_t *answer_json(const cf_ocsp_http_answer *a, const char *url)
 {
 	const cf_ocsp_result *r = &a->result;
 	char tu[32], nu[32];
@@ -98,7 +98,7 @@ static json_t *answer_json(const cf_ocsp_answer *a, const char *url)
 	return o;
 }
 
-static void print_answer(const cf_ocsp_answer *a, const char *url)
+static void print_answer(const cf_ocsp_http_answer *a, const char *url)
 {
 	const cf_ocsp_result *r = &a->result;
 	char t[32];
@@ -124,7 +124,7 @@ static void print_answer(const cf_ocsp_answer *a, const char *url)
 int cmd_ocsp_check(cli *c, int argc, char **argv)
 {
 	ocsp_input in = {0};
-	cf_ocsp_answer a = {0};
+	cf_ocsp_http_answer a = {0};
 	cf_err e = {0};
 	int i = cli_parse(c, argc, argv);
 	if (i < 0)
@@ -140,10 +140,10 @@ int cmd_ocsp_check(cli *c, int argc, char **argv)
 		rc = cli_fail(c, &e);
 	}
 	if (rc == 0) {
-		cf_ocsp_query q = {url,	       in.file[0],     in.issuer,
-				   in.trusted, in.n_trusted,   cli_val(c, "sha1") != NULL,
-				   true,       cf_clock_now(), 0};
-		if (cf_ocsp_ask(&q, &a, &e) != CF_OK)
+		cf_ocsp_http_query q = {url,	    in.file[0],	    in.issuer,
+					in.trusted, in.n_trusted,   cli_val(c, "sha1") != NULL,
+					true,	    cf_clock_now(), 0};
+		if (cf_ocsp_http_ask(&q, &a, &e) != CF_OK)
 			rc = cli_fail(c, &e);
 	}
 	if (rc == 0) {
@@ -155,7 +155,7 @@ int cmd_ocsp_check(cli *c, int argc, char **argv)
 			   (a.result.status == CF_OCSP_UNKNOWN && cli_val(c, "strict"));
 		rc = bad ? CF_E_FINDINGS : 0;
 	}
-	cf_ocsp_answer_clear(&a);
+	cf_ocsp_http_answer_clear(&a);
 	input_free(&in);
 	return rc;
 }

@@ -10,7 +10,7 @@
 #include "crypto/password.h"
 #include "util/clock.h"
 
-#define PW_BUF (CF_PASSWORD_MAX + 2)
+#define PW_BUF (CF_ACCOUNT_PASSWORD_MAX + 2)
 
 /* Prompts on the terminal without echo; false when the line could not be read. */
 static bool prompt(const char *text, char buf[PW_BUF])

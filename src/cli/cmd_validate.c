@@ -63,7 +63,7 @@ static int validate_one(cli *c, const char *file, const cf_validate_opts *o)
 		cf_certs_free(certs, n);
 		return cli_fail(c, &e);
 	}
-	json_t *res = cf_json_validation(&val);
+	json_t *res = cf_tooljson_validation(&val);
 	if (c->json) {
 		cli_json(res);
 	} else {

@@ -112,7 +112,7 @@ const cli_command cli_commands[] = {
 	{"crl", "remove", cmd_crl_remove, "remove a CRL", "ID", 1, 1, {{0}}, NULL, true, NULL},
 	{"crl", "dp", cmd_crl_dp, "the distribution points downloaded daily", "add|remove URL | list", 1, 2, {{0}}, NULL, true, NULL},
 	{"crl", "update", cmd_crl_update, "download every distribution point now", "", 0, 0, {{0}}, NULL, true, NULL},
-	{"crl", "config", cmd_crl_config, "change the daily CRL download; prints its schedule", "", 0, 0, {{0}}, NULL, true, &cf_crl_schedule_fields},
+	{"crl", "config", cmd_crl_config, "change the daily CRL download; prints its schedule", "", 0, 0, {{0}}, NULL, true, &cf_crlfetch_schedule_fields},
 	{"revocation", "config", cmd_settings_config, "change the revocation settings; prints them", "", 0, 0, {{0}}, NULL, true, &cf_revocation_fields},
 	{"revocation", "show", cmd_settings_show, "the revocation settings", "", 0, 0, {{0}}, NULL, false, &cf_revocation_fields},
 	{"revocation", "check", cmd_revocation_check, "ask OCSP about every stored certificate now and record the answers", "", 0, 0, {NOW}, NULL, true, NULL},

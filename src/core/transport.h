@@ -15,7 +15,7 @@
 
 /* A GET of url (http:// or https://), at most max bytes, within timeout seconds; the body in
  * *out (caller frees) and its length in *len. CF_E_REMOTE naming url otherwise. */
-typedef cf_code (*cf_crl_fetch_fn)(const char *url, size_t max, long timeout, uint8_t **out, size_t *len, cf_err *e);
+typedef cf_code (*cf_crlfetch_fn)(const char *url, size_t max, long timeout, uint8_t **out, size_t *len, cf_err *e);
 
 /* One OCSP question: about cert, issued by issuer, to the responder at url. */
 typedef struct cf_ocsp_question {
@@ -51,7 +51,7 @@ typedef struct cf_mail_server {
 
 typedef struct cf_transport {
 	/* CRL distribution points' downloads */
-	cf_crl_fetch_fn download;
+	cf_crlfetch_fn download;
 	/* Asks q->url about q->cert: POSTs the request and checks the answer (crypto/ocsp.h's
 	 * cf_ocsp_check; a SHA-1 CertID again when the responder refuses SHA-256; verified answers
 	 * may come from a cache until their nextUpdate). *out (free with cf_ocsp_result_clear) is

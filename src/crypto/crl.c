@@ -654,12 +654,12 @@ static void name_hash(const cf_cert *cert, bool subject, char out[65])
 	OPENSSL_free(name);
 }
 
-void cf_cert_issuer_hash(const cf_cert *cert, char out[65])
+void cf_crl_cert_issuer_hash(const cf_cert *cert, char out[65])
 {
 	name_hash(cert, false, out);
 }
 
-void cf_cert_subject_hash(const cf_cert *cert, char out[65])
+void cf_crl_cert_subject_hash(const cf_cert *cert, char out[65])
 {
 	name_hash(cert, true, out);
 }

@@ -27,9 +27,9 @@ cf_code cf_crl_verify(const cf_crl *c, const cf_cert *issuer, cf_err *e);
 /* The DER of a CRL given as PEM or DER (new buffer; not checked beyond the PEM armour). */
 cf_code cf_crl_to_der(const char *name, const uint8_t *buf, size_t len, uint8_t **der, size_t *der_len, cf_err *e);
 /* SHA-256 (hex) of a certificate's issuer Name DER: equals cf_crl_info.issuer_hash of its CRL. */
-void cf_cert_issuer_hash(const cf_cert *cert, char out[65]);
+void cf_crl_cert_issuer_hash(const cf_cert *cert, char out[65]);
 /* The same of its subject Name: equals issuer_hash of the CRLs the certificate (a CA) signs. */
-void cf_cert_subject_hash(const cf_cert *cert, char out[65]);
+void cf_crl_cert_subject_hash(const cf_cert *cert, char out[65]);
 
 /* What a CRL says about itself. */
 typedef struct cf_crl_info {

@@ -143,11 +143,3 @@ void cf_key_free(cf_key *key)
 	EVP_PKEY_free(key->pkey);
 	free(key);
 }
-
-void cf_secret_free(char *s)
-{
-	if (s == NULL)
-		return;
-	OPENSSL_cleanse(s, strlen(s));
-	free(s);
-}

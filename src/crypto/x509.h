@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "util/err.h"
+#include "util/secret.h"
 #include "util/strv.h"
 
 typedef enum cf_keytype { CF_KEY_NONE = 0, CF_KEY_RSA, CF_KEY_EC, CF_KEY_OTHER } cf_keytype;
@@ -70,8 +71,6 @@ cf_keytype cf_key_type(const cf_key *key);
 void cf_key_spki_sha256(const cf_key *key, char out[static 65]);
 /* NULL-safe. */
 void cf_key_free(cf_key *key);
-/* Wipes and frees a string that held key material. NULL-safe. */
-void cf_secret_free(char *s);
 
 /* ---- decoded facts ------------------------------------------------------------------------ */
 

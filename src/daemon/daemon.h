@@ -48,7 +48,7 @@ typedef struct cf_daemon {
 	char *metrics_token;	  /* else the bearer token /metrics needs (NULL: /metrics refused) */
 	struct cf_conns *conns;	  /* the connection limits (conn_limits.h; NULL: none) */
 	int metrics_cache_s;	  /* --metrics-cache: seconds a built /metrics answer is served again */
-	cf_buf metrics_body;	  /* that answer (len 0: none yet); cf_metrics_cache_free */
+	cf_buf metrics_body;	  /* that answer (len 0: none yet); cf_daemon_metrics_cache_free */
 	int64_t metrics_built_us; /* when it was built (monotonic clock) */
 } cf_daemon;
 
@@ -93,7 +93,7 @@ void cf_reply_err(cf_req *q, const cf_err *e);
 /* The "error" object cf_reply_err sends ({code, message, field?, reason?}, a new reference) and its
  * status into *status (a Retry-After header set on q when 503): for answers that carry more beside
  * it. */
-json_t *cf_err_json(cf_req *q, const cf_err *e, int *status);
+json_t *cf_daemon_err_json(cf_req *q, const cf_err *e, int *status);
 /* Sends {"error":{"code","message","field"}}: a field of the request is wrong. */
 void cf_reply_field(cf_req *q, int status, const char *field, const char *message);
 /* The request body parsed as a JSON object (borrowed: kept as q->fields, freed with the
@@ -197,7 +197,7 @@ void cf_route_monitor_put(cf_req *q);
 void cf_route_monitor_run(cf_req *q);
 void cf_route_metrics(cf_req *q);
 /* Frees the cached /metrics answer (at exit). */
-void cf_metrics_cache_free(cf_daemon *d);
+void cf_daemon_metrics_cache_free(cf_daemon *d);
 void cf_route_revocation_get(cf_req *q);
 void cf_route_revocation_put(cf_req *q);
 void cf_route_revocation_check(cf_req *q);

@@ -151,7 +151,7 @@ static const char *error_field(const cf_req *q, const char *subject)
 	return NULL;
 }
 
-json_t *cf_err_json(cf_req *q, const cf_err *e, int *status_out)
+json_t *cf_daemon_err_json(cf_req *q, const cf_err *e, int *status_out)
 {
 	int status = 500;
 	switch (e->code) {
@@ -195,7 +195,7 @@ json_t *cf_err_json(cf_req *q, const cf_err *e, int *status_out)
 void cf_reply_err(cf_req *q, const cf_err *e)
 {
 	int status = 500;
-	json_t *err = cf_err_json(q, e, &status);
+	json_t *err = cf_daemon_err_json(q, e, &status);
 	cf_reply_json(q, status, json_pack("{s:o}", "error", err));
 }
 

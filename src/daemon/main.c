@@ -378,7 +378,7 @@ out:
 	if (d.metrics_token != NULL)
 		cf_secret_wipe(d.metrics_token, strlen(d.metrics_token));
 	free(d.metrics_token);
-	cf_metrics_cache_free(&d);
+	cf_daemon_metrics_cache_free(&d);
 	cf_sessions_free(d.sessions);
 	cf_throttle_free(d.throttle);
 	cf_login_budget_free(d.login_budget);

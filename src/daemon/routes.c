@@ -349,7 +349,7 @@ void cf_route_node_delete(cf_req *q)
 	}
 	bool forced = force != NULL && strcmp(force, "true") == 0;
 	cf_change_begin(q, &c, "node delete", "%s%s", q->arg, forced ? " (forced)" : "");
-	cf_code rc = cf_node_delete(q->st, q->arg, forced, &out, &e);
+	cf_code rc = cf_deployment_node_delete(q->st, q->arg, forced, &out, &e);
 	if (cf_change_end(q, &c, rc, &e)) {
 		json_t *o = cf_change_json(q, &out);
 		json_object_set_new(o, "deleted", json_string(q->arg));
@@ -439,7 +439,7 @@ void cf_route_cluster_set(cf_req *q)
 		return;
 	}
 	cf_change_begin(q, &c, "cluster set", "%s %s", q->arg, key);
-	if (cf_change_end(q, &c, cf_cluster_set(q->st, q->arg, key, v, n, &e), &e))
+	if (cf_change_end(q, &c, cf_deployment_cluster_set(q->st, q->arg, key, v, n, &e), &e))
 		cf_reply_json(q, 200, json_pack("{s:s, s:s, s:O}", "cluster", q->arg, "key", key, "values", values));
 	free(v);
 }
@@ -451,7 +451,7 @@ void cf_route_cluster_delete(cf_req *q)
 	if (!cf_req_change(q, true))
 		return;
 	cf_change_begin(q, &c, "cluster delete", "%s", q->arg);
-	cf_code rc = cf_cluster_delete(q->st, q->arg, &e);
+	cf_code rc = cf_deployment_cluster_delete(q->st, q->arg, &e);
 	if (cf_change_end(q, &c, rc, &e))
 		cf_reply_json(q, 200, json_pack("{s:s}", "deleted", q->arg));
 }

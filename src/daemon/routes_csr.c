@@ -67,16 +67,16 @@ void cf_route_csr_post(cf_req *q)
 {
 	const char *node, *purpose;
 	cf_issue_opts o = {0};
-	cf_csr_view v = {0};
+	cf_identity_csr_view v = {0};
 	cf_err e = {0};
 	cf_change c;
 	if (!cf_req_change(q, true) || cf_req_json(q) == NULL || !node_purpose(q, &node, &purpose) ||
 	    !issue_opts(q, &o, true))
 		return;
 	cf_change_begin(q, &c, "csr generate", "%s on %s", purpose, node);
-	if (cf_change_end(q, &c, cf_csr_generate(q->st, node, purpose, &o, &v, &e), &e))
+	if (cf_change_end(q, &c, cf_identity_csr_generate(q->st, node, purpose, &o, &v, &e), &e))
 		cf_reply_json(q, 200, cf_json_csr(&v));
-	cf_csr_view_free(&v);
+	cf_identity_csr_view_free(&v);
 }
 
 /* node and purpose from the query (required); false (replied) when missing. */
@@ -114,7 +114,7 @@ void cf_route_csr_preview(cf_req *q)
 	}
 	bool ms = multi != NULL && multi[0] == '1';
 	query_fields(q, node, purpose);
-	if (cf_csr_preview(q->st, node, purpose, ms, &names, key, &e) != CF_OK) {
+	if (cf_identity_csr_preview(q->st, node, purpose, ms, &names, key, &e) != CF_OK) {
 		cf_reply_err(q, &e);
 		return;
 	}
@@ -133,7 +133,7 @@ void cf_route_csr_preview(cf_req *q)
 void cf_route_csr_get(cf_req *q)
 {
 	const char *node, *purpose, *format;
-	cf_csr_view v = {0};
+	cf_identity_csr_view v = {0};
 	cf_err e = {0};
 	if (!cf_req_session(q) || !query_node_purpose(q, &node, &purpose))
 		return;
@@ -143,7 +143,7 @@ void cf_route_csr_get(cf_req *q)
 		return;
 	}
 	query_fields(q, node, purpose);
-	if (cf_csr_show(q->st, node, purpose, &v, &e) != CF_OK) {
+	if (cf_identity_csr_show(q->st, node, purpose, &v, &e) != CF_OK) {
 		cf_reply_err(q, &e);
 	} else if (format != NULL && strcmp(format, "pem") == 0) {
 		char disposition[400];
@@ -157,7 +157,7 @@ void cf_route_csr_get(cf_req *q)
 	} else {
 		cf_reply_json(q, 200, cf_json_csr(&v));
 	}
-	cf_csr_view_free(&v);
+	cf_identity_csr_view_free(&v);
 }
 
 void cf_route_csr_delete(cf_req *q)
@@ -169,6 +169,6 @@ void cf_route_csr_delete(cf_req *q)
 		return;
 	query_fields(q, node, purpose);
 	cf_change_begin(q, &c, "csr discard", "%s on %s", purpose, node);
-	if (cf_change_end(q, &c, cf_csr_discard(q->st, node, purpose, &e), &e))
+	if (cf_change_end(q, &c, cf_identity_csr_discard(q->st, node, purpose, &e), &e))
 		cf_reply_json(q, 200, json_pack("{s:s, s:s, s:b}", "node", node, "purpose", purpose, "discarded", 1));
 }

@@ -62,7 +62,7 @@ static const char *target_text(cf_req *q, const char *name, bool *bad)
 static void reply_target_err(cf_req *q, const cf_err *e)
 {
 	int status = 500;
-	json_t *err = cf_err_json(q, e, &status);
+	json_t *err = cf_daemon_err_json(q, e, &status);
 	for (size_t i = 0; i < N_TARGET_FIELDS && json_object_get(err, "field") == NULL; i++)
 		if (strcmp(e->subject, target_fields[i].subject) == 0)
 			json_object_set_new(err, "field", json_string(target_fields[i].name));
@@ -103,14 +103,14 @@ void cf_route_targets_put(cf_req *q)
 		v[i] = target_text(q, target_fields[i].name, &bad);
 	if (bad)
 		return;
-	cf_target_spec spec = {.node = q->arg,
-			       .purpose = purpose,
-			       .cert_path = v[0],
-			       .key_path = v[1],
-			       .chain_path = v[2],
-			       .owner = v[3],
-			       .mode = v[4],
-			       .reload = v[5]};
+	cf_deploy_target_spec spec = {.node = q->arg,
+				      .purpose = purpose,
+				      .cert_path = v[0],
+				      .key_path = v[1],
+				      .chain_path = v[2],
+				      .owner = v[3],
+				      .mode = v[4],
+				      .reload = v[5]};
 	cf_change_begin(q, &c, "deploy-target set", "%s on %s", purpose, q->arg);
 	cf_code rc = cf_deploy_target_set(q->st, &spec, &e);
 	if (rc != CF_OK) {
@@ -159,7 +159,7 @@ void cf_route_deploy(cf_req *q)
 	} else {
 		int status = 500;
 		cf_change_refused(q, &c, &e);
-		json_t *err = cf_err_json(q, &e, &status);
+		json_t *err = cf_daemon_err_json(q, &e, &status);
 		cf_reply_json(q, status,
 			      json_pack("{s:o, s:s, s:o}", "error", err, "node", node, "items", cf_json_deploy(&rep)));
 	}

@@ -65,7 +65,7 @@ void cf_route_monitor_run(cf_req *q)
 	cf_runner_poke(q->d->runner);
 	if (made) {
 		cf_buf b = {0};
-		cf_monitor_run_write(&b, &r);
+		cf_certjson_write_monitor_run(&b, &r);
 		cf_buf_add(&b, "\n", 1);
 		if (b.oom)
 			cf_reply_error(q, 500, "internal error", "out of memory");
@@ -91,7 +91,7 @@ void cf_route_jobs(cf_req *q)
 		return;
 	}
 	cf_reply_json(q, 200, cf_json_jobs(v, n, cf_clock_now()));
-	cf_jobs_free(v, n);
+	cf_store_jobs_free(v, n);
 }
 
 /* ---- /metrics ------------------------------------------------------------------------------------ */
@@ -142,7 +142,7 @@ static int64_t monotonic_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-void cf_metrics_cache_free(cf_daemon *d)
+void cf_daemon_metrics_cache_free(cf_daemon *d)
 {
 	cf_buf_free(&d->metrics_body);
 	d->metrics_built_us = 0;
@@ -172,12 +172,12 @@ void cf_route_metrics(cf_req *q)
 		cf_reply_err(q, &e);
 		return;
 	}
-	cf_metrics_cache_free(d);
+	cf_daemon_metrics_cache_free(d);
 	d->metrics_body = fresh;
 	d->metrics_built_us = monotonic_us();
 	cf_dlog(d, CF_LOG_DEBUG, "/metrics: built for %zu certificates, %zu bytes, in %lld ms", n, fresh.len,
 		(long long)((d->metrics_built_us - t0) / 1000));
 	cf_reply_bytes(q, 200, CF_METRICS_TYPE, d->metrics_body.p, d->metrics_body.len);
 	if (d->metrics_cache_s == 0)
-		cf_metrics_cache_free(d);
+		cf_daemon_metrics_cache_free(d);
 }

@@ -84,7 +84,7 @@ void cf_route_crl_add(cf_req *q)
 	const uint8_t *crl = NULL;
 	size_t crl_len = 0;
 	const char *name = "pem";
-	cf_crl_imported im;
+	cf_revocation_crl_imported im;
 	cf_form form;
 	cf_err e = {0};
 	cf_change c;
@@ -130,7 +130,7 @@ void cf_route_crl_add(cf_req *q)
 		crl_len = strlen(pem);
 	}
 	cf_change_begin(q, &c, "crl add", "%.200s", name);
-	cf_code rc = cf_crl_import(q->st, name, crl, crl_len, "manual", cf_clock_now(), &im, &e);
+	cf_code rc = cf_revocation_crl_import(q->st, name, crl, crl_len, "manual", cf_clock_now(), &im, &e);
 	if (cf_change_end(q, &c, rc, &e)) {
 		json_t *o = cf_json_crl(&im.row);
 		json_object_set_new(o, "expired", json_boolean(im.expired));
@@ -165,14 +165,14 @@ void cf_route_crl_delete(cf_req *q)
  * loop answers everyone else). */
 void cf_route_crl_update(cf_req *q)
 {
-	cf_crl_fetched *v = NULL;
+	cf_crlfetch_result *v = NULL;
 	size_t n = 0;
 	cf_change c;
 	cf_err e = {0};
 	if (!cf_req_change(q, true))
 		return;
 	cf_change_begin(q, &c, "crl update", "distribution points");
-	cf_code rc = cf_crl_update(q->st, cf_clock_now(), cf_net_transport()->download, &v, &n, &e);
+	cf_code rc = cf_crlfetch_update(q->st, cf_clock_now(), cf_net_transport()->download, &v, &n, &e);
 	if (cf_change_end(q, &c, rc, &e)) {
 		json_t *items = json_array();
 		for (size_t i = 0; i < n; i++)
@@ -180,7 +180,7 @@ void cf_route_crl_update(cf_req *q)
 							       v[i].rc == CF_OK, "message", v[i].message));
 		cf_reply_json(q, 200, json_pack("{s:o}", "items", items));
 	}
-	cf_crl_fetched_free(v, n);
+	cf_crlfetch_results_free(v, n);
 }
 
 /* ---- distribution points and the daily download -------------------------------------------------- */
@@ -189,7 +189,7 @@ static void reply_dps(cf_req *q)
 {
 	cf_strv v = {0};
 	cf_err e = {0};
-	if (cf_crl_dp_list(q->st, false, &v, &e) != CF_OK) {
+	if (cf_crlfetch_dp_list(q->st, false, &v, &e) != CF_OK) {
 		cf_reply_err(q, &e);
 		return;
 	}
@@ -221,7 +221,7 @@ void cf_route_crl_dp_add(cf_req *q)
 		return;
 	}
 	cf_change_begin(q, &c, "crl dp add", "%.500s", url);
-	cf_code rc = cf_crl_dp_add(q->st, url, &e);
+	cf_code rc = cf_crlfetch_dp_add(q->st, url, &e);
 	if (cf_change_end(q, &c, rc, &e))
 		reply_dps(q);
 }
@@ -239,19 +239,19 @@ void cf_route_crl_dp_delete(cf_req *q)
 	}
 	q->fields = json_pack("{s:s}", "url", url); /* errors name the parameter */
 	cf_change_begin(q, &c, "crl dp remove", "%.500s", url);
-	cf_code rc = cf_crl_dp_remove(q->st, url, &e);
+	cf_code rc = cf_crlfetch_dp_remove(q->st, url, &e);
 	if (cf_change_end(q, &c, rc, &e))
 		reply_dps(q);
 }
 
 void cf_route_crl_schedule_get(cf_req *q)
 {
-	cf_route_settings_get(q, &cf_crl_schedule_fields);
+	cf_route_settings_get(q, &cf_crlfetch_schedule_fields);
 }
 
 void cf_route_crl_schedule_put(cf_req *q)
 {
-	cf_route_settings_put(q, &cf_crl_schedule_fields);
+	cf_route_settings_put(q, &cf_crlfetch_schedule_fields);
 }
 
 /* ---- one certificate's status ------------------------------------------------------------------- */

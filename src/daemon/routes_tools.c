@@ -86,7 +86,7 @@ void cf_route_validate(cf_req *q)
 	if (rc == CF_OK)
 		rc = cf_validate_cert(&o, certs[0], certs + 1, n - 1, &val, &e);
 	if (rc == CF_OK)
-		cf_reply_json(q, 200, cf_json_validation(&val));
+		cf_reply_json(q, 200, cf_tooljson_validation(&val));
 	else
 		cf_reply_err(q, &e);
 out:
@@ -158,9 +158,9 @@ void cf_route_trust_fetch(cf_req *q)
 		rc = cf_fetch_import(q->st, cf_net_transport(), &r, node, store, &out, &skipped, &e);
 	bool done = node != NULL ? cf_change_end(q, &c, rc, &e) : rc == CF_OK;
 	if (done) {
-		json_t *o = cf_json_fetch(&r, starttls);
+		json_t *o = cf_tooljson_fetch(&r, starttls);
 		if (o != NULL && node != NULL)
-			json_object_set_new(o, "import", cf_json_fetch_import(&r, node, store, &out, skipped));
+			json_object_set_new(o, "import", cf_tooljson_fetch_import(&r, node, store, &out, skipped));
 		cf_reply_json(q, 200, o);
 	} else if (node == NULL) {
 		cf_reply_err(q, &e);

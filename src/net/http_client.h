@@ -59,7 +59,7 @@ const char *cf_http_client_response_url(const cf_http_client_response *r);
 /* url for a message: a copy in buf without its user:password@ part. */
 void cf_http_client_url_public(const char *url, char *buf, size_t cap);
 
-/* A file download (a cf_crl_fetch_fn): GETs url (http:// or https:// only; at most 3 redirects)
+/* A file download (a cf_crlfetch_fn): GETs url (http:// or https:// only; at most 3 redirects)
  * into *out (len bytes, caller frees), refusing more than max bytes, giving up after timeout
  * seconds. A failure or an HTTP status other than 200 is CF_E_REMOTE naming the URL and why. */
 cf_code cf_http_client_download(const char *url, size_t max, long timeout, uint8_t **out, size_t *len, cf_err *e);

@@ -25,15 +25,15 @@ cf_code cf_ocsp_http_post(const char *url, const uint8_t *req, size_t len, long 
 				     .n_headers = 2,
 				     .body = req,
 				     .body_len = len,
-				     .max = CF_OCSP_MAX_RESPONSE,
-				     .timeout = timeout > 0 ? timeout : CF_OCSP_TIMEOUT};
+				     .max = CF_OCSP_HTTP_MAX_RESPONSE,
+				     .timeout = timeout > 0 ? timeout : CF_OCSP_HTTP_TIMEOUT};
 	cf_http_client_response *r = NULL;
 	cf_err fail = {0};
 	char where[512];
 	cf_http_client_url_public(url, where, sizeof(where));
 	cf_code ret = cf_http_client_perform(&rq, &r, &fail);
 	if (ret == CF_E_REMOTE && fail.reason != NULL && strcmp(fail.reason, CF_HTTP_CLIENT_TOO_LARGE) == 0)
-		return cf_err_set(e, ret, where, "the response is larger than %d bytes", CF_OCSP_MAX_RESPONSE);
+		return cf_err_set(e, ret, where, "the response is larger than %d bytes", CF_OCSP_HTTP_MAX_RESPONSE);
 	if (ret == CF_E_REMOTE)
 		return cf_err_set(e, ret, where, "responder unreachable: %s", fail.message);
 	if (ret != CF_OK) {
@@ -58,7 +58,7 @@ cf_code cf_ocsp_http_post(const char *url, const uint8_t *req, size_t len, long 
 
 typedef struct slot {
 	char *key; /* url "\n" the first CertID asked; NULL when free */
-	cf_ocsp_answer answer;
+	cf_ocsp_http_answer answer;
 	uint64_t used; /* for replacing the least recently used slot */
 } slot;
 
@@ -67,7 +67,7 @@ static slot cache[CACHE_SLOTS];
 static uint64_t cache_tick;
 
 /* A copy of a that owns its own responder DER; false when out of memory. */
-static bool answer_copy(const cf_ocsp_answer *a, cf_ocsp_answer *out)
+static bool answer_copy(const cf_ocsp_http_answer *a, cf_ocsp_http_answer *out)
 {
 	*out = *a;
 	out->result.responder_der = malloc(a->result.responder_der_len);
@@ -78,7 +78,7 @@ static bool answer_copy(const cf_ocsp_answer *a, cf_ocsp_answer *out)
 }
 
 /* True when the answer's responder is still one the query trusts (or did not need to be). */
-static bool still_trusted(const cf_ocsp_answer *a, const cf_ocsp_query *q)
+static bool still_trusted(const cf_ocsp_http_answer *a, const cf_ocsp_http_query *q)
 {
 	if (a->result.trust != CF_OCSP_TRUSTED_RESPONDER)
 		return true;
@@ -91,7 +91,7 @@ static bool still_trusted(const cf_ocsp_answer *a, const cf_ocsp_query *q)
 	return false;
 }
 
-static bool cache_get(const char *key, const cf_ocsp_query *q, cf_ocsp_answer *out)
+static bool cache_get(const char *key, const cf_ocsp_http_query *q, cf_ocsp_http_answer *out)
 {
 	bool hit = false;
 	pthread_mutex_lock(&cache_lock);
@@ -109,9 +109,9 @@ static bool cache_get(const char *key, const cf_ocsp_query *q, cf_ocsp_answer *o
 	return hit;
 }
 
-static void cache_put(const char *key, const cf_ocsp_answer *a)
+static void cache_put(const char *key, const cf_ocsp_http_answer *a)
 {
-	cf_ocsp_answer copy;
+	cf_ocsp_http_answer copy;
 	char *k = strdup(key);
 	if (a->result.next_update == 0 || k == NULL || !answer_copy(a, &copy)) {
 		free(k);
@@ -128,7 +128,7 @@ static void cache_put(const char *key, const cf_ocsp_answer *a)
 			victim = &cache[i];
 	}
 	free(victim->key);
-	cf_ocsp_answer_clear(&victim->answer);
+	cf_ocsp_http_answer_clear(&victim->answer);
 	*victim = (slot){k, copy, ++cache_tick};
 	pthread_mutex_unlock(&cache_lock);
 }
@@ -137,7 +137,7 @@ static void cache_put(const char *key, const cf_ocsp_answer *a)
 
 /* One exchange with a CertID of the given hash. *refusal gets the responseStatus name when the
  * responder answered with one that calls for the SHA-1 retry. */
-static cf_code ask_once(const cf_ocsp_query *q, const cf_ocsp_req *req, cf_ocsp_result *out, const char **refusal,
+static cf_code ask_once(const cf_ocsp_http_query *q, const cf_ocsp_req *req, cf_ocsp_result *out, const char **refusal,
 			cf_err *e)
 {
 	size_t len, body_len = 0;
@@ -165,10 +165,10 @@ static void fallback_note(cf_err *e, const char *refused)
 	}
 }
 
-cf_code cf_ocsp_ask(const cf_ocsp_query *q, cf_ocsp_answer *out, cf_err *e)
+cf_code cf_ocsp_http_ask(const cf_ocsp_http_query *q, cf_ocsp_http_answer *out, cf_err *e)
 {
 	cf_ocsp_req *req = NULL;
-	cf_ocsp_answer a = {0};
+	cf_ocsp_http_answer a = {0};
 	const char *refusal = NULL;
 	char *key = NULL;
 	cf_code rc = cf_ocsp_req_new(q->cert, q->issuer, q->sha1, true, &req, e);
@@ -203,7 +203,7 @@ out:
 	return rc;
 }
 
-void cf_ocsp_answer_clear(cf_ocsp_answer *a)
+void cf_ocsp_http_answer_clear(cf_ocsp_http_answer *a)
 {
 	if (a != NULL)
 		cf_ocsp_result_clear(&a->result);

@@ -6,16 +6,16 @@
 
 #include "crypto/ocsp.h"
 
-#define CF_OCSP_MAX_RESPONSE (1024 * 1024)
-#define CF_OCSP_TIMEOUT 15L /* seconds, the whole exchange */
+#define CF_OCSP_HTTP_MAX_RESPONSE (1024 * 1024)
+#define CF_OCSP_HTTP_TIMEOUT 15L /* seconds, the whole exchange */
 
 /* POSTs a DER request as application/ocsp-request to url (http or https) and returns the body
  * in *body (caller frees). Unreachable, a timeout, an HTTP status other than 200 or a body over
- * CF_OCSP_MAX_RESPONSE are CF_E_REMOTE naming url. timeout 0 means CF_OCSP_TIMEOUT. */
+ * CF_OCSP_HTTP_MAX_RESPONSE are CF_E_REMOTE naming url. timeout 0 means CF_OCSP_HTTP_TIMEOUT. */
 cf_code cf_ocsp_http_post(const char *url, const uint8_t *req, size_t len, long timeout, uint8_t **body,
 			  size_t *body_len, cf_err *e);
 
-typedef struct cf_ocsp_query {
+typedef struct cf_ocsp_http_query {
 	const char *url;	 /* the responder */
 	const cf_cert *cert;	 /* the certificate asked about */
 	const cf_cert *issuer;	 /* its issuer */
@@ -24,22 +24,22 @@ typedef struct cf_ocsp_query {
 	bool sha1;  /* ask with a SHA-1 CertID from the start */
 	bool fresh; /* do not answer from the cache */
 	int64_t now;
-	long timeout; /* 0: CF_OCSP_TIMEOUT */
-} cf_ocsp_query;
+	long timeout; /* 0: CF_OCSP_HTTP_TIMEOUT */
+} cf_ocsp_http_query;
 
-typedef struct cf_ocsp_answer {
+typedef struct cf_ocsp_http_answer {
 	cf_ocsp_result result;
 	bool sha1_fallback; /* the responder refused the SHA-256 CertID; the answer is for SHA-1 */
 	char refused[24];   /* then: how it refused ("malformedRequest" or "unauthorized") */
 	bool cached;	    /* answered from the cache (a response verified earlier, before nextUpdate) */
-} cf_ocsp_answer;
+} cf_ocsp_http_answer;
 
 /* Asks q->url about q->cert with a nonce and checks the response (cf_ocsp_check). When the
  * responder answers malformedRequest or unauthorized to a SHA-256 CertID, asks once more with
  * SHA-1 and says so in out. Verified answers with a nextUpdate are cached in this process until
  * then (a trusted-responder answer only while its responder is still among q->trusted).
- * Thread-safe. *out is written only on success; free with cf_ocsp_answer_clear. */
-cf_code cf_ocsp_ask(const cf_ocsp_query *q, cf_ocsp_answer *out, cf_err *e);
-void cf_ocsp_answer_clear(cf_ocsp_answer *a);
+ * Thread-safe. *out is written only on success; free with cf_ocsp_http_answer_clear. */
+cf_code cf_ocsp_http_ask(const cf_ocsp_http_query *q, cf_ocsp_http_answer *out, cf_err *e);
+void cf_ocsp_http_answer_clear(cf_ocsp_http_answer *a);
 
 #endif

@@ -9,7 +9,7 @@
 
 #define D (st->drv)
 
-void cf_job_clear(cf_job *j)
+void cf_store_job_clear(cf_job *j)
 {
 	if (j == NULL)
 		return;
@@ -22,10 +22,10 @@ void cf_job_clear(cf_job *j)
 	memset(j, 0, sizeof(*j));
 }
 
-void cf_jobs_free(cf_job *v, size_t n)
+void cf_store_jobs_free(cf_job *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		cf_job_clear(&v[i]);
+		cf_store_job_clear(&v[i]);
 	free(v);
 }
 
@@ -64,7 +64,7 @@ static bool read_job(cf_store *st, cf_stmt *s, cf_job *j)
 		      .lease_until = D->col_int(s, 9)};
 	if (j->kind && j->subject && j->plan && j->last_status && j->last_error && j->lease_holder)
 		return true;
-	cf_job_clear(j);
+	cf_store_job_clear(j);
 	return false;
 }
 
@@ -108,7 +108,7 @@ cf_code cf_store_job_list(cf_store *st, cf_job **out, size_t *n, cf_err *e)
 		rc = e->code;
 	cf_store_release(st, s);
 	if (rc != CF_OK) {
-		cf_jobs_free(v, len);
+		cf_store_jobs_free(v, len);
 		return rc;
 	}
 	*out = v;

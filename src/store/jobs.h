@@ -21,8 +21,8 @@ typedef struct cf_job {
 	int64_t lease_until;
 } cf_job;
 
-void cf_job_clear(cf_job *j);
-void cf_jobs_free(cf_job *v, size_t n);
+void cf_store_job_clear(cf_job *j);
+void cf_store_jobs_free(cf_job *v, size_t n);
 
 /* Adds the job when the store has none of that kind and subject (due at next_run, planned from
  * plan); a job already there is left as it is. */

@@ -12,6 +12,14 @@ void cf_secret_wipe(void *p, size_t n)
 		explicit_bzero(p, n);
 }
 
+void cf_secret_free(char *s)
+{
+	if (s == NULL)
+		return;
+	cf_secret_wipe(s, strlen(s));
+	free(s);
+}
+
 int cf_secret_grow(uint8_t **p, size_t *cap, size_t len, size_t need)
 {
 	if (need <= *cap)

@@ -11,6 +11,8 @@
 
 /* Overwrites n bytes at p in a way the compiler keeps (NULL-safe). */
 void cf_secret_wipe(void *p, size_t n);
+/* Wipes and frees a string that held a secret (a key's PEM, a password). NULL-safe. */
+void cf_secret_free(char *s);
 
 /* Makes room for at least need bytes in the block *p of *cap bytes whose first len bytes are in
  * use: a new block of need bytes or twice *cap, whichever is more, those bytes copied, the old

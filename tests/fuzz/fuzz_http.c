@@ -179,12 +179,12 @@ static void make_store(void)
 {
 	cf_store *st = NULL;
 	cf_outcome out = {0};
-	cf_csr_view csr = {0};
+	cf_identity_csr_view csr = {0};
 	cf_err e = {0};
-	cf_node_spec pub = {.fqdn = FUZZ_NODE, .cluster = "c", .product = "ucm", .publisher = true};
+	cf_deployment_node_spec pub = {.fqdn = FUZZ_NODE, .cluster = "c", .product = "ucm", .publisher = true};
 	cf_issue_opts opts = {0};
-	if (cf_store_open(F.db, true, &st, &e) != CF_OK || cf_cluster_add(st, "c", NULL, &e) != CF_OK ||
-	    cf_node_add(st, &pub, &out, &e) != CF_OK)
+	if (cf_store_open(F.db, true, &st, &e) != CF_OK || cf_deployment_cluster_add(st, "c", NULL, &e) != CF_OK ||
+	    cf_deployment_node_add(st, &pub, &out, &e) != CF_OK)
 		die("cannot make the store", &e);
 	cf_outcome_free(&out);
 	memset(&out, 0, sizeof(out));
@@ -192,9 +192,9 @@ static void make_store(void)
 			 strlen(trust_ca_pem), "fuzz trust CA", &out, &e) != CF_OK)
 		die("cannot add the trust CA", &e);
 	cf_outcome_free(&out);
-	if (cf_csr_generate(st, FUZZ_NODE, "tomcat", &opts, &csr, &e) != CF_OK)
+	if (cf_identity_csr_generate(st, FUZZ_NODE, "tomcat", &opts, &csr, &e) != CF_OK)
 		die("cannot make the pending CSR", &e);
-	cf_csr_view_free(&csr);
+	cf_identity_csr_view_free(&csr);
 	add_user(st, "admin", "admin", "fuzz admin password");
 	add_user(st, "reader", "read-only", "fuzz reader password");
 	cf_store_close(st);

@@ -758,10 +758,10 @@ static void test_import_keeps_index(void **state)
 	struct fx *f = *state;
 	cf_err e = {0};
 	cf_outcome out = {0};
-	cf_node_spec spec = {
+	cf_deployment_node_spec spec = {
 		.fqdn = "ucm1.example.com", .cluster = "c", .product = "ucm", .publisher = true, .no_defaults = true};
-	assert_int_equal(cf_cluster_add(f->st, "c", NULL, &e), CF_OK);
-	assert_int_equal(cf_node_add(f->st, &spec, &out, &e), CF_OK);
+	assert_int_equal(cf_deployment_cluster_add(f->st, "c", NULL, &e), CF_OK);
+	assert_int_equal(cf_deployment_node_add(f->st, &spec, &out, &e), CF_OK);
 	cf_outcome_free(&out);
 	char *pem = cf_cert_pem(g.crl[FEW].ca);
 	memset(&out, 0, sizeof(out));
@@ -770,10 +770,11 @@ static void test_import_keeps_index(void **state)
 			 CF_OK);
 	cf_outcome_free(&out);
 	free(pem);
-	cf_crl_imported im;
+	cf_revocation_crl_imported im;
 	int64_t now = (int64_t)time(NULL);
-	if (cf_crl_import(f->st, "crl.pem", g.crl[FEW].pem, g.crl[FEW].pem_len, "manual", now, &im, &e) != CF_OK)
-		fail_msg("cf_crl_import: %s", e.message);
+	if (cf_revocation_crl_import(f->st, "crl.pem", g.crl[FEW].pem, g.crl[FEW].pem_len, "manual", now, &im, &e) !=
+	    CF_OK)
+		fail_msg("cf_revocation_crl_import: %s", e.message);
 	assert_null(im.row.der);
 	assert_null(im.row.idx);
 	cf_crlrow_free(&im.row);

@@ -35,11 +35,15 @@ static int setup(void **state)
 	snprintf(f->path, sizeof(f->path), "%s/store.db", f->dir);
 	f->t0 = INT64_C(1900000000);
 	cf_clock_set(f->t0);
-	cf_node_spec pub = {.fqdn = "pub.example.com", .cluster = "uc", .product = "ucm", .no_defaults = true};
-	cf_node_spec sub = {.fqdn = "sub.example.com", .cluster = "uc", .product = "ucm", .no_defaults = true};
+	cf_deployment_node_spec pub = {
+		.fqdn = "pub.example.com", .cluster = "uc", .product = "ucm", .no_defaults = true};
+	cf_deployment_node_spec sub = {
+		.fqdn = "sub.example.com", .cluster = "uc", .product = "ucm", .no_defaults = true};
 	cf_issue_opts ec = {.key = "ec:prime256v1"};
-	if (cf_store_open(f->path, true, &f->st, &e) != CF_OK || cf_cluster_add(f->st, "uc", NULL, &e) != CF_OK ||
-	    cf_node_add(f->st, &pub, &out, &e) != CF_OK || cf_node_add(f->st, &sub, &out, &e) != CF_OK ||
+	if (cf_store_open(f->path, true, &f->st, &e) != CF_OK ||
+	    cf_deployment_cluster_add(f->st, "uc", NULL, &e) != CF_OK ||
+	    cf_deployment_node_add(f->st, &pub, &out, &e) != CF_OK ||
+	    cf_deployment_node_add(f->st, &sub, &out, &e) != CF_OK ||
 	    cf_identity_self_signed(f->st, "pub.example.com", "tomcat-ECDSA", &ec, &out, &e) != CF_OK ||
 	    cf_identity_self_signed(f->st, "pub.example.com", "CallManager-ECDSA", &ec, &out, &e) != CF_OK) {
 		fprintf(stderr, "setup: %s: %s\n", e.subject, e.message);

@@ -109,16 +109,18 @@ static int setup(void **state)
 	f->inter_key = ec_key();
 	f->orphan_key = ec_key();
 	f->leaf_key = ec_key();
-	cf_node_spec a = {.fqdn = "a.example.com", .cluster = "uc", .product = "ucm", .no_defaults = true};
-	cf_node_spec b = {.fqdn = "b.example.com", .cluster = "uc", .product = "ucm", .no_defaults = true};
+	cf_deployment_node_spec a = {.fqdn = "a.example.com", .cluster = "uc", .product = "ucm", .no_defaults = true};
+	cf_deployment_node_spec b = {.fqdn = "b.example.com", .cluster = "uc", .product = "ucm", .no_defaults = true};
 	cf_issue_opts rsa = {.key = "rsa:2048"};
 	if (cf_cert_self_signed(&root, f->root_key, T0 - DAY, 365, &f->root, &e) != CF_OK ||
 	    cf_cert_issue(&inter, f->inter_key, f->root, f->root_key, T0 - DAY, 365, &f->inter, &e) != CF_OK ||
 	    cf_cert_self_signed(&xroot, xkey, T0 - DAY, 365, &x, &e) != CF_OK ||
 	    cf_cert_issue(&orphan, f->orphan_key, x, xkey, T0 - DAY, 365, &f->orphan, &e) != CF_OK ||
 	    cf_cert_issue(&leaf, f->leaf_key, f->inter, f->inter_key, T0 - DAY, 90, &f->leaf, &e) != CF_OK ||
-	    cf_store_open(f->path, true, &f->st, &e) != CF_OK || cf_cluster_add(f->st, "uc", NULL, &e) != CF_OK ||
-	    cf_node_add(f->st, &a, &out, &e) != CF_OK || cf_node_add(f->st, &b, &out, &e) != CF_OK ||
+	    cf_store_open(f->path, true, &f->st, &e) != CF_OK ||
+	    cf_deployment_cluster_add(f->st, "uc", NULL, &e) != CF_OK ||
+	    cf_deployment_node_add(f->st, &a, &out, &e) != CF_OK ||
+	    cf_deployment_node_add(f->st, &b, &out, &e) != CF_OK ||
 	    trust_add(f, "a.example.com", "tomcat-trust", f->root, &e) != CF_OK ||
 	    trust_add(f, "a.example.com", "tomcat-trust", f->inter, &e) != CF_OK ||
 	    trust_add(f, "b.example.com", "tomcat-trust", f->root, &e) != CF_OK ||
@@ -271,7 +273,8 @@ static void test_only_due(void **state)
 	cf_strv shas = {0};
 	cf_err e = {0};
 	char got[512];
-	cf_ocsp_verdict v = {.status = CF_REV_GOOD, .answered = true, .trust = "delegated", .url = "http://x/"};
+	cf_revocation_ocsp_verdict v = {
+		.status = CF_REV_GOOD, .answered = true, .trust = "delegated", .url = "http://x/"};
 	configure(f, "ocsp", "on");
 	configure(f, "interval", "12h");
 	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
@@ -305,12 +308,12 @@ static void test_record_and_prune(void **state)
 	struct fx *f = *state;
 	cf_revcheckrow r = {0};
 	cf_err e = {0};
-	cf_ocsp_verdict v = {.status = CF_REV_REVOKED,
-			     .answered = true,
-			     .trust = "trusted-responder",
-			     .url = "http://ocsp.example.com/",
-			     .message = "revoked on 2030-01-01T00:00:00Z,\nsigned by CN=x",
-			     .next_update = T0 + 300};
+	cf_revocation_ocsp_verdict v = {.status = CF_REV_REVOKED,
+					.answered = true,
+					.trust = "trusted-responder",
+					.url = "http://ocsp.example.com/",
+					.message = "revoked on 2030-01-01T00:00:00Z,\nsigned by CN=x",
+					.next_update = T0 + 300};
 	assert_int_equal(cf_store_begin(f->st, &e), CF_OK);
 	assert_int_equal(cf_revcheck_record(f->st, f->leaf_sha, &v, T0, &e), CF_OK);
 	assert_int_equal(cf_revcheck_record(f->st, "00ff", &v, T0, &e), CF_OK); /* no such certificate */

@@ -2039,7 +2039,7 @@ static void test_job_lease(void **state)
 	assert_int_equal(cf_store_job_get(b, "monitor", "", &j, &e), CF_OK);
 	assert_int_equal(j.next_run, 1000);
 	assert_string_equal(j.plan, "p1");
-	cf_job_clear(&j);
+	cf_store_job_clear(&j);
 
 	JOB_TX(f->st, cf_store_job_claim(f->st, "monitor", "", "A", 999, 1600, false, &ok, &e));
 	assert_false(ok); /* not due yet */
@@ -2064,7 +2064,7 @@ static void test_job_lease(void **state)
 	assert_string_equal(j.last_status, "failed");
 	assert_string_equal(j.last_error, "smtp down");
 	assert_string_equal(j.lease_holder, "");
-	cf_job_clear(&j);
+	cf_store_job_clear(&j);
 
 	/* a holder that died: its lease is nobody's once past its time */
 	JOB_TX(b, cf_store_job_claim(b, "monitor", "", "B", 1200, 1800, true, &ok, &e));
@@ -2081,7 +2081,7 @@ static void test_job_lease(void **state)
 	assert_int_equal(v[0].next_run, 7000);
 	assert_string_equal(v[0].plan, "p3");
 	assert_string_equal(v[0].lease_holder, "A");
-	cf_jobs_free(v, n);
+	cf_store_jobs_free(v, n);
 	cf_store_close(b);
 }
 
@@ -2120,14 +2120,14 @@ static void test_jobs_tick(void **state)
 	assert_string_equal(j.last_status, "ok");
 	assert_true(j.next_run > now);
 	int64_t next = j.next_run;
-	cf_job_clear(&j);
+	cf_store_job_clear(&j);
 	assert_int_equal(cf_store_job_get(b, CF_DUTY_CRL, "", &j, &e), CF_OK);
 	assert_string_equal(j.plan, "daily at 02:00 UTC");
 	assert_int_equal(j.next_run, now + 7200);
-	cf_job_clear(&j);
+	cf_store_job_clear(&j);
 	assert_int_equal(cf_store_job_get(b, CF_DUTY_OCSP, "", &j, &e), CF_OK);
 	assert_string_equal(j.plan, "off");
-	cf_job_clear(&j);
+	cf_store_job_clear(&j);
 
 	/* due again, but B holds it: A leaves it alone, and a run on request in A is refused */
 	bool ok = false;
@@ -2145,13 +2145,13 @@ static void test_jobs_tick(void **state)
 
 	/* the CRL schedule moves: the row is re-planned at the next tick */
 	cf_err_clear(&e);
-	cf_fieldchange at = {cf_field_find(&cf_crl_schedule_fields, "daily_at"), "05:30"};
-	assert_int_equal(cf_fields_apply(b, &cf_crl_schedule_fields, &at, 1, &e), CF_OK);
+	cf_fieldchange at = {cf_field_find(&cf_crlfetch_schedule_fields, "daily_at"), "05:30"};
+	assert_int_equal(cf_fields_apply(b, &cf_crlfetch_schedule_fields, &at, 1, &e), CF_OK);
 	assert_int_equal(cf_jobs_tick(f->st, &ea, now + 60, &wake, &e), CF_OK);
 	assert_int_equal(cf_store_job_get(b, CF_DUTY_CRL, "", &j, &e), CF_OK);
 	assert_string_equal(j.plan, "daily at 05:30 UTC");
 	assert_int_equal(j.next_run, now + 5 * 3600 + 1800);
-	cf_job_clear(&j);
+	cf_store_job_clear(&j);
 	cf_store_close(b);
 }
 

@@ -207,12 +207,13 @@ static int setup(void **state)
 	f->root_key = ec_key();
 	f->inter_key = ec_key();
 	f->leaf_key = ec_key();
-	cf_node_spec a = {.fqdn = "a.example.com", .cluster = "uc", .product = "ucm", .no_defaults = true};
+	cf_deployment_node_spec a = {.fqdn = "a.example.com", .cluster = "uc", .product = "ucm", .no_defaults = true};
 	if (cf_cert_self_signed(&root, f->root_key, T0 - DAY, 365, &f->root, &e) != CF_OK ||
 	    cf_cert_issue(&inter, f->inter_key, f->root, f->root_key, T0 - DAY, 365, &f->inter, &e) != CF_OK ||
 	    cf_cert_issue(&leaf, f->leaf_key, f->inter, f->inter_key, T0 - DAY, 90, &f->leaf, &e) != CF_OK ||
-	    cf_store_open(f->path, true, &f->st, &e) != CF_OK || cf_cluster_add(f->st, "uc", NULL, &e) != CF_OK ||
-	    cf_node_add(f->st, &a, &out, &e) != CF_OK || trust_add(f, f->root, &e) != CF_OK ||
+	    cf_store_open(f->path, true, &f->st, &e) != CF_OK ||
+	    cf_deployment_cluster_add(f->st, "uc", NULL, &e) != CF_OK ||
+	    cf_deployment_node_add(f->st, &a, &out, &e) != CF_OK || trust_add(f, f->root, &e) != CF_OK ||
 	    trust_add(f, f->inter, &e) != CF_OK) {
 		fprintf(stderr, "setup: %s: %s\n", e.subject, e.message);
 		return -1;
@@ -329,7 +330,7 @@ static void test_ask_without_transport(void **state)
 {
 	struct fx *f = *state;
 	cf_revocation_settings s;
-	cf_ocsp_verdict v;
+	cf_revocation_ocsp_verdict v;
 	cf_err e = {0};
 	assert_int_equal(cf_revocation_settings_get(f->st, &s, &e), CF_OK);
 	cf_revocation_ask(NULL, &s, f->leaf, f->inter, NULL, 0, T0, &v);

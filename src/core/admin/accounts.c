@@ -35,10 +35,10 @@ cf_code cf_account_check_password(const char *password, cf_err *e)
 	for (size_t i = 0; i < bytes; i++)
 		if (((unsigned char)password[i] & 0xc0) != 0x80)
 			chars++;
-	if (chars < CF_PASSWORD_MIN)
-		return cf_err_set(e, CF_E_INPUT, "password", "must be at least %d characters", CF_PASSWORD_MIN);
-	if (bytes > CF_PASSWORD_MAX)
-		return cf_err_set(e, CF_E_INPUT, "password", "must be at most %d bytes", CF_PASSWORD_MAX);
+	if (chars < CF_ACCOUNT_PASSWORD_MIN)
+		return cf_err_set(e, CF_E_INPUT, "password", "must be at least %d characters", CF_ACCOUNT_PASSWORD_MIN);
+	if (bytes > CF_ACCOUNT_PASSWORD_MAX)
+		return cf_err_set(e, CF_E_INPUT, "password", "must be at most %d bytes", CF_ACCOUNT_PASSWORD_MAX);
 	return CF_OK;
 }
 

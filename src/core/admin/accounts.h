@@ -7,15 +7,15 @@
 #include "core/admin/audit.h"
 #include "store/store.h"
 
-#define CF_PASSWORD_MIN 12   /* characters */
-#define CF_PASSWORD_MAX 1024 /* bytes */
+#define CF_ACCOUNT_PASSWORD_MIN 12   /* characters */
+#define CF_ACCOUNT_PASSWORD_MAX 1024 /* bytes */
 
 /* CF_E_INPUT unless name is 1-64 characters of [A-Za-z0-9._-]. */
 cf_code cf_account_check_name(const char *name, cf_err *e);
 /* CF_E_INPUT unless role is "admin" or "read-only". */
 cf_code cf_account_check_role(const char *role, cf_err *e);
-/* CF_E_INPUT unless password has at least CF_PASSWORD_MIN characters (UTF-8 code points) and
- * at most CF_PASSWORD_MAX bytes. Never puts the password in the message. */
+/* CF_E_INPUT unless password has at least CF_ACCOUNT_PASSWORD_MIN characters (UTF-8 code points) and
+ * at most CF_ACCOUNT_PASSWORD_MAX bytes. Never puts the password in the message. */
 cf_code cf_account_check_password(const char *password, cf_err *e);
 
 /* Adds a user; CF_E_STATE when the name is taken. */

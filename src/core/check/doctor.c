@@ -964,7 +964,7 @@ static void check_crl_alarms(doc *d, const rule *r, const subj *s)
 	if (d->alarms_reported)
 		return;
 	d->alarms_reported = true;
-	if (cf_crl_alarms(d->st, &alarms, NULL) == CF_OK)
+	if (cf_crlfetch_alarms(d->st, &alarms, NULL) == CF_OK)
 		for (size_t i = 0; i < alarms.n; i++)
 			report_as(d, r, s, -1, "", NULL, "CRL download %s", alarms.v[i]);
 	cf_strv_clear(&alarms);

@@ -32,13 +32,14 @@ typedef enum cf_revstatus {
 
 /* A revocation source (CRL or OCSP, SPEC §6): given the verified chain (leaf first), what is the
  * leaf's status; msg gets a short reason. Called from several threads at once in batch mode. */
-typedef cf_revstatus (*cf_revocation_fn)(void *ctx, const cf_vresult *chain, int64_t now, char *msg, size_t msg_len);
+typedef cf_revstatus (*cf_validate_revocation_fn)(void *ctx, const cf_vresult *chain, int64_t now, char *msg,
+						  size_t msg_len);
 
 typedef struct cf_validate_opts {
-	const char *host;	     /* NULL: no identity check */
-	const cf_purpose *purpose;   /* NULL: no key-usage check */
-	cf_trustidx *trust;	     /* NULL: no chain check */
-	cf_revocation_fn revocation; /* NULL: no revocation check (no CRL/OCSP source configured) */
+	const char *host;		      /* NULL: no identity check */
+	const cf_purpose *purpose;	      /* NULL: no key-usage check */
+	cf_trustidx *trust;		      /* NULL: no chain check */
+	cf_validate_revocation_fn revocation; /* NULL: no revocation check (no CRL/OCSP source configured) */
 	void *revocation_ctx;
 	int64_t now;
 } cf_validate_opts;

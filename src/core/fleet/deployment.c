@@ -75,7 +75,7 @@ static cf_code cluster_add_once(cf_store *st, const char *name, const char *fqdn
 	return rc;
 }
 
-cf_code cf_cluster_add(cf_store *st, const char *name, const char *fqdn, cf_err *e)
+cf_code cf_deployment_cluster_add(cf_store *st, const char *name, const char *fqdn, cf_err *e)
 {
 	cf_code rc;
 	CF_STORE_WRITE(st, e, rc, cluster_add_once(st, name, fqdn, e));
@@ -110,7 +110,8 @@ out:
 	return rc;
 }
 
-cf_code cf_cluster_set(cf_store *st, const char *name, const char *key, char *const *values, size_t n, cf_err *e)
+cf_code cf_deployment_cluster_set(cf_store *st, const char *name, const char *key, char *const *values, size_t n,
+				  cf_err *e)
 {
 	cf_code rc;
 	CF_STORE_WRITE(st, e, rc, cluster_set_once(st, name, key, values, n, e));
@@ -189,7 +190,7 @@ static cf_code sync_joining_node(cf_store *st, const cf_nodectx *ctx, cf_err *e)
 	return rc;
 }
 
-static cf_code node_add_once(cf_store *st, const cf_node_spec *spec, cf_outcome *out, cf_err *e)
+static cf_code node_add_once(cf_store *st, const cf_deployment_node_spec *spec, cf_outcome *out, cf_err *e)
 {
 	const char *why = cf_fqdn_problem(spec->fqdn);
 	cf_cluster cl = {0};
@@ -246,7 +247,7 @@ out:
 	return rc;
 }
 
-cf_code cf_node_add(cf_store *st, const cf_node_spec *spec, cf_outcome *out, cf_err *e)
+cf_code cf_deployment_node_add(cf_store *st, const cf_deployment_node_spec *spec, cf_outcome *out, cf_err *e)
 {
 	cf_code rc;
 	CF_STORE_WRITE_RESETTING(st, e, rc, node_add_once(st, spec, out, e), cf_outcome_free(out));
@@ -326,7 +327,7 @@ static cf_code node_delete_once(cf_store *st, const char *fqdn, bool force, cf_o
 	return rc;
 }
 
-cf_code cf_node_delete(cf_store *st, const char *fqdn, bool force, cf_outcome *out, cf_err *e)
+cf_code cf_deployment_node_delete(cf_store *st, const char *fqdn, bool force, cf_outcome *out, cf_err *e)
 {
 	cf_code rc;
 	CF_STORE_WRITE_RESETTING(st, e, rc, node_delete_once(st, fqdn, force, out, e), cf_outcome_free(out));
@@ -356,7 +357,7 @@ static cf_code cluster_delete_once(cf_store *st, const char *name, cf_err *e)
 	return rc;
 }
 
-cf_code cf_cluster_delete(cf_store *st, const char *name, cf_err *e)
+cf_code cf_deployment_cluster_delete(cf_store *st, const char *name, cf_err *e)
 {
 	cf_code rc;
 	CF_STORE_WRITE(st, e, rc, cluster_delete_once(st, name, e));

@@ -23,24 +23,25 @@ const cf_node *cf_nodectx_publisher(const cf_nodectx *c);
 /* The purpose row for this node, or CF_E_INPUT naming the purpose when the product lacks it. */
 cf_code cf_nodectx_purpose(const cf_nodectx *c, const char *purpose, const cf_purpose **out, cf_err *e);
 
-cf_code cf_cluster_add(cf_store *st, const char *name, const char *fqdn, cf_err *e);
+cf_code cf_deployment_cluster_add(cf_store *st, const char *name, const char *fqdn, cf_err *e);
 /* Sets one setting from command-line values (see settings.h). */
-cf_code cf_cluster_set(cf_store *st, const char *name, const char *key, char *const *values, size_t n, cf_err *e);
+cf_code cf_deployment_cluster_set(cf_store *st, const char *name, const char *key, char *const *values, size_t n,
+				  cf_err *e);
 
-typedef struct cf_node_spec {
+typedef struct cf_deployment_node_spec {
 	const char *fqdn, *cluster, *product, *ip;
 	bool publisher;
 	bool no_defaults; /* skip the self-signed identities of a fresh installation */
-} cf_node_spec;
+} cf_deployment_node_spec;
 
 /* Adds a node; unless no_defaults, creates the self-signed identity of every purpose of the
  * product and places each into its trust store on every node of the cluster (SPEC §3.1). */
-cf_code cf_node_add(cf_store *st, const cf_node_spec *spec, cf_outcome *out, cf_err *e);
+cf_code cf_deployment_node_add(cf_store *st, const cf_deployment_node_spec *spec, cf_outcome *out, cf_err *e);
 /* Deletes a node and everything kept on it, and takes the copies of its self-signed identities
  * out of the trust stores of the other nodes of its cluster (out: those copies, their nodes and
  * the restart plan). A publisher with other nodes in its cluster is CF_E_STATE unless force. */
-cf_code cf_node_delete(cf_store *st, const char *fqdn, bool force, cf_outcome *out, cf_err *e);
+cf_code cf_deployment_node_delete(cf_store *st, const char *fqdn, bool force, cf_outcome *out, cf_err *e);
 /* Deletes a cluster with no nodes (CF_E_STATE while it has any). */
-cf_code cf_cluster_delete(cf_store *st, const char *name, cf_err *e);
+cf_code cf_deployment_cluster_delete(cf_store *st, const char *name, cf_err *e);
 
 #endif

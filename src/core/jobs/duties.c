@@ -95,8 +95,8 @@ static cf_code monitor_run(cf_job_run *r, int64_t now, int64_t *next, cf_err *e)
 
 static cf_code crl_plan(cf_store *st, int64_t now, char *plan, size_t len, int64_t *due, cf_err *e)
 {
-	cf_crl_schedule s = {.daily_at = 120};
-	cf_code rc = cf_crl_schedule_get(st, &s, e);
+	cf_crlfetch_schedule s = {.daily_at = 120};
+	cf_code rc = cf_crlfetch_schedule_get(st, &s, e);
 	if (rc != CF_OK)
 		return rc;
 	snprintf(plan, len, "daily at %02d:%02d UTC", s.daily_at / 60, s.daily_at % 60);
@@ -106,13 +106,13 @@ static cf_code crl_plan(cf_store *st, int64_t now, char *plan, size_t len, int64
 
 static cf_code crl_run(cf_job_run *r, int64_t now, int64_t *next, cf_err *e)
 {
-	cf_crl_fetched *v = NULL;
+	cf_crlfetch_result *v = NULL;
 	size_t n = 0;
-	cf_code rc = cf_crl_update(r->st, now, r->env->transport->download, &v, &n, e);
+	cf_code rc = cf_crlfetch_update(r->st, now, r->env->transport->download, &v, &n, e);
 	for (size_t i = 0; i < n; i++)
 		cf_jobs_say(r->env, v[i].rc == CF_OK ? CF_JOB_INFO : CF_JOB_ERROR, "crl: %s: %s", v[i].url,
 			    v[i].message);
-	cf_crl_fetched_free(v, n);
+	cf_crlfetch_results_free(v, n);
 	if (rc == CF_OK) {
 		cf_err pe = {0};
 		char plan[128];

@@ -36,7 +36,7 @@ void cf_jobs_say(const cf_jobs_env *env, cf_job_level level, const char *fmt, ..
 	env->log(env->log_arg, level, line);
 }
 
-const cf_duty *cf_duty_find(const char *kind)
+const cf_duty *cf_jobs_duty_find(const char *kind)
 {
 	for (size_t i = 0; cf_duties[i] != NULL; i++)
 		if (strcmp(cf_duties[i]->kind, kind) == 0)
@@ -57,7 +57,7 @@ static cf_code end_tx(cf_store *st, cf_code rc, cf_err *e)
 /* The job's row, added when missing and re-planned when plan is not the one it was planned by. */
 static cf_code sync_row(cf_store *st, const char *kind, int64_t due, const char *plan, cf_job *job, cf_err *e)
 {
-	cf_job_clear(job);
+	cf_store_job_clear(job);
 	cf_code rc = cf_store_begin(st, e);
 	if (rc == CF_OK)
 		rc = cf_store_job_ensure(st, kind, "", due, plan, e);
@@ -101,7 +101,7 @@ static cf_code finish(cf_store *st, const struct outcome *o, cf_err *e)
 	if (rc == CF_OK)
 		rc = cf_store_job_finish(st, o->kind, "", o->holder, o->now, next, o->attempts, o->status, o->error,
 					 &kept, e);
-	cf_job_clear(&job);
+	cf_store_job_clear(&job);
 	return end_tx(st, rc, e);
 }
 
@@ -188,7 +188,7 @@ cf_code cf_jobs_tick(cf_store *st, const cf_jobs_env *env, int64_t now, int64_t 
 			/* one run a tick: a long one makes now stale for the leases of the rest, so the
 			 * runner looks again at once with the clock's time */
 			run_held(st, env, d, &job, now);
-			cf_job_clear(&job);
+			cf_store_job_clear(&job);
 			*wake = now;
 			break;
 		} else if (job.next_run <= now) {
@@ -197,7 +197,7 @@ cf_code cf_jobs_tick(cf_store *st, const cf_jobs_env *env, int64_t now, int64_t 
 		} else if (job.next_run < *wake) {
 			*wake = job.next_run;
 		}
-		cf_job_clear(&job);
+		cf_store_job_clear(&job);
 	}
 	char when[32];
 	cf_time_rfc3339(*wake, when);
@@ -209,7 +209,7 @@ cf_code cf_jobs_tick(cf_store *st, const cf_jobs_env *env, int64_t now, int64_t 
 
 cf_code cf_jobs_take(cf_store *st, const cf_jobs_env *env, const char *kind, int64_t lease_now, cf_err *e)
 {
-	const cf_duty *d = cf_duty_find(kind);
+	const cf_duty *d = cf_jobs_duty_find(kind);
 	char plan[128] = "";
 	int64_t due = lease_now;
 	cf_job job = {0};
@@ -222,7 +222,7 @@ cf_code cf_jobs_take(cf_store *st, const cf_jobs_env *env, const char *kind, int
 	if (rc == CF_OK)
 		CF_STORE_WRITE(st, e, rc, claim(st, kind, env->holder, lease_now, true, &taken, e));
 	if (rc == CF_OK && !taken) {
-		cf_job_clear(&job);
+		cf_store_job_clear(&job);
 		if (cf_store_job_get(st, kind, "", &job, e) == CF_OK) {
 			cf_err_set(e, CF_E_STATE, kind, "a run is under way in %s; try again when it ends",
 				   job.lease_holder[0] != '\0' ? job.lease_holder : "another process");
@@ -234,7 +234,7 @@ cf_code cf_jobs_take(cf_store *st, const cf_jobs_env *env, const char *kind, int
 		}
 		rc = cf_err_reason(e, CF_REASON_RETRY);
 	}
-	cf_job_clear(&job);
+	cf_store_job_clear(&job);
 	return rc;
 }
 
@@ -257,5 +257,5 @@ void cf_jobs_give_back(cf_store *st, const cf_jobs_env *env, const char *kind, i
 	}
 	if (frc != CF_OK)
 		cf_jobs_say(env, CF_JOB_ERROR, "%s: the run's outcome could not be recorded: %s", kind, fe.message);
-	cf_job_clear(&job);
+	cf_store_job_clear(&job);
 }

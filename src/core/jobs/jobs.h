@@ -60,7 +60,7 @@ typedef struct cf_duty {
 /* The duties, NULL-terminated (core/jobs/duties.c). */
 extern const cf_duty *const cf_duties[];
 /* The duty of kind, or NULL. */
-const cf_duty *cf_duty_find(const char *kind);
+const cf_duty *cf_jobs_duty_find(const char *kind);
 
 /* Brings the job table up to date (a row for each duty, re-planned when its settings changed),
  * then runs the first job that is due at now and that no other process holds. *wake is when the

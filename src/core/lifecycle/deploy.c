@@ -75,7 +75,7 @@ static const char *merged(const char *given, const char *current)
 	return given ? given : current ? current : "";
 }
 
-static cf_code deploy_target_set_once(cf_store *st, const cf_target_spec *spec, cf_err *e)
+static cf_code deploy_target_set_once(cf_store *st, const cf_deploy_target_spec *spec, cf_err *e)
 {
 	cf_node n = {0};
 	cf_target *cur = NULL;
@@ -137,7 +137,7 @@ static cf_code deploy_target_set_once(cf_store *st, const cf_target_spec *spec, 
 	return rc;
 }
 
-cf_code cf_deploy_target_set(cf_store *st, const cf_target_spec *spec, cf_err *e)
+cf_code cf_deploy_target_set(cf_store *st, const cf_deploy_target_spec *spec, cf_err *e)
 {
 	cf_code rc;
 	CF_STORE_WRITE(st, e, rc, deploy_target_set_once(st, spec, e));

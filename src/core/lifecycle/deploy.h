@@ -10,18 +10,18 @@
 
 #define CF_DEPLOY_RELOAD_TIMEOUT_S 120 /* a reload still running then is killed (and failed) */
 
-typedef struct cf_target_spec {
+typedef struct cf_deploy_target_spec {
 	const char *node, *purpose;
 	const char *cert_path, *key_path, *chain_path; /* absolute paths; "" = not written */
 	const char *owner;			       /* "user[:group]" or NULL */
 	const char *mode;			       /* octal, e.g. "0644"; NULL = 0644. Keys are always 0600. */
 	const char *reload;			       /* shell command run after the files are written, or NULL */
-} cf_target_spec;
+} cf_deploy_target_spec;
 
 /* Sets the target of (node, purpose); fields left NULL keep their current value. Errors name the
  * field as the page and the command line both call it: "cert path", "key path", "chain path",
  * "owner", "mode". */
-cf_code cf_deploy_target_set(cf_store *st, const cf_target_spec *spec, cf_err *e);
+cf_code cf_deploy_target_set(cf_store *st, const cf_deploy_target_spec *spec, cf_err *e);
 
 /* The targets of node (of one purpose when purpose is non-NULL), by purpose, into *out (free with
  * cf_targets_free); the node itself into *nd (cf_node_free). */

@@ -287,7 +287,7 @@ cf_code cf_identity_defaults(cf_store *st, const char *node, cf_outcome *out, cf
 
 /* ---- CSRs ------------------------------------------------------------------------------------ */
 
-void cf_csr_view_free(cf_csr_view *v)
+void cf_identity_csr_view_free(cf_identity_csr_view *v)
 {
 	if (v == NULL)
 		return;
@@ -301,10 +301,10 @@ void cf_csr_view_free(cf_csr_view *v)
 }
 
 static cf_code view_from_der(const char *node, const char *purpose, const uint8_t *der, size_t len, const char *hash,
-			     const char *distribution, int64_t created, cf_csr_view *out, cf_err *e)
+			     const char *distribution, int64_t created, cf_identity_csr_view *out, cf_err *e)
 {
 	cf_csr *csr = NULL;
-	cf_csr_view v = {0};
+	cf_identity_csr_view v = {0};
 	cf_code rc = cf_csr_parse("stored CSR", der, len, &csr, e);
 	if (rc == CF_OK)
 		rc = cf_csr_facts(csr, &v.facts, e);
@@ -346,7 +346,7 @@ static cf_code csr_key(cf_store *st, const cf_nodectx *ctx, const cf_purpose *p,
 }
 
 static cf_code csr_generate_once(cf_store *st, const char *node, const char *purpose, const cf_issue_opts *opts,
-				 cf_csr_view *out, cf_err *e)
+				 cf_identity_csr_view *out, cf_err *e)
 {
 	cf_nodectx ctx = {0};
 	const cf_purpose *p = NULL;
@@ -411,16 +411,16 @@ static cf_code csr_generate_once(cf_store *st, const char *node, const char *pur
 	return rc;
 }
 
-cf_code cf_csr_generate(cf_store *st, const char *node, const char *purpose, const cf_issue_opts *opts,
-			cf_csr_view *out, cf_err *e)
+cf_code cf_identity_csr_generate(cf_store *st, const char *node, const char *purpose, const cf_issue_opts *opts,
+				 cf_identity_csr_view *out, cf_err *e)
 {
 	cf_code rc;
 	CF_STORE_WRITE(st, e, rc, csr_generate_once(st, node, purpose, opts, out, e));
 	return rc;
 }
 
-cf_code cf_csr_preview(cf_store *st, const char *node, const char *purpose, bool multi_server, cf_names *names,
-		       char key[32], cf_err *e)
+cf_code cf_identity_csr_preview(cf_store *st, const char *node, const char *purpose, bool multi_server, cf_names *names,
+				char key[32], cf_err *e)
 {
 	cf_nodectx ctx = {0};
 	const cf_purpose *p = NULL;
@@ -444,7 +444,7 @@ cf_code cf_csr_preview(cf_store *st, const char *node, const char *purpose, bool
 	return rc;
 }
 
-cf_code cf_csr_show(cf_store *st, const char *node, const char *purpose, cf_csr_view *out, cf_err *e)
+cf_code cf_identity_csr_show(cf_store *st, const char *node, const char *purpose, cf_identity_csr_view *out, cf_err *e)
 {
 	cf_node n = {0};
 	cf_csrrow row = {0};
@@ -478,7 +478,7 @@ static cf_code csr_discard_once(cf_store *st, const char *node, const char *purp
 	return rc;
 }
 
-cf_code cf_csr_discard(cf_store *st, const char *node, const char *purpose, cf_err *e)
+cf_code cf_identity_csr_discard(cf_store *st, const char *node, const char *purpose, cf_err *e)
 {
 	cf_code rc;
 	CF_STORE_WRITE(st, e, rc, csr_discard_once(st, node, purpose, e));

@@ -28,27 +28,27 @@ cf_code cf_identity_self_signed(cf_store *st, const char *node, const char *purp
 cf_code cf_identity_defaults(cf_store *st, const char *node, cf_outcome *out, cf_err *e);
 
 /* A pending CSR as shown to an operator. */
-typedef struct cf_csr_view {
+typedef struct cf_identity_csr_view {
 	char *node, *purpose;
 	cf_facts facts;
 	char *pem;
 	char *hash;
 	char *distribution;
 	int64_t created;
-} cf_csr_view;
+} cf_identity_csr_view;
 
-void cf_csr_view_free(cf_csr_view *v);
+void cf_identity_csr_view_free(cf_identity_csr_view *v);
 
 /* Generates (and stores, replacing any pending one) the CSR for (node, purpose). */
-cf_code cf_csr_generate(cf_store *st, const char *node, const char *purpose, const cf_issue_opts *opts,
-			cf_csr_view *out, cf_err *e);
+cf_code cf_identity_csr_generate(cf_store *st, const char *node, const char *purpose, const cf_issue_opts *opts,
+				 cf_identity_csr_view *out, cf_err *e);
 /* What a CSR of (node, purpose) would carry, without making one (the page shows the alternative
  * names "as they will appear"): CN, SAN and scope in *names, the purpose's default key as
- * "rsa:2048" or "ec:prime256v1" in key. The same refusals as cf_csr_generate. */
-cf_code cf_csr_preview(cf_store *st, const char *node, const char *purpose, bool multi_server, cf_names *names,
-		       char key[32], cf_err *e);
-cf_code cf_csr_show(cf_store *st, const char *node, const char *purpose, cf_csr_view *out, cf_err *e);
-cf_code cf_csr_discard(cf_store *st, const char *node, const char *purpose, cf_err *e);
+ * "rsa:2048" or "ec:prime256v1" in key. The same refusals as cf_identity_csr_generate. */
+cf_code cf_identity_csr_preview(cf_store *st, const char *node, const char *purpose, bool multi_server, cf_names *names,
+				char key[32], cf_err *e);
+cf_code cf_identity_csr_show(cf_store *st, const char *node, const char *purpose, cf_identity_csr_view *out, cf_err *e);
+cf_code cf_identity_csr_discard(cf_store *st, const char *node, const char *purpose, cf_err *e);
 
 /* Uploads a CA-signed certificate (leaf, then optionally its chain; PEM or DER) for
  * (node, purpose): the checks of SPEC §3.4 in order, then the warnings; on success the

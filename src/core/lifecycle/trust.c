@@ -110,9 +110,9 @@ typedef struct trust_rev {
 	cf_revocation_settings rs;
 	cf_cert **stored; /* the store's certificates on the node */
 	size_t n_stored;
-	cf_cert **cand;	    /* the bundle, then the stored ones: where issuers are looked for */
-	long *issuer;	    /* issuer[i]: certs[i]'s issuer in cand, -1 when it is not checked */
-	cf_ocsp_verdict *v; /* v[i]: what OCSP said of certs[i], when asked */
+	cf_cert **cand;		       /* the bundle, then the stored ones: where issuers are looked for */
+	long *issuer;		       /* issuer[i]: certs[i]'s issuer in cand, -1 when it is not checked */
+	cf_revocation_ocsp_verdict *v; /* v[i]: what OCSP said of certs[i], when asked */
 } trust_rev;
 
 static void trust_rev_free(trust_rev *tr)
@@ -179,7 +179,7 @@ static cf_code trust_rev_ask(cf_store *st, const cf_transport *net, const char *
 	}
 	for (size_t i = 0; rc == CF_OK && ix != NULL && i < n; i++) {
 		char hash[65];
-		cf_cert_issuer_hash(certs[i], hash);
+		cf_crl_cert_issuer_hash(certs[i], hash);
 		if (facts[i].self_signed || (!tr->rs.ocsp && !cf_strv_contains(&crl_issuers, hash)))
 			continue;
 		tr->issuer[i] = cf_issuers_find(ix, certs[i]);

@@ -197,7 +197,7 @@ static cf_code chain_check(const char *name, const cf_purpose *p, const cf_node 
  * since it is a network call (SPEC §6.1: checked at every upload). */
 typedef struct ocsp_first {
 	cf_cert *issuer; /* the issuer it was asked with (NULL: not asked) */
-	cf_ocsp_verdict v;
+	cf_revocation_ocsp_verdict v;
 } ocsp_first;
 
 /* With revocation checking and OCSP on: builds the chain as check 3 will (reading the store

@@ -532,7 +532,7 @@ cf_code cf_monitor_run(cf_store *st, int64_t now, const cf_transport *net, cf_mo
 		CF_STORE_WRITE_RESETTING(st, e, rc, queue_due(&r, until, last), forget_due(&r));
 	/* 2: the alarms of failing CRL downloads are due once per frequency too */
 	cf_strv alarms = {0};
-	bool alarms_due = rc == CF_OK && cf_crl_alarms(st, &alarms, NULL) == CF_OK && alarms.n > 0 &&
+	bool alarms_due = rc == CF_OK && cf_crlfetch_alarms(st, &alarms, NULL) == CF_OK && alarms.n > 0 &&
 			  now - number_setting(st, "alarms_sent", 0, NULL) >= s.frequency;
 	if (!r.mail && alarms_due) /* the log lines are the notification */
 		rc = mark_alarms_sent(st, now, e);

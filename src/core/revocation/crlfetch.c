@@ -63,14 +63,14 @@ static cf_code split_file(void *ctx, const uint8_t *data, size_t len, cf_err *e)
 	return split_crls(g->name, data, len, g->v, g->n, e);
 }
 
-cf_code cf_crl_unpack(const char *name, const uint8_t *buf, size_t len, cf_blob **out, size_t *n, cf_err *e)
+cf_code cf_crlfetch_unpack(const char *name, const uint8_t *buf, size_t len, cf_blob **out, size_t *n, cf_err *e)
 {
 	cf_code rc;
 	*out = NULL;
 	*n = 0;
 	if (cf_unpack_is_archive(buf, len)) {
 		struct gathered g = {name, out, n};
-		rc = cf_unpack_each(name, buf, len, ARCHIVE_ENTRIES_MAX, CF_CRL_DOWNLOAD_MAX, split_file, &g, e);
+		rc = cf_unpack_each(name, buf, len, ARCHIVE_ENTRIES_MAX, CF_CRLFETCH_DOWNLOAD_MAX, split_file, &g, e);
 		if (rc == CF_OK && *n == 0)
 			rc = cf_err_set(e, CF_E_INPUT, name, "an archive without a CRL in it");
 	} else {
@@ -123,7 +123,7 @@ static cf_code dps_set(cf_store *st, const cf_strv *v, cf_err *e)
 	return rc;
 }
 
-cf_code cf_crl_dp_add(cf_store *st, const char *url, cf_err *e)
+cf_code cf_crlfetch_dp_add(cf_store *st, const char *url, cf_err *e)
 {
 	cf_strv v = {0};
 	if ((strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) || strlen(url) > 1000 ||
@@ -140,7 +140,7 @@ cf_code cf_crl_dp_add(cf_store *st, const char *url, cf_err *e)
 	return rc;
 }
 
-cf_code cf_crl_dp_remove(cf_store *st, const char *url, cf_err *e)
+cf_code cf_crlfetch_dp_remove(cf_store *st, const char *url, cf_err *e)
 {
 	cf_strv v = {0}, kept = {0};
 	cf_code rc = dps_get(st, &v, e);
@@ -156,7 +156,7 @@ cf_code cf_crl_dp_remove(cf_store *st, const char *url, cf_err *e)
 	return rc;
 }
 
-cf_code cf_crl_dp_list(cf_store *st, bool with_cdp, cf_strv *out, cf_err *e)
+cf_code cf_crlfetch_dp_list(cf_store *st, bool with_cdp, cf_strv *out, cf_err *e)
 {
 	cf_strv cdp = {0};
 	cf_code rc = dps_get(st, out, e);
@@ -189,20 +189,20 @@ static const cf_field schedule_fields[] = {
 	 .help = "download the certificates' own distribution points too"},
 };
 
-const cf_fieldgroup cf_crl_schedule_fields = {"CRL schedule",
-					      "crl config",
-					      "CRL schedule",
-					      "crl.",
-					      schedule_fields,
-					      sizeof(schedule_fields) / sizeof(schedule_fields[0]),
-					      NULL};
+const cf_fieldgroup cf_crlfetch_schedule_fields = {"CRL schedule",
+						   "crl config",
+						   "CRL schedule",
+						   "crl.",
+						   schedule_fields,
+						   sizeof(schedule_fields) / sizeof(schedule_fields[0]),
+						   NULL};
 
-cf_code cf_crl_schedule_get(cf_store *st, cf_crl_schedule *out, cf_err *e)
+cf_code cf_crlfetch_schedule_get(cf_store *st, cf_crlfetch_schedule *out, cf_err *e)
 {
 	cf_fieldvals *v = malloc(sizeof(*v));
 	if (v == NULL)
 		return cf_err_set(e, CF_E_INTERNAL, "crl", "out of memory");
-	cf_code rc = cf_fields_load(st, &cf_crl_schedule_fields, v, e);
+	cf_code rc = cf_fields_load(st, &cf_crlfetch_schedule_fields, v, e);
 	out->daily_at = (int)cf_fieldvals_int(v, "daily_at");
 	out->use_cdp = cf_fieldvals_on(v, "use_cdp");
 	free(v);
@@ -223,18 +223,18 @@ static cf_code set_alarm(cf_store *st, const char *url, const char *why, int64_t
 }
 
 /* One URL: download, unpack, import each CRL; the result line in f. */
-static void update_one(cf_store *st, int64_t now, cf_crl_fetch_fn fetch, cf_crl_fetched *f)
+static void update_one(cf_store *st, int64_t now, cf_crlfetch_fn fetch, cf_crlfetch_result *f)
 {
 	uint8_t *buf = NULL;
 	size_t len = 0, n = 0, kept = 0, older = 0;
 	cf_blob *blobs = NULL;
 	cf_err e = {0};
-	f->rc = fetch(f->url, CF_CRL_DOWNLOAD_MAX, DOWNLOAD_TIMEOUT, &buf, &len, &e);
+	f->rc = fetch(f->url, CF_CRLFETCH_DOWNLOAD_MAX, DOWNLOAD_TIMEOUT, &buf, &len, &e);
 	if (f->rc == CF_OK)
-		f->rc = cf_crl_unpack(f->url, buf, len, &blobs, &n, &e);
+		f->rc = cf_crlfetch_unpack(f->url, buf, len, &blobs, &n, &e);
 	for (size_t i = 0; f->rc == CF_OK && i < n; i++) {
-		cf_crl_imported im;
-		f->rc = cf_crl_import(st, f->url, blobs[i].p, blobs[i].len, f->url, now, &im, &e);
+		cf_revocation_crl_imported im;
+		f->rc = cf_revocation_crl_import(st, f->url, blobs[i].p, blobs[i].len, f->url, now, &im, &e);
 		kept += f->rc == CF_OK && !im.not_newer;
 		older += f->rc == CF_OK && im.not_newer;
 		cf_crlrow_free(&im.row);
@@ -252,13 +252,14 @@ static void update_one(cf_store *st, int64_t now, cf_crl_fetch_fn fetch, cf_crl_
 	free(buf);
 }
 
-cf_code cf_crl_update(cf_store *st, int64_t now, cf_crl_fetch_fn fetch, cf_crl_fetched **out, size_t *n, cf_err *e)
+cf_code cf_crlfetch_update(cf_store *st, int64_t now, cf_crlfetch_fn fetch, cf_crlfetch_result **out, size_t *n,
+			   cf_err *e)
 {
-	cf_crl_schedule sched;
+	cf_crlfetch_schedule sched;
 	cf_strv urls = {0};
-	cf_code rc = cf_crl_schedule_get(st, &sched, e);
+	cf_code rc = cf_crlfetch_schedule_get(st, &sched, e);
 	if (rc == CF_OK)
-		rc = cf_crl_dp_list(st, sched.use_cdp, &urls, e);
+		rc = cf_crlfetch_dp_list(st, sched.use_cdp, &urls, e);
 	*out = NULL;
 	*n = 0;
 	if (rc == CF_OK && urls.n > 0 && (*out = calloc(urls.n, sizeof(**out))) == NULL)
@@ -272,7 +273,7 @@ cf_code cf_crl_update(cf_store *st, int64_t now, cf_crl_fetch_fn fetch, cf_crl_f
 	return rc;
 }
 
-void cf_crl_fetched_free(cf_crl_fetched *v, size_t n)
+void cf_crlfetch_results_free(cf_crlfetch_result *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		free(v[i].url);
@@ -284,7 +285,7 @@ static void add_alarm(void *ctx, const char *key, const char *value)
 	cf_strv_pushf(ctx, "%s: %s", key + strlen(ALARM), value);
 }
 
-cf_code cf_crl_alarms(cf_store *st, cf_strv *out, cf_err *e)
+cf_code cf_crlfetch_alarms(cf_store *st, cf_strv *out, cf_err *e)
 {
 	return cf_store_settings_each(st, ALARM, add_alarm, out, e);
 }

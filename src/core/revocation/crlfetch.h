@@ -10,7 +10,7 @@
 #include "core/transport.h"
 #include "util/strv.h"
 
-#define CF_CRL_DOWNLOAD_MAX (64u * 1024 * 1024) /* bytes of one download, and of all it unpacks to */
+#define CF_CRLFETCH_DOWNLOAD_MAX (64u * 1024 * 1024) /* bytes of one download, and of all it unpacks to */
 
 /* The CRLs in buf: each a copy in *out (free with cf_blobs_free). CF_E_INPUT when it holds none
  * or is neither a CRL nor a ZIP/GZIP archive of them. */
@@ -18,36 +18,37 @@ typedef struct cf_blob {
 	uint8_t *p;
 	size_t len;
 } cf_blob;
-cf_code cf_crl_unpack(const char *name, const uint8_t *buf, size_t len, cf_blob **out, size_t *n, cf_err *e);
+cf_code cf_crlfetch_unpack(const char *name, const uint8_t *buf, size_t len, cf_blob **out, size_t *n, cf_err *e);
 void cf_blobs_free(cf_blob *v, size_t n);
 
 /* `crl dp add|remove|list`. */
-cf_code cf_crl_dp_add(cf_store *st, const char *url, cf_err *e);
-cf_code cf_crl_dp_remove(cf_store *st, const char *url, cf_err *e);
+cf_code cf_crlfetch_dp_add(cf_store *st, const char *url, cf_err *e);
+cf_code cf_crlfetch_dp_remove(cf_store *st, const char *url, cf_err *e);
 /* The configured URLs, then (use_cdp) the stored certificates' CDP URLs not configured. */
-cf_code cf_crl_dp_list(cf_store *st, bool with_cdp, cf_strv *out, cf_err *e);
-typedef struct cf_crl_schedule {
+cf_code cf_crlfetch_dp_list(cf_store *st, bool with_cdp, cf_strv *out, cf_err *e);
+typedef struct cf_crlfetch_schedule {
 	int daily_at; /* minutes after midnight UTC (default 02:00) */
 	bool use_cdp;
-} cf_crl_schedule;
-cf_code cf_crl_schedule_get(cf_store *st, cf_crl_schedule *out, cf_err *e);
+} cf_crlfetch_schedule;
+cf_code cf_crlfetch_schedule_get(cf_store *st, cf_crlfetch_schedule *out, cf_err *e);
 /* The schedule as a table (core/model/fields.h): `crl config`, GET and PUT /crl-schedule. */
-extern const cf_fieldgroup cf_crl_schedule_fields;
+extern const cf_fieldgroup cf_crlfetch_schedule_fields;
 
 /* The outcome of one URL in an update. */
-typedef struct cf_crl_fetched {
+typedef struct cf_crlfetch_result {
 	char *url;
 	cf_code rc;	    /* CF_OK when every CRL in it was kept or was no newer */
 	char message[1700]; /* what happened, one line */
-} cf_crl_fetched;
+} cf_crlfetch_result;
 
 /* Downloads every distribution point now (fetch: the transport's download, core/transport.h) and
- * imports what it holds; results per URL in *out (free with cf_crl_fetched_free). Alarms are set
+ * imports what it holds; results per URL in *out (free with cf_crlfetch_results_free). Alarms are set
  * and cleared. */
-cf_code cf_crl_update(cf_store *st, int64_t now, cf_crl_fetch_fn fetch, cf_crl_fetched **out, size_t *n, cf_err *e);
-void cf_crl_fetched_free(cf_crl_fetched *v, size_t n);
+cf_code cf_crlfetch_update(cf_store *st, int64_t now, cf_crlfetch_fn fetch, cf_crlfetch_result **out, size_t *n,
+			   cf_err *e);
+void cf_crlfetch_results_free(cf_crlfetch_result *v, size_t n);
 
 /* The alarms left by failed updates: "URL: time: why" lines. */
-cf_code cf_crl_alarms(cf_store *st, cf_strv *out, cf_err *e);
+cf_code cf_crlfetch_alarms(cf_store *st, cf_strv *out, cf_err *e);
 
 #endif

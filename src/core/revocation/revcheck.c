@@ -72,7 +72,7 @@ static char *one_line(const char *s)
 }
 
 /* The row recording v; false when out of memory. */
-static bool row_from(const char *sha256, const cf_ocsp_verdict *v, int64_t now, cf_revcheckrow *out)
+static bool row_from(const char *sha256, const cf_revocation_ocsp_verdict *v, int64_t now, cf_revcheckrow *out)
 {
 	memset(out, 0, sizeof(*out));
 	snprintf(out->sha256, sizeof(out->sha256), "%s", sha256);
@@ -98,7 +98,8 @@ void cf_revcheck_describe(const cf_revcheckrow *rec, char *buf, size_t len)
 		 rec->trust, rec->trust[0] != '\0' ? ")" : "", when, rec->status, rec->message);
 }
 
-cf_code cf_revcheck_record(cf_store *st, const char *sha256, const cf_ocsp_verdict *v, int64_t now, cf_err *e)
+cf_code cf_revcheck_record(cf_store *st, const char *sha256, const cf_revocation_ocsp_verdict *v, int64_t now,
+			   cf_err *e)
 {
 	cf_revcheckrow row;
 	if (!row_from(sha256, v, now, &row))
@@ -417,7 +418,7 @@ static cf_code record_answer(cf_store *st, const cf_revcheckrow *ans, cf_err *e)
 
 cf_code cf_revcheck_step(cf_store *st, const cf_transport *net, cf_revcheck *p, int64_t now, cf_err *e)
 {
-	cf_ocsp_verdict v;
+	cf_revocation_ocsp_verdict v;
 	if (cf_revcheck_done(p))
 		return CF_OK;
 	question *q = &p->qs[p->next++];

@@ -22,7 +22,8 @@ void cf_revcheck_describe(const cf_revcheckrow *rec, char *buf, size_t len);
 
 /* Records what OCSP said (v) of the certificate with this SHA-256, asked at now, in the
  * caller's transaction. */
-cf_code cf_revcheck_record(cf_store *st, const char *sha256, const cf_ocsp_verdict *v, int64_t now, cf_err *e);
+cf_code cf_revcheck_record(cf_store *st, const char *sha256, const cf_revocation_ocsp_verdict *v, int64_t now,
+			   cf_err *e);
 
 typedef struct cf_revcheck cf_revcheck;
 

@@ -170,7 +170,7 @@ static cf_code have_newer(cf_store *st, const cf_crl_info *info, bool *out, cf_e
 }
 
 static cf_code crl_import_once(cf_store *st, const char *name, const uint8_t *buf, size_t len, const char *source,
-			       int64_t now, cf_crl_imported *out, cf_err *e)
+			       int64_t now, cf_revocation_crl_imported *out, cf_err *e)
 {
 	cf_crl *crl = NULL;
 	cf_crl_info info;
@@ -233,8 +233,8 @@ static cf_code crl_import_once(cf_store *st, const char *name, const uint8_t *bu
 	return rc;
 }
 
-cf_code cf_crl_import(cf_store *st, const char *name, const uint8_t *buf, size_t len, const char *source, int64_t now,
-		      cf_crl_imported *out, cf_err *e)
+cf_code cf_revocation_crl_import(cf_store *st, const char *name, const uint8_t *buf, size_t len, const char *source,
+				 int64_t now, cf_revocation_crl_imported *out, cf_err *e)
 {
 	cf_code rc;
 	CF_STORE_WRITE_RESETTING(st, e, rc, crl_import_once(st, name, buf, len, source, now, out, e),
@@ -424,7 +424,7 @@ static cf_revstatus status_of(const cf_crlset *s, long i, const cf_cert *cert, i
 cf_revstatus cf_crlset_lookup(const cf_crlset *s, const cf_cert *cert, int64_t now, char *msg, size_t msg_len)
 {
 	char hash[65];
-	cf_cert_issuer_hash(cert, hash);
+	cf_crl_cert_issuer_hash(cert, hash);
 	return status_of(s, find(s, hash, NULL), cert, now, msg, msg_len);
 }
 
@@ -461,7 +461,7 @@ cf_revstatus cf_crlset_lookup_facts(const cf_crlset *s, const char *issuer, cons
 bool cf_crlset_signed_expired(const cf_crlset *s, const cf_cert *ca, int64_t now, char *msg, size_t msg_len)
 {
 	char hash[65], when[32];
-	cf_cert_subject_hash(ca, hash);
+	cf_crl_cert_subject_hash(ca, hash);
 	long i = find(s, hash, ca);
 	if (i < 0 || s->info[i].next_update == 0 || s->info[i].next_update >= now)
 		return false;
@@ -475,7 +475,7 @@ cf_revstatus cf_crlset_check(const cf_crlset *s, const cf_cert *cert, const cf_c
 			     size_t msg_len)
 {
 	char hash[65];
-	cf_cert_issuer_hash(cert, hash);
+	cf_crl_cert_issuer_hash(cert, hash);
 	return status_of(s, find(s, hash, issuer), cert, now, msg, msg_len);
 }
 
@@ -524,7 +524,7 @@ void cf_revsource_free(cf_revsource *s)
 static cf_revstatus ask_ocsp(const cf_revsource *s, const cf_cert *leaf, const cf_cert *issuer, int64_t now, char *msg,
 			     size_t msg_len, bool *answered)
 {
-	cf_ocsp_verdict v;
+	cf_revocation_ocsp_verdict v;
 	cf_revocation_ask(s->net, &s->settings, leaf, issuer, s->responders, s->n_responders, now, &v);
 	*answered = v.answered;
 	if (v.answered)
@@ -597,7 +597,7 @@ void cf_revocation_url(const cf_revocation_settings *s, const cf_cert *leaf, cha
 
 void cf_revocation_ask(const cf_transport *net, const cf_revocation_settings *s, const cf_cert *leaf,
 		       const cf_cert *issuer, cf_cert *const *trusted, size_t n_trusted, int64_t now,
-		       cf_ocsp_verdict *out)
+		       cf_revocation_ocsp_verdict *out)
 {
 	cf_err e = {0};
 	cf_ocsp_result r = {0};
@@ -650,7 +650,7 @@ cf_code cf_revocation_upload_crl(cf_store *st, const char *name, const cf_cert *
 {
 	cf_crlset *crls = NULL;
 	char msg[320], hash[65];
-	cf_cert_issuer_hash(cert, hash); /* only its issuer's CRLs are read */
+	cf_crl_cert_issuer_hash(cert, hash); /* only its issuer's CRLs are read */
 	cf_code rc = cf_crlset_load(st, hash, &crls, e);
 	if (rc != CF_OK)
 		return rc;
@@ -664,8 +664,8 @@ cf_code cf_revocation_upload_crl(cf_store *st, const char *name, const cf_cert *
 	return rc;
 }
 
-cf_code cf_revocation_upload_ocsp(const cf_revocation_settings *rs, const cf_ocsp_verdict *v, cf_revstatus crl,
-				  const char *name, cf_warnings *w, cf_err *e)
+cf_code cf_revocation_upload_ocsp(const cf_revocation_settings *rs, const cf_revocation_ocsp_verdict *v,
+				  cf_revstatus crl, const char *name, cf_warnings *w, cf_err *e)
 {
 	char src[600];
 	snprintf(src, sizeof(src), "OCSP %s%s%s%s", v->url[0] != '\0' ? v->url : "(no responder)",

@@ -25,11 +25,11 @@ cf_code cf_revocation_settings_get(cf_store *st, cf_revocation_settings *out, cf
 extern const cf_fieldgroup cf_revocation_fields;
 
 /* What an import did. */
-typedef struct cf_crl_imported {
+typedef struct cf_revocation_crl_imported {
 	cf_crlrow row;	/* the stored row (without DER and index) */
 	bool expired;	/* it had expired already: kept, and its CA's certificates are invalid */
 	bool not_newer; /* a download no newer than a CRL of the issuer already kept: not stored */
-} cf_crl_imported;
+} cf_revocation_crl_imported;
 
 /* Imports a CRL (PEM or DER, < 16 MiB) from source ("manual" or a distribution point's URL):
  * parsed, its issuer found among the trust certificates (any node, any store) and its signature
@@ -37,8 +37,8 @@ typedef struct cf_crl_imported {
  * upload of the same issuer; a download is kept only when it is newer (CRL number, then
  * thisUpdate) than every CRL of the issuer, and replaces the older ones from its URL. An already
  * expired CRL is kept (it may be the newest the CA published). Free out->row. */
-cf_code cf_crl_import(cf_store *st, const char *name, const uint8_t *buf, size_t len, const char *source, int64_t now,
-		      cf_crl_imported *out, cf_err *e);
+cf_code cf_revocation_crl_import(cf_store *st, const char *name, const uint8_t *buf, size_t len, const char *source,
+				 int64_t now, cf_revocation_crl_imported *out, cf_err *e);
 
 /* Every stored CRL, parsed once, as validation's revocation source: for a leaf, the newest CRL of
  * its issuer (by CRL number, then thisUpdate) decides; an expired one makes the issuer's
@@ -83,7 +83,7 @@ typedef struct cf_revsource cf_revsource;
  * source's life): how OCSP is asked. */
 cf_code cf_revsource_load(cf_store *st, const cf_transport *net, const char *node, cf_revsource **out, cf_err *e);
 void cf_revsource_free(cf_revsource *s);
-/* A cf_revocation_fn (ctx: the cf_revsource). */
+/* A cf_validate_revocation_fn (ctx: the cf_revsource). */
 cf_revstatus cf_revsource_status(void *ctx, const cf_vresult *chain, int64_t now, char *msg, size_t msg_len);
 
 /* ---- asking OCSP about one certificate --------------------------------------------------------- */
@@ -98,7 +98,7 @@ const char *cf_revocation_word(cf_store *st, cf_revstatus crl, const char *sha25
 			       cf_revcheckrow *rec);
 
 /* What OCSP said about a certificate, in the words the store keeps (revocation_checks). */
-typedef struct cf_ocsp_verdict {
+typedef struct cf_revocation_ocsp_verdict {
 	cf_revstatus status; /* good, revoked, or unknown (the responder's word, or no status at all) */
 	bool answered;	     /* a verified response; false: no responder, unreachable, untrusted, stale */
 	char trust[20];	     /* "delegated" or "trusted-responder"; "" when not answered */
@@ -106,7 +106,7 @@ typedef struct cf_ocsp_verdict {
 	char message[400];   /* one line: who signed and when it was revoked, or why there is no status */
 	int64_t next_update; /* the response's nextUpdate; 0 when it has none or there was no answer */
 	bool unreachable;    /* no answer because the exchange failed (connection, HTTP, size) */
-} cf_ocsp_verdict;
+} cf_revocation_ocsp_verdict;
 
 /* The responder asked about leaf with settings s: the configured one, else the leaf's AIA URI
  * ("" when there is none); one line. */
@@ -120,7 +120,7 @@ void cf_revocation_url(const cf_revocation_settings *s, const cf_cert *leaf, cha
  * unreachable one). */
 void cf_revocation_ask(const cf_transport *net, const cf_revocation_settings *s, const cf_cert *leaf,
 		       const cf_cert *issuer, cf_cert *const *trusted, size_t n_trusted, int64_t now,
-		       cf_ocsp_verdict *out);
+		       cf_revocation_ocsp_verdict *out);
 
 /* Checks made at every upload (SPEC §6.1), identity or trust certificate. */
 
@@ -132,7 +132,7 @@ cf_code cf_revocation_upload_crl(cf_store *st, const char *name, const cf_cert *
  * refuses; when neither gives a status, strict mode and the fallback "treat as revoked" refuse,
  * otherwise the upload goes on with a revocation-unknown warning in w; in strict mode an unknown
  * answer refuses unless a CRL says good. Refusals are CF_E_INPUT naming name, rule [revoked]. */
-cf_code cf_revocation_upload_ocsp(const cf_revocation_settings *rs, const cf_ocsp_verdict *v, cf_revstatus crl,
-				  const char *name, cf_warnings *w, cf_err *e);
+cf_code cf_revocation_upload_ocsp(const cf_revocation_settings *rs, const cf_revocation_ocsp_verdict *v,
+				  cf_revstatus crl, const char *name, cf_warnings *w, cf_err *e);
 
 #endif

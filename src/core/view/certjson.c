@@ -134,7 +134,7 @@ json_t *cf_json_cert(const cf_certrow *r)
 	return o;
 }
 
-json_t *cf_json_csr(const cf_csr_view *v)
+json_t *cf_json_csr(const cf_identity_csr_view *v)
 {
 	const cf_facts *f = &v->facts;
 	json_t *o = json_object();
@@ -252,7 +252,7 @@ void cf_json_outcome(json_t *obj, const cf_outcome *o)
 	json_object_set_new(obj, "restart_plan", cf_json_plan(&o->plan));
 }
 
-void cf_monitor_run_write(cf_buf *b, const cf_monitor_report *r)
+void cf_certjson_write_monitor_run(cf_buf *b, const cf_monitor_report *r)
 {
 	cf_buf_adds(b, "{\"due\":[");
 	for (size_t i = 0; i < r->n_due; i++) {

@@ -35,7 +35,7 @@ typedef struct cf_certjson_rev {
  * "revocation_source" ("crl" or "ocsp"): the one writer of the command line's and the API's lists. */
 void cf_certjson_write_rev(cf_buf *b, const cf_certrow *r, const cf_certjson_rev *rev);
 /* CSR object: node, purpose, subject, san, key_usage, ext_key_usage, key_type, key_bits, hash, pem. */
-json_t *cf_json_csr(const cf_csr_view *v);
+json_t *cf_json_csr(const cf_identity_csr_view *v);
 json_t *cf_json_node(const cf_node *n);
 json_t *cf_json_plan(const cf_plan *p);
 json_t *cf_json_warnings(const cf_warnings *w);
@@ -51,7 +51,7 @@ json_t *cf_json_targets(const char *node, const cf_target *v, size_t n);
 json_t *cf_json_status(const cf_node_status *v, size_t n, int64_t now);
 /* A monitor run as `monitor run --json` prints it, {"due","sent","queued","next_run"}, written
  * directly (a pass may report 100,000 certificates). */
-void cf_monitor_run_write(cf_buf *b, const cf_monitor_report *r);
+void cf_certjson_write_monitor_run(cf_buf *b, const cf_monitor_report *r);
 /* A stored CRL as `crl list --json` prints it: id, issuer, issuer_hash, this_update, next_update
  * (absent when the CRL has none), number, entries, source, added. */
 json_t *cf_json_crl(const cf_crlrow *r);

@@ -5,7 +5,7 @@
 #include "core/view/certjson.h"
 #include "util/clock.h"
 
-json_t *cf_json_validation(const cf_validation *v)
+json_t *cf_tooljson_validation(const cf_validation *v)
 {
 	json_t *checks = json_array(), *chain = json_array();
 	for (size_t i = 0; checks != NULL && i < v->n; i++) {
@@ -45,7 +45,7 @@ static void set_str(json_t *o, const char *key, const char *s)
 	json_object_set_new(o, key, s != NULL && s[0] != '\0' ? json_string(s) : json_null());
 }
 
-json_t *cf_json_fetch(const cf_fetch_result *r, const char *starttls)
+json_t *cf_tooljson_fetch(const cf_fetch_result *r, const char *starttls)
 {
 	const cf_tls_peer *t = &r->tls;
 	json_t *o = json_object(), *chain = json_array();
@@ -77,8 +77,8 @@ json_t *cf_json_fetch(const cf_fetch_result *r, const char *starttls)
 	return o;
 }
 
-json_t *cf_json_fetch_import(const cf_fetch_result *r, const char *node, const char *store, const cf_outcome *out,
-			     size_t skipped)
+json_t *cf_tooljson_fetch_import(const cf_fetch_result *r, const char *node, const char *store, const cf_outcome *out,
+				 size_t skipped)
 {
 	json_t *o = json_object(), *ids = json_array(), *skip = json_array();
 	if (o == NULL || ids == NULL || skip == NULL) {

@@ -11,13 +11,13 @@
 
 /* A validation as `validate --json` prints it: {"ok", "checks": [{check, ok, message, rule (when
  * failed)}], "chain": [{subject, issuer, sha256}] (the chain built, leaf first)}. */
-json_t *cf_json_validation(const cf_validation *v);
+json_t *cf_tooljson_validation(const cf_validation *v);
 /* A fetched chain as `trust fetch --json` prints it: target, host, port, starttls, sni, the
  * handshake's facts and "chain" (leaf first); starttls is what was asked for (NULL: none). */
-json_t *cf_json_fetch(const cf_fetch_result *r, const char *starttls);
+json_t *cf_tooljson_fetch(const cf_fetch_result *r, const char *starttls);
 /* Its "import" member: node, store, ids, count, skipped (the SHA-256 of the certificates left
  * out) and the outcome's nodes, notes, warnings and restart plan. */
-json_t *cf_json_fetch_import(const cf_fetch_result *r, const char *node, const char *store, const cf_outcome *out,
-			     size_t skipped);
+json_t *cf_tooljson_fetch_import(const cf_fetch_result *r, const char *node, const char *store, const cf_outcome *out,
+				 size_t skipped);
 
 #endif
