@@ -28,6 +28,15 @@ struct cf_runner;
 struct cf_worker;
 struct cf_conns;
 
+/* The stored CRLs, parsed once per store connection (the loop's, each worker's) and again only
+ * when the store's CRLs changed (cf_req_crls). */
+typedef struct cf_crl_cache {
+	struct cf_crlset *set;
+	int64_t version;    /* the store's data version they were read at */
+	int64_t generation; /* and the CRLs' own (cf_store_crl_generation) */
+} cf_crl_cache;
+void cf_crl_cache_clear(cf_crl_cache *c);
+
 enum cf_loglevel { CF_LOG_INFO = 0, CF_LOG_DEBUG = 1, CF_LOG_ERROR = 2 };
 
 typedef struct cf_daemon {
@@ -39,17 +48,16 @@ typedef struct cf_daemon {
 	int loglevel;
 	uint8_t *public_cas; /* the system's public roots, for the doctor (NULL when none) */
 	size_t public_cas_len;
-	struct cf_crlset *crls;	  /* the stored CRLs, parsed once (cf_daemon_crls) */
-	int64_t crls_version;	  /* the store's data version they were read at */
-	int64_t crls_generation;  /* and the CRLs' own (cf_store_crl_generation) */
-	struct cf_runner *runner; /* the job runner (daemon/jobs.h) */
-	struct cf_worker *worker; /* the workers for network requests (daemon/worker.h) */
-	bool metrics_open;	  /* listening on a loopback address: /metrics open without metrics_token */
-	char *metrics_token;	  /* else the bearer token /metrics needs (NULL: /metrics refused) */
-	struct cf_conns *conns;	  /* the connection limits (conn_limits.h; NULL: none) */
-	int metrics_cache_s;	  /* --metrics-cache: seconds a built /metrics answer is served again */
-	cf_buf metrics_body;	  /* that answer (len 0: none yet); cf_daemon_metrics_cache_free */
-	int64_t metrics_built_us; /* when it was built (monotonic clock) */
+	cf_crl_cache crls;	   /* the loop's parsed CRLs (cf_req_crls) */
+	struct cf_runner *runner;  /* the job runner (daemon/jobs.h) */
+	struct cf_worker *worker;  /* the workers for changes (daemon/worker.h) */
+	struct cf_worker *readers; /* and those for the API's reads */
+	bool metrics_open;	   /* listening on a loopback address: /metrics open without metrics_token */
+	char *metrics_token;	   /* else the bearer token /metrics needs (NULL: /metrics refused) */
+	struct cf_conns *conns;	   /* the connection limits (conn_limits.h; NULL: none) */
+	int metrics_cache_s;	   /* --metrics-cache: seconds a built /metrics answer is served again */
+	cf_buf metrics_body;	   /* that answer (len 0: none yet); cf_daemon_metrics_cache_free */
+	int64_t metrics_built_us;  /* when it was built (monotonic clock) */
 } cf_daemon;
 
 /* A reply made on a worker, kept for the loop to send: libevent's replies belong to the loop. */
@@ -62,7 +70,8 @@ typedef struct cf_held_reply {
 /* One request being answered: the daemon, the request, when it started, its client address. */
 typedef struct cf_req {
 	cf_daemon *d;
-	cf_store *st; /* the store it uses: the loop's (d->st) or, on a worker, the worker's own */
+	cf_store *st;	    /* the store it uses: the loop's (d->st) or, on a worker, the worker's own */
+	cf_crl_cache *crls; /* the CRLs parsed on that store's connection */
 	struct evhttp_request *r;
 	const char *path; /* decoded path, without the query */
 	const char *arg;  /* the {id} or {name} segment of the route's path, or NULL */
@@ -144,9 +153,9 @@ void cf_change_refused(cf_req *q, cf_change *c, const cf_err *e);
  * restart plan of an outcome. */
 json_t *cf_change_json(cf_req *q, const cf_outcome *out);
 
-/* The stored CRLs, parsed again only when the store changed (a page of certificates asks about
- * each of them); NULL with e set when they cannot be read. */
-const struct cf_crlset *cf_daemon_crls(cf_daemon *d, cf_err *e);
+/* The stored CRLs on q's store, parsed again only when its CRLs changed (a page of certificates
+ * asks about each of them); NULL with e set when they cannot be read. */
+const struct cf_crlset *cf_req_crls(cf_req *q, cf_err *e);
 
 /* The evhttp callback for every request (arg: the cf_daemon): sets up a cf_req and dispatches. */
 void cf_daemon_handle(struct evhttp_request *r, void *arg);

@@ -465,6 +465,7 @@ void cf_daemon_handle(struct evhttp_request *r, void *arg)
 {
 	cf_req q = {.d = arg, .r = r, .path = "?", .started_us = now_us()};
 	q.st = q.d->st;
+	q.crls = &q.d->crls;
 	struct evhttp_connection *con = evhttp_request_get_connection(r);
 	char *addr = NULL;
 	ev_uint16_t port = 0;

@@ -241,7 +241,7 @@ static int serve(cf_daemon *d, const char *store, const cf_node *node, const cha
 	struct event *sigterm = NULL, *sigint = NULL;
 	cf_reload *tls = NULL;
 	cf_runner *runner = NULL;
-	cf_worker *worker = NULL;
+	cf_worker *worker = NULL, *readers = NULL;
 	cf_conns *conns = NULL;
 	cf_err e = {0};
 	if (http == NULL)
@@ -293,13 +293,18 @@ static int serve(cf_daemon *d, const char *store, const cf_node *node, const cha
 		goto out;
 	}
 	d->runner = runner;
-	if (cf_worker_start(base, d, store, &worker, &e) != CF_OK) {
+	if (cf_worker_start(base, d, store, CF_WORKER_THREADS, &worker, &e) != CF_OK ||
+	    cf_worker_start(base, d, store, CF_READER_THREADS, &readers, &e) != CF_OK) {
 		fprintf(stderr, "certfleetd: %s: %s\n", e.subject, e.message);
 		goto out;
 	}
+	d->worker = worker;
+	d->readers = readers;
 	rc = event_base_dispatch(base) < 0 ? 1 : 0;
 out:
+	d->worker = d->readers = NULL;
 	cf_worker_stop(worker); /* waits for the work in hand */
+	cf_worker_stop(readers);
 	d->runner = NULL;
 	cf_runner_stop(runner); /* waits for the run in hand */
 	if (sigterm != NULL)
@@ -373,7 +378,7 @@ int main(int argc, char **argv)
 out:
 	cf_node_free(&node);
 	free(d.public_cas);
-	cf_crlset_free(d.crls);
+	cf_crl_cache_clear(&d.crls);
 	free(d.dummy_hash);
 	if (d.metrics_token != NULL)
 		cf_secret_wipe(d.metrics_token, strlen(d.metrics_token));

@@ -122,6 +122,20 @@ static bool path_match(const char *pattern, const char *path, char arg[ARG_MAX +
 	return true;
 }
 
+/* The pool a route's handler runs in, or NULL for the loop itself. Every change runs on a worker:
+ * it may wait on the store's write lock, a password hash or the network. The API's reads run in
+ * their own pool (a store round trip, a page built), so the loop is free for the next request;
+ * what needs no store (the session, the page's files) or keeps a cache of the loop's own
+ * (/metrics) stays on the loop. */
+static struct cf_worker *pool(const cf_daemon *d, const struct route *r)
+{
+	if (r->method != EVHTTP_REQ_GET)
+		return d->worker;
+	if (strncmp(r->path, "/api/v1/", 8) != 0 || r->fn == cf_route_session)
+		return NULL;
+	return d->readers;
+}
+
 void cf_routes_dispatch(cf_req *q)
 {
 	enum evhttp_cmd_type m = evhttp_request_get_command(q->r);
@@ -133,10 +147,9 @@ void cf_routes_dispatch(cf_req *q)
 		path_known = true;
 		if (routes[i].method == m) {
 			q->arg = strchr(routes[i].path, '{') != NULL ? arg : NULL;
-			/* Every change runs on a worker: it may wait on the store's write lock, a password
-			 * hash or the network. Reads stay on the loop (a read never waits on a writer). */
-			if (m != EVHTTP_REQ_GET && q->d->worker != NULL)
-				cf_worker_route(q, routes[i].fn);
+			struct cf_worker *w = pool(q->d, &routes[i]);
+			if (w != NULL)
+				cf_worker_route(w, q, routes[i].fn);
 			else
 				routes[i].fn(q);
 			return;

@@ -55,7 +55,7 @@ static void list_page(cf_req *q, cf_certfilter f)
 	}
 	page p = {.rev = {.st = q->st, .ocsp = cf_store_revcheck_any(q->st), .now = cf_clock_now()}};
 	cf_buf_adds(&p.b, "{\"items\":[");
-	if (cf_store_cert_count(q->st, &f, &total, &e) != CF_OK || (p.rev.crls = cf_daemon_crls(q->d, &e)) == NULL ||
+	if (cf_store_cert_count(q->st, &f, &total, &e) != CF_OK || (p.rev.crls = cf_req_crls(q, &e)) == NULL ||
 	    (f.offset < total && cf_store_cert_each(q->st, &f, add_row, &p, &e) != CF_OK)) {
 		cf_reply_err(q, &e);
 	} else {

@@ -256,24 +256,30 @@ void cf_route_crl_schedule_put(cf_req *q)
 
 /* ---- one certificate's status ------------------------------------------------------------------- */
 
-const cf_crlset *cf_daemon_crls(cf_daemon *d, cf_err *e)
+void cf_crl_cache_clear(cf_crl_cache *c)
 {
-	int64_t version = cf_store_data_version(d->st), generation = 0;
-	if (d->crls != NULL && d->crls_version == version)
-		return d->crls;
+	cf_crlset_free(c->set);
+	*c = (cf_crl_cache){0};
+}
+
+const cf_crlset *cf_req_crls(cf_req *q, cf_err *e)
+{
+	cf_crl_cache *c = q->crls;
+	int64_t version = cf_store_data_version(q->st), generation = 0;
+	if (c->set != NULL && c->version == version)
+		return c->set;
 	/* the store changed (a login, an audit row, an OCSP answer...): its CRLs perhaps not */
-	generation = cf_store_crl_generation(d->st);
-	if (d->crls != NULL && generation >= 0 && d->crls_generation == generation) {
-		d->crls_version = version;
-		return d->crls;
+	generation = cf_store_crl_generation(q->st);
+	if (c->set != NULL && generation >= 0 && c->generation == generation) {
+		c->version = version;
+		return c->set;
 	}
-	cf_crlset_free(d->crls);
-	d->crls = NULL;
-	if (cf_crlset_load(d->st, NULL, &d->crls, e) != CF_OK)
+	cf_crl_cache_clear(c);
+	if (cf_crlset_load(q->st, NULL, &c->set, e) != CF_OK)
 		return NULL;
-	d->crls_version = version;
-	d->crls_generation = generation;
-	return d->crls;
+	c->version = version;
+	c->generation = generation;
+	return c->set;
 }
 
 void cf_route_cert_revocation(cf_req *q)
@@ -292,7 +298,7 @@ void cf_route_cert_revocation(cf_req *q)
 	cf_cert *cert = cf_cert_from_der(r.der, r.der_len);
 	if (cert == NULL) {
 		cf_reply_error(q, 500, "internal error", "the stored certificate does not parse");
-	} else if ((set = cf_daemon_crls(q->d, &e)) == NULL) {
+	} else if ((set = cf_req_crls(q, &e)) == NULL) {
 		cf_reply_err(q, &e);
 	} else {
 		cf_revstatus crl = cf_crlset_lookup(set, cert, cf_clock_now(), msg, sizeof(msg));

@@ -27,7 +27,7 @@ typedef struct task {
 struct cf_worker {
 	cf_daemon *d;
 	char *target;
-	pthread_t threads[CF_WORKER_THREADS];
+	pthread_t threads[CF_WORKER_THREADS_MAX];
 	int n_threads;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -62,6 +62,7 @@ static void *run(void *arg)
 {
 	cf_worker *w = arg;
 	cf_store *st = NULL;
+	cf_crl_cache crls = {0}; /* parsed on this thread's store connection */
 	for (;;) {
 		pthread_mutex_lock(&w->mu);
 		while (w->head == NULL && !w->stopping)
@@ -83,6 +84,7 @@ static void *run(void *arg)
 		}
 		if (st != NULL) {
 			t->q.st = st;
+			t->q.crls = &crls;
 			t->fn(&t->q);
 			t->ran = true;
 			json_decref(t->q.fields); /* what the handler read, freed on its thread */
@@ -93,6 +95,7 @@ static void *run(void *arg)
 		while (write(w->pipe_w, &t, sizeof(t)) < 0 && errno == EINTR)
 			;
 	}
+	cf_crl_cache_clear(&crls);
 	cf_store_close(st);
 	return NULL;
 }
@@ -116,7 +119,8 @@ static void on_back(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-cf_code cf_worker_start(struct event_base *base, cf_daemon *d, const char *target, cf_worker **out, cf_err *e)
+cf_code cf_worker_start(struct event_base *base, cf_daemon *d, const char *target, int threads, cf_worker **out,
+			cf_err *e)
 {
 	cf_worker *w = calloc(1, sizeof(*w));
 	int fds[2] = {-1, -1};
@@ -139,12 +143,13 @@ cf_code cf_worker_start(struct event_base *base, cf_daemon *d, const char *targe
 		cf_err_set(e, CF_E_INTERNAL, "worker", "the results' event could not be added");
 		goto err;
 	}
-	for (; w->n_threads < CF_WORKER_THREADS; w->n_threads++)
+	if (threads < 1 || threads > CF_WORKER_THREADS_MAX)
+		threads = CF_WORKER_THREADS_MAX;
+	for (; w->n_threads < threads; w->n_threads++)
 		if (pthread_create(&w->threads[w->n_threads], NULL, run, w) != 0) {
 			cf_err_set(e, CF_E_INTERNAL, "worker", "a worker thread could not start");
 			goto err;
 		}
-	d->worker = w;
 	*out = w;
 	return CF_OK;
 err:
@@ -179,17 +184,14 @@ void cf_worker_stop(cf_worker *w)
 		close(w->pipe_r);
 	if (w->pipe_w >= 0)
 		close(w->pipe_w);
-	if (w->d->worker == w)
-		w->d->worker = NULL;
 	pthread_cond_destroy(&w->cv);
 	pthread_mutex_destroy(&w->mu);
 	free(w->target);
 	free(w);
 }
 
-bool cf_worker_route(cf_req *q, cf_route_fn fn)
+bool cf_worker_route(cf_worker *w, cf_req *q, cf_route_fn fn)
 {
-	cf_worker *w = q->d->worker;
 	task *t = calloc(1, sizeof(*t));
 	if (t == NULL || w == NULL || (t->path = strdup(q->path)) == NULL ||
 	    (q->arg != NULL && (t->arg = strdup(q->arg)) == NULL) || (t->held.body = evbuffer_new()) == NULL) {
