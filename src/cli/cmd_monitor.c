@@ -2,7 +2,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/view/certjson.h"
@@ -28,9 +27,8 @@ int cmd_monitor_run(cli *c, int argc, char **argv)
 		return rc;
 	/* the monitor job's lease (outside the pass's transaction, which carries the audit row): one
 	 * pass at a time on the store, certfleetd's scheduled ones included */
-	char host[256] = "", holder[320];
-	gethostname(host, sizeof(host) - 1);
-	snprintf(holder, sizeof(holder), "certfleet monitor run on %s pid %ld", host, (long)getpid());
+	char holder[320];
+	cf_jobs_holder("certfleet monitor run", holder, sizeof(holder));
 	cf_jobs_env env = {.holder = holder, .transport = cf_net_transport()};
 	cf_store_audit_disarm(c->st);
 	rc = cf_jobs_take(c->st, &env, CF_DUTY_MONITOR, cf_clock_now(), &e);

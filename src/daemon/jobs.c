@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "core/jobs/duties.h"
 #include "net_transport.h"
@@ -76,14 +75,12 @@ static void *run(void *arg)
 cf_code cf_runner_start(cf_daemon *d, const char *target, cf_runner **out, cf_err *e)
 {
 	cf_runner *r = calloc(1, sizeof(*r));
-	char host[256] = "";
 	pthread_condattr_t ca;
 	if (r == NULL || (r->target = strdup(target)) == NULL) {
 		free(r);
 		return cf_err_set(e, CF_E_INTERNAL, "jobs", "out of memory");
 	}
-	gethostname(host, sizeof(host) - 1);
-	snprintf(r->holder, sizeof(r->holder), "certfleetd on %s pid %ld", host, (long)getpid());
+	cf_jobs_holder("certfleetd", r->holder, sizeof(r->holder));
 	r->d = d;
 	r->env = (cf_jobs_env){.holder = r->holder, .transport = cf_net_transport(), .log = log_line, .log_arg = d};
 	pthread_mutex_init(&r->mu, NULL);

@@ -4,8 +4,16 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/clock.h"
+
+void cf_jobs_holder(const char *who, char *out, size_t len)
+{
+	char host[256] = "";
+	gethostname(host, sizeof(host) - 1);
+	snprintf(out, len, "%s on %s pid %ld", who, host, (long)getpid());
+}
 
 #define POLL 60 /* seconds at most between looks at the table (other processes change it too) */
 

@@ -27,11 +27,14 @@ typedef void (*cf_job_log_fn)(void *arg, cf_job_level level, const char *line);
 
 /* What a runner gives the runs: who it is, its network, where lines go. */
 typedef struct cf_jobs_env {
-	const char *holder; /* the process, as the job table shows it ("certfleetd ucm1 pid 4242") */
+	const char *holder; /* the process, as the job table shows it (cf_jobs_holder) */
 	const cf_transport *transport;
 	cf_job_log_fn log;
 	void *log_arg;
 } cf_jobs_env;
+
+/* The holder text of this process: "WHO on HOST pid N" ("certfleetd on ucm1 pid 4242"). */
+void cf_jobs_holder(const char *who, char *out, size_t len);
 
 /* One run under way (the duty's handle). */
 typedef struct cf_job_run {
