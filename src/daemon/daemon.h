@@ -30,12 +30,12 @@ struct cf_conns;
 
 /* The stored CRLs, parsed once per store connection (the loop's, each worker's) and again only
  * when the store's CRLs changed (cf_req_crls). */
-typedef struct cf_crl_cache {
+typedef struct cf_daemon_crls {
 	struct cf_crlset *set;
 	int64_t version;    /* the store's data version they were read at */
 	int64_t generation; /* and the CRLs' own (cf_store_crl_generation) */
-} cf_crl_cache;
-void cf_crl_cache_clear(cf_crl_cache *c);
+} cf_daemon_crls;
+void cf_daemon_crls_clear(cf_daemon_crls *c);
 
 enum cf_loglevel { CF_LOG_INFO = 0, CF_LOG_DEBUG = 1, CF_LOG_ERROR = 2 };
 
@@ -48,7 +48,7 @@ typedef struct cf_daemon {
 	int loglevel;
 	uint8_t *public_cas; /* the system's public roots, for the doctor (NULL when none) */
 	size_t public_cas_len;
-	cf_crl_cache crls;	   /* the loop's parsed CRLs (cf_req_crls) */
+	cf_daemon_crls crls;	   /* the loop's parsed CRLs (cf_req_crls) */
 	struct cf_runner *runner;  /* the job runner (daemon/jobs.h) */
 	struct cf_worker *worker;  /* the workers for changes (daemon/worker.h) */
 	struct cf_worker *readers; /* and those for the API's reads */
@@ -70,8 +70,8 @@ typedef struct cf_held_reply {
 /* One request being answered: the daemon, the request, when it started, its client address. */
 typedef struct cf_req {
 	cf_daemon *d;
-	cf_store *st;	    /* the store it uses: the loop's (d->st) or, on a worker, the worker's own */
-	cf_crl_cache *crls; /* the CRLs parsed on that store's connection */
+	cf_store *st;	      /* the store it uses: the loop's (d->st) or, on a worker, the worker's own */
+	cf_daemon_crls *crls; /* the CRLs parsed on that store's connection */
 	struct evhttp_request *r;
 	const char *path; /* decoded path, without the query */
 	const char *arg;  /* the {id} or {name} segment of the route's path, or NULL */

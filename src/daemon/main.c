@@ -378,7 +378,7 @@ int main(int argc, char **argv)
 out:
 	cf_node_free(&node);
 	free(d.public_cas);
-	cf_crl_cache_clear(&d.crls);
+	cf_daemon_crls_clear(&d.crls);
 	free(d.dummy_hash);
 	if (d.metrics_token != NULL)
 		cf_secret_wipe(d.metrics_token, strlen(d.metrics_token));

@@ -256,15 +256,15 @@ void cf_route_crl_schedule_put(cf_req *q)
 
 /* ---- one certificate's status ------------------------------------------------------------------- */
 
-void cf_crl_cache_clear(cf_crl_cache *c)
+void cf_daemon_crls_clear(cf_daemon_crls *c)
 {
 	cf_crlset_free(c->set);
-	*c = (cf_crl_cache){0};
+	*c = (cf_daemon_crls){0};
 }
 
 const cf_crlset *cf_req_crls(cf_req *q, cf_err *e)
 {
-	cf_crl_cache *c = q->crls;
+	cf_daemon_crls *c = q->crls;
 	int64_t version = cf_store_data_version(q->st), generation = 0;
 	if (c->set != NULL && c->version == version)
 		return c->set;
@@ -274,7 +274,7 @@ const cf_crlset *cf_req_crls(cf_req *q, cf_err *e)
 		c->version = version;
 		return c->set;
 	}
-	cf_crl_cache_clear(c);
+	cf_daemon_crls_clear(c);
 	if (cf_crlset_load(q->st, NULL, &c->set, e) != CF_OK)
 		return NULL;
 	c->version = version;

@@ -62,7 +62,7 @@ static void *run(void *arg)
 {
 	cf_worker *w = arg;
 	cf_store *st = NULL;
-	cf_crl_cache crls = {0}; /* parsed on this thread's store connection */
+	cf_daemon_crls crls = {0}; /* parsed on this thread's store connection */
 	for (;;) {
 		pthread_mutex_lock(&w->mu);
 		while (w->head == NULL && !w->stopping)
@@ -95,7 +95,7 @@ static void *run(void *arg)
 		while (write(w->pipe_w, &t, sizeof(t)) < 0 && errno == EINTR)
 			;
 	}
-	cf_crl_cache_clear(&crls);
+	cf_daemon_crls_clear(&crls);
 	cf_store_close(st);
 	return NULL;
 }
