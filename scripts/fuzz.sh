@@ -5,7 +5,7 @@ set -euo pipefail
 BUILD=${1:-build-fuzz}
 SECONDS_EACH=${2:-60}
 cd "$(dirname "$0")/.."
-mkdir -p tests/fuzz/corpus/{cert,csr,key,names,starttls,http,crl,ocsp,crlidx}
+mkdir -p tests/fuzz/corpus/{cert,csr,key,names,starttls,http,crl,ocsp,crlidx,jws}
 # Seed corpora from real files if empty.
 if [ -z "$(ls -A tests/fuzz/corpus/cert)" ]; then
 	d=$(mktemp -d)
@@ -33,7 +33,9 @@ fi
 # of the crl seeds and of two more openssl CRLs (serials of 1 to 21 octets with a revocation time
 # before 1970; an Ed25519 delta CRL, whose index keeps the signed bytes), made with
 # `crlcheck index CRL OUT`.
-for t in cert csr key names starttls http crl ocsp crlidx; do
+# jws: the JWS code and base64url; its seeds (tests/fuzz/corpus/jws/) are committed account keys
+# made with openssl (P-256 PEM and DER, RSA-2048, a P-384 key it refuses) and base64url texts.
+for t in cert csr key names starttls http crl ocsp crlidx jws; do
 	mkdir -p "$BUILD/corpus/$t"
 	echo "fuzz_$t: ${SECONDS_EACH}s"
 	"$BUILD/tests/fuzz/fuzz_$t" -max_total_time="$SECONDS_EACH" -max_len=65536 -print_final_stats=1 \
