@@ -55,13 +55,18 @@ static const char *text(reader *r, json_t *o, const char *name, bool required)
 	return s;
 }
 
-/* The same for a URL: http or https. */
+static bool http_url(const char *s)
+{
+	return strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) == 0;
+}
+
+/* The same for a URL: http or https (a copy). */
 static char *url(reader *r, json_t *o, const char *name, bool required)
 {
 	const char *s = text(r, o, name, required);
 	if (s == NULL)
 		return NULL;
-	if (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0) {
+	if (!http_url(s)) {
 		bad(r, name, "is not an http or https URL");
 		return NULL;
 	}
@@ -282,8 +287,7 @@ cf_code cf_acme_order_parse(const char *from, const uint8_t *body, size_t len, c
 	json_array_foreach(authz, i, v)
 	{
 		const char *s = json_string_value(v);
-		if (s == NULL || !cf_text_clean(s, json_string_length(v)) ||
-		    (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0))
+		if (s == NULL || !cf_text_clean(s, json_string_length(v)) || !http_url(s))
 			bad(&r, "authorizations", "holds something that is not an http or https URL");
 		else if (cf_strv_push(&out->authorizations, s) != 0)
 			bad(&r, "authorizations", "could not be kept (out of memory)");
