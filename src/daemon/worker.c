@@ -19,7 +19,8 @@ typedef struct task {
 	cf_req q;
 	char *path, *arg;
 	cf_route_fn fn;
-	bool ran; /* false: no store could be opened for it */
+	bool ran;	 /* false: no store could be opened for it */
+	cf_err open_err; /* then why */
 	cf_held_reply held;
 	struct task *next;
 } task;
@@ -77,9 +78,8 @@ static void *run(void *arg)
 			w->tail = NULL;
 		w->queued--;
 		pthread_mutex_unlock(&w->mu);
-		cf_err e = {0};
-		if (st == NULL && cf_store_open(w->target, false, &st, &e) != CF_OK) {
-			cf_dlog(w->d, CF_LOG_ERROR, "worker: the store could not be opened: %s", e.message);
+		if (st == NULL && cf_store_open(w->target, false, &st, &t->open_err) != CF_OK) {
+			cf_dlog(w->d, CF_LOG_ERROR, "worker: the store could not be opened: %s", t->open_err.message);
 			st = NULL;
 		}
 		if (st != NULL) {
@@ -107,12 +107,11 @@ static void on_back(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	(void)arg;
 	while (read(fd, &t, sizeof(t)) == (ssize_t)sizeof(t)) {
-		if (!t->ran) {
-			cf_err e = {0};
-			cf_err_set(&e, CF_E_REMOTE, "store", "the store cannot be reached just now; try again");
-			cf_err_reason(&e, CF_REASON_STORE_DOWN);
+		if (!t->ran) { /* the store is away: 503, saying why */
+			t->open_err.code = CF_E_REMOTE;
+			cf_err_reason(&t->open_err, CF_REASON_STORE_DOWN);
 			t->q.held = NULL;
-			cf_reply_err(&t->q, &e);
+			cf_reply_err(&t->q, &t->open_err);
 		} else
 			cf_reply_held(&t->q);
 		free_task(t);

@@ -18,9 +18,33 @@
 #define CHANNEL "certfleet_changes"
 /* the advisory lock schema migrations run under: "certflt1" in ASCII, as a 64-bit number */
 #define SCHEMA_LOCK "7162256626662798385"
-/* a reconnect that took SLOW_CONNECT_MS to fail is not tried again for RECONNECT_PAUSE_MS */
+/* a connect that took SLOW_CONNECT_MS to fail is not tried again for RECONNECT_PAUSE_MS */
 #define SLOW_CONNECT_MS 1000
 #define RECONNECT_PAUSE_MS 3000
+
+/* Until when no connection of this process tries the server (monotonic ms; 0: none): after a
+ * connect that failed slowly (a server that does not answer costs up to connect_timeout per try),
+ * connections opened or made again fail at once for a few seconds. Process-wide, as certfleetd's
+ * loop, runner and workers each have a connection and would otherwise wait in turn. A process
+ * uses one store, so one server. */
+static _Atomic int64_t server_down_until;
+
+/* Records how a connect that began at t0 ended. */
+static void note_connect(int64_t t0, bool ok)
+{
+	int64_t t1 = cf_clock_mono_ms();
+	if (ok)
+		server_down_until = 0;
+	else if (t1 - t0 >= SLOW_CONNECT_MS)
+		server_down_until = t1 + RECONNECT_PAUSE_MS;
+}
+
+static bool server_paused(void)
+{
+	return cf_clock_mono_ms() < server_down_until;
+}
+
+#define PAUSED_MESSAGE "the server did not answer; tried again in a few seconds"
 
 /* type OIDs (pg_type.h is server-side) */
 #define BOOLOID 16
@@ -44,7 +68,6 @@ struct cf_db {
 	bool own_lock;	    /* the session sets lock_timeout (the URL's options do not) */
 	bool own_statement; /* the session sets statement_timeout */
 	unsigned gen;	    /* the connection's generation: moves at each reconnect */
-	int64_t down_until; /* a reconnect failed: none tried before this (monotonic ms) */
 	int64_t seq;	    /* the change feed: commits seen, other connections' and this one's */
 	char *garbage;	    /* DEALLOCATE commands of finalized statements, run when idle */
 	size_t garbage_len;
@@ -318,7 +341,16 @@ static cf_code p_open(const char *target, bool create, cf_db **out, cf_err *e)
 			      "fallback_application_name",
 			      NULL};
 	const char *vals[] = {"10", "1", "60", "10", "6", target, "UTF8", "certfleet", NULL};
+	if (server_paused()) {
+		PQconninfoFree(opts);
+		cf_err_set(e, CF_E_REMOTE, db->target, "cannot connect to the database server: %s", PAUSED_MESSAGE);
+		cf_err_reason(e, CF_REASON_STORE_DOWN);
+		p_close(db);
+		return CF_E_REMOTE;
+	}
+	int64_t t0 = cf_clock_mono_ms();
 	db->conn = PQconnectdbParams(keys, vals, 1);
+	note_connect(t0, db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK);
 	cf_code rc = CF_OK;
 	if (db->conn == NULL) {
 		rc = cf_err_set(e, CF_E_INTERNAL, db->target, "out of memory");
@@ -329,9 +361,11 @@ static cf_code p_open(const char *target, bool create, cf_db **out, cf_err *e)
 					"database \"%s\" does not exist; create it first (certfleet does not create "
 					"PostgreSQL databases)",
 					PQdb(db->conn));
-		else
-			rc = cf_err_set(e, CF_E_REMOTE, db->target, "cannot connect: %s",
+		else {
+			rc = cf_err_set(e, CF_E_REMOTE, db->target, "cannot connect to the database server: %s",
 					first_line(msg, line, sizeof(line)));
+			cf_err_reason(e, CF_REASON_STORE_DOWN);
+		}
 	} else if (PQserverVersion(db->conn) < 100000) {
 		rc = cf_err_set(e, CF_E_REMOTE, db->target, "PostgreSQL %d is too old; certfleet needs 10 or later",
 				PQserverVersion(db->conn) / 10000);
@@ -455,17 +489,13 @@ static cf_code reconnect(cf_db *db, cf_err *e)
 	/* a server that does not answer at all costs up to connect_timeout per try: after such a
 	 * slow failure statements fail at once for a few seconds (certfleetd's requests answer 503
 	 * meanwhile); a refused connection is tried again at once */
+	if (server_paused())
+		return fail(db, CF_DB_CONNECTION, e, "", PAUSED_MESSAGE);
 	int64_t t0 = cf_clock_mono_ms();
-	if (t0 < db->down_until)
-		return fail(db, CF_DB_CONNECTION, e, "", "the server did not answer; tried again in a few seconds");
 	PQreset(db->conn);
-	if (PQstatus(db->conn) != CONNECTION_OK) {
-		int64_t t1 = cf_clock_mono_ms();
-		if (t1 - t0 >= SLOW_CONNECT_MS)
-			db->down_until = t1 + RECONNECT_PAUSE_MS;
+	note_connect(t0, PQstatus(db->conn) == CONNECTION_OK);
+	if (PQstatus(db->conn) != CONNECTION_OK)
 		return fail(db, CF_DB_CONNECTION, e, "", PQerrorMessage(db->conn));
-	}
-	db->down_until = 0;
 	db->gen++;
 	db->seq++;
 	db->in_tx = db->write_tx = db->has_first = false;
