@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # certfleetd's loop stays responsive while network work waits: an OCSP responder and a CRL
 # distribution point that accept connections and never answer (starttls_stub.py silent, on
-# loopback). While "Check now" (POST /revocation/check) and "Update now" (POST /crls/update) wait on
-# them on certfleetd's workers, GET /session and the certificate list answer, each within curl's
-# 2 s limit (the loop itself answers in milliseconds; the limit only catches a loop that waits on
-# the network, 10 s or 60 s here), and both waiting requests are still open. Then each ends at its
-# timeout with a clear error: the OCSP pass counts the certificate as an error that says it timed
-# out, the distribution point's item is not ok and says so; and both changes are audited once.
+# loopback). While "Check now" (POST /revocation/check), "Update now" (POST /crls/update) and two
+# trust fetches from the same server wait on them — every one of certfleetd's four change workers
+# busy — GET /session and the certificate list (on the reader pool) answer, each within curl's 2 s
+# limit (they answer in milliseconds; the limit only catches a read that waits behind the network,
+# 10 s or 60 s here), and the waiting requests are still open. Then each ends at its timeout with a
+# clear error: the OCSP pass counts the certificate as an error that says it timed out, the
+# distribution point's item is not ok and says so, the fetches answer 504; and both changes are
+# audited once (a fetch without import is not a change).
 . "$(dirname "$0")/lib.sh"
 : "${CERTFLEETD:?set CERTFLEETD to the certfleetd binary (ctest does)}"
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -53,9 +55,20 @@ post check /revocation/check &
 CHECK=$!
 post update /crls/update &
 UPDATE=$!
-both_waiting() { [ "$(grep -c accepted silent.log)" -ge 2 ]; }
-for _ in $(seq 1 200); do both_waiting && break; sleep 0.1; done
-both_waiting && ok || fail "the responder and the distribution point were not both asked: $(cat silent.log)"
+# two trust fetches from the silent server besides: every one of the four change workers waits,
+# so the reads below are answered only because they have a pool of their own
+fetch() { # fetch NAME: POST /trust/fetch of the silent server's chain, answered into NAME.code/.body
+	curl -sk -b jar -H "X-CSRF-Token: $CSRF" -H "$CTJ" -d "{\"host\":\"127.0.0.1\",\"port\":$P_SILENT}" \
+		-o "$1.body" -w '%{http_code}' --max-time 120 "$BASE/trust/fetch" >"$1.part"
+	mv "$1.part" "$1.code"
+}
+fetch fetch1 &
+FETCH1=$!
+fetch fetch2 &
+FETCH2=$!
+all_waiting() { [ "$(grep -c accepted silent.log)" -ge 4 ]; }
+for _ in $(seq 1 200); do all_waiting && break; sleep 0.1; done
+all_waiting && ok || fail "the responder, the distribution point and two fetches were not all waiting: $(cat silent.log)"
 
 # ---- meanwhile, the loop answers ---------------------------------------------------------------------
 for i in 1 2 3; do
@@ -65,11 +78,15 @@ for i in 1 2 3; do
 	assert_eq "the certificate list $i while the network work waits" 200 "$code"
 done
 assert_contains "the certificate list holds the trust store" "Responsive Issuing" "$(json '[i["cn"] for i in d["items"]]' <certs.json)"
-[ ! -e check.code ] && [ ! -e update.code ] && ok ||
-	fail "a waiting request was answered before its timeout: check $(cat check.code 2>/dev/null), update $(cat update.code 2>/dev/null)"
+[ ! -e check.code ] && [ ! -e update.code ] && [ ! -e fetch1.code ] && [ ! -e fetch2.code ] && ok ||
+	fail "a waiting request was answered before its timeout: check $(cat check.code 2>/dev/null), update $(cat update.code 2>/dev/null), fetches $(cat fetch1.code fetch2.code 2>/dev/null)"
 
 # ---- each ends at its timeout with a clear error -------------------------------------------------------
-wait "$CHECK" "$UPDATE"
+wait "$CHECK" "$UPDATE" "$FETCH1" "$FETCH2"
+for f in fetch1 fetch2; do
+	assert_eq "$f: the peer that never answers, 504" 504 "$(cat $f.code)"
+	assert_contains "$f: says it timed out" "timed out" "$(cat $f.body)"
+done
 assert_eq "Check now answered" 200 "$(cat check.code)"
 assert_eq "the issuing CA counted as an error" 1 "$(json 'd["errors"]' <check.body)"
 assert_contains "the OCSP error says it timed out" "timed out" \
