@@ -25,15 +25,51 @@ void cf_clock_set(int64_t now)
 	fixed_now = now;
 }
 
+/* Writes n digits of v into p. */
+static char *digits(char *p, int64_t v, int n)
+{
+	for (int i = n - 1; i >= 0; i--, v /= 10)
+		p[i] = (char)('0' + v % 10);
+	return p + n;
+}
+
 void cf_time_rfc3339(int64_t t, char buf[static 32])
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-	if (gmtime_r(&tt, &tm) == NULL) {
-		snprintf(buf, 32, "invalid");
+	/* the civil date of the day number (Howard Hinnant's civil_from_days), without the C
+	 * library's time zone machinery: a page of certificates formats hundreds of dates */
+	int64_t days = t / 86400, secs = t % 86400;
+	if (secs < 0) {
+		secs += 86400;
+		days--;
+	}
+	days += 719468; /* days from 0000-03-01 */
+	int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+	int64_t doe = days - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+	int64_t day = doy - (153 * mp + 2) / 5 + 1, month = mp < 10 ? mp + 3 : mp - 9;
+	int64_t year = yoe + era * 400 + (month <= 2);
+	if (year < 0 || year > 9999) { /* outside what X.509 can say: the C library's text */
+		time_t tt = (time_t)t;
+		struct tm tm;
+		if (gmtime_r(&tt, &tm) == NULL || strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+			snprintf(buf, 32, "invalid");
 		return;
 	}
-	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	char *p = digits(buf, year, 4);
+	*p++ = '-';
+	p = digits(p, month, 2);
+	*p++ = '-';
+	p = digits(p, day, 2);
+	*p++ = 'T';
+	p = digits(p, secs / 3600, 2);
+	*p++ = ':';
+	p = digits(p, secs / 60 % 60, 2);
+	*p++ = ':';
+	p = digits(p, secs % 60, 2);
+	*p++ = 'Z';
+	*p = '\0';
 }
 
 bool cf_time_parse_rfc3339(const char *s, int64_t *out)

@@ -611,6 +611,48 @@ static void test_streaming(void **state)
 	D->finalize(failing);
 	D->rollback(db);
 
+	/* a page of at most 1,000 rows comes whole: its rows, their NULLs and blobs read by row, the
+	 * connection free for other statements in the middle of it; an error comes before any row */
+	cf_stmt *page = prep_ok(db, "SELECT g, CASE WHEN g % 7 = 0 THEN NULL ELSE decode(lpad(to_hex(g), 4, '0'), 'hex')"
+				    " END FROM generate_series(1, 5000) g ORDER BY g LIMIT $1 OFFSET $2");
+	D->bind_int(page, 1, 50);
+	D->bind_int(page, 2, 100);
+	n = 100;
+	while ((r = D->step(page, &e)) == 1) {
+		size_t len = 0;
+		const unsigned char *b = D->col_blob(page, 1, &len);
+		assert_int_equal(D->col_int(page, 0), ++n);
+		if (n % 7 == 0)
+			assert_null(b);
+		else {
+			assert_int_equal(len, 2);
+			assert_int_equal(b[0] << 8 | b[1], n);
+		}
+		if (n == 120) {
+			exec_ok(db, "SELECT 1");
+			assert_int_equal(D->col_int(page, 0), 120);
+		}
+	}
+	assert_int_equal(r, 0);
+	assert_int_equal(n, 150);
+	D->reset(page);
+	D->bind_int(page, 1, 50);
+	D->bind_int(page, 2, 5000);
+	assert_int_equal(D->step(page, &e), 0);
+	D->finalize(page);
+	cf_stmt *small = prep_ok(db, "SELECT 1 / ($1 - g) FROM generate_series(1, $1) g LIMIT $2");
+	for (int64_t limit = 50; limit <= 2000; limit += 1950) {
+		D->reset(small);
+		D->bind_int(small, 1, 40);
+		D->bind_int(small, 2, limit);
+		n = 0;
+		while ((r = D->step(small, &e)) == 1)
+			n++;
+		assert_int_equal(r, -1);
+		assert_int_equal(n, limit == 50 ? 0 : 39); /* whole, or streamed up to the error */
+	}
+	D->finalize(small);
+
 	/* finalized statements leave the server (outside transactions) */
 	for (int i = 0; i < 5; i++) {
 		cf_stmt *s = prep_ok(db, "SELECT 1");

@@ -18,9 +18,11 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "util/clock.h"
 #include "util/err.h"
 #include "util/fileio.h"
 #include "util/secret.h"
@@ -340,6 +342,38 @@ static void test_err_one_line(void **state)
 /* A reload command: status, stdout and stderr kept as escaped lines, stdin empty, certfleet's
  * descriptors and ignored SIGPIPE not passed on, the time bounded, background work not waited
  * for, long output cut. */
+/* The date writer against the C library's (years 1000 to 9999), across leap years, centuries and
+ * both sides of the epoch. */
+static void test_time_rfc3339(void **state)
+{
+	(void)state;
+	int64_t fixed[] = {0, -1, 86399, 86400, 951782400 /* 2000-02-29 */, 4107542399 /* 2100-02-28T23:59:59 */,
+			   253402300799 /* 9999-12-31T23:59:59 */, -2208988800 /* 1900-01-01 */, -30610224000 /* 1000-01-01 */};
+	unsigned x = 12345;
+	for (int i = 0; i < 200000; i++) {
+		int64_t t;
+		if (i < (int)(sizeof(fixed) / sizeof(fixed[0])))
+			t = fixed[i];
+		else {
+			x = x * 1103515245u + 12345u;
+			t = (int64_t)(((uint64_t)x << 20) ^ (uint64_t)(x >> 3)) % 253402300800 - 62167219200 / 4;
+		}
+		char got[32], want[32];
+		time_t tt = (time_t)t;
+		struct tm tm;
+		assert_non_null(gmtime_r(&tt, &tm));
+		strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		cf_time_rfc3339(t, got);
+		if (strcmp(got, want) != 0)
+			fail_msg("%lld: %s, the C library says %s", (long long)t, got, want);
+	}
+	char buf[32];
+	cf_time_rfc3339(-62167219200, buf); /* RFC 3339 has four digits where the C library has one */
+	assert_string_equal(buf, "0000-01-01T00:00:00Z");
+	cf_time_rfc3339(253402300800, buf); /* year 10000: the C library's text */
+	assert_string_equal(buf, "10000-01-01T00:00:00Z");
+}
+
 static void test_spawn_shell(void **state)
 {
 	(void)state;
@@ -403,6 +437,7 @@ int main(void)
 		cmocka_unit_test(test_err_one_line),
 		cmocka_unit_test(test_secret_grow_wipes),
 		cmocka_unit_test(test_read_pipe_leaves_no_copy),
+		cmocka_unit_test(test_time_rfc3339),
 		cmocka_unit_test(test_spawn_shell),
 		cmocka_unit_test(test_process_harden), /* last: it changes the process */
 	};
