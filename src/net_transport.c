@@ -2,6 +2,9 @@
  * plain parameters. */
 #include "net_transport.h"
 
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -58,12 +61,66 @@ static cf_code net_mail(const cf_mail_server *m, const char *message, cf_err *e)
 	return cf_smtp_send(&sm, message, e);
 }
 
+/* A copy of the first value of header name in r, or NULL. */
+static char *header_copy(const cf_http_client_response *r, const char *name)
+{
+	const char *v = cf_http_client_response_header(r, name, 0);
+	return v != NULL ? strdup(v) : NULL;
+}
+
+static cf_code net_http(const cf_http_ask *q, cf_http_answer *out, cf_err *e)
+{
+	char type[256];
+	const char *headers[1];
+	size_t n_headers = 0;
+	if (q->content_type != NULL) {
+		snprintf(type, sizeof(type), "Content-Type: %s", q->content_type);
+		headers[n_headers++] = type;
+	}
+	cf_http_client_request rq = {.method = q->method,
+				     .url = q->url,
+				     .headers = headers,
+				     .n_headers = n_headers,
+				     .body = q->body,
+				     .body_len = q->body_len,
+				     .max = q->max,
+				     .timeout = q->timeout,
+				     .ca_file = q->ca_file};
+	cf_http_client_response *r = NULL;
+	cf_code rc = cf_http_client_perform(&rq, &r, e);
+	if (rc != CF_OK)
+		return rc;
+	cf_http_answer a = {.status = cf_http_client_response_status(r),
+			    .location = header_copy(r, "Location"),
+			    .replay_nonce = header_copy(r, "Replay-Nonce"),
+			    .retry_after = header_copy(r, "Retry-After"),
+			    .content_type = header_copy(r, "Content-Type")};
+	bool oom = false;
+	for (size_t i = 0; !oom; i++) {
+		const char *link = cf_http_client_response_header(r, "Link", i);
+		if (link == NULL)
+			break;
+		oom = cf_strv_push(&a.links, link) != 0;
+	}
+	a.body = cf_http_client_response_take_body(r, &a.len);
+	if (a.body == NULL) /* no body: an empty one */
+		a.body = calloc(1, 1);
+	cf_http_client_response_free(r);
+	if (oom || a.body == NULL) {
+		cf_http_answer_clear(&a);
+		return cf_err_set(e, CF_E_INTERNAL, NULL, "out of memory");
+	}
+	*out = a;
+	return CF_OK;
+}
+
 static const cf_transport net = {
 	.download = cf_http_client_download,
 	.ocsp = net_ocsp,
 	.chain = net_chain,
 	.starttls_names = cf_starttls_names,
 	.mail = net_mail,
+	.http = net_http,
 };
 
 const cf_transport *cf_net_transport(void)

@@ -12,6 +12,7 @@
 #include "crypto/tls.h"
 #include "util/err.h"
 #include "util/hostport.h"
+#include "util/strv.h"
 
 /* A GET of url (http:// or https://), at most max bytes, within timeout seconds; the body in
  * *out (caller frees) and its length in *len. CF_E_REMOTE naming url otherwise. */
@@ -49,6 +50,30 @@ typedef struct cf_mail_server {
 	const char *to;	      /* the recipients' addresses separated by ';' */
 } cf_mail_server;
 
+/* One HTTP request of a protocol client (ACME); everything borrowed for the call. */
+typedef struct cf_http_ask {
+	const char *method;	  /* "GET", "HEAD" or "POST" */
+	const char *url;	  /* http:// or https:// */
+	const char *content_type; /* of body */
+	const uint8_t *body;	  /* NULL: none */
+	size_t body_len;
+	const char *ca_file; /* PEM bundle the server is checked against; NULL: the system's */
+	size_t max;	     /* response body bytes taken; 0: 1 MiB */
+	long timeout;	     /* seconds, the whole exchange; 0: 30 */
+} cf_http_ask;
+
+/* Its answer: any status is an answer; the headers a protocol client acts on, and the body. */
+typedef struct cf_http_answer {
+	long status;
+	char *location, *replay_nonce, *retry_after, *content_type; /* NULL when absent */
+	cf_strv links;						    /* every Link header's value */
+	uint8_t *body;						    /* NUL-terminated */
+	size_t len;
+} cf_http_answer;
+
+/* Frees what an answer holds and zeroes it. */
+void cf_http_answer_clear(cf_http_answer *a);
+
 typedef struct cf_transport {
 	/* CRL distribution points' downloads */
 	cf_crlfetch_fn download;
@@ -67,6 +92,10 @@ typedef struct cf_transport {
 	/* Sends message (RFC 5322 text) through m's server. CF_E_REMOTE naming the server when it does
 	 * not take it, never with the password in it. */
 	cf_code (*mail)(const cf_mail_server *m, const char *message, cf_err *e);
+	/* Sends q and waits for the whole answer into *out (clear it with cf_http_answer_clear; set
+	 * only on success). A failed connection or handshake, a timeout or a body over q->max is
+	 * CF_E_REMOTE with one line naming the URL. */
+	cf_code (*http)(const cf_http_ask *q, cf_http_answer *out, cf_err *e);
 } cf_transport;
 
 #endif
