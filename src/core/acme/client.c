@@ -12,11 +12,11 @@
 #include "util/b64url.h"
 #include "util/clock.h"
 
-#define DIRECTORY_MAX (64 * 1024)     /* bytes of a directory */
-#define OBJECT_MAX (1024 * 1024)      /* bytes of an order, authorization, problem */
-#define CHAIN_MAX (1024 * 1024)	      /* bytes of a certificate chain */
-#define BAD_NONCE_TRIES 5	      /* a request refused for its nonce is sent again this often */
-#define RETRY_AFTER_MAX (24 * 3600)   /* seconds: longer is read as a day */
+#define DIRECTORY_MAX (64 * 1024)   /* bytes of a directory */
+#define OBJECT_MAX (1024 * 1024)    /* bytes of an order, authorization, problem */
+#define CHAIN_MAX (1024 * 1024)	    /* bytes of a certificate chain */
+#define BAD_NONCE_TRIES 5	    /* a request refused for its nonce is sent again this often */
+#define RETRY_AFTER_MAX (24 * 3600) /* seconds: longer is read as a day */
 #define JOSE "application/jose+json"
 
 struct cf_acme_client {
@@ -87,8 +87,7 @@ static cf_code exchange(cf_acme_client *c, const char *method, const char *url, 
 
 /* The CA's refusal in ans (a problem document, or just its status) as CF_E_REMOTE; *p gets the
  * problem when it sent one. */
-static cf_code refused(cf_acme_client *c, const char *url, const cf_http_answer *ans, cf_acme_problem *p,
-		       cf_err *e)
+static cf_code refused(cf_acme_client *c, const char *url, const cf_http_answer *ans, cf_acme_problem *p, cf_err *e)
 {
 	char where[512], line[768];
 	public_url(url, where, sizeof(where));
@@ -97,8 +96,8 @@ static cf_code refused(cf_acme_client *c, const char *url, const cf_http_answer 
 		cf_err_set(e, CF_E_REMOTE, where, "the ACME server refused: %s (HTTP %ld)", line, ans->status);
 	} else
 		cf_err_set(e, CF_E_REMOTE, where, "the ACME server answered HTTP %ld", ans->status);
-	cf_err_reason(e, p->type != NULL && cf_acme_problem_is(p, "rateLimited") ? CF_ACME_RATE_LIMITED
-										 : CF_ACME_REFUSED);
+	cf_err_reason(e,
+		      p->type != NULL && cf_acme_problem_is(p, "rateLimited") ? CF_ACME_RATE_LIMITED : CF_ACME_REFUSED);
 	int after = cf_acme_retry_after(ans->retry_after, cf_clock_now());
 	if (after > 0)
 		cf_err_retry_after(e, after);
@@ -169,8 +168,8 @@ static cf_code post(cf_acme_client *c, const char *url, const char *payload, boo
 	}
 }
 
-cf_code cf_acme_client_open(const cf_transport *t, const char *directory_url, const char *ca_file,
-			    cf_acme_client **out, cf_err *e)
+cf_code cf_acme_client_open(const cf_transport *t, const char *directory_url, const char *ca_file, cf_acme_client **out,
+			    cf_err *e)
 {
 	cf_acme_client *c = calloc(1, sizeof(*c));
 	if (c == NULL || (c->directory_url = strdup(directory_url)) == NULL) {
@@ -254,8 +253,8 @@ static cf_code eab_jws(cf_acme_client *c, const cf_acme_newaccount *a, json_t **
 	char *protected = dump(h), *jws = NULL;
 	if (protected == NULL)
 		return cf_err_set(e, CF_E_INTERNAL, NULL, "out of memory");
-	cf_code rc = cf_jws_sign_hs256(a->eab_mac, a->eab_mac_len, protected, (const uint8_t *)c->jwk,
-				       strlen(c->jwk), &jws, e);
+	cf_code rc = cf_jws_sign_hs256(a->eab_mac, a->eab_mac_len, protected, (const uint8_t *)c->jwk, strlen(c->jwk),
+				       &jws, e);
 	free(protected);
 	if (rc != CF_OK)
 		return rc;
@@ -454,7 +453,8 @@ cf_code cf_acme_download(cf_acme_client *c, const char *url, char **pem, cf_strv
 		return rc;
 	char where[512];
 	public_url(url, where, sizeof(where));
-	if (strlen((const char *)ans.body) != ans.len || strstr((const char *)ans.body, "-----BEGIN CERTIFICATE-----") == NULL)
+	if (strlen((const char *)ans.body) != ans.len ||
+	    strstr((const char *)ans.body, "-----BEGIN CERTIFICATE-----") == NULL)
 		rc = cf_err_set(e, CF_E_REMOTE, where, "the ACME server sent no PEM certificate chain");
 	for (size_t i = 0; rc == CF_OK && alternates != NULL && i < ans.links.n; i++) {
 		char *alt = alternate_link(ans.links.v[i]);
@@ -470,8 +470,7 @@ cf_code cf_acme_download(cf_acme_client *c, const char *url, char **pem, cf_strv
 	return rc;
 }
 
-cf_code cf_acme_revoke(cf_acme_client *c, const uint8_t *der, size_t len, int reason, const cf_key *cert_key,
-		       cf_err *e)
+cf_code cf_acme_revoke(cf_acme_client *c, const uint8_t *der, size_t len, int reason, const cf_key *cert_key, cf_err *e)
 {
 	char *cert = cf_b64url_encode(der, len);
 	char *payload = cert != NULL ? dump(json_pack("{s:s, s:i}", "certificate", cert, "reason", reason)) : NULL;

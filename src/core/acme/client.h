@@ -26,8 +26,8 @@ typedef struct cf_acme_client cf_acme_client;
 
 /* Fetches and reads the directory at directory_url (https, checked against ca_file when non-NULL,
  * else the system's CAs). t and ca_file are borrowed for the client's life. */
-cf_code cf_acme_client_open(const cf_transport *t, const char *directory_url, const char *ca_file,
-			    cf_acme_client **out, cf_err *e);
+cf_code cf_acme_client_open(const cf_transport *t, const char *directory_url, const char *ca_file, cf_acme_client **out,
+			    cf_err *e);
 void cf_acme_client_free(cf_acme_client *c);
 const cf_acme_directory *cf_acme_client_directory(const cf_acme_client *c);
 /* The account requests are signed for: its key (borrowed) and its URL (kid; NULL until known). */
