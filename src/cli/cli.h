@@ -121,6 +121,9 @@ int cli_parse(cli *c, int argc, char **argv);
 const char *cli_val(const cli *c, const char *name);
 
 int cmd_init(cli *c, int argc, char **argv);
+int cmd_acme_account_add(cli *c, int argc, char **argv);
+int cmd_acme_account_list(cli *c, int argc, char **argv);
+int cmd_acme_account_rollover(cli *c, int argc, char **argv);
 int cmd_cluster_add(cli *c, int argc, char **argv);
 int cmd_cluster_set(cli *c, int argc, char **argv);
 int cmd_cluster_show(cli *c, int argc, char **argv);

@@ -118,6 +118,15 @@ const cli_command cli_commands[] = {
 	{"revocation", "check", cmd_revocation_check, "ask OCSP about every stored certificate now and record the answers", "", 0, 0, {NOW}, NULL, true, NULL},
 	{"endpoint", "import", cmd_endpoint_import, "phones' LSCs (PEM bundle) onto the ucm publisher whose CAPF issued them", "FILE", 1, 1, {{"node", "FQDN", "the CAPF node", true}}, NULL, true, NULL},
 	{"endpoint", "list", cmd_endpoint_list, "the phones' LSCs", "", 0, 0, {NODE_OPT, BEGINS, EXPIRING}, NULL, false, NULL},
+	{"acme", "account add", cmd_acme_account_add, "make an ACME account at a CA and keep it (its key stays in the store)", "NAME", 1, 1, {{"directory", "URL", "the CA's directory (https)", true},
+	  {"email", "ADDR", "the contact the CA writes to", false},
+	  {"agree-tos", NULL, "agree to the CA's terms of service", true},
+	  {"ca-file", "FILE", "the CA bundle the directory's TLS is checked against (a private CA)", false},
+	  {"key", "SPEC", "the account key: ec:prime256v1 (the default) or rsa:2048 and up", false},
+	  {"eab-kid", "KID", "external account binding: the key id the CA gave", false},
+	  {"eab-hmac-file", "FILE", "external account binding: a file with the CA's MAC key (base64url)", false}}, "--eab-kid and --eab-hmac-file go together", true, NULL},
+	{"acme", "account list", cmd_acme_account_list, "the ACME accounts", "", 0, 0, {{0}}, NULL, false, NULL},
+	{"acme", "account rollover", cmd_acme_account_rollover, "give an ACME account a new key (RFC 8555 key change)", "NAME", 1, 1, {{0}}, NULL, true, NULL},
 	{"endpoint", "delete", cmd_endpoint_delete, "delete a phone's LSC", "", 0, 0, {NODE, {"device", "NAME", "the phone", true}}, NULL, true, NULL},
 };
 /* clang-format on */

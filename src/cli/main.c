@@ -6,6 +6,21 @@
 #include "cli/cli.h"
 #include "util/secret.h"
 
+/* How many of the n words at args a command's name ("add", "account add") is made of; -1 when
+ * they do not start with it. */
+static int name_words(const char *name, int n, char **args)
+{
+	int words = 0;
+	while (*name != '\0') {
+		size_t len = strcspn(name, " ");
+		if (words >= n || strlen(args[words]) != len || strncmp(args[words], name, len) != 0)
+			return -1;
+		words++;
+		name += len + (name[len] == ' ');
+	}
+	return words;
+}
+
 /* The commands of one group (or every command when group is NULL), one line each: the command,
  * then its operands and options (what it does when it has none). */
 static void list_commands(FILE *out, const char *group)
@@ -86,7 +101,8 @@ int main(int argc, char **argv)
 		const cli_command *cmd = &cli_commands[i];
 		if (strcmp(cmd->group, args[0]) != 0)
 			continue;
-		if (cmd->name != NULL && (n < 2 || strcmp(cmd->name, args[1]) != 0))
+		int words = cmd->name != NULL ? name_words(cmd->name, n - 1, args + 1) : 0;
+		if (words < 0)
 			continue;
 		char action[64];
 		snprintf(action, sizeof(action), "%s%s%s", cmd->group, cmd->name ? " " : "",
@@ -102,7 +118,8 @@ int main(int argc, char **argv)
 			cf_audit_actor_local(&c.actor);
 			c.audit_action = action;
 		}
-		rc = cmd->name == NULL ? cmd->fn(&c, n, args) : cmd->fn(&c, n - 1, args + 1);
+		/* the command sees its last word as argv[0] */
+		rc = cmd->name == NULL ? cmd->fn(&c, n, args) : cmd->fn(&c, n - words, args + words);
 		if (rc == 0)
 			rc = cli_audit_ok(&c);
 		c.audit_action = NULL;

@@ -113,6 +113,35 @@ static const char *const migrations[] = {
 	"  last_status TEXT NOT NULL DEFAULT '', last_error TEXT NOT NULL DEFAULT '',"
 	"  lease_holder TEXT NOT NULL DEFAULT '', lease_until BIGINT NOT NULL DEFAULT 0,"
 	"  PRIMARY KEY (kind, subject));",
+	/* 13: ACME (SPEC §7): accounts with their keys (and the next key while a rollover is under
+	 * way, so a crash between the CA's answer and the commit loses neither), the HTTP-01 tokens
+	 * every node answers, and each identity's ACME state: its order, the staged chain, the ARI
+	 * window, the last sign and deploy, the failures */
+	"CREATE TABLE acme_accounts ("
+	"  id @ID@, name TEXT NOT NULL UNIQUE, directory TEXT NOT NULL, ca_file TEXT NOT NULL,"
+	"  email TEXT NOT NULL, terms TEXT NOT NULL, kid TEXT NOT NULL, key_pem TEXT NOT NULL,"
+	"  next_key_pem TEXT NOT NULL DEFAULT '', eab_kid TEXT NOT NULL DEFAULT '',"
+	"  created BIGINT NOT NULL, rolled BIGINT NOT NULL DEFAULT 0);"
+	"CREATE TABLE acme_tokens ("
+	"  token TEXT PRIMARY KEY, key_authorization TEXT NOT NULL,"
+	"  node_id BIGINT NOT NULL REFERENCES nodes(id) ON DELETE CASCADE, purpose TEXT NOT NULL,"
+	"  expires BIGINT NOT NULL);"
+	"CREATE TABLE acme_identities ("
+	"  node_id BIGINT NOT NULL REFERENCES nodes(id) ON DELETE CASCADE, purpose TEXT NOT NULL,"
+	"  account_id BIGINT NOT NULL REFERENCES acme_accounts(id), state TEXT NOT NULL DEFAULT 'none',"
+	"  auto INTEGER NOT NULL DEFAULT 0, profile TEXT NOT NULL DEFAULT '',"
+	"  profile_required INTEGER NOT NULL DEFAULT 0, deploy_days TEXT NOT NULL DEFAULT '',"
+	"  deploy_time TEXT NOT NULL DEFAULT '', order_url TEXT NOT NULL DEFAULT '',"
+	"  replaces TEXT NOT NULL DEFAULT '', staged_pem TEXT NOT NULL DEFAULT '',"
+	"  staged_sha256 TEXT NOT NULL DEFAULT '', staged_at BIGINT NOT NULL DEFAULT 0,"
+	"  alternates TEXT NOT NULL DEFAULT '', renew_at BIGINT NOT NULL DEFAULT 0,"
+	"  ari_start BIGINT NOT NULL DEFAULT 0, ari_end BIGINT NOT NULL DEFAULT 0,"
+	"  ari_checked BIGINT NOT NULL DEFAULT 0, last_sign_at BIGINT NOT NULL DEFAULT 0,"
+	"  last_sign_status TEXT NOT NULL DEFAULT '', last_sign_error TEXT NOT NULL DEFAULT '',"
+	"  last_deploy_at BIGINT NOT NULL DEFAULT 0, last_deploy_status TEXT NOT NULL DEFAULT '',"
+	"  last_deploy_error TEXT NOT NULL DEFAULT '', failures INTEGER NOT NULL DEFAULT 0,"
+	"  first_failure BIGINT NOT NULL DEFAULT 0, next_try BIGINT NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (node_id, purpose));",
 };
 
 int cf_schema_latest(void)

@@ -78,6 +78,7 @@ bool cf_store_audit_written(const cf_store *st);
  * results are checked against). */
 int64_t cf_store_data_version(cf_store *st);
 
+#include "store/acme.h"
 #include "store/admin.h"
 #include "store/certs.h"
 #include "store/csrs.h"

@@ -136,9 +136,10 @@ static cf_code sign(cf_acme_client *c, const char *url, const char *payload, boo
 }
 
 /* POSTs payload to url signed by the account; a 2xx answer in *out (its body at most max bytes),
- * anything else an error (badNonce sent again first). */
-static cf_code post(cf_acme_client *c, const char *url, const char *payload, bool use_jwk, size_t max,
-		    cf_http_answer *out, cf_err *e)
+ * anything else an error (badNonce sent again first), its problem document in *problem when
+ * problem is non-NULL. */
+static cf_code post_problem(cf_acme_client *c, const char *url, const char *payload, bool use_jwk, size_t max,
+			    cf_http_answer *out, cf_acme_problem *problem, cf_err *e)
 {
 	if (c->key == NULL || (!use_jwk && c->kid == NULL))
 		return cf_err_set(e, CF_E_INTERNAL, NULL, "no ACME account to sign with");
@@ -160,12 +161,21 @@ static cf_code post(cf_acme_client *c, const char *url, const char *payload, boo
 		cf_acme_problem p = {0};
 		rc = refused(c, url, &a, &p, e);
 		bool again = p.type != NULL && cf_acme_problem_is(&p, "badNonce") && attempt < BAD_NONCE_TRIES;
-		cf_acme_problem_free(&p);
 		cf_http_answer_clear(&a);
+		if (!again && problem != NULL)
+			*problem = p;
+		else
+			cf_acme_problem_free(&p);
 		if (!again)
 			return rc;
 		cf_err_clear(e);
 	}
+}
+
+static cf_code post(cf_acme_client *c, const char *url, const char *payload, bool use_jwk, size_t max,
+		    cf_http_answer *out, cf_err *e)
+{
+	return post_problem(c, url, payload, use_jwk, max, out, NULL, e);
 }
 
 cf_code cf_acme_client_open(const cf_transport *t, const char *directory_url, const char *ca_file, cf_acme_client **out,
@@ -263,6 +273,41 @@ static cf_code eab_jws(cf_acme_client *c, const cf_acme_newaccount *a, json_t **
 	return *out != NULL ? CF_OK : cf_err_set(e, CF_E_INTERNAL, NULL, "out of memory");
 }
 
+/* Takes the account URL of a newAccount answer as the client's kid. */
+static cf_code take_kid(cf_acme_client *c, const cf_http_answer *ans, cf_err *e)
+{
+	if (ans->location == NULL || strncmp(ans->location, "http", 4) != 0) {
+		char where[512];
+		public_url(c->dir.new_account, where, sizeof(where));
+		return cf_err_set(e, CF_E_REMOTE, where, "the ACME server gave no account URL (Location)");
+	}
+	char *kid = strdup(ans->location);
+	if (kid == NULL)
+		return cf_err_set(e, CF_E_INTERNAL, NULL, "out of memory");
+	free(c->kid);
+	c->kid = kid;
+	return CF_OK;
+}
+
+cf_code cf_acme_lookup(cf_acme_client *c, bool *found, cf_err *e)
+{
+	cf_http_answer ans = {0};
+	cf_acme_problem p = {0};
+	*found = false;
+	cf_code rc =
+		post_problem(c, c->dir.new_account, "{\"onlyReturnExisting\":true}", true, OBJECT_MAX, &ans, &p, e);
+	bool none = rc != CF_OK && p.type != NULL && cf_acme_problem_is(&p, "accountDoesNotExist");
+	cf_acme_problem_free(&p);
+	if (none) {
+		cf_err_clear(e);
+		return CF_OK;
+	}
+	if (rc == CF_OK && (rc = take_kid(c, &ans, e)) == CF_OK)
+		*found = true;
+	cf_http_answer_clear(&ans);
+	return rc;
+}
+
 cf_code cf_acme_register(cf_acme_client *c, const cf_acme_newaccount *a, cf_err *e)
 {
 	json_t *p = json_object();
@@ -291,16 +336,7 @@ cf_code cf_acme_register(cf_acme_client *c, const cf_acme_newaccount *a, cf_err 
 	free(payload);
 	if (rc != CF_OK)
 		return rc;
-	if (ans.location == NULL || strncmp(ans.location, "http", 4) != 0) {
-		char where[512];
-		public_url(c->dir.new_account, where, sizeof(where));
-		rc = cf_err_set(e, CF_E_REMOTE, where, "the ACME server gave no account URL (Location)");
-	} else {
-		free(c->kid);
-		c->kid = strdup(ans.location);
-		if (c->kid == NULL)
-			rc = cf_err_set(e, CF_E_INTERNAL, NULL, "out of memory");
-	}
+	rc = take_kid(c, &ans, e);
 	cf_http_answer_clear(&ans);
 	return rc;
 }

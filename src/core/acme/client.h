@@ -46,6 +46,9 @@ typedef struct cf_acme_newaccount {
 	size_t eab_mac_len;
 } cf_acme_newaccount;
 cf_code cf_acme_register(cf_acme_client *c, const cf_acme_newaccount *a, cf_err *e);
+/* Looks up the CA's account for the key in use (newAccount with onlyReturnExisting): *found, and
+ * its URL as the client's kid when found. */
+cf_code cf_acme_lookup(cf_acme_client *c, bool *found, cf_err *e);
 /* Rolls the account over to new_key (§7.3.5); the client signs with it afterwards. */
 cf_code cf_acme_key_change(cf_acme_client *c, const cf_key *new_key, cf_err *e);
 

@@ -1,0 +1,141 @@
+/* acme account add|list|rollover */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/acme/account.h"
+#include "net_transport.h"
+#include "util/clock.h"
+#include "util/secret.h"
+
+#define HMAC_FILE_MAX 4096
+
+/* The account as JSON (never its keys). */
+static json_t *account_json(const cf_acmeaccount *a)
+{
+	char created[32], rolled[32];
+	cf_time_rfc3339(a->created, created);
+	cf_time_rfc3339(a->rolled, rolled);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?}", "name", a->name, "directory", a->directory,
+			 "email", a->email, "kid", a->kid, "ca_file", a->ca_file, "terms", a->terms, "eab_kid",
+			 a->eab_kid, "created", created, "rolled", a->rolled ? rolled : NULL);
+}
+
+/* The MAC key: the first line of path, without spaces around it (*out: a secret, caller frees).
+ * 0 or an exit code after printing. */
+static int read_hmac(cli *c, const char *path, char **out)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int rc = cli_read(c, path, HMAC_FILE_MAX, &buf, &len);
+	if (rc != 0)
+		return rc;
+	char *s = (char *)buf;
+	s[len] = '\0';
+	s += strspn(s, " \t\r\n");
+	size_t n = strcspn(s, " \t\r\n");
+	*out = strndup(s, n);
+	cf_secret_wipe(buf, len);
+	free(buf);
+	if (*out == NULL || n == 0) {
+		cf_err e = {0};
+		cf_secret_free(*out);
+		*out = NULL;
+		cf_err_set(&e, CF_E_INPUT, path, "no MAC key in the file");
+		return cli_fail(c, &e);
+	}
+	return 0;
+}
+
+int cmd_acme_account_add(cli *c, int argc, char **argv)
+{
+	cf_err e = {0};
+	int i = cli_parse(c, argc, argv);
+	if (i < 0)
+		return 2;
+	const char *name = argv[i];
+	cli_audit_object(c, "%s", name);
+	if ((cli_val(c, "eab-kid") == NULL) != (cli_val(c, "eab-hmac-file") == NULL))
+		return cli_usage(c);
+	int rc = cli_store(c, false);
+	if (rc != 0)
+		return rc;
+	char *hmac = NULL;
+	if (cli_val(c, "eab-hmac-file") != NULL && (rc = read_hmac(c, cli_val(c, "eab-hmac-file"), &hmac)) != 0)
+		return rc;
+	cf_acme_account_spec spec = {.name = name,
+				     .directory = cli_val(c, "directory"),
+				     .email = cli_val(c, "email"),
+				     .agree_tos = cli_val(c, "agree-tos") != NULL,
+				     .ca_file = cli_val(c, "ca-file"),
+				     .key = cli_val(c, "key"),
+				     .eab_kid = cli_val(c, "eab-kid"),
+				     .eab_hmac = hmac};
+	cf_acmeaccount a = {0};
+	if (cf_acme_account_add(c->st, cf_net_transport(), &c->actor, &spec, &a, &e) != CF_OK)
+		rc = cli_fail(c, &e);
+	else {
+		c->audit_action = NULL; /* recorded with the change */
+		if (c->json)
+			cli_json(account_json(&a));
+		else
+			printf("ACME account %s added at %s: %s\n", cli_text(a.name), cli_text(a.directory),
+			       cli_text(a.kid));
+	}
+	cf_acmeaccount_free(&a);
+	cf_secret_free(hmac);
+	return rc;
+}
+
+int cmd_acme_account_list(cli *c, int argc, char **argv)
+{
+	cf_err e = {0};
+	cf_acmeaccount *v = NULL;
+	size_t n = 0;
+	if (cli_parse(c, argc, argv) < 0)
+		return 2;
+	int rc = cli_store(c, false);
+	if (rc != 0)
+		return rc;
+	if (cf_store_acme_account_list(c->st, &v, &n, &e) != CF_OK)
+		return cli_fail(c, &e);
+	json_t *items = c->json ? json_array() : NULL;
+	if (!c->json)
+		printf("%-24s %-40s %-28s %s\n", "NAME", "DIRECTORY", "EMAIL", "ACCOUNT URL");
+	for (size_t k = 0; k < n; k++) {
+		if (c->json)
+			json_array_append_new(items, account_json(&v[k]));
+		else
+			printf("%-24s %-40s %-28s %s\n", cli_text(v[k].name), cli_text(v[k].directory),
+			       v[k].email[0] ? cli_text(v[k].email) : "-", cli_text(v[k].kid));
+		cf_acmeaccount_free(&v[k]);
+	}
+	free(v);
+	if (c->json)
+		cli_json(json_pack("{s:o}", "items", items));
+	return 0;
+}
+
+int cmd_acme_account_rollover(cli *c, int argc, char **argv)
+{
+	cf_err e = {0};
+	int i = cli_parse(c, argc, argv);
+	if (i < 0)
+		return 2;
+	const char *name = argv[i];
+	cli_audit_object(c, "%s", name);
+	int rc = cli_store(c, false);
+	if (rc != 0)
+		return rc;
+	bool recovered = false;
+	if (cf_acme_account_rollover(c->st, cf_net_transport(), &c->actor, name, &recovered, &e) != CF_OK)
+		return cli_fail(c, &e);
+	c->audit_action = NULL; /* recorded with the change */
+	if (c->json)
+		cli_json(json_pack("{s:s, s:b}", "name", name, "recovered", recovered));
+	else
+		printf("ACME account %s now signs with a new key%s\n", cli_text(name),
+		       recovered ? " (an interrupted rollover finished)" : "");
+	return 0;
+}

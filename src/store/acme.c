@@ -1,0 +1,209 @@
+/* The store's ACME accounts and HTTP-01 tokens. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_int.h"
+#include "util/clock.h"
+#include "util/grow.h"
+#include "util/secret.h"
+
+#define D (st->drv)
+
+void cf_acmeaccount_free(cf_acmeaccount *a)
+{
+	if (a == NULL)
+		return;
+	free(a->name);
+	free(a->directory);
+	free(a->ca_file);
+	free(a->email);
+	free(a->terms);
+	free(a->kid);
+	free(a->eab_kid);
+	cf_secret_free(a->key_pem);
+	cf_secret_free(a->next_key_pem);
+	memset(a, 0, sizeof(*a));
+}
+
+#define ACCOUNT_COLS "id, name, directory, ca_file, email, terms, kid, eab_kid, created, rolled"
+
+static void read_account(cf_store *st, cf_stmt *s, cf_acmeaccount *a)
+{
+	a->id = D->col_int(s, 0);
+	a->name = cf_store_dup(D->col_text(s, 1));
+	a->directory = cf_store_dup(D->col_text(s, 2));
+	a->ca_file = cf_store_dup(D->col_text(s, 3));
+	a->email = cf_store_dup(D->col_text(s, 4));
+	a->terms = cf_store_dup(D->col_text(s, 5));
+	a->kid = cf_store_dup(D->col_text(s, 6));
+	a->eab_kid = cf_store_dup(D->col_text(s, 7));
+	a->created = D->col_int(s, 8);
+	a->rolled = D->col_int(s, 9);
+}
+
+cf_code cf_store_acme_account_get(cf_store *st, const char *name, bool with_keys, cf_acmeaccount *out, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc = cf_store_prep(
+		st, "SELECT " ACCOUNT_COLS ", key_pem, next_key_pem FROM acme_accounts WHERE name = $1", &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_text(s, 1, name);
+	int r = D->step(s, e);
+	if (r == 1) {
+		memset(out, 0, sizeof(*out));
+		read_account(st, s, out);
+		if (with_keys) {
+			out->key_pem = cf_store_dup(D->col_text(s, 10));
+			out->next_key_pem = cf_store_dup(D->col_text(s, 11));
+		}
+	}
+	cf_store_release(st, s);
+	if (r == 0)
+		return cf_err_set(e, CF_E_NOTFOUND, name, "no such ACME account");
+	return r == 1 ? CF_OK : (e ? e->code : CF_E_INTERNAL);
+}
+
+cf_code cf_store_acme_account_list(cf_store *st, cf_acmeaccount **v, size_t *n, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	*v = NULL;
+	*n = 0;
+	cf_code rc = cf_store_prep(st, "SELECT " ACCOUNT_COLS " FROM acme_accounts ORDER BY name", &s, e);
+	if (rc != CF_OK)
+		return rc;
+	size_t cap = 0;
+	int r;
+	while ((r = D->step(s, e)) == 1) {
+		if (cf_grow(v, &cap, *n, sizeof(**v)) != 0) {
+			r = -1;
+			cf_err_set(e, CF_E_INTERNAL, "store", "out of memory");
+			break;
+		}
+		memset(&(*v)[*n], 0, sizeof(**v));
+		read_account(st, s, &(*v)[(*n)++]);
+	}
+	cf_store_release(st, s);
+	if (r < 0) {
+		for (size_t i = 0; i < *n; i++)
+			cf_acmeaccount_free(&(*v)[i]);
+		free(*v);
+		*v = NULL;
+		*n = 0;
+		return e ? e->code : CF_E_INTERNAL;
+	}
+	return CF_OK;
+}
+
+cf_code cf_store_acme_account_add(cf_store *st, cf_acmeaccount *a, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc = cf_store_prep(st,
+				   "INSERT INTO acme_accounts (name, directory, ca_file, email, terms, kid, key_pem,"
+				   " eab_kid, created) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+				   &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_text(s, 1, a->name);
+	D->bind_text(s, 2, a->directory);
+	D->bind_text(s, 3, a->ca_file ? a->ca_file : "");
+	D->bind_text(s, 4, a->email ? a->email : "");
+	D->bind_text(s, 5, a->terms ? a->terms : "");
+	D->bind_text(s, 6, a->kid);
+	D->bind_text(s, 7, a->key_pem);
+	D->bind_text(s, 8, a->eab_kid ? a->eab_kid : "");
+	D->bind_int(s, 9, a->created);
+	int r = D->step(s, e);
+	if (r == 1)
+		a->id = D->col_int(s, 0);
+	cf_store_release(st, s);
+	if (r < 0 && e && e->code == CF_E_STATE)
+		return cf_err_set(e, CF_E_STATE, a->name, "an ACME account of that name already exists");
+	return r == 1 ? CF_OK : (e ? e->code : CF_E_INTERNAL);
+}
+
+/* Runs an UPDATE of one account by name ($1), its other parameters bound by the caller's
+ * values: text t2 ($2) and int i3 ($3) when the statement has them. */
+static cf_code account_update(cf_store *st, const char *sql, const char *name, const char *t2, int64_t i3, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc = cf_store_prep(st, sql, &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_text(s, 1, name);
+	if (t2 != NULL)
+		D->bind_text(s, 2, t2);
+	else
+		D->bind_int(s, 2, i3);
+	int64_t changed = 0;
+	rc = cf_store_run_counted(st, s, &changed, e);
+	if (rc == CF_OK && changed == 0)
+		rc = cf_err_set(e, CF_E_NOTFOUND, name, "no such ACME account");
+	return rc;
+}
+
+cf_code cf_store_acme_account_next_key(cf_store *st, const char *name, const char *next_key_pem, cf_err *e)
+{
+	return account_update(st, "UPDATE acme_accounts SET next_key_pem = $2 WHERE name = $1", name, next_key_pem, 0,
+			      e);
+}
+
+cf_code cf_store_acme_account_roll(cf_store *st, const char *name, int64_t at, cf_err *e)
+{
+	return account_update(st,
+			      "UPDATE acme_accounts SET key_pem = next_key_pem, next_key_pem = '', rolled = $2"
+			      " WHERE name = $1 AND next_key_pem <> ''",
+			      name, NULL, at, e);
+}
+
+cf_code cf_store_acme_token_get(cf_store *st, const char *token, int64_t now, char **out, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc =
+		cf_store_prep(st, "SELECT key_authorization FROM acme_tokens WHERE token = $1 AND expires > $2", &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_text(s, 1, token);
+	D->bind_int(s, 2, now);
+	int r = D->step(s, e);
+	if (r == 1 && (*out = strdup(D->col_text(s, 0))) == NULL)
+		rc = cf_err_set(e, CF_E_INTERNAL, "store", "out of memory");
+	cf_store_release(st, s);
+	if (r == 0)
+		return cf_err_set(e, CF_E_NOTFOUND, "token", "no such ACME challenge token");
+	return r < 0 ? (e ? e->code : CF_E_INTERNAL) : rc;
+}
+
+cf_code cf_store_acme_token_put(cf_store *st, const char *token, const char *key_authorization, int64_t node_id,
+				const char *purpose, int64_t expires, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc = cf_store_prep(st, "DELETE FROM acme_tokens WHERE token = $1 OR expires <= $2", &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_text(s, 1, token);
+	D->bind_int(s, 2, cf_clock_now());
+	if ((rc = cf_store_run(st, s, e)) != CF_OK ||
+	    (rc = cf_store_prep(st,
+				"INSERT INTO acme_tokens (token, key_authorization, node_id, purpose, expires)"
+				" VALUES ($1, $2, $3, $4, $5)",
+				&s, e)) != CF_OK)
+		return rc;
+	D->bind_text(s, 1, token);
+	D->bind_text(s, 2, key_authorization);
+	D->bind_int(s, 3, node_id);
+	D->bind_text(s, 4, purpose);
+	D->bind_int(s, 5, expires);
+	return cf_store_run(st, s, e);
+}
+
+cf_code cf_store_acme_tokens_drop(cf_store *st, int64_t node_id, const char *purpose, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc = cf_store_prep(st, "DELETE FROM acme_tokens WHERE node_id = $1 AND purpose = $2", &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_int(s, 1, node_id);
+	D->bind_text(s, 2, purpose);
+	return cf_store_run(st, s, e);
+}
