@@ -1,10 +1,14 @@
-/* acme account add|list|rollover */
+/* acme account add|list|rollover, acme order|list|show */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "core/acme/account.h"
+#include "core/acme/order.h"
+#include "core/view/acmejson.h"
+#include "net/challenge_server.h"
 #include "net_transport.h"
 #include "util/clock.h"
 #include "util/secret.h"
@@ -138,4 +142,145 @@ int cmd_acme_account_rollover(cli *c, int argc, char **argv)
 		printf("ACME account %s now signs with a new key%s\n", cli_text(name),
 		       recovered ? " (an interrupted rollover finished)" : "");
 	return 0;
+}
+
+/* ---- acme order, list, show --------------------------------------------------------------------- */
+
+/* The command's own HTTP-01 responder: tokens read from the store on a connection of its own. */
+typedef struct responder {
+	cf_store *st;
+	pthread_mutex_t mu;
+} responder;
+
+static bool responder_lookup(void *ctx, const char *token, char **out)
+{
+	responder *r = ctx;
+	pthread_mutex_lock(&r->mu);
+	bool ok = cf_store_acme_token_get(r->st, token, cf_clock_now(), out, NULL) == CF_OK;
+	pthread_mutex_unlock(&r->mu);
+	return ok;
+}
+
+static void print_note(void *ctx, const char *line)
+{
+	cli *c = ctx;
+	if (!c->json)
+		fprintf(stderr, "%s\n", cli_text(line));
+}
+
+/* Prints an identity's ACME state: JSON, or a few lines. */
+static void print_acme(cli *c, const cf_acmeidentity *r)
+{
+	if (c->json) {
+		cli_json(cf_json_acme(r));
+		return;
+	}
+	char at[32];
+	printf("%s %s: %s (account %s)\n", cli_text(r->node), cli_text(r->purpose), r->state, cli_text(r->account));
+	if (r->staged_sha256[0] != '\0') {
+		cf_time_rfc3339(r->staged_at, at);
+		printf("  staged    %s at %s\n", r->staged_sha256, at);
+	}
+	if (r->last_sign_at != 0) {
+		cf_time_rfc3339(r->last_sign_at, at);
+		printf("  last sign %s %s%s%s\n", at, r->last_sign_status, r->last_sign_error[0] ? ": " : "",
+		       cli_text(r->last_sign_error));
+	}
+	if (r->failures > 0) {
+		cf_time_rfc3339(r->next_try, at);
+		printf("  failures  %lld in a row; next try %s\n", (long long)r->failures, at);
+	}
+}
+
+int cmd_acme_order(cli *c, int argc, char **argv)
+{
+	cf_err e = {0};
+	if (cli_parse(c, argc, argv) < 0)
+		return 2;
+	if (cli_val(c, "profile-required") != NULL && cli_val(c, "profile") == NULL)
+		return cli_usage(c);
+	cli_audit_object(c, "%s %s", cli_val(c, "node"), cli_val(c, "purpose"));
+	cf_hostport listen = {0};
+	if (cli_val(c, "http-listen") != NULL && cf_hostport_parse(cli_val(c, "http-listen"), &listen, &e) != CF_OK) {
+		cf_err_subject(&e, "--http-listen");
+		return cli_fail(c, &e);
+	}
+	int rc = cli_store(c, false);
+	if (rc != 0)
+		return rc;
+	responder resp = {.mu = PTHREAD_MUTEX_INITIALIZER};
+	cf_challenge_server *server = NULL;
+	if (cli_val(c, "http-listen") != NULL &&
+	    (cf_store_open(c->store_path, false, &resp.st, &e) != CF_OK ||
+	     cf_challenge_server_start(&listen, responder_lookup, &resp, &server, &e) != CF_OK)) {
+		cf_store_close(resp.st);
+		return cli_fail(c, &e);
+	}
+	cf_acme_order_spec o = {.node = cli_val(c, "node"),
+				.purpose = cli_val(c, "purpose"),
+				.account = cli_val(c, "account"),
+				.profile = cli_val(c, "profile"),
+				.profile_required = cli_val(c, "profile-required") != NULL,
+				.note = print_note,
+				.ctx = c};
+	cf_acmeidentity r = {0};
+	if (cf_acme_order_run(c->st, cf_net_transport(), &c->actor, &o, &r, &e) != CF_OK)
+		rc = cli_fail(c, &e);
+	else {
+		c->audit_action = NULL; /* recorded with the change */
+		print_acme(c, &r);
+	}
+	cf_challenge_server_stop(server);
+	cf_store_close(resp.st);
+	cf_acmeidentity_free(&r);
+	return rc;
+}
+
+int cmd_acme_list(cli *c, int argc, char **argv)
+{
+	cf_err e = {0};
+	cf_acmeidentity *v = NULL;
+	size_t n = 0;
+	if (cli_parse(c, argc, argv) < 0)
+		return 2;
+	int rc = cli_store(c, false);
+	if (rc != 0)
+		return rc;
+	if (cf_store_acme_identity_list(c->st, &v, &n, &e) != CF_OK)
+		return cli_fail(c, &e);
+	json_t *items = c->json ? json_array() : NULL;
+	if (!c->json)
+		printf("%-32s %-16s %-16s %-9s %s\n", "NODE", "PURPOSE", "ACCOUNT", "STATE", "FAILURES");
+	for (size_t k = 0; k < n; k++) {
+		if (c->json)
+			json_array_append_new(items, cf_json_acme(&v[k]));
+		else
+			printf("%-32s %-16s %-16s %-9s %lld\n", cli_text(v[k].node), cli_text(v[k].purpose),
+			       cli_text(v[k].account), v[k].state, (long long)v[k].failures);
+		cf_acmeidentity_free(&v[k]);
+	}
+	free(v);
+	if (c->json)
+		cli_json(json_pack("{s:o}", "items", items));
+	return 0;
+}
+
+int cmd_acme_show(cli *c, int argc, char **argv)
+{
+	cf_err e = {0};
+	if (cli_parse(c, argc, argv) < 0)
+		return 2;
+	int rc = cli_store(c, false);
+	if (rc != 0)
+		return rc;
+	cf_node n = {0};
+	cf_acmeidentity r = {0};
+	if (cf_store_node_get(c->st, cli_val(c, "node"), &n, &e) != CF_OK ||
+	    cf_store_acme_identity_get(c->st, n.id, cli_val(c, "purpose"), &r, &e) != CF_OK)
+		rc = cli_fail(c, &e);
+	else
+		print_acme(c, &r);
+	cf_acmeidentity_free(&r);
+	cf_node_free(&n);
+	return rc;
 }

@@ -127,6 +127,12 @@ const cli_command cli_commands[] = {
 	  {"eab-hmac-file", "FILE", "external account binding: a file with the CA's MAC key (base64url)", false}}, "--eab-kid and --eab-hmac-file go together", true, NULL},
 	{"acme", "account list", cmd_acme_account_list, "the ACME accounts", "", 0, 0, {{0}}, NULL, false, NULL},
 	{"acme", "account rollover", cmd_acme_account_rollover, "give an ACME account a new key (RFC 8555 key change)", "NAME", 1, 1, {{0}}, NULL, true, NULL},
+	{"acme", "order", cmd_acme_order, "order a certificate for the pending CSR of (node, purpose), made if none, and stage it", "", 0, 0, {NODE, PURPOSE, {"account", "NAME", "the ACME account", true},
+	  {"profile", "NAME", "the CA's certificate profile, when it offers it", false},
+	  {"profile-required", NULL, "fail when the CA does not offer --profile", false},
+	  {"http-listen", "ADDR:PORT", "answer HTTP-01 here while the order runs (else certfleetd --acme-http does)", false}}, "--profile-required needs --profile", true, NULL},
+	{"acme", "list", cmd_acme_list, "every identity's ACME state", "", 0, 0, {{0}}, NULL, false, NULL},
+	{"acme", "show", cmd_acme_show, "one identity's ACME state, its staged certificate decoded", "", 0, 0, {NODE, PURPOSE}, NULL, false, NULL},
 	{"endpoint", "delete", cmd_endpoint_delete, "delete a phone's LSC", "", 0, 0, {NODE, {"device", "NAME", "the phone", true}}, NULL, true, NULL},
 };
 /* clang-format on */

@@ -26,6 +26,26 @@ typedef struct cf_acmeaccount {
 
 void cf_acmeaccount_free(cf_acmeaccount *a);
 
+/* An identity's ACME state (SPEC §7): state is "none", "ordering", "staged", "deployed" or
+ * "stuck"; the texts are "" when unset. */
+typedef struct cf_acmeidentity {
+	int64_t node_id;
+	char *node, *purpose; /* node: its FQDN, when read */
+	int64_t account_id;
+	char *account; /* its name, when read */
+	char *state;
+	bool auto_renew, profile_required;
+	char *profile, *deploy_days, *deploy_time;
+	char *order_url, *replaces;
+	char *staged_pem, *staged_sha256, *alternates; /* alternates: URLs, one a line */
+	int64_t staged_at, renew_at, ari_start, ari_end, ari_checked;
+	int64_t last_sign_at, last_deploy_at;
+	char *last_sign_status, *last_sign_error, *last_deploy_status, *last_deploy_error;
+	int64_t failures, first_failure, next_try;
+} cf_acmeidentity;
+
+void cf_acmeidentity_free(cf_acmeidentity *r);
+
 /* ---- reads ---- */
 
 /* The account of that name (its keys only when with_keys); CF_E_NOTFOUND when there is none. */
@@ -36,7 +56,15 @@ cf_code cf_store_acme_account_list(cf_store *st, cf_acmeaccount **v, size_t *n, 
  * CF_E_NOTFOUND when there is none. */
 cf_code cf_store_acme_token_get(cf_store *st, const char *token, int64_t now, char **out, cf_err *e);
 
+/* The ACME state of (node, purpose); CF_E_NOTFOUND when it has none. */
+cf_code cf_store_acme_identity_get(cf_store *st, int64_t node_id, const char *purpose, cf_acmeidentity *out, cf_err *e);
+/* Every identity with an ACME state, by node and purpose (*v: free each, then v). */
+cf_code cf_store_acme_identity_list(cf_store *st, cf_acmeidentity **v, size_t *n, cf_err *e);
+
 /* ---- writes (inside cf_store_begin/commit) ---- */
+
+/* Writes r whole (insert or replace; node and account names are not written). */
+cf_code cf_store_acme_identity_put(cf_store *st, const cf_acmeidentity *r, cf_err *e);
 
 /* Adds an account (a->id set); CF_E_STATE when the name is taken. */
 cf_code cf_store_acme_account_add(cf_store *st, cf_acmeaccount *a, cf_err *e);

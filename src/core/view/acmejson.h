@@ -1,0 +1,16 @@
+/* The JSON of an identity's ACME state (SPEC §11.4's `acme list` item), shared by the command
+ * line and the daemon. */
+#ifndef CF_ACMEJSON_H
+#define CF_ACMEJSON_H
+
+#include <jansson.h>
+
+#include "store/store.h"
+
+/* {"node","purpose","account","state","auto","renew_at","ari":{"start","end","checked"}|null,
+ *  "staged":CERT|null,"last_sign":{"at","status","error"}|null,"last_deploy":{...}|null,
+ *  "failures","next_try","profile","alternates":[URL...]}; times RFC 3339 or null. NULL when out
+ * of memory. */
+json_t *cf_json_acme(const cf_acmeidentity *r);
+
+#endif
