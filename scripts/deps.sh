@@ -3,7 +3,7 @@
 set -eu
 PKGS="build-essential cmake pkg-config clang clang-format libclang-rt-14-dev openssl libssl-dev libsqlite3-dev sqlite3 \
 libjansson-dev libcmocka-dev libevent-dev python3 python3-aiosmtpd python3-yaml python3-prometheus-client chromium wrk curl libcurl4-openssl-dev libarchive-dev strace \
-postgresql libpq-dev"
+postgresql libpq-dev pebble lego python3-cryptography"
 # Node.js and npm drive the browser tests; use the machine's own when it has them.
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 missing=""
