@@ -172,7 +172,7 @@ static void print_note(void *ctx, const char *line)
 static void print_acme(cli *c, const cf_acmeidentity *r)
 {
 	if (c->json) {
-		cli_json(cf_json_acme(r));
+		cli_json(cf_acmejson_state(r));
 		return;
 	}
 	char at[32];
@@ -253,7 +253,7 @@ int cmd_acme_list(cli *c, int argc, char **argv)
 		printf("%-32s %-16s %-16s %-9s %s\n", "NODE", "PURPOSE", "ACCOUNT", "STATE", "FAILURES");
 	for (size_t k = 0; k < n; k++) {
 		if (c->json)
-			json_array_append_new(items, cf_json_acme(&v[k]));
+			json_array_append_new(items, cf_acmejson_state(&v[k]));
 		else
 			printf("%-32s %-16s %-16s %-9s %lld\n", cli_text(v[k].node), cli_text(v[k].purpose),
 			       cli_text(v[k].account), v[k].state, (long long)v[k].failures);

@@ -12,10 +12,12 @@
 #include "util/b64url.h"
 #include "util/clock.h"
 
-#define DIRECTORY_MAX (64 * 1024)   /* bytes of a directory */
-#define OBJECT_MAX (1024 * 1024)    /* bytes of an order, authorization, problem */
-#define CHAIN_MAX (1024 * 1024)	    /* bytes of a certificate chain */
-#define BAD_NONCE_TRIES 5	    /* a request refused for its nonce is sent again this often */
+#define DIRECTORY_MAX (64 * 1024) /* bytes of a directory */
+#define OBJECT_MAX (1024 * 1024)  /* bytes of an order, authorization, problem */
+#define CHAIN_MAX (1024 * 1024)	  /* bytes of a certificate chain */
+/* tries of a request the CA refuses for its nonce: a CA refusing half the nonces fails one request
+ * in 65,536 */
+#define BAD_NONCE_TRIES 16
 #define RETRY_AFTER_MAX (24 * 3600) /* seconds: longer is read as a day */
 #define JOSE "application/jose+json"
 

@@ -6,6 +6,7 @@
 
 #include "core/view/certjson.h"
 #include "crypto/x509.h"
+#include "util/buf.h"
 #include "util/clock.h"
 
 /* A time as RFC 3339, or null for 0. */
@@ -45,8 +46,16 @@ static json_t *staged(const cf_acmeidentity *r)
 		if (o != NULL && pem != NULL)
 			json_object_set_new(o, "pem", json_string(pem));
 		free(pem);
+		cf_buf chain = {0};
+		for (size_t i = 1; i < n; i++) {
+			char *p = cf_cert_pem(v[i]);
+			if (p != NULL)
+				cf_buf_adds(&chain, p);
+			free(p);
+		}
 		if (o != NULL)
-			json_object_set_new(o, "chain_length", json_integer((json_int_t)n));
+			json_object_set_new(o, "chain_pem", json_string(chain.p != NULL ? chain.p : ""));
+		cf_buf_free(&chain);
 	}
 	cf_facts_free(&row.facts);
 	cf_certs_free(v, n);
@@ -62,7 +71,7 @@ static json_t *last(int64_t at, const char *status, const char *error)
 			 error ? error : "");
 }
 
-json_t *cf_json_acme(const cf_acmeidentity *r)
+json_t *cf_acmejson_state(const cf_acmeidentity *r)
 {
 	json_t *alts = json_array();
 	const char *p = r->alternates != NULL ? r->alternates : "";

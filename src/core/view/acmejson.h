@@ -8,9 +8,9 @@
 #include "store/store.h"
 
 /* {"node","purpose","account","state","auto","renew_at","ari":{"start","end","checked"}|null,
- *  "staged":CERT|null,"last_sign":{"at","status","error"}|null,"last_deploy":{...}|null,
+ *  "staged":CERT (with pem and chain_pem: the CA's chain)|null,"last_sign":{"at","status","error"}|null,"last_deploy":{...}|null,
  *  "failures","next_try","profile","alternates":[URL...]}; times RFC 3339 or null. NULL when out
  * of memory. */
-json_t *cf_json_acme(const cf_acmeidentity *r);
+json_t *cf_acmejson_state(const cf_acmeidentity *r);
 
 #endif

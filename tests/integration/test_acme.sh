@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# ACME against Debian's pebble on loopback (tests/acme/pebble.sh; SPEC §7, §11.4): accounts made,
+# listed, refused (no terms agreed, an http directory, a taken name, a CA whose TLS is not
+# trusted: nothing kept), rolled over (pebble then takes orders signed with the new key only);
+# an order for the pending CSR (made when there is none) answered over HTTP-01 by the command's
+# own responder and staged, checked with openssl (the chain verifies against pebble's roots, the
+# leaf carries the CSR's key and the node's name) while the deployed identity stays as it was; a
+# challenge that fails (no responder) recorded, "stuck" after three failures in a row, and an
+# order that succeeds afterwards resetting them; badNonce on half the requests retried; the audit
+# rows; no private key in any output.
+. "$(dirname "$0")/lib.sh"
+trap 'echo "FAIL: $(basename "$0"): command failed at line $LINENO: $BASH_COMMAND" >&2' ERR
+cd "$T" || exit 1
+PEBBLE=$SRCDIR/tests/acme/pebble.sh
+NODE=ucm1.example.test
+
+# start_pebble DIR [OPTIONS]: a pebble of its own in $T/DIR, stopped at exit; its env sourced.
+start_pebble() {
+	local dir=$T/$1
+	shift
+	"$PEBBLE" start "$dir" "$@" >/dev/null
+	on_exit "'$PEBBLE' stop '$dir' >/dev/null 2>&1"
+	# shellcheck disable=SC1090,SC1091
+	. "$dir/env"
+}
+
+# no_secret WHAT FILE...: no private key in the files.
+no_secret() {
+	local what=$1
+	shift
+	if grep -q "PRIVATE KEY" "$@"; then fail "$what: a private key in the output"; else ok; fi
+}
+
+new_store
+cf node add $NODE --cluster cl1 --product ucm --publisher >/dev/null
+start_pebble pb
+DIR1=$ACME_DIRECTORY CA1=$ACME_CA_FILE HTTP1=127.0.0.1:$ACME_HTTP_PORT
+"$PEBBLE" roots "$T/pb" "$T/roots.pem" >/dev/null
+
+# ---- accounts -----------------------------------------------------------------------------------
+cfx acme account add le --directory "$DIR1" --email admin@example.test --ca-file "$CA1"
+expect_rc "an account without --agree-tos" 2
+cfx acme account add le --directory "http://127.0.0.1:1/dir" --agree-tos --ca-file "$CA1"
+expect_rc "an http directory" 3
+assert_contains "the http directory named" "https://" "$ERR"
+cfx acme account add le --directory "$DIR1" --agree-tos --email admin@example.test
+expect_rc "a directory whose TLS is not trusted (no --ca-file)" 6
+cfx --json acme account list
+assert_eq "nothing kept after the refusals" "$(json 'len(d["items"])' <"$LAST")" 0
+must "account add" --json acme account add le --directory "$DIR1" --email admin@example.test --agree-tos --ca-file "$CA1"
+KID=$(json 'd["kid"]' <"$LAST")
+assert_contains "the account URL is pebble's" "${DIR1%/dir}/my-account/" "$KID"
+no_secret "account add" "$LAST"
+cfx acme account add le --directory "$DIR1" --agree-tos --ca-file "$CA1"
+expect_rc "a taken account name" 5
+must "account list" --json acme account list
+assert_eq "one account, its email" "$(json '[(i["name"], i["email"], i["kid"]) for i in d["items"]]' <"$LAST")" \
+	"[[\"le\", \"admin@example.test\", \"$KID\"]]"
+no_secret "account list" "$LAST"
+
+# ---- an order staged ----------------------------------------------------------------------------
+BEFORE=$(cf --json cert show --node $NODE --purpose tomcat | json 'd["sha256"]')
+cfx acme order --node $NODE --purpose tomcat --account nobody --http-listen "$HTTP1"
+expect_rc "an unknown account" 4
+must "order" --json acme order --node $NODE --purpose tomcat --account le --http-listen "$HTTP1"
+assert_eq "staged" "$(json 'd["state"] + " " + d["last_sign"]["status"] + " " + str(d["failures"])' <"$LAST")" "staged ok 0"
+json 'd["staged"]["pem"]' <"$LAST" >leaf.pem
+json 'd["staged"]["chain_pem"]' <"$LAST" >chain.pem
+no_secret "order" "$LAST"
+if openssl verify -CAfile roots.pem -untrusted chain.pem leaf.pem >/dev/null 2>&1; then ok; else fail "the staged chain does not verify against pebble's roots"; fi
+assert_contains "the leaf names the node" "DNS:$NODE" "$(openssl x509 -in leaf.pem -noout -ext subjectAltName)"
+cf csr show --node $NODE --purpose tomcat --pem >csr.pem
+assert_eq "the leaf carries the pending CSR's key" "$(openssl x509 -in leaf.pem -noout -pubkey)" \
+	"$(openssl req -in csr.pem -noout -pubkey)"
+assert_eq "the deployed identity is untouched" "$(cf --json cert show --node $NODE --purpose tomcat | json 'd["sha256"]')" "$BEFORE"
+SERIAL=$(openssl x509 -in leaf.pem -noout -serial | cut -d= -f2)
+assert_contains "pebble issued it" '"Status": "Valid"' "$("$PEBBLE" status "$T/pb" "$SERIAL")"
+must "acme list" --json acme list
+assert_eq "acme list" "$(json '[(i["node"], i["purpose"], i["account"], i["state"]) for i in d["items"]]' <"$LAST")" \
+	"[[\"$NODE\", \"tomcat\", \"le\", \"staged\"]]"
+
+# ---- a challenge that fails, three times: stuck; then an order that succeeds -------------------
+for n in 1 2 3; do
+	cfx acme order --node $NODE --purpose tomcat --account le
+	expect_rc "order $n without a responder" 6
+	assert_contains "order $n: the validation failed" "could not validate" "$ERR"
+	assert_eq "order $n: one line" "$(printf '%s\n' "$ERR" | grep -c '^certfleet:')" 1
+done
+must "show after three failures" --json acme show --node $NODE --purpose tomcat
+assert_eq "stuck after three failures" "$(json 'd["state"] + " " + str(d["failures"]) + " " + d["last_sign"]["status"]' <"$LAST")" "stuck 3 failed"
+assert_contains "the failure kept" "could not validate" "$(json 'd["last_sign"]["error"]' <"$LAST")"
+assert_eq "the staged certificate is kept through the failures" "$(json 'd["staged"]["sha256"]' <"$LAST")" \
+	"$(openssl x509 -in leaf.pem -outform DER | sha256sum | cut -d' ' -f1)"
+must "order after being stuck" --json acme order --node $NODE --purpose tomcat --account le --http-listen "$HTTP1"
+assert_eq "staged again, failures reset" "$(json 'd["state"] + " " + str(d["failures"])' <"$LAST")" "staged 0"
+
+# ---- rollover: pebble takes the new key only -------------------------------------------------------
+must "rollover" --json acme account rollover le
+assert_eq "rollover: the account URL stays" "$(cf --json acme account list | json 'd["items"][0]["kid"]')" "$KID"
+must "order signed with the new key" acme order --node $NODE --purpose tomcat --account le --http-listen "$HTTP1"
+
+# ---- the audit log ---------------------------------------------------------------------------------
+cf audit --limit 50 >audit.txt
+for action in "acme account add \[le\] ok" "acme account rollover \[le\] ok" "acme order \[$NODE tomcat\] ok" \
+	"acme order \[$NODE tomcat\].*could not validate"; do
+	if grep -q "$action" audit.txt; then ok; else fail "no audit row $action"; fi
+done
+
+# ---- badNonce on half the requests -------------------------------------------------------------------
+start_pebble pb50 --nonce-reject 50
+must "account add with badNonce at 50 %" acme account add le50 --directory "$ACME_DIRECTORY" --agree-tos --ca-file "$ACME_CA_FILE"
+for n in 1 2 3; do
+	must "order $n with badNonce at 50 %" acme order --node $NODE --purpose tomcat --account le50 \
+		--http-listen "127.0.0.1:$ACME_HTTP_PORT"
+done
+
+finish
