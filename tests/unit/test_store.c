@@ -240,7 +240,8 @@ static void test_trust_unique(void **state)
 		 "DROP INDEX certificates_trust;"
 		 " CREATE TEMP TABLE cert_copy AS SELECT * FROM certificates WHERE id = %lld;"
 		 " UPDATE cert_copy SET id = (SELECT max(id) + 1 FROM certificates);"
-		 " INSERT INTO certificates SELECT * FROM cert_copy; DROP TABLE jobs;"
+		 " INSERT INTO certificates SELECT * FROM cert_copy; DROP TABLE jobs; DROP TABLE acme_identities; DROP "
+		 "TABLE acme_tokens; DROP TABLE acme_accounts;"
 		 " UPDATE schema_version SET version = 9",
 		 (long long)first);
 	raw_exec(f->target, sql);
@@ -1615,12 +1616,13 @@ static void test_cert_lists_migrated(void **state)
 	int64_t plain = insert(f, f->sub_id, CF_IDENTITY, "tomcat", "ucm-sub.example.com", 30, NULL);
 	cf_store_close(f->st);
 	f->st = NULL;
-	char sql[512];
+	char sql[1024];
 	/* items joined by a line feed (written into the literal as itself: both engines take it) */
 	snprintf(sql, sizeof(sql),
 		 "UPDATE certificates SET san = 'URI:file:\\\\server\\new\nDNS:a\\nb.example.com',"
 		 " crl_dp = 'http://crl.example.com/a\\b', eku_other = '1.2.3' WHERE id = %lld;"
-		 " DROP INDEX certificates_trust; DROP TABLE jobs; UPDATE schema_version SET version = 8",
+		 " DROP INDEX certificates_trust; DROP TABLE jobs; DROP TABLE acme_identities; DROP TABLE acme_tokens; "
+		 "DROP TABLE acme_accounts; UPDATE schema_version SET version = 8",
 		 (long long)id);
 	raw_exec(f->target, sql);
 
@@ -2104,7 +2106,7 @@ static void test_jobs_tick(void **state)
 	cf_store *b = NULL;
 	cf_job j = {0};
 	int64_t now = 1795305600, wake = 0; /* 2026-11-22T00:00:00Z */
-	cf_transport net = {0}; /* no mail set up: a pass sends nothing */
+	cf_transport net = {0};		    /* no mail set up: a pass sends nothing */
 	cf_jobs_env ea = {.holder = "A", .transport = &net, .log = count_passes};
 	cf_jobs_env eb = {.holder = "B", .transport = &net, .log = count_passes};
 	assert_int_equal(cf_store_open(f->target, false, &b, &e), CF_OK);
