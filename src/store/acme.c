@@ -156,6 +156,11 @@ cf_code cf_store_acme_account_roll(cf_store *st, const char *name, int64_t at, c
 			      name, NULL, at, e);
 }
 
+cf_code cf_store_acme_account_set_kid(cf_store *st, const char *name, const char *kid, cf_err *e)
+{
+	return account_update(st, "UPDATE acme_accounts SET kid = $2 WHERE name = $1", name, kid, 0, e);
+}
+
 cf_code cf_store_acme_token_get(cf_store *st, const char *token, int64_t now, char **out, cf_err *e)
 {
 	cf_stmt *s = NULL;

@@ -72,6 +72,8 @@ cf_code cf_store_acme_account_add(cf_store *st, cf_acmeaccount *a, cf_err *e);
  * (key_pem = next_key_pem, rolled = at) once the CA took it. */
 cf_code cf_store_acme_account_next_key(cf_store *st, const char *name, const char *next_key_pem, cf_err *e);
 cf_code cf_store_acme_account_roll(cf_store *st, const char *name, int64_t at, cf_err *e);
+/* The account's URL at the CA (after the CA made it again for the same key). */
+cf_code cf_store_acme_account_set_kid(cf_store *st, const char *name, const char *kid, cf_err *e);
 /* Keeps a token's key authorization until expires for (node, purpose), replacing one of the
  * same token; drops every expired token. */
 cf_code cf_store_acme_token_put(cf_store *st, const char *token, const char *key_authorization, int64_t node_id,

@@ -6,8 +6,9 @@
 # own responder and staged, checked with openssl (the chain verifies against pebble's roots, the
 # leaf carries the CSR's key and the node's name) while the deployed identity stays as it was; a
 # challenge that fails (no responder) recorded, "stuck" after three failures in a row, and an
-# order that succeeds afterwards resetting them; badNonce on half the requests retried; the audit
-# rows; no private key in any output.
+# order that succeeds afterwards resetting them; the CA down (an order fails in one line), then back
+# with its state reset (the account registered again with its key, the order goes through);
+# badNonce on half the requests retried; the audit rows; no private key in any output.
 . "$(dirname "$0")/lib.sh"
 trap 'echo "FAIL: $(basename "$0"): command failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 cd "$T" || exit 1
@@ -99,9 +100,21 @@ must "rollover" --json acme account rollover le
 assert_eq "rollover: the account URL stays" "$(cf --json acme account list | json 'd["items"][0]["kid"]')" "$KID"
 must "order signed with the new key" acme order --node $NODE --purpose tomcat --account le --http-listen "$HTTP1"
 
+# ---- the CA down, then back (with its state reset, as pebble's is): used again without help ----------
+"$PEBBLE" pause "$T/pb"
+cfx acme order --node $NODE --purpose tomcat --account le --http-listen "$HTTP1"
+expect_rc "an order while the CA is down" 6
+assert_eq "the CA down: one line" "$(printf '%s\n' "$ERR" | grep -c .)" 1
+assert_eq "the CA down: a failure" "failed 1" "$(cf --json acme show --node $NODE --purpose tomcat | json 'd["last_sign"]["status"] + " " + str(d["failures"])')"
+"$PEBBLE" resume "$T/pb" >/dev/null
+must "an order once the CA is back" --json acme order --node $NODE --purpose tomcat --account le --http-listen "$HTTP1"
+assert_eq "the CA back: staged, failures reset" "$(json 'd["state"] + " " + str(d["failures"])' <"$LAST")" "staged 0"
+NEWKID=$(cf --json acme account list | json 'd["items"][0]["kid"]')
+if [ "$NEWKID" != "$KID" ] && [[ $NEWKID == "${DIR1%/dir}/my-account/"* ]]; then ok; else fail "the account's new URL kept: $NEWKID"; fi
+
 # ---- the audit log ---------------------------------------------------------------------------------
 cf audit --limit 50 >audit.txt
-for action in "acme account add \[le\] ok" "acme account rollover \[le\] ok" "acme order \[$NODE tomcat\] ok" \
+for action in "acme account add \[le\] ok" "acme account rollover \[le\] ok" "acme account register \[le\] ok" "acme order \[$NODE tomcat\] ok" \
 	"acme order \[$NODE tomcat\].*could not validate"; do
 	if grep -q "$action" audit.txt; then ok; else fail "no audit row $action"; fi
 done

@@ -263,3 +263,26 @@ out:
 	cf_acme_client_free(c);
 	return rc;
 }
+
+static cf_code kid_once(cf_store *st, const cf_audit_actor *a, const char *name, const char *kid, cf_err *e)
+{
+	cf_code rc = cf_store_begin(st, e);
+	if (rc != CF_OK)
+		return rc;
+	rc = cf_store_acme_account_set_kid(st, name, kid, e);
+	if (rc == CF_OK)
+		cf_store_audit_pending(st, a->account, a->client, "acme account register", name);
+	return finish(st, rc, e);
+}
+
+cf_code cf_acme_account_reregister(cf_store *st, const cf_audit_actor *a, cf_acme_client *c, const cf_acmeaccount *acct,
+				   cf_err *e)
+{
+	/* the terms were agreed to when the account was made; the CA's binding key is not kept, so
+	 * a CA that requires one needs the account added again */
+	cf_acme_newaccount na = {.email = acct->email[0] ? acct->email : NULL, .agree_tos = true};
+	cf_code rc = cf_acme_register(c, &na, e);
+	if (rc == CF_OK)
+		CF_STORE_WRITE(st, e, rc, kid_once(st, a, acct->name, cf_acme_client_kid(c), e));
+	return rc;
+}

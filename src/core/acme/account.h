@@ -36,6 +36,11 @@ cf_code cf_acme_account_add(cf_store *st, const cf_transport *t, const cf_audit_
  * finished first (*recovered: the CA already had the kept next key). */
 cf_code cf_acme_account_rollover(cf_store *st, const cf_transport *t, const cf_audit_actor *a, const char *name,
 				 bool *recovered, cf_err *e);
+/* Registers the account again with its own key, at a CA that no longer knows it (a CA whose
+ * state was reset answers accountDoesNotExist), and keeps the URL it gives; c signs with it
+ * afterwards. Audited as "acme account register". */
+cf_code cf_acme_account_reregister(cf_store *st, const cf_audit_actor *a, cf_acme_client *c, const cf_acmeaccount *acct,
+				   cf_err *e);
 /* The account's key and an open client using it (free both); the account row in *acct (keys
  * cleared). */
 cf_code cf_acme_account_open(cf_store *st, const cf_transport *t, const char *name, cf_acmeaccount *acct, cf_key **key,

@@ -31,6 +31,7 @@ struct cf_acme_client {
 	const char *alg;
 	char *jwk; /* the key's public JWK */
 	char *kid;
+	char refused[64]; /* the ACME error name of the CA's last refusal ("" when none) */
 };
 
 /* url without credentials, for messages. */
@@ -93,7 +94,10 @@ static cf_code refused(cf_acme_client *c, const char *url, const cf_http_answer 
 {
 	char where[512], line[768];
 	public_url(url, where, sizeof(where));
+	c->refused[0] = '\0';
 	if (cf_acme_problem_parse(ans->body, ans->len, p)) {
+		const char *name = strrchr(p->type, ':');
+		snprintf(c->refused, sizeof(c->refused), "%s", name != NULL ? name + 1 : p->type);
 		cf_acme_problem_line(p, line, sizeof(line));
 		cf_err_set(e, CF_E_REMOTE, where, "the ACME server refused: %s (HTTP %ld)", line, ans->status);
 	} else
@@ -103,7 +107,6 @@ static cf_code refused(cf_acme_client *c, const char *url, const cf_http_answer 
 	int after = cf_acme_retry_after(ans->retry_after, cf_clock_now());
 	if (after > 0)
 		cf_err_retry_after(e, after);
-	(void)c;
 	return CF_E_REMOTE;
 }
 
@@ -222,6 +225,11 @@ void cf_acme_client_free(cf_acme_client *c)
 const cf_acme_directory *cf_acme_client_directory(const cf_acme_client *c)
 {
 	return &c->dir;
+}
+
+bool cf_acme_client_refused_for(const cf_acme_client *c, const char *name)
+{
+	return strcmp(c->refused, name) == 0;
 }
 
 const char *cf_acme_client_kid(const cf_acme_client *c)

@@ -32,6 +32,8 @@ void cf_acme_client_free(cf_acme_client *c);
 const cf_acme_directory *cf_acme_client_directory(const cf_acme_client *c);
 /* The account requests are signed for: its key (borrowed) and its URL (kid; NULL until known). */
 cf_code cf_acme_client_use(cf_acme_client *c, const cf_key *key, const char *kid, cf_err *e);
+/* Whether the CA's last refusal was the ACME error name ("accountDoesNotExist", ...). */
+bool cf_acme_client_refused_for(const cf_acme_client *c, const char *name);
 /* The account URL in use (NULL: none yet). */
 const char *cf_acme_client_kid(const cf_acme_client *c);
 

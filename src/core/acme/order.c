@@ -33,6 +33,7 @@ typedef struct run {
 	cf_store *st;
 	const cf_acme_order_spec *o;
 	cf_node node;
+	int64_t account_id;
 	cf_acmeaccount acct;
 	cf_key *account_key;
 	cf_acme_client *c;
@@ -238,7 +239,7 @@ static cf_code current(run *r, cf_acmeidentity *row, cf_err *e)
 		rc = CF_OK;
 	}
 	if (rc == CF_OK)
-		row->account_id = r->acct.id;
+		row->account_id = r->account_id;
 	return rc;
 }
 
@@ -381,21 +382,33 @@ cf_code cf_acme_order_run(cf_store *st, const cf_transport *t, const cf_audit_ac
 	char *pem = NULL;
 	cf_strv alternates = {0};
 	cf_facts leaf = {0};
-	bool ordered = false;
+	/* from here on a failure is the identity's, counted: the node and the account exist */
+	cf_acmeaccount known = {0};
 	cf_code rc = cf_store_node_get(st, o->node, &r.node, e);
+	if (rc == CF_OK && (rc = cf_store_acme_account_get(st, o->account, false, &known, e)) == CF_OK)
+		r.account_id = known.id;
+	cf_acmeaccount_free(&known);
+	bool counted = rc == CF_OK;
 	if (rc == CF_OK)
 		rc = cf_acme_account_open(st, t, o->account, &r.acct, &r.account_key, &r.c, e);
 	if (rc == CF_OK)
 		rc = load_csr(&r, e);
-	if (rc == CF_OK) {
-		ordered = true;
+	if (rc == CF_OK)
 		rc = order_steps(&r, &pem, &alternates, e);
+	if (rc != CF_OK && r.c != NULL && cf_acme_client_refused_for(r.c, "accountDoesNotExist")) {
+		/* a CA whose state was reset: the account made again with its key, the order once more */
+		note(&r, "the CA no longer knows account %s: registering it again", o->account);
+		cf_err_clear(e);
+		free(r.order_url);
+		r.order_url = NULL;
+		if ((rc = cf_acme_account_reregister(st, a, r.c, &r.acct, e)) == CF_OK)
+			rc = order_steps(&r, &pem, &alternates, e);
 	}
 	if (rc == CF_OK)
 		rc = check_chain(&r, pem, &leaf, e);
 	if (rc == CF_OK)
 		CF_STORE_WRITE(st, e, rc, stage_once(st, a, &r, pem, &leaf, &alternates, e));
-	if (rc != CF_OK && ordered && e != NULL) {
+	if (rc != CF_OK && counted && e != NULL) {
 		cf_err why = *e, ignored = {0};
 		cf_code frc;
 		CF_STORE_WRITE(st, &ignored, frc, failed_once(st, &r, &why, &ignored));
