@@ -250,6 +250,36 @@ static void test_port_zero(void **state)
 	assert_true(port > 0 && port < 65536);
 	int fd = dial(port); /* really listening there */
 	close(fd);
+
+	/* IPv6 loopback, when this host has it */
+	int probe = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in6 sa = {.sin6_family = AF_INET6, .sin6_addr = in6addr_loopback};
+	bool v6 = probe >= 0 && bind(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	if (probe >= 0)
+		close(probe);
+	if (!v6)
+		return;
+	cf_hostport hp = {.host = "::1", .port = "0", .ip = true};
+	cf_challenge_server *s = NULL;
+	cf_err e = {0};
+	if (cf_challenge_server_start(&hp, lookup, NULL, &s, &e) != CF_OK)
+		fail_msg("%s: %s", e.subject, e.message);
+	fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	sa.sin6_port = htons((uint16_t)cf_challenge_server_port(s));
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	reply r = exchange_on(fd, "GET " PATH TOKEN " HTTP/1.1\r\n\r\n", strlen("GET " PATH TOKEN " HTTP/1.1\r\n\r\n"));
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.body, KEYAUTH);
+	free(r.body);
+	/* the same port again: in use, the address named as given, brackets and all */
+	char where[64];
+	snprintf(hp.port, sizeof(hp.port), "%d", cf_challenge_server_port(s));
+	snprintf(where, sizeof(where), "[::1]:%s", hp.port);
+	cf_challenge_server *again = NULL;
+	assert_int_equal(cf_challenge_server_start(&hp, lookup, NULL, &again, &e), CF_E_REMOTE);
+	assert_null(again);
+	assert_string_equal(e.subject, where);
+	cf_challenge_server_stop(s);
 }
 
 static void test_get_and_head(void **state)
