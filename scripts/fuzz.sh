@@ -5,7 +5,7 @@ set -euo pipefail
 BUILD=${1:-build-fuzz}
 SECONDS_EACH=${2:-60}
 cd "$(dirname "$0")/.."
-mkdir -p tests/fuzz/corpus/{cert,csr,key,names,starttls,http,crl,ocsp,crlidx,jws,acme}
+mkdir -p tests/fuzz/corpus/{cert,csr,key,names,starttls,http,crl,ocsp,crlidx,jws,acme,challenge_request}
 # Seed corpora from real files if empty.
 if [ -z "$(ls -A tests/fuzz/corpus/cert)" ]; then
 	d=$(mktemp -d)
@@ -37,7 +37,10 @@ fi
 # made with openssl (P-256 PEM and DER, RSA-2048, a P-384 key it refuses) and base64url texts.
 # acme: what an ACME server sends; its seeds (tests/fuzz/corpus/acme/) are RFC 8555's example
 # directory, order and authorization, an invalid order with subproblems and a badNonce problem.
-for t in cert csr key names starttls http crl ocsp crlidx jws acme; do
+# challenge_request: the HTTP-01 responder's request parser; its seeds
+# (tests/fuzz/corpus/challenge_request/) are validators' requests (pebble's Go client, Let's
+# Encrypt's) and ones it refuses or answers 404.
+for t in cert csr key names starttls http crl ocsp crlidx jws acme challenge_request; do
 	mkdir -p "$BUILD/corpus/$t"
 	echo "fuzz_$t: ${SECONDS_EACH}s"
 	"$BUILD/tests/fuzz/fuzz_$t" -max_total_time="$SECONDS_EACH" -max_len=65536 -print_final_stats=1 \
