@@ -294,10 +294,7 @@ static int serve(cf_daemon *d, const char *store, const cf_node *node, const cha
 	}
 	d->runner = runner;
 	if (cf_worker_start(base, d, store, CF_WORKER_THREADS, &worker, &e) != CF_OK ||
-	    cf_worker_start(base, d, store,
-			    strcmp(cf_store_engine(d->st), "sqlite") == 0 ? CF_READER_THREADS
-									  : CF_READER_THREADS_SERVER,
-			    &readers, &e) != CF_OK) {
+	    cf_worker_start(base, d, store, CF_READER_THREADS, &readers, &e) != CF_OK) {
 		fprintf(stderr, "certfleetd: %s: %s\n", e.subject, e.message);
 		goto out;
 	}

@@ -15,9 +15,6 @@
 
 #define CF_WORKER_THREADS 4 /* changes handled at once (more wait in the queue) */
 #define CF_READER_THREADS 2 /* the API's reads, in a pool of their own: never behind a change */
-/* ... on a database server: a read waits on the server for part of its time, and other reads use
- * the cores meanwhile (an embedded engine's reads only contend for them) */
-#define CF_READER_THREADS_SERVER 4
 #define CF_WORKER_THREADS_MAX 8
 #define CF_WORKER_QUEUE 64 /* requests waiting in one pool at most: then 503 "busy" */
 
