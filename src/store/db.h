@@ -61,7 +61,7 @@ typedef struct cf_db_driver {
 	 * transaction begins, so that transaction sees what an earlier holder committed. */
 	cf_code (*lock_schema)(cf_db *db, bool on, cf_err *e);
 	/* Outside a transaction, after one that inserted many rows into table: brings what the engine
-	 * plans queries with up to date (PostgreSQL: ANALYZE). NULL when the engine needs nothing. A
+	 * plans queries with up to date (PostgreSQL: VACUUM (ANALYZE)). NULL when the engine needs nothing. A
 	 * failure is ignored: the change is committed. */
 	void (*analyze)(cf_db *db, const char *table);
 	cf_code (*prepare)(cf_db *db, const char *sql, cf_stmt **out, cf_err *e);

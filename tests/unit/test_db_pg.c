@@ -613,8 +613,9 @@ static void test_streaming(void **state)
 
 	/* a page of at most 1,000 rows comes whole: its rows, their NULLs and blobs read by row, the
 	 * connection free for other statements in the middle of it; an error comes before any row */
-	cf_stmt *page = prep_ok(db, "SELECT g, CASE WHEN g % 7 = 0 THEN NULL ELSE decode(lpad(to_hex(g), 4, '0'), 'hex')"
-				    " END FROM generate_series(1, 5000) g ORDER BY g LIMIT $1 OFFSET $2");
+	cf_stmt *page =
+		prep_ok(db, "SELECT g, CASE WHEN g % 7 = 0 THEN NULL ELSE decode(lpad(to_hex(g), 4, '0'), 'hex')"
+			    " END FROM generate_series(1, 5000) g ORDER BY g LIMIT $1 OFFSET $2");
 	D->bind_int(page, 1, 50);
 	D->bind_int(page, 2, 100);
 	n = 100;
@@ -661,6 +662,26 @@ static void test_streaming(void **state)
 	}
 	exec_ok(db, "SELECT 1");
 	assert_int_equal(query_int(db, "SELECT count(*) FROM pg_prepared_statements"), 1); /* this query */
+	D->close(db);
+}
+
+/* After a bulk load the driver leaves the table vacuumed and analyzed (statistics, rows visible to
+ * all), so autovacuum does not come to do it beside the first reads. */
+static void test_bulk_load_vacuumed(void **state)
+{
+	(void)state;
+	cf_db *db = open_ok();
+	exec_ok(db, "DROP TABLE IF EXISTS bulk");
+	exec_ok(db, "CREATE TABLE bulk (id BIGINT PRIMARY KEY, v TEXT NOT NULL)");
+	exec_ok(db, "INSERT INTO bulk SELECT g, repeat('x', 50) FROM generate_series(1, 5000) g");
+	assert_int_equal(query_int(db, "SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'bulk' AND"
+				       " last_vacuum IS NULL AND last_analyze IS NULL"),
+			 1);
+	D->analyze(db, "bulk");
+	assert_int_equal(query_int(db, "SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'bulk' AND"
+				       " last_vacuum IS NOT NULL AND last_analyze IS NOT NULL"),
+			 1);
+	exec_ok(db, "DROP TABLE bulk");
 	D->close(db);
 }
 
@@ -788,11 +809,17 @@ static void test_connection_lost(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_claims),		cmocka_unit_test(test_open_errors),
-		cmocka_unit_test(test_values),		cmocka_unit_test(test_changes_and_binds),
-		cmocka_unit_test(test_constraint),	cmocka_unit_test(test_not_utf8),
-		cmocka_unit_test(test_transactions),	cmocka_unit_test(test_collisions),
-		cmocka_unit_test(test_change_feed),	cmocka_unit_test(test_streaming),
+		cmocka_unit_test(test_claims),
+		cmocka_unit_test(test_open_errors),
+		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_changes_and_binds),
+		cmocka_unit_test(test_constraint),
+		cmocka_unit_test(test_not_utf8),
+		cmocka_unit_test(test_transactions),
+		cmocka_unit_test(test_collisions),
+		cmocka_unit_test(test_change_feed),
+		cmocka_unit_test(test_streaming),
+		cmocka_unit_test(test_bulk_load_vacuumed),
 		cmocka_unit_test(test_connection_lost),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
