@@ -1,4 +1,4 @@
-/* acme account add|list|rollover, acme order|list|show */
+/* acme account add|list|rollover, acme order|list|show|deploy */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,8 +6,10 @@
 
 #include "cli/cli.h"
 #include "core/acme/account.h"
+#include "core/acme/deploy.h"
 #include "core/acme/order.h"
 #include "core/view/acmejson.h"
+#include "core/view/certjson.h"
 #include "net/challenge_server.h"
 #include "net_transport.h"
 #include "util/clock.h"
@@ -293,4 +295,44 @@ int cmd_acme_show(cli *c, int argc, char **argv)
 	cf_acmeidentity_free(&r);
 	cf_node_free(&n);
 	return rc;
+}
+
+int cmd_acme_deploy(cli *c, int argc, char **argv)
+{
+	cf_err e = {0};
+	if (cli_parse(c, argc, argv) < 0)
+		return 2;
+	cli_audit_object(c, "%s %s", cli_val(c, "node"), cli_val(c, "purpose"));
+	int rc = store_for_steps(c);
+	if (rc != 0)
+		return rc;
+	cf_acme_deployed d = {0};
+	cf_code got =
+		cf_acme_deploy(c->st, cf_net_transport(), &c->actor, cli_val(c, "node"), cli_val(c, "purpose"), &d, &e);
+	if (got != CF_OK && d.targets.n == 0) {
+		cf_acme_deployed_free(&d);
+		return cli_fail(c, &e);
+	}
+	if (c->json) {
+		json_t *o = json_pack("{s:s, s:b, s:I}", "sha256", d.sha256, "already", d.already, "chain_added",
+				      (json_int_t)d.chain_added);
+		cf_json_outcome(o, &d.upload);
+		if (d.targets.n > 0)
+			json_object_set_new(o, "deploy", cf_json_deploy(&d.targets));
+		cli_json(o);
+	} else {
+		printf("deployed %s on %s %s%s\n", d.sha256, cli_text(cli_val(c, "node")),
+		       cli_text(cli_val(c, "purpose")), d.already ? " (it was already the identity)" : "");
+		if (d.chain_added > 0)
+			printf("added %zu CA certificate(s) of the chain to the trust store\n", d.chain_added);
+		cli_print_outcome(&d.upload);
+		for (size_t i = 0; i < d.targets.n; i++)
+			printf("deploy target %s: %zu file(s) written%s\n", cli_text(d.targets.v[i].purpose),
+			       d.targets.v[i].files.n, d.targets.v[i].reload_status == 0 ? ", reloaded" : "");
+	}
+	c->audit_action = NULL; /* recorded with the change */
+	cf_acme_deployed_free(&d);
+	if (got != CF_OK) /* the identity is deployed; a reload failed */
+		return cli_fail(c, &e);
+	return 0;
 }

@@ -131,6 +131,7 @@ const cli_command cli_commands[] = {
 	  {"profile", "NAME", "the CA's certificate profile, when it offers it", false},
 	  {"profile-required", NULL, "fail when the CA does not offer --profile", false},
 	  {"http-listen", "ADDR:PORT", "answer HTTP-01 here while the order runs (else certfleetd --acme-http does)", false}}, "--profile-required needs --profile", true, NULL},
+	{"acme", "deploy", cmd_acme_deploy, "install the staged ACME certificate (every node in scope), its CA chain in the trust store, then the deploy targets", "", 0, 0, {NODE, PURPOSE}, NULL, true, NULL},
 	{"acme", "list", cmd_acme_list, "every identity's ACME state", "", 0, 0, {{0}}, NULL, false, NULL},
 	{"acme", "show", cmd_acme_show, "one identity's ACME state, its staged certificate decoded", "", 0, 0, {NODE, PURPOSE}, NULL, false, NULL},
 	{"endpoint", "delete", cmd_endpoint_delete, "delete a phone's LSC", "", 0, 0, {NODE, {"device", "NAME", "the phone", true}}, NULL, true, NULL},

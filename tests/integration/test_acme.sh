@@ -112,12 +112,29 @@ assert_eq "the CA back: staged, failures reset" "$(json 'd["state"] + " " + str(
 NEWKID=$(cf --json acme account list | json 'd["items"][0]["kid"]')
 if [ "$NEWKID" != "$KID" ] && [[ $NEWKID == "${DIR1%/dir}/my-account/"* ]]; then ok; else fail "the account's new URL kept: $NEWKID"; fi
 
+# ---- deploy: the chain into tomcat-trust, the upload rules, the identity replaced -----------------------
+STAGED=$(cf --json acme show --node $NODE --purpose tomcat | json 'd["staged"]["sha256"]')
+must "deploy" --json acme deploy --node $NODE --purpose tomcat
+assert_eq "deploy: the staged certificate" "$STAGED" "$(json 'd["sha256"]' <"$LAST")"
+assert_eq "deploy: pebble's intermediate added to tomcat-trust" 1 "$(json 'd["chain_added"]' <"$LAST")"
+assert_eq "deploy: the identity is the staged certificate" "$STAGED" \
+	"$(cf --json cert show --node $NODE --purpose tomcat | json 'd["sha256"]')"
+assert_contains "deploy: the intermediate in tomcat-trust" "Pebble Intermediate CA" \
+	"$(cf cert list --node $NODE --store tomcat-trust)"
+must "show after deploy" --json acme show --node $NODE --purpose tomcat
+assert_eq "deployed, nothing staged" "deployed None ok" \
+	"$(json 'd["state"] + " " + str(d["staged"]) + " " + d["last_deploy"]["status"]' <"$LAST")"
+cfx acme deploy --node $NODE --purpose tomcat
+expect_rc "a deploy with nothing staged" 5
+assert_contains "nothing staged: said" "no ACME certificate is staged" "$ERR"
+
 # ---- the audit log: one row a change, the refusals with their reason ---------------------------------
 cf audit --limit 100 >audit.txt
 for action in "acme account add \[le\] ok" "acme account rollover \[le\] ok" "acme account register \[le\] ok"; do
 	assert_eq "one audit row: $action" 1 "$(grep -c "$action" audit.txt)"
 done
 assert_eq "an audit row per order staged" 4 "$(grep -c "acme order \[$NODE tomcat\] ok" audit.txt)"
+assert_eq "one audit row per deploy" 1 "$(grep -c "acme deploy \[$NODE tomcat\] ok" audit.txt)"
 assert_eq "an audit row per order refused (the unknown account too)" 5 "$(grep -c "acme order \[$NODE tomcat\] .*: " audit.txt)"
 
 # ---- badNonce on half the requests -------------------------------------------------------------------
@@ -127,5 +144,30 @@ for n in 1 2 3; do
 	must "order $n with badNonce at 50 %" acme order --node $NODE --purpose tomcat --account le50 \
 		--http-listen "127.0.0.1:$ACME_HTTP_PORT"
 done
+
+# ---- profiles and the purpose's usage bits, with the ACME stub (pebble has no profiles) -------------
+cfx acme order --node $NODE --purpose tomcat --account le50 --profile shortlived --profile-required \
+	--http-listen "127.0.0.1:$ACME_HTTP_PORT"
+expect_rc "a required profile the CA lacks" 3
+assert_contains "the profile named" "offers no such profile (it offers none)" "$ERR"
+mkdir stub
+"$SRCDIR/tests/acme/acme_stub.py" --dir "$T/stub" >stub/log 2>&1 &
+SERVERS+=($!)
+for _ in $(seq 1 100); do [ -s stub/env ] && break; sleep 0.1; done
+# shellcheck disable=SC1091
+. stub/env
+must "account at the stub" acme account add stub --directory "$ACME_DIRECTORY" --agree-tos --ca-file "$ACME_CA_FILE"
+must "order a shortlived certificate" acme order --node $NODE --purpose tomcat --account stub --profile shortlived \
+	--profile-required
+assert_eq "the stub got the profile" '["shortlived"]' \
+	"$(curl -s --cacert "$ACME_CA_FILE" "$ACME_STUB/stub/orders" | json '[o["profile"] for o in (d if isinstance(d, list) else d["orders"])]')"
+DEPLOYED=$(cf --json cert show --node $NODE --purpose tomcat | json 'd["sha256"]')
+cfx acme deploy --node $NODE --purpose tomcat
+expect_rc "a certificate without clientAuth for tomcat" 3
+assert_contains "clientAuth named" "clientAuth" "$ERR"
+assert_contains "the local CA named" "local CA" "$ERR"
+assert_eq "the identity unchanged" "$DEPLOYED" "$(cf --json cert show --node $NODE --purpose tomcat | json 'd["sha256"]')"
+assert_eq "the refusal in the state" "staged refused" \
+	"$(cf --json acme show --node $NODE --purpose tomcat | json 'd["state"] + " " + d["last_deploy"]["status"]')"
 
 finish
