@@ -1,4 +1,4 @@
-/* acme account add|list|rollover, acme order|list|show|deploy */
+/* acme account add|list|rollover, acme order|list|show|deploy|revoke */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +8,7 @@
 #include "core/acme/account.h"
 #include "core/acme/deploy.h"
 #include "core/acme/order.h"
+#include "core/acme/revoke.h"
 #include "core/view/acmejson.h"
 #include "core/view/certjson.h"
 #include "net/challenge_server.h"
@@ -335,4 +336,58 @@ int cmd_acme_deploy(cli *c, int argc, char **argv)
 	if (got != CF_OK) /* the identity is deployed; a reload failed */
 		return cli_fail(c, &e);
 	return 0;
+}
+
+int cmd_acme_revoke(cli *c, int argc, char **argv)
+{
+	cf_err e = {0};
+	if (cli_parse(c, argc, argv) < 0)
+		return 2;
+	const char *node = cli_val(c, "node"), *purpose = cli_val(c, "purpose"), *file = cli_val(c, "cert");
+	if ((file != NULL) == (node != NULL || purpose != NULL) ||
+	    (file == NULL && (node == NULL || purpose == NULL)) ||
+	    (cli_val(c, "key") != NULL && (file == NULL || cli_val(c, "cert-key") == NULL)))
+		return cli_usage(c);
+	if (file != NULL)
+		cli_audit_object(c, "%s", file);
+	else
+		cli_audit_object(c, "%s %s", node, purpose);
+	int rc = store_for_steps(c);
+	if (rc != 0)
+		return rc;
+	uint8_t *cert = NULL, *key = NULL;
+	size_t cert_len = 0, key_len = 0;
+	if (file != NULL && (rc = cli_read(c, file, 16u << 20, &cert, &cert_len)) != 0)
+		return rc;
+	if (cli_val(c, "key") != NULL && (rc = cli_read(c, cli_val(c, "key"), 1u << 20, &key, &key_len)) != 0) {
+		free(cert);
+		return rc;
+	}
+	cf_acme_revoke_spec s = {.node = node,
+				 .purpose = purpose,
+				 .cert_name = file,
+				 .cert = cert,
+				 .cert_len = cert_len,
+				 .account = cli_val(c, "account"),
+				 .reason = cli_val(c, "reason"),
+				 .with_cert_key = cli_val(c, "cert-key") != NULL,
+				 .key = key,
+				 .key_len = key_len,
+				 .force = cli_val(c, "force") != NULL};
+	char sha256[65];
+	if (cf_acme_revoke_cert(c->st, cf_net_transport(), &c->actor, &s, sha256, &e) != CF_OK)
+		rc = cli_fail(c, &e);
+	else {
+		c->audit_action = NULL; /* recorded with the change */
+		if (c->json)
+			cli_json(json_pack("{s:s, s:s}", "sha256", sha256, "reason",
+					   cli_val(c, "reason") ? cli_val(c, "reason") : "unspecified"));
+		else
+			printf("revoked %s\n", sha256);
+	}
+	if (key != NULL)
+		cf_secret_wipe(key, key_len);
+	free(key);
+	free(cert);
+	return rc;
 }

@@ -907,3 +907,24 @@ cf_code cf_store_trust_certs(cf_store *st, int64_t node_id, const char *store, c
 	*n = count;
 	return CF_OK;
 }
+
+cf_code cf_store_identity_nodes(cf_store *st, const char *sha256, cf_strv *nodes, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc = cf_store_prep(st,
+				   "SELECT n.fqdn FROM certificates c JOIN nodes n ON n.id = c.node_id"
+				   " WHERE c.kind = 1 AND c.sha256 = $1 ORDER BY n.fqdn",
+				   &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_text(s, 1, sha256);
+	int r;
+	while ((r = D->step(s, e)) == 1)
+		if (cf_strv_push_unique(nodes, D->col_text(s, 0)) != 0) {
+			r = -1;
+			cf_err_set(e, CF_E_INTERNAL, "store", "out of memory");
+			break;
+		}
+	cf_store_release(st, s);
+	return r < 0 ? (e ? e->code : CF_E_INTERNAL) : CF_OK;
+}

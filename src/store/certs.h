@@ -8,6 +8,7 @@
 
 #include "crypto/x509.h"
 #include "util/err.h"
+#include "util/strv.h"
 
 typedef struct cf_store cf_store;
 
@@ -77,6 +78,9 @@ cf_code cf_store_cert_each(cf_store *st, const cf_certfilter *f, int (*fn)(void 
 cf_code cf_store_revalidate(cf_store *st, const char *node, int64_t now,
 			    int (*fn)(void *ctx, const cf_certrow *r, const char *rule), void *ctx,
 			    cf_revalidation *out, cf_err *e);
+/* The FQDNs of the nodes whose identity (of any purpose) is the certificate with this SHA-256,
+ * appended to nodes. */
+cf_code cf_store_identity_nodes(cf_store *st, const char *sha256, cf_strv *nodes, cf_err *e);
 /* The id of a trust certificate with this SHA-256 in (node, store) in *id, 0 when there is none. */
 cf_code cf_store_trust_find(cf_store *st, int64_t node_id, const char *store, const char *sha256, int64_t *id,
 			    cf_err *e);

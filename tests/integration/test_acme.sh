@@ -128,12 +128,41 @@ cfx acme deploy --node $NODE --purpose tomcat
 expect_rc "a deploy with nothing staged" 5
 assert_contains "nothing staged: said" "no ACME certificate is staged" "$ERR"
 
+# ---- revoke: pebble's management API says what it did -----------------------------------------------
+status() { "$PEBBLE" status "$T/pb" "$(openssl x509 -in "$1" -noout -serial | cut -d= -f2)" | json 'd["Status"] + " " + str(d.get("Reason"))'; }
+cf cert show --node $NODE --purpose tomcat --pem >deployed.pem
+cfx acme revoke --node $NODE --purpose tomcat
+expect_rc "revoking the deployed certificate without --force" 5
+assert_contains "in use: said" "in use on $NODE" "$ERR"
+cfx acme revoke --node $NODE --purpose tomcat --reason stolen
+expect_rc "a reason that is none" 3
+must "an order to revoke" --json acme order --node $NODE --purpose tomcat --account le --http-listen "$HTTP1"
+json 'd["staged"]["pem"]' <"$LAST" >staged1.pem
+must "revoke the staged certificate" acme revoke --node $NODE --purpose tomcat --reason superseded
+assert_eq "pebble: revoked, superseded" "Revoked 4" "$(status staged1.pem)"
+assert_eq "the revoked staged certificate dropped" "deployed None" \
+	"$(cf --json acme show --node $NODE --purpose tomcat | json 'd["state"] + " " + str(d["staged"])')"
+must "another order" --json acme order --node $NODE --purpose tomcat --account le --http-listen "$HTTP1"
+json 'd["staged"]["pem"]' <"$LAST" >staged2.pem
+must "revoke with the certificate's own key" acme revoke --node $NODE --purpose tomcat --cert-key --reason keyCompromise
+assert_eq "pebble: revoked, key compromise" "Revoked 1" "$(status staged2.pem)"
+must "revoke the deployed certificate with --force" acme revoke --node $NODE --purpose tomcat --force \
+	--reason cessationOfOperation
+assert_eq "pebble: the deployed one revoked" "Revoked 5" "$(status deployed.pem)"
+must "a third order" --json acme order --node $NODE --purpose tomcat --account le --http-listen "$HTTP1"
+json 'd["staged"]["pem"]' <"$LAST" >staged3.pem
+cfx acme revoke --cert staged3.pem
+expect_rc "a file without --account" 2
+must "revoke a certificate file" acme revoke --cert staged3.pem --account le
+assert_eq "pebble: revoked, unspecified" "Revoked 0" "$(status staged3.pem)"
+
 # ---- the audit log: one row a change, the refusals with their reason ---------------------------------
 cf audit --limit 100 >audit.txt
 for action in "acme account add \[le\] ok" "acme account rollover \[le\] ok" "acme account register \[le\] ok"; do
 	assert_eq "one audit row: $action" 1 "$(grep -c "$action" audit.txt)"
 done
-assert_eq "an audit row per order staged" 4 "$(grep -c "acme order \[$NODE tomcat\] ok" audit.txt)"
+assert_eq "an audit row per revocation" 4 "$(grep -c "acme revoke \[.*\] ok" audit.txt)"
+assert_eq "an audit row per order staged" 7 "$(grep -c "acme order \[$NODE tomcat\] ok" audit.txt)"
 assert_eq "one audit row per deploy" 1 "$(grep -c "acme deploy \[$NODE tomcat\] ok" audit.txt)"
 assert_eq "an audit row per order refused (the unknown account too)" 5 "$(grep -c "acme order \[$NODE tomcat\] .*: " audit.txt)"
 
