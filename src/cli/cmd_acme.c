@@ -1,5 +1,4 @@
 /* acme account add|list|rollover, acme order|list|show|deploy|revoke */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +10,7 @@
 #include "core/acme/revoke.h"
 #include "core/view/acmejson.h"
 #include "core/view/certjson.h"
-#include "net/challenge_server.h"
+#include "acme_responder.h"
 #include "net_transport.h"
 #include "util/clock.h"
 #include "util/secret.h"
@@ -159,21 +158,6 @@ int cmd_acme_account_rollover(cli *c, int argc, char **argv)
 
 /* ---- acme order, list, show --------------------------------------------------------------------- */
 
-/* The command's own HTTP-01 responder: tokens read from the store on a connection of its own. */
-typedef struct responder {
-	cf_store *st;
-	pthread_mutex_t mu;
-} responder;
-
-static bool responder_lookup(void *ctx, const char *token, char **out)
-{
-	responder *r = ctx;
-	pthread_mutex_lock(&r->mu);
-	bool ok = cf_store_acme_token_get(r->st, token, cf_clock_now(), out, NULL) == CF_OK;
-	pthread_mutex_unlock(&r->mu);
-	return ok;
-}
-
 static void print_note(void *ctx, const char *line)
 {
 	cli *c = ctx;
@@ -221,14 +205,10 @@ int cmd_acme_order(cli *c, int argc, char **argv)
 	int rc = store_for_steps(c);
 	if (rc != 0)
 		return rc;
-	responder resp = {.mu = PTHREAD_MUTEX_INITIALIZER};
-	cf_challenge_server *server = NULL;
+	cf_acme_responder *responder = NULL;
 	if (cli_val(c, "http-listen") != NULL &&
-	    (cf_store_open(c->store_path, false, &resp.st, &e) != CF_OK ||
-	     cf_challenge_server_start(&listen, responder_lookup, &resp, &server, &e) != CF_OK)) {
-		cf_store_close(resp.st);
+	    cf_acme_responder_start(c->store_path, &listen, &responder, &e) != CF_OK)
 		return cli_fail(c, &e);
-	}
 	cf_acme_order_spec o = {.node = cli_val(c, "node"),
 				.purpose = cli_val(c, "purpose"),
 				.account = cli_val(c, "account"),
@@ -243,8 +223,7 @@ int cmd_acme_order(cli *c, int argc, char **argv)
 		c->audit_action = NULL; /* recorded with the change */
 		print_acme(c, &r);
 	}
-	cf_challenge_server_stop(server);
-	cf_store_close(resp.st);
+	cf_acme_responder_stop(responder);
 	cf_acmeidentity_free(&r);
 	return rc;
 }

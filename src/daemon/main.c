@@ -15,6 +15,7 @@
 #include "crypto/password.h"
 #include "core/revocation/revocation.h"
 #include "daemon/conn_limits.h"
+#include "acme_responder.h"
 #include "daemon/daemon.h"
 #include "daemon/reload.h"
 #include "daemon/jobs.h"
@@ -35,6 +36,7 @@ static const struct dopt {
 	{"node", "FQDN", 'n', "the node whose tomcat certificate it serves (else the first ucm publisher)"},
 	{"listen", "ADDR:PORT", 'l', "where it serves the page and the API (" DEFAULT_LISTEN ")"},
 	{"log-level", "info|debug", 'v', "how much it logs on stderr"},
+	{"acme-http", "ADDR:PORT", 'A', "answer ACME HTTP-01 challenges here (plain HTTP) from the store's tokens"},
 	{"metrics-token-file", "FILE", 'm', "the bearer token /metrics needs (first line of FILE)"},
 	{"metrics-cache", "SECONDS", 'c', "how long a /metrics answer is served again (10; 0 to 3600)"},
 	{"header-timeout", "SECONDS", 'H', "for a request's headers (1 to 3600)"},
@@ -79,6 +81,7 @@ static void help(FILE *out)
 
 typedef struct options {
 	const char *store, *node, *listen, *loglevel, *metrics_token_file, *metrics_cache;
+	const char *acme_http; /* --acme-http ADDR:PORT, or NULL */
 	bool print_routes;
 	bool help, version;
 	cf_conn_limits limits;
@@ -187,6 +190,7 @@ static bool parse_options(int argc, char **argv, options *o)
 		case 'V': o->version = true; break;
 		case 'm': o->metrics_token_file = optarg; break;
 		case 'c': o->metrics_cache = optarg; break;
+		case 'A': o->acme_http = optarg; break;
 		case 'H': good = good && number_option(optarg, 1, 3600, &o->limits.header_timeout); break;
 		case 'R': good = good && number_option(optarg, 1, 3600, &o->limits.request_timeout); break;
 		case 'C': good = good && long_option(optarg, 8, 100000, &o->limits.max_connections); break;
@@ -233,7 +237,7 @@ static cf_code read_token(const char *path, char **out, cf_err *e)
 
 /* Serves as node until a signal; the exit code. */
 static int serve(cf_daemon *d, const char *store, const cf_node *node, const char *host, unsigned short port,
-		 const cf_conn_limits *limits)
+		 const cf_conn_limits *limits, const cf_hostport *acme_http)
 {
 	int rc = 1;
 	struct event_base *base = event_base_new();
@@ -243,6 +247,7 @@ static int serve(cf_daemon *d, const char *store, const cf_node *node, const cha
 	cf_runner *runner = NULL;
 	cf_worker *worker = NULL, *readers = NULL;
 	cf_conns *conns = NULL;
+	cf_acme_responder *responder = NULL;
 	cf_err e = {0};
 	if (http == NULL)
 		goto out;
@@ -288,6 +293,17 @@ static int serve(cf_daemon *d, const char *store, const cf_node *node, const cha
 		d->metrics_token != NULL ? "needs Authorization: Bearer <the --metrics-token-file token>"
 		: d->metrics_open	 ? "open (a loopback listen address)"
 					 : "refused (not a loopback listen address and no --metrics-token-file)");
+	if (acme_http != NULL) {
+		if (cf_acme_responder_start(store, acme_http, &responder, &e) != CF_OK) {
+			fprintf(stderr, "certfleetd: --acme-http: %s%s%s\n", e.subject,
+				e.subject[0] != '\0' ? ": " : "", e.message);
+			rc = (int)e.code;
+			goto out;
+		}
+		cf_dlog(d, CF_LOG_INFO, "answering ACME HTTP-01 challenges from the store on http://%s%s%s:%d/",
+			strchr(acme_http->host, ':') ? "[" : "", acme_http->host,
+			strchr(acme_http->host, ':') ? "]" : "", cf_acme_responder_port(responder));
+	}
 	if (cf_runner_start(d, store, &runner, &e) != CF_OK) {
 		fprintf(stderr, "certfleetd: %s: %s\n", e.subject, e.message);
 		goto out;
@@ -302,6 +318,7 @@ static int serve(cf_daemon *d, const char *store, const cf_node *node, const cha
 	d->readers = readers;
 	rc = event_base_dispatch(base) < 0 ? 1 : 0;
 out:
+	cf_acme_responder_stop(responder);
 	d->worker = d->readers = NULL;
 	cf_worker_stop(worker); /* waits for the work in hand */
 	cf_worker_stop(readers);
@@ -345,6 +362,11 @@ int main(int argc, char **argv)
 		printf("certfleetd %s\n", CERTFLEET_VERSION);
 		return 0;
 	}
+	cf_hostport acme_http = {0};
+	if (o.acme_http != NULL && cf_hostport_parse(o.acme_http, &acme_http, &e) != CF_OK) {
+		fprintf(stderr, "certfleetd: --acme-http: %s\n", e.message);
+		return 2;
+	}
 	if (o.print_routes) {
 		cf_routes_print(stdout);
 		return 0;
@@ -373,7 +395,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	cf_public_roots_read(&d.public_cas, &d.public_cas_len);
-	rc = serve(&d, o.store, &node, host, port, &o.limits);
+	rc = serve(&d, o.store, &node, host, port, &o.limits, o.acme_http != NULL ? &acme_http : NULL);
 	cf_dlog(&d, CF_LOG_INFO, "stopped");
 out:
 	cf_node_free(&node);

@@ -112,9 +112,46 @@ assert_eq "the CA back: staged, failures reset" "$(json 'd["state"] + " " + str(
 NEWKID=$(cf --json acme account list | json 'd["items"][0]["kid"]')
 if [ "$NEWKID" != "$KID" ] && [[ $NEWKID == "${DIR1%/dir}/my-account/"* ]]; then ok; else fail "the account's new URL kept: $NEWKID"; fi
 
-# ---- deploy: the chain into tomcat-trust, the upload rules, the identity replaced -----------------------
+# ---- certfleetd answers HTTP-01 from the store ---------------------------------------------------------
+start_certfleetd --acme-http "$HTTP1"
+must "an order answered by certfleetd --acme-http" --json acme order --node $NODE --purpose tomcat --account le
+assert_eq "staged through certfleetd's responder" "staged" "$(json 'd["state"]' <"$LAST")"
+assert_contains "certfleetd says where it answers" "answering ACME HTTP-01 challenges from the store on http://$HTTP1/" \
+	"$(cat "$T/daemon.err")"
+
+# ---- deploy: the chain into tomcat-trust, the upload rules, the identity replaced; a client ----------
+# ---- holding a TLS connection to certfleetd keeps it, new connections get the new certificate ---------
 STAGED=$(cf --json acme show --node $NODE --purpose tomcat | json 'd["staged"]["sha256"]')
+served() { openssl s_client -connect "127.0.0.1:$PORT" </dev/null 2>/dev/null | openssl x509 -outform DER 2>/dev/null | sha256sum | cut -d' ' -f1; }
+OLD=$(served)
+python3 - "$PORT" "$T/held" <<'PY' >held.out 2>&1 &
+import hashlib, os, socket, ssl, sys, time
+port, base = int(sys.argv[1]), sys.argv[2]
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+conn = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)))
+sha = hashlib.sha256(conn.getpeercert(binary_form=True)).hexdigest()
+open(base + ".ready", "w").close()
+for _ in range(300):
+    if os.path.exists(base + ".go"):
+        break
+    time.sleep(0.05)
+conn.sendall(b"GET /app.css HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+print(sha, conn.recv(64).split(b"\r\n")[0].decode())
+PY
+HOLDER=$!
+for _ in $(seq 1 100); do [ -e held.ready ] && break; sleep 0.05; done
 must "deploy" --json acme deploy --node $NODE --purpose tomcat
+cp "$LAST" deploy.json
+NOW=""
+for _ in $(seq 1 100); do NOW=$(served); [ "$NOW" == "$STAGED" ] && break; sleep 0.1; done
+assert_eq "new connections get the deployed certificate" "$STAGED" "$NOW"
+touch held.go
+wait $HOLDER || true
+assert_eq "the held connection: the old certificate, still answered" "$OLD HTTP/1.1 200 OK" "$(cat held.out)"
+stop_certfleetd # the orders below answer HTTP-01 themselves, on the same port
+LAST=deploy.json
 assert_eq "deploy: the staged certificate" "$STAGED" "$(json 'd["sha256"]' <"$LAST")"
 assert_eq "deploy: pebble's intermediate added to tomcat-trust" 1 "$(json 'd["chain_added"]' <"$LAST")"
 assert_eq "deploy: the identity is the staged certificate" "$STAGED" \
@@ -162,7 +199,7 @@ for action in "acme account add \[le\] ok" "acme account rollover \[le\] ok" "ac
 	assert_eq "one audit row: $action" 1 "$(grep -c "$action" audit.txt)"
 done
 assert_eq "an audit row per revocation" 4 "$(grep -c "acme revoke \[.*\] ok" audit.txt)"
-assert_eq "an audit row per order staged" 7 "$(grep -c "acme order \[$NODE tomcat\] ok" audit.txt)"
+assert_eq "an audit row per order staged" 8 "$(grep -c "acme order \[$NODE tomcat\] ok" audit.txt)"
 assert_eq "one audit row per deploy" 1 "$(grep -c "acme deploy \[$NODE tomcat\] ok" audit.txt)"
 assert_eq "an audit row per order refused (the unknown account too)" 5 "$(grep -c "acme order \[$NODE tomcat\] .*: " audit.txt)"
 
