@@ -45,6 +45,7 @@ bench: build
 	bench/validate.sh $(BUILD)
 	bench/api.sh $(BUILD) 100000 both
 	bench/monitor.sh $(BUILD)
+	bench/acme.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN)

@@ -38,7 +38,6 @@ echo "clock: $CLOCK; $RUNS orders per tool, taking turns; pebble at $ACME_DIRECT
 
 # the accounts, outside the timing
 cf init >/dev/null
-cf cluster add c >/dev/null
 cf acme account add bench --directory "$ACME_DIRECTORY" --agree-tos --email admin@example.test \
 	--ca-file "$ACME_CA_FILE" >/dev/null
 legocmd --domains warmup.example.test run >/dev/null 2>&1 || { echo "FAILED: lego's first run" >&2; exit 1; }
@@ -46,7 +45,8 @@ legocmd --domains warmup.example.test run >/dev/null 2>&1 || { echo "FAILED: leg
 CF_T=() LEGO_T=()
 for i in $(seq 1 "$RUNS"); do
 	node=cf$i.example.test
-	cf node add "$node" --cluster c --product ucm --publisher >/dev/null
+	cf cluster add "c$i" >/dev/null
+	cf node add "$node" --cluster "c$i" --product ucm --publisher >/dev/null
 	timed "$WORK/cf.out" "$BUILD/certfleet" --store "$WORK/store.db" acme order --node "$node" --purpose tomcat \
 		--account bench --http-listen "$HTTP"
 	[[ $RC == 0 ]] || { echo "FAILED: certfleet acme order ($node): $(cat "$WORK/err")" >&2; exit 1; }
