@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "crypto/crypto_int.h"
+#include "util/b64url.h"
 #include "util/grow.h"
 #include "util/parallel.h"
 
@@ -803,4 +804,31 @@ bool cf_cert_is_self_signed(const cf_cert *c)
 {
 	X509 *x = cf_cert_x(c);
 	return x != NULL && X509_NAME_cmp(X509_get_issuer_name(x), X509_get_subject_name(x)) == 0;
+}
+
+char *cf_cert_ari_id(const cf_cert *c)
+{
+	X509 *x = cf_cert_x(c);
+	const ASN1_OCTET_STRING *kid = x != NULL ? X509_get0_authority_key_id(x) : NULL;
+	const ASN1_INTEGER *sn = x != NULL ? X509_get0_serialNumber(x) : NULL;
+	if (kid == NULL || sn == NULL || ASN1_STRING_length(kid) <= 0 || ASN1_STRING_length(sn) <= 0)
+		return NULL;
+	/* the serial's DER content octets: the magnitude, with a 0 first when its top bit is set */
+	size_t n = (size_t)ASN1_STRING_length(sn);
+	const unsigned char *mag = ASN1_STRING_get0_data(sn);
+	unsigned char *octets = malloc(n + 1);
+	if (octets == NULL)
+		return NULL;
+	size_t lead = (mag[0] & 0x80) ? 1 : 0;
+	octets[0] = 0;
+	memcpy(octets + lead, mag, n);
+	char *a = cf_b64url_encode(ASN1_STRING_get0_data(kid), (size_t)ASN1_STRING_length(kid));
+	char *b = cf_b64url_encode(octets, n + lead);
+	free(octets);
+	char *id = NULL;
+	if (a != NULL && b != NULL && (id = malloc(strlen(a) + strlen(b) + 2)) != NULL)
+		sprintf(id, "%s.%s", a, b);
+	free(a);
+	free(b);
+	return id;
 }

@@ -125,6 +125,10 @@ void cf_certs_free(cf_cert **v, size_t n);
 const uint8_t *cf_cert_der(const cf_cert *c, size_t *len);
 /* The PEM encoding in a new string. */
 char *cf_cert_pem(const cf_cert *c);
+/* Its ACME renewal information id (RFC 9773 §4.1): base64url of the authority key identifier's
+ * keyIdentifier, ".", base64url of the serial number's DER content octets (malloc'd); NULL when
+ * it has no authority key identifier or is out of memory. */
+char *cf_cert_ari_id(const cf_cert *c);
 /* Decodes the facts of c into *out. A name that text cannot hold as it is — a SAN, OCSP or CRL DP
  * name with a NUL byte or a byte that is not IA5, a CN with a NUL character — is CF_E_INPUT (as
  * X509_check_host never matches such a name, certfleet never reads it as another one). */

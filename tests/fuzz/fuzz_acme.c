@@ -49,6 +49,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		cf_acme_authz_free(&a);
 	}
+	int64_t start = 0, end = 0;
+	if (cf_acme_renewal_info_parse("https://fuzz/ari", data, size, &start, &end, &e) == CF_OK && end <= start)
+		__builtin_trap(); /* a window is refused unless it ends after it starts */
 	cf_acme_problem p;
 	if (cf_acme_problem_parse(data, size, &p)) {
 		char line[512];

@@ -236,4 +236,26 @@ assert_eq "the identity unchanged" "$DEPLOYED" "$(cf --json cert show --node $NO
 assert_eq "the refusal in the state" "staged refused" \
 	"$(cf --json acme show --node $NODE --purpose tomcat | json 'd["state"] + " " + d["last_deploy"]["status"]')"
 
+# ---- ARI: a renewal names the certificate it replaces (RFC 9773), the CA's window kept -----------------
+must "a classic order at the stub" acme order --node $NODE --purpose tomcat --account stub
+must "deploy it" acme deploy --node $NODE --purpose tomcat
+cf cert show --node $NODE --purpose tomcat --pem >stubleaf.pem
+# the certificate's ARI id from openssl's view of it: AKI keyIdentifier "." serial's DER content
+ARI_ID=$(python3 - "$(openssl x509 -in stubleaf.pem -noout -ext authorityKeyIdentifier | tail -n 1)" \
+	"$(openssl x509 -in stubleaf.pem -noout -serial | cut -d= -f2)" <<'PY'
+import base64, sys
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+kid = bytes.fromhex(sys.argv[1].replace("keyid:", "").replace(":", "").strip())
+sn = sys.argv[2] if len(sys.argv[2]) % 2 == 0 else "0" + sys.argv[2]
+sn = bytes.fromhex(sn)
+print(b64(kid) + "." + b64((b"\0" if sn[0] & 0x80 else b"") + sn))
+PY
+)
+curl -s --cacert "$ACME_CA_FILE" -X POST -d '{"start":"2026-01-01T00:00:00Z","end":"2026-01-02T00:00:00.5Z"}' \
+	"$ACME_STUB/stub/window" >/dev/null
+must "a renewal" --json acme order --node $NODE --purpose tomcat --account stub
+assert_eq "the renewal's replaces is the deployed certificate's ARI id" "$ARI_ID" \
+	"$(curl -s --cacert "$ACME_CA_FILE" "$ACME_STUB/stub/orders" | json '(d if isinstance(d, list) else d["orders"])[-1]["replaces"]')"
+assert_eq "the CA's window kept" "2026-01-01T00:00:00Z 2026-01-02T00:00:00Z" "$(json 'd["ari"]["start"] + " " + d["ari"]["end"]' <"$LAST")"
+
 finish

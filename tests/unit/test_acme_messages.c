@@ -188,6 +188,39 @@ static void test_authz(void **state)
 	}
 }
 
+/* renewalInfo (RFC 9773 §4.2): the window read, a fraction of a second dropped; a reversed or
+ * unreadable window refused, naming the member. */
+static void test_renewal_info(void **state)
+{
+	(void)state;
+	cf_err e = {0};
+	int64_t start = 0, end = 0;
+	size_t len = 0;
+	char *body = corpus("renewal-info.json", &len);
+	assert_int_equal(
+		cf_acme_renewal_info_parse("https://ca.example/ari/x", (const uint8_t *)body, len, &start, &end, &e),
+		CF_OK);
+	assert_int_equal(start, 1767225600); /* 2026-01-01T00:00:00Z */
+	assert_int_equal(end, 1767312000);
+	free(body);
+	static const char *bad[][2] = {
+		{"{\"suggestedWindow\":{\"start\":\"2026-01-02T00:00:00Z\",\"end\":\"2026-01-01T00:00:00Z\"}}",
+		 "ends before it starts"},
+		{"{\"suggestedWindow\":{\"start\":\"tomorrow\",\"end\":\"2026-01-01T00:00:00Z\"}}",
+		 "suggestedWindow.start is not an RFC 3339 time"},
+		{"{\"window\":{}}", "suggestedWindow is missing"},
+		{"[]", "not a JSON object"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cf_err_clear(&e);
+		assert_int_equal(cf_acme_renewal_info_parse("https://ca.example/ari/x", (const uint8_t *)bad[i][0],
+							    strlen(bad[i][0]), &start, &end, &e),
+				 CF_E_REMOTE);
+		if (strstr(e.message, bad[i][1]) == NULL)
+			fail_msg("%s: %s", bad[i][0], e.message);
+	}
+}
+
 static void test_problem(void **state)
 {
 	(void)state;
@@ -235,8 +268,9 @@ static void test_protected_header(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_directory), cmocka_unit_test(test_orders),	   cmocka_unit_test(test_authz),
-		cmocka_unit_test(test_problem),	  cmocka_unit_test(test_protected_header),
+		cmocka_unit_test(test_directory),    cmocka_unit_test(test_orders),
+		cmocka_unit_test(test_authz),	     cmocka_unit_test(test_problem),
+		cmocka_unit_test(test_renewal_info), cmocka_unit_test(test_protected_header),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -545,3 +545,35 @@ cf_code cf_acme_revoke(cf_acme_client *c, const uint8_t *der, size_t len, int re
 	}
 	return rc;
 }
+
+cf_code cf_acme_renewal_info(cf_acme_client *c, const char *cert_id, bool *known, int64_t *start, int64_t *end,
+			     int *retry_after, cf_err *e)
+{
+	*known = false;
+	*retry_after = 0;
+	if (c->dir.renewal_info == NULL)
+		return CF_OK;
+	size_t n = strlen(c->dir.renewal_info) + strlen(cert_id) + 2;
+	char *url = malloc(n);
+	if (url == NULL)
+		return cf_err_set(e, CF_E_INTERNAL, NULL, "out of memory");
+	/* the id is appended to the URL with a '/' between (RFC 9773 §4.1) */
+	snprintf(url, n, "%s%s%s", c->dir.renewal_info,
+		 c->dir.renewal_info[strlen(c->dir.renewal_info) - 1] == '/' ? "" : "/", cert_id);
+	cf_http_answer ans = {0};
+	cf_code rc = exchange(c, "GET", url, NULL, OBJECT_MAX, &ans, e);
+	if (rc == CF_OK && ans.status == 200) {
+		char where[512];
+		public_url(url, where, sizeof(where));
+		if ((rc = cf_acme_renewal_info_parse(where, ans.body, ans.len, start, end, e)) == CF_OK)
+			*known = true;
+		*retry_after = cf_acme_retry_after(ans.retry_after, cf_clock_now());
+	} else if (rc == CF_OK && ans.status != 404) {
+		cf_acme_problem p = {0};
+		rc = refused(c, url, &ans, &p, e);
+		cf_acme_problem_free(&p);
+	}
+	cf_http_answer_clear(&ans);
+	free(url);
+	return rc;
+}

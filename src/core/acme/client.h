@@ -75,6 +75,12 @@ cf_code cf_acme_download(cf_acme_client *c, const char *url, char **pem, cf_strv
 cf_code cf_acme_revoke(cf_acme_client *c, const uint8_t *der, size_t len, int reason, const cf_key *cert_key,
 		       cf_err *e);
 
+/* The CA's suggested renewal window for the certificate of ARI id cert_id (RFC 9773; GET
+ * renewalInfo/<id>): *known false (CF_OK) when the CA does not know the certificate (404) or
+ * offers no ARI; *retry_after: when to ask again (the CA's Retry-After, seconds). */
+cf_code cf_acme_renewal_info(cf_acme_client *c, const char *cert_id, bool *known, int64_t *start, int64_t *end,
+			     int *retry_after, cf_err *e);
+
 /* Seconds a Retry-After value asks for (delta-seconds or an HTTP date, against now); 0 when absent
  * or unreadable; at most a day. */
 int cf_acme_retry_after(const char *value, int64_t now);

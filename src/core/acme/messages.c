@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/clock.h"
 #include "util/text.h"
 
 #define ACME_ERROR_NS "urn:ietf:params:acme:error:"
@@ -424,4 +425,40 @@ char *cf_acme_protected(const char *alg, const char *nonce, const char *url, con
 	char *out = ok ? json_dumps(h, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(h);
 	return out;
+}
+
+/* An RFC 3339 time, fractional seconds allowed (dropped); false when s is not one. */
+static bool rfc3339(const char *s, int64_t *out)
+{
+	char buf[40];
+	const char *dot = strchr(s, '.');
+	if (dot != NULL) { /* "2026-01-02T03:04:05.123Z": the fraction dropped */
+		size_t digits = strspn(dot + 1, "0123456789");
+		if (digits == 0 || (size_t)(dot - s) + strlen(dot + 1 + digits) >= sizeof(buf))
+			return false;
+		snprintf(buf, sizeof(buf), "%.*s%s", (int)(dot - s), s, dot + 1 + digits);
+		s = buf;
+	}
+	return cf_time_parse_rfc3339(s, out);
+}
+
+cf_code cf_acme_renewal_info_parse(const char *from, const uint8_t *body, size_t len, int64_t *start, int64_t *end,
+				   cf_err *e)
+{
+	reader r = {.url = from, .e = e};
+	json_t *doc = load(&r, body, len);
+	if (doc == NULL)
+		return e->code;
+	json_t *w = json_object_get(doc, "suggestedWindow");
+	if (!json_is_object(w))
+		bad(&r, "suggestedWindow", "is missing or not an object");
+	const char *a = w != NULL ? text(&r, w, "start", true) : NULL, *b = w != NULL ? text(&r, w, "end", true) : NULL;
+	if (a != NULL && !rfc3339(a, start))
+		bad(&r, "suggestedWindow.start", "is not an RFC 3339 time");
+	if (b != NULL && !rfc3339(b, end))
+		bad(&r, "suggestedWindow.end", "is not an RFC 3339 time");
+	if (!r.failed && *end <= *start)
+		bad(&r, "suggestedWindow", "ends before it starts");
+	json_decref(doc);
+	return r.failed ? e->code : CF_OK;
 }

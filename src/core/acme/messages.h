@@ -71,6 +71,10 @@ typedef struct cf_acme_authz {
 cf_code cf_acme_directory_parse(const char *url, const uint8_t *body, size_t len, cf_acme_directory *out, cf_err *e);
 cf_code cf_acme_order_parse(const char *url, const uint8_t *body, size_t len, cf_acme_order *out, cf_err *e);
 cf_code cf_acme_authz_parse(const char *url, const uint8_t *body, size_t len, cf_acme_authz *out, cf_err *e);
+/* A renewalInfo answer (RFC 9773 §4.2): its suggested window's start and end (fractions of a
+ * second dropped); a window that ends before it starts is refused. */
+cf_code cf_acme_renewal_info_parse(const char *url, const uint8_t *body, size_t len, int64_t *start, int64_t *end,
+				   cf_err *e);
 /* A problem document; false (nothing set) when body is not one. */
 bool cf_acme_problem_parse(const uint8_t *body, size_t len, cf_acme_problem *out);
 /* Whether p's type is ACME's error name ("badNonce", "rateLimited", ...). */

@@ -42,6 +42,8 @@ typedef struct run {
 	cf_strv names;
 	char *order_url;
 	int64_t deadline_ms;
+	char *replaces; /* the ARI id of the certificate the order replaces, or NULL */
+	int64_t ari_start, ari_end, ari_checked;
 } run;
 
 static void note(const run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -270,6 +272,11 @@ static cf_code stage_once(cf_store *st, const cf_audit_actor *a, const run *r, c
 		rc = cf_err_set(e, CF_E_INTERNAL, NULL, "out of memory");
 	if (rc == CF_OK) {
 		row.profile_required = r->o->profile_required;
+		if (r->ari_checked != 0) {
+			row.ari_start = r->ari_start;
+			row.ari_end = r->ari_end;
+			row.ari_checked = r->ari_checked;
+		}
 		row.staged_at = row.last_sign_at = cf_clock_now();
 		row.failures = row.first_failure = row.next_try = 0;
 		rc = cf_store_acme_identity_put(st, &row, e);
@@ -337,14 +344,49 @@ static cf_code pick_profile(run *r, const char **profile, cf_err *e)
 	return CF_OK;
 }
 
+/* The certificate the order replaces (RFC 9773 §5): o's, else the deployed identity when the CA
+ * knows it (its renewalInfo answers for it), whose window is kept too. A CA without ARI, or one
+ * that does not know the certificate (another CA's, a self-signed one), leaves it out. */
+static cf_code pick_replaces(run *r, cf_err *e)
+{
+	if (r->o->replaces != NULL)
+		return (r->replaces = strdup(r->o->replaces)) != NULL
+			       ? CF_OK
+			       : cf_err_set(e, CF_E_INTERNAL, NULL, "out of memory");
+	if (cf_acme_client_directory(r->c)->renewal_info == NULL)
+		return CF_OK;
+	cf_certrow current = {0};
+	cf_cert *cert = NULL;
+	char *id = NULL;
+	cf_code rc = CF_OK;
+	if (cf_store_identity_get(r->st, r->node.id, r->o->purpose, false, &current, NULL) == CF_OK &&
+	    (cert = cf_cert_from_der(current.der, current.der_len)) != NULL && (id = cf_cert_ari_id(cert)) != NULL) {
+		bool known = false;
+		int after = 0;
+		rc = cf_acme_renewal_info(r->c, id, &known, &r->ari_start, &r->ari_end, &after, e);
+		if (rc == CF_OK && known) {
+			r->ari_checked = cf_clock_now();
+			r->replaces = id;
+			id = NULL;
+			note(r, "replacing %s (the CA's window for it: renewalInfo)", current.facts.sha256);
+		}
+	}
+	free(id);
+	cf_cert_free(cert);
+	cf_certrow_free(&current);
+	return rc;
+}
+
 /* The order's steps from the account to the chain. */
 static cf_code order_steps(run *r, char **pem, cf_strv *alternates, cf_err *e)
 {
 	const char *profile = NULL;
 	cf_acme_order ord = {0};
 	cf_code rc = pick_profile(r, &profile, e);
+	if (rc == CF_OK && r->replaces == NULL)
+		rc = pick_replaces(r, e);
 	if (rc == CF_OK)
-		rc = cf_acme_new_order(r->c, &r->names, profile, r->o->replaces, &ord, &r->order_url, e);
+		rc = cf_acme_new_order(r->c, &r->names, profile, r->replaces, &ord, &r->order_url, e);
 	if (rc != CF_OK)
 		return rc;
 	note(r, "order %s for %zu name(s)", r->order_url, r->names.n);
@@ -423,6 +465,7 @@ cf_code cf_acme_order_run(cf_store *st, const cf_transport *t, const cf_audit_ac
 	cf_strv_clear(&alternates);
 	free(pem);
 	free(r.order_url);
+	free(r.replaces);
 	cf_strv_clear(&r.names);
 	cf_key_free(r.csr_key);
 	cf_csrrow_free(&r.csr);
