@@ -116,6 +116,21 @@ if [ "$NEWKID" != "$KID" ] && [[ $NEWKID == "${DIR1%/dir}/my-account/"* ]]; then
 start_certfleetd --acme-http "$HTTP1"
 must "an order answered by certfleetd --acme-http" --json acme order --node $NODE --purpose tomcat --account le
 assert_eq "staged through certfleetd's responder" "staged" "$(json 'd["state"]' <"$LAST")"
+curl -sk "$ORIGIN/metrics" >metrics.txt
+assert_eq "/metrics: the ACME state, failures and next try (parsed by the Prometheus client)" \
+	"staged=1 stuck=0 failures=0 next_try=0" "$(python3 - metrics.txt "$NODE" <<'PY'
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+got = {}
+for fam in text_string_to_metric_families(open(sys.argv[1]).read()):
+    for s in fam.samples:
+        if s.labels.get("node") == sys.argv[2] and s.labels.get("purpose") == "tomcat":
+            got[(s.name, s.labels.get("state"))] = int(s.value)
+print("staged=%d stuck=%d failures=%d next_try=%d" % (got[("certfleet_acme_state", "staged")],
+      got[("certfleet_acme_state", "stuck")], got[("certfleet_acme_failures", None)],
+      got[("certfleet_acme_next_try_seconds", None)]))
+PY
+)"
 assert_contains "certfleetd says where it answers" "answering ACME HTTP-01 challenges from the store on http://$HTTP1/" \
 	"$(cat "$T/daemon.err")"
 

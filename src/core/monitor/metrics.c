@@ -193,6 +193,72 @@ static int metrics_row(void *ctx, const cf_certrow *r)
 	return 0;
 }
 
+/* Each identity's ACME state (SPEC §7): the state one-hot (so an alert is
+ * certfleet_acme_state{state="stuck"} == 1), failures in a row, when it renews and the CA's ARI
+ * window, and the next try after a failure. */
+static cf_code acme_metrics(cf_store *st, cf_buf *out, cf_err *e)
+{
+	static const char *const states[] = {"none", "ordering", "staged", "deployed", "stuck"};
+	static const struct {
+		const char *name, *help;
+	} gauges[] = {
+		{"certfleet_acme_failures", "ACME orders that failed in a row for the identity (stuck at 3)."},
+		{"certfleet_acme_renew_at_seconds",
+		 "When the identity's certificate is renewed, seconds since the epoch (0: not set)."},
+		{"certfleet_acme_ari_window_start_seconds",
+		 "The start of the CA's ARI renewal window, seconds since the epoch (0: none)."},
+		{"certfleet_acme_ari_window_end_seconds",
+		 "The end of the CA's ARI renewal window, seconds since the epoch (0: none)."},
+		{"certfleet_acme_next_try_seconds",
+		 "When a failed order is tried again, seconds since the epoch (0: no failure)."},
+	};
+	cf_acmeidentity *v = NULL;
+	size_t n = 0;
+	cf_code rc = cf_store_acme_identity_list(st, &v, &n, e);
+	if (rc != CF_OK)
+		return rc;
+	cf_buf labels = {0};
+	cf_buf_adds(out, "# HELP certfleet_acme_state The identity's ACME state: 1 for the one it is in.\n"
+			 "# TYPE certfleet_acme_state gauge\n");
+	for (size_t i = 0; i < n; i++) {
+		cf_buf_reset(&labels);
+		cf_buf_adds(&labels, "{node=");
+		label_str(&labels, v[i].node);
+		cf_buf_adds(&labels, ",purpose=");
+		label_str(&labels, v[i].purpose);
+		cf_buf_adds(&labels, ",account=");
+		label_str(&labels, v[i].account);
+		for (size_t k = 0; k < sizeof(states) / sizeof(states[0]); k++) {
+			cf_buf_adds(out, "certfleet_acme_state");
+			cf_buf_add(out, labels.p, labels.len);
+			cf_buf_addf(out, ",state=\"%s\"} %d\n", states[k], strcmp(v[i].state, states[k]) == 0);
+		}
+	}
+	for (size_t g = 0; g < sizeof(gauges) / sizeof(gauges[0]); g++) {
+		cf_buf_addf(out, "# HELP %s %s\n# TYPE %s gauge\n", gauges[g].name, gauges[g].help, gauges[g].name);
+		for (size_t i = 0; i < n; i++) {
+			int64_t value = g == 0	 ? v[i].failures
+					: g == 1 ? v[i].renew_at
+					: g == 2 ? v[i].ari_start
+					: g == 3 ? v[i].ari_end
+						 : v[i].next_try;
+			cf_buf_reset(&labels);
+			cf_buf_adds(&labels, "{node=");
+			label_str(&labels, v[i].node);
+			cf_buf_adds(&labels, ",purpose=");
+			label_str(&labels, v[i].purpose);
+			cf_buf_addf(out, "%s%s} %lld\n", gauges[g].name, labels.p, (long long)value);
+		}
+	}
+	if (labels.oom)
+		out->oom = 1;
+	cf_buf_free(&labels);
+	for (size_t i = 0; i < n; i++)
+		cf_acmeidentity_free(&v[i]);
+	free(v);
+	return CF_OK;
+}
+
 cf_code cf_metrics_write(cf_store *st, int64_t now, cf_buf *out, size_t *n_certs, cf_err *e)
 {
 	cf_buf more[N_CERT_FAMILIES] = {{0}};
@@ -233,6 +299,8 @@ cf_code cf_metrics_write(cf_store *st, int64_t now, cf_buf *out, size_t *n_certs
 		    "# TYPE certfleet_monitor_smtp_failures_total counter\n"
 		    "certfleet_monitor_smtp_failures_total %lld\n",
 		    (long long)h.last_run, (long long)h.pending, (long long)h.smtp_failures);
+	if ((rc = acme_metrics(st, out, e)) != CF_OK)
+		goto out;
 	if (out->oom)
 		rc = cf_err_set(e, CF_E_INTERNAL, "/metrics", "out of memory");
 	else if (n_certs != NULL)
