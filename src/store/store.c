@@ -243,6 +243,15 @@ cf_code cf_store_commit(cf_store *st, cf_err *e)
 	return rc;
 }
 
+cf_code cf_store_finish(cf_store *st, cf_code rc, cf_err *e)
+{
+	if (rc == CF_OK)
+		rc = cf_store_commit(st, e);
+	if (rc != CF_OK)
+		cf_store_rollback(st);
+	return rc;
+}
+
 void cf_store_rollback(cf_store *st)
 {
 	if (st != NULL && st->in_tx) {

@@ -33,6 +33,9 @@ const char *cf_store_engine(const cf_store *st);
 cf_code cf_store_begin(cf_store *st, cf_err *e);
 cf_code cf_store_commit(cf_store *st, cf_err *e);
 void cf_store_rollback(cf_store *st);
+/* Ends the transaction a change began: commits when rc is CF_OK, else (or when the commit fails)
+ * rolls back; returns the outcome. */
+cf_code cf_store_finish(cf_store *st, cf_code rc, cf_err *e);
 
 /* The state of CF_STORE_WRITE's tries. */
 typedef struct cf_store_attempt {

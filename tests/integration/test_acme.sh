@@ -8,7 +8,8 @@
 # challenge that fails (no responder) recorded, "stuck" after three failures in a row, and an
 # order that succeeds afterwards resetting them; the CA down (an order fails in one line), then back
 # with its state reset (the account registered again with its key, the order goes through);
-# badNonce on half the requests retried; the audit rows; no private key in any output.
+# badNonce on half the requests retried; an external account binding (refused without one, with a
+# wrong key; kept with the CA's); the audit rows; no private key in any output.
 . "$(dirname "$0")/lib.sh"
 trap 'echo "FAIL: $(basename "$0"): command failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 cd "$T" || exit 1
@@ -92,8 +93,14 @@ assert_eq "stuck after three failures" "$(json 'd["state"] + " " + str(d["failur
 assert_contains "the failure kept" "could not validate" "$(json 'd["last_sign"]["error"]' <"$LAST")"
 assert_eq "the staged certificate is kept through the failures" "$(json 'd["staged"]["sha256"]' <"$LAST")" \
 	"$(openssl x509 -in leaf.pem -outform DER | sha256sum | cut -d' ' -f1)"
+cfx --json doctor --node $NODE
+expect_rc "the doctor finds the stuck identity" 7
+assert_eq "doctor: acme-stuck on tomcat, an error" "error tomcat" \
+	"$(json '" ".join([(f["severity"] + " " + f["purpose"]) for f in d["findings"] if f["rule"] == "acme-stuck"])' <"$LAST")"
 must "order after being stuck" --json acme order --node $NODE --purpose tomcat --account le --http-listen "$HTTP1"
 assert_eq "staged again, failures reset" "$(json 'd["state"] + " " + str(d["failures"])' <"$LAST")" "staged 0"
+cf --json doctor --node $NODE >doctor.json || true
+assert_eq "doctor: no acme-stuck once an order succeeded" 0 "$(json 'len([f for f in d["findings"] if f["rule"] == "acme-stuck"])' <doctor.json)"
 
 # ---- rollover: pebble takes the new key only -------------------------------------------------------
 must "rollover" --json acme account rollover le
@@ -225,6 +232,22 @@ for n in 1 2 3; do
 	must "order $n with badNonce at 50 %" acme order --node $NODE --purpose tomcat --account le50 \
 		--http-listen "127.0.0.1:$ACME_HTTP_PORT"
 done
+
+# ---- external account binding (a CA that requires one) -----------------------------------------------
+start_pebble pbe --eab
+cfx acme account add eab --directory "$ACME_DIRECTORY" --agree-tos --ca-file "$ACME_CA_FILE"
+expect_rc "a CA that requires a binding, none given" 3
+assert_contains "the binding asked for" "requires an external account binding" "$ERR"
+cfx acme account add eab --directory "$ACME_DIRECTORY" --agree-tos --ca-file "$ACME_CA_FILE" --eab-kid "$ACME_EAB_KID"
+expect_rc "--eab-kid without --eab-hmac-file" 2
+printf 'bm90LXRoZS1rZXktb2YtdGhpcy1jYQ\n' >wrong.hmac
+cfx acme account add eab --directory "$ACME_DIRECTORY" --agree-tos --ca-file "$ACME_CA_FILE" \
+	--eab-kid "$ACME_EAB_KID" --eab-hmac-file wrong.hmac
+expect_rc "a binding signed with the wrong key" 6
+must "an account bound to the CA's key id" --json acme account add eab --directory "$ACME_DIRECTORY" --agree-tos \
+	--ca-file "$ACME_CA_FILE" --eab-kid "$ACME_EAB_KID" --eab-hmac-file "$ACME_EAB_HMAC_FILE"
+assert_eq "the binding's key id kept" "$ACME_EAB_KID" "$(json 'd["eab_kid"]' <"$LAST")"
+if grep -q "$(cat "$ACME_EAB_HMAC_FILE")" "$T/log/"*; then fail "the MAC key in an output"; else ok; fi
 
 # ---- profiles and the purpose's usage bits, with the ACME stub (pebble has no profiles) -------------
 cfx acme order --node $NODE --purpose tomcat --account le50 --profile shortlived --profile-required \

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "core/acme/client.h"
+#include "core/admin/accounts.h"
 #include "util/b64url.h"
 #include "util/clock.h"
 #include "util/secret.h"
@@ -18,17 +19,10 @@
 
 cf_code cf_acme_account_check_name(const char *name, cf_err *e)
 {
-	size_t len = name ? strlen(name) : 0;
-	if (len == 0 || len > 64)
-		return cf_err_set(e, CF_E_INPUT, "account name", "must be 1 to 64 characters");
-	for (size_t i = 0; i < len; i++) {
-		char ch = name[i];
-		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '.' ||
-		      ch == '_' || ch == '-'))
-			return cf_err_set(e, CF_E_INPUT, "account name",
-					  "only letters, digits, '.', '_' and '-' are allowed");
-	}
-	return CF_OK;
+	cf_code rc = cf_account_check_name(name, e); /* the rule of user names */
+	if (rc != CF_OK)
+		cf_err_subject(e, "account name");
+	return rc;
 }
 
 /* An e-mail address as a contact: one '@' with text on both sides, printable ASCII, no spaces
@@ -67,15 +61,6 @@ static cf_code check_spec(const cf_acme_account_spec *s, char abs[PATH_MAX], cf_
 	return cf_keyspec_parse(s->key != NULL ? s->key : DEFAULT_KEY, ks, e);
 }
 
-static cf_code finish(cf_store *st, cf_code rc, cf_err *e)
-{
-	if (rc == CF_OK)
-		rc = cf_store_commit(st, e);
-	if (rc != CF_OK)
-		cf_store_rollback(st);
-	return rc;
-}
-
 static cf_code add_once(cf_store *st, const cf_audit_actor *a, cf_acmeaccount *row, cf_err *e)
 {
 	cf_code rc = cf_store_begin(st, e);
@@ -84,7 +69,7 @@ static cf_code add_once(cf_store *st, const cf_audit_actor *a, cf_acmeaccount *r
 	rc = cf_store_acme_account_add(st, row, e);
 	if (rc == CF_OK)
 		cf_store_audit_pending(st, a->account, a->client, "acme account add", row->name);
-	return finish(st, rc, e);
+	return cf_store_finish(st, rc, e);
 }
 
 cf_code cf_acme_account_add(cf_store *st, const cf_transport *t, const cf_audit_actor *a,
@@ -186,7 +171,7 @@ static cf_code next_key_once(cf_store *st, const char *name, const char *pem, cf
 	cf_code rc = cf_store_begin(st, e);
 	if (rc == CF_OK)
 		rc = cf_store_acme_account_next_key(st, name, pem, e);
-	return finish(st, rc, e);
+	return cf_store_finish(st, rc, e);
 }
 
 static cf_code roll_once(cf_store *st, const cf_audit_actor *a, const char *name, cf_err *e)
@@ -197,7 +182,7 @@ static cf_code roll_once(cf_store *st, const cf_audit_actor *a, const char *name
 	rc = cf_store_acme_account_roll(st, name, cf_clock_now(), e);
 	if (rc == CF_OK)
 		cf_store_audit_pending(st, a->account, a->client, "acme account rollover", name);
-	return finish(st, rc, e);
+	return cf_store_finish(st, rc, e);
 }
 
 /* Whether the CA has this account under key (a rollover the CA took before a crash). */
@@ -272,7 +257,7 @@ static cf_code kid_once(cf_store *st, const cf_audit_actor *a, const char *name,
 	rc = cf_store_acme_account_set_kid(st, name, kid, e);
 	if (rc == CF_OK)
 		cf_store_audit_pending(st, a->account, a->client, "acme account register", name);
-	return finish(st, rc, e);
+	return cf_store_finish(st, rc, e);
 }
 
 cf_code cf_acme_account_reregister(cf_store *st, const cf_audit_actor *a, cf_acme_client *c, const cf_acmeaccount *acct,

@@ -21,15 +21,6 @@ void cf_acme_deployed_free(cf_acme_deployed *d)
 	memset(d, 0, sizeof(*d));
 }
 
-static cf_code finish(cf_store *st, cf_code rc, cf_err *e)
-{
-	if (rc == CF_OK)
-		rc = cf_store_commit(st, e);
-	if (rc != CF_OK)
-		cf_store_rollback(st);
-	return rc;
-}
-
 /* Replaces *field with a copy of v; false when out of memory. */
 static bool set(char **field, const char *v)
 {
@@ -75,7 +66,7 @@ static cf_code record_once(cf_store *st, const cf_audit_actor *a, const cf_node 
 		cf_store_audit_pending(st, a->account, a->client, "acme deploy", object);
 	}
 	cf_acmeidentity_free(&row);
-	return finish(st, rc, e);
+	return cf_store_finish(st, rc, e);
 }
 
 /* Places the chain's CA certificates (all but the leaf) in the purpose's trust store, those it

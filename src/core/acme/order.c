@@ -112,22 +112,13 @@ static cf_code load_csr(run *r, cf_err *e)
 	return rc;
 }
 
-static cf_code finish(cf_store *st, cf_code rc, cf_err *e)
-{
-	if (rc == CF_OK)
-		rc = cf_store_commit(st, e);
-	if (rc != CF_OK)
-		cf_store_rollback(st);
-	return rc;
-}
-
 static cf_code token_once(cf_store *st, const run *r, const char *token, const char *key_auth, cf_err *e)
 {
 	cf_code rc = cf_store_begin(st, e);
 	if (rc == CF_OK)
 		rc = cf_store_acme_token_put(st, token, key_auth, r->node.id, r->o->purpose,
 					     cf_clock_now() + TOKEN_LIFETIME, e);
-	return finish(st, rc, e);
+	return cf_store_finish(st, rc, e);
 }
 
 /* Answers one authorization: its HTTP-01 key authorization kept in the store, the CA told, then
@@ -290,7 +281,7 @@ static cf_code stage_once(cf_store *st, const cf_audit_actor *a, const run *r, c
 	}
 	cf_acmeidentity_free(&row);
 	free(alts);
-	return finish(st, rc, e);
+	return cf_store_finish(st, rc, e);
 }
 
 /* Records a failed order: failures in a row, the backoff's next try, "stuck" after
@@ -322,7 +313,7 @@ static cf_code failed_once(cf_store *st, const run *r, const cf_err *why, cf_err
 	if (rc == CF_OK)
 		rc = cf_store_acme_tokens_drop(st, r->node.id, r->o->purpose, e);
 	cf_acmeidentity_free(&row);
-	return finish(st, rc, e);
+	return cf_store_finish(st, rc, e);
 }
 
 /* The profile to ask for: o's when the CA offers it; left out (with a note) when it does not

@@ -25,15 +25,6 @@ int cf_acme_reason_code(const char *name)
 	return -1;
 }
 
-static cf_code finish(cf_store *st, cf_code rc, cf_err *e)
-{
-	if (rc == CF_OK)
-		rc = cf_store_commit(st, e);
-	if (rc != CF_OK)
-		cf_store_rollback(st);
-	return rc;
-}
-
 /* The audit row; a revoked staged certificate leaves the identity's ACME state. */
 static cf_code record_once(cf_store *st, const cf_audit_actor *a, const char *object, const cf_acmeidentity *staged,
 			   cf_err *e)
@@ -52,7 +43,7 @@ static cf_code record_once(cf_store *st, const cf_audit_actor *a, const char *ob
 	}
 	if (rc == CF_OK)
 		cf_store_audit_pending(st, a->account, a->client, "acme revoke", object);
-	return finish(st, rc, e);
+	return cf_store_finish(st, rc, e);
 }
 
 /* What is revoked, found: the certificate (its PEM in *pem), the account to use, the key that

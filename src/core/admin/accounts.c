@@ -43,15 +43,6 @@ cf_code cf_account_check_password(const char *password, cf_err *e)
 }
 
 /* Ends a change: commits on success, else rolls back; returns rc. */
-static cf_code finish(cf_store *st, cf_code rc, cf_err *e)
-{
-	if (rc == CF_OK)
-		rc = cf_store_commit(st, e);
-	if (rc != CF_OK)
-		cf_store_rollback(st);
-	return rc;
-}
-
 static cf_code account_add_once(cf_store *st, const cf_audit_actor *a, const char *name, const char *role,
 				const char *password, cf_err *e)
 {
@@ -66,7 +57,7 @@ static cf_code account_add_once(cf_store *st, const cf_audit_actor *a, const cha
 		rc = cf_store_user_add(st, &u, e);
 		if (rc == CF_OK)
 			cf_store_audit_pending(st, a->account, a->client, "user add", name);
-		rc = finish(st, rc, e);
+		rc = cf_store_finish(st, rc, e);
 	}
 	free(hash);
 	return rc;
@@ -88,7 +79,7 @@ static cf_code account_delete_once(cf_store *st, const cf_audit_actor *a, const 
 	rc = cf_store_user_delete(st, name, e);
 	if (rc == CF_OK)
 		cf_store_audit_pending(st, a->account, a->client, "user delete", name);
-	return finish(st, rc, e);
+	return cf_store_finish(st, rc, e);
 }
 
 cf_code cf_account_delete(cf_store *st, const cf_audit_actor *a, const char *name, cf_err *e)
@@ -110,7 +101,7 @@ static cf_code account_passwd_once(cf_store *st, const cf_audit_actor *a, const 
 		rc = cf_store_user_set_password(st, name, hash, e);
 		if (rc == CF_OK)
 			cf_store_audit_pending(st, a->account, a->client, "user passwd", name);
-		rc = finish(st, rc, e);
+		rc = cf_store_finish(st, rc, e);
 	}
 	free(hash);
 	return rc;

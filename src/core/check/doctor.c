@@ -970,6 +970,24 @@ static void check_crl_alarms(doc *d, const rule *r, const subj *s)
 	cf_strv_clear(&alarms);
 }
 
+/* acme-stuck: the node's identities whose ACME orders failed CF_ACME_STUCK_AFTER times in a row
+ * (the store's ACME state; the doctor asks no CA). */
+static void check_acme_stuck(doc *d, const rule *r, const subj *s)
+{
+	cf_acmeidentity *v = NULL;
+	size_t n = 0;
+	if (cf_store_acme_identity_list(d->st, &v, &n, NULL) != CF_OK)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].node_id == d->ctx.node.id && strcmp(v[i].state, "stuck") == 0)
+			report_as(d, r, s, -1, v[i].purpose, NULL,
+				  "ACME: %lld orders with account %s failed in a row; the last: %s",
+				  (long long)v[i].failures, v[i].account, v[i].last_sign_error);
+		cf_acmeidentity_free(&v[i]);
+	}
+	free(v);
+}
+
 static void check_duplicate_cn(doc *d, const rule *r, const subj *s)
 {
 	for (size_t i = 0; i < sizeof(dup_pairs) / sizeof(dup_pairs[0]); i++) {
@@ -1041,6 +1059,10 @@ static const rule rules[] = {
 	{"crl-update-failed", CF_SEV_WARNING, ON_NODE, check_crl_alarms,
 	 "the last good CRL stays in use until it expires; check the URL and the network, then certfleet crl update",
 	 NULL, A_CRL_UPDATE, A_NONE},
+	{"acme-stuck", CF_SEV_ERROR, ON_NODE, check_acme_stuck,
+	 "the certificate is not renewing: see why with certfleet acme show --node {node} --purpose {purpose}, fix it, "
+	 "then certfleet acme order --node {node} --purpose {purpose} --account NAME",
+	 NULL, A_NONE, A_NONE},
 	{"trust-store-full", CF_SEV_ERROR, ON_NODE, check_store_full,
 	 "delete CA certificates nobody uses: certfleet cert list --node {node} --store {purpose}, then certfleet "
 	 "trust delete",
