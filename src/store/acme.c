@@ -240,6 +240,16 @@ void cf_acmeidentity_free(cf_acmeidentity *r)
 	memset(r, 0, sizeof(*r));
 }
 
+bool cf_acmeidentity_set(char **field, const char *v)
+{
+	char *copy = strdup(v != NULL ? v : "");
+	if (copy == NULL)
+		return false;
+	free(*field);
+	*field = copy;
+	return true;
+}
+
 #define IDENTITY_COLS                                                                                                  \
 	"i.node_id, n.fqdn, i.purpose, i.account_id, a.name, i.state, i.auto, i.profile_required, i.profile,"          \
 	" i.deploy_days, i.deploy_time, i.order_url, i.replaces, i.staged_pem, i.staged_sha256, i.alternates,"         \

@@ -45,6 +45,8 @@ typedef struct cf_acmeidentity {
 } cf_acmeidentity;
 
 void cf_acmeidentity_free(cf_acmeidentity *r);
+/* Replaces one of r's texts (*field) with a copy of v (NULL: ""); false when out of memory. */
+bool cf_acmeidentity_set(char **field, const char *v);
 
 /* ---- reads ---- */
 

@@ -21,17 +21,6 @@ void cf_acme_deployed_free(cf_acme_deployed *d)
 	memset(d, 0, sizeof(*d));
 }
 
-/* Replaces *field with a copy of v; false when out of memory. */
-static bool set(char **field, const char *v)
-{
-	char *copy = strdup(v != NULL ? v : "");
-	if (copy == NULL)
-		return false;
-	free(*field);
-	*field = copy;
-	return true;
-}
-
 /* Records the deploy in the identity's ACME state: status "ok" (the staged certificate is now
  * the deployed one: state "deployed", nothing staged), or the refusal or reload failure in why.
  * The audit row "acme deploy" of a deploy that replaced the identity goes with it. */
@@ -45,14 +34,14 @@ static cf_code record_once(cf_store *st, const cf_audit_actor *a, const cf_node 
 	cf_code rc = cf_store_begin(st, e);
 	if (rc == CF_OK)
 		rc = cf_store_acme_identity_get(st, node->id, purpose, &row, e);
-	if (rc == CF_OK && (!set(&row.last_deploy_status, why == NULL ? "ok"
-							  : deployed  ? "reload-failed"
-								      : "refused") ||
-			    !set(&row.last_deploy_error, line)))
+	if (rc == CF_OK && (!cf_acmeidentity_set(&row.last_deploy_status, why == NULL ? "ok"
+									  : deployed  ? "reload-failed"
+										      : "refused") ||
+			    !cf_acmeidentity_set(&row.last_deploy_error, line)))
 		rc = cf_err_set(e, CF_E_INTERNAL, NULL, "out of memory");
 	if (rc == CF_OK && deployed &&
-	    (!set(&row.state, "deployed") || !set(&row.staged_pem, "") || !set(&row.staged_sha256, "") ||
-	     !set(&row.alternates, "")))
+	    (!cf_acmeidentity_set(&row.state, "deployed") || !cf_acmeidentity_set(&row.staged_pem, "") ||
+	     !cf_acmeidentity_set(&row.staged_sha256, "") || !cf_acmeidentity_set(&row.alternates, "")))
 		rc = cf_err_set(e, CF_E_INTERNAL, NULL, "out of memory");
 	if (rc == CF_OK) {
 		row.last_deploy_at = cf_clock_now();

@@ -236,17 +236,6 @@ static cf_code current(run *r, cf_acmeidentity *row, cf_err *e)
 	return rc;
 }
 
-/* Replaces *field with a copy of v; false when out of memory. */
-static bool set(char **field, const char *v)
-{
-	char *copy = strdup(v != NULL ? v : "");
-	if (copy == NULL)
-		return false;
-	free(*field);
-	*field = copy;
-	return true;
-}
-
 static cf_code stage_once(cf_store *st, const cf_audit_actor *a, const run *r, const char *pem, const cf_facts *leaf,
 			  const cf_strv *alternates, cf_err *e)
 {
@@ -255,11 +244,12 @@ static cf_code stage_once(cf_store *st, const cf_audit_actor *a, const run *r, c
 	cf_code rc = cf_store_begin(st, e);
 	if (rc == CF_OK)
 		rc = current((run *)r, &row, e);
-	if (rc == CF_OK && (alts == NULL || !set(&row.state, "staged") || !set(&row.staged_pem, pem) ||
-			    !set(&row.staged_sha256, leaf->sha256) || !set(&row.alternates, alts) ||
-			    !set(&row.order_url, r->order_url) || !set(&row.last_sign_status, "ok") ||
-			    !set(&row.last_sign_error, "") || !set(&row.profile, r->o->profile) ||
-			    !set(&row.replaces, r->o->replaces)))
+	if (rc == CF_OK &&
+	    (alts == NULL || !cf_acmeidentity_set(&row.state, "staged") || !cf_acmeidentity_set(&row.staged_pem, pem) ||
+	     !cf_acmeidentity_set(&row.staged_sha256, leaf->sha256) || !cf_acmeidentity_set(&row.alternates, alts) ||
+	     !cf_acmeidentity_set(&row.order_url, r->order_url) || !cf_acmeidentity_set(&row.last_sign_status, "ok") ||
+	     !cf_acmeidentity_set(&row.last_sign_error, "") || !cf_acmeidentity_set(&row.profile, r->o->profile) ||
+	     !cf_acmeidentity_set(&row.replaces, r->o->replaces)))
 		rc = cf_err_set(e, CF_E_INTERNAL, NULL, "out of memory");
 	if (rc == CF_OK) {
 		row.profile_required = r->o->profile_required;
@@ -304,8 +294,8 @@ static cf_code failed_once(cf_store *st, const run *r, const cf_err *why, cf_err
 		const char *state = row.failures >= CF_ACME_STUCK_AFTER	 ? "stuck"
 				    : strcmp(row.state, "ordering") == 0 ? "none"
 									 : row.state;
-		if (!set(&row.state, state) || !set(&row.last_sign_status, "failed") ||
-		    !set(&row.last_sign_error, line))
+		if (!cf_acmeidentity_set(&row.state, state) || !cf_acmeidentity_set(&row.last_sign_status, "failed") ||
+		    !cf_acmeidentity_set(&row.last_sign_error, line))
 			rc = cf_err_set(e, CF_E_INTERNAL, NULL, "out of memory");
 	}
 	if (rc == CF_OK)

@@ -158,8 +158,11 @@ typedef struct doc {
 	int expiring_days; /* the `expiring` window */
 	cf_crlset *crls;   /* the stored CRLs (crls()) */
 	bool crls_loaded;
-	bool alarms_reported; /* crl-update-failed: once a run */
-	cf_nodectx ctx;	      /* the node being examined, its cluster and the cluster's nodes */
+	bool alarms_reported;  /* crl-update-failed: once a run */
+	cf_acmeidentity *acme; /* every identity's ACME state, read on first use (acme-stuck) */
+	size_t n_acme;
+	bool acme_loaded;
+	cf_nodectx ctx; /* the node being examined, its cluster and the cluster's nodes */
 	dcert *ids, *trust;
 	size_t n_ids, n_trust;
 	cf_csrrow *csrs;
@@ -974,18 +977,17 @@ static void check_crl_alarms(doc *d, const rule *r, const subj *s)
  * (the store's ACME state; the doctor asks no CA). */
 static void check_acme_stuck(doc *d, const rule *r, const subj *s)
 {
-	cf_acmeidentity *v = NULL;
-	size_t n = 0;
-	if (cf_store_acme_identity_list(d->st, &v, &n, NULL) != CF_OK)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		if (v[i].node_id == d->ctx.node.id && strcmp(v[i].state, "stuck") == 0)
-			report_as(d, r, s, -1, v[i].purpose, NULL,
-				  "ACME: %lld orders with account %s failed in a row; the last: %s",
-				  (long long)v[i].failures, v[i].account, v[i].last_sign_error);
-		cf_acmeidentity_free(&v[i]);
+	if (!d->acme_loaded) { /* once a run, not once a node (a failure leaves none) */
+		d->acme_loaded = true;
+		cf_store_acme_identity_list(d->st, &d->acme, &d->n_acme, NULL);
 	}
-	free(v);
+	for (size_t i = 0; i < d->n_acme; i++) {
+		const cf_acmeidentity *a = &d->acme[i];
+		if (a->node_id == d->ctx.node.id && strcmp(a->state, "stuck") == 0)
+			report_as(d, r, s, -1, a->purpose, NULL,
+				  "ACME: %lld orders with account %s failed in a row; the last: %s",
+				  (long long)a->failures, a->account, a->last_sign_error);
+	}
 }
 
 static void check_duplicate_cn(doc *d, const rule *r, const subj *s)
@@ -1333,5 +1335,8 @@ cf_code cf_doctor_run(cf_store *st, const cf_doctor_opts *opts, cf_findings *out
 	cf_strv_clear(&d.public_sha256);
 	cf_strv_clear(&d.public_subjects);
 	cf_crlset_free(d.crls);
+	for (size_t i = 0; i < d.n_acme; i++)
+		cf_acmeidentity_free(&d.acme[i]);
+	free(d.acme);
 	return rc;
 }
