@@ -128,6 +128,7 @@ int cmd_acme_order(cli *c, int argc, char **argv);
 int cmd_acme_list(cli *c, int argc, char **argv);
 int cmd_acme_show(cli *c, int argc, char **argv);
 int cmd_acme_deploy(cli *c, int argc, char **argv);
+int cmd_acme_auto(cli *c, int argc, char **argv);
 int cmd_acme_revoke(cli *c, int argc, char **argv);
 int cmd_cluster_add(cli *c, int argc, char **argv);
 int cmd_cluster_set(cli *c, int argc, char **argv);

@@ -1,10 +1,11 @@
-/* acme account add|list|rollover, acme order|list|show|deploy|revoke */
+/* acme account add|list|rollover, acme order|list|show|deploy|auto|revoke */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "core/acme/account.h"
+#include "core/acme/auto.h"
 #include "core/acme/deploy.h"
 #include "core/acme/order.h"
 #include "core/acme/revoke.h"
@@ -187,6 +188,17 @@ static void print_acme(cli *c, const cf_acmeidentity *r)
 		cf_time_rfc3339(r->next_try, at);
 		printf("  failures  %lld in a row; next try %s\n", (long long)r->failures, at);
 	}
+	if (r->auto_renew) {
+		cf_time_rfc3339(r->renew_at, at);
+		printf("  auto      on; renews at %s; deploys %s%s%s%s\n", at,
+		       r->deploy_days[0] || r->deploy_time[0] ? "on " : "as soon as staged",
+		       r->deploy_days[0]   ? r->deploy_days
+		       : r->deploy_time[0] ? "every day"
+					   : "",
+		       r->deploy_time[0] ? " at " : "", r->deploy_time[0] ? r->deploy_time : "");
+		if (r->deploy_time[0])
+			printf("            (times are UTC)\n");
+	}
 }
 
 int cmd_acme_order(cli *c, int argc, char **argv)
@@ -315,6 +327,34 @@ int cmd_acme_deploy(cli *c, int argc, char **argv)
 	if (got != CF_OK) /* the identity is deployed; a reload failed */
 		return cli_fail(c, &e);
 	return 0;
+}
+
+int cmd_acme_auto(cli *c, int argc, char **argv)
+{
+	cf_err e = {0};
+	int i = cli_parse(c, argc, argv);
+	if (i < 0)
+		return 2;
+	bool on = strcmp(argv[i], "on") == 0;
+	if (!on && strcmp(argv[i], "off") != 0)
+		return cli_usage(c);
+	cli_audit_object(c, "%s %s %s", cli_val(c, "node"), cli_val(c, "purpose"), argv[i]);
+	int rc = cli_store(c, false);
+	if (rc != 0)
+		return rc;
+	cf_acme_auto_spec s = {.node = cli_val(c, "node"),
+			       .purpose = cli_val(c, "purpose"),
+			       .on = on,
+			       .account = cli_val(c, "account"),
+			       .deploy_days = cli_val(c, "deploy-days"),
+			       .deploy_time = cli_val(c, "deploy-time")};
+	cf_acmeidentity r = {0};
+	if (cf_acme_auto_set(c->st, &c->actor, &s, cf_clock_now(), &r, &e) != CF_OK)
+		rc = cli_fail(c, &e);
+	else
+		print_acme(c, &r);
+	cf_acmeidentity_free(&r);
+	return rc;
 }
 
 int cmd_acme_revoke(cli *c, int argc, char **argv)

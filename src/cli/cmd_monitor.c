@@ -54,6 +54,8 @@ int cmd_monitor_run(cli *c, int argc, char **argv)
 	}
 	for (size_t k = 0; k < r.alarms.n; k++)
 		fprintf(stderr, "certfleet: monitor: CRL download failing: %s\n", r.alarms.v[k]);
+	for (size_t k = 0; k < r.stuck.n; k++)
+		fprintf(stderr, "certfleet: monitor: ACME renewal stuck: %s\n", cli_text(r.stuck.v[k]));
 	if (c->json) {
 		cf_buf b = {0};
 		cf_certjson_write_monitor_run(&b, &r);

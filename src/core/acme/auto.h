@@ -22,6 +22,7 @@
 #include "store/store.h"
 
 #define CF_ACME_GIVE_UP (30 * 86400) /* seconds of failures in a row after which auto mode stops */
+#define CF_ACME_AUTO_JOB "acme-auto" /* the job runner's duty that makes the pass */
 
 /* What `acme auto` sets. */
 typedef struct cf_acme_auto_spec {
@@ -35,7 +36,7 @@ typedef struct cf_acme_auto_spec {
 /* Turns auto mode on or off for (node, purpose), with its account and deploy window, and plans the
  * next renewal (renew_at) at now. CF_E_NOTFOUND for an unknown node or account, CF_E_INPUT for a
  * purpose the node lacks, days or a time that do not parse, CF_E_STATE when turning it on without
- * an account. *out (cf_acmeidentity_free) holds the identity's ACME state afterwards. Audited as
+ * an account. Turning it on brings the runner's pass forward to now. *out (cf_acmeidentity_free) holds the identity's ACME state afterwards. Audited as
  * "acme auto". */
 cf_code cf_acme_auto_set(cf_store *st, const cf_audit_actor *a, const cf_acme_auto_spec *s, int64_t now,
 			 cf_acmeidentity *out, cf_err *e);
@@ -57,8 +58,7 @@ typedef struct cf_acme_plan {
 	bool ari_due;	   /* the CA's window is to be fetched (never, or more than a day ago) */
 } cf_acme_plan;
 
-void cf_acme_auto_plan(const cf_acmeidentity *r, int64_t not_before, int64_t not_after, int64_t now,
-		       cf_acme_plan *out);
+void cf_acme_auto_plan(const cf_acmeidentity *r, int64_t not_before, int64_t not_after, int64_t now, cf_acme_plan *out);
 
 /* The longest wait (seconds) a deploy_days/deploy_time pair can make a staged certificate wait for
  * its window (0 when deploys happen at once): what the doctor weighs against a lifetime. */

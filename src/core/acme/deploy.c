@@ -45,8 +45,8 @@ static cf_code record_once(cf_store *st, const cf_audit_actor *a, const cf_node 
 		rc = cf_err_set(e, CF_E_INTERNAL, NULL, "out of memory");
 	if (rc == CF_OK) {
 		row.last_deploy_at = cf_clock_now();
-		if (deployed)
-			row.staged_at = 0;
+		if (deployed) /* the CA's window was the replaced certificate's: the new one's is fetched */
+			row.staged_at = row.ari_start = row.ari_end = row.ari_checked = 0;
 		rc = cf_store_acme_identity_put(st, &row, e);
 	}
 	if (rc == CF_OK && deployed && why == NULL) {

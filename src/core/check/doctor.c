@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/acme/auto.h"
 #include "core/fleet/deployment.h"
 #include "core/revocation/crlfetch.h"
 #include "core/model/fqdn.h"
@@ -973,20 +974,53 @@ static void check_crl_alarms(doc *d, const rule *r, const subj *s)
 	cf_strv_clear(&alarms);
 }
 
+/* Every identity's ACME state, read once a run, not once a node (a failure leaves none). */
+static void load_acme(doc *d)
+{
+	if (!d->acme_loaded) {
+		d->acme_loaded = true;
+		cf_store_acme_identity_list(d->st, &d->acme, &d->n_acme, NULL);
+	}
+}
+
 /* acme-stuck: the node's identities whose ACME orders failed CF_ACME_STUCK_AFTER times in a row
  * (the store's ACME state; the doctor asks no CA). */
 static void check_acme_stuck(doc *d, const rule *r, const subj *s)
 {
-	if (!d->acme_loaded) { /* once a run, not once a node (a failure leaves none) */
-		d->acme_loaded = true;
-		cf_store_acme_identity_list(d->st, &d->acme, &d->n_acme, NULL);
-	}
+	load_acme(d);
 	for (size_t i = 0; i < d->n_acme; i++) {
 		const cf_acmeidentity *a = &d->acme[i];
 		if (a->node_id == d->ctx.node.id && strcmp(a->state, "stuck") == 0)
 			report_as(d, r, s, -1, a->purpose, NULL,
-				  "ACME: %lld orders with account %s failed in a row; the last: %s",
-				  (long long)a->failures, a->account, a->last_sign_error);
+				  "ACME: %lld orders with account %s failed in a row%s; the last: %s",
+				  (long long)a->failures, a->account,
+				  a->auto_renew && d->now - a->first_failure >= CF_ACME_GIVE_UP
+					  ? " (auto mode gave up after 30 days)"
+					  : "",
+				  a->last_sign_error);
+	}
+}
+
+/* acme-schedule: an identity in auto mode whose deploy days and time make a renewed certificate
+ * wait longer than its lifetime allows: renewed at two thirds of it, it reaches the last 1/20
+ * (where certfleet deploys outside the window) before the next window opens. */
+static void check_acme_schedule(doc *d, const rule *r, const subj *s)
+{
+	load_acme(d);
+	for (size_t i = 0; i < d->n_acme; i++) {
+		const cf_acmeidentity *a = &d->acme[i];
+		const dcert *c = a->node_id == d->ctx.node.id && a->auto_renew ? identity(d, a->purpose) : NULL;
+		if (c == NULL || c->row.facts.not_after <= c->row.facts.not_before)
+			continue;
+		int64_t life = c->row.facts.not_after - c->row.facts.not_before;
+		int64_t wait = cf_acme_auto_longest_wait(a->deploy_days, a->deploy_time);
+		if (wait > life / 3 - life / 20)
+			report_as(
+				d, r, s, -1, a->purpose, NULL,
+				"ACME auto mode deploys on %s%s%s: a renewed certificate can wait %lld hours for that, "
+				"but the certificate lives %lld hours and is renewed with a third of it left",
+				a->deploy_days[0] ? a->deploy_days : "every day", a->deploy_time[0] ? " at " : "",
+				a->deploy_time, (long long)(wait / 3600), (long long)(life / 3600));
 	}
 }
 
@@ -1064,6 +1098,10 @@ static const rule rules[] = {
 	{"acme-stuck", CF_SEV_ERROR, ON_NODE, check_acme_stuck,
 	 "the certificate is not renewing: see why with certfleet acme show --node {node} --purpose {purpose}, fix it, "
 	 "then certfleet acme order --node {node} --purpose {purpose} --account NAME",
+	 NULL, A_NONE, A_NONE},
+	{"acme-schedule", CF_SEV_WARNING, ON_NODE, check_acme_schedule,
+	 "allow more deploy days or any time: certfleet acme auto --node {node} --purpose {purpose} on --deploy-days "
+	 "mon,tue,wed,thu,fri --deploy-time HH:MM",
 	 NULL, A_NONE, A_NONE},
 	{"trust-store-full", CF_SEV_ERROR, ON_NODE, check_store_full,
 	 "delete CA certificates nobody uses: certfleet cert list --node {node} --store {purpose}, then certfleet "

@@ -58,6 +58,9 @@ cf_code cf_duty_monitor_pass(cf_store *st, const cf_jobs_env *env, int64_t now, 
 	for (size_t i = 0; i < out->alarms.n; i++)
 		cf_jobs_say(env, CF_JOB_INFO, "monitor: CRL download failing: %s",
 			    log_text(out->alarms.v[i], cn, sizeof(cn)));
+	for (size_t i = 0; i < out->stuck.n; i++)
+		cf_jobs_say(env, CF_JOB_INFO, "monitor: ACME renewal stuck: %s",
+			    log_text(out->stuck.v[i], cn, sizeof(cn)));
 	if (out->error[0] != '\0')
 		cf_jobs_say(env, CF_JOB_ERROR, "monitor: delivery failed: %s; %d notification(s) queued for a retry",
 			    log_text(out->error, cn, sizeof(cn)), out->queued);
@@ -198,7 +201,36 @@ static cf_code ocsp_run(cf_job_run *r, int64_t now, int64_t *next, cf_err *e)
 	return CF_OK;
 }
 
+/* ---- ACME auto mode ---------------------------------------------------------------------------------- */
+
+/* Due at once when first planned; then when the pass says (its identities' next renewal, deploy,
+ * window fetch, at most a day ahead); `acme auto` on brings it forward (cf_jobs_bring_forward). */
+static cf_code acme_plan(cf_store *st, int64_t now, char *plan, size_t len, int64_t *due, cf_err *e)
+{
+	(void)st;
+	(void)e;
+	snprintf(plan, len, "%s", "by identity (acme list)");
+	*due = now;
+	return CF_OK;
+}
+
+static void acme_log(void *arg, bool error, const char *line)
+{
+	cf_jobs_say(arg, error ? CF_JOB_ERROR : CF_JOB_INFO, "%s", line);
+}
+
+static bool acme_keep(void *arg)
+{
+	return cf_job_keepalive(arg, cf_clock_now());
+}
+
+static cf_code acme_run(cf_job_run *r, int64_t now, int64_t *next, cf_err *e)
+{
+	return cf_acme_auto_pass(r->st, r->env->transport, now, acme_log, (void *)r->env, acme_keep, r, next, e);
+}
+
 static const cf_duty monitor = {CF_DUTY_MONITOR, monitor_plan, monitor_run};
 static const cf_duty crl = {CF_DUTY_CRL, crl_plan, crl_run};
 static const cf_duty ocsp = {CF_DUTY_OCSP, ocsp_plan, ocsp_run};
-const cf_duty *const cf_duties[] = {&monitor, &crl, &ocsp, NULL};
+static const cf_duty acme = {CF_DUTY_ACME, acme_plan, acme_run};
+const cf_duty *const cf_duties[] = {&monitor, &crl, &ocsp, &acme, NULL};

@@ -1,10 +1,12 @@
 /* The duties certfleetd runs by itself (rows of cf_duties, jobs.h), and what a run on request of
  * the same work shares with them (the log lines). Kinds: "monitor" (the expiry monitor's pass),
  * "crl-download" (every distribution point, daily at the CRL schedule's time), "ocsp-check"
- * (stored certificates due an OCSP question, on the revocation settings' interval). */
+ * (stored certificates due an OCSP question, on the revocation settings' interval), "acme-auto"
+ * (ACME auto mode's renewals and deploys, core/acme/auto.h). */
 #ifndef CF_DUTIES_H
 #define CF_DUTIES_H
 
+#include "core/acme/auto.h"
 #include "core/jobs/jobs.h"
 #include "core/monitor/monitor.h"
 #include "core/revocation/revcheck.h"
@@ -12,6 +14,7 @@
 #define CF_DUTY_MONITOR "monitor"
 #define CF_DUTY_CRL "crl-download"
 #define CF_DUTY_OCSP "ocsp-check"
+#define CF_DUTY_ACME CF_ACME_AUTO_JOB
 
 /* The seconds from now until the next daily_at (minutes after midnight UTC): today's when it is
  * still to come, else tomorrow's. */

@@ -213,6 +213,20 @@ cf_code cf_jobs_tick(cf_store *st, const cf_jobs_env *env, int64_t now, int64_t 
 	return first;
 }
 
+cf_code cf_jobs_bring_forward(cf_store *st, const char *kind, int64_t at, cf_err *e)
+{
+	cf_job job = {0};
+	cf_code rc = cf_store_job_get(st, kind, "", &job, e);
+	if (rc == CF_E_NOTFOUND) {
+		cf_err_clear(e);
+		rc = cf_store_job_ensure(st, kind, "", at, "", e);
+	} else if (rc == CF_OK && job.next_run > at) {
+		rc = cf_store_job_plan(st, kind, "", at, job.plan, e);
+	}
+	cf_store_job_clear(&job);
+	return rc;
+}
+
 /* ---- runs on request -------------------------------------------------------------------------- */
 
 cf_code cf_jobs_take(cf_store *st, const cf_jobs_env *env, const char *kind, int64_t lease_now, cf_err *e)

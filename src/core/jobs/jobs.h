@@ -80,6 +80,11 @@ cf_code cf_jobs_take(cf_store *st, const cf_jobs_env *env, const char *kind, int
 void cf_jobs_give_back(cf_store *st, const cf_jobs_env *env, const char *kind, int64_t lease_now, int64_t next,
 		       cf_code rc, const cf_err *e);
 
+/* Brings kind's job forward to at when it is due later (its row made when the store has none), in
+ * the caller's transaction: a change of settings that wants the duty to look again soon (`acme
+ * auto` on). A run under way when it happens sets its own next time at its end. */
+cf_code cf_jobs_bring_forward(cf_store *st, const char *kind, int64_t at, cf_err *e);
+
 /* The retry delay after `attempts` failed runs in a row (at least 1), before its random part. */
 int64_t cf_jobs_backoff(int attempts);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/acme/order.h"
 #include "core/revocation/crlfetch.h"
 #include "core/model/profile.h"
 #include "crypto/x509.h"
@@ -340,6 +341,7 @@ void cf_monitor_report_free(cf_monitor_report *r)
 	}
 	free(r->due);
 	cf_strv_clear(&r->alarms);
+	cf_strv_clear(&r->stuck);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -517,6 +519,26 @@ static void forget_due(run_ctx *r)
 	r->logged = 0;
 }
 
+/* The ACME identities stuck (CF_ACME_STUCK_AFTER failed orders in a row), one line each. */
+static void acme_stuck(cf_store *st, cf_strv *out)
+{
+	cf_acmeidentity *v = NULL;
+	size_t n = 0;
+	if (cf_store_acme_identity_list(st, &v, &n, NULL) != CF_OK)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(v[i].state, "stuck") == 0) {
+			char line[2048];
+			snprintf(line, sizeof(line),
+				 "%s %s: %lld ACME orders with account %s failed in a row; the last: %s", v[i].node,
+				 v[i].purpose, (long long)v[i].failures, v[i].account, v[i].last_sign_error);
+			cf_strv_push(out, line);
+		}
+		cf_acmeidentity_free(&v[i]);
+	}
+	free(v);
+}
+
 cf_code cf_monitor_run(cf_store *st, int64_t now, const cf_transport *net, cf_monitor_report *out, cf_err *e)
 {
 	cf_monitor_settings s;
@@ -530,9 +552,13 @@ cf_code cf_monitor_run(cf_store *st, int64_t now, const cf_transport *net, cf_mo
 	/* 1: queue what is due, drop what no longer is, note the run */
 	if (rc == CF_OK)
 		CF_STORE_WRITE_RESETTING(st, e, rc, queue_due(&r, until, last), forget_due(&r));
-	/* 2: the alarms of failing CRL downloads are due once per frequency too */
-	cf_strv alarms = {0};
-	bool alarms_due = rc == CF_OK && cf_crlfetch_alarms(st, &alarms, NULL) == CF_OK && alarms.n > 0 &&
+	/* 2: the alarms of failing CRL downloads and stuck ACME renewals are due once per frequency too */
+	cf_strv alarms = {0}, stuck = {0};
+	if (rc == CF_OK) {
+		(void)cf_crlfetch_alarms(st, &alarms, NULL);
+		acme_stuck(st, &stuck);
+	}
+	bool alarms_due = rc == CF_OK && alarms.n + stuck.n > 0 &&
 			  now - number_setting(st, "alarms_sent", 0, NULL) >= s.frequency;
 	if (!r.mail && alarms_due) /* the log lines are the notification */
 		rc = mark_alarms_sent(st, now, e);
@@ -549,6 +575,7 @@ cf_code cf_monitor_run(cf_store *st, int64_t now, const cf_transport *net, cf_mo
 			digest.n_due = 0; /* the digest holds the ready ones only */
 			digest.due = calloc(r.n_ready + 1, sizeof(*digest.due));
 			digest.alarms = alarms_due ? alarms : (cf_strv){0};
+			digest.stuck = alarms_due ? stuck : (cf_strv){0};
 			for (size_t i = 0, k = 0; digest.due != NULL && i < out->n_due && k < r.n_ready; i++)
 				if (out->due[i].sha256 == r.ready[k].sha256) {
 					digest.due[digest.n_due++] = out->due[i];
@@ -575,9 +602,11 @@ cf_code cf_monitor_run(cf_store *st, int64_t now, const cf_transport *net, cf_mo
 	}
 	if (alarms_due) {
 		out->alarms = alarms;
-		alarms = (cf_strv){0};
+		out->stuck = stuck;
+		alarms = stuck = (cf_strv){0};
 	}
 	cf_strv_clear(&alarms);
+	cf_strv_clear(&stuck);
 	int64_t pending = 0, retry = 0;
 	if (rc == CF_OK)
 		rc = cf_store_ledger_pending(st, &pending, &retry, e);

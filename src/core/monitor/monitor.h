@@ -57,6 +57,7 @@ typedef struct cf_monitor_report {
 	int64_t next_run; /* when the next run should be */
 	char error[1600]; /* the delivery failure, if any ("" when none) */
 	cf_strv alarms;	  /* failing CRL downloads notified by this run ("URL: time: why") */
+	cf_strv stuck;	  /* ACME identities stuck, notified by this run ("node purpose: why") */
 } cf_monitor_report;
 
 void cf_monitor_report_free(cf_monitor_report *r);
@@ -77,7 +78,7 @@ cf_code cf_monitor_mail_send(const cf_transport *net, const cf_monitor_settings 
  * 1 hour). Notifications of certificates no longer in the window (renewed, deleted) are dropped.
  * Inside the last day before expiry, and after it, a certificate is notified every hour. The
  * alarms of failing CRL downloads go out with the same frequency, in a digest of their own when
- * no certificate is due. */
+ * no certificate is due; so do the ACME identities that are "stuck" (orders failing in a row). */
 cf_code cf_monitor_run(cf_store *st, int64_t now, const cf_transport *net, cf_monitor_report *out, cf_err *e);
 
 /* When the run after one at `now` is due: in 24 hours, or in one hour once any certificate is

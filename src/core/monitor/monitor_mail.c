@@ -74,7 +74,17 @@ char *cf_monitor_message(const cf_monitor_settings *s, const cf_monitor_report *
 	cf_buf_adds(&b, "\r\nTo: ");
 	for (const char *p = s->emails; *p != '\0'; p++)
 		cf_buf_add(&b, *p == ';' ? ", " : p, *p == ';' ? 2 : 1);
-	if (r->n_due == 0 && r->alarms.n > 0) {
+	if (r->stuck.n > 0) { /* a renewal that stopped comes first: it will not fix itself */
+		const char *a = r->stuck.v[0], *end = strstr(a, ": "); /* "node purpose: why" */
+		char who[600];
+		snprintf(who, sizeof(who), "%.*s", (int)(end != NULL ? end - a : (long)strlen(a)), a);
+		cf_buf_adds(&b, "\r\nSubject: certfleet: ACME renewal stuck - ");
+		header_text(&b, who);
+		if (r->stuck.n > 1)
+			cf_buf_addf(&b, " and %zu more", r->stuck.n - 1);
+		if (r->n_due > 0)
+			cf_buf_addf(&b, "; %zu certificate%s expiring", r->n_due, r->n_due == 1 ? "" : "s");
+	} else if (r->n_due == 0 && r->alarms.n > 0) {
 		const char *a = r->alarms.v[0], *end = strstr(a, ": "); /* "URL: time: why": the URL */
 		char url[300];
 		snprintf(url, sizeof(url), "%.*s", (int)(end != NULL ? end - a : (long)strlen(a)), a);
@@ -84,7 +94,7 @@ char *cf_monitor_message(const cf_monitor_settings *s, const cf_monitor_report *
 		cf_buf_addf(&b, "\r\nSubject: certfleet: %zu certificate%s expiring", r->n_due,
 			    r->n_due == 1 ? "" : "s");
 	}
-	if (first != NULL) {
+	if (first != NULL && r->stuck.n == 0) {
 		when(first, now, w, sizeof(w));
 		cf_buf_adds(&b, " - first: ");
 		header_text(&b, first->cn);
@@ -107,6 +117,16 @@ char *cf_monitor_message(const cf_monitor_settings *s, const cf_monitor_report *
 		for (size_t i = 0; i < r->alarms.n; i++) {
 			cf_buf_adds(&b, "* ");
 			plain_text(&b, r->alarms.v[i]);
+			cf_buf_adds(&b, "\r\n");
+		}
+		cf_buf_adds(&b, "\r\n");
+	}
+	if (r->stuck.n > 0) {
+		cf_buf_adds(&b, "ACME renewals are stuck; these certificates renew no more until the cause is fixed "
+				"(certfleet acme show):\r\n");
+		for (size_t i = 0; i < r->stuck.n; i++) {
+			cf_buf_adds(&b, "* ");
+			plain_text(&b, r->stuck.v[i]);
 			cf_buf_adds(&b, "\r\n");
 		}
 		cf_buf_adds(&b, "\r\n");
@@ -147,6 +167,15 @@ char *cf_monitor_message(const cf_monitor_settings *s, const cf_monitor_report *
 		for (size_t i = 0; i < r->alarms.n; i++) {
 			cf_buf_adds(&b, "<li>");
 			html_text(&b, r->alarms.v[i]);
+			cf_buf_adds(&b, "</li>");
+		}
+		cf_buf_adds(&b, "</ul>\r\n");
+	}
+	if (r->stuck.n > 0) {
+		cf_buf_adds(&b, "<p>ACME renewals are stuck (certfleet acme show):</p><ul>");
+		for (size_t i = 0; i < r->stuck.n; i++) {
+			cf_buf_adds(&b, "<li>");
+			html_text(&b, r->stuck.v[i]);
 			cf_buf_adds(&b, "</li>");
 		}
 		cf_buf_adds(&b, "</ul>\r\n");

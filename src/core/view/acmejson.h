@@ -7,7 +7,7 @@
 
 #include "store/store.h"
 
-/* {"node","purpose","account","state","auto","renew_at","ari":{"start","end","checked"}|null,
+/* {"node","purpose","account","state","auto","deploy_days","deploy_time","renew_at","ari":{"start","end","checked"}|null,
  *  "staged":CERT (with pem and chain_pem: the CA's chain)|null,"last_sign":{"at","status","error"}|null,"last_deploy":{...}|null,
  *  "failures","next_try","profile","alternates":[URL...]}; times RFC 3339 or null. NULL when out
  * of memory. */

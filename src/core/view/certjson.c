@@ -272,6 +272,12 @@ void cf_certjson_write_monitor_run(cf_buf *b, const cf_monitor_report *r)
 			cf_buf_add(b, ",", 1);
 		cf_buf_json_str(b, r->alarms.v[i]);
 	}
+	cf_buf_adds(b, "],\"acme_stuck\":[");
+	for (size_t i = 0; i < r->stuck.n; i++) {
+		if (i > 0)
+			cf_buf_add(b, ",", 1);
+		cf_buf_json_str(b, r->stuck.v[i]);
+	}
 	cf_buf_addf(b, "],\"sent\":%d,\"queued\":%d", r->sent, r->queued);
 	key_time(b, "next_run", r->next_run);
 	if (r->error[0] != '\0')
