@@ -9,7 +9,8 @@
 # order that succeeds afterwards resetting them; the CA down (an order fails in one line), then back
 # with its state reset (the account registered again with its key, the order goes through);
 # badNonce on half the requests retried; an external account binding (refused without one, with a
-# wrong key; kept with the CA's); the audit rows; no private key in any output.
+# wrong key; kept with the CA's); an Expressway domain certificate ordered and deployed; the audit
+# rows; no private key in any output.
 . "$(dirname "$0")/lib.sh"
 trap 'echo "FAIL: $(basename "$0"): command failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 cd "$T" || exit 1
@@ -214,6 +215,23 @@ cfx acme revoke --cert staged3.pem
 expect_rc "a file without --account" 2
 must "revoke a certificate file" acme revoke --cert staged3.pem --account le
 assert_eq "pebble: revoked, unspecified" "Revoked 0" "$(status staged3.pem)"
+
+# ---- an Expressway domain certificate (SNI, one per domain): ordered and deployed like a server's --------
+EXP=exp1.example.test
+cf cluster add edge >/dev/null
+cf node add $EXP --cluster edge --product expressway-e --publisher >/dev/null
+cfx acme order --node $EXP --purpose domain:bad..example.test --account le --http-listen "$HTTP1"
+expect_rc "a domain that is no FQDN" 3
+must "order a domain certificate" --json acme order --node $EXP --purpose domain:tenant1.example.test --account le \
+	--http-listen "$HTTP1"
+json 'd["staged"]["pem"]' <"$LAST" >domain.pem
+assert_eq "the domain certificate names the domain only" "DNS:tenant1.example.test" \
+	"$(openssl x509 -in domain.pem -noout -ext subjectAltName | tail -n 1 | tr -d ' ')"
+must "deploy the domain certificate" acme deploy --node $EXP --purpose domain:tenant1.example.test
+assert_eq "the domain certificate is the identity" "$(openssl x509 -in domain.pem -outform DER | sha256sum | cut -d' ' -f1)" \
+	"$(cf --json cert show --node $EXP --purpose domain:tenant1.example.test | json 'd["sha256"]')"
+assert_eq "the server certificate untouched" "self-signed" \
+	"$(cf --json cert show --node $EXP --purpose server | json '"self-signed" if d["self_signed"] else "signed"')"
 
 # ---- the audit log: one row a change, the refusals with their reason ---------------------------------
 cf audit --limit 100 >audit.txt

@@ -2115,6 +2115,12 @@ static void test_jobs_tick(void **state)
 	assert_int_equal(cf_jobs_tick(f->st, &ea, now, &wake, &e), CF_OK);
 	assert_int_equal(passes, 1); /* a new store: the monitor's first pass at once */
 	assert_int_equal(wake, now); /* after a run, a look again at once */
+	assert_int_equal(cf_jobs_tick(f->st, &ea, now, &wake, &e), CF_OK);
+	assert_int_equal(passes, 1); /* the ACME pass, due at once too (no identity in auto mode) */
+	assert_int_equal(wake, now);
+	assert_int_equal(cf_store_job_get(b, CF_DUTY_ACME, "", &j, &e), CF_OK);
+	assert_true(j.next_run == now + 86400 && strcmp(j.last_status, "ok") == 0); /* a day later */
+	cf_store_job_clear(&j);
 	assert_int_equal(cf_jobs_tick(b, &eb, now, &wake, &e), CF_OK);
 	assert_int_equal(passes, 1); /* done: not due again in the other process */
 	assert_true(wake > now && wake <= now + 60);

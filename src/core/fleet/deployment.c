@@ -1,5 +1,6 @@
 #include "core/fleet/deployment.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -45,7 +46,7 @@ const cf_node *cf_nodectx_publisher(const cf_nodectx *c)
 	return NULL;
 }
 
-cf_code cf_nodectx_purpose(const cf_nodectx *c, const char *purpose, const cf_purpose **out, cf_err *e)
+cf_code cf_nodectx_purpose(cf_nodectx *c, const char *purpose, const cf_purpose **out, cf_err *e)
 {
 	const cf_purpose *p = cf_purpose_find(purpose, c->node.product);
 	if (p == NULL)
@@ -54,6 +55,13 @@ cf_code cf_nodectx_purpose(const cf_nodectx *c, const char *purpose, const cf_pu
 	if (p->publisher_only && !c->node.publisher)
 		return cf_err_set(e, CF_E_STATE, purpose, "exists on the %s publisher only, and %s is not it",
 				  c->node.product, c->node.fqdn);
+	if (p->san_rule == CF_SAN_DOMAIN) {
+		c->domain = *p;
+		snprintf(c->domain_name, sizeof(c->domain_name), "%s", purpose);
+		c->domain.name = c->domain_name;
+		c->domain.fixed_cn = c->domain_name + strlen(p->name);
+		p = &c->domain;
+	}
 	*out = p;
 	return CF_OK;
 }

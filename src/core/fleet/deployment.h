@@ -14,14 +14,17 @@ typedef struct cf_nodectx {
 	cf_node *nodes;
 	size_t n_nodes;
 	const cf_product *product;
+	cf_purpose domain; /* the row of a "domain:<FQDN>" purpose asked for: its name, the FQDN as fixed_cn */
+	char domain_name[300];
 } cf_nodectx;
 
 cf_code cf_nodectx_load(cf_store *st, const char *fqdn, cf_nodectx *out, cf_err *e);
 void cf_nodectx_free(cf_nodectx *c);
 /* The publisher of the node's product in its cluster (borrowed), or NULL. */
 const cf_node *cf_nodectx_publisher(const cf_nodectx *c);
-/* The purpose row for this node, or CF_E_INPUT naming the purpose when the product lacks it. */
-cf_code cf_nodectx_purpose(const cf_nodectx *c, const char *purpose, const cf_purpose **out, cf_err *e);
+/* The purpose row for this node, or CF_E_INPUT naming the purpose when the product lacks it. A
+ * domain certificate's row is c's own copy with its domain (valid while c is). */
+cf_code cf_nodectx_purpose(cf_nodectx *c, const char *purpose, const cf_purpose **out, cf_err *e);
 
 cf_code cf_deployment_cluster_add(cf_store *st, const char *name, const char *fqdn, cf_err *e);
 /* Sets one setting from command-line values (see settings.h). */

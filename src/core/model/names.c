@@ -122,6 +122,10 @@ cf_code cf_names_compute(const cf_cluster *cluster, const cf_node *nodes, size_t
 	cf_names_scope(nodes, n_nodes, node, p, multi_server, &n.scope);
 	switch (p->san_rule) {
 	case CF_SAN_FIXED_CN: n.cn = strdup(p->fixed_cn); break;
+	case CF_SAN_DOMAIN:
+		n.cn = strdup(p->fixed_cn);
+		rc = add_dns(&n, p->fixed_cn, "the domain", false, e);
+		break;
 	case CF_SAN_EXPRESSWAY: rc = expressway_names(cluster, nodes, n_nodes, node, &n, e); break;
 	case CF_SAN_NODE:
 	case CF_SAN_XMPP:

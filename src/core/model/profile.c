@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "core/model/fqdn.h"
+
 #define DS CF_KU_DIGITAL_SIGNATURE
 #define KE CF_KU_KEY_ENCIPHERMENT
 #define DE CF_KU_DATA_ENCIPHERMENT
@@ -168,6 +170,15 @@ static const cf_purpose purposes[] = {
 	 .default_days = Y5,
 	 .services = "Expressway", /* seed 002: a new server certificate takes effect after a restart */
 	 .san_rule = CF_SAN_EXPRESSWAY},
+	{.name = "domain:", /* "domain:<FQDN>": one per hosted domain, chosen by SNI (seed 002) */
+	 .products = "expressway-c expressway-e",
+	 .breaks = "TLS for the domain's clients (SNI) on the edge",
+	 .trust_store = "trusted-ca",
+	 .ku = DS | KE,
+	 .eku = SA | CA_,
+	 .default_days = Y5,
+	 .services = "Expressway",
+	 .san_rule = CF_SAN_DOMAIN},
 	{.name = "server-ECDSA",
 	 .products = "expressway-c expressway-e",
 	 .breaks = "mobile and remote access and B2B TLS for ECDSA peers",
@@ -269,10 +280,19 @@ const cf_product *cf_product_find(const char *key)
 	return NULL;
 }
 
+/* Whether name is of row: the same, or of its family ("domain:" and a valid FQDN). */
+static bool purpose_named(const cf_purpose *row, const char *name)
+{
+	size_t len = strlen(row->name);
+	if (len > 0 && row->name[len - 1] == ':')
+		return strncmp(name, row->name, len) == 0 && cf_fqdn_valid(name + len);
+	return strcmp(row->name, name) == 0;
+}
+
 const cf_purpose *cf_purpose_find(const char *name, const char *product)
 {
 	for (int i = 0; i < COUNT(purposes); i++)
-		if (strcmp(purposes[i].name, name) == 0 &&
+		if (purpose_named(&purposes[i], name) &&
 		    (product == NULL || cf_words_contain(purposes[i].products, product)))
 			return &purposes[i];
 	return NULL;
@@ -295,7 +315,7 @@ const cf_purpose *cf_purpose_next(const char *product, int *i)
 {
 	while (*i < COUNT(purposes)) {
 		const cf_purpose *p = &purposes[(*i)++];
-		if (cf_words_contain(p->products, product))
+		if (cf_words_contain(p->products, product) && p->name[strlen(p->name) - 1] != ':')
 			return p;
 	}
 	return NULL;

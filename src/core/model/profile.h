@@ -14,6 +14,7 @@ typedef enum cf_sanrule {
 	CF_SAN_XMPP_S2S,   /* + presence and e-mail domains (wildcards optional), chat aliases */
 	CF_SAN_EXPRESSWAY, /* SPEC §3.3 Expressway rules */
 	CF_SAN_FIXED_CN,   /* CN from the profile, no SAN (cms dbclient) */
+	CF_SAN_DOMAIN,	   /* an Expressway domain certificate: CN and DNS: the domain (in fixed_cn) */
 } cf_sanrule;
 
 typedef struct cf_purpose {
@@ -48,7 +49,10 @@ typedef struct cf_product {
 	bool expressway;
 } cf_product;
 
-/* Lookups; NULL when unknown. A purpose name may have one row per product family. */
+/* Lookups; NULL when unknown. A purpose name may have one row per product family. A row whose name
+ * ends in ':' is a family of purposes: "domain:" matches "domain:<FQDN>" for any valid FQDN (an
+ * Expressway domain certificate, served by SNI, one per domain); cf_nodectx_purpose (fleet/
+ * deployment.h) gives the row with the domain filled in. */
 const cf_product *cf_product_find(const char *key);
 const cf_purpose *cf_purpose_find(const char *name, const char *product);
 const cf_truststore *cf_truststore_find(const char *name);
@@ -57,7 +61,8 @@ bool cf_product_has_store(const cf_product *p, const char *store);
 /* Whether a space-separated word list holds word. */
 bool cf_words_contain(const char *words, const char *word);
 
-/* Iterates the purposes of a product in table order: start with *i = 0; NULL at the end. */
+/* Iterates the purposes of a product in table order: start with *i = 0; NULL at the end. Families
+ * ("domain:") are not listed: a node has none of them until one is made. */
 const cf_purpose *cf_purpose_next(const char *product, int *i);
 
 /* Key usage a certificate of the purpose carries for this key type: EC keys take
