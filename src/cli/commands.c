@@ -82,7 +82,7 @@ const cli_command cli_commands[] = {
 	  {"revocation", NULL, "ask the configured revocation sources too", false}}, "one FILE; with --batch any number of files and directories; with --stored none. --node goes with " "--store, and --store excludes --ca-file", false, NULL},
 	{"doctor", NULL, cmd_doctor, "every rule of SPEC §4, each finding with its fix", "", 0, 0, {NODE_OPT}, NULL, false, NULL},
 	{"status", NULL, cmd_status, "per-node summary: identities, trust, first expiry, pending CSRs", "", 0, 0, {{0}}, NULL, false, NULL},
-	{"deploy", NULL, cmd_deploy, "write a node's certificates to their deploy targets and reload", "", 0, 0, {NODE, {"purpose", "P", "only this identity", false}}, NULL, true, NULL},
+	{"deploy", NULL, cmd_deploy, "write a node's certificates to their deploy targets, reload, check what each address serves", "", 0, 0, {NODE, {"purpose", "P", "only this identity", false}}, NULL, true, NULL},
 	{"deploy-target", "set", cmd_target_set, "where and how an identity is deployed", "", 0, 0, {NODE,
 	  PURPOSE,
 	  {"cert", "PATH", "the certificate file", false},
