@@ -1090,6 +1090,7 @@
           link('upload', { node: n, purpose: a.purpose }, 'Upload the signed certificate')],
       };
       case 'crl-update': return { admin: [btn({ 'data-crl-update': '1' }, 'Update CRLs now')], all: [link('revocation', {}, 'CRLs')] };
+      case 'deploy': return { all: [link('status', { deploy: n }, `Deploy targets of ${n}`)] };
       default: return {};
     }
   }
@@ -1146,7 +1147,8 @@
     $('#doctor-table tbody').replaceChildren(...rows);
   }
 
-  async function viewStatus() {
+  // params.deploy (a doctor finding's link): that node's deploy section opened
+  async function viewStatus(arg, params = {}) {
     show('status');
     const [data, clusters] = await Promise.all([api('GET', '/status'), api('GET', '/clusters')]);
     const del = (what, value) => (isAdmin() ? el('td', {}, el('button', { type: 'button', class: 'danger', 'data-delete': what, 'data-name': value }, 'Delete')) : null);
@@ -1166,6 +1168,7 @@
       el('td', {}, c.name), el('td', {}, c.fqdn || '—'), el('td', {}, c.nodes),
       el('td', {}, el('button', { type: 'button', 'data-cluster': c.name }, isAdmin() ? 'Edit settings' : 'Show settings')),
       c.nodes === 0 ? del('cluster', c.name) : (isAdmin() ? el('td', {}, 'delete its nodes first') : null))));
+    if (params.deploy && (data.items || []).some((s) => s.node === params.deploy)) await showDeploy(params.deploy);
   }
 
   // A cluster's settings (DN, domains, phone security profiles, Expressway names, ...) as a form:
@@ -1231,10 +1234,11 @@
     const rows = targets.map((t) => el('tr', { 'data-purpose': t.purpose },
       el('td', {}, t.purpose), el('td', {}, dash(t.cert)), el('td', {}, dash(t.key)), el('td', {}, dash(t.chain)),
       el('td', {}, dash(t.owner)), el('td', {}, t.mode), el('td', {}, dash(t.reload)),
+      el('td', {}, t.serves ? t.serves + (t.starttls ? ` (STARTTLS ${t.starttls})` : '') : '—'),
       isAdmin() ? el('td', {},
         el('button', { type: 'button', 'data-edit-target': t.purpose, 'aria-label': `Change the ${t.purpose} target` }, 'Change'), ' ',
         el('button', { type: 'button', 'data-deploy': t.purpose, 'aria-label': `Deploy ${t.purpose} on ${node} now` }, 'Deploy now')) : null));
-    if (!rows.length) rows.push(el('tr', {}, el('td', { colspan: isAdmin() ? 8 : 7 }, `No deploy targets on ${node}.` + (isAdmin() ? ' Set one with the form below.' : ''))));
+    if (!rows.length) rows.push(el('tr', {}, el('td', { colspan: isAdmin() ? 9 : 8 }, `No deploy targets on ${node}.` + (isAdmin() ? ' Set one with the form below.' : ''))));
     $('#target-table tbody').replaceChildren(...rows);
     $('#deploy-all').disabled = !targets.length;
   }
@@ -1243,14 +1247,14 @@
   function fillTargetForm() {
     const f = $('#target-form');
     const t = state.deploy.targets.find((x) => x.purpose === f.purpose.value) || {};
-    for (const k of ['cert', 'key', 'chain', 'owner', 'mode', 'reload']) f[k].value = t[k] || '';
+    for (const k of ['cert', 'key', 'chain', 'owner', 'mode', 'reload', 'serves', 'starttls']) f[k].value = t[k] || '';
   }
 
   async function submitTarget(f) {
     const { node } = state.deploy;
     // every path, the owner and the reload as shown (an emptied one is cleared); the mode only when given
     const body = { purpose: f.purpose.value };
-    for (const k of ['cert', 'key', 'chain', 'owner', 'reload']) body[k] = f[k].value.trim();
+    for (const k of ['cert', 'key', 'chain', 'owner', 'reload', 'serves', 'starttls']) body[k] = f[k].value.trim();
     if (f.mode.value.trim() !== '') body.mode = f.mode.value.trim();
     const t = await api('PUT', '/nodes/' + encodeURIComponent(node) + '/deploy-targets', body);
     if (!state.deploy || state.deploy.node !== node) return;
@@ -1267,10 +1271,18 @@
     return `reload "${i.reload}" FAILED (exit status ${i.reload_status})`;
   }
 
-  // What a deploy did: per target the files written and the reload with its output; a refusal's
-  // error line first (a failed reload comes with every target's result).
+  // A served check after a deploy (its "served" items): what the address served against the store.
+  function servedText(c) {
+    if (c.error) return `${c.address} served nothing: ${c.error}`;
+    if (c.matches) return `${c.address} serves the stored certificate (SHA-256 ${c.sha256})`;
+    return `${c.address} serves SHA-256 ${c.sha256}, the store holds ${c.stored_sha256}`;
+  }
+
+  // What a deploy did: per target the files written and the reload with its output, then what each
+  // address serves; a refusal's error line first (a failed reload or served check comes with every
+  // target's result).
   function renderDeploy(node, res, err) {
-    const items = res.items || [];
+    const items = res.items || [], served = res.served || [];
     $('#deploy-result').replaceChildren(...[
       el('h3', {}, `Deploy on ${node}`),
       err ? el('p', { class: 'form-err', id: 'deploy-error' }, err instanceof ApiError ? err.message : 'The server could not be reached: ' + err.message)
@@ -1283,6 +1295,9 @@
           i.reload ? el('li', { class: i.reload_status === 0 ? 'reload-ok' : 'form-err' }, reloadText(i)) : el('li', {}, 'no reload command'),
         ]),
         i.reload_output ? el('pre', { class: 'output', 'aria-label': `Output of the ${i.purpose} reload` }, i.reload_output) : null))) : null,
+      served.length ? el('h4', {}, 'Served after the deploy') : null,
+      served.length ? el('ul', { id: 'deploy-served' }, served.map((c) => el('li', { 'data-purpose': c.purpose, class: c.matches ? 'reload-ok' : 'form-err' },
+        el('strong', {}, c.purpose), ': ', servedText(c)))) : null,
     ].filter(Boolean));
   }
 

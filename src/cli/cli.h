@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "core/admin/audit.h"
+#include "core/lifecycle/served.h"
 #include "core/model/fields.h"
 #include "core/model/plan.h"
 #include "crypto/x509.h"
@@ -78,6 +79,8 @@ int cli_print_object(cli *c, json_t *o);
 void cli_json(json_t *v);
 /* Human output of what a change reports: notes and warnings on stderr, the plan on stdout. */
 void cli_print_outcome(const cf_outcome *o);
+/* Human output of a deploy's served checks: one line per address, "PURPOSE: served check ...". */
+void cli_print_served(const cf_served_report *r);
 /* Reads an input file of at most max bytes or fails with its name; 0 or an exit code. */
 int cli_read(cli *c, const char *path, size_t max, uint8_t **buf, size_t *len);
 /* The certificates of a PEM bundle or DER file (at most max bytes); 0 or an exit code after

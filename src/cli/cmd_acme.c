@@ -311,6 +311,10 @@ int cmd_acme_deploy(cli *c, int argc, char **argv)
 		cf_json_outcome(o, &d.upload);
 		if (d.targets.n > 0)
 			json_object_set_new(o, "deploy", cf_json_deploy(&d.targets));
+		json_object_set_new(o, "served", cf_json_served_report(&d.served));
+		if (got != CF_OK) /* the one object carries the error too */
+			json_object_set_new(o, "error",
+					    json_pack("{s:i, s:s}", "code", (int)got, "message", e.message));
 		cli_json(o);
 	} else {
 		printf("deployed %s on %s %s%s\n", d.sha256, cli_text(cli_val(c, "node")),
@@ -321,10 +325,16 @@ int cmd_acme_deploy(cli *c, int argc, char **argv)
 		for (size_t i = 0; i < d.targets.n; i++)
 			printf("deploy target %s: %zu file(s) written%s\n", cli_text(d.targets.v[i].purpose),
 			       d.targets.v[i].files.n, d.targets.v[i].reload_status == 0 ? ", reloaded" : "");
+		cli_print_served(&d.served);
 	}
 	c->audit_action = NULL; /* recorded with the change */
 	cf_acme_deployed_free(&d);
-	if (got != CF_OK) /* the identity is deployed; a reload failed */
+	if (got != CF_OK && c->json) { /* the identity is deployed; a reload or the served check failed */
+		fprintf(stderr, "certfleet: %s%s%s\n", cli_text(e.subject), e.subject[0] != '\0' ? ": " : "",
+			cli_text(e.message));
+		return (int)got;
+	}
+	if (got != CF_OK)
 		return cli_fail(c, &e);
 	return 0;
 }

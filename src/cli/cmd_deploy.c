@@ -6,6 +6,8 @@
 #include "cli/cli.h"
 #include "core/view/certjson.h"
 #include "core/lifecycle/deploy.h"
+#include "core/lifecycle/served.h"
+#include "net_transport.h"
 
 /* What a reload printed (already escaped, util/spawn.h), each line indented under it. */
 static void print_output(const char *out)
@@ -17,10 +19,27 @@ static void print_output(const char *out)
 	}
 }
 
+void cli_print_served(const cf_served_report *r)
+{
+	for (size_t k = 0; r != NULL && k < r->n; k++) {
+		const cf_servedcheck *s = &r->v[k];
+		if (s->error[0] != '\0')
+			printf("%s: served check FAILED: nothing served at %s: %s\n", cli_text(s->purpose),
+			       cli_text(s->address), cli_text(s->error));
+		else if (cf_served_matches(s))
+			printf("%s: served check: %s serves the stored certificate (SHA-256 %s)\n",
+			       cli_text(s->purpose), cli_text(s->address), s->served_sha256);
+		else
+			printf("%s: served check FAILED: %s serves SHA-256 %s, the store holds %s\n",
+			       cli_text(s->purpose), cli_text(s->address), s->served_sha256, s->stored_sha256);
+	}
+}
+
 int cmd_deploy(cli *c, int argc, char **argv)
 {
 	cf_err e = {0};
 	cf_deploy_report rep = {0};
+	cf_served_report served = {0};
 	int i = cli_parse(c, argc, argv);
 	if (i < 0)
 		return 2;
@@ -32,15 +51,27 @@ int cmd_deploy(cli *c, int argc, char **argv)
 	if (rc != 0)
 		return rc;
 	cf_code code = cf_deploy_run(c->st, cli_val(c, "node"), cli_val(c, "purpose"), &rep, &e);
+	if (rep.n > 0) { /* what the node serves now (a failed reload too: then it shows what stayed) */
+		cf_err se = {0};
+		cf_code sc = cf_served_check(c->st, cf_net_transport(), cli_val(c, "node"), cli_val(c, "purpose"), NULL,
+					     &served, &se);
+		if (sc == CF_OK)
+			sc = cf_served_verdict(&served, &se);
+		if (code == CF_OK && sc != CF_OK) {
+			code = sc;
+			e = se;
+		}
+	}
 	if (c->json && (code == CF_OK || rep.n > 0)) {
-		json_t *o = json_pack("{s:s, s:o}", "node", cli_val(c, "node"), "items", cf_json_deploy(&rep));
+		json_t *o = json_pack("{s:s, s:o, s:o}", "node", cli_val(c, "node"), "items", cf_json_deploy(&rep),
+				      "served", cf_json_served_report(&served));
 		if (code != CF_OK)
 			json_object_set_new(o, "error",
 					    json_pack("{s:i, s:s}", "code", (int)code, "message", e.message));
 		cli_json(o);
 		if (code != CF_OK) {
 			char line[2048];
-			snprintf(line, sizeof(line), "%s: %s", e.subject, e.message);
+			snprintf(line, sizeof(line), "%s%s%s", e.subject, e.subject[0] != '\0' ? ": " : "", e.message);
 			fprintf(stderr, "certfleet: %s\n", line);
 			cli_audit_refused(c, line);
 		}
@@ -60,10 +91,12 @@ int cmd_deploy(cli *c, int argc, char **argv)
 				       rep.v[k].reload_status == 0 ? "succeeded" : "FAILED", rep.v[k].reload_status);
 			print_output(rep.v[k].reload_output);
 		}
+		cli_print_served(&served);
 		if (code != CF_OK)
 			cli_fail(c, &e);
 	}
 	cf_deploy_report_free(&rep);
+	cf_served_report_free(&served);
 	return (int)code;
 }
 
@@ -84,7 +117,9 @@ int cmd_target_set(cli *c, int argc, char **argv)
 				      .chain_path = cli_val(c, "chain"),
 				      .owner = cli_val(c, "owner"),
 				      .mode = cli_val(c, "mode"),
-				      .reload = cli_val(c, "reload")};
+				      .reload = cli_val(c, "reload"),
+				      .serves = cli_val(c, "serves"),
+				      .starttls = cli_val(c, "starttls")};
 	if (cf_deploy_target_set(c->st, &spec, &e) != CF_OK)
 		return cli_fail(c, &e);
 	if (c->json) { /* the target as it is now stored */
@@ -119,8 +154,10 @@ int cmd_target_list(cli *c, int argc, char **argv)
 	if (cf_deploy_targets(c->st, cli_val(c, "node"), NULL, &n, &t, &nt, &e) != CF_OK)
 		return cli_fail(c, &e);
 	for (size_t k = 0; k < nt && !c->json; k++)
-		printf("%-20s cert=%s key=%s chain=%s owner=%s mode=%04o reload=%s\n", t[k].purpose, t[k].cert_path,
-		       t[k].key_path, t[k].chain_path, t[k].owner, (unsigned)t[k].mode, t[k].reload);
+		printf("%-20s cert=%s key=%s chain=%s owner=%s mode=%04o reload=%s serves=%s%s%s\n", t[k].purpose,
+		       cli_text(t[k].cert_path), cli_text(t[k].key_path), cli_text(t[k].chain_path),
+		       cli_text(t[k].owner), (unsigned)t[k].mode, cli_text(t[k].reload), cli_text(t[k].serves),
+		       t[k].starttls[0] != '\0' ? " starttls=" : "", cli_text(t[k].starttls));
 	if (c->json)
 		cli_json(cf_json_targets(n.fqdn, t, nt));
 	cf_targets_free(t, nt);

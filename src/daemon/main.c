@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "crypto/password.h"
+#include "core/lifecycle/served.h"
 #include "core/revocation/revocation.h"
 #include "daemon/conn_limits.h"
 #include "acme_responder.h"
@@ -285,6 +286,10 @@ static int serve(cf_daemon *d, const char *store, const cf_node *node, const cha
 		goto out;
 	cf_dlog(d, CF_LOG_INFO, "serving as %s with its tomcat identity, sha256 %s", node->fqdn, cf_reload_sha256(tls));
 	cf_dlog(d, CF_LOG_INFO, "listening on https://%s:%u/", host, (unsigned)port);
+	/* a deploy this process makes of its own tomcat identity checks what it serves here */
+	char self[300];
+	snprintf(self, sizeof(self), strchr(host, ':') != NULL ? "[%s]:%u" : "%s:%u", host, (unsigned)port);
+	cf_served_set_self(node->fqdn, self);
 	cf_dlog(d, CF_LOG_INFO,
 		"at most %ld connections; request headers within %d s, whole requests within %d s "
 		"(plus 1 s per 16 KiB of body)",

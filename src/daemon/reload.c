@@ -14,20 +14,21 @@ struct cf_reload {
 	cf_daemon *d;
 	int64_t node_id;
 	cf_tlsserver *tls;
-	int64_t cert_id; /* the identity row tls serves (a new upload is a new row) */
+	int64_t cert_id; /* the identity row tls serves (with sha256: SQLite may give a replacement the
+			  * id of the row it replaced, when that was the last one) */
 	int64_t version; /* the store's data version when it was last looked at */
 	char sha256[65]; /* of its certificate */
 	struct event *timer;
 };
 
-/* Builds the TLS context of the current identity when it is another row than the one served;
- * CF_OK with nothing done when it is the same. */
+/* Builds the TLS context of the current identity when it is another row or another certificate
+ * than the one served; CF_OK with nothing done when it is the same. */
 static cf_code load(cf_reload *r, cf_err *e)
 {
 	cf_certrow row = {0};
 	cf_tlsserver *tls = NULL;
 	cf_code rc = cf_store_identity_get(r->d->st, r->node_id, "tomcat", false, &row, e);
-	if (rc == CF_OK && row.id != r->cert_id) {
+	if (rc == CF_OK && (row.id != r->cert_id || strcmp(row.facts.sha256, r->sha256) != 0)) {
 		cf_certrow_free(&row);
 		rc = cf_store_identity_get(r->d->st, r->node_id, "tomcat", true, &row, e);
 		if (rc == CF_OK)
@@ -48,6 +49,8 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	cf_reload *r = arg;
 	cf_err e = {0};
 	int64_t before = r->cert_id, version = cf_store_data_version(r->d->st);
+	char before_sha[65];
+	memcpy(before_sha, r->sha256, sizeof(before_sha));
 	(void)fd;
 	(void)what;
 	if (version == r->version)
@@ -56,7 +59,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	if (load(r, &e) != CF_OK)
 		cf_dlog(r->d, CF_LOG_ERROR, "tomcat identity not reloaded (still serving sha256 %s): %s%s%s", r->sha256,
 			e.subject, e.subject[0] != '\0' ? ": " : "", e.message);
-	else if (before != r->cert_id)
+	else if (before != r->cert_id || strcmp(before_sha, r->sha256) != 0)
 		cf_dlog(r->d, CF_LOG_INFO, "tomcat identity changed: new connections get sha256 %s", r->sha256);
 }
 

@@ -237,6 +237,7 @@ void cf_acmeidentity_free(cf_acmeidentity *r)
 			  &r->last_deploy_error};
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
 		free(*texts[i]);
+	cf_servedcheck_free(&r->served);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -255,8 +256,9 @@ bool cf_acmeidentity_set(char **field, const char *v)
 	" i.deploy_days, i.deploy_time, i.order_url, i.replaces, i.staged_pem, i.staged_sha256, i.alternates,"         \
 	" i.staged_at, i.renew_at, i.ari_start, i.ari_end, i.ari_checked, i.last_sign_at, i.last_deploy_at,"           \
 	" i.last_sign_status, i.last_sign_error, i.last_deploy_status, i.last_deploy_error, i.failures,"               \
-	" i.first_failure, i.next_try FROM acme_identities i JOIN nodes n ON n.id = i.node_id"                         \
-	" JOIN acme_accounts a ON a.id = i.account_id"
+	" i.first_failure, i.next_try, c.checked_at, c.address, c.served_sha256, c.stored_sha256, c.error"             \
+	" FROM acme_identities i JOIN nodes n ON n.id = i.node_id JOIN acme_accounts a ON a.id = i.account_id"         \
+	" LEFT JOIN served_checks c ON c.node_id = i.node_id AND c.purpose = i.purpose"
 
 static void read_identity(cf_store *st, cf_stmt *s, cf_acmeidentity *r)
 {
@@ -291,6 +293,15 @@ static void read_identity(cf_store *st, cf_stmt *s, cf_acmeidentity *r)
 	r->failures = D->col_int(s, 27);
 	r->first_failure = D->col_int(s, 28);
 	r->next_try = D->col_int(s, 29);
+	/* the served check, when there is one (the LEFT JOIN's NULLs: 0 and "") */
+	r->served.node_id = r->node_id;
+	r->served.node = cf_store_dup(r->node);
+	r->served.purpose = cf_store_dup(r->purpose);
+	r->served.checked_at = D->col_int(s, 30);
+	r->served.address = cf_store_dup(D->col_text(s, 31));
+	r->served.served_sha256 = cf_store_dup(D->col_text(s, 32));
+	r->served.stored_sha256 = cf_store_dup(D->col_text(s, 33));
+	r->served.error = cf_store_dup(D->col_text(s, 34));
 }
 
 cf_code cf_store_acme_identity_get(cf_store *st, int64_t node_id, const char *purpose, cf_acmeidentity *out, cf_err *e)

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store/served.h"
 #include "util/err.h"
 
 typedef struct cf_store cf_store;
@@ -42,6 +43,7 @@ typedef struct cf_acmeidentity {
 	int64_t last_sign_at, last_deploy_at;
 	char *last_sign_status, *last_sign_error, *last_deploy_status, *last_deploy_error;
 	int64_t failures, first_failure, next_try;
+	cf_servedcheck served; /* the last served check of (node, purpose), when read (checked_at 0: none) */
 } cf_acmeidentity;
 
 void cf_acmeidentity_free(cf_acmeidentity *r);
@@ -65,7 +67,8 @@ cf_code cf_store_acme_identity_list(cf_store *st, cf_acmeidentity **v, size_t *n
 
 /* ---- writes (inside cf_store_begin/commit) ---- */
 
-/* Writes r whole (insert or replace; node and account names are not written). */
+/* Writes r whole (insert or replace; node and account names and the served check are not
+ * written). */
 cf_code cf_store_acme_identity_put(cf_store *st, const cf_acmeidentity *r, cf_err *e);
 
 /* Adds an account (a->id set); CF_E_STATE when the name is taken. */

@@ -295,6 +295,8 @@ void cf_target_free(cf_target *t)
 	free(t->chain_path);
 	free(t->owner);
 	free(t->reload);
+	free(t->serves);
+	free(t->starttls);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -308,10 +310,11 @@ cf_code cf_store_target_set(cf_store *st, const cf_target *t, cf_err *e)
 	D->bind_text(s, 2, t->purpose);
 	if ((rc = cf_store_run(st, s, e)) != CF_OK)
 		return rc;
-	if ((rc = cf_store_prep(st,
-				"INSERT INTO deploy_targets (node_id, purpose, cert_path, key_path, chain_path,"
-				" owner, mode, reload) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-				&s, e)) != CF_OK)
+	if ((rc = cf_store_prep(
+		     st,
+		     "INSERT INTO deploy_targets (node_id, purpose, cert_path, key_path, chain_path,"
+		     " owner, mode, reload, serves, starttls) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+		     &s, e)) != CF_OK)
 		return rc;
 	D->bind_int(s, 1, t->node_id);
 	D->bind_text(s, 2, t->purpose);
@@ -321,17 +324,20 @@ cf_code cf_store_target_set(cf_store *st, const cf_target *t, cf_err *e)
 	D->bind_text(s, 6, t->owner ? t->owner : "");
 	D->bind_int(s, 7, t->mode);
 	D->bind_text(s, 8, t->reload ? t->reload : "");
+	D->bind_text(s, 9, t->serves ? t->serves : "");
+	D->bind_text(s, 10, t->starttls ? t->starttls : "");
 	return cf_store_run(st, s, e);
 }
 
 cf_code cf_store_targets(cf_store *st, int64_t node_id, const char *purpose, cf_target **out, size_t *n, cf_err *e)
 {
 	cf_stmt *s = NULL;
-	cf_code rc = cf_store_prep(st,
-				   "SELECT purpose, cert_path, key_path, chain_path, owner, mode, reload"
-				   " FROM deploy_targets WHERE node_id = $1 AND ($2 = '' OR purpose = $2)"
-				   " ORDER BY purpose",
-				   &s, e);
+	cf_code rc =
+		cf_store_prep(st,
+			      "SELECT purpose, cert_path, key_path, chain_path, owner, mode, reload, serves, starttls"
+			      " FROM deploy_targets WHERE node_id = $1 AND ($2 = '' OR purpose = $2)"
+			      " ORDER BY purpose",
+			      &s, e);
 	if (rc != CF_OK)
 		return rc;
 	D->bind_int(s, 1, node_id);
@@ -354,6 +360,8 @@ cf_code cf_store_targets(cf_store *st, int64_t node_id, const char *purpose, cf_
 		t->owner = cf_store_dup(D->col_text(s, 4));
 		t->mode = (int)D->col_int(s, 5);
 		t->reload = cf_store_dup(D->col_text(s, 6));
+		t->serves = cf_store_dup(D->col_text(s, 7));
+		t->starttls = cf_store_dup(D->col_text(s, 8));
 	}
 	cf_store_release(st, s);
 	if (r < 0) {

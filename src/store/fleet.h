@@ -42,6 +42,8 @@ typedef struct cf_target {
 	char *owner;				 /* "user[:group]" or "" */
 	int mode;				 /* certificate and chain mode; keys are always 0600 */
 	char *reload;				 /* shell command, or "" */
+	char *serves;				 /* "HOST:PORT" where the service serves the identity, or "" */
+	char *starttls;				 /* the STARTTLS protocol spoken there first, or "" */
 } cf_target;
 
 void cf_cluster_free(cf_cluster *c);

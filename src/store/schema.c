@@ -142,6 +142,14 @@ static const char *const migrations[] = {
 	"  last_deploy_error TEXT NOT NULL DEFAULT '', failures INTEGER NOT NULL DEFAULT 0,"
 	"  first_failure BIGINT NOT NULL DEFAULT 0, next_try BIGINT NOT NULL DEFAULT 0,"
 	"  PRIMARY KEY (node_id, purpose));",
+	/* 14: where a deploy target's service serves its identity (HOST:PORT, STARTTLS protocol), and
+	 * the last check of what it served there (SPEC §7, "served ≠ stored") */
+	"ALTER TABLE deploy_targets ADD COLUMN serves TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE deploy_targets ADD COLUMN starttls TEXT NOT NULL DEFAULT '';"
+	"CREATE TABLE served_checks ("
+	"  node_id BIGINT NOT NULL REFERENCES nodes(id) ON DELETE CASCADE, purpose TEXT NOT NULL,"
+	"  checked_at BIGINT NOT NULL, address TEXT NOT NULL, served_sha256 TEXT NOT NULL,"
+	"  stored_sha256 TEXT NOT NULL, error TEXT NOT NULL, PRIMARY KEY (node_id, purpose));",
 };
 
 int cf_schema_latest(void)

@@ -87,6 +87,7 @@ int64_t cf_store_data_version(cf_store *st);
 #include "store/csrs.h"
 #include "store/fleet.h"
 #include "store/revocation.h"
+#include "store/served.h"
 #include "store/settings.h"
 
 #endif

@@ -728,6 +728,7 @@ async function main() {
   await page.fill('#tg-chain', `${DEP}/chain.pem`);
   await page.fill('#tg-mode', '0999');
   await page.fill('#tg-reload', `touch ${DEP}/reloaded; echo reloaded by the browser test`);
+  await page.fill('#tg-serves', new URL(BASE).host); // certfleetd serves ucm1's tomcat itself
   allow('PUT', `/api/v1/nodes/${UCM1}/deploy-targets`, 400);
   await page.click('#target-form button[type="submit"]');
   const modeErr = await until(() => text('#tg-mode-err'));
@@ -737,8 +738,8 @@ async function main() {
   await page.fill('#tg-mode', '0640');
   await page.click('#target-form button[type="submit"]');
   check('deploy target saved', await until(async () => /Deploy target for tomcat on ucm1\.example\.com saved/.test(await text('#msg'))));
-  checkEq('deploy target: as the CLI lists it', [`tomcat ${DEP}/tomcat.pem ${DEP}/tomcat.key ${DEP}/chain.pem 0640`],
-    cli('deploy-target', 'list', '--node', UCM1).items.map((t) => `${t.purpose} ${t.cert} ${t.key} ${t.chain} ${t.mode}`));
+  checkEq('deploy target: as the CLI lists it', [`tomcat ${DEP}/tomcat.pem ${DEP}/tomcat.key ${DEP}/chain.pem 0640 ${new URL(BASE).host}`],
+    cli('deploy-target', 'list', '--node', UCM1).items.map((t) => `${t.purpose} ${t.cert} ${t.key} ${t.chain} ${t.mode} ${t.serves}`));
   check('deploy target: in the table', await until(async () => (await page.$('#target-table button[data-deploy="tomcat"]')) !== null));
   check('deploy: "deploy all" offered', !(await page.isDisabled('#deploy-all')));
   await shot(page, 'deploy-target-set');
@@ -754,6 +755,9 @@ async function main() {
     deployed.includes(`wrote ${DEP}/chain.pem`), deployed);
   check('deploy: the reload and its output shown', /reload ".*" succeeded/.test(deployed) && /reloaded by the browser test/.test(await text('#deploy-items pre.output')), deployed);
   check('deploy: the reload ran', fs.existsSync(`${DEP}/reloaded`));
+  const servedText = await text('#deploy-served');
+  check('deploy: the served check shown (the address serves the stored certificate)',
+    servedText.includes(`${new URL(BASE).host} serves the stored certificate`), servedText);
   const x509 = new crypto.X509Certificate(fs.readFileSync(`${DEP}/tomcat.pem`));
   checkEq('deploy: the certificate written is the stored tomcat (CLI)', cli('cert', 'list', '--node', UCM1, '--purpose', 'tomcat').items[0].sha256,
     x509.fingerprint256.replace(/:/g, '').toLowerCase());

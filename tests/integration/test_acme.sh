@@ -9,8 +9,10 @@
 # order that succeeds afterwards resetting them; the CA down (an order fails in one line), then back
 # with its state reset (the account registered again with its key, the order goes through);
 # badNonce on half the requests retried; an external account binding (refused without one, with a
-# wrong key; kept with the CA's); an Expressway domain certificate ordered and deployed; the audit
-# rows; no private key in any output.
+# wrong key; kept with the CA's); an Expressway domain certificate ordered and deployed; the served
+# check after a deploy (certfleetd's address: it reloads and serves the new certificate; an s_server
+# that keeps the old one: exit 6, "served-mismatch" in the ACME state, the check in `acme show`/`acme
+# list`, the doctor's finding); the audit rows; no private key in any output.
 . "$(dirname "$0")/lib.sh"
 trap 'echo "FAIL: $(basename "$0"): command failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 cd "$T" || exit 1
@@ -165,8 +167,13 @@ print(sha, conn.recv(64).split(b"\r\n")[0].decode())
 PY
 HOLDER=$!
 for _ in $(seq 1 100); do [ -e held.ready ] && break; sleep 0.05; done
+# the tomcat target names certfleetd's address: the deploy checks what it serves there
+must "the tomcat target: served by certfleetd" deploy-target set --node $NODE --purpose tomcat --cert "$T/tomcat.pem" \
+	--serves "127.0.0.1:$PORT"
 must "deploy" --json acme deploy --node $NODE --purpose tomcat
 cp "$LAST" deploy.json
+assert_eq "the served check: certfleetd reloaded, it serves the deployed certificate" "127.0.0.1:$PORT $STAGED $STAGED True" \
+	"$(json '" ".join(str(d["served"][0][k]) for k in ("address", "sha256", "stored_sha256", "matches"))' <deploy.json)"
 NOW=""
 for _ in $(seq 1 100); do NOW=$(served); [ "$NOW" == "$STAGED" ] && break; sleep 0.1; done
 assert_eq "new connections get the deployed certificate" "$STAGED" "$NOW"
@@ -184,6 +191,10 @@ assert_contains "deploy: the intermediate in tomcat-trust" "Pebble Intermediate 
 must "show after deploy" --json acme show --node $NODE --purpose tomcat
 assert_eq "deployed, nothing staged" "deployed None ok" \
 	"$(json 'd["state"] + " " + str(d["staged"]) + " " + d["last_deploy"]["status"]' <"$LAST")"
+assert_eq "show: the served check kept" "127.0.0.1:$PORT $STAGED True None" \
+	"$(json '" ".join(str(d["served"][k]) for k in ("address", "sha256", "matches", "error"))' <"$LAST")"
+must "the tomcat target's address cleared (certfleetd is gone)" deploy-target set --node $NODE --purpose tomcat --serves ""
+assert_eq "...and its last check forgotten" "None" "$(cf --json acme show --node $NODE --purpose tomcat | json 'str(d["served"])')"
 cfx acme deploy --node $NODE --purpose tomcat
 expect_rc "a deploy with nothing staged" 5
 assert_contains "nothing staged: said" "no ACME certificate is staged" "$ERR"
@@ -313,5 +324,29 @@ must "a renewal" --json acme order --node $NODE --purpose tomcat --account stub
 assert_eq "the renewal's replaces is the deployed certificate's ARI id" "$ARI_ID" \
 	"$(curl -s --cacert "$ACME_CA_FILE" "$ACME_STUB/stub/orders" | json '(d if isinstance(d, list) else d["orders"])[-1]["replaces"]')"
 assert_eq "the CA's window kept" "2026-01-01T00:00:00Z 2026-01-02T00:00:00Z" "$(json 'd["ari"]["start"] + " " + d["ari"]["end"]' <"$LAST")"
+
+# ---- the served check: a service that keeps serving the old certificate ------------------------------
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout stale.key -out stale.pem -days 30 \
+	-subj "/CN=$NODE" 2>/dev/null
+STALE=$(openssl x509 -in stale.pem -outform DER | sha256sum | cut -d' ' -f1)
+SP=$(free_port)
+s_server "$SP" stale.pem stale.key
+must "the tomcat target's address: a service that did not reload" deploy-target set --node $NODE --purpose tomcat \
+	--serves "127.0.0.1:$SP"
+cfx --json acme deploy --node $NODE --purpose tomcat
+expect_rc "acme deploy while the address serves another certificate" 6
+NEW=$(json 'd["sha256"]' <"$LAST")
+assert_eq "the identity is deployed" "$NEW" "$(cf --json cert show --node $NODE --purpose tomcat | json 'd["sha256"]')"
+assert_eq "served: the old certificate, not the deployed one" "127.0.0.1:$SP $STALE $NEW False" \
+	"$(json '" ".join(str(d["served"][0][k]) for k in ("address", "sha256", "stored_sha256", "matches"))' <"$LAST")"
+assert_contains "the error in the one object" "$NODE tomcat serves SHA-256 $STALE at 127.0.0.1:$SP, the store holds $NEW" \
+	"$(json 'd["error"]["message"]' <"$LAST")"
+assert_eq "show: deployed, the last deploy served-mismatch, the check kept" "deployed served-mismatch $STALE False" \
+	"$(cf --json acme show --node $NODE --purpose tomcat | json '" ".join([d["state"], d["last_deploy"]["status"], d["served"]["sha256"], str(d["served"]["matches"])])')"
+assert_eq "list: the same served member" "$STALE" \
+	"$(cf --json acme list | json '[i["served"]["sha256"] for i in d["items"] if i["purpose"] == "tomcat"][0]')"
+cfx --json doctor --node $NODE
+expect_rc "the doctor: served-mismatch" 7
+assert_contains "served-mismatch found" "served-mismatch" "$(json '" ".join(f["rule"] for f in d["findings"])' <"$LAST")"
 
 finish

@@ -470,7 +470,7 @@ for c in "certificate|{'purpose':'tomcat','certificate':'/etc/x.pem'}|not a fiel
 done
 jbody "{'purpose':'tomcat','cert':'','key':'','chain':''}" >b/target_none.json
 req target_none "${AUTH_A[@]}" -X PUT -H "$CTJ" --data-binary @b/target_none.json "$API/nodes/$PUB/deploy-targets"
-assert_eq "deploy-target set: every path cleared is refused" "400 give at least one of the certificate, key or chain paths" \
+assert_eq "deploy-target set: every path cleared is refused" "400 give at least one of the certificate, key or chain paths, or the address it is served at" \
 	"$CODE $(jb 'd["error"]["message"].split(": ", 1)[1]')"
 assert_eq "refused target sets changed nothing" "$BEFORE_T" "$(cf --json deploy-target list --node "$PUB")"
 assert_eq "refused target set audited" "admin|deploy-target set|tomcat on $PUB|refused: owner: no such user \"no-such-user-6f1e\"" \
@@ -480,6 +480,9 @@ req deploy "${AUTH_A[@]}" -H "$CTJ" --data-binary @b/deploy.json "$API/deploy"
 change_ok "deploy" admin "deploy" "$PUB"
 assert_eq "deploy: what deploy --json lists" "$PUB|tomcat|$DEP/tomcat.key $DEP/chain.pem $DEP/tomcat.pem|0|reloaded" \
 	"$(jb '"|".join([d["node"], d["items"][0]["purpose"], " ".join(d["items"][0]["files"]), str(d["items"][0]["reload_status"]), d["items"][0]["reload_output"].strip()])')"
+assert_eq "deploy: certfleetd checked that its own listener serves the stored tomcat identity" \
+	"127.0.0.1:$PORT tomcat $(cf --json cert show --node "$PUB" --purpose tomcat | json 'd["sha256"]') True" \
+	"$(jb '" ".join(str(d["served"][0][k]) for k in ("address", "purpose", "sha256", "matches"))')"
 if [ -e "$DEP/reloaded" ] && [ "$(openssl pkey -in "$DEP/tomcat.key" -pubout 2>/dev/null)" == "$(openssl x509 -in "$DEP/tomcat.pem" -noout -pubkey 2>/dev/null)" ]; then
 	ok
 else

@@ -138,6 +138,9 @@ GEN2=$(stored_sha)
 rm -f "$MARK"
 deploy renewal "{'node':'$NODE','purpose':'tomcat'}"
 assert_eq "POST deploy (purpose)" 200 "$CODE"
+# (the renewal's row may have the id of the one it replaced: certfleetd must still notice it)
+assert_eq "certfleetd's own listener serves the renewal (the served check)" "127.0.0.1:$PORT $GEN2 True" \
+	"$(jb '" ".join(str(d["served"][0][k]) for k in ("address", "sha256", "matches"))')"
 deployed_ok "renewal" "$GEN2"
 assert_eq "the first set is .prev" "$GEN1" "$(cert_sha "$CERT.prev")"
 [ -e "$MARK" ] && ok || fail "the reload command did not run on the renewal"

@@ -241,8 +241,9 @@ metrics_check() {
 	"$PYP" check.py "$2" certs.json ${3:+"$3"} >check.out 2>&1 || true
 	assert_eq "$1: grammar, prometheus_client and the CLI's dates agree" "" "$(grep -v '^families ' check.out | head -5)"
 	NCERTS=$(json 'len(d["items"])' <certs.json)
-	# 9 families with samples, and the 6 of ACME, empty here (no identity has an ACME state)
-	assert_eq "$1: families and samples" "families 15 samples $((5 * NCERTS + 4))" "$(grep '^families ' check.out || echo none)"
+	# 9 families with samples, the 6 of ACME and the 3 of the served checks, empty here (no identity
+	# has an ACME state, no deploy checked an address)
+	assert_eq "$1: families and samples" "families 18 samples $((5 * NCERTS + 4))" "$(grep '^families ' check.out || echo none)"
 }
 sample() { # sample FILE NAME: the value of an unlabelled sample
 	awk -v n="$2" '$1 == n {print $2}' "$1"

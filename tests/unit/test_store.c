@@ -241,7 +241,8 @@ static void test_trust_unique(void **state)
 		 " CREATE TEMP TABLE cert_copy AS SELECT * FROM certificates WHERE id = %lld;"
 		 " UPDATE cert_copy SET id = (SELECT max(id) + 1 FROM certificates);"
 		 " INSERT INTO certificates SELECT * FROM cert_copy; DROP TABLE jobs; DROP TABLE acme_identities; DROP "
-		 "TABLE acme_tokens; DROP TABLE acme_accounts;"
+		 "TABLE acme_tokens; DROP TABLE acme_accounts; DROP TABLE served_checks;"
+		 " ALTER TABLE deploy_targets DROP COLUMN serves; ALTER TABLE deploy_targets DROP COLUMN starttls;"
 		 " UPDATE schema_version SET version = 9",
 		 (long long)first);
 	raw_exec(f->target, sql);
@@ -1622,7 +1623,8 @@ static void test_cert_lists_migrated(void **state)
 		 "UPDATE certificates SET san = 'URI:file:\\\\server\\new\nDNS:a\\nb.example.com',"
 		 " crl_dp = 'http://crl.example.com/a\\b', eku_other = '1.2.3' WHERE id = %lld;"
 		 " DROP INDEX certificates_trust; DROP TABLE jobs; DROP TABLE acme_identities; DROP TABLE acme_tokens; "
-		 "DROP TABLE acme_accounts; UPDATE schema_version SET version = 8",
+		 "DROP TABLE acme_accounts; DROP TABLE served_checks; ALTER TABLE deploy_targets DROP COLUMN serves;"
+		 " ALTER TABLE deploy_targets DROP COLUMN starttls; UPDATE schema_version SET version = 8",
 		 (long long)id);
 	raw_exec(f->target, sql);
 

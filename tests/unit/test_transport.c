@@ -16,7 +16,9 @@
 
 #include "core/check/fetch.h"
 #include "core/fleet/deployment.h"
+#include "core/lifecycle/deploy.h"
 #include "core/lifecycle/identity.h"
+#include "core/lifecycle/served.h"
 #include "core/lifecycle/trust.h"
 #include "core/monitor/monitor.h"
 #include "core/revocation/revcheck.h"
@@ -47,6 +49,8 @@ static struct {
 	cf_ocsp_status status; /* with CF_OK */
 	cf_cert **chain;       /* the chain stub's canned chain */
 	size_t n_chain;
+	cf_cert *later; /* when set: the leaf the chain stub presents from call later_from on */
+	int later_from;
 	int sleep_ms; /* the chain stub fails after this long */
 	char sni[256], verify_name[256], starttls[16], host[256];
 	int timeout_ms;
@@ -108,7 +112,8 @@ static cf_code stub_chain(const cf_chain_peer *p, cf_tls_peer *out, cf_err *e)
 	out->chain = calloc(stub.n_chain, sizeof(*out->chain));
 	assert_non_null(out->chain);
 	for (size_t i = 0; i < stub.n_chain; i++)
-		out->chain[i] = cf_cert_ref(stub.chain[i]);
+		out->chain[i] = cf_cert_ref(
+			i == 0 && stub.later != NULL && stub.calls >= stub.later_from ? stub.later : stub.chain[i]);
 	out->n_chain = stub.n_chain;
 	out->completed = true;
 	snprintf(out->version, sizeof(out->version), "TLSv1.3");
@@ -397,6 +402,117 @@ static void test_fetch(void **state)
 	assert_string_equal(e.message, "no network in this process");
 }
 
+/* ---- the served check after a deploy -------------------------------------------------------- */
+
+/* One check of a.example.com's targets, quick: 300 ms of tries, 10 ms apart. */
+static cf_code served(struct fx *f, const char *purpose, cf_served_report *r, cf_err *e)
+{
+	cf_served_opts o = {.wait_ms = 300, .pause_ms = 10};
+	return cf_served_check(f->st, &stubs, "a.example.com", purpose, &o, r, e);
+}
+
+static void test_served(void **state)
+{
+	struct fx *f = *state;
+	cf_outcome out = {0};
+	cf_served_report r = {0};
+	cf_servedcheck *kept = NULL;
+	size_t n_kept = 0;
+	cf_err e = {0};
+	char inter_sha[65];
+	cf_facts facts = {0};
+	assert_int_equal(cf_cert_facts(f->inter, &facts, NULL), CF_OK);
+	snprintf(inter_sha, sizeof(inter_sha), "%s", facts.sha256);
+	cf_facts_free(&facts);
+	stub.status = CF_OCSP_GOOD;
+	assert_int_equal(upload(f, &stubs, &out, &e), CF_OK);
+	cf_outcome_free(&out);
+
+	/* the fields: HOST:PORT and a protocol of trust fetch's */
+	assert_int_equal(cf_served_fields_check("a.example.com", NULL, &e), CF_E_INPUT);
+	assert_string_equal(e.subject, "serves");
+	assert_int_equal(cf_served_fields_check("a.example.com:443", "ftp", &e), CF_E_INPUT);
+	assert_string_equal(e.subject, "starttls");
+	assert_int_equal(cf_served_fields_check("[2001:db8::1]:5222", "xmpp", &e), CF_OK);
+	assert_int_equal(cf_served_fields_check("", "", &e), CF_OK);
+
+	/* no target names an address: nothing asked */
+	stub.calls = 0;
+	assert_int_equal(served(f, NULL, &r, &e), CF_OK);
+	assert_int_equal(r.n, 0);
+	assert_int_equal(stub.calls, 0);
+	assert_int_equal(cf_served_verdict(&r, &e), CF_OK);
+	cf_served_report_free(&r);
+
+	/* a target with an address alone (nothing written): checked there, the node's name as SNI */
+	cf_deploy_target_spec t = {.node = "a.example.com", .purpose = "tomcat-ECDSA", .serves = "192.0.2.7:8443"};
+	assert_int_equal(cf_deploy_target_set(f->st, &t, &e), CF_OK);
+
+	/* the old certificate served the whole time: a mismatch, after more than one try */
+	cf_cert *old[] = {f->inter};
+	stub.chain = old;
+	stub.n_chain = 1;
+	stub.calls = 0;
+	assert_int_equal(served(f, NULL, &r, &e), CF_OK);
+	assert_true(stub.calls > 1);
+	assert_string_equal(stub.host, "192.0.2.7");
+	assert_string_equal(stub.sni, "a.example.com");
+	assert_string_equal(stub.starttls, "(none)");
+	assert_int_equal(r.n, 1);
+	assert_string_equal(r.v[0].purpose, "tomcat-ECDSA");
+	assert_string_equal(r.v[0].address, "192.0.2.7:8443");
+	assert_string_equal(r.v[0].served_sha256, inter_sha);
+	assert_string_equal(r.v[0].stored_sha256, f->leaf_sha);
+	assert_string_equal(r.v[0].error, "");
+	assert_int_equal(r.v[0].checked_at, T0);
+	assert_false(cf_served_matches(&r.v[0]));
+	assert_int_equal(cf_served_verdict(&r, &e), CF_E_REMOTE);
+	assert_string_equal(e.reason, "served-mismatch");
+	assert_non_null(strstr(e.message, "a.example.com tomcat-ECDSA serves SHA-256 "));
+	assert_non_null(strstr(e.message, f->leaf_sha));
+	cf_served_report_free(&r);
+	/* kept in the store */
+	assert_int_equal(cf_store_served_list(f->st, 0, &kept, &n_kept, &e), CF_OK);
+	assert_int_equal(n_kept, 1);
+	assert_string_equal(kept[0].node, "a.example.com");
+	assert_string_equal(kept[0].served_sha256, inter_sha);
+	cf_servedchecks_free(kept, n_kept);
+
+	/* the service reloads while the check waits: the third handshake shows the new one */
+	stub.calls = 0;
+	stub.later = f->leaf;
+	stub.later_from = 3;
+	assert_int_equal(served(f, "tomcat-ECDSA", &r, &e), CF_OK);
+	assert_int_equal(stub.calls, 3);
+	assert_true(cf_served_matches(&r.v[0]));
+	assert_int_equal(cf_served_verdict(&r, &e), CF_OK);
+	cf_served_report_free(&r);
+
+	/* nothing served: the error line, no SHA-256 */
+	stub.rc = CF_E_REMOTE;
+	assert_int_equal(served(f, NULL, &r, &e), CF_OK);
+	assert_string_equal(r.v[0].error, "connection refused");
+	assert_string_equal(r.v[0].served_sha256, "");
+	assert_false(cf_served_matches(&r.v[0]));
+	assert_int_equal(cf_served_verdict(&r, &e), CF_E_REMOTE);
+	assert_string_equal(e.reason, "served-unreachable");
+	cf_served_report_free(&r);
+	stub.rc = CF_OK;
+
+	/* another purpose's check leaves this one out; a changed address forgets the last check */
+	assert_int_equal(served(f, "tomcat", &r, &e), CF_OK);
+	assert_int_equal(r.n, 0);
+	cf_served_report_free(&r);
+	t.serves = "192.0.2.8:8443";
+	assert_int_equal(cf_deploy_target_set(f->st, &t, &e), CF_OK);
+	assert_int_equal(cf_store_served_list(f->st, 0, &kept, &n_kept, &e), CF_OK);
+	assert_int_equal(n_kept, 0);
+	cf_servedchecks_free(kept, n_kept);
+	/* neither a path nor an address: refused */
+	t.serves = "";
+	assert_int_equal(cf_deploy_target_set(f->st, &t, &e), CF_E_USAGE);
+}
+
 /* ---- the monitor's mail --------------------------------------------------------------------- */
 
 static void test_monitor_mail(void **state)
@@ -441,6 +557,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_upload_unreachable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ask_without_transport, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fetch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_served, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_monitor_mail, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/lifecycle/identity.h"
+#include "core/lifecycle/served.h"
 #include "core/lifecycle/trust.h"
 #include "core/model/profile.h"
 #include "crypto/x509.h"
@@ -18,6 +19,7 @@ void cf_acme_deployed_free(cf_acme_deployed *d)
 		return;
 	cf_outcome_free(&d->upload);
 	cf_deploy_report_free(&d->targets);
+	cf_served_report_free(&d->served);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -34,9 +36,12 @@ static cf_code record_once(cf_store *st, const cf_audit_actor *a, const cf_node 
 	cf_code rc = cf_store_begin(st, e);
 	if (rc == CF_OK)
 		rc = cf_store_acme_identity_get(st, node->id, purpose, &row, e);
-	if (rc == CF_OK && (!cf_acmeidentity_set(&row.last_deploy_status, why == NULL ? "ok"
-									  : deployed  ? "reload-failed"
-										      : "refused") ||
+	/* a served check that failed names itself: "served-mismatch", "served-unreachable" */
+	const char *status = why == NULL						      ? "ok"
+			     : why->reason != NULL && strncmp(why->reason, "served-", 7) == 0 ? why->reason
+			     : deployed							      ? "reload-failed"
+											      : "refused";
+	if (rc == CF_OK && (!cf_acmeidentity_set(&row.last_deploy_status, status) ||
 			    !cf_acmeidentity_set(&row.last_deploy_error, line)))
 		rc = cf_err_set(e, CF_E_INTERNAL, NULL, "out of memory");
 	if (rc == CF_OK && deployed &&
@@ -150,6 +155,17 @@ cf_code cf_acme_deploy(cf_store *st, const cf_transport *t, const cf_audit_actor
 	}
 	cf_targets_free(targets, nt);
 	cf_node_free(&tn);
+	/* what the node serves now: its deploy targets' addresses, certfleetd's own listener */
+	if (rc == CF_OK) {
+		rc = cf_served_check(st, t, node, purpose, NULL, &out->served, e);
+		if (rc == CF_OK && (rc = cf_served_verdict(&out->served, e)) != CF_OK) {
+			cf_err why = *e, ignored = {0};
+			cf_code frc;
+			CF_STORE_WRITE(st, &ignored, frc, record_once(st, a, &nd, purpose, true, &why, &ignored));
+			(void)frc;
+			*e = why;
+		}
+	}
 out:
 	cf_certrow_free(&current);
 	cf_acmeidentity_free(&acme);

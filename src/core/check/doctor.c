@@ -69,6 +69,7 @@ typedef enum act {
 	A_TRUST_LIST,
 	A_CSR_DISCARD,
 	A_CRL_UPDATE,
+	A_DEPLOY,
 } act;
 
 enum { M_NODE = 1, M_PURPOSE = 2, M_STORE = 4, M_ID = 8, M_MS = 16, M_PUBLISHER = 32 };
@@ -87,6 +88,7 @@ static const struct akind {
 	[A_TRUST_LIST] = {"trust-list", M_NODE | M_STORE},
 	[A_CSR_DISCARD] = {"csr-discard", M_NODE | M_PURPOSE},
 	[A_CRL_UPDATE] = {"crl-update", 0},
+	[A_DEPLOY] = {"deploy", M_NODE | M_PURPOSE},
 };
 
 static unsigned action_members(const char *kind)
@@ -1024,6 +1026,40 @@ static void check_acme_schedule(doc *d, const rule *r, const subj *s)
 	}
 }
 
+/* served-mismatch, served-unreachable: what the last served check after a deploy found
+ * (core/lifecycle/served.h; the doctor connects to nothing). unreachable: the rule about checks
+ * that got no handshake, else the one about handshakes that showed another certificate. */
+static void served_findings(doc *d, const rule *r, const subj *s, bool unreachable)
+{
+	cf_servedcheck *v = NULL;
+	size_t n = 0;
+	char when[32];
+	if (cf_store_served_list(d->st, d->ctx.node.id, &v, &n, NULL) != CF_OK)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		const cf_servedcheck *c = &v[i];
+		cf_time_rfc3339(c->checked_at, when);
+		if (unreachable && c->error[0] != '\0')
+			report_as(d, r, s, -1, c->purpose, NULL, "%s %s: nothing served at %s at %s: %s", c->node,
+				  c->purpose, c->address, when, c->error);
+		else if (!unreachable && c->error[0] == '\0' && strcmp(c->served_sha256, c->stored_sha256) != 0)
+			report_as(d, r, s, -1, c->purpose, NULL,
+				  "%s %s serves SHA-256 %s at %s, the store holds %s (checked %s)", c->node, c->purpose,
+				  c->served_sha256, c->address, c->stored_sha256, when);
+	}
+	cf_servedchecks_free(v, n);
+}
+
+static void check_served_mismatch(doc *d, const rule *r, const subj *s)
+{
+	served_findings(d, r, s, false);
+}
+
+static void check_served_unreachable(doc *d, const rule *r, const subj *s)
+{
+	served_findings(d, r, s, true);
+}
+
 static void check_duplicate_cn(doc *d, const rule *r, const subj *s)
 {
 	for (size_t i = 0; i < sizeof(dup_pairs) / sizeof(dup_pairs[0]); i++) {
@@ -1103,6 +1139,14 @@ static const rule rules[] = {
 	 "allow more deploy days or any time: certfleet acme auto --node {node} --purpose {purpose} on --deploy-days "
 	 "mon,tue,wed,thu,fri --deploy-time HH:MM",
 	 NULL, A_NONE, A_NONE},
+	{"served-mismatch", CF_SEV_ERROR, ON_NODE, check_served_mismatch,
+	 "reload the service, or check the deploy target (certfleet deploy-target list --node {node}), then certfleet "
+	 "deploy --node {node} --purpose {purpose}",
+	 NULL, A_DEPLOY, A_NONE},
+	{"served-unreachable", CF_SEV_WARNING, ON_NODE, check_served_unreachable,
+	 "check that the service runs and the deploy target's address (certfleet deploy-target list --node {node}), "
+	 "then certfleet deploy --node {node} --purpose {purpose}",
+	 NULL, A_DEPLOY, A_NONE},
 	{"trust-store-full", CF_SEV_ERROR, ON_NODE, check_store_full,
 	 "delete CA certificates nobody uses: certfleet cert list --node {node} --store {purpose}, then certfleet "
 	 "trust delete",

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/lifecycle/served.h"
 #include "core/model/profile.h"
 #include "util/fileio.h"
 #include "util/spawn.h"
@@ -100,6 +101,8 @@ static cf_code deploy_target_set_once(cf_store *st, const cf_deploy_target_spec 
 	if (rc == CF_OK)
 		rc = check_text("reload", spec->reload, e);
 	if (rc == CF_OK)
+		rc = cf_served_fields_check(spec->serves, spec->starttls, e);
+	if (rc == CF_OK)
 		rc = parse_owner(spec->owner, &uid, &gid, e);
 	if (rc == CF_OK)
 		rc = cf_store_begin(st, e);
@@ -120,12 +123,19 @@ static cf_code deploy_target_set_once(cf_store *st, const cf_deploy_target_spec 
 			       .mode = mode >= 0 ? (int)mode
 				       : old	 ? old->mode
 						 : 0644,
-			       .reload = (char *)merged(spec->reload, old ? old->reload : NULL)};
-		if (t.cert_path[0] == '\0' && t.key_path[0] == '\0' && t.chain_path[0] == '\0')
+			       .reload = (char *)merged(spec->reload, old ? old->reload : NULL),
+			       .serves = (char *)merged(spec->serves, old ? old->serves : NULL),
+			       .starttls = (char *)merged(spec->starttls, old ? old->starttls : NULL)};
+		if (t.cert_path[0] == '\0' && t.key_path[0] == '\0' && t.chain_path[0] == '\0' && t.serves[0] == '\0')
 			rc = cf_err_set(e, CF_E_USAGE, "deploy target",
-					"give at least one of the certificate, key or chain paths");
+					"give at least one of the certificate, key or chain paths, or the address it "
+					"is served at");
 		else
 			rc = cf_store_target_set(st, &t, e);
+		/* the last check was of another address */
+		if (rc == CF_OK && (strcmp(t.serves, merged(NULL, old ? old->serves : NULL)) != 0 ||
+				    strcmp(t.starttls, merged(NULL, old ? old->starttls : NULL)) != 0))
+			rc = cf_store_served_drop(st, n.id, spec->purpose, e);
 	}
 	if (rc == CF_OK)
 		rc = cf_store_commit(st, e);

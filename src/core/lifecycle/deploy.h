@@ -16,11 +16,15 @@ typedef struct cf_deploy_target_spec {
 	const char *owner;			       /* "user[:group]" or NULL */
 	const char *mode;			       /* octal, e.g. "0644"; NULL = 0644. Keys are always 0600. */
 	const char *reload;			       /* shell command run after the files are written, or NULL */
+	const char *serves;   /* "HOST:PORT" where the service serves the identity ("" = none) */
+	const char *starttls; /* the STARTTLS protocol spoken there first ("" = none) */
 } cf_deploy_target_spec;
 
-/* Sets the target of (node, purpose); fields left NULL keep their current value. Errors name the
+/* Sets the target of (node, purpose); fields left NULL keep their current value. A target needs a
+ * path or a serves address (one with an address alone writes nothing: the served check only,
+ * core/lifecycle/served.h); a changed address forgets the last served check. Errors name the
  * field as the page and the command line both call it: "cert path", "key path", "chain path",
- * "owner", "mode". */
+ * "owner", "mode", "serves", "starttls". */
 cf_code cf_deploy_target_set(cf_store *st, const cf_deploy_target_spec *spec, cf_err *e);
 
 /* The targets of node (of one purpose when purpose is non-NULL), by purpose, into *out (free with

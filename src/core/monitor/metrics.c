@@ -259,6 +259,48 @@ static cf_code acme_metrics(cf_store *st, cf_buf *out, cf_err *e)
 	return CF_OK;
 }
 
+/* What the last served check after a deploy found per (node, purpose) (core/lifecycle/served.h):
+ * certfleet_served_mismatch 1 when the address served another certificate than the store holds
+ * (an alert is == 1), certfleet_served_unreachable 1 when it served none, and when it was checked. */
+static cf_code served_metrics(cf_store *st, cf_buf *out, cf_err *e)
+{
+	static const struct {
+		const char *name, *help;
+	} gauges[] = {
+		{"certfleet_served_mismatch",
+		 "1 when the identity's address served another certificate than the store holds at the last check."},
+		{"certfleet_served_unreachable", "1 when the identity's address served nothing at the last check."},
+		{"certfleet_served_checked_seconds",
+		 "When the identity's address was last checked, seconds since the epoch."},
+	};
+	cf_servedcheck *v = NULL;
+	size_t n = 0;
+	cf_code rc = cf_store_served_list(st, 0, &v, &n, e);
+	if (rc != CF_OK)
+		return rc;
+	cf_buf labels = {0};
+	for (size_t g = 0; g < sizeof(gauges) / sizeof(gauges[0]); g++) {
+		cf_buf_addf(out, "# HELP %s %s\n# TYPE %s gauge\n", gauges[g].name, gauges[g].help, gauges[g].name);
+		for (size_t i = 0; i < n; i++) {
+			bool failed = v[i].error[0] != '\0';
+			int64_t value = g == 0	 ? !failed && strcmp(v[i].served_sha256, v[i].stored_sha256) != 0
+					: g == 1 ? failed
+						 : v[i].checked_at;
+			cf_buf_reset(&labels);
+			cf_buf_adds(&labels, "{node=");
+			label_str(&labels, v[i].node);
+			cf_buf_adds(&labels, ",purpose=");
+			label_str(&labels, v[i].purpose);
+			cf_buf_addf(out, "%s%s} %lld\n", gauges[g].name, labels.p, (long long)value);
+		}
+	}
+	if (labels.oom)
+		out->oom = 1;
+	cf_buf_free(&labels);
+	cf_servedchecks_free(v, n);
+	return CF_OK;
+}
+
 cf_code cf_metrics_write(cf_store *st, int64_t now, cf_buf *out, size_t *n_certs, cf_err *e)
 {
 	cf_buf more[N_CERT_FAMILIES] = {{0}};
@@ -299,7 +341,7 @@ cf_code cf_metrics_write(cf_store *st, int64_t now, cf_buf *out, size_t *n_certs
 		    "# TYPE certfleet_monitor_smtp_failures_total counter\n"
 		    "certfleet_monitor_smtp_failures_total %lld\n",
 		    (long long)h.last_run, (long long)h.pending, (long long)h.smtp_failures);
-	if ((rc = acme_metrics(st, out, e)) != CF_OK)
+	if ((rc = acme_metrics(st, out, e)) != CF_OK || (rc = served_metrics(st, out, e)) != CF_OK)
 		goto out;
 	if (out->oom)
 		rc = cf_err_set(e, CF_E_INTERNAL, "/metrics", "out of memory");

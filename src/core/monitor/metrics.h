@@ -1,6 +1,7 @@
 /* The /metrics exposition in the Prometheus text format 0.0.4: every certificate's validity
  * under certfleet's own names and under x509-certificate-exporter's (so its Grafana dashboards
- * work unchanged), then the expiry monitor's health, then each identity's ACME state. Built from stored facts in one walk of the
+ * work unchanged), then the expiry monitor's health, then each identity's ACME state, then what
+ * the served checks after deploys found. Built from stored facts in one walk of the
  * store; no OpenSSL, no JSON. */
 #ifndef CF_METRICS_H
 #define CF_METRICS_H

@@ -83,13 +83,13 @@ json_t *cf_acmejson_state(const cf_acmeidentity *r)
 	json_t *ari = r->ari_start != 0 ? json_pack("{s:o, s:o, s:o}", "start", when(r->ari_start), "end",
 						    when(r->ari_end), "checked", when(r->ari_checked))
 					: json_null();
-	return json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:s, s:b, s:o}",
-			 "node", r->node ? r->node : "", "purpose", r->purpose, "account", r->account ? r->account : "",
-			 "state", r->state, "auto", r->auto_renew, "deploy_days", r->deploy_days ? r->deploy_days : "",
-			 "deploy_time", r->deploy_time ? r->deploy_time : "", "renew_at", when(r->renew_at), "ari", ari,
-			 "staged", staged(r), "last_sign",
-			 last(r->last_sign_at, r->last_sign_status, r->last_sign_error), "last_deploy",
-			 last(r->last_deploy_at, r->last_deploy_status, r->last_deploy_error), "failures",
-			 (json_int_t)r->failures, "next_try", when(r->next_try), "profile",
-			 r->profile ? r->profile : "", "profile_required", r->profile_required, "alternates", alts);
+	return json_pack(
+		"{s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:s, s:b, s:o, s:o}", "node",
+		r->node ? r->node : "", "purpose", r->purpose, "account", r->account ? r->account : "", "state",
+		r->state, "auto", r->auto_renew, "deploy_days", r->deploy_days ? r->deploy_days : "", "deploy_time",
+		r->deploy_time ? r->deploy_time : "", "renew_at", when(r->renew_at), "ari", ari, "staged", staged(r),
+		"last_sign", last(r->last_sign_at, r->last_sign_status, r->last_sign_error), "last_deploy",
+		last(r->last_deploy_at, r->last_deploy_status, r->last_deploy_error), "failures",
+		(json_int_t)r->failures, "next_try", when(r->next_try), "profile", r->profile ? r->profile : "",
+		"profile_required", r->profile_required, "alternates", alts, "served", cf_json_served(&r->served));
 }

@@ -9,7 +9,9 @@
 
 /* {"node","purpose","account","state","auto","deploy_days","deploy_time","renew_at","ari":{"start","end","checked"}|null,
  *  "staged":CERT (with pem and chain_pem: the CA's chain)|null,"last_sign":{"at","status","error"}|null,"last_deploy":{...}|null,
- *  "failures","next_try","profile","alternates":[URL...]}; times RFC 3339 or null. NULL when out
+ *  "failures","next_try","profile","alternates":[URL...],
+ *  "served":{"address","checked_at","sha256","stored_sha256","matches","error"}|null (the last
+ *  served check, certjson.h's cf_json_served)}; times RFC 3339 or null. NULL when out
  * of memory. */
 json_t *cf_acmejson_state(const cf_acmeidentity *r);
 

@@ -206,9 +206,39 @@ json_t *cf_json_target(const char *node, const cf_target *t)
 {
 	char mode[8];
 	snprintf(mode, sizeof(mode), "%04o", (unsigned)t->mode & 07777);
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "node", node, "purpose", t->purpose, "cert",
-			 t->cert_path, "key", t->key_path, "chain", t->chain_path, "owner", t->owner, "mode", mode,
-			 "reload", t->reload);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "node", node, "purpose", t->purpose,
+			 "cert", t->cert_path, "key", t->key_path, "chain", t->chain_path, "owner", t->owner, "mode",
+			 mode, "reload", t->reload, "serves", t->serves ? t->serves : "", "starttls",
+			 t->starttls ? t->starttls : "");
+}
+
+/* text, or null when it is empty */
+static json_t *text_or_null(const char *text)
+{
+	return text != NULL && text[0] != '\0' ? json_string(text) : json_null();
+}
+
+json_t *cf_json_served(const cf_servedcheck *c)
+{
+	if (c == NULL || c->checked_at == 0)
+		return json_null();
+	return json_pack("{s:s, s:o, s:o, s:s, s:b, s:o}", "address", c->address, "checked_at", time_str(c->checked_at),
+			 "sha256", text_or_null(c->served_sha256), "stored_sha256", c->stored_sha256, "matches",
+			 cf_served_matches(c), "error", text_or_null(c->error));
+}
+
+json_t *cf_json_served_report(const cf_served_report *r)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a != NULL && r != NULL && i < r->n; i++) {
+		json_t *o = cf_json_served(&r->v[i]);
+		if (json_is_object(o)) {
+			json_object_set_new(o, "node", json_string(r->v[i].node));
+			json_object_set_new(o, "purpose", json_string(r->v[i].purpose));
+		}
+		json_array_append_new(a, o);
+	}
+	return a;
 }
 
 json_t *cf_json_targets(const char *node, const cf_target *v, size_t n)

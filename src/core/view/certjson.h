@@ -7,6 +7,7 @@
 
 #include "core/lifecycle/deploy.h"
 #include "core/lifecycle/identity.h"
+#include "core/lifecycle/served.h"
 #include "core/monitor/monitor.h"
 #include "core/model/plan.h"
 #include "core/revocation/revcheck.h"
@@ -43,8 +44,15 @@ json_t *cf_json_warnings(const cf_warnings *w);
  * reload_status, reload_output (and reload_timed_out), and what was repaired first. */
 json_t *cf_json_deploy(const cf_deploy_report *r);
 /* A deploy target as `deploy-target list --json` lists it: node, purpose, cert, key, chain (paths,
- * "" when not written), owner, mode (octal text, "0644"), reload. */
+ * "" when not written), owner, mode (octal text, "0644"), reload, serves ("HOST:PORT" or "") and
+ * starttls ("" when none). */
 json_t *cf_json_target(const char *node, const cf_target *t);
+/* A served check (core/lifecycle/served.h) as `acme show` carries it: {"address", "checked_at",
+ * "sha256" (served; null when nothing was), "stored_sha256", "matches", "error" (null when the
+ * handshake succeeded)}; null when c was never checked. */
+json_t *cf_json_served(const cf_servedcheck *c);
+/* The checks of a deploy: [{"node", "purpose", and cf_json_served's members}]. */
+json_t *cf_json_served_report(const cf_served_report *r);
 /* {"node", "items": [target...]}: `deploy-target list --json`. */
 json_t *cf_json_targets(const char *node, const cf_target *v, size_t n);
 /* The status list {"items":[{node, cluster, product, ..., first_expiry, days_left}]} at now. */
