@@ -16,18 +16,10 @@
 . "$(dirname "$0")/lib.sh"
 trap 'echo "FAIL: $(basename "$0"): command failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 cd "$T" || exit 1
-PEBBLE=$SRCDIR/tests/acme/pebble.sh
+# shellcheck disable=SC1091
+. "$SRCDIR/tests/acme/acme_lib.sh"
 NODE=ucm1.example.test
 
-# start_pebble DIR [OPTIONS]: a pebble of its own in $T/DIR, stopped at exit; its env sourced.
-start_pebble() {
-	local dir=$T/$1
-	shift
-	"$PEBBLE" start "$dir" "$@" >/dev/null
-	on_exit "'$PEBBLE' stop '$dir' >/dev/null 2>&1"
-	# shellcheck disable=SC1090,SC1091
-	. "$dir/env"
-}
 
 # no_secret WHAT FILE...: no private key in the files.
 no_secret() {
@@ -308,16 +300,7 @@ must "a classic order at the stub" acme order --node $NODE --purpose tomcat --ac
 must "deploy it" acme deploy --node $NODE --purpose tomcat
 cf cert show --node $NODE --purpose tomcat --pem >stubleaf.pem
 # the certificate's ARI id from openssl's view of it: AKI keyIdentifier "." serial's DER content
-ARI_ID=$(python3 - "$(openssl x509 -in stubleaf.pem -noout -ext authorityKeyIdentifier | tail -n 1)" \
-	"$(openssl x509 -in stubleaf.pem -noout -serial | cut -d= -f2)" <<'PY'
-import base64, sys
-b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
-kid = bytes.fromhex(sys.argv[1].replace("keyid:", "").replace(":", "").strip())
-sn = sys.argv[2] if len(sys.argv[2]) % 2 == 0 else "0" + sys.argv[2]
-sn = bytes.fromhex(sn)
-print(b64(kid) + "." + b64((b"\0" if sn[0] & 0x80 else b"") + sn))
-PY
-)
+ARI_ID=$(ari_id stubleaf.pem)
 curl -s --cacert "$ACME_CA_FILE" -X POST -d '{"start":"2026-01-01T00:00:00Z","end":"2026-01-02T00:00:00.5Z"}' \
 	"$ACME_STUB/stub/window" >/dev/null
 must "a renewal" --json acme order --node $NODE --purpose tomcat --account stub

@@ -18,19 +18,12 @@
 . "$(dirname "$0")/lib.sh"
 trap 'echo "FAIL: $(basename "$0"): command failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 cd "$T" || exit 1
-PEBBLE=$SRCDIR/tests/acme/pebble.sh
+# shellcheck disable=SC1091
+. "$SRCDIR/tests/acme/acme_lib.sh"
 N1=ucm1.example.test N2=ucm2.example.test N3=ucm3.example.test
 DAY=86400
 epoch() { date -u -d "$1" +%s; }
 
-start_pebble() {
-	local dir=$T/$1
-	shift
-	"$PEBBLE" start "$dir" "$@" >/dev/null
-	on_exit "'$PEBBLE' stop '$dir' >/dev/null 2>&1"
-	# shellcheck disable=SC1090,SC1091
-	. "$dir/env"
-}
 # daemon_at EPOCH [OPTIONS]: certfleetd with its clock at EPOCH (its runner's pass runs at start).
 daemon_at() {
 	local at=$1
@@ -152,16 +145,7 @@ AFTER=$((RENEW + 12 * 3600 + 60))
 daemon_at "$AFTER"
 wait_for "renewed inside the window: staged" 'd["state"] == "staged"' $N2
 stop_certfleetd
-ARI_ID=$(python3 - "$(openssl x509 -in n2.pem -noout -ext authorityKeyIdentifier | tail -n 1)" \
-	"$(openssl x509 -in n2.pem -noout -serial | cut -d= -f2)" <<'PY'
-import base64, sys
-b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
-kid = bytes.fromhex(sys.argv[1].replace("keyid:", "").replace(":", "").strip())
-sn = sys.argv[2] if len(sys.argv[2]) % 2 == 0 else "0" + sys.argv[2]
-sn = bytes.fromhex(sn)
-print(b64(kid) + "." + b64((b"\0" if sn[0] & 0x80 else b"") + sn))
-PY
-)
+ARI_ID=$(ari_id n2.pem)
 assert_eq "the renewal replaces the deployed certificate" "$ARI_ID" "$(orders | json 'd[-1]["replaces"]')"
 assert_eq "held for the deploy window: the identity unchanged" "$(sha_of n2.pem)" \
 	"$(cf --json cert show --node $N2 --purpose tomcat | json 'd["sha256"]')"

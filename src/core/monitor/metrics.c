@@ -31,6 +31,18 @@ static void label_str(cf_buf *b, const char *s)
 	label_value(b, s, s != NULL ? strlen(s) : 0);
 }
 
+/* One sample of an identity's gauge: NAME{node="..",purpose=".."} VALUE; labels is scratch. */
+static void identity_sample(cf_buf *out, cf_buf *labels, const char *name, const char *node, const char *purpose,
+			    int64_t value)
+{
+	cf_buf_reset(labels);
+	cf_buf_adds(labels, "{node=");
+	label_str(labels, node);
+	cf_buf_adds(labels, ",purpose=");
+	label_str(labels, purpose);
+	cf_buf_addf(out, "%s%s} %lld\n", name, labels->p, (long long)value);
+}
+
 static int hex_digit(char c)
 {
 	return c >= '0' && c <= '9'   ? c - '0'
@@ -242,12 +254,7 @@ static cf_code acme_metrics(cf_store *st, cf_buf *out, cf_err *e)
 					: g == 2 ? v[i].ari_start
 					: g == 3 ? v[i].ari_end
 						 : v[i].next_try;
-			cf_buf_reset(&labels);
-			cf_buf_adds(&labels, "{node=");
-			label_str(&labels, v[i].node);
-			cf_buf_adds(&labels, ",purpose=");
-			label_str(&labels, v[i].purpose);
-			cf_buf_addf(out, "%s%s} %lld\n", gauges[g].name, labels.p, (long long)value);
+			identity_sample(out, &labels, gauges[g].name, v[i].node, v[i].purpose, value);
 		}
 	}
 	if (labels.oom)
@@ -286,12 +293,7 @@ static cf_code served_metrics(cf_store *st, cf_buf *out, cf_err *e)
 			int64_t value = g == 0	 ? !failed && strcmp(v[i].served_sha256, v[i].stored_sha256) != 0
 					: g == 1 ? failed
 						 : v[i].checked_at;
-			cf_buf_reset(&labels);
-			cf_buf_adds(&labels, "{node=");
-			label_str(&labels, v[i].node);
-			cf_buf_adds(&labels, ",purpose=");
-			label_str(&labels, v[i].purpose);
-			cf_buf_addf(out, "%s%s} %lld\n", gauges[g].name, labels.p, (long long)value);
+			identity_sample(out, &labels, gauges[g].name, v[i].node, v[i].purpose, value);
 		}
 	}
 	if (labels.oom)
