@@ -97,4 +97,5 @@ assert_eq "an audit row per order staged" 2 "$(grep -c "admin@127.0.0.1 acme ord
 assert_eq "the order refused while the CA was down, audited" 1 "$(grep -c "admin@127.0.0.1 acme order \[$NODE tomcat\] refused: " audit.txt)"
 assert_eq "no private key in any answer" "" "$(grep -l 'PRIVATE KEY' ./*.json || true)"
 assert_clean_stop
+assert_no_sanitizer_report "at exit"
 finish
