@@ -236,6 +236,7 @@ void cf_route_acme_list(cf_req *q);
 void cf_route_acme_identity(cf_req *q);
 void cf_route_acme_order(cf_req *q);
 void cf_route_acme_deploy(cf_req *q);
+void cf_route_acme_auto(cf_req *q);
 void cf_route_acme_revoke(cf_req *q);
 
 /* Whether host (a listen address as given to --listen, without brackets) is a loopback address:

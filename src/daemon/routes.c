@@ -83,6 +83,7 @@ static const struct route {
 	{EVHTTP_REQ_GET, "/api/v1/acme/identity", cf_route_acme_identity},
 	{EVHTTP_REQ_POST, "/api/v1/acme/order", cf_route_acme_order},
 	{EVHTTP_REQ_POST, "/api/v1/acme/deploy", cf_route_acme_deploy},
+	{EVHTTP_REQ_POST, "/api/v1/acme/auto", cf_route_acme_auto},
 	{EVHTTP_REQ_POST, "/api/v1/acme/revoke", cf_route_acme_revoke},
 	{EVHTTP_REQ_GET, "/metrics", cf_route_metrics},
 	{EVHTTP_REQ_GET, "/", cf_route_static},

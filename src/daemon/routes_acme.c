@@ -1,20 +1,24 @@
 /* ACME on the API (SPEC §7, §11.4): GET|POST /api/v1/acme/accounts, POST
  * /api/v1/acme/accounts/{name}/rollover, GET /api/v1/acme (every identity's ACME state), GET
- * /api/v1/acme/identity, POST /api/v1/acme/order|deploy|revoke — the library calls of `certfleet
- * acme ...` with their --json shapes and audit rows. Changes run on a worker (routes.c), so an
+ * /api/v1/acme/identity, POST /api/v1/acme/order|deploy|auto|revoke — the library calls of
+ * `certfleet acme ...` with their --json shapes and audit rows. Changes run on a worker (routes.c), so an
  * order waiting for the CA's validation never holds up the loop; the HTTP-01 answers come from
  * the store (certfleetd --acme-http, or any process serving its tokens). */
 #include <string.h>
 
 #include "core/acme/account.h"
+#include "core/acme/auto.h"
 #include "core/acme/deploy.h"
 #include "core/acme/order.h"
 #include "core/acme/revoke.h"
 #include "core/view/acmejson.h"
 #include "core/view/certjson.h"
 #include "daemon/daemon.h"
+#include "daemon/jobs.h"
 #include "net_transport.h"
+#include "util/clock.h"
 #include "util/secret.h"
+#include "util/text.h"
 
 /* Starts an audited change made of several transactions: its core function arms the audit row at
  * its last one itself (as the command line's store_for_steps), so the row armed here is dropped;
@@ -33,24 +37,33 @@ static void wipe_field(cf_req *q, const char *name)
 		cf_secret_wipe((char *)json_string_value(v), json_string_length(v));
 }
 
-/* The request field an account error's subject stands for, when the library names it in words. */
-static const struct {
+/* The request field an error's subject stands for, where the library names it in words. */
+typedef struct subject_field {
 	const char *subject, *field;
-} account_subjects[] = {
+} subject_field;
+
+static const subject_field account_subjects[] = {
 	{"account name", "name"},
 	{"terms of service", "agree_tos"},
 	{"external account binding", "eab_kid"},
 	{"eab-hmac", "eab_hmac"},
+	{NULL, NULL},
+};
+static const subject_field auto_subjects[] = {
+	{"deploy days", "deploy_days"},
+	{"deploy time", "deploy_time"},
+	{NULL, NULL},
 };
 
-/* The refusal of an account change, with "field" naming the request field the error is about. */
-static void reply_account_err(cf_req *q, const cf_err *e)
+/* The refusal of a change, with "field" naming the request field the error is about (t: the
+ * library's words for some of them). */
+static void reply_named(cf_req *q, const cf_err *e, const subject_field *t)
 {
 	int status = 500;
 	json_t *err = cf_daemon_err_json(q, e, &status);
-	for (size_t i = 0; i < sizeof(account_subjects) / sizeof(account_subjects[0]); i++)
-		if (json_object_get(err, "field") == NULL && strcmp(e->subject, account_subjects[i].subject) == 0)
-			json_object_set_new(err, "field", json_string(account_subjects[i].field));
+	for (; t->subject != NULL && json_object_get(err, "field") == NULL; t++)
+		if (strcmp(e->subject, t->subject) == 0)
+			json_object_set_new(err, "field", json_string(t->field));
 	cf_reply_json(q, status, json_pack("{s:o}", "error", err));
 }
 
@@ -110,7 +123,7 @@ void cf_route_acme_account_add(cf_req *q)
 	cf_code rc = cf_acme_account_add(q->st, cf_net_transport(), &c.actor, &spec, &a, &e);
 	if (rc != CF_OK) {
 		cf_change_refused(q, &c, &e);
-		reply_account_err(q, &e);
+		reply_named(q, &e, account_subjects);
 	} else if (cf_change_end(q, &c, rc, &e)) {
 		cf_reply_json(q, 201, cf_acmejson_account(&a));
 	}
@@ -281,6 +294,62 @@ void cf_route_acme_deploy(cf_req *q)
 		cf_reply_json(q, status, o);
 	}
 	cf_acme_deployed_free(&d);
+}
+
+/* A text member that may be empty: NULL when absent, else one line of text, "" included; replies
+ * 400 naming it and sets *bad otherwise. */
+static const char *text_or_empty(cf_req *q, const char *name, bool *bad)
+{
+	json_t *v = json_object_get(q->fields, name);
+	char msg[96];
+	if (*bad || v == NULL)
+		return NULL;
+	if (json_is_string(v) && cf_text_clean(json_string_value(v), json_string_length(v)))
+		return json_string_value(v);
+	snprintf(msg, sizeof(msg), "%s: expected a string on one line", name);
+	cf_reply_field(q, 400, name, msg);
+	*bad = true;
+	return NULL;
+}
+
+/* POST {"node","purpose","on","account"?,"deploy_days"?,"deploy_time"?}: acme auto on|off.
+ * deploy_days "mon,thu" ("": any day), deploy_time "HH:MM" UTC ("": as soon as staged); either
+ * left out keeps its value. Turning it on wakes the job runner, whose pass plans the renewal. */
+void cf_route_acme_auto(cf_req *q)
+{
+	static const char *const names[] = {"node", "purpose", "on", "account", "deploy_days", "deploy_time", NULL};
+	bool bad = false;
+	cf_err e = {0};
+	cf_change c;
+	cf_acmeidentity r = {0};
+	if (!cf_req_change(q, true) || cf_req_json(q) == NULL ||
+	    !cf_req_known_fields(q, names, "node, purpose, on, account, deploy_days, deploy_time"))
+		return;
+	cf_acme_auto_spec s = {.node = cf_req_str(q, "node", true, &bad),
+			       .purpose = cf_req_str(q, "purpose", true, &bad),
+			       .account = cf_req_str(q, "account", false, &bad),
+			       .deploy_days = text_or_empty(q, "deploy_days", &bad),
+			       .deploy_time = text_or_empty(q, "deploy_time", &bad)};
+	if (bad)
+		return;
+	json_t *on = json_object_get(q->fields, "on");
+	if (!json_is_boolean(on)) {
+		cf_reply_field(q, 400, "on", "on: expected true (auto renew on) or false (off)");
+		return;
+	}
+	s.on = json_is_true(on);
+	/* one transaction, which carries the audit row armed here (the command line's object) */
+	cf_change_begin(q, &c, "acme auto", "%s %s %s", s.node, s.purpose, s.on ? "on" : "off");
+	cf_code rc = cf_acme_auto_set(q->st, &c.actor, &s, cf_clock_now(), &r, &e);
+	if (rc != CF_OK) {
+		cf_change_refused(q, &c, &e);
+		reply_named(q, &e, auto_subjects);
+	} else if (cf_change_end(q, &c, rc, &e)) {
+		if (s.on)
+			cf_runner_poke(q->d->runner);
+		cf_reply_json(q, 200, cf_acmejson_state(&r));
+	}
+	cf_acmeidentity_free(&r);
 }
 
 /* POST {"node","purpose","reason"?,"account"?,"cert_key"?,"force"?}: acme revoke of the identity's

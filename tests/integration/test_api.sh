@@ -119,6 +119,7 @@ jbody "{'name':'refused','directory':'$ACME_DIRECTORY','agree_tos':True,'ca_file
 jbody "{'node':'$PUB','purpose':'$ACME_ID','account':'stub'}" >b/acme_order.json
 jbody "{'node':'$PUB','purpose':'$ACME_ID'}" >b/acme_deploy.json
 jbody "{'node':'$PUB','purpose':'$ACME_ID','reason':'superseded'}" >b/acme_revoke.json
+jbody "{'node':'$PUB','purpose':'$ACME_ID','on':True,'deploy_days':'mon,thu','deploy_time':'03:30'}" >b/acme_auto.json
 
 # ---- the daemon -----------------------------------------------------------------------------------
 start_daemon() {
@@ -241,6 +242,7 @@ op_args() {
 	"POST /api/v1/acme/order") A=(-H "$CTJ" --data-binary @b/acme_order.json) ;;
 	"POST /api/v1/acme/deploy") A=(-H "$CTJ" --data-binary @b/acme_deploy.json) ;;
 	"POST /api/v1/acme/revoke") A=(-H "$CTJ" --data-binary @b/acme_revoke.json) ;;
+	"POST /api/v1/acme/auto") A=(-H "$CTJ" --data-binary @b/acme_auto.json) ;;
 	"POST /api/v1/logout" | "GET /api/v1/"* | "DELETE /api/v1/certificates/{id}" | "DELETE /api/v1/users/{name}" | \
 		"GET /" | "GET /app.js" | "GET /app.css" | "GET /favicon.svg") ;;
 	*)
@@ -753,6 +755,26 @@ assert_eq "acme deploy: the identity is the staged certificate" "$STAGED" \
 req acme_deploy_again "${AUTH_A[@]}" -H "$CTJ" --data-binary @b/acme_deploy.json "$API/acme/deploy"
 assert_eq "acme deploy with nothing staged" "409 wrong state" "$CODE $(errcode)"
 AUDIT_N=$(audit_total)
+req acme_auto "${AUTH_A[@]}" -H "$CTJ" --data-binary @b/acme_auto.json "$API/acme/auto"
+change_ok "acme auto on" admin "acme auto" "$PUB $ACME_ID on"
+assert_eq "acme auto: the item with its settings" "True mon,thu 03:30" "$(jb '" ".join([str(d["auto"]), d["deploy_days"], d["deploy_time"]])')"
+# (the runner, woken, may have asked the stub for its ARI window since: renew_at and ari move)
+AUTO_KEYS='" ".join(str(d[k]) for k in ("node", "purpose", "account", "state", "auto", "deploy_days", "deploy_time"))'
+assert_eq "acme auto: as acme show --json" "$(cf --json acme show --node "$PUB" --purpose "$ACME_ID" | json "$AUTO_KEYS")" "$(jb "$AUTO_KEYS")"
+for c in "deploy_time|{'node':'$PUB','purpose':'$ACME_ID','on':True,'deploy_time':'3 pm'}|HH:MM" \
+	"deploy_days|{'node':'$PUB','purpose':'$ACME_ID','on':True,'deploy_days':'mon,someday'}|list of days" \
+	"on|{'node':'$PUB','purpose':'$ACME_ID','on':'yes'}|expected true"; do
+	IFS='|' read -r field body words <<<"$c"
+	jbody "$body" >b/acme_bad.json
+	req "acme_auto_bad_$field" "${AUTH_A[@]}" -H "$CTJ" --data-binary @b/acme_bad.json "$API/acme/auto"
+	assert_eq "acme auto, bad $field: 400 naming the field" "400 $field" "$CODE $(jb 'd["error"].get("field")')"
+	assert_contains "acme auto, bad $field: the message" "$words" "$(jb 'd["error"]["message"]')"
+done
+jbody "{'node':'$PUB','purpose':'$ACME_ID','on':False,'deploy_days':'','deploy_time':''}" >b/acme_auto_off.json
+AUDIT_N=$(audit_total)
+req acme_auto_off "${AUTH_A[@]}" -H "$CTJ" --data-binary @b/acme_auto_off.json "$API/acme/auto"
+change_ok "acme auto off, the window cleared" admin "acme auto" "$PUB $ACME_ID off"
+assert_eq "acme auto off: the item" "False  " "$(jb '" ".join([str(d["auto"]), d["deploy_days"], d["deploy_time"]])')"
 req acme_revoke_in_use "${AUTH_A[@]}" -H "$CTJ" --data-binary @b/acme_revoke.json "$API/acme/revoke"
 assert_eq "acme revoke of the deployed certificate without force" "409 needs-force" "$CODE $(jb 'd["error"].get("reason")')"
 assert_contains "in use: said" "in use on $PUB" "$(jb 'd["error"]["message"]')"
