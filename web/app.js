@@ -1449,16 +1449,12 @@
     return `on; a staged certificate is deployed ${days ? 'on ' + days : 'on any day'}${it.deploy_time ? ' at ' + it.deploy_time + ' UTC' : ''}`;
   }
 
-  // The last check of what the node serves: {address, checked_at, sha256, matches, error} or null.
-  function servedText(s) {
-    if (!s) return 'not checked yet';
-    if (typeof s !== 'object' || Array.isArray(s)) return anyText(s);
-    const where = s.address ? ` on ${s.address}` : '';
-    const when = s.checked_at ? ` (checked ${s.checked_at})` : '';
-    if (s.error) return `could not be checked${where}: ${s.error}${when}`;
-    if (s.matches === true) return `the stored certificate${where}${when}`;
-    if (s.matches === false) return `NOT the stored certificate${where}: it serves SHA-256 ${s.sha256 || '—'}${when}`;
-    return anyText(s);
+  // The last served check of the identity ({address, checked_at, sha256, stored_sha256, matches,
+  // error} or null), in the deploy section's words, with when it was made.
+  function acmeServedText(s) {
+    if (!s) return "not checked: no address to check (a deploy target's served address)";
+    if (typeof s !== 'object' || Array.isArray(s) || !s.address) return anyText(s);
+    return `${servedText(s)}${s.checked_at ? ` (checked ${s.checked_at})` : ''}`;
   }
 
   function acmeItemPairs(it) {
@@ -1473,7 +1469,7 @@
       ['Failures', it.failures ? `${it.failures} in a row; next try ${it.next_try || '—'}` : 'none'],
       ['Profile', it.profile ? `${it.profile} (${it.profile_required ? 'required' : 'preferred'})` : "the CA's default"],
       ['Alternate chains', list(it.alternates)],
-      ...('served' in it ? [['Served', servedText(it.served)]] : []),
+      ...('served' in it ? [['Served', el('span', { class: it.served && !it.served.matches ? 'acme-bad' : null }, acmeServedText(it.served))]] : []),
       ...Object.keys(it).filter((k) => !ACME_KNOWN.has(k)).map((k) => [k, anyText(it[k])]),
     ];
   }
@@ -1631,6 +1627,9 @@
         el('tbody', {}, plan.map((s) => el('tr', {}, el('td', {}, s.step), el('td', {}, s.action), el('td', {}, s.node), el('td', {}, s.service || '—'))))) : null,
       targets.length ? el('ul', { id: 'acme-deploy-targets' }, targets.map((i) => el('li', {}, el('strong', {}, i.purpose), ` — ${(i.files || []).length} file(s) written; `,
         i.reload ? reloadText(i) : 'no reload command'))) : null,
+      (res.served || []).length ? el('h4', {}, 'Served after the deploy') : null,
+      (res.served || []).length ? el('ul', { id: 'acme-deploy-served' }, res.served.map((c) => el('li', { class: c.matches ? 'reload-ok' : 'form-err' },
+        `${c.node || node} ${c.purpose || purpose}: `, servedText(c)))) : null,
       (res.notes || []).length ? el('ul', {}, res.notes.map((n) => el('li', {}, n))) : null,
     ].filter(Boolean));
     $('#acme-result-title').focus();

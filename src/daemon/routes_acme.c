@@ -252,6 +252,7 @@ static json_t *deployed_json(cf_req *q, const char *node, const char *purpose, c
 		return NULL;
 	cf_json_outcome(o, &d->upload);
 	json_object_set_new(o, "deploy", cf_json_deploy(&d->targets));
+	json_object_set_new(o, "served", cf_json_served_report(&d->served));
 	cf_acmeidentity r = {0};
 	cf_node n = {0};
 	json_t *item = NULL;
@@ -264,8 +265,10 @@ static json_t *deployed_json(cf_req *q, const char *node, const char *purpose, c
 	return o;
 }
 
-/* POST {"node","purpose"}: acme deploy. A deploy target whose reload failed after the identity
- * was deployed answers 502 with the error beside what was done, as POST /api/v1/deploy does. */
+/* POST {"node","purpose"}: acme deploy, then the served check of the node's addresses (this
+ * daemon's own listener among them for its own tomcat identity). Once the identity is deployed
+ * (its audit row written), a failed reload or served check answers 502 with the error beside what
+ * was done, as POST /api/v1/deploy does. */
 void cf_route_acme_deploy(cf_req *q)
 {
 	static const char *const names[] = {"node", "purpose", NULL};
@@ -280,14 +283,12 @@ void cf_route_acme_deploy(cf_req *q)
 		return;
 	change_steps(q, &c, "acme deploy", node, purpose);
 	cf_code rc = cf_acme_deploy(q->st, cf_net_transport(), &c.actor, node, purpose, &d, &e);
-	if (rc == CF_OK || d.targets.n == 0) {
+	if (rc == CF_OK || !cf_store_audit_written(q->st)) {
 		if (cf_change_end(q, &c, rc, &e))
 			cf_reply_json(q, 200, deployed_json(q, node, purpose, &d));
-	} else { /* the identity is deployed; a reload failed */
+	} else { /* the identity is deployed (its row is written); a reload or the served check failed */
 		int status = 500;
 		cf_store_audit_disarm(q->st);
-		if (!cf_store_audit_written(q->st))
-			cf_change_refused(q, &c, &e);
 		json_t *o = deployed_json(q, node, purpose, &d);
 		if (o != NULL)
 			json_object_set_new(o, "error", cf_daemon_err_json(q, &e, &status));

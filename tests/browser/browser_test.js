@@ -898,6 +898,8 @@ async function main() {
     cli('cert', 'list', '--node', UCM2, '--purpose', 'CallManager').items[0].sha256);
   check('acme deploy: the item says deployed', await until(async () => (await page.$(`${acmeItem}.state-deployed`)) !== null));
   check('acme deploy: the last deploy shown', /^ok at /.test(await itemDd('Last deploy')));
+  checkEq('acme deploy: the served row (ucm2 names no address to check)', null, acmeShow().served);
+  check('acme deploy: the served row says so', /^not checked: no address/.test(await itemDd('Served')), await itemDd('Served'));
   checkEq('acme deploy: audited', `acme deploy ${UCM2} CallManager ok`,
     (({ action, object, result }) => `${action} ${object} ${result}`)(cli('audit', '--limit', '1').items[0]));
   await shot(page, 'acme-deployed');

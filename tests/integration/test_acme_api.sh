@@ -78,6 +78,24 @@ served() { openssl s_client -connect "127.0.0.1:$PORT" </dev/null 2>/dev/null | 
 NOW=""
 for _ in $(seq 1 100); do NOW=$(served); [ "$NOW" == "$STAGED" ] && break; sleep 0.1; done
 assert_eq "deploy: new connections get it" "$STAGED" "$NOW"
+assert_eq "deploy: the served check of certfleetd's own listener" "127.0.0.1:$PORT True" \
+	"$(json '" ".join(str(c[k]) for c in d["served"] for k in ("address", "matches"))' <deploy.json)"
+assert_eq "deploy: the item's served member" "True $STAGED" "$(json 'str(d["item"]["served"]["matches"]) + " " + d["item"]["served"]["sha256"]' <deploy.json)"
+
+# ---- a deploy whose address serves another certificate: deployed, then 502 served-mismatch beside it ---
+# (CallManager's target names certfleetd's listener, which serves tomcat)
+cf deploy-target set --node $NODE --purpose CallManager --serves "127.0.0.1:$PORT" >/dev/null
+post cm_order /acme/order "{\"node\":\"$NODE\",\"purpose\":\"CallManager\",\"account\":\"pb\"}"
+CM=$(json 'd["staged"]["sha256"]' <cm_order.json)
+AUDIT_BEFORE=$(cf --json audit --limit 1 | json 'd["total"]')
+post cm_deploy /acme/deploy "{\"node\":\"$NODE\",\"purpose\":\"CallManager\"}"
+assert_eq "deploy, the address serves another certificate: 502 served-mismatch" "502 served-mismatch" \
+	"$CODE $(json 'd["error"]["reason"]' <cm_deploy.json)"
+assert_eq "served-mismatch: what was deployed and what was served, beside the error" "$CM $STAGED False deployed" \
+	"$(json '" ".join([d["sha256"], d["served"][0]["sha256"], str(d["served"][0]["matches"]), d["item"]["state"]])' <cm_deploy.json)"
+assert_eq "served-mismatch: the identity is deployed" "$CM" "$(cf --json cert show --node $NODE --purpose CallManager | json 'd["sha256"]')"
+assert_eq "served-mismatch: one audit row, the deploy's" "1 acme deploy $NODE CallManager ok" \
+	"$(cf --json audit --limit 1 | json 'str(d["total"] - '"$AUDIT_BEFORE"') + " " + " ".join(d["items"][0][k] for k in ("action", "object", "result"))')"
 
 # ---- revoke: the deployed one needs force; pebble says it is revoked -----------------------------------------
 post revoke /acme/revoke "{\"node\":\"$NODE\",\"purpose\":\"tomcat\",\"reason\":\"superseded\"}"
