@@ -233,7 +233,7 @@
 
   // Logged out: nothing of the last user's work stays on the page.
   function forget() {
-    Object.assign(state, { user: null, role: null, csrf: null, certOffset: 0, auditOffset: 0, change: null, cert: null, csr: null, trustView: undefined, monitor: null, cluster: null, deploy: null, fetched: null });
+    Object.assign(state, { user: null, role: null, csrf: null, certOffset: 0, auditOffset: 0, change: null, cert: null, csr: null, trustView: undefined, monitor: null, cluster: null, deploy: null, fetched: null, acme: null });
     for (const f of $$('form')) {
       f.reset();
       clearErrors(f);
@@ -245,7 +245,7 @@
     $('#import-form').hidden = true;
     syncValTrust();
     for (const t of $$('textarea')) t.value = '';
-    for (const d of $$('dl.decoded, #result-body, #cert-warnings, #csr-preview-san, #csr-preview-cn, #mon-report, #soon-list, #soon-text, #dp-list, #crl-update-report, #deploy-result, #val-result, #fetch-result, #rev-check-report')) d.replaceChildren();
+    for (const d of $$('dl.decoded, #result-body, #cert-warnings, #csr-preview-san, #csr-preview-cn, #mon-report, #soon-list, #soon-text, #dp-list, #crl-update-report, #deploy-result, #val-result, #fetch-result, #rev-check-report, #acme-items, #acme-result')) d.replaceChildren();
     $('#soon-panel').hidden = true;
     applyRole();
   }
@@ -1408,6 +1408,279 @@
     say(`Password of ${name} changed.`);
   }
 
+  // ---- ACME: accounts, each identity's ACME certificate, order, deploy, revoke, auto renew ----------
+
+  const ACME_DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+  const ACME_STATES = {
+    none: 'none (nothing staged)', ordering: 'ordering', staged: 'staged (waiting to be deployed)',
+    deployed: 'deployed', stuck: 'stuck (3 or more failed orders in a row)',
+  };
+  const ACME_REASONS = ['unspecified', 'keyCompromise', 'superseded', 'cessationOfOperation'];
+  // the members of an item the page has its own words for; any other is shown as it comes
+  const ACME_KNOWN = new Set(['node', 'purpose', 'account', 'state', 'auto', 'renew_at', 'ari', 'staged', 'last_sign',
+    'last_deploy', 'failures', 'next_try', 'profile', 'profile_required', 'alternates', 'deploy_days', 'deploy_time', 'served']);
+
+  // Any JSON value as one line of text ("—" for nothing), for members the page has no words for.
+  function anyText(v) {
+    if (v === null || v === undefined || v === '') return '—';
+    if (typeof v === 'boolean') return v ? 'yes' : 'no';
+    if (Array.isArray(v)) return v.length ? v.map(anyText).join(', ') : '—';
+    if (typeof v === 'object') return Object.entries(v).map(([k, x]) => `${k}: ${anyText(x)}`).join('; ') || '—';
+    return String(v);
+  }
+
+  // A definition list whose values are text or elements.
+  function dlOf(pairs, attrs) {
+    return el('dl', { class: 'decoded', ...attrs }, pairs.flatMap(([k, v]) =>
+      [el('dt', {}, k), el('dd', {}, v instanceof Node ? v : v === '' || v == null ? '—' : String(v))]));
+  }
+
+  // The last sign or deploy: its status and time, and its error line on a line of its own.
+  function lastCell(l, what) {
+    if (!l) return 'never';
+    return el('span', {}, el('span', { class: l.status === 'ok' ? 'acme-ok' : 'acme-bad' }, l.status), ` at ${l.at}`,
+      l.error ? el('span', { class: 'err-line', 'data-last': what }, l.error) : null);
+  }
+
+  function autoText(it) {
+    if (!it.auto) return 'off';
+    const days = it.deploy_days ? it.deploy_days.split(',').join(', ') : '';
+    if (!days && !it.deploy_time) return 'on; a staged certificate is deployed at once';
+    return `on; a staged certificate is deployed ${days ? 'on ' + days : 'on any day'}${it.deploy_time ? ' at ' + it.deploy_time + ' UTC' : ''}`;
+  }
+
+  // The last served check of the identity ({address, checked_at, sha256, stored_sha256, matches,
+  // error} or null), in the deploy section's words, with when it was made.
+  function acmeServedText(s) {
+    if (!s) return "not checked: no address to check (a deploy target's served address)";
+    if (typeof s !== 'object' || Array.isArray(s) || !s.address) return anyText(s);
+    return `${servedText(s)}${s.checked_at ? ` (checked ${s.checked_at})` : ''}`;
+  }
+
+  function acmeItemPairs(it) {
+    return [
+      ['State', ACME_STATES[it.state] || it.state],
+      ['Account', it.account],
+      ['Auto renew', autoText(it)],
+      ['Renew at (UTC)', it.renew_at || 'not planned'],
+      ['ARI window (UTC)', it.ari ? `${it.ari.start} to ${it.ari.end}${it.ari.checked ? ` (asked the CA ${it.ari.checked})` : ''}` : "none known (the CA's window is asked for when it offers one)"],
+      ['Last sign', lastCell(it.last_sign, 'sign')],
+      ['Last deploy', lastCell(it.last_deploy, 'deploy')],
+      ['Failures', it.failures ? `${it.failures} in a row; next try ${it.next_try || '—'}` : 'none'],
+      ['Profile', it.profile ? `${it.profile} (${it.profile_required ? 'required' : 'preferred'})` : "the CA's default"],
+      ['Alternate chains', list(it.alternates)],
+      ...('served' in it ? [['Served', el('span', { class: it.served && !it.served.matches ? 'acme-bad' : null }, acmeServedText(it.served))]] : []),
+      ...Object.keys(it).filter((k) => !ACME_KNOWN.has(k)).map((k) => [k, anyText(it[k])]),
+    ];
+  }
+
+  // The staged certificate decoded, with its PEM and the CA's chain folded away.
+  function stagedBox(it, id) {
+    const c = it.staged;
+    if (!c) return el('p', { class: 'acme-none' }, 'No certificate is staged.');
+    return el('div', { class: 'acme-staged' },
+      el('h4', {}, 'Staged certificate'),
+      dlOf([
+        ['Subject', c.subject], ['Issuer', c.issuer],
+        ['Valid', `${c.not_before} to ${c.not_after} (${leftText(c.not_after)})`],
+        ['SAN', list(c.san)], ['SHA-256', c.sha256], ['Serial', c.serial], ['Key', keyText(c)],
+        ['Key usage', list(c.key_usage)], ['Extended key usage', list(c.ext_key_usage)],
+      ], { 'data-staged': c.sha256 }),
+      el('details', {}, el('summary', {}, 'Certificate and chain (PEM)'),
+        el('label', { for: id + '-pem' }, 'Certificate and the CA\'s chain'),
+        el('textarea', { id: id + '-pem', readonly: true, rows: 10, spellcheck: 'false' }, (c.pem || '') + (c.chain_pem || ''))));
+  }
+
+  // The admin's controls of one identity: order now, deploy, revoke with a reason, auto renew.
+  function acmeControls(it, id) {
+    const days = (it.deploy_days || '').split(',');
+    const auto = el('form', { class: 'acme-auto', novalidate: true, 'aria-label': `Auto renew of ${it.purpose} on ${it.node}` },
+      el('h4', {}, 'Auto renew'),
+      el('p', { class: 'form-err', role: 'alert', hidden: true }),
+      el('div', { class: 'row check' }, el('input', { id: id + '-on', name: 'on', type: 'checkbox', checked: it.auto }),
+        el('label', { for: id + '-on' }, 'Renew when the CA\'s window (or two thirds of the lifetime) says so, and deploy')),
+      el('fieldset', { class: 'row' }, el('legend', {}, 'Deploy on (none ticked: any day)'),
+        ACME_DAYS.flatMap((d) => [el('input', { id: `${id}-${d}`, name: 'deploy_days', type: 'checkbox', value: d, checked: days.includes(d) }),
+          el('label', { for: `${id}-${d}` }, d)]),
+        el('span', { class: 'field-err', 'data-err-for': 'deploy_days' })),
+      el('div', { class: 'row' }, el('label', { for: id + '-time' }, 'Deploy at (UTC, HH:MM; empty: as soon as staged)'),
+        el('input', { id: id + '-time', name: 'deploy_time', value: it.deploy_time || '', placeholder: '02:00', autocomplete: 'off' }),
+        el('span', { class: 'field-err', 'data-err-for': 'deploy_time' })),
+      el('button', { type: 'submit' }, 'Save auto renew'));
+    onSubmit(auto, (f) => saveAcmeAuto(it, f));
+    return el('div', { class: 'acme-controls' },
+      el('div', { class: 'actions' },
+        el('button', { type: 'button', 'data-acme': 'order', disabled: !it.account, 'aria-label': `Order a certificate for ${it.purpose} on ${it.node} now` }, 'Order now'),
+        el('button', { type: 'button', 'data-acme': 'deploy', disabled: !it.staged, 'aria-label': `Deploy the staged certificate for ${it.purpose} on ${it.node}` }, 'Deploy staged certificate'),
+        el('span', {}, el('label', { for: id + '-reason' }, 'Revocation reason '),
+          el('select', { id: id + '-reason', 'data-reason': '1' }, ACME_REASONS.map((r) => el('option', { value: r }, r)))),
+        el('button', { type: 'button', class: 'danger', 'data-acme': 'revoke', 'aria-label': `Revoke the ACME certificate for ${it.purpose} on ${it.node}` }, 'Revoke')),
+      auto);
+  }
+
+  function renderAcmeItems(items) {
+    const box = $('#acme-items');
+    if (!items.length) {
+      box.replaceChildren(el('p', { id: 'acme-empty' }, 'No identity has an ACME certificate yet.' + (isAdmin() ? ' Order one below.' : '')));
+      return;
+    }
+    box.replaceChildren(...items.map((it, i) => {
+      const id = `acme-${i}`;
+      return el('article', { class: 'acme-item state-' + it.state, 'data-node': it.node, 'data-purpose': it.purpose, 'aria-labelledby': id + '-title' },
+        el('h3', { id: id + '-title' }, `${it.purpose} on ${it.node}`, el('span', { class: 'acme-state' }, it.state)),
+        dlOf(acmeItemPairs(it), { class: 'decoded acme-facts' }),
+        stagedBox(it, id),
+        isAdmin() ? acmeControls(it, id) : null);
+    }));
+  }
+
+  function renderAcmeAccounts(accounts) {
+    const rows = accounts.map((a) => el('tr', { 'data-account': a.name },
+      el('td', {}, a.name), el('td', {}, a.directory), el('td', {}, a.email || '—'), el('td', {}, a.kid),
+      el('td', {}, a.eab_kid || '—'), el('td', {}, a.ca_file || "the system's CAs"), el('td', {}, a.created),
+      el('td', {}, a.rolled || 'never'),
+      isAdmin() ? el('td', {}, el('button', { type: 'button', 'data-rollover': a.name, 'aria-label': `Roll over the key of account ${a.name}` }, 'New key')) : null));
+    if (!rows.length) rows.push(el('tr', {}, el('td', { colspan: isAdmin() ? 9 : 8 }, 'No ACME accounts.' + (isAdmin() ? ' Add one below.' : ''))));
+    $('#acme-accounts tbody').replaceChildren(...rows);
+    fillSelect($('#ao-account'), accounts.map((a) => a.name));
+  }
+
+  let acmeSeq = 0;
+  async function loadAcme() {
+    const seq = ++acmeSeq;
+    const [accounts, items] = await Promise.all([api('GET', '/acme/accounts'), api('GET', '/acme')]);
+    if (seq !== acmeSeq) return;
+    state.acme = items.items || [];
+    renderAcmeAccounts(accounts.items || []);
+    renderAcmeItems(state.acme);
+  }
+
+  async function viewAcme() {
+    show('acme');
+    for (const f of ['#acme-account-form', '#acme-order-form']) clearErrors($(f));
+    await loadAcme();
+  }
+
+  async function submitAcmeAccount(f) {
+    const body = { name: f.name.value.trim(), directory: f.directory.value.trim(), agree_tos: f.agree_tos.checked };
+    for (const k of ['email', 'ca_file', 'key', 'eab_kid']) if (f[k].value.trim()) body[k] = f[k].value.trim();
+    if (f.eab_hmac.value) body.eab_hmac = f.eab_hmac.value.trim();
+    if (!body.agree_tos) throw fieldError('agree_tos', "An account needs the CA's terms of service agreed to.");
+    say(`Making the account ${body.name} at ${body.directory}…`);
+    let a;
+    try {
+      a = await api('POST', '/acme/accounts', body);
+    } finally {
+      f.eab_hmac.value = ''; // the MAC key is not kept in the page
+    }
+    f.reset();
+    say(`ACME account ${a.name} added: ${a.kid}`);
+    await loadAcme();
+  }
+
+  async function rolloverAccount(name) {
+    if (!window.confirm(`Give the ACME account ${name} a new key? The CA is told first; the old key is then forgotten.`)) return;
+    try {
+      const a = await api('POST', `/acme/accounts/${encodeURIComponent(name)}/rollover`);
+      say(`ACME account ${a.name} now signs with a new key${a.recovered ? ' (an interrupted rollover was finished)' : ''}.`);
+      await loadAcme();
+    } catch (err) {
+      say(err.message, true);
+    }
+  }
+
+  // An order runs until the certificate is staged or the CA says no (seconds: the CA checks each name).
+  async function acmeOrder(body) {
+    say(`Ordering a certificate for ${body.purpose} on ${body.node} with account ${body.account}; the CA checks each name, which takes a few seconds…`);
+    try {
+      const it = await api('POST', '/acme/order', body);
+      say(`Certificate staged for ${it.purpose} on ${it.node} (SHA-256 ${it.staged ? it.staged.sha256 : '—'}). Deploy it when you are ready.`);
+    } finally {
+      await loadAcme().catch(() => {}); // a failure is counted in the identity's state
+    }
+  }
+
+  async function submitAcmeOrder(f) {
+    const body = { node: f.node.value, purpose: f.purpose.value, account: f.account.value };
+    if (!body.account) throw fieldError('account', 'Add an ACME account first.');
+    if (f.profile.value.trim()) body.profile = f.profile.value.trim();
+    if (f.profile_required.checked) {
+      if (!body.profile) throw fieldError('profile', 'Name the profile to require.');
+      body.profile_required = true;
+    }
+    await acmeOrder(body);
+  }
+
+  // What a deploy did: the certificate, the chain added, the nodes, warnings, the restart plan and
+  // the deploy targets written; a refusal's error line first.
+  function renderAcmeDeploy(node, purpose, res, err) {
+    const targets = res.deploy || [];
+    const plan = res.restart_plan || [];
+    $('#acme-result').replaceChildren(...[
+      el('h3', { id: 'acme-result-title', tabindex: '-1' }, `Deploy of ${purpose} on ${node}`),
+      err ? el('p', { class: 'form-err', id: 'acme-deploy-error' }, err instanceof ApiError ? err.message : 'The server could not be reached: ' + err.message) : null,
+      res.sha256 ? el('p', { id: 'acme-deploy-ok' }, `Deployed ${res.sha256}${res.already ? ' (it was already the identity)' : ''} on ${list(res.nodes)}; ` +
+        `${res.chain_added === 1 ? '1 CA certificate' : (res.chain_added || 0) + ' CA certificates'} of the chain added to the trust store.`) : null,
+      warningList(res.warnings),
+      plan.length ? el('table', { id: 'acme-restart-plan' }, el('caption', {}, 'Restart plan: do these steps in order'),
+        el('thead', {}, el('tr', {}, ['Step', 'Action', 'Node', 'Service'].map((h) => el('th', { scope: 'col' }, h)))),
+        el('tbody', {}, plan.map((s) => el('tr', {}, el('td', {}, s.step), el('td', {}, s.action), el('td', {}, s.node), el('td', {}, s.service || '—'))))) : null,
+      targets.length ? el('ul', { id: 'acme-deploy-targets' }, targets.map((i) => el('li', {}, el('strong', {}, i.purpose), ` — ${(i.files || []).length} file(s) written; `,
+        i.reload ? reloadText(i) : 'no reload command'))) : null,
+      (res.served || []).length ? el('h4', {}, 'Served after the deploy') : null,
+      (res.served || []).length ? el('ul', { id: 'acme-deploy-served' }, res.served.map((c) => el('li', { class: c.matches ? 'reload-ok' : 'form-err' },
+        `${c.node || node} ${c.purpose || purpose}: `, servedText(c)))) : null,
+      (res.notes || []).length ? el('ul', {}, res.notes.map((n) => el('li', {}, n))) : null,
+    ].filter(Boolean));
+    $('#acme-result-title').focus();
+  }
+
+  async function acmeAction(ev) {
+    const b = ev.target.closest('button[data-acme], button[data-rollover]');
+    if (!b) return;
+    if (b.dataset.rollover) return rolloverAccount(b.dataset.rollover);
+    const art = b.closest('article');
+    const node = art.dataset.node, purpose = art.dataset.purpose;
+    const it = (state.acme || []).find((x) => x.node === node && x.purpose === purpose);
+    if (!it) return;
+    say('');
+    b.disabled = true;
+    try {
+      if (b.dataset.acme === 'order') {
+        await acmeOrder({ node, purpose, account: it.account, ...(it.profile ? { profile: it.profile, profile_required: it.profile_required } : {}) });
+      } else if (b.dataset.acme === 'deploy') {
+        if (!window.confirm(`Deploy the staged certificate for ${purpose} on ${node}? It replaces the identity on every node in its scope; the node's deploy targets are then written and reloaded.`)) return;
+        try {
+          renderAcmeDeploy(node, purpose, await api('POST', '/acme/deploy', { node, purpose }), null);
+          say(`Staged certificate deployed for ${purpose} on ${node}.`);
+        } catch (err) {
+          renderAcmeDeploy(node, purpose, (err instanceof ApiError && err.body) || {}, err);
+        }
+        await loadAcme();
+      } else if (b.dataset.acme === 'revoke') {
+        const reason = $('select[data-reason]', art).value;
+        const which = it.staged ? 'staged' : 'deployed';
+        if (!window.confirm(`Revoke the ${which} ACME certificate for ${purpose} on ${node} at its CA (reason: ${reason})? A revoked certificate cannot be trusted again.`)) return;
+        const r = await withConfirm((force) => api('POST', '/acme/revoke', { node, purpose, reason, ...(force ? { force: true } : {}) }));
+        say(`Revoked ${r.revoked} for ${purpose} on ${node} (${r.reason}).`);
+        await loadAcme();
+      }
+    } catch (err) {
+      say(err.message, true);
+    } finally {
+      b.disabled = false;
+    }
+  }
+
+  async function saveAcmeAuto(it, f) {
+    const time = f.deploy_time.value.trim();
+    if (time && !/^([01]\d|2[0-3]):[0-5]\d$/.test(time)) throw fieldError('deploy_time', 'Enter the time as HH:MM (UTC), or leave it empty.');
+    const days = $$('input[name="deploy_days"]', f).filter((c) => c.checked).map((c) => c.value).join(',');
+    const r = await api('POST', '/acme/auto', { node: it.node, purpose: it.purpose, on: f.on.checked, deploy_days: days, deploy_time: time });
+    say(`Auto renew for ${r.purpose} on ${r.node}: ${autoText(r)}.`);
+    await loadAcme();
+  }
+
   // ---- login, logout, routing ---------------------------------------------------------------------
 
   async function submitLogin(f) {
@@ -1453,6 +1726,7 @@
     tools: () => { show('tools'); syncValTrust(); },
     monitor: viewMonitor,
     revocation: viewRevocation,
+    acme: viewAcme,
     status: viewStatus,
     audit: () => { show('audit'); return loadAudit(); },
     users: viewUsers,
@@ -1497,7 +1771,7 @@
     $('#mon-freq-unit').after($('#mon-freq-err')); // the frequency's error after its unit
     for (const s of $$('.key-select')) fillSelect(s, KEYS, 'Purpose default');
     for (const s of $$('.hash-select')) fillSelect(s, HASHES, 'Default (sha256)');
-    for (const f of ['#ss-form', '#csr-form', '#csr-get-form', '#up-form', '#val-form', '#import-form']) nodeSyncs.push(linkNodeSelect($(f)));
+    for (const f of ['#ss-form', '#csr-form', '#csr-get-form', '#up-form', '#val-form', '#import-form', '#acme-order-form']) nodeSyncs.push(linkNodeSelect($(f)));
 
     onSubmit($('#login-form'), submitLogin);
     onSubmit($('#filter-form'), async () => { state.certOffset = 0; await loadCerts(); });
@@ -1518,6 +1792,9 @@
     onSubmit($('#crl-upload-form'), submitCrlUpload);
     onSubmit($('#dp-form'), submitDp);
     onSubmit($('#crl-sched-form'), submitSchedule);
+    onSubmit($('#acme-account-form'), submitAcmeAccount);
+    onSubmit($('#acme-order-form'), submitAcmeOrder);
+    $('#view-acme').addEventListener('click', acmeAction);
     $('#crl-update').addEventListener('click', updateCrls);
     $('#rev-check-now').addEventListener('click', checkRevocationNow);
     $('#crl-table').addEventListener('click', (ev) => {

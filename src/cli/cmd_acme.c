@@ -18,17 +18,6 @@
 
 #define HMAC_FILE_MAX 4096
 
-/* The account as JSON (never its keys). */
-static json_t *account_json(const cf_acmeaccount *a)
-{
-	char created[32], rolled[32];
-	cf_time_rfc3339(a->created, created);
-	cf_time_rfc3339(a->rolled, rolled);
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?}", "name", a->name, "directory", a->directory,
-			 "email", a->email, "kid", a->kid, "ca_file", a->ca_file, "terms", a->terms, "eab_kid",
-			 a->eab_kid, "created", created, "rolled", a->rolled ? rolled : NULL);
-}
-
 /* Opens the store for a change made of several transactions: its core function arms the audit row
  * at the last one itself, so none is armed for the first. 0 or an exit code after printing. */
 static int store_for_steps(cli *c)
@@ -95,7 +84,7 @@ int cmd_acme_account_add(cli *c, int argc, char **argv)
 	else {
 		c->audit_action = NULL; /* recorded with the change */
 		if (c->json)
-			cli_json(account_json(&a));
+			cli_json(cf_acmejson_account(&a));
 		else
 			printf("ACME account %s added at %s: %s\n", cli_text(a.name), cli_text(a.directory),
 			       cli_text(a.kid));
@@ -122,7 +111,7 @@ int cmd_acme_account_list(cli *c, int argc, char **argv)
 		printf("%-24s %-40s %-28s %s\n", "NAME", "DIRECTORY", "EMAIL", "ACCOUNT URL");
 	for (size_t k = 0; k < n; k++) {
 		if (c->json)
-			json_array_append_new(items, account_json(&v[k]));
+			json_array_append_new(items, cf_acmejson_account(&v[k]));
 		else
 			printf("%-24s %-40s %-28s %s\n", cli_text(v[k].name), cli_text(v[k].directory),
 			       v[k].email[0] ? cli_text(v[k].email) : "-", cli_text(v[k].kid));

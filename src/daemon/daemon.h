@@ -115,6 +115,10 @@ const char *cf_req_str(cf_req *q, const char *name, bool required, bool *bad);
 const char *cf_req_text(cf_req *q, const char *name, bool required, bool *bad);
 /* A boolean member of q->fields (false when absent); replies 400 and sets *bad when not one. */
 bool cf_req_bool(cf_req *q, const char *name, bool *bad);
+/* Whether every member of q->fields is one of names (NULL-terminated); else replies 400 naming
+ * the first other one (expected: the fields, for the message): a misspelt field would otherwise be
+ * left out silently. */
+bool cf_req_known_fields(cf_req *q, const char *const *names, const char *expected);
 /* A query parameter (borrowed) or NULL. */
 const char *cf_req_param(cf_req *q, const char *name);
 /* A query parameter as a whole number in [lo, hi] (dflt when absent); replies 400 and returns
@@ -225,6 +229,15 @@ void cf_route_targets_put(cf_req *q);
 void cf_route_deploy(cf_req *q);
 void cf_route_validate(cf_req *q);
 void cf_route_trust_fetch(cf_req *q);
+void cf_route_acme_accounts(cf_req *q);
+void cf_route_acme_account_add(cf_req *q);
+void cf_route_acme_account_rollover(cf_req *q);
+void cf_route_acme_list(cf_req *q);
+void cf_route_acme_identity(cf_req *q);
+void cf_route_acme_order(cf_req *q);
+void cf_route_acme_deploy(cf_req *q);
+void cf_route_acme_auto(cf_req *q);
+void cf_route_acme_revoke(cf_req *q);
 
 /* Whether host (a listen address as given to --listen, without brackets) is a loopback address:
  * 127.0.0.0/8, ::1 or an IPv4-mapped 127.x. Names (even "localhost") and wildcard addresses are

@@ -271,6 +271,27 @@ bool cf_req_bool(cf_req *q, const char *name, bool *bad)
 	return false;
 }
 
+bool cf_req_known_fields(cf_req *q, const char *const *names, const char *expected)
+{
+	const char *key;
+	json_t *v;
+	char msg[160];
+	json_object_foreach(q->fields, key, v)
+	{
+		size_t i = 0;
+		while (names[i] != NULL && strcmp(names[i], key) != 0)
+			i++;
+		if (names[i] == NULL) {
+			/* named when it is short and clean, so the message stays one whole line */
+			const char *shown = strlen(key) <= 40 && cf_text_clean(key, strlen(key)) ? key : "?";
+			snprintf(msg, sizeof(msg), "%s: not a field here; expected %s", shown, expected);
+			cf_reply_field(q, 400, shown, msg);
+			return false;
+		}
+	}
+	return true;
+}
+
 const char *cf_req_param(cf_req *q, const char *name)
 {
 	return evhttp_find_header(&q->query, name);

@@ -20,29 +20,6 @@ static const struct field {
 };
 #define N_TARGET_FIELDS (sizeof(target_fields) / sizeof(target_fields[0]))
 
-/* Whether every member of the body is one of names (NULL-terminated); else replies 400 naming the
- * first other one: a misspelt field would otherwise be left out silently. */
-static bool known_fields(cf_req *q, const char *const *names, const char *expected)
-{
-	const char *key;
-	json_t *v;
-	char msg[160];
-	json_object_foreach(q->fields, key, v)
-	{
-		size_t i = 0;
-		while (names[i] != NULL && strcmp(names[i], key) != 0)
-			i++;
-		if (names[i] == NULL) {
-			/* named when it is short and clean, so the message stays one whole line */
-			const char *shown = strlen(key) <= 40 && cf_text_clean(key, strlen(key)) ? key : "?";
-			snprintf(msg, sizeof(msg), "%s: not a field here; expected %s", shown, expected);
-			cf_reply_field(q, 400, shown, msg);
-			return false;
-		}
-	}
-	return true;
-}
-
 /* A target field: NULL when absent (kept), else a string on one line, "" included (cleared);
  * replies 400 naming it and sets *bad otherwise. */
 static const char *target_text(cf_req *q, const char *name, bool *bad)
@@ -100,7 +77,7 @@ void cf_route_targets_put(cf_req *q)
 	cf_err e = {0};
 	cf_change c;
 	if (!cf_req_change(q, true) || cf_req_json(q) == NULL ||
-	    !known_fields(q, names, "purpose, cert, key, chain, owner, mode, reload, serves, starttls"))
+	    !cf_req_known_fields(q, names, "purpose, cert, key, chain, owner, mode, reload, serves, starttls"))
 		return;
 	const char *purpose = cf_req_str(q, "purpose", true, &bad);
 	for (size_t i = 0; i < N_TARGET_FIELDS; i++)
@@ -152,7 +129,7 @@ void cf_route_deploy(cf_req *q)
 	bool bad = false;
 	cf_err e = {0};
 	cf_change c;
-	if (!cf_req_change(q, true) || cf_req_json(q) == NULL || !known_fields(q, names, "node, purpose"))
+	if (!cf_req_change(q, true) || cf_req_json(q) == NULL || !cf_req_known_fields(q, names, "node, purpose"))
 		return;
 	const char *node = cf_req_str(q, "node", true, &bad), *purpose = cf_req_str(q, "purpose", false, &bad);
 	if (bad)

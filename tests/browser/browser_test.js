@@ -832,6 +832,111 @@ async function main() {
   check('import: the restart plan shown', await visible('#restart-plan') || /No service restarts/.test(await text('#result-body')));
   await shot(page, 'tools-import-result');
 
+  // ---- ACME against pebble on loopback: an account added from the page, an order for ucm2's CallManager ----------
+  // (certfleetd answers pebble's HTTP-01 from the store), staged and decoded, deployed, auto renew set, and a
+  // second order revoked after a confirmation. The CLI on the same store is the oracle.
+  const UCM2 = 'ucm2.example.com';
+  const acmeItem = `#acme-items article[data-node="${UCM2}"][data-purpose="CallManager"]`;
+  const acmeShow = () => cli('acme', 'show', '--node', UCM2, '--purpose', 'CallManager');
+  const itemDd = (term) => dd(`${acmeItem} dl.acme-facts`, term);
+  // the confirmation of a change: accepted, its words kept
+  async function confirmed(click) {
+    page.removeAllListeners('dialog');
+    let said = '';
+    page.once('dialog', (d) => { said = d.message(); d.accept(); });
+    await click();
+    return async (done) => {
+      await done();
+      page.removeAllListeners('dialog');
+      page.on('dialog', (d) => problems.push(`unexpected dialog: ${d.message()}`));
+      return said;
+    };
+  }
+  await page.click('#nav a[href="#acme"]');
+  check('acme: the view', await until(() => visible('#acme-account-form')));
+  check('acme: no accounts yet', await until(async () => /No ACME accounts/.test(await text('#acme-accounts tbody'))));
+  await page.fill('#aa-name', 'pebble');
+  await page.fill('#aa-directory', env('ACME_DIRECTORY'));
+  await page.fill('#aa-email', 'pki@example.com');
+  await page.fill('#aa-ca-file', env('ACME_CA_FILE'));
+  await page.click('#acme-account-form button[type="submit"]');
+  const tosErr = await until(() => text('#aa-agree-err'));
+  check('acme account: the terms not agreed to, said next to the box', /terms of service/.test(tosErr), tosErr);
+  checkEq('acme account: nothing made', [], cli('acme', 'account', 'list').items);
+  await page.check('#aa-agree');
+  await page.click('#acme-account-form button[type="submit"]');
+  check('acme account added', await until(async () => (await page.$('#acme-accounts tr[data-account="pebble"]')) !== null));
+  const acct = cli('acme', 'account', 'list').items[0] || {};
+  checkEq('acme account: the row as the CLI lists it', ['pebble', env('ACME_DIRECTORY'), 'pki@example.com', acct.kid],
+    (await page.$$eval('#acme-accounts tr[data-account="pebble"] td', (tds) => tds.map((t) => t.textContent))).slice(0, 4));
+  check('acme account: the account URL is pebble\'s', /\/my-account\//.test(acct.kid || ''), acct.kid);
+  check('acme account: the order form offers it', await until(async () => (await page.inputValue('#ao-account')) === 'pebble'));
+  await shot(page, 'acme-account');
+
+  await page.selectOption('#ao-node', UCM2);
+  await page.selectOption('#ao-purpose', 'CallManager');
+  await page.click('#acme-order-form button[type="submit"]');
+  check('acme order: staged', await until(async () => (await page.$(`${acmeItem}.state-staged`)) !== null, 90000), await text('#msg'));
+  const staged = acmeShow().staged || {};
+  checkEq('acme order: the state as the CLI shows it', 'staged 0 ok', ((s) => `${s.state} ${s.failures} ${s.last_sign && s.last_sign.status}`)(acmeShow()));
+  checkEq('acme order: the staged certificate decoded (subject, issuer, SAN, SHA-256)',
+    [staged.subject, staged.issuer, (staged.san || []).join(', '), staged.sha256],
+    [await dd(`${acmeItem} dl[data-staged]`, 'Subject'), await dd(`${acmeItem} dl[data-staged]`, 'Issuer'),
+      await dd(`${acmeItem} dl[data-staged]`, 'SAN'), await dd(`${acmeItem} dl[data-staged]`, 'SHA-256')]);
+  check('acme order: pebble issued it for ucm2', /Pebble Intermediate/.test(staged.issuer || '') && (staged.san || []).includes(`DNS:${UCM2}`), JSON.stringify(staged.san));
+  check('acme order: validity shown', (await dd(`${acmeItem} dl[data-staged]`, 'Valid')) === `${staged.not_before} to ${staged.not_after} (${Math.floor((Date.parse(staged.not_after) - Date.now()) / 86400000)} days left)`);
+  check('acme order: the last sign shown', /^ok at /.test(await itemDd('Last sign')));
+  const deployedBefore = cli('cert', 'list', '--node', UCM2, '--purpose', 'CallManager').items[0].sha256;
+  check('acme order: the identity in use untouched', deployedBefore !== staged.sha256);
+  await shot(page, 'acme-staged');
+
+  let acmeDone = await confirmed(() => page.click(`${acmeItem} button[data-acme="deploy"]`));
+  const deployWords = await acmeDone(async () => { await until(() => visible('#acme-deploy-ok')); });
+  check('acme deploy: confirmed first', deployWords.startsWith(`Deploy the staged certificate for CallManager on ${UCM2}?`), deployWords);
+  check('acme deploy: the result', (await text('#acme-deploy-ok')).startsWith(`Deployed ${staged.sha256}`), await text('#acme-deploy-ok'));
+  checkEq('acme deploy: the identity is the staged certificate (CLI)', staged.sha256,
+    cli('cert', 'list', '--node', UCM2, '--purpose', 'CallManager').items[0].sha256);
+  check('acme deploy: the item says deployed', await until(async () => (await page.$(`${acmeItem}.state-deployed`)) !== null));
+  check('acme deploy: the last deploy shown', /^ok at /.test(await itemDd('Last deploy')));
+  checkEq('acme deploy: the served row (ucm2 names no address to check)', null, acmeShow().served);
+  check('acme deploy: the served row says so', /^not checked: no address/.test(await itemDd('Served')), await itemDd('Served'));
+  checkEq('acme deploy: audited', `acme deploy ${UCM2} CallManager ok`,
+    (({ action, object, result }) => `${action} ${object} ${result}`)(cli('audit', '--limit', '1').items[0]));
+  await shot(page, 'acme-deployed');
+
+  // two deploy days from the day after tomorrow (UTC) on: the runner deploys nothing while the test runs
+  const weekday = (n) => ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'][(new Date().getUTCDay() + n) % 7];
+  const autoDays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].filter((d) => d === weekday(2) || d === weekday(4));
+  await page.check(`${acmeItem} input[name="on"]`);
+  for (const d of autoDays) await page.check(`${acmeItem} input[name="deploy_days"][value="${d}"]`);
+  await page.fill(`${acmeItem} input[name="deploy_time"]`, '3:30');
+  await page.click(`${acmeItem} form.acme-auto button[type="submit"]`);
+  const timeErr = await until(() => textNow(`${acmeItem} .field-err[data-err-for="deploy_time"]`));
+  check('acme auto: a time that is no HH:MM, said next to it', /HH:MM/.test(timeErr), timeErr);
+  await page.fill(`${acmeItem} input[name="deploy_time"]`, '03:30');
+  await page.click(`${acmeItem} form.acme-auto button[type="submit"]`);
+  check('acme auto: shown', await until(async () => (await itemDd('Auto renew')) === `on; a staged certificate is deployed on ${autoDays.join(', ')} at 03:30 UTC`),
+    await itemDd('Auto renew'));
+  checkEq('acme auto: as the CLI shows it', `true ${autoDays.join(',')} 03:30`, ((s) => `${s.auto} ${s.deploy_days} ${s.deploy_time}`)(acmeShow()));
+  check('acme auto: the form keeps the settings', await page.isChecked(`${acmeItem} input[name="on"]`) &&
+    await page.isChecked(`${acmeItem} input[name="deploy_days"][value="${autoDays[1]}"]`) &&
+    !(await page.isChecked(`${acmeItem} input[name="deploy_days"][value="${weekday(3)}"]`)));
+  await shot(page, 'acme-auto');
+
+  await page.click(`${acmeItem} button[data-acme="order"]`);
+  check('acme order now: staged again', await until(async () => (await page.$(`${acmeItem}.state-staged`)) !== null, 90000), await text('#msg'));
+  const second = acmeShow().staged || {};
+  await page.selectOption(`${acmeItem} select[data-reason]`, 'superseded');
+  acmeDone = await confirmed(() => page.click(`${acmeItem} button[data-acme="revoke"]`));
+  const revokeWords = await acmeDone(async () => { await until(async () => /^Revoked /.test(await text('#msg'))); });
+  check('acme revoke: confirmed first, naming the reason', revokeWords.startsWith(`Revoke the staged ACME certificate for CallManager on ${UCM2} at its CA (reason: superseded)?`), revokeWords);
+  checkEq('acme revoke: said', `Revoked ${second.sha256} for CallManager on ${UCM2} (superseded).`, await text('#msg'));
+  check('acme revoke: nothing staged any more', await until(async () => /No certificate is staged/.test(await textNow(acmeItem))));
+  const revokedSerial = execFileSync('openssl', ['x509', '-noout', '-serial'], { input: second.pem || '', encoding: 'utf8' }).replace(/.*=/, '').trim();
+  const pebbleStatus = JSON.parse(execFileSync(env('PEBBLE'), ['status', env('PEBBLE_DIR'), revokedSerial], { encoding: 'utf8' }));
+  checkEq('acme revoke: pebble says revoked, superseded', 'Revoked 4', `${pebbleStatus.Status} ${pebbleStatus.Reason}`);
+  await shot(page, 'acme-revoked');
+
   // ---- logout; the read-only view ---------------------------------------------------------------------------------
   await logout();
   await shot(page, 'logged-out');
@@ -886,6 +991,13 @@ async function main() {
   await page.click('#val-form button[type="submit"]');
   checkEq('reader: valid against ucm1\'s tomcat-trust', 'Valid', await until(() => text('#val-verdict')));
   await shot(page, 'readonly-tools-validate');
+  // the reader sees the ACME view without its controls
+  await page.click('#nav a[href="#acme"]');
+  check('reader: the ACME item', await until(async () => (await page.$(`#acme-items article[data-node="ucm2.example.com"]`)) !== null));
+  check('reader: its auto renew shown', /^on; /.test(await dd('#acme-items article[data-node="ucm2.example.com"] dl.acme-facts', 'Auto renew')));
+  check('reader: no ACME forms or buttons', !(await visible('#acme-account-form')) && !(await visible('#acme-order-form')) &&
+    (await page.$('#acme-items button, #acme-items form, #acme-accounts button')) === null);
+  await shot(page, 'readonly-acme');
   await page.goto(`${BASE}/#upload`);
   check('reader: upload page refused', await until(async () => (await text('#msg')).includes('admin role')));
   check('reader: no upload form', !(await visible('#up-form')));

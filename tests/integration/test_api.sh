@@ -53,6 +53,20 @@ cf user add victim2 --role read-only <<<"$PW_VICTIM" >/dev/null
 for k in 1 2 3 4 5; do cf user add "t$k" --role read-only <<<"T$k-throttle-acct-API-test" >/dev/null; done
 cf csr generate --node "$PUB" --purpose TVS >/dev/null # pending: the target of GET/DELETE /csr
 
+# ---- an ACME CA: the stub (tests/acme/acme_stub.py; its challenges are valid once asked for, so no
+# responder is needed), an account and an identity with an ACME state, made by the command line ----
+mkdir -p "$T/stub"
+"${SRCDIR:-$HERE/../..}/tests/acme/acme_stub.py" --dir "$T/stub" >"$T/stub.log" 2>&1 &
+SERVERS+=($!)
+for _ in $(seq 1 100); do [ -s "$T/stub/env" ] && break; sleep 0.1; done
+# shellcheck disable=SC1091
+. "$T/stub/env"
+ACME_ID=tomcat-ECDSA # the identity the ACME routes act on (no other part of this test uses it)
+cf acme account add stub --directory "$ACME_DIRECTORY" --agree-tos --ca-file "$ACME_CA_FILE" >/dev/null
+cf acme order --node "$PUB" --purpose "$ACME_ID" --account stub >/dev/null 2>&1
+assert_eq "an identity with an ACME state (the command line against the stub)" staged \
+	"$(cf --json acme show --node "$PUB" --purpose "$ACME_ID" | json 'd["state"]')"
+
 # ---- an outside CA (openssl) ----------------------------------------------------------------------
 ca() { # ca NAME CN: a self-signed CA certificate NAME.pem with its key NAME.key
 	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$1.key" -out "$1.pem" -days 3650 -subj "/CN=$2" \
@@ -101,6 +115,11 @@ mkdir -p "$DEP"
 jbody "{'purpose':'tomcat','cert':'$DEP/tomcat.pem','key':'$DEP/tomcat.key','chain':'$DEP/chain.pem','reload':'touch $DEP/reloaded; echo reloaded'}" >b/target_set.json
 jbody "{'node':'$PUB'}" >b/deploy.json
 jbody "{'pem':$(pemof cme.pem),'host':'$PUB','ca_pem':$(pemof root.pem)}" >b/validate.json
+jbody "{'name':'refused','directory':'$ACME_DIRECTORY','agree_tos':True,'ca_file':'$ACME_CA_FILE'}" >b/acme_account_refused.json
+jbody "{'node':'$PUB','purpose':'$ACME_ID','account':'stub'}" >b/acme_order.json
+jbody "{'node':'$PUB','purpose':'$ACME_ID'}" >b/acme_deploy.json
+jbody "{'node':'$PUB','purpose':'$ACME_ID','reason':'superseded'}" >b/acme_revoke.json
+jbody "{'node':'$PUB','purpose':'$ACME_ID','on':True,'deploy_days':'mon,thu','deploy_time':'03:30'}" >b/acme_auto.json
 
 # ---- the daemon -----------------------------------------------------------------------------------
 start_daemon() {
@@ -217,6 +236,13 @@ op_args() {
 	"POST /api/v1/deploy") A=(-H "$CTJ" --data-binary @b/deploy.json) ;;
 	"POST /api/v1/validate") A=(-H "$CTJ" --data-binary @b/validate.json) ;;
 	"POST /api/v1/trust/fetch") A=(-H "$CTJ" --data-binary @b/fetch.json) ;;
+	"POST /api/v1/acme/accounts") A=(-H "$CTJ" --data-binary @b/acme_account_refused.json) ;;
+	"POST /api/v1/acme/accounts/{name}/rollover") U="$ORIGIN/api/v1/acme/accounts/stub/rollover" ;;
+	"GET /api/v1/acme/identity") U="$U?node=$PUB&purpose=$ACME_ID" ;;
+	"POST /api/v1/acme/order") A=(-H "$CTJ" --data-binary @b/acme_order.json) ;;
+	"POST /api/v1/acme/deploy") A=(-H "$CTJ" --data-binary @b/acme_deploy.json) ;;
+	"POST /api/v1/acme/revoke") A=(-H "$CTJ" --data-binary @b/acme_revoke.json) ;;
+	"POST /api/v1/acme/auto") A=(-H "$CTJ" --data-binary @b/acme_auto.json) ;;
 	"POST /api/v1/logout" | "GET /api/v1/"* | "DELETE /api/v1/certificates/{id}" | "DELETE /api/v1/users/{name}" | \
 		"GET /" | "GET /app.js" | "GET /app.css" | "GET /favicon.svg") ;;
 	*)
@@ -650,6 +676,117 @@ req fetch_import_closed "${AUTH_A[@]}" -H "$CTJ" --data-binary @b/fetch_import.j
 assert_eq "trust fetch --import from a closed port" 502 "$CODE"
 assert_eq "trust fetch --import: the refusal audited" "admin|trust fetch|tomcat-trust from 127.0.0.1:$CLOSED_PORT|refused" \
 	"$(cf --json audit --limit 1 | json '"|".join([d["items"][0][k] for k in ("account", "action", "object")] + [d["items"][0]["result"][:7]])')"
+AUDIT_N=$(audit_total)
+
+# ACME (SPEC §7) against the stub, as the command line's acme commands: accounts, an order, its deploy,
+# a revocation; one audit row each, refusals audited with their line (test_acme_api.sh: pebble)
+AUDIT_N=$(audit_total)
+jbody "{'name':'api','directory':'$ACME_DIRECTORY','email':'pki@example.com','agree_tos':True,'ca_file':'$ACME_CA_FILE'}" >b/acme_account.json
+req acme_account_add "${AUTH_A[@]}" -H "$CTJ" --data-binary @b/acme_account.json "$API/acme/accounts"
+change_ok "acme account add" admin "acme account add" api 201
+assert_eq "acme account add: the account at the stub" "api pki@example.com True" \
+	"$(jb '" ".join([d["name"], d["email"], str(d["kid"].startswith("'"$ACME_STUB"'/acct/"))])')"
+req acme_accounts -b reader.jar "$API/acme/accounts"
+assert_eq "GET acme accounts (read-only role): as acme account list --json" "$(cf --json acme account list | json 'd')" "$(jb 'd')"
+# the external account binding's MAC key: used, never shown, logged or audited
+EAB_HMAC=$(printf 'EAB MAC key of the API test, 6c1d9f0e' | base64 | tr '+/' '-_' | tr -d '=\n')
+ALL_PW+=("$EAB_HMAC")
+jbody "{'name':'api-eab','directory':'$ACME_DIRECTORY','agree_tos':True,'ca_file':'$ACME_CA_FILE','eab_kid':'kid-api-7','eab_hmac':'$EAB_HMAC'}" >b/acme_eab.json
+req acme_account_eab "${AUTH_A[@]}" -H "$CTJ" --data-binary @b/acme_eab.json "$API/acme/accounts"
+change_ok "acme account add with an external account binding" admin "acme account add" api-eab 201
+assert_eq "the binding's key id kept" kid-api-7 "$(jb 'd["eab_kid"]')"
+for c in "name|{'name':'api 2','directory':'$ACME_DIRECTORY','agree_tos':True,'ca_file':'$ACME_CA_FILE'}|account name" \
+	"agree_tos|{'name':'api2','directory':'$ACME_DIRECTORY','ca_file':'$ACME_CA_FILE'}|terms of service" \
+	"directory|{'name':'api2','directory':'http://127.0.0.1:9/dir','agree_tos':True}|must be an https:// URL" \
+	"eab_hmac|{'name':'api2','directory':'$ACME_DIRECTORY','agree_tos':True,'eab_kid':'k'}|MAC key" \
+	"dirctory|{'name':'api2','dirctory':'$ACME_DIRECTORY','agree_tos':True}|not a field"; do
+	IFS='|' read -r field body words <<<"$c"
+	jbody "$body" >b/acme_bad.json
+	req "acme_account_bad_$field" "${AUTH_A[@]}" -H "$CTJ" --data-binary @b/acme_bad.json "$API/acme/accounts"
+	assert_eq "acme account add, bad $field: 400 naming the field" "400 $field" "$CODE $(jb 'd["error"].get("field")')"
+	assert_contains "acme account add, bad $field: the message" "$words" "$(jb 'd["error"]["message"]')"
+	assert_eq "acme account add, bad $field: no command-line flag in the message" "" "$(jb 'd["error"]["message"]' | grep -oE -- '--[a-z]+' || true)"
+done
+assert_eq "refused account adds: nothing kept" "api api-eab stub" "$(cf --json acme account list | json '" ".join(sorted(i["name"] for i in d["items"]))')"
+assert_eq "refused account adds that reached the library are audited" "acme account add|api2|refused" \
+	"$(cf --json audit --limit 1 | json '"|".join([d["items"][0][k] for k in ("action", "object")] + [d["items"][0]["result"][:7]])')"
+AUDIT_N=$(audit_total)
+KID_API=$(cf --json acme account list | json '[i["kid"] for i in d["items"] if i["name"] == "api"][0]')
+req acme_rollover "${AUTH_A[@]}" -X POST "$API/acme/accounts/api/rollover"
+change_ok "acme account rollover" admin "acme account rollover" api
+assert_eq "rollover: the account URL stays, the key rolled" "$KID_API True False" \
+	"$(jb '" ".join([d["kid"], str(d["rolled"] is not None), str(d["recovered"])])')"
+req acme_rollover_unknown "${AUTH_A[@]}" -X POST "$API/acme/accounts/nosuch/rollover"
+assert_eq "rollover of an unknown account" "404 not found" "$CODE $(errcode)"
+AUDIT_N=$(audit_total)
+
+req acme_order "${AUTH_A[@]}" -H "$CTJ" --data-binary @b/acme_order.json "$API/acme/order"
+change_ok "acme order" admin "acme order" "$PUB $ACME_ID"
+assert_eq "acme order: staged, failures reset" "staged ok 0 stub" \
+	"$(jb '" ".join([d["state"], d["last_sign"]["status"], str(d["failures"]), d["account"]])')"
+STAGED=$(jb 'd["staged"]["sha256"]')
+req acme_identity -b reader.jar "$API/acme/identity?node=$PUB&purpose=$ACME_ID"
+assert_eq "GET acme identity (read-only role): as acme show --json" \
+	"$(cf --json acme show --node "$PUB" --purpose "$ACME_ID" | json 'd')" "$(jb 'd')"
+assert_eq "the staged certificate decoded: subject, SAN, SHA-256, PEM" "CN=$PUB DNS:$PUB $STAGED True" \
+	"$(jb '" ".join([d["staged"]["subject"], d["staged"]["san"][0], d["staged"]["sha256"], str(d["staged"]["pem"].startswith("-----BEGIN CERTIFICATE-----"))])')"
+req acme_list -b reader.jar "$API/acme"
+assert_eq "GET acme (read-only role): as acme list --json" "$(cf --json acme list | json 'd')" "$(jb 'd')"
+req acme_identity_none -b reader.jar "$API/acme/identity?node=$PUB&purpose=ipsec"
+assert_eq "GET acme identity without an ACME state" "404 not found" "$CODE $(errcode)"
+jbody "{'node':'$PUB','purpose':'$ACME_ID','account':'nosuch'}" >b/acme_order_bad.json
+req acme_order_unknown "${AUTH_A[@]}" -H "$CTJ" --data-binary @b/acme_order_bad.json "$API/acme/order"
+assert_eq "acme order with an unknown account" "404 not found" "$CODE $(errcode)"
+assert_eq "acme order refused: audited" "acme order|$PUB $ACME_ID|refused" \
+	"$(cf --json audit --limit 1 | json '"|".join([d["items"][0][k] for k in ("action", "object")] + [d["items"][0]["result"][:7]])')"
+jbody "{'node':'$PUB','purpose':'$ACME_ID','account':'stub','profile_required':True}" >b/acme_order_bad.json
+req acme_order_profile "${AUTH_A[@]}" -H "$CTJ" --data-binary @b/acme_order_bad.json "$API/acme/order"
+assert_eq "acme order: profile_required without a profile" "400 profile" "$CODE $(jb 'd["error"].get("field")')"
+assert_eq "acme order refusals: the staged certificate kept" "$STAGED" \
+	"$(cf --json acme show --node "$PUB" --purpose "$ACME_ID" | json 'd["staged"]["sha256"]')"
+AUDIT_N=$(audit_total)
+
+req acme_deploy "${AUTH_A[@]}" -H "$CTJ" --data-binary @b/acme_deploy.json "$API/acme/deploy"
+change_ok "acme deploy" admin "acme deploy" "$PUB $ACME_ID"
+assert_eq "acme deploy: the staged certificate deployed, the stub's CA added to the trust store" "$STAGED 1 deployed ok" \
+	"$(jb '" ".join([d["sha256"], str(d["chain_added"]), d["item"]["state"], d["item"]["last_deploy"]["status"]])')"
+assert_eq "acme deploy: the identity is the staged certificate" "$STAGED" \
+	"$(cf --json cert show --node "$PUB" --purpose "$ACME_ID" | json 'd["sha256"]')"
+req acme_deploy_again "${AUTH_A[@]}" -H "$CTJ" --data-binary @b/acme_deploy.json "$API/acme/deploy"
+assert_eq "acme deploy with nothing staged" "409 wrong state" "$CODE $(errcode)"
+AUDIT_N=$(audit_total)
+req acme_auto "${AUTH_A[@]}" -H "$CTJ" --data-binary @b/acme_auto.json "$API/acme/auto"
+change_ok "acme auto on" admin "acme auto" "$PUB $ACME_ID on"
+assert_eq "acme auto: the item with its settings" "True mon,thu 03:30" "$(jb '" ".join([str(d["auto"]), d["deploy_days"], d["deploy_time"]])')"
+# (the runner, woken, may have asked the stub for its ARI window since: renew_at and ari move)
+AUTO_KEYS='" ".join(str(d[k]) for k in ("node", "purpose", "account", "state", "auto", "deploy_days", "deploy_time"))'
+assert_eq "acme auto: as acme show --json" "$(cf --json acme show --node "$PUB" --purpose "$ACME_ID" | json "$AUTO_KEYS")" "$(jb "$AUTO_KEYS")"
+for c in "deploy_time|{'node':'$PUB','purpose':'$ACME_ID','on':True,'deploy_time':'3 pm'}|HH:MM" \
+	"deploy_days|{'node':'$PUB','purpose':'$ACME_ID','on':True,'deploy_days':'mon,someday'}|list of days" \
+	"on|{'node':'$PUB','purpose':'$ACME_ID','on':'yes'}|expected true"; do
+	IFS='|' read -r field body words <<<"$c"
+	jbody "$body" >b/acme_bad.json
+	req "acme_auto_bad_$field" "${AUTH_A[@]}" -H "$CTJ" --data-binary @b/acme_bad.json "$API/acme/auto"
+	assert_eq "acme auto, bad $field: 400 naming the field" "400 $field" "$CODE $(jb 'd["error"].get("field")')"
+	assert_contains "acme auto, bad $field: the message" "$words" "$(jb 'd["error"]["message"]')"
+done
+jbody "{'node':'$PUB','purpose':'$ACME_ID','on':False,'deploy_days':'','deploy_time':''}" >b/acme_auto_off.json
+AUDIT_N=$(audit_total)
+req acme_auto_off "${AUTH_A[@]}" -H "$CTJ" --data-binary @b/acme_auto_off.json "$API/acme/auto"
+change_ok "acme auto off, the window cleared" admin "acme auto" "$PUB $ACME_ID off"
+assert_eq "acme auto off: the item" "False  " "$(jb '" ".join([str(d["auto"]), d["deploy_days"], d["deploy_time"]])')"
+req acme_revoke_in_use "${AUTH_A[@]}" -H "$CTJ" --data-binary @b/acme_revoke.json "$API/acme/revoke"
+assert_eq "acme revoke of the deployed certificate without force" "409 needs-force" "$CODE $(jb 'd["error"].get("reason")')"
+assert_contains "in use: said" "in use on $PUB" "$(jb 'd["error"]["message"]')"
+assert_eq "not revoked at the CA" False \
+	"$(curl -s --cacert "$ACME_CA_FILE" "$ACME_STUB/stub/certs" | json "any(c['revoked'] for c in d)")"
+AUDIT_N=$(audit_total)
+jbody "{'node':'$PUB','purpose':'$ACME_ID','reason':'superseded','force':True}" >b/acme_revoke_force.json
+req acme_revoke "${AUTH_A[@]}" -H "$CTJ" --data-binary @b/acme_revoke_force.json "$API/acme/revoke"
+change_ok "acme revoke (forced)" admin "acme revoke" "$PUB $ACME_ID"
+assert_eq "acme revoke: the answer" "$STAGED superseded" "$(jb 'd["revoked"] + " " + d["reason"]')"
+assert_eq "revoked at the CA, superseded" "True 4" \
+	"$(curl -s --cacert "$ACME_CA_FILE" "$ACME_STUB/stub/certs" | json "' '.join(str(c[k]) for c in d if c['revoked'] for k in ('revoked', 'reason'))")"
 AUDIT_N=$(audit_total)
 
 # ==== 3. robustness =====================================================================================

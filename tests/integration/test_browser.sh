@@ -6,7 +6,10 @@
 # settings saved and checked against the CLI, a bad address shown next to its field, a run now),
 # a node's deploy target set (a bad mode named next to its field) and deployed with its result,
 # users, the tools (validate a pasted certificate, fetch an openssl s_server's chain and import
-# its CA), read-only view, logout. tests/browser/browser_test.js does the clicking; any
+# its CA), the ACME view against pebble on loopback (an account added, an order for ucm2's
+# CallManager answered by certfleetd's HTTP-01 responder and staged with the certificate decoded,
+# deployed, auto renew set with deploy days and time, a second order revoked after a confirmation),
+# read-only view, logout. tests/browser/browser_test.js does the clicking; any
 # console error, page error, failed request or 5xx answer fails the test. Screenshots of each
 # state go to $CERTFLEET_TEST_OUT, else ./browser-shots (ctest runs in the build directory).
 . "$(dirname "$0")/lib.sh"
@@ -109,15 +112,23 @@ on_exit 'kill "$PEER_PID" 2>/dev/null'
 for _ in $(seq 1 100); do grep -q ACCEPT s_server.log && break; sleep 0.1; done
 assert_contains "the TLS peer listens" ACCEPT "$(cat s_server.log)"
 
+# ---- an ACME CA: pebble on loopback (tests/acme/pebble.sh); certfleetd answers its HTTP-01 --------
+PEBBLE=$SRCDIR/tests/acme/pebble.sh
+"$PEBBLE" start "$T/pebble" >/dev/null
+on_exit "'$PEBBLE' stop '$T/pebble' >/dev/null 2>&1"
+# shellcheck disable=SC1091
+. "$T/pebble/env"
+
 # ---- the daemon ---------------------------------------------------------------------------------
-start_certfleetd
+start_certfleetd --acme-http "127.0.0.1:$ACME_HTTP_PORT"
 assert_eq "the page is served" 200 "$(curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$PORT/")"
 
 # ---- the browser ----------------------------------------------------------------------------------
 NODE_RC=0
 NODE_PATH="$NPM_DIR/node_modules" BASE_URL="https://127.0.0.1:$PORT" CERTFLEET="$CERTFLEET" \
 	CHROMIUM="$CHROMIUM" SHOTS="$SHOTS" WORK="$T" PW_ADMIN="$PW_ADMIN" SIGN="$T/ca/sign.sh" \
-	CA_DIR="$T/ca" COUNTS="$T/counts" PEER_PORT="$PEER_PORT" \
+	CA_DIR="$T/ca" COUNTS="$T/counts" PEER_PORT="$PEER_PORT" ACME_DIRECTORY="$ACME_DIRECTORY" \
+	ACME_CA_FILE="$ACME_CA_FILE" PEBBLE="$PEBBLE" PEBBLE_DIR="$T/pebble" \
 	timeout 540 node "$SRCDIR/tests/browser/browser_test.js" || NODE_RC=$?
 # The node script's own checks count here; it reports them even when it stops early.
 if [ -s "$T/counts" ]; then

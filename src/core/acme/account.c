@@ -50,7 +50,7 @@ static cf_code check_spec(const cf_acme_account_spec *s, char abs[PATH_MAX], cf_
 		return rc;
 	if (!s->agree_tos)
 		return cf_err_set(e, CF_E_INPUT, "terms of service",
-				  "an ACME account needs the CA's terms agreed to (--agree-tos)");
+				  "an ACME account needs the CA's terms of service agreed to");
 	if ((s->eab_kid == NULL) != (s->eab_hmac == NULL))
 		return cf_err_set(e, CF_E_INPUT, "external account binding", "needs both the key id and the MAC key");
 	abs[0] = '\0';

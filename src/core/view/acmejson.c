@@ -1,4 +1,4 @@
-/* The JSON of an identity's ACME state (see acmejson.h). */
+/* The JSON of ACME accounts and of an identity's ACME state (see acmejson.h). */
 #include "core/view/acmejson.h"
 
 #include <stdlib.h>
@@ -92,4 +92,11 @@ json_t *cf_acmejson_state(const cf_acmeidentity *r)
 		last(r->last_deploy_at, r->last_deploy_status, r->last_deploy_error), "failures",
 		(json_int_t)r->failures, "next_try", when(r->next_try), "profile", r->profile ? r->profile : "",
 		"profile_required", r->profile_required, "alternates", alts, "served", cf_json_served(&r->served));
+}
+
+json_t *cf_acmejson_account(const cf_acmeaccount *a)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "name", a->name, "directory", a->directory,
+			 "email", a->email, "kid", a->kid, "ca_file", a->ca_file, "terms", a->terms, "eab_kid",
+			 a->eab_kid, "created", when(a->created), "rolled", when(a->rolled));
 }
