@@ -12,17 +12,15 @@ trap 'echo "FAIL: $(basename "$0"): command failed at line $LINENO: $BASH_COMMAN
 CERTFLEET=$(realpath "$CERTFLEET")
 CERTFLEETD=$(realpath "$CERTFLEETD")
 cd "$T" || exit 1
-PEBBLE=$SRCDIR/tests/acme/pebble.sh
+# shellcheck disable=SC1091
+. "$SRCDIR/tests/acme/acme_lib.sh"
 NODE=ucm1.example.test
 PW_ADMIN='ACME API test admin password'
 
 new_store
 cf node add $NODE --cluster cl1 --product ucm --publisher >/dev/null
 cf user add admin --role admin <<<"$PW_ADMIN" >/dev/null
-"$PEBBLE" start "$T/pb" >/dev/null
-on_exit "'$PEBBLE' stop '$T/pb' >/dev/null 2>&1"
-# shellcheck disable=SC1091
-. "$T/pb/env"
+start_pebble pb
 start_certfleetd --acme-http "127.0.0.1:$ACME_HTTP_PORT"
 
 CTJ='Content-Type: application/json'

@@ -113,11 +113,9 @@ for _ in $(seq 1 100); do grep -q ACCEPT s_server.log && break; sleep 0.1; done
 assert_contains "the TLS peer listens" ACCEPT "$(cat s_server.log)"
 
 # ---- an ACME CA: pebble on loopback (tests/acme/pebble.sh); certfleetd answers its HTTP-01 --------
-PEBBLE=$SRCDIR/tests/acme/pebble.sh
-"$PEBBLE" start "$T/pebble" >/dev/null
-on_exit "'$PEBBLE' stop '$T/pebble' >/dev/null 2>&1"
 # shellcheck disable=SC1091
-. "$T/pebble/env"
+. "$SRCDIR/tests/acme/acme_lib.sh"
+start_pebble pebble
 
 # ---- the daemon ---------------------------------------------------------------------------------
 start_certfleetd --acme-http "127.0.0.1:$ACME_HTTP_PORT"
