@@ -111,6 +111,9 @@ json_t *cf_req_json(cf_req *q);
 /* A string member of q->fields: NULL when absent; replies 400 naming the field and sets *bad when
  * present but not a string (or when required and absent). */
 const char *cf_req_str(cf_req *q, const char *name, bool required, bool *bad);
+/* A one-line string member that may be empty (a setting cleared with ""): NULL when absent; replies
+ * 400 naming the field and sets *bad when not one. */
+const char *cf_req_str_or_empty(cf_req *q, const char *name, bool *bad);
 /* The same for text that may span lines (a PEM, a password): only non-empty and NUL-free. */
 const char *cf_req_text(cf_req *q, const char *name, bool required, bool *bad);
 /* A boolean member of q->fields (false when absent); replies 400 and sets *bad when not one. */

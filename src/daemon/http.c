@@ -257,6 +257,20 @@ const char *cf_req_text(cf_req *q, const char *name, bool required, bool *bad)
 	return req_string(q, name, required, false, bad);
 }
 
+const char *cf_req_str_or_empty(cf_req *q, const char *name, bool *bad)
+{
+	json_t *v = json_object_get(q->fields, name);
+	char msg[96];
+	if (*bad || v == NULL)
+		return NULL;
+	if (json_is_string(v) && cf_text_clean(json_string_value(v), json_string_length(v)))
+		return json_string_value(v);
+	snprintf(msg, sizeof(msg), "%s: expected a string on one line", name);
+	cf_reply_field(q, 400, name, msg);
+	*bad = true;
+	return NULL;
+}
+
 bool cf_req_bool(cf_req *q, const char *name, bool *bad)
 {
 	json_t *v = json_object_get(q->fields, name);

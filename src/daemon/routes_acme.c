@@ -297,22 +297,6 @@ void cf_route_acme_deploy(cf_req *q)
 	cf_acme_deployed_free(&d);
 }
 
-/* A text member that may be empty: NULL when absent, else one line of text, "" included; replies
- * 400 naming it and sets *bad otherwise. */
-static const char *text_or_empty(cf_req *q, const char *name, bool *bad)
-{
-	json_t *v = json_object_get(q->fields, name);
-	char msg[96];
-	if (*bad || v == NULL)
-		return NULL;
-	if (json_is_string(v) && cf_text_clean(json_string_value(v), json_string_length(v)))
-		return json_string_value(v);
-	snprintf(msg, sizeof(msg), "%s: expected a string on one line", name);
-	cf_reply_field(q, 400, name, msg);
-	*bad = true;
-	return NULL;
-}
-
 /* POST {"node","purpose","on","account"?,"deploy_days"?,"deploy_time"?}: acme auto on|off.
  * deploy_days "mon,thu" ("": any day), deploy_time "HH:MM" UTC ("": as soon as staged); either
  * left out keeps its value. Turning it on wakes the job runner, whose pass plans the renewal. */
@@ -329,8 +313,8 @@ void cf_route_acme_auto(cf_req *q)
 	cf_acme_auto_spec s = {.node = cf_req_str(q, "node", true, &bad),
 			       .purpose = cf_req_str(q, "purpose", true, &bad),
 			       .account = cf_req_str(q, "account", false, &bad),
-			       .deploy_days = text_or_empty(q, "deploy_days", &bad),
-			       .deploy_time = text_or_empty(q, "deploy_time", &bad)};
+			       .deploy_days = cf_req_str_or_empty(q, "deploy_days", &bad),
+			       .deploy_time = cf_req_str_or_empty(q, "deploy_time", &bad)};
 	if (bad)
 		return;
 	json_t *on = json_object_get(q->fields, "on");

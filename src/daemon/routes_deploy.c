@@ -20,22 +20,6 @@ static const struct field {
 };
 #define N_TARGET_FIELDS (sizeof(target_fields) / sizeof(target_fields[0]))
 
-/* A target field: NULL when absent (kept), else a string on one line, "" included (cleared);
- * replies 400 naming it and sets *bad otherwise. */
-static const char *target_text(cf_req *q, const char *name, bool *bad)
-{
-	json_t *v = json_object_get(q->fields, name);
-	char msg[96];
-	if (*bad || v == NULL)
-		return NULL;
-	if (json_is_string(v) && cf_text_clean(json_string_value(v), json_string_length(v)))
-		return json_string_value(v);
-	snprintf(msg, sizeof(msg), "%s: expected a string on one line", name);
-	cf_reply_field(q, 400, name, msg);
-	*bad = true;
-	return NULL;
-}
-
 /* The refusal of a PUT: the error with "field" naming the request field the library's subject
  * stands for ("cert path" is the field cert). */
 static void reply_target_err(cf_req *q, const cf_err *e)
@@ -81,7 +65,7 @@ void cf_route_targets_put(cf_req *q)
 		return;
 	const char *purpose = cf_req_str(q, "purpose", true, &bad);
 	for (size_t i = 0; i < N_TARGET_FIELDS; i++)
-		v[i] = target_text(q, target_fields[i].name, &bad);
+		v[i] = cf_req_str_or_empty(q, target_fields[i].name, &bad);
 	if (bad)
 		return;
 	cf_deploy_target_spec spec = {.node = q->arg,
