@@ -196,12 +196,14 @@ void cf_acme_auto_plan(const cf_acmeidentity *r, int64_t not_before, int64_t not
 
 /* ---- turning it on and off ------------------------------------------------------------------------- */
 
-/* The deployed certificate's validity (both 0 when none is deployed). */
+/* The deployed certificate's validity: both 0 when none is deployed, or when the deployed one is
+ * self-signed (never a CA's, so the plan orders at once even after an ACME certificate was
+ * refused at its deploy and dropped). */
 static void deployed_validity(cf_store *st, int64_t node_id, const char *purpose, int64_t *nb, int64_t *na)
 {
 	cf_certrow cur = {0};
 	*nb = *na = 0;
-	if (cf_store_identity_get(st, node_id, purpose, false, &cur, NULL) == CF_OK) {
+	if (cf_store_identity_get(st, node_id, purpose, false, &cur, NULL) == CF_OK && !cur.facts.self_signed) {
 		*nb = cur.facts.not_before;
 		*na = cur.facts.not_after;
 	}

@@ -49,7 +49,8 @@ bool cf_acme_auto_days(const char *text, unsigned *days);
 bool cf_acme_auto_time(const char *text, int *minutes);
 
 /* The schedule of one identity at now, from its ACME row and the deployed certificate's validity
- * (not_before, not_after; both 0 when none is deployed). */
+ * (not_before, not_after; both 0 when none is deployed or it is self-signed: then it orders at
+ * once). */
 typedef struct cf_acme_plan {
 	int64_t renew_at;  /* when an order is wanted (ARI time, 2/3 of the lifetime, or the floor) */
 	int64_t submit_at; /* when the order is sent: the next submission time at or after renew_at */
