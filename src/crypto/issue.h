@@ -14,13 +14,13 @@
 /* Serials are 16 random octets (127 bits: the top bit clear, so the INTEGER is positive and 16
  * octets long; RFC 5280 4.1.2.2 and the CA/B Forum's ≥ 64 bits). */
 #define CF_SERIAL_LEN 16
-cf_code cf_serial_random(uint8_t out[static CF_SERIAL_LEN], cf_err *e);
+cf_code cf_issue_serial(uint8_t out[static CF_SERIAL_LEN], cf_err *e);
 
 /* RFC 5280 CRLReason codes and names ("unspecified", "keyCompromise", "cACompromise",
  * "affiliationChanged", "superseded", "cessationOfOperation", "certificateHold",
  * "removeFromCRL", "privilegeWithdrawn", "aACompromise"); -1 / NULL for others. */
-int cf_crl_reason_code(const char *name);
-const char *cf_crl_reason_name(int code);
+int cf_issue_reason_code(const char *name);
+const char *cf_issue_reason_name(int code);
 
 typedef struct cf_issue_spec {
 	const uint8_t *serial; /* INTEGER content octets, positive */
@@ -30,9 +30,9 @@ typedef struct cf_issue_spec {
 	 * basicConstraints, which is always CA:FALSE (a request asking for CA:TRUE is CF_E_INPUT), and
 	 * the key identifiers, CRL DP and AIA, which are written here. Otherwise: */
 	bool copy;
-	unsigned ku, eku; /* keyUsage (critical) and extKeyUsage, written when non-zero */
-	bool ca;	  /* basicConstraints CA:TRUE (critical) ... */
-	int pathlen;	  /* ... with pathLenConstraint when >= 0; CA:FALSE when !ca */
+	unsigned ku, eku;  /* keyUsage (critical) and extKeyUsage, written when non-zero */
+	bool ca;	   /* basicConstraints CA:TRUE (critical) ... */
+	int pathlen;	   /* ... with pathLenConstraint when >= 0; CA:FALSE when !ca */
 	bool ocsp_nocheck; /* id-pkix-ocsp-nocheck, for a delegated OCSP responder */
 	/* !copy: the request's subjectAltName is copied when it has one. */
 	const char *crl_url;  /* cRLDistributionPoints fullName URI; NULL or "" for none */
@@ -44,8 +44,8 @@ typedef struct cf_issue_spec {
  * request's key). subjectKeyIdentifier is the SHA-1 of the subject key's BIT STRING (RFC 5280
  * 4.2.1.2 method 1) and authorityKeyIdentifier the issuer's (its own for a root). The request's
  * signature is not checked here (cf_csr_verify). Thread-safe: batches call it from every core. */
-cf_code cf_ca_issue(const cf_csr *csr, const cf_issue_spec *spec, const cf_cert *issuer, const cf_signer *s,
-		    cf_cert **out, cf_err *e);
+cf_code cf_issue_cert(const cf_csr *csr, const cf_issue_spec *spec, const cf_cert *issuer, const cf_signer *s,
+		      cf_cert **out, cf_err *e);
 
 typedef struct cf_crl_entry {
 	const uint8_t *serial; /* INTEGER content octets */
@@ -63,7 +63,7 @@ typedef struct cf_crl_spec {
 
 /* A v2 CRL (DER, new buffer) for issuer signed by s, with authorityKeyIdentifier and cRLNumber,
  * the entries in the order given. */
-cf_code cf_crl_build(const cf_crl_spec *spec, const cf_cert *issuer, const cf_signer *s, uint8_t **der, size_t *len,
+cf_code cf_issue_crl(const cf_crl_spec *spec, const cf_cert *issuer, const cf_signer *s, uint8_t **der, size_t *len,
 		     cf_err *e);
 
 #endif

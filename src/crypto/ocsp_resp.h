@@ -17,13 +17,13 @@
 
 /* One CertID of a request; every pointer borrows from the request's buffer. */
 typedef struct cf_ocsp_certid {
-	char hash[8];		    /* "sha1", "sha256", "sha384", "sha512"; "" for another algorithm */
-	const uint8_t *name_hash;   /* issuerNameHash contents */
-	const uint8_t *key_hash;    /* issuerKeyHash contents */
-	size_t hash_len;	    /* of each; the algorithm's output size */
-	const uint8_t *serial;	    /* serialNumber content octets */
+	char hash[8];		  /* "sha1", "sha256", "sha384", "sha512"; "" for another algorithm */
+	const uint8_t *name_hash; /* issuerNameHash contents */
+	const uint8_t *key_hash;  /* issuerKeyHash contents */
+	size_t hash_len;	  /* of each; the algorithm's output size */
+	const uint8_t *serial;	  /* serialNumber content octets */
 	size_t serial_len;
-	const uint8_t *der;	    /* the whole CertID TLV as sent (a response echoes it byte for byte) */
+	const uint8_t *der; /* the whole CertID TLV as sent (a response echoes it byte for byte) */
 	size_t der_len;
 } cf_ocsp_certid;
 
@@ -39,17 +39,17 @@ typedef struct cf_ocsp_request {
  * whose hashes are not the algorithm's length, a serial that is not a positive minimal INTEGER,
  * unknown critical extensions, more than CF_OCSP_MAX_IDS CertIDs, none, or any byte outside DER
  * is CF_E_INPUT saying what (the responder answers malformedRequest). *out borrows from der. */
-cf_code cf_ocsp_request_read(const uint8_t *der, size_t len, cf_ocsp_request *out, cf_err *e);
+cf_code cf_ocsp_resp_read(const uint8_t *der, size_t len, cf_ocsp_request *out, cf_err *e);
 
 /* The CertID DER a client asks about issuer's certificate with this serial, hashed with hash
  * ("sha1" or "sha256"): what the responder signs ahead. New buffer. */
-cf_code cf_ocsp_certid_der(const cf_cert *issuer, const uint8_t *serial, size_t serial_len, const char *hash,
-			   uint8_t **der, size_t *len, cf_err *e);
+cf_code cf_ocsp_resp_certid(const cf_cert *issuer, const uint8_t *serial, size_t serial_len, const char *hash,
+			    uint8_t **der, size_t *len, cf_err *e);
 /* issuerNameHash and issuerKeyHash of issuer for hash ("sha1", "sha256", "sha384", "sha512"):
  * what a request's CertID must carry to be about certificates issuer signed. *len is the hash
  * size; out buffers hold 64. */
-cf_code cf_ocsp_issuer_hashes(const cf_cert *issuer, const char *hash, uint8_t name_hash[static 64],
-			      uint8_t key_hash[static 64], size_t *len, cf_err *e);
+cf_code cf_ocsp_resp_issuer_hashes(const cf_cert *issuer, const char *hash, uint8_t name_hash[static 64],
+				   uint8_t key_hash[static 64], size_t *len, cf_err *e);
 
 /* One SingleResponse. */
 typedef struct cf_ocsp_answer {
@@ -65,11 +65,11 @@ typedef struct cf_ocsp_answer {
  * responder's key, producedAt, the answers, the nonce extension when nonce is not NULL (nonce as
  * cf_ocsp_request gives it), signed by s, which signs for responder. When responder is not the
  * issuer of the certificates (a delegated responder), pass it in certs so clients can check it. */
-cf_code cf_ocsp_response_build(const cf_ocsp_answer *answers, size_t n, const uint8_t *nonce, size_t nonce_len,
-			       int64_t produced_at, const cf_cert *responder, cf_cert *const *certs, size_t n_certs,
-			       const cf_signer *s, uint8_t **der, size_t *len, cf_err *e);
+cf_code cf_ocsp_resp_build(const cf_ocsp_answer *answers, size_t n, const uint8_t *nonce, size_t nonce_len,
+			   int64_t produced_at, const cf_cert *responder, cf_cert *const *certs, size_t n_certs,
+			   const cf_signer *s, uint8_t **der, size_t *len, cf_err *e);
 /* An unsuccessful OCSPResponse: "malformedRequest", "internalError", "tryLater", "sigRequired" or
  * "unauthorized" (borrowed static bytes); NULL for another name. */
-const uint8_t *cf_ocsp_error_response(const char *status, size_t *len);
+const uint8_t *cf_ocsp_resp_error(const char *status, size_t *len);
 
 #endif

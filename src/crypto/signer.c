@@ -155,7 +155,8 @@ cf_code cf_signer_local_new(const cf_key *key, const char *hash, cf_signer **out
 	X509_ALGOR *alg = X509_ALGOR_new();
 	unsigned char *der = NULL;
 	int der_len = -1;
-	if (alg && X509_ALGOR_set0(alg, OBJ_nid2obj(sig_nid), pk_nid == EVP_PKEY_RSA ? V_ASN1_NULL : V_ASN1_UNDEF, NULL))
+	if (alg &&
+	    X509_ALGOR_set0(alg, OBJ_nid2obj(sig_nid), pk_nid == EVP_PKEY_RSA ? V_ASN1_NULL : V_ASN1_UNDEF, NULL))
 		der_len = i2d_X509_ALGOR(alg, &der);
 	X509_ALGOR_free(alg);
 	local_signer *ls = calloc(1, sizeof(*ls));
