@@ -305,6 +305,11 @@ cf_code cf_facts_exts(const STACK_OF(X509_EXTENSION) * exts, cf_facts *f, cf_err
 		case NID_basic_constraints:
 			f->has_basic_constraints = true;
 			f->ca = ((BASIC_CONSTRAINTS *)d)->ca != 0;
+			if (((BASIC_CONSTRAINTS *)d)->pathlen != NULL) {
+				long pl = ASN1_INTEGER_get(((BASIC_CONSTRAINTS *)d)->pathlen);
+				f->has_pathlen = pl >= 0;
+				f->pathlen = pl >= 0 && pl < INT32_MAX ? (int)pl : INT32_MAX;
+			}
 			BASIC_CONSTRAINTS_free(d);
 			break;
 		case NID_key_usage: {

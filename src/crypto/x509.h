@@ -93,6 +93,8 @@ typedef struct cf_facts {
 	bool self_signed;  /* issuer = subject and the signature verifies with its own key */
 	bool ca;	   /* basicConstraints CA:TRUE */
 	bool has_basic_constraints;
+	bool has_pathlen; /* basicConstraints carries a pathLenConstraint ... */
+	int pathlen;	  /* ... of this many CAs below it */
 	bool has_ku, has_eku;
 	unsigned ku, eku;
 	cf_strv eku_other;	  /* dotted OIDs of other extended key usages */

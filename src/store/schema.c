@@ -150,6 +150,28 @@ static const char *const migrations[] = {
 	"  node_id BIGINT NOT NULL REFERENCES nodes(id) ON DELETE CASCADE, purpose TEXT NOT NULL,"
 	"  checked_at BIGINT NOT NULL, address TEXT NOT NULL, served_sha256 TEXT NOT NULL,"
 	"  stored_sha256 TEXT NOT NULL, error TEXT NOT NULL, PRIMARY KEY (node_id, purpose));",
+	/* 15: local CAs (SPEC §9): each CA with its key and settings, what it issued and revoked, its
+	 * current CRL, its delegated OCSP responder and the OCSP answers signed ahead */
+	"CREATE TABLE cas ("
+	"  id @ID@, name TEXT NOT NULL UNIQUE, parent_id BIGINT NOT NULL DEFAULT 0,"
+	"  der @BLOB@ NOT NULL, sha256 TEXT NOT NULL, subject TEXT NOT NULL, not_before BIGINT NOT NULL,"
+	"  not_after BIGINT NOT NULL, imported INTEGER NOT NULL, key_pem TEXT NOT NULL, created BIGINT NOT NULL,"
+	"  base_url TEXT NOT NULL DEFAULT '', crl_validity BIGINT NOT NULL DEFAULT 259200,"
+	"  crl_interval BIGINT NOT NULL DEFAULT 86400, ocsp_validity BIGINT NOT NULL DEFAULT 43200,"
+	"  crl_number BIGINT NOT NULL DEFAULT 0, ocsp_der @BLOB@, ocsp_key_pem TEXT NOT NULL DEFAULT '');"
+	"CREATE TABLE ca_issued ("
+	"  ca_id BIGINT NOT NULL REFERENCES cas(id) ON DELETE CASCADE, serial TEXT NOT NULL,"
+	"  der @BLOB@ NOT NULL, subject TEXT NOT NULL, profile TEXT NOT NULL, not_after BIGINT NOT NULL,"
+	"  issued_at BIGINT NOT NULL, revoked_at BIGINT NOT NULL DEFAULT 0, reason INTEGER NOT NULL DEFAULT -1,"
+	"  PRIMARY KEY (ca_id, serial));"
+	"CREATE INDEX ca_issued_revoked ON ca_issued (ca_id, revoked_at);"
+	"CREATE TABLE ca_crls ("
+	"  ca_id BIGINT PRIMARY KEY REFERENCES cas(id) ON DELETE CASCADE, number BIGINT NOT NULL,"
+	"  this_update BIGINT NOT NULL, next_update BIGINT NOT NULL, der @BLOB@ NOT NULL);"
+	"CREATE TABLE ca_ocsp ("
+	"  ca_id BIGINT NOT NULL REFERENCES cas(id) ON DELETE CASCADE, serial TEXT NOT NULL, hash TEXT NOT NULL,"
+	"  this_update BIGINT NOT NULL, next_update BIGINT NOT NULL, der @BLOB@ NOT NULL,"
+	"  PRIMARY KEY (ca_id, serial, hash));",
 };
 
 int cf_schema_latest(void)

@@ -83,6 +83,7 @@ int64_t cf_store_data_version(cf_store *st);
 
 #include "store/acme.h"
 #include "store/admin.h"
+#include "store/ca.h"
 #include "store/certs.h"
 #include "store/csrs.h"
 #include "store/fleet.h"

@@ -2,7 +2,8 @@
  * the same work shares with them (the log lines). Kinds: "monitor" (the expiry monitor's pass),
  * "crl-download" (every distribution point, daily at the CRL schedule's time), "ocsp-check"
  * (stored certificates due an OCSP question, on the revocation settings' interval), "acme-auto"
- * (ACME auto mode's renewals and deploys, core/acme/auto.h). */
+ * (ACME auto mode's renewals and deploys, core/acme/auto.h), "ca-crl" (the local CAs' CRLs made
+ * again on their interval, core/ca/revoke.h). */
 #ifndef CF_DUTIES_H
 #define CF_DUTIES_H
 

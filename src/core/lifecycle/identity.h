@@ -61,5 +61,10 @@ cf_code cf_identity_csr_discard(cf_store *st, const char *node, const char *purp
 cf_code cf_identity_upload(cf_store *st, const cf_transport *net, const char *node, const char *purpose,
 			   const char *name, const uint8_t *buf, size_t len, const char *key_name, const uint8_t *key,
 			   size_t key_len, const char *description, bool force, cf_outcome *out, cf_err *e);
+/* The same for a certificate an issuer certfleet runs made from the pending CSR (PEM, leaf then
+ * chain; never forced), recorded with that source ("local-ca"). */
+cf_code cf_identity_upload_issued(cf_store *st, const cf_transport *net, const char *node, const char *purpose,
+				  const char *name, const char *pem, const char *description, const char *source,
+				  cf_outcome *out, cf_err *e);
 
 #endif

@@ -259,8 +259,8 @@ static char *issuer_pem(cf_cert *const *chain, size_t n)
 
 static cf_code identity_upload_once(cf_store *st, const cf_transport *net, const char *node, const char *purpose,
 				    const char *name, const uint8_t *buf, size_t len, const char *key_name,
-				    const uint8_t *keybuf, size_t key_len, const char *description, bool force,
-				    cf_outcome *out, cf_err *e)
+				    const uint8_t *keybuf, size_t key_len, const char *description, const char *source,
+				    bool force, cf_outcome *out, cf_err *e)
 {
 	cf_nodectx ctx = {0};
 	const cf_purpose *p = NULL;
@@ -395,7 +395,9 @@ static cf_code identity_upload_once(cf_store *st, const cf_transport *net, const
 	cf_identity_new id = {.cert = certs[0],
 			      .key_pem = key_pem,
 			      .chain_pem = chain_pem,
-			      .source = have_csr ? "csr" : "upload",
+			      .source = source != NULL ? source
+					: have_csr     ? "csr"
+						       : "upload",
 			      .description = description,
 			      .warnings_json = warnings,
 			      .anchor_sha256 = anchor.sha256,
@@ -438,7 +440,19 @@ cf_code cf_identity_upload(cf_store *st, const cf_transport *net, const char *no
 	cf_code rc;
 	CF_STORE_WRITE_RESETTING(st, e, rc,
 				 identity_upload_once(st, net, node, purpose, name, buf, len, key_name, keybuf, key_len,
-						      description, force, out, e),
+						      description, NULL, force, out, e),
+				 cf_outcome_free(out));
+	return rc;
+}
+
+cf_code cf_identity_upload_issued(cf_store *st, const cf_transport *net, const char *node, const char *purpose,
+				  const char *name, const char *pem, const char *description, const char *source,
+				  cf_outcome *out, cf_err *e)
+{
+	cf_code rc;
+	CF_STORE_WRITE_RESETTING(st, e, rc,
+				 identity_upload_once(st, net, node, purpose, name, (const uint8_t *)pem, strlen(pem),
+						      NULL, NULL, 0, description, source, false, out, e),
 				 cf_outcome_free(out));
 	return rc;
 }
