@@ -79,6 +79,9 @@ int cli_print_object(cli *c, json_t *o);
 void cli_json(json_t *v);
 /* Human output of what a change reports: notes and warnings on stderr, the plan on stdout. */
 void cli_print_outcome(const cf_outcome *o);
+/* What a change to identities did: with --json {"items":[CERT...]} and the outcome's members, else
+ * "VERB PURPOSE on NODE (id, sha256)" per identity and the outcome; 0. */
+int cli_print_change(cli *c, const cf_outcome *out, const char *verb);
 /* Human output of a deploy's served checks: one line per address, "PURPOSE: served check ...". */
 void cli_print_served(const cf_served_report *r);
 /* Reads an input file of at most max bytes or fails with its name; 0 or an exit code. */
@@ -125,6 +128,15 @@ const char *cli_val(const cli *c, const char *name);
 
 int cmd_init(cli *c, int argc, char **argv);
 int cmd_acme_account_add(cli *c, int argc, char **argv);
+int cmd_ca_create(cli *c, int argc, char **argv);
+int cmd_ca_import(cli *c, int argc, char **argv);
+int cmd_ca_list(cli *c, int argc, char **argv);
+int cmd_ca_show(cli *c, int argc, char **argv);
+int cmd_ca_config(cli *c, int argc, char **argv);
+int cmd_ca_issue(cli *c, int argc, char **argv);
+int cmd_ca_revoke(cli *c, int argc, char **argv);
+int cmd_ca_crl(cli *c, int argc, char **argv);
+int cmd_csr_sign(cli *c, int argc, char **argv);
 int cmd_acme_account_list(cli *c, int argc, char **argv);
 int cmd_acme_account_rollover(cli *c, int argc, char **argv);
 int cmd_acme_order(cli *c, int argc, char **argv);

@@ -142,7 +142,7 @@ int cmd_cert_show(cli *c, int argc, char **argv)
 }
 
 /* Prints the identity certificates a change created and what it reports. */
-static int print_change(cli *c, const cf_outcome *out, const char *verb)
+int cli_print_change(cli *c, const cf_outcome *out, const char *verb)
 {
 	if (c->json) {
 		json_t *o = json_object(), *items = json_array();
@@ -198,7 +198,7 @@ int cmd_cert_self_signed(cli *c, int argc, char **argv)
 		cf_outcome_free(&out);
 		return cli_fail(c, &e);
 	}
-	rc = print_change(c, &out, "self-signed");
+	rc = cli_print_change(c, &out, "self-signed");
 	cf_outcome_free(&out);
 	return rc;
 }
@@ -224,7 +224,7 @@ int cmd_cert_upload(cli *c, int argc, char **argv)
 					  cli_val(c, "force") != NULL, &out, &e) != CF_OK)
 		rc = cli_fail(c, &e);
 	if (rc == 0)
-		rc = print_change(c, &out, "uploaded");
+		rc = cli_print_change(c, &out, "uploaded");
 	cf_secret_wipe(key, key_len);
 	free(key);
 	cf_secret_wipe(buf, len); /* a key given by mistake as FILE is refused, but it was read */
