@@ -5,7 +5,7 @@ set -euo pipefail
 BUILD=${1:-build-fuzz}
 SECONDS_EACH=${2:-60}
 cd "$(dirname "$0")/.."
-mkdir -p tests/fuzz/corpus/{cert,csr,key,names,starttls,http,crl,ocsp,crlidx,jws,acme,challenge_request}
+mkdir -p tests/fuzz/corpus/{cert,csr,key,names,starttls,http,crl,ocsp,ocsp_request,crlidx,jws,acme,challenge_request}
 # Seed corpora from real files if empty.
 if [ -z "$(ls -A tests/fuzz/corpus/cert)" ]; then
 	d=$(mktemp -d)
@@ -29,6 +29,11 @@ fi
 # ocsp: OCSP responses; its seeds (tests/fuzz/corpus/ocsp/) are committed `openssl ocsp` responses
 # about the certificates fuzz_ocsp.c carries (CA-signed, delegated, trusted responder; good,
 # revoked; SHA-1 CertID; nonce; malformedRequest).
+# ocsp_request: the OCSP responder's request reader and, for what it accepts, the response builder;
+# its seeds (tests/fuzz/corpus/ocsp_request/) are committed `openssl ocsp -reqout` requests (with
+# and without a nonce, SHA-1, SHA-256 and SHA-384 CertIDs, two certificates, a signed request) and
+# broken ones (truncated, a byte after, version 2, an unknown critical extension, a 33-octet nonce,
+# nine CertIDs).
 # crlidx: a CRL's index as the store keeps it; its seeds (tests/fuzz/corpus/crlidx/) are the indexes
 # of the crl seeds and of two more openssl CRLs (serials of 1 to 21 octets with a revocation time
 # before 1970; an Ed25519 delta CRL, whose index keeps the signed bytes), made with
@@ -40,7 +45,7 @@ fi
 # challenge_request: the HTTP-01 responder's request parser; its seeds
 # (tests/fuzz/corpus/challenge_request/) are validators' requests (pebble's Go client, Let's
 # Encrypt's) and ones it refuses or answers 404.
-for t in cert csr key names starttls http crl ocsp crlidx jws acme challenge_request; do
+for t in cert csr key names starttls http crl ocsp ocsp_request crlidx jws acme challenge_request; do
 	mkdir -p "$BUILD/corpus/$t"
 	echo "fuzz_$t: ${SECONDS_EACH}s"
 	"$BUILD/tests/fuzz/fuzz_$t" -max_total_time="$SECONDS_EACH" -max_len=65536 -print_final_stats=1 \
