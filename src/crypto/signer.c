@@ -146,7 +146,7 @@ cf_code cf_signer_local_new(const cf_key *key, const char *hash, cf_signer **out
 	cf_code rc = cf_hash_check(hash, e);
 	if (rc != CF_OK)
 		return rc;
-	int md_nid = OBJ_sn2nid(hash), pk_nid = EVP_PKEY_get_base_id(key->pkey), sig_nid = NID_undef;
+	int md_nid = OBJ_txt2nid(hash), pk_nid = EVP_PKEY_get_base_id(key->pkey), sig_nid = NID_undef;
 	if (pk_nid != EVP_PKEY_RSA && pk_nid != EVP_PKEY_EC)
 		return cf_err_set(e, CF_E_INPUT, "signer", "only RSA and EC keys can sign here");
 	if (!OBJ_find_sigid_by_algs(&sig_nid, md_nid, pk_nid))
