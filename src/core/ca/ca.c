@@ -95,10 +95,21 @@ cf_code cf_ca_open(cf_store *st, const char *name, cf_ca **out, cf_err *e)
 	if (rc == CF_OK)
 		rc = cf_signer_local_new(key, NULL, &ca->signer, e);
 	cf_key_free(key);
-	if (ca->row.key_pem != NULL) {
-		cf_secret_free(ca->row.key_pem);
-		ca->row.key_pem = NULL;
+	key = NULL;
+	/* the delegated OCSP responder, when the CA has one */
+	if (rc == CF_OK && ca->row.ocsp_der_len > 0) {
+		if ((ca->ocsp_cert = cf_cert_from_der(ca->row.ocsp_der, ca->row.ocsp_der_len)) == NULL)
+			rc = cf_err_set(e, CF_E_INTERNAL, name, "the stored OCSP responder certificate does not parse");
+		if (rc == CF_OK)
+			rc = cf_key_parse("the OCSP responder's stored key", (const uint8_t *)ca->row.ocsp_key_pem,
+					  strlen(ca->row.ocsp_key_pem), &key, e);
+		if (rc == CF_OK)
+			rc = cf_signer_local_new(key, NULL, &ca->ocsp_signer, e);
+		cf_key_free(key);
 	}
+	cf_secret_free(ca->row.key_pem);
+	cf_secret_free(ca->row.ocsp_key_pem);
+	ca->row.key_pem = ca->row.ocsp_key_pem = NULL;
 	if (rc != CF_OK) {
 		cf_ca_close(ca);
 		return rc;
@@ -114,7 +125,23 @@ void cf_ca_close(cf_ca *ca)
 	cf_carow_free(&ca->row);
 	cf_cert_free(ca->cert);
 	cf_signer_free(ca->signer);
+	cf_cert_free(ca->ocsp_cert);
+	cf_signer_free(ca->ocsp_signer);
 	free(ca);
+}
+
+size_t cf_ca_serial_bytes(const char *hex, uint8_t out[static 32])
+{
+	size_t n = strlen(hex);
+	if (n == 0 || n % 2 != 0 || n > 64)
+		return 0;
+	for (size_t i = 0; i < n / 2; i++) {
+		unsigned v = 0;
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+			return 0;
+		out[i] = (uint8_t)v;
+	}
+	return n / 2;
 }
 
 cf_code cf_ca_chain_pem(cf_store *st, const cf_carow *row, char **out, cf_err *e)
