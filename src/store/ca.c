@@ -49,7 +49,7 @@ static uint8_t *dup_blob(const void *p, size_t len)
 
 #define CA_COLS                                                                                                        \
 	"c.id, c.name, c.parent_id, COALESCE(p.name, ''), c.der, c.sha256, c.subject, c.not_before, c.not_after,"      \
-	" c.created, c.imported, c.base_url, c.crl_validity, c.crl_interval, c.ocsp_validity, c.crl_number,"          \
+	" c.created, c.imported, c.base_url, c.crl_validity, c.crl_interval, c.ocsp_validity, c.crl_number,"           \
 	" c.ocsp_der, c.ocsp_version"
 
 static void read_ca(cf_store *st, cf_stmt *s, cf_carow *r)
@@ -88,7 +88,8 @@ cf_code cf_store_ca_get(cf_store *st, const char *name, bool with_key, cf_carow 
 {
 	cf_stmt *s = NULL;
 	cf_code rc = cf_store_prep(st,
-				   "SELECT " CA_COLS ", c.key_pem, c.ocsp_key_pem FROM cas c LEFT JOIN cas p ON p.id = c.parent_id"
+				   "SELECT " CA_COLS
+				   ", c.key_pem, c.ocsp_key_pem FROM cas c LEFT JOIN cas p ON p.id = c.parent_id"
 				   " WHERE c.name = $1",
 				   &s, e);
 	if (rc != CF_OK)
@@ -431,8 +432,8 @@ cf_code cf_store_ca_issued_walk(cf_store *st, int64_t ca_id,
 				cf_err *e)
 {
 	cf_stmt *s = NULL;
-	cf_code rc = cf_store_prep(st, "SELECT serial, revoked_at, reason FROM ca_issued WHERE ca_id = $1 ORDER BY serial",
-				   &s, e);
+	cf_code rc = cf_store_prep(
+		st, "SELECT serial, revoked_at, reason FROM ca_issued WHERE ca_id = $1 ORDER BY serial", &s, e);
 	if (rc != CF_OK)
 		return rc;
 	D->bind_int(s, 1, ca_id);
@@ -444,14 +445,15 @@ cf_code cf_store_ca_issued_walk(cf_store *st, int64_t ca_id,
 }
 
 cf_code cf_store_ca_ocsp_walk(cf_store *st, int64_t ca_id,
-			      void (*fn)(void *ctx, const char *serial, const char *hash, const uint8_t *der, size_t len,
-					 int64_t this_update, int64_t next_update),
+			      void (*fn)(void *ctx, const char *serial, const char *hash, const uint8_t *der,
+					 size_t len, int64_t this_update, int64_t next_update),
 			      void *ctx, cf_err *e)
 {
 	cf_stmt *s = NULL;
-	cf_code rc = cf_store_prep(
-		st, "SELECT serial, hash, der, this_update, next_update FROM ca_ocsp WHERE ca_id = $1 ORDER BY serial, hash",
-		&s, e);
+	cf_code rc = cf_store_prep(st,
+				   "SELECT serial, hash, der, this_update, next_update FROM ca_ocsp WHERE ca_id = $1 "
+				   "ORDER BY serial, hash",
+				   &s, e);
 	if (rc != CF_OK)
 		return rc;
 	D->bind_int(s, 1, ca_id);
@@ -471,12 +473,13 @@ cf_code cf_store_ca_ocsp_due(cf_store *st, int64_t ca_id, int64_t after, int64_t
 	cf_stmt *s = NULL;
 	*v = NULL;
 	*n = 0;
-	cf_code rc = cf_store_prep(st,
-				   "SELECT i.serial, i.revoked_at, i.reason, i.not_after FROM ca_issued i"
-				   " LEFT JOIN ca_ocsp o ON o.ca_id = i.ca_id AND o.serial = i.serial AND o.hash = 'sha256'"
-				   " WHERE i.ca_id = $1 AND i.not_after > $2 AND (o.serial IS NULL OR o.this_update < $3)"
-				   " ORDER BY i.serial LIMIT $4",
-				   &s, e);
+	cf_code rc =
+		cf_store_prep(st,
+			      "SELECT i.serial, i.revoked_at, i.reason, i.not_after FROM ca_issued i"
+			      " LEFT JOIN ca_ocsp o ON o.ca_id = i.ca_id AND o.serial = i.serial AND o.hash = 'sha256'"
+			      " WHERE i.ca_id = $1 AND i.not_after > $2 AND (o.serial IS NULL OR o.this_update < $3)"
+			      " ORDER BY i.serial LIMIT $4",
+			      &s, e);
 	if (rc != CF_OK)
 		return rc;
 	D->bind_int(s, 1, ca_id);

@@ -79,8 +79,8 @@ cf_code cf_store_ca_issued_walk(cf_store *st, int64_t ca_id,
 				cf_err *e);
 /* The answers signed ahead: fn(ctx, serial, hash, der, len, this_update, next_update) each. */
 cf_code cf_store_ca_ocsp_walk(cf_store *st, int64_t ca_id,
-			      void (*fn)(void *ctx, const char *serial, const char *hash, const uint8_t *der, size_t len,
-					 int64_t this_update, int64_t next_update),
+			      void (*fn)(void *ctx, const char *serial, const char *hash, const uint8_t *der,
+					 size_t len, int64_t this_update, int64_t next_update),
 			      void *ctx, cf_err *e);
 /* Up to limit certificates of the CA, not expired before `after`, whose SHA-256 answer is missing
  * or was signed before `signed_before` (serial, revoked_at, reason filled; *v: free it). */

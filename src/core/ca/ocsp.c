@@ -92,7 +92,8 @@ static cf_code responder_issue_in(cf_store *st, const cf_ca *ca, int64_t now, cf
 		rc = cf_keyspec_parse(f.key_type == CF_KEY_EC ? "ec:prime256v1" : "rsa:2048", &ks, e);
 	snprintf(cn, sizeof(cn), "%s OCSP Responder", ca->row.name);
 	cf_reqspec rs = {.dn = {.cn = cn}};
-	if (rc == CF_OK && (rc = cf_key_generate(&ks, &key, e)) == CF_OK && (rc = cf_csr_create(&rs, key, &csr, e)) == CF_OK)
+	if (rc == CF_OK && (rc = cf_key_generate(&ks, &key, e)) == CF_OK &&
+	    (rc = cf_csr_create(&rs, key, &csr, e)) == CF_OK)
 		rc = cf_issue_serial(serial, e);
 	if (rc != CF_OK)
 		goto out;
@@ -275,8 +276,8 @@ cf_code cf_ca_ocsp_pass(cf_store *st, int64_t now, void (*say)(void *arg, bool e
 			if (signed_n == CHUNK || due < now) /* stopped between chunks: more to do */
 				due = now + 1;
 			if ((signed_n > 0 || renewed) && say != NULL) {
-				snprintf(line, sizeof(line), "ca: %s: %zu certificates' OCSP answers signed%s", v[i].name,
-					 signed_n, renewed ? " (a new delegated responder)" : "");
+				snprintf(line, sizeof(line), "ca: %s: %zu certificates' OCSP answers signed%s",
+					 v[i].name, signed_n, renewed ? " (a new delegated responder)" : "");
 				say(arg, false, line);
 			}
 		} else {

@@ -301,7 +301,8 @@ static bool ours(const ca_ix *x, const cf_ocsp_certid *id)
 		want_n = x->name_hash[h];
 		want_k = x->key_hash[h];
 		hl = x->hash_len[h];
-	} else if (id->hash[0] == '\0' || cf_ocsp_resp_issuer_hashes(x->ca->cert, id->hash, nh, kh, &hl, NULL) != CF_OK) {
+	} else if (id->hash[0] == '\0' ||
+		   cf_ocsp_resp_issuer_hashes(x->ca->cert, id->hash, nh, kh, &hl, NULL) != CF_OK) {
 		return false;
 	}
 	return id->hash_len == hl && memcmp(id->name_hash, want_n, hl) == 0 && memcmp(id->key_hash, want_k, hl) == 0;
@@ -370,7 +371,9 @@ cf_code cf_ca_responder_ocsp(cf_ca_responder *r, const char *name, const uint8_t
 		const status *s = find_status(x, serial);
 		v[i] = (cf_ocsp_answer){.certid = q.ids[i].der,
 					.certid_len = q.ids[i].der_len,
-					.status = s == NULL ? CF_OCSP_UNKNOWN : s->revoked_at ? CF_OCSP_REVOKED : CF_OCSP_GOOD,
+					.status = s == NULL	  ? CF_OCSP_UNKNOWN
+						  : s->revoked_at ? CF_OCSP_REVOKED
+								  : CF_OCSP_GOOD,
 					.revoked_at = s ? s->revoked_at : 0,
 					.reason = s && s->revoked_at ? s->reason : -1,
 					.this_update = now,
