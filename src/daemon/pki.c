@@ -264,7 +264,9 @@ cf_code cf_pki_start(const char *store, const cf_hostport *addr, cf_pki **out, c
 		rc = cf_err_set(e, CF_E_INTERNAL, "--pki-listen", "cannot set up the listener");
 		goto fail;
 	}
-	evhttp_set_allowed_methods(p->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST);
+	/* every method reaches handle(), which answers 405 for those it does not take */
+	evhttp_set_allowed_methods(p->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+						    EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
 	evhttp_set_max_body_size(p->http, CF_OCSP_MAX_REQUEST);
 	evhttp_set_max_headers_size(p->http, 16384);
 	evhttp_set_timeout(p->http, 30);
