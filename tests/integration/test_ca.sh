@@ -251,6 +251,21 @@ assert_contains "...and says so in its log" "ca: issuing: CRL" "$(cat "$T/daemon
 stop_certfleetd
 assert_no_sanitizer_report "the CRL duty"
 
+# ---- the doctor: 80 % of a CA's, a CRL's and an OCSP responder's validity ----------------------------
+finding() { json "' '.join(sorted(f['severity'] + ':' + f['purpose'] for f in d['findings'] if f['rule'] == '$1'))"; }
+cf --json doctor >doc0.json || true
+assert_eq "doctor today: no local CA finding" "" "$(json "' '.join(f['rule'] for f in d['findings'] if f['rule'].startswith('ca-'))" <doc0.json)"
+must "a delegated OCSP responder (30 days)" ca config issuing --ocsp-responder delegated
+at() { date -u -d "@$(( $(date +%s) + $1 ))" +%Y-%m-%dT%H:%M:%SZ; }
+CERTFLEET_NOW=$(at $((26 * 86400))) cf --json doctor >doc1.json || true
+assert_eq "at +26 days: the responder past 80 %, the CRLs (48 h and 72 h) expired" \
+	"warning:issuing" "$(finding ca-ocsp-responder-expiring <doc1.json)"
+assert_eq "...the CRLs expired: errors" "error:ext error:issuing error:root" "$(finding ca-crl-stale <doc1.json)"
+assert_eq "...no CA certificate near its end" "" "$(finding ca-expiring <doc1.json)"
+CERTFLEET_NOW=$(at $((3000 * 86400))) cf --json doctor >doc2.json || true
+assert_eq "at +3000 days: the root past 80 %, the intermediate and the imported CA expired" \
+	"error:ext error:issuing warning:root" "$(finding ca-expiring <doc2.json)"
+
 # ---- the audit log, and no key anywhere ---------------------------------------------------------
 AUDIT=$(cf --json audit --limit 200 | json "' '.join(sorted(set(r['action'] for r in d['items'] if r['action'].startswith(('ca ', 'csr sign')))))")
 assert_eq "the changes are audited" "ca config ca create ca import ca issue ca revoke csr sign" "$AUDIT"
