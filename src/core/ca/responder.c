@@ -204,8 +204,10 @@ static cf_code ix_load(cf_store *st, ca_ix *x, cf_err *e)
 		ix_clear_answers(x);
 		return rc;
 	}
-	qsort(x->sts, x->n_sts, sizeof(*x->sts), by_status);
-	qsort(x->ans, x->n_ans, sizeof(*x->ans), by_answer);
+	if (x->n_sts > 0)
+		qsort(x->sts, x->n_sts, sizeof(*x->sts), by_status);
+	if (x->n_ans > 0)
+		qsort(x->ans, x->n_ans, sizeof(*x->ans), by_answer);
 	return CF_OK;
 }
 
@@ -278,6 +280,8 @@ static void serial_hex(const uint8_t *p, size_t n, char out[SERIAL_HEX])
 
 static const answer *find_answer(const ca_ix *x, const char *serial, int hash)
 {
+	if (x->n_ans == 0)
+		return NULL;
 	answer key = {.hash = hash};
 	snprintf(key.serial, sizeof(key.serial), "%s", serial);
 	return bsearch(&key, x->ans, x->n_ans, sizeof(*x->ans), by_answer);
@@ -285,6 +289,8 @@ static const answer *find_answer(const ca_ix *x, const char *serial, int hash)
 
 static const status *find_status(const ca_ix *x, const char *serial)
 {
+	if (x->n_sts == 0)
+		return NULL;
 	status key;
 	snprintf(key.serial, sizeof(key.serial), "%s", serial);
 	return bsearch(&key, x->sts, x->n_sts, sizeof(*x->sts), by_status);
