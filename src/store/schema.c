@@ -172,7 +172,11 @@ static const char *const migrations[] = {
 	"CREATE TABLE ca_ocsp ("
 	"  ca_id BIGINT NOT NULL REFERENCES cas(id) ON DELETE CASCADE, serial TEXT NOT NULL, hash TEXT NOT NULL,"
 	"  this_update BIGINT NOT NULL, next_update BIGINT NOT NULL, der @BLOB@ NOT NULL,"
-	"  PRIMARY KEY (ca_id, serial, hash));",
+	"  PRIMARY KEY (ca_id, serial, hash));"
+	"CREATE TABLE ca_notifications ("
+	"  ca_id BIGINT NOT NULL REFERENCES cas(id) ON DELETE CASCADE, sha256 TEXT NOT NULL,"
+	"  last_sent BIGINT NOT NULL DEFAULT 0, queued BIGINT NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (ca_id, sha256));",
 };
 
 int cf_schema_latest(void)

@@ -266,6 +266,15 @@ CERTFLEET_NOW=$(at $((3000 * 86400))) cf --json doctor >doc2.json || true
 assert_eq "at +3000 days: the root past 80 %, the intermediate and the imported CA expired" \
 	"error:ext error:issuing warning:root" "$(finding ca-expiring <doc2.json)"
 
+# ---- the expiry monitor watches the CAs' own certificates ---------------------------------------------
+cfx --json monitor run --now "$(at $((1826 * 86400)))"
+expect_rc "monitor run five years on" 0
+assert_eq "...the intermediate (5 years) and the imported CA are due, the root (10 years) is not" \
+	"ext issuing" "$(echo "$OUT" | json "' '.join(sorted(x['local_ca'] for x in d['due'] if 'local_ca' in x))")"
+assert_eq "...belonging to no node, saying what breaks" "None True" \
+	"$(echo "$OUT" | json "[(x['node'], 'every certificate this local CA issued' in x['breaks']) for x in d['due'] if x.get('local_ca') == 'issuing'][0]" | tr -d "(),'")"
+assert_contains "...its log line" "monitor: (local CA) issuing \"CN=Example Issuing CA,O=Example\" expires" "$ERR"
+
 # ---- the audit log, and no key anywhere ---------------------------------------------------------
 AUDIT=$(cf --json audit --limit 200 | json "' '.join(sorted(set(r['action'] for r in d['items'] if r['action'].startswith(('ca ', 'csr sign')))))")
 assert_eq "the changes are audited" "ca config ca create ca import ca issue ca revoke csr sign" "$AUDIT"
