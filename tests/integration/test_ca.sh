@@ -237,9 +237,23 @@ must "...it issues" ca issue --ca ext --profile CallManager-ECDSA ec.csr
 echo "$OUT" >ext-leaf.pem
 assert_eq "...openssl verifies what it issued" "ext-leaf.pem: OK" "$(openssl verify -CAfile ext.pem ext-leaf.pem 2>&1)"
 
+# ---- the CAs' own certificates in the certificate list -------------------------------------------------
+must "cert list --json" --json cert list
+assert_eq "the three CAs, after the stored certificates, negative ids, no node" "ext:True issuing:True root:True" \
+	"$(echo "$OUT" | json "' '.join(sorted(x['local_ca'] + ':' + str(x['id'] < 0 and x['node'] == '' and x['source'] == 'local-ca') for x in d['items'] if 'local_ca' in x))")"
+must "cert list --begins-with (a CA's CN)" --json cert list --begins-with "example iss"
+assert_eq "...selects the intermediate (after its copy in tomcat-trust)" "tomcat-trust issuing" \
+	"$(echo "$OUT" | json "' '.join(x.get('local_ca', x.get('store', '-')) for x in d['items'])")"
+must "cert list --node" --json cert list --node $NODE
+assert_eq "...a node's list holds no CA" 0 "$(echo "$OUT" | json "len([x for x in d['items'] if 'local_ca' in x])")"
+must "cert list (text)" cert list
+assert_contains "...a local-ca line" "local-ca issuing" "$OUT"
+
 # ---- the ca-crl duty -------------------------------------------------------------------------------
 NUM=$(cf --json ca list | json "[c['crl_number'] for c in d['items'] if c['name'] == 'issuing'][0]")
 LATER=$(date -u -d "@$(( $(date +%s) + 13 * 3600 ))" +%Y-%m-%dT%H:%M:%SZ)
+PW_ADMIN='Adm1n-local-ca-test-5c1f'
+cf user add admin --role admin <<<"$PW_ADMIN" >/dev/null
 CERTFLEET_NOW=$LATER start_certfleetd
 for _ in $(seq 1 200); do
 	[ "$(cf --json ca list | json "[c['crl_number'] for c in d['items'] if c['name'] == 'issuing'][0]")" -gt "$NUM" ] && break
@@ -248,6 +262,18 @@ done
 assert_eq "certfleetd's ca-crl duty makes the CRL again after its interval (12 h)" 1 \
 	"$(( $(cf --json ca list | json "[c['crl_number'] for c in d['items'] if c['name'] == 'issuing'][0]") > NUM ? 1 : 0 ))"
 assert_contains "...and says so in its log" "ca: issuing: CRL" "$(cat "$T/daemon.err")"
+# the API's certificate list pages through the stored certificates, then the CAs
+CTJ='Content-Type: application/json'
+curl -sk -c jar -H "$CTJ" -d "{\"user\":\"admin\",\"password\":\"$PW_ADMIN\"}" "$BASE/login" >/dev/null
+STORED=$(cf --json cert list | json "len([x for x in d['items'] if 'local_ca' not in x])")
+PAGE=$(curl -sk -b jar "$BASE/certificates?limit=$((STORED + 2))")
+assert_eq "GET /certificates: the total counts the CAs" "$((STORED + 3))" "$(echo "$PAGE" | json 'd["total"]')"
+assert_eq "...a page reaching past the stored ones holds the first CAs" "ext issuing" \
+	"$(echo "$PAGE" | json "' '.join(x['local_ca'] for x in d['items'] if 'local_ca' in x)")"
+assert_eq "...the next page the last CA" "root" \
+	"$(curl -sk -b jar "$BASE/certificates?limit=$((STORED + 2))&offset=$((STORED + 2))" | json "' '.join(x.get('local_ca', '-') for x in d['items'])")"
+assert_eq "...?node= holds none" 0 \
+	"$(curl -sk -b jar "$BASE/certificates?node=$NODE" | json "len([x for x in d['items'] if 'local_ca' in x])")"
 stop_certfleetd
 assert_no_sanitizer_report "the CRL duty"
 
