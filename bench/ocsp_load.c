@@ -679,7 +679,8 @@ int main(int argc, char **argv)
 		}
 	}
 	double took = b.t_stop > b.t_measure ? (double)(b.t_stop - b.t_measure) / 1e9 : 0.0;
-	qsort(b.s.lat, b.s.n_lat, sizeof(*b.s.lat), lat_cmp);
+	if (b.s.n_lat > 0)
+		qsort(b.s.lat, b.s.n_lat, sizeof(*b.s.lat), lat_cmp);
 	unsigned long errors = b.s.err_http + b.s.err_body + b.s.err_ocsp + b.s.err_conn + b.s.err_stall;
 	printf("answers=%lu seconds=%.3f rate=%.1f errors=%lu err_http=%lu err_body=%lu err_ocsp=%lu err_conn=%lu "
 	       "err_stall=%lu reconnects=%lu resent=%lu p50_ms=%.3f p99_ms=%.3f max_ms=%.3f connections=%d "
