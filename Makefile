@@ -46,6 +46,7 @@ bench: build
 	bench/api.sh $(BUILD) 100000 both
 	bench/monitor.sh $(BUILD)
 	bench/acme.sh $(BUILD)
+	bench/ocsp.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN)
