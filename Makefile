@@ -46,6 +46,7 @@ bench: build
 	bench/api.sh $(BUILD) 100000 both
 	bench/monitor.sh $(BUILD)
 	bench/acme.sh $(BUILD)
+	bench/issue.sh $(BUILD) 10000 both
 	bench/ocsp.sh $(BUILD)
 
 clean:

@@ -340,7 +340,14 @@ static int serve(cf_daemon *d, const char *store, const cf_node *node, const cha
 	rc = event_base_dispatch(base) < 0 ? 1 : 0;
 out:
 	cf_acme_responder_stop(responder);
-	cf_pki_stop(pki);
+	if (pki != NULL) {
+		cf_pki_counts n = {0};
+		cf_pki_stop(pki, &n);
+		cf_dlog(d, CF_LOG_INFO,
+			"PKI listener stopped: %lu OCSP answers signed ahead, %lu signed on demand, %lu "
+			"errors",
+			n.ahead, n.on_demand, n.errors);
+	}
 	d->worker = d->readers = NULL;
 	cf_worker_stop(worker); /* waits for the work in hand */
 	cf_worker_stop(readers);

@@ -297,7 +297,7 @@ cf_code cf_pki_start(const char *store, const cf_hostport *addr, cf_pki **out, c
 	*out = p;
 	return CF_OK;
 fail:
-	cf_pki_stop(p);
+	cf_pki_stop(p, NULL);
 	return rc;
 }
 
@@ -306,7 +306,7 @@ int cf_pki_port(const cf_pki *p)
 	return p->port;
 }
 
-void cf_pki_stop(cf_pki *p)
+void cf_pki_stop(cf_pki *p, cf_pki_counts *counts)
 {
 	if (p == NULL)
 		return;
@@ -314,6 +314,8 @@ void cf_pki_stop(cf_pki *p)
 		(void)!write(p->stop_pipe[1], "x", 1);
 		pthread_join(p->thread, NULL);
 	}
+	if (counts != NULL && p->responder != NULL)
+		cf_ca_responder_counts(p->responder, &counts->ahead, &counts->on_demand, &counts->errors);
 	if (p->tick != NULL)
 		event_free(p->tick);
 	if (p->stop_ev != NULL)

@@ -16,7 +16,12 @@ typedef struct cf_pki cf_pki;
 cf_code cf_pki_start(const char *store, const cf_hostport *addr, cf_pki **out, cf_err *e);
 /* The port it listens on. */
 int cf_pki_port(const cf_pki *p);
-/* Stops the thread, closes the listener and the store; NULL-safe. */
-void cf_pki_stop(cf_pki *p);
+/* What it answered: from the answers signed ahead (or kept), signed on demand, error answers. */
+typedef struct cf_pki_counts {
+	unsigned long ahead, on_demand, errors;
+} cf_pki_counts;
+/* Stops the thread, closes the listener and the store; *counts (may be NULL) gets what it
+ * answered. NULL-safe. */
+void cf_pki_stop(cf_pki *p, cf_pki_counts *counts);
 
 #endif

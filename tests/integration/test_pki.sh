@@ -134,6 +134,9 @@ assert_eq "certfleet ocsp check accepts it: delegated, no-check" "good delegated
 	"$(echo "$OUT" | json "d['status'] + ' ' + d['trust_model'] + ' ' + str(d['nocheck'])")"
 
 assert_clean_stop
+assert_contains "certfleetd counts its answers when it stops" "PKI listener stopped: " "$(cat "$T/daemon.err")"
+AHEAD=$(sed -n 's/.*PKI listener stopped: \([0-9]*\) OCSP answers signed ahead.*/\1/p' "$T/daemon.err")
+assert_eq "...most answered from those signed ahead" 1 "$([ "${AHEAD:-0}" -ge 5 ] && echo 1 || echo 0)"
 assert_no_sanitizer_report "the PKI listener"
 assert_eq "no private key in any output" "" "$(grep -l 'PRIVATE KEY' "$T"/log/* 2>/dev/null || true)"
 finish
