@@ -115,7 +115,12 @@ static cf_code ca_json(cf_store *st, const cf_carow *r, json_t **out, cf_err *e)
 		return rc;
 	}
 	json_t *o = cf_cajson_ca(r);
-	if (o == NULL || crl == NULL || json_object_set_new(o, "crl", crl) != 0) {
+	if (o == NULL || crl == NULL) {
+		json_decref(crl);
+		json_decref(o);
+		return cf_err_set(e, CF_E_INTERNAL, r->name, "out of memory");
+	}
+	if (json_object_set_new(o, "crl", crl) != 0) { /* it took crl either way */
 		json_decref(o);
 		return cf_err_set(e, CF_E_INTERNAL, r->name, "out of memory");
 	}
@@ -123,7 +128,7 @@ static cf_code ca_json(cf_store *st, const cf_carow *r, json_t **out, cf_err *e)
 	return CF_OK;
 }
 
-/* Replies 200 with the CA of that name as the list has it (counts and CRL read again). */
+/* Replies status with the CA of that name as the list has it (counts and CRL read again). */
 static void reply_ca(cf_req *q, int status, const char *name)
 {
 	cf_carow r = {0};
@@ -298,7 +303,7 @@ void cf_route_ca_revoke(cf_req *q)
 	bool bad = false;
 	cf_err e = {0};
 	cf_change c;
-	char norm[64], object[600];
+	char norm[64] = "", object[600];
 	int reason = -1;
 	if (!cf_req_change(q, true) || cf_req_json(q) == NULL || !cf_req_known_fields(q, names, "serial, reason"))
 		return;
