@@ -5,6 +5,7 @@
 
 #include "cli/cli.h"
 #include "core/ca/ca.h"
+#include "core/ca/ocsp.h"
 #include "core/ca/revoke.h"
 #include "core/ca/sign.h"
 #include "core/view/cajson.h"
@@ -93,7 +94,8 @@ static void print_ca(cli *c, const cf_carow *r)
 		printf("CRL at:         %s\nOCSP at:        %s\n", cli_text(crl), cli_text(ocsp));
 	printf("CRL:            valid %llds, made every %llds; last number %lld\n", (long long)r->crl_validity,
 	       (long long)r->crl_interval, (long long)r->crl_number);
-	printf("OCSP answers:   valid %llds\n", (long long)r->ocsp_validity);
+	printf("OCSP answers:   valid %llds, signed by %s\n", (long long)r->ocsp_validity,
+	       r->ocsp_der_len ? "a delegated responder" : "the CA");
 }
 
 int cmd_ca_create(cli *c, int argc, char **argv)
@@ -239,11 +241,23 @@ int cmd_ca_config(cli *c, int argc, char **argv)
 		rc = period_of(c, "crl-interval", &set.crl_interval);
 	if (rc == 0)
 		rc = period_of(c, "ocsp-validity", &set.ocsp_validity);
+	const char *responder = cli_val(c, "ocsp-responder");
+	if (rc == 0 && responder != NULL && strcmp(responder, "ca") != 0 && strcmp(responder, "delegated") != 0) {
+		cf_err_set(&e, CF_E_USAGE, "--ocsp-responder", "expected ca or delegated, not \"%s\"", responder);
+		return cli_fail(c, &e);
+	}
 	if (rc != 0 || (rc = cli_store(c, false)) != 0)
 		return rc;
 	cf_carow r = {0};
 	if (cf_ca_config(c->st, &c->actor, argv[i], &set, &r, &e) != CF_OK)
 		return cli_fail(c, &e);
+	if (responder != NULL) {
+		cf_carow_free(&r);
+		if (cf_ca_ocsp_responder_set(c->st, &c->actor, argv[i], strcmp(responder, "delegated") == 0,
+					     cf_clock_now(), &e) != CF_OK ||
+		    cf_store_ca_get(c->st, argv[i], false, &r, &e) != CF_OK)
+			return cli_fail(c, &e);
+	}
 	c->audit_action = NULL;
 	print_ca(c, &r);
 	cf_carow_free(&r);

@@ -16,8 +16,10 @@ static void cert_line(const cf_certrow *r)
 	char na[32];
 	cf_time_rfc3339(r->facts.not_after, na);
 	printf("%-8lld %-32s %-8s %-20s %-11s %-20s %s\n", (long long)r->id, r->node,
-	       r->kind == CF_IDENTITY ? "identity" : "trust", r->name,
-	       r->facts.self_signed ? "self-signed" : "CA-signed", na, cli_text(r->facts.cn));
+	       r->kind == CF_IDENTITY	? "identity"
+	       : r->kind == CF_LOCAL_CA ? "local-ca"
+					: "trust",
+	       r->name, r->facts.self_signed ? "self-signed" : "CA-signed", na, cli_text(r->facts.cn));
 }
 
 int cmd_cert_list(cli *c, int argc, char **argv)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/ca/ca.h"
 #include "core/view/certjson.h"
 #include "util/clock.h"
 #include "util/fileio.h"
@@ -261,6 +262,8 @@ int cli_cert_list(cli *c, cf_certfilter *f, const char *expiring, const char *he
 	} else
 		printf("%s\n", header);
 	cf_code r = cf_store_cert_each(c->st, f, cert_list_row, &l, &e);
+	if (r == CF_OK) /* then the local CAs' own certificates */
+		r = cf_ca_cert_each(c->st, f, cert_list_row, &l, NULL, &e);
 	cf_buf_free(&l.buf);
 	cf_crlset_free(crls);
 	if (c->json)

@@ -20,6 +20,7 @@
 #include "daemon/daemon.h"
 #include "daemon/reload.h"
 #include "daemon/jobs.h"
+#include "daemon/pki.h"
 #include "daemon/worker.h"
 #include "util/fileio.h"
 #include "util/secret.h"
@@ -38,6 +39,8 @@ static const struct dopt {
 	{"listen", "ADDR:PORT", 'l', "where it serves the page and the API (" DEFAULT_LISTEN ")"},
 	{"log-level", "info|debug", 'v', "how much it logs on stderr"},
 	{"acme-http", "ADDR:PORT", 'A', "answer ACME HTTP-01 challenges here (plain HTTP) from the store's tokens"},
+	{"pki-listen", "ADDR:PORT", 'P',
+	 "serve the local CAs' CRLs (GET /crl/NAME.crl) and OCSP (/ocsp/NAME) here (plain HTTP)"},
 	{"metrics-token-file", "FILE", 'm', "the bearer token /metrics needs (first line of FILE)"},
 	{"metrics-cache", "SECONDS", 'c', "how long a /metrics answer is served again (10; 0 to 3600)"},
 	{"header-timeout", "SECONDS", 'H', "for a request's headers (1 to 3600)"},
@@ -82,7 +85,8 @@ static void help(FILE *out)
 
 typedef struct options {
 	const char *store, *node, *listen, *loglevel, *metrics_token_file, *metrics_cache;
-	const char *acme_http; /* --acme-http ADDR:PORT, or NULL */
+	const char *acme_http;	/* --acme-http ADDR:PORT, or NULL */
+	const char *pki_listen; /* --pki-listen ADDR:PORT, or NULL */
 	bool print_routes;
 	bool help, version;
 	cf_conn_limits limits;
@@ -192,6 +196,7 @@ static bool parse_options(int argc, char **argv, options *o)
 		case 'm': o->metrics_token_file = optarg; break;
 		case 'c': o->metrics_cache = optarg; break;
 		case 'A': o->acme_http = optarg; break;
+		case 'P': o->pki_listen = optarg; break;
 		case 'H': good = good && number_option(optarg, 1, 3600, &o->limits.header_timeout); break;
 		case 'R': good = good && number_option(optarg, 1, 3600, &o->limits.request_timeout); break;
 		case 'C': good = good && long_option(optarg, 8, 100000, &o->limits.max_connections); break;
@@ -238,7 +243,7 @@ static cf_code read_token(const char *path, char **out, cf_err *e)
 
 /* Serves as node until a signal; the exit code. */
 static int serve(cf_daemon *d, const char *store, const cf_node *node, const char *host, unsigned short port,
-		 const cf_conn_limits *limits, const cf_hostport *acme_http)
+		 const cf_conn_limits *limits, const cf_hostport *acme_http, const cf_hostport *pki_listen)
 {
 	int rc = 1;
 	struct event_base *base = event_base_new();
@@ -249,6 +254,7 @@ static int serve(cf_daemon *d, const char *store, const cf_node *node, const cha
 	cf_worker *worker = NULL, *readers = NULL;
 	cf_conns *conns = NULL;
 	cf_acme_responder *responder = NULL;
+	cf_pki *pki = NULL;
 	cf_err e = {0};
 	if (http == NULL)
 		goto out;
@@ -309,6 +315,16 @@ static int serve(cf_daemon *d, const char *store, const cf_node *node, const cha
 			strchr(acme_http->host, ':') ? "[" : "", acme_http->host,
 			strchr(acme_http->host, ':') ? "]" : "", cf_acme_responder_port(responder));
 	}
+	if (pki_listen != NULL) {
+		if (cf_pki_start(store, pki_listen, &pki, &e) != CF_OK) {
+			fprintf(stderr, "certfleetd: %s: %s\n", e.subject, e.message);
+			rc = (int)e.code;
+			goto out;
+		}
+		cf_dlog(d, CF_LOG_INFO, "serving the local CAs' CRLs and OCSP on http://%s%s%s:%d/",
+			strchr(pki_listen->host, ':') ? "[" : "", pki_listen->host,
+			strchr(pki_listen->host, ':') ? "]" : "", cf_pki_port(pki));
+	}
 	if (cf_runner_start(d, store, &runner, &e) != CF_OK) {
 		fprintf(stderr, "certfleetd: %s: %s\n", e.subject, e.message);
 		goto out;
@@ -324,6 +340,7 @@ static int serve(cf_daemon *d, const char *store, const cf_node *node, const cha
 	rc = event_base_dispatch(base) < 0 ? 1 : 0;
 out:
 	cf_acme_responder_stop(responder);
+	cf_pki_stop(pki);
 	d->worker = d->readers = NULL;
 	cf_worker_stop(worker); /* waits for the work in hand */
 	cf_worker_stop(readers);
@@ -372,6 +389,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "certfleetd: --acme-http: %s\n", e.message);
 		return 2;
 	}
+	cf_hostport pki_listen = {0};
+	if (o.pki_listen != NULL && cf_hostport_parse(o.pki_listen, &pki_listen, &e) != CF_OK) {
+		fprintf(stderr, "certfleetd: --pki-listen: %s\n", e.message);
+		return 2;
+	}
 	if (o.print_routes) {
 		cf_routes_print(stdout);
 		return 0;
@@ -400,7 +422,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	cf_public_roots_read(&d.public_cas, &d.public_cas_len);
-	rc = serve(&d, o.store, &node, host, port, &o.limits, o.acme_http != NULL ? &acme_http : NULL);
+	rc = serve(&d, o.store, &node, host, port, &o.limits, o.acme_http != NULL ? &acme_http : NULL,
+		   o.pki_listen != NULL ? &pki_listen : NULL);
 	cf_dlog(&d, CF_LOG_INFO, "stopped");
 out:
 	cf_node_free(&node);

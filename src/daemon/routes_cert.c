@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ca/ca.h"
 #include "core/view/certjson.h"
 #include "core/revocation/revocation.h"
 #include "core/lifecycle/trust.h"
@@ -31,6 +32,19 @@ static int add_row(void *ctx, const cf_certrow *r)
 	return 0;
 }
 
+/* The local CAs' own certificates after the stored ones (total of them): those of the page that
+ * reach past them. False (e set) when the store fails. */
+static bool ca_rows(cf_req *q, const cf_certfilter *f, int64_t total, page *p, cf_err *e)
+{
+	cf_certfilter cf = *f;
+	int64_t shown = f->offset < total ? total - f->offset : 0; /* certificate rows on this page */
+	if (shown > f->limit)
+		shown = f->limit;
+	cf.offset = f->offset > total ? f->offset - total : 0;
+	cf.limit = f->limit - shown;
+	return cf.limit <= 0 || cf_ca_cert_each(q->st, &cf, add_row, p, NULL, e) == CF_OK;
+}
+
 /* A page of the certificates f selects, with the query's node, begins_with, expiring, offset and
  * limit: {"items","total"}. */
 static void list_page(cf_req *q, cf_certfilter f)
@@ -55,10 +69,13 @@ static void list_page(cf_req *q, cf_certfilter f)
 	}
 	page p = {.rev = {.st = q->st, .ocsp = cf_store_revcheck_any(q->st), .now = cf_clock_now()}};
 	cf_buf_adds(&p.b, "{\"items\":[");
+	int64_t cas = 0;
 	if (cf_store_cert_count(q->st, &f, &total, &e) != CF_OK || (p.rev.crls = cf_req_crls(q, &e)) == NULL ||
-	    (f.offset < total && cf_store_cert_each(q->st, &f, add_row, &p, &e) != CF_OK)) {
+	    (f.offset < total && cf_store_cert_each(q->st, &f, add_row, &p, &e) != CF_OK) ||
+	    cf_ca_cert_each(q->st, &f, NULL, NULL, &cas, &e) != CF_OK || !ca_rows(q, &f, total, &p, &e)) {
 		cf_reply_err(q, &e);
 	} else {
+		total += cas;
 		cf_buf_addf(&p.b, "],\"total\":%lld}\n", (long long)total);
 		if (p.b.oom)
 			cf_reply_error(q, 500, "internal error", "out of memory");

@@ -24,6 +24,8 @@ void cf_carow_free(cf_carow *r)
 	free(r->subject);
 	cf_secret_free(r->key_pem);
 	free(r->base_url);
+	free(r->ocsp_der);
+	cf_secret_free(r->ocsp_key_pem);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -47,7 +49,8 @@ static uint8_t *dup_blob(const void *p, size_t len)
 
 #define CA_COLS                                                                                                        \
 	"c.id, c.name, c.parent_id, COALESCE(p.name, ''), c.der, c.sha256, c.subject, c.not_before, c.not_after,"      \
-	" c.created, c.imported, c.base_url, c.crl_validity, c.crl_interval, c.ocsp_validity, c.crl_number"
+	" c.created, c.imported, c.base_url, c.crl_validity, c.crl_interval, c.ocsp_validity, c.crl_number,"           \
+	" c.ocsp_der, c.ocsp_version"
 
 static void read_ca(cf_store *st, cf_stmt *s, cf_carow *r)
 {
@@ -70,6 +73,10 @@ static void read_ca(cf_store *st, cf_stmt *s, cf_carow *r)
 	r->crl_interval = D->col_int(s, 13);
 	r->ocsp_validity = D->col_int(s, 14);
 	r->crl_number = D->col_int(s, 15);
+	const void *od = D->col_blob(s, 16, &len);
+	r->ocsp_der = len ? dup_blob(od, len) : NULL;
+	r->ocsp_der_len = r->ocsp_der ? len : 0;
+	r->ocsp_version = D->col_int(s, 17);
 }
 
 static bool ca_complete(const cf_carow *r)
@@ -81,7 +88,8 @@ cf_code cf_store_ca_get(cf_store *st, const char *name, bool with_key, cf_carow 
 {
 	cf_stmt *s = NULL;
 	cf_code rc = cf_store_prep(st,
-				   "SELECT " CA_COLS ", c.key_pem FROM cas c LEFT JOIN cas p ON p.id = c.parent_id"
+				   "SELECT " CA_COLS
+				   ", c.key_pem, c.ocsp_key_pem FROM cas c LEFT JOIN cas p ON p.id = c.parent_id"
 				   " WHERE c.name = $1",
 				   &s, e);
 	if (rc != CF_OK)
@@ -91,15 +99,17 @@ cf_code cf_store_ca_get(cf_store *st, const char *name, bool with_key, cf_carow 
 	int got = D->step(s, e);
 	if (got == 1) {
 		read_ca(st, s, &r);
-		if (with_key)
-			r.key_pem = cf_store_dup(D->col_text(s, 16));
+		if (with_key) {
+			r.key_pem = cf_store_dup(D->col_text(s, 18));
+			r.ocsp_key_pem = cf_store_dup(D->col_text(s, 19));
+		}
 	}
 	cf_store_release(st, s);
 	if (got == 0)
 		return cf_err_set(e, CF_E_NOTFOUND, name, "no such CA");
 	if (got < 0)
 		return e ? e->code : CF_E_INTERNAL;
-	if (!ca_complete(&r) || (with_key && r.key_pem == NULL)) {
+	if (!ca_complete(&r) || (with_key && (r.key_pem == NULL || r.ocsp_key_pem == NULL))) {
 		cf_carow_free(&r);
 		return cf_err_set(e, CF_E_INTERNAL, "store", "out of memory");
 	}
@@ -130,8 +140,8 @@ cf_code cf_store_ca_list(cf_store *st, cf_carow **v, size_t *n, cf_err *e)
 		cf_carow *row = &(*v)[(*n)++];
 		memset(row, 0, sizeof(*row));
 		read_ca(st, s, row);
-		row->issued = D->col_int(s, 16);
-		row->revoked = D->col_int(s, 17);
+		row->issued = D->col_int(s, 18);
+		row->revoked = D->col_int(s, 19);
 		if (!ca_complete(row)) {
 			r = -1;
 			cf_err_set(e, CF_E_INTERNAL, "store", "out of memory");
@@ -181,6 +191,17 @@ cf_code cf_store_ca_add(cf_store *st, cf_carow *r, cf_err *e)
 	if (got < 0 && e && e->code == CF_E_STATE)
 		return cf_err_set(e, CF_E_STATE, r->name, "a CA of that name already exists");
 	return got == 1 ? CF_OK : (e ? e->code : CF_E_INTERNAL);
+}
+
+/* Moves the CA's ocsp_version: the OCSP responders reload what it answers. */
+static cf_code bump(cf_store *st, int64_t ca_id, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc = cf_store_prep(st, "UPDATE cas SET ocsp_version = ocsp_version + 1 WHERE id = $1", &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_int(s, 1, ca_id);
+	return cf_store_run(st, s, e);
 }
 
 cf_code cf_store_ca_config(cf_store *st, const cf_carow *r, cf_err *e)
@@ -246,7 +267,7 @@ cf_code cf_store_ca_issued_add(cf_store *st, int64_t ca_id, const cf_caissued *v
 			rc = cf_err_set(e, CF_E_STATE, "store", "a serial this CA already issued came up again");
 		at += rows;
 	}
-	return rc;
+	return rc == CF_OK ? bump(st, ca_id, e) : rc;
 }
 
 cf_code cf_store_ca_issued_get(cf_store *st, int64_t ca_id, const char *serial, cf_caissued *out, cf_err *e)
@@ -344,7 +365,8 @@ cf_code cf_store_ca_revoke(cf_store *st, int64_t ca_id, const char *serial, int6
 	D->bind_text(s, 2, serial);
 	D->bind_int(s, 3, at);
 	D->bind_int(s, 4, reason);
-	return cf_store_run(st, s, e);
+	rc = cf_store_run(st, s, e);
+	return rc == CF_OK ? bump(st, ca_id, e) : rc;
 }
 
 cf_code cf_store_ca_crl_put(cf_store *st, int64_t ca_id, int64_t number, int64_t this_update, int64_t next_update,
@@ -402,5 +424,169 @@ cf_code cf_store_ca_crl_get(cf_store *st, int64_t ca_id, uint8_t **der, size_t *
 		return cf_err_set(e, CF_E_INTERNAL, "store", "out of memory");
 	*der = out;
 	*len = n;
+	return CF_OK;
+}
+
+cf_code cf_store_ca_issued_walk(cf_store *st, int64_t ca_id,
+				void (*fn)(void *ctx, const char *serial, int64_t revoked_at, int reason), void *ctx,
+				cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc = cf_store_prep(
+		st, "SELECT serial, revoked_at, reason FROM ca_issued WHERE ca_id = $1 ORDER BY serial", &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_int(s, 1, ca_id);
+	int r;
+	while ((r = D->step(s, e)) == 1)
+		fn(ctx, D->col_text(s, 0), D->col_int(s, 1), (int)D->col_int(s, 2));
+	cf_store_release(st, s);
+	return r < 0 ? (e ? e->code : CF_E_INTERNAL) : CF_OK;
+}
+
+cf_code cf_store_ca_ocsp_walk(cf_store *st, int64_t ca_id,
+			      void (*fn)(void *ctx, const char *serial, const char *hash, const uint8_t *der,
+					 size_t len, int64_t this_update, int64_t next_update),
+			      void *ctx, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc = cf_store_prep(st,
+				   "SELECT serial, hash, der, this_update, next_update FROM ca_ocsp WHERE ca_id = $1 "
+				   "ORDER BY serial, hash",
+				   &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_int(s, 1, ca_id);
+	int r;
+	while ((r = D->step(s, e)) == 1) {
+		size_t len = 0;
+		const void *der = D->col_blob(s, 2, &len);
+		fn(ctx, D->col_text(s, 0), D->col_text(s, 1), der, len, D->col_int(s, 3), D->col_int(s, 4));
+	}
+	cf_store_release(st, s);
+	return r < 0 ? (e ? e->code : CF_E_INTERNAL) : CF_OK;
+}
+
+cf_code cf_store_ca_ocsp_due(cf_store *st, int64_t ca_id, int64_t after, int64_t signed_before, size_t limit,
+			     cf_caissued **v, size_t *n, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	*v = NULL;
+	*n = 0;
+	cf_code rc =
+		cf_store_prep(st,
+			      "SELECT i.serial, i.revoked_at, i.reason, i.not_after FROM ca_issued i"
+			      " LEFT JOIN ca_ocsp o ON o.ca_id = i.ca_id AND o.serial = i.serial AND o.hash = 'sha256'"
+			      " WHERE i.ca_id = $1 AND i.not_after > $2 AND (o.serial IS NULL OR o.this_update < $3)"
+			      " ORDER BY i.serial LIMIT $4",
+			      &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_int(s, 1, ca_id);
+	D->bind_int(s, 2, after);
+	D->bind_int(s, 3, signed_before);
+	D->bind_int(s, 4, (int64_t)limit);
+	size_t cap = 0;
+	int r;
+	while ((r = D->step(s, e)) == 1) {
+		if (cf_grow(v, &cap, *n, sizeof(**v)) != 0) {
+			r = -1;
+			cf_err_set(e, CF_E_INTERNAL, "store", "out of memory");
+			break;
+		}
+		cf_caissued *row = &(*v)[(*n)++];
+		memset(row, 0, sizeof(*row));
+		snprintf(row->serial, sizeof(row->serial), "%s", D->col_text(s, 0));
+		row->revoked_at = D->col_int(s, 1);
+		row->reason = (int)D->col_int(s, 2);
+		row->not_after = D->col_int(s, 3);
+	}
+	cf_store_release(st, s);
+	if (r < 0) {
+		free(*v);
+		*v = NULL;
+		*n = 0;
+		return e ? e->code : CF_E_INTERNAL;
+	}
+	return CF_OK;
+}
+
+cf_code cf_store_ca_ocsp_oldest(cf_store *st, int64_t ca_id, int64_t *out, cf_err *e)
+{
+	return cf_store_query_int(st, "SELECT COALESCE(min(this_update), 0) FROM ca_ocsp WHERE ca_id = $1", &ca_id, out,
+				  e);
+}
+
+cf_code cf_store_ca_ocsp_put(cf_store *st, int64_t ca_id, const cf_caanswer *v, size_t n, cf_err *e)
+{
+	cf_code rc = CF_OK;
+	for (size_t i = 0; i < n && rc == CF_OK; i++) {
+		cf_stmt *s = NULL;
+		rc = cf_store_prep(st,
+				   "INSERT INTO ca_ocsp (ca_id, serial, hash, this_update, next_update, der)"
+				   " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (ca_id, serial, hash) DO UPDATE SET"
+				   " this_update = $4, next_update = $5, der = $6",
+				   &s, e);
+		if (rc != CF_OK)
+			break;
+		D->bind_int(s, 1, ca_id);
+		D->bind_text(s, 2, v[i].serial);
+		D->bind_text(s, 3, v[i].hash);
+		D->bind_int(s, 4, v[i].this_update);
+		D->bind_int(s, 5, v[i].next_update);
+		D->bind_blob(s, 6, v[i].der, v[i].len);
+		rc = cf_store_run(st, s, e);
+	}
+	return rc == CF_OK && n > 0 ? bump(st, ca_id, e) : rc;
+}
+
+cf_code cf_store_ca_ocsp_signer_put(cf_store *st, int64_t ca_id, const uint8_t *der, size_t len, const char *key_pem,
+				    cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc = cf_store_prep(st, "UPDATE cas SET ocsp_der = $2, ocsp_key_pem = $3 WHERE id = $1", &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_int(s, 1, ca_id);
+	D->bind_blob(s, 2, der ? der : (const uint8_t *)"", der ? len : 0);
+	D->bind_text(s, 3, key_pem ? key_pem : "");
+	if ((rc = cf_store_run(st, s, e)) != CF_OK)
+		return rc;
+	if ((rc = cf_store_prep(st, "DELETE FROM ca_ocsp WHERE ca_id = $1", &s, e)) != CF_OK)
+		return rc;
+	D->bind_int(s, 1, ca_id);
+	rc = cf_store_run(st, s, e);
+	return rc == CF_OK ? bump(st, ca_id, e) : rc;
+}
+
+cf_code cf_store_ca_versions(cf_store *st, cf_caversion **v, size_t *n, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	*v = NULL;
+	*n = 0;
+	cf_code rc = cf_store_prep(st, "SELECT id, name, ocsp_version, crl_number FROM cas ORDER BY id", &s, e);
+	if (rc != CF_OK)
+		return rc;
+	size_t cap = 0;
+	int r;
+	while ((r = D->step(s, e)) == 1) {
+		if (cf_grow(v, &cap, *n, sizeof(**v)) != 0) {
+			r = -1;
+			cf_err_set(e, CF_E_INTERNAL, "store", "out of memory");
+			break;
+		}
+		cf_caversion *row = &(*v)[(*n)++];
+		row->id = D->col_int(s, 0);
+		snprintf(row->name, sizeof(row->name), "%s", D->col_text(s, 1));
+		row->ocsp_version = D->col_int(s, 2);
+		row->crl_number = D->col_int(s, 3);
+	}
+	cf_store_release(st, s);
+	if (r < 0) {
+		free(*v);
+		*v = NULL;
+		*n = 0;
+		return e ? e->code : CF_E_INTERNAL;
+	}
 	return CF_OK;
 }

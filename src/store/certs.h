@@ -14,7 +14,9 @@ typedef struct cf_store cf_store;
 
 /* An identity of a node's purpose, a certificate of a node's trust store, or a phone's LSC kept
  * on the node whose CAPF issued it (name: the device name). */
-typedef enum cf_certkind { CF_IDENTITY = 1, CF_TRUST = 2, CF_LSC = 3 } cf_certkind;
+/* CF_LOCAL_CA: a local CA's own certificate (store/ca.h), watched by the expiry monitor; not in
+ * the certificates table. */
+typedef enum cf_certkind { CF_IDENTITY = 1, CF_TRUST = 2, CF_LSC = 3, CF_LOCAL_CA = 4 } cf_certkind;
 
 typedef struct cf_certrow {
 	int64_t id;

@@ -158,7 +158,8 @@ static const char *const migrations[] = {
 	"  not_after BIGINT NOT NULL, imported INTEGER NOT NULL, key_pem TEXT NOT NULL, created BIGINT NOT NULL,"
 	"  base_url TEXT NOT NULL DEFAULT '', crl_validity BIGINT NOT NULL DEFAULT 259200,"
 	"  crl_interval BIGINT NOT NULL DEFAULT 86400, ocsp_validity BIGINT NOT NULL DEFAULT 43200,"
-	"  crl_number BIGINT NOT NULL DEFAULT 0, ocsp_der @BLOB@, ocsp_key_pem TEXT NOT NULL DEFAULT '');"
+	"  crl_number BIGINT NOT NULL DEFAULT 0, ocsp_der @BLOB@, ocsp_key_pem TEXT NOT NULL DEFAULT '',"
+	"  ocsp_version BIGINT NOT NULL DEFAULT 0);"
 	"CREATE TABLE ca_issued ("
 	"  ca_id BIGINT NOT NULL REFERENCES cas(id) ON DELETE CASCADE, serial TEXT NOT NULL,"
 	"  der @BLOB@ NOT NULL, subject TEXT NOT NULL, profile TEXT NOT NULL, not_after BIGINT NOT NULL,"
@@ -171,7 +172,11 @@ static const char *const migrations[] = {
 	"CREATE TABLE ca_ocsp ("
 	"  ca_id BIGINT NOT NULL REFERENCES cas(id) ON DELETE CASCADE, serial TEXT NOT NULL, hash TEXT NOT NULL,"
 	"  this_update BIGINT NOT NULL, next_update BIGINT NOT NULL, der @BLOB@ NOT NULL,"
-	"  PRIMARY KEY (ca_id, serial, hash));",
+	"  PRIMARY KEY (ca_id, serial, hash));"
+	"CREATE TABLE ca_notifications ("
+	"  ca_id BIGINT NOT NULL REFERENCES cas(id) ON DELETE CASCADE, sha256 TEXT NOT NULL,"
+	"  last_sent BIGINT NOT NULL DEFAULT 0, queued BIGINT NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (ca_id, sha256));",
 };
 
 int cf_schema_latest(void)

@@ -74,11 +74,65 @@ cf_code cf_store_watch_each(cf_store *st, int64_t until, bool lsc, int (*fn)(voi
 	cf_store_release(st, s);
 	if (stop != 0)
 		return (cf_code)stop;
+	if (r < 0)
+		return e ? e->code : CF_E_INTERNAL;
+	/* then the local CAs' own certificates (node_id: the CA's id, node "", name the CA's) */
+	static const char ca_sql[] =
+		"SELECT c.id, c.name, c.subject, c.sha256, c.not_after, coalesce(l.last_sent, 0), coalesce(l.queued, "
+		"0),"
+		" coalesce(l.attempts, 0), coalesce(l.next_attempt, 0) FROM cas c LEFT JOIN ca_notifications l"
+		" ON l.ca_id = c.id AND l.sha256 = c.sha256 WHERE c.not_after <= $1 ORDER BY c.not_after, c.name";
+	rc = cf_store_prep(st, ca_sql, &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_int(s, 1, until);
+	while (stop == 0 && (r = D->step(s, e)) == 1) {
+		cf_watchrow w = {.node_id = D->col_int(s, 0),
+				 .node = "",
+				 .kind = CF_LOCAL_CA,
+				 .name = D->col_text(s, 1),
+				 .cn = D->col_text(s, 2),
+				 .serial = "",
+				 .sha256 = D->col_text(s, 3),
+				 .not_after = D->col_int(s, 4),
+				 .last_sent = D->col_int(s, 5),
+				 .queued = D->col_int(s, 6),
+				 .attempts = D->col_int(s, 7),
+				 .next_attempt = D->col_int(s, 8)};
+		stop = fn(ctx, &w);
+	}
+	cf_store_release(st, s);
+	if (stop != 0)
+		return (cf_code)stop;
 	return r < 0 ? (e ? e->code : CF_E_INTERNAL) : CF_OK;
+}
+
+/* The ledger row of a local CA's certificate (node_id is the CA's id). */
+static cf_code ca_ledger_put(cf_store *st, const cf_watchrow *w, cf_err *e)
+{
+	cf_stmt *s = NULL;
+	cf_code rc =
+		cf_store_prep(st,
+			      "INSERT INTO ca_notifications (ca_id, sha256, last_sent, queued, attempts, next_attempt)"
+			      " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (ca_id, sha256) DO UPDATE SET"
+			      " last_sent = excluded.last_sent, queued = excluded.queued, attempts = excluded.attempts,"
+			      " next_attempt = excluded.next_attempt",
+			      &s, e);
+	if (rc != CF_OK)
+		return rc;
+	D->bind_int(s, 1, w->node_id);
+	D->bind_text(s, 2, w->sha256);
+	D->bind_int(s, 3, w->last_sent);
+	D->bind_int(s, 4, w->queued);
+	D->bind_int(s, 5, w->attempts);
+	D->bind_int(s, 6, w->next_attempt);
+	return cf_store_run(st, s, e);
 }
 
 cf_code cf_store_ledger_put(cf_store *st, const cf_watchrow *w, cf_err *e)
 {
+	if (w->kind == CF_LOCAL_CA)
+		return ca_ledger_put(st, w, e);
 	cf_stmt *s = NULL;
 	cf_code rc = cf_store_prep(
 		st,
@@ -119,6 +173,17 @@ cf_code cf_store_ledger_prune(cf_store *st, int64_t until, bool lsc, cf_err *e)
 	if (rc == CF_OK) {
 		D->bind_int(s, 1, until);
 		D->bind_int(s, 2, lsc);
+		rc = cf_store_run(st, s, e);
+	}
+	/* the local CAs' certificates: a CA's row goes with it (cascade); a replaced or no longer
+	 * due certificate's row is dropped */
+	static const char ca_gone[] = "DELETE FROM ca_notifications WHERE NOT EXISTS (SELECT 1 FROM cas c WHERE"
+				      " c.id = ca_notifications.ca_id AND c.sha256 = ca_notifications.sha256"
+				      " AND c.not_after <= $1)";
+	if (rc == CF_OK)
+		rc = cf_store_prep(st, ca_gone, &s, e);
+	if (rc == CF_OK) {
+		D->bind_int(s, 1, until);
 		rc = cf_store_run(st, s, e);
 	}
 	return rc;

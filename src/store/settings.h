@@ -32,6 +32,8 @@ cf_code cf_store_settings_each(cf_store *st, const char *prefix,
 			       void (*fn)(void *ctx, const char *key, const char *value), void *ctx, cf_err *e);
 /* Calls fn for each certificate with not_after <= until (endpoints' LSCs only when lsc), soonest
  * first (rows valid during fn); a non-zero return stops the walk and is returned. */
+/* (After the certificates, the local CAs' own certificates: kind CF_LOCAL_CA, node_id the CA's
+ * id, node "", cn the CA's subject.) */
 cf_code cf_store_watch_each(cf_store *st, int64_t until, bool lsc, int (*fn)(void *ctx, const cf_watchrow *r),
 			    void *ctx, cf_err *e);
 /* Notifications waiting, and the soonest retry among them (0 when none). */

@@ -237,9 +237,23 @@ must "...it issues" ca issue --ca ext --profile CallManager-ECDSA ec.csr
 echo "$OUT" >ext-leaf.pem
 assert_eq "...openssl verifies what it issued" "ext-leaf.pem: OK" "$(openssl verify -CAfile ext.pem ext-leaf.pem 2>&1)"
 
+# ---- the CAs' own certificates in the certificate list -------------------------------------------------
+must "cert list --json" --json cert list
+assert_eq "the three CAs, after the stored certificates, negative ids, no node" "ext:True issuing:True root:True" \
+	"$(echo "$OUT" | json "' '.join(sorted(x['local_ca'] + ':' + str(x['id'] < 0 and x['node'] == '' and x['source'] == 'local-ca') for x in d['items'] if 'local_ca' in x))")"
+must "cert list --begins-with (a CA's CN)" --json cert list --begins-with "example iss"
+assert_eq "...selects the intermediate (after its copy in tomcat-trust)" "tomcat-trust issuing" \
+	"$(echo "$OUT" | json "' '.join(x.get('local_ca', x.get('store', '-')) for x in d['items'])")"
+must "cert list --node" --json cert list --node $NODE
+assert_eq "...a node's list holds no CA" 0 "$(echo "$OUT" | json "len([x for x in d['items'] if 'local_ca' in x])")"
+must "cert list (text)" cert list
+assert_contains "...a local-ca line" "local-ca issuing" "$OUT"
+
 # ---- the ca-crl duty -------------------------------------------------------------------------------
 NUM=$(cf --json ca list | json "[c['crl_number'] for c in d['items'] if c['name'] == 'issuing'][0]")
 LATER=$(date -u -d "@$(( $(date +%s) + 13 * 3600 ))" +%Y-%m-%dT%H:%M:%SZ)
+PW_ADMIN='Adm1n-local-ca-test-5c1f'
+cf user add admin --role admin <<<"$PW_ADMIN" >/dev/null
 CERTFLEET_NOW=$LATER start_certfleetd
 for _ in $(seq 1 200); do
 	[ "$(cf --json ca list | json "[c['crl_number'] for c in d['items'] if c['name'] == 'issuing'][0]")" -gt "$NUM" ] && break
@@ -248,8 +262,44 @@ done
 assert_eq "certfleetd's ca-crl duty makes the CRL again after its interval (12 h)" 1 \
 	"$(( $(cf --json ca list | json "[c['crl_number'] for c in d['items'] if c['name'] == 'issuing'][0]") > NUM ? 1 : 0 ))"
 assert_contains "...and says so in its log" "ca: issuing: CRL" "$(cat "$T/daemon.err")"
+# the API's certificate list pages through the stored certificates, then the CAs
+CTJ='Content-Type: application/json'
+curl -sk -c jar -H "$CTJ" -d "{\"user\":\"admin\",\"password\":\"$PW_ADMIN\"}" "$BASE/login" >/dev/null
+STORED=$(cf --json cert list | json "len([x for x in d['items'] if 'local_ca' not in x])")
+PAGE=$(curl -sk -b jar "$BASE/certificates?limit=$((STORED + 2))")
+assert_eq "GET /certificates: the total counts the CAs" "$((STORED + 3))" "$(echo "$PAGE" | json 'd["total"]')"
+assert_eq "...a page reaching past the stored ones holds the first CAs" "ext issuing" \
+	"$(echo "$PAGE" | json "' '.join(x['local_ca'] for x in d['items'] if 'local_ca' in x)")"
+assert_eq "...the next page the last CA" "root" \
+	"$(curl -sk -b jar "$BASE/certificates?limit=$((STORED + 2))&offset=$((STORED + 2))" | json "' '.join(x.get('local_ca', '-') for x in d['items'])")"
+assert_eq "...?node= holds none" 0 \
+	"$(curl -sk -b jar "$BASE/certificates?node=$NODE" | json "len([x for x in d['items'] if 'local_ca' in x])")"
 stop_certfleetd
 assert_no_sanitizer_report "the CRL duty"
+
+# ---- the doctor: 80 % of a CA's, a CRL's and an OCSP responder's validity ----------------------------
+finding() { json "' '.join(sorted(f['severity'] + ':' + f['purpose'] for f in d['findings'] if f['rule'] == '$1'))"; }
+cf --json doctor >doc0.json || true
+assert_eq "doctor today: no local CA finding" "" "$(json "' '.join(f['rule'] for f in d['findings'] if f['rule'].startswith('ca-'))" <doc0.json)"
+must "a delegated OCSP responder (30 days)" ca config issuing --ocsp-responder delegated
+at() { date -u -d "@$(( $(date +%s) + $1 ))" +%Y-%m-%dT%H:%M:%SZ; }
+CERTFLEET_NOW=$(at $((26 * 86400))) cf --json doctor >doc1.json || true
+assert_eq "at +26 days: the responder past 80 %, the CRLs (48 h and 72 h) expired" \
+	"warning:issuing" "$(finding ca-ocsp-responder-expiring <doc1.json)"
+assert_eq "...the CRLs expired: errors" "error:ext error:issuing error:root" "$(finding ca-crl-stale <doc1.json)"
+assert_eq "...no CA certificate near its end" "" "$(finding ca-expiring <doc1.json)"
+CERTFLEET_NOW=$(at $((3000 * 86400))) cf --json doctor >doc2.json || true
+assert_eq "at +3000 days: the root past 80 %, the intermediate and the imported CA expired" \
+	"error:ext error:issuing warning:root" "$(finding ca-expiring <doc2.json)"
+
+# ---- the expiry monitor watches the CAs' own certificates ---------------------------------------------
+cfx --json monitor run --now "$(at $((1826 * 86400)))"
+expect_rc "monitor run five years on" 0
+assert_eq "...the intermediate (5 years) and the imported CA are due, the root (10 years) is not" \
+	"ext issuing" "$(echo "$OUT" | json "' '.join(sorted(x['local_ca'] for x in d['due'] if 'local_ca' in x))")"
+assert_eq "...belonging to no node, saying what breaks" "None True" \
+	"$(echo "$OUT" | json "[(x['node'], 'every certificate this local CA issued' in x['breaks']) for x in d['due'] if x.get('local_ca') == 'issuing'][0]" | tr -d "(),'")"
+assert_contains "...its log line" "monitor: (local CA) issuing \"CN=Example Issuing CA,O=Example\" expires" "$ERR"
 
 # ---- the audit log, and no key anywhere ---------------------------------------------------------
 AUDIT=$(cf --json audit --limit 200 | json "' '.join(sorted(set(r['action'] for r in d['items'] if r['action'].startswith(('ca ', 'csr sign')))))")

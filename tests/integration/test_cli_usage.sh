@@ -87,7 +87,7 @@ assert_eq "certfleetd --help: nothing on stderr" "" "$(cat d.err)"
 assert_eq "certfleetd --help: every option of its usage explained" \
 	"$(head -n 1 d.out | grep -o -- '--[a-z][a-z-]*' | sort)" \
 	"$(sed -n '/^options:/,$s/^  \(--[a-z][a-z-]*\).*/\1/p' d.out | sort)"
-assert_eq "certfleetd --help: its options" 14 "$(sed -n '/^options:/,$p' d.out | grep -c '^  --')"
+assert_eq "certfleetd --help: its options" 15 "$(sed -n '/^options:/,$p' d.out | grep -c '^  --')"
 RC=0
 "$CERTFLEETD" --version >d.out 2>d.err || RC=$?
 assert_eq "certfleetd --version" "0 1" "$RC $([[ "$(cat d.out)" =~ ^certfleetd\ [0-9]+\.[0-9]+\.[0-9]+$ ]] && echo 1 || echo 0)"

@@ -82,7 +82,7 @@ assert_eq "and no other message" 1 "$(ls "$MAIL" | grep -c '\.eml$')"
 assert_eq "the job is free again, due later, no failures" "None True 0 None" \
 	"$(cf --json job list | json "[(j['running'], j['next_run'] > j['last_run'], j['attempts'], j['last_error']) for j in d['items'] if j['kind'] == 'monitor'][0]" | tr -d "(),'")"
 assert_eq "the other duties, planned by their settings" \
-	"acme-auto:by identity (acme list) ca-crl:by CA (ca list) crl-download:daily at 02:00 UTC ocsp-check:off" \
+	"acme-auto:by identity (acme list) ca-crl:by CA (ca list) ca-ocsp:by CA (ca list) crl-download:daily at 02:00 UTC ocsp-check:off" \
 	"$(cf --json job list | json "' '.join(j['kind'] + ':' + j['plan'] for j in d['items'] if j['kind'] != 'monitor')")"
 cfx job list
 expect_rc "job list" 0

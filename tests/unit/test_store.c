@@ -20,6 +20,7 @@
 #include "pgtest.h"
 #include "core/lifecycle/endpoint.h"
 #include "core/revocation/crlfetch.h"
+#include "core/ca/ocsp.h"
 #include "core/jobs/duties.h"
 #include "crypto/x509.h"
 #include "store/store.h"
@@ -235,13 +236,14 @@ static void test_trust_unique(void **state)
 	/* a store from before the constraint, holding the same certificate twice */
 	cf_store_close(f->st);
 	f->st = NULL;
-	char sql[1024];
+	char sql[2048];
 	snprintf(sql, sizeof(sql),
 		 "DROP INDEX certificates_trust;"
 		 " CREATE TEMP TABLE cert_copy AS SELECT * FROM certificates WHERE id = %lld;"
 		 " UPDATE cert_copy SET id = (SELECT max(id) + 1 FROM certificates);"
 		 " INSERT INTO certificates SELECT * FROM cert_copy; DROP TABLE jobs; DROP TABLE acme_identities; DROP "
-		 "TABLE acme_tokens; DROP TABLE acme_accounts; DROP TABLE served_checks;"
+		 "TABLE acme_tokens; DROP TABLE acme_accounts; DROP TABLE served_checks; DROP TABLE ca_notifications;"
+		 " DROP TABLE ca_ocsp; DROP TABLE ca_crls; DROP TABLE ca_issued; DROP TABLE cas;"
 		 " ALTER TABLE deploy_targets DROP COLUMN serves; ALTER TABLE deploy_targets DROP COLUMN starttls;"
 		 " UPDATE schema_version SET version = 9",
 		 (long long)first);
@@ -1617,13 +1619,15 @@ static void test_cert_lists_migrated(void **state)
 	int64_t plain = insert(f, f->sub_id, CF_IDENTITY, "tomcat", "ucm-sub.example.com", 30, NULL);
 	cf_store_close(f->st);
 	f->st = NULL;
-	char sql[1024];
+	char sql[2048];
 	/* items joined by a line feed (written into the literal as itself: both engines take it) */
 	snprintf(sql, sizeof(sql),
 		 "UPDATE certificates SET san = 'URI:file:\\\\server\\new\nDNS:a\\nb.example.com',"
 		 " crl_dp = 'http://crl.example.com/a\\b', eku_other = '1.2.3' WHERE id = %lld;"
 		 " DROP INDEX certificates_trust; DROP TABLE jobs; DROP TABLE acme_identities; DROP TABLE acme_tokens; "
-		 "DROP TABLE acme_accounts; DROP TABLE served_checks; ALTER TABLE deploy_targets DROP COLUMN serves;"
+		 "DROP TABLE acme_accounts; DROP TABLE served_checks; DROP TABLE ca_notifications; DROP TABLE ca_ocsp;"
+		 " DROP TABLE ca_crls; DROP TABLE ca_issued; DROP TABLE cas; ALTER TABLE deploy_targets DROP COLUMN "
+		 "serves;"
 		 " ALTER TABLE deploy_targets DROP COLUMN starttls; UPDATE schema_version SET version = 8",
 		 (long long)id);
 	raw_exec(f->target, sql);
@@ -2122,6 +2126,15 @@ static void test_jobs_tick(void **state)
 	assert_int_equal(wake, now);
 	assert_int_equal(cf_store_job_get(b, CF_DUTY_ACME, "", &j, &e), CF_OK);
 	assert_true(j.next_run == now + 86400 && strcmp(j.last_status, "ok") == 0); /* a day later */
+	cf_store_job_clear(&j);
+	/* the local CAs' CRL and OCSP passes, due at once too (no CA): one tick each */
+	for (int k = 0; k < 2; k++) {
+		assert_int_equal(cf_jobs_tick(f->st, &ea, now, &wake, &e), CF_OK);
+		assert_int_equal(passes, 1);
+		assert_int_equal(wake, now);
+	}
+	assert_int_equal(cf_store_job_get(b, CF_DUTY_CA_OCSP, "", &j, &e), CF_OK);
+	assert_true(j.next_run > now && strcmp(j.last_status, "ok") == 0);
 	cf_store_job_clear(&j);
 	assert_int_equal(cf_jobs_tick(b, &eb, now, &wake, &e), CF_OK);
 	assert_int_equal(passes, 1); /* done: not due again in the other process */

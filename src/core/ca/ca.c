@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/admin/accounts.h"
 #include "crypto/issue.h"
@@ -95,10 +96,21 @@ cf_code cf_ca_open(cf_store *st, const char *name, cf_ca **out, cf_err *e)
 	if (rc == CF_OK)
 		rc = cf_signer_local_new(key, NULL, &ca->signer, e);
 	cf_key_free(key);
-	if (ca->row.key_pem != NULL) {
-		cf_secret_free(ca->row.key_pem);
-		ca->row.key_pem = NULL;
+	key = NULL;
+	/* the delegated OCSP responder, when the CA has one */
+	if (rc == CF_OK && ca->row.ocsp_der_len > 0) {
+		if ((ca->ocsp_cert = cf_cert_from_der(ca->row.ocsp_der, ca->row.ocsp_der_len)) == NULL)
+			rc = cf_err_set(e, CF_E_INTERNAL, name, "the stored OCSP responder certificate does not parse");
+		if (rc == CF_OK)
+			rc = cf_key_parse("the OCSP responder's stored key", (const uint8_t *)ca->row.ocsp_key_pem,
+					  strlen(ca->row.ocsp_key_pem), &key, e);
+		if (rc == CF_OK)
+			rc = cf_signer_local_new(key, NULL, &ca->ocsp_signer, e);
+		cf_key_free(key);
 	}
+	cf_secret_free(ca->row.key_pem);
+	cf_secret_free(ca->row.ocsp_key_pem);
+	ca->row.key_pem = ca->row.ocsp_key_pem = NULL;
 	if (rc != CF_OK) {
 		cf_ca_close(ca);
 		return rc;
@@ -114,7 +126,83 @@ void cf_ca_close(cf_ca *ca)
 	cf_carow_free(&ca->row);
 	cf_cert_free(ca->cert);
 	cf_signer_free(ca->signer);
+	cf_cert_free(ca->ocsp_cert);
+	cf_signer_free(ca->ocsp_signer);
 	free(ca);
+}
+
+size_t cf_ca_serial_bytes(const char *hex, uint8_t out[static 32])
+{
+	size_t n = strlen(hex);
+	if (n == 0 || n % 2 != 0 || n > 64)
+		return 0;
+	for (size_t i = 0; i < n / 2; i++) {
+		unsigned v = 0;
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+			return 0;
+		out[i] = (uint8_t)v;
+	}
+	return n / 2;
+}
+
+/* Whether text starts with prefix, ignoring ASCII case. */
+static bool begins(const char *text, const char *prefix)
+{
+	return strncasecmp(text, prefix, strlen(prefix)) == 0;
+}
+
+cf_code cf_ca_cert_each(cf_store *st, const cf_certfilter *f, int (*fn)(void *ctx, const cf_certrow *r), void *ctx,
+			int64_t *count, cf_err *e)
+{
+	cf_carow *v = NULL;
+	size_t n = 0;
+	int64_t selected = 0, skip = f->offset, left = f->limit > 0 ? f->limit : INT64_MAX;
+	if (count != NULL)
+		*count = 0;
+	if ((f->node && *f->node) || (f->purpose && *f->purpose) || (f->store && *f->store) ||
+	    (f->kind != 0 && f->kind != CF_LOCAL_CA))
+		return CF_OK;
+	cf_code rc = cf_store_ca_list(st, &v, &n, e);
+	for (size_t i = 0; rc == CF_OK && i < n; i++) {
+		cf_certrow r = {.id = -v[i].id,
+				.node = "",
+				.kind = CF_LOCAL_CA,
+				.name = v[i].name,
+				.distribution = "single-server",
+				.source = "local-ca",
+				.description = v[i].parent[0] ? v[i].parent : "",
+				.chain_pem = "",
+				.warnings = "[]",
+				.created = v[i].created};
+		cf_cert *c = cf_cert_from_der(v[i].der, v[i].der_len);
+		if (c == NULL || cf_cert_facts(c, &r.facts, NULL) != CF_OK) {
+			cf_cert_free(c);
+			cf_facts_free(&r.facts);
+			continue; /* a CA whose certificate does not read: the doctor and ca show say so */
+		}
+		cf_cert_free(c);
+		bool hit = (f->begins_with == NULL || *f->begins_with == '\0' || begins(v[i].name, f->begins_with) ||
+			    begins(r.facts.cn, f->begins_with)) &&
+			   (f->expiring_before == 0 || r.facts.not_after <= f->expiring_before);
+		if (hit) {
+			selected++;
+			if (fn != NULL && skip > 0)
+				skip--;
+			else if (fn != NULL && left > 0) {
+				left--;
+				int stop = fn(ctx, &r);
+				if (stop != 0)
+					rc = (cf_code)stop;
+			}
+		}
+		cf_facts_free(&r.facts);
+	}
+	for (size_t i = 0; i < n; i++)
+		cf_carow_free(&v[i]);
+	free(v);
+	if (rc == CF_OK && count != NULL)
+		*count = selected;
+	return rc;
 }
 
 cf_code cf_ca_chain_pem(cf_store *st, const cf_carow *row, char **out, cf_err *e)

@@ -55,11 +55,14 @@ typedef struct cf_ca_settings {
 cf_code cf_ca_config(cf_store *st, const cf_audit_actor *a, const char *name, const cf_ca_settings *set, cf_carow *out,
 		     cf_err *e);
 
-/* A CA opened for signing: its row, its certificate and a signer over its key. */
+/* A CA opened for signing: its row, its certificate and a signer over its key; and its delegated
+ * OCSP responder's certificate and signer when it has one (NULL: the CA signs its answers). */
 typedef struct cf_ca {
-	cf_carow row; /* without key */
+	cf_carow row; /* without keys */
 	cf_cert *cert;
 	cf_signer *signer;
+	cf_cert *ocsp_cert;
+	cf_signer *ocsp_signer;
 } cf_ca;
 
 /* Opens the CA of that name; CF_E_NOTFOUND when there is none. Free with cf_ca_close. */
@@ -69,6 +72,17 @@ void cf_ca_close(cf_ca *ca);
 /* The CRL distribution point and OCSP URLs of the CA's certificates (empty when it has no base
  * URL): BASE/crl/NAME.crl and BASE/ocsp/NAME. */
 void cf_ca_urls(const cf_carow *row, char crl[512], char ocsp[512]);
+/* The content octets of a serial in the store's hex form into out (at most 32); their count, 0
+ * for a text that is not whole octets of hex. */
+size_t cf_ca_serial_bytes(const char *hex, uint8_t out[static 32]);
+/* The local CAs' own certificates as rows of the certificate list (SPEC §9: they are in it): kind
+ * CF_LOCAL_CA, id minus the CA's id, node "", name the CA's, source "local-ca". Only a filter
+ * without node, purpose, store or another kind selects them; begins_with matches the CA's name or
+ * CN (case-insensitive), expiring_before the end of its validity. fn(ctx, row) per CA, by name,
+ * after skipping f->offset of them (at most f->limit when non-zero); *count (may be NULL) gets how
+ * many the filter selects. */
+cf_code cf_ca_cert_each(cf_store *st, const cf_certfilter *f, int (*fn)(void *ctx, const cf_certrow *r), void *ctx,
+			int64_t *count, cf_err *e);
 /* The CA's chain above it as PEM: its own certificate, then its parents' up to the root (new
  * string). */
 cf_code cf_ca_chain_pem(cf_store *st, const cf_carow *row, char **out, cf_err *e);

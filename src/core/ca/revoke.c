@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ca/ocsp.h"
 #include "crypto/issue.h"
 
 cf_code cf_ca_serial_parse(const char *text, char out[64], cf_err *e)
@@ -49,11 +50,6 @@ cf_code cf_ca_reason_parse(const char *text, int *code, cf_err *e)
 	return CF_OK;
 }
 
-static int unhex(char c)
-{
-	return c <= '9' ? c - '0' : c - 'a' + 10;
-}
-
 /* Builds and keeps the next CRL of ca (inside a transaction). */
 static cf_code crl_make_in(cf_store *st, const cf_ca *ca, int64_t now, cf_err *e)
 {
@@ -76,12 +72,11 @@ static cf_code crl_make_in(cf_store *st, const cf_ca *ca, int64_t now, cf_err *e
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		size_t hl = strlen(rev[i].serial), bl = hl / 2 > 32 ? 32 : hl / 2;
 		uint8_t *b = serials + i * 32;
-		for (size_t k = 0; k < bl; k++)
-			b[k] = (uint8_t)(unhex(rev[i].serial[2 * k]) << 4 | unhex(rev[i].serial[2 * k + 1]));
-		entries[i] = (cf_crl_entry){
-			.serial = b, .serial_len = bl, .revoked_at = rev[i].revoked_at, .reason = rev[i].reason};
+		entries[i] = (cf_crl_entry){.serial = b,
+					    .serial_len = cf_ca_serial_bytes(rev[i].serial, b),
+					    .revoked_at = rev[i].revoked_at,
+					    .reason = rev[i].reason};
 	}
 	cf_crl_spec spec = {.this_update = now,
 			    .next_update = now + cur.crl_validity,
@@ -109,6 +104,8 @@ static cf_code revoke_once(cf_store *st, const cf_audit_actor *a, const cf_ca *c
 		rc = cf_store_ca_revoke(st, ca->row.id, serial, now, reason, e);
 	if (rc == CF_OK)
 		rc = crl_make_in(st, ca, now, e);
+	if (rc == CF_OK) /* the answers about it say so at once */
+		rc = cf_ca_ocsp_resign(st, ca, serial, now, reason, now, e);
 	if (rc == CF_OK) {
 		char object[256];
 		snprintf(object, sizeof(object), "%s %s", ca->row.name, serial);

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/ca/ocsp.h"
+#include "core/jobs/jobs.h"
 #include "core/lifecycle/identity.h"
 #include "core/lifecycle/trust.h"
 #include "core/model/profile.h"
@@ -142,6 +144,8 @@ static cf_code record_once(cf_store *st, const cf_audit_actor *a, const char *ac
 	if (rc != CF_OK)
 		return rc;
 	rc = cf_store_ca_issued_add(st, ca_id, v, n, e);
+	if (rc == CF_OK) /* their OCSP answers: signed ahead by the next pass, brought forward */
+		rc = cf_jobs_bring_forward(st, CF_DUTY_CA_OCSP, cf_clock_now(), e);
 	if (rc == CF_OK)
 		cf_store_audit_pending(st, a->account, a->client, action, object);
 	return cf_store_finish(st, rc, e);

@@ -165,7 +165,11 @@ typedef struct doc {
 	cf_acmeidentity *acme; /* every identity's ACME state, read on first use (acme-stuck) */
 	size_t n_acme;
 	bool acme_loaded;
-	cf_nodectx ctx; /* the node being examined, its cluster and the cluster's nodes */
+	cf_carow *cas; /* the local CAs, read on first use (ca-expiring, ca-crl-stale, ca-ocsp-responder-expiring) */
+	size_t n_cas;
+	bool cas_loaded;
+	unsigned ca_reported; /* which of those rules ran: once a run, on the first node examined */
+	cf_nodectx ctx;	      /* the node being examined, its cluster and the cluster's nodes */
 	dcert *ids, *trust;
 	size_t n_ids, n_trust;
 	cf_csrrow *csrs;
@@ -976,6 +980,93 @@ static void check_crl_alarms(doc *d, const rule *r, const subj *s)
 	cf_strv_clear(&alarms);
 }
 
+/* ---- the local CAs (SPEC §9): deployment-wide, reported once, on the first node examined ---- */
+
+/* Whether rule bit `bit` still has to run this run (and marks it done); loads the CAs. */
+static bool ca_rule_due(doc *d, unsigned bit)
+{
+	if (d->ca_reported & bit)
+		return false;
+	d->ca_reported |= bit;
+	if (!d->cas_loaded) {
+		d->cas_loaded = true;
+		cf_store_ca_list(d->st, &d->cas, &d->n_cas, NULL);
+	}
+	return true;
+}
+
+/* 80 % of [from, to) has passed at now (SPEC §9: the doctor warns then). */
+static bool past_80(int64_t now, int64_t from, int64_t to)
+{
+	return to > from && now >= from + (to - from) / 5 * 4;
+}
+
+/* Reports a validity past 80 % as a warning, past its end as an error. */
+static void report_validity(doc *d, const rule *r, const subj *s, const char *name, const char *what, int64_t from,
+			    int64_t to)
+{
+	char when[32];
+	if (!past_80(d->now, from, to))
+		return;
+	cf_time_rfc3339(to, when);
+	if (d->now >= to)
+		report_as(d, r, s, CF_SEV_ERROR, name, NULL, "%s expired at %s", what, when);
+	else
+		report_as(d, r, s, -1, name, NULL, "%s is past 80 %% of its validity; it ends %s (%lld days)", what,
+			  when, days_between(to, d->now));
+}
+
+/* ca-expiring: a local CA's own certificate. */
+static void check_ca_expiring(doc *d, const rule *r, const subj *s)
+{
+	if (!ca_rule_due(d, 1))
+		return;
+	for (size_t i = 0; i < d->n_cas; i++) {
+		char what[200];
+		snprintf(what, sizeof(what), "local CA %s's certificate", d->cas[i].name);
+		report_validity(d, r, s, d->cas[i].name, what, d->cas[i].not_before, d->cas[i].not_after);
+	}
+}
+
+/* ca-crl-stale: a local CA's current CRL (certfleetd's ca-crl duty makes it well before). */
+static void check_ca_crl(doc *d, const rule *r, const subj *s)
+{
+	if (!ca_rule_due(d, 2))
+		return;
+	for (size_t i = 0; i < d->n_cas; i++) {
+		uint8_t *der = NULL;
+		size_t len = 0;
+		int64_t this_update = 0, next_update = 0;
+		if (cf_store_ca_crl_get(d->st, d->cas[i].id, &der, &len, &this_update, &next_update, NULL) == CF_OK) {
+			char what[200];
+			snprintf(what, sizeof(what), "local CA %s's CRL %lld", d->cas[i].name,
+				 (long long)d->cas[i].crl_number);
+			report_validity(d, r, s, d->cas[i].name, what, this_update, next_update);
+		}
+		free(der);
+	}
+}
+
+/* ca-ocsp-responder-expiring: a local CA's delegated OCSP responder (the ca-ocsp duty renews it at
+ * two thirds of its life). */
+static void check_ca_ocsp_responder(doc *d, const rule *r, const subj *s)
+{
+	if (!ca_rule_due(d, 4))
+		return;
+	for (size_t i = 0; i < d->n_cas; i++) {
+		cf_cert *c =
+			d->cas[i].ocsp_der_len ? cf_cert_from_der(d->cas[i].ocsp_der, d->cas[i].ocsp_der_len) : NULL;
+		cf_facts f = {0};
+		if (c != NULL && cf_cert_facts(c, &f, NULL) == CF_OK) {
+			char what[200];
+			snprintf(what, sizeof(what), "local CA %s's OCSP responder certificate", d->cas[i].name);
+			report_validity(d, r, s, d->cas[i].name, what, f.not_before, f.not_after);
+		}
+		cf_facts_free(&f);
+		cf_cert_free(c);
+	}
+}
+
 /* Every identity's ACME state, read once a run, not once a node (a failure leaves none). */
 static void load_acme(doc *d)
 {
@@ -1138,6 +1229,18 @@ static const rule rules[] = {
 	{"acme-schedule", CF_SEV_WARNING, ON_NODE, check_acme_schedule,
 	 "allow more deploy days or any time: certfleet acme auto --node {node} --purpose {purpose} on --deploy-days "
 	 "mon,tue,wed,thu,fri --deploy-time HH:MM",
+	 NULL, A_NONE, A_NONE},
+	{"ca-expiring", CF_SEV_WARNING, ON_NODE, check_ca_expiring,
+	 "make its successor (certfleet ca create), have what it issued issued again by it, and put it in the trust "
+	 "stores before this one ends",
+	 NULL, A_NONE, A_NONE},
+	{"ca-crl-stale", CF_SEV_WARNING, ON_NODE, check_ca_crl,
+	 "certfleetd's ca-crl duty makes it: check that certfleetd runs (certfleet job list), or make one now: "
+	 "certfleet ca crl --ca {purpose}",
+	 NULL, A_NONE, A_NONE},
+	{"ca-ocsp-responder-expiring", CF_SEV_WARNING, ON_NODE, check_ca_ocsp_responder,
+	 "certfleetd's ca-ocsp duty renews it at two thirds of its life: check that certfleetd runs (certfleet job "
+	 "list), or issue a new one now: certfleet ca config {purpose} --ocsp-responder delegated",
 	 NULL, A_NONE, A_NONE},
 	{"served-mismatch", CF_SEV_ERROR, ON_NODE, check_served_mismatch,
 	 "reload the service, or check the deploy target (certfleet deploy-target list --node {node}), then certfleet "
@@ -1420,5 +1523,8 @@ cf_code cf_doctor_run(cf_store *st, const cf_doctor_opts *opts, cf_findings *out
 	for (size_t i = 0; i < d.n_acme; i++)
 		cf_acmeidentity_free(&d.acme[i]);
 	free(d.acme);
+	for (size_t i = 0; i < d.n_cas; i++)
+		cf_carow_free(&d.cas[i]);
+	free(d.cas);
 	return rc;
 }

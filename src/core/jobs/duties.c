@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/ca/ocsp.h"
 #include "core/ca/revoke.h"
 #include "core/view/certjson.h"
 #include "core/revocation/crlfetch.h"
@@ -221,14 +222,15 @@ static void pass_log(void *arg, bool error, const char *line)
 	cf_jobs_say(arg, error ? CF_JOB_ERROR : CF_JOB_INFO, "%s", line);
 }
 
-static bool acme_keep(void *arg)
+/* Whether a long pass may go on: the job lease renewed (the ACME and CA passes). */
+static bool pass_keep(void *arg)
 {
 	return cf_job_keepalive(arg, cf_clock_now());
 }
 
 static cf_code acme_run(cf_job_run *r, int64_t now, int64_t *next, cf_err *e)
 {
-	return cf_acme_auto_pass(r->st, r->env->transport, now, pass_log, (void *)r->env, acme_keep, r, next, e);
+	return cf_acme_auto_pass(r->st, r->env->transport, now, pass_log, (void *)r->env, pass_keep, r, next, e);
 }
 
 /* ---- the local CAs' CRLs ---------------------------------------------------------------------------- */
@@ -249,9 +251,26 @@ static cf_code ca_crl_run(cf_job_run *r, int64_t now, int64_t *next, cf_err *e)
 	return cf_ca_crl_pass(r->st, now, pass_log, (void *)r->env, next, e);
 }
 
+/* Due at once when first planned, then when the next answer is half way to its nextUpdate; an
+ * issue or a responder change brings it forward. */
+static cf_code ca_ocsp_plan(cf_store *st, int64_t now, char *plan, size_t len, int64_t *due, cf_err *e)
+{
+	(void)st;
+	(void)e;
+	snprintf(plan, len, "%s", "by CA (ca list)");
+	*due = now;
+	return CF_OK;
+}
+
+static cf_code ca_ocsp_run(cf_job_run *r, int64_t now, int64_t *next, cf_err *e)
+{
+	return cf_ca_ocsp_pass(r->st, now, pass_log, (void *)r->env, pass_keep, r, next, e);
+}
+
 static const cf_duty monitor = {CF_DUTY_MONITOR, monitor_plan, monitor_run};
 static const cf_duty crl = {CF_DUTY_CRL, crl_plan, crl_run};
 static const cf_duty ocsp = {CF_DUTY_OCSP, ocsp_plan, ocsp_run};
 static const cf_duty acme = {CF_DUTY_ACME, acme_plan, acme_run};
 static const cf_duty ca_crl = {CF_DUTY_CA_CRL, ca_crl_plan, ca_crl_run};
-const cf_duty *const cf_duties[] = {&monitor, &crl, &ocsp, &acme, &ca_crl, NULL};
+static const cf_duty ca_ocsp = {CF_DUTY_CA_OCSP, ca_ocsp_plan, ca_ocsp_run};
+const cf_duty *const cf_duties[] = {&monitor, &crl, &ocsp, &acme, &ca_crl, &ca_ocsp, NULL};

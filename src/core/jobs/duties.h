@@ -3,7 +3,8 @@
  * "crl-download" (every distribution point, daily at the CRL schedule's time), "ocsp-check"
  * (stored certificates due an OCSP question, on the revocation settings' interval), "acme-auto"
  * (ACME auto mode's renewals and deploys, core/acme/auto.h), "ca-crl" (the local CAs' CRLs made
- * again on their interval, core/ca/revoke.h). */
+ * again on their interval, core/ca/revoke.h), "ca-ocsp" (their OCSP answers signed ahead,
+ * core/ca/ocsp.h). */
 #ifndef CF_DUTIES_H
 #define CF_DUTIES_H
 

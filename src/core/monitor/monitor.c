@@ -351,6 +351,9 @@ static const char *breaks_of(const cf_watchrow *w, const char *product)
 {
 	if (w->kind == CF_TRUST)
 		return "every peer signed by it stops being trusted by this trust store";
+	if (w->kind == CF_LOCAL_CA)
+		return "every certificate this local CA issued stops validating (the services using them, its CRLs and "
+		       "OCSP answers): make its successor and issue again";
 	if (w->kind == CF_LSC)
 		return "the phone's secure registration (TLS signalling, encrypted media and configuration),"
 		       " and 802.1X and VPN where they use the LSC";
@@ -415,7 +418,7 @@ static int watch_row(void *ctx, const cf_watchrow *w)
 	    cf_grow(&r->ready, &r->cap_ready, r->n_ready, sizeof(*r->ready)) != 0)
 		return cf_err_set(r->e, CF_E_INTERNAL, "monitor", "out of memory");
 	cf_monitor_due *d = &r->out->due[r->out->n_due++];
-	*d = (cf_monitor_due){.node = strdup(w->node),
+	*d = (cf_monitor_due){.node = strdup(w->kind == CF_LOCAL_CA ? "(local CA)" : w->node),
 			      .name = strdup(w->name),
 			      .cn = strdup(w->cn),
 			      .serial = strdup(w->serial),
@@ -423,7 +426,7 @@ static int watch_row(void *ctx, const cf_watchrow *w)
 			      .kind = w->kind,
 			      .not_after = w->not_after,
 			      .days_left = cf_monitor_days_left(w->not_after, r->now),
-			      .breaks = breaks_of(w, product_of(r, w))};
+			      .breaks = breaks_of(w, w->kind == CF_LOCAL_CA ? "" : product_of(r, w))};
 	if (r->mail && row.next_attempt <= r->now) {
 		row.node = d->node;
 		row.name = d->name;

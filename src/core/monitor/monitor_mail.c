@@ -11,7 +11,10 @@
 
 static const char *kind_word(const cf_monitor_due *d)
 {
-	return d->kind == CF_IDENTITY ? "purpose" : d->kind == CF_TRUST ? "trust store" : "LSC of endpoint";
+	return d->kind == CF_IDENTITY	? "purpose"
+	       : d->kind == CF_TRUST	? "trust store"
+	       : d->kind == CF_LOCAL_CA ? "its certificate, CA"
+					: "LSC of endpoint";
 }
 
 /* "in 5 days", "within a day", "expired today", "expired 3 days ago" */

@@ -81,7 +81,10 @@ static void key_time(cf_buf *b, const char *key, int64_t t)
 
 const char *cf_certkind_field(cf_certkind kind)
 {
-	return kind == CF_IDENTITY ? "purpose" : kind == CF_TRUST ? "store" : "endpoint";
+	return kind == CF_IDENTITY   ? "purpose"
+	       : kind == CF_TRUST    ? "store"
+	       : kind == CF_LOCAL_CA ? "local_ca"
+				     : "endpoint";
 }
 
 void cf_certjson_write(cf_buf *b, const cf_certrow *r)
@@ -288,7 +291,10 @@ void cf_certjson_write_monitor_run(cf_buf *b, const cf_monitor_report *r)
 	for (size_t i = 0; i < r->n_due; i++) {
 		const cf_monitor_due *d = &r->due[i];
 		cf_buf_adds(b, i > 0 ? ",{\"node\":" : "{\"node\":");
-		cf_buf_json_str(b, d->node);
+		if (d->kind == CF_LOCAL_CA) /* a local CA belongs to no node */
+			cf_buf_adds(b, "null");
+		else
+			cf_buf_json_str(b, d->node);
 		key_str(b, cf_certkind_field(d->kind), d->name);
 		key_str(b, "cn", d->cn);
 		key_time(b, "not_after", d->not_after);
