@@ -233,7 +233,7 @@
 
   // Logged out: nothing of the last user's work stays on the page.
   function forget() {
-    Object.assign(state, { user: null, role: null, csrf: null, certOffset: 0, auditOffset: 0, change: null, cert: null, csr: null, trustView: undefined, monitor: null, cluster: null, deploy: null, fetched: null, acme: null });
+    Object.assign(state, { user: null, role: null, csrf: null, certOffset: 0, auditOffset: 0, change: null, cert: null, csr: null, trustView: undefined, monitor: null, cluster: null, deploy: null, fetched: null, acme: null, cas: null });
     for (const f of $$('form')) {
       f.reset();
       clearErrors(f);
@@ -245,7 +245,7 @@
     $('#import-form').hidden = true;
     syncValTrust();
     for (const t of $$('textarea')) t.value = '';
-    for (const d of $$('dl.decoded, #result-body, #cert-warnings, #csr-preview-san, #csr-preview-cn, #mon-report, #soon-list, #soon-text, #dp-list, #crl-update-report, #deploy-result, #val-result, #fetch-result, #rev-check-report, #acme-items, #acme-result')) d.replaceChildren();
+    for (const d of $$('dl.decoded, #result-body, #cert-warnings, #csr-preview-san, #csr-preview-cn, #mon-report, #soon-list, #soon-text, #dp-list, #crl-update-report, #deploy-result, #val-result, #fetch-result, #rev-check-report, #acme-items, #acme-result, #ca-issued')) d.replaceChildren();
     $('#soon-panel').hidden = true;
     applyRole();
   }
@@ -1681,6 +1681,164 @@
     await loadAcme();
   }
 
+  // ---- Local CA: the hierarchy, a CA made, a certificate issued from a CSR, a revocation, the CRL ----
+
+  const CA_REASONS = ['unspecified', 'keyCompromise', 'cACompromise', 'affiliationChanged', 'superseded',
+    'cessationOfOperation', 'privilegeWithdrawn', 'aACompromise'];
+  const caPath = (name, rest) => `/ca/${encodeURIComponent(name)}${rest || ''}`;
+
+  // The CAs in the order of the hierarchy: each root, then the CAs under it (depth first), with
+  // their depth. A CA whose parent is not listed stands as a root.
+  function caTree(cas) {
+    const names = new Set(cas.map((c) => c.name));
+    const below = new Map();
+    for (const c of cas) {
+      const p = c.parent && names.has(c.parent) ? c.parent : '';
+      if (!below.has(p)) below.set(p, []);
+      below.get(p).push(c);
+    }
+    const out = [];
+    const walk = (parent, depth) => {
+      for (const c of below.get(parent) || []) {
+        out.push({ c, depth });
+        if (depth < 16) walk(c.name, depth + 1);
+      }
+    };
+    walk('', 0);
+    return out;
+  }
+
+  function caUrls(c) {
+    if (!c.base_url) return el('td', {}, 'No base URL: what it issues names no CRL or OCSP URL.');
+    return el('td', { class: 'ca-urls' }, el('span', {}, `Base: ${c.base_url}`), el('span', {}, `CRL: ${c.crl_url}`),
+      el('span', {}, `OCSP: ${c.ocsp_url}`));
+  }
+
+  function renderCas(cas) {
+    const rows = caTree(cas).map(({ c, depth }) => el('tr', { 'data-ca': c.name, class: rowClass(c.not_after) },
+      el('td', { class: `ca-name ca-depth-${Math.min(depth, 4)}` }, depth ? el('span', { 'aria-hidden': 'true' }, '└ ') : null,
+        el('strong', {}, c.name),
+        el('span', { class: 'kind' }, c.parent ? `under ${c.parent}` : c.imported ? 'imported' : 'root')),
+      el('td', {}, c.subject),
+      expiryCell(c.not_after),
+      el('td', { 'data-count': 'issued' }, String(c.issued)),
+      el('td', { 'data-count': 'revoked' }, String(c.revoked)),
+      el('td', { 'data-crl-status': '1' }, c.crl ? [`number ${c.crl.number}`, el('span', { class: 'days' }, `next update ${c.crl.next_update}`)]
+        : 'none yet (the first is made when it is downloaded, or by the CRL duty)'),
+      caUrls(c),
+      el('td', {}, el('a', { href: '/api/v1' + caPath(c.name, '/crl'), download: `${c.name}.crl`, 'data-crl-download': c.name,
+        'aria-label': `Download the CRL of ${c.name}` }, 'Download CRL'))));
+    if (!rows.length) rows.push(el('tr', {}, el('td', { colspan: 8 }, 'No local CA yet.' + (isAdmin() ? ' Create a root below.' : ''))));
+    $('#ca-table tbody').replaceChildren(...rows);
+    const names = cas.map((c) => c.name);
+    fillSelect($('#cc-parent'), names, 'None: a root (signs itself)');
+    for (const sel of $$('.ca-select')) fillSelect(sel, names);
+  }
+
+  let caSeq = 0;
+  async function loadCas() {
+    const seq = ++caSeq;
+    const data = await api('GET', '/ca');
+    if (seq !== caSeq) return;
+    state.cas = data.items || [];
+    renderCas(state.cas);
+  }
+
+  async function viewCa() {
+    show('ca');
+    for (const f of ['#ca-create-form', '#ca-issue-form', '#ca-revoke-form']) clearErrors($(f));
+    const profile = $('#ci-profile');
+    const keep = profile.value;
+    profile.replaceChildren(el('option', { value: 'copy' }, "copy: the request's own extensions"),
+      el('option', { value: 'lsc' }, "lsc: a phone's LSC (RSA)"),
+      ...union('purposes').map((p) => el('option', { value: p }, `${p}: the purpose's key usages`)));
+    if ($$('option', profile).some((o) => o.value === keep)) profile.value = keep;
+    if (!$('#cr-reason').options.length) $('#cr-reason').replaceChildren(...CA_REASONS.map((r) => el('option', { value: r }, r)));
+    await loadCas();
+  }
+
+  async function submitCaCreate(f) {
+    const body = { name: f.name.value.trim() };
+    if (!body.name) throw fieldError('name', 'Name the CA.');
+    if (f.parent.value) body.parent = f.parent.value;
+    if (f.key.value) body.key = f.key.value;
+    if (f.subject.value.trim()) body.subject = f.subject.value.trim();
+    if (f.days.value.trim()) {
+      if (!wholeNumber(f.days.value, 1, 36500)) throw fieldError('days', 'Enter a whole number of days from 1 to 36500, or leave it empty.');
+      body.days = Number(f.days.value);
+    }
+    say(`Making the CA ${body.name}${body.parent ? ' under ' + body.parent : ''}; its key is made first…`);
+    const c = await api('POST', '/ca', body);
+    f.reset();
+    say(`CA ${c.name} made${c.parent ? ' under ' + c.parent : ' (a root)'}: ${c.subject}, valid until ${c.not_after}.`);
+    await loadCas();
+  }
+
+  // A CSR file read in the browser: PEM as it is, DER wrapped as PEM.
+  async function loadCaCsrFile(ev) {
+    const f = $('#ca-issue-form');
+    clearErrors(f);
+    const file = ev.target.files[0];
+    if (!file) return;
+    try {
+      if (file.size > 64 * 1024) throw fieldError('csr_file', 'The file is larger than 64 KiB; no CSR is that large.');
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      const text = new TextDecoder().decode(bytes);
+      let bin = '';
+      if (!text.includes('-----BEGIN')) for (const b of bytes) bin += String.fromCharCode(b);
+      f.csr.value = text.includes('-----BEGIN') ? text
+        : `-----BEGIN CERTIFICATE REQUEST-----\n${btoa(bin).replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE REQUEST-----\n`;
+    } catch (err) {
+      showError(f, err instanceof ApiError ? err : fieldError('csr_file', 'The file could not be read: ' + err.message));
+    }
+  }
+
+  // The certificate just issued: its serial, the PEM and its download.
+  function renderCaIssued(ca, r) {
+    $('#ca-issued').replaceChildren(
+      el('h3', { id: 'ca-issued-title', tabindex: '-1' }, `Issued by ${ca}: serial ${r.serial}`),
+      el('label', { for: 'ca-issued-pem' }, 'The certificate (PEM)'),
+      el('textarea', { id: 'ca-issued-pem', readonly: true, rows: 10, spellcheck: 'false' }, r.pem),
+      el('p', { class: 'actions' }, el('a', { id: 'ca-issued-download', href: '/api/v1' + caPath(ca, '/issued') + query({ serial: r.serial, format: 'pem' }),
+        download: `${ca}-${r.serial}.pem` }, 'Download the certificate')));
+    $('#ca-issued-title').focus();
+  }
+
+  async function submitCaIssue(f) {
+    const ca = f.ca.value;
+    if (!ca) throw fieldError('ca', 'Create a CA first.');
+    const body = { csr: f.csr.value.trim() };
+    if (!body.csr) throw fieldError('csr', 'Paste the CSR (PEM) or choose its file.');
+    if (f.profile.value) body.profile = f.profile.value;
+    if (f.days.value.trim()) {
+      if (!wholeNumber(f.days.value, 1, 36500)) throw fieldError('days', 'Enter a whole number of days from 1 to 36500, or leave it empty.');
+      body.days = Number(f.days.value);
+    }
+    const r = await api('POST', caPath(ca, '/issue'), body);
+    renderCaIssued(ca, r);
+    say(`Certificate ${r.serial} issued by ${ca}.`);
+    await loadCas();
+  }
+
+  // A revocation is final: the certificate is looked up first, so the confirmation names it.
+  async function submitCaRevoke(f) {
+    const ca = f.ca.value, serial = f.serial.value.trim(), reason = f.reason.value;
+    if (!ca) throw fieldError('ca', 'Create a CA first.');
+    if (!serial) throw fieldError('serial', 'Enter the serial number of the certificate to revoke.');
+    const it = ((await api('GET', caPath(ca, '/issued') + query({ serial }))).items || [])[0];
+    if (!it) throw fieldError('serial', `${ca} issued no certificate with that serial.`);
+    if (it.revoked_at) throw fieldError('serial', `${it.serial} is revoked already (${it.revoked_at}, ${it.reason}).`);
+    if (!window.confirm(`Revoke ${it.serial} (${it.subject}), issued by ${ca}, with the reason ${reason}? ` +
+      'A revocation cannot be undone; the CA\'s CRL is made again at once.')) {
+      say('Nothing revoked.');
+      return;
+    }
+    const r = await api('POST', caPath(ca, '/revoke'), { serial, reason });
+    f.serial.value = '';
+    say(`Revoked ${r.serial} at ${r.ca} (${r.reason}); its CRL is made again.`);
+    await loadCas();
+  }
+
   // ---- login, logout, routing ---------------------------------------------------------------------
 
   async function submitLogin(f) {
@@ -1727,6 +1885,7 @@
     monitor: viewMonitor,
     revocation: viewRevocation,
     acme: viewAcme,
+    ca: viewCa,
     status: viewStatus,
     audit: () => { show('audit'); return loadAudit(); },
     users: viewUsers,
@@ -1795,6 +1954,10 @@
     onSubmit($('#acme-account-form'), submitAcmeAccount);
     onSubmit($('#acme-order-form'), submitAcmeOrder);
     $('#view-acme').addEventListener('click', acmeAction);
+    onSubmit($('#ca-create-form'), submitCaCreate);
+    onSubmit($('#ca-issue-form'), submitCaIssue);
+    onSubmit($('#ca-revoke-form'), submitCaRevoke, 'serial');
+    $('#ci-file').addEventListener('change', loadCaCsrFile);
     $('#crl-update').addEventListener('click', updateCrls);
     $('#rev-check-now').addEventListener('click', checkRevocationNow);
     $('#crl-table').addEventListener('click', (ev) => {

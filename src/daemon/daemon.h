@@ -241,6 +241,14 @@ void cf_route_acme_order(cf_req *q);
 void cf_route_acme_deploy(cf_req *q);
 void cf_route_acme_auto(cf_req *q);
 void cf_route_acme_revoke(cf_req *q);
+void cf_route_ca_list(cf_req *q);
+void cf_route_ca_create(cf_req *q);
+void cf_route_ca_get(cf_req *q);
+void cf_route_ca_config(cf_req *q);
+void cf_route_ca_issue(cf_req *q);
+void cf_route_ca_revoke(cf_req *q);
+void cf_route_ca_issued(cf_req *q);
+void cf_route_ca_crl(cf_req *q);
 
 /* Whether host (a listen address as given to --listen, without brackets) is a loopback address:
  * 127.0.0.0/8, ::1 or an IPv4-mapped 127.x. Names (even "localhost") and wildcard addresses are

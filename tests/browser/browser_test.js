@@ -937,6 +937,107 @@ async function main() {
   checkEq('acme revoke: pebble says revoked, superseded', 'Revoked 4', `${pebbleStatus.Status} ${pebbleStatus.Reason}`);
   await shot(page, 'acme-revoked');
 
+  // ---- the local CA: a root and an intermediate made from the page (a bad name first), a certificate issued
+  // from an openssl CSR file and verified with openssl against the CLI's chain, revoked after a confirmation,
+  // the counts and the CRL status following, the CRL downloaded and verified. The CLI is the oracle.
+  const caRow = (name) => `#ca-table tr[data-ca="${name}"]`;
+  const caCell = (name, what) => textNow(`${caRow(name)} td[data-count="${what}"]`);
+  const cliCa = (name) => cli('ca', 'list').items.find((c) => c.name === name) || {};
+  await page.click('#nav a[href="#ca"]');
+  check('local CA: the view', await until(() => visible('#ca-create-form')));
+  check('local CA: none yet', await until(async () => /No local CA yet/.test(await text('#ca-table tbody'))));
+  await page.fill('#cc-name', 'labroot');
+  await page.selectOption('#cc-key', 'ec:secp384r1');
+  await page.fill('#cc-subject', '/O=certfleet test/CN=certfleet Lab Root');
+  await page.click('#ca-create-form button[type="submit"]');
+  check('local CA: the root made', await until(async () => (await page.$(caRow('labroot'))) !== null), await text('#msg'));
+  checkEq('local CA: the root as the CLI lists it', ['CN=certfleet Lab Root,O=certfleet test', null],
+    [cliCa('labroot').subject, cliCa('labroot').parent]);
+  check('local CA: the root is a root', /root$/.test(await textNow(`${caRow('labroot')} td.ca-name`)));
+  allow('POST', '/api/v1/ca', 400);
+  await page.fill('#cc-name', 'lab issuing');
+  await page.selectOption('#cc-parent', 'labroot');
+  await page.click('#ca-create-form button[type="submit"]');
+  const caNameErr = await until(() => textNow('#cc-name-err'));
+  check('local CA: a bad name, said next to it', /only letters, digits/.test(caNameErr), caNameErr);
+  checkEq('local CA: nothing made', 1, cli('ca', 'list').items.length);
+  await page.fill('#cc-name', 'labissuing');
+  await page.fill('#cc-days', '400');
+  await page.click('#ca-create-form button[type="submit"]');
+  check('local CA: the intermediate made', await until(async () => (await page.$(caRow('labissuing'))) !== null), await text('#msg'));
+  check('local CA: it is shown under the root, indented', (await page.$(`${caRow('labissuing')} td.ca-name.ca-depth-1`)) !== null &&
+    /under labroot$/.test(await textNow(`${caRow('labissuing')} td.ca-name`)));
+  checkEq('local CA: the rows in hierarchy order', ['labroot', 'labissuing'],
+    await page.$$eval('#ca-table tbody tr', (trs) => trs.map((t) => t.dataset.ca)));
+  check('local CA: the root counts the intermediate as issued', await until(async () => (await caCell('labroot', 'issued')) === '1'));
+  checkEq('local CA: the intermediate under the root (CLI)', 'labroot', cliCa('labissuing').parent);
+  const rootPem = path.join(WORK, 'labroot.pem');
+  const issuingPem = path.join(WORK, 'labissuing.pem');
+  fs.writeFileSync(rootPem, execFileSync(env('CERTFLEET'), ['ca', 'show', 'labroot', '--pem'], { encoding: 'utf8' }));
+  fs.writeFileSync(issuingPem, execFileSync(env('CERTFLEET'), ['ca', 'show', 'labissuing', '--pem'], { encoding: 'utf8' }));
+  await shot(page, 'ca-hierarchy');
+
+  await page.selectOption('#ci-ca', 'labissuing');
+  await page.selectOption('#ci-profile', 'tomcat');
+  await page.setInputFiles('#ci-file', path.join(WORK, 'ca', 'local.csr.der'));
+  check('local CA: the DER CSR file read as PEM', await until(async () => /^-----BEGIN CERTIFICATE REQUEST-----/.test(await page.inputValue('#ci-csr'))));
+  await page.click('#ca-issue-form button[type="submit"]');
+  check('local CA: issued', await until(() => visible('#ca-issued-pem')), await text('#msg'));
+  const issuedPem = await page.inputValue('#ca-issued-pem');
+  const issuedFile = path.join(WORK, 'lab-leaf.pem');
+  fs.writeFileSync(issuedFile, issuedPem);
+  let verified = '';
+  try {
+    verified = execFileSync('openssl', ['verify', '-CAfile', rootPem, '-untrusted', issuingPem, issuedFile], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    verified = String(e.stdout || '') + String(e.stderr || '');
+  }
+  checkEq('local CA: openssl verifies the certificate up to the root', `${issuedFile}: OK`, verified.trim());
+  const leafText = execFileSync('openssl', ['x509', '-in', issuedFile, '-noout', '-serial', '-ext', 'subjectAltName,extendedKeyUsage'], { encoding: 'utf8' });
+  const labSerial = (leafText.match(/serial=([0-9A-F]+)/) || [])[1] || '';
+  check('local CA: the CSR\'s name and tomcat\'s usages', /DNS:lab\.example\.com/.test(leafText) && /TLS Web Server Authentication/.test(leafText), leafText);
+  checkEq('local CA: the serial shown', `Issued by labissuing: serial ${labSerial.toLowerCase()}`, await text('#ca-issued-title'));
+  check('local CA: the intermediate\'s issued count', await until(async () => (await caCell('labissuing', 'issued')) === '1'));
+  const [leafDl] = await Promise.all([page.waitForEvent('download'), page.click('#ca-issued-download')]);
+  checkEq('local CA: the download file name', `labissuing-${labSerial.toLowerCase()}.pem`, leafDl.suggestedFilename());
+  const leafDlFile = path.join(WORK, 'downloads', 'lab-leaf.pem');
+  await leafDl.saveAs(leafDlFile);
+  checkEq('local CA: the download is the certificate shown', issuedPem.trim(), fs.readFileSync(leafDlFile, 'utf8').trim());
+  await shot(page, 'ca-issued');
+
+  await page.selectOption('#cr-ca', 'labissuing');
+  await page.fill('#cr-serial', labSerial.replace(/(..)(?!$)/g, '$1:'));
+  await page.selectOption('#cr-reason', 'keyCompromise');
+  const caDone = await confirmed(() => page.click('#ca-revoke-form button[type="submit"]'));
+  const caRevokeWords = await caDone(async () => { await until(async () => /^Revoked /.test(await text('#msg'))); });
+  check('local CA revoke: confirmed first, naming the certificate and the reason',
+    caRevokeWords.startsWith(`Revoke ${labSerial.toLowerCase()} (CN=lab.example.com), issued by labissuing, with the reason keyCompromise?`), caRevokeWords);
+  checkEq('local CA revoke: said', `Revoked ${labSerial.toLowerCase()} at labissuing (keyCompromise); its CRL is made again.`, await text('#msg'));
+  check('local CA revoke: the revoked count', await until(async () => (await caCell('labissuing', 'revoked')) === '1'));
+  checkEq('local CA revoke: as the CLI counts it', [1, 1], [cliCa('labissuing').issued, cliCa('labissuing').revoked]);
+  const crlStatus = await textNow(`${caRow('labissuing')} td[data-crl-status]`);
+  check('local CA revoke: the CRL number and next update shown', crlStatus.startsWith(`number ${cliCa('labissuing').crl_number}`) &&
+    /next update \d{4}-\d\d-\d\dT/.test(crlStatus), crlStatus);
+  const [crlDl] = await Promise.all([page.waitForEvent('download'), page.click('a[data-crl-download="labissuing"]')]);
+  checkEq('local CA: the CRL download file name', 'labissuing.crl', crlDl.suggestedFilename());
+  const labCrlFile = path.join(WORK, 'downloads', 'labissuing.crl');
+  await crlDl.saveAs(labCrlFile);
+  const chainFile = path.join(WORK, 'labchain.pem');
+  fs.writeFileSync(chainFile, fs.readFileSync(issuingPem, 'utf8') + fs.readFileSync(rootPem, 'utf8'));
+  let crlText = '';
+  try {
+    crlText = execFileSync('openssl', ['crl', '-inform', 'DER', '-in', labCrlFile, '-CAfile', chainFile, '-verify', '-noout', '-text'],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    crlText = String(e.stderr || e.message);
+  }
+  check('local CA: the CRL downloaded lists the serial, key compromise', crlText.includes(`Serial Number: ${labSerial}`) && /Key Compromise/.test(crlText), crlText.slice(0, 300));
+  checkEq('local CA: the CLI\'s audit rows of the page\'s changes', ['ca create labroot ok', 'ca create labissuing ok',
+    `ca issue labissuing ${labSerial.toLowerCase()} ok`, `ca revoke labissuing ${labSerial.toLowerCase()} ok`],
+  cli('audit', '--limit', '20').items.filter((r) => r.action.startsWith('ca ') && r.result === 'ok').reverse()
+    .map((r) => `${r.action} ${r.object} ${r.result}`));
+  await shot(page, 'ca-revoked');
+
   // ---- logout; the read-only view ---------------------------------------------------------------------------------
   await logout();
   await shot(page, 'logged-out');
@@ -998,6 +1099,12 @@ async function main() {
   check('reader: no ACME forms or buttons', !(await visible('#acme-account-form')) && !(await visible('#acme-order-form')) &&
     (await page.$('#acme-items button, #acme-items form, #acme-accounts button')) === null);
   await shot(page, 'readonly-acme');
+  // the reader sees the local CAs and their CRLs, without the forms
+  await page.click('#nav a[href="#ca"]');
+  check('reader: the CA hierarchy', await until(async () => (await page.$(caRow('labissuing'))) !== null));
+  check('reader: the CRL download offered', await visible('a[data-crl-download="labissuing"]'));
+  check('reader: no CA forms', !(await visible('#ca-create-form')) && !(await visible('#ca-issue-form')) && !(await visible('#ca-revoke-form')));
+  await shot(page, 'readonly-ca');
   await page.goto(`${BASE}/#upload`);
   check('reader: upload page refused', await until(async () => (await text('#msg')).includes('admin role')));
   check('reader: no upload form', !(await visible('#up-form')));

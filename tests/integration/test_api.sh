@@ -67,6 +67,14 @@ cf acme order --node "$PUB" --purpose "$ACME_ID" --account stub >/dev/null 2>&1
 assert_eq "an identity with an ACME state (the command line against the stub)" staged \
 	"$(cf --json acme show --node "$PUB" --purpose "$ACME_ID" | json 'd["state"]')"
 
+# ---- a local CA, made by the command line: what the /api/v1/ca/{name} routes act on (its CRL made
+# now, so that reading it changes nothing) ----------------------------------------------------------
+cf ca create apica --key ec:prime256v1 >/dev/null
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca_leaf.key -subj "/CN=$PUB" \
+	-out ca_leaf.csr 2>/dev/null
+CA_SERIAL=$(cf --json ca issue --ca apica ca_leaf.csr | json 'd["serial"]')
+cf ca crl --ca apica >/dev/null
+
 # ---- an outside CA (openssl) ----------------------------------------------------------------------
 ca() { # ca NAME CN: a self-signed CA certificate NAME.pem with its key NAME.key
 	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$1.key" -out "$1.pem" -days 3650 -subj "/CN=$2" \
@@ -120,6 +128,10 @@ jbody "{'node':'$PUB','purpose':'$ACME_ID','account':'stub'}" >b/acme_order.json
 jbody "{'node':'$PUB','purpose':'$ACME_ID'}" >b/acme_deploy.json
 jbody "{'node':'$PUB','purpose':'$ACME_ID','reason':'superseded'}" >b/acme_revoke.json
 jbody "{'node':'$PUB','purpose':'$ACME_ID','on':True,'deploy_days':'mon,thu','deploy_time':'03:30'}" >b/acme_auto.json
+jbody "{'name':'apica2','key':'ec:prime256v1'}" >b/ca_create.json
+jbody "{'crl_interval':43200}" >b/ca_config.json
+jbody "{'csr':$(pemof ca_leaf.csr)}" >b/ca_issue.json
+jbody "{'serial':'$CA_SERIAL','reason':'superseded'}" >b/ca_revoke.json
 
 # ---- the daemon -----------------------------------------------------------------------------------
 start_daemon() {
@@ -243,6 +255,12 @@ op_args() {
 	"POST /api/v1/acme/deploy") A=(-H "$CTJ" --data-binary @b/acme_deploy.json) ;;
 	"POST /api/v1/acme/revoke") A=(-H "$CTJ" --data-binary @b/acme_revoke.json) ;;
 	"POST /api/v1/acme/auto") A=(-H "$CTJ" --data-binary @b/acme_auto.json) ;;
+	"POST /api/v1/ca") A=(-H "$CTJ" --data-binary @b/ca_create.json) ;;
+	"GET /api/v1/ca/{name}" | "GET /api/v1/ca/{name}/crl") U="$ORIGIN${2//\{name\}/apica}" ;;
+	"GET /api/v1/ca/{name}/issued") U="$ORIGIN/api/v1/ca/apica/issued?revoked=1" ;;
+	"POST /api/v1/ca/{name}/config") U="$ORIGIN/api/v1/ca/apica/config" A=(-H "$CTJ" --data-binary @b/ca_config.json) ;;
+	"POST /api/v1/ca/{name}/issue") U="$ORIGIN/api/v1/ca/apica/issue" A=(-H "$CTJ" --data-binary @b/ca_issue.json) ;;
+	"POST /api/v1/ca/{name}/revoke") U="$ORIGIN/api/v1/ca/apica/revoke" A=(-H "$CTJ" --data-binary @b/ca_revoke.json) ;;
 	"POST /api/v1/logout" | "GET /api/v1/"* | "DELETE /api/v1/certificates/{id}" | "DELETE /api/v1/users/{name}" | \
 		"GET /" | "GET /app.js" | "GET /app.css" | "GET /favicon.svg") ;;
 	*)

@@ -9,7 +9,8 @@
 # its CA), the ACME view against pebble on loopback (an account added, an order for ucm2's
 # CallManager answered by certfleetd's HTTP-01 responder and staged with the certificate decoded,
 # deployed, auto renew set with deploy days and time, a second order revoked after a confirmation),
-# read-only view, logout. tests/browser/browser_test.js does the clicking; any
+# the local CA view (a root and an intermediate made, a certificate issued from an openssl CSR file and
+# verified, revoked after a confirmation, the counts and the CRL download), read-only view, logout. tests/browser/browser_test.js does the clicking; any
 # console error, page error, failed request or 5xx answer fails the test. Screenshots of each
 # state go to $CERTFLEET_TEST_OUT, else ./browser-shots (ctest runs in the build directory).
 . "$(dirname "$0")/lib.sh"
@@ -103,6 +104,9 @@ assert_eq "test CA chain verifies" "inter.pem: OK" "$(openssl verify -CAfile roo
 openssl req -newkey rsa:2048 -nodes -keyout peer.key -subj "/CN=peer.example.com" 2>/dev/null |
 	openssl x509 -req -CA inter.pem -CAkey inter.key -CAcreateserial -days 90 -sha256 -extfile ca.ext -extensions leaf \
 		-out peer.pem 2>/dev/null
+# a CSR for the local CA view (DER, as a file chosen in the page)
+openssl req -new -newkey rsa:2048 -nodes -keyout local.key -subj "/CN=lab.example.com" \
+	-addext "subjectAltName=DNS:lab.example.com" -outform DER -out local.csr.der 2>/dev/null
 cd "$T"
 PEER_PORT=$(free_port)
 openssl s_server -accept "127.0.0.1:$PEER_PORT" -cert ca/peer.pem -key ca/peer.key -cert_chain ca/inter.pem -www \
