@@ -113,7 +113,7 @@ cf_code cf_signer_wrap(const cf_signer *s, const uint8_t *tbs, size_t len, uint8
 
 typedef struct local_signer {
 	EVP_PKEY *pkey;
-	char hash[8];
+	EVP_MD *md; /* fetched once: a fetch per signature takes the provider store's locks */
 } local_signer;
 
 static cf_code local_sign(void *ctx, const uint8_t *tbs, size_t len, uint8_t *sig, size_t *sig_len, cf_err *e)
@@ -121,7 +121,7 @@ static cf_code local_sign(void *ctx, const uint8_t *tbs, size_t len, uint8_t *si
 	local_signer *ls = ctx;
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	cf_code rc = CF_OK;
-	if (!md || EVP_DigestSignInit_ex(md, NULL, ls->hash, NULL, NULL, ls->pkey, NULL) != 1 ||
+	if (!md || EVP_DigestSignInit(md, NULL, ls->md, NULL, ls->pkey) != 1 ||
 	    EVP_DigestSign(md, sig, sig_len, tbs, len) != 1)
 		rc = cf_ossl_err(e, CF_E_INTERNAL, "signer", "signing failed");
 	EVP_MD_CTX_free(md);
@@ -134,6 +134,7 @@ static void local_free(void *ctx)
 	if (!ls)
 		return;
 	EVP_PKEY_free(ls->pkey);
+	EVP_MD_free(ls->md);
 	free(ls);
 }
 
@@ -165,9 +166,13 @@ cf_code cf_signer_local_new(const cf_key *key, const char *hash, cf_signer **out
 		free(ls);
 		return cf_ossl_err(e, CF_E_INTERNAL, "signer", "cannot set up the signer");
 	}
+	if ((ls->md = EVP_MD_fetch(NULL, hash, NULL)) == NULL) {
+		OPENSSL_free(der);
+		free(ls);
+		return cf_ossl_err(e, CF_E_INTERNAL, "signer", "no digest for the signer");
+	}
 	EVP_PKEY_up_ref(key->pkey);
 	ls->pkey = key->pkey;
-	snprintf(ls->hash, sizeof(ls->hash), "%s", hash);
 	cf_signer *s = cf_signer_new(&local_ops, ls, der, (size_t)der_len, (size_t)EVP_PKEY_get_size(key->pkey));
 	OPENSSL_free(der);
 	if (!s) {

@@ -282,36 +282,70 @@ static void out_name(const char *file, char *out, size_t cap)
 	snprintf(out, cap, "%.*s.pem", (int)n, file);
 }
 
-/* Writes each certificate beside the others in out_dir: a temporary file renamed into place (the
- * store holds them already, so one fsync of the directory at the end is enough). */
-static cf_code write_outputs(const char *out_dir, batch_item *v, size_t n, cf_err *e)
+/* Writing a batch's files from every core: the directory, the items and the first failure. */
+typedef struct writes {
+	int dfd;
+	batch_item *items;
+} writes;
+
+/* Writes one certificate as NAME.pem: a temporary file renamed into place (the store holds it
+ * already, so one fsync of the directory at the end is enough). */
+static void write_slice(void *ctx, size_t begin, size_t end)
 {
-	int dfd = open(out_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return cf_err_set(e, CF_E_INPUT, out_dir, "cannot open the directory: %s", strerror(errno));
-	cf_code rc = CF_OK;
-	for (size_t i = 0; i < n && rc == CF_OK; i++) {
+	writes *w = ctx;
+	for (size_t i = begin; i < end; i++) {
+		batch_item *it = &w->items[i];
 		char name[512], tmp[600];
-		out_name(v[i].file, name, sizeof(name));
+		out_name(it->file, name, sizeof(name));
 		snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
-		char *pem = cf_cert_pem(v[i].cert);
-		int fd = pem ? openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : -1;
+		char *pem = cf_cert_pem(it->cert);
+		int fd = pem ? openat(w->dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : -1;
 		size_t len = pem ? strlen(pem) : 0;
 		bool ok = fd >= 0 && write(fd, pem, len) == (ssize_t)len;
 		if (fd >= 0 && close(fd) != 0)
 			ok = false;
-		if (ok && renameat(dfd, tmp, dfd, name) != 0)
+		if (ok && renameat(w->dfd, tmp, w->dfd, name) != 0)
 			ok = false;
 		if (!ok) {
-			rc = cf_err_set(e, CF_E_INTERNAL, out_dir, "cannot write %s: %s", name, strerror(errno));
-			unlinkat(dfd, tmp, 0);
+			it->rc = cf_err_set(&it->err, CF_E_INTERNAL, name, "cannot write it: %s", strerror(errno));
+			unlinkat(w->dfd, tmp, 0);
 		}
 		free(pem);
 	}
-	if (rc == CF_OK && fsync(dfd) != 0)
+}
+
+static cf_code write_outputs(const char *out_dir, batch_item *v, size_t n, cf_err *e)
+{
+	writes w = {.dfd = open(out_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), .items = v};
+	if (w.dfd < 0)
+		return cf_err_set(e, CF_E_INPUT, out_dir, "cannot open the directory: %s", strerror(errno));
+	cf_parallel_for(n, 64, write_slice, &w);
+	cf_code rc = CF_OK;
+	for (size_t i = 0; i < n && rc == CF_OK; i++)
+		if (v[i].rc != CF_OK) {
+			*e = v[i].err;
+			rc = v[i].rc;
+		}
+	if (rc == CF_OK && fsync(w.dfd) != 0)
 		rc = cf_err_set(e, CF_E_INTERNAL, out_dir, "cannot sync the directory: %s", strerror(errno));
-	close(dfd);
+	close(w.dfd);
 	return rc;
+}
+
+/* Reads the request files from every core (dir: the input directory). */
+typedef struct reads {
+	const char *dir;
+	batch_item *items;
+} reads;
+
+static void read_slice(void *ctx, size_t begin, size_t end)
+{
+	reads *r = ctx;
+	for (size_t i = begin; i < end; i++) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/%s", r->dir, r->items[i].file);
+		r->items[i].rc = cf_file_read(path, CSR_FILE_MAX, &r->items[i].buf, &r->items[i].len, &r->items[i].err);
+	}
 }
 
 cf_code cf_ca_issue_batch(cf_store *st, const cf_audit_actor *a, const char *ca_name, const cf_ca_issue_spec *spec,
@@ -331,11 +365,16 @@ cf_code cf_ca_issue_batch(cf_store *st, const cf_audit_actor *a, const char *ca_
 	if (rc == CF_OK &&
 	    ((items = calloc(files.n, sizeof(*items))) == NULL || (rows = calloc(files.n, sizeof(*rows))) == NULL))
 		rc = cf_err_set(e, CF_E_INTERNAL, in_dir, "out of memory");
-	for (size_t i = 0; rc == CF_OK && i < files.n; i++) {
-		char path[4096];
-		snprintf(path, sizeof(path), "%s/%s", in_dir, files.v[i]);
-		items[i].file = files.v[i];
-		rc = cf_file_read(path, CSR_FILE_MAX, &items[i].buf, &items[i].len, e);
+	if (rc == CF_OK) {
+		for (size_t i = 0; i < files.n; i++)
+			items[i].file = files.v[i];
+		reads rd = {.dir = in_dir, .items = items};
+		cf_parallel_for(files.n, 64, read_slice, &rd);
+		for (size_t i = 0; i < files.n && rc == CF_OK; i++)
+			if (items[i].rc != CF_OK) {
+				*e = items[i].err;
+				rc = items[i].rc;
+			}
 	}
 	if (rc != CF_OK)
 		goto out;
