@@ -674,7 +674,8 @@
   }
 
   // The job table: what certfleetd runs by itself (GET /jobs), one row a duty.
-  const JOB_NAMES = { monitor: 'Monitor pass', 'crl-download': 'CRL download', 'ocsp-check': 'OCSP check' };
+  const JOB_NAMES = { monitor: 'Monitor pass', 'crl-download': 'CRL download', 'ocsp-check': 'OCSP check',
+    'ca-crl': 'Local CA CRLs', 'ca-ocsp': 'Local CA OCSP answers' };
   async function loadJobs() {
     const items = (await api('GET', '/jobs')).items || [];
     $('#jobs-table tbody').replaceChildren(...items.map((j) => el('tr', { 'data-kind': j.kind },
@@ -1711,7 +1712,9 @@
   function caUrls(c) {
     if (!c.base_url) return el('td', {}, 'No base URL: what it issues names no CRL or OCSP URL.');
     return el('td', { class: 'ca-urls' }, el('span', {}, `Base: ${c.base_url}`), el('span', {}, `CRL: ${c.crl_url}`),
-      el('span', {}, `OCSP: ${c.ocsp_url}`));
+      el('span', {}, `OCSP: ${c.ocsp_url}`),
+      el('span', { 'data-ocsp-status': '1' }, `OCSP answers: ${c.ocsp_answers || 0} signed ahead by ${c.ocsp_responder === 'delegated' ? 'a delegated responder' : 'the CA'}` +
+        (c.ocsp_oldest ? `, oldest ${c.ocsp_oldest}` : '')));
   }
 
   function renderCas(cas) {

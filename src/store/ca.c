@@ -124,7 +124,9 @@ cf_code cf_store_ca_list(cf_store *st, cf_carow **v, size_t *n, cf_err *e)
 	*n = 0;
 	cf_code rc = cf_store_prep(st,
 				   "SELECT " CA_COLS ", (SELECT count(*) FROM ca_issued i WHERE i.ca_id = c.id),"
-				   " (SELECT count(*) FROM ca_issued i WHERE i.ca_id = c.id AND i.revoked_at <> 0)"
+				   " (SELECT count(*) FROM ca_issued i WHERE i.ca_id = c.id AND i.revoked_at <> 0),"
+				   " (SELECT count(*) FROM ca_ocsp o WHERE o.ca_id = c.id AND o.hash = 'sha256'),"
+				   " (SELECT COALESCE(min(o.this_update), 0) FROM ca_ocsp o WHERE o.ca_id = c.id)"
 				   " FROM cas c LEFT JOIN cas p ON p.id = c.parent_id ORDER BY c.name",
 				   &s, e);
 	if (rc != CF_OK)
@@ -142,6 +144,8 @@ cf_code cf_store_ca_list(cf_store *st, cf_carow **v, size_t *n, cf_err *e)
 		read_ca(st, s, row);
 		row->issued = D->col_int(s, 18);
 		row->revoked = D->col_int(s, 19);
+		row->ocsp_answers = D->col_int(s, 20);
+		row->ocsp_oldest = D->col_int(s, 21);
 		if (!ca_complete(row)) {
 			r = -1;
 			cf_err_set(e, CF_E_INTERNAL, "store", "out of memory");

@@ -35,6 +35,8 @@ openssl x509 -req -in a.csr -CA other.pem -CAkey other.key -set_serial 5 -days 3
 start_certfleetd --pki-listen "127.0.0.1:$PKI"
 for _ in $(seq 1 300); do grep -q "ca: pki: .* OCSP answers signed" "$T/daemon.err" && break; sleep 0.1; done
 assert_contains "the ca-ocsp duty signs the answers ahead" "ca: pki: 3 certificates' OCSP answers signed" "$(cat "$T/daemon.err")"
+assert_eq "ca list: three certificates answered ahead, by the CA" "3 ca True" \
+	"$(cf --json ca list | json "' '.join(str(x) for x in (d['items'][0]['ocsp_answers'], d['items'][0]['ocsp_responder'], d['items'][0]['ocsp_oldest'] is not None))")"
 assert_contains "certfleetd says where it serves them" "serving the local CAs' CRLs and OCSP on $URL/" "$(cat "$T/daemon.err")"
 
 # ask CERT [openssl ocsp options]: openssl ocsp's verdict line about CERT and whether it verified
