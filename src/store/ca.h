@@ -28,10 +28,10 @@ typedef struct cf_carow {
 	int64_t crl_number;				   /* of the last CRL made (0: none yet) */
 	int64_t issued, revoked;			   /* counts, when listed */
 	int64_t ocsp_answers, ocsp_oldest; /* when listed: certificates answered ahead, the oldest thisUpdate */
-	uint8_t *ocsp_der;				   /* the delegated OCSP responder's certificate */
-	size_t ocsp_der_len;				   /* (0: the CA signs its answers itself) */
-	char *ocsp_key_pem;				   /* its key: secret, only with the CA's key */
-	int64_t ocsp_version; /* moves whenever what the OCSP responder answers may change */
+	uint8_t *ocsp_der;		   /* the delegated OCSP responder's certificate */
+	size_t ocsp_der_len;		   /* (0: the CA signs its answers itself) */
+	char *ocsp_key_pem;		   /* its key: secret, only with the CA's key */
+	int64_t ocsp_version;		   /* moves whenever what the OCSP responder answers may change */
 } cf_carow;
 
 void cf_carow_free(cf_carow *r);

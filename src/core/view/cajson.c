@@ -19,8 +19,7 @@ json_t *cf_cajson_ca(const cf_carow *r)
 	char crl[512], ocsp[512];
 	cf_ca_urls(r, crl, ocsp);
 	return json_pack("{s:s,s:o,s:s,s:s,s:o,s:o,s:b,s:o,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:o}", "name",
-			 r->name,
-			 "parent", r->parent && r->parent[0] ? json_string(r->parent) : json_null(), "subject",
+			 r->name, "parent", r->parent && r->parent[0] ? json_string(r->parent) : json_null(), "subject",
 			 r->subject, "sha256", r->sha256, "not_before", when(r->not_before), "not_after",
 			 when(r->not_after), "imported", r->imported, "created", when(r->created), "base_url",
 			 r->base_url, "crl_url", crl, "ocsp_url", ocsp, "crl_validity", (json_int_t)r->crl_validity,
