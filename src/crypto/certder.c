@@ -59,26 +59,10 @@ bool cf_der_expect(reader *r, uint8_t want, cf_der *tlv, reader *in)
 	return true;
 }
 
-static bool at_end(const reader *r)
-{
-	return r->p == r->end;
-}
-
-static size_t left(const reader *r)
-{
-	return (size_t)(r->end - r->p);
-}
-
-/* The next tag in r, or 0 at its end (0 is never a valid tag here). */
-static uint8_t peek(const reader *r)
-{
-	return r->p < r->end ? r->p[0] : 0;
-}
-
 /* INTEGER contents as c2i_ASN1_INTEGER accepts them: not empty, no redundant leading octet. */
 static bool integer_ok(const reader *v)
 {
-	size_t n = left(v);
+	size_t n = cf_der_left(v);
 	const uint8_t *p = v->p;
 	if (n == 0)
 		return false;
@@ -90,7 +74,7 @@ static bool integer_ok(const reader *v)
 /* OBJECT IDENTIFIER contents as c2i_ASN1_OBJECT accepts them. */
 static bool oid_ok(const reader *v)
 {
-	size_t n = left(v);
+	size_t n = cf_der_left(v);
 	const uint8_t *p = v->p;
 	if (n == 0 || (p[n - 1] & 0x80))
 		return false;
@@ -103,7 +87,7 @@ static bool oid_ok(const reader *v)
 /* BIT STRING contents: the unused-bits octet is at most 7, and 0 when there are no bits. */
 static bool bits_ok(const reader *v)
 {
-	size_t n = left(v);
+	size_t n = cf_der_left(v);
 	return n >= 1 && v->p[0] <= 7 && (n > 1 || v->p[0] == 0);
 }
 
@@ -111,7 +95,7 @@ static bool bits_ok(const reader *v)
 static bool utf8_ok(const reader *v)
 {
 	const uint8_t *p = v->p;
-	size_t n = left(v);
+	size_t n = cf_der_left(v);
 	for (size_t i = 0; i < n;) {
 		uint8_t c = p[i];
 		size_t more;
@@ -153,12 +137,12 @@ static bool algorithm(reader *r, cf_der *oid, cf_der *params)
 	uint8_t tag = 0;
 	if (!cf_der_expect(r, 0x30, &t, &in) || !cf_der_expect(&in, 0x06, &o, &v) || !oid_ok(&v))
 		return false;
-	if (!at_end(&in)) {
+	if (!cf_der_at_end(&in)) {
 		if (!cf_der_next(&in, &tag, &prm, &v))
 			return false;
-		if (tag == 0x05 ? !at_end(&v) : tag == 0x06 ? !oid_ok(&v) : tag != 0x30)
+		if (tag == 0x05 ? !cf_der_at_end(&v) : tag == 0x06 ? !oid_ok(&v) : tag != 0x30)
 			return false;
-		if (!at_end(&in))
+		if (!cf_der_at_end(&in))
 			return false;
 	}
 	if (oid != NULL)
@@ -179,12 +163,12 @@ static bool name(reader *r, cf_der *tlv)
 	uint8_t tag = 0;
 	if (!cf_der_expect(r, 0x30, tlv, &in))
 		return false;
-	while (!at_end(&in)) {
-		if (!cf_der_expect(&in, 0x31, &t, &set) || at_end(&set))
+	while (!cf_der_at_end(&in)) {
+		if (!cf_der_expect(&in, 0x31, &t, &set) || cf_der_at_end(&set))
 			return false;
-		while (!at_end(&set)) {
+		while (!cf_der_at_end(&set)) {
 			if (!cf_der_expect(&set, 0x30, &t, &atv) || !cf_der_expect(&atv, 0x06, &t, &v) || !oid_ok(&v) ||
-			    !cf_der_next(&atv, &tag, &t, &v) || !at_end(&atv))
+			    !cf_der_next(&atv, &tag, &t, &v) || !cf_der_at_end(&atv))
 				return false;
 			switch (tag) {
 			case 0x0c: /* UTF8String */
@@ -258,7 +242,7 @@ static bool time_field(reader *r, cf_der *tlv)
 	int64_t t;
 	if (!cf_der_expect(r, 0x17, tlv, &v) && !cf_der_expect(r, 0x18, tlv, &v))
 		return false;
-	return cf_der_time(tlv->p[0], v.p, left(&v), &t);
+	return cf_der_time(tlv->p[0], v.p, cf_der_left(&v), &t);
 }
 
 /* Extensions: SEQUENCE OF Extension { OID, BOOLEAN OPTIONAL, OCTET STRING }. */
@@ -268,12 +252,12 @@ static bool extensions(reader *r, cf_der *tlv)
 	cf_der t;
 	if (!cf_der_expect(r, 0x30, tlv, &in))
 		return false;
-	while (!at_end(&in)) {
+	while (!cf_der_at_end(&in)) {
 		if (!cf_der_expect(&in, 0x30, &t, &ext) || !cf_der_expect(&ext, 0x06, &t, &v) || !oid_ok(&v))
 			return false;
-		if (peek(&ext) == 0x01 && (!cf_der_expect(&ext, 0x01, &t, &v) || left(&v) != 1))
+		if (cf_der_peek(&ext) == 0x01 && (!cf_der_expect(&ext, 0x01, &t, &v) || cf_der_left(&v) != 1))
 			return false;
-		if (!cf_der_expect(&ext, 0x04, &t, &v) || !at_end(&ext))
+		if (!cf_der_expect(&ext, 0x04, &t, &v) || !cf_der_at_end(&ext))
 			return false;
 	}
 	return true;
@@ -283,7 +267,7 @@ static bool extensions(reader *r, cf_der *tlv)
 static int integer_bits(const reader *v)
 {
 	const uint8_t *p = v->p;
-	size_t n = left(v);
+	size_t n = cf_der_left(v);
 	while (n > 0 && *p == 0)
 		p++, n--;
 	if (n == 0 || n > 4096)
@@ -299,8 +283,8 @@ static void rsa_shape(const cf_der *bits, cf_certder *d)
 {
 	reader r = {bits->p + 1, bits->p + bits->len}, seq, n, e;
 	cf_der t;
-	if (bits->p[0] != 0 || !cf_der_expect(&r, 0x30, &t, &seq) || !at_end(&r) ||
-	    !cf_der_expect(&seq, 0x02, &t, &n) || !cf_der_expect(&seq, 0x02, &t, &e) || !at_end(&seq) ||
+	if (bits->p[0] != 0 || !cf_der_expect(&r, 0x30, &t, &seq) || !cf_der_at_end(&r) ||
+	    !cf_der_expect(&seq, 0x02, &t, &n) || !cf_der_expect(&seq, 0x02, &t, &e) || !cf_der_at_end(&seq) ||
 	    !integer_ok(&n) || !integer_ok(&e) || (n.p[0] & 0x80) || (e.p[0] & 0x80))
 		return;
 	int nbits = integer_bits(&n);
@@ -357,32 +341,33 @@ static bool tbs_certificate(reader *r, cf_certder *d)
 	cf_der t, alg, params, bits;
 	if (!cf_der_expect(r, 0x30, &d->tbs, &tbs))
 		return false;
-	if (peek(&tbs) == 0xa0) { /* version [0] EXPLICIT: v1, v2 or v3 */
-		if (!cf_der_expect(&tbs, 0xa0, &t, &in) || !cf_der_expect(&in, 0x02, &t, &v) || !at_end(&in) ||
-		    left(&v) != 1 || v.p[0] > 2)
+	if (cf_der_peek(&tbs) == 0xa0) { /* version [0] EXPLICIT: v1, v2 or v3 */
+		if (!cf_der_expect(&tbs, 0xa0, &t, &in) || !cf_der_expect(&in, 0x02, &t, &v) || !cf_der_at_end(&in) ||
+		    cf_der_left(&v) != 1 || v.p[0] > 2)
 			return false;
 	}
 	if (!cf_der_expect(&tbs, 0x02, &d->serial, &v) || !integer_ok(&v) || !algorithm(&tbs, &d->tbs_alg, NULL) ||
 	    !name(&tbs, &d->issuer))
 		return false;
 	if (!cf_der_expect(&tbs, 0x30, &t, &in) || !time_field(&in, &d->not_before) ||
-	    !time_field(&in, &d->not_after) || !at_end(&in))
+	    !time_field(&in, &d->not_after) || !cf_der_at_end(&in))
 		return false;
 	if (!name(&tbs, &d->subject) || !cf_der_expect(&tbs, 0x30, &d->spki, &in) || !algorithm(&in, &alg, &params) ||
-	    !cf_der_expect(&in, 0x03, &t, &v) || !bits_ok(&v) || !at_end(&in))
+	    !cf_der_expect(&in, 0x03, &t, &v) || !bits_ok(&v) || !cf_der_at_end(&in))
 		return false;
 	bits.p = v.p;
-	bits.len = left(&v);
+	bits.len = cf_der_left(&v);
 	key_shape(&alg, &params, &bits, d);
-	if (peek(&tbs) == 0x81 && (!cf_der_expect(&tbs, 0x81, &t, &v) || !bits_ok(&v)))
+	if (cf_der_peek(&tbs) == 0x81 && (!cf_der_expect(&tbs, 0x81, &t, &v) || !bits_ok(&v)))
 		return false;
-	if (peek(&tbs) == 0x82 && (!cf_der_expect(&tbs, 0x82, &t, &v) || !bits_ok(&v)))
+	if (cf_der_peek(&tbs) == 0x82 && (!cf_der_expect(&tbs, 0x82, &t, &v) || !bits_ok(&v)))
 		return false;
 	d->exts.p = NULL;
 	d->exts.len = 0;
-	if (peek(&tbs) == 0xa3 && (!cf_der_expect(&tbs, 0xa3, &t, &in) || !extensions(&in, &d->exts) || !at_end(&in)))
+	if (cf_der_peek(&tbs) == 0xa3 &&
+	    (!cf_der_expect(&tbs, 0xa3, &t, &in) || !extensions(&in, &d->exts) || !cf_der_at_end(&in)))
 		return false;
-	return at_end(&tbs);
+	return cf_der_at_end(&tbs);
 }
 
 bool cf_certder_split(const uint8_t *buf, size_t len, cf_certder *out)
@@ -392,11 +377,11 @@ bool cf_certder_split(const uint8_t *buf, size_t len, cf_certder *out)
 	cf_certder d;
 	memset(&d, 0, sizeof(d));
 	if (buf == NULL || !cf_der_expect(&r, 0x30, &whole, &cert) || !tbs_certificate(&cert, &d) ||
-	    !algorithm(&cert, &d.sig_alg, NULL) || !cf_der_expect(&cert, 0x03, &t, &v) || left(&v) < 1 || v.p[0] != 0 ||
-	    !at_end(&cert))
+	    !algorithm(&cert, &d.sig_alg, NULL) || !cf_der_expect(&cert, 0x03, &t, &v) || cf_der_left(&v) < 1 ||
+	    v.p[0] != 0 || !cf_der_at_end(&cert))
 		return false;
 	d.signature.p = v.p + 1;
-	d.signature.len = left(&v) - 1;
+	d.signature.len = cf_der_left(&v) - 1;
 	d.len = whole.len;
 	*out = d;
 	return true;

@@ -48,6 +48,21 @@ typedef struct cf_derreader {
 	const uint8_t *p, *end;
 } cf_derreader;
 
+/* Whether r is used up; how many bytes it has left; its next tag, or 0 at its end (0 is never a
+ * tag the walkers accept). */
+static inline bool cf_der_at_end(const cf_derreader *r)
+{
+	return r->p == r->end;
+}
+static inline size_t cf_der_left(const cf_derreader *r)
+{
+	return (size_t)(r->end - r->p);
+}
+static inline uint8_t cf_der_peek(const cf_derreader *r)
+{
+	return r->p < r->end ? r->p[0] : 0;
+}
+
 /* Reads one TLV from r: a one-byte tag, a minimal definite length (at most 4 length bytes) and
  * contents inside r. On success *tlv is the whole TLV, *in reads its contents and r moves past
  * it. False at the end of r or on anything outside strict DER. */

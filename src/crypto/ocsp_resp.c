@@ -13,22 +13,6 @@
 
 typedef cf_derreader reader;
 
-static bool at_end(const reader *r)
-{
-	return r->p == r->end;
-}
-
-static size_t left(const reader *r)
-{
-	return (size_t)(r->end - r->p);
-}
-
-/* The next tag in r, or 0 at its end (0 is never a tag here). */
-static uint8_t peek(const reader *r)
-{
-	return r->p < r->end ? r->p[0] : 0;
-}
-
 /* ---- the hash algorithms a CertID may name ------------------------------------------------------ */
 
 typedef struct hash_alg {
@@ -86,10 +70,10 @@ static bool issuer_parts(const cf_cert *c, cf_der *name, cf_der *key)
 		reader r = {d.spki.p, d.spki.p + d.spki.len}, in, v;
 		cf_der t;
 		if (cf_der_expect(&r, 0x30, &t, &in) && cf_der_expect(&in, 0x30, &t, &v) &&
-		    cf_der_expect(&in, 0x03, &t, &v) && left(&v) >= 1) {
+		    cf_der_expect(&in, 0x03, &t, &v) && cf_der_left(&v) >= 1) {
 			*name = d.subject;
 			key->p = v.p + 1;
-			key->len = left(&v) - 1;
+			key->len = cf_der_left(&v) - 1;
 			return true;
 		}
 	}
@@ -209,7 +193,7 @@ static const uint8_t basic_oid[] = {0x06, 0x09, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x
  * and no sub-identifier starts with 0x80. */
 static bool oid_ok(const reader *v)
 {
-	size_t n = left(v);
+	size_t n = cf_der_left(v);
 	const uint8_t *p = v->p;
 	if (n == 0 || (p[n - 1] & 0x80))
 		return false;
@@ -232,30 +216,30 @@ static const char *extensions(reader *r, cf_der *nonce)
 	reader list, ext, v, inner;
 	cf_der t, oid, val;
 	uint8_t tag = 0;
-	if (!cf_der_expect(r, 0x30, &t, &list) || at_end(&list) || !at_end(r))
+	if (!cf_der_expect(r, 0x30, &t, &list) || cf_der_at_end(&list) || !cf_der_at_end(r))
 		return "malformed extension list";
-	while (!at_end(&list)) {
+	while (!cf_der_at_end(&list)) {
 		bool critical = false;
 		if (!cf_der_expect(&list, 0x30, &t, &ext) || !cf_der_expect(&ext, 0x06, &oid, &v) || !oid_ok(&v))
 			return "malformed extension";
-		if (peek(&ext) == 0x01) { /* DEFAULT FALSE: DER writes it only as TRUE (0xff) */
-			if (!cf_der_expect(&ext, 0x01, &t, &v) || left(&v) != 1 || v.p[0] != 0xff)
+		if (cf_der_peek(&ext) == 0x01) { /* DEFAULT FALSE: DER writes it only as TRUE (0xff) */
+			if (!cf_der_expect(&ext, 0x01, &t, &v) || cf_der_left(&v) != 1 || v.p[0] != 0xff)
 				return "malformed extension critical flag";
 			critical = true;
 		}
-		if (!cf_der_expect(&ext, 0x04, &val, &v) || !at_end(&ext))
+		if (!cf_der_expect(&ext, 0x04, &val, &v) || !cf_der_at_end(&ext))
 			return "malformed extension value";
 		if (nonce != NULL && same(&oid, nonce_oid, sizeof(nonce_oid))) {
 			if (nonce->p != NULL)
 				return "two nonce extensions";
 			/* RFC 8954: extnValue holds an OCTET STRING of 1 to 32 octets */
 			reader in = v;
-			if (!cf_der_next(&in, &tag, &t, &inner) || tag != 0x04 || !at_end(&in))
+			if (!cf_der_next(&in, &tag, &t, &inner) || tag != 0x04 || !cf_der_at_end(&in))
 				return "the nonce is not an OCTET STRING";
-			if (left(&inner) < 1 || left(&inner) > NONCE_MAX)
+			if (cf_der_left(&inner) < 1 || cf_der_left(&inner) > NONCE_MAX)
 				return "the nonce is not 1 to 32 octets";
 			nonce->p = v.p;
-			nonce->len = left(&v);
+			nonce->len = cf_der_left(&v);
 		} else if (critical) {
 			return "unknown critical extension";
 		}
@@ -274,28 +258,28 @@ static const char *certid(reader *r, cf_ocsp_certid *id)
 	if (!cf_der_expect(&cid, 0x30, &t, &alg) || !cf_der_expect(&alg, 0x06, &oid, &v) || !oid_ok(&v))
 		return "malformed CertID hash algorithm";
 	/* parameters: NULL or absent (RFC 5754 allows both for SHA-2) */
-	if (!at_end(&alg) && (!cf_der_expect(&alg, 0x05, &t, &v) || !at_end(&v) || !at_end(&alg)))
+	if (!cf_der_at_end(&alg) && (!cf_der_expect(&alg, 0x05, &t, &v) || !cf_der_at_end(&v) || !cf_der_at_end(&alg)))
 		return "CertID hash algorithm parameters are not NULL";
 	for (size_t i = 0; i < N_HASHES; i++)
 		if (same(&oid, hashes[i].oid, hashes[i].oid_len))
 			h = &hashes[i];
 	if (!cf_der_expect(&cid, 0x04, &t, &nh) || !cf_der_expect(&cid, 0x04, &t, &kh))
 		return "malformed CertID hashes";
-	if (h != NULL ? left(&nh) != h->len || left(&kh) != h->len
-		      : left(&nh) != left(&kh) || left(&nh) == 0 || left(&nh) > 64)
+	if (h != NULL ? cf_der_left(&nh) != h->len || cf_der_left(&kh) != h->len
+		      : cf_der_left(&nh) != cf_der_left(&kh) || cf_der_left(&nh) == 0 || cf_der_left(&nh) > 64)
 		return "CertID hashes are not the algorithm's length";
-	if (!cf_der_expect(&cid, 0x02, &t, &sn) || !positive_integer(sn.p, left(&sn)))
+	if (!cf_der_expect(&cid, 0x02, &t, &sn) || !positive_integer(sn.p, cf_der_left(&sn)))
 		return "CertID serial is not a positive minimal INTEGER";
-	if (!at_end(&cid))
+	if (!cf_der_at_end(&cid))
 		return "bytes after a CertID's serial";
 	memset(id, 0, sizeof(*id));
 	if (h != NULL)
 		memcpy(id->hash, h->name, strlen(h->name) + 1);
 	id->name_hash = nh.p;
 	id->key_hash = kh.p;
-	id->hash_len = left(&nh);
+	id->hash_len = cf_der_left(&nh);
 	id->serial = sn.p;
-	id->serial_len = left(&sn);
+	id->serial_len = cf_der_left(&sn);
 	id->der = whole.p;
 	id->der_len = whole.len;
 	return NULL;
@@ -307,18 +291,19 @@ static const char *signature(reader *r)
 {
 	reader in, sig, alg, v, certs, seq;
 	cf_der t;
-	if (!cf_der_expect(r, 0xa0, &t, &in) || !cf_der_expect(&in, 0x30, &t, &sig) || !at_end(&in) ||
+	if (!cf_der_expect(r, 0xa0, &t, &in) || !cf_der_expect(&in, 0x30, &t, &sig) || !cf_der_at_end(&in) ||
 	    !cf_der_expect(&sig, 0x30, &t, &alg) || !cf_der_expect(&alg, 0x06, &t, &v) || !oid_ok(&v) ||
-	    !cf_der_expect(&sig, 0x03, &t, &v) || left(&v) < 1 || v.p[0] > 7)
+	    !cf_der_expect(&sig, 0x03, &t, &v) || cf_der_left(&v) < 1 || v.p[0] > 7)
 		return "malformed optionalSignature";
-	if (peek(&sig) == 0xa0) {
-		if (!cf_der_expect(&sig, 0xa0, &t, &certs) || !cf_der_expect(&certs, 0x30, &t, &seq) || !at_end(&certs))
+	if (cf_der_peek(&sig) == 0xa0) {
+		if (!cf_der_expect(&sig, 0xa0, &t, &certs) || !cf_der_expect(&certs, 0x30, &t, &seq) ||
+		    !cf_der_at_end(&certs))
 			return "malformed optionalSignature certificates";
-		while (!at_end(&seq))
+		while (!cf_der_at_end(&seq))
 			if (!cf_der_expect(&seq, 0x30, &t, &v))
 				return "malformed optionalSignature certificate";
 	}
-	return at_end(&sig) ? NULL : "bytes after optionalSignature";
+	return cf_der_at_end(&sig) ? NULL : "bytes after optionalSignature";
 }
 
 /* TBSRequest { [0] version DEFAULT v1, [1] requestorName OPTIONAL, requestList,
@@ -331,39 +316,39 @@ static const char *tbs_request(reader *r, cf_ocsp_request *out)
 	uint8_t tag = 0;
 	if (!cf_der_expect(r, 0x30, &t, &tbs))
 		return "malformed TBSRequest";
-	if (peek(&tbs) == 0xa0 && (!cf_der_expect(&tbs, 0xa0, &t, &in) || !cf_der_expect(&in, 0x02, &t, &v) ||
-				   !at_end(&in) || left(&v) != 1 || v.p[0] != 0))
+	if (cf_der_peek(&tbs) == 0xa0 && (!cf_der_expect(&tbs, 0xa0, &t, &in) || !cf_der_expect(&in, 0x02, &t, &v) ||
+					  !cf_der_at_end(&in) || cf_der_left(&v) != 1 || v.p[0] != 0))
 		return "version is not v1";
-	if (peek(&tbs) == 0xa1 && (!cf_der_expect(&tbs, 0xa1, &t, &in) || !cf_der_next(&in, &tag, &t, &v) ||
-				   !at_end(&in) || (tag & 0xc0) != 0x80 || (tag & 0x1f) > 8))
+	if (cf_der_peek(&tbs) == 0xa1 && (!cf_der_expect(&tbs, 0xa1, &t, &in) || !cf_der_next(&in, &tag, &t, &v) ||
+					  !cf_der_at_end(&in) || (tag & 0xc0) != 0x80 || (tag & 0x1f) > 8))
 		return "malformed requestorName"; /* a GeneralName: [0] to [8] */
 	if (!cf_der_expect(&tbs, 0x30, &t, &list))
 		return "malformed requestList";
-	if (at_end(&list))
+	if (cf_der_at_end(&list))
 		return "no CertID in the request";
-	for (out->n = 0; !at_end(&list); out->n++) {
+	for (out->n = 0; !cf_der_at_end(&list); out->n++) {
 		if (out->n == CF_OCSP_MAX_IDS)
 			return "more than 8 CertIDs";
 		if (!cf_der_expect(&list, 0x30, &t, &req))
 			return "malformed Request";
 		if ((why = certid(&req, &out->ids[out->n])) != NULL)
 			return why;
-		if (peek(&req) == 0xa0) {
+		if (cf_der_peek(&req) == 0xa0) {
 			if (!cf_der_expect(&req, 0xa0, &t, &in))
 				return "malformed singleRequestExtensions";
 			if ((why = extensions(&in, NULL)) != NULL)
 				return why;
 		}
-		if (!at_end(&req))
+		if (!cf_der_at_end(&req))
 			return "bytes after a Request";
 	}
-	if (peek(&tbs) == 0xa2) {
+	if (cf_der_peek(&tbs) == 0xa2) {
 		if (!cf_der_expect(&tbs, 0xa2, &t, &in))
 			return "malformed requestExtensions";
 		if ((why = extensions(&in, &nonce)) != NULL)
 			return why;
 	}
-	if (!at_end(&tbs))
+	if (!cf_der_at_end(&tbs))
 		return "bytes after TBSRequest's fields";
 	out->nonce = nonce.p;
 	out->nonce_len = nonce.len;
@@ -384,16 +369,16 @@ static const char *request(const uint8_t *der, size_t len, cf_ocsp_request *out)
 	top = (reader){der, der + len};
 	if (!cf_der_expect(&top, 0x30, &t, &req))
 		return "not a DER OCSPRequest";
-	if (!at_end(&top))
+	if (!cf_der_at_end(&top))
 		return "bytes after the OCSPRequest";
 	if ((why = tbs_request(&req, out)) != NULL)
 		return why;
-	if (peek(&req) == 0xa0) {
+	if (cf_der_peek(&req) == 0xa0) {
 		if ((why = signature(&req)) != NULL)
 			return why;
 		out->signed_request = true;
 	}
-	return at_end(&req) ? NULL : "bytes after the OCSPRequest's fields";
+	return cf_der_at_end(&req) ? NULL : "bytes after the OCSPRequest's fields";
 }
 
 cf_code cf_ocsp_resp_read(const uint8_t *der, size_t len, cf_ocsp_request *out, cf_err *e)
@@ -456,7 +441,7 @@ static const char *single_size(const cf_ocsp_answer *a, single *s)
 	if (a->certid == NULL)
 		return "an answer has no CertID";
 	r = (reader){a->certid, a->certid + a->certid_len};
-	if (!cf_der_expect(&r, 0x30, &t, &in) || !at_end(&r))
+	if (!cf_der_expect(&r, 0x30, &t, &in) || !cf_der_at_end(&r))
 		return "an answer's CertID is not one DER SEQUENCE";
 	if (!gentime(a->this_update, s->this_update) ||
 	    (a->next_update != 0 && !gentime(a->next_update, s->next_update)))
@@ -561,7 +546,7 @@ cf_code cf_ocsp_resp_build(const cf_ocsp_answer *answers, size_t n, const uint8_
 	if (nonce != NULL) { /* the nonce as cf_ocsp_resp_read gives it: one OCTET STRING TLV */
 		reader r = {nonce, nonce + nonce_len}, in;
 		cf_der t;
-		if (!cf_der_expect(&r, 0x04, &t, &in) || !at_end(&r)) {
+		if (!cf_der_expect(&r, 0x04, &t, &in) || !cf_der_at_end(&r)) {
 			cf_err_set(e, rc, "OCSP response", "the nonce is not one DER OCTET STRING");
 			goto out;
 		}
