@@ -79,6 +79,21 @@ static void read_ca(cf_store *st, cf_stmt *s, cf_carow *r)
 	r->ocsp_version = D->col_int(s, 17);
 }
 
+/* What get and list read after the columns (and the two key columns): the counts. */
+#define CA_COUNTS                                                                                                      \
+	" (SELECT count(*) FROM ca_issued i WHERE i.ca_id = c.id),"                                                    \
+	" (SELECT count(*) FROM ca_issued i WHERE i.ca_id = c.id AND i.revoked_at <> 0),"                              \
+	" (SELECT count(*) FROM ca_ocsp o WHERE o.ca_id = c.id AND o.hash = 'sha256'),"                                \
+	" (SELECT COALESCE(min(o.this_update), 0) FROM ca_ocsp o WHERE o.ca_id = c.id)"
+
+static void read_counts(cf_store *st, cf_stmt *s, int col, cf_carow *r)
+{
+	r->issued = D->col_int(s, col);
+	r->revoked = D->col_int(s, col + 1);
+	r->ocsp_answers = D->col_int(s, col + 2);
+	r->ocsp_oldest = D->col_int(s, col + 3);
+}
+
 static bool ca_complete(const cf_carow *r)
 {
 	return r->name && r->parent && r->der && r->sha256 && r->subject && r->base_url;
@@ -88,9 +103,8 @@ cf_code cf_store_ca_get(cf_store *st, const char *name, bool with_key, cf_carow 
 {
 	cf_stmt *s = NULL;
 	cf_code rc = cf_store_prep(st,
-				   "SELECT " CA_COLS
-				   ", c.key_pem, c.ocsp_key_pem FROM cas c LEFT JOIN cas p ON p.id = c.parent_id"
-				   " WHERE c.name = $1",
+				   "SELECT " CA_COLS ", c.key_pem, c.ocsp_key_pem," CA_COUNTS
+				   " FROM cas c LEFT JOIN cas p ON p.id = c.parent_id WHERE c.name = $1",
 				   &s, e);
 	if (rc != CF_OK)
 		return rc;
@@ -99,6 +113,7 @@ cf_code cf_store_ca_get(cf_store *st, const char *name, bool with_key, cf_carow 
 	int got = D->step(s, e);
 	if (got == 1) {
 		read_ca(st, s, &r);
+		read_counts(st, s, 20, &r);
 		if (with_key) {
 			r.key_pem = cf_store_dup(D->col_text(s, 18));
 			r.ocsp_key_pem = cf_store_dup(D->col_text(s, 19));
@@ -123,10 +138,7 @@ cf_code cf_store_ca_list(cf_store *st, cf_carow **v, size_t *n, cf_err *e)
 	*v = NULL;
 	*n = 0;
 	cf_code rc = cf_store_prep(st,
-				   "SELECT " CA_COLS ", (SELECT count(*) FROM ca_issued i WHERE i.ca_id = c.id),"
-				   " (SELECT count(*) FROM ca_issued i WHERE i.ca_id = c.id AND i.revoked_at <> 0),"
-				   " (SELECT count(*) FROM ca_ocsp o WHERE o.ca_id = c.id AND o.hash = 'sha256'),"
-				   " (SELECT COALESCE(min(o.this_update), 0) FROM ca_ocsp o WHERE o.ca_id = c.id)"
+				   "SELECT " CA_COLS ", '', ''," CA_COUNTS
 				   " FROM cas c LEFT JOIN cas p ON p.id = c.parent_id ORDER BY c.name",
 				   &s, e);
 	if (rc != CF_OK)
@@ -142,10 +154,7 @@ cf_code cf_store_ca_list(cf_store *st, cf_carow **v, size_t *n, cf_err *e)
 		cf_carow *row = &(*v)[(*n)++];
 		memset(row, 0, sizeof(*row));
 		read_ca(st, s, row);
-		row->issued = D->col_int(s, 18);
-		row->revoked = D->col_int(s, 19);
-		row->ocsp_answers = D->col_int(s, 20);
-		row->ocsp_oldest = D->col_int(s, 21);
+		read_counts(st, s, 20, row);
 		if (!ca_complete(row)) {
 			r = -1;
 			cf_err_set(e, CF_E_INTERNAL, "store", "out of memory");
@@ -318,10 +327,11 @@ cf_code cf_store_ca_revoked_list(cf_store *st, int64_t ca_id, cf_caissued **v, s
 	cf_stmt *s = NULL;
 	*v = NULL;
 	*n = 0;
-	cf_code rc = cf_store_prep(st,
-				   "SELECT serial, not_after, revoked_at, reason FROM ca_issued"
-				   " WHERE ca_id = $1 AND revoked_at <> 0 ORDER BY serial",
-				   &s, e);
+	cf_code rc =
+		cf_store_prep(st,
+			      "SELECT serial, not_after, revoked_at, reason, subject, profile, issued_at FROM ca_issued"
+			      " WHERE ca_id = $1 AND revoked_at <> 0 ORDER BY serial",
+			      &s, e);
 	if (rc != CF_OK)
 		return rc;
 	D->bind_int(s, 1, ca_id);
@@ -339,9 +349,19 @@ cf_code cf_store_ca_revoked_list(cf_store *st, int64_t ca_id, cf_caissued **v, s
 		row->not_after = D->col_int(s, 1);
 		row->revoked_at = D->col_int(s, 2);
 		row->reason = (int)D->col_int(s, 3);
+		row->subject = cf_store_dup(D->col_text(s, 4));
+		row->profile = cf_store_dup(D->col_text(s, 5));
+		row->issued_at = D->col_int(s, 6);
+		if (row->subject == NULL || row->profile == NULL) {
+			r = -1;
+			cf_err_set(e, CF_E_INTERNAL, "store", "out of memory");
+			break;
+		}
 	}
 	cf_store_release(st, s);
 	if (r < 0) {
+		for (size_t i = 0; i < *n; i++)
+			cf_caissued_clear(&(*v)[i]);
 		free(*v);
 		*v = NULL;
 		*n = 0;

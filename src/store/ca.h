@@ -26,12 +26,12 @@ typedef struct cf_carow {
 	char *base_url;
 	int64_t crl_validity, crl_interval, ocsp_validity; /* seconds */
 	int64_t crl_number;				   /* of the last CRL made (0: none yet) */
-	int64_t issued, revoked;			   /* counts, when listed */
-	int64_t ocsp_answers, ocsp_oldest; /* when listed: certificates answered ahead, the oldest thisUpdate */
-	uint8_t *ocsp_der;		   /* the delegated OCSP responder's certificate */
-	size_t ocsp_der_len;		   /* (0: the CA signs its answers itself) */
-	char *ocsp_key_pem;		   /* its key: secret, only with the CA's key */
-	int64_t ocsp_version;		   /* moves whenever what the OCSP responder answers may change */
+	int64_t issued, revoked;			   /* counts (get and list) */
+	int64_t ocsp_answers, ocsp_oldest;		   /* certificates answered ahead, the oldest thisUpdate */
+	uint8_t *ocsp_der;				   /* the delegated OCSP responder's certificate */
+	size_t ocsp_der_len;				   /* (0: the CA signs its answers itself) */
+	char *ocsp_key_pem;				   /* its key: secret, only with the CA's key */
+	int64_t ocsp_version; /* moves whenever what the OCSP responder answers may change */
 } cf_carow;
 
 void cf_carow_free(cf_carow *r);
@@ -58,7 +58,7 @@ cf_code cf_store_ca_get(cf_store *st, const char *name, bool with_key, cf_carow 
 cf_code cf_store_ca_list(cf_store *st, cf_carow **v, size_t *n, cf_err *e);
 /* One issued certificate; CF_E_NOTFOUND when the CA issued no such serial. */
 cf_code cf_store_ca_issued_get(cf_store *st, int64_t ca_id, const char *serial, cf_caissued *out, cf_err *e);
-/* The revoked certificates of a CA, by serial, without DER (*v: clear each, then free v). */
+/* The revoked certificates of a CA, by serial, without DER (*v: cf_caissued_clear each, then free v). */
 cf_code cf_store_ca_revoked_list(cf_store *st, int64_t ca_id, cf_caissued **v, size_t *n, cf_err *e);
 /* The CA's current CRL (DER, caller frees) and its dates; CF_E_NOTFOUND when none was made. */
 cf_code cf_store_ca_crl_get(cf_store *st, int64_t ca_id, uint8_t **der, size_t *len, int64_t *this_update,

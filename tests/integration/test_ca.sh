@@ -186,6 +186,7 @@ assert_contains "...lists the revoked serial" "Serial Number: $SER" "$CRLTEXT"
 assert_contains "...with its reason" "Key Compromise" "$CRLTEXT"
 assert_contains "...and the other" "Serial Number: $(echo "$SER30" | tr a-f A-F)" "$CRLTEXT"
 assert_eq "...two entries" 2 "$(echo "$CRLTEXT" | grep -c 'Serial Number:')"
+assert_eq "ca show --json: the counts" "2" "$(cf --json ca show issuing | json 'd["revoked"]')"
 N1=$(openssl crl -inform DER -in crl.der -noout -crlnumber | cut -d= -f2)
 assert_eq "...a higher CRL number" 1 "$(( N1 > N0 ? 1 : 0 ))"
 openssl crl -inform DER -in crl.der -out crl.pem

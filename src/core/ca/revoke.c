@@ -91,6 +91,8 @@ static cf_code crl_make_in(cf_store *st, const cf_ca *ca, int64_t now, cf_err *e
 out:
 	free(der);
 	free(serials);
+	for (size_t i = 0; i < n; i++)
+		cf_caissued_clear(&rev[i]);
 	free(rev);
 	cf_carow_free(&cur);
 	return rc;

@@ -235,9 +235,10 @@ static cf_code acme_run(cf_job_run *r, int64_t now, int64_t *next, cf_err *e)
 
 /* ---- the local CAs' CRLs ---------------------------------------------------------------------------- */
 
-/* Due at once when first planned (a CA without a CRL gets one), then when the next CA's CRL
- * reaches its interval; a revocation makes its CA's CRL itself. */
-static cf_code ca_crl_plan(cf_store *st, int64_t now, char *plan, size_t len, int64_t *due, cf_err *e)
+/* Both CA duties: due at once when first planned (a CA without a CRL or answers gets them), then
+ * when their pass says (the next CRL's interval; the next answer half way to its nextUpdate); a
+ * revocation makes its CA's CRL and answers itself, an issue brings the OCSP pass forward. */
+static cf_code by_ca_plan(cf_store *st, int64_t now, char *plan, size_t len, int64_t *due, cf_err *e)
 {
 	(void)st;
 	(void)e;
@@ -251,17 +252,6 @@ static cf_code ca_crl_run(cf_job_run *r, int64_t now, int64_t *next, cf_err *e)
 	return cf_ca_crl_pass(r->st, now, pass_log, (void *)r->env, next, e);
 }
 
-/* Due at once when first planned, then when the next answer is half way to its nextUpdate; an
- * issue or a responder change brings it forward. */
-static cf_code ca_ocsp_plan(cf_store *st, int64_t now, char *plan, size_t len, int64_t *due, cf_err *e)
-{
-	(void)st;
-	(void)e;
-	snprintf(plan, len, "%s", "by CA (ca list)");
-	*due = now;
-	return CF_OK;
-}
-
 static cf_code ca_ocsp_run(cf_job_run *r, int64_t now, int64_t *next, cf_err *e)
 {
 	return cf_ca_ocsp_pass(r->st, now, pass_log, (void *)r->env, pass_keep, r, next, e);
@@ -271,6 +261,6 @@ static const cf_duty monitor = {CF_DUTY_MONITOR, monitor_plan, monitor_run};
 static const cf_duty crl = {CF_DUTY_CRL, crl_plan, crl_run};
 static const cf_duty ocsp = {CF_DUTY_OCSP, ocsp_plan, ocsp_run};
 static const cf_duty acme = {CF_DUTY_ACME, acme_plan, acme_run};
-static const cf_duty ca_crl = {CF_DUTY_CA_CRL, ca_crl_plan, ca_crl_run};
-static const cf_duty ca_ocsp = {CF_DUTY_CA_OCSP, ca_ocsp_plan, ca_ocsp_run};
+static const cf_duty ca_crl = {CF_DUTY_CA_CRL, by_ca_plan, ca_crl_run};
+static const cf_duty ca_ocsp = {CF_DUTY_CA_OCSP, by_ca_plan, ca_ocsp_run};
 const cf_duty *const cf_duties[] = {&monitor, &crl, &ocsp, &acme, &ca_crl, &ca_ocsp, NULL};
