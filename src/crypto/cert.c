@@ -147,47 +147,6 @@ char *cf_cert_pem(const cf_cert *c)
 
 /* ---- parsing ------------------------------------------------------------------------------ */
 
-typedef struct pem_block {
-	const char *body; /* just after the BEGIN marker */
-	size_t body_len;  /* up to the END marker */
-	char label[40];
-} pem_block;
-
-/* Finds every PEM block. Returns the count, or -1 for a BEGIN with no matching END. */
-static long find_pem_blocks(const char *buf, size_t len, pem_block **out)
-{
-	size_t n = 0, cap = 0;
-	pem_block *v = NULL;
-	const char *p = buf, *end = buf + len;
-	while ((p = memmem(p, (size_t)(end - p), "-----BEGIN ", 11)) != NULL) {
-		const char *lab = p + 11, *labend = memmem(lab, (size_t)(end - lab), "-----", 5);
-		if (labend == NULL || labend - lab >= 40 || memchr(lab, '\n', (size_t)(labend - lab)))
-			goto truncated;
-		char endmark[64];
-		int ml = snprintf(endmark, sizeof(endmark), "-----END %.*s-----", (int)(labend - lab), lab);
-		const char *e = memmem(labend, (size_t)(end - labend), endmark, (size_t)ml);
-		if (e == NULL)
-			goto truncated;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			pem_block *nv = realloc(v, cap * sizeof(*nv));
-			if (nv == NULL)
-				goto truncated;
-			v = nv;
-		}
-		v[n].body = labend + 5;
-		v[n].body_len = e >= labend + 5 ? (size_t)(e - (labend + 5)) : 0;
-		snprintf(v[n].label, sizeof(v[n].label), "%.*s", (int)(labend - lab), lab);
-		n++;
-		p = e + ml;
-	}
-	*out = v;
-	return (long)n;
-truncated:
-	free(v);
-	return -1;
-}
-
 static bool is_cert_label(const char *label)
 {
 	return strcmp(label, "CERTIFICATE") == 0 || strcmp(label, "X509 CERTIFICATE") == 0 ||
@@ -202,68 +161,6 @@ static const char *wrong_type(const char *label)
 		return "holds a private key where a certificate was expected";
 	if (strstr(label, "X509 CRL"))
 		return "is a CRL, not a certificate";
-	return NULL;
-}
-
-/* The bytes a PEM block holds, in a new buffer (*len of them), decoded as PEM_read_bio does: the
- * lines between the BEGIN and END lines, each stripped of trailing whitespace and control
- * characters, through EVP_DecodeUpdate (other whitespace ignored, nothing after the padding).
- * An RFC 1421 header (lines up to the first blank one, when the first line has a colon) is
- * skipped, unless it has Proc-Type: the body is then encrypted or signed, not a certificate.
- * NULL when the block is damaged: text after the BEGIN marker, an END marker that does not
- * start a line, a header without its blank line, a character outside base64. */
-static uint8_t *pem_decode(const pem_block *b, size_t *len)
-{
-	const char *p = b->body, *end = b->body + b->body_len, *eol;
-	char *text = NULL;
-	uint8_t *out = NULL;
-	EVP_ENCODE_CTX *ctx = NULL;
-	size_t used = 0;
-	int n = 0, last = 0;
-
-	while (p < end && *p != '\n') /* the rest of the BEGIN line */
-		if ((unsigned char)*p++ > ' ')
-			return NULL;
-	if (p == end || end[-1] != '\n')
-		return NULL;
-	p++;
-	eol = memchr(p, '\n', (size_t)(end - p));
-	if (eol != NULL && memchr(p, ':', (size_t)(eol - p)) != NULL) {
-		for (bool blank = false; !blank; p = eol + 1) {
-			if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL ||
-			    ((size_t)(eol - p) >= 10 && memcmp(p, "Proc-Type:", 10) == 0))
-				return NULL;
-			blank = true;
-			for (const char *q = p; q < eol; q++)
-				if ((unsigned char)*q > ' ')
-					blank = false;
-		}
-	}
-	size_t in = (size_t)(end - p);
-	if (in > INT_MAX || (text = malloc(in)) == NULL || (out = malloc(in / 4 * 3 + 4)) == NULL ||
-	    (ctx = EVP_ENCODE_CTX_new()) == NULL)
-		goto fail;
-	for (; p < end; p = eol + 1) { /* end[-1] is a newline: every line has one */
-		eol = memchr(p, '\n', (size_t)(end - p));
-		size_t ll = (size_t)(eol - p);
-		while (ll > 0 && (unsigned char)p[ll - 1] <= ' ')
-			ll--;
-		memcpy(text + used, p, ll);
-		used += ll;
-		text[used++] = '\n';
-	}
-	EVP_DecodeInit(ctx);
-	if (EVP_DecodeUpdate(ctx, out, &n, (const unsigned char *)text, (int)used) < 0 ||
-	    EVP_DecodeFinal(ctx, out + n, &last) < 0)
-		goto fail;
-	EVP_ENCODE_CTX_free(ctx);
-	free(text);
-	*len = (size_t)n + (size_t)last;
-	return out;
-fail:
-	EVP_ENCODE_CTX_free(ctx);
-	free(text);
-	free(out);
 	return NULL;
 }
 
@@ -292,7 +189,7 @@ static cf_cert *cert_from_block(uint8_t *der, size_t len, bool trusted)
 }
 
 struct parse_job {
-	const pem_block *blocks;
+	const cf_pem_block *blocks;
 	cf_cert **certs;
 };
 
@@ -300,9 +197,9 @@ static void parse_slice(void *ctx, size_t begin, size_t end)
 {
 	struct parse_job *job = ctx;
 	for (size_t i = begin; i < end; i++) {
-		const pem_block *b = &job->blocks[i];
+		const cf_pem_block *b = &job->blocks[i];
 		size_t len = 0;
-		uint8_t *der = pem_decode(b, &len);
+		uint8_t *der = cf_pem_decode(b, &len);
 		job->certs[i] = der ? cert_from_block(der, len, strcmp(b->label, "TRUSTED CERTIFICATE") == 0) : NULL;
 	}
 	ERR_clear_error();
@@ -383,9 +280,12 @@ cf_code cf_cert_parse_bundle(const char *name, const uint8_t *buf, size_t len, c
 		return cf_err_set(e, CF_E_INPUT, name, "file is empty");
 	if (memmem(buf, len, "-----BEGIN", 10) == NULL)
 		return parse_der(name, buf, len, out, n, e);
+	/* DER that a name or key happens to spell a PEM marker in */
+	if (buf[0] == 0x30 && parse_der(name, buf, len, out, n, NULL) == CF_OK)
+		return CF_OK;
 
-	pem_block *blocks = NULL;
-	long nb = find_pem_blocks((const char *)buf, len, &blocks);
+	cf_pem_block *blocks = NULL;
+	long nb = cf_pem_blocks((const char *)buf, len, &blocks);
 	if (nb < 0)
 		return cf_err_set(e, CF_E_INPUT, name, "truncated PEM: a BEGIN line has no matching END line");
 	for (long i = 0; i < nb; i++) {
@@ -424,22 +324,6 @@ cf_code cf_cert_parse_bundle(const char *name, const uint8_t *buf, size_t len, c
 
 /* ---- facts -------------------------------------------------------------------------------- */
 
-static void sig_hash_name(int sig_nid, char out[16])
-{
-	int md = NID_undef, pk = NID_undef;
-	const char *sn = NULL;
-	if (OBJ_find_sigid_algs(sig_nid, &md, &pk) && md != NID_undef)
-		sn = OBJ_nid2sn(md);
-	else
-		sn = OBJ_nid2sn(sig_nid);
-	snprintf(out, 16, "%s", sn ? sn : "unknown");
-	for (char *p = out; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	if (strcmp(out, "sha-256") == 0)
-		snprintf(out, 16, "sha256");
-}
-
 static void facts_serial(const ASN1_INTEGER *serial, cf_facts *f)
 {
 	BIGNUM *bn = ASN1_INTEGER_to_BN(serial, NULL);
@@ -465,7 +349,7 @@ static cf_code facts_x509(const cf_cert *c, X509 *x, cf_facts *f, cf_err *e)
 	f->not_after = cf_asn1_epoch(X509_get0_notAfter(x));
 	cf_sha256_hex(c->der, c->der_len, f->sha256);
 	cf_facts_key(X509_get0_pubkey(x), f);
-	sig_hash_name(X509_get_signature_nid(x), f->sig_hash);
+	cf_sigalg_hash_name(X509_get_signature_nid(x), f->sig_hash);
 	f->self_signed = X509_self_signed(x, 1) == 1;
 	return cf_facts_exts(X509_get0_extensions(x), f, e);
 }
@@ -521,12 +405,12 @@ static bool facts_der(const cf_cert *c, const cf_certder *d, cf_facts *f)
 	f->not_before = cf_asn1_epoch(not_before);
 	f->not_after = cf_asn1_epoch(not_after);
 	cf_sha256_hex(c->der, c->der_len, f->sha256);
-	if (!cf_facts_spki(d, f)) {
+	if (!cf_facts_spki(&d->key, f)) {
 		if ((x = cf_cert_x(c)) == NULL)
 			goto out;
 		cf_facts_key(X509_get0_pubkey(x), f);
 	}
-	sig_hash_name(OBJ_obj2nid(sig), f->sig_hash);
+	cf_sigalg_hash_name(OBJ_obj2nid(sig), f->sig_hash);
 	/* X509_self_signed needs the names equal (canonically, as X509_NAME_cmp compares them) before
 	 * anything else; only then is the full parse worth its cost */
 	if (X509_NAME_cmp(issuer, subject) == 0) {

@@ -331,7 +331,6 @@ static bool next_ext(cf_derreader *r, ext_view *x, bool *bad)
 }
 
 typedef struct req_view {
-	uint8_t *der; /* i2d of the request (OPENSSL_free) */
 	cf_der subject, spki, bits;
 	cf_derreader exts; /* the requested extensions' SEQUENCE contents (empty when none) */
 } req_view;
@@ -345,13 +344,8 @@ static cf_code req_bad(cf_err *e, const char *what)
  * attributes [0] }, ... } for the pieces a certificate takes. */
 static cf_code req_read(const cf_csr *csr, req_view *rv, cf_err *e)
 {
-	unsigned char *der = NULL;
-	int n = i2d_X509_REQ(csr->req, &der);
-	if (n <= 0)
-		return cf_ossl_err(e, CF_E_INTERNAL, "CSR", "cannot encode the request");
-	rv->der = der;
 	rv->exts = (cf_derreader){NULL, NULL};
-	cf_derreader r = {der, der + n}, req, info, v, attrs, attr, set;
+	cf_derreader r = {csr->der, csr->der + csr->der_len}, req, info, v, attrs, attr, set;
 	cf_der t, oid;
 	if (!cf_der_expect(&r, 0x30, &t, &req) || !cf_der_expect(&req, 0x30, &t, &info) ||
 	    !cf_der_expect(&info, 0x02, &t, &v) || !cf_der_expect(&info, 0x30, &rv->subject, &v) ||
@@ -404,7 +398,7 @@ static cf_code issuer_read(const cf_cert *c, issuer_view *iv, cf_err *e)
 {
 	cf_certder d;
 	cf_der bits;
-	if (cf_certder_split(c->der, c->der_len, &d) && spki_bits(d.spki, &bits)) {
+	if (cf_certder_split(c->der, c->der_len, &d) && spki_bits(d.key.spki, &bits)) {
 		iv->name = d.subject.p;
 		iv->name_len = d.subject.len;
 		cf_derreader r = {NULL, NULL}, in;
@@ -726,7 +720,6 @@ cf_code cf_issue_cert(const cf_csr *csr, const cf_issue_spec *spec, const cf_cer
 	*out = c;
 	rc = CF_OK;
 out:
-	OPENSSL_free(rv.der);
 	OPENSSL_free(iv.name_owned);
 	free(w.p);
 	free(der);

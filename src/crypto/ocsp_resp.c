@@ -67,7 +67,7 @@ static bool issuer_parts(const cf_cert *c, cf_der *name, cf_der *key)
 	cf_certder d;
 	if (cf_certder_split(c->der, c->der_len, &d)) {
 		/* the walked subset re-encodes byte for byte: these are the bytes OpenSSL would hash */
-		reader r = {d.spki.p, d.spki.p + d.spki.len}, in, v;
+		reader r = {d.key.spki.p, d.key.spki.p + d.key.spki.len}, in, v;
 		cf_der t;
 		if (cf_der_expect(&r, 0x30, &t, &in) && cf_der_expect(&in, 0x30, &t, &v) &&
 		    cf_der_expect(&in, 0x03, &t, &v) && cf_der_left(&v) >= 1) {

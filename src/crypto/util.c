@@ -157,22 +157,22 @@ static bool point_on_curve(int nid, const cf_der *point)
 	return ok;
 }
 
-bool cf_facts_spki(const cf_certder *d, cf_facts *f)
+bool cf_facts_spki(const cf_spkider *k, cf_facts *f)
 {
 	const char *curve = NULL;
-	if (d->key_type == CF_KEY_EC) {
+	if (k->type == CF_KEY_EC) {
 		ERR_set_mark();
-		bool on_curve = point_on_curve(d->curve_nid, &d->ec_point);
+		bool on_curve = point_on_curve(k->curve_nid, &k->ec_point);
 		ERR_pop_to_mark();
-		if (!on_curve || (curve = OBJ_nid2sn(d->curve_nid)) == NULL)
+		if (!on_curve || (curve = OBJ_nid2sn(k->curve_nid)) == NULL)
 			return false;
-	} else if (d->key_type != CF_KEY_RSA) {
+	} else if (k->type != CF_KEY_RSA) {
 		return false;
 	}
-	f->key_type = d->key_type;
-	f->key_bits = d->key_bits;
+	f->key_type = k->type;
+	f->key_bits = k->bits;
 	snprintf(f->curve, sizeof(f->curve), "%s", curve ? curve : "");
-	cf_sha256_hex(d->spki.p, d->spki.len, f->spki_sha256);
+	cf_sha256_hex(k->spki.p, k->spki.len, f->spki_sha256);
 	return true;
 }
 

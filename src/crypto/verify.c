@@ -61,29 +61,11 @@ struct cf_trustidx {
 	pthread_mutex_t lock;
 };
 
-/* The signature algorithms verified straight from the certificate's bytes. */
-static const struct sigalg {
-	uint8_t oid[12];
-	size_t len;
-	const char *md;
-	int key; /* EVP_PKEY_RSA or EVP_PKEY_EC */
-} sigalgs[] = {
-	{{0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b}, 11, "SHA256", EVP_PKEY_RSA},
-	{{0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0c}, 11, "SHA384", EVP_PKEY_RSA},
-	{{0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0d}, 11, "SHA512", EVP_PKEY_RSA},
-	{{0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02}, 10, "SHA256", EVP_PKEY_EC},
-	{{0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03}, 10, "SHA384", EVP_PKEY_EC},
-	{{0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x04}, 10, "SHA512", EVP_PKEY_EC},
-};
-
-static EVP_MD *fetched_md[sizeof(sigalgs) / sizeof(sigalgs[0])];
 static EVP_MD *fetched_sha1;
 static pthread_once_t md_once = PTHREAD_ONCE_INIT;
 
 static void fetch_mds(void)
 {
-	for (size_t i = 0; i < sizeof(sigalgs) / sizeof(sigalgs[0]); i++)
-		fetched_md[i] = EVP_MD_fetch(NULL, sigalgs[i].md, NULL);
 	fetched_sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
 }
 
@@ -230,8 +212,8 @@ static void entry_profile(entry *en, bool strict)
 static void key_id_of(entry *en)
 {
 	unsigned char *buf = NULL;
-	const unsigned char *p = en->have_der ? en->der.spki.p : NULL;
-	int len = en->have_der ? (int)en->der.spki.len : i2d_X509_PUBKEY(X509_get_X509_PUBKEY(en->x), &buf);
+	const unsigned char *p = en->have_der ? en->der.key.spki.p : NULL;
+	int len = en->have_der ? (int)en->der.key.spki.len : i2d_X509_PUBKEY(X509_get_X509_PUBKEY(en->x), &buf);
 	if (fetched_sha1 == NULL || len <= 0 ||
 	    EVP_Digest(p ? p : buf, (size_t)len, en->key_id, NULL, fetched_sha1, NULL) != 1)
 		memset(en->key_id, 0, sizeof(en->key_id));
@@ -390,16 +372,14 @@ static entry *leaf_new(cf_cert *c, bool strict)
 	key_id_of(en);
 	en->self_issued = X509_NAME_cmp(en->subject, en->issuer) == 0;
 	leaf_exts(en, &le);
-	bool v3 = d->exts.len > 0, empty_subject = X509_NAME_entry_count(en->subject) == 0, strong_sig = false;
-	for (size_t i = 0; i < sizeof(sigalgs) / sizeof(sigalgs[0]); i++)
-		strong_sig = strong_sig || (d->sig_alg.len == sigalgs[i].len &&
-					    memcmp(d->sig_alg.p, sigalgs[i].oid, sigalgs[i].len) == 0);
+	bool v3 = d->exts.len > 0, empty_subject = X509_NAME_entry_count(en->subject) == 0,
+	     strong_sig = cf_sigalg_find(&d->sig_alg) != NULL;
 	const char *weak = NULL;
-	if (d->key_type == CF_KEY_RSA)
-		weak = d->key_bits < 2048     ? "an RSA key under 2048 bits"
-		       : d->key_bits % 8 != 0 ? "an RSA key whose size is not a multiple of 8 bits"
+	if (d->key.type == CF_KEY_RSA)
+		weak = d->key.bits < 2048     ? "an RSA key under 2048 bits"
+		       : d->key.bits % 8 != 0 ? "an RSA key whose size is not a multiple of 8 bits"
 					      : NULL;
-	else if (d->key_type != CF_KEY_EC) /* not a shape the walker knows: decode the key */
+	else if (d->key.type != CF_KEY_EC) /* not a shape the walker knows: decode the key */
 		weak = key_weakness(cf_cert_x(c) ? X509_get0_pubkey(cf_cert_x(c)) : NULL);
 	if (strict && !strong_sig) {
 		int secbits = -1;
@@ -530,22 +510,10 @@ static bool signature_ok(const cf_cert *c, const cf_certder *d, EVP_PKEY *pk)
 {
 	if (pk == NULL)
 		return false;
-	for (size_t i = 0; d != NULL && i < sizeof(sigalgs) / sizeof(sigalgs[0]); i++) {
-		const struct sigalg *a = &sigalgs[i];
-		if (d->sig_alg.len != a->len || memcmp(d->sig_alg.p, a->oid, a->len) != 0)
-			continue;
-		if (d->tbs_alg.len != a->len || memcmp(d->tbs_alg.p, a->oid, a->len) != 0 ||
-		    EVP_PKEY_get_base_id(pk) != a->key || fetched_md[i] == NULL)
-			break;
-		EVP_MD_CTX *m = EVP_MD_CTX_new();
-		bool ok =
-			m != NULL &&
-			EVP_DigestVerifyInit_ex(m, NULL, EVP_MD_get0_name(fetched_md[i]), NULL, NULL, pk, NULL) == 1 &&
-			EVP_DigestVerify(m, d->signature.p, d->signature.len, d->tbs.p, d->tbs.len) == 1;
-		EVP_MD_CTX_free(m);
-		ERR_clear_error();
-		return ok;
-	}
+	const cf_sigalg *a = d != NULL ? cf_sigalg_find(&d->sig_alg) : NULL;
+	if (a != NULL) /* the same algorithm inside the TBSCertificate, or X509_verify refuses it */
+		return d->tbs_alg.len == d->sig_alg.len && memcmp(d->tbs_alg.p, d->sig_alg.p, d->sig_alg.len) == 0 &&
+		       cf_sigalg_verify(a, pk, &d->signature, &d->tbs);
 	X509 *x = cf_cert_x(c);
 	bool ok = x != NULL && X509_verify(x, pk) == 1;
 	ERR_clear_error();

@@ -1,10 +1,16 @@
-/* libFuzzer target: certificate requests (PEM or DER), and what the local CA makes of an accepted
- * one: a certificate issued from it under a profile and in copy mode (crypto/issue.c reads the
+/* libFuzzer target: certificate requests (PEM or DER), read by the DER walker (crypto/csr.c),
+ * with OpenSSL as the oracle: DER that d2i_X509_REQ reads whole is accepted and DER it refuses
+ * is refused (unless PEM follows), and a walked request gives the facts and signature check OpenSSL's form gives (the
+ * same request with its walked pieces dropped). Then what the local CA makes of an accepted one:
+ * a certificate issued from it under a profile and in copy mode (crypto/issue.c reads the
  * request's subject, key and extensions itself), which must be DER that OpenSSL reads. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "../unit/factstest.h"
+#include "crypto/crypto_int.h"
 #include "crypto/issue.h"
 #include "crypto/x509.h"
 
@@ -66,13 +72,52 @@ static void issue(const cf_csr *csr, bool copy)
 	}
 }
 
+/* Whether OpenSSL reads data whole as a DER request. */
+static bool openssl_reads_der(const uint8_t *data, size_t size)
+{
+	const unsigned char *p = data;
+	X509_REQ *req = d2i_X509_REQ(NULL, &p, (long)size);
+	bool whole = req != NULL && p == data + size;
+	X509_REQ_free(req);
+	return whole;
+}
+
+/* A walked request against the same request read only through OpenSSL. */
+static void check_walked(const cf_csr *csr)
+{
+	cf_csr twin = {.der = csr->der, .der_len = csr->der_len, .walked = false};
+	atomic_init(&twin.req, NULL);
+	cf_facts a = {0}, b = {0};
+	cf_code ra = cf_csr_facts(csr, &a, NULL), rb = cf_csr_facts(&twin, &b, NULL);
+	if (ra != rb || cf_csr_verify(csr) != cf_csr_verify(&twin))
+		abort();
+	if (ra == CF_OK) {
+		char *la = factstest_line(&a), *lb = factstest_line(&b);
+		if (strcmp(la, lb) != 0)
+			abort();
+		free(la);
+		free(lb);
+	}
+	cf_facts_free(&a);
+	cf_facts_free(&b);
+	X509_REQ_free(atomic_load(&twin.req));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	cf_csr *csr = NULL;
 	cf_err e;
 	if (ca_cert == NULL)
 		ca_once();
-	if (cf_csr_parse("fuzz", data, size, &csr, &e) == CF_OK) {
+	cf_code rc = cf_csr_parse("fuzz", data, size, &csr, &e);
+	if (size > 0 && data[0] == 0x30 && openssl_reads_der(data, size) && rc != CF_OK)
+		abort();
+	if (size > 0 && data[0] == 0x30 && !openssl_reads_der(data, size) && rc == CF_OK &&
+	    memmem(data, size, "-----BEGIN", 10) == NULL)
+		abort(); /* DER OpenSSL refuses, and no PEM in it */
+	if (rc == CF_OK) {
+		if (csr->walked)
+			check_walked(csr);
 		cf_facts f = {0};
 		if (cf_csr_facts(csr, &f, &e) == CF_OK)
 			cf_facts_free(&f);

@@ -15,6 +15,7 @@
 
 #include "crypto/verify.h"
 #include "crypto/x509.h"
+#include "factstest.h"
 #include "util/parallel.h"
 
 #define T0 INT64_C(1700000000) /* 2023-11-14T22:13:20Z */
@@ -268,29 +269,9 @@ static void assert_strv(const char *what, const cf_strv *sv, const char *const *
 	free(got);
 }
 
-/* Every field of two facts, as one line (for comparing). */
-static char *facts_line(const cf_facts *f)
-{
-	char *s = NULL;
-	size_t n = 0;
-	FILE *o = open_memstream(&s, &n);
-	fprintf(o, "%s|%s|%s|%s|%lld|%lld|%s|%s|%d|%d|%s|%s|%d%d%d%d%d|%u|%u", f->subject, f->issuer, f->cn, f->serial,
-		(long long)f->not_before, (long long)f->not_after, f->sha256, f->spki_sha256, (int)f->key_type,
-		f->key_bits, f->curve, f->sig_hash, f->self_signed, f->ca, f->has_basic_constraints, f->has_ku,
-		f->has_eku, f->ku, f->eku);
-	const cf_strv *lists[] = {&f->eku_other, &f->san, &f->ocsp, &f->crl_dp, &f->unsupported_oids};
-	for (size_t k = 0; k < sizeof(lists) / sizeof(lists[0]); k++) {
-		fputc('|', o);
-		for (size_t i = 0; i < lists[k]->n; i++)
-			fprintf(o, "%s;", lists[k]->v[i]);
-	}
-	fclose(o);
-	return s;
-}
-
 static void assert_same_facts(const char *what, const cf_facts *a, const cf_facts *b)
 {
-	char *la = facts_line(a), *lb = facts_line(b);
+	char *la = factstest_line(a), *lb = factstest_line(b);
 	if (strcmp(la, lb) != 0)
 		fail_msg("%s: facts differ\n  %s\n  %s", what, la, lb);
 	free(la);
@@ -785,6 +766,29 @@ static void test_pem_variants(void **state)
 	cf_cert_free(want);
 }
 
+/* DER whose bytes spell a PEM marker (here in its subject) is read as the DER it is. */
+static void test_der_spelling_pem(void **state)
+{
+	(void)state;
+	cf_keyspec ks = {0};
+	cf_key *key = NULL;
+	cf_cert *self = NULL, **v = NULL;
+	cf_err e = {0};
+	size_t n = 0, len = 0;
+	cf_reqspec spec = {.dn = {.cn = "-----BEGIN CERTIFICATE-----", .o = "Example"}};
+	assert_int_equal(cf_keyspec_parse("ec:prime256v1", &ks, &e), CF_OK);
+	assert_int_equal(cf_key_generate(&ks, &key, &e), CF_OK);
+	assert_int_equal(cf_cert_self_signed(&spec, key, T0, 30, &self, &e), CF_OK);
+	const uint8_t *der = cf_cert_der(self, &len);
+	if (cf_cert_parse_bundle("marker.der", der, len, &v, &n, &e) != CF_OK)
+		fail_msg("marker.der: %s", e.message);
+	assert_int_equal(n, 1);
+	assert_true(same_der(v[0], self));
+	cf_certs_free(v, n);
+	cf_cert_free(self);
+	cf_key_free(key);
+}
+
 struct race {
 	cf_cert *leaf, *ca;
 	cf_key *key;
@@ -1021,6 +1025,7 @@ int main(void)
 		cmocka_unit_test(test_off_curve_key),	       cmocka_unit_test(test_pem_variants),
 		cmocka_unit_test(test_lazy_decode_concurrent), cmocka_unit_test(test_strict_dates),
 		cmocka_unit_test(test_names_refused),	       cmocka_unit_test(test_control_bytes_kept),
+		cmocka_unit_test(test_der_spelling_pem),
 	};
 	return cmocka_run_group_tests_name("der facts", tests, NULL, NULL);
 }
