@@ -132,14 +132,24 @@ cf_code cf_store_ca_get(cf_store *st, const char *name, bool with_key, cf_carow 
 	return CF_OK;
 }
 
-cf_code cf_store_ca_list(cf_store *st, cf_carow **v, size_t *n, cf_err *e)
+static void rows_free(cf_carow *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		cf_carow_free(&v[i]);
+	free(v);
+}
+
+/* Every CA by name, without keys; with the counts when asked (*v: rows_free). */
+static cf_code rows_read(cf_store *st, bool counts, cf_carow **v, size_t *n, cf_err *e)
 {
 	cf_stmt *s = NULL;
 	*v = NULL;
 	*n = 0;
 	cf_code rc = cf_store_prep(st,
-				   "SELECT " CA_COLS ", '', ''," CA_COUNTS
-				   " FROM cas c LEFT JOIN cas p ON p.id = c.parent_id ORDER BY c.name",
+				   counts ? "SELECT " CA_COLS ", '', ''," CA_COUNTS
+					    " FROM cas c LEFT JOIN cas p ON p.id = c.parent_id ORDER BY c.name"
+					  : "SELECT " CA_COLS
+					    " FROM cas c LEFT JOIN cas p ON p.id = c.parent_id ORDER BY c.name",
 				   &s, e);
 	if (rc != CF_OK)
 		return rc;
@@ -154,7 +164,8 @@ cf_code cf_store_ca_list(cf_store *st, cf_carow **v, size_t *n, cf_err *e)
 		cf_carow *row = &(*v)[(*n)++];
 		memset(row, 0, sizeof(*row));
 		read_ca(st, s, row);
-		read_counts(st, s, 20, row);
+		if (counts)
+			read_counts(st, s, 20, row);
 		if (!ca_complete(row)) {
 			r = -1;
 			cf_err_set(e, CF_E_INTERNAL, "store", "out of memory");
@@ -163,14 +174,48 @@ cf_code cf_store_ca_list(cf_store *st, cf_carow **v, size_t *n, cf_err *e)
 	}
 	cf_store_release(st, s);
 	if (r < 0) {
-		for (size_t i = 0; i < *n; i++)
-			cf_carow_free(&(*v)[i]);
-		free(*v);
+		rows_free(*v, *n);
 		*v = NULL;
 		*n = 0;
 		return e ? e->code : CF_E_INTERNAL;
 	}
 	return CF_OK;
+}
+
+cf_code cf_store_ca_list(cf_store *st, cf_carow **v, size_t *n, cf_err *e)
+{
+	return rows_read(st, true, v, n, e);
+}
+
+cf_code cf_store_ca_each(cf_store *st, int (*fn)(void *ctx, const cf_carow *r), void *ctx, cf_err *e)
+{
+	int64_t version = cf_store_data_version(st);
+	bool keep = !st->in_tx && version >= 0; /* as the certificate counts are kept */
+	if (!keep || st->ca_rows_version != version + 1) {
+		cf_carow *v = NULL;
+		size_t n = 0;
+		cf_code rc = rows_read(st, false, &v, &n, e);
+		if (rc != CF_OK)
+			return rc;
+		cf_store_ca_forget(st);
+		st->ca_rows = v;
+		st->ca_rows_n = n;
+		st->ca_rows_version = keep ? version + 1 : 0;
+	}
+	for (size_t i = 0; i < st->ca_rows_n; i++) {
+		int stop = fn(ctx, &st->ca_rows[i]);
+		if (stop != 0)
+			return (cf_code)stop;
+	}
+	return CF_OK;
+}
+
+void cf_store_ca_forget(cf_store *st)
+{
+	rows_free(st->ca_rows, st->ca_rows_n);
+	st->ca_rows = NULL;
+	st->ca_rows_n = 0;
+	st->ca_rows_version = 0;
 }
 
 cf_code cf_store_ca_add(cf_store *st, cf_carow *r, cf_err *e)

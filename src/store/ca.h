@@ -56,6 +56,10 @@ void cf_caissued_clear(cf_caissued *r);
 cf_code cf_store_ca_get(cf_store *st, const char *name, bool with_key, cf_carow *out, cf_err *e);
 /* Every CA by name with counts, without keys (*v: free each, then v). */
 cf_code cf_store_ca_list(cf_store *st, cf_carow **v, size_t *n, cf_err *e);
+/* fn for every CA by name, without counts or keys (rows the store keeps until it changes: the
+ * certificate list asks on every page); a non-zero return from fn stops the walk and is
+ * returned. fn may use the store, but not call this function again. */
+cf_code cf_store_ca_each(cf_store *st, int (*fn)(void *ctx, const cf_carow *r), void *ctx, cf_err *e);
 /* One issued certificate; CF_E_NOTFOUND when the CA issued no such serial. */
 cf_code cf_store_ca_issued_get(cf_store *st, int64_t ca_id, const char *serial, cf_caissued *out, cf_err *e);
 /* The revoked certificates of a CA, by serial, without DER (*v: cf_caissued_clear each, then free v). */

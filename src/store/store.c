@@ -192,6 +192,7 @@ void cf_store_close(cf_store *st)
 			D->finalize(st->cache[i].stmt);
 	for (int i = 0; i < CF_COUNT_CACHE; i++)
 		cf_count_slot_clear(&st->counts[i]);
+	cf_store_ca_forget(st);
 	D->close(st->db);
 	free(st);
 }

@@ -43,8 +43,14 @@ struct cf_store {
 	/* cf_store_revcheck_any's answer and the data version it was read at, plus one (0: none) */
 	bool revcheck_any;
 	int64_t revcheck_any_version;
+	/* cf_store_ca_each's rows and the data version they were read at, plus one (0: none) */
+	struct cf_carow *ca_rows;
+	size_t ca_rows_n;
+	int64_t ca_rows_version;
 };
 
+/* Frees the CA rows cf_store_ca_each keeps (store/ca.c). */
+void cf_store_ca_forget(cf_store *st);
 /* Frees what a count slot holds; leaves it empty. */
 void cf_count_slot_clear(struct cf_count_slot *c);
 

@@ -275,6 +275,10 @@ assert_eq "...the next page the last CA" "root" \
 	"$(curl -sk -b jar "$BASE/certificates?limit=$((STORED + 2))&offset=$((STORED + 2))" | json "' '.join(x.get('local_ca', '-') for x in d['items'])")"
 assert_eq "...?node= holds none" 0 \
 	"$(curl -sk -b jar "$BASE/certificates?node=$NODE" | json "len([x for x in d['items'] if 'local_ca' in x])")"
+# certfleetd keeps the CAs' rows until the store changes: a CA made by another process shows at once
+cf ca create zz-late --subject "/CN=Late Root" --key ec:prime256v1 --days 9000 >/dev/null
+assert_eq "...a CA made meanwhile by the CLI is listed on the next page" "ext issuing root zz-late" \
+	"$(curl -sk -b jar "$BASE/certificates?limit=1000" | json "' '.join(x['local_ca'] for x in d['items'] if 'local_ca' in x)")"
 stop_certfleetd
 assert_no_sanitizer_report "the CRL duty"
 

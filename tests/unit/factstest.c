@@ -23,3 +23,16 @@ char *factstest_line(const cf_facts *f)
 	fclose(o);
 	return s;
 }
+
+char *factstest_diff(const cf_facts *a, const cf_facts *b)
+{
+	char *la = factstest_line(a), *lb = factstest_line(b), *out = NULL;
+	if (strcmp(la, lb) != 0) {
+		size_t n = strlen(la) + strlen(lb) + 32;
+		if ((out = malloc(n)) != NULL)
+			snprintf(out, n, "facts differ\n  %s\n  %s", la, lb);
+	}
+	free(la);
+	free(lb);
+	return out;
+}

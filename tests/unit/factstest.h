@@ -7,5 +7,7 @@
 
 /* Every field of f as one line (malloc'd). */
 char *factstest_line(const cf_facts *f);
+/* NULL when a and b are the same in every field; else both lines (malloc'd), to show. */
+char *factstest_diff(const cf_facts *a, const cf_facts *b);
 
 #endif

@@ -56,11 +56,9 @@ static const struct seed *seed_for(const char *file)
 
 static void assert_same_facts(const char *what, const cf_facts *a, const cf_facts *b)
 {
-	char *la = factstest_line(a), *lb = factstest_line(b);
-	if (strcmp(la, lb) != 0)
-		fail_msg("%s: facts differ\n  %s\n  %s", what, la, lb);
-	free(la);
-	free(lb);
+	char *diff = factstest_diff(a, b);
+	if (diff != NULL)
+		fail_msg("%s: %s", what, diff);
 }
 
 /* The same request read only through OpenSSL: its DER, nothing walked, decoded on first use. */

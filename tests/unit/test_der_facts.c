@@ -271,11 +271,9 @@ static void assert_strv(const char *what, const cf_strv *sv, const char *const *
 
 static void assert_same_facts(const char *what, const cf_facts *a, const cf_facts *b)
 {
-	char *la = factstest_line(a), *lb = factstest_line(b);
-	if (strcmp(la, lb) != 0)
-		fail_msg("%s: facts differ\n  %s\n  %s", what, la, lb);
-	free(la);
-	free(lb);
+	char *diff = factstest_diff(a, b);
+	if (diff != NULL)
+		fail_msg("%s: %s", what, diff);
 }
 
 static cf_cert *parse_one(const char *what, const char *text, size_t len)

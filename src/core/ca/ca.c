@@ -151,57 +151,64 @@ static bool begins(const char *text, const char *prefix)
 	return strncasecmp(text, prefix, strlen(prefix)) == 0;
 }
 
+/* A walk of the CAs for the certificate list: the filter, what is left to skip and to show. */
+typedef struct cert_walk {
+	const cf_certfilter *f;
+	int (*fn)(void *ctx, const cf_certrow *r);
+	void *ctx;
+	int64_t selected, skip, left;
+} cert_walk;
+
+static int cert_row(void *ctx, const cf_carow *ca)
+{
+	cert_walk *w = ctx;
+	const cf_certfilter *f = w->f;
+	cf_certrow r = {.id = -ca->id,
+			.node = "",
+			.kind = CF_LOCAL_CA,
+			.name = ca->name,
+			.distribution = "single-server",
+			.source = "local-ca",
+			.description = ca->parent[0] ? ca->parent : "",
+			.chain_pem = "",
+			.warnings = "[]",
+			.created = ca->created};
+	cf_cert *c = cf_cert_from_der(ca->der, ca->der_len);
+	if (c == NULL || cf_cert_facts(c, &r.facts, NULL) != CF_OK) {
+		cf_cert_free(c);
+		cf_facts_free(&r.facts);
+		return 0; /* a CA whose certificate does not read: the doctor and ca show say so */
+	}
+	cf_cert_free(c);
+	bool hit = (f->begins_with == NULL || *f->begins_with == '\0' || begins(ca->name, f->begins_with) ||
+		    begins(r.facts.cn, f->begins_with)) &&
+		   (f->expiring_before == 0 || r.facts.not_after <= f->expiring_before);
+	int stop = 0;
+	if (hit) {
+		w->selected++;
+		if (w->fn != NULL && w->skip > 0)
+			w->skip--;
+		else if (w->fn != NULL && w->left > 0) {
+			w->left--;
+			stop = w->fn(w->ctx, &r);
+		}
+	}
+	cf_facts_free(&r.facts);
+	return stop;
+}
+
 cf_code cf_ca_cert_each(cf_store *st, const cf_certfilter *f, int (*fn)(void *ctx, const cf_certrow *r), void *ctx,
 			int64_t *count, cf_err *e)
 {
-	cf_carow *v = NULL;
-	size_t n = 0;
-	int64_t selected = 0, skip = f->offset, left = f->limit > 0 ? f->limit : INT64_MAX;
+	cert_walk w = {.f = f, .fn = fn, .ctx = ctx, .skip = f->offset, .left = f->limit > 0 ? f->limit : INT64_MAX};
 	if (count != NULL)
 		*count = 0;
 	if ((f->node && *f->node) || (f->purpose && *f->purpose) || (f->store && *f->store) ||
 	    (f->kind != 0 && f->kind != CF_LOCAL_CA))
 		return CF_OK;
-	cf_code rc = cf_store_ca_list(st, &v, &n, e);
-	for (size_t i = 0; rc == CF_OK && i < n; i++) {
-		cf_certrow r = {.id = -v[i].id,
-				.node = "",
-				.kind = CF_LOCAL_CA,
-				.name = v[i].name,
-				.distribution = "single-server",
-				.source = "local-ca",
-				.description = v[i].parent[0] ? v[i].parent : "",
-				.chain_pem = "",
-				.warnings = "[]",
-				.created = v[i].created};
-		cf_cert *c = cf_cert_from_der(v[i].der, v[i].der_len);
-		if (c == NULL || cf_cert_facts(c, &r.facts, NULL) != CF_OK) {
-			cf_cert_free(c);
-			cf_facts_free(&r.facts);
-			continue; /* a CA whose certificate does not read: the doctor and ca show say so */
-		}
-		cf_cert_free(c);
-		bool hit = (f->begins_with == NULL || *f->begins_with == '\0' || begins(v[i].name, f->begins_with) ||
-			    begins(r.facts.cn, f->begins_with)) &&
-			   (f->expiring_before == 0 || r.facts.not_after <= f->expiring_before);
-		if (hit) {
-			selected++;
-			if (fn != NULL && skip > 0)
-				skip--;
-			else if (fn != NULL && left > 0) {
-				left--;
-				int stop = fn(ctx, &r);
-				if (stop != 0)
-					rc = (cf_code)stop;
-			}
-		}
-		cf_facts_free(&r.facts);
-	}
-	for (size_t i = 0; i < n; i++)
-		cf_carow_free(&v[i]);
-	free(v);
+	cf_code rc = cf_store_ca_each(st, cert_row, &w, e);
 	if (rc == CF_OK && count != NULL)
-		*count = selected;
+		*count = w.selected;
 	return rc;
 }
 
