@@ -337,9 +337,7 @@ uint8_t *cf_csr_der(const cf_csr *csr, size_t *len)
 }
 
 /* The pieces facts are read from: the subject, the requested extensions and the signature
- * algorithm, decoded one by one from the walked request with the functions d2i_X509_REQ and
- * X509_REQ_get_extensions would use on them (the key is not decoded), or else taken from
- * OpenSSL's form. False when neither works. */
+ * algorithm. */
 typedef struct csr_pieces {
 	const X509_NAME *subject;
 	X509_NAME *own_subject;
@@ -377,6 +375,9 @@ static void pieces_free(csr_pieces *pc)
 	memset(pc, 0, sizeof(*pc));
 }
 
+/* The pieces, decoded one by one from the walked request with the functions d2i_X509_REQ and
+ * X509_REQ_get_extensions would use on them (the key is not decoded), or else taken from
+ * OpenSSL's form. False when neither works. */
 static bool pieces(const cf_csr *csr, csr_pieces *pc)
 {
 	memset(pc, 0, sizeof(*pc));
