@@ -210,6 +210,17 @@ static void deployed_validity(cf_store *st, int64_t node_id, const char *purpose
 	cf_certrow_free(&cur);
 }
 
+int64_t cf_acme_auto_renew_at(cf_store *st, const cf_acmeidentity *r, int64_t now)
+{
+	int64_t nb, na;
+	cf_acme_plan p;
+	if (!r->auto_renew)
+		return 0;
+	deployed_validity(st, r->node_id, r->purpose, &nb, &na);
+	cf_acme_auto_plan(r, nb, na, now, &p);
+	return p.renew_at;
+}
+
 static cf_code set_once(cf_store *st, const cf_acme_auto_spec *s, int64_t now, cf_err *e)
 {
 	cf_node node = {0};
@@ -254,11 +265,7 @@ static cf_code set_once(cf_store *st, const cf_acme_auto_spec *s, int64_t now, c
 			row.next_try = now;
 		}
 		row.auto_renew = s->on;
-		int64_t nb, na;
-		cf_acme_plan p;
-		deployed_validity(st, node.id, s->purpose, &nb, &na);
-		cf_acme_auto_plan(&row, nb, na, now, &p);
-		row.renew_at = s->on ? p.renew_at : 0;
+		row.renew_at = cf_acme_auto_renew_at(st, &row, now);
 		rc = cf_store_acme_identity_put(st, &row, e);
 	}
 	if (rc == CF_OK && s->on)

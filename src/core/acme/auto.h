@@ -60,6 +60,9 @@ typedef struct cf_acme_plan {
 } cf_acme_plan;
 
 void cf_acme_auto_plan(const cf_acmeidentity *r, int64_t not_before, int64_t not_after, int64_t now, cf_acme_plan *out);
+/* The renew_at to record for r at now: its plan's, from the certificate deployed for it in st, or
+ * 0 when auto mode is off. */
+int64_t cf_acme_auto_renew_at(cf_store *st, const cf_acmeidentity *r, int64_t now);
 
 /* The longest wait (seconds) a deploy_days/deploy_time pair can make a staged certificate wait for
  * its window (0 when deploys happen at once): what the doctor weighs against a lifetime. */

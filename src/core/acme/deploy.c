@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/acme/auto.h"
 #include "core/lifecycle/identity.h"
 #include "core/lifecycle/served.h"
 #include "core/lifecycle/trust.h"
@@ -50,8 +51,12 @@ static cf_code record_once(cf_store *st, const cf_audit_actor *a, const cf_node 
 		rc = cf_err_set(e, CF_E_INTERNAL, NULL, "out of memory");
 	if (rc == CF_OK) {
 		row.last_deploy_at = cf_clock_now();
-		if (deployed) /* the CA's window was the replaced certificate's: the new one's is fetched */
+		if (deployed) { /* the CA's window was the replaced certificate's: the new one's is fetched */
 			row.staged_at = row.ari_start = row.ari_end = row.ari_checked = 0;
+			/* the next renewal, known from now on, recorded with the deploy (until the
+			 * new window comes: at two thirds of the new certificate's lifetime) */
+			row.renew_at = cf_acme_auto_renew_at(st, &row, row.last_deploy_at);
+		}
 		rc = cf_store_acme_identity_put(st, &row, e);
 	}
 	if (rc == CF_OK && deployed && why == NULL) {
