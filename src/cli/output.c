@@ -252,6 +252,7 @@ int cli_cert_list(cli *c, cf_certfilter *f, const char *expiring, const char *he
 		cf_node_free(&n);
 	}
 	struct cert_list l = {.json = c->json, .line = line};
+	f->shown_only = c->json; /* the text lines may show more */
 	cf_crlset *crls = NULL;
 	if (c->json) {
 		if (cf_crlset_load(c->st, NULL, &crls, &e) != CF_OK)

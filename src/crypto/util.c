@@ -49,22 +49,33 @@ char *cf_name_str(const X509_NAME *name)
 	return out;
 }
 
+static const char *const ku_names[] = {"digitalSignature", "nonRepudiation", "keyEncipherment",
+				       "dataEncipherment", "keyAgreement",   "keyCertSign",
+				       "cRLSign",	   "encipherOnly",   "decipherOnly"};
+static const char *const eku_names[] = {"serverAuth", "clientAuth", "ipsecEndSystem", "OCSPSigning"};
+
+const char *cf_ku_name(unsigned bit)
+{
+	return bit < sizeof(ku_names) / sizeof(ku_names[0]) ? ku_names[bit] : NULL;
+}
+
+const char *cf_eku_name(unsigned bit)
+{
+	return bit < sizeof(eku_names) / sizeof(eku_names[0]) ? eku_names[bit] : NULL;
+}
+
 void cf_ku_names(unsigned ku, cf_strv *out)
 {
-	static const char *names[] = {"digitalSignature", "nonRepudiation", "keyEncipherment",
-				      "dataEncipherment", "keyAgreement",   "keyCertSign",
-				      "cRLSign",	  "encipherOnly",   "decipherOnly"};
-	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (unsigned i = 0; cf_ku_name(i) != NULL; i++)
 		if (ku & (1u << i))
-			cf_strv_push(out, names[i]);
+			cf_strv_push(out, cf_ku_name(i));
 }
 
 void cf_eku_names(unsigned eku, cf_strv *out)
 {
-	static const char *names[] = {"serverAuth", "clientAuth", "ipsecEndSystem", "OCSPSigning"};
-	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (unsigned i = 0; cf_eku_name(i) != NULL; i++)
 		if (eku & (1u << i))
-			cf_strv_push(out, names[i]);
+			cf_strv_push(out, cf_eku_name(i));
 }
 
 const char *cf_keytype_name(cf_keytype t)

@@ -37,6 +37,10 @@ enum {
 	CF_EKU_IPSEC_END_SYSTEM = 1u << 2,
 	CF_EKU_OCSP_SIGNING = 1u << 3,
 };
+/* The name of key usage bit (0: digitalSignature … 8: decipherOnly) and of extended key usage
+ * bit (0: serverAuth … 3: OCSPSigning); NULL past the last. */
+const char *cf_ku_name(unsigned bit);
+const char *cf_eku_name(unsigned bit);
 /* Appends the names of the set bits, in bit order ("digitalSignature", "serverAuth", ...). */
 void cf_ku_names(unsigned ku, cf_strv *out);
 void cf_eku_names(unsigned eku, cf_strv *out);

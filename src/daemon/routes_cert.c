@@ -53,6 +53,7 @@ static void list_page(cf_req *q, cf_certfilter f)
 	cf_err e = {0};
 	f.node = cf_req_param(q, "node");
 	f.begins_with = cf_req_param(q, "begins_with");
+	f.shown_only = true;
 	if (!cf_req_session(q) || !cf_req_number(q, "limit", 1, CERT_LIMIT_MAX, CERT_LIMIT_DEFAULT, &f.limit) ||
 	    !cf_req_number(q, "offset", 0, INT64_MAX / 2, 0, &f.offset) ||
 	    !cf_req_number(q, "expiring", 0, 36500, -1, &days))

@@ -344,7 +344,7 @@ cf_code cf_store_ca_issued_get(cf_store *st, int64_t ca_id, const char *serial, 
 	if (got == 1) {
 		size_t len = 0;
 		const void *der = D->col_blob(s, 1, &len);
-		snprintf(r.serial, sizeof(r.serial), "%s", D->col_text(s, 0));
+		cf_store_copy(r.serial, sizeof(r.serial), D->col_text(s, 0));
 		r.der = dup_blob(der, len);
 		r.der_len = len;
 		r.subject = cf_store_dup(D->col_text(s, 2));
@@ -390,7 +390,7 @@ cf_code cf_store_ca_revoked_list(cf_store *st, int64_t ca_id, cf_caissued **v, s
 		}
 		cf_caissued *row = &(*v)[(*n)++];
 		memset(row, 0, sizeof(*row));
-		snprintf(row->serial, sizeof(row->serial), "%s", D->col_text(s, 0));
+		cf_store_copy(row->serial, sizeof(row->serial), D->col_text(s, 0));
 		row->not_after = D->col_int(s, 1);
 		row->revoked_at = D->col_int(s, 2);
 		row->reason = (int)D->col_int(s, 3);
@@ -565,7 +565,7 @@ cf_code cf_store_ca_ocsp_due(cf_store *st, int64_t ca_id, int64_t after, int64_t
 		}
 		cf_caissued *row = &(*v)[(*n)++];
 		memset(row, 0, sizeof(*row));
-		snprintf(row->serial, sizeof(row->serial), "%s", D->col_text(s, 0));
+		cf_store_copy(row->serial, sizeof(row->serial), D->col_text(s, 0));
 		row->revoked_at = D->col_int(s, 1);
 		row->reason = (int)D->col_int(s, 2);
 		row->not_after = D->col_int(s, 3);
@@ -646,7 +646,7 @@ cf_code cf_store_ca_versions(cf_store *st, cf_caversion **v, size_t *n, cf_err *
 		}
 		cf_caversion *row = &(*v)[(*n)++];
 		row->id = D->col_int(s, 0);
-		snprintf(row->name, sizeof(row->name), "%s", D->col_text(s, 1));
+		cf_store_copy(row->name, sizeof(row->name), D->col_text(s, 1));
 		row->ocsp_version = D->col_int(s, 2);
 		row->crl_number = D->col_int(s, 3);
 	}

@@ -287,8 +287,8 @@ static void cn_row(void *ctx, cf_store *st, cf_stmt *s)
 	trust_known *k = ctx;
 	const char *cn = D->col_text(s, 0);
 	char lo[65], hi[65];
-	snprintf(lo, sizeof(lo), "%s", D->col_text(s, 1));
-	snprintf(hi, sizeof(hi), "%s", D->col_text(s, 2));
+	cf_store_copy(lo, sizeof(lo), D->col_text(s, 1));
+	cf_store_copy(hi, sizeof(hi), D->col_text(s, 2));
 	for (size_t i = cf_keyed_first(k->by_cn, k->n, cn); i < k->n && strcmp(k->by_cn[i].key, cn) == 0; i++) {
 		size_t at = k->by_cn[i].at;
 		/* another SHA-256 under this CN: the stored ones are not all this one */
@@ -358,28 +358,32 @@ cf_code cf_store_named_delete(cf_store *st, int64_t node_id, cf_certkind kind, c
 	return cf_store_run(st, s, e);
 }
 
-/* Columns read into a cf_certrow, in this order; DER and key are appended when asked. A node's
- * page reads its node's FQDN from the node list instead (CERT_COLS_OF_NODE: one table to plan). */
-#define CERT_COLS_REST                                                                                                 \
-	" c.kind, c.name, c.sha256, c.spki_sha256, c.subject, c.issuer, c.cn,"                                         \
-	" c.serial, c.not_before, c.not_after, c.key_type, c.key_bits, c.curve, c.sig_hash,"                           \
-	" c.self_signed, c.ca, c.has_bc, c.has_ku, c.ku, c.has_eku, c.eku, c.eku_other, c.san, c.ocsp,"                \
-	" c.crl_dp, c.unsupported_oids, c.distribution, c.source, c.description, c.chain_pem,"                         \
-	" c.warnings, c.created, c.anchor_sha256"
-#define CERT_COLS "c.id, c.node_id, n.fqdn," CERT_COLS_REST
-#define CERT_COLS_OF_NODE "c.id, c.node_id, '' AS fqdn," CERT_COLS_REST
+/* Columns read into a cf_certrow, in this order: those a listing shows (the certificate object
+ * of the API and of `cert list --json`), then the rest (READ_MORE), then DER and key when asked.
+ * A node's page takes its node's FQDN from the node list instead (one table to plan); a page of a
+ * listing reads only the columns shown, a quarter fewer bytes from the server. */
+#define CERT_COLS_SHOWN                                                                                                \
+	" c.id, c.kind, c.name, c.sha256, c.subject, c.issuer, c.cn, c.serial, c.not_before, c.not_after,"             \
+	" c.key_type, c.key_bits, c.curve, c.sig_hash, c.self_signed, c.ca, c.ku, c.eku, c.eku_other, c.san, c.ocsp,"  \
+	" c.crl_dp, c.distribution, c.source, c.description, c.warnings"
+/* the rest, with the node's FQDN as fqdn gives it */
+#define CERT_COLS_MORE(fqdn)                                                                                           \
+	", c.node_id, " fqdn ", c.spki_sha256, c.has_bc, c.has_ku, c.has_eku, c.unsupported_oids, c.chain_pem,"        \
+	" c.created, c.anchor_sha256"
+#define CERT_COLS CERT_COLS_SHOWN CERT_COLS_MORE("n.fqdn")
+#define CERT_COLS_OF_NODE CERT_COLS_SHOWN CERT_COLS_MORE("'' AS fqdn")
 
-static void read_cert(cf_store *st, cf_stmt *s, cf_certrow *r, bool der, bool key)
+enum { READ_MORE = 1, READ_DER = 2, READ_KEY = 4 };
+
+/* Reads the row's shown columns, and what asks for after them. */
+static void read_cert(cf_store *st, cf_stmt *s, cf_certrow *r, unsigned what)
 {
 	cf_facts *f = &r->facts;
 	int i = 0;
 	r->id = D->col_int(s, i++);
-	r->node_id = D->col_int(s, i++);
-	r->node = cf_store_dup(D->col_text(s, i++));
 	r->kind = (cf_certkind)D->col_int(s, i++);
 	r->name = cf_store_dup(D->col_text(s, i++));
-	snprintf(f->sha256, sizeof(f->sha256), "%s", D->col_text(s, i++));
-	snprintf(f->spki_sha256, sizeof(f->spki_sha256), "%s", D->col_text(s, i++));
+	cf_store_copy(f->sha256, sizeof(f->sha256), D->col_text(s, i++));
 	f->subject = cf_store_dup(D->col_text(s, i++));
 	f->issuer = cf_store_dup(D->col_text(s, i++));
 	f->cn = cf_store_dup(D->col_text(s, i++));
@@ -388,28 +392,33 @@ static void read_cert(cf_store *st, cf_stmt *s, cf_certrow *r, bool der, bool ke
 	f->not_after = D->col_int(s, i++);
 	f->key_type = (cf_keytype)D->col_int(s, i++);
 	f->key_bits = (int)D->col_int(s, i++);
-	snprintf(f->curve, sizeof(f->curve), "%s", D->col_text(s, i++));
-	snprintf(f->sig_hash, sizeof(f->sig_hash), "%s", D->col_text(s, i++));
+	cf_store_copy(f->curve, sizeof(f->curve), D->col_text(s, i++));
+	cf_store_copy(f->sig_hash, sizeof(f->sig_hash), D->col_text(s, i++));
 	f->self_signed = D->col_int(s, i++) != 0;
 	f->ca = D->col_int(s, i++) != 0;
-	f->has_basic_constraints = D->col_int(s, i++) != 0;
-	f->has_ku = D->col_int(s, i++) != 0;
 	f->ku = (unsigned)D->col_int(s, i++);
-	f->has_eku = D->col_int(s, i++) != 0;
 	f->eku = (unsigned)D->col_int(s, i++);
 	cf_store_split_list(D->col_text(s, i++), &f->eku_other);
 	cf_store_split_list(D->col_text(s, i++), &f->san);
 	cf_store_split_list(D->col_text(s, i++), &f->ocsp);
 	cf_store_split_list(D->col_text(s, i++), &f->crl_dp);
-	cf_store_split_list(D->col_text(s, i++), &f->unsupported_oids);
 	r->distribution = cf_store_dup(D->col_text(s, i++));
 	r->source = cf_store_dup(D->col_text(s, i++));
 	r->description = cf_store_dup(D->col_text(s, i++));
-	r->chain_pem = cf_store_dup(D->col_text(s, i++));
 	r->warnings = cf_store_dup(D->col_text(s, i++));
+	if ((what & READ_MORE) == 0)
+		return;
+	r->node_id = D->col_int(s, i++);
+	r->node = cf_store_dup(D->col_text(s, i++));
+	cf_store_copy(f->spki_sha256, sizeof(f->spki_sha256), D->col_text(s, i++));
+	f->has_basic_constraints = D->col_int(s, i++) != 0;
+	f->has_ku = D->col_int(s, i++) != 0;
+	f->has_eku = D->col_int(s, i++) != 0;
+	cf_store_split_list(D->col_text(s, i++), &f->unsupported_oids);
+	r->chain_pem = cf_store_dup(D->col_text(s, i++));
 	r->created = D->col_int(s, i++);
-	snprintf(r->anchor_sha256, sizeof(r->anchor_sha256), "%s", D->col_text(s, i++));
-	if (der) {
+	cf_store_copy(r->anchor_sha256, sizeof(r->anchor_sha256), D->col_text(s, i++));
+	if (what & READ_DER) {
 		size_t len = 0;
 		const void *p = D->col_blob(s, i++, &len);
 		r->der = malloc(len ? len : 1);
@@ -417,7 +426,7 @@ static void read_cert(cf_store *st, cf_stmt *s, cf_certrow *r, bool der, bool ke
 			memcpy(r->der, p, len);
 		r->der_len = len;
 	}
-	if (key)
+	if (what & READ_KEY)
 		r->key_pem = cf_store_dup(D->col_text(s, i++));
 }
 
@@ -426,7 +435,7 @@ static cf_code get_one(cf_store *st, cf_stmt *s, bool with_key, cf_certrow *out,
 	int r = D->step(s, e);
 	if (r == 1) {
 		memset(out, 0, sizeof(*out));
-		read_cert(st, s, out, true, with_key);
+		read_cert(st, s, out, READ_MORE | READ_DER | (with_key ? READ_KEY : 0));
 	}
 	cf_store_release(st, s);
 	if (r == 0)
@@ -530,9 +539,10 @@ static char *filtered_sql(const char *head, unsigned mask, int first, const char
 	return b.p;
 }
 
-/* The texts of the two filtered queries for every mask, built once for the process. */
+/* The texts of the filtered queries for every mask (the count per node; a node's page, whole rows
+ * or the columns shown), built once for the process. */
 static struct {
-	char *count[N_MASKS], *page[N_MASKS];
+	char *count[N_MASKS], *page[N_MASKS], *shown[N_MASKS];
 	bool ok;
 } filtered;
 static pthread_once_t filtered_once = PTHREAD_ONCE_INIT;
@@ -544,12 +554,21 @@ static void filtered_build(void)
 		ok &= (filtered.count[m] = filtered_sql("SELECT n.id, n.fqdn, count(*) FROM nodes n JOIN certificates c"
 							" ON n.id = c.node_id WHERE 1 = 1",
 							m, 1, " GROUP BY n.id, n.fqdn ORDER BY n.fqdn")) != NULL;
-		/* the node is chosen by the count: a page reads one table */
-		if ((m & (1u << F_NODE)) == 0)
-			ok &= (filtered.page[m] =
-				       filtered_sql("SELECT " CERT_COLS_OF_NODE " FROM certificates c"
-						    " WHERE c.node_id = $1",
-						    m, 2, " ORDER BY c.kind, c.name, c.id LIMIT # OFFSET %")) != NULL;
+		/* the node is chosen by the count: a page reads one table. LIMIT and OFFSET are
+		 * sub-selects of their parameters: PostgreSQL cannot see their values through them,
+		 * so every plan is made for the same unknown page; after five runs it keeps one
+		 * (the walk of certificates_list) where a bare "LIMIT $n", whose plan for any value
+		 * looks a thousand times dearer than the plan for 50, had it plan every page again
+		 * (a third of the server's time a page) */
+		if ((m & (1u << F_NODE)) == 0) {
+			static const char tail[] = " ORDER BY c.kind, c.name, c.id LIMIT (SELECT #) OFFSET (SELECT %)";
+			ok &= (filtered.page[m] = filtered_sql("SELECT " CERT_COLS_OF_NODE
+							       " FROM certificates c WHERE c.node_id = $1",
+							       m, 2, tail)) != NULL;
+			ok &= (filtered.shown[m] = filtered_sql("SELECT " CERT_COLS_SHOWN
+								" FROM certificates c WHERE c.node_id = $1",
+								m, 2, tail)) != NULL;
+		}
 	}
 	filtered.ok = ok;
 }
@@ -563,7 +582,11 @@ static cf_code filtered_prep(cf_store *st, const cf_certfilter *f, bool count, c
 	if (!filtered.ok)
 		return cf_err_set(e, CF_E_INTERNAL, "store", "out of memory");
 	unsigned mask = filter_mask(f) & (count ? ~0u : ~(1u << F_NODE));
-	cf_code rc = cf_store_prep(st, count ? filtered.count[mask] : filtered.page[mask], s, e);
+	cf_code rc = cf_store_prep(st,
+				   count	   ? filtered.count[mask]
+				   : f->shown_only ? filtered.shown[mask]
+						   : filtered.page[mask],
+				   s, e);
 	if (rc != CF_OK)
 		return rc;
 	int n = count ? 1 : 2;
@@ -716,9 +739,10 @@ static cf_code node_page(cf_store *st, const cf_certfilter *f, int64_t node_id, 
 	int r;
 	while ((r = D->step(s, e)) == 1) {
 		cf_certrow row = {0};
-		read_cert(st, s, &row, false, false);
+		read_cert(st, s, &row, f->shown_only ? 0 : READ_MORE);
 		free(row.node);
 		row.node = (char *)fqdn; /* borrowed from the node list */
+		row.node_id = node_id;
 		(*walked)++;
 		*stop = fn(ctx, &row);
 		row.node = NULL;

@@ -47,6 +47,8 @@ typedef struct cf_certfilter {
 	int64_t expiring_before; /* not_after <= this; 0 for no filter */
 	int kind;		 /* 0 identities and trust, or a cf_certkind */
 	int64_t offset, limit;	 /* cf_store_cert_each: skip offset rows, walk at most limit (0: all) */
+	bool shown_only;	 /* cf_store_cert_each: rows with what a listing shows (cf_certjson_write's
+				  * fields, the node and its id) and nothing more */
 } cf_certfilter;
 
 /* Re-validation of stored certificates from their stored facts alone (SPEC §12). */

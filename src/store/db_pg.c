@@ -64,7 +64,8 @@ struct cf_db {
 	unsigned next_name; /* statements are stmt_1, stmt_2, ... */
 	cf_stmt *busy;	    /* the statement whose rows are still coming from the server */
 	bool in_tx;	    /* a transaction is open: begun, not yet committed or rolled back */
-	bool write_tx;	    /* a write transaction is open: its commit notifies */
+	bool write_tx;	    /* a write transaction is open */
+	bool tx_changed;    /* ... and has changed something: its commit notifies */
 	bool own_lock;	    /* the session sets lock_timeout (the URL's options do not) */
 	bool own_statement; /* the session sets statement_timeout */
 	unsigned gen;	    /* the connection's generation: moves at each reconnect */
@@ -412,6 +413,19 @@ static int64_t affected(const PGresult *r)
 	return strtoll(PQcmdTuples((PGresult *)r), NULL, 10);
 }
 
+/* Notes a finished command of a write transaction that changed rows, or may have changed
+ * something without counting rows (DDL): the commit tells the change feed. A write transaction
+ * that changed nothing (an INSERT … ON CONFLICT DO NOTHING of a row already there, an UPDATE
+ * that matched none) moves no one's caches. */
+static void note_change(cf_db *db, const PGresult *r)
+{
+	if (!db->write_tx || r == NULL || strncmp(PQcmdStatus((PGresult *)r), "SELECT", 6) == 0)
+		return;
+	const char *n = PQcmdTuples((PGresult *)r);
+	if (n[0] == '\0' || strcmp(n, "0") != 0)
+		db->tx_changed = true;
+}
+
 /* Reads what is left of the busy statement's run, keeping its rows (keep) or dropping them: the
  * connection is free again. */
 static void finish_busy(cf_db *db, bool keep)
@@ -439,9 +453,10 @@ static void finish_busy(cf_db *db, bool keep)
 			st->ahead[st->ahead_n++] = r;
 			continue;
 		}
-		if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK)
+		if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK) {
 			st->changes = affected(r);
-		else if (s != PGRES_SINGLE_TUPLE && st->end_err == NULL) {
+			note_change(db, r);
+		} else if (s != PGRES_SINGLE_TUPLE && st->end_err == NULL) {
 			/* the transaction's first error may be this one: remembered now, since
 			 * the next statement is refused for it (and this run may never be read) */
 			if (db->in_tx && !db->has_first)
@@ -517,6 +532,18 @@ static bool lost(const cf_db *db)
 
 /* ---- statements: prepare, bind, step ------------------------------------------------------- */
 
+/* The n of "LIMIT $n" or "LIMIT (SELECT $n)" in sql, 0 when it has none. */
+static int limit_param(const char *sql)
+{
+	const char *p = strstr(sql, "LIMIT ");
+	if (p == NULL)
+		return 0;
+	p += strlen("LIMIT ");
+	if (strncmp(p, "(SELECT ", 8) == 0)
+		p += 8;
+	return *p == '$' ? atoi(p + 1) : 0;
+}
+
 /* The highest $n in sql outside quoted text, quoted names and comments. */
 static int count_params(const char *sql)
 {
@@ -580,8 +607,7 @@ static cf_code p_prepare(cf_db *db, const char *sql, cf_stmt **out, cf_err *e)
 		free(st);
 		return fail(db, CF_DB_FAILED, e, "cannot prepare a query", "out of memory");
 	}
-	const char *limit = strstr(sql, "LIMIT $");
-	st->limit_param = limit != NULL ? atoi(limit + 7) : 0;
+	st->limit_param = limit_param(sql);
 	/* prepared on the server at the first run, when the types of its parameters are known */
 	snprintf(st->name, sizeof(st->name), "stmt_%u", ++db->next_name);
 	*out = st;
@@ -739,6 +765,7 @@ static int next_row(cf_stmt *st, cf_err *e)
 	int ret = 0;
 	if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK) {
 		st->changes = r ? affected(r) : 0;
+		note_change(db, r);
 	} else {
 		fail_result(db, r, e, "query failed");
 		ret = -1;
@@ -826,7 +853,15 @@ static int64_t p_col_int(cf_stmt *st, int col)
 		return 0;
 	if (PQftype(st->row, col) == BOOLOID)
 		return v[0] == 't';
-	return strtoll(v, NULL, 10);
+	/* an integer as the server writes it ('-' and digits) read directly: a page of certificates
+	 * reads a thousand; anything else goes to strtoll */
+	const char *p = v + (v[0] == '-');
+	uint64_t n = 0;
+	for (; *p >= '0' && *p <= '9' && p - v < 19; p++)
+		n = n * 10 + (uint64_t)(*p - '0');
+	if (*p != '\0' || p == v + (v[0] == '-'))
+		return strtoll(v, NULL, 10);
+	return v[0] == '-' ? -(int64_t)n : (int64_t)n;
 }
 
 static const char *p_col_text(cf_stmt *st, int col)
@@ -959,7 +994,11 @@ static cf_code p_exec(cf_db *db, const char *sql, cf_err *e)
 		if (rc != CF_OK)
 			return rc;
 	}
-	return command(db, sql, "query failed", NULL, e);
+	PGresult *r = NULL;
+	cf_code rc = command(db, sql, "query failed", &r, e);
+	note_change(db, r);
+	PQclear(r);
+	return rc;
 }
 
 static cf_code p_begin(cf_db *db, cf_tx_kind kind, cf_err *e)
@@ -988,6 +1027,7 @@ static cf_code p_begin(cf_db *db, cf_tx_kind kind, cf_err *e)
 	if (rc == CF_OK) {
 		db->in_tx = true;
 		db->write_tx = kind == CF_TX_WRITE;
+		db->tx_changed = false;
 	}
 	return rc;
 }
@@ -997,7 +1037,8 @@ static cf_code p_commit(cf_db *db, cf_err *e)
 	PGresult *r = NULL;
 	bool was_lost = lost(db);
 	/* the notification is delivered to the listeners when (and only if) the commit succeeds */
-	cf_code rc = command(db, db->write_tx ? "NOTIFY " CHANNEL "; COMMIT" : "COMMIT", "cannot commit", &r, e);
+	bool changed = db->write_tx && db->tx_changed;
+	cf_code rc = command(db, changed ? "NOTIFY " CHANNEL "; COMMIT" : "COMMIT", "cannot commit", &r, e);
 	if (rc == CF_OK && strcmp(PQcmdStatus(r), "COMMIT") != 0) /* an aborted transaction commits as ROLLBACK */
 		rc = db->has_first ? repeat_first(db, e)
 				   : fail(db, CF_DB_FAILED, e, "cannot commit",
@@ -1013,7 +1054,7 @@ static cf_code p_commit(cf_db *db, cf_err *e)
 	}
 	/* ended, committed or not */
 	if (PQtransactionStatus(db->conn) == PQTRANS_IDLE || lost(db)) {
-		if (rc == CF_OK && db->write_tx)
+		if (rc == CF_OK && changed)
 			db->seq++;
 		db->in_tx = db->write_tx = db->has_first = false;
 	}

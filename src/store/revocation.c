@@ -316,8 +316,8 @@ cf_code cf_store_revcheck_get(cf_store *st, const char *sha256, cf_revcheckrow *
 	if (r == 1) {
 		memset(out, 0, sizeof(*out));
 		snprintf(out->sha256, sizeof(out->sha256), "%s", sha256);
-		snprintf(out->status, sizeof(out->status), "%s", D->col_text(s, 0));
-		snprintf(out->trust, sizeof(out->trust), "%s", D->col_text(s, 1));
+		cf_store_copy(out->status, sizeof(out->status), D->col_text(s, 0));
+		cf_store_copy(out->trust, sizeof(out->trust), D->col_text(s, 1));
 		out->responder = cf_store_dup(D->col_text(s, 2));
 		out->message = cf_store_dup(D->col_text(s, 3));
 		out->checked = D->col_int(s, 4);

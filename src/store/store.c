@@ -28,6 +28,13 @@ char *cf_store_dup(const char *s)
 	return strdup(s ? s : "");
 }
 
+void cf_store_copy(char *dst, size_t size, const char *s)
+{
+	size_t n = s != NULL ? strnlen(s, size - 1) : 0;
+	memcpy(dst, s != NULL ? s : "", n);
+	dst[n] = '\0';
+}
+
 cf_code cf_store_prep(cf_store *st, const char *sql, cf_stmt **out, cf_err *e)
 {
 	struct cf_stmt_slot *free_slot = NULL;

@@ -62,6 +62,8 @@ cf_code cf_schema_migrate(cf_store *st, cf_err *e);
 
 /* A copy of s, "" for NULL (NULL only when out of memory). */
 char *cf_store_dup(const char *s);
+/* Copies s into the array dst of size bytes, cut to fit (a column read into a fixed field). */
+void cf_store_copy(char *dst, size_t size, const char *s);
 /* A prepared statement for sql, from the cache when one is free (sql is compared by address:
  * pass string literals). */
 cf_code cf_store_prep(cf_store *st, const char *sql, cf_stmt **out, cf_err *e);

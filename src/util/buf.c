@@ -17,6 +17,7 @@ static int grow(cf_buf *b, size_t more)
 	char *p = realloc(b->p, cap);
 	if (p == NULL) {
 		b->oom = 1;
+		b->cap = b->len; /* no room left: the inline append in buf.h takes this path too */
 		return -1;
 	}
 	b->p = p;
@@ -24,7 +25,7 @@ static int grow(cf_buf *b, size_t more)
 	return 0;
 }
 
-void cf_buf_add(cf_buf *b, const char *s, size_t n)
+void cf_buf_add_grow(cf_buf *b, const char *s, size_t n)
 {
 	if (grow(b, n) != 0)
 		return;
@@ -36,6 +37,18 @@ void cf_buf_add(cf_buf *b, const char *s, size_t n)
 void cf_buf_adds(cf_buf *b, const char *s)
 {
 	cf_buf_add(b, s, strlen(s));
+}
+
+void cf_buf_add_int(cf_buf *b, int64_t v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	cf_buf_add(b, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 void cf_buf_addf(cf_buf *b, const char *fmt, ...)
@@ -82,13 +95,33 @@ static size_t utf8_next(const unsigned char *s, uint32_t *cp)
 	return n;
 }
 
+/* Whether c goes into a JSON string as it is (printable ASCII other than the quote and backslash). */
+static inline int json_plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
 void cf_buf_json_str(cf_buf *b, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	size_t plain = 0;
+	while (json_plain(p[plain]))
+		plain++;
+	if (p[plain] == '\0') { /* nothing to escape (nearly every string): quotes and all at once */
+		if (grow(b, plain + 2) != 0)
+			return;
+		char *o = b->p + b->len;
+		o[0] = '"';
+		memcpy(o + 1, s, plain);
+		o[plain + 1] = '"';
+		o[plain + 2] = '\0';
+		b->len += plain + 2;
+		return;
+	}
 	cf_buf_add(b, "\"", 1);
 	while (*p) {
 		const unsigned char *run = p;
-		while (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+		while (json_plain(*p))
 			p++;
 		if (p > run)
 			cf_buf_add(b, (const char *)run, (size_t)(p - run));

@@ -20,6 +20,7 @@
 #include "pgtest.h"
 #include "core/lifecycle/endpoint.h"
 #include "core/revocation/crlfetch.h"
+#include "core/view/certjson.h"
 #include "core/ca/ocsp.h"
 #include "core/jobs/duties.h"
 #include "crypto/x509.h"
@@ -537,6 +538,24 @@ static void test_nodes_order(void **state)
 
 /* ---- certificates ---------------------------------------------------------------------------------- */
 
+/* What a walk shows of each row: its certificate object, and whether it carried the node and
+ * anything past what is shown. */
+struct shown_walk {
+	cf_buf json;
+	int64_t node_id;
+	bool node, more;
+};
+
+static int shown_fn(void *ctx, const cf_certrow *r)
+{
+	struct shown_walk *w = ctx;
+	cf_certjson_write(&w->json, r);
+	w->node_id = r->node_id;
+	w->node = r->node != NULL && strcmp(r->node, "ucm-pub.example.com") == 0;
+	w->more = r->facts.spki_sha256[0] != '\0' || r->chain_pem != NULL || r->facts.has_ku || r->created != 0;
+	return 0;
+}
+
 static void test_cert_round_trip(void **state)
 {
 	struct fx *f = *state;
@@ -612,6 +631,21 @@ static void test_cert_round_trip(void **state)
 	cf_certrow_free(&g);
 	assert_null(g.name);
 	cf_certrow_free(NULL);
+
+	/* a walk of whole rows and one of the columns a listing shows (the API's page) write the
+	 * same certificate object; the second carries the node and nothing more */
+	struct shown_walk w[2] = {0};
+	for (int shown = 0; shown < 2; shown++) {
+		cf_certfilter flt = {.node = "ucm-pub.example.com", .shown_only = shown == 1};
+		assert_int_equal(cf_store_cert_each(f->st, &flt, shown_fn, &w[shown], &e), CF_OK);
+		assert_int_equal(w[shown].node_id, f->pub_id);
+		assert_true(w[shown].node);
+		assert_int_equal(w[shown].more, shown == 0);
+	}
+	assert_non_null(strstr(w[0].json.p, "\"description\":\"from the lab CA\""));
+	assert_string_equal(w[1].json.p, w[0].json.p);
+	cf_buf_free(&w[0].json);
+	cf_buf_free(&w[1].json);
 
 	/* without the key */
 	assert_int_equal(cf_store_cert_get(f->st, r.id, false, &g, &e), CF_OK);

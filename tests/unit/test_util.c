@@ -66,6 +66,30 @@ static void test_json_str_invalid_utf8(void **state)
 	cf_buf_free(&b);
 }
 
+/* Appends of every kind into one buffer, across its growth (the inline path and the one that
+ * grows), give the text snprintf gives. */
+static void test_buf_appends(void **state)
+{
+	(void)state;
+	static const int64_t ints[] = {0, 7, -1, 1234567890123, INT64_MAX, INT64_MIN};
+	cf_buf b = {0};
+	char want[16384];
+	size_t w = 0;
+	for (int i = 0; i < 300; i++) {
+		int64_t v = ints[i % 6];
+		cf_buf_add_int(&b, v);
+		cf_buf_addl(&b, ",");
+		cf_buf_json_str(&b, i % 2 ? "plain text" : "q\"uote");
+		cf_buf_adds(&b, ";");
+		w += (size_t)snprintf(want + w, sizeof(want) - w, "%lld,%s;", (long long)v,
+				      i % 2 ? "\"plain text\"" : "\"q\\\"uote\"");
+		assert_true(w < sizeof(want));
+	}
+	assert_int_equal(b.len, w);
+	assert_string_equal(b.p, want);
+	cf_buf_free(&b);
+}
+
 static void test_strv(void **state)
 {
 	(void)state;
@@ -347,8 +371,15 @@ static void test_err_one_line(void **state)
 static void test_time_rfc3339(void **state)
 {
 	(void)state;
-	int64_t fixed[] = {0, -1, 86399, 86400, 951782400 /* 2000-02-29 */, 4107542399 /* 2100-02-28T23:59:59 */,
-			   253402300799 /* 9999-12-31T23:59:59 */, -2208988800 /* 1900-01-01 */, -30610224000 /* 1000-01-01 */};
+	int64_t fixed[] = {0,
+			   -1,
+			   86399,
+			   86400,
+			   951782400 /* 2000-02-29 */,
+			   4107542399 /* 2100-02-28T23:59:59 */,
+			   253402300799 /* 9999-12-31T23:59:59 */,
+			   -2208988800 /* 1900-01-01 */,
+			   -30610224000 /* 1000-01-01 */};
 	unsigned x = 12345;
 	for (int i = 0; i < 200000; i++) {
 		int64_t t;
@@ -429,6 +460,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_str_matches_jansson),
 		cmocka_unit_test(test_json_str_invalid_utf8),
+		cmocka_unit_test(test_buf_appends),
 		cmocka_unit_test(test_strv),
 		cmocka_unit_test(test_atomic_write_and_prev),
 		cmocka_unit_test(test_read_limits),

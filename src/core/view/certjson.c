@@ -1,5 +1,6 @@
 #include "core/view/certjson.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -45,38 +46,48 @@ static void key_fields(json_t *o, const cf_facts *f)
 
 /* ---- the certificate object, written directly (listings of 100,000 rows) -------------------- */
 
-static void key_str(cf_buf *b, const char *key, const char *val)
+/* ,"key": with the key a string literal (its length known when compiled), then the value */
+#define KEY(b, key) cf_buf_addl(b, ",\"" key "\":")
+#define KEY_STR(b, key, val) (KEY(b, key), cf_buf_json_str(b, val))
+#define KEY_RAW(b, key, raw) (KEY(b, key), cf_buf_adds(b, raw))
+#define KEY_STRV(b, key, sv) (KEY(b, key), strv_write(b, sv, 0, NULL))
+#define KEY_TIME(b, key, t) (KEY(b, key), time_write(b, t))
+
+/* ,"key": for a key known only when running (purpose, store, local_ca or endpoint) */
+static void key_dynamic(cf_buf *b, const char *key)
 {
-	cf_buf_add(b, ",\"", 2);
+	cf_buf_addl(b, ",\"");
 	cf_buf_adds(b, key);
-	cf_buf_add(b, "\":", 2);
-	cf_buf_json_str(b, val);
+	cf_buf_addl(b, "\":");
 }
 
-static void key_raw(cf_buf *b, const char *key, const char *raw)
+/* A JSON array: the names name(bit) of the bits set in bits, then the strings of sv (when not
+ * NULL). */
+static void strv_write(cf_buf *b, const cf_strv *sv, unsigned bits, const char *(*name)(unsigned))
 {
-	cf_buf_add(b, ",\"", 2);
-	cf_buf_adds(b, key);
-	cf_buf_add(b, "\":", 2);
-	cf_buf_adds(b, raw);
-}
-
-static void key_strv(cf_buf *b, const char *key, const cf_strv *sv)
-{
-	key_raw(b, key, "[");
-	for (size_t i = 0; i < sv->n; i++) {
-		if (i > 0)
-			cf_buf_add(b, ",", 1);
+	bool first = true;
+	cf_buf_addl(b, "[");
+	for (unsigned i = 0; name != NULL && name(i) != NULL; i++)
+		if (bits & (1u << i)) {
+			if (!first)
+				cf_buf_addl(b, ",");
+			first = false;
+			cf_buf_json_str(b, name(i));
+		}
+	for (size_t i = 0; sv != NULL && i < sv->n; i++) {
+		if (!first)
+			cf_buf_addl(b, ",");
+		first = false;
 		cf_buf_json_str(b, sv->v[i]);
 	}
-	cf_buf_add(b, "]", 1);
+	cf_buf_addl(b, "]");
 }
 
-static void key_time(cf_buf *b, const char *key, int64_t t)
+static void time_write(cf_buf *b, int64_t t)
 {
 	char buf[32];
 	cf_time_rfc3339(t, buf);
-	key_str(b, key, buf);
+	cf_buf_json_str(b, buf);
 }
 
 const char *cf_certkind_field(cf_certkind kind)
@@ -90,42 +101,39 @@ const char *cf_certkind_field(cf_certkind kind)
 void cf_certjson_write(cf_buf *b, const cf_certrow *r)
 {
 	const cf_facts *f = &r->facts;
-	cf_strv ku = {0}, eku = {0};
-	cf_ku_names(f->ku, &ku);
-	cf_eku_names(f->eku, &eku);
-	for (size_t i = 0; i < f->eku_other.n; i++)
-		cf_strv_push(&eku, f->eku_other.v[i]);
-
-	cf_buf_addf(b, "{\"id\":%lld", (long long)r->id);
-	key_str(b, "node", r->node);
-	key_str(b, cf_certkind_field(r->kind), r->name);
-	key_str(b, "subject", f->subject);
-	key_str(b, "issuer", f->issuer);
-	key_str(b, "cn", f->cn);
-	key_str(b, "serial", f->serial);
-	key_time(b, "not_before", f->not_before);
-	key_time(b, "not_after", f->not_after);
-	key_str(b, "sha256", f->sha256);
-	key_str(b, "key_type", cf_keytype_name(f->key_type));
-	cf_buf_addf(b, ",\"key_bits\":%d", f->key_bits);
+	cf_buf_addl(b, "{\"id\":");
+	cf_buf_add_int(b, r->id);
+	KEY_STR(b, "node", r->node);
+	key_dynamic(b, cf_certkind_field(r->kind));
+	cf_buf_json_str(b, r->name);
+	KEY_STR(b, "subject", f->subject);
+	KEY_STR(b, "issuer", f->issuer);
+	KEY_STR(b, "cn", f->cn);
+	KEY_STR(b, "serial", f->serial);
+	KEY_TIME(b, "not_before", f->not_before);
+	KEY_TIME(b, "not_after", f->not_after);
+	KEY_STR(b, "sha256", f->sha256);
+	KEY_STR(b, "key_type", cf_keytype_name(f->key_type));
+	KEY(b, "key_bits");
+	cf_buf_add_int(b, f->key_bits);
 	if (f->key_type == CF_KEY_EC)
-		key_str(b, "curve", f->curve);
-	key_raw(b, "self_signed", f->self_signed ? "true" : "false");
-	key_raw(b, "ca", f->ca ? "true" : "false");
-	key_strv(b, "san", &f->san);
-	key_strv(b, "key_usage", &ku);
-	key_strv(b, "ext_key_usage", &eku);
-	key_str(b, "signature_hash", f->sig_hash);
-	key_strv(b, "ocsp", &f->ocsp);
-	key_strv(b, "crl_dp", &f->crl_dp);
-	key_str(b, "distribution", r->distribution);
-	key_str(b, "source", r->source);
-	key_str(b, "description", r->description);
+		KEY_STR(b, "curve", f->curve);
+	KEY_RAW(b, "self_signed", f->self_signed ? "true" : "false");
+	KEY_RAW(b, "ca", f->ca ? "true" : "false");
+	KEY_STRV(b, "san", &f->san);
+	KEY(b, "key_usage");
+	strv_write(b, NULL, f->ku, cf_ku_name);
+	KEY(b, "ext_key_usage");
+	strv_write(b, &f->eku_other, f->eku, cf_eku_name);
+	KEY_STR(b, "signature_hash", f->sig_hash);
+	KEY_STRV(b, "ocsp", &f->ocsp);
+	KEY_STRV(b, "crl_dp", &f->crl_dp);
+	KEY_STR(b, "distribution", r->distribution);
+	KEY_STR(b, "source", r->source);
+	KEY_STR(b, "description", r->description);
 	/* warnings are stored as a JSON array written by cf_warnings_json */
-	key_raw(b, "warnings", r->warnings != NULL && r->warnings[0] == '[' ? r->warnings : "[]");
-	cf_buf_add(b, "}", 1);
-	cf_strv_clear(&ku);
-	cf_strv_clear(&eku);
+	KEY_RAW(b, "warnings", r->warnings != NULL && r->warnings[0] == '[' ? r->warnings : "[]");
+	cf_buf_addl(b, "}");
 }
 
 json_t *cf_json_cert(const cf_certrow *r)
@@ -295,11 +303,13 @@ void cf_certjson_write_monitor_run(cf_buf *b, const cf_monitor_report *r)
 			cf_buf_adds(b, "null");
 		else
 			cf_buf_json_str(b, d->node);
-		key_str(b, cf_certkind_field(d->kind), d->name);
-		key_str(b, "cn", d->cn);
-		key_time(b, "not_after", d->not_after);
-		cf_buf_addf(b, ",\"days_left\":%lld", (long long)d->days_left);
-		key_str(b, "breaks", d->breaks);
+		key_dynamic(b, cf_certkind_field(d->kind));
+		cf_buf_json_str(b, d->name);
+		KEY_STR(b, "cn", d->cn);
+		KEY_TIME(b, "not_after", d->not_after);
+		KEY(b, "days_left");
+		cf_buf_add_int(b, d->days_left);
+		KEY_STR(b, "breaks", d->breaks);
 		cf_buf_add(b, "}", 1);
 	}
 	cf_buf_adds(b, "],\"alarms\":[");
@@ -315,9 +325,9 @@ void cf_certjson_write_monitor_run(cf_buf *b, const cf_monitor_report *r)
 		cf_buf_json_str(b, r->stuck.v[i]);
 	}
 	cf_buf_addf(b, "],\"sent\":%d,\"queued\":%d", r->sent, r->queued);
-	key_time(b, "next_run", r->next_run);
+	KEY_TIME(b, "next_run", r->next_run);
 	if (r->error[0] != '\0')
-		key_str(b, "error", r->error);
+		KEY_STR(b, "error", r->error);
 	cf_buf_add(b, "}", 1);
 }
 
@@ -396,5 +406,7 @@ void cf_certjson_write_rev(cf_buf *b, const cf_certrow *r, const cf_certjson_rev
 		word = cf_revocation_word(rev->st, crl, r->facts.sha256, &source, &rec);
 	cf_revcheckrow_free(&rec);
 	b->len--;
-	cf_buf_addf(b, ",\"revocation\":\"%s\",\"revocation_source\":\"%s\"}", word, source);
+	KEY_STR(b, "revocation", word);
+	KEY_STR(b, "revocation_source", source);
+	cf_buf_addl(b, "}");
 }
