@@ -33,8 +33,9 @@ static int add_row(void *ctx, const cf_certrow *r)
 }
 
 /* The local CAs' own certificates after the stored ones (total of them): those of the page that
- * reach past them. False (e set) when the store fails. */
-static bool ca_rows(cf_req *q, const cf_certfilter *f, int64_t total, page *p, cf_err *e)
+ * reach past them, and in *cas how many f selects, in one walk. False (e set) when the store
+ * fails. */
+static bool ca_rows(cf_req *q, const cf_certfilter *f, int64_t total, page *p, int64_t *cas, cf_err *e)
 {
 	cf_certfilter cf = *f;
 	int64_t shown = f->offset < total ? total - f->offset : 0; /* certificate rows on this page */
@@ -42,7 +43,7 @@ static bool ca_rows(cf_req *q, const cf_certfilter *f, int64_t total, page *p, c
 		shown = f->limit;
 	cf.offset = f->offset > total ? f->offset - total : 0;
 	cf.limit = f->limit - shown;
-	return cf.limit <= 0 || cf_ca_cert_each(q->st, &cf, add_row, p, NULL, e) == CF_OK;
+	return cf_ca_cert_each(q->st, &cf, cf.limit > 0 ? add_row : NULL, p, cas, e) == CF_OK;
 }
 
 /* A page of the certificates f selects, with the query's node, begins_with, expiring, offset and
@@ -73,7 +74,7 @@ static void list_page(cf_req *q, cf_certfilter f)
 	int64_t cas = 0;
 	if (cf_store_cert_count(q->st, &f, &total, &e) != CF_OK || (p.rev.crls = cf_req_crls(q, &e)) == NULL ||
 	    (f.offset < total && cf_store_cert_each(q->st, &f, add_row, &p, &e) != CF_OK) ||
-	    cf_ca_cert_each(q->st, &f, NULL, NULL, &cas, &e) != CF_OK || !ca_rows(q, &f, total, &p, &e)) {
+	    !ca_rows(q, &f, total, &p, &cas, &e)) {
 		cf_reply_err(q, &e);
 	} else {
 		total += cas;

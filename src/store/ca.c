@@ -191,23 +191,25 @@ cf_code cf_store_ca_each(cf_store *st, int (*fn)(void *ctx, const cf_carow *r), 
 {
 	int64_t version = cf_store_data_version(st);
 	bool keep = !st->in_tx && version >= 0; /* as the certificate counts are kept */
+	cf_carow *v = st->ca_rows;
+	size_t n = st->ca_rows_n;
 	if (!keep || st->ca_rows_version != version + 1) {
-		cf_carow *v = NULL;
-		size_t n = 0;
 		cf_code rc = rows_read(st, false, &v, &n, e);
 		if (rc != CF_OK)
 			return rc;
-		cf_store_ca_forget(st);
-		st->ca_rows = v;
-		st->ca_rows_n = n;
-		st->ca_rows_version = keep ? version + 1 : 0;
+		if (keep) {
+			cf_store_ca_forget(st);
+			st->ca_rows = v;
+			st->ca_rows_n = n;
+			st->ca_rows_version = version + 1;
+		}
 	}
-	for (size_t i = 0; i < st->ca_rows_n; i++) {
-		int stop = fn(ctx, &st->ca_rows[i]);
-		if (stop != 0)
-			return (cf_code)stop;
-	}
-	return CF_OK;
+	int stop = 0;
+	for (size_t i = 0; stop == 0 && i < n; i++)
+		stop = fn(ctx, &v[i]);
+	if (!keep) /* read inside a transaction: not kept past it */
+		rows_free(v, n);
+	return (cf_code)stop;
 }
 
 void cf_store_ca_forget(cf_store *st)

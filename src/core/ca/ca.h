@@ -80,7 +80,7 @@ size_t cf_ca_serial_bytes(const char *hex, uint8_t out[static 32]);
  * without node, purpose, store or another kind selects them; begins_with matches the CA's name or
  * CN (case-insensitive), expiring_before the end of its validity. fn(ctx, row) per CA, by name,
  * after skipping f->offset of them (at most f->limit when non-zero); *count (may be NULL) gets how
- * many the filter selects. */
+ * many the filter selects (fn NULL: only counted). */
 cf_code cf_ca_cert_each(cf_store *st, const cf_certfilter *f, int (*fn)(void *ctx, const cf_certrow *r), void *ctx,
 			int64_t *count, cf_err *e);
 /* The CA's chain above it as PEM: its own certificate, then its parents' up to the root (new
