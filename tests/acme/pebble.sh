@@ -82,6 +82,12 @@ alive() {
 	! grep -q '^State:[[:space:]]*Z' "/proc/$2/status" 2>/dev/null
 }
 
+# Whether PID $1, a child just started, has not exited. Until it has exec'd its program its command
+# line is still the shell's (or env's), which alive would take for another process.
+running() {
+	[ -n "$1" ] && [ -r "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
+
 # Kills PID $2 (running $1) and waits up to 5 s for it to go, then kills it for good.
 kill_wait() {
 	alive "$1" "$2" || return 0
@@ -198,7 +204,7 @@ wait_ready() {
 			curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$CHALL_PORT/"; then
 			return 0
 		fi
-		if ! alive pebble "$PEBBLE_PID" || ! alive pebble-challtestsrv "$CHALL_PID"; then
+		if ! running "$PEBBLE_PID" || ! running "$CHALL_PID"; then
 			why="pebble or pebble-challtestsrv exited"
 			return 1
 		fi

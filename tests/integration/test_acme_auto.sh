@@ -82,6 +82,12 @@ DUE=$(epoch "$(cf --json job list | json '[j["next_run"] for j in d["items"] if 
 if [ "$DUE" -le "$(date +%s)" ]; then ok; else fail "the runner's job is not due at once: $DUE"; fi
 start_certfleetd --acme-http "$HTTP1"
 wait_for "certfleetd's runner ordered and deployed" 'd["state"] == "deployed" and d["last_deploy"]["status"] == "ok"' $N1
+# the deploy step goes on after its state is recorded (deploy targets, the served check); the
+# runner logs it when it ends
+for _ in $(seq 1 200); do
+	grep -q "acme: $N1 tomcat: deployed " "$T/daemon.err" && break
+	sleep 0.1
+done
 cf cert show --node $N1 --purpose tomcat --pem >n1.pem
 "$PEBBLE" roots "$T/pb" roots.pem >/dev/null
 cf --json cert show --node $N1 --purpose tomcat | json 'd["chain_pem"]' >n1chain.pem
